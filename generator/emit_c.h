@@ -1,0 +1,29 @@
+/*
+ * emit_c.h -- writes the C source of one fused kernel for the whole network from the model IR.
+ */
+#ifndef RCT_EMIT_C_H
+#define RCT_EMIT_C_H
+
+#include "ir.h"
+
+typedef struct rct_emit_opts {
+    int dtype;               /* RECTIC_FLOAT64 or RECTIC_FLOAT32 */
+    const int *param_vector; /* per parameter slot: 1 = one value per neuron, 0 = shared */
+    int coupling;            /* 1: the network has a weight matrix */
+    int spiking;             /* 1: spike detection and reset */
+} rct_emit_opts;
+
+/* Returns the kernel source (caller frees), or NULL with err filled. */
+char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err);
+
+/* The math functions generated code may call, for the JIT's symbol table (NULL-terminated). */
+typedef struct rct_symbol {
+    const char *name;
+    void *addr;
+} rct_symbol;
+const rct_symbol *rct_emit_symbols(void);
+
+/* Writes text as a C comment body that cannot end the comment early. */
+void rct_emit_safe_comment(rct_buf *b, const char *text);
+
+#endif

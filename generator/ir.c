@@ -1,0 +1,830 @@
+/*
+ * ir.c -- turns a resolved node template into the model IR: variable kinds, parsed and resolved
+ * equations, network roles, and the schedule of passes and barriers that one Euler step runs.
+ */
+#include "ir.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lexer.h"
+
+typedef struct builder {
+    rct_model *m;
+    const rct_tnode *node;
+    rct_err *err;
+    int *var_state;  /* scheduling marks per variable: 0 new, 1 visiting, 2 done */
+    int *red_state;  /* the same per reduction */
+    int coup_state;
+    const char **texts; /* equation texts, for messages */
+    int *order_alg;
+    int n_order_alg;
+} builder;
+
+const char *rct_vkind_name(rct_vkind k)
+{
+    switch (k) {
+    case RCT_VK_STATE: return "state";
+    case RCT_VK_ALG: return "algebraic";
+    case RCT_VK_PARAM: return "parameter";
+    case RCT_VK_INPUT: return "input";
+    case RCT_VK_COUPLING: return "coupling target";
+    case RCT_VK_SPIKE: return "spike input";
+    case RCT_VK_ALIAS: return "wired input";
+    }
+    return "?";
+}
+
+const char *rct_var_fullname(const rct_model *m, int v, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s/%s", m->vars[v].op, m->vars[v].name);
+    return buf;
+}
+
+static int is_ident(const char *s)
+{
+    if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
+        return 0;
+    for (; *s; s++)
+        if (!(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+            return 0;
+    return 1;
+}
+
+/* Reports an error at character `offset` of equation text (exact positions) or names the equation. */
+static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text, int offset, int code,
+                  const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text, int offset, int code,
+                  const char *fmt, ...)
+{
+    char msg[1024], where[600];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (exact) {
+        rct_srcpos_fmt(where, sizeof where, at, offset);
+        return rct_errf(B->err, code, "%s: %s", where, msg);
+    }
+    rct_srcpos_fmt(where, sizeof where, at, 0);
+    return rct_errf(B->err, code, "%s: %s (in equation \"%s\" as inherited, at character %d)", where, msg, text,
+                    offset + 1);
+}
+
+/* ---------------------------------------------------------------- printing */
+
+static int prec(const rct_expr *e)
+{
+    switch (e->kind) {
+    case RCT_E_ADD: case RCT_E_SUB: return 1;
+    case RCT_E_MUL: case RCT_E_DIV: return 2;
+    case RCT_E_NEG: return 3;
+    case RCT_E_POW: return 4;
+    default: return 5;
+    }
+}
+
+static void print_num(rct_buf *b, double x)
+{
+    char s[32];
+    rct_fmt_double(s, x);
+    rct_buf_puts(b, s);
+}
+
+void rct_expr_print(rct_buf *b, const rct_model *m, const rct_expr *e)
+{
+    static const char *const ops[] = {[RCT_E_ADD] = " + ", [RCT_E_SUB] = " - ", [RCT_E_MUL] = "*",
+                                      [RCT_E_DIV] = "/", [RCT_E_POW] = "^"};
+    switch (e->kind) {
+    case RCT_E_NUM:
+        print_num(b, e->num);
+        return;
+    case RCT_E_VAR:
+        if (m && e->ref >= 0)
+            rct_buf_puts(b, m->vars[e->ref].name);
+        else
+            rct_buf_puts(b, e->name);
+        return;
+    case RCT_E_CALL:
+        rct_buf_puts(b, e->ref >= 0 ? rct_funcs[e->ref].name : e->name);
+        rct_buf_putc(b, '(');
+        for (int i = 0; i < e->nargs; i++) {
+            if (i)
+                rct_buf_puts(b, ", ");
+            rct_expr_print(b, m, e->args[i]);
+        }
+        rct_buf_putc(b, ')');
+        return;
+    case RCT_E_NEG: {
+        int paren = prec(e->args[0]) < 3 || e->args[0]->kind == RCT_E_NEG;
+        rct_buf_puts(b, paren ? "-(" : "-");
+        rct_expr_print(b, m, e->args[0]);
+        if (paren)
+            rct_buf_putc(b, ')');
+        return;
+    }
+    default: {
+        int p = prec(e);
+        int right_assoc = e->kind == RCT_E_POW;
+        int lp = right_assoc ? prec(e->args[0]) <= p : prec(e->args[0]) < p;
+        int rp = right_assoc ? prec(e->args[1]) < p : prec(e->args[1]) <= p;
+        if (lp)
+            rct_buf_putc(b, '(');
+        rct_expr_print(b, m, e->args[0]);
+        if (lp)
+            rct_buf_putc(b, ')');
+        rct_buf_puts(b, ops[e->kind]);
+        if (rp)
+            rct_buf_putc(b, '(');
+        rct_expr_print(b, m, e->args[1]);
+        if (rp)
+            rct_buf_putc(b, ')');
+    }
+    }
+}
+
+/* ---------------------------------------------------------------- lookup */
+
+static int find_in_op(const rct_model *m, const char *op, size_t op_len, const char *name)
+{
+    for (int v = 0; v < m->n_vars; v++)
+        if (strlen(m->vars[v].op) == op_len && strncmp(m->vars[v].op, op, op_len) == 0 &&
+            strcmp(m->vars[v].name, name) == 0)
+            return v;
+    return -1;
+}
+
+static int follow_alias(const rct_model *m, int v)
+{
+    while (v >= 0 && m->vars[v].kind == RCT_VK_ALIAS)
+        v = m->vars[v].alias;
+    return v;
+}
+
+int rct_model_find(const rct_model *m, const char *name, const char *op_hint, const char *what_for, rct_err *err)
+{
+    const char *full = name;
+    if (strncmp(name, "all/", 4) == 0)
+        name += 4;
+    const char *slash = strchr(name, '/');
+    if (slash) {
+        int v = find_in_op(m, name, (size_t)(slash - name), slash + 1);
+        if (v < 0) {
+            rct_errf(err, RECTIC_EINVAL, "%s: no variable '%s' in the model (operator/variable names: see rectic check)",
+                     what_for, full);
+            return -1;
+        }
+        return follow_alias(m, v);
+    }
+    if (op_hint) {
+        int v = find_in_op(m, op_hint, strlen(op_hint), name);
+        if (v >= 0)
+            return follow_alias(m, v);
+    }
+    int found = -1, count = 0;
+    rct_buf all;
+    rct_buf_init(&all);
+    for (int v = 0; v < m->n_vars; v++) {
+        if (strcmp(m->vars[v].name, name) != 0)
+            continue;
+        int t = follow_alias(m, v), seen = 0;
+        for (int w = 0; w < v; w++)
+            seen |= strcmp(m->vars[w].name, name) == 0 && follow_alias(m, w) == t;
+        if (seen)
+            continue;
+        rct_buf_printf(&all, "%s%s/%s", count ? ", " : "", m->vars[t].op, m->vars[t].name);
+        found = t;
+        count++;
+    }
+    if (count == 1) {
+        rct_buf_free(&all);
+        return found;
+    }
+    if (count == 0) {
+        rct_buf names;
+        rct_buf_init(&names);
+        for (int v = 0; v < m->n_vars; v++)
+            if (m->vars[v].kind != RCT_VK_ALIAS)
+                rct_buf_printf(&names, "%s%s/%s", names.len ? ", " : "", m->vars[v].op, m->vars[v].name);
+        rct_errf(err, RECTIC_EINVAL, "%s: no variable '%s' in the model (it has: %s)", what_for, full,
+                 names.s ? names.s : "nothing");
+        rct_buf_free(&names);
+    } else {
+        rct_errf(err, RECTIC_EINVAL, "%s: '%s' is ambiguous (%s): write operator/variable", what_for, full, all.s);
+    }
+    rct_buf_free(&all);
+    return -1;
+}
+
+/* ---------------------------------------------------------------- building */
+
+void rct_model_free(rct_model *m)
+{
+    if (!m)
+        return;
+    for (int v = 0; v < m->n_vars; v++) {
+        free(m->vars[v].op);
+        free(m->vars[v].name);
+        free(m->vars[v].cname);
+        free(m->vars[v].at.file);
+    }
+    free(m->vars);
+    for (int e = 0; e < m->n_eqs; e++) {
+        rct_expr_free(m->eqs[e].rhs);
+        free(m->eqs[e].at.file);
+        if (m->eq_text)
+            free(m->eq_text[e]);
+    }
+    free(m->eqs);
+    free(m->eq_text);
+    for (int i = 0; i < m->n_ops; i++)
+        free(m->op_names[i]);
+    free(m->op_names);
+    free(m->order);
+    free(m->state_var);
+    free(m->alg_var);
+    free(m->param_var);
+    free(m->reds);
+    free(m->template_ref);
+    free(m->description);
+    free(m);
+}
+
+/* Creates the variables of every operator. */
+static int add_vars(builder *B)
+{
+    rct_model *m = B->m;
+    const rct_tnode *node = B->node;
+    int total = 0;
+    for (int o = 0; o < node->n_ops; o++)
+        total += node->ops[o].n_vars;
+    m->vars = calloc((size_t)total + 1, sizeof *m->vars);
+    m->op_names = calloc((size_t)node->n_ops + 1, sizeof *m->op_names);
+    if (!m->vars || !m->op_names)
+        return rct_oom(B->err);
+    for (int o = 0; o < node->n_ops; o++) {
+        const rct_top *op = &node->ops[o];
+        if (!is_ident(op->name))
+            return rct_errf(B->err, RECTIC_ETEMPLATE,
+                            "%s:%d:%d: invalid operator name '%s': expected letters, digits and '_'", op->at.file,
+                            op->at.line, op->at.col, op->name);
+        if (!(m->op_names[o] = rct_strdup(op->name)))
+            return rct_oom(B->err);
+        m->n_ops++;
+        int outputs = 0;
+        for (int i = 0; i < op->n_vars; i++) {
+            const rct_tvar *tv = &op->vars[i];
+            rct_var *v = &m->vars[m->n_vars++];
+            v->op = rct_strdup(op->name);
+            v->name = rct_strdup(tv->name);
+            v->decl = tv->decl;
+            v->value = tv->value;
+            v->kind = RCT_VK_PARAM;
+            v->eq = v->alias = -1;
+            v->at = tv->at;
+            v->at.file = rct_strdup(tv->at.file);
+            if (!v->op || !v->name || !v->at.file)
+                return rct_oom(B->err);
+            if (tv->decl == RCT_D_OUTPUT && ++outputs > 1)
+                return rct_errf(B->err, RECTIC_ETEMPLATE, "%s:%d:%d: operator '%s' has two outputs: only one variable may be output(...)",
+                                tv->at.file, tv->at.line, tv->at.col, op->name);
+        }
+    }
+    return 0;
+}
+
+/* Wires each operator input to another operator's output of the same name. */
+static int wire_inputs(builder *B)
+{
+    rct_model *m = B->m;
+    for (int v = 0; v < m->n_vars; v++) {
+        if (m->vars[v].decl != RCT_D_INPUT)
+            continue;
+        int src = -1;
+        for (int w = 0; w < m->n_vars; w++) {
+            if (strcmp(m->vars[w].op, m->vars[v].op) == 0 || strcmp(m->vars[w].name, m->vars[v].name) != 0 ||
+                m->vars[w].decl != RCT_D_OUTPUT)
+                continue;
+            if (src >= 0)
+                return rct_errf(B->err, RECTIC_ETEMPLATE,
+                                "%s:%d:%d: input '%s' of operator '%s' matches the outputs of both '%s' and '%s'",
+                                m->vars[v].at.file, m->vars[v].at.line, m->vars[v].at.col, m->vars[v].name,
+                                m->vars[v].op, m->vars[src].op, m->vars[w].op);
+            src = w;
+        }
+        if (src >= 0) {
+            m->vars[v].kind = RCT_VK_ALIAS;
+            m->vars[v].alias = src;
+        }
+    }
+    /* an alias chain must end in a real variable */
+    for (int v = 0; v < m->n_vars; v++) {
+        int w = v, steps = 0;
+        while (m->vars[w].kind == RCT_VK_ALIAS) {
+            w = m->vars[w].alias;
+            if (++steps > m->n_vars)
+                return rct_errf(B->err, RECTIC_ETEMPLATE, "operators' inputs and outputs named '%s' form a cycle",
+                                m->vars[v].name);
+        }
+    }
+    return 0;
+}
+
+/* Resolves names and functions in an expression of operator op. */
+static int resolve_expr(builder *B, const rct_eq *eq, const char *text, rct_expr *e, int in_reduction)
+{
+    rct_model *m = B->m;
+    const char *op = m->op_names[eq->op];
+    if (e->kind == RCT_E_VAR) {
+        int v = find_in_op(m, op, strlen(op), e->name);
+        if (v < 0) {
+            double c;
+            if (rct_constant(e->name, &c)) {
+                e->kind = RCT_E_NUM;
+                e->num = c;
+                return 0;
+            }
+            if (!strcmp(e->name, "y") || !strcmp(e->name, "dy") || !strcmp(e->name, "I"))
+                return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE,
+                              "'%s' is a reserved name and cannot be used in an equation", e->name);
+            if (rct_func_lookup(e->name, 1) != -1 || rct_func_lookup(e->name, 2) != -1)
+                return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE,
+                              "'%s' is a function: call it as %s(...)", e->name, e->name);
+            return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE,
+                          "unknown variable '%s' in equation of %s (declare it under variables:)", e->name, op);
+        }
+        e->ref = follow_alias(m, v);
+        return 0;
+    }
+    if (e->kind == RCT_E_NUM) {
+        if (!isfinite(e->num))
+            return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE, "number out of range");
+        return 0;
+    }
+    if (e->kind == RCT_E_CALL) {
+        int f = rct_func_lookup(e->name, e->nargs);
+        if (f == -1)
+            return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE,
+                          "unknown function '%s' (known: sin cos tan sinh cosh tanh arcsin arccos arctan exp log "
+                          "sqrt absv sign sigmoid round max min sum mean)", e->name);
+        if (f == -2) {
+            int n1 = rct_func_lookup(e->name, 1) >= 0, n2 = rct_func_lookup(e->name, 2) >= 0;
+            return eq_err(B, &eq->at, eq->exact, text, e->pos, RECTIC_ETEMPLATE,
+                          "function '%s' takes %s argument%s, %d given", e->name,
+                          n1 && n2 ? "1 or 2" : n2 ? "2" : "1", n1 && !n2 ? "" : "s", e->nargs);
+        }
+        e->ref = f;
+        if (rct_funcs[f].reduction) {
+            rct_reduction *r = realloc(m->reds, (size_t)(m->n_reds + 1) * sizeof *r);
+            if (!r)
+                return rct_oom(B->err);
+            m->reds = r;
+            m->reds[m->n_reds].fn = (rct_func)f;
+            m->reds[m->n_reds].arg = e->args[0];
+            m->reds[m->n_reds].before_pass = 0;
+            e->num = m->n_reds++;
+        }
+    }
+    for (int i = 0; i < e->nargs; i++) {
+        int rc = resolve_expr(B, eq, text, e->args[i], in_reduction);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Parses every equation and defines the kinds of the variables they set. */
+static int add_equations(builder *B)
+{
+    rct_model *m = B->m;
+    const rct_tnode *node = B->node;
+    int total = 0;
+    for (int o = 0; o < node->n_ops; o++)
+        total += node->ops[o].n_eqs;
+    m->eqs = calloc((size_t)total + 1, sizeof *m->eqs);
+    m->eq_text = calloc((size_t)total + 1, sizeof *m->eq_text);
+    B->texts = calloc((size_t)total + 1, sizeof *B->texts);
+    if (!m->eqs || !m->eq_text || !B->texts)
+        return rct_oom(B->err);
+    for (int o = 0; o < node->n_ops; o++) {
+        const rct_top *op = &node->ops[o];
+        for (int k = 0; k < op->n_eqs; k++) {
+            const rct_teq *te = &op->eqs[k];
+            rct_eq *eq = &m->eqs[m->n_eqs];
+            rct_eqast ast;
+            int pos;
+            char msg[512];
+            B->texts[m->n_eqs] = te->text;
+            eq->op = o;
+            eq->at = te->at;
+            eq->at.file = rct_strdup(te->at.file);
+            eq->exact = te->exact;
+            m->n_eqs++;
+            if (!eq->at.file)
+                return rct_oom(B->err);
+            if (rct_parse_equation(te->text, &ast, &pos, msg, sizeof msg))
+                return eq_err(B, &eq->at, eq->exact, te->text, pos, RECTIC_ESYNTAX, "%s", msg);
+            eq->kind = ast.kind;
+            eq->rhs = ast.rhs;
+            ast.rhs = NULL;
+            int v = find_in_op(m, op->name, strlen(op->name), ast.lhs);
+            if (v < 0) {
+                int rc = eq_err(B, &eq->at, eq->exact, te->text, ast.lhs_pos, RECTIC_ETEMPLATE,
+                                "equation defines '%s', which is not a variable of %s (declare it under variables:)",
+                                ast.lhs, op->name);
+                rct_eqast_free(&ast);
+                return rc;
+            }
+            rct_var *var = &m->vars[v];
+            const char *why = var->decl == RCT_D_INPUT ? "an input(...) and cannot be defined by an equation"
+                              : var->eq >= 0          ? "already defined by another equation"
+                                                      : NULL;
+            if (why) {
+                int rc = eq_err(B, &eq->at, eq->exact, te->text, ast.lhs_pos, RECTIC_ETEMPLATE, "'%s' is %s",
+                                ast.lhs, why);
+                rct_eqast_free(&ast);
+                return rc;
+            }
+            rct_eqast_free(&ast);
+            var->eq = m->n_eqs - 1;
+            var->kind = eq->kind == RCT_EQ_ODE ? RCT_VK_STATE : RCT_VK_ALG;
+            eq->var = v;
+        }
+    }
+    for (int e = 0; e < m->n_eqs; e++) {
+        int rc = resolve_expr(B, &m->eqs[e], B->texts[e], m->eqs[e].rhs, 0);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Assigns the network roles. */
+static int assign_roles(builder *B, const rct_roles *r)
+{
+    rct_model *m = B->m;
+    struct { const char *name, *flag; int *slot; } roles[] = {
+        {r->input, "--input-var", &m->input},      {r->target, "--target-var", &m->target},
+        {r->spike_var, "--spike-var", &m->spike_var}, {r->spike_def, "--spike-def", &m->spike_def},
+        {r->source, "--source-var", &m->source},   {r->output, "--output-var", &m->output},
+    };
+    char full[256];
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        *roles[i].slot = -1;
+        if (!roles[i].name)
+            continue;
+        int v = rct_model_find(m, roles[i].name, r->op, roles[i].flag, B->err);
+        if (v < 0)
+            return B->err->code;
+        rct_var *var = &m->vars[v];
+        rct_var_fullname(m, v, full, sizeof full);
+        if (roles[i].slot == &m->input || roles[i].slot == &m->target || roles[i].slot == &m->spike_var) {
+            if (var->decl != RCT_D_INPUT || var->kind != RCT_VK_PARAM)
+                return rct_errf(B->err, RECTIC_EINVAL, "%s: '%s' must be an input(...) variable of the template, not %s",
+                                roles[i].flag, full, var->decl == RCT_D_INPUT ? "one already in use" : rct_vkind_name(var->kind));
+            var->kind = roles[i].slot == &m->input ? RCT_VK_INPUT
+                        : roles[i].slot == &m->target ? RCT_VK_COUPLING : RCT_VK_SPIKE;
+        } else if (roles[i].slot == &m->spike_def && var->kind != RCT_VK_STATE) {
+            return rct_errf(B->err, RECTIC_EINVAL, "--spike-def: '%s' must be a state variable (one with x' = ...), not %s",
+                            full, rct_vkind_name(var->kind));
+        } else if (roles[i].slot == &m->source && var->kind != RCT_VK_STATE && var->kind != RCT_VK_ALG) {
+            return rct_errf(B->err, RECTIC_EINVAL, "--source-var: '%s' must be a state or algebraic variable, not %s",
+                            full, rct_vkind_name(var->kind));
+        }
+        *roles[i].slot = v;
+    }
+    if ((m->source >= 0) != (m->target >= 0))
+        return rct_errf(B->err, RECTIC_EINVAL, "coupling needs both --source-var and --target-var");
+    if ((m->spike_var >= 0) != (m->spike_def >= 0))
+        return rct_errf(B->err, RECTIC_EINVAL, "spiking needs both --spike-var and --spike-def (RectiPy raises "
+                                               "ValueError for only one of them)");
+    return 0;
+}
+
+/* Gives every variable a unique, valid C name stem. */
+static int name_vars(builder *B)
+{
+    rct_model *m = B->m;
+    for (int v = 0; v < m->n_vars; v++) {
+        int clash = 0;
+        for (int w = 0; w < m->n_vars; w++)
+            if (w != v && m->vars[w].kind != RCT_VK_ALIAS && strcmp(m->vars[w].name, m->vars[v].name) == 0)
+                clash = 1;
+        rct_buf b;
+        rct_buf_init(&b);
+        if (clash)
+            rct_buf_printf(&b, "%s_", m->vars[v].op);
+        rct_buf_puts(&b, m->vars[v].name);
+        for (int again = 1; again;) {
+            again = 0;
+            for (int w = 0; w < v; w++)
+                if (b.s && strcmp(m->vars[w].cname, b.s) == 0) {
+                    rct_buf_puts(&b, "_x");
+                    again = 1;
+                }
+        }
+        if (!(m->vars[v].cname = rct_buf_take(&b)))
+            return rct_oom(B->err);
+    }
+    return 0;
+}
+
+/* Numbers state, algebraic and parameter slots. */
+static int number_slots(builder *B)
+{
+    rct_model *m = B->m;
+    m->state_var = calloc((size_t)m->n_vars + 1, sizeof *m->state_var);
+    m->alg_var = calloc((size_t)m->n_vars + 1, sizeof *m->alg_var);
+    m->param_var = calloc((size_t)m->n_vars + 1, sizeof *m->param_var);
+    if (!m->state_var || !m->alg_var || !m->param_var)
+        return rct_oom(B->err);
+    for (int e = 0; e < m->n_eqs; e++) { /* order of first appearance of the equations */
+        rct_var *v = &m->vars[m->eqs[e].var];
+        if (v->kind == RCT_VK_STATE) {
+            v->slot = m->n_state;
+            m->state_var[m->n_state++] = m->eqs[e].var;
+        } else {
+            v->slot = m->n_alg;
+            m->alg_var[m->n_alg++] = m->eqs[e].var;
+        }
+    }
+    for (int v = 0; v < m->n_vars; v++)
+        if (m->vars[v].kind == RCT_VK_PARAM) {
+            m->vars[v].slot = m->n_param;
+            m->param_var[m->n_param++] = v;
+        }
+    return 0;
+}
+
+static int sched_var(builder *B, int v);
+static int sched_red(builder *B, int r);
+static int sched_coupling(builder *B);
+
+/* The pass from which the values an expression reads are available inside a pass loop (-1: error).
+   `barrier` asks instead for the pass before which a barrier reading it can run. */
+static int expr_need(builder *B, const rct_expr *e, int barrier)
+{
+    int need = 0;
+    if (e->kind == RCT_E_VAR) {
+        const rct_var *v = &B->m->vars[e->ref];
+        if (v->kind == RCT_VK_ALG) {
+            int p = sched_var(B, e->ref);
+            if (p < 0)
+                return -1;
+            need = barrier ? p + 1 : p;
+        } else if (v->kind == RCT_VK_COUPLING) {
+            need = sched_coupling(B);
+        }
+        return need;
+    }
+    if (e->kind == RCT_E_CALL && rct_funcs[e->ref].reduction)
+        return sched_red(B, (int)e->num);
+    for (int i = 0; i < e->nargs; i++) {
+        int n = expr_need(B, e->args[i], barrier);
+        if (n < 0)
+            return -1;
+        if (n > need)
+            need = n;
+    }
+    return need;
+}
+
+/* Reports an algebraic cycle through variable v. */
+static int cycle_err(builder *B, int v)
+{
+    const rct_var *var = &B->m->vars[v];
+    const rct_eq *eq = &B->m->eqs[var->eq];
+    char where[600];
+    rct_srcpos_fmt(where, sizeof where, &eq->at, 0);
+    rct_errf(B->err, RECTIC_ETEMPLATE,
+             "%s: algebraic cycle: '%s/%s' depends on itself through algebraic equations, the coupling or a reduction "
+             "(break it with a differential equation)", where, var->op, var->name);
+    return -1;
+}
+
+/* Schedules algebraic variable v; returns its pass. */
+static int sched_var(builder *B, int v)
+{
+    rct_var *var = &B->m->vars[v];
+    if (B->var_state[v] == 2)
+        return var->pass;
+    if (B->var_state[v] == 1)
+        return cycle_err(B, v);
+    B->var_state[v] = 1;
+    int p = expr_need(B, B->m->eqs[var->eq].rhs, 0);
+    if (p < 0)
+        return -1;
+    var->pass = p;
+    B->var_state[v] = 2;
+    B->order_alg[B->n_order_alg++] = var->eq;
+    return p;
+}
+
+/* Schedules reduction r; returns the pass before which it runs. */
+static int sched_red(builder *B, int r)
+{
+    if (B->red_state[r] == 2)
+        return B->m->reds[r].before_pass;
+    if (B->red_state[r] == 1) {
+        rct_errf(B->err, RECTIC_ETEMPLATE, "a reduction (%s) depends on its own result", rct_funcs[B->m->reds[r].fn].name);
+        return -1;
+    }
+    B->red_state[r] = 1;
+    int q = expr_need(B, B->m->reds[r].arg, 1);
+    if (q < 0)
+        return -1;
+    B->m->reds[r].before_pass = q;
+    B->red_state[r] = 2;
+    return q;
+}
+
+/* Schedules the coupling product; returns the pass before which it runs. */
+static int sched_coupling(builder *B)
+{
+    rct_model *m = B->m;
+    if (B->coup_state == 2)
+        return m->coupling_before;
+    if (B->coup_state == 1) {
+        rct_errf(B->err, RECTIC_ETEMPLATE,
+                 "algebraic cycle: the coupling source '%s/%s' depends on the coupling target '%s/%s' at the same time "
+                 "point", m->vars[m->source].op, m->vars[m->source].name, m->vars[m->target].op, m->vars[m->target].name);
+        return -1;
+    }
+    B->coup_state = 1;
+    int q = 0;
+    if (m->vars[m->source].kind == RCT_VK_ALG) {
+        int p = sched_var(B, m->source);
+        if (p < 0)
+            return -1;
+        q = p + 1;
+    }
+    m->coupling_before = q;
+    B->coup_state = 2;
+    return q;
+}
+
+/* Orders the equations and splits the step into passes. */
+static int schedule(builder *B)
+{
+    rct_model *m = B->m;
+    B->var_state = calloc((size_t)m->n_vars + 1, sizeof *B->var_state);
+    B->red_state = calloc((size_t)m->n_reds + 1, sizeof *B->red_state);
+    B->order_alg = calloc((size_t)m->n_eqs + 1, sizeof *B->order_alg);
+    m->order = calloc((size_t)m->n_eqs + 1, sizeof *m->order);
+    if (!B->var_state || !B->red_state || !B->order_alg || !m->order)
+        return rct_oom(B->err);
+    m->coupling_before = -1;
+    int last = 0;
+    if (m->source >= 0) {
+        int q = sched_coupling(B);
+        if (q < 0)
+            return B->err->code;
+        last = q;
+    }
+    for (int e = 0; e < m->n_eqs; e++) {
+        int p = m->eqs[e].kind == RCT_EQ_ALG ? sched_var(B, m->eqs[e].var) : expr_need(B, m->eqs[e].rhs, 0);
+        if (p < 0)
+            return B->err->code;
+        if (p > last)
+            last = p;
+    }
+    for (int r = 0; r < m->n_reds; r++)
+        if (m->reds[r].before_pass > last)
+            last = m->reds[r].before_pass;
+    m->n_passes = last + 1;
+    /* algebraic equations by pass, dependency order kept within a pass; then the differential ones */
+    int k = 0;
+    for (int p = 0; p <= last; p++)
+        for (int i = 0; i < B->n_order_alg; i++)
+            if (m->vars[m->eqs[B->order_alg[i]].var].pass == p)
+                m->order[k++] = B->order_alg[i];
+    for (int e = 0; e < m->n_eqs; e++)
+        if (m->eqs[e].kind == RCT_EQ_ODE)
+            m->order[k++] = e;
+    return 0;
+}
+
+/* Prints "op: lhs' = rhs" for every equation. */
+static int print_equations(builder *B)
+{
+    rct_model *m = B->m;
+    for (int e = 0; e < m->n_eqs; e++) {
+        rct_buf b;
+        rct_buf_init(&b);
+        rct_buf_printf(&b, "%s: %s%s = ", m->op_names[m->eqs[e].op], m->vars[m->eqs[e].var].name,
+                       m->eqs[e].kind == RCT_EQ_ODE ? "'" : "");
+        rct_expr_print(&b, m, m->eqs[e].rhs);
+        if (!(m->eq_text[e] = rct_buf_take(&b)))
+            return rct_oom(B->err);
+    }
+    return 0;
+}
+
+int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **out, rct_err *err)
+{
+    *out = NULL;
+    builder B;
+    memset(&B, 0, sizeof B);
+    B.node = node;
+    B.err = err;
+    B.m = calloc(1, sizeof *B.m);
+    if (!B.m)
+        return rct_oom(err);
+    B.m->source = B.m->target = B.m->input = B.m->output = B.m->spike_var = B.m->spike_def = -1;
+    B.m->coupling_before = -1;
+    B.m->template_ref = rct_strdup(node->ref);
+    B.m->description = node->description ? rct_strdup(node->description) : NULL;
+    int rc = !B.m->template_ref ? rct_oom(err) : 0;
+    if (!rc)
+        rc = add_vars(&B);
+    if (!rc)
+        rc = wire_inputs(&B);
+    if (!rc)
+        rc = add_equations(&B);
+    if (!rc)
+        rc = assign_roles(&B, roles);
+    if (!rc)
+        rc = name_vars(&B);
+    if (!rc)
+        rc = number_slots(&B);
+    if (!rc)
+        rc = schedule(&B);
+    if (!rc)
+        rc = print_equations(&B);
+    free(B.var_state);
+    free(B.texts);
+    free(B.red_state);
+    free(B.order_alg);
+    if (rc) {
+        rct_model_free(B.m);
+        return rc;
+    }
+    *out = B.m;
+    return 0;
+}
+
+static const char *decl_name(rct_decl d)
+{
+    switch (d) {
+    case RCT_D_OUTPUT: return "output";
+    case RCT_D_VARIABLE: return "variable";
+    case RCT_D_INPUT: return "input";
+    default: return "constant";
+    }
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char *rct_model_describe(const rct_model *m)
+{
+    rct_buf b;
+    rct_buf_init(&b);
+    rct_buf_printf(&b, "template %s\n", m->template_ref);
+    if (m->description)
+        rct_buf_printf(&b, "description %s\n", m->description);
+    for (int o = 0; o < m->n_ops; o++) {
+        rct_buf_printf(&b, "operator %s\n  equations:\n", m->op_names[o]);
+        for (int e = 0; e < m->n_eqs; e++)
+            if (m->eqs[e].op == o)
+                rct_buf_printf(&b, "    %s\n", strchr(m->eq_text[e], ':') + 2);
+        rct_buf_puts(&b, "  variables:\n");
+        char **lines = calloc((size_t)m->n_vars + 1, sizeof *lines);
+        int n = 0;
+        for (int v = 0; lines && v < m->n_vars; v++) {
+            const rct_var *var = &m->vars[v];
+            if (strcmp(var->op, m->op_names[o]) != 0)
+                continue;
+            char val[32];
+            rct_fmt_double(val, var->value);
+            rct_buf line;
+            rct_buf_init(&line);
+            rct_buf_printf(&line, "    %-10s %s(%s)", var->name, decl_name(var->decl), val);
+            if (var->kind == RCT_VK_ALIAS)
+                rct_buf_printf(&line, "  <- %s/%s", m->vars[var->alias].op, m->vars[var->alias].name);
+            else
+                rct_buf_printf(&line, "  %s", rct_vkind_name(var->kind));
+            lines[n++] = rct_buf_take(&line);
+        }
+        if (lines) {
+            for (int i = 0; i < n; i++)
+                if (!lines[i])
+                    b.failed = 1;
+            if (!b.failed)
+                qsort(lines, (size_t)n, sizeof *lines, cmp_str);
+            for (int i = 0; i < n; i++) {
+                if (lines[i])
+                    rct_buf_printf(&b, "%s\n", lines[i]);
+                free(lines[i]);
+            }
+            free(lines);
+        } else {
+            b.failed = 1;
+        }
+    }
+    return rct_buf_take(&b);
+}

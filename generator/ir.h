@@ -1,0 +1,101 @@
+/*
+ * ir.h -- the model IR: one network of N neurons built from a resolved node template.
+ *
+ * Every variable of every operator gets a kind (state, algebraic, parameter, input, coupling target,
+ * spike input), equations are parsed and resolved to variable indices, and the per-step work is
+ * scheduled into passes over the neurons separated by barriers (the coupling product W @ source and
+ * reductions such as mean(v)).  The C and CUDA emitters read only this structure.  The IR keeps the
+ * node as a population so that several populations with edges can later share one kernel.
+ */
+#ifndef RCT_IR_H
+#define RCT_IR_H
+
+#include "parser.h"
+#include "template.h"
+#include "util.h"
+
+typedef enum {
+    RCT_VK_STATE,    /* defined by a differential equation: a block of the state vector */
+    RCT_VK_ALG,      /* defined by an algebraic equation: evaluated every step */
+    RCT_VK_PARAM,    /* a constant, or an input nothing drives: scalar or per neuron */
+    RCT_VK_INPUT,    /* the extrinsic input: a column of the input row */
+    RCT_VK_COUPLING, /* the coupling target: W @ source */
+    RCT_VK_SPIKE,    /* the spike input: H(v - threshold) / dt */
+    RCT_VK_ALIAS     /* an operator input wired to another operator's output of the same name */
+} rct_vkind;
+
+typedef struct rct_var {
+    char *op;            /* operator name */
+    char *name;          /* variable name */
+    char *cname;         /* C name stem: validated, unique ("v", or "li_op_v" when names clash) */
+    rct_vkind kind;
+    rct_decl decl;
+    double value;        /* template default (initial value or parameter value) */
+    int slot;            /* STATE: block in y; ALG: block in scratch; PARAM: parameter index */
+    int per_neuron;      /* PARAM: the kernel reads one value per neuron */
+    int eq;              /* defining equation or -1 */
+    int alias;           /* ALIAS: the variable it stands for */
+    int pass;            /* ALG: the pass computing it */
+    rct_srcpos at;
+} rct_var;
+
+typedef struct rct_eq {
+    int op;              /* operator index */
+    int var;             /* the variable defined */
+    rct_eqkind kind;
+    rct_expr *rhs;       /* VAR nodes: ref = variable index (aliases followed); CALL: ref = function id,
+                            reductions: num = reduction index */
+    rct_srcpos at;
+    int exact;
+} rct_eq;
+
+typedef struct rct_reduction {
+    rct_func fn;         /* RCT_F_SUM, _MEAN, _MAXR, _MINR */
+    const rct_expr *arg; /* borrowed from an equation */
+    int before_pass;     /* computed between passes: before pass `before_pass` */
+} rct_reduction;
+
+/* Names of the network roles (NULL when unused); short names are looked up in `op` first. */
+typedef struct rct_roles {
+    const char *op;
+    const char *source, *target, *input, *output, *spike_var, *spike_def;
+} rct_roles;
+
+typedef struct rct_model {
+    char *template_ref;
+    char *description;
+    int n_ops;
+    char **op_names;
+    rct_var *vars;
+    int n_vars;
+    rct_eq *eqs;
+    int n_eqs;
+    int *order;          /* equations in evaluation order: algebraic by dependency, then differential */
+    int n_state, n_alg, n_param;
+    int *state_var, *alg_var, *param_var; /* slot -> variable */
+    rct_reduction *reds;
+    int n_reds;
+    int n_passes;        /* >= 1; the last pass integrates */
+    int coupling_before; /* the coupling product runs before this pass (-1: no coupling) */
+    int source, target, input, output, spike_var, spike_def; /* variable indices or -1 */
+    char **eq_text;      /* "op: equation" per equation, printed from the syntax tree */
+} rct_model;
+
+/* Builds the IR from a resolved node and the roles. */
+int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **out, rct_err *err);
+void rct_model_free(rct_model *m);
+
+/* Finds a variable by "var", "op/var" or "all/op/var" (short names: in op_hint first, then unique in the
+   node); aliases resolve to what they stand for.  Returns the index or -1 with err filled (what_for names
+   the option in messages). */
+int rct_model_find(const rct_model *m, const char *name, const char *op_hint, const char *what_for, rct_err *err);
+/* "op/var" of a variable, in buf. */
+const char *rct_var_fullname(const rct_model *m, int v, char *buf, size_t size);
+/* Human name of a variable kind. */
+const char *rct_vkind_name(rct_vkind k);
+/* Describes the model: operators, variables with kinds and defaults, equations. Caller frees. */
+char *rct_model_describe(const rct_model *m);
+/* Prints an expression (or an equation's right-hand side) in the template language. */
+void rct_expr_print(rct_buf *b, const rct_model *m, const rct_expr *e);
+
+#endif

@@ -1,0 +1,186 @@
+/*
+ * rectic.h -- simulate networks of model neurons described by PyRates/RectiPy YAML templates.
+ *
+ * rectic reads a neuron template, generates one fused C kernel for the whole network, compiles it in
+ * memory with TinyCC and integrates it with forward Euler, reproducing RectiPy 0.9.3's numbers.
+ *
+ * Conventions (as in libtcc and SQLite):
+ *   - every handle is opaque; the caller frees what it creates with the matching _free;
+ *   - every fallible call returns RECTIC_OK (0) or a RECTIC_E* code, and leaves a message that
+ *     rectic_errmsg() returns until the next call on the same handle;
+ *   - the library never prints and never exits;
+ *   - input arrays are copied; returned pointers are borrowed (valid until the next call that changes
+ *     the handle) unless the comment says the caller owns them.
+ *
+ * A minimal program:
+ *
+ *     rectic_spec spec;
+ *     rectic_spec_init(&spec);
+ *     spec.template_ref = "neuron_model_templates.spiking_neurons.qif.qif";
+ *     spec.op = "qif_op";
+ *     spec.n = 5; spec.weights = J;            // 5x5, row i = target, column j = source
+ *     spec.source_var = "s"; spec.target_var = "s_in"; spec.input_var = "I_ext";
+ *     spec.output_var = "s"; spec.spike_var = "spike"; spec.spike_def = "v";
+ *     spec.dt = 1e-3;
+ *     rectic_net *net;
+ *     if (rectic_net_new(&net, &spec) != RECTIC_OK) { puts(rectic_errmsg(net)); ... }
+ *     rectic_net_record(net, "v");
+ *     rectic_net_run(net, 30000, inputs, 5);  // inputs: 30000 x 5, row n = input of step n
+ *     rectic_net_free(net);
+ */
+#ifndef RECTIC_H
+#define RECTIC_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RECTIC_VERSION "0.1.0"
+
+/* Status codes. */
+enum {
+    RECTIC_OK = 0,
+    RECTIC_ENOMEM = 1,    /* out of memory */
+    RECTIC_EIO = 2,       /* a file could not be read or written */
+    RECTIC_ESYNTAX = 3,   /* YAML, equation, CSV or .npy syntax */
+    RECTIC_ETEMPLATE = 4, /* template semantics: unknown name, cycle, bad inheritance */
+    RECTIC_EINVAL = 5,    /* a bad argument: unknown variable, wrong shape, bad option */
+    RECTIC_EJIT = 6,      /* the generated code failed to compile (a bug in rectic) */
+    RECTIC_ECANCEL = 7,   /* a run was cancelled */
+    RECTIC_ENUMERIC = 8   /* the state became NaN or infinite */
+};
+
+/* Floating point types of a network. */
+enum { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 };
+
+/* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
+enum { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 };
+
+/* Everything that defines a network.  Fill with rectic_spec_init(), then set what you need.
+   Strings and arrays are copied by rectic_net_new(). */
+typedef struct rectic_spec {
+    const char *template_ref;   /* dotted name (pkg.file.template) or path (dir/file/template) */
+    const char *template_yaml;  /* or: YAML text holding the template (template_ref names it) */
+    const char *op;             /* operator whose variables short names refer to (may be NULL) */
+    const char *const *template_path; /* directories searched for dotted names, in order */
+    int n_template_path;
+    int use_env_path;           /* also search RECTIC_TEMPLATE_PATH (default 1) */
+    long n;                     /* number of neurons (0: taken from the weights' size) */
+    const double *weights;      /* n x n, row-major, row i = target neuron; NULL: no coupling */
+    double min_weight;          /* entries with |w| <= min_weight are treated as 0 (default: -1, keep all) */
+    const char *source_var;     /* coupling: target = W @ source */
+    const char *target_var;
+    const char *input_var;      /* receives the input row of each step */
+    const char *output_var;     /* recorded as "out" */
+    const char *spike_var;      /* spiking: receives spike/dt ... */
+    const char *spike_def;      /* ... when this state variable reaches spike_threshold */
+    double spike_threshold;     /* default 100 */
+    double spike_reset;         /* default -100 */
+    double dt;                  /* step size (> 0) */
+    int dtype;                  /* RECTIC_FLOAT64 (default) or RECTIC_FLOAT32 */
+} rectic_spec;
+
+typedef struct rectic_net rectic_net;
+
+/* Sets every field of spec to its default. */
+void rectic_spec_init(rectic_spec *spec);
+
+/* Loads the template, generates and compiles the kernel, and sets the state to the template defaults.
+   *out receives a handle even on failure (NULL only when memory ran out), so that rectic_errmsg(*out)
+   explains the failure; free it with rectic_net_free in either case. */
+int rectic_net_new(rectic_net **out, const rectic_spec *spec);
+void rectic_net_free(rectic_net *net);
+
+/* The message of the last failed call on net ("out of memory" for a NULL net). */
+const char *rectic_errmsg(const rectic_net *net);
+
+/* Number of neurons. */
+long rectic_net_size(const rectic_net *net);
+
+/* Sets a parameter or the current value of a state variable: count 1 sets every neuron, count n gives
+   neuron i the value values[i].  Names: "var", "op/var" or "all/op/var".  Making a scalar parameter
+   per-neuron regenerates the kernel at the next run; changing values never does. */
+int rectic_net_set(rectic_net *net, const char *name, const double *values, long count);
+/* Copies the current value of a variable (n values, or 1 for a scalar parameter) into out (capacity cap);
+   *count receives the number of values. */
+int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, long *count);
+/* Resets every state variable to the template default (or to rectic_net_set values given since). */
+int rectic_net_reset(rectic_net *net);
+
+/* Records a variable in the next runs (the output variable is always recorded as "out"). */
+int rectic_net_record(rectic_net *net, const char *name);
+/* Records every sampling_steps-th step; mode RECTIC_SAMPLE_MEAN averages "out" over the steps since the
+   previous row; steps before cutoff are not recorded. */
+int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff);
+
+/* Input callback: fills row (n_cols values) with the input of step `step` (counted from the run's start);
+   returns 0, or non-zero to stop the run with RECTIC_ECANCEL. */
+typedef int (*rectic_input_fn)(void *user, long step, double *row, long n_cols);
+/* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
+typedef int (*rectic_progress_fn)(void *user, long done, long total);
+
+/* Runs `steps` Euler steps continuing from the current state.  inputs: steps x in_cols row-major, with
+   in_cols = n or 1 (broadcast), or NULL for zero input.  Recordings of this run replace the previous run's. */
+int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols);
+/* The same, pulling the input row by row from a callback. */
+int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols);
+/* Attaches a progress callback (NULL removes it). */
+void rectic_net_on_progress(rectic_net *net, rectic_progress_fn fn, void *user);
+/* Cancellation flag: when *flag becomes non-zero the run stops at the next check (every few thousand
+   steps) with RECTIC_ECANCEL; the recordings hold the steps done. */
+void rectic_net_cancel_flag(rectic_net *net, volatile int *flag);
+
+/* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
+   row-major. */
+int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);
+/* Step numbers (from the run's start) of the recorded rows; borrowed, *rows entries. */
+int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps);
+/* Spikes of the last run as (step, neuron) pairs, sorted by step then neuron; borrowed. */
+int rectic_net_spikes(rectic_net *net, long *count, const long **pairs);
+/* Number of steps the last run completed (less than asked when it stopped early). */
+long rectic_net_steps_done(const rectic_net *net);
+
+/* Output formats of rectic_net_write. */
+enum { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 };
+
+/* Writes the last run's recordings into dir (created when missing): out, every recorded variable
+   ("op/var" becomes op_var), spikes ("step,neuron" rows; spiking networks) and time (t of each row).
+   CSV: plain numbers, no header, shortest round-trip formatting; NPY: 2-D float64 arrays.  Each file is
+   written under a temporary name and renamed, so a failure never leaves a partial file. */
+int rectic_net_write(rectic_net *net, const char *dir, int format);
+
+/* Reads a matrix from a CSV file, or a NumPy .npy file (float64/float32, C order) by extension.  On
+   success the caller owns *data (free()); on failure errbuf explains (file:line:col). */
+int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize);
+
+/* The generated kernel source (borrowed). */
+const char *rectic_net_source(const rectic_net *net);
+/* Writes a description of the resolved model (operators, variables with kinds and defaults, equations
+   after inheritance) as text; the caller owns *text and frees it with free(). */
+int rectic_net_describe(rectic_net *net, char **text);
+/* Resolved equations, one "op: equation" string per index (borrowed); NULL past the end. */
+const char *rectic_net_equation(const rectic_net *net, int i);
+/* Number of kernel compilations so far (changing values never adds one). */
+int rectic_net_compilations(const rectic_net *net);
+/* Seconds spent in the phases of the last rectic_net_new / compile / run. */
+typedef struct rectic_timings {
+    double load, generate, jit, run;
+} rectic_timings;
+void rectic_net_timings(const rectic_net *net, rectic_timings *t);
+
+/* Describes a template without building a network: operators, variables with kinds and defaults and
+   the equations after inheritance.  The caller owns *text (free()); on failure *text holds the error
+   message instead. */
+int rectic_describe_template(const rectic_spec *spec, char **text);
+
+/* Lists the built-in node templates, one "dotted.name<TAB>description" line each.  The caller owns
+   *text (free()); on failure *text holds the message. */
+int rectic_list_templates(char **text);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

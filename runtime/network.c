@@ -1,0 +1,453 @@
+/*
+ * network.c -- the public network API: builds the model and its kernel, owns the state, parameters,
+ * weights and recordings, and drives the kernel through a run in blocks of steps.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_c.h"
+#include "ir.h"
+#include "jit_tcc.h"
+#include "network.h"
+#include "observer.h"
+#include "template.h"
+
+
+void rectic_spec_init(rectic_spec *spec)
+{
+    memset(spec, 0, sizeof *spec);
+    spec->use_env_path = 1;
+    spec->min_weight = -1.0;
+    spec->spike_threshold = 100.0;
+    spec->spike_reset = -100.0;
+    spec->dt = 1e-3;
+    spec->dtype = RECTIC_FLOAT64;
+}
+
+const char *rectic_errmsg(const rectic_net *net)
+{
+    if (!net)
+        return "out of memory";
+    return net->err.code ? net->err.msg : "no error";
+}
+
+long rectic_net_size(const rectic_net *net)
+{
+    return net->n;
+}
+
+/* Size in bytes of one value of the network's type. */
+static size_t rsize(const rectic_net *net)
+{
+    return net->f32 ? sizeof(float) : sizeof(double);
+}
+
+/* Stores x at index i of a real-typed array. */
+static void rset(const rectic_net *net, void *arr, long i, double x)
+{
+    if (net->f32)
+        ((float *)arr)[i] = (float)x;
+    else
+        ((double *)arr)[i] = x;
+}
+
+static double rget(const rectic_net *net, const void *arr, long i)
+{
+    return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
+}
+
+/* Allocates count values of the network's type (zeroed), checking for overflow. */
+static void *ralloc(const rectic_net *net, long count)
+{
+    if (count < 0 || (size_t)count > SIZE_MAX / rsize(net) - 1)
+        return NULL;
+    return calloc((size_t)count + 1, rsize(net));
+}
+
+/* Loads the template and builds the model IR. */
+static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **model)
+{
+    rct_loader *L = rct_loader_new(&net->err);
+    if (!L)
+        return RECTIC_ENOMEM;
+    int rc = 0;
+    for (int i = 0; !rc && i < spec->n_template_path; i++)
+        rc = rct_loader_add_dir(L, spec->template_path[i]);
+    if (!rc && spec->use_env_path)
+        rc = rct_loader_add_pathlist(L, getenv("RECTIC_TEMPLATE_PATH"));
+    if (!rc && rct_builtin_template_dir())
+        rc = rct_loader_add_dir(L, rct_builtin_template_dir());
+    if (!rc)
+        rc = rct_loader_add_dir(L, ".");
+    if (!rc && spec->template_yaml) {
+        /* the text stands for the file part of the reference */
+        const char *ref = spec->template_ref;
+        const char *cut = strrchr(ref, '/') ? strrchr(ref, '/') : strrchr(ref, '.');
+        char *file = cut ? rct_strndup(ref, (size_t)(cut - ref)) : NULL;
+        if (!cut)
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "template_ref '%s' must name the template inside the YAML text as "
+                                                    "name.template", ref);
+        else if (!file)
+            rc = rct_oom(&net->err);
+        else
+            rc = rct_loader_add_text(L, file, spec->template_yaml);
+        free(file);
+    }
+    rct_tnode *node = NULL;
+    if (!rc)
+        rc = rct_template_load(L, spec->template_ref, &node);
+    rct_loader_free(L);
+    if (rc)
+        return rc;
+    rct_roles roles = {spec->op, spec->source_var, spec->target_var, spec->input_var, spec->output_var,
+                       spec->spike_var, spec->spike_def};
+    rc = rct_model_build(node, &roles, model, &net->err);
+    rct_tnode_free(node);
+    return rc;
+}
+
+/* Generates and compiles the kernel for the current parameter shapes. */
+int rct_net_compile(rectic_net *net)
+{
+    double t0 = rct_now();
+    rct_emit_opts o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, net->param_vector, net->w != NULL,
+                       net->model->spike_def >= 0};
+    char *src = rct_emit_c(net->model, &o, &net->err);
+    if (!src)
+        return net->err.code;
+    double t1 = rct_now();
+    rct_jit *jit;
+    void *fn;
+    int rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+    if (rc) {
+        free(src);
+        return rc;
+    }
+    rct_jit_free(net->jit);
+    free(net->src);
+    net->jit = jit;
+    net->kernel = fn;
+    net->src = src;
+    net->compilations++;
+    net->dirty = 0;
+    net->timings.generate = t1 - t0;
+    net->timings.jit = rct_now() - t1;
+    return 0;
+}
+
+/* Copies the weights into the network's type, dropping |w| <= min_weight. */
+static int set_weights(rectic_net *net, const rectic_spec *spec)
+{
+    long n = net->n;
+    if (n > 0 && (size_t)n > SIZE_MAX / (size_t)n / sizeof(double))
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld x %ld is too large", n, n);
+    net->w = ralloc(net, n * n);
+    if (!net->w)
+        return rct_oom(&net->err);
+    for (long i = 0; i < n * n; i++) {
+        double w = spec->weights[i];
+        if (!isfinite(w))
+            return rct_errf(&net->err, RECTIC_EINVAL, "weights: entry [%ld, %ld] is %s: weights must be finite",
+                            i / n, i % n, isnan(w) ? "NaN" : "infinite");
+        rset(net, net->w, i, spec->min_weight >= 0 && fabs(w) <= spec->min_weight ? 0.0 : w);
+    }
+    return 0;
+}
+
+/* Allocates state, scratch and parameters and fills them with the template defaults. */
+static int init_values(rectic_net *net)
+{
+    const rct_model *m = net->model;
+    long n = net->n;
+    net->y = ralloc(net, (long)m->n_state * n);
+    net->y0 = calloc((size_t)m->n_state * (size_t)n + 1, sizeof(double));
+    net->alg = ralloc(net, (long)m->n_alg * n);
+    net->coup = ralloc(net, n);
+    net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
+    net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
+    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_real)
+        return rct_oom(&net->err);
+    for (int s = 0; s < m->n_state; s++)
+        for (long i = 0; i < n; i++)
+            net->y0[s * n + i] = m->vars[m->state_var[s]].value;
+    for (int p = 0; p < m->n_param; p++) {
+        if (!(net->param_real[p] = ralloc(net, n)))
+            return rct_oom(&net->err);
+        for (long i = 0; i < n; i++)
+            rset(net, net->param_real[p], i, m->vars[m->param_var[p]].value);
+    }
+    if (m->target >= 0)
+        for (long i = 0; i < n; i++)
+            rset(net, net->coup, i, m->vars[m->target].value);
+    return rectic_net_reset(net);
+}
+
+int rectic_net_new(rectic_net **out, const rectic_spec *spec)
+{
+    rectic_net *net = calloc(1, sizeof *net);
+    *out = net;
+    if (!net)
+        return RECTIC_ENOMEM;
+    net->f32 = spec->dtype == RECTIC_FLOAT32;
+    net->dt = spec->dt;
+    net->threshold = spec->spike_threshold;
+    net->reset = spec->spike_reset;
+    net->sample_every = 1;
+    net->cutoff = 0;
+    if (!spec->template_ref || !*spec->template_ref)
+        return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
+    if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--dtype: expected float64 or float32");
+    if (!(spec->dt > 0) || !isfinite(spec->dt))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--dt: the step size must be a positive number, got %g", spec->dt);
+    if (!isfinite(spec->spike_threshold) || !isfinite(spec->spike_reset))
+        return rct_errf(&net->err, RECTIC_EINVAL, "spike threshold and reset must be finite numbers");
+    net->n = spec->n;
+    if (net->n <= 0 && !spec->weights)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or -N)");
+    if (net->n <= 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be given with the weights");
+    double t0 = rct_now();
+    int rc = load_model(net, spec, &net->model);
+    if (rc)
+        return rc;
+    net->timings.load = rct_now() - t0;
+    const rct_model *m = net->model;
+    if (m->output < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--output-var is required (the variable recorded as 'out')");
+    if (spec->weights && m->source < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no --source-var and --target-var to couple");
+    if (!spec->weights && m->source >= 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--source-var/--target-var given but no weights");
+    if (spec->weights && (rc = set_weights(net, spec)))
+        return rc;
+    if ((rc = init_values(net)))
+        return rc;
+    if ((rc = rct_net_compile(net)))
+        return rc;
+    net->err.code = 0;
+    return 0;
+}
+
+void rectic_net_free(rectic_net *net)
+{
+    if (!net)
+        return;
+    rct_obs_clear(net);
+    for (int k = 0; k < net->n_rec_vars; k++)
+        free(net->rec_names[k]);
+    free(net->rec_names);
+    rct_jit_free(net->jit);
+    free(net->src);
+    if (net->model && net->param_real)
+        for (int p = 0; p < net->model->n_param; p++)
+            free(net->param_real[p]);
+    free(net->param_real);
+    free(net->param_vector);
+    free(net->y);
+    free(net->y0);
+    free(net->alg);
+    free(net->coup);
+    free(net->w);
+    free(net->rec_vars);
+    rct_model_free(net->model);
+    free(net);
+}
+
+/* Finds a variable for the API (name forms of rct_model_find). */
+static int find_var(rectic_net *net, const char *name, const char *what)
+{
+    if (!name || !*name) {
+        rct_errf(&net->err, RECTIC_EINVAL, "%s: empty variable name", what);
+        return -1;
+    }
+    return rct_model_find(net->model, name, NULL, what, &net->err);
+}
+
+int rectic_net_set(rectic_net *net, const char *name, const double *values, long count)
+{
+    char what[300];
+    snprintf(what, sizeof what, "--set %s", name ? name : "");
+    int v = find_var(net, name, what);
+    if (v < 0)
+        return net->err.code;
+    const rct_var *var = &net->model->vars[v];
+    long n = net->n;
+    if (count != 1 && count != n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: expected 1 value or %ld (one per neuron), got %ld", what, n, count);
+    for (long i = 0; i < count; i++)
+        if (!isfinite(values[i]))
+            return rct_errf(&net->err, RECTIC_EINVAL, "%s: value %ld is not a finite number", what, i);
+    if (var->kind == RCT_VK_STATE) {
+        for (long i = 0; i < n; i++) {
+            double x = values[count == 1 ? 0 : i];
+            net->y0[var->slot * n + i] = x;
+            rset(net, net->y, var->slot * n + i, x);
+        }
+    } else if (var->kind == RCT_VK_PARAM) {
+        if (count == n && n > 1 && !net->param_vector[var->slot]) {
+            net->param_vector[var->slot] = 1; /* the kernel must read it per neuron */
+            net->dirty = 1;
+        }
+        for (long i = 0; i < n; i++)
+            rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
+    } else {
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s/%s' is %s: its value comes from %s", what, var->op,
+                        var->name, rct_vkind_name(var->kind),
+                        var->kind == RCT_VK_ALG ? "its equation" : "the network (input, coupling or spikes)");
+    }
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, long *count)
+{
+    int v = find_var(net, name, "get");
+    if (v < 0)
+        return net->err.code;
+    const rct_var *var = &net->model->vars[v];
+    long n = net->n;
+    const void *src = NULL;
+    long len = n;
+    switch (var->kind) {
+    case RCT_VK_STATE: src = (const char *)net->y + (size_t)var->slot * (size_t)n * rsize(net); break;
+    case RCT_VK_ALG: src = (const char *)net->alg + (size_t)var->slot * (size_t)n * rsize(net); break;
+    case RCT_VK_COUPLING: src = net->coup; break;
+    case RCT_VK_PARAM:
+        src = net->param_real[var->slot];
+        len = net->param_vector[var->slot] ? n : 1;
+        break;
+    default:
+        return rct_errf(&net->err, RECTIC_EINVAL, "get: '%s' is %s and has no stored value", name,
+                        rct_vkind_name(var->kind));
+    }
+    *count = len;
+    if (cap < len)
+        return rct_errf(&net->err, RECTIC_EINVAL, "get: '%s' has %ld values, the buffer holds %ld", name, len, cap);
+    for (long i = 0; i < len; i++)
+        out[i] = rget(net, src, i);
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_reset(rectic_net *net)
+{
+    const rct_model *m = net->model;
+    for (long i = 0; i < (long)m->n_state * net->n; i++)
+        rset(net, net->y, i, net->y0[i]);
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_record(rectic_net *net, const char *name)
+{
+    char what[300];
+    snprintf(what, sizeof what, "--record %s", name ? name : "");
+    int v = find_var(net, name, what);
+    if (v < 0)
+        return net->err.code;
+    if (net->model->vars[v].kind == RCT_VK_SPIKE)
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
+                        what);
+    int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
+    char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);
+    if (rv)
+        net->rec_vars = rv;
+    if (rn)
+        net->rec_names = rn;
+    if (!rv || !rn || !(net->rec_names[net->n_rec_vars] = rct_strdup(name)))
+        return rct_oom(&net->err);
+    net->rec_vars[net->n_rec_vars++] = v;
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff)
+{
+    if (sampling_steps < 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps: expected a positive integer, got %ld", sampling_steps);
+    if (mode != RECTIC_SAMPLE_PICK && mode != RECTIC_SAMPLE_MEAN)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-mode: expected pick or mean");
+    if (cutoff < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff: expected a step number >= 0, got %ld", cutoff);
+    net->sample_every = sampling_steps;
+    net->sample_mode = mode;
+    net->cutoff = cutoff;
+    net->err.code = 0;
+    return 0;
+}
+
+void rectic_net_on_progress(rectic_net *net, rectic_progress_fn fn, void *user)
+{
+    net->progress = fn;
+    net->progress_user = user;
+}
+
+void rectic_net_cancel_flag(rectic_net *net, volatile int *flag)
+{
+    net->cancel = flag;
+}
+
+const char *rectic_net_source(const rectic_net *net)
+{
+    return net->src;
+}
+
+int rectic_net_describe(rectic_net *net, char **text)
+{
+    *text = rct_model_describe(net->model);
+    return *text ? 0 : rct_oom(&net->err);
+}
+
+const char *rectic_net_equation(const rectic_net *net, int i)
+{
+    if (!net->model || i < 0 || i >= net->model->n_eqs)
+        return NULL;
+    return net->model->eq_text[i];
+}
+
+int rectic_net_compilations(const rectic_net *net)
+{
+    return net->compilations;
+}
+
+void rectic_net_timings(const rectic_net *net, rectic_timings *t)
+{
+    *t = net->timings;
+}
+
+int rectic_describe_template(const rectic_spec *spec, char **text)
+{
+    rectic_net tmp;
+    memset(&tmp, 0, sizeof tmp);
+    rct_model *m = NULL;
+    *text = NULL;
+    int rc = spec->template_ref ? load_model(&tmp, spec, &m)
+                                : rct_errf(&tmp.err, RECTIC_EINVAL, "no template given");
+    if (!rc) {
+        *text = rct_model_describe(m);
+        if (!*text)
+            rc = RECTIC_ENOMEM;
+    } else {
+        *text = rct_strdup(tmp.err.msg);
+    }
+    rct_model_free(m);
+    return rc;
+}
+
+int rectic_list_templates(char **text)
+{
+    rct_err err = {0, ""};
+    *text = NULL;
+    rct_loader *L = rct_loader_new(&err);
+    if (!L)
+        return RECTIC_ENOMEM;
+    int rc = rct_template_list(L, rct_builtin_template_dir(), text);
+    rct_loader_free(L);
+    if (rc)
+        *text = rct_strdup(err.msg);
+    return rc;
+}

@@ -1,0 +1,56 @@
+/*
+ * network.h -- the network handle behind rectic.h (internal: the runtime's modules share it).
+ */
+#ifndef RCT_NETWORK_H
+#define RCT_NETWORK_H
+
+#include "ir.h"
+#include "jit_tcc.h"
+#include "rectic.h"
+#include "util.h"
+
+struct rectic_net {
+    rct_err err;
+    rct_model *model;
+    long n;
+    int f32;                 /* float32 network */
+    double dt, threshold, reset;
+    /* values, in the network's type (double or float) */
+    void *y;                 /* state: model->n_state blocks of n */
+    double *y0;              /* initial state (template defaults or values set), for reset */
+    void *alg;               /* algebraic variables */
+    void *coup;              /* coupling target */
+    void *w;                 /* weights n x n, or NULL */
+    void **param_real;       /* per parameter: n values */
+    int *param_vector;       /* per parameter: the kernel reads n values (else the first) */
+    /* kernel */
+    char *src;
+    rct_jit *jit;
+    void *kernel;
+    int compilations;
+    int dirty;               /* parameter shapes changed: regenerate before the next run */
+    /* recording settings */
+    int *rec_vars;
+    char **rec_names;
+    int n_rec_vars;
+    long sample_every, cutoff;
+    int sample_mode;
+    /* results of the last run */
+    double **rec_data;       /* [0] = out, then rec_vars */
+    int n_rec_data;
+    long rec_rows;
+    long *rec_steps;
+    long *spikes;
+    long n_spikes;
+    long steps_done;
+    /* callbacks */
+    rectic_progress_fn progress;
+    void *progress_user;
+    volatile int *cancel;
+    rectic_timings timings;
+};
+
+/* Generates and compiles the kernel for the current parameter shapes. */
+int rct_net_compile(rectic_net *net);
+
+#endif

@@ -1,0 +1,177 @@
+/*
+ * run.c -- drives the generated kernel through a run: inputs in blocks, spike buffer growth, progress
+ * and cancellation between blocks.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_abi.h"
+#include "network.h"
+#include "observer.h"
+
+RCT_KCTX_DEF(void)
+
+typedef long (*kernel_fn)(rectic_kctx *c, long steps);
+
+#define BLOCK_STEPS 4096L /* steps per kernel call between checks of progress and cancellation */
+
+/* Where the inputs of a run come from. */
+typedef struct input_src {
+    const double *array;     /* steps x cols, or NULL */
+    rectic_input_fn fn;      /* or a callback */
+    void *user;
+    long cols;
+} input_src;
+
+/* Makes sure the spike buffer has room for at least one more step. */
+static int grow_spikes(rectic_net *net, rectic_kctx *c)
+{
+    long need = c->n_spikes + net->n;
+    if (need <= c->cap_spikes)
+        return 0;
+    long cap = c->cap_spikes ? c->cap_spikes : 1024;
+    while (cap < need)
+        cap *= 2;
+    if ((size_t)cap > SIZE_MAX / (2 * sizeof(long)))
+        return rct_oom(&net->err);
+    long *s = realloc(c->spikes, (size_t)cap * 2 * sizeof(long));
+    if (!s)
+        return rct_oom(&net->err);
+    c->spikes = s;
+    c->cap_spikes = cap;
+    net->spikes = s;
+    return 0;
+}
+
+/* Fills buf (block x cols values of the network's type) with the inputs of steps start..start+block-1. */
+static int fill_inputs(rectic_net *net, const input_src *in, long start, long block, void *buf, double *row)
+{
+    for (long s = 0; s < block; s++) {
+        const double *src = in->array ? in->array + (start + s) * in->cols : row;
+        if (!in->array && in->fn(in->user, start + s, row, in->cols) != 0)
+            return rct_errf(&net->err, RECTIC_ECANCEL, "the input callback stopped the run at step %ld", start + s);
+        for (long j = 0; j < in->cols; j++) {
+            if (net->f32)
+                ((float *)buf)[s * in->cols + j] = (float)src[j];
+            else
+                ((double *)buf)[s * in->cols + j] = src[j];
+        }
+    }
+    return 0;
+}
+
+/* Runs `steps` steps with inputs from in. */
+static int run(rectic_net *net, long steps, const input_src *in)
+{
+    const rct_model *m = net->model;
+    net->err.code = 0;
+    if (steps < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--steps: expected a number of steps >= 0, got %ld", steps);
+    if (in->cols != 0 && in->cols != 1 && in->cols != net->n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "inputs: %ld columns, expected %ld (one per neuron) or 1 (the same "
+                                                  "input for every neuron)", in->cols, net->n);
+    if (in->cols != 0 && m->input < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "inputs given but the network has no --input-var to receive them");
+    int rc;
+    if (net->dirty && (rc = rct_net_compile(net)))
+        return rc;
+    long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
+    void *recs = NULL;
+    int n_recs = 0;
+    net->steps_done = 0;
+    if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
+        return rc;
+    double *acc = calloc((size_t)net->n + 1, sizeof *acc);
+    long cols = in->cols ? in->cols : 1;
+    long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
+    int direct = in->array && !net->f32; /* float64 arrays are read in place */
+    void *buf = direct ? NULL : calloc((size_t)(block_max * cols) + 1, net->f32 ? sizeof(float) : sizeof(double));
+    double *row = calloc((size_t)cols + 1, sizeof *row);
+    if (!acc || (!direct && !buf) || !row) {
+        free(acc);
+        free(buf);
+        free(row);
+        free(recs);
+        return rct_oom(&net->err);
+    }
+    rectic_kctx c;
+    memset(&c, 0, sizeof c);
+    c.n = net->n;
+    c.dt = net->dt;
+    c.threshold = net->threshold;
+    c.reset = net->reset;
+    c.y = net->y;
+    c.alg = net->alg;
+    c.coup = net->coup;
+    c.w = net->w;
+    c.param = (const void *const *)net->param_real;
+    c.in_row = in->cols;
+    c.in_col = in_col;
+    c.n_rec = n_recs;
+    c.rec = recs;
+    c.rec_buf = net->rec_data;
+    c.rec_cap = net->rec_rows;
+    c.sample_every = net->sample_every;
+    c.cutoff = net->cutoff;
+    c.sample_mean = net->sample_mode == RECTIC_SAMPLE_MEAN;
+    c.acc = acc;
+    kernel_fn kernel = (kernel_fn)net->kernel;
+    double t0 = rct_now();
+    long done = 0;
+    while (done < steps && !rc) {
+        long block = steps - done < block_max ? steps - done : block_max;
+        if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
+            break;
+        long k = 0;
+        while (k < block) {
+            if (m->spike_def >= 0 && (rc = grow_spikes(net, &c)))
+                break;
+            if (in->cols == 0)
+                c.input = buf; /* one zero row read with stride 0 */
+            else if (direct)
+                c.input = in->array + (done + k) * in->cols;
+            else
+                c.input = (const char *)buf + (size_t)(k * cols) * (net->f32 ? sizeof(float) : sizeof(double));
+            k += kernel(&c, block - k); /* returns early only when the spike buffer needs room */
+        }
+        done += k;
+        net->steps_done = done;
+        net->n_spikes = c.n_spikes;
+        if (rc)
+            break;
+        if (net->cancel && *net->cancel) {
+            rc = rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, steps);
+            break;
+        }
+        if (net->progress && net->progress(net->progress_user, done, steps) != 0) {
+            rc = rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, steps);
+            break;
+        }
+    }
+    net->timings.run = rct_now() - t0;
+    net->spikes = c.spikes;
+    net->n_spikes = c.n_spikes;
+    free(acc);
+    free(buf);
+    free(row);
+    free(recs);
+    return rc;
+}
+
+int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols)
+{
+    input_src in = {inputs, NULL, NULL, inputs ? in_cols : 0};
+    if (inputs && in_cols <= 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "inputs: the number of columns must be positive");
+    return run(net, steps, &in);
+}
+
+int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols)
+{
+    if (!fn || in_cols <= 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "run_fn: a callback and a positive column count are required");
+    input_src in = {NULL, fn, user, in_cols};
+    return run(net, steps, &in);
+}
