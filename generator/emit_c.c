@@ -524,9 +524,11 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
         rct_emit_safe_comment(&E.b, m->eq_text[e]);
         rct_buf_putc(&E.b, '\n');
     }
-    rct_buf_printf(&E.b, " *\n * One call runs up to `steps` forward-Euler steps: %s a loop over the neurons that "
-                         "evaluates\n * the equations from the state at t_n, updates the state%s, and records.\n */\n",
-                   o->coupling ? "the coupling product, then" : "", o->spiking ? ", detects spikes and resets" : "");
+    rct_buf_printf(&E.b, " *\n * One call runs up to `steps` forward-Euler steps.  Each step%s loops over the\n"
+                         " * neurons, evaluating the equations from the state at t_n, updates the state%s, and\n"
+                         " * records.\n */\n",
+                   o->coupling ? " computes the coupling product and" : "",
+                   o->spiking ? ",\n * detects spikes and resets the neurons that spiked" : "");
     rct_buf_printf(&E.b, "typedef %s real;\n\n", E.real);
     emit_abi(&E);
     rct_buf_putc(&E.b, '\n');

@@ -803,11 +803,18 @@ char *rct_model_describe(const rct_model *m)
             rct_fmt_double(val, var->value);
             rct_buf line;
             rct_buf_init(&line);
-            rct_buf_printf(&line, "    %-10s %s(%s)", var->name, decl_name(var->decl), val);
-            if (var->kind == RCT_VK_ALIAS)
-                rct_buf_printf(&line, "  <- %s/%s", m->vars[var->alias].op, m->vars[var->alias].name);
+            char decl[64];
+            if (var->decl == RCT_D_CONST)
+                snprintf(decl, sizeof decl, "%s", val);
             else
-                rct_buf_printf(&line, "  %s", rct_vkind_name(var->kind));
+                snprintf(decl, sizeof decl, "%s(%s)", decl_name(var->decl), val);
+            rct_buf_printf(&line, "    %-10s %-16s ", var->name, decl);
+            if (var->kind == RCT_VK_ALIAS)
+                rct_buf_printf(&line, "wired to %s/%s", m->vars[var->alias].op, m->vars[var->alias].name);
+            else if (var->kind == RCT_VK_PARAM && var->decl == RCT_D_INPUT)
+                rct_buf_puts(&line, "input");
+            else
+                rct_buf_puts(&line, rct_vkind_name(var->kind));
             lines[n++] = rct_buf_take(&line);
         }
         if (lines) {
