@@ -1,0 +1,531 @@
+/*
+ * check_runtime.c -- the network API against RectiPy's reference cases, and its contract (two runs,
+ * resets, parameters without recompiling, callbacks, several networks, errors).
+ */
+#include <math.h>
+
+#include "rectic.h"
+#include "testutil.h"
+
+#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
+
+typedef struct mat {
+    double *d;
+    long rows, cols;
+} mat;
+
+/* The directory of a reference case: ../shared/cases/NAME, else tests/data/cases/NAME, else NULL. */
+static const char *case_dir(const char *name)
+{
+    static char path[8300];
+    const char *shared = tu_shared_dir();
+    struct stat st;
+    if (shared) {
+        snprintf(path, sizeof path, "%s/cases/%s", shared, name);
+        if (stat(path, &st) == 0)
+            return path;
+    }
+    snprintf(path, sizeof path, "tests/data/cases/%s", name);
+    if (stat(path, &st) == 0)
+        return path;
+    return NULL;
+}
+
+static mat load(const char *dir, const char *file)
+{
+    char path[4600], err[2200];
+    mat m = {NULL, 0, 0};
+    snprintf(path, sizeof path, "%s/%s", dir, file);
+    int rc = rectic_read_matrix(path, &m.d, &m.rows, &m.cols, err, sizeof err);
+    ck_assert_msg(rc == RECTIC_OK, "%s", err);
+    return m;
+}
+
+/* Asserts every entry of got (rows x cols, starting at row `from` of exp) within atol + rtol*|exp|. */
+static void assert_close(const double *got, const mat *exp, long from, long rows, double atol, double rtol, const char *what)
+{
+    ck_assert_int_ge(exp->rows, from + rows);
+    for (long i = 0; i < rows * exp->cols; i++) {
+        double e = exp->d[from * exp->cols + i], g = got[i];
+        ck_assert_msg(fabs(g - e) <= atol + rtol * fabs(e), "%s: row %ld col %ld: got %.17g, expected %.17g", what,
+                      from + i / exp->cols, i % exp->cols, g, e);
+    }
+}
+
+/* Asserts the spikes (pairs, count) equal spikes.csv from row `from_step` on (steps shifted by offset). */
+static void assert_spikes(rectic_net *net, const mat *exp, long *next, long step_offset)
+{
+    long count;
+    const long *pairs;
+    rectic_net_spikes(net, &count, &pairs);
+    for (long k = 0; k < count; k++, (*next)++) {
+        ck_assert_int_lt(*next, exp->rows);
+        ck_assert_int_eq(pairs[2 * k] + step_offset, (long)exp->d[2 * *next]);
+        ck_assert_int_eq(pairs[2 * k + 1], (long)exp->d[2 * *next + 1]);
+    }
+}
+
+/* The seed network: QIF, weights of the case, threshold 100 / reset -100. */
+static rectic_net *seed_net(const char *dir, mat *w, int dtype)
+{
+    rectic_spec s;
+    rectic_spec_init(&s);
+    *w = load(dir, "weights.csv");
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = w->rows;
+    s.weights = w->d;
+    s.min_weight = 1e-6;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.input_var = "I_ext";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    s.dt = 1e-3;
+    s.dtype = dtype;
+    rectic_net *net;
+    int rc = rectic_net_new(&net, &s);
+    ck_assert_msg(rc == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    return net;
+}
+
+/* Runs a seed-like case and checks out, v and the spikes. */
+static void check_seed_case(const char *name, int dtype, double atol, double rtol)
+{
+    const char *dir = case_dir(name);
+    if (!dir)
+        TU_SKIP("case %s not found (neither ../shared/cases nor tests/data/cases)", name);
+    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
+           sp = load(dir, "spikes.csv");
+    rectic_net *net = seed_net(dir, &w, dtype);
+    ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
+    long rows, cols, next = 0;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows, out.rows);
+    ck_assert_int_eq(cols, out.cols);
+    assert_close(d, &out, 0, rows, atol, rtol, "out");
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    assert_close(d, &v, 0, rows, atol, rtol, "v");
+    assert_spikes(net, &sp, &next, 0);
+    ck_assert_int_eq(next, sp.rows);
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d), free(v.d), free(sp.d);
+}
+
+START_TEST(test_qif_matches_reference)
+{
+    check_seed_case("seed_qif", RECTIC_FLOAT64, 1e-10, 1e-8);
+}
+END_TEST
+
+START_TEST(test_float32_matches_reference)
+{
+    check_seed_case("float32", RECTIC_FLOAT32, 1e-3, 1e-5);
+}
+END_TEST
+
+START_TEST(test_threshold_equality_spikes_at_equality)
+{
+    const char *dir = case_dir("qif_threshold_equality");
+    if (!dir)
+        TU_SKIP("case qif_threshold_equality not found");
+    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
+           sp = load(dir, "spikes.csv"), v0 = load(dir, "node_var_v.csv");
+    rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
+    ck_assert_int_eq(rectic_net_set(net, "v", v0.d, v0.rows * v0.cols), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
+    long rows, cols, next = 0;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    assert_close(d, &out, 0, rows, 1e-10, 1e-8, "out");
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    assert_close(d, &v, 0, rows, 1e-10, 1e-8, "v");
+    ck_assert_double_eq(d[0], 100.0);        /* v == threshold spikes: recorded pre-reset ... */
+    ck_assert_double_eq(d[3 * 1 + 0], -100.0); /* ... and reset on the next row */
+    assert_spikes(net, &sp, &next, 0);
+    ck_assert_int_eq(next, 2);
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d), free(v.d), free(sp.d), free(v0.d);
+}
+END_TEST
+
+/* RectiPy's run() continues from the current state: two runs of 3000 steps = one run of 6000. */
+START_TEST(test_two_runs_continue_from_state)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
+           sp = load(dir, "spikes.csv");
+    rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
+    long next = 0;
+    for (int r = 0; r < 2; r++) {
+        ck_assert_int_eq(rectic_net_run(net, 3000, in.d + r * 3000 * in.cols, in.cols), RECTIC_OK);
+        long rows, cols;
+        const double *d;
+        ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+        ck_assert_int_eq(rows, 3000);
+        assert_close(d, &out, r * 3000, rows, 1e-10, 1e-8, "out");
+        ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+        assert_close(d, &v, r * 3000, rows, 1e-10, 1e-8, "v");
+        assert_spikes(net, &sp, &next, r * 3000); /* each run counts its steps from 0 */
+    }
+    ck_assert_int_eq(next, sp.rows);
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d), free(v.d), free(sp.d);
+}
+END_TEST
+
+START_TEST(test_sampling_picks_every_kth_row)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
+    ck_assert_int_eq(rectic_net_sampling(net, 10, RECTIC_SAMPLE_PICK, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows, (in.rows + 9) / 10);
+    for (long r = 0; r < rows; r++)
+        for (long j = 0; j < cols; j++)
+            ck_assert_double_eq(d[r * cols + j], out.d[r * 10 * cols + j]);
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d);
+}
+END_TEST
+
+/* Mean mode (RectiPy >= 0.12, SEMANTICS 8.4): the first row at the first multiple of K >= C averages
+   out_C..out_n, later rows the K steps since the previous row. */
+START_TEST(test_sampling_mean_averages_since_previous_row)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
+    const long K = 10, C = 95;
+    ck_assert_int_eq(rectic_net_sampling(net, K, RECTIC_SAMPLE_MEAN, C), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 3000, in.d, in.cols), RECTIC_OK);
+    long rows, cols, nsteps;
+    const double *d;
+    const long *steps;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    rectic_net_recorded_steps(net, &nsteps, &steps);
+    ck_assert_int_eq(nsteps, rows);
+    ck_assert_int_eq(steps[0], 100);
+    ck_assert_int_eq(rows, (2999 - 100) / 10 + 1);
+    long from = C;
+    for (long r = 0; r < rows; r++) {
+        for (long j = 0; j < cols; j++) {
+            double sum = 0;
+            for (long s = from; s <= steps[r]; s++)
+                sum += out.d[s * cols + j];
+            double mean = sum / (double)(steps[r] - from + 1);
+            ck_assert_double_eq_tol(d[r * cols + j], mean, 1e-12 * (1 + fabs(mean)));
+        }
+        from = steps[r] + 1;
+    }
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK); /* others stay instantaneous */
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d);
+}
+END_TEST
+
+/* Runs a node-vars case given as (name, file or NULL, value) triples and compares out and the records. */
+static void check_case(const char *name, const char *tmpl, const char *op, const char *src, const char *tgt,
+                       const char *input, const char *output, int spiking, double dt, double thr,
+                       const char *const *sets, const char *const *records, const char *const *files, int rate_shift)
+{
+    const char *dir = case_dir(name);
+    if (!dir) {
+        fprintf(stderr, "SKIP %s: case not found\n", name);
+        return;
+    }
+    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = tmpl;
+    s.op = op;
+    s.n = w.rows;
+    s.weights = w.d;
+    s.min_weight = 1e-6;
+    s.source_var = src;
+    s.target_var = tgt;
+    s.input_var = input;
+    s.output_var = output;
+    if (spiking) {
+        s.spike_var = "spike";
+        s.spike_def = "v";
+        s.spike_threshold = thr;
+        s.spike_reset = -thr;
+    }
+    s.dt = dt;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    for (int k = 0; sets[k]; k += 2) {
+        if (sets[k + 1][0] == '@') {
+            mat v = load(dir, sets[k + 1] + 1);
+            ck_assert_msg(rectic_net_set(net, sets[k], v.d, v.rows * v.cols) == RECTIC_OK, "%s", rectic_errmsg(net));
+            free(v.d);
+        } else {
+            double x = strtod(sets[k + 1], NULL);
+            ck_assert_msg(rectic_net_set(net, sets[k], &x, 1) == RECTIC_OK, "%s", rectic_errmsg(net));
+        }
+    }
+    for (int k = 0; records[k]; k++)
+        ck_assert_int_eq(rectic_net_record(net, records[k]), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, in.rows, in.d, in.cols) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    assert_close(d, &out, 0, rows, 1e-10, 1e-8, "out");
+    for (int k = 0; records[k]; k++) {
+        mat e = load(dir, files[k]);
+        ck_assert_int_eq(rectic_net_recording(net, records[k], &rows, &cols, &d), RECTIC_OK);
+        /* RectiPy records a rate node's variables one step late (SEMANTICS 8.1) */
+        if (rate_shift)
+            assert_close(d + cols, &e, 0, rows - 1, 1e-10, 1e-8, files[k]);
+        else
+            assert_close(d, &e, 0, rows, 1e-10, 1e-8, files[k]);
+        free(e.d);
+    }
+    if (spiking) {
+        mat sp = load(dir, "spikes.csv");
+        long next = 0;
+        assert_spikes(net, &sp, &next, 0);
+        ck_assert_int_eq(next, sp.rows);
+        free(sp.d);
+    }
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(out.d);
+}
+
+START_TEST(test_qif_sfa_matches_reference)
+{
+    const char *sets[] = {"eta", "@node_var_eta.csv", "alpha", "0.5", "k", "2", NULL};
+    const char *recs[] = {"v", "x", NULL}, *files[] = {"v.csv", "x.csv"};
+    check_case("qif_sfa", "neuron_model_templates.spiking_neurons.qif.qif_sfa", "qif_sfa_op", "s", "s_in", "I_ext",
+               "s", 1, 1e-3, 1000.0, sets, recs, files, 0);
+}
+END_TEST
+
+START_TEST(test_lif_matches_reference)
+{
+    const char *sets[] = {"tau", "@node_var_tau.csv", "eta", "10", "k", "2", "tau_s", "5", NULL};
+    const char *recs[] = {"v", NULL}, *files[] = {"v.csv"};
+    check_case("lif", "neuron_model_templates.spiking_neurons.lif.lif", "lif_op", "s", "s_in", "I_ext", "s", 1, 1e-2,
+               10.0, sets, recs, files, 0);
+}
+END_TEST
+
+START_TEST(test_li_tanh_rate_node_matches_reference)
+{
+    const char *sets[] = {"li_op/eta", "@node_var_li_op_eta.csv", "li_op/k", "1.5", NULL};
+    const char *recs[] = {"li_op/v", NULL}, *files[] = {"li_op_v.csv"};
+    check_case("li_tanh", "neuron_model_templates.rate_neurons.leaky_integrator.tanh", NULL, "tanh_op/r",
+               "li_op/r_in", "li_op/I_ext", "li_op/v", 0, 1e-2, 0, sets, recs, files, 1);
+}
+END_TEST
+
+/* A QIF network of n neurons with zero weights and constant drive, for contract tests. */
+static rectic_net *small_net(long n)
+{
+    static double w[64];
+    memset(w, 0, sizeof w);
+    for (long i = 0; i < n * n && i < 64; i++)
+        w[i] = 0.1 * (double)(i % 3);
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = n;
+    s.weights = w;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.input_var = "I_ext";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    return net;
+}
+
+START_TEST(test_parameter_values_never_recompile)
+{
+    rectic_net *net = small_net(4);
+    ck_assert_int_eq(rectic_net_compilations(net), 1);
+    double eta = 3.0, etas[4] = {1, 2, 3, 4}, got[4];
+    long count;
+    ck_assert_int_eq(rectic_net_set(net, "eta", &eta, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 10, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_compilations(net), 1);
+    ck_assert_int_eq(rectic_net_get(net, "eta", got, 4, &count), RECTIC_OK);
+    ck_assert_int_eq(count, 1);
+    ck_assert_double_eq(got[0], 3.0);
+    /* a scalar parameter becoming per-neuron regenerates the kernel once ... */
+    ck_assert_int_eq(rectic_net_set(net, "qif_op/eta", etas, 4), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 10, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    /* ... and new values after that never do */
+    for (int k = 0; k < 5; k++) {
+        etas[0] = k;
+        ck_assert_int_eq(rectic_net_set(net, "all/qif_op/eta", etas, 4), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_set(net, "eta", &eta, 1), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_run(net, 10, NULL, 0), RECTIC_OK);
+    }
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    rectic_net_free(net);
+}
+END_TEST
+
+START_TEST(test_reset_restores_initial_state)
+{
+    rectic_net *net = small_net(3);
+    double v0[3] = {-1, -2, -3}, v[3];
+    long count;
+    ck_assert_int_eq(rectic_net_set(net, "v", v0, 3), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 500, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_get(net, "v", v, 3, &count), RECTIC_OK);
+    ck_assert(v[0] != -1);
+    ck_assert_int_eq(rectic_net_reset(net), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_get(net, "v", v, 3, &count), RECTIC_OK);
+    ck_assert_double_eq(v[0], -1);
+    ck_assert_double_eq(v[2], -3);
+    rectic_net_free(net);
+}
+END_TEST
+
+static int ramp_input(void *user, long step, double *row, long cols)
+{
+    (void)user;
+    for (long j = 0; j < cols; j++)
+        row[j] = 0.01 * (double)step + (double)j;
+    return 0;
+}
+
+START_TEST(test_input_callback_equals_input_array)
+{
+    const long T = 9000, N = 3;
+    double *in = malloc(sizeof(double) * T * N);
+    for (long s = 0; s < T; s++)
+        ramp_input(NULL, s, in + s * N, N);
+    rectic_net *a = small_net(N), *b = small_net(N); /* two networks in one process */
+    ck_assert_int_eq(rectic_net_record(a, "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(b, "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(a, T, in, N), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run_fn(b, T, ramp_input, NULL, N), RECTIC_OK);
+    long ra, ca, rb, cb;
+    const double *da, *db;
+    ck_assert_int_eq(rectic_net_recording(a, "v", &ra, &ca, &da), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_recording(b, "v", &rb, &cb, &db), RECTIC_OK);
+    ck_assert_int_eq(ra, T);
+    ck_assert_int_eq(rb, T);
+    ck_assert_int_eq(memcmp(da, db, sizeof(double) * T * N), 0);
+    rectic_net_free(a);
+    rectic_net_free(b);
+    free(in);
+}
+END_TEST
+
+static int stop_after(void *user, long done, long total)
+{
+    (void)total;
+    return done >= *(long *)user;
+}
+
+START_TEST(test_progress_callback_cancels_run)
+{
+    rectic_net *net = small_net(2);
+    long limit = 5000;
+    rectic_net_on_progress(net, stop_after, &limit);
+    ck_assert_int_eq(rectic_net_run(net, 100000, NULL, 0), RECTIC_ECANCEL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "cancelled"));
+    ck_assert_int_lt(rectic_net_steps_done(net), 100000);
+    ck_assert_int_ge(rectic_net_steps_done(net), 5000);
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows, rectic_net_steps_done(net));
+    rectic_net_free(net);
+}
+END_TEST
+
+START_TEST(test_api_errors_have_messages)
+{
+    rectic_net *net = small_net(2);
+    double x = 1, xs[3] = {1, 2, 3}, nan_ = NAN;
+    ck_assert_int_eq(rectic_net_set(net, "zeta", &x, 1), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "no variable 'zeta'"));
+    ck_assert_int_eq(rectic_net_set(net, "eta", xs, 3), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "expected 1 value or 2"));
+    ck_assert_int_eq(rectic_net_set(net, "eta", &nan_, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_set(net, "s_in", &x, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record(net, "spike"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_run(net, 10, xs, 3), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "3 columns"));
+    ck_assert_int_eq(rectic_net_sampling(net, 0, RECTIC_SAMPLE_PICK, 0), RECTIC_EINVAL);
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_EINVAL);
+    rectic_net_free(net);
+
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.n = 2;
+    s.output_var = "s";
+    s.dt = 0;
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--dt"));
+    rectic_net_free(net);
+    s.dt = 1e-3;
+    s.template_ref = "no.such.template";
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_ETEMPLATE);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "resolves to nothing"));
+    rectic_net_free(net);
+    s.template_ref = QIF;
+    s.spike_var = "spike";
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--spike-def"));
+    rectic_net_free(net);
+    ck_assert_str_eq(rectic_errmsg(NULL), "out of memory");
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("runtime");
+    TCase *ref = tcase_create("reference");
+    tcase_set_timeout(ref, 60);
+    tcase_add_test(ref, test_qif_matches_reference);
+    tcase_add_test(ref, test_float32_matches_reference);
+    tcase_add_test(ref, test_threshold_equality_spikes_at_equality);
+    tcase_add_test(ref, test_two_runs_continue_from_state);
+    tcase_add_test(ref, test_sampling_picks_every_kth_row);
+    tcase_add_test(ref, test_sampling_mean_averages_since_previous_row);
+    tcase_add_test(ref, test_qif_sfa_matches_reference);
+    tcase_add_test(ref, test_lif_matches_reference);
+    tcase_add_test(ref, test_li_tanh_rate_node_matches_reference);
+    suite_add_tcase(s, ref);
+    TCase *api = tcase_create("api");
+    tcase_set_timeout(api, 30);
+    tcase_add_test(api, test_parameter_values_never_recompile);
+    tcase_add_test(api, test_reset_restores_initial_state);
+    tcase_add_test(api, test_input_callback_equals_input_array);
+    tcase_add_test(api, test_progress_callback_cancels_run);
+    tcase_add_test(api, test_api_errors_have_messages);
+    suite_add_tcase(s, api);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
