@@ -147,8 +147,8 @@ int rct_afile_commit(rct_afile *a, rct_err *err)
     }
     /* Make the rename durable too (best effort: not every file system can sync a directory). */
     const char *slash = strrchr(a->path, '/');
-    char *dir = slash ? rct_strndup(a->path, slash == a->path ? 1 : (size_t)(slash - a->path))
-                      : rct_strdup(".");
+    char *dir =
+        slash ? rct_strndup(a->path, slash == a->path ? 1 : (size_t)(slash - a->path)) : rct_strdup(".");
     if (dir) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {

@@ -83,8 +83,8 @@ static int eat_word(npy_cursor *c, const char *w)
     if ((size_t)(c->end - c->p) < n || memcmp(c->p, w, n) != 0)
         return 0;
     const char *q = c->p + n;
-    if (q < c->end && (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
-                       (*q >= '0' && *q <= '9')))
+    if (q < c->end &&
+        (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9')))
         return 0;
     c->p = q;
     return 1;
@@ -290,12 +290,14 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
     int itemsize = strcmp(h->descr, "<f8") == 0 ? 8 : strcmp(h->descr, "<f4") == 0 ? 4 : 0;
     if (!h->have_descr || !h->have_order || !h->have_shape)
         return rct_errf(err, RECTIC_ESYNTAX, "%s: .npy header has no '%s' key", path,
-                        !h->have_descr ? "descr" : !h->have_order ? "fortran_order" : "shape");
+                        !h->have_descr   ? "descr"
+                        : !h->have_order ? "fortran_order"
+                                         : "shape");
     if (!itemsize || !h->is_string_descr)
         return rct_errf(err, RECTIC_ESYNTAX,
                         "%s: unsupported dtype %s%s%s: only little-endian float64 ('<f8') and float32 "
-                        "('<f4') are supported", path, h->is_string_descr ? "'" : "", h->descr,
-                        h->is_string_descr ? "'" : "");
+                        "('<f4') are supported",
+                        path, h->is_string_descr ? "'" : "", h->descr, h->is_string_descr ? "'" : "");
     if (h->fortran)
         return rct_errf(err, RECTIC_ESYNTAX, "%s: Fortran-order arrays are not supported, save with C order",
                         path);
@@ -312,13 +314,15 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
     /* Overflow-checked: n values of itemsize bytes, compared with the data the file holds. */
     unsigned long long n64 = 0, bytes64 = 0;
     if (cols != 0 && (unsigned long long)rows > ULLONG_MAX / (unsigned long long)cols / (unsigned)itemsize)
-        return rct_errf(err, RECTIC_ESYNTAX, "%s: header claims %s %s values, more bytes than a file can hold",
-                        path, shape, tname);
+        return rct_errf(err, RECTIC_ESYNTAX,
+                        "%s: header claims %s %s values, more bytes than a file can hold", path, shape,
+                        tname);
     n64 = (unsigned long long)rows * (unsigned long long)cols;
     bytes64 = n64 * (unsigned long long)itemsize;
     if (avail >= 0 && bytes64 != (unsigned long long)avail)
-        return rct_errf(err, RECTIC_ESYNTAX, "%s: header claims %s %s values (%llu bytes) but the file holds %ld "
-                        "bytes of data", path, shape, tname, bytes64, avail);
+        return rct_errf(err, RECTIC_ESYNTAX,
+                        "%s: header claims %s %s values (%llu bytes) but the file holds %ld bytes of data",
+                        path, shape, tname, bytes64, avail);
     if (n64 > (size_t)PTRDIFF_MAX / sizeof(double))
         return rct_errf(err, RECTIC_ENOMEM, "%s: %s %s values are too many to load", path, shape, tname);
     size_t n = (size_t)n64;
@@ -363,18 +367,21 @@ int rct_npy_read(const char *path, rct_matrix *m, rct_err *err)
         goto done;
     }
     if (memcmp(pre, "\x93NUMPY", got < 6 ? got : 6) != 0) {
-        rc = rct_errf(err, RECTIC_ESYNTAX, "%s: not a .npy file (it does not start with \"\\x93NUMPY\")", path);
+        rc = rct_errf(err, RECTIC_ESYNTAX, "%s: not a .npy file (it does not start with \"\\x93NUMPY\")",
+                      path);
         goto done;
     }
     if (got < 8) {
-        rc = ferror(f) ? rct_errf(err, RECTIC_EIO, "%s: read error: %s", path, strerror(errno))
-                       : rct_errf(err, RECTIC_ESYNTAX, "%s: truncated file: too short for a .npy header", path);
+        rc = ferror(f)
+                 ? rct_errf(err, RECTIC_EIO, "%s: read error: %s", path, strerror(errno))
+                 : rct_errf(err, RECTIC_ESYNTAX, "%s: truncated file: too short for a .npy header", path);
         goto done;
     }
     int major = pre[6], minor = pre[7];
     if ((major != 1 && major != 2 && major != 3) || minor != 0) {
-        rc = rct_errf(err, RECTIC_ESYNTAX, "%s: unsupported .npy format version %d.%d (expected 1.0, 2.0 or 3.0)",
-                      path, major, minor);
+        rc = rct_errf(err, RECTIC_ESYNTAX,
+                      "%s: unsupported .npy format version %d.%d (expected 1.0, 2.0 or 3.0)", path, major,
+                      minor);
         goto done;
     }
     int lenbytes = major == 1 ? 2 : 4;
@@ -384,9 +391,15 @@ int rct_npy_read(const char *path, rct_matrix *m, rct_err *err)
     }
     unsigned long hlen = read_le(pre + 8, lenbytes);
     long start = 8 + lenbytes;
-    if ((size >= 0 && hlen > (unsigned long)(size - start)) || hlen > NPY_MAX_HEADER) {
-        rc = rct_errf(err, RECTIC_ESYNTAX, "%s: %s: the .npy header claims %lu bytes but the file holds %ld", path,
-                      hlen > NPY_MAX_HEADER ? "header too long" : "truncated file", hlen, size - start);
+    if (hlen > NPY_MAX_HEADER) {
+        rc = rct_errf(err, RECTIC_ESYNTAX, "%s: the .npy header length %lu is implausible (at most %ld)",
+                      path, hlen, NPY_MAX_HEADER);
+        goto done;
+    }
+    if (size >= 0 && hlen > (unsigned long)(size - start)) {
+        rc = rct_errf(err, RECTIC_ESYNTAX,
+                      "%s: truncated file: the .npy header needs %lu bytes but only %ld follow", path, hlen,
+                      size - start);
         goto done;
     }
     text = malloc(hlen + 1);
@@ -437,8 +450,8 @@ int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_floa
     memset(header + n, ' ', (size_t)pad);
     n += pad;
     header[n++] = '\n';
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 0xff),
-                             (unsigned char)(n >> 8)};
+    unsigned char pre[10] = {
+        0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
     if (write_all(f, pre, sizeof pre) || write_all(f, header, (size_t)n))
         return -1;
     size_t count = (size_t)rows * (size_t)cols;

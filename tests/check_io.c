@@ -377,8 +377,8 @@ START_TEST(test_npy_header_variants_are_accepted)
         {1, "{ \"descr\" : \"<f8\" ,\"fortran_order\":False,\"shape\":( 4 , ) , }", 4, 1},
         {2, "{'descr': '<f8', 'fortran_order': False, 'shape': (1, 4), }", 1, 4},
         {3, "{'descr': '<f8', 'fortran_order': False, 'shape': (4L, 1L), }", 4, 1},
-        {1, "{'descr': '<f8', 'extra': [1, (2, 'x'), {'a': None}], 'fortran_order': False, 'shape': (2,2)}", 2,
-         2},
+        {1, "{'descr': '<f8', 'extra': [1, (2, 'x'), {'a': None}], 'fortran_order': False, 'shape': (2,2)}",
+         2, 2},
     };
     char *dir = tu_tmpdir();
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -452,7 +452,8 @@ START_TEST(test_npy_unsupported_dtype_or_shape_is_error)
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (-2, 2), }",
          ": malformed .npy header: {'descr': '<f8', 'fortran_order': False, 'shape': (-2, 2), }"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }",
-         ": malformed .npy header: {'descr': '<f8', 'fortran_order': False, 'shape': (99999999999999999999, 2), }"},
+         ": malformed .npy header: {'descr': '<f8', 'fortran_order': False, "
+         "'shape': (99999999999999999999, 2), }"},
         {"{'descr': '<f8' 'fortran_order': False, 'shape': (2, 2)}",
          ": malformed .npy header: {'descr': '<f8' 'fortran_order': False, 'shape': (2, 2)}"},
     };
@@ -471,21 +472,21 @@ START_TEST(test_npy_huge_shape_claim_is_error_without_allocating)
 {
     double d[25] = {0};
     char *dir = tu_tmpdir();
-    char *path = write_npy(dir, "x.npy", 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 5), }",
-                           d, 200);
+    char *path = write_npy(dir, "x.npy", 1,
+                           "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000, 5), }", d, 200);
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
-                 ": header claims 1000000000x5 float64 values (40000000000 bytes) but the file holds 200 bytes "
-                 "of data");
+                 ": header claims 1000000000x5 float64 values (40000000000 bytes) "
+                 "but the file holds 200 bytes of data");
     free(path);
     /* Far beyond any memory: an attempt to allocate would fail with ENOMEM instead of this message. */
-    path = write_npy(dir, "y.npy", 1, "{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000000000, 1000), }",
-                     d, 200);
+    path = write_npy(dir, "y.npy", 1,
+                     "{'descr': '<f4', 'fortran_order': False, 'shape': (4000000000000000, 1000), }", d, 200);
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
-                 ": header claims 4000000000000000x1000 float32 values (16000000000000000000 bytes) but the file "
-                 "holds 200 bytes of data");
+                 ": header claims 4000000000000000x1000 float32 values (16000000000000000000 bytes) "
+                 "but the file holds 200 bytes of data");
     free(path);
-    path = write_npy(dir, "z.npy", 2, "{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 3), }",
-                     d, 200);
+    path = write_npy(dir, "z.npy", 2,
+                     "{'descr': '<f8', 'fortran_order': False, 'shape': (9223372036854775807, 3), }", d, 200);
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
                  ": header claims 9223372036854775807x3 float64 values, more bytes than a file can hold");
     free(path);
@@ -499,8 +500,8 @@ START_TEST(test_npy_false_claim_through_a_pipe_is_error)
     /* Through a pipe the size is unknown: the data is read as it arrives, never allocated up front. */
     double d[25] = {0};
     unsigned char buf[512];
-    size_t n = make_npy(buf, sizeof buf, 1, "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 5), }",
-                        d, 200);
+    size_t n = make_npy(buf, sizeof buf, 1,
+                        "{'descr': '<f8', 'fortran_order': False, 'shape': (1000000000000, 5), }", d, 200);
     char *dir = tu_tmpdir();
     char *path = join(dir, "p.npy");
     ck_assert_int_eq(mkfifo(path, 0600), 0);
@@ -511,8 +512,8 @@ START_TEST(test_npy_false_claim_through_a_pipe_is_error)
         _exit(f && fwrite(buf, 1, n, f) == n && fclose(f) == 0 ? 0 : 1);
     }
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
-                 ": truncated file: header claims 1000000000000x5 float64 values (40000000000000 bytes) but the data "
-                 "ends early");
+                 ": truncated file: header claims 1000000000000x5 float64 values (40000000000000 bytes) "
+                 "but the data ends early");
     int status;
     ck_assert_int_eq(waitpid(pid, &status, 0), pid);
     ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
@@ -541,7 +542,7 @@ START_TEST(test_npy_truncated_is_error)
     free(path);
     path = write_bytes(dir, "t.npy", buf, 40); /* inside the header */
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
-                 ": truncated file: the .npy header claims 118 bytes but the file holds 30");
+                 ": truncated file: the .npy header needs 118 bytes but only 30 follow");
     free(path);
     path = write_bytes(dir, "t.npy", buf, 9);
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX, ": truncated file: the .npy header length is missing");
@@ -553,7 +554,8 @@ START_TEST(test_npy_truncated_is_error)
     expect_error(rct_npy_read, path, RECTIC_ESYNTAX, ": empty file: expected a .npy header");
     free(path);
     path = write_bytes(dir, "t.npy", "1,2,3\n", 6);
-    expect_error(rct_npy_read, path, RECTIC_ESYNTAX, ": not a .npy file (it does not start with \"\\x93NUMPY\")");
+    expect_error(rct_npy_read, path, RECTIC_ESYNTAX,
+                 ": not a .npy file (it does not start with \"\\x93NUMPY\")");
     free(path);
     buf[6] = 4;
     path = write_bytes(dir, "t.npy", buf, n);
