@@ -96,8 +96,7 @@ int rct_afile_open(rct_afile *a, const char *path, rct_err *err)
     }
     if (fd < 0) {
         int e = errno;
-        rct_errf(err, RECTIC_EIO, "%s: cannot write: cannot create temporary file %s: %s", path, a->tmp,
-                 strerror(e));
+        rct_errf(err, RECTIC_EIO, "%s: cannot write: %s", path, strerror(e));
         free(a->tmp);
         a->tmp = NULL; /* not ours: never unlink it */
         rct_afile_abort(a);
