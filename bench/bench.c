@@ -1,0 +1,322 @@
+/*
+ * bench.c -- rectic's benchmarks: ns per Euler step of the generated kernel against a hand-written
+ * gcc -O3 reference (bench/reference/qif_ref.c) measured in the same run, JIT time, and the whole
+ * `rectic run` command's wall time on the seed example.
+ *
+ *   bench [RECTIC_BINARY] [--quick]     prints a table and writes bench/results.md
+ *
+ * Networks (fixed, so that no figure comes from a silent network): the seed example (RectiPy's QIF
+ * network, N=5); and QIF networks with J dense uniform(-1,1)*2/sqrt(N), eta per neuron uniform(-1,5),
+ * input 7 + N(0,1) per neuron and step, initial v uniform(-100,100), dt = 1e-3.
+ */
+#include <math.h>
+#include <spawn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rectic.h"
+#include "reference/qif_ref.h"
+
+extern char **environ;
+
+#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
+#define REPEAT 5
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* xorshift64* uniform in [0,1) and a Box-Muller normal: reproducible benchmark data. */
+static uint64_t rng_state = 88172645463325252ULL;
+static double uniform(void)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (double)((rng_state * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
+}
+static double normal(void)
+{
+    double u = uniform(), v = uniform();
+    return sqrt(-2.0 * log(u + 1e-300)) * cos(2.0 * M_PI * v);
+}
+
+/* numpy's legacy MT19937 (seed 42) for the seed example's weights. */
+static void numpy_seed42_rand(double *out, int count)
+{
+    uint32_t mt[624];
+    mt[0] = 42;
+    for (int i = 1; i < 624; i++)
+        mt[i] = 1812433253u * (mt[i - 1] ^ (mt[i - 1] >> 30)) + (uint32_t)i;
+    int idx = 624;
+    for (int c = 0; c < count; c++) {
+        uint32_t r[2];
+        for (int h = 0; h < 2; h++) {
+            if (idx >= 624) {
+                for (int k = 0; k < 624; k++) {
+                    uint32_t y = (mt[k] & 0x80000000u) | (mt[(k + 1) % 624] & 0x7fffffffu);
+                    mt[k] = mt[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
+                }
+                idx = 0;
+            }
+            uint32_t y = mt[idx++];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9d2c5680u;
+            y ^= (y << 15) & 0xefc60000u;
+            y ^= y >> 18;
+            r[h] = y;
+        }
+        out[c] = ((r[0] >> 5) * 67108864.0 + (r[1] >> 6)) / 9007199254740992.0;
+    }
+}
+
+typedef struct network {
+    const char *name;
+    long n, steps;
+    double *w, *eta, *v0, *inputs; /* inputs: steps x n */
+    double threshold, reset;
+} network;
+
+static network seed_network(void)
+{
+    network b = {"seed example (N=5, 30000 steps)", 5, 30000, NULL, NULL, NULL, NULL, 100, -100};
+    b.w = malloc(sizeof(double) * 25);
+    b.eta = malloc(sizeof(double) * 5);
+    b.v0 = malloc(sizeof(double) * 5);
+    b.inputs = calloc((size_t)(b.steps * b.n), sizeof(double));
+    numpy_seed42_rand(b.w, 25);
+    for (int i = 0; i < 25; i++)
+        b.w[i] *= 20.0;
+    for (int i = 0; i < 5; i++) {
+        b.eta[i] = -5.0;
+        b.v0[i] = -2.0;
+    }
+    for (long t = 0; t < b.steps; t++) {
+        b.inputs[t * 5 + 2] = 20.0 * sin(2.0 * M_PI * 0.5 * (double)t * 1e-3);
+        b.inputs[t * 5 + 4] = 10.0 * sin(2.0 * M_PI * 0.25 * (double)t * 1e-3);
+    }
+    return b;
+}
+
+static network dense_network(long n, long steps, const char *name)
+{
+    network b = {name, n, steps, NULL, NULL, NULL, NULL, 100, -100};
+    b.w = malloc(sizeof(double) * (size_t)(n * n));
+    b.eta = malloc(sizeof(double) * (size_t)n);
+    b.v0 = malloc(sizeof(double) * (size_t)n);
+    b.inputs = malloc(sizeof(double) * (size_t)(n * steps));
+    double scale = 2.0 / sqrt((double)n);
+    for (long i = 0; i < n * n; i++)
+        b.w[i] = (2.0 * uniform() - 1.0) * scale;
+    for (long i = 0; i < n; i++) {
+        b.eta[i] = -1.0 + 6.0 * uniform();
+        b.v0[i] = -100.0 + 200.0 * uniform();
+    }
+    for (long i = 0; i < n * steps; i++)
+        b.inputs[i] = 7.0 + normal();
+    return b;
+}
+
+static void free_network(network *b)
+{
+    free(b->w), free(b->eta), free(b->v0), free(b->inputs);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+typedef struct stats {
+    double median, min, max;
+} stats;
+
+static stats summarize(double *x, int count)
+{
+    qsort(x, (size_t)count, sizeof *x, cmp_double);
+    stats s = {x[count / 2], x[0], x[count - 1]};
+    return s;
+}
+
+typedef struct result {
+    stats rectic_ns, ref_ns;
+    double jit_ms, spikes_per_step;
+} result;
+
+/* ns per step of rectic (libtcc kernel) and of the reference on the same network. */
+static int measure(const network *b, int dtype, result *r)
+{
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = b->n;
+    s.weights = b->w;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.input_var = "I_ext";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    s.spike_threshold = b->threshold;
+    s.spike_reset = b->reset;
+    s.dtype = dtype;
+    rectic_net *net;
+    if (rectic_net_new(&net, &s) != RECTIC_OK || rectic_net_set(net, "eta", b->eta, b->n) != RECTIC_OK ||
+        rectic_net_set(net, "v", b->v0, b->n) != RECTIC_OK) {
+        fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+        rectic_net_free(net);
+        return -1;
+    }
+    double t_rectic[REPEAT], t_ref[REPEAT], jit = 0;
+    long spikes = 0;
+    double *v = malloc(sizeof(double) * (size_t)b->n), *sv = malloc(sizeof(double) * (size_t)b->n),
+           *sin_ = malloc(sizeof(double) * (size_t)b->n),
+           *rec = malloc(sizeof(double) * (size_t)(b->n * b->steps));
+    qif_ref_net q = {b->n, 1e-3, b->threshold, b->reset, 1.0, 1.0, 1.0, b->w, b->eta, 1};
+    for (int k = 0; k < REPEAT; k++) {
+        rectic_net_reset(net);
+        if (rectic_net_run(net, b->steps, b->inputs, b->n) != RECTIC_OK) {
+            fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+            return -1;
+        }
+        rectic_timings t;
+        rectic_net_timings(net, &t);
+        t_rectic[k] = t.run / (double)b->steps * 1e9;
+        jit = t.jit;
+        const long *pairs;
+        rectic_net_spikes(net, &spikes, &pairs);
+
+        memcpy(v, b->v0, sizeof(double) * (size_t)b->n);
+        memset(sv, 0, sizeof(double) * (size_t)b->n);
+        double t0 = now();
+        qif_ref_run(&q, b->steps, b->inputs, v, sv, sin_, rec);
+        t_ref[k] = (now() - t0) / (double)b->steps * 1e9;
+    }
+    r->rectic_ns = summarize(t_rectic, REPEAT);
+    r->ref_ns = summarize(t_ref, REPEAT);
+    r->jit_ms = jit * 1e3;
+    r->spikes_per_step = (double)spikes / (double)b->steps;
+    free(v), free(sv), free(sin_), free(rec);
+    rectic_net_free(net);
+    return 0;
+}
+
+/* Writes a matrix as CSV for the command-line benchmark. */
+static int write_csv(const char *path, const double *a, long rows, long cols)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < cols; j++)
+            fprintf(f, "%.17g%c", a[i * cols + j], j + 1 < cols ? ',' : '\n');
+    return fclose(f);
+}
+
+/* Median wall time (ms) of the whole `rectic run` command on the seed example, writing .npy files. */
+static int time_cli(const char *rectic, const network *b, stats *out)
+{
+    char dir[] = "/tmp/rectic-bench-XXXXXX";
+    if (!mkdtemp(dir))
+        return -1;
+    char wpath[64], ipath[64], opath[64];
+    snprintf(wpath, sizeof wpath, "%s/J.csv", dir);
+    snprintf(ipath, sizeof ipath, "%s/inp.csv", dir);
+    snprintf(opath, sizeof opath, "%s/out", dir);
+    if (write_csv(wpath, b->w, b->n, b->n) || write_csv(ipath, b->inputs, b->steps, b->n))
+        return -1;
+    char *argv[] = {(char *)rectic, "run", QIF, "--op", "qif_op", "--weights", wpath, "--source-var", "s",
+                    "--target-var", "s_in", "--input-var", "I_ext", "--output-var", "s", "--spike-var", "spike",
+                    "--spike-def", "v", "--dt", "1e-3", "--inputs", ipath, "--record", "v", "--format", "npy",
+                    "-q", "-o", opath, NULL};
+    double t[REPEAT];
+    for (int k = 0; k < REPEAT; k++) {
+        pid_t pid;
+        double t0 = now();
+        if (posix_spawn(&pid, rectic, NULL, NULL, argv, environ) != 0)
+            return -1;
+        int status;
+        waitpid(pid, &status, 0);
+        t[k] = (now() - t0) * 1e3;
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+            return -1;
+    }
+    *out = summarize(t, REPEAT);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", dir);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *rectic = "build/rectic";
+    int quick = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick"))
+            quick = 1;
+        else
+            rectic = argv[i];
+    }
+    FILE *md = fopen("bench/results.md", "w");
+    if (!md) {
+        perror("bench/results.md");
+        return 1;
+    }
+    fprintf(md, "# rectic benchmarks\n\nWritten by `make bench` (bench/bench.c). ns per Euler step, median "
+                "(min-max) of %d runs; the reference is bench/reference/qif_ref.c compiled with gcc -O3 "
+                "-march=native, measured in the same run; ratio = rectic / reference. One thread.\n\n", REPEAT);
+    fprintf(md, "| network | dtype | spikes/step | rectic ns/step | reference ns/step | ratio | JIT ms |\n"
+                "|---|---|---|---|---|---|---|\n");
+    printf("%-38s %-8s %11s %24s %24s %7s %8s\n", "network", "dtype", "spikes/step", "rectic ns/step",
+           "reference ns/step", "ratio", "JIT ms");
+    network nets[4];
+    int count = 0;
+    nets[count++] = seed_network();
+    nets[count++] = dense_network(100, quick ? 2000 : 20000, "dense N=100");
+    nets[count++] = dense_network(1000, 2000, "dense N=1000 (2000 steps)");
+    if (!quick)
+        nets[count++] = dense_network(4000, 300, "dense N=4000 (300 steps)");
+    int rc = 0;
+    for (int k = 0; k < count && !rc; k++) {
+        result r;
+        if (measure(&nets[k], RECTIC_FLOAT64, &r)) {
+            rc = 1;
+            break;
+        }
+        char a[64], b[64];
+        snprintf(a, sizeof a, "%.1f (%.1f-%.1f)", r.rectic_ns.median, r.rectic_ns.min, r.rectic_ns.max);
+        snprintf(b, sizeof b, "%.1f (%.1f-%.1f)", r.ref_ns.median, r.ref_ns.min, r.ref_ns.max);
+        double ratio = r.rectic_ns.median / r.ref_ns.median;
+        printf("%-38s %-8s %11.3f %24s %24s %7.2f %8.2f\n", nets[k].name, "float64", r.spikes_per_step, a, b, ratio,
+               r.jit_ms);
+        fprintf(md, "| %s | float64 | %.3f | %s | %s | %.2f | %.2f |\n", nets[k].name, r.spikes_per_step, a, b, ratio,
+                r.jit_ms);
+    }
+    stats cli;
+    if (!rc && time_cli(rectic, &nets[0], &cli) == 0) {
+        printf("\nseed example, whole `rectic run` (load + generate + JIT + 30000 steps + write .npy): "
+               "%.1f ms median (%.1f-%.1f)\n", cli.median, cli.min, cli.max);
+        fprintf(md, "\nSeed example, the whole `rectic run` command (load + generate + JIT + 30000 steps + read CSV "
+                    "inputs + write .npy): **%.1f ms** median (%.1f-%.1f), RectiPy: 1.7 s.\n", cli.median, cli.min,
+                cli.max);
+    } else if (!rc) {
+        fprintf(stderr, "bench: could not run %s\n", rectic);
+        rc = 1;
+    }
+    for (int k = 0; k < count; k++)
+        free_network(&nets[k]);
+    fclose(md);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/* qif_ref.h -- the hand-written reference QIF network of the benchmarks. */
+#ifndef QIF_REF_H
+#define QIF_REF_H
+
+typedef struct qif_ref_net {
+    long n;
+    double dt, threshold, reset, tau, k, tau_s;
+    const double *w;     /* n x n, row = target */
+    const double *eta;   /* n */
+    int input_stride;    /* 1: inputs are steps x n; 0: one row for every step */
+} qif_ref_net;
+
+/* Runs `steps` steps from (v, s); records out = s per step into rec_out (steps x n) when given.
+   Returns the number of spikes. */
+long qif_ref_run(const qif_ref_net *q, long steps, const double *inputs, double *v, double *s, double *s_in,
+                 double *rec_out);
+
+#endif

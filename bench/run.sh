@@ -1,0 +1,14 @@
+#!/bin/sh
+# make bench: builds the benchmark (the reference with gcc -O3 -march=native) and runs it.
+set -e
+BUILD=${1:-build}
+[ $# -gt 0 ] && shift
+mkdir -p "$BUILD/bench"
+CFLAGS_BLAS=$(pkg-config --cflags openblas 2>/dev/null || true)
+LIBS_BLAS=$(pkg-config --libs openblas 2>/dev/null || echo -lopenblas)
+cc -O3 -march=native -ffp-contract=off $CFLAGS_BLAS -c bench/reference/qif_ref.c -o "$BUILD/bench/qif_ref.o"
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ibench $CFLAGS_BLAS -c bench/bench.c -o "$BUILD/bench/bench.o"
+cc -o "$BUILD/bench/bench" "$BUILD/bench/bench.o" "$BUILD/bench/qif_ref.o" "$BUILD/librectic.a" \
+    -ltcc $LIBS_BLAS -lyaml -ldl -lpthread -lm
+OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} "$BUILD/bench/bench" "$BUILD/rectic" "$@"
+echo "(table written to bench/results.md)"
