@@ -31,7 +31,7 @@ LIBS    = -ltcc $(BLAS_LIBS) $(YAML_LIBS) -ldl -lpthread -lm
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC  = $(wildcard common/*.c generator/*.c runtime/*.c)
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/sim_main_text.o
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 EXAMPLE_SRC = $(wildcard examples/*.c)
@@ -44,6 +44,17 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h generator/*.h runtime/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+# the standalone runtime, embedded as a string for `rectic emit --standalone`
+$(BUILD)/gen/sim_main_text.c: generator/standalone/sim_main.c
+	@mkdir -p $(dir $@)
+	@{ echo '/* generated from generator/standalone/sim_main.c by the Makefile */'; \
+	   echo 'const char rct_sim_main_text[] ='; \
+	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $<; echo ';'; } > $@
+
+$(BUILD)/gen/sim_main_text.o: $(BUILD)/gen/sim_main_text.c
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) -Wno-overlength-strings -c $< -o $@
 
 $(BUILD)/librectic.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)

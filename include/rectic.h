@@ -155,6 +155,12 @@ int rectic_net_write(rectic_net *net, const char *dir, int format);
    success the caller owns *data (free()); on failure errbuf explains (file:line:col). */
 int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize);
 
+/* A self-contained simulation source for this network: the same kernel, the Euler loop, recording and
+   CSV/.npy output with a main() (libc, libm and CBLAS only; -DRECTIC_NO_BLAS for none).  Current
+   settings (dt, threshold, sampling, recorded variables, scalar values) become its defaults; weights,
+   inputs, steps and NAME=VALUE overrides are read at run time.  The caller owns *text (free()). */
+int rectic_net_standalone(rectic_net *net, int format, char **text);
+
 /* The generated kernel source (borrowed). */
 const char *rectic_net_source(const rectic_net *net);
 /* Writes a description of the resolved model (operators, variables with kinds and defaults, equations

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emit_c.h"
+#include "emit_standalone.h"
 #include "ir.h"
 #include "jit_tcc.h"
 #include "network.h"
@@ -195,6 +196,7 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->dt = spec->dt;
     net->threshold = spec->spike_threshold;
     net->reset = spec->spike_reset;
+    net->min_weight = spec->weights ? spec->min_weight : -1.0;
     net->sample_every = 1;
     net->cutoff = 0;
     if (!spec->template_ref || !*spec->template_ref)
@@ -449,5 +451,46 @@ int rectic_list_templates(char **text)
     rct_loader_free(L);
     if (rc)
         *text = rct_strdup(err.msg);
+    return rc;
+}
+
+int rectic_net_standalone(rectic_net *net, int format, char **text)
+{
+    const rct_model *m = net->model;
+    *text = NULL;
+    double *state = calloc((size_t)m->n_state + 1, sizeof *state);
+    double *param = calloc((size_t)m->n_param + 1, sizeof *param);
+    char **files = calloc((size_t)net->n_rec_vars + 1, sizeof *files);
+    int rc = 0;
+    if (!state || !param || !files) {
+        rc = rct_oom(&net->err);
+        goto done;
+    }
+    for (int s = 0; s < m->n_state; s++)
+        state[s] = net->y0[(size_t)s * (size_t)net->n];
+    for (int p = 0; p < m->n_param; p++)
+        param[p] = rget(net, net->param_real[p], 0);
+    for (int k = 0; k < net->n_rec_vars; k++) {
+        if (!(files[k] = rct_record_file_name(net->rec_names[k]))) {
+            rc = rct_oom(&net->err);
+            goto done;
+        }
+    }
+    rct_sa_settings st = {net->n, -1, net->dt, net->threshold, net->reset, net->min_weight, net->sample_every,
+                          net->cutoff, net->sample_mode == RECTIC_SAMPLE_MEAN, format == RECTIC_FORMAT_NPY, state,
+                          param, net->rec_vars, (const char *const *)files, net->n_rec_vars};
+    rct_emit_opts o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, net->param_vector, net->w != NULL,
+                       m->spike_def >= 0};
+    *text = rct_emit_standalone(m, &o, &st, &net->err);
+    if (!*text)
+        rc = net->err.code;
+done:
+    for (int k = 0; files && k < net->n_rec_vars; k++)
+        free(files[k]);
+    free(files);
+    free(state);
+    free(param);
+    if (!rc)
+        net->err.code = 0;
     return rc;
 }

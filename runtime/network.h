@@ -14,7 +14,7 @@ struct rectic_net {
     rct_model *model;
     long n;
     int f32;                 /* float32 network */
-    double dt, threshold, reset;
+    double dt, threshold, reset, min_weight;
     /* values, in the network's type (double or float) */
     void *y;                 /* state: model->n_state blocks of n */
     double *y0;              /* initial state (template defaults or values set), for reset */
@@ -52,5 +52,8 @@ struct rectic_net {
 
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
+
+/* The file name (without extension) of a recorded variable: "op/var" -> "op_var" (caller frees). */
+char *rct_record_file_name(const char *name);
 
 #endif

@@ -67,14 +67,12 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
     if ((rc = write_array(net, dir, "out", format, net->rec_data[0], rows, n, net->f32)))
         return rc;
     for (int k = 0; k < net->n_rec_vars && k + 1 < net->n_rec_data; k++) {
-        char name[512];
-        snprintf(name, sizeof name, "%s", net->rec_names[k]);
-        if (strncmp(name, "all/", 4) == 0)
-            memmove(name, name + 4, strlen(name + 4) + 1);
-        for (char *p = name; *p; p++)
-            if (*p == '/')
-                *p = '_';
-        if ((rc = write_array(net, dir, name, format, net->rec_data[k + 1], rows, n, net->f32)))
+        char *name = rct_record_file_name(net->rec_names[k]);
+        if (!name)
+            return rct_oom(&net->err);
+        rc = write_array(net, dir, name, format, net->rec_data[k + 1], rows, n, net->f32);
+        free(name);
+        if (rc)
             return rc;
     }
     double *t = calloc((size_t)rows + 1, sizeof *t);
@@ -94,6 +92,17 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
     rc = write_array(net, dir, "spikes", format, sp, net->n_spikes, 2, 0);
     free(sp);
     return rc;
+}
+
+char *rct_record_file_name(const char *name)
+{
+    if (strncmp(name, "all/", 4) == 0)
+        name += 4;
+    char *f = rct_strdup(name);
+    for (char *p = f; p && *p; p++)
+        if (*p == '/')
+            *p = '_';
+    return f;
 }
 
 int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize)

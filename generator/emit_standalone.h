@@ -1,0 +1,27 @@
+/*
+ * emit_standalone.h -- a self-contained simulation source (sim.c): the generated kernel, the model's
+ * tables and the standalone runtime (generator/standalone/sim_main.c), needing only libc, libm and CBLAS.
+ */
+#ifndef RCT_EMIT_STANDALONE_H
+#define RCT_EMIT_STANDALONE_H
+
+#include "emit_c.h"
+
+/* Run settings baked in as defaults (all can be overridden on sim's command line). */
+typedef struct rct_sa_settings {
+    long n;                    /* neurons, or 0: from --weights / --inputs */
+    long steps;                /* or -1: from --inputs */
+    double dt, threshold, reset, min_weight;
+    long sampling_steps, cutoff;
+    int sampling_mean, npy;
+    const double *state_value; /* per state slot: initial value for every neuron */
+    const double *param_value; /* per parameter slot */
+    const int *records;        /* recorded variables after out, n_records of them */
+    const char *const *record_files;
+    int n_records;
+} rct_sa_settings;
+
+/* Returns the whole source (caller frees) or NULL with err filled. */
+char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_sa_settings *s, rct_err *err);
+
+#endif
