@@ -40,7 +40,7 @@ EXAMPLE_BIN = $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 .PHONY: all deps demo test check unit e2e asan bench clean install uninstall
 all: $(BUILD)/librectic.a $(BUILD)/rectic $(EXAMPLE_BIN)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h generator/*.h runtime/*.h)
+$(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h generator/*.h runtime/*.h cli/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
@@ -62,7 +62,7 @@ $(BUILD)/librectic.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-$(BUILD)/rectic: $(BUILD)/cli/rectic.o $(BUILD)/librectic.a
+$(BUILD)/rectic: $(BUILD)/cli/rectic.o $(BUILD)/cli/plot.o $(BUILD)/librectic.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/librectic.a
@@ -87,7 +87,7 @@ demo: deps all
 # The whole suite: unit tests (Check) then end-to-end tests of the rectic command.
 test: deps all $(TEST_BIN)
 	@set -e; for t in $(TEST_BIN); do echo "== $$t"; RECTIC_BUILD=$(BUILD) $$t; done
-	RECTIC_BUILD=$(BUILD) ./tests/e2e.sh
+	@set -e; for t in tests/e2e*.sh; do echo "== $$t"; RECTIC_BUILD=$(BUILD) $$t; done
 check: test
 
 asan:

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "plot.h"
 #include "rectic.h"
 
 #define MAX_LIST 256
@@ -45,6 +46,7 @@ typedef struct options {
     int quiet, verbose;
     int standalone;      /* emit: a whole simulation program */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
+    const char *plot;    /* run: draw out (and spikes) into this image afterwards */
     int out_given;
     /* loaded data */
     double *weights;
@@ -79,6 +81,7 @@ static const char usage_main[] =
     "  emit TEMPLATE       write the generated C kernel\n"
     "  check TEMPLATE      print a template after inheritance: operators, variables, equations\n"
     "  templates           list the built-in templates\n"
+    "  plot DIR [VAR]      draw recordings of a run with gnuplot\n"
     "\n"
     "  rectic COMMAND --help   options of a command;  rectic --version\n";
 
@@ -117,6 +120,7 @@ static const char usage_run[] =
     "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
     "  --cutoff C              do not record steps before C\n"
     "  --format csv|npy        default csv\n"
+    "  --plot FIG              draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot\n"
     "  -q, --quiet             no progress bar, no summary\n"
     "  -v, --verbose           phase timings\n";
 
@@ -136,6 +140,13 @@ static const char usage_check[] =
     "\n"
     "Resolves the template (inheritance, aliases, operators) and prints its operators, variables with\n"
     "kinds and defaults, and equations.\n";
+
+static const char usage_plot[] =
+    "usage: rectic plot DIR [VAR] -o FIG.png|FIG.svg|FIG.pdf [--inputs FILE]\n"
+    "\n"
+    "Draws the recording VAR (default out) of the run in DIR against time: one line per neuron (up to 20)\n"
+    "and their mean, a raster of the spikes when DIR has spikes, and the inputs of FILE above them.\n"
+    "Needs gnuplot (Debian: gnuplot-nox).\n";
 
 static const char usage_templates[] =
     "usage: rectic templates\n"
@@ -229,6 +240,7 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--steps")) { TAKE(); if (parse_long(a, v, &o->steps)) return -1;
         } else if (IS("-o") || IS("--output")) { TAKE(); o->out_dir = v; o->out_given = 1;
         } else if (IS("--standalone")) { o->standalone = 1;
+        } else if (IS("--plot")) { TAKE(); o->plot = v;
         } else if (IS("--project")) { TAKE(); o->project = v; o->standalone = 1;
         } else if (IS("--set")) { TAKE();
             const char *e = strchr(v, '=');
@@ -591,6 +603,11 @@ static int cmd_run(int argc, char **argv)
             exit_code = 1;
         }
     }
+    if (o.plot && exit_code == 0) {
+        char err[4400];
+        if (rct_cli_plot(o.out_dir, "out", NULL, o.plot, err, sizeof err))
+            complain("%s (the run itself succeeded)", err); /* a missing plot never fails the run */
+    }
     long n_spikes;
     const long *pairs;
     rectic_net_spikes(net, &n_spikes, &pairs);
@@ -731,6 +748,44 @@ static int cmd_check(int argc, char **argv)
     return 0;
 }
 
+static int cmd_plot(int argc, char **argv)
+{
+    const char *dir = NULL, *var = NULL, *out = NULL, *inputs = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            fputs(usage_plot, stdout);
+            return 0;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--inputs")) {
+            if (i + 1 >= argc) {
+                complain("plot: %s: expected a value after it", a);
+                return 1;
+            }
+            *(a[1] == 'o' ? &out : &inputs) = argv[++i];
+        } else if (a[0] == '-') {
+            complain("plot: unknown option '%s' (see rectic plot --help)", a);
+            return 1;
+        } else if (!dir) {
+            dir = a;
+        } else if (!var) {
+            var = a;
+        } else {
+            complain("plot: unexpected argument '%s'", a);
+            return 1;
+        }
+    }
+    if (!dir || !out) {
+        complain("plot: give the results directory and -o FIG (see rectic plot --help)");
+        return 1;
+    }
+    char err[4400];
+    if (rct_cli_plot(dir, var ? var : "out", inputs, out, err, sizeof err)) {
+        complain("%s", err);
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_templates(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++) {
@@ -775,6 +830,8 @@ int main(int argc, char **argv)
         return cmd_check(argc - 2, argv + 2);
     if (!strcmp(cmd, "templates"))
         return cmd_templates(argc - 2, argv + 2);
-    complain("unknown command '%s' (commands: run, emit, check, templates; see --help)", cmd);
+    if (!strcmp(cmd, "plot"))
+        return cmd_plot(argc - 2, argv + 2);
+    complain("unknown command '%s' (commands: run, emit, check, templates, plot; see --help)", cmd);
     return 2;
 }

@@ -18,3 +18,9 @@ else
     echo "warning: the C API and the command line outputs differ" >&2
     exit 1
 fi
+echo "== plot: inputs, outputs and spikes (gnuplot)"
+if "$BUILD/rectic" plot "$OUT/cli" out --inputs "$OUT/api/inp.csv" -o "$OUT/seed_qif.png"; then
+    echo "wrote $OUT/seed_qif.png"
+else
+    echo "(no plot: the simulation results are complete)"
+fi
