@@ -44,6 +44,7 @@ typedef struct options {
     long sampling_steps, cutoff;
     int sampling_mode;
     int quiet, verbose;
+    int no_check_finite; /* run: let NaN carry on */
     int standalone;      /* emit: a whole simulation program */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
@@ -112,6 +113,8 @@ static const char usage_run[] =
     "  --dt DT                 step size (default 1e-3)\n"
     "  --inputs FILE           T x N (or T x 1) inputs, row n = step n (CSV or .npy)\n"
     "  --steps T               number of steps (default: the rows of --inputs; zero input without it)\n"
+    "  --no-check-finite       let NaN/inf carry on (default: stop with exit status 3, naming the step,\n"
+    "                          neuron and variable, and write the steps before it)\n"
     "recording:\n"
     "  -o, --output DIR        where to write (default results/)\n"
     "  --record VAR            also record VAR (repeatable); out is always recorded\n"
@@ -240,6 +243,8 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--steps")) { TAKE(); if (parse_long(a, v, &o->steps)) return -1;
         } else if (IS("-o") || IS("--output")) { TAKE(); o->out_dir = v; o->out_given = 1;
         } else if (IS("--standalone")) { o->standalone = 1;
+        } else if (IS("--check-finite")) { o->no_check_finite = 0;
+        } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
         } else if (IS("--plot")) { TAKE(); o->plot = v;
         } else if (IS("--project")) { TAKE(); o->project = v; o->standalone = 1;
         } else if (IS("--set")) { TAKE();
@@ -585,20 +590,25 @@ static int cmd_run(int argc, char **argv)
     progress p = {now(), 0, !o.quiet && isatty(2)};
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
+    rectic_net_check_finite(net, !o.no_check_finite);
     signal(SIGINT, on_sigint);
     int rc = rectic_net_run(net, o.steps, o.inputs, o.inputs ? o.in_cols : 0);
     signal(SIGINT, SIG_DFL);
     if (p.shown)
         fputs("\r\033[K", stderr);
-    const char *status = rc == RECTIC_OK ? "completed" : interrupted ? "interrupted (SIGINT)" : "error";
-    int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 130 : 1;
+    int numeric = rc == RECTIC_ENUMERIC;
+    char status[2300];
+    snprintf(status, sizeof status, "%s%s", rc == RECTIC_OK ? "completed" : interrupted ? "interrupted (SIGINT)"
+                                            : numeric ? "stopped: " : "error",
+             numeric ? rectic_errmsg(net) : "");
+    int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 130 : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
     double t_run_end = now();
-    if (rc == RECTIC_OK || interrupted) {
+    if (rc == RECTIC_OK || interrupted || numeric) {
         if (rectic_net_write(net, o.out_dir, o.format) != RECTIC_OK) {
             complain("%s", rectic_errmsg(net));
-            exit_code = 1;
+            exit_code = exit_code ? exit_code : 1;
         } else if (write_meta(&o, net, status, now() - t0)) {
             exit_code = 1;
         }
@@ -618,7 +628,8 @@ static int cmd_run(int argc, char **argv)
                 t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3);
     }
     if (!o.quiet)
-        fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s%s\n", interrupted ? "interrupted" : "done",
+        fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s%s\n",
+                interrupted ? "interrupted" : numeric ? "stopped" : exit_code ? "failed" : "done",
                 rectic_net_steps_done(net), rectic_net_size(net), n_spikes, now() - t0,
                 exit_code == 0 ? "" : "");
     rectic_net_free(net);

@@ -132,6 +132,12 @@ void rectic_net_on_progress(rectic_net *net, rectic_progress_fn fn, void *user);
    steps) with RECTIC_ECANCEL; the recordings hold the steps done. */
 void rectic_net_cancel_flag(rectic_net *net, volatile int *flag);
 
+/* Numerical guard (on by default): a run whose state becomes NaN or infinite stops with
+   RECTIC_ENUMERIC, naming the step, neuron and variable; the recordings hold the steps before it.  The
+   state is checked every few thousand steps, so the guard costs next to nothing.  Off: NaN carries on,
+   as in RectiPy. */
+void rectic_net_check_finite(rectic_net *net, int on);
+
 /* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
    row-major. */
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);

@@ -199,6 +199,7 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->min_weight = spec->weights ? spec->min_weight : -1.0;
     net->sample_every = 1;
     net->cutoff = 0;
+    net->check_finite = 1;
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
     if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
@@ -493,4 +494,9 @@ done:
     if (!rc)
         net->err.code = 0;
     return rc;
+}
+
+void rectic_net_check_finite(rectic_net *net, int on)
+{
+    net->check_finite = on != 0;
 }

@@ -29,6 +29,7 @@ struct rectic_net {
     void *kernel;
     int compilations;
     int dirty;               /* parameter shapes changed: regenerate before the next run */
+    int check_finite;        /* stop a run whose state becomes NaN or infinite */
     /* recording settings */
     int *rec_vars;
     char **rec_names;

@@ -62,6 +62,71 @@ static int fill_inputs(rectic_net *net, const input_src *in, long start, long bl
     return 0;
 }
 
+/* How a block's inputs are handed to the kernel. */
+typedef struct block_io {
+    const input_src *in;
+    void *buf;        /* converted input rows of the block (or one zero row) */
+    long cols;
+    int direct;       /* float64 input arrays are read in place */
+    kernel_fn kernel;
+} block_io;
+
+/* Runs steps from..to-1 of the block starting at step `start` of the run; returns the steps done. */
+static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long from, long to, int *rc)
+{
+    long k = from;
+    size_t rs = net->f32 ? sizeof(float) : sizeof(double);
+    while (k < to) {
+        if (net->model->spike_def >= 0 && (*rc = grow_spikes(net, c)))
+            break;
+        if (io->in->cols == 0)
+            c->input = io->buf; /* one zero row read with stride 0 */
+        else if (io->direct)
+            c->input = io->in->array + (start + k) * io->in->cols;
+        else
+            c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
+        k += io->kernel(c, to - k); /* returns early only when the spike buffer needs room */
+    }
+    return k - from;
+}
+
+/* Is every state value finite? */
+static int all_finite(const rectic_net *net)
+{
+    long count = (long)net->model->n_state * net->n;
+    if (net->f32) {
+        const float *y = net->y;
+        for (long i = 0; i < count; i++)
+            if (!isfinite(y[i]))
+                return 0;
+    } else {
+        const double *y = net->y;
+        for (long i = 0; i < count; i++)
+            if (!isfinite(y[i]))
+                return 0;
+    }
+    return 1;
+}
+
+/* Reports the first non-finite state value after step `step`. */
+static int report_nonfinite(rectic_net *net, long step)
+{
+    const rct_model *m = net->model;
+    for (int s = 0; s < m->n_state; s++)
+        for (long i = 0; i < net->n; i++) {
+            long k = (long)s * net->n + i;
+            double x = net->f32 ? (double)((const float *)net->y)[k] : ((const double *)net->y)[k];
+            if (!isfinite(x)) {
+                const rct_var *v = &m->vars[m->state_var[s]];
+                return rct_errf(&net->err, RECTIC_ENUMERIC,
+                                "the state became %s at step %ld (t = %g): neuron %ld, variable %s/%s; the recordings "
+                                "hold the steps before it (--no-check-finite carries NaN on, as RectiPy)",
+                                isnan(x) ? "NaN" : "infinite", step, (double)step * net->dt, i, v->op, v->name);
+            }
+        }
+    return 0;
+}
+
 /* Runs `steps` steps with inputs from in. */
 static int run(rectic_net *net, long steps, const input_src *in)
 {
@@ -117,24 +182,35 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.cutoff = net->cutoff;
     c.sample_mean = net->sample_mode == RECTIC_SAMPLE_MEAN;
     c.acc = acc;
-    kernel_fn kernel = (kernel_fn)net->kernel;
+    block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
+    size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
+    void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
+    double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
+    if (net->check_finite && (!snap_y || !snap_acc))
+        rc = rct_oom(&net->err);
     double t0 = rct_now();
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;
         if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
-        long k = 0;
-        while (k < block) {
-            if (m->spike_def >= 0 && (rc = grow_spikes(net, &c)))
-                break;
-            if (in->cols == 0)
-                c.input = buf; /* one zero row read with stride 0 */
-            else if (direct)
-                c.input = in->array + (done + k) * in->cols;
-            else
-                c.input = (const char *)buf + (size_t)(k * cols) * (net->f32 ? sizeof(float) : sizeof(double));
-            k += kernel(&c, block - k); /* returns early only when the spike buffer needs room */
+        rectic_kctx saved = c;
+        if (snap_y) { /* to replay the block step by step if the state stops being finite */
+            memcpy(snap_y, net->y, ybytes);
+            memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
+        }
+        long k = run_block(net, &c, &io, done, 0, block, &rc);
+        if (!rc && snap_y && !all_finite(net)) {
+            /* restore the block's start and replay it one step at a time to find the first bad step */
+            memcpy(net->y, snap_y, ybytes);
+            memcpy(acc, snap_acc, sizeof(double) * (size_t)net->n);
+            c.step = saved.step, c.rec_row = saved.rec_row, c.n_spikes = saved.n_spikes;
+            c.acc_count = saved.acc_count;
+            for (k = 0; k < block && !rc;) {
+                k += run_block(net, &c, &io, done, k, k + 1, &rc);
+                if (!all_finite(net))
+                    rc = report_nonfinite(net, done + k - 1);
+            }
         }
         done += k;
         net->steps_done = done;
@@ -150,6 +226,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
             break;
         }
     }
+    free(snap_y);
+    free(snap_acc);
     net->timings.run = rct_now() - t0;
     net->spikes = c.spikes;
     net->n_spikes = c.n_spikes;

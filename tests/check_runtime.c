@@ -499,6 +499,39 @@ START_TEST(test_api_errors_have_messages)
 }
 END_TEST
 
+/* A QIF network driven to blow up: v reaches infinity within a few hundred steps. */
+START_TEST(test_nonfinite_state_stops_run_naming_step_and_variable)
+{
+    rectic_net *net;
+    double eta = 50.0;
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = 3;
+    s.output_var = "s";
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_set(net, "eta", &eta, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 10000, NULL, 0), RECTIC_ENUMERIC);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "became infinite at step 275"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "qif_op/v"));
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_steps_done(net), 276);
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows, 276);
+    for (long i = 0; i < rows * cols; i++)
+        ck_assert(isfinite(d[i]));
+    /* without the guard NaN carries on, as in RectiPy */
+    rectic_net_reset(net);
+    rectic_net_check_finite(net, 0);
+    ck_assert_int_eq(rectic_net_run(net, 10000, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_steps_done(net), 10000);
+    rectic_net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -521,6 +554,7 @@ static Suite *suite(void)
     tcase_add_test(api, test_input_callback_equals_input_array);
     tcase_add_test(api, test_progress_callback_cancels_run);
     tcase_add_test(api, test_api_errors_have_messages);
+    tcase_add_test(api, test_nonfinite_state_stops_run_naming_step_and_variable);
     suite_add_tcase(s, api);
     return s;
 }
