@@ -20,6 +20,8 @@ typedef struct anchor {
 
 typedef struct loader {
     yaml_parser_t parser;
+    const char *text;   /* the source, to tell whether a scalar is written exactly as its value */
+    size_t len;
     rct_ydoc *doc;
     rct_err *err;
     anchor *anchors;
@@ -144,6 +146,12 @@ static int parse_node(loader *L, yaml_event_t *ev, int depth, rct_ynode **out)
                             node->line, node->col);
         node->quoted = ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
                        ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+        /* characters of the value map to columns up to the first line break or escape: the first place
+           where the source and the value differ */
+        size_t a = ev->start_mark.index + (size_t)node->quoted, k = 0;
+        while (a + k < L->len && k < ev->data.scalar.length && L->text[a + k] == node->str[k] && node->str[k] != '\n')
+            k++;
+        node->exact = (int)(k < (size_t)1 << 30 ? k : (size_t)1 << 30);
         *out = node;
         return remember_anchor(L, ev->data.scalar.anchor, node);
     }
@@ -237,6 +245,8 @@ int rct_yaml_load_string(const char *text, size_t len, const char *name, rct_ydo
     memset(&L, 0, sizeof L);
     L.doc = doc;
     L.err = err;
+    L.text = text;
+    L.len = len;
     if (!yaml_parser_initialize(&L.parser)) {
         rct_yaml_free(doc);
         return rct_oom(err);

@@ -18,6 +18,7 @@ struct rct_ynode {
     rct_ykind kind;
     int line, col;        /* 1-based position of the node's first character */
     int quoted;           /* scalar written in quotes ('...' or "...") */
+    int exact;            /* scalar: characters k < exact of str are at column col + quoted + k of line */
     char *str;            /* scalar text */
     size_t n;             /* map: number of pairs; sequence: number of items */
     rct_ynode **keys;     /* map keys (scalars) */

@@ -53,7 +53,8 @@ static int is_ident(const char *s)
     return 1;
 }
 
-/* Reports an error at character `offset` of equation text (exact positions) or names the equation. */
+/* Reports an error at character `offset` of equation text: at its column when the characters up to it
+   are written as in the file (offset < exact), else naming the equation. */
 static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text, int offset, int code,
                   const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text, int offset, int code,
@@ -64,7 +65,7 @@ static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    if (exact) {
+    if (offset < exact || (offset == exact && (size_t)exact == strlen(text))) { /* (or just past the end) */
         rct_srcpos_fmt(where, sizeof where, at, offset);
         return rct_errf(B->err, code, "%s: %s", where, msg);
     }

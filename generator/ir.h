@@ -46,7 +46,7 @@ typedef struct rct_eq {
     rct_expr *rhs;       /* VAR nodes: ref = variable index (aliases followed); CALL: ref = function id,
                             reductions: num = reduction index */
     rct_srcpos at;
-    int exact;
+    int exact;           /* characters before this offset have exact positions (rct_teq) */
 } rct_eq;
 
 typedef struct rct_reduction {

@@ -263,8 +263,15 @@ static int try_dir(rct_loader *L, const char *dir, const char *rel, const char *
         if (is_file(path))
             return open_file(L, path, root ? root : dir, out) == 0 ? 1 : -1;
         if (e == 0 && tried) {
-            rct_buf_puts(tried, tried->len ? ", " : "");
-            rct_buf_printf(tried, "%s[.yaml|.yml]", path);
+            char entry[PATH_MAX * 2];
+            if (dir)
+                snprintf(entry, sizeof entry, "%s/%s[.yaml|.yml]", dir, rel);
+            else
+                snprintf(entry, sizeof entry, "%s[.yaml|.yml]", rel);
+            if (!tried->s || !strstr(tried->s, entry)) {
+                rct_buf_puts(tried, tried->len ? ", " : "");
+                rct_buf_puts(tried, entry);
+            }
         }
     }
     return 0;
@@ -440,7 +447,7 @@ static int add_eq(rct_loader *L, const lfile *f, rct_top *op, const rct_ynode *n
         free(eq->text);
         return rct_oom(L->err);
     }
-    eq->exact = strchr(n->str, '\n') == NULL;
+    eq->exact = n->exact;
     op->n_eqs++;
     return 0;
 }
@@ -522,8 +529,9 @@ static int parse_decl(rct_loader *L, const lfile *f, const rct_ynode *n, rct_dec
     return 0;
 }
 
-/* Sets (adding or overriding) the variables of a `variables:` map. */
-static int merge_vars(rct_loader *L, const lfile *f, rct_top *op, const rct_ynode *vars)
+/* Sets (adding or overriding) the variables of a `variables:` map.  values_only: the map gives new
+   default values of existing variables (a node's on-the-fly values) and their declarations stay. */
+static int merge_vars(rct_loader *L, const lfile *f, rct_top *op, const rct_ynode *vars, int values_only)
 {
     if (vars->kind != RCT_Y_MAP)
         return node_err(L, f, vars, RECTIC_ETEMPLATE, "'variables' must be a map of name: value, found %s",
@@ -557,7 +565,8 @@ static int merge_vars(rct_loader *L, const lfile *f, rct_top *op, const rct_ynod
                 return rct_oom(L->err);
         }
         free(v->at.file);
-        v->decl = decl;
+        if (!values_only)
+            v->decl = decl;
         v->value = value;
         if (set_pos(&v->at, f->doc->file, vars->vals[i]->line, vars->vals[i]->col))
             return rct_oom(L->err);
@@ -728,7 +737,7 @@ static int resolve_operator(rct_loader *L, const lfile *f, const char *name, con
         if (rc)
             return rc;
     }
-    if (vars && (rc = merge_vars(L, f, op, vars)))
+    if (vars && (rc = merge_vars(L, f, op, vars, 0)))
         return rc;
     drop_unused(op);
     free(op->name);
@@ -764,7 +773,7 @@ static int node_add_op(rct_loader *L, const lfile *f, rct_tnode *node, const rct
                               values->keys[i]->str);
         }
         if (!rc)
-            rc = merge_vars(L, f, &op, values);
+            rc = merge_vars(L, f, &op, values, 1);
     }
     for (int i = 0; !rc && i < node->n_ops; i++)
         if (strcmp(node->ops[i].name, op.name) == 0) {

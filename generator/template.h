@@ -36,7 +36,7 @@ typedef struct rct_tvar {
 typedef struct rct_teq {
     char *text;         /* the equation after inheritance */
     rct_srcpos at;      /* where it (or the edit that produced it) is written */
-    int exact;          /* 1: character k of text is at column at.col + k of at.line */
+    int exact;          /* characters k < exact of text are at column at.col + k of at.line (0: none) */
 } rct_teq;
 
 typedef struct rct_top {

@@ -1,0 +1,65 @@
+/*
+ * emit_common.h -- what the C and the CUDA emitters share: expressions, the variables a pass over the
+ * neurons reads, the per-neuron body of each pass (equations in template order, the Euler update and the
+ * reset), the value a reduction sums for one neuron, the prologue naming arrays and parameters, and the
+ * helper functions.  Both emitters write the per-neuron arithmetic through these functions, so the C
+ * kernel and the CUDA kernels compute every neuron with the same operations in the same order; only the
+ * loop -> thread mapping, the coupling product, the reductions' order and the recording differ.
+ *
+ * Internal to the generator.  The functions append to E->b; none of them fails (an allocation failure
+ * is noted in the buffer and reported by rct_em_finish).
+ */
+#ifndef RCT_EMIT_COMMON_H
+#define RCT_EMIT_COMMON_H
+
+#include "emit_c.h"
+#include "ir.h"
+
+typedef struct rct_emitter {
+    const rct_model *m;
+    const rct_emit_opts *o;
+    rct_buf b;
+    int f32;
+    const char *real;    /* "double" or "float" */
+    unsigned char *used; /* per variable: read by the code being emitted */
+} rct_emitter;
+
+/* Starts an emitter for model m with options o; 0, or RECTIC_ENOMEM with err filled. */
+int rct_em_init(rct_emitter *E, const rct_model *m, const rct_emit_opts *o, rct_err *err);
+/* Ends the emitter and returns the source (caller frees), or NULL with err filled. */
+char *rct_em_finish(rct_emitter *E, rct_err *err);
+
+/* Writes an expression with the fewest parentheses that keep its tree (and so its rounding). */
+void rct_em_expr(rct_emitter *E, const rct_expr *e);
+/* Does any equation of m call function f? */
+int rct_em_model_uses_fn(const rct_model *m, int f);
+
+/* Writes the comment that heads a kernel source: template, precision, equations (what: "kernel" or
+   "kernels", lang: "" or ", CUDA"). */
+void rct_em_header(rct_emitter *E, const char *what, const char *lang);
+/* Writes a struct definition given as one line of C (from a *_DEF macro), pretty-printed. */
+void rct_em_struct(rct_emitter *E, const char *def);
+/* Writes prototypes of the libm functions the model calls. */
+void rct_em_math_decls(rct_emitter *E);
+/* Writes the helper functions the model calls (sigmoid, sign, max, min), each declared with `qual`. */
+void rct_em_helper_fns(rct_emitter *E, const char *qual);
+/* Writes the locals naming the state, algebraic, coupling and parameter arrays of context `c`, and the
+   shared parameters' values (each line starts with ind). */
+void rct_em_prologue(rct_emitter *E, const char *ind);
+
+/* Marks what pass p reads; returns 1 when the pass has equations (an empty pass writes nothing). */
+int rct_em_pass_mark(rct_emitter *E, int p);
+/* Writes `const real x_ = ...;` for each marked variable that a pass over the neurons reads for neuron
+   i, and the spike flag `spk` when needed (`integrate`: the pass updates the state). */
+void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind);
+/* Writes pass p's algebraic equations for neuron i (each stored in its array) and, in the last pass,
+   the derivatives `x_dot`; call after rct_em_pass_mark and rct_em_loads. */
+void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind);
+/* Writes the forward Euler update of neuron i, with the reset blend of a spiking network. */
+void rct_em_euler(rct_emitter *E, const char *ind);
+/* Writes the comment naming reduction r. */
+void rct_em_red_comment(rct_emitter *E, int r, const char *ind);
+/* Writes the loads and `const real x = ...;`, the value reduction r takes for neuron i. */
+void rct_em_red_value(rct_emitter *E, int r, const char *ind);
+
+#endif
