@@ -108,6 +108,9 @@ static const char usage_run[] =
     "  --set NAME=VALUE        parameter or initial value (NAME: var, op/var); VALUE a number or @FILE\n"
     "                          with one value per neuron; repeatable\n"
     "  --dtype float64|float32 default float64\n"
+    "  --backend auto|tcc|cc   who compiles the kernel: TinyCC in memory (~1 ms), the system C compiler\n"
+    "                          (-O3 -march=native, cached in $XDG_CACHE_HOME/rectic), or auto (default):\n"
+    "                          start with TinyCC, switch to cc's kernel when it is ready; same results\n"
     "  --template-path DIR     search DIR for dotted template names (repeatable)\n"
     "simulation:\n"
     "  --dt DT                 step size (default 1e-3)\n"
@@ -188,6 +191,7 @@ static int parse_long(const char *flag, const char *s, long *out)
 static int parse_options(int argc, char **argv, options *o, const char *usage)
 {
     rectic_spec_init(&o->spec);
+    o->spec.backend = RECTIC_BACKEND_AUTO; /* tiered: TinyCC at once, the system compiler when ready */
     o->steps = -1;
     o->out_dir = "results";
     o->sampling_steps = 1;
@@ -243,6 +247,11 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--steps")) { TAKE(); if (parse_long(a, v, &o->steps)) return -1;
         } else if (IS("-o") || IS("--output")) { TAKE(); o->out_dir = v; o->out_given = 1;
         } else if (IS("--standalone")) { o->standalone = 1;
+        } else if (IS("--backend")) { TAKE();
+            if (!strcmp(v, "tcc")) o->spec.backend = RECTIC_BACKEND_TCC;
+            else if (!strcmp(v, "cc")) o->spec.backend = RECTIC_BACKEND_CC;
+            else if (!strcmp(v, "auto")) o->spec.backend = RECTIC_BACKEND_AUTO;
+            else { complain("--backend: expected auto, tcc or cc, got '%s'", v); return -1; }
         } else if (IS("--check-finite")) { o->no_check_finite = 0;
         } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
         } else if (IS("--plot")) { TAKE(); o->plot = v;
@@ -552,6 +561,7 @@ static int write_meta(const options *o, rectic_net *net, const char *status, dou
     fprintf(f, "  \"spikes\": %ld,\n", n_spikes);
     fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
+    json_opt(f, "kernel", rectic_net_backend(net));
     fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
             t.load, t.generate, t.jit, t.run, wall);
     json_opt(f, "status", status);
@@ -624,8 +634,9 @@ static int cmd_run(int argc, char **argv)
     if (o.verbose) {
         rectic_timings t;
         rectic_net_timings(net, &t);
-        fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms\n", t.load * 1e3,
-                t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3);
+        fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms; kernel: %s\n",
+                t.load * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3,
+                rectic_net_backend(net));
     }
     if (!o.quiet)
         fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s%s\n",

@@ -49,11 +49,20 @@ enum {
     RECTIC_EINVAL = 5,    /* a bad argument: unknown variable, wrong shape, bad option */
     RECTIC_EJIT = 6,      /* the generated code failed to compile (a bug in rectic) */
     RECTIC_ECANCEL = 7,   /* a run was cancelled */
-    RECTIC_ENUMERIC = 8   /* the state became NaN or infinite */
+    RECTIC_ENUMERIC = 8,  /* the state became NaN or infinite */
+    RECTIC_EDEVICE = 9    /* the CUDA backend: no usable driver, NVRTC or device */
 };
 
 /* Floating point types of a network. */
 enum { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 };
+
+/* Backends: who compiles the generated kernel.
+   TCC: TinyCC in memory (~1 ms), the library's default.
+   CC: the system C compiler (-O3 -march=native, no contraction), cached on disk by content hash.
+   AUTO: tiered: start stepping at once with TinyCC's kernel, compile with cc in the background and switch
+         at a block boundary when ready (results are identical either way); the command line's default.
+   NVRTC: CUDA on the GPU (see the CUDA section of README.md). */
+enum { RECTIC_BACKEND_TCC = 0, RECTIC_BACKEND_CC = 1, RECTIC_BACKEND_AUTO = 2, RECTIC_BACKEND_NVRTC = 3 };
 
 /* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
 enum { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 };
@@ -80,6 +89,8 @@ typedef struct rectic_spec {
     double spike_reset;         /* default -100 */
     double dt;                  /* step size (> 0) */
     int dtype;                  /* RECTIC_FLOAT64 (default) or RECTIC_FLOAT32 */
+    int backend;                /* RECTIC_BACKEND_TCC (default), _CC, _AUTO or _NVRTC */
+    int device;                 /* RECTIC_BACKEND_NVRTC: the CUDA device's ordinal (cuda:0 is 0) */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;
@@ -167,13 +178,18 @@ int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, 
    inputs, steps and NAME=VALUE overrides are read at run time.  The caller owns *text (free()). */
 int rectic_net_standalone(rectic_net *net, int format, char **text);
 
-/* The generated kernel source (borrowed). */
+/* The generated kernel source (borrowed): C, or CUDA for RECTIC_BACKEND_NVRTC. */
 const char *rectic_net_source(const rectic_net *net);
+/* Generates the kernel source this network would have on `backend` (C, or CUDA for
+   RECTIC_BACKEND_NVRTC) without compiling it; the caller owns *text (free()). */
+int rectic_net_emit(rectic_net *net, int backend, char **text);
 /* Writes a description of the resolved model (operators, variables with kinds and defaults, equations
    after inheritance) as text; the caller owns *text and frees it with free(). */
 int rectic_net_describe(rectic_net *net, char **text);
 /* Resolved equations, one "op: equation" string per index (borrowed); NULL past the end. */
 const char *rectic_net_equation(const rectic_net *net, int i);
+/* The kernel that ran last: "tcc", "cc", "cc (cached)" or "tcc, then cc" (tiered mode switched). */
+const char *rectic_net_backend(const rectic_net *net);
 /* Number of kernel compilations so far (changing values never adds one). */
 int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the last rectic_net_new / compile / run. */

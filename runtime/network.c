@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "emit_c.h"
 #include "emit_standalone.h"
@@ -120,23 +121,64 @@ int rct_net_compile(rectic_net *net)
     if (!src)
         return net->err.code;
     double t1 = rct_now();
-    rct_jit *jit;
-    void *fn;
-    int rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+    rct_jit *jit = NULL;
+    rct_cc *cc = NULL;
+    void *fn = NULL;
+    char *pending = NULL;
+    int rc = 0, hit = 0;
+    char so[4096];
+    if (net->backend == RECTIC_BACKEND_CC) {
+        rc = rct_cc_compile(src, "rectic_kernel", &cc, &fn, &hit, &net->err);
+    } else if (net->backend == RECTIC_BACKEND_AUTO && rct_cc_available() &&
+               rct_cc_paths(src, so, sizeof so, &net->err) == 0) {
+        if (access(so, R_OK) == 0 && rct_cc_load(so, "rectic_kernel", &cc, &fn, &net->err) == 0) {
+            hit = 1; /* a cache hit costs no compile */
+        } else {
+            int pid;
+            rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+            if (!rc && rct_cc_start(src, so, 1, &pid, &net->err) == 0)
+                pending = rct_strdup(so);
+        }
+    } else {
+        rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+    }
     if (rc) {
         free(src);
         return rc;
     }
     rct_jit_free(net->jit);
+    rct_cc_free(net->cc);
     free(net->src);
+    free(net->pending_so);
     net->jit = jit;
+    net->cc = cc;
     net->kernel = fn;
+    net->kernel_kind = cc ? (hit ? "cc (cached)" : "cc") : "tcc";
+    net->pending_so = pending;
     net->src = src;
-    net->compilations++;
+    net->compilations += hit ? 0 : 1;
     net->dirty = 0;
     net->timings.generate = t1 - t0;
     net->timings.jit = rct_now() - t1;
+    net->err.code = 0;
     return 0;
+}
+
+void rct_net_poll_tiered(rectic_net *net)
+{
+    if (!net->pending_so || access(net->pending_so, R_OK) != 0)
+        return;
+    rct_cc *cc;
+    void *fn;
+    rct_err quiet;
+    if (rct_cc_load(net->pending_so, "rectic_kernel", &cc, &fn, &quiet) == 0) {
+        net->cc = cc;
+        net->kernel = fn; /* the TinyCC kernel stays loaded until the network is freed or recompiled */
+        net->kernel_kind = "tcc, then cc";
+        net->compilations++;
+    }
+    free(net->pending_so);
+    net->pending_so = NULL;
 }
 
 /* Copies the weights into the network's type, dropping |w| <= min_weight. */
@@ -200,8 +242,11 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->sample_every = 1;
     net->cutoff = 0;
     net->check_finite = 1;
+    net->backend = spec->backend;
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
+    if (spec->backend != RECTIC_BACKEND_TCC && spec->backend != RECTIC_BACKEND_CC && spec->backend != RECTIC_BACKEND_AUTO)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--backend: expected tcc, cc or auto");
     if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
         return rct_errf(&net->err, RECTIC_EINVAL, "--dtype: expected float64 or float32");
     if (!(spec->dt > 0) || !isfinite(spec->dt))
@@ -244,6 +289,8 @@ void rectic_net_free(rectic_net *net)
         free(net->rec_names[k]);
     free(net->rec_names);
     rct_jit_free(net->jit);
+    rct_cc_free(net->cc);
+    free(net->pending_so);
     free(net->src);
     if (net->model && net->param_real)
         for (int p = 0; p < net->model->n_param; p++)
@@ -499,4 +546,9 @@ done:
 void rectic_net_check_finite(rectic_net *net, int on)
 {
     net->check_finite = on != 0;
+}
+
+const char *rectic_net_backend(const rectic_net *net)
+{
+    return net->kernel_kind ? net->kernel_kind : "none";
 }

@@ -5,6 +5,7 @@
 #define RCT_NETWORK_H
 
 #include "ir.h"
+#include "jit_cc.h"
 #include "jit_tcc.h"
 #include "rectic.h"
 #include "util.h"
@@ -25,7 +26,11 @@ struct rectic_net {
     int *param_vector;       /* per parameter: the kernel reads n values (else the first) */
     /* kernel */
     char *src;
-    rct_jit *jit;
+    int backend;             /* RECTIC_BACKEND_* asked for */
+    rct_jit *jit;            /* TinyCC's kernel */
+    rct_cc *cc;              /* the system compiler's kernel */
+    char *pending_so;        /* tiered mode: the object the background compiler will write */
+    const char *kernel_kind; /* "tcc" or "cc": what runs now */
     void *kernel;
     int compilations;
     int dirty;               /* parameter shapes changed: regenerate before the next run */
@@ -53,6 +58,8 @@ struct rectic_net {
 
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
+/* Tiered mode: switches to the optimized kernel once the background compiler has written it. */
+void rct_net_poll_tiered(rectic_net *net);
 
 /* The file name (without extension) of a recorded variable: "op/var" -> "op_var" (caller frees). */
 char *rct_record_file_name(const char *name);

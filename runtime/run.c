@@ -194,6 +194,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
         long block = steps - done < block_max ? steps - done : block_max;
         if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
+        if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
+            rct_net_poll_tiered(net);
+            io.kernel = (kernel_fn)net->kernel;
+        }
         rectic_kctx saved = c;
         if (snap_y) { /* to replay the block step by step if the state stops being finite */
             memcpy(snap_y, net->y, ybytes);
