@@ -532,6 +532,118 @@ START_TEST(test_nonfinite_state_stops_run_naming_step_and_variable)
 }
 END_TEST
 
+/* Runs the qif_two_runs network (6000 steps) with a backend; returns v (caller frees) and the spikes. */
+static double *run_backend(const char *dir, int backend, int dtype, long *n_spikes, rectic_progress_fn fn, void *user,
+                           const char **kind)
+{
+    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv");
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = w.rows;
+    s.weights = w.d;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.input_var = "I_ext";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    s.dtype = dtype;
+    s.backend = backend;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    rectic_net_on_progress(net, fn, user);
+    ck_assert_msg(rectic_net_run(net, in.rows, in.d, in.cols) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
+    memcpy(copy, d, sizeof(double) * (size_t)(rows * cols));
+    const long *pairs;
+    rectic_net_spikes(net, n_spikes, &pairs);
+    *kind = rectic_net_backend(net);
+    static char kind_copy[64];
+    snprintf(kind_copy, sizeof kind_copy, "%s", *kind);
+    *kind = kind_copy;
+    rectic_net_free(net);
+    free(w.d), free(in.d);
+    return copy;
+}
+
+/* Points the compilation cache at a fresh directory; NULL (and a skip message) without a C compiler. */
+static char *fresh_cache(void)
+{
+    if (system("command -v cc >/dev/null 2>&1") != 0)
+        return NULL;
+    char *dir = tu_tmpdir();
+    setenv("XDG_CACHE_HOME", dir, 1);
+    return dir;
+}
+
+START_TEST(test_cc_backend_is_bit_identical_to_tcc)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    char *cache = fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    for (int dtype = 0; dtype < 2; dtype++) {
+        long sa, sb, sc;
+        const char *ka, *kb, *kc;
+        double *a = run_backend(dir, RECTIC_BACKEND_TCC, dtype, &sa, NULL, NULL, &ka);
+        ck_assert_str_eq(ka, "tcc");
+        double *b = run_backend(dir, RECTIC_BACKEND_CC, dtype, &sb, NULL, NULL, &kb);
+        ck_assert_str_eq(kb, "cc");
+        double *c = run_backend(dir, RECTIC_BACKEND_CC, dtype, &sc, NULL, NULL, &kc);
+        ck_assert_str_eq(kc, "cc (cached)"); /* a cache hit costs no compile */
+        ck_assert_int_eq(sa, sb);
+        ck_assert_int_eq(sa, sc);
+        ck_assert_int_eq(memcmp(a, b, sizeof(double) * 6000 * 5), 0);
+        ck_assert_int_eq(memcmp(a, c, sizeof(double) * 6000 * 5), 0);
+        free(a), free(b), free(c);
+    }
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
+/* Progress callback: after the first block, waits until the background compiler's object exists. */
+static int wait_for_object(void *user, long done, long total)
+{
+    const char *cache = user;
+    (void)total;
+    if (done != 4096)
+        return 0;
+    char cmd[4300];
+    snprintf(cmd, sizeof cmd, "for i in $(seq 600); do ls %s/rectic/kernel-*.so >/dev/null 2>&1 && exit 0; sleep 0.1; "
+                              "done; exit 1", cache);
+    return system(cmd) != 0; /* cancel the run if the compiler never finished */
+}
+
+START_TEST(test_tiered_mode_switches_and_stays_identical)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    char *cache = fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    long sa, sb;
+    const char *ka, *kb;
+    double *a = run_backend(dir, RECTIC_BACKEND_TCC, RECTIC_FLOAT64, &sa, NULL, NULL, &ka);
+    double *b = run_backend(dir, RECTIC_BACKEND_AUTO, RECTIC_FLOAT64, &sb, wait_for_object, cache, &kb);
+    ck_assert_str_eq(kb, "tcc, then cc"); /* switched at the block boundary after step 4096 */
+    ck_assert_int_eq(sa, sb);
+    ck_assert_int_eq(memcmp(a, b, sizeof(double) * 6000 * 5), 0);
+    free(a), free(b);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -556,6 +668,11 @@ static Suite *suite(void)
     tcase_add_test(api, test_api_errors_have_messages);
     tcase_add_test(api, test_nonfinite_state_stops_run_naming_step_and_variable);
     suite_add_tcase(s, api);
+    TCase *be = tcase_create("backends");
+    tcase_set_timeout(be, 120);
+    tcase_add_test(be, test_cc_backend_is_bit_identical_to_tcc);
+    tcase_add_test(be, test_tiered_mode_switches_and_stays_identical);
+    suite_add_tcase(s, be);
     return s;
 }
 
