@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,7 @@ typedef struct options {
     int sampling_mode;
     int quiet, verbose;
     int no_check_finite; /* run: let NaN carry on */
+    double max_memory;   /* run: bytes of recordings kept in memory (0: the default) */
     int standalone;      /* emit: a whole simulation program */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
@@ -126,6 +128,7 @@ static const char usage_run[] =
     "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
     "  --cutoff C              do not record steps before C\n"
     "  --format csv|npy        default csv\n"
+    "  --max-memory SIZE       recordings larger than SIZE (default 1G) stream to temporary files\n"
     "  --plot FIG              draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot\n"
     "  -q, --quiet             no progress bar, no summary\n"
     "  -v, --verbose           phase timings\n";
@@ -252,6 +255,16 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
             else if (!strcmp(v, "cc")) o->spec.backend = RECTIC_BACKEND_CC;
             else if (!strcmp(v, "auto")) o->spec.backend = RECTIC_BACKEND_AUTO;
             else { complain("--backend: expected auto, tcc or cc, got '%s'", v); return -1; }
+        } else if (IS("--max-memory")) { TAKE();
+            char *end;
+            double x = strtod(v, &end);
+            double unit = !*end ? 1 : !strcmp(end, "K") || !strcmp(end, "k") ? 1024.0 : !strcmp(end, "M") ? 1048576.0
+                        : !strcmp(end, "G") ? 1073741824.0 : -1;
+            if (end == v || unit < 0 || !(x > 0)) {
+                complain("--max-memory: expected a size such as 512M or 2G, got '%s'", v);
+                return -1;
+            }
+            o->max_memory = x * unit;
         } else if (IS("--check-finite")) { o->no_check_finite = 0;
         } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
         } else if (IS("--plot")) { TAKE(); o->plot = v;
@@ -562,6 +575,7 @@ static int write_meta(const options *o, rectic_net *net, const char *status, dou
     fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
     json_opt(f, "kernel", rectic_net_backend(net));
+    json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
     fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
             t.load, t.generate, t.jit, t.run, wall);
     json_opt(f, "status", status);
@@ -601,6 +615,8 @@ static int cmd_run(int argc, char **argv)
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);
+    if (o.max_memory > 0)
+        rectic_net_max_memory(net, o.max_memory > 1e18 ? (size_t)1e18 : (size_t)o.max_memory);
     signal(SIGINT, on_sigint);
     int rc = rectic_net_run(net, o.steps, o.inputs, o.inputs ? o.in_cols : 0);
     signal(SIGINT, SIG_DFL);
@@ -634,9 +650,13 @@ static int cmd_run(int argc, char **argv)
     if (o.verbose) {
         rectic_timings t;
         rectic_net_timings(net, &t);
-        fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms; kernel: %s\n",
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms; kernel: %s; "
+                        "peak RSS %.1f MiB%s\n",
                 t.load * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3,
-                rectic_net_backend(net));
+                rectic_net_backend(net), ru.ru_maxrss / 1024.0,
+                rectic_net_streamed(net) ? " (recordings streamed)" : "");
     }
     if (!o.quiet)
         fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s%s\n",

@@ -149,6 +149,13 @@ void rectic_net_cancel_flag(rectic_net *net, volatile int *flag);
    as in RectiPy. */
 void rectic_net_check_finite(rectic_net *net, int on);
 
+/* Memory for recordings (default 1 GiB): a run whose recordings would be larger streams them to
+   temporary files in chunks (checked against the free disk space first), so memory stays bounded;
+   rectic_net_write then writes them out, and rectic_net_recording refuses them. */
+void rectic_net_max_memory(rectic_net *net, size_t bytes);
+/* Did the last run stream its recordings to disk? */
+int rectic_net_streamed(const rectic_net *net);
+
 /* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
    row-major. */
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);

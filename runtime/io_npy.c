@@ -438,7 +438,7 @@ static int write_all(FILE *f, const void *buf, size_t n)
 }
 
 /* Writes a .npy (format 1.0) file holding the rows x cols matrix as '<f8' or '<f4'. */
-int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_float)
+int rct_npy_write_header(FILE *f, long rows, long cols, int as_float)
 {
     if (rows < 0 || cols < 0)
         return -1;
@@ -452,9 +452,11 @@ int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_floa
     header[n++] = '\n';
     unsigned char pre[10] = {
         0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
-    if (write_all(f, pre, sizeof pre) || write_all(f, header, (size_t)n))
-        return -1;
-    size_t count = (size_t)rows * (size_t)cols;
+    return write_all(f, pre, sizeof pre) || write_all(f, header, (size_t)n) ? -1 : 0;
+}
+
+int rct_npy_write_data(FILE *f, const double *data, size_t count, int as_float)
+{
     int little = host_little_endian();
     if (!as_float && little)
         return write_all(f, data, count * sizeof *data) || ferror(f) ? -1 : 0;
@@ -476,4 +478,11 @@ int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_floa
             return -1;
     }
     return ferror(f) ? -1 : 0;
+}
+
+int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_float)
+{
+    if (rct_npy_write_header(f, rows, cols, as_float))
+        return -1;
+    return rct_npy_write_data(f, data, (size_t)rows * (size_t)cols, as_float);
 }

@@ -19,4 +19,9 @@ int rct_npy_read(const char *path, rct_matrix *m, rct_err *err);
    fortran_order False, shape (rows, cols).  Returns 0 or -1 on a write error or a negative size. */
 int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_float);
 
+/* The two halves of rct_npy_write, for data written in chunks: the header of a rows x cols array, then
+   `count` values (as many calls as needed).  Return 0 or -1. */
+int rct_npy_write_header(FILE *f, long rows, long cols, int as_float);
+int rct_npy_write_data(FILE *f, const double *data, size_t count, int as_float);
+
 #endif

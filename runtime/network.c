@@ -242,6 +242,7 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->sample_every = 1;
     net->cutoff = 0;
     net->check_finite = 1;
+    net->max_memory = (size_t)1 << 30;
     net->backend = spec->backend;
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
@@ -551,4 +552,14 @@ void rectic_net_check_finite(rectic_net *net, int on)
 const char *rectic_net_backend(const rectic_net *net)
 {
     return net->kernel_kind ? net->kernel_kind : "none";
+}
+
+void rectic_net_max_memory(rectic_net *net, size_t bytes)
+{
+    net->max_memory = bytes ? bytes : 1;
+}
+
+int rectic_net_streamed(const rectic_net *net)
+{
+    return net->spill != NULL;
 }

@@ -4,6 +4,8 @@
 #ifndef RCT_NETWORK_H
 #define RCT_NETWORK_H
 
+#include <stdio.h>
+
 #include "ir.h"
 #include "jit_cc.h"
 #include "jit_tcc.h"
@@ -42,10 +44,14 @@ struct rectic_net {
     long sample_every, cutoff;
     int sample_mode;
     /* results of the last run */
-    double **rec_data;       /* [0] = out, then rec_vars */
+    double **rec_data;       /* [0] = out, then rec_vars: rec_rows rows, or the current chunk */
     int n_rec_data;
-    long rec_rows;
-    long *rec_steps;
+    long rec_rows;           /* rows of the whole run */
+    long *rec_steps;         /* step of each row, made when asked for */
+    size_t max_memory;       /* recordings larger than this stream to disk in chunks */
+    long chunk_rows;         /* rows held in memory (== rec_rows unless streaming) */
+    FILE **spill;            /* streaming: one temporary file of raw rows per recorded value */
+    long spilled_rows;
     long *spikes;
     long n_spikes;
     long steps_done;
@@ -55,6 +61,11 @@ struct rectic_net {
     volatile int *cancel;
     rectic_timings timings;
 };
+
+/* Streaming: appends the first `rows` rows of the chunk buffers to the spill files. */
+int rct_obs_spill(rectic_net *net, long rows);
+/* Streaming: takes back the rows spilled after the first `spilled`, reloading `rows` rows into the chunk. */
+int rct_obs_unspill(rectic_net *net, long spilled, long rows);
 
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);

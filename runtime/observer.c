@@ -3,9 +3,12 @@
  */
 #include "observer.h"
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "kernel_abi.h"
 
@@ -29,6 +32,12 @@ void rct_obs_clear(rectic_net *net)
     free(net->rec_steps);
     net->rec_steps = NULL;
     net->rec_rows = 0;
+    for (int k = 0; net->spill && k < net->n_rec_vars + 1; k++)
+        if (net->spill[k])
+            fclose(net->spill[k]);
+    free(net->spill);
+    net->spill = NULL;
+    net->spilled_rows = 0;
     free(net->spikes);
     net->spikes = NULL;
     net->n_spikes = 0;
@@ -53,40 +62,98 @@ static void describe(const rectic_net *net, int v, long in_col, rectic_krec *r)
     }
 }
 
+/* Opens one anonymous temporary file per recorded value for a streamed recording, after checking
+   that the disk can hold `bytes`. */
+static int open_spill(rectic_net *net, int count, double bytes)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    struct statvfs fs;
+    if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * (double)fs.f_frsize < bytes)
+        return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %.1f MiB exceed --max-memory and the %.1f MiB free "
+                                                  "in %s (TMPDIR) where they would stream", bytes / 1048576.0,
+                        (double)fs.f_bavail * (double)fs.f_frsize / 1048576.0, dir);
+    net->spill = calloc((size_t)count, sizeof *net->spill);
+    if (!net->spill)
+        return rct_oom(&net->err);
+    for (int k = 0; k < count; k++)
+        if (!(net->spill[k] = tmpfile()))
+            return rct_errf(&net->err, RECTIC_EIO, "cannot create a temporary file in %s for streamed recordings: %s",
+                            dir, strerror(errno));
+    return 0;
+}
+
+int rct_obs_spill(rectic_net *net, long rows)
+{
+    for (int k = 0; k < net->n_rec_data; k++)
+        if (fwrite(net->rec_data[k], sizeof(double) * (size_t)net->n, (size_t)rows, net->spill[k]) != (size_t)rows)
+            return rct_errf(&net->err, RECTIC_EIO, "writing streamed recordings to a temporary file failed: %s",
+                            strerror(errno));
+    net->spilled_rows += rows;
+    return 0;
+}
+
+int rct_obs_unspill(rectic_net *net, long spilled, long rows)
+{
+    size_t row_bytes = sizeof(double) * (size_t)net->n;
+    for (int k = 0; k < net->n_rec_data; k++) {
+        FILE *f = net->spill[k];
+        if (fseek(f, (long)((size_t)spilled * row_bytes), SEEK_SET) != 0 ||
+            fread(net->rec_data[k], row_bytes, (size_t)rows, f) != (size_t)rows ||
+            ftruncate(fileno(f), (off_t)((size_t)spilled * row_bytes)) != 0 ||
+            fseek(f, 0, SEEK_END) != 0)
+            return rct_errf(&net->err, RECTIC_EIO, "rereading streamed recordings failed: %s", strerror(errno));
+    }
+    net->spilled_rows = spilled;
+    return 0;
+}
+
 int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *n_recs)
 {
     rct_obs_clear(net);
     long rows = rct_obs_rows(steps, net->sample_every, net->cutoff);
     int count = 1 + net->n_rec_vars;
     long n = net->n;
-    if (rows > 0 && (size_t)rows > SIZE_MAX / sizeof(double) / (size_t)n / (size_t)count)
-        return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %ld rows x %ld neurons x %d values do not fit in memory",
-                        rows, n, count);
+    double row_bytes = (double)n * count * (double)sizeof(double);
+    double bytes = row_bytes * (double)rows;
+    long chunk = rows;
+    if (bytes > (double)net->max_memory) {
+        chunk = (long)((double)net->max_memory / row_bytes);
+        if (chunk < 1)
+            chunk = 1;
+        int rc = open_spill(net, count, bytes);
+        if (rc)
+            return rc;
+    }
     rectic_krec *r = calloc((size_t)count, sizeof *r);
     net->rec_data = calloc((size_t)count, sizeof *net->rec_data);
-    net->rec_steps = calloc((size_t)rows + 1, sizeof *net->rec_steps);
-    if (!r || !net->rec_data || !net->rec_steps) {
+    if (!r || !net->rec_data) {
         free(r);
         return rct_oom(&net->err);
     }
     net->n_rec_data = count;
     for (int k = 0; k < count; k++) {
-        net->rec_data[k] = calloc((size_t)(rows * n) + 1, sizeof(double));
+        net->rec_data[k] = calloc((size_t)(chunk * n) + 1, sizeof(double));
         if (!net->rec_data[k]) {
             free(r);
             return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %ld rows x %ld neurons x %d values do not fit in "
-                                                      "memory (%.1f MiB)", rows, n, count,
-                            (double)rows * (double)n * count * 8.0 / 1048576.0);
+                                                      "memory (%.1f MiB)", chunk, n, count,
+                            (double)chunk * (double)n * count * 8.0 / 1048576.0);
         }
         describe(net, k == 0 ? net->model->output : net->rec_vars[k - 1], in_col, &r[k]);
     }
-    long first = (net->cutoff + net->sample_every - 1) / net->sample_every * net->sample_every;
-    for (long i = 0; i < rows; i++)
-        net->rec_steps[i] = first + i * net->sample_every;
     net->rec_rows = rows;
+    net->chunk_rows = chunk;
     *recs = r;
     *n_recs = count;
     return 0;
+}
+
+long rct_obs_row_step(const rectic_net *net, long row)
+{
+    long first = (net->cutoff + net->sample_every - 1) / net->sample_every * net->sample_every;
+    return first + row * net->sample_every;
 }
 
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data)
@@ -108,6 +175,9 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
     if (k < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "no recording named '%s' (record it with rectic_net_record before "
                                                   "the run; \"out\" is the output)", name ? name : "(null)");
+    if (net->spill)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory limit "
+                                                  "and streamed to disk: write them with rectic_net_write");
     *rows = net->steps_done == 0 ? 0 : rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
     *cols = net->n;
     *data = net->rec_data[k];
@@ -118,6 +188,12 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)
 {
     *rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    free(net->rec_steps);
+    net->rec_steps = calloc((size_t)*rows + 1, sizeof *net->rec_steps);
+    if (!net->rec_steps)
+        return rct_oom(&net->err);
+    for (long i = 0; i < *rows; i++)
+        net->rec_steps[i] = rct_obs_row_step(net, i);
     *steps = net->rec_steps;
     return 0;
 }

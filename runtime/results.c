@@ -36,9 +36,31 @@ static int make_dirs(rectic_net *net, const char *dir)
     return 0;
 }
 
-/* Writes one rows x cols array to dir/name.<ext>. */
-static int write_array(rectic_net *net, const char *dir, const char *name, int format, const double *data, long rows,
-                       long cols, int as_float)
+/* Where the rows of an output come from: an array in memory, a spill file, or the time of each row. */
+typedef struct rows_src {
+    const double *data; /* rows x cols in memory, or NULL */
+    FILE *spill;        /* or raw rows in a temporary file */
+    int time;           /* or the time of each recorded row */
+} rows_src;
+
+#define WRITE_CHUNK 65536L /* rows per piece when streaming from a file */
+
+/* Fills buf with rows [r0, r0+count) of src. */
+static int read_rows(rectic_net *net, const rows_src *src, long r0, long count, long cols, double *buf)
+{
+    if (src->time) {
+        for (long i = 0; i < count; i++)
+            buf[i] = (double)rct_obs_row_step(net, r0 + i) * net->dt;
+        return 0;
+    }
+    if (r0 == 0 && fseek(src->spill, 0, SEEK_SET) != 0)
+        return -1;
+    return fread(buf, sizeof(double) * (size_t)cols, (size_t)count, src->spill) == (size_t)count ? 0 : -1;
+}
+
+/* Writes one rows x cols output to dir/name.<ext> through a temporary file. */
+static int write_output(rectic_net *net, const char *dir, const char *name, int format, const rows_src *src, long rows,
+                        long cols, int as_float)
 {
     char path[4600];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, format == RECTIC_FORMAT_NPY ? "npy" : "csv");
@@ -46,8 +68,22 @@ static int write_array(rectic_net *net, const char *dir, const char *name, int f
     int rc = rct_afile_open(&a, path, &net->err);
     if (rc)
         return rc;
-    int bad = format == RECTIC_FORMAT_NPY ? rct_npy_write(a.f, data, rows, cols, as_float)
-                                          : rct_csv_write(a.f, data, rows, cols, as_float);
+    int npy = format == RECTIC_FORMAT_NPY, bad = npy && rct_npy_write_header(a.f, rows, cols, as_float);
+    if (src->data) {
+        bad = bad || (npy ? rct_npy_write_data(a.f, src->data, (size_t)rows * (size_t)cols, as_float)
+                          : rct_csv_write(a.f, src->data, rows, cols, as_float));
+    } else {
+        long piece = rows < WRITE_CHUNK ? rows : WRITE_CHUNK;
+        double *buf = malloc(sizeof(double) * (size_t)(piece * cols) + 1);
+        bad = bad || !buf;
+        for (long r = 0; !bad && r < rows; r += piece) {
+            long k = rows - r < piece ? rows - r : piece;
+            bad = read_rows(net, src, r, k, cols, buf) ||
+                  (npy ? rct_npy_write_data(a.f, buf, (size_t)(k * cols), as_float)
+                       : rct_csv_write(a.f, buf, k, cols, as_float));
+        }
+        free(buf);
+    }
     if (bad) {
         rct_afile_abort(&a);
         return rct_errf(&net->err, RECTIC_EIO, "%s: write error: %s", path, strerror(errno ? errno : EIO));
@@ -64,32 +100,28 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
     long n = net->n;
     if (net->n_rec_data == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
-    if ((rc = write_array(net, dir, "out", format, net->rec_data[0], rows, n, net->f32)))
-        return rc;
-    for (int k = 0; k < net->n_rec_vars && k + 1 < net->n_rec_data; k++) {
-        char *name = rct_record_file_name(net->rec_names[k]);
+    for (int k = 0; k < net->n_rec_data; k++) {
+        char *name = k == 0 ? rct_strdup("out") : rct_record_file_name(net->rec_names[k - 1]);
         if (!name)
             return rct_oom(&net->err);
-        rc = write_array(net, dir, name, format, net->rec_data[k + 1], rows, n, net->f32);
+        rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0};
+        rc = write_output(net, dir, name, format, &src, rows, n, net->f32);
         free(name);
         if (rc)
             return rc;
     }
-    double *t = calloc((size_t)rows + 1, sizeof *t);
-    if (!t)
-        return rct_oom(&net->err);
-    for (long i = 0; i < rows; i++)
-        t[i] = (double)net->rec_steps[i] * net->dt;
-    rc = write_array(net, dir, "time", format, t, rows, 1, 0);
-    free(t);
-    if (rc || net->model->spike_def < 0)
+    rows_src time_src = {NULL, NULL, 1};
+    if ((rc = write_output(net, dir, "time", format, &time_src, rows, 1, 0)))
         return rc;
+    if (net->model->spike_def < 0)
+        return 0;
     double *sp = calloc((size_t)net->n_spikes * 2 + 1, sizeof *sp);
     if (!sp)
         return rct_oom(&net->err);
     for (long i = 0; i < 2 * net->n_spikes; i++)
         sp[i] = (double)net->spikes[i];
-    rc = write_array(net, dir, "spikes", format, sp, net->n_spikes, 2, 0);
+    rows_src sp_src = {sp, NULL, 0};
+    rc = write_output(net, dir, "spikes", format, &sp_src, net->n_spikes, 2, 0);
     free(sp);
     return rc;
 }

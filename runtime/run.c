@@ -79,13 +79,26 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     while (k < to) {
         if (net->model->spike_def >= 0 && (*rc = grow_spikes(net, c)))
             break;
+        long limit = to - k;
+        if (net->spill) { /* streaming: stop where the chunk is full, write it out, go on */
+            if (c->rec_row == net->chunk_rows) {
+                if ((*rc = rct_obs_spill(net, c->rec_row)))
+                    break;
+                c->rec_row = 0;
+            }
+            long next = c->step < net->cutoff ? net->cutoff : c->step;
+            next = (next + net->sample_every - 1) / net->sample_every * net->sample_every;
+            long last = next + (net->chunk_rows - c->rec_row - 1) * net->sample_every; /* fills the chunk */
+            if (last - c->step + 1 < limit)
+                limit = last - c->step + 1;
+        }
         if (io->in->cols == 0)
             c->input = io->buf; /* one zero row read with stride 0 */
         else if (io->direct)
             c->input = io->in->array + (start + k) * io->in->cols;
         else
             c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
-        k += io->kernel(c, to - k); /* returns early only when the spike buffer needs room */
+        k += io->kernel(c, limit); /* returns early only when the spike buffer needs room */
     }
     return k - from;
 }
@@ -199,6 +212,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             io.kernel = (kernel_fn)net->kernel;
         }
         rectic_kctx saved = c;
+        long saved_spilled = net->spilled_rows;
         if (snap_y) { /* to replay the block step by step if the state stops being finite */
             memcpy(snap_y, net->y, ybytes);
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
@@ -209,6 +223,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(net->y, snap_y, ybytes);
             memcpy(acc, snap_acc, sizeof(double) * (size_t)net->n);
             c.step = saved.step, c.rec_row = saved.rec_row, c.n_spikes = saved.n_spikes;
+            if (net->spilled_rows != saved_spilled && (rc = rct_obs_unspill(net, saved_spilled, saved.rec_row)))
+                break;
             c.acc_count = saved.acc_count;
             for (k = 0; k < block && !rc;) {
                 k += run_block(net, &c, &io, done, k, k + 1, &rc);
@@ -232,6 +248,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
     }
     free(snap_y);
     free(snap_acc);
+    if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
+        int wrc = rct_obs_spill(net, c.rec_row);
+        rc = rc ? rc : wrc;
+    }
     net->timings.run = rct_now() - t0;
     net->spikes = c.spikes;
     net->n_spikes = c.n_spikes;
