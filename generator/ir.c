@@ -70,8 +70,7 @@ static int eq_err(builder *B, const rct_srcpos *at, int exact, const char *text,
         return rct_errf(B->err, code, "%s: %s", where, msg);
     }
     rct_srcpos_fmt(where, sizeof where, at, 0);
-    return rct_errf(B->err, code, "%s: %s (in equation \"%s\" as inherited, at character %d)", where, msg, text,
-                    offset + 1);
+    return rct_errf(B->err, code, "%s: %s (in equation \"%s\", at character %d)", where, msg, text, offset + 1);
 }
 
 /* ---------------------------------------------------------------- printing */
@@ -466,6 +465,22 @@ static int add_equations(builder *B)
 static int assign_roles(builder *B, const rct_roles *r)
 {
     rct_model *m = B->m;
+    if (r->op) {
+        int found = 0;
+        rct_buf ops;
+        rct_buf_init(&ops);
+        for (int o = 0; o < m->n_ops; o++) {
+            found |= strcmp(m->op_names[o], r->op) == 0;
+            rct_buf_printf(&ops, "%s%s", o ? ", " : "", m->op_names[o]);
+        }
+        if (!found) {
+            rct_errf(B->err, RECTIC_EINVAL, "--op: no operator '%s' in the template (it has: %s)", r->op,
+                     ops.s ? ops.s : "none");
+            rct_buf_free(&ops);
+            return B->err->code;
+        }
+        rct_buf_free(&ops);
+    }
     struct { const char *name, *flag; int *slot; } roles[] = {
         {r->input, "--input-var", &m->input},      {r->target, "--target-var", &m->target},
         {r->spike_var, "--spike-var", &m->spike_var}, {r->spike_def, "--spike-def", &m->spike_def},

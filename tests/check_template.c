@@ -1336,7 +1336,7 @@ START_TEST(test_inherited_equation_syntax_error_quotes_equation)
     rct_err err = {0, ""};
     rct_model *m = NULL;
     ck_assert_int_eq(rct_model_build(node, &none, &m, &err), RECTIC_ESYNTAX);
-    const char *suffix = ": expected ')', found the end of the equation (in equation \"v' = a + (b\" as inherited, at "
+    const char *suffix = ": expected ')', found the end of the equation (in equation \"v' = a + (b\", at "
                          "character 12)";
     size_t ls = strlen(suffix), lm = strlen(err.msg);
     ck_assert_msg(lm > ls && strcmp(err.msg + lm - ls, suffix) == 0, "%s", err.msg);
