@@ -6,12 +6,18 @@
 #   make test       build and run the whole test suite (Check unit tests + end-to-end tests)
 #   make asan       the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (bench/)
+#   make install    install rectic, librectic.a, rectic.h, rectic.pc, the templates and the man page
+#                   under PREFIX (default /usr/local), staged under DESTDIR if given
+#   make uninstall  remove what make install installed (same PREFIX and DESTDIR)
 
 CC      ?= cc
 BUILD   ?= build
 OPT     ?= -O2 -g
 PREFIX  ?= /usr/local
 SANFLAGS ?=
+# the source tree's templates/, compiled in as the first place to look (`make install` compiles its own
+# copy with the installed location here instead: see "Installation" below)
+BUILTIN_TEMPLATES ?= $(CURDIR)/templates
 
 DEB_PACKAGES = build-essential libyaml-dev libtcc-dev tcc libopenblas-dev check pkg-config python3-numpy file gnuplot-nox
 
@@ -24,7 +30,7 @@ TCC_LIBDIR  ?= $(firstword $(wildcard /usr/lib/x86_64-linux-gnu/tcc /usr/lib/aar
 
 WARN    = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wno-unused-parameter
 CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -Icommon -Igenerator -Iruntime $(BLAS_CFLAGS) \
-	-DRECTIC_BUILTIN_TEMPLATES='"$(CURDIR)/templates"' -DRECTIC_TCC_LIBDIR='"$(TCC_LIBDIR)"' \
+	-DRECTIC_BUILTIN_TEMPLATES='"$(BUILTIN_TEMPLATES)"' -DRECTIC_TCC_LIBDIR='"$(TCC_LIBDIR)"' \
 	-DRECTIC_INSTALL_TEMPLATES='"$(PREFIX)/share/rectic/templates"'
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SANFLAGS) $(CPPFLAGS_ALL) $(CFLAGS)
 LIBS    = -ltcc $(BLAS_LIBS) $(YAML_LIBS) -ldl -lpthread -lm
@@ -98,4 +104,67 @@ bench: all
 	./bench/run.sh $(BUILD)
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-install
+
+# ---------------------------------------------------------------- installation
+#
+#   make install [PREFIX=/usr/local] [DESTDIR=/staging/dir]    make uninstall (the same PREFIX and DESTDIR)
+#
+# Files go to $(DESTDIR)$(PREFIX)/..., while the paths compiled in are $(PREFIX)/... (packagers stage with
+# DESTDIR).  The installed library and binary are compiled apart, in $(INSTALL_BUILD), with the installed
+# templates directory in place of this checkout's templates/: an installed rectic never looks into the
+# source tree, which may be gone.  A build made as a user can be installed as root:
+#   make install-build PREFIX=/opt/rectic && sudo make install PREFIX=/opt/rectic
+DESTDIR       ?=
+INSTALL       ?= install
+INSTALL_BUILD ?= build-install
+bindir        ?= $(PREFIX)/bin
+libdir        ?= $(PREFIX)/lib
+includedir    ?= $(PREFIX)/include
+pkgconfigdir  ?= $(libdir)/pkgconfig
+mandir        ?= $(PREFIX)/share/man
+man1dir       ?= $(mandir)/man1
+# fixed: the library looks for its templates here (RECTIC_INSTALL_TEMPLATES) and, relocated, in
+# <exe dir>/../share/rectic/templates
+rectic_templatedir = $(PREFIX)/share/rectic/templates
+RECTIC_PC_VERSION := $(shell sed -n 's/^\#define RECTIC_VERSION "\(.*\)"/\1/p' include/rectic.h)
+RECTIC_PC_CFLAGS  := $(BLAS_CFLAGS) $(shell pkg-config --cflags yaml-0.1 2>/dev/null)
+# what decides the compiled objects of $(INSTALL_BUILD) (kept in its .install-key): when it changes, the
+# directory is emptied and rebuilt
+INSTALL_BUILD_KEY = $(PREFIX)|$(CC)|$(OPT)|$(CFLAGS)|$(LDFLAGS)
+
+.PHONY: install-build
+install-build:
+	@d='$(INSTALL_BUILD)'; key='$(INSTALL_BUILD_KEY)'; \
+	if [ -f "$$d/.install-key" ]; then [ "$$(cat "$$d/.install-key")" = "$$key" ] || rm -rf "$$d"; \
+	elif [ -n "$$(ls -A "$$d" 2>/dev/null)" ]; then \
+	  echo "$$d is not an install build directory (no .install-key): set INSTALL_BUILD to another one" >&2; exit 1; fi; \
+	mkdir -p "$$d" && echo "$$key" > "$$d/.install-key"
+	@$(MAKE) --no-print-directory BUILD='$(INSTALL_BUILD)' PREFIX='$(PREFIX)' SANFLAGS= \
+	  BUILTIN_TEMPLATES='$(rectic_templatedir)' '$(INSTALL_BUILD)/librectic.a' '$(INSTALL_BUILD)/rectic'
+	@sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@LIBDIR@|$(libdir)|g' -e 's|@INCLUDEDIR@|$(includedir)|g' \
+	  -e 's|@TEMPLATEDIR@|$(rectic_templatedir)|g' -e 's|@VERSION@|$(RECTIC_PC_VERSION)|g' \
+	  -e 's|@CFLAGS@|$(strip $(RECTIC_PC_CFLAGS))|g' -e 's|@LIBS@|$(strip $(LIBS))|g' \
+	  rectic.pc.in > '$(INSTALL_BUILD)/rectic.pc'
+
+install: install-build
+	$(INSTALL) -d '$(DESTDIR)$(bindir)' '$(DESTDIR)$(libdir)' '$(DESTDIR)$(includedir)' \
+	  '$(DESTDIR)$(pkgconfigdir)' '$(DESTDIR)$(man1dir)' '$(DESTDIR)$(rectic_templatedir)'
+	$(INSTALL) -m 755 '$(INSTALL_BUILD)/rectic' '$(DESTDIR)$(bindir)/rectic'
+	$(INSTALL) -m 644 '$(INSTALL_BUILD)/librectic.a' '$(DESTDIR)$(libdir)/librectic.a'
+	$(INSTALL) -m 644 include/rectic.h '$(DESTDIR)$(includedir)/rectic.h'
+	$(INSTALL) -m 644 '$(INSTALL_BUILD)/rectic.pc' '$(DESTDIR)$(pkgconfigdir)/rectic.pc'
+	$(INSTALL) -m 644 docs/rectic.1 '$(DESTDIR)$(man1dir)/rectic.1'
+	find templates -type f | sed 's|^templates/||' | while IFS= read -r f; do \
+	  $(INSTALL) -D -m 644 "templates/$$f" '$(DESTDIR)$(rectic_templatedir)'"/$$f" || exit 1; done
+
+# Removes the files install puts there (the templates: those of this checkout's templates/), then the
+# directories under share/rectic that this leaves empty; anything else found there is kept.
+uninstall:
+	rm -f '$(DESTDIR)$(bindir)/rectic' '$(DESTDIR)$(libdir)/librectic.a' '$(DESTDIR)$(includedir)/rectic.h' \
+	  '$(DESTDIR)$(pkgconfigdir)/rectic.pc' '$(DESTDIR)$(man1dir)/rectic.1'
+	find templates -type f | sed 's|^templates/||' | while IFS= read -r f; do \
+	  rm -f '$(DESTDIR)$(rectic_templatedir)'"/$$f" || exit 1; done
+	if [ -d '$(DESTDIR)$(rectic_templatedir)' ]; then \
+	  find '$(DESTDIR)$(rectic_templatedir)' -depth -type d -empty -delete; fi
+	rmdir '$(DESTDIR)$(PREFIX)/share/rectic' 2>/dev/null || true
