@@ -34,7 +34,8 @@ typedef struct options {
     rectic_spec spec;
     const char *tpath[MAX_LIST];
     int n_tpath;
-    const char *weights_file, *inputs_file, *out_dir;
+    const char *weights_file, *coo_file, *inputs_file, *out_dir;
+    long threads;
     long steps;          /* -1: from the inputs */
     setting sets[MAX_LIST];
     int n_sets;
@@ -48,6 +49,7 @@ typedef struct options {
     int no_check_finite; /* run: let NaN carry on */
     double max_memory;   /* run: bytes of recordings kept in memory (0: the default) */
     int standalone;      /* emit: a whole simulation program */
+    int target_cuda;     /* emit --target cuda: the CUDA kernels */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
     int out_given;
@@ -97,7 +99,13 @@ static const char usage_run[] =
     "network:\n"
     "  --op OP                 operator whose variables short names refer to (RectiPy's op=)\n"
     "  --weights FILE          N x N weights (CSV or .npy): row i = target neuron, column j = source\n"
+    "  --weights-coo FILE      sparse weights: rows of target,source,weight (CSV or an nnz x 3 .npy), with -N\n"
     "  -N, --neurons N         number of neurons without coupling (or checked against the weights)\n"
+    "  --coupling MODE         auto (default: a loop in the kernel for N <= 20, OpenBLAS GEMV for dense W,\n"
+    "                          sparse rows below 10%% non-zero), dense, inline, sparse, or event (W @ s kept\n"
+    "                          up to date from the spikes when s' = -s/tau + c*spike; exact in real arithmetic,\n"
+    "                          differs by rounding; use dense to reproduce RectiPy)\n"
+    "  --threads K             OpenBLAS threads for the coupling product (default: OpenBLAS's)\n"
     "  --source-var VAR        coupling: TARGET = W @ SOURCE\n"
     "  --target-var VAR\n"
     "  --input-var VAR         receives the input row of each step\n"
@@ -112,7 +120,10 @@ static const char usage_run[] =
     "  --dtype float64|float32 default float64\n"
     "  --backend auto|tcc|cc   who compiles the kernel: TinyCC in memory (~1 ms), the system C compiler\n"
     "                          (-O3 -march=native, cached in $XDG_CACHE_HOME/rectic), or auto (default):\n"
-    "                          start with TinyCC, switch to cc's kernel when it is ready; same results\n"
+    "                          start with TinyCC, switch to cc's kernel when it is ready; same results;\n"
+    "                          nvrtc: CUDA kernels on the GPU (the same as --device cuda:0)\n"
+    "  --device cpu|cuda:N     where to run: the CPU (default) or CUDA device N (NVRTC, needs an NVIDIA\n"
+    "                          GPU and its driver)\n"
     "  --template-path DIR     search DIR for dotted template names (repeatable)\n"
     "simulation:\n"
     "  --dt DT                 step size (default 1e-3)\n"
@@ -138,6 +149,7 @@ static const char usage_emit[] =
     "       rectic emit TEMPLATE [run options] --standalone [-o sim.c | --project DIR]\n"
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
+    "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
     "--standalone writes a whole simulation program instead: the same kernel, the Euler loop, recording\n"
     "and CSV/.npy output, needing only libc, libm and CBLAS:\n"
     "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
@@ -225,6 +237,17 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
             exit(0);
         } else if (IS("--op")) { TAKE(); o->spec.op = v;
         } else if (IS("--weights")) { TAKE(); o->weights_file = v;
+        } else if (IS("--weights-coo")) { TAKE(); o->coo_file = v;
+        } else if (IS("--coupling")) { TAKE();
+            static const char *const names[] = {"auto", "dense", "inline", "sparse", "event"};
+            int found = -1;
+            for (int k = 0; k < 5; k++)
+                if (!strcmp(v, names[k]))
+                    found = k;
+            if (found < 0) { complain("--coupling: expected auto, dense, inline, sparse or event, got '%s'", v); return -1; }
+            o->spec.coupling = found;
+        } else if (IS("--threads")) { TAKE(); if (parse_long(a, v, &o->threads)) return -1;
+            if (o->threads < 1) { complain("--threads: expected at least 1"); return -1; }
         } else if (IS("-N") || IS("--neurons")) { TAKE(); if (parse_long(a, v, &o->spec.n)) return -1;
             if (o->spec.n == 0) { complain("%s: expected at least 1 neuron", a); return -1; }
         } else if (IS("--source-var")) { TAKE(); o->spec.source_var = v;
@@ -254,7 +277,22 @@ static int parse_options(int argc, char **argv, options *o, const char *usage)
             if (!strcmp(v, "tcc")) o->spec.backend = RECTIC_BACKEND_TCC;
             else if (!strcmp(v, "cc")) o->spec.backend = RECTIC_BACKEND_CC;
             else if (!strcmp(v, "auto")) o->spec.backend = RECTIC_BACKEND_AUTO;
-            else { complain("--backend: expected auto, tcc or cc, got '%s'", v); return -1; }
+            else if (!strcmp(v, "nvrtc")) o->spec.backend = RECTIC_BACKEND_NVRTC;
+            else { complain("--backend: expected auto, tcc, cc or nvrtc, got '%s'", v); return -1; }
+        } else if (IS("--device")) { TAKE();
+            char *end = NULL;
+            long dev = !strncmp(v, "cuda:", 5) && v[5] ? strtol(v + 5, &end, 10) : -1;
+            if (!strcmp(v, "cpu")) {
+                if (o->spec.backend == RECTIC_BACKEND_NVRTC) o->spec.backend = RECTIC_BACKEND_AUTO;
+            } else if (!strcmp(v, "cuda")) {
+                o->spec.backend = RECTIC_BACKEND_NVRTC, o->spec.device = 0;
+            } else if (dev >= 0 && dev < 1024 && end && !*end) {
+                o->spec.backend = RECTIC_BACKEND_NVRTC, o->spec.device = (int)dev;
+            } else { complain("--device: expected cpu or cuda:N (N = 0, 1, ...), got '%s'", v); return -1; }
+        } else if (IS("--target")) { TAKE();
+            if (!strcmp(v, "c")) o->target_cuda = 0;
+            else if (!strcmp(v, "cuda")) o->target_cuda = 1;
+            else { complain("--target: expected c or cuda, got '%s'", v); return -1; }
         } else if (IS("--max-memory")) { TAKE();
             char *end;
             double x = strtod(v, &end);
@@ -350,6 +388,29 @@ static int load_data(options *o, int need_inputs)
             }
         o->spec.n = o->w_rows;
         o->spec.weights = o->weights;
+    }
+    if (o->coo_file) {
+        double *coo;
+        long rows, cols;
+        if (o->weights_file) {
+            complain("--weights-coo: give --weights or --weights-coo, not both");
+            return -1;
+        }
+        if (read_matrix("--weights-coo", o->coo_file, &coo, &rows, &cols))
+            return -1;
+        if (cols != 3) {
+            free(coo);
+            complain("--weights-coo: %s has %ld columns: expected 3 (target, source, weight)", o->coo_file, cols);
+            return -1;
+        }
+        if (!o->spec.n) {
+            free(coo);
+            complain("--weights-coo: give the number of neurons with -N");
+            return -1;
+        }
+        o->weights = coo;
+        o->spec.weights_coo = coo;
+        o->spec.nnz = rows;
     }
     if (o->inputs_file && need_inputs) {
         if (read_matrix("--inputs", o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
@@ -575,6 +636,8 @@ static int write_meta(const options *o, rectic_net *net, const char *status, dou
     fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
     json_opt(f, "kernel", rectic_net_backend(net));
+    json_opt(f, "coupling", rectic_net_coupling(net));
+    json_opt(f, "weights_coo", o->coo_file);
     json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
     fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
             t.load, t.generate, t.jit, t.run, wall);
@@ -615,6 +678,8 @@ static int cmd_run(int argc, char **argv)
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);
+    if (o.threads > 0)
+        rectic_set_threads((int)o.threads);
     if (o.max_memory > 0)
         rectic_net_max_memory(net, o.max_memory > 1e18 ? (size_t)1e18 : (size_t)o.max_memory);
     signal(SIGINT, on_sigint);
@@ -653,9 +718,9 @@ static int cmd_run(int argc, char **argv)
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
         fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms; kernel: %s; "
-                        "peak RSS %.1f MiB%s\n",
+                        "coupling: %s; peak RSS %.1f MiB%s\n",
                 t.load * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3,
-                rectic_net_backend(net), ru.ru_maxrss / 1024.0,
+                rectic_net_backend(net), rectic_net_coupling(net), ru.ru_maxrss / 1024.0,
                 rectic_net_streamed(net) ? " (recordings streamed)" : "");
     }
     if (!o.quiet)
@@ -743,6 +808,14 @@ static int cmd_emit(int argc, char **argv)
         o.weights[0] = one;
         o.spec.weights = o.weights;
     }
+    if (o.spec.backend == RECTIC_BACKEND_NVRTC) { /* writing CUDA needs no GPU: build on the CPU */
+        o.target_cuda = 1;
+        o.spec.backend = RECTIC_BACKEND_TCC;
+    }
+    if (o.target_cuda && o.standalone) {
+        complain("--standalone writes C: it cannot be combined with --target cuda");
+        return 1;
+    }
     rectic_net *net = build(&o);
     if (!net)
         return 1;
@@ -754,6 +827,10 @@ static int cmd_emit(int argc, char **argv)
     }
     char *text = NULL;
     if (!code && o.standalone && rectic_net_standalone(net, o.format, &text) != RECTIC_OK) {
+        complain("%s", rectic_errmsg(net));
+        code = 1;
+    }
+    if (!code && o.target_cuda && rectic_net_emit(net, RECTIC_BACKEND_NVRTC, &text) != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
         code = 1;
     }

@@ -88,9 +88,70 @@ static void emit_coupling(rct_emitter *E, int p)
     if (!E->o->coupling || m->coupling_before != p)
         return;
     const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
-    rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
-    rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, c->w, (int)n, "
-                          "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', src->cname, tgt->cname);
+    const char *s = src->cname, *t = tgt->cname;
+    switch (E->o->coupling_mode) {
+    case RCT_COUP_INLINE:
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
+                              "        for (long i = 0; i < n; i++) {\n"
+                              "            %s acc = 0;\n"
+                              "            for (long j = 0; j < n; j++)\n"
+                              "                acc += c->w[i*n + j]*%s_arr[j];\n"
+                              "            %s_arr[i] = acc;\n"
+                              "        }\n", tgt->name, src->name, E->real, s, t);
+        break;
+    case RCT_COUP_CSR:
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
+                              "        for (long i = 0; i < n; i++) {\n"
+                              "            %s acc = 0;\n"
+                              "            for (long k = c->csr_ptr[i]; k < c->csr_ptr[i + 1]; k++)\n"
+                              "                acc += c->csr_val[k]*%s_arr[c->csr_col[k]];\n"
+                              "            %s_arr[i] = acc;\n"
+                              "        }\n", tgt->name, src->name, E->real, s, t);
+        break;
+    case RCT_COUP_EVENT:
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s is kept up to date from the spikes (after the update) */\n",
+                       tgt->name, src->name);
+        break;
+    default:
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
+        rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, c->w, (int)n, "
+                              "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', s, t);
+    }
+}
+
+/* Event-driven coupling: after the step, moves target = W @ source along the source's equation
+   s' = -s/tau + c*spike, adding the columns of W of the neurons that spiked in this step. */
+static void emit_event_update(rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    const rct_expr *tau, *gain;
+    char why[512];
+    if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
+        return; /* the runtime checked it before choosing this strategy */
+    const char *t = m->vars[m->target].cname;
+    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does, %s' = -%s/tau + c*spike,\n"
+                          "           with the columns of W of the neurons that spiked */\n"
+                          "        for (long i = 0; i < n; i++)\n"
+                          "            c->scratch[i] = 0;\n"
+                          "        for (long k = spikes_before; k < c->n_spikes; k++) {\n"
+                          "            const long j = c->spikes[2*k + 1];\n"
+                          "            for (long q = c->csr_ptr[j]; q < c->csr_ptr[j + 1]; q++)\n"
+                          "                c->scratch[c->csr_col[q]] += c->csr_val[q];\n"
+                          "        }\n"
+                          "        for (long i = 0; i < n; i++)\n"
+                          "            %s_arr[i] = %s_arr[i] + dt*(-%s_arr[i]/",
+                   m->vars[m->target].name, m->vars[m->source].name, m->vars[m->source].name,
+                   m->vars[m->source].name, m->vars[m->source].name, t, t, t);
+    int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
+    rct_buf_puts(&E->b, paren ? "(" : "");
+    rct_em_expr(E, tau);
+    rct_buf_puts(&E->b, paren ? ")" : "");
+    rct_buf_puts(&E->b, " + ");
+    if (gain) {
+        rct_em_expr(E, gain);
+        rct_buf_putc(&E->b, '*');
+    }
+    rct_buf_puts(&E->b, "(c->scratch[i]/dt));\n");
 }
 
 /* Writes pass p: the loop over neurons computing its algebraic variables, and in the last pass the
@@ -123,7 +184,7 @@ static void emit_helpers(rct_emitter *E)
 {
     const char *r = E->real;
     rct_em_math_decls(E);
-    if (E->o->coupling)
+    if (E->o->coupling && E->o->coupling_mode == RCT_COUP_DENSE)
         rct_buf_printf(&E->b, "void cblas_%cgemv(int order, int trans, int m, int n, %s alpha, const %s *a, int lda,\n"
                               "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
                        E->f32 ? 's' : 'd', r, r, r, r, r);
@@ -189,12 +250,17 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
         rct_buf_puts(&E.b, "        if (c->n_spikes + n > c->cap_spikes)\n"
                            "            break; /* the runtime grows the spike buffer and calls again */\n");
     rct_buf_printf(&E.b, "        const %s *const in = c->input + done*c->in_row;\n", E.real);
+    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
+        rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
     rct_buf_puts(&E.b, "        rectic_record(c, 0, in);\n");
     for (int p = 0; p < m->n_passes; p++) {
         emit_coupling(&E, p);
         emit_reductions(&E, p);
         emit_pass(&E, p);
     }
-    rct_buf_puts(&E.b, "        rectic_record(c, 1, in);\n        c->step++;\n    }\n    return done;\n}\n");
+    rct_buf_puts(&E.b, "        rectic_record(c, 1, in);\n");
+    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
+        emit_event_update(&E);
+    rct_buf_puts(&E.b, "        c->step++;\n    }\n    return done;\n}\n");
     return rct_em_finish(&E, err);
 }

@@ -6,10 +6,19 @@
 
 #include "ir.h"
 
+/* Coupling strategies (the runtime chooses; --coupling forces one). */
+enum {
+    RCT_COUP_DENSE = 0,  /* cblas_?gemv on the dense matrix */
+    RCT_COUP_INLINE = 1, /* a plain loop in the kernel: no call overhead, for small n */
+    RCT_COUP_CSR = 2,    /* compressed sparse rows */
+    RCT_COUP_EVENT = 3   /* u = W @ s kept up to date from the spikes (linear spike-driven source only) */
+};
+
 typedef struct rct_emit_opts {
     int dtype;               /* RECTIC_FLOAT64 or RECTIC_FLOAT32 */
     const int *param_vector; /* per parameter slot: 1 = one value per neuron, 0 = shared */
     int coupling;            /* 1: the network has a weight matrix */
+    int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     int spiking;             /* 1: spike detection and reset */
 } rct_emit_opts;
 

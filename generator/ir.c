@@ -851,3 +851,70 @@ char *rct_model_describe(const rct_model *m)
     }
     return rct_buf_take(&b);
 }
+
+/* Is e the variable v? */
+static int is_var(const rct_expr *e, int v)
+{
+    return e->kind == RCT_E_VAR && e->ref == v;
+}
+
+/* A constant of the step: a number or a parameter. */
+static int is_const(const rct_model *m, const rct_expr *e)
+{
+    return e->kind == RCT_E_NUM || (e->kind == RCT_E_VAR && m->vars[e->ref].kind == RCT_VK_PARAM);
+}
+
+/* Matches the decay term -s/T (sign -1: written -s/T or -(s/T); sign +1: s/T, to be subtracted). */
+static const rct_expr *decay_term(const rct_model *m, const rct_expr *e, int s, int sign)
+{
+    if (sign < 0 && e->kind == RCT_E_DIV && e->args[0]->kind == RCT_E_NEG && is_var(e->args[0]->args[0], s) &&
+        is_const(m, e->args[1]))
+        return e->args[1];
+    if (sign < 0 && e->kind == RCT_E_NEG)
+        return decay_term(m, e->args[0], s, 1);
+    if (sign > 0 && e->kind == RCT_E_DIV && is_var(e->args[0], s) && is_const(m, e->args[1]))
+        return e->args[1];
+    return NULL;
+}
+
+/* Matches the drive term spike or C*spike or spike*C; *gain is C (NULL for 1). */
+static int drive_term(const rct_model *m, const rct_expr *e, int spike, const rct_expr **gain)
+{
+    *gain = NULL;
+    if (is_var(e, spike))
+        return 1;
+    if (e->kind != RCT_E_MUL)
+        return 0;
+    if (is_var(e->args[1], spike) && is_const(m, e->args[0]))
+        *gain = e->args[0];
+    else if (is_var(e->args[0], spike) && is_const(m, e->args[1]))
+        *gain = e->args[1];
+    return *gain != NULL;
+}
+
+int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_expr **gain, char *why, size_t size)
+{
+    *tau = *gain = NULL;
+    if (m->source < 0 || m->spike_var < 0) {
+        snprintf(why, size, "event-driven coupling needs a spiking network with coupling");
+        return 0;
+    }
+    const rct_var *src = &m->vars[m->source];
+    if (src->kind != RCT_VK_STATE || m->source == m->spike_def) {
+        snprintf(why, size, "event-driven coupling needs a source that is a state variable other than --spike-def");
+        return 0;
+    }
+    const rct_expr *e = m->eqs[src->eq].rhs;
+    int s = m->source, sp = m->spike_var;
+    if (e->kind == RCT_E_ADD) {
+        for (int k = 0; k < 2 && !*tau; k++)
+            if ((*tau = decay_term(m, e->args[k], s, -1)) && !drive_term(m, e->args[1 - k], sp, gain))
+                *tau = NULL;
+    } else if (e->kind == RCT_E_SUB && drive_term(m, e->args[0], sp, gain)) {
+        *tau = decay_term(m, e->args[1], s, 1);
+    }
+    if (!*tau)
+        snprintf(why, size, "event-driven coupling needs the source to obey %s' = -%s/tau + c*%s with constant tau and c; "
+                            "its equation is %s", src->name, src->name, m->vars[sp].name, m->eq_text[src->eq]);
+    return *tau != NULL;
+}

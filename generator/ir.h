@@ -95,6 +95,10 @@ const char *rct_var_fullname(const rct_model *m, int v, char *buf, size_t size);
 const char *rct_vkind_name(rct_vkind k);
 /* Describes the model: operators, variables with kinds and defaults, equations. Caller frees. */
 char *rct_model_describe(const rct_model *m);
+/* Can W @ source be kept up to date from the spikes?  Yes when the source is a state variable obeying
+   s' = -s/tau + c*spike (tau, c numbers or parameters; the caller checks they are not per neuron): then
+   *tau and *gain (NULL for c = 1) point into the equation.  Else 0 and why explains. */
+int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_expr **gain, char *why, size_t size);
 /* Prints an expression (or an equation's right-hand side) in the template language. */
 void rct_expr_print(rct_buf *b, const rct_model *m, const rct_expr *e);
 

@@ -43,6 +43,10 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         long acc_count;                                                                                  \
         long *spikes;            /* (step, neuron) pairs */                                              \
         long n_spikes, cap_spikes;                                                                       \
+        const long *csr_ptr;     /* sparse weights: row i's entries are csr_ptr[i] .. csr_ptr[i+1]-1 */ \
+        const int *csr_col;      /* their source neurons (event mode: CSC, by source column) */         \
+        const real *csr_val;                                                                             \
+        real *scratch;           /* n values of working space (event-driven coupling) */                 \
     } rectic_kctx;
 
 #define RCT_KCTX_STR_(...) #__VA_ARGS__

@@ -64,6 +64,15 @@ enum { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 };
    NVRTC: CUDA on the GPU (see the CUDA section of README.md). */
 enum { RECTIC_BACKEND_TCC = 0, RECTIC_BACKEND_CC = 1, RECTIC_BACKEND_AUTO = 2, RECTIC_BACKEND_NVRTC = 3 };
 
+/* Coupling strategies for target = W @ source (rectic_spec.coupling).
+   AUTO: chosen from W: a loop inside the kernel for small n, OpenBLAS GEMV for dense W, compressed sparse
+         rows for sparse W -- all compute W @ source exactly (only the order of the sums differs).
+   EVENT: when the source obeys s' = -s/tau + c*spike (scalar tau, c), W @ s is kept up to date from the
+          spikes: O(n + n*spikes) per step instead of O(n^2); exact in real arithmetic, differs by rounding.
+          Never chosen automatically. */
+enum { RECTIC_COUPLING_AUTO = 0, RECTIC_COUPLING_DENSE = 1, RECTIC_COUPLING_INLINE = 2, RECTIC_COUPLING_SPARSE = 3,
+       RECTIC_COUPLING_EVENT = 4 };
+
 /* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
 enum { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 };
 
@@ -78,7 +87,10 @@ typedef struct rectic_spec {
     int use_env_path;           /* also search RECTIC_TEMPLATE_PATH (default 1) */
     long n;                     /* number of neurons (0: taken from the weights' size) */
     const double *weights;      /* n x n, row-major, row i = target neuron; NULL: no coupling */
+    const double *weights_coo;  /* or sparse weights: nnz rows of (target, source, weight); duplicates add */
+    long nnz;
     double min_weight;          /* entries with |w| <= min_weight are treated as 0 (default: -1, keep all) */
+    int coupling;               /* RECTIC_COUPLING_AUTO (default), _DENSE, _INLINE, _SPARSE or _EVENT */
     const char *source_var;     /* coupling: target = W @ source */
     const char *target_var;
     const char *input_var;      /* receives the input row of each step */
@@ -197,6 +209,10 @@ int rectic_net_describe(rectic_net *net, char **text);
 const char *rectic_net_equation(const rectic_net *net, int i);
 /* The kernel that ran last: "tcc", "cc", "cc (cached)" or "tcc, then cc" (tiered mode switched). */
 const char *rectic_net_backend(const rectic_net *net);
+/* The coupling strategy in use: "none", "inline", "dense", "sparse" or "event". */
+const char *rectic_net_coupling(const rectic_net *net);
+/* Threads OpenBLAS uses for the coupling product (process-wide; OpenBLAS's own default otherwise). */
+void rectic_set_threads(int threads);
 /* Number of kernel compilations so far (changing values never adds one). */
 int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the last rectic_net_new / compile / run. */

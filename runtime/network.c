@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cuda_run.h"
 #include "emit_c.h"
 #include "emit_standalone.h"
 #include "ir.h"
@@ -114,9 +115,12 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net)
 {
+    if (net->backend == RECTIC_BACKEND_NVRTC)
+        return rct_cuda_compile(net);
     double t0 = rct_now();
-    rct_emit_opts o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, net->param_vector, net->w != NULL,
-                       net->model->spike_def >= 0};
+    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
+                       .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
+                       .spiking = net->model->spike_def >= 0};
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
         return net->err.code;
@@ -181,25 +185,6 @@ void rct_net_poll_tiered(rectic_net *net)
     net->pending_so = NULL;
 }
 
-/* Copies the weights into the network's type, dropping |w| <= min_weight. */
-static int set_weights(rectic_net *net, const rectic_spec *spec)
-{
-    long n = net->n;
-    if (n > 0 && (size_t)n > SIZE_MAX / (size_t)n / sizeof(double))
-        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld x %ld is too large", n, n);
-    net->w = ralloc(net, n * n);
-    if (!net->w)
-        return rct_oom(&net->err);
-    for (long i = 0; i < n * n; i++) {
-        double w = spec->weights[i];
-        if (!isfinite(w))
-            return rct_errf(&net->err, RECTIC_EINVAL, "weights: entry [%ld, %ld] is %s: weights must be finite",
-                            i / n, i % n, isnan(w) ? "NaN" : "infinite");
-        rset(net, net->w, i, spec->min_weight >= 0 && fabs(w) <= spec->min_weight ? 0.0 : w);
-    }
-    return 0;
-}
-
 /* Allocates state, scratch and parameters and fills them with the template defaults. */
 static int init_values(rectic_net *net)
 {
@@ -238,16 +223,18 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->dt = spec->dt;
     net->threshold = spec->spike_threshold;
     net->reset = spec->spike_reset;
-    net->min_weight = spec->weights ? spec->min_weight : -1.0;
+    net->min_weight = spec->weights || spec->weights_coo ? spec->min_weight : -1.0;
     net->sample_every = 1;
     net->cutoff = 0;
     net->check_finite = 1;
     net->max_memory = (size_t)1 << 30;
     net->backend = spec->backend;
+    net->device = spec->device;
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
-    if (spec->backend != RECTIC_BACKEND_TCC && spec->backend != RECTIC_BACKEND_CC && spec->backend != RECTIC_BACKEND_AUTO)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--backend: expected tcc, cc or auto");
+    if (spec->backend != RECTIC_BACKEND_TCC && spec->backend != RECTIC_BACKEND_CC && spec->backend != RECTIC_BACKEND_AUTO &&
+        spec->backend != RECTIC_BACKEND_NVRTC)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--backend: expected tcc, cc, auto or nvrtc");
     if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
         return rct_errf(&net->err, RECTIC_EINVAL, "--dtype: expected float64 or float32");
     if (!(spec->dt > 0) || !isfinite(spec->dt))
@@ -255,10 +242,12 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     if (!isfinite(spec->spike_threshold) || !isfinite(spec->spike_reset))
         return rct_errf(&net->err, RECTIC_EINVAL, "spike threshold and reset must be finite numbers");
     net->n = spec->n;
-    if (net->n <= 0 && !spec->weights)
-        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or -N)");
     if (net->n <= 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be given with the weights");
+        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or -N)");
+    if (spec->weights && spec->weights_coo)
+        return rct_errf(&net->err, RECTIC_EINVAL, "give dense weights or sparse weights, not both");
+    if (spec->weights_coo && spec->nnz < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: a negative number of entries");
     double t0 = rct_now();
     int rc = load_model(net, spec, &net->model);
     if (rc)
@@ -267,11 +256,12 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     const rct_model *m = net->model;
     if (m->output < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "--output-var is required (the variable recorded as 'out')");
-    if (spec->weights && m->source < 0)
+    int weights = spec->weights || spec->weights_coo;
+    if (weights && m->source < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no --source-var and --target-var to couple");
-    if (!spec->weights && m->source >= 0)
+    if (!weights && m->source >= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "--source-var/--target-var given but no weights");
-    if (spec->weights && (rc = set_weights(net, spec)))
+    if ((rc = rct_coupling_setup(net, spec)))
         return rc;
     if ((rc = init_values(net)))
         return rc;
@@ -291,6 +281,7 @@ void rectic_net_free(rectic_net *net)
     free(net->rec_names);
     rct_jit_free(net->jit);
     rct_cc_free(net->cc);
+    rct_cuda_free(net->cuda);
     free(net->pending_so);
     free(net->src);
     if (net->model && net->param_real)
@@ -302,7 +293,7 @@ void rectic_net_free(rectic_net *net)
     free(net->y0);
     free(net->alg);
     free(net->coup);
-    free(net->w);
+    rct_coupling_free(net);
     free(net->rec_vars);
     rct_model_free(net->model);
     free(net);
@@ -528,8 +519,14 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     rct_sa_settings st = {net->n, -1, net->dt, net->threshold, net->reset, net->min_weight, net->sample_every,
                           net->cutoff, net->sample_mode == RECTIC_SAMPLE_MEAN, format == RECTIC_FORMAT_NPY, state,
                           param, net->rec_vars, (const char *const *)files, net->n_rec_vars};
-    rct_emit_opts o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, net->param_vector, net->w != NULL,
-                       m->spike_def >= 0};
+    if (net->coupling_mode == RCT_COUP_EVENT)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: event-driven coupling is not available in standalone "
+                                                  "sources (use --coupling auto, dense or sparse)");
+    /* sparse rows sum the same terms in the same order as the inline loop (zeros add nothing) */
+    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
+                       .coupling = net->has_coupling,
+                       .coupling_mode = net->coupling_mode == RCT_COUP_CSR ? RCT_COUP_INLINE : net->coupling_mode,
+                       .spiking = m->spike_def >= 0};
     *text = rct_emit_standalone(m, &o, &st, &net->err);
     if (!*text)
         rc = net->err.code;

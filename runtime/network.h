@@ -23,7 +23,13 @@ struct rectic_net {
     double *y0;              /* initial state (template defaults or values set), for reset */
     void *alg;               /* algebraic variables */
     void *coup;              /* coupling target */
-    void *w;                 /* weights n x n, or NULL */
+    void *w;                 /* weights n x n (dense and inline coupling), or NULL */
+    int has_coupling;        /* the network has weights */
+    long nnz;                /* sparse and event coupling: entries kept */
+    long *csr_ptr;           /* sparse: rows (by target); event: columns (by source) */
+    int *csr_col;
+    void *csr_val;
+    void *scratch;           /* n values for the event-driven update */
     void **param_real;       /* per parameter: n values */
     int *param_vector;       /* per parameter: the kernel reads n values (else the first) */
     /* kernel */
@@ -33,10 +39,13 @@ struct rectic_net {
     rct_cc *cc;              /* the system compiler's kernel */
     char *pending_so;        /* tiered mode: the object the background compiler will write */
     const char *kernel_kind; /* "tcc" or "cc": what runs now */
+    int device;              /* RECTIC_BACKEND_NVRTC: CUDA device ordinal */
+    struct rct_cuda *cuda;   /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_run.c) */
     void *kernel;
     int compilations;
     int dirty;               /* parameter shapes changed: regenerate before the next run */
     int check_finite;        /* stop a run whose state becomes NaN or infinite */
+    int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     /* recording settings */
     int *rec_vars;
     char **rec_names;
@@ -66,6 +75,12 @@ struct rectic_net {
 int rct_obs_spill(rectic_net *net, long rows);
 /* Streaming: takes back the rows spilled after the first `spilled`, reloading `rows` rows into the chunk. */
 int rct_obs_unspill(rectic_net *net, long spilled, long rows);
+
+/* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
+int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
+/* Before a run with event-driven coupling: target = W @ source from the current state. */
+void rct_coupling_start_run(rectic_net *net);
+void rct_coupling_free(rectic_net *net);
 
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cuda_run.h"
 #include "kernel_abi.h"
 #include "network.h"
 #include "observer.h"
@@ -155,6 +156,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
     int rc;
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
+        return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
@@ -184,6 +187,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.alg = net->alg;
     c.coup = net->coup;
     c.w = net->w;
+    c.csr_ptr = net->csr_ptr;
+    c.csr_col = net->csr_col;
+    c.csr_val = net->csr_val;
+    c.scratch = net->scratch;
     c.param = (const void *const *)net->param_real;
     c.in_row = in->cols;
     c.in_col = in_col;
@@ -196,6 +203,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.sample_mean = net->sample_mode == RECTIC_SAMPLE_MEAN;
     c.acc = acc;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
+    rct_coupling_start_run(net);
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;

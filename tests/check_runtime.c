@@ -712,6 +712,112 @@ START_TEST(test_streamed_recordings_equal_in_memory)
 }
 END_TEST
 
+/* Runs the seed-like case with a coupling strategy (dense weights, or the same as COO rows); returns v. */
+static double *run_coupling(const char *dir, int coupling, int coo, long *rows, long *n_spikes, const char **used)
+{
+    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv");
+    double *trip = malloc(sizeof(double) * 3 * (size_t)(w.rows * w.cols));
+    for (long i = 0; i < w.rows * w.cols; i++) { /* the transpose order: COO rows need not be sorted */
+        long k = (i % w.rows) * w.cols + i / w.rows;
+        trip[3 * i] = (double)(k / w.cols), trip[3 * i + 1] = (double)(k % w.cols), trip[3 * i + 2] = w.d[k];
+    }
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = w.rows;
+    if (coo) {
+        s.weights_coo = trip;
+        s.nnz = w.rows * w.cols;
+    } else {
+        s.weights = w.d;
+    }
+    s.min_weight = 1e-6;
+    s.coupling = coupling;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.input_var = "I_ext";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, in.rows, in.d, in.cols) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long cols;
+    const double *d;
+    const long *pairs;
+    ck_assert_int_eq(rectic_net_recording(net, "v", rows, &cols, &d), RECTIC_OK);
+    double *copy = malloc(sizeof(double) * (size_t)(*rows * cols));
+    memcpy(copy, d, sizeof(double) * (size_t)(*rows * cols));
+    rectic_net_spikes(net, n_spikes, &pairs);
+    static char kind[5][16];
+    snprintf(kind[coupling], sizeof kind[coupling], "%s", rectic_net_coupling(net));
+    *used = kind[coupling];
+    rectic_net_free(net);
+    free(w.d), free(in.d), free(trip);
+    return copy;
+}
+
+/* Every coupling strategy reproduces the reference; sparse rows and the inline loop sum the same terms in
+   the same order (bit for bit); COO input equals dense input; event-driven differs only by rounding. */
+START_TEST(test_coupling_strategies_agree)
+{
+    const char *dir = case_dir("qif_two_runs");
+    if (!dir)
+        TU_SKIP("case qif_two_runs not found");
+    mat v = load(dir, "v.csv"), sp = load(dir, "spikes.csv");
+    static const char *const names[] = {"inline", "dense", "inline", "sparse", "event"};
+    double *res[5];
+    for (int k = 0; k < 5; k++) {
+        long rows, n_spikes;
+        const char *used;
+        res[k] = run_coupling(dir, k, 0, &rows, &n_spikes, &used);
+        ck_assert_str_eq(used, names[k]); /* auto picks the loop for N = 5 */
+        ck_assert_int_eq(n_spikes, sp.rows);
+        assert_close(res[k], &v, 0, rows, k == 4 ? 1e-9 : 1e-10, 1e-8, names[k]);
+    }
+    ck_assert_int_eq(memcmp(res[2], res[3], sizeof(double) * 6000 * 5), 0);
+    long rows, n_spikes;
+    const char *used;
+    double *coo = run_coupling(dir, RECTIC_COUPLING_SPARSE, 1, &rows, &n_spikes, &used);
+    ck_assert_int_eq(memcmp(coo, res[3], sizeof(double) * 6000 * 5), 0);
+    free(coo);
+    for (int k = 0; k < 5; k++)
+        free(res[k]);
+    free(v.d), free(sp.d);
+}
+END_TEST
+
+START_TEST(test_event_coupling_needs_linear_spike_driven_source)
+{
+    double w[4] = {0, 1, 1, 0};
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = "neuron_model_templates.rate_neurons.leaky_integrator.tanh";
+    s.n = 2;
+    s.weights = w;
+    s.coupling = RECTIC_COUPLING_EVENT;
+    s.source_var = "tanh_op/r";
+    s.target_var = "li_op/r_in";
+    s.output_var = "li_op/v";
+    rectic_net *net;
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--coupling event: event-driven coupling needs a spiking network"));
+    rectic_net_free(net);
+    s.template_ref = "neuron_model_templates.spiking_neurons.ik.ik_biexp"; /* s' = -s/tau_d + x: no spike term */
+    s.op = "ik_biexp_op";
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "needs the source to obey s' = -s/tau + c*spike"));
+    rectic_net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -736,6 +842,8 @@ static Suite *suite(void)
     tcase_add_test(api, test_api_errors_have_messages);
     tcase_add_test(api, test_nonfinite_state_stops_run_naming_step_and_variable);
     tcase_add_test(api, test_streamed_recordings_equal_in_memory);
+    tcase_add_test(api, test_event_coupling_needs_linear_spike_driven_source);
+    tcase_add_test(ref, test_coupling_strategies_agree);
     suite_add_tcase(s, api);
     TCase *be = tcase_create("backends");
     tcase_set_timeout(be, 120);

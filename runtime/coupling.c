@@ -1,0 +1,233 @@
+/*
+ * coupling.c -- the weights of a network and the strategy for target = W @ source: a loop inside the
+ * kernel (small n), OpenBLAS GEMV (dense), compressed sparse rows (sparse), or event-driven updates.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "emit_c.h"
+#include "network.h"
+
+#define INLINE_MAX_N 20       /* up to here a loop in the kernel beats a cblas call (~25-40 ns overhead) */
+#define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
+#define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
+
+static size_t rsize(const rectic_net *net)
+{
+    return net->f32 ? sizeof(float) : sizeof(double);
+}
+
+static void rset(const rectic_net *net, void *arr, size_t i, double x)
+{
+    if (net->f32)
+        ((float *)arr)[i] = (float)x;
+    else
+        ((double *)arr)[i] = x;
+}
+
+/* One kept entry of W. */
+typedef struct entry {
+    long target, source;
+    double w;
+} entry;
+
+/* Orders entries by `by` (0: target, 1: source), then the other index. */
+static int by_target(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    return (x->source > y->source) - (x->source < y->source);
+}
+
+static int by_source(const void *a, const void *b)
+{
+    const entry *x = a, *y = b;
+    if (x->source != y->source)
+        return x->source < y->source ? -1 : 1;
+    return (x->target > y->target) - (x->target < y->target);
+}
+
+/* Collects the kept entries of the spec's weights (dense or COO; duplicates of COO add up). */
+static int collect(rectic_net *net, const rectic_spec *spec, entry **out, long *count)
+{
+    long n = net->n, k = 0;
+    double minw = spec->min_weight;
+    entry *e;
+    if (spec->weights) {
+        long kept = 0;
+        for (long i = 0; i < n * n; i++)
+            kept += spec->weights[i] != 0 && !(minw >= 0 && fabs(spec->weights[i]) <= minw);
+        if (!(e = malloc(sizeof *e * (size_t)kept + 1)))
+            return rct_oom(&net->err);
+        for (long i = 0; i < n * n; i++)
+            if (spec->weights[i] != 0 && !(minw >= 0 && fabs(spec->weights[i]) <= minw))
+                e[k++] = (entry){i / n, i % n, spec->weights[i]};
+    } else {
+        if (!(e = malloc(sizeof *e * (size_t)spec->nnz + 1)))
+            return rct_oom(&net->err);
+        for (long r = 0; r < spec->nnz; r++) {
+            const double *row = spec->weights_coo + 3 * r;
+            if (!isfinite(row[2]))
+                return free(e), rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: row %ld: the weight is not finite", r + 1);
+            for (int c = 0; c < 2; c++)
+                if (row[c] != floor(row[c]) || row[c] < 0 || row[c] >= (double)n)
+                    return free(e), rct_errf(&net->err, RECTIC_EINVAL,
+                                             "--weights-coo: row %ld: %s index %g is not a neuron (0 .. %ld)", r + 1,
+                                             c ? "source" : "target", row[c], n - 1);
+            e[k++] = (entry){(long)row[0], (long)row[1], row[2]};
+        }
+        qsort(e, (size_t)k, sizeof *e, by_target);
+        long m = 0; /* add duplicates, then drop what min_weight drops */
+        for (long i = 0; i < k; i++) {
+            if (m > 0 && e[m - 1].target == e[i].target && e[m - 1].source == e[i].source)
+                e[m - 1].w += e[i].w;
+            else
+                e[m++] = e[i];
+        }
+        k = 0;
+        for (long i = 0; i < m; i++)
+            if (e[i].w != 0 && !(minw >= 0 && fabs(e[i].w) <= minw))
+                e[k++] = e[i];
+    }
+    *out = e;
+    *count = k;
+    return 0;
+}
+
+/* Builds compressed rows (by target) or columns (by source) from the entries. */
+static int build_compressed(rectic_net *net, entry *e, long count, int by_col)
+{
+    long n = net->n;
+    qsort(e, (size_t)count, sizeof *e, by_col ? by_source : by_target);
+    net->csr_ptr = calloc((size_t)n + 1, sizeof *net->csr_ptr);
+    net->csr_col = malloc(sizeof *net->csr_col * (size_t)count + 1);
+    net->csr_val = malloc(rsize(net) * (size_t)count + 1);
+    if (!net->csr_ptr || !net->csr_col || !net->csr_val)
+        return rct_oom(&net->err);
+    for (long k = 0; k < count; k++) {
+        long major = by_col ? e[k].source : e[k].target, minor = by_col ? e[k].target : e[k].source;
+        net->csr_ptr[major + 1]++;
+        net->csr_col[k] = (int)minor;
+        rset(net, net->csr_val, (size_t)k, e[k].w);
+    }
+    for (long i = 0; i < n; i++)
+        net->csr_ptr[i + 1] += net->csr_ptr[i];
+    net->nnz = count;
+    return 0;
+}
+
+int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
+{
+    long n = net->n;
+    net->has_coupling = spec->weights || spec->weights_coo;
+    net->coupling_mode = RCT_COUP_DENSE;
+    if (!net->has_coupling)
+        return 0;
+    if (n > INT32_MAX)
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", n);
+    int want = spec->coupling;
+    if (want < RECTIC_COUPLING_AUTO || want > RECTIC_COUPLING_EVENT)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: expected auto, dense, inline, sparse or event");
+    if (want == RECTIC_COUPLING_EVENT) {
+        const rct_expr *tau, *gain;
+        char why[1024];
+        if (!rct_model_event_form(net->model, &tau, &gain, why, sizeof why))
+            return rct_errf(&net->err, RECTIC_EINVAL, "--coupling event: %s", why);
+    }
+    entry *e = NULL;
+    long count = 0;
+    int rc = collect(net, spec, &e, &count);
+    if (rc)
+        return rc;
+    double density = n ? (double)count / ((double)n * (double)n) : 0;
+    int dense_ok = (double)n * (double)n * (double)rsize(net) <= (double)DENSE_MAX_BYTES;
+    int mode;
+    switch (want) {
+    case RECTIC_COUPLING_DENSE: mode = RCT_COUP_DENSE; break;
+    case RECTIC_COUPLING_INLINE: mode = RCT_COUP_INLINE; break;
+    case RECTIC_COUPLING_SPARSE: mode = RCT_COUP_CSR; break;
+    case RECTIC_COUPLING_EVENT: mode = RCT_COUP_EVENT; break;
+    default:
+        mode = !dense_ok || (n > INLINE_MAX_N && density < SPARSE_MAX_DENSITY) ? RCT_COUP_CSR
+               : n <= INLINE_MAX_N                                           ? RCT_COUP_INLINE
+                                                                              : RCT_COUP_DENSE;
+    }
+    if ((mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) && !dense_ok) {
+        free(e);
+        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
+                                                  "coupling", n, n, (double)n * n * rsize(net) / 1073741824.0);
+    }
+    net->coupling_mode = mode;
+    if (mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) {
+        if (!(net->w = calloc((size_t)(n * n) + 1, rsize(net)))) {
+            free(e);
+            return rct_oom(&net->err);
+        }
+        for (long k = 0; k < count; k++)
+            rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
+    }
+    if (mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT) {
+        rc = build_compressed(net, e, count, mode == RCT_COUP_EVENT);
+        if (!rc && mode == RCT_COUP_EVENT && !(net->scratch = calloc((size_t)n + 1, rsize(net))))
+            rc = rct_oom(&net->err);
+    }
+    free(e);
+    return rc;
+}
+
+void rct_coupling_start_run(rectic_net *net)
+{
+    if (net->coupling_mode != RCT_COUP_EVENT)
+        return;
+    /* target = W @ source from the state the run starts with, summed in column order */
+    const rct_var *src = &net->model->vars[net->model->source];
+    long n = net->n;
+    for (long i = 0; i < n; i++)
+        rset(net, net->coup, (size_t)i, 0.0);
+    for (long j = 0; j < n; j++)
+        for (long k = net->csr_ptr[j]; k < net->csr_ptr[j + 1]; k++) {
+            long i = net->csr_col[k];
+            if (net->f32) {
+                const float *s = (const float *)net->y + (size_t)src->slot * (size_t)n;
+                ((float *)net->coup)[i] += ((const float *)net->csr_val)[k] * s[j];
+            } else {
+                const double *s = (const double *)net->y + (size_t)src->slot * (size_t)n;
+                ((double *)net->coup)[i] += ((const double *)net->csr_val)[k] * s[j];
+            }
+        }
+}
+
+void rct_coupling_free(rectic_net *net)
+{
+    free(net->w);
+    free(net->csr_ptr);
+    free(net->csr_col);
+    free(net->csr_val);
+    free(net->scratch);
+    net->w = net->csr_val = net->scratch = NULL;
+    net->csr_ptr = NULL;
+    net->csr_col = NULL;
+}
+
+const char *rectic_net_coupling(const rectic_net *net)
+{
+    if (!net->has_coupling)
+        return "none";
+    switch (net->coupling_mode) {
+    case RCT_COUP_INLINE: return "inline";
+    case RCT_COUP_CSR: return "sparse";
+    case RCT_COUP_EVENT: return "event";
+    default: return "dense";
+    }
+}
+
+void rectic_set_threads(int threads)
+{
+    if (threads > 0)
+        openblas_set_num_threads(threads);
+}
