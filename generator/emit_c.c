@@ -93,11 +93,12 @@ static void emit_coupling(rct_emitter *E, int p)
     case RCT_COUP_INLINE:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
                               "        for (long i = 0; i < n; i++) {\n"
+                              "            const %s *const w_row = w + i*n;\n"
                               "            %s acc = 0;\n"
                               "            for (long j = 0; j < n; j++)\n"
-                              "                acc += c->w[i*n + j]*%s_arr[j];\n"
+                              "                acc += w_row[j]*%s_arr[j];\n"
                               "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->real, s, t);
+                              "        }\n", tgt->name, src->name, E->real, E->real, s, t);
         break;
     case RCT_COUP_CSR:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
@@ -114,7 +115,7 @@ static void emit_coupling(rct_emitter *E, int p)
         break;
     default:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
-        rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, c->w, (int)n, "
+        rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, w, (int)n, "
                               "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', s, t);
     }
 }
@@ -194,31 +195,38 @@ static void emit_helpers(rct_emitter *E)
         "   passes (algebraic variables, coupling).  Entry 0 (the output) may be averaged between rows. */\n"
         "static void rectic_record(rectic_kctx *c, int phase, const %s *in)\n"
         "{\n"
-        "    const long n = c->n;\n"
         "    if (c->step < c->cutoff || c->rec_row >= c->rec_cap)\n"
         "        return;\n"
         "    const int take = c->step %% c->sample_every == 0;\n"
+        "    if (!take && !c->sample_mean)\n"
+        "        return;\n"
+        "    const long n = c->n;\n"
         "    for (int k = 0; k < c->n_rec; k++) {\n"
         "        const rectic_krec *r = &c->rec[k];\n"
         "        if (r->phase != phase)\n"
         "            continue;\n"
         "        const %s *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
         "                        r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];\n"
-        "        double *row = c->rec_buf[k] + c->rec_row*n;\n"
+        "        const long stride = r->stride;\n"
+        "        double *const row = c->rec_buf[k] + c->rec_row*n;\n"
         "        if (k == 0 && c->sample_mean) {\n"
+        "            double *const acc = c->acc;\n"
         "            for (long i = 0; i < n; i++)\n"
-        "                c->acc[i] += src[i*r->stride];\n"
+        "                acc[i] += src[i*stride];\n"
         "            c->acc_count++;\n"
         "            if (take) {\n"
         "                for (long i = 0; i < n; i++) {\n"
-        "                    row[i] = (%s)(c->acc[i]/c->acc_count);\n"
-        "                    c->acc[i] = 0;\n"
+        "                    row[i] = (%s)(acc[i]/c->acc_count);\n"
+        "                    acc[i] = 0;\n"
         "                }\n"
         "                c->acc_count = 0;\n"
         "            }\n"
-        "        } else if (take) {\n"
+        "        } else if (stride == 1) {\n"
         "            for (long i = 0; i < n; i++)\n"
-        "                row[i] = src[i*r->stride];\n"
+        "                row[i] = src[i];\n"
+        "        } else {\n"
+        "            for (long i = 0; i < n; i++)\n"
+        "                row[i] = src[i*stride];\n"
         "        }\n"
         "    }\n"
         "    if (take && phase == 1)\n"
@@ -245,6 +253,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     emit_helpers(&E);
     rct_buf_puts(&E.b, "long rectic_kernel(rectic_kctx *c, long steps)\n{\n");
     rct_em_prologue(&E, "    ");
+    if (o->coupling && (o->coupling_mode == RCT_COUP_INLINE || o->coupling_mode == RCT_COUP_DENSE))
+        rct_buf_printf(&E.b, "    const %s *const w = c->w;\n", E.real);
     rct_buf_puts(&E.b, "    long done;\n    for (done = 0; done < steps; done++) {\n");
     if (o->spiking)
         rct_buf_puts(&E.b, "        if (c->n_spikes + n > c->cap_spikes)\n"

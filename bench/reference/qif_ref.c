@@ -42,3 +42,30 @@ long qif_ref_run(const qif_ref_net *q, long steps, const double *inputs, double 
     }
     return spikes;
 }
+
+long qif_ref_run_csr(const qif_ref_net *q, const long *ptr, const int *col, const double *val, long steps,
+                     const double *inputs, double *v, double *s, double *s_in)
+{
+    const long n = q->n;
+    const double dt = q->dt, thr = q->threshold, reset = q->reset;
+    long spikes = 0;
+    for (long step = 0; step < steps; step++) {
+        const double *in = inputs + (q->input_stride ? step * n : 0);
+        for (long i = 0; i < n; i++) {
+            double acc = 0;
+            for (long k = ptr[i]; k < ptr[i + 1]; k++)
+                acc += val[k] * s[col[k]];
+            s_in[i] = acc;
+        }
+        for (long i = 0; i < n; i++) {
+            const double vi = v[i], si = s[i];
+            const double spk = vi >= thr ? 1.0 : 0.0;
+            const double dv = (vi * vi + q->eta[i] + in[i]) / q->tau + q->k * s_in[i];
+            const double ds = -si / q->tau_s + spk / dt;
+            v[i] = (vi + dt * dv) * (1 - spk) + spk * reset;
+            s[i] = si + dt * ds;
+            spikes += spk != 0;
+        }
+    }
+    return spikes;
+}

@@ -15,4 +15,8 @@ typedef struct qif_ref_net {
 long qif_ref_run(const qif_ref_net *q, long steps, const double *inputs, double *v, double *s, double *s_in,
                  double *rec_out);
 
+/* The same with W in compressed sparse rows (no recording). */
+long qif_ref_run_csr(const qif_ref_net *q, const long *ptr, const int *col, const double *val, long steps,
+                     const double *inputs, double *v, double *s, double *s_in);
+
 #endif
