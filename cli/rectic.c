@@ -933,6 +933,8 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
+    /* a file-size limit makes writes fail with EFBIG, reported and cleaned up, instead of killing us */
+    signal(SIGXFSZ, SIG_IGN);
     if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
         printf("rectic %s\n", RECTIC_VERSION);
         return 0;
