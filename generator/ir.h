@@ -85,6 +85,11 @@ typedef struct rct_model {
 int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **out, rct_err *err);
 void rct_model_free(rct_model *m);
 
+/* Internal to the IR's modules: a variable of operator op (op_len characters) by name, or -1; and what
+   an alias (a wired input) stands for. */
+int rct_ir_find_in_op(const rct_model *m, const char *op, size_t op_len, const char *name);
+int rct_ir_follow_alias(const rct_model *m, int v);
+
 /* Finds a variable by "var", "op/var" or "all/op/var" (short names: in op_hint first, then unique in the
    node); aliases resolve to what they stand for.  Returns the index or -1 with err filled (what_for names
    the option in messages). */
