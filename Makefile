@@ -68,16 +68,19 @@ $(BUILD)/librectic.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-$(BUILD)/rectic: $(BUILD)/cli/rectic.o $(BUILD)/cli/plot.o $(BUILD)/librectic.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
+$(BUILD)/rectic: $(BUILD)/cli/rectic.o $(BUILD)/cli/options.o $(BUILD)/cli/meta.o $(BUILD)/cli/plot.o $(BUILD)/librectic.a
+	@echo "  CCLD    $@"
+	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
 $(BUILD)/examples/%: examples/%.c $(BUILD)/librectic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS)
 
 $(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/librectic.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
+	@echo "  CCLD    $@"
+	@$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -102,6 +105,18 @@ asan:
 
 bench: all
 	./bench/run.sh $(BUILD)
+
+# The CUDA backend on a GPU: builds the folder a GPU machine needs (.device/rectic-gpu.tar.gz: static
+# binaries, templates, reference cases; tests/gpu/prepare.sh) and runs it (tests/gpu/run.sh), which skips
+# with a message where no CUDA device is found.  On a GPU machine without a toolchain: sh tests/gpu/run.sh.
+.PHONY: check-gpu bench-gpu
+check-gpu: all
+	BUILD='$(BUILD)' sh tests/gpu/prepare.sh
+	sh tests/gpu/run.sh check
+
+bench-gpu: all
+	BUILD='$(BUILD)' sh tests/gpu/prepare.sh
+	sh tests/gpu/run.sh bench
 
 clean:
 	rm -rf build build-asan build-install
@@ -168,3 +183,21 @@ uninstall:
 	if [ -d '$(DESTDIR)$(rectic_templatedir)' ]; then \
 	  find '$(DESTDIR)$(rectic_templatedir)' -depth -type d -empty -delete; fi
 	rmdir '$(DESTDIR)$(PREFIX)/share/rectic' 2>/dev/null || true
+
+# ---------------------------------------------------------------- fuzzing and valgrind (tests/fuzz/)
+#
+#   make fuzz [FUZZ_SECONDS=60]  build the libFuzzer harnesses with clang (ASan + UBSan) into build-fuzz/,
+#                                replay tests/fuzz/regressions/, then fuzz each harness FUZZ_SECONDS
+#   make fuzz-ci                 the same with 30 s per harness (CI)
+#   make valgrind                the rectic command end to end under valgrind memcheck (TinyCC backend)
+# Needs clang, libclang-rt-14-dev (or the runtime of Debian's clang) and valgrind.
+.PHONY: fuzz fuzz-ci valgrind
+fuzz:
+	FUZZ_SECONDS='$(FUZZ_SECONDS)' TCC_LIBDIR='$(TCC_LIBDIR)' BLAS_CFLAGS='$(BLAS_CFLAGS)' LIBS='$(LIBS)' \
+	  ./tests/fuzz/fuzz.sh run
+
+fuzz-ci:
+	TCC_LIBDIR='$(TCC_LIBDIR)' BLAS_CFLAGS='$(BLAS_CFLAGS)' LIBS='$(LIBS)' ./tests/fuzz/fuzz.sh ci
+
+valgrind: all
+	./tests/fuzz/valgrind.sh '$(BUILD)'

@@ -1,0 +1,133 @@
+/*
+ * meta.c -- DIR/meta.json: the template, resolved equations and every setting of a run, and how it ended.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define complain rct_cli_complain
+
+/* ---------------------------------------------------------------- meta.json */
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void json_opt(FILE *f, const char *key, const char *val)
+{
+    fprintf(f, "  \"%s\": ", key);
+    if (val)
+        json_str(f, val);
+    else
+        fputs("null", f);
+    fputs(",\n", f);
+}
+
+/* FNV-1a 64-bit hash of the kernel source (identifies the compiled code). */
+static unsigned long long hash_source(const char *s)
+{
+    unsigned long long h = 1469598103934665603ULL;
+    for (; s && *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* Writes DIR/meta.json (atomically). */
+int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/meta.json", o->out_dir);
+    snprintf(tmp, sizeof tmp, "%s/.meta.json.tmp", o->out_dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        complain("-o %s: cannot write %s: %s", o->out_dir, tmp, strerror(errno));
+        return -1;
+    }
+    rectic_timings t;
+    rectic_net_timings(net, &t);
+    long n_spikes = 0;
+    const long *pairs;
+    rectic_net_spikes(net, &n_spikes, &pairs);
+    fputs("{\n", f);
+    json_opt(f, "rectic_version", RECTIC_VERSION);
+    json_opt(f, "template", o->spec.template_ref);
+    json_opt(f, "op", o->spec.op);
+    fputs("  \"equations\": [", f);
+    for (int i = 0; rectic_net_equation(net, i); i++) {
+        fputs(i ? ", " : "", f);
+        json_str(f, rectic_net_equation(net, i));
+    }
+    fputs("],\n", f);
+    fprintf(f, "  \"N\": %ld,\n  \"dt\": %.17g,\n  \"steps\": %ld,\n  \"steps_done\": %ld,\n", rectic_net_size(net),
+            o->spec.dt, o->steps, rectic_net_steps_done(net));
+    json_opt(f, "dtype", o->spec.dtype == RECTIC_FLOAT32 ? "float32" : "float64");
+    json_opt(f, "weights", o->weights_file);
+    json_opt(f, "inputs", o->inputs_file);
+    json_opt(f, "source_var", o->spec.source_var);
+    json_opt(f, "target_var", o->spec.target_var);
+    json_opt(f, "input_var", o->spec.input_var);
+    json_opt(f, "output_var", o->spec.output_var);
+    json_opt(f, "spike_var", o->spec.spike_var);
+    json_opt(f, "spike_def", o->spec.spike_def);
+    fprintf(f, "  \"spike_threshold\": %.17g,\n  \"spike_reset\": %.17g,\n", o->spec.spike_threshold,
+            o->spec.spike_reset);
+    if (o->spec.min_weight >= 0)
+        fprintf(f, "  \"min_weight\": %.17g,\n", o->spec.min_weight);
+    else
+        fputs("  \"min_weight\": null,\n", f);
+    fputs("  \"set\": {", f);
+    for (int k = 0; k < o->n_sets; k++) {
+        fputs(k ? ", " : "", f);
+        json_str(f, o->sets[k].name);
+        fputs(": ", f);
+        json_str(f, o->sets[k].value);
+    }
+    fputs("},\n  \"record\": [", f);
+    for (int k = 0; k < o->n_records; k++) {
+        fputs(k ? ", " : "", f);
+        json_str(f, o->records[k]);
+    }
+    fprintf(f, "],\n  \"sampling_steps\": %ld,\n", o->sampling_steps);
+    json_opt(f, "sampling_mode", o->sampling_mode == RECTIC_SAMPLE_MEAN ? "mean" : "pick");
+    fprintf(f, "  \"cutoff\": %ld,\n", o->cutoff);
+    json_opt(f, "format", o->format == RECTIC_FORMAT_NPY ? "npy" : "csv");
+    fprintf(f, "  \"spikes\": %ld,\n", n_spikes);
+    fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
+    fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
+    json_opt(f, "kernel", rectic_net_backend(net));
+    json_opt(f, "coupling", rectic_net_coupling(net));
+    json_opt(f, "weights_coo", o->coo_file);
+    json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
+    fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
+            t.load, t.generate, t.jit, t.run, wall);
+    json_opt(f, "status", status);
+    fputs("  \"end\": null\n}\n", f);
+    if (fflush(f) != 0 || ferror(f)) {
+        fclose(f);
+        unlink(tmp);
+        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
+        return -1;
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        unlink(tmp);
+        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
