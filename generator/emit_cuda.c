@@ -1,0 +1,317 @@
+/*
+ * emit_cuda.c -- CUDA code generation: the kernels of one Euler step of the whole network.
+ *
+ * The per-neuron code (loads, equations, Euler update and reset) is written by emit_common.c, the same
+ * functions the C emitter uses, so a thread computes its neuron with exactly the C kernel's operations;
+ * compiled with NVRTC's --fmad=false nothing is fused, so each operation rounds as on the CPU.  What this
+ * file adds is the mapping onto threads:
+ *
+ *   rectic_gemv_part / rectic_gemv_sum   target = W @ source: RCT_CUDA_LANES threads per row each sum a
+ *                                        strided part of the row in order, then one thread per row sums
+ *                                        the parts in lane order (coalesced reads, no atomics);
+ *   rectic_reduce_K / rectic_reduce_K_next   reduction K (mean(v), ...): values t, t + P, t + 2P, ... are
+ *                                        combined in that order by thread t; the runtime repeats with
+ *                                        fewer threads until one is left.  The shape depends on N only,
+ *                                        so results never depend on timing; up to RCT_CUDA_RED_SERIAL
+ *                                        neurons one thread sums in neuron order, exactly as the C kernel;
+ *   rectic_pass_P                        one thread per neuron; the last pass records the pre-update
+ *                                        values, integrates, resets, flags non-finite values and sets one
+ *                                        bit per spiking neuron in the step's spike words (the runtime
+ *                                        reads them in neuron order: no sorting, nothing lost).
+ *
+ * With RECTIC_HOST_EMULATION defined the same text is plain C: each kernel is a function the caller
+ * runs once per thread index (rectic_emu_tid), which is how the tests check the device code on a CPU.
+ */
+#include "emit_cuda.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emit_common.h"
+#include "kernel_abi.h"
+
+/* Does pass p get a kernel?  The last pass always does (it records); another one when it computes an
+   algebraic variable (the C kernel skips an empty loop likewise). */
+static int pass_runs(const rct_model *m, int p)
+{
+    if (p == m->n_passes - 1)
+        return 1;
+    for (int k = 0; k < m->n_eqs; k++)
+        if (m->eqs[k].kind == RCT_EQ_ALG && m->vars[m->eqs[k].var].pass == p)
+            return 1;
+    return 0;
+}
+
+/* Fills ops with the launches of one step, in the C kernel's order. */
+int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops, int cap)
+{
+    int n = 0;
+    for (int p = 0; p < m->n_passes; p++) {
+        if (o->coupling && m->coupling_before == p && n < cap)
+            ops[n++] = (rct_cu_op){RCT_CUDA_SPARSE(o) ? RCT_CU_CSR : RCT_CU_GEMV, 0};
+        for (int r = 0; r < m->n_reds; r++)
+            if (m->reds[r].before_pass == p && n < cap)
+                ops[n++] = (rct_cu_op){RCT_CU_REDUCE, r};
+        if (pass_runs(m, p) && n < cap)
+            ops[n++] = (rct_cu_op){RCT_CU_PASS, p};
+    }
+    return n;
+}
+
+/* Writes the lines that differ between NVRTC and the host emulation. */
+static void emit_platform(rct_emitter *E)
+{
+    rct_buf_puts(&E->b,
+        "#ifdef RECTIC_HOST_EMULATION\n"
+        "/* host emulation (tests): plain C, each kernel called once per thread index */\n"
+        "#define RCT_KERNEL void\n"
+        "#define RCT_DEVICE static\n"
+        "extern long rectic_emu_tid; /* provided by the caller */\n"
+        "#define RCT_TID rectic_emu_tid\n"
+        "static void rectic_atomic_min(unsigned int *p, unsigned int v)\n"
+        "{\n"
+        "    if (v < *p)\n"
+        "        *p = v;\n"
+        "}\n"
+        "static void rectic_atomic_or(unsigned int *p, unsigned int v)\n"
+        "{\n"
+        "    *p |= v;\n"
+        "}\n");
+    rct_em_math_decls(E);
+    rct_buf_puts(&E->b,
+        "#else\n"
+        "#define RCT_KERNEL extern \"C\" __global__ void\n"
+        "#define RCT_DEVICE static __device__\n"
+        "#define RCT_TID ((long)blockIdx.x*blockDim.x + threadIdx.x)\n"
+        "#define rectic_atomic_or(p, v) atomicOr(p, v)\n"
+        "#define rectic_atomic_min(p, v) atomicMin(p, v)\n"
+        "#endif\n\n");
+}
+
+/* Writes the recording routine the last pass calls for its neuron (model independent). */
+static void emit_record(rct_emitter *E)
+{
+    rct_buf_puts(&E->b,
+        "/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
+        "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
+        "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */\n"
+        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)\n"
+        "{\n"
+        "    const long n = c->n;\n"
+        "    if (step < c->cutoff)\n"
+        "        return;\n"
+        "    const int take = step % c->sample_every == 0;\n"
+        "    if (!take && !c->sample_mean)\n"
+        "        return; /* most steps when sampling: nothing to read */\n"
+        "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
+        "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
+        "        const rectic_drec *r = &c->rec[k];\n"
+        "        const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
+        "                          r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];\n"
+        "        const real x = src[i*r->stride];\n"
+        "        if (k == 0 && c->sample_mean) {\n"
+        "            c->acc[i] += x;\n"
+        "            if (take) {\n"
+        "                const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;\n"
+        "                const long count = step - from + 1; /* steps summed since the previous row */\n"
+        "                c->ring[k][row*n + i] = (real)(c->acc[i]/count);\n"
+        "                c->acc[i] = 0;\n"
+        "            }\n"
+        "        } else if (take) {\n"
+        "            c->ring[k][row*n + i] = x;\n"
+        "        }\n"
+        "    }\n"
+        "}\n\n");
+    rct_buf_printf(&E->b, "/* 0 for a NaN or an infinity (x - x is then NaN). */\n"
+                          "RCT_DEVICE int rectic_finite(%s x)\n{\n    return x - x == 0;\n}\n\n", E->real);
+}
+
+/* Writes `const real reduce_K = c->red[K];` for the reductions computed before pass p (and, inside
+   reduction `upto`, only those before it). */
+static void emit_reduce_values(rct_emitter *E, int p, int upto)
+{
+    const rct_model *m = E->m;
+    for (int r = 0; r < m->n_reds; r++)
+        if (m->reds[r].before_pass < p || (m->reds[r].before_pass == p && (upto < 0 || r < upto)))
+            rct_buf_printf(&E->b, "    const %s reduce_%d = c->red[%d];\n", E->real, r, r);
+}
+
+/* Writes the two coupling kernels. */
+static void emit_gemv(rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
+    const char *r = E->real;
+    rct_buf_printf(&E->b, "/* coupling %s = W @ %s, part 1: lane l of row i (thread i*%d + l) sums W[i,l]*%s[l] +\n"
+                          "   W[i,l+%d]*%s[l+%d] + ... in that order. */\n",
+                   tgt->name, src->name, RCT_CUDA_LANES, src->name, RCT_CUDA_LANES, src->name, RCT_CUDA_LANES);
+    rct_buf_printf(&E->b, "RCT_KERNEL rectic_gemv_part(const rectic_dctx *c, long k)\n{\n"
+                          "    const long t = RCT_TID;\n"
+                          "    const long n = c->n;\n"
+                          "    if (t >= n*%d)\n        return;\n"
+                          "    const long i = t/%d, l = t%%%d;\n"
+                          "    const %s *const w = c->w + i*n;\n"
+                          "    const %s *const x = c->%s + %d*n; /* %s */\n"
+                          "    %s acc = 0;\n"
+                          "    for (long j = l; j < n; j += %d)\n"
+                          "        acc += w[j]*x[j];\n"
+                          "    c->wpart[t] = acc;\n}\n\n",
+                   RCT_CUDA_LANES, RCT_CUDA_LANES, RCT_CUDA_LANES, r, r,
+                   src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name, r, RCT_CUDA_LANES);
+    rct_buf_printf(&E->b, "/* coupling, part 2: thread i sums the %d parts of row i in lane order. */\n"
+                          "RCT_KERNEL rectic_gemv_sum(const rectic_dctx *c, long k)\n{\n"
+                          "    const long i = RCT_TID;\n"
+                          "    if (i >= c->n)\n        return;\n"
+                          "    const %s *const part = c->wpart + i*%d;\n"
+                          "    %s acc = 0;\n"
+                          "    for (int l = 0; l < %d; l++)\n"
+                          "        acc += part[l];\n"
+                          "    c->coup[i] = acc;\n}\n\n",
+                   RCT_CUDA_LANES, r, RCT_CUDA_LANES, r, RCT_CUDA_LANES);
+}
+
+/* Writes the sparse coupling kernel: one thread per row, entries in their stored order (the C kernel's
+   order: the same sums, bit for bit). */
+static void emit_csr(rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
+    const char *r = E->real;
+    rct_buf_printf(&E->b, "/* coupling %s = W @ %s with W in compressed sparse rows: thread i sums row i's entries in\n"
+                          "   their stored order. */\n"
+                          "RCT_KERNEL rectic_csr(const rectic_dctx *c, long k)\n{\n"
+                          "    const long i = RCT_TID;\n"
+                          "    const long n = c->n;\n"
+                          "    if (i >= n)\n        return;\n"
+                          "    const %s *const x = c->%s + %d*n; /* %s */\n"
+                          "    %s acc = 0;\n"
+                          "    for (long q = c->csr_ptr[i]; q < c->csr_ptr[i + 1]; q++)\n"
+                          "        acc += c->csr_val[q]*x[c->csr_col[q]];\n"
+                          "    c->coup[i] = acc;\n}\n\n",
+                   tgt->name, src->name, r, src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name, r);
+}
+
+/* Writes how reduction r combines the value x into acc (i == first: the thread's first value). */
+static void emit_combine(rct_emitter *E, int r, const char *first)
+{
+    switch (E->m->reds[r].fn) {
+    case RCT_F_MAXR:
+        rct_buf_printf(&E->b, "        acc = %s ? x : rectic_max(acc, x);\n", first);
+        break;
+    case RCT_F_MINR:
+        rct_buf_printf(&E->b, "        acc = %s ? x : rectic_min(acc, x);\n", first);
+        break;
+    default:
+        rct_buf_puts(&E->b, "        acc += x;\n");
+    }
+}
+
+/* Writes where a reduction thread leaves its result: a partial value, or (one thread left) the result. */
+static void emit_reduce_store(rct_emitter *E, int r)
+{
+    rct_buf_printf(&E->b, "    if (P > 1)\n        c->part[dst + t] = acc;\n    else\n        c->red[%d] = acc%s;\n}\n\n", r,
+                   E->m->reds[r].fn == RCT_F_MEAN ? E->f32 ? "/(float)c->n" : "/(double)c->n" : "");
+}
+
+/* Writes the two kernels of reduction r. */
+static void emit_reduction(rct_emitter *E, int r)
+{
+    const rct_reduction *red = &E->m->reds[r];
+    rct_em_red_comment(E, r, "");
+    rct_buf_printf(&E->b, "/* Thread t < P combines the values of neurons t, t + P, t + 2P, ... in that order; P == 1: the\n"
+                          "   result (in neuron order, as the C kernel), else partial values at part[dst + t]. */\n"
+                          "RCT_KERNEL rectic_reduce_%d(const rectic_dctx *c, long k, long P, long dst)\n{\n"
+                          "    const long t = RCT_TID;\n"
+                          "    if (t >= P)\n        return;\n", r);
+    rct_em_prologue(E, "    ");
+    rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n", E->real);
+    emit_reduce_values(E, red->before_pass, r);
+    rct_buf_printf(&E->b, "    %s acc = 0;\n    for (long i = t; i < n; i += P) {\n", E->real);
+    rct_em_red_value(E, r, "        ");
+    emit_combine(E, r, "i == t");
+    rct_buf_puts(&E->b, "    }\n");
+    emit_reduce_store(E, r);
+    rct_buf_printf(&E->b, "/* The next level of reduction %d: thread t < P combines part[src + t], part[src + t + P], ...\n"
+                          "   of the `count` partial values. */\n"
+                          "RCT_KERNEL rectic_reduce_%d_next(const rectic_dctx *c, long count, long P, long src, long dst)\n{\n"
+                          "    const long t = RCT_TID;\n"
+                          "    if (t >= P)\n        return;\n"
+                          "    %s acc = 0;\n"
+                          "    for (long i = t; i < count; i += P) {\n"
+                          "        const %s x = c->part[src + i];\n", r, r, E->real, E->real);
+    emit_combine(E, r, "i == t");
+    rct_buf_puts(&E->b, "    }\n");
+    emit_reduce_store(E, r);
+}
+
+/* Writes pass p's kernel: one thread per neuron. */
+static void emit_pass(rct_emitter *E, int p)
+{
+    const rct_model *m = E->m;
+    int last = p == m->n_passes - 1;
+    rct_buf_printf(&E->b, "/* pass %d%s: one thread per neuron i */\n", p,
+                   last ? " (the last): records step c->step0 + k, integrates, resets and sets the spike bits" : "");
+    rct_buf_printf(&E->b, "RCT_KERNEL rectic_pass_%d(const rectic_dctx *c, long k)\n{\n"
+                          "    const long i = RCT_TID;\n"
+                          "    if (i >= c->n)\n        return;\n", p);
+    rct_em_prologue(E, "    ");
+    rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n", E->real);
+    emit_reduce_values(E, p, -1);
+    rct_em_pass_mark(E, p);
+    rct_em_loads(E, p, last, "    ");
+    rct_em_pass_eqs(E, p, "    ");
+    if (!last) {
+        rct_buf_puts(&E->b, "}\n\n");
+        return;
+    }
+    rct_buf_puts(&E->b, "    rectic_record(c, i, in, c->step0 + k);\n");
+    rct_em_euler(E, "    ");
+    if (m->n_state > 0) {
+        rct_buf_puts(&E->b, "    if (");
+        for (int s = 0; s < m->n_state; s++)
+            rct_buf_printf(&E->b, "%s!rectic_finite(%s_arr[i])", s ? " || " : "", m->vars[m->state_var[s]].cname);
+        rct_buf_puts(&E->b, ")\n        rectic_atomic_min(c->bad_step, (unsigned int)k);\n");
+    }
+    if (E->o->spiking)
+        rct_buf_puts(&E->b, "    if (spk != 0) /* the order of the bits set does not matter */\n"
+                            "        rectic_atomic_or(&c->spike_bits[k*c->spike_words + i/32], 1u << (i%32));\n");
+    rct_buf_puts(&E->b, "}\n\n");
+}
+
+/* Writes the CUDA source of the network's kernels (caller frees). */
+char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *o, rct_err *err)
+{
+    rct_emitter E;
+    if (rct_em_init(&E, m, o, err))
+        return NULL;
+    rct_em_header(&E, "kernels", ", CUDA");
+    rct_buf_puts(&E.b, " *\n * One forward-Euler step launches, in this order:\n");
+    if (RCT_CUDA_SPARSE(o))
+        rct_buf_puts(&E.b, " *   rectic_csr                  the coupling product, W in compressed sparse rows;\n");
+    else if (o->coupling)
+        rct_buf_puts(&E.b, " *   rectic_gemv_part, _sum      the coupling product, dense W;\n");
+    if (m->n_reds)
+        rct_buf_puts(&E.b, " *   rectic_reduce_K (+ _next)   the reductions, in a fixed order (no atomics);\n");
+    rct_buf_printf(&E.b, " *   rectic_pass_P               one thread per neuron; the last pass evaluates the equations\n"
+                         " *                               from the state at t_n, records, updates the state%s.\n"
+                         " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n",
+                   o->spiking ? ",\n *                               detects spikes and resets the neurons that spiked" : "");
+    emit_platform(&E);
+    rct_buf_printf(&E.b, "typedef %s real;\n\n", E.real);
+    rct_buf_puts(&E.b, "/* the device context (generator/emit_cuda.h) */\n");
+    rct_em_struct(&E, RCT_KCTX_STR(RCT_DCTX_DEF(real)));
+    rct_buf_puts(&E.b, "\n\n");
+    rct_em_helper_fns(&E, "RCT_DEVICE ");
+    emit_record(&E);
+    if (RCT_CUDA_SPARSE(o))
+        emit_csr(&E);
+    else if (o->coupling)
+        emit_gemv(&E);
+    for (int r = 0; r < m->n_reds; r++)
+        emit_reduction(&E, r);
+    for (int p = 0; p < m->n_passes; p++)
+        if (pass_runs(m, p))
+            emit_pass(&E, p);
+    return rct_em_finish(&E, err);
+}

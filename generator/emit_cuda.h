@@ -1,0 +1,83 @@
+/*
+ * emit_cuda.h -- writes the CUDA source of one network's kernels from the model IR, and the schedule in
+ * which the runtime launches them (runtime/cuda_run.c).
+ *
+ * One Euler step is a short sequence of kernels, each with one thread per neuron (or per part of a sum):
+ * the coupling product (rectic_gemv_part, rectic_gemv_sum), the reductions (rectic_reduce_K and
+ * rectic_reduce_K_next, a tree with a fixed shape: no atomics, so float64 results do not depend on
+ * timing) and the passes over the neurons (rectic_pass_P); the last pass records, integrates, resets
+ * and sets the spike bits (one bit per neuron and step: their order needs no sorting).  The per-neuron arithmetic comes from emit_common.c, which the C emitter shares.
+ *
+ * The source compiles with NVRTC, and also as plain C with RECTIC_HOST_EMULATION defined (each kernel is
+ * then a function called once per thread index, which the tests use to check the device code on the CPU).
+ */
+#ifndef RCT_EMIT_CUDA_H
+#define RCT_EMIT_CUDA_H
+
+#include "emit_c.h"
+#include "ir.h"
+
+/* Lanes per weight-matrix row in the dense coupling product: lane l sums W[i, l], W[i, l + 32], ... */
+#define RCT_CUDA_LANES 32
+/* A reduction over at most this many values is summed by one thread in neuron order (the C kernel's
+   order); above it a tree of partial sums of at most RCT_CUDA_RED_FAN values each. */
+#define RCT_CUDA_RED_SERIAL 1024
+#define RCT_CUDA_RED_FAN 32
+
+/* The device context: the runtime fills one in device memory per chunk of steps; every kernel reads it.
+   `real` is double or float in the generated source, void for the runtime (scalars are double). */
+#define RCT_DCTX_DEF(real)                                                                               \
+    typedef struct rectic_drec {                                                                         \
+        int where;   /* RCT_REC_* (kernel_abi.h) */                                                      \
+        int slot;    /* state/algebraic block or parameter index */                                      \
+        long stride; /* 1, or 0 for a value shared by all neurons */                                     \
+    } rectic_drec;                                                                                       \
+    typedef struct rectic_dctx {                                                                         \
+        long n;                   /* neurons */                                                          \
+        double dt, threshold, reset;                                                                     \
+        real *y;                  /* state: one block of n per state variable */                         \
+        real *alg;                /* algebraic variables: one block of n each */                         \
+        real *coup;               /* coupling target: n values */                                        \
+        const real *w;            /* dense weights n x n, row = target */                                \
+        real *wpart;              /* coupling partial sums: RCT_CUDA_LANES per row */                    \
+        const long *csr_ptr;      /* sparse weights: row i's entries are csr_ptr[i] .. csr_ptr[i+1]-1 */ \
+        const int *csr_col;       /* their source neurons */                                             \
+        const real *csr_val;                                                                             \
+        const real *const *param; /* parameters: n values, or 1 shared */                               \
+        const real *input;        /* the input rows of this chunk */                                     \
+        long in_row, in_col;      /* strides of the input: per step, per neuron (0 = shared) */          \
+        long step0;               /* steps done since the run started, at the chunk's first step */      \
+        real *red;                /* reduction results */                                                \
+        real *part;               /* partial values of the reductions */                                 \
+        int n_rec;                /* recorded values; entry 0 is the output */                           \
+        const rectic_drec *rec;                                                                          \
+        real *const *ring;        /* per recorded value: the chunk's rows, n values each */              \
+        long ring_row0;           /* recorded row number of the chunk's first ring row */                \
+        long first_step;          /* step of recorded row 0 */                                           \
+        long sample_every, cutoff;                                                                       \
+        int sample_mean;          /* average the output over the steps since the previous row */         \
+        double *acc;              /* n running sums of the output (sample_mean) */                       \
+        unsigned int *spike_bits; /* per chunk step: bit i%32 of word i/32 set when neuron i spiked */  \
+        long spike_words;         /* words per step: (n + 31)/32 */                                      \
+        unsigned int *bad_step;   /* first chunk step whose update made a state value non-finite */     \
+    } rectic_dctx;
+
+/* One kernel launch of a step, in order. */
+typedef enum { RCT_CU_GEMV, RCT_CU_CSR, RCT_CU_REDUCE, RCT_CU_PASS } rct_cu_opkind;
+typedef struct rct_cu_op {
+    rct_cu_opkind kind;
+    int index;           /* reduction or pass index */
+} rct_cu_op;
+
+/* Sparse weights on the GPU: the C kernel's compressed sparse rows (RCT_COUP_CSR), also used for
+   event-driven coupling (RCT_COUP_EVENT), which the GPU computes as a sparse product. */
+#define RCT_CUDA_SPARSE(o) ((o)->coupling && ((o)->coupling_mode == RCT_COUP_CSR || (o)->coupling_mode == RCT_COUP_EVENT))
+
+/* Fills ops (capacity cap) with the launches of one step; returns their number (at most
+   2 + n_reds + n_passes). */
+int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops, int cap);
+
+/* Returns the CUDA source (caller frees), or NULL with err filled. */
+char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *o, rct_err *err);
+
+#endif
