@@ -522,20 +522,23 @@ static int setup(drun *r, const void *recs)
     long n = r->n;
     size_t rs = r->rs, nb = (size_t)n * rs;
     int rc;
-    /* chunk length: CHUNK_STEPS, less when a chunk's rows, inputs or spike bits would pass CHUNK_BYTES */
+    /* chunk length: CHUNK_STEPS, less when a chunk's rows, inputs or spike bits would pass CHUNK_BYTES
+       (RECTIC_CUDA_CHUNK_BYTES overrides it: the tests make chunks tiny) */
+    const char *cb = getenv("RECTIC_CUDA_CHUNK_BYTES");
+    size_t chunk_bytes = cb && atol(cb) > 0 ? (size_t)atol(cb) : CHUNK_BYTES;
     long chunk = r->steps < CHUNK_STEPS ? (r->steps > 0 ? r->steps : 1) : CHUNK_STEPS;
     size_t row_bytes = (size_t)r->n_recs * nb;
-    long ring_rows = (long)(CHUNK_BYTES / row_bytes);
+    long ring_rows = (long)(chunk_bytes / row_bytes);
     if (ring_rows < 1)
         ring_rows = 1;
     if (net->spill && ring_rows > net->chunk_rows)
         ring_rows = net->chunk_rows;
     if (chunk > ring_rows * net->sample_every)
         chunk = ring_rows * net->sample_every;
-    if (r->cols && chunk > (long)(CHUNK_BYTES / ((size_t)r->cols * rs)))
-        chunk = (long)(CHUNK_BYTES / ((size_t)r->cols * rs));
-    if (m->spike_def >= 0 && chunk > (long)(CHUNK_BYTES / ((size_t)r->words * 4)))
-        chunk = (long)(CHUNK_BYTES / ((size_t)r->words * 4));
+    if (r->cols && chunk > (long)(chunk_bytes / ((size_t)r->cols * rs)))
+        chunk = (long)(chunk_bytes / ((size_t)r->cols * rs));
+    if (m->spike_def >= 0 && chunk > (long)(chunk_bytes / ((size_t)r->words * 4)))
+        chunk = (long)(chunk_bytes / ((size_t)r->words * 4));
     if (chunk < 1)
         chunk = 1;
     r->chunk = chunk;

@@ -23,7 +23,7 @@ static int cuda_state;       /* likewise for the driver, including cuInit */
 static char nvrtc_msg[1400], cuda_msg[1400];
 static const rct_cuapi *mock_api;
 
-/* Opens the first library of `names` (NULL-terminated) that loads; the failures go into why. */
+/* Opens the first library of `names` (NULL-terminated) that loads; the first failure goes into why. */
 static void *open_first(const char *const *names, const char **which, char *why, size_t size)
 {
     why[0] = '\0';
@@ -36,9 +36,8 @@ static void *open_first(const char *const *names, const char **which, char *why,
             return h;
         }
         const char *e = dlerror();
-        size_t len = strlen(why);
-        if (len + 8 < size)
-            snprintf(why + len, size - len, "%s%s", len ? "; " : "", e ? e : names[k]);
+        if (!why[0]) /* the first name's failure says it best; the others are fallbacks */
+            snprintf(why, size, "%s", e ? e : names[k]);
     }
     return NULL;
 }
