@@ -212,6 +212,13 @@ static int resolve_expr(builder *B, const rct_eq *eq, const char *text, rct_expr
         }
         e->ref = f;
         if (rct_funcs[f].reduction) {
+            /* arguments first: a reduction inside another gets the lower number, and reductions run in
+               number order, so mean(v - mean(v)) computes the inner mean before the outer one */
+            for (int i = 0; i < e->nargs; i++) {
+                int rc = resolve_expr(B, eq, text, e->args[i], in_reduction);
+                if (rc)
+                    return rc;
+            }
             rct_reduction *r = realloc(m->reds, (size_t)(m->n_reds + 1) * sizeof *r);
             if (!r)
                 return rct_oom(B->err);
@@ -220,6 +227,7 @@ static int resolve_expr(builder *B, const rct_eq *eq, const char *text, rct_expr
             m->reds[m->n_reds].arg = e->args[0];
             m->reds[m->n_reds].before_pass = 0;
             e->num = m->n_reds++;
+            return 0;
         }
     }
     for (int i = 0; i < e->nargs; i++) {

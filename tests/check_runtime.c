@@ -818,6 +818,33 @@ START_TEST(test_event_coupling_needs_linear_spike_driven_source)
 }
 END_TEST
 
+/* Found by the kernel fuzzer: a reduction inside another one must be computed first. */
+START_TEST(test_nested_reductions_compile_and_compute_inner_first)
+{
+    static const char yaml[] = "op:\n  base: OperatorTemplate\n  equations:\n"
+                               "    - \"x' = max(maxi(v)) + mean(v - mean(v)) + sum(sum(v))\"\n"
+                               "  variables:\n    x: output(0.0)\n    v: 2.0\n";
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_yaml = yaml;
+    s.template_ref = "m.op";
+    s.n = 3;
+    s.output_var = "x";
+    s.dt = 0.5;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    double v[3] = {1, 2, 6}, x[3];
+    long count;
+    ck_assert_int_eq(rectic_net_set(net, "v", v, 3), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 1, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_get(net, "x", x, 3, &count), RECTIC_OK);
+    /* max(max(v)) = 6, mean(v - 3) = 0, sum(sum(v)) = 3*9 = 27: x = 0.5*33 */
+    ck_assert_double_eq(x[0], 16.5);
+    ck_assert_double_eq(x[2], 16.5);
+    rectic_net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -843,6 +870,7 @@ static Suite *suite(void)
     tcase_add_test(api, test_nonfinite_state_stops_run_naming_step_and_variable);
     tcase_add_test(api, test_streamed_recordings_equal_in_memory);
     tcase_add_test(api, test_event_coupling_needs_linear_spike_driven_source);
+    tcase_add_test(api, test_nested_reductions_compile_and_compute_inner_first);
     tcase_add_test(ref, test_coupling_strategies_agree);
     suite_add_tcase(s, api);
     TCase *be = tcase_create("backends");
