@@ -845,6 +845,45 @@ START_TEST(test_nested_reductions_compile_and_compute_inner_first)
 }
 END_TEST
 
+/* The rest of the public API, each function once, with its result checked. */
+START_TEST(test_remaining_api_functions)
+{
+    rectic_net *net = small_net(4);
+    ck_assert_int_eq(rectic_net_size(net), 4);
+    ck_assert_str_eq(rectic_net_coupling(net), "inline");
+    ck_assert_str_eq(rectic_net_backend(net), "tcc");
+    ck_assert_str_eq(rectic_net_equation(net, 0), "qif_op: v' = (v^2 + eta + I_ext)/tau + k*s_in");
+    ck_assert_str_eq(rectic_net_equation(net, 1), "qif_op: s' = -s/tau_s + spike");
+    ck_assert_ptr_null(rectic_net_equation(net, 2));
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "long rectic_kernel(rectic_kctx *c, long steps)"));
+    char *text;
+    ck_assert_int_eq(rectic_net_describe(net, &text), RECTIC_OK);
+    ck_assert_ptr_nonnull(strstr(text, "operator qif_op"));
+    free(text);
+    ck_assert_int_eq(rectic_net_emit(net, RECTIC_BACKEND_TCC, &text), RECTIC_OK);
+    ck_assert_str_eq(text, rectic_net_source(net));
+    free(text);
+    ck_assert_int_eq(rectic_net_standalone(net, RECTIC_FORMAT_CSV, &text), RECTIC_OK);
+    ck_assert_ptr_nonnull(strstr(text, "int main(int argc, char **argv)"));
+    ck_assert_ptr_nonnull(strstr(text, rectic_net_source(net))); /* the very same kernel */
+    free(text);
+    ck_assert_int_eq(rectic_list_templates(&text), RECTIC_OK);
+    ck_assert_ptr_nonnull(strstr(text, "neuron_model_templates.spiking_neurons.qif.qif\t"));
+    free(text);
+    volatile int flag = 1; /* set before the run: stops at the first check */
+    rectic_net_cancel_flag(net, &flag);
+    ck_assert_int_eq(rectic_net_run(net, 20000, NULL, 0), RECTIC_ECANCEL);
+    ck_assert_int_eq(rectic_net_steps_done(net), 4096);
+    rectic_net_cancel_flag(net, NULL);
+    rectic_set_threads(1);
+    ck_assert_int_eq(rectic_net_run(net, 10, NULL, 0), RECTIC_OK);
+    rectic_timings t;
+    rectic_net_timings(net, &t);
+    ck_assert(t.run > 0 && t.jit > 0 && t.load > 0);
+    rectic_net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -871,6 +910,7 @@ static Suite *suite(void)
     tcase_add_test(api, test_streamed_recordings_equal_in_memory);
     tcase_add_test(api, test_event_coupling_needs_linear_spike_driven_source);
     tcase_add_test(api, test_nested_reductions_compile_and_compute_inner_first);
+    tcase_add_test(api, test_remaining_api_functions);
     tcase_add_test(ref, test_coupling_strategies_agree);
     suite_add_tcase(s, api);
     TCase *be = tcase_create("backends");
