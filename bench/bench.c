@@ -239,6 +239,7 @@ static int measure(const config *cf, result *r)
         rectic_net_free(net);
         return -1;
     }
+    rectic_net_threads(net, cf->threads);
     double t_rectic[REPEAT], t_ref[REPEAT], jit = 0;
     long spikes = 0;
     size_t n = (size_t)b->n;
@@ -365,16 +366,17 @@ int main(int argc, char **argv)
         {&seed, AUTO, TCC, F64, 1, 1},     {&seed, AUTO, CC, F64, 1, 1},    {&seed, DENSE, TCC, F64, 1, 1},
         {&d100, AUTO, TCC, F64, 1, 1},     {&d100, AUTO, CC, F64, 1, 1},
         {&d1000, AUTO, TCC, F64, 1, 1},    {&d1000, AUTO, TCC, F32, 1, 1},  {&d1000, AUTO, TCC, F64, 2, 1},
-        {&d4000, AUTO, TCC, F64, 1, 1},    {&d4000, AUTO, TCC, F32, 1, 1},  {&d4000, EVENT, TCC, F64, 1, 1},
-        {&d4000, EVENT, CC, F64, 1, 1},
+        {&d4000, AUTO, TCC, F64, 1, 1},    {&d4000, AUTO, TCC, F32, 1, 1},  {&d4000, AUTO, TCC, F64, 2, 1},
+        {&d4000, EVENT, TCC, F64, 1, 1},   {&d4000, EVENT, CC, F64, 1, 1},
         {&s10k, SPARSE, TCC, F64, 1, 1},   {&s10k, SPARSE, CC, F64, 1, 1},  {&s10k, EVENT, CC, F64, 1, 1},
-        {&s100k, SPARSE, TCC, F64, 1, 1},  {&s100k, SPARSE, CC, F64, 1, 1}, {&s100k, EVENT, CC, F64, 1, 1},
+        {&s100k, SPARSE, TCC, F64, 1, 1},  {&s100k, SPARSE, CC, F64, 1, 1}, {&s100k, SPARSE, CC, F64, 2, 1},
+        {&s100k, EVENT, CC, F64, 1, 1},    {&s100k, EVENT, CC, F64, 2, 1},
     };
     fprintf(md, "# rectic benchmarks\n\nWritten by `make bench` (bench/bench.c) on this machine; every figure of a "
                 "row comes from the same run. Time per Euler step: median (min-max) of %d runs. The reference is "
                 "bench/reference/qif_ref.c (the same QIF network written by hand: dense coupling as a loop for N <= 16 "
                 "and cblas_dgemv above, or compressed sparse rows), compiled with gcc -O3 -march=native and measured in "
-                "the same run; ratio = rectic / reference. QIF networks with dt = 1e-3, eta ~ U(-1,5), input "
+                "the same run; ratio = rectic / reference (the reference runs on one thread). QIF networks with dt = 1e-3, eta ~ U(-1,5), input "
                 "7 + N(0,1), v0 ~ U(-100,100); dense J ~ U(-1,1)*2/sqrt(N), sparse in-degree 100.\n\n", REPEAT);
     fprintf(md, "| network | coupling | kernel | dtype | threads | spikes/step | rectic per step | reference per step "
                 "| ratio | JIT ms |\n|---|---|---|---|---|---|---|---|---|---|\n");

@@ -101,8 +101,10 @@ static int cmd_run(int argc, char **argv)
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);
-    if (o.threads > 0)
+    if (o.threads > 0) {
         rectic_set_threads((int)o.threads);
+        rectic_net_threads(net, (int)o.threads);
+    }
     if (o.max_memory > 0)
         rectic_net_max_memory(net, o.max_memory > 1e18 ? (size_t)1e18 : (size_t)o.max_memory);
     signal(SIGINT, on_sigint);

@@ -92,6 +92,7 @@ static void emit_coupling(rct_emitter *E, int p)
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
+                              "        RECTIC_PARALLEL_FOR\n"
                               "        for (long i = 0; i < n; i++) {\n"
                               "            const %s *const w_row = w + i*n;\n"
                               "            %s acc = 0;\n"
@@ -102,6 +103,7 @@ static void emit_coupling(rct_emitter *E, int p)
         break;
     case RCT_COUP_CSR:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
+                              "        RECTIC_PARALLEL_FOR\n"
                               "        for (long i = 0; i < n; i++) {\n"
                               "            %s acc = 0;\n"
                               "            for (long k = c->csr_ptr[i]; k < c->csr_ptr[i + 1]; k++)\n"
@@ -163,7 +165,7 @@ static void emit_pass(rct_emitter *E, int p)
     int last = p == m->n_passes - 1;
     if (!rct_em_pass_mark(E, p))
         return;
-    rct_buf_puts(&E->b, "        for (long i = 0; i < n; i++) {\n");
+    rct_buf_puts(&E->b, "        RECTIC_PARALLEL_FOR\n        for (long i = 0; i < n; i++) {\n");
     rct_em_loads(E, p, last, "            ");
     rct_em_pass_eqs(E, p, "            ");
     if (!last) {
@@ -171,13 +173,27 @@ static void emit_pass(rct_emitter *E, int p)
         return;
     }
     rct_em_euler(E, "            ");
+    static const char append[] = "if (spk != 0) {\n"
+                                 "                c->spikes[2*c->n_spikes] = c->step;\n"
+                                 "                c->spikes[2*c->n_spikes + 1] = i;\n"
+                                 "                c->n_spikes++;\n"
+                                 "            }\n";
     if (E->o->spiking)
-        rct_buf_puts(&E->b, "            if (spk != 0) {\n"
+        rct_buf_printf(&E->b, "#ifdef _OPENMP\n"
+                              "            c->spk_flag[i] = spk != 0; /* appended in neuron order below */\n"
+                              "#else\n"
+                              "            %s"
+                              "#endif\n", append);
+    rct_buf_puts(&E->b, "        }\n");
+    if (E->o->spiking)
+        rct_buf_puts(&E->b, "#ifdef _OPENMP\n"
+                            "        for (long i = 0; i < n; i++)\n"
+                            "            if (c->spk_flag[i]) {\n"
                             "                c->spikes[2*c->n_spikes] = c->step;\n"
                             "                c->spikes[2*c->n_spikes + 1] = i;\n"
                             "                c->n_spikes++;\n"
-                            "            }\n");
-    rct_buf_puts(&E->b, "        }\n");
+                            "            }\n"
+                            "#endif\n");
 }
 
 /* Writes the helper functions and the recording routine (model independent). */
@@ -190,6 +206,15 @@ static void emit_helpers(rct_emitter *E)
                               "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
                        E->f32 ? 's' : 'd', r, r, r, r, r);
     rct_em_helper_fns(E, "static ");
+    rct_buf_puts(&E->b,
+        "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads for large n;\n"
+        "   every neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
+        "#ifdef _OPENMP\n"
+        "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
+        "if(n >= 4096 && c->threads > 1)\")\n"
+        "#else\n"
+        "#define RECTIC_PARALLEL_FOR\n"
+        "#endif\n");
     rct_buf_printf(&E->b,
         "\n/* Records step c->step: phase 0 before the update (state, input, parameters), phase 1 after the\n"
         "   passes (algebraic variables, coupling).  Entry 0 (the output) may be averaged between rows. */\n"

@@ -213,6 +213,10 @@ const char *rectic_net_backend(const rectic_net *net);
 const char *rectic_net_coupling(const rectic_net *net);
 /* Threads OpenBLAS uses for the coupling product (process-wide; OpenBLAS's own default otherwise). */
 void rectic_set_threads(int threads);
+/* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
+   system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the
+   same for any number of threads. */
+void rectic_net_threads(rectic_net *net, int threads);
 /* Number of kernel compilations so far (changing values never adds one). */
 int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the last rectic_net_new / compile / run. */

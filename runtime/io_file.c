@@ -131,7 +131,11 @@ int rct_afile_commit(rct_afile *a, rct_err *err)
     errno = 0;
     if (fflush(a->f) != 0 || ferror(a->f))
         e = errno ? errno : EIO;
-    if (!e && fsync(fileno(a->f)) != 0 && errno != EINVAL && errno != EROFS)
+    /* Durability against power loss is opt-in (RECTIC_FSYNC=1): the rename alone already guarantees that
+       a reader never sees a half-written file, and syncing costs milliseconds per file. */
+    const char *want = getenv("RECTIC_FSYNC");
+    int sync = want && *want && strcmp(want, "0") != 0;
+    if (!e && sync && fsync(fileno(a->f)) != 0 && errno != EINVAL && errno != EROFS)
         e = errno; /* EINVAL/EROFS: the file cannot be synced (a pipe, a special file system) */
     if (fclose(a->f) != 0 && !e)
         e = errno ? errno : EIO;
@@ -146,8 +150,9 @@ int rct_afile_commit(rct_afile *a, rct_err *err)
     }
     /* Make the rename durable too (best effort: not every file system can sync a directory). */
     const char *slash = strrchr(a->path, '/');
-    char *dir =
-        slash ? rct_strndup(a->path, slash == a->path ? 1 : (size_t)(slash - a->path)) : rct_strdup(".");
+    char *dir = !sync ? NULL
+                : slash ? rct_strndup(a->path, slash == a->path ? 1 : (size_t)(slash - a->path))
+                        : rct_strdup(".");
     if (dir) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {

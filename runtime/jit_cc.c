@@ -20,7 +20,7 @@
 
 extern char **environ;
 
-#define DEFAULT_CFLAGS "-O3 -march=native -fno-trapping-math -ffp-contract=off -fPIC -shared"
+#define DEFAULT_CFLAGS "-O3 -march=native -fno-trapping-math -ffp-contract=off -fopenmp -fPIC -shared"
 
 struct rct_cc {
     void *handle;
@@ -173,7 +173,8 @@ int rct_cc_load(const char *so, const char *entry, rct_cc **out, void **fn, rct_
 {
     *out = NULL;
     *fn = NULL;
-    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL);
+    /* RTLD_NODELETE: an OpenMP kernel leaves libgomp's worker threads behind, so the code must stay mapped */
+    void *h = dlopen(so, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     if (!h)
         return rct_errf(err, RECTIC_EJIT, "cannot load %s: %s", so, dlerror());
     void *f = dlsym(h, entry);

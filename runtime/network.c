@@ -194,9 +194,10 @@ static int init_values(rectic_net *net)
     net->y0 = calloc((size_t)m->n_state * (size_t)n + 1, sizeof(double));
     net->alg = ralloc(net, (long)m->n_alg * n);
     net->coup = ralloc(net, n);
+    net->spk_flag = calloc((size_t)n + 1, 1);
     net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
-    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_real)
+    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->spk_flag || !net->param_vector || !net->param_real)
         return rct_oom(&net->err);
     for (int s = 0; s < m->n_state; s++)
         for (long i = 0; i < n; i++)
@@ -227,6 +228,8 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->sample_every = 1;
     net->cutoff = 0;
     net->check_finite = 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    net->threads = cpus > 0 ? (int)cpus : 1;
     net->max_memory = (size_t)1 << 30;
     net->backend = spec->backend;
     net->device = spec->device;
@@ -293,6 +296,7 @@ void rectic_net_free(rectic_net *net)
     free(net->y0);
     free(net->alg);
     free(net->coup);
+    free(net->spk_flag);
     rct_coupling_free(net);
     free(net->rec_vars);
     rct_model_free(net->model);
@@ -559,4 +563,9 @@ void rectic_net_max_memory(rectic_net *net, size_t bytes)
 int rectic_net_streamed(const rectic_net *net)
 {
     return net->spill != NULL;
+}
+
+void rectic_net_threads(rectic_net *net, int threads)
+{
+    net->threads = threads > 0 ? threads : 1;
 }

@@ -884,6 +884,69 @@ START_TEST(test_remaining_api_functions)
 }
 END_TEST
 
+/* A large network (n >= 4096: the cc kernel's loops run on 2 threads) gives the TinyCC kernel's bits. */
+START_TEST(test_threaded_cc_kernel_is_bit_identical)
+{
+    char *cache = fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    const long n = 5000, indeg = 20, steps = 300;
+    double *coo = malloc(sizeof(double) * 3 * (size_t)(n * indeg)), *eta = malloc(sizeof(double) * (size_t)n),
+           *v0 = malloc(sizeof(double) * (size_t)n);
+    unsigned long long r = 12345;
+    for (long k = 0; k < n * indeg; k++) {
+        r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+        coo[3 * k] = (double)(k / indeg);
+        coo[3 * k + 1] = (double)((r >> 33) % (unsigned long long)n);
+        coo[3 * k + 2] = ((double)(r >> 11 & 0xffff) / 65536.0 - 0.5) * 0.4;
+    }
+    for (long i = 0; i < n; i++) {
+        eta[i] = -1.0 + 6.0 * (double)(i % 97) / 97.0;
+        v0[i] = -100.0 + 200.0 * (double)(i % 89) / 89.0;
+    }
+    double *vs[2];
+    long spikes[2];
+    for (int k = 0; k < 2; k++) {
+        rectic_spec s;
+        rectic_spec_init(&s);
+        s.template_ref = QIF;
+        s.op = "qif_op";
+        s.n = n;
+        s.weights_coo = coo;
+        s.nnz = n * indeg;
+        s.source_var = "s";
+        s.target_var = "s_in";
+        s.output_var = "s";
+        s.spike_var = "spike";
+        s.spike_def = "v";
+        s.backend = k ? RECTIC_BACKEND_CC : RECTIC_BACKEND_TCC;
+        rectic_net *net;
+        ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+        ck_assert_str_eq(rectic_net_coupling(net), "sparse");
+        rectic_net_threads(net, 2);
+        ck_assert_int_eq(rectic_net_set(net, "eta", eta, n), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_set(net, "v", v0, n), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(net, steps, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+        long rows, cols;
+        const double *d;
+        const long *pairs;
+        ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+        vs[k] = malloc(sizeof(double) * (size_t)(rows * cols));
+        memcpy(vs[k], d, sizeof(double) * (size_t)(rows * cols));
+        rectic_net_spikes(net, &spikes[k], &pairs);
+        ck_assert_str_eq(rectic_net_backend(net), k ? "cc" : "tcc");
+        rectic_net_free(net);
+    }
+    ck_assert_int_gt(spikes[0], 100);
+    ck_assert_int_eq(spikes[0], spikes[1]);
+    ck_assert_int_eq(memcmp(vs[0], vs[1], sizeof(double) * (size_t)(n * steps)), 0);
+    free(vs[0]), free(vs[1]), free(coo), free(eta), free(v0);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("runtime");
@@ -917,6 +980,7 @@ static Suite *suite(void)
     tcase_set_timeout(be, 120);
     tcase_add_test(be, test_cc_backend_is_bit_identical_to_tcc);
     tcase_add_test(be, test_tiered_mode_switches_and_stays_identical);
+    tcase_add_test(be, test_threaded_cc_kernel_is_bit_identical);
     suite_add_tcase(s, be);
     return s;
 }

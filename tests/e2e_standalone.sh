@@ -40,6 +40,15 @@ test_standalone_seed_is_byte_identical_to_run() {
     same_files "$TMP/seed/o1" "$TMP/seed/o2" out.csv v.csv spikes.csv time.csv
 }
 
+test_standalone_with_openmp_is_byte_identical_to_run() {
+    # with -fopenmp the spikes are flagged in the loop and appended after it: same bytes
+    build_sim omp "-fopenmp" "${QIF[@]}" --weights $CASE/weights.csv || return 1
+    grep -q "RECTIC_PARALLEL_FOR" "$TMP/omp/sim.c" || return 1
+    "$TMP/omp/sim" --weights $CASE/weights.csv --inputs $CASE/inputs.csv --threads 2 -o "$TMP/omp/o1" 2>/dev/null || return 1
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/omp/o2" -q || return 1
+    same_files "$TMP/omp/o1" "$TMP/omp/o2" out.csv v.csv spikes.csv time.csv
+}
+
 test_standalone_rate_model_is_byte_identical_to_run() {
     build_sim rate "" "${LI[@]}" --weights $RATE/weights.csv --set li_op/eta=@$RATE/node_var_li_op_eta.csv || return 1
     "$TMP/rate/sim" --weights $RATE/weights.csv --inputs $RATE/inputs.csv -o "$TMP/rate/o1" \
