@@ -9,6 +9,21 @@
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 
+/* A spec for RectiPy's QIF network roles (template, op, coupling s -> s_in, input, output, spikes). */
+static void qif_spec(rectic_spec *s, long n)
+{
+    rectic_spec_init(s);
+    s->template_ref = QIF;
+    s->op = "qif_op";
+    s->n = n;
+    s->source_var = "s";
+    s->target_var = "s_in";
+    s->input_var = "I_ext";
+    s->output_var = "s";
+    s->spike_var = "spike";
+    s->spike_def = "v";
+}
+
 typedef struct mat {
     double *d;
     long rows, cols;
@@ -69,19 +84,10 @@ static void assert_spikes(rectic_net *net, const mat *exp, long *next, long step
 static rectic_net *seed_net(const char *dir, mat *w, int dtype)
 {
     rectic_spec s;
-    rectic_spec_init(&s);
     *w = load(dir, "weights.csv");
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = w->rows;
+    qif_spec(&s, w->rows);
     s.weights = w->d;
     s.min_weight = 1e-6;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     s.dt = 1e-3;
     s.dtype = dtype;
     rectic_net *net;
@@ -341,17 +347,8 @@ static rectic_net *small_net(long n)
     for (long i = 0; i < n * n && i < 64; i++)
         w[i] = 0.1 * (double)(i % 3);
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = n;
+    qif_spec(&s, n);
     s.weights = w;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
     return net;
@@ -538,17 +535,8 @@ static double *run_backend(const char *dir, int backend, int dtype, long *n_spik
 {
     mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv");
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = w.rows;
+    qif_spec(&s, w.rows);
     s.weights = w.d;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     s.dtype = dtype;
     s.backend = backend;
     rectic_net *net;
@@ -722,10 +710,7 @@ static double *run_coupling(const char *dir, int coupling, int coo, long *rows, 
         trip[3 * i] = (double)(k / w.cols), trip[3 * i + 1] = (double)(k % w.cols), trip[3 * i + 2] = w.d[k];
     }
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = w.rows;
+    qif_spec(&s, w.rows);
     if (coo) {
         s.weights_coo = trip;
         s.nnz = w.rows * w.cols;
@@ -734,12 +719,6 @@ static double *run_coupling(const char *dir, int coupling, int coo, long *rows, 
     }
     s.min_weight = 1e-6;
     s.coupling = coupling;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
     ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
@@ -908,17 +887,9 @@ START_TEST(test_threaded_cc_kernel_is_bit_identical)
     long spikes[2];
     for (int k = 0; k < 2; k++) {
         rectic_spec s;
-        rectic_spec_init(&s);
-        s.template_ref = QIF;
-        s.op = "qif_op";
-        s.n = n;
+        qif_spec(&s, n);
         s.weights_coo = coo;
         s.nnz = n * indeg;
-        s.source_var = "s";
-        s.target_var = "s_in";
-        s.output_var = "s";
-        s.spike_var = "spike";
-        s.spike_def = "v";
         s.backend = k ? RECTIC_BACKEND_CC : RECTIC_BACKEND_TCC;
         rectic_net *net;
         ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
