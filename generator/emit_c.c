@@ -92,24 +92,26 @@ static void emit_coupling(rct_emitter *E, int p)
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
-                              "        RECTIC_PARALLEL_FOR\n"
+                              "%s"
                               "        for (long i = 0; i < n; i++) {\n"
                               "            const %s *const w_row = w + i*n;\n"
                               "            %s acc = 0;\n"
                               "            for (long j = 0; j < n; j++)\n"
                               "                acc += w_row[j]*%s_arr[j];\n"
                               "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->real, E->real, s, t);
+                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
+                       E->real, E->real, s, t);
         break;
     case RCT_COUP_CSR:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
-                              "        RECTIC_PARALLEL_FOR\n"
+                              "%s"
                               "        for (long i = 0; i < n; i++) {\n"
                               "            %s acc = 0;\n"
                               "            for (long k = c->csr_ptr[i]; k < c->csr_ptr[i + 1]; k++)\n"
                               "                acc += c->csr_val[k]*%s_arr[c->csr_col[k]];\n"
                               "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->real, s, t);
+                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
+                       E->real, s, t);
         break;
     case RCT_COUP_EVENT:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s is kept up to date from the spikes (after the update) */\n",
@@ -137,9 +139,16 @@ static void emit_event_update(rct_emitter *E)
                           "        for (long i = 0; i < n; i++)\n"
                           "            c->scratch[i] = 0;\n"
                           "        for (long k = spikes_before; k < c->n_spikes; k++) {\n"
-                          "            const long j = c->spikes[2*k + 1];\n"
-                          "            for (long q = c->csr_ptr[j]; q < c->csr_ptr[j + 1]; q++)\n"
-                          "                c->scratch[c->csr_col[q]] += c->csr_val[q];\n"
+                          "            const long j = c->spikes[2*k + 1], q0 = c->csr_ptr[j], q1 = c->csr_ptr[j + 1];\n"
+                          "            if (q1 - q0 == n) { /* a full column: its targets are 0 .. n-1 in order */\n"
+                          "                const real *const col = c->csr_val + q0;\n"
+                          "                real *const x = c->scratch;\n"
+                          "                for (long i = 0; i < n; i++)\n"
+                          "                    x[i] += col[i];\n"
+                          "            } else {\n"
+                          "                for (long q = q0; q < q1; q++)\n"
+                          "                    c->scratch[c->csr_col[q]] += c->csr_val[q];\n"
+                          "            }\n"
                           "        }\n"
                           "        for (long i = 0; i < n; i++)\n"
                           "            %s_arr[i] = %s_arr[i] + dt*(-%s_arr[i]/",
@@ -165,7 +174,7 @@ static void emit_pass(rct_emitter *E, int p)
     int last = p == m->n_passes - 1;
     if (!rct_em_pass_mark(E, p))
         return;
-    rct_buf_puts(&E->b, "        RECTIC_PARALLEL_FOR\n        for (long i = 0; i < n; i++) {\n");
+    rct_buf_printf(&E->b, "%s        for (long i = 0; i < n; i++) {\n", E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "");
     rct_em_loads(E, p, last, "            ");
     rct_em_pass_eqs(E, p, "            ");
     if (!last) {
@@ -178,14 +187,16 @@ static void emit_pass(rct_emitter *E, int p)
                                  "                c->spikes[2*c->n_spikes + 1] = i;\n"
                                  "                c->n_spikes++;\n"
                                  "            }\n";
-    if (E->o->spiking)
+    if (E->o->spiking && !E->o->parallel)
+        rct_buf_printf(&E->b, "            %s", append);
+    if (E->o->spiking && E->o->parallel)
         rct_buf_printf(&E->b, "#ifdef _OPENMP\n"
                               "            c->spk_flag[i] = spk != 0; /* appended in neuron order below */\n"
                               "#else\n"
                               "            %s"
                               "#endif\n", append);
     rct_buf_puts(&E->b, "        }\n");
-    if (E->o->spiking)
+    if (E->o->spiking && E->o->parallel)
         rct_buf_puts(&E->b, "#ifdef _OPENMP\n"
                             "        for (long i = 0; i < n; i++)\n"
                             "            if (c->spk_flag[i]) {\n"
@@ -206,15 +217,16 @@ static void emit_helpers(rct_emitter *E)
                               "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
                        E->f32 ? 's' : 'd', r, r, r, r, r);
     rct_em_helper_fns(E, "static ");
-    rct_buf_puts(&E->b,
-        "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads for large n;\n"
-        "   every neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
-        "#ifdef _OPENMP\n"
-        "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
-        "if(n >= 4096 && c->threads > 1)\")\n"
-        "#else\n"
-        "#define RECTIC_PARALLEL_FOR\n"
-        "#endif\n");
+    if (E->o->parallel)
+        rct_buf_puts(&E->b,
+            "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"
+            "   neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
+            "#ifdef _OPENMP\n"
+            "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
+            "if(c->threads > 1)\")\n"
+            "#else\n"
+            "#define RECTIC_PARALLEL_FOR\n"
+            "#endif\n");
     rct_buf_printf(&E->b,
         "\n/* Records step c->step: phase 0 before the update (state, input, parameters), phase 1 after the\n"
         "   passes (algebraic variables, coupling).  Entry 0 (the output) may be averaged between rows. */\n"

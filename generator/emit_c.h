@@ -20,6 +20,7 @@ typedef struct rct_emit_opts {
     int coupling;            /* 1: the network has a weight matrix */
     int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     int spiking;             /* 1: spike detection and reset */
+    int parallel;            /* 1: mark the loops over neurons for OpenMP (large networks; cc backend) */
 } rct_emit_opts;
 
 /* Returns the kernel source (caller frees), or NULL with err filled. */

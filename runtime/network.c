@@ -120,7 +120,7 @@ int rct_net_compile(rectic_net *net)
     double t0 = rct_now();
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
-                       .spiking = net->model->spike_def >= 0};
+                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
         return net->err.code;
@@ -530,7 +530,7 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
                        .coupling = net->has_coupling,
                        .coupling_mode = net->coupling_mode == RCT_COUP_CSR ? RCT_COUP_INLINE : net->coupling_mode,
-                       .spiking = m->spike_def >= 0};
+                       .spiking = m->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
     *text = rct_emit_standalone(m, &o, &st, &net->err);
     if (!*text)
         rc = net->err.code;

@@ -12,6 +12,10 @@
 #include "rectic.h"
 #include "util.h"
 
+/* From this many neurons on, the kernel's loops are marked for OpenMP (below it a parallel region costs
+   more than the loop: ~0.3 us each). */
+#define RCT_PARALLEL_MIN_N 4096
+
 struct rectic_net {
     rct_err err;
     rct_model *model;

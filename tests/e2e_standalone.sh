@@ -41,12 +41,15 @@ test_standalone_seed_is_byte_identical_to_run() {
 }
 
 test_standalone_with_openmp_is_byte_identical_to_run() {
-    # with -fopenmp the spikes are flagged in the loop and appended after it: same bytes
-    build_sim omp "-fopenmp" "${QIF[@]}" --weights $CASE/weights.csv || return 1
-    grep -q "RECTIC_PARALLEL_FOR" "$TMP/omp/sim.c" || return 1
-    "$TMP/omp/sim" --weights $CASE/weights.csv --inputs $CASE/inputs.csv --threads 2 -o "$TMP/omp/o1" 2>/dev/null || return 1
-    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/omp/o2" -q || return 1
-    same_files "$TMP/omp/o1" "$TMP/omp/o2" out.csv v.csv spikes.csv time.csv
+    # N >= 4096: the loops are marked for OpenMP; spikes are flagged in the loop and appended after it
+    local big=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --output-var s --spike-var spike
+               --spike-def v -N 5000)
+    build_sim omp "-fopenmp" "${big[@]}" || return 1
+    grep -q "RECTIC_PARALLEL_FOR" "$TMP/omp/sim.c" || { echo "no parallel loops"; return 1; }
+    "$TMP/omp/sim" -N 5000 --steps 300 --threads 2 eta=600 -o "$TMP/omp/o1" 2>/dev/null || return 1
+    "$RECTIC" run "${big[@]}" --steps 300 --set eta=600 --backend tcc -o "$TMP/omp/o2" -q || return 1
+    [ "$(wc -l < "$TMP/omp/o1/spikes.csv")" -gt 1000 ] || { echo "too few spikes"; return 1; }
+    same_files "$TMP/omp/o1" "$TMP/omp/o2" out.csv spikes.csv time.csv
 }
 
 test_standalone_rate_model_is_byte_identical_to_run() {
