@@ -126,8 +126,9 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
         if (rc)
             return rc;
     }
-    rectic_krec *r = calloc((size_t)count, sizeof *r);
-    net->rec_data = calloc((size_t)count, sizeof *net->rec_data);
+    size_t slots = (size_t)(count > 0 ? count : 1); /* count >= 1: out is always recorded */
+    rectic_krec *r = calloc(slots, sizeof *r);
+    net->rec_data = calloc(slots, sizeof *net->rec_data);
     if (!r || !net->rec_data) {
         free(r);
         return rct_oom(&net->err);
