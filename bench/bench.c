@@ -374,6 +374,47 @@ static int measure_tiered(const network *b, double *first_ms, double *steady_ns,
     return rc ? -1 : 0;
 }
 
+/* Brian2 C++ standalone on the same networks (bench/brian2_qif.py; event-driven synapses), when Debian's
+   python3-brian is installed: ns per step and build time beside rectic's event-driven cc kernel. */
+static void brian2_rows(FILE *md, const network *d1000, const network *d4000, const double *rectic_ns,
+                        const double *rectic_jit_ms)
+{
+    if (system("/usr/bin/python3 -c 'import brian2' >/dev/null 2>&1") != 0) {
+        printf("\nBrian2: not installed (Debian: python3-brian), no comparison\n");
+        fprintf(md, "\nBrian2 C++ standalone: not measured (Debian's python3-brian is not installed).\n");
+        return;
+    }
+    fprintf(md, "\nBrian2 C++ standalone (2.5.1, Debian's python3-brian) on the same dense networks with event-driven "
+                "synapses (`u_post += w` on a spike, u' = -u/tau_s: the scheme of `--coupling event`), one thread, "
+                "measured in this run (bench/brian2_qif.py):\n\n| network | Brian2 per step | Brian2 build | rectic "
+                "event (cc) per step | rectic JIT (TinyCC) | speed-up |\n|---|---|---|---|---|---|\n");
+    const network *nets[2] = {d1000, d4000};
+    for (int k = 0; k < 2; k++) {
+        char dir[] = "/tmp/rectic-brian2-XXXXXX", cmd[256];
+        if (!mkdtemp(dir))
+            return;
+        snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/brian2_qif.py %ld %ld %s 2>/dev/null", nets[k]->n,
+                 nets[k]->steps, dir);
+        FILE *p = popen(cmd, "r");
+        double ns = 0, build = 0, sps = 0;
+        int got = p ? fscanf(p, "%lf %lf %lf", &ns, &build, &sps) : 0;
+        if (p)
+            pclose(p);
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "bench: could not remove %s\n", dir);
+        if (got != 3) {
+            printf("Brian2 %s: failed\n", nets[k]->name);
+            continue;
+        }
+        printf("Brian2 %s: %.1f us per step (%.2f spikes/step), build %.1f s; rectic event cc %.1f us: %.1fx faster\n",
+               nets[k]->name, ns / 1e3, sps, build, rectic_ns[k] / 1e3, ns / rectic_ns[k]);
+        fprintf(md, "| %s | %.1f µs | %.1f s | %.1f µs | %.2f ms | %.1f× per step, %.0f× to build |\n", nets[k]->name,
+                ns / 1e3, build, rectic_ns[k] / 1e3, rectic_jit_ms[k], ns / rectic_ns[k],
+                build * 1e3 / (rectic_jit_ms[k] > 0 ? rectic_jit_ms[k] : 1));
+    }
+}
+
 /* Formats "median (min-max)" in the unit that fits. */
 static void fmt_stats(char *out, size_t size, stats st)
 {
@@ -409,6 +450,7 @@ int main(int argc, char **argv)
         {&seed, AUTO, TCC, F64, 1, 1},     {&seed, AUTO, CC, F64, 1, 1},    {&seed, DENSE, TCC, F64, 1, 1},
         {&d100, AUTO, TCC, F64, 1, 1},     {&d100, AUTO, CC, F64, 1, 1},
         {&d1000, AUTO, TCC, F64, 1, 1},    {&d1000, AUTO, TCC, F32, 1, 1},  {&d1000, AUTO, TCC, F64, 2, 1},
+        {&d1000, EVENT, CC, F64, 1, 1},
         {&d4000, AUTO, TCC, F64, 1, 1},    {&d4000, AUTO, TCC, F32, 1, 1},  {&d4000, AUTO, TCC, F64, 2, 1},
         {&d4000, EVENT, TCC, F64, 1, 1},   {&d4000, EVENT, CC, F64, 1, 1},
         {&s10k, SPARSE, TCC, F64, 1, 1},   {&s10k, SPARSE, CC, F64, 1, 1},  {&s10k, EVENT, CC, F64, 1, 1},
@@ -426,11 +468,18 @@ int main(int argc, char **argv)
     printf("%-30s %-7s %-12s %-7s %3s %11s %26s %26s %6s %8s\n", "network", "coupl.", "kernel", "dtype", "thr",
            "spikes/step", "rectic per step", "reference per step", "ratio", "JIT ms");
     int rc = 0;
+    double event_cc_ns[2] = {0, 0}, jit_ms_cc[2] = {0, 0}; /* N = 1000, 4000: for the Brian2 comparison */
     for (size_t k = 0; k < sizeof cfs / sizeof cfs[0] && !rc; k++) {
         result r;
         if (measure(&cfs[k], &r)) {
             rc = 1;
             break;
+        }
+        if (cfs[k].net == &d1000 || cfs[k].net == &d4000) {
+            if (cfs[k].coupling == EVENT && cfs[k].backend == CC && cfs[k].threads == 1)
+                event_cc_ns[cfs[k].net == &d4000] = r.rectic_ns.median;
+            if (cfs[k].backend == TCC)
+                jit_ms_cc[cfs[k].net == &d4000] = r.jit_ms; /* TinyCC's JIT time of this network */
         }
         char a[64], b[64];
         fmt_stats(a, sizeof a, r.rectic_ns);
@@ -463,8 +512,8 @@ int main(int argc, char **argv)
                     "the background while TinyCC's kernel steps); from then on %.1f ns per step.\n", first_ms, switch_ms,
                 steady_ns);
     }
-    fprintf(md, "\nBrian2 C++ standalone (optional column of the issue) is not measured: python3-brian is not "
-                "installed here.\n");
+    if (!rc)
+        brian2_rows(md, &d1000, &d4000, event_cc_ns, jit_ms_cc);
     network *nets[] = {&seed, &d100, &d1000, &d4000, &s10k, &s100k};
     for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++)
         free_network(nets[k]);

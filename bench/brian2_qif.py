@@ -1,0 +1,48 @@
+#!/usr/bin/env python3
+"""Brian2 C++ standalone on the benchmark's QIF network (the optional column of `make bench`).
+
+usage: brian2_qif.py N STEPS WORKDIR
+Prints "ns_per_step build_seconds spikes_per_step".  The network is the one of bench/bench.c (N QIF neurons,
+dt = 1e-3, eta ~ U(-1,5), input 7 + N(0,1), v0 ~ U(-100,100), dense J ~ U(-1,1)*2/sqrt(N), threshold 100,
+reset -100) with Brian2's event-driven synapses: u = W @ s is kept as u' = -u/tau_s with u_post += w on a
+presynaptic spike, the scheme of rectic's --coupling event.  One thread (openmp_threads = 0).
+"""
+import sys
+import time
+
+import numpy as np
+from brian2 import (NeuronGroup, Synapses, TimedArray, Network, SpikeMonitor, StateMonitor, defaultclock, device,
+                    prefs, second, set_device)
+
+
+def main():
+    n, steps, workdir = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    set_device("cpp_standalone", directory=workdir, build_on_run=False)
+    prefs.devices.cpp_standalone.openmp_threads = 0
+    prefs.logging.console_log_level = "ERROR"
+    defaultclock.dt = 1e-3 * second
+    rng = np.random.default_rng(1)
+    inputs = TimedArray(7.0 + rng.standard_normal((steps, n)), dt=1e-3 * second)
+    g = NeuronGroup(n, """dv/dt = ((v**2 + eta + inputs(t, i))/tau + k*u/tau)/second : 1
+                          du/dt = -u/(tau_s*second) : 1
+                          eta : 1""",
+                    threshold="v >= 100", reset="v = -100", method="euler",
+                    namespace={"tau": 1.0, "k": 1.0, "tau_s": 1.0, "inputs": inputs})
+    g.eta = rng.uniform(-1, 5, n)
+    g.v = rng.uniform(-100, 100, n)
+    s = Synapses(g, g, "w : 1", on_pre="u_post += w")
+    s.connect()
+    s.w = rng.uniform(-1, 1, n * n) * 2 / np.sqrt(n)
+    spikes = SpikeMonitor(g)
+    out = StateMonitor(g, "u", record=True)  # rectic records out every step too
+    net = Network(g, s, spikes, out)
+    net.run(steps * 1e-3 * second)
+    t0 = time.time()
+    device.build(directory=workdir, compile=True, run=False)
+    build = time.time() - t0
+    device.run(directory=workdir, with_output=False, run_args=[])
+    print("%.1f %.2f %.3f" % (device._last_run_time / steps * 1e9, build, spikes.num_spikes / steps))
+
+
+if __name__ == "__main__":
+    main()
