@@ -244,22 +244,15 @@ static int cmd_emit(int argc, char **argv)
     rectic_net *net = rct_cli_build(&o);
     if (!net)
         return 1;
-    int code = 0;
-    /* a --set that made a parameter per neuron regenerates the kernel at the next run: do it now */
-    if (rectic_net_run(net, 0, NULL, 0) != RECTIC_OK) {
-        complain("%s", rectic_errmsg(net));
-        code = 1;
-    }
+    /* generated from the network as it is now: a --set that made a parameter per neuron counts */
     char *text = NULL;
-    if (!code && o.standalone && rectic_net_standalone(net, o.format, &text) != RECTIC_OK) {
+    int code = o.standalone ? rectic_net_standalone(net, o.format, &text)
+                            : rectic_net_emit(net, o.target_cuda ? RECTIC_BACKEND_NVRTC : RECTIC_BACKEND_TCC, &text);
+    if (code != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
         code = 1;
     }
-    if (!code && o.target_cuda && rectic_net_emit(net, RECTIC_BACKEND_NVRTC, &text) != RECTIC_OK) {
-        complain("%s", rectic_errmsg(net));
-        code = 1;
-    }
-    const char *src = text ? text : rectic_net_source(net);
+    const char *src = text;
     if (!code && o.project)
         code = write_project(o.project, src, &o);
     else if (!code && o.out_given)

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/stat.h>
 #include <time.h>
 
 /* Fills err with code and a formatted message; returns code. */
@@ -186,6 +188,32 @@ void rct_fmt_float(char out[32], float x)
         snprintf(out, 32, "%.*g", prec, (double)x);
         if (strtof(out, NULL) == x)
             return;
+    }
+}
+
+int rct_mkdirs(const char *dir, unsigned mode, char *failed, size_t size)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        snprintf(failed, size, "%s", dir);
+        return ENAMETOOLONG;
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        struct stat st;
+        int e = mkdir(path, (mode_t)mode) != 0 && errno != EEXIST ? errno : 0;
+        if (!e && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+            e = ENOTDIR;
+        if (e) {
+            snprintf(failed, size, "%s", path);
+            return e;
+        }
+        *p = c;
+        if (!c)
+            return 0;
     }
 }
 

@@ -52,6 +52,10 @@ void rct_fmt_double(char out[32], double x);
 /* Same for a float (shortest of %.6g..%.9g, read back with strtof). */
 void rct_fmt_float(char out[32], float x);
 
+/* Creates dir and its parents (mode for new ones).  Returns 0, or an errno value with the component that
+   failed in failed (ENOTDIR when a component exists but is not a directory). */
+int rct_mkdirs(const char *dir, unsigned mode, char *failed, size_t size);
+
 /* Monotonic clock in seconds. */
 double rct_now(void);
 

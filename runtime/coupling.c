@@ -16,19 +16,6 @@
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
 #define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
 
-static size_t rsize(const rectic_net *net)
-{
-    return net->f32 ? sizeof(float) : sizeof(double);
-}
-
-static void rset(const rectic_net *net, void *arr, size_t i, double x)
-{
-    if (net->f32)
-        ((float *)arr)[i] = (float)x;
-    else
-        ((double *)arr)[i] = x;
-}
-
 /* One kept entry of W. */
 typedef struct entry {
     long target, source;
@@ -106,14 +93,14 @@ static int build_compressed(rectic_net *net, entry *e, long count, int by_col)
     qsort(e, (size_t)count, sizeof *e, by_col ? by_source : by_target);
     net->csr_ptr = calloc((size_t)n + 1, sizeof *net->csr_ptr);
     net->csr_col = malloc(sizeof *net->csr_col * (size_t)count + 1);
-    net->csr_val = malloc(rsize(net) * (size_t)count + 1);
+    net->csr_val = malloc(rct_rsize(net) * (size_t)count + 1);
     if (!net->csr_ptr || !net->csr_col || !net->csr_val)
         return rct_oom(&net->err);
     for (long k = 0; k < count; k++) {
         long major = by_col ? e[k].source : e[k].target, minor = by_col ? e[k].target : e[k].source;
         net->csr_ptr[major + 1]++;
         net->csr_col[k] = (int)minor;
-        rset(net, net->csr_val, (size_t)k, e[k].w);
+        rct_rset(net, net->csr_val, (size_t)k, e[k].w);
     }
     for (long i = 0; i < n; i++)
         net->csr_ptr[i + 1] += net->csr_ptr[i];
@@ -145,7 +132,7 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     if (rc)
         return rc;
     double density = n ? (double)count / ((double)n * (double)n) : 0;
-    int dense_ok = (double)n * (double)n * (double)rsize(net) <= (double)DENSE_MAX_BYTES;
+    int dense_ok = (double)n * (double)n * (double)rct_rsize(net) <= (double)DENSE_MAX_BYTES;
     int mode;
     switch (want) {
     case RECTIC_COUPLING_DENSE: mode = RCT_COUP_DENSE; break;
@@ -160,20 +147,20 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     if ((mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) && !dense_ok) {
         free(e);
         return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
-                                                  "coupling", n, n, (double)n * n * rsize(net) / 1073741824.0);
+                                                  "coupling", n, n, (double)n * n * rct_rsize(net) / 1073741824.0);
     }
     net->coupling_mode = mode;
     if (mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) {
-        if (!(net->w = calloc((size_t)(n * n) + 1, rsize(net)))) {
+        if (!(net->w = calloc((size_t)(n * n) + 1, rct_rsize(net)))) {
             free(e);
             return rct_oom(&net->err);
         }
         for (long k = 0; k < count; k++)
-            rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
+            rct_rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
     }
     if (mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT) {
         rc = build_compressed(net, e, count, mode == RCT_COUP_EVENT);
-        if (!rc && mode == RCT_COUP_EVENT && !(net->scratch = calloc((size_t)n + 1, rsize(net))))
+        if (!rc && mode == RCT_COUP_EVENT && !(net->scratch = calloc((size_t)n + 1, rct_rsize(net))))
             rc = rct_oom(&net->err);
     }
     free(e);
@@ -188,7 +175,7 @@ void rct_coupling_start_run(rectic_net *net)
     const rct_var *src = &net->model->vars[net->model->source];
     long n = net->n;
     for (long i = 0; i < n; i++)
-        rset(net, net->coup, (size_t)i, 0.0);
+        rct_rset(net, net->coup, (size_t)i, 0.0);
     for (long j = 0; j < n; j++)
         for (long k = net->csr_ptr[j]; k < net->csr_ptr[j + 1]; k++) {
             long i = net->csr_col[k];

@@ -147,23 +147,10 @@ void rct_cuda_free(rct_cuda *cu)
     free(cu);
 }
 
-/* The emitter's options for the network's current shapes. */
-static rct_emit_opts emit_opts(const rectic_net *net)
-{
-    rct_emit_opts o;
-    memset(&o, 0, sizeof o);
-    o.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64;
-    o.param_vector = net->param_vector;
-    o.coupling = net->has_coupling;
-    o.coupling_mode = net->coupling_mode;
-    o.spiking = net->model->spike_def >= 0;
-    return o;
-}
-
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
 int rectic_net_emit(rectic_net *net, int backend, char **text)
 {
-    rct_emit_opts o = emit_opts(net);
+    rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);
     if (!*text)
@@ -250,7 +237,7 @@ int rct_cuda_compile(rectic_net *net)
     rct_cuda *cu = net->cuda;
     const rct_model *m = net->model;
     double t0 = rct_now();
-    rct_emit_opts o = emit_opts(net);
+    rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_cuda(m, &o, &net->err);
     if (!src)
         return net->err.code;

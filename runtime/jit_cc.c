@@ -47,24 +47,6 @@ static const char *cflags(void)
     return f && *f ? f : DEFAULT_CFLAGS;
 }
 
-/* Creates dir and its parents (mode 0700 for the cache). */
-static int make_dirs(const char *dir)
-{
-    char p[PATH_MAX];
-    snprintf(p, sizeof p, "%s", dir);
-    for (char *s = p + 1;; s++) {
-        if (*s == '/' || !*s) {
-            char c = *s;
-            *s = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST)
-                return -1;
-            *s = c;
-            if (!c)
-                break;
-        }
-    }
-    return 0;
-}
 
 int rct_cc_cache_dir(char *out, size_t size)
 {
@@ -75,7 +57,8 @@ int rct_cc_cache_dir(char *out, size_t size)
         snprintf(out, size, "%s/.cache/rectic", home);
     else
         snprintf(out, size, "/tmp/rectic-cache-%ld", (long)getuid());
-    return make_dirs(out);
+    char failed[PATH_MAX];
+    return rct_mkdirs(out, 0700, failed, sizeof failed) ? -1 : 0;
 }
 
 int rct_cc_available(void)

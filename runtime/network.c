@@ -42,32 +42,12 @@ long rectic_net_size(const rectic_net *net)
     return net->n;
 }
 
-/* Size in bytes of one value of the network's type. */
-static size_t rsize(const rectic_net *net)
-{
-    return net->f32 ? sizeof(float) : sizeof(double);
-}
-
-/* Stores x at index i of a real-typed array. */
-static void rset(const rectic_net *net, void *arr, long i, double x)
-{
-    if (net->f32)
-        ((float *)arr)[i] = (float)x;
-    else
-        ((double *)arr)[i] = x;
-}
-
-static double rget(const rectic_net *net, const void *arr, long i)
-{
-    return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
-}
-
 /* Allocates count values of the network's type (zeroed), checking for overflow. */
 static void *ralloc(const rectic_net *net, long count)
 {
-    if (count < 0 || (size_t)count > SIZE_MAX / rsize(net) - 1)
+    if (count < 0 || (size_t)count > SIZE_MAX / rct_rsize(net) - 1)
         return NULL;
-    return calloc((size_t)count + 1, rsize(net));
+    return calloc((size_t)count + 1, rct_rsize(net));
 }
 
 /* Loads the template and builds the model IR. */
@@ -113,14 +93,20 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
 }
 
 /* Generates and compiles the kernel for the current parameter shapes. */
+rct_emit_opts rct_net_emit_opts(const rectic_net *net)
+{
+    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
+                       .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
+                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
+    return o;
+}
+
 int rct_net_compile(rectic_net *net)
 {
     if (net->backend == RECTIC_BACKEND_NVRTC)
         return rct_cuda_compile(net);
     double t0 = rct_now();
-    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
-                       .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
-                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
+    rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
         return net->err.code;
@@ -206,11 +192,11 @@ static int init_values(rectic_net *net)
         if (!(net->param_real[p] = ralloc(net, n)))
             return rct_oom(&net->err);
         for (long i = 0; i < n; i++)
-            rset(net, net->param_real[p], i, m->vars[m->param_var[p]].value);
+            rct_rset(net, net->param_real[p], i, m->vars[m->param_var[p]].value);
     }
     if (m->target >= 0)
         for (long i = 0; i < n; i++)
-            rset(net, net->coup, i, m->vars[m->target].value);
+            rct_rset(net, net->coup, i, m->vars[m->target].value);
     return rectic_net_reset(net);
 }
 
@@ -331,7 +317,7 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
         for (long i = 0; i < n; i++) {
             double x = values[count == 1 ? 0 : i];
             net->y0[var->slot * n + i] = x;
-            rset(net, net->y, var->slot * n + i, x);
+            rct_rset(net, net->y, var->slot * n + i, x);
         }
     } else if (var->kind == RCT_VK_PARAM) {
         if (count == n && n > 1 && !net->param_vector[var->slot]) {
@@ -339,7 +325,7 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
             net->dirty = 1;
         }
         for (long i = 0; i < n; i++)
-            rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
+            rct_rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
     } else {
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s/%s' is %s: its value comes from %s", what, var->op,
                         var->name, rct_vkind_name(var->kind),
@@ -359,8 +345,8 @@ int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, lon
     const void *src = NULL;
     long len = n;
     switch (var->kind) {
-    case RCT_VK_STATE: src = (const char *)net->y + (size_t)var->slot * (size_t)n * rsize(net); break;
-    case RCT_VK_ALG: src = (const char *)net->alg + (size_t)var->slot * (size_t)n * rsize(net); break;
+    case RCT_VK_STATE: src = (const char *)net->y + (size_t)var->slot * (size_t)n * rct_rsize(net); break;
+    case RCT_VK_ALG: src = (const char *)net->alg + (size_t)var->slot * (size_t)n * rct_rsize(net); break;
     case RCT_VK_COUPLING: src = net->coup; break;
     case RCT_VK_PARAM:
         src = net->param_real[var->slot];
@@ -374,7 +360,7 @@ int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, lon
     if (cap < len)
         return rct_errf(&net->err, RECTIC_EINVAL, "get: '%s' has %ld values, the buffer holds %ld", name, len, cap);
     for (long i = 0; i < len; i++)
-        out[i] = rget(net, src, i);
+        out[i] = rct_rget(net, src, i);
     net->err.code = 0;
     return 0;
 }
@@ -383,7 +369,7 @@ int rectic_net_reset(rectic_net *net)
 {
     const rct_model *m = net->model;
     for (long i = 0; i < (long)m->n_state * net->n; i++)
-        rset(net, net->y, i, net->y0[i]);
+        rct_rset(net, net->y, i, net->y0[i]);
     net->err.code = 0;
     return 0;
 }
@@ -513,7 +499,7 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     for (int s = 0; s < m->n_state; s++)
         state[s] = net->y0[(size_t)s * (size_t)net->n];
     for (int p = 0; p < m->n_param; p++)
-        param[p] = rget(net, net->param_real[p], 0);
+        param[p] = rct_rget(net, net->param_real[p], 0);
     for (int k = 0; k < net->n_rec_vars; k++) {
         if (!(files[k] = rct_record_file_name(net->rec_names[k]))) {
             rc = rct_oom(&net->err);
@@ -527,10 +513,9 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
         return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: event-driven coupling is not available in standalone "
                                                   "sources (use --coupling auto, dense or sparse)");
     /* sparse rows sum the same terms in the same order as the inline loop (zeros add nothing) */
-    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
-                       .coupling = net->has_coupling,
-                       .coupling_mode = net->coupling_mode == RCT_COUP_CSR ? RCT_COUP_INLINE : net->coupling_mode,
-                       .spiking = m->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
+    rct_emit_opts o = rct_net_emit_opts(net);
+    if (o.coupling_mode == RCT_COUP_CSR)
+        o.coupling_mode = RCT_COUP_INLINE;
     *text = rct_emit_standalone(m, &o, &st, &net->err);
     if (!*text)
         rc = net->err.code;

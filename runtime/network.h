@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 
+#include "emit_c.h"
 #include "ir.h"
 #include "jit_cc.h"
 #include "jit_tcc.h"
@@ -77,6 +78,25 @@ struct rectic_net {
     rectic_timings timings;
 };
 
+/* Values of the network's type (double, or float for float32 networks): size, store, load. */
+static inline size_t rct_rsize(const rectic_net *net)
+{
+    return net->f32 ? sizeof(float) : sizeof(double);
+}
+
+static inline void rct_rset(const rectic_net *net, void *arr, size_t i, double x)
+{
+    if (net->f32)
+        ((float *)arr)[i] = (float)x;
+    else
+        ((double *)arr)[i] = x;
+}
+
+static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
+{
+    return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
+}
+
 /* Streaming: appends the first `rows` rows of the chunk buffers to the spill files. */
 int rct_obs_spill(rectic_net *net, long rows);
 /* Streaming: takes back the rows spilled after the first `spilled`, reloading `rows` rows into the chunk. */
@@ -88,6 +108,8 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
 void rct_coupling_start_run(rectic_net *net);
 void rct_coupling_free(rectic_net *net);
 
+/* The emitter's options for this network as it is now (precision, parameter shapes, coupling). */
+rct_emit_opts rct_net_emit_opts(const rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
 /* Tiered mode: switches to the optimized kernel once the background compiler has written it. */

@@ -13,26 +13,15 @@
 #include "network.h"
 #include "observer.h"
 
-/* Creates dir and its parents. */
+/* Creates the output directory and its parents. */
 static int make_dirs(rectic_net *net, const char *dir)
 {
-    char path[4096];
-    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path)
-        return rct_errf(&net->err, RECTIC_EIO, "-o %s: path too long", dir);
-    for (char *p = path + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return rct_errf(&net->err, RECTIC_EIO, "-o %s: cannot create directory %s: %s", dir, path, strerror(errno));
-            struct stat st;
-            if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode))
-                return rct_errf(&net->err, RECTIC_EIO, "-o %s: %s is not a directory", dir, path);
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
+    char failed[4096];
+    int e = rct_mkdirs(dir, 0777, failed, sizeof failed);
+    if (e == ENOTDIR)
+        return rct_errf(&net->err, RECTIC_EIO, "-o %s: %s is not a directory", dir, failed);
+    if (e)
+        return rct_errf(&net->err, RECTIC_EIO, "-o %s: cannot create directory %s: %s", dir, failed, strerror(e));
     return 0;
 }
 
