@@ -14,6 +14,9 @@ enum {
     RCT_COUP_EVENT = 3   /* u = W @ s kept up to date from the spikes (linear spike-driven source only) */
 };
 
+#define RCT_FIXED_N_MAX 32  /* networks up to this size get kernels of fixed size (rct_emit_opts.fixed_n) */
+#define RCT_UNROLL_MAX_N 20 /* ... and up to this size, inline coupling rows written out as sums */
+
 typedef struct rct_emit_opts {
     int dtype;               /* RECTIC_FLOAT64 or RECTIC_FLOAT32 */
     const int *param_vector; /* per parameter slot: 1 = one value per neuron, 0 = shared */
@@ -21,6 +24,8 @@ typedef struct rct_emit_opts {
     int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     int spiking;             /* 1: spike detection and reset */
     int parallel;            /* 1: mark the loops over neurons for OpenMP (large networks; cc backend) */
+    long fixed_n;            /* > 0: the kernel serves exactly this many neurons (small networks: constant
+                                loop bounds, coupling rows written out); 0: any number, read from the context */
 } rct_emit_opts;
 
 /* Returns the kernel source (caller frees), or NULL with err filled. */

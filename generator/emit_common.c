@@ -289,9 +289,25 @@ void rct_em_prologue(rct_emitter *E, const char *ind)
     const rct_model *m = E->m;
     const char *r = E->real;
     char full[256];
-    rct_buf_printf(&E->b, "%sconst long n = c->n;\n%sconst %s dt = (%s)c->dt;\n", ind, ind, r, r);
+    if (E->o->fixed_n > 0)
+        rct_buf_printf(&E->b, "%sconst long n = %ld; /* this kernel serves networks of %ld neurons */\n", ind,
+                       E->o->fixed_n, E->o->fixed_n);
+    else
+        rct_buf_printf(&E->b, "%sconst long n = c->n;\n", ind);
+    for (int v = 0; v < m->n_vars; v++)
+        if (m->vars[v].kind == RCT_VK_INPUT) {
+            rct_buf_printf(&E->b, "%sconst long in_col = c->in_col; /* input stride per neuron: 1, or 0 when shared */\n",
+                           ind);
+            break;
+        }
+    rct_buf_printf(&E->b, "%sconst %s dt = (%s)c->dt;\n", ind, r, r);
     if (E->o->spiking)
         rct_buf_printf(&E->b, "%sconst %s threshold = (%s)c->threshold, reset = (%s)c->reset;\n", ind, r, r, r);
+    for (int v = 0; E->o->spiking && v < m->n_vars; v++)
+        if (m->vars[v].kind == RCT_VK_SPIKE) {
+            rct_buf_printf(&E->b, "%sconst %s inv_dt = 1/dt; /* a spike's value, spk/dt with spk = 1 */\n", ind, r);
+            break;
+        }
     for (int s = 0; s < m->n_state; s++) {
         int v = m->state_var[s];
         rct_buf_printf(&E->b, "%s%s *const %s_arr = c->y + %d*n; /* state %s */\n", ind, r, m->vars[v].cname, s,
@@ -357,7 +373,7 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind)
             (var->kind == RCT_VK_ALG && var->pass < pass))
             rct_buf_printf(&E->b, "%sconst %s %s_ = %s_arr[i];\n", ind, E->real, c, c);
         else if (var->kind == RCT_VK_INPUT)
-            rct_buf_printf(&E->b, "%sconst %s %s_ = in[i*c->in_col];\n", ind, E->real, c);
+            rct_buf_printf(&E->b, "%sconst %s %s_ = in[i*in_col];\n", ind, E->real, c);
     }
     if (!need_spk)
         return;
@@ -365,7 +381,8 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind)
                    E->real, m->vars[m->spike_def].cname, m->vars[m->spike_def].name);
     for (int v = 0; v < m->n_vars; v++)
         if (E->used[v] && m->vars[v].kind == RCT_VK_SPIKE)
-            rct_buf_printf(&E->b, "%sconst %s %s_ = spk/dt;\n", ind, E->real, m->vars[v].cname);
+            rct_buf_printf(&E->b, "%sconst %s %s_ = spk != 0 ? inv_dt : 0; /* spk/dt */\n", ind, E->real,
+                           m->vars[v].cname);
 }
 
 /* Writes the comment naming the equation eq. */

@@ -47,7 +47,6 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         const int *csr_col;      /* their source neurons (event mode: CSC, by source column) */         \
         const real *csr_val;                                                                             \
         real *scratch;           /* n values of working space (event-driven coupling) */                 \
-        char *spk_flag;          /* n spike flags (kernels built with OpenMP append spikes after the loop) */\
         int threads;             /* threads for the loops over neurons (kernels built with OpenMP) */    \
     } rectic_kctx;
 

@@ -97,7 +97,8 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
 {
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
-                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N};
+                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
+                       .fixed_n = net->backend != RECTIC_BACKEND_NVRTC && net->n <= RCT_FIXED_N_MAX ? net->n : 0};
     return o;
 }
 
@@ -180,10 +181,9 @@ static int init_values(rectic_net *net)
     net->y0 = calloc((size_t)m->n_state * (size_t)n + 1, sizeof(double));
     net->alg = ralloc(net, (long)m->n_alg * n);
     net->coup = ralloc(net, n);
-    net->spk_flag = calloc((size_t)n + 1, 1);
     net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
-    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->spk_flag || !net->param_vector || !net->param_real)
+    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_real)
         return rct_oom(&net->err);
     for (int s = 0; s < m->n_state; s++)
         for (long i = 0; i < n; i++)
@@ -282,7 +282,6 @@ void rectic_net_free(rectic_net *net)
     free(net->y0);
     free(net->alg);
     free(net->coup);
-    free(net->spk_flag);
     rct_coupling_free(net);
     free(net->rec_vars);
     rct_model_free(net->model);
@@ -516,6 +515,7 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     rct_emit_opts o = rct_net_emit_opts(net);
     if (o.coupling_mode == RCT_COUP_CSR)
         o.coupling_mode = RCT_COUP_INLINE;
+    o.fixed_n = 0; /* the program takes any number of neurons (--weights, -N) */
     *text = rct_emit_standalone(m, &o, &st, &net->err);
     if (!*text)
         rc = net->err.code;

@@ -28,7 +28,6 @@ struct rectic_net {
     double *y0;              /* initial state (template defaults or values set), for reset */
     void *alg;               /* algebraic variables */
     void *coup;              /* coupling target */
-    char *spk_flag;          /* n spike flags for kernels built with OpenMP */
     int threads;             /* threads for the kernel's loops over neurons (OpenMP builds) */
     void *w;                 /* weights n x n (dense and inline coupling), or NULL */
     int has_coupling;        /* the network has weights */

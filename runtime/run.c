@@ -191,7 +191,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
     c.scratch = net->scratch;
-    c.spk_flag = net->spk_flag;
     c.threads = net->threads;
     c.param = (const void *const *)net->param_real;
     c.in_row = in->cols;

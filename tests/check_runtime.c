@@ -844,7 +844,14 @@ START_TEST(test_remaining_api_functions)
     free(text);
     ck_assert_int_eq(rectic_net_standalone(net, RECTIC_FORMAT_CSV, &text), RECTIC_OK);
     ck_assert_ptr_nonnull(strstr(text, "int main(int argc, char **argv)"));
-    ck_assert_ptr_nonnull(strstr(text, rectic_net_source(net))); /* the very same kernel */
+    /* the same neuron loop; the network's kernel is made for its 4 neurons (the coupling rows written out),
+       the program's takes any number */
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "const long n = 4;"));
+    ck_assert_ptr_nonnull(strstr(text, "const long n = c->n;"));
+    ck_assert_ptr_null(strstr(text, "const long n = 4;"));
+    const char *body = strstr(rectic_net_source(net), "const long in_col");
+    ck_assert_ptr_nonnull(body);
+    ck_assert_ptr_nonnull(strstr(text, strstr(body, "            const double spk = "))); /* the neuron loop on */
     free(text);
     ck_assert_int_eq(rectic_list_templates(&text), RECTIC_OK);
     ck_assert_ptr_nonnull(strstr(text, "neuron_model_templates.spiking_neurons.qif.qif\t"));

@@ -535,7 +535,6 @@ int main(int argc, char **argv)
     c.cutoff = cutoff;
     c.sample_mean = mean_mode;
     c.acc = sa_alloc((size_t)n, sizeof(double));
-    c.spk_flag = sa_alloc((size_t)n, 1);
     c.threads = threads > 0 ? (int)threads : 1;
     long done = 0;
     while (done < steps) {
