@@ -22,21 +22,13 @@ typedef struct entry {
     double w;
 } entry;
 
-/* Orders entries by `by` (0: target, 1: source), then the other index. */
+/* Orders entries by target, then source. */
 static int by_target(const void *a, const void *b)
 {
     const entry *x = a, *y = b;
     if (x->target != y->target)
         return x->target < y->target ? -1 : 1;
     return (x->source > y->source) - (x->source < y->source);
-}
-
-static int by_source(const void *a, const void *b)
-{
-    const entry *x = a, *y = b;
-    if (x->source != y->source)
-        return x->source < y->source ? -1 : 1;
-    return (x->target > y->target) - (x->target < y->target);
 }
 
 /* Collects the kept entries of the spec's weights (dense or COO; duplicates of COO add up). */
@@ -86,24 +78,32 @@ static int collect(rectic_net *net, const rectic_spec *spec, entry **out, long *
     return 0;
 }
 
-/* Builds compressed rows (by target) or columns (by source) from the entries. */
-static int build_compressed(rectic_net *net, entry *e, long count, int by_col)
+/* Builds compressed rows (by target) or columns (by source) from entries sorted by target, then source:
+   a stable counting sort by the major index, so each row's sources (each column's targets) stay in
+   ascending order. */
+static int build_compressed(rectic_net *net, const entry *e, long count, int by_col)
 {
     long n = net->n;
-    qsort(e, (size_t)count, sizeof *e, by_col ? by_source : by_target);
+    long *next = malloc(sizeof *next * (size_t)n + 1);
     net->csr_ptr = calloc((size_t)n + 1, sizeof *net->csr_ptr);
     net->csr_col = malloc(sizeof *net->csr_col * (size_t)count + 1);
     net->csr_val = malloc(rct_rsize(net) * (size_t)count + 1);
-    if (!net->csr_ptr || !net->csr_col || !net->csr_val)
+    if (!next || !net->csr_ptr || !net->csr_col || !net->csr_val) {
+        free(next);
         return rct_oom(&net->err);
-    for (long k = 0; k < count; k++) {
-        long major = by_col ? e[k].source : e[k].target, minor = by_col ? e[k].target : e[k].source;
-        net->csr_ptr[major + 1]++;
-        net->csr_col[k] = (int)minor;
-        rct_rset(net, net->csr_val, (size_t)k, e[k].w);
     }
-    for (long i = 0; i < n; i++)
+    for (long k = 0; k < count; k++)
+        net->csr_ptr[(by_col ? e[k].source : e[k].target) + 1]++;
+    for (long i = 0; i < n; i++) {
         net->csr_ptr[i + 1] += net->csr_ptr[i];
+        next[i] = net->csr_ptr[i];
+    }
+    for (long k = 0; k < count; k++) {
+        long at = next[by_col ? e[k].source : e[k].target]++;
+        net->csr_col[at] = (int)(by_col ? e[k].target : e[k].source);
+        rct_rset(net, net->csr_val, (size_t)at, e[k].w);
+    }
+    free(next);
     net->nnz = count;
     return 0;
 }
@@ -176,16 +176,14 @@ void rct_coupling_start_run(rectic_net *net)
     long n = net->n;
     for (long i = 0; i < n; i++)
         rct_rset(net, net->coup, (size_t)i, 0.0);
+    const size_t at = (size_t)src->slot * (size_t)n;
     for (long j = 0; j < n; j++)
         for (long k = net->csr_ptr[j]; k < net->csr_ptr[j + 1]; k++) {
             long i = net->csr_col[k];
-            if (net->f32) {
-                const float *s = (const float *)net->y + (size_t)src->slot * (size_t)n;
-                ((float *)net->coup)[i] += ((const float *)net->csr_val)[k] * s[j];
-            } else {
-                const double *s = (const double *)net->y + (size_t)src->slot * (size_t)n;
-                ((double *)net->coup)[i] += ((const double *)net->csr_val)[k] * s[j];
-            }
+            if (net->f32)
+                ((float *)net->coup)[i] += ((const float *)net->csr_val)[k] * ((const float *)net->y)[at + (size_t)j];
+            else
+                ((double *)net->coup)[i] += ((const double *)net->csr_val)[k] * ((const double *)net->y)[at + (size_t)j];
         }
 }
 
