@@ -1,7 +1,7 @@
 /*
  * bench_gpu.c -- the CUDA backend's benchmark (make bench-gpu, tests/gpu/run.sh bench).
  *
- *   bench_gpu [--device N] [--quick] [--out FILE.md]
+ *   bench_gpu [--device N] [--quick] [--only TEXT] [--out FILE.md]
  *
  * QIF networks of issue 4 (tests/gpu/netgen.h): N = 10^4 with dense J, N = 10^5 and 10^6 with sparse J of
  * in-degree 100 (a dense 10^5 x 10^5 matrix needs 80 GB as doubles on the host), N = 10^6 uncoupled; float64
@@ -70,7 +70,7 @@ static double step_bytes(const ng_net *g, int coupled, size_t rs)
 typedef struct row {
     char net[64], dtype[8];
     double nvrtc_ms, load_ms, gpu_ns, bytes, gbs, peak_pct, cpu_ns, speedup;
-    long spikes_per_step;
+    double spikes_per_step; /* over the last timed GPU run */
     char coupling[16], cpu_coupling[16];
 } row;
 
@@ -85,10 +85,6 @@ static int bench(row *out, const char *label, long n, long in_degree, int couple
     if (ng_make(&g, n, in_degree, (uint64_t)n)) {
         fprintf(stderr, "bench_gpu: out of memory for %s\n", label);
         return -1;
-    }
-    if (!coupled) {
-        free(g.dense);
-        g.dense = NULL;
     }
     double *in = ng_inputs(gpu_steps > cpu_steps ? gpu_steps : cpu_steps, 1, 3);
     char msg[4096];
@@ -118,7 +114,7 @@ static int bench(row *out, const char *label, long n, long in_degree, int couple
             out->bytes = step_bytes(&g, coupled, rs);
             out->gbs = out->bytes / per / 1e9;
             out->peak_pct = peak > 0 ? 100.0 * out->bytes / per / peak : 0;
-            out->spikes_per_step = count / steps;
+            out->spikes_per_step = (double)count / (double)steps;
             snprintf(out->coupling, sizeof out->coupling, "%s", rectic_net_coupling(net));
             fprintf(stderr, "  %-28s %s GPU: setup %.2f s, %.0f ns/step\n", label, out->dtype, setup, per * 1e9);
         } else {
@@ -138,7 +134,7 @@ static int bench(row *out, const char *label, long n, long in_degree, int couple
 int main(int argc, char **argv)
 {
     int quick = 0;
-    const char *md = NULL;
+    const char *md = NULL, *only = NULL; /* --only: just the networks whose label contains TEXT */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--device") && i + 1 < argc)
             device = atoi(argv[++i]);
@@ -148,8 +144,10 @@ int main(int argc, char **argv)
             quick = 100;
         else if (!strcmp(argv[i], "--out") && i + 1 < argc)
             md = argv[++i];
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else {
-            fprintf(stderr, "usage: bench_gpu [--device N] [--quick] [--out FILE.md]\n");
+            fprintf(stderr, "usage: bench_gpu [--device N] [--quick] [--only TEXT] [--out FILE.md]\n");
             return 2;
         }
     }
@@ -176,14 +174,14 @@ int main(int argc, char **argv)
         {"N=1e4 dense", 10000, 0, 1, 2000, 20},
         {"N=1e5 sparse (in-degree 100)", 100000, 100, 1, 2000, 20},
         {"N=1e6 sparse (in-degree 100)", 1000000, 100, 1, 300, 3},
-        {"N=1e6 uncoupled", 1000000, 0, 0, 2000, 20},
+        {"N=1e6 uncoupled", 1000000, -1, 0, 2000, 20},
     };
     int n_cfg = (int)(sizeof cfgs / sizeof cfgs[0]);
     row rows[32];
     int n_rows = 0;
     for (int c = 0; c < n_cfg; c++)
         for (int dtype = 0; dtype < 2; dtype++) {
-            if (quick == 1 && cfgs[c].n >= 1000000)
+            if ((quick == 1 && cfgs[c].n >= 1000000) || (only && !strstr(cfgs[c].label, only)))
                 continue;
             long n = quick > 1 ? cfgs[c].n / quick : cfgs[c].n, in_degree = cfgs[c].in_degree;
             if (in_degree > n / 2)
@@ -207,7 +205,7 @@ int main(int argc, char **argv)
         fprintf(w, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int k = 0; k < n_rows; k++) {
             const row *r = &rows[k];
-            fprintf(w, "| %s | %s | %s / %s | %.0f | %.1f | %.0f | %.3g | %.0f | %.0f | %.0f | %.1fx | %ld |\n", r->net,
+            fprintf(w, "| %s | %s | %s / %s | %.0f | %.1f | %.0f | %.3g | %.0f | %.0f | %.0f | %.1fx | %.2f |\n", r->net,
                     r->dtype, r->coupling, r->cpu_coupling[0] ? r->cpu_coupling : "-", r->nvrtc_ms, r->load_ms,
                     r->gpu_ns, r->bytes, r->gbs, r->peak_pct, r->cpu_ns, r->speedup, r->spikes_per_step);
         }

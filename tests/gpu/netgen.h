@@ -41,7 +41,7 @@ typedef struct ng_net {
     double *dense, *coo, *eta, *v0;
 } ng_net;
 
-/* Makes the weights (in_degree 0: dense), eta and v0 of an n-neuron network from seed. */
+/* Makes the weights (in_degree 0: dense; < 0: none), eta and v0 of an n-neuron network from seed. */
 static inline int ng_make(ng_net *g, long n, long in_degree, uint64_t seed)
 {
     memset(g, 0, sizeof *g);
@@ -51,7 +51,9 @@ static inline int ng_make(ng_net *g, long n, long in_degree, uint64_t seed)
     g->v0 = malloc((size_t)n * sizeof(double));
     if (!g->eta || !g->v0)
         return -1;
-    if (in_degree <= 0) {
+    if (in_degree < 0) {
+        /* no weights: an uncoupled network */
+    } else if (in_degree == 0) {
         if (!(g->dense = malloc((size_t)n * (size_t)n * sizeof(double))))
             return -1;
         double scale = 2.0 / sqrt((double)n);

@@ -12,6 +12,7 @@
 #   RECTIC_DEVICE_DIR   the prepared folder (default .device)
 #   RECTIC_CUDA_DEVICE  the device ordinal (default 0)
 #   RECTIC_GPU_QUICK=1  shorter runs (about a minute)
+#   RECTIC_GPU_ONLY=TEXT  benchmark only the networks whose label contains TEXT
 cd "$(dirname "$0")/../.." || exit 2
 DIR=${RECTIC_DEVICE_DIR:-.device}
 WHAT=${1:-all}
@@ -51,7 +52,8 @@ STATUS=$WORK/status
     fi
     if [ "$WHAT" != check ]; then
         echo "== bench: ns/step, bandwidth, NVRTC compile time, the CPU beside"
-        "$WORK/bin/rectic_gpu" bench --device "$DEV" $QUICK --out "$OUTDIR/bench_gpu.md"
+        "$WORK/bin/rectic_gpu" bench --device "$DEV" $QUICK ${RECTIC_GPU_ONLY:+--only "$RECTIC_GPU_ONLY"} \
+            --out "$OUTDIR/bench_gpu.md"
         b=$?
         if [ $b = 77 ]; then b=0; echo "(no usable CUDA device: the benchmark was skipped)"; fi
         if [ $rc = 0 ]; then rc=$b; fi
