@@ -85,8 +85,8 @@ const char rct_usage_emit[] =
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
-    "--standalone writes a whole simulation program instead: the same kernel, the Euler loop, recording\n"
-    "and CSV/.npy output, needing only libc, libm and CBLAS:\n"
+    "--standalone writes a whole simulation program instead: the same kernel (for any number of neurons),\n"
+    "the Euler loop, recording and CSV/.npy output, needing only libc, libm and CBLAS:\n"
     "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
     "Its outputs are byte-identical to `rectic run` with the same settings.  --project DIR writes\n"
     "DIR/sim.c with a Makefile and a README.\n";

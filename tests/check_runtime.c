@@ -700,6 +700,97 @@ START_TEST(test_streamed_recordings_equal_in_memory)
 }
 END_TEST
 
+/* The event-driven scheme written out plainly, one spiking column at a time: what the generated kernel
+   must compute bit for bit, however it groups the columns.  W is dense n x n (row = target); returns v
+   after each step in vrec (steps x n) and the number of spikes. */
+static long event_scheme(long n, long steps, const double *w, double eta, const double *drive, double dt, double *v,
+                         double *vrec)
+{
+    const double tau = 1, k = 1, tau_s = 1, thr = 100, reset = -100;
+    double *s = calloc((size_t)n, sizeof *s), *s_in = calloc((size_t)n, sizeof *s_in), *x = malloc(sizeof *x * (size_t)n);
+    long *spiked = malloc(sizeof *spiked * (size_t)n), total = 0;
+    for (long t = 0; t < steps; t++) {
+        long m = 0;
+        for (long i = 0; i < n; i++)
+            if (v[i] >= thr)
+                spiked[m++] = i;
+        for (long i = 0; i < n; i++) {
+            double spk = v[i] >= thr ? 1 : 0;
+            double v_dot = (v[i] * v[i] + eta + drive[i]) / tau + k * s_in[i];
+            double s_dot = -s[i] / tau_s + spk / dt;
+            v[i] = (v[i] + dt * v_dot) * (1 - spk) + spk * reset;
+            s[i] = s[i] + dt * s_dot;
+        }
+        for (long i = 0; i < n; i++)
+            x[i] = 0;
+        for (long q = 0; q < m; q++)
+            for (long i = 0; i < n; i++)
+                if (w[i * n + spiked[q]] != 0)
+                    x[i] += w[i * n + spiked[q]];
+        for (long i = 0; i < n; i++)
+            s_in[i] = s_in[i] + dt * (-s_in[i] / tau_s + (x[i] / dt));
+        memcpy(vrec + t * n, v, sizeof *v * (size_t)n);
+        total += m;
+    }
+    free(s), free(s_in), free(x), free(spiked);
+    return total;
+}
+
+/* Event-driven coupling adds the columns of the neurons that spiked four at a time when they are full and
+   one by one otherwise: with whole volleys of spikes (every neuron at the first step), a column with
+   zeros among full ones, a fixed-size kernel (N = 24) and a general one (N = 48), the kernel equals the
+   plain scheme bit for bit. */
+START_TEST(test_event_coupling_equals_the_plain_scheme)
+{
+    static const long sizes[] = {24, 48};
+    for (int z = 0; z < 2; z++) {
+        long n = sizes[z], steps = 1500;
+        double *w = malloc(sizeof *w * (size_t)(n * n)), *drive = malloc(sizeof *drive * (size_t)n);
+        double *v0 = malloc(sizeof *v0 * (size_t)n), *v = malloc(sizeof *v * (size_t)n);
+        double *vrec = malloc(sizeof *vrec * (size_t)(n * steps)), *in = malloc(sizeof *in * (size_t)(n * steps));
+        uint64_t r = 12345;
+        for (long i = 0; i < n * n; i++) {
+            r = r * 6364136223846793005ULL + 1442695040888963407ULL;
+            w[i] = ((double)(r >> 11) / 9007199254740992.0 - 0.5) * 0.8;
+            if (i % n == n - 3 && (i / n) % 3 != 0)
+                w[i] = 0; /* column n - 3 is not full */
+        }
+        for (long i = 0; i < n; i++) {
+            drive[i] = 3.0 + 0.25 * (double)(i % 7);
+            v0[i] = i % 5 == 4 ? -3.0 : 150.0; /* most neurons spike at the first step */
+        }
+        for (long t = 0; t < steps; t++)
+            memcpy(in + t * n, drive, sizeof *drive * (size_t)n);
+        memcpy(v, v0, sizeof *v * (size_t)n);
+        long want = event_scheme(n, steps, w, 4.0, drive, 1e-3, v, vrec);
+        rectic_spec s;
+        qif_spec(&s, n);
+        s.weights = w;
+        s.coupling = RECTIC_COUPLING_EVENT;
+        rectic_net *net;
+        ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+        double eta = 4.0;
+        ck_assert_int_eq(rectic_net_set(net, "eta", &eta, 1), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_set(net, "v", v0, n), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(net, steps, in, n) == RECTIC_OK, "%s", rectic_errmsg(net));
+        ck_assert_str_eq(rectic_net_coupling(net), "event");
+        long count, rows, cols;
+        const long *pairs;
+        const double *d;
+        rectic_net_spikes(net, &count, &pairs);
+        ck_assert_int_eq(count, want);
+        ck_assert_int_gt(count, n); /* a volley of most neurons at the first step, and more later */
+        ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+        ck_assert_int_eq(rows, steps);
+        /* recorded v is the state before each step: row t + 1 is the plain scheme's v after step t */
+        ck_assert_int_eq(memcmp(d + n, vrec, sizeof *d * (size_t)(n * (steps - 1))), 0);
+        rectic_net_free(net);
+        free(w), free(drive), free(v0), free(v), free(vrec), free(in);
+    }
+}
+END_TEST
+
 /* Runs the seed-like case with a coupling strategy (dense weights, or the same as COO rows); returns v. */
 static double *run_coupling(const char *dir, int coupling, int coo, long *rows, long *n_spikes, const char **used)
 {
@@ -950,6 +1041,7 @@ static Suite *suite(void)
     tcase_add_test(api, test_nonfinite_state_stops_run_naming_step_and_variable);
     tcase_add_test(api, test_streamed_recordings_equal_in_memory);
     tcase_add_test(api, test_event_coupling_needs_linear_spike_driven_source);
+    tcase_add_test(api, test_event_coupling_equals_the_plain_scheme);
     tcase_add_test(api, test_nested_reductions_compile_and_compute_inner_first);
     tcase_add_test(api, test_remaining_api_functions);
     tcase_add_test(ref, test_coupling_strategies_agree);
