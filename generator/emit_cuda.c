@@ -280,8 +280,11 @@ static void emit_pass(rct_emitter *E, int p)
 }
 
 /* Writes the CUDA source of the network's kernels (caller frees). */
-char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *o, rct_err *err)
+char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
 {
+    rct_emit_opts general = *opts;
+    general.fixed_n = 0; /* one thread per neuron: the kernels take n from the context whatever its size */
+    const rct_emit_opts *o = &general;
     rct_emitter E;
     if (rct_em_init(&E, m, o, err))
         return NULL;

@@ -98,7 +98,7 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
                        .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
-                       .fixed_n = net->backend != RECTIC_BACKEND_NVRTC && net->n <= RCT_FIXED_N_MAX ? net->n : 0};
+                       .fixed_n = net->n <= RCT_FIXED_N_MAX ? net->n : 0};
     return o;
 }
 

@@ -697,6 +697,52 @@ START_TEST(test_function_sqrt)
 }
 END_TEST
 
+/* Networks of up to 32 neurons get C kernels made for their size (for up to 20, each coupling row written
+   out as one sum in column order); larger ones and every CUDA kernel read n from the context. */
+START_TEST(test_small_networks_get_fixed_size_kernels)
+{
+    static const long sizes[] = {5, 20, 21, 33};
+    for (int z = 0; z < 4; z++) {
+        long n = sizes[z];
+        double *w = calloc((size_t)(n * n), sizeof *w);
+        for (long i = 0; i < n * n; i++)
+            w[i] = 0.01 * (double)(1 + i % 7);
+        rectic_spec spec;
+        rectic_spec_init(&spec);
+        spec.template_ref = "neuron_model_templates.spiking_neurons.qif.qif";
+        spec.op = "qif_op";
+        spec.n = n;
+        spec.weights = w;
+        spec.coupling = RECTIC_COUPLING_INLINE;
+        spec.source_var = "s";
+        spec.target_var = "s_in";
+        spec.output_var = "s";
+        spec.spike_var = "spike";
+        spec.spike_def = "v";
+        rectic_net *net;
+        ck_assert_msg(rectic_net_new(&net, &spec) == RECTIC_OK, "%s", rectic_errmsg(net));
+        char *c_src, *cuda_src, fixed[64];
+        ck_assert_int_eq(rectic_net_emit(net, RECTIC_BACKEND_TCC, &c_src), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_emit(net, RECTIC_BACKEND_NVRTC, &cuda_src), RECTIC_OK);
+        snprintf(fixed, sizeof fixed, "const long n = %ld;", n);
+        ck_assert_msg((strstr(c_src, fixed) != NULL) == (n <= 32), "n = %ld", n);
+        const char *kernel = strstr(c_src, "long rectic_kernel(rectic_kctx *c, long steps)");
+        ck_assert_ptr_nonnull(kernel);
+        ck_assert_msg((strstr(kernel, "const long n = c->n;") != NULL) == (n > 32), "n = %ld", n);
+        ck_assert_ptr_null(strstr(cuda_src, fixed));
+        ck_assert_ptr_nonnull(strstr(cuda_src, "const long n = c->n;"));
+        int rows = strstr(c_src, "s_in_arr[i] = 0 + w_row[0]*s_arr[0] + w_row[1]*s_arr[1]") != NULL;
+        ck_assert_msg(rows == (n <= 20), "n = %ld", n);
+        if (n == 20)
+            ck_assert_ptr_nonnull(strstr(c_src, "+ w_row[19]*s_arr[19];"));
+        free(c_src);
+        free(cuda_src);
+        rectic_net_free(net);
+        free(w);
+    }
+}
+END_TEST
+
 START_TEST(test_function_absv)
 {
     check_fn("absv", fabs, XS, 3);
@@ -1103,6 +1149,7 @@ int main(void)
     tcase_add_test(text, test_other_exponents_call_pow);
     tcase_add_test(text, test_float32_kernel_calls_float_functions);
     tcase_add_test(text, test_emitted_kernel_compiles_with_jit);
+    tcase_add_test(text, test_small_networks_get_fixed_size_kernels);
     tcase_add_test(text, test_jit_reports_compile_errors);
     tcase_add_test(text, test_jit_missing_entry_is_error);
     tcase_add_test(text, test_safe_comment_cannot_close_comment);
