@@ -64,6 +64,16 @@ static char *emit_rhs(const char *rhs)
     return src;
 }
 
+/* The roles of the shipped spiking templates: s feeds s_in through W, out = s, spikes where v crosses. */
+static void spiking_roles(rectic_spec *spec)
+{
+    spec->source_var = "s";
+    spec->target_var = "s_in";
+    spec->output_var = "s";
+    spec->spike_var = "spike";
+    spec->spike_def = "v";
+}
+
 /* A one-operator network from YAML text: template_ref m.<ref>, output `output`. */
 static rectic_net *net_from_yaml(const char *yaml, const char *ref, long n, const char *output, double dt, int dtype)
 {
@@ -556,11 +566,7 @@ START_TEST(test_every_shipped_template_kernel_compiles_and_runs)
         } else {
             snprintf(op, sizeof op, "%s_op", last);
             spec.op = op;
-            spec.source_var = "s";
-            spec.target_var = "s_in";
-            spec.output_var = "s";
-            spec.spike_var = "spike";
-            spec.spike_def = "v";
+            spiking_roles(&spec);
             input = strncmp(last, "ik", 2) == 0 ? 100.0 : 3.0;
         }
         rectic_net *net = NULL;
@@ -714,11 +720,7 @@ START_TEST(test_small_networks_get_fixed_size_kernels)
         spec.n = n;
         spec.weights = w;
         spec.coupling = RECTIC_COUPLING_INLINE;
-        spec.source_var = "s";
-        spec.target_var = "s_in";
-        spec.output_var = "s";
-        spec.spike_var = "spike";
-        spec.spike_def = "v";
+        spiking_roles(&spec);
         rectic_net *net;
         ck_assert_msg(rectic_net_new(&net, &spec) == RECTIC_OK, "%s", rectic_errmsg(net));
         char *c_src, *cuda_src, fixed[64];
