@@ -208,7 +208,10 @@ static void emit_pass(rct_emitter *E, int p)
     int last = p == m->n_passes - 1;
     if (!rct_em_pass_mark(E, p))
         return;
-    if (last && E->o->spiking) /* a loop of its own, so that the update loop has no branch to keep it scalar */
+    /* the spikes in a loop of their own, so that no branch keeps the update loop from being vectorised;
+       a small fixed-size network appends them in the update loop instead (one loop less for TinyCC) */
+    int append_inside = last && E->o->spiking && E->o->fixed_n > 0;
+    if (last && E->o->spiking && !append_inside)
         rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update */\n"
                               "        for (long i = 0; i < n; i++)\n"
                               "            if (%s_arr[i] >= threshold) {\n"
@@ -221,6 +224,12 @@ static void emit_pass(rct_emitter *E, int p)
     rct_em_pass_eqs(E, p, "            ");
     if (last)
         rct_em_euler(E, "            ");
+    if (append_inside)
+        rct_buf_puts(&E->b, "            if (spk != 0) {\n"
+                            "                c->spikes[2*c->n_spikes] = c->step;\n"
+                            "                c->spikes[2*c->n_spikes + 1] = i;\n"
+                            "                c->n_spikes++;\n"
+                            "            }\n");
     rct_buf_puts(&E->b, "        }\n");
 }
 
@@ -314,6 +323,9 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                        "        rec_phase0 |= c->rec[k].phase == 0;\n"
                        "        rec_phase1 |= c->rec[k].phase == 1;\n"
                        "    }\n"
+                       "    /* the common case, the output alone and a state variable: each row a plain copy */\n"
+                       "    const int out_copy = c->n_rec == 1 && !c->sample_mean && c->rec[0].where == 0;\n"
+                       "    const real *const out_src = c->y + (out_copy ? c->rec[0].slot : 0)*n;\n"
                        "    long done;\n    for (done = 0; done < steps; done++) {\n");
     if (o->spiking)
         rct_buf_puts(&E.b, "        if (c->n_spikes + n > c->cap_spikes)\n"
@@ -323,8 +335,13 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
         rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
     rct_buf_puts(&E.b, "        const int take = c->sample_every == 1 || c->step % c->sample_every == 0; /* a row is due */\n"
                        "        const int record = c->step >= c->cutoff && c->rec_row < c->rec_cap && (take || c->sample_mean);\n"
-                       "        if (record && rec_phase0)\n"
-                       "            rectic_record(c, 0, in, take);\n");
+                       "        if (record && out_copy) {\n"
+                       "            double *const row = c->rec_buf[0] + c->rec_row*n;\n"
+                       "            for (long i = 0; i < n; i++)\n"
+                       "                row[i] = out_src[i];\n"
+                       "        } else if (record && rec_phase0) {\n"
+                       "            rectic_record(c, 0, in, take);\n"
+                       "        }\n");
     for (int p = 0; p < m->n_passes; p++) {
         emit_coupling(&E, p);
         emit_reductions(&E, p);

@@ -704,7 +704,8 @@ START_TEST(test_function_sqrt)
 END_TEST
 
 /* Networks of up to 32 neurons get C kernels made for their size (for up to 20, each coupling row written
-   out as one sum in column order); larger ones and every CUDA kernel read n from the context. */
+   out as one sum in column order; spikes appended in the update loop); larger ones and every CUDA kernel
+   read n from the context. */
 START_TEST(test_small_networks_get_fixed_size_kernels)
 {
     static const long sizes[] = {5, 20, 21, 33};
@@ -731,6 +732,8 @@ START_TEST(test_small_networks_get_fixed_size_kernels)
         const char *kernel = strstr(c_src, "long rectic_kernel(rectic_kctx *c, long steps)");
         ck_assert_ptr_nonnull(kernel);
         ck_assert_msg((strstr(kernel, "const long n = c->n;") != NULL) == (n > 32), "n = %ld", n);
+        /* large networks find the spikes in a loop of their own (the update loop then vectorises) */
+        ck_assert_msg((strstr(kernel, "/* the spikes of this step, in neuron order") != NULL) == (n > 32), "n = %ld", n);
         ck_assert_ptr_null(strstr(cuda_src, fixed));
         ck_assert_ptr_nonnull(strstr(cuda_src, "const long n = c->n;"));
         int rows = strstr(c_src, "s_in_arr[i] = 0 + w_row[0]*s_arr[0] + w_row[1]*s_arr[1]") != NULL;

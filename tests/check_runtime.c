@@ -935,14 +935,19 @@ START_TEST(test_remaining_api_functions)
     free(text);
     ck_assert_int_eq(rectic_net_standalone(net, RECTIC_FORMAT_CSV, &text), RECTIC_OK);
     ck_assert_ptr_nonnull(strstr(text, "int main(int argc, char **argv)"));
-    /* the same neuron loop; the network's kernel is made for its 4 neurons (the coupling rows written out),
-       the program's takes any number */
+    /* the same arithmetic per neuron; the network's kernel is made for its 4 neurons (the coupling rows
+       written out, spikes appended in the update loop), the program's takes any number */
     ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "const long n = 4;"));
     ck_assert_ptr_nonnull(strstr(text, "const long n = c->n;"));
     ck_assert_ptr_null(strstr(text, "const long n = 4;"));
     const char *body = strstr(rectic_net_source(net), "const long in_col");
     ck_assert_ptr_nonnull(body);
-    ck_assert_ptr_nonnull(strstr(text, strstr(body, "            const double spk = "))); /* the neuron loop on */
+    const char *from = strstr(body, "            const double spk = "), *to = strstr(body, "            s_arr[i] = s_ + dt*s_dot;\n");
+    ck_assert_ptr_nonnull(from);
+    ck_assert_ptr_nonnull(to);
+    char *eqs = strndup(from, (size_t)(to - from)); /* the neuron's arithmetic, from the spike flag to the update */
+    ck_assert_ptr_nonnull(strstr(text, eqs));
+    free(eqs);
     free(text);
     ck_assert_int_eq(rectic_list_templates(&text), RECTIC_OK);
     ck_assert_ptr_nonnull(strstr(text, "neuron_model_templates.spiking_neurons.qif.qif\t"));
