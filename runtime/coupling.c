@@ -177,7 +177,10 @@ void rct_coupling_start_run(rectic_net *net)
     for (long i = 0; i < n; i++)
         rct_rset(net, net->coup, (size_t)i, 0.0);
     const size_t at = (size_t)src->slot * (size_t)n;
-    for (long j = 0; j < n; j++)
+    for (long j = 0; j < n; j++) {
+        /* a source at 0 adds nothing (weights are finite): skipped, most runs start with all of them at 0 */
+        if (rct_rget(net, net->y, at + (size_t)j) == 0)
+            continue;
         for (long k = net->csr_ptr[j]; k < net->csr_ptr[j + 1]; k++) {
             long i = net->csr_col[k];
             if (net->f32)
@@ -185,6 +188,7 @@ void rct_coupling_start_run(rectic_net *net)
             else
                 ((double *)net->coup)[i] += ((const double *)net->csr_val)[k] * ((const double *)net->y)[at + (size_t)j];
         }
+    }
 }
 
 void rct_coupling_free(rectic_net *net)
