@@ -34,6 +34,7 @@ RCT_DCTX_DEF(void)
 
 #define CHUNK_STEPS 4096L
 #define CHUNK_BYTES ((size_t)256 << 20)
+#define SPIKE_CHUNK_BYTES ((size_t)32 << 20) /* spike bits per chunk: they are scanned on the host */
 #define BLOCK_THREADS 256u
 #define MAX_OPS 256
 
@@ -42,6 +43,14 @@ typedef struct dbuf {
     rct_CUdeviceptr p;
     size_t size;
 } dbuf;
+
+/* One host buffer that grows on demand, page-locked when the driver allows (copies from and to it go at
+   full speed and it is faulted in once, not per run). */
+typedef struct hbuf {
+    void *p;
+    size_t size;
+    int pinned;
+} hbuf;
 
 struct rct_cuda {
     rct_cudev *dev;
@@ -58,6 +67,7 @@ struct rct_cuda {
     dbuf y, y_snap, alg, coup, w, wpart, csr_ptr, csr_col, csr_val, params, param_ptrs, red, part, acc, acc_snap;
     dbuf bad_step, ctx;
     dbuf input, rec, ring, ring_ptrs, spike_bits;
+    hbuf in_host, ring_host, bits_host; /* kept from run to run */
     int w_uploaded;
     /* CUDA graph of one chunk of graph_steps steps */
     rct_CUgraphExec graph;
@@ -93,6 +103,39 @@ static int dbuf_need(rct_cuda *cu, dbuf *b, size_t bytes, rct_err *err)
     }
     b->size = bytes;
     return 0;
+}
+
+/* Makes h hold at least `bytes` (its contents are lost when it grows); *out = the buffer. */
+static int hbuf_need(rct_cuda *cu, hbuf *h, size_t bytes, void **out, rct_err *err)
+{
+    if (bytes == 0)
+        bytes = 8;
+    if (!h->p || h->size < bytes) {
+        const rct_cuapi *api = cu->dev->api;
+        if (h->p && h->pinned)
+            api->cuMemFreeHost(h->p);
+        else
+            free(h->p);
+        h->p = NULL;
+        h->size = 0;
+        h->pinned = api->cuMemHostAlloc(&h->p, bytes, 0) == 0 && h->p;
+        if (!h->pinned && !(h->p = malloc(bytes)))
+            return rct_oom(err);
+        h->size = bytes;
+    }
+    *out = h->p;
+    return 0;
+}
+
+/* Frees h. */
+static void hbuf_free(rct_cuda *cu, hbuf *h)
+{
+    if (h->p && h->pinned)
+        cu->dev->api->cuMemFreeHost(h->p);
+    else
+        free(h->p);
+    h->p = NULL;
+    h->size = 0;
 }
 
 /* Frees b. */
@@ -135,6 +178,9 @@ void rct_cuda_free(rct_cuda *cu)
                        &cu->ring, &cu->ring_ptrs, &cu->spike_bits};
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             dbuf_free(cu, all[k]);
+        hbuf_free(cu, &cu->in_host);
+        hbuf_free(cu, &cu->ring_host);
+        hbuf_free(cu, &cu->bits_host);
         if (cu->mod)
             api->cuModuleUnload(cu->mod);
         if (cu->stream)
@@ -426,10 +472,10 @@ typedef struct drun {
     const double *array;
     rectic_input_fn fn;
     void *user;
-    void *in_host;                 /* one chunk of input rows in the network's type */
+    void *in_host;                 /* one chunk of input rows in the network's type (cu->in_host) */
     double *row;                   /* one input row from the callback */
-    void *ring_host;               /* float32: one ring before conversion */
-    unsigned int *bits_host;       /* the chunk's spike bits */
+    void *ring_host;               /* float32: one ring before conversion (cu->ring_host) */
+    unsigned int *bits_host;       /* the chunk's spike bits (cu->bits_host) */
     long ring_rows;                /* rows each ring holds */
     long host_rows;                /* rows the host buffers hold (fewer when the recording streams) */
     long host_row;                 /* next free row of the host buffers */
@@ -524,8 +570,9 @@ static int setup(drun *r, const void *recs)
         chunk = ring_rows * net->sample_every;
     if (r->cols && chunk > (long)(chunk_bytes / ((size_t)r->cols * rs)))
         chunk = (long)(chunk_bytes / ((size_t)r->cols * rs));
-    if (m->spike_def >= 0 && chunk > (long)(chunk_bytes / ((size_t)r->words * 4)))
-        chunk = (long)(chunk_bytes / ((size_t)r->words * 4));
+    size_t bits_bytes = chunk_bytes < SPIKE_CHUNK_BYTES ? chunk_bytes : SPIKE_CHUNK_BYTES;
+    if (m->spike_def >= 0 && chunk > (long)(bits_bytes / ((size_t)r->words * 4)))
+        chunk = (long)(bits_bytes / ((size_t)r->words * 4));
     if (chunk < 1)
         chunk = 1;
     r->chunk = chunk;
@@ -562,11 +609,14 @@ static int setup(drun *r, const void *recs)
         cu->w_uploaded = 0;
     }
     /* host buffers */
-    r->in_host = r->cols ? malloc((size_t)(r->cols * chunk) * rs + 1) : NULL;
+    void *bits = NULL;
+    if ((r->cols && (rc = hbuf_need(cu, &cu->in_host, (size_t)(r->cols * chunk) * rs, &r->in_host, err))) ||
+        (net->f32 && (rc = hbuf_need(cu, &cu->ring_host, (size_t)r->ring_rows * nb, &r->ring_host, err))) ||
+        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->bits_host, (size_t)chunk * (size_t)r->words * 4, &bits, err))))
+        return rc;
+    r->bits_host = bits;
     r->row = r->fn ? calloc((size_t)r->cols + 1, sizeof *r->row) : NULL;
-    r->ring_host = net->f32 ? malloc((size_t)r->ring_rows * nb + 1) : NULL;
-    r->bits_host = m->spike_def >= 0 ? malloc((size_t)chunk * (size_t)r->words * 4 + 1) : NULL;
-    if ((r->cols && !r->in_host) || (r->fn && !r->row) || (net->f32 && !r->ring_host) || (m->spike_def >= 0 && !r->bits_host))
+    if (r->fn && !r->row)
         return rct_oom(err);
     /* uploads: the state, parameters, weights (once), recording descriptions, ring pointers */
     const rct_cuapi *api = r->api;
@@ -758,10 +808,15 @@ static int collect(drun *r, long start, long k)
     if (rc)
         return rc;
     r->host_row += rows;
-    for (long s = 0; r->bits_host && s < k && !rc; s++)
-        for (long w = 0; w < r->words && !rc; w++)
-            for (unsigned int bits = r->bits_host[s * r->words + w]; bits && !rc; bits &= bits - 1)
+    for (long s = 0; r->bits_host && s < k && !rc; s++) {
+        const unsigned int *b = r->bits_host + s * r->words;
+        for (long w = 0; w < r->words && !rc; w++) {
+            if (b[w] == 0)
+                continue; /* most words: no spike among their 32 neurons */
+            for (unsigned int bits = b[w]; bits && !rc; bits &= bits - 1)
                 rc = add_spike(net, &r->cap_spikes, start + s, w * 32 + __builtin_ctz(bits));
+        }
+    }
     return rc;
 }
 
@@ -883,10 +938,7 @@ int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_
     }
     net->timings.run = rct_now() - t0;
     free(recs);
-    free(r.in_host);
     free(r.row);
-    free(r.ring_host);
-    free(r.bits_host);
     if (!rc)
         net->err.code = 0;
     return rc;
