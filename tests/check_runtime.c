@@ -736,8 +736,8 @@ static long event_scheme(long n, long steps, const double *w, double eta, const 
     return total;
 }
 
-/* Event-driven coupling adds the columns of the neurons that spiked four at a time when they are full and
-   one by one otherwise: with whole volleys of spikes (every neuron at the first step), a column with
+/* Event-driven coupling adds consecutive full columns of the neurons that spiked in passes of up to eight
+   (8, 4, 2, 1) and sparse columns in their turn: with whole volleys of spikes (every neuron at the first step), a column with
    zeros among full ones, a fixed-size kernel (N = 24) and a general one (N = 48), the kernel equals the
    plain scheme bit for bit. */
 START_TEST(test_event_coupling_equals_the_plain_scheme)
