@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
 #include "emit_common.h"
 #include "kernel_abi.h"
 
@@ -32,7 +30,6 @@ const rct_symbol *rct_emit_symbols(void)
         {"coshf", (void *)coshf}, {"tanhf", (void *)tanhf}, {"asinf", (void *)asinf}, {"acosf", (void *)acosf},
         {"atanf", (void *)atanf}, {"expf", (void *)expf}, {"logf", (void *)logf}, {"sqrtf", (void *)sqrtf},
         {"fabsf", (void *)fabsf}, {"rintf", (void *)rintf}, {"powf", (void *)powf},
-        {"cblas_dgemv", (void *)cblas_dgemv}, {"cblas_sgemv", (void *)cblas_sgemv},
         {NULL, NULL}};
     return syms;
 }

@@ -31,7 +31,8 @@ typedef struct rct_emit_opts {
 /* Returns the kernel source (caller frees), or NULL with err filled. */
 char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err);
 
-/* The math functions generated code may call, for the JIT's symbol table (NULL-terminated). */
+/* The math functions generated code may call, for the JIT's symbol table (NULL-terminated); a kernel with
+   dense coupling also calls cblas_dgemv or cblas_sgemv, which the runtime adds (runtime/blas.h). */
 typedef struct rct_symbol {
     const char *name;
     void *addr;

@@ -7,8 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cblas.h>
-
+#include "blas.h"
 #include "emit_c.h"
 #include "network.h"
 
@@ -218,5 +217,5 @@ const char *rectic_net_coupling(const rectic_net *net)
 void rectic_set_threads(int threads)
 {
     if (threads > 0)
-        openblas_set_num_threads(threads);
+        rct_blas_threads(threads);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cuda_run.h"
+#include "blas.h"
 #include "emit_c.h"
 #include "emit_standalone.h"
 #include "ir.h"
@@ -102,10 +103,34 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
     return o;
 }
 
+/* The symbols a kernel of net may call: the math functions and, for dense coupling, the loaded BLAS's
+   gemv (loaded now: kernels from the system compiler find it in the global scope too).  syms has room for
+   RCT_MAX_SYMBOLS entries. */
+#define RCT_MAX_SYMBOLS 64
+static int kernel_symbols(rectic_net *net, rct_symbol *syms)
+{
+    int k = 0;
+    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < RCT_MAX_SYMBOLS - 3; s++)
+        syms[k++] = *s;
+    if (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE) {
+        const rct_blas *b = rct_blas_load(&net->err);
+        if (!b)
+            return net->err.code;
+        syms[k++] = (rct_symbol){"cblas_dgemv", *(void **)&b->dgemv};
+        syms[k++] = (rct_symbol){"cblas_sgemv", *(void **)&b->sgemv};
+    }
+    syms[k] = (rct_symbol){NULL, NULL};
+    return 0;
+}
+
 int rct_net_compile(rectic_net *net)
 {
     if (net->backend == RECTIC_BACKEND_NVRTC)
         return rct_cuda_compile(net);
+    rct_symbol syms[RCT_MAX_SYMBOLS];
+    int rc = kernel_symbols(net, syms);
+    if (rc)
+        return rc;
     double t0 = rct_now();
     rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_c(net->model, &o, &net->err);
@@ -116,7 +141,7 @@ int rct_net_compile(rectic_net *net)
     rct_cc *cc = NULL;
     void *fn = NULL;
     char *pending = NULL;
-    int rc = 0, hit = 0;
+    int hit = 0;
     char so[4096];
     if (net->backend == RECTIC_BACKEND_CC) {
         rc = rct_cc_compile(src, "rectic_kernel", &cc, &fn, &hit, &net->err);
@@ -126,12 +151,12 @@ int rct_net_compile(rectic_net *net)
             hit = 1; /* a cache hit costs no compile */
         } else {
             int pid;
-            rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+            rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
             if (!rc && rct_cc_start(src, so, 1, &pid, &net->err) == 0)
                 pending = rct_strdup(so);
         }
     } else {
-        rc = rct_jit_compile(src, rct_emit_symbols(), "rectic_kernel", &jit, &fn, &net->err);
+        rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
     }
     if (rc) {
         free(src);

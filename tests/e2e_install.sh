@@ -74,7 +74,7 @@ version=$(sed -n 's/^#define RECTIC_VERSION "\(.*\)"/\1/p' "$SRC/include/rectic.
 check "pkg-config --modversion rectic = $version" sh -c "test \"\$(pkg-config --modversion rectic)\" = '$version'"
 check "pkg-config --cflags --libs rectic" sh -c "pkg-config --cflags --libs rectic | \
     grep -e '-I$PREFIX/include' | grep -e '-L$PREFIX/lib' | grep -e '-lrectic' | grep -e '-ltcc' | \
-    grep -e '-lopenblas' | grep -e '-lyaml' | grep -e '-ldl' | grep -e '-lpthread' | grep -e '-lm'"
+    grep -e '-lyaml' | grep -e '-ldl' | grep -e '-lpthread' | grep -e '-lm'"
 flags=$(pkg-config --cflags --libs rectic)
 for prog in qif_network param_sweep custom_template; do
     # shellcheck disable=SC2086

@@ -22,7 +22,7 @@
 # Environment: FUZZ_SECONDS (default 60), FUZZ_JOBS (harnesses fuzzed at once, default: the number of
 # CPUs, at most 5), FUZZ_HARNESSES (a subset, space separated), FUZZ_CC (default clang), FUZZ_BUILD
 # (default build-fuzz), FUZZ_FLAGS (more libFuzzer flags, e.g. "-fork=1 -ignore_crashes=1" to go on past
-# a crash that is not fixed yet), and from the Makefile TCC_LIBDIR, BLAS_CFLAGS, LIBS.
+# a crash that is not fixed yet), and from the Makefile TCC_LIBDIR, LIBS.
 # Exit status: 0 when nothing crashed, 1 when a harness or a regression input crashed, 2 on a build error.
 set -u
 
@@ -53,13 +53,11 @@ ncpu() { nproc 2>/dev/null || echo 1; }
 
 TCC_LIBDIR=${TCC_LIBDIR:-$(for d in /usr/lib/x86_64-linux-gnu/tcc /usr/lib/aarch64-linux-gnu/tcc /usr/local/lib/tcc /usr/lib/tcc; do
     [ -d "$d" ] && { echo "$d"; break; }; done)}
-BLAS_CFLAGS=${BLAS_CFLAGS-$(pkg-config --cflags openblas 2>/dev/null)}
-LIBS=${LIBS:-"-ltcc $(pkg-config --libs openblas 2>/dev/null || echo -lopenblas) $(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) -ldl -lpthread -lm"}
+LIBS=${LIBS:-"-ltcc $(pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) -ldl -lpthread -lm"}
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=all"
 BASE_FLAGS="-std=c11 -g -O1 -fno-omit-frame-pointer -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter"
-# shellcheck disable=SC2206 # pkg-config's flags: split on purpose
-CPPFLAGS_FZ=(-D_GNU_SOURCE -Iinclude -Icommon -Igenerator -Iruntime $BLAS_CFLAGS
+CPPFLAGS_FZ=(-D_GNU_SOURCE -Iinclude -Icommon -Igenerator -Iruntime
     "-DRECTIC_BUILTIN_TEMPLATES=\"$ROOT/templates\"" "-DRECTIC_TCC_LIBDIR=\"$TCC_LIBDIR\""
     "-DRECTIC_INSTALL_TEMPLATES=\"/nonexistent/share/rectic/templates\"")
 LIB_FLAGS="$BASE_FLAGS $SAN -fsanitize=fuzzer-no-link"

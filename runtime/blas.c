@@ -1,0 +1,84 @@
+/*
+ * blas.c -- CBLAS, loaded when a network first needs it (see blas.h).
+ */
+#include "blas.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#ifdef RECTIC_BLAS_LINKED
+#include <cblas.h>
+#endif
+
+static rct_blas blas;
+static int loaded;              /* 1: blas is filled */
+static char load_error[1024];   /* why it could not be */
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+static int want_threads;        /* rectic_set_threads before the library was loaded */
+
+/* Opens the first CBLAS library that has both gemv functions. */
+static void load(void)
+{
+#ifdef RECTIC_BLAS_LINKED
+    blas.dgemv = (rct_dgemv_fn)cblas_dgemv;
+    blas.sgemv = (rct_sgemv_fn)cblas_sgemv;
+    blas.set_threads = openblas_set_num_threads;
+    snprintf(blas.name, sizeof blas.name, "OpenBLAS (linked)");
+    if (want_threads > 0)
+        blas.set_threads(want_threads);
+    loaded = 1;
+#else
+    const char *env = getenv("RECTIC_LIBBLAS");
+    const char *names[] = {env && *env ? env : NULL, "libopenblas.so.0", "libopenblas.so", "libcblas.so.3",
+                           "libblas.so.3"};
+    size_t used = 0;
+    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
+        if (!names[k] || (k > 0 && env && *env))
+            continue; /* RECTIC_LIBBLAS, when given, is the only one tried */
+        void *h = dlopen(names[k], RTLD_NOW | RTLD_GLOBAL);
+        const char *why = h ? NULL : dlerror();
+        if (h) {
+            *(void **)&blas.dgemv = dlsym(h, "cblas_dgemv");
+            *(void **)&blas.sgemv = dlsym(h, "cblas_sgemv");
+            *(void **)&blas.set_threads = dlsym(h, "openblas_set_num_threads");
+            if (blas.dgemv && blas.sgemv) {
+                snprintf(blas.name, sizeof blas.name, "%s", names[k]);
+                if (want_threads > 0 && blas.set_threads)
+                    blas.set_threads(want_threads);
+                loaded = 1;
+                return;
+            }
+            why = "no cblas_dgemv/cblas_sgemv in it";
+            dlclose(h);
+        }
+        int w = snprintf(load_error + used, sizeof load_error - used, "%s%s: %s", used ? "; " : "", names[k],
+                         why ? why : "cannot open");
+        if (w > 0 && (size_t)w < sizeof load_error - used)
+            used += (size_t)w;
+    }
+#endif
+}
+
+const rct_blas *rct_blas_load(rct_err *err)
+{
+    pthread_once(&once, load);
+    if (loaded)
+        return &blas;
+    rct_errf(err, RECTIC_EINVAL, "dense coupling needs a CBLAS library (Debian: libopenblas0) and none could be "
+                                 "loaded (%s); RECTIC_LIBBLAS names one, or use --coupling sparse", load_error);
+    return NULL;
+}
+
+int rct_blas_loaded(void)
+{
+    return loaded;
+}
+
+void rct_blas_threads(int threads)
+{
+    want_threads = threads;
+    if (loaded && blas.set_threads)
+        blas.set_threads(threads);
+}

@@ -1,0 +1,37 @@
+/*
+ * blas.h -- CBLAS, loaded when a network first needs it.
+ *
+ * Only dense coupling (cblas_?gemv from the kernel) and the thread setting use BLAS.  Linking OpenBLAS
+ * into every process costs ~3-5 ms at start-up (relocations, its thread pool), more than a whole
+ * 30000-step run of a small network, so rectic opens it with dlopen on first use (RTLD_GLOBAL: kernels
+ * built by the system compiler find cblas_dgemv there).  RECTIC_LIBBLAS names another CBLAS library.
+ * A build that links BLAS statically compiles this file with -DRECTIC_BLAS_LINKED instead.
+ */
+#ifndef RCT_BLAS_H
+#define RCT_BLAS_H
+
+#include "util.h"
+
+typedef void (*rct_dgemv_fn)(int order, int trans, int m, int n, double alpha, const double *a, int lda,
+                             const double *x, int incx, double beta, double *y, int incy);
+typedef void (*rct_sgemv_fn)(int order, int trans, int m, int n, float alpha, const float *a, int lda,
+                             const float *x, int incx, float beta, float *y, int incy);
+
+typedef struct rct_blas {
+    rct_dgemv_fn dgemv;
+    rct_sgemv_fn sgemv;
+    void (*set_threads)(int threads); /* openblas_set_num_threads, or NULL for other libraries */
+    char name[256];                   /* the library loaded */
+} rct_blas;
+
+/* The BLAS functions, loading the library on the first call (thread-safe); NULL with err filled when
+   no CBLAS library can be opened. */
+const rct_blas *rct_blas_load(rct_err *err);
+
+/* Whether the library is loaded already (nothing is loaded to answer). */
+int rct_blas_loaded(void);
+
+/* Threads for the library's products: applied now when it is loaded, else when it loads. */
+void rct_blas_threads(int threads);
+
+#endif
