@@ -160,7 +160,7 @@ static void emit_event_update(rct_emitter *E)
                           "            x[i] = 0;\n"
                           "        const real *full[8]; /* consecutive full columns, added up to eight in one pass */\n"
                           "        int n_full = 0;\n"
-                          "        for (long k = spikes_before; k <= c->n_spikes; k++) {\n"
+                          "        for (long k = spikes_before; k <= c->n_spikes; k++) { /* k == n_spikes: the last pass */\n"
                           "            const long j = k < c->n_spikes ? c->spikes[2*k + 1] : 0, q0 = csr_ptr[j], q1 = csr_ptr[j + 1];\n"
                           "            const int is_full = k < c->n_spikes && q1 - q0 == n; /* targets 0 .. n-1 in order */\n"
                           "            if (is_full)\n"
