@@ -3,6 +3,8 @@
  */
 #include "util.h"
 
+#include "fmt_shortest.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +169,8 @@ void rct_fmt_double(char out[32], double x)
         strcpy(out, x > 0 ? "inf" : "-inf");
         return;
     }
+    if (rct_fmt_shortest(out, x))
+        return; /* the same text, computed in integers */
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(out, 32, "%.*g", prec, x);
         if (strtod(out, NULL) == x)

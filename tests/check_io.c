@@ -335,6 +335,58 @@ START_TEST(test_csv_write_round_trips)
 }
 END_TEST
 
+/* rct_fmt_double writes the first of %.15g, %.16g, %.17g that reads back as the value (its integer fast
+   path must give the same bytes as printf and strtod): powers of two (halfway cases), values next to
+   powers of ten (rounding up to 10.0...), short decimals, simulation-like values, random bit patterns
+   (subnormals, huge, NaN: the slow path), signed zeros. */
+START_TEST(test_number_formatting_matches_printf)
+{
+    uint64_t st = 0x9E3779B97F4A7C15ULL;
+    long checked = 0;
+    for (long i = 0; i < 240000; i++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        uint64_t r = st;
+        double x;
+        switch (i % 8) {
+        case 0: memcpy(&x, &r, sizeof x); break;
+        case 1: x = ldexp((double)(r >> 11), -53) * pow(10, (int)(r % 24) - 8); break;
+        case 2: x = (double)(long)(r % 2000000001) / pow(10, (int)(r >> 60)); break;
+        case 3: x = ldexp((double)(r >> 11), -(int)(r % 80)); break;
+        case 4: x = ldexp(1.0, (int)(r % 140) - 80); break;
+        case 5: {
+            x = pow(10, (int)(r % 22) - 6);
+            for (int t = (int)(r >> 61); t > 0; t--)
+                x = nextafter(x, (r & 4) ? INFINITY : 0);
+            break;
+        }
+        case 6: x = (double)(r % 100000) * 0.5 / ldexp(1.0, (int)(r >> 59)); break;
+        default: x = 20 * sin((double)i * 1e-3); break;
+        }
+        if (r & 2)
+            x = -x;
+        if (isnan(x))
+            continue;
+        char got[32], want[32];
+        rct_fmt_double(got, x);
+        for (int prec = 15; prec <= 17; prec++) {
+            snprintf(want, sizeof want, "%.*g", prec, x);
+            if (strtod(want, NULL) == x)
+                break;
+        }
+        if (isinf(x))
+            snprintf(want, sizeof want, "%s", x > 0 ? "inf" : "-inf");
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, expected %s", x, got, want);
+        checked++;
+    }
+    char z[32];
+    rct_fmt_double(z, 0.0);
+    ck_assert_str_eq(z, "0");
+    rct_fmt_double(z, -0.0);
+    ck_assert_str_eq(z, "-0");
+    ck_assert_int_gt(checked, 200000);
+}
+END_TEST
+
 START_TEST(test_npy_reads_float64_and_float32)
 {
     const double d[6] = {0.1, -2.5, 1e300, 4.9406564584124654e-324, -0.0, 7};
@@ -841,6 +893,7 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_csv_empty_file_is_error);
     tcase_add_test(tc, test_csv_missing_file_is_error);
     tcase_add_test(tc, test_csv_write_round_trips);
+    tcase_add_test(tc, test_number_formatting_matches_printf);
     tcase_add_test(tc, test_npy_reads_float64_and_float32);
     tcase_add_test(tc, test_npy_header_variants_are_accepted);
     tcase_add_test(tc, test_npy_1d_is_column);

@@ -1,6 +1,6 @@
 /* ====================================================================================================
- * The standalone runtime (rectic generator/standalone/sim_main.c, appended after the kernel and the
- * model tables above).  It reads the weights and inputs, applies NAME=VALUE overrides, runs the kernel
+ * The standalone runtime (rectic generator/standalone/sim_main.c, appended after the kernel, the
+ * model tables and the number formatting's fast path above).  It reads the weights and inputs, applies NAME=VALUE overrides, runs the kernel
  * and writes the recordings exactly as `rectic run` does: the same CSV/.npy bytes.
  * Depends only on libc, libm and CBLAS (-DRECTIC_NO_BLAS: a plain loop instead).
  * ==================================================================================================== */
@@ -221,7 +221,8 @@ static sa_matrix sa_read_matrix(const char *path)
 
 /* ---------------------------------------------------------------- writing (as rectic) */
 
-/* Shortest of %.15g..%.17g that reads back as the same double (rectic's rct_fmt_double). */
+/* Shortest of %.15g..%.17g that reads back as the same double (rectic's rct_fmt_double; the fast path,
+   rct_fmt_shortest, is common/fmt_shortest.h, placed before this text). */
 static void sa_fmt_double(char out[32], double x)
 {
     if (isnan(x)) {
@@ -232,6 +233,8 @@ static void sa_fmt_double(char out[32], double x)
         strcpy(out, x > 0 ? "inf" : "-inf");
         return;
     }
+    if (rct_fmt_shortest(out, x))
+        return;
     for (int prec = 15; prec <= 17; prec++) {
         snprintf(out, 32, "%.*g", prec, x);
         if (strtod(out, NULL) == x)
