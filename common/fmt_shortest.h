@@ -102,7 +102,9 @@ static int rct_fmt_shortest(char out[32], double x)
         return 0; /* |x| >= 2^53 or |x| < ~8.5e-6 */
     /* k: 10^16 <= |x| * 10^k < 10^17, from an estimate corrected exactly */
     const rct_u128 lo17 = rct_pow10_u128(16), hi17 = rct_pow10_u128(17);
-    int k = 16 - (int)floor(log10(fabs(x))); /* a guess, corrected below */
+    /* a guess from the binary exponent (log10 |x| = log10 m - s log10 2, log10 m in [15.65, 15.96)),
+       off by at most one and corrected below */
+    int k = 16 - (int)floor(15.8 - (double)s * 0.30102999566398120);
     if (k < 0 || k > 22)
         return 0;
     while (k > 0 && (rct_u128)m * rct_pow10_u128(k) >= (hi17 << s))
