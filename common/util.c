@@ -188,6 +188,8 @@ void rct_fmt_float(char out[32], float x)
         strcpy(out, x > 0 ? "inf" : "-inf");
         return;
     }
+    if (rct_fmt_shortest_f(out, x))
+        return; /* the same text, computed in integers */
     for (int prec = 6; prec <= 9; prec++) {
         snprintf(out, 32, "%.*g", prec, (double)x);
         if (strtof(out, NULL) == x)

@@ -387,6 +387,50 @@ START_TEST(test_number_formatting_matches_printf)
 }
 END_TEST
 
+/* The same for floats: rct_fmt_float writes the first of %.6g .. %.9g that strtof reads back as the value. */
+START_TEST(test_float_formatting_matches_printf)
+{
+    uint64_t st = 0x2545F4914F6CDD1DULL;
+    long checked = 0;
+    for (long i = 0; i < 200000; i++) {
+        st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+        uint64_t r = st;
+        uint32_t b = (uint32_t)r;
+        float x;
+        switch (i % 6) {
+        case 0: memcpy(&x, &b, sizeof x); break;
+        case 1: x = (float)(ldexp((double)(r >> 40), -24) * pow(10, (int)(r % 30) - 15)); break;
+        case 2: x = (float)((double)(long)(r % 2000001) / pow(10, (int)(r >> 61))); break;
+        case 3: x = ldexpf(1.0f, (int)(r % 80) - 50); break;
+        case 4: {
+            x = (float)pow(10, (int)(r % 20) - 12);
+            for (int t = (int)(r >> 61); t > 0; t--)
+                x = nextafterf(x, (r & 4) ? INFINITY : 0);
+            break;
+        }
+        default: x = (float)(20 * sin((double)i * 1e-3)); break;
+        }
+        if (r & 2)
+            x = -x;
+        if (isnan(x) || isinf(x))
+            continue;
+        char got[32], want[32];
+        rct_fmt_float(got, x);
+        for (int prec = 6; prec <= 9; prec++) {
+            snprintf(want, sizeof want, "%.*g", prec, (double)x);
+            if (strtof(want, NULL) == x)
+                break;
+        }
+        ck_assert_msg(strcmp(got, want) == 0, "%a: got %s, expected %s", (double)x, got, want);
+        checked++;
+    }
+    char z[32];
+    rct_fmt_float(z, -0.0f);
+    ck_assert_str_eq(z, "-0");
+    ck_assert_int_gt(checked, 190000);
+}
+END_TEST
+
 START_TEST(test_npy_reads_float64_and_float32)
 {
     const double d[6] = {0.1, -2.5, 1e300, 4.9406564584124654e-324, -0.0, 7};
@@ -894,6 +938,7 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_csv_missing_file_is_error);
     tcase_add_test(tc, test_csv_write_round_trips);
     tcase_add_test(tc, test_number_formatting_matches_printf);
+    tcase_add_test(tc, test_float_formatting_matches_printf);
     tcase_add_test(tc, test_npy_reads_float64_and_float32);
     tcase_add_test(tc, test_npy_header_variants_are_accepted);
     tcase_add_test(tc, test_npy_1d_is_column);

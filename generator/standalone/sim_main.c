@@ -253,6 +253,8 @@ static void sa_fmt_float(char out[32], float x)
         strcpy(out, x > 0 ? "inf" : "-inf");
         return;
     }
+    if (rct_fmt_shortest_f(out, x))
+        return;
     for (int prec = 6; prec <= 9; prec++) {
         snprintf(out, 32, "%.*g", prec, (double)x);
         if (strtof(out, NULL) == x)
