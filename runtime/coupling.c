@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "blas.h"
 #include "emit_c.h"
@@ -14,6 +15,26 @@
 #define INLINE_MAX_N 20       /* up to here a loop in the kernel beats a cblas call (~25-40 ns overhead) */
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
 #define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
+
+/* Allocates the weights' values (zeroed when `zero`), on 2 MiB pages where the kernel grants them: the
+   product reads W every step, in event mode a column of it per spike, and with 4 KiB pages a 32 KB column
+   alone spans 8 pages (TLB misses; event coupling at N = 4000 measured ~5% faster).  Freed with free(). */
+static void *weights_alloc(size_t bytes, int zero)
+{
+    const size_t huge = (size_t)2 << 20;
+    void *p = NULL;
+    if (bytes >= 2 * huge) {
+        if (posix_memalign(&p, huge, bytes) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it the pages are small */
+#endif
+        if (zero)
+            memset(p, 0, bytes);
+        return p;
+    }
+    return zero ? calloc(bytes + 1, 1) : malloc(bytes + 1);
+}
 
 /* One kept entry of W. */
 typedef struct entry {
@@ -86,7 +107,7 @@ static int build_compressed(rectic_net *net, const entry *e, long count, int by_
     long *next = malloc(sizeof *next * (size_t)n + 1);
     net->csr_ptr = calloc((size_t)n + 1, sizeof *net->csr_ptr);
     net->csr_col = malloc(sizeof *net->csr_col * (size_t)count + 1);
-    net->csr_val = malloc(rct_rsize(net) * (size_t)count + 1);
+    net->csr_val = weights_alloc(rct_rsize(net) * (size_t)count, 0);
     if (!next || !net->csr_ptr || !net->csr_col || !net->csr_val) {
         free(next);
         return rct_oom(&net->err);
@@ -150,7 +171,7 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     }
     net->coupling_mode = mode;
     if (mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) {
-        if (!(net->w = calloc((size_t)(n * n) + 1, rct_rsize(net)))) {
+        if (!(net->w = weights_alloc((size_t)(n * n) * rct_rsize(net), 1))) {
             free(e);
             return rct_oom(&net->err);
         }
