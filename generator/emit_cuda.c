@@ -274,8 +274,10 @@ static void emit_pass(rct_emitter *E, int p)
         rct_buf_puts(&E->b, ")\n        rectic_atomic_min(c->bad_step, (unsigned int)k);\n");
     }
     if (E->o->spiking)
-        rct_buf_puts(&E->b, "    if (spk != 0) /* the order of the bits set does not matter */\n"
-                            "        rectic_atomic_or(&c->spike_bits[k*c->spike_words + i/32], 1u << (i%32));\n");
+        rct_buf_puts(&E->b, "    if (spk != 0) { /* the order of the bits set does not matter */\n"
+                            "        rectic_atomic_or(&c->spike_bits[k*c->spike_words + i/32], 1u << (i%32));\n"
+                            "        rectic_atomic_or(&c->spike_sum[k*c->sum_words + i/1024], 1u << (i/32%32)); /* word i/32 has one */\n"
+                            "    }\n");
     rct_buf_puts(&E->b, "}\n\n");
 }
 

@@ -59,6 +59,8 @@
         double *acc;              /* n running sums of the output (sample_mean) */                       \
         unsigned int *spike_bits; /* per chunk step: bit i%32 of word i/32 set when neuron i spiked */  \
         long spike_words;         /* words per step: (n + 31)/32 */                                      \
+        unsigned int *spike_sum;  /* per chunk step: bit w%32 of word w/32 set when spike word w is not 0 */\
+        long sum_words;           /* summary words per step: (spike_words + 31)/32 */                    \
         unsigned int *bad_step;   /* first chunk step whose update made a state value non-finite */     \
     } rectic_dctx;
 

@@ -66,8 +66,8 @@ struct rct_cuda {
     /* device buffers */
     dbuf y, y_snap, alg, coup, w, wpart, csr_ptr, csr_col, csr_val, params, param_ptrs, red, part, acc, acc_snap;
     dbuf bad_step, ctx;
-    dbuf input, rec, ring, ring_ptrs, spike_bits;
-    hbuf in_host, ring_host, bits_host; /* kept from run to run */
+    dbuf input, rec, ring, ring_ptrs, spike_bits, spike_sum;
+    hbuf in_host, ring_host, bits_host, sum_host; /* kept from run to run */
     int w_uploaded;
     /* CUDA graph of one chunk of graph_steps steps */
     rct_CUgraphExec graph;
@@ -175,12 +175,13 @@ void rct_cuda_free(rct_cuda *cu)
         dbuf *all[] = {&cu->y, &cu->y_snap, &cu->alg, &cu->coup, &cu->w, &cu->wpart, &cu->csr_ptr, &cu->csr_col,
                        &cu->csr_val, &cu->params, &cu->param_ptrs,
                        &cu->red, &cu->part, &cu->acc, &cu->acc_snap, &cu->bad_step, &cu->ctx, &cu->input, &cu->rec,
-                       &cu->ring, &cu->ring_ptrs, &cu->spike_bits};
+                       &cu->ring, &cu->ring_ptrs, &cu->spike_bits, &cu->spike_sum};
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             dbuf_free(cu, all[k]);
         hbuf_free(cu, &cu->in_host);
         hbuf_free(cu, &cu->ring_host);
         hbuf_free(cu, &cu->bits_host);
+        hbuf_free(cu, &cu->sum_host);
         if (cu->mod)
             api->cuModuleUnload(cu->mod);
         if (cu->stream)
@@ -476,11 +477,13 @@ typedef struct drun {
     double *row;                   /* one input row from the callback */
     void *ring_host;               /* float32: one ring before conversion (cu->ring_host) */
     unsigned int *bits_host;       /* the chunk's spike bits (cu->bits_host) */
+    unsigned int *sum_host;        /* which of their words are not 0 (cu->sum_host) */
     long ring_rows;                /* rows each ring holds */
     long host_rows;                /* rows the host buffers hold (fewer when the recording streams) */
     long host_row;                 /* next free row of the host buffers */
     int n_recs;
     long words;                    /* spike words per step */
+    long sum_words;                /* summary words per step: one bit per spike word */
     long cap_spikes;
     rectic_dctx ctx;
 } drun;
@@ -593,7 +596,8 @@ static int setup(drun *r, const void *recs)
         (rc = dbuf_need(cu, &cu->rec, (size_t)r->n_recs * sizeof(rectic_drec), err)) ||
         (rc = dbuf_need(cu, &cu->ring, (size_t)r->ring_rows * row_bytes, err)) ||
         (rc = dbuf_need(cu, &cu->ring_ptrs, (size_t)r->n_recs * sizeof(rct_CUdeviceptr), err)) ||
-        (rc = dbuf_need(cu, &cu->spike_bits, (size_t)chunk * (size_t)r->words * 4, err)))
+        (rc = dbuf_need(cu, &cu->spike_bits, (size_t)chunk * (size_t)r->words * 4, err)) ||
+        (rc = dbuf_need(cu, &cu->spike_sum, (size_t)chunk * (size_t)r->sum_words * 4, err)))
         return rc;
     if (net->check_finite && ((rc = dbuf_need(cu, &cu->y_snap, ys, err)) ||
                               (rc = dbuf_need(cu, &cu->acc_snap, (size_t)n * sizeof(double), err))))
@@ -609,12 +613,14 @@ static int setup(drun *r, const void *recs)
         cu->w_uploaded = 0;
     }
     /* host buffers */
-    void *bits = NULL;
+    void *bits = NULL, *sum = NULL;
     if ((r->cols && (rc = hbuf_need(cu, &cu->in_host, (size_t)(r->cols * chunk) * rs, &r->in_host, err))) ||
         (net->f32 && (rc = hbuf_need(cu, &cu->ring_host, (size_t)r->ring_rows * nb, &r->ring_host, err))) ||
-        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->bits_host, (size_t)chunk * (size_t)r->words * 4, &bits, err))))
+        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->bits_host, (size_t)chunk * (size_t)r->words * 4, &bits, err))) ||
+        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->sum_host, (size_t)chunk * (size_t)r->sum_words * 4, &sum, err))))
         return rc;
     r->bits_host = bits;
+    r->sum_host = sum;
     r->row = r->fn ? calloc((size_t)r->cols + 1, sizeof *r->row) : NULL;
     if (r->fn && !r->row)
         return rct_oom(err);
@@ -692,6 +698,8 @@ static int setup(drun *r, const void *recs)
     c->acc = (double *)(uintptr_t)cu->acc.p;
     c->spike_bits = (unsigned int *)(uintptr_t)cu->spike_bits.p;
     c->spike_words = r->words;
+    c->spike_sum = (unsigned int *)(uintptr_t)cu->spike_sum.p;
+    c->sum_words = r->sum_words;
     c->bad_step = (unsigned int *)(uintptr_t)cu->bad_step.p;
     return 0;
 }
@@ -736,6 +744,9 @@ static int begin_chunk(drun *r, long start, long k)
         rc = ck(cu, api->cuMemsetD8Async(cu->bad_step.p, 0xff, sizeof(unsigned int), s), "cuMemsetD8Async", err);
     if (!rc && r->bits_host)
         rc = ck(cu, api->cuMemsetD8Async(cu->spike_bits.p, 0, (size_t)k * (size_t)r->words * 4, s), "cuMemsetD8Async", err);
+    if (!rc && r->bits_host)
+        rc = ck(cu, api->cuMemsetD8Async(cu->spike_sum.p, 0, (size_t)k * (size_t)r->sum_words * 4, s), "cuMemsetD8Async",
+                err);
     if (!rc && cu->y_snap.p && r->net->check_finite) {
         size_t ys = (size_t)r->net->model->n_state * (size_t)r->n * r->rs;
         rc = ck(cu, api->cuMemcpyDtoDAsync(cu->y_snap.p, cu->y.p, ys, s), "snapshot", err);
@@ -803,19 +814,22 @@ static int collect(drun *r, long start, long k)
     if (!rc && r->bits_host)
         rc = ck(cu, api->cuMemcpyDtoHAsync(r->bits_host, cu->spike_bits.p, (size_t)k * (size_t)r->words * 4, cu->stream),
                 "copy of the spikes", &net->err);
+    if (!rc && r->bits_host)
+        rc = ck(cu, api->cuMemcpyDtoHAsync(r->sum_host, cu->spike_sum.p, (size_t)k * (size_t)r->sum_words * 4, cu->stream),
+                "copy of the spikes", &net->err);
     if (!rc)
         rc = ck(cu, api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", &net->err);
     if (rc)
         return rc;
     r->host_row += rows;
-    for (long s = 0; r->bits_host && s < k && !rc; s++) {
-        const unsigned int *b = r->bits_host + s * r->words;
-        for (long w = 0; w < r->words && !rc; w++) {
-            if (b[w] == 0)
-                continue; /* most words: no spike among their 32 neurons */
-            for (unsigned int bits = b[w]; bits && !rc; bits &= bits - 1)
-                rc = add_spike(net, &r->cap_spikes, start + s, w * 32 + __builtin_ctz(bits));
-        }
+    for (long s = 0; r->bits_host && s < k && !rc; s++) { /* the summary leads to the words with spikes */
+        const unsigned int *b = r->bits_host + s * r->words, *sum = r->sum_host + s * r->sum_words;
+        for (long sw = 0; sw < r->sum_words && !rc; sw++)
+            for (unsigned int t = sum[sw]; t && !rc; t &= t - 1) {
+                long w = sw * 32 + __builtin_ctz(t);
+                for (unsigned int bits = b[w]; bits && !rc; bits &= bits - 1)
+                    rc = add_spike(net, &r->cap_spikes, start + s, w * 32 + __builtin_ctz(bits));
+            }
     }
     return rc;
 }
@@ -919,6 +933,7 @@ int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_
     r.fn = fn;
     r.user = user;
     r.words = (net->n + 31) / 32;
+    r.sum_words = (r.words + 31) / 32;
     void *recs = NULL;
     net->steps_done = 0;
     long in_col = cols == net->n && net->n > 1 ? 1 : 0;

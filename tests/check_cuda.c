@@ -507,10 +507,11 @@ START_TEST(test_chunks_graphs_and_callback_inputs)
 END_TEST
 
 /* Sparse weights: the GPU's rows equal the CPU's sparse rows (bit for bit), also when the CPU keeps W by
-   source for event-driven coupling (the GPU then turns the columns into rows). */
+   source for event-driven coupling (the GPU then turns the columns into rows).  2100 neurons: the spike
+   bits span three summary words. */
 START_TEST(test_sparse_and_event_coupling_as_sparse_rows)
 {
-    long n = 60, k = 6, nnz = n * k, steps = 1500;
+    long n = 2100, k = 6, nnz = n * k, steps = 1500;
     double *coo = malloc((size_t)nnz * 3 * sizeof *coo);
     srand(21);
     for (long i = 0, q = 0; i < n; i++)
@@ -560,6 +561,10 @@ START_TEST(test_sparse_and_event_coupling_as_sparse_rows)
     const long *pairs;
     rectic_net_spikes(nets[0], &count, &pairs);
     ck_assert_int_gt(count, 50);
+    long beyond = 0; /* spikes of neurons the third summary word covers */
+    for (long q = 0; q < count; q++)
+        beyond += pairs[2 * q + 1] >= 2048;
+    ck_assert_int_gt(beyond, 0);
     for (int b = 0; b < 3; b++)
         rectic_net_free(nets[b]);
     free(coo);
