@@ -52,10 +52,10 @@ $(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h generator/*.h runtime/*.h cl
 	@$(CC) $(CFLAGS_ALL) -c $< -o $@
 
 # the standalone runtime, embedded as a string for `rectic emit --standalone`
-# the standalone program's text: the number formatting's fast path, then the runtime
-$(BUILD)/gen/sim_main_text.c: common/fmt_shortest.h generator/standalone/sim_main.c
+# the standalone program's text: rectic's number formatting, then the runtime
+$(BUILD)/gen/sim_main_text.c: common/fmt_number.h generator/standalone/sim_main.c
 	@mkdir -p $(dir $@)
-	@{ echo '/* generated from common/fmt_shortest.h and generator/standalone/sim_main.c by the Makefile */'; \
+	@{ echo '/* generated from common/fmt_number.h and generator/standalone/sim_main.c by the Makefile */'; \
 	   echo 'const char rct_sim_main_text[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $^; echo ';'; } > $@
 

@@ -211,28 +211,34 @@ typedef struct result {
     const char *coupling, *kernel;
 } result;
 
+/* The spec of benchmark network b: the QIF template, its weights (dense or COO), roles and spike rule. */
+static void bench_spec(rectic_spec *s, const network *b)
+{
+    rectic_spec_init(s);
+    s->template_ref = QIF;
+    s->op = "qif_op";
+    s->n = b->n;
+    s->weights = b->w;
+    s->weights_coo = b->w ? NULL : b->coo;
+    s->nnz = b->w ? 0 : b->nnz;
+    s->source_var = "s";
+    s->target_var = "s_in";
+    s->input_var = "I_ext";
+    s->output_var = "s";
+    s->spike_var = "spike";
+    s->spike_def = "v";
+    s->spike_threshold = b->threshold;
+    s->spike_reset = b->reset;
+}
+
 /* ns per step of rectic and (optionally) of the reference on the same network. */
 static int measure(const config *cf, result *r)
 {
     const network *b = cf->net;
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = b->n;
-    s.weights = b->w;
-    s.weights_coo = b->w ? NULL : b->coo;
-    s.nnz = b->w ? 0 : b->nnz;
+    bench_spec(&s, b);
     s.coupling = cf->coupling;
     s.backend = cf->backend;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
-    s.spike_threshold = b->threshold;
-    s.spike_reset = b->reset;
     s.dtype = cf->dtype;
     rectic_set_threads(cf->threads);
     rectic_net *net;
@@ -343,17 +349,7 @@ static int measure_tiered(const network *b, double *first_ms, double *steady_ns,
         return -1;
     setenv("XDG_CACHE_HOME", dir, 1);
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = b->n;
-    s.weights = b->w;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
+    bench_spec(&s, b);
     s.backend = RECTIC_BACKEND_AUTO;
     double t0 = now();
     rectic_net *net;

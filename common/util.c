@@ -3,7 +3,7 @@
  */
 #include "util.h"
 
-#include "fmt_shortest.h"
+#include "fmt_number.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -161,40 +161,12 @@ int rct_grow(void *arr, size_t *cap, size_t need, size_t size)
 
 void rct_fmt_double(char out[32], double x)
 {
-    if (isnan(x)) {
-        strcpy(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(out, x > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (rct_fmt_shortest(out, x))
-        return; /* the same text, computed in integers */
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, x);
-        if (strtod(out, NULL) == x)
-            return;
-    }
+    rct_fmt_number(out, x, 0);
 }
 
 void rct_fmt_float(char out[32], float x)
 {
-    if (isnan(x)) {
-        strcpy(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(out, x > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (rct_fmt_shortest_f(out, x))
-        return; /* the same text, computed in integers */
-    for (int prec = 6; prec <= 9; prec++) {
-        snprintf(out, 32, "%.*g", prec, (double)x);
-        if (strtof(out, NULL) == x)
-            return;
-    }
+    rct_fmt_number(out, (double)x, 1);
 }
 
 int rct_mkdirs(const char *dir, unsigned mode, char *failed, size_t size)

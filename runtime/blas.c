@@ -31,12 +31,10 @@ static void load(void)
     loaded = 1;
 #else
     const char *env = getenv("RECTIC_LIBBLAS");
-    const char *names[] = {env && *env ? env : NULL, "libopenblas.so.0", "libopenblas.so", "libcblas.so.3",
-                           "libblas.so.3"};
-    size_t used = 0;
-    for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-        if (!names[k] || (k > 0 && env && *env))
-            continue; /* RECTIC_LIBBLAS, when given, is the only one tried */
+    const char *defaults[] = {"libopenblas.so.0", "libopenblas.so", "libcblas.so.3", "libblas.so.3"};
+    const char *const *names = env && *env ? &env : defaults; /* RECTIC_LIBBLAS, when given, alone */
+    size_t count = env && *env ? 1 : sizeof defaults / sizeof defaults[0], used = 0;
+    for (size_t k = 0; k < count; k++) {
         void *h = dlopen(names[k], RTLD_NOW | RTLD_GLOBAL);
         const char *why = h ? NULL : dlerror();
         if (h) {

@@ -1,6 +1,6 @@
 /* ====================================================================================================
  * The standalone runtime (rectic generator/standalone/sim_main.c, appended after the kernel, the
- * model tables and the number formatting's fast path above).  It reads the weights and inputs, applies NAME=VALUE overrides, runs the kernel
+ * model tables and rectic's number formatting (common/fmt_number.h) above).  It reads the weights and inputs, applies NAME=VALUE overrides, runs the kernel
  * and writes the recordings exactly as `rectic run` does: the same CSV/.npy bytes.
  * Depends only on libc, libm and CBLAS (-DRECTIC_NO_BLAS: a plain loop instead).
  * ==================================================================================================== */
@@ -221,47 +221,6 @@ static sa_matrix sa_read_matrix(const char *path)
 
 /* ---------------------------------------------------------------- writing (as rectic) */
 
-/* Shortest of %.15g..%.17g that reads back as the same double (rectic's rct_fmt_double; the fast path,
-   rct_fmt_shortest, is common/fmt_shortest.h, placed before this text). */
-static void sa_fmt_double(char out[32], double x)
-{
-    if (isnan(x)) {
-        strcpy(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(out, x > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (rct_fmt_shortest(out, x))
-        return;
-    for (int prec = 15; prec <= 17; prec++) {
-        snprintf(out, 32, "%.*g", prec, x);
-        if (strtod(out, NULL) == x)
-            return;
-    }
-}
-
-/* Shortest of %.6g..%.9g that reads back as the same float (rectic's rct_fmt_float). */
-static void sa_fmt_float(char out[32], float x)
-{
-    if (isnan(x)) {
-        strcpy(out, "nan");
-        return;
-    }
-    if (isinf(x)) {
-        strcpy(out, x > 0 ? "inf" : "-inf");
-        return;
-    }
-    if (rct_fmt_shortest_f(out, x))
-        return;
-    for (int prec = 6; prec <= 9; prec++) {
-        snprintf(out, 32, "%.*g", prec, (double)x);
-        if (strtof(out, NULL) == x)
-            return;
-    }
-}
-
 /* Writes dir/name.csv or .npy through a temporary file and a rename. */
 static void sa_write(const char *dir, const char *name, int npy, const double *d, long rows, long cols, int as_float)
 {
@@ -294,10 +253,8 @@ static void sa_write(const char *dir, const char *name, int npy, const double *d
         char num[32];
         for (long i = 0; i < rows; i++) {
             for (long j = 0; j < cols; j++) {
-                if (as_float)
-                    sa_fmt_float(num, (float)d[i * cols + j]);
-                else
-                    sa_fmt_double(num, d[i * cols + j]);
+                /* rectic's formatting (common/fmt_number.h, placed before this text) */
+                rct_fmt_number(num, as_float ? (double)(float)d[i * cols + j] : d[i * cols + j], as_float);
                 if (j > 0)
                     putc(',', f);
                 fputs(num, f);

@@ -1,5 +1,6 @@
 /*
- * fmt_shortest.h -- the fast path of rectic's number formatting, in integer arithmetic.
+ * fmt_number.h -- rectic's number formatting: the text of every number it writes (CSV outputs, numbers in
+ * generated code, `rectic check`).
  *
  * rectic writes a double as the first of "%.15g", "%.16g", "%.17g" that reads back as the same double (a
  * float: "%.6g" .. "%.9g").  Done with printf and strtod that costs up to three of each per value (~1-3
@@ -7,14 +8,16 @@
  * produce (0 and magnitudes from ~1e-5 (floats: ~1e-14) to 2^53 (floats: 2^24)), and declines the
  * others, which the caller then formats the slow way.
  *
- * Included by common/util.c (rct_fmt_double) and placed before the standalone program's text
- * (generator/standalone/sim_main.c), so that both write the same bytes.  Self-contained, all static.
+ * Included by common/util.c (rct_fmt_double, rct_fmt_float) and placed before the standalone program's
+ * text (generator/standalone/sim_main.c), so that both write the same bytes.  Self-contained, all static.
  */
-#ifndef RCT_FMT_SHORTEST_H
-#define RCT_FMT_SHORTEST_H
+#ifndef RCT_FMT_NUMBER_H
+#define RCT_FMT_NUMBER_H
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__SIZEOF_INT128__)
@@ -177,5 +180,26 @@ static inline int rct_fmt_shortest_f(char out[32], float x)
     return 0;
 }
 #endif
+
+/* Writes x (a float's value when `as_float`) as the first of %.15g .. %.17g (floats: %.6g .. %.9g) that
+   reads back as the same number; "nan", "inf", "-inf" for the others. */
+static inline void rct_fmt_number(char out[32], double x, int as_float)
+{
+    if (isnan(x)) {
+        strcpy(out, "nan");
+        return;
+    }
+    if (isinf(x)) {
+        strcpy(out, x > 0 ? "inf" : "-inf");
+        return;
+    }
+    if (as_float ? rct_fmt_shortest_f(out, (float)x) : rct_fmt_shortest(out, x))
+        return; /* the same text, computed in integers */
+    for (int prec = as_float ? 6 : 15; prec <= (as_float ? 9 : 17); prec++) {
+        snprintf(out, 32, "%.*g", prec, x);
+        if (as_float ? strtof(out, NULL) == (float)x : strtod(out, NULL) == x)
+            return;
+    }
+}
 
 #endif
