@@ -144,7 +144,9 @@ static void emit_coupling(rct_emitter *E, int p)
 }
 
 /* Event-driven coupling: after the step, moves target = W @ source along the source's equation
-   s' = -s/tau + c*spike, adding the columns of W of the neurons that spiked in this step. */
+   s' = -s/tau + c*spike: the target decays as the source does, target*(1 - dt/tau), and takes c times the
+   column of W of each neuron that spiked in this step, in spike order (spike = spk/dt, so that dt*c*spike
+   adds c per spike).  Consecutive full columns go up to eight in one pass; the first pass also scales. */
 static void emit_event_update(rct_emitter *E)
 {
     const rct_model *m = E->m;
@@ -152,44 +154,59 @@ static void emit_event_update(rct_emitter *E)
     char why[512];
     if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
         return; /* the runtime checked it before choosing this strategy */
-    const char *t = m->vars[m->target].cname;
-    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does, %s' = -%s/tau + c*spike,\n"
-                          "           with x = the sum of the columns of W of the neurons that spiked, in spike order */\n"
-                          "        real *const x = c->scratch;\n"
-                          "        for (long i = 0; i < n; i++)\n"
-                          "            x[i] = 0;\n"
+    const char *g = gain ? ", event_gain" : "";
+    const char *t = m->vars[m->target].cname, *tn = m->vars[m->target].name, *sn = m->vars[m->source].name;
+    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does: %s*(1 - dt/tau), then the\n"
+                          "           columns of W of the neurons that spiked, in spike order */\n"
                           "        const real *full[8]; /* consecutive full columns, added up to eight in one pass */\n"
                           "        int n_full = 0;\n"
+                          "        real scale = event_decay; /* the first pass scales, the later ones only add */\n"
                           "        for (long k = spikes_before; k < c->n_spikes; k++) {\n"
                           "            const long j = c->spikes[2*k + 1], q0 = csr_ptr[j], q1 = csr_ptr[j + 1];\n"
                           "            if (q1 - q0 == n) { /* a full column: targets 0 .. n-1 in order */\n"
                           "                full[n_full++] = csr_val + q0;\n"
                           "                if (n_full == 8) {\n"
-                          "                    rectic_add_columns(x, full, n_full, n);\n"
+                          "                    rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n"
                           "                    n_full = 0;\n"
+                          "                    scale = 1;\n"
                           "                }\n"
                           "                continue;\n"
                           "            }\n"
-                          "            rectic_add_columns(x, full, n_full, n); /* the full ones before it, then this sparse one */\n"
+                          "            /* the full ones before it, then this sparse one */\n"
+                          "            rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n"
                           "            n_full = 0;\n"
+                          "            scale = 1;\n"
                           "            for (long q = q0; q < q1; q++)\n"
-                          "                x[csr_col[q]] += csr_val[q];\n"
+                          "                %s_arr[csr_col[q]] += %scsr_val[q];\n"
                           "        }\n"
-                          "        rectic_add_columns(x, full, n_full, n);\n"
-                          "        for (long i = 0; i < n; i++)\n"
-                          "            %s_arr[i] = %s_arr[i] + dt*(-%s_arr[i]/",
-                   m->vars[m->target].name, m->vars[m->source].name, m->vars[m->source].name,
-                   m->vars[m->source].name, m->vars[m->source].name, t, t, t);
+                          "        if (n_full > 0 || scale != 1)\n"
+                          "            rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n",
+                   tn, sn, sn, tn, t, g, t, g, t, gain ? "event_gain*" : "", t, g);
+}
+
+/* Writes the constants of event-driven coupling: the target's decay per step, 1 - dt/tau, and the drive's
+   gain c (when it has one), both from the source's equation s' = -s/tau + c*spike. */
+static void emit_event_constants(rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    const rct_expr *tau, *gain;
+    char why[512];
+    if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
+        return;
+    const rct_var *src = &m->vars[m->source];
+    rct_buf_puts(&E->b, "    /* event-driven coupling, from ");
+    rct_emit_safe_comment(&E->b, m->eq_text[src->eq]);
+    rct_buf_printf(&E->b, " */\n    const real event_decay = (real)(1 - dt/");
     int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
     rct_buf_puts(&E->b, paren ? "(" : "");
     rct_em_expr(E, tau);
     rct_buf_puts(&E->b, paren ? ")" : "");
-    rct_buf_puts(&E->b, " + ");
+    rct_buf_printf(&E->b, "); /* %s decays as %s does */\n", m->vars[m->target].name, src->name);
     if (gain) {
+        rct_buf_puts(&E->b, "    const real event_gain = (real)(");
         rct_em_expr(E, gain);
-        rct_buf_putc(&E->b, '*');
+        rct_buf_puts(&E->b, "); /* added per spike, times the column */\n");
     }
-    rct_buf_puts(&E->b, "(x[i]/dt));\n");
 }
 
 /* Writes pass p: the loop over neurons computing its algebraic variables, and in the last pass the
@@ -204,13 +221,22 @@ static void emit_pass(rct_emitter *E, int p)
        a small fixed-size network appends them in the update loop instead (one loop less for TinyCC) */
     int append_inside = last && E->o->spiking && E->o->fixed_n > 0;
     if (last && E->o->spiking && !append_inside)
-        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update */\n"
-                              "        for (long i = 0; i < n; i++)\n"
-                              "            if (%s_arr[i] >= threshold) {\n"
-                              "                c->spikes[2*c->n_spikes] = c->step;\n"
-                              "                c->spikes[2*c->n_spikes + 1] = i;\n"
-                              "                c->n_spikes++;\n"
-                              "            }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
+        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (each\n"
+                              "           block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
+                              "        for (long i0 = 0; i0 < n; i0 += 32) {\n"
+                              "            const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
+                              "            int any = 0;\n"
+                              "            for (long i = i0; i < i1; i++)\n"
+                              "                any |= %s_arr[i] >= threshold;\n"
+                              "            if (any)\n"
+                              "                for (long i = i0; i < i1; i++)\n"
+                              "                    if (%s_arr[i] >= threshold) {\n"
+                              "                        c->spikes[2*c->n_spikes] = c->step;\n"
+                              "                        c->spikes[2*c->n_spikes + 1] = i;\n"
+                              "                        c->n_spikes++;\n"
+                              "                    }\n"
+                              "        }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
+                       m->vars[m->spike_def].cname);
     rct_buf_printf(&E->b, "%s        for (long i = 0; i < n; i++) {\n", E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "");
     rct_em_loads(E, p, last, "            ");
     rct_em_pass_eqs(E, p, "            ");
@@ -225,6 +251,42 @@ static void emit_pass(rct_emitter *E, int p)
     rct_buf_puts(&E->b, "        }\n");
 }
 
+/* Writes rectic_scale_add, the helper of event-driven coupling: x = x*scale + col[0] + ... + col[m-1]
+   (each column times the gain where the source's drive has one), the same operations in the same order as
+   scaling and then adding one column at a time, in passes of up to eight columns (memory streams side by
+   side); the passes after the first get scale 1 (exact). */
+static void emit_scale_add(rct_emitter *E)
+{
+    const rct_expr *tau, *gain;
+    char why[512];
+    if (!rct_model_event_form(E->m, &tau, &gain, why, sizeof why))
+        return;
+    static const char *const names[8] = {"a", "b", "d", "e", "f", "g", "h", "o"};
+    rct_buf_printf(&E->b, "\n/* x = x*scale + %scol[0] + ... + %scol[m-1] (m = 0 only scales): the same operations in the same order as\n"
+                          "   scaling and then adding one column at a time, in passes of up to eight columns (memory streams\n"
+                          "   side by side); the passes after the first scale by 1, which changes nothing. */\n"
+                          "static void rectic_scale_add(real *x, real scale, const real *const *col, int m, long n%s)\n"
+                          "{\n"
+                          "    if (m == 0)\n"
+                          "        for (long i = 0; i < n; i++)\n"
+                          "            x[i] = x[i]*scale;\n",
+                   gain ? "c*" : "", gain ? "c*" : "", gain ? ", real c" : "");
+    for (int w = 8; w >= 1; w /= 2) {
+        rct_buf_printf(&E->b, "    for (; m >= %d; m -= %d, col += %d, scale = 1) {\n", w, w, w);
+        for (int k = 0; k < w; k += 4) {
+            rct_buf_puts(&E->b, "        const real ");
+            for (int q = k; q < w && q < k + 4; q++)
+                rct_buf_printf(&E->b, "%s*const %s = col[%d]", q > k ? ", " : "", names[q], q);
+            rct_buf_puts(&E->b, ";\n");
+        }
+        rct_buf_puts(&E->b, "        for (long i = 0; i < n; i++)\n            x[i] = x[i]*scale");
+        for (int q = 0; q < w; q++)
+            rct_buf_printf(&E->b, " + %s%s[i]", gain ? "c*" : "", names[q]);
+        rct_buf_puts(&E->b, ";\n    }\n");
+    }
+    rct_buf_puts(&E->b, "}\n");
+}
+
 /* Writes the helper functions and the recording routine (model independent). */
 static void emit_helpers(rct_emitter *E)
 {
@@ -236,33 +298,7 @@ static void emit_helpers(rct_emitter *E)
                        E->f32 ? 's' : 'd', r, r, r, r, r);
     rct_em_helper_fns(E, "static ");
     if (E->o->coupling && E->o->coupling_mode == RCT_COUP_EVENT)
-        rct_buf_puts(&E->b,
-            "\n/* x[i] += col[0][i], then col[1][i], ... col[m-1][i] (m = 0 adds nothing): the same additions in the same\n"
-            "   order as one column at a time, in passes of up to eight columns (memory streams side by side). */\n"
-            "static void rectic_add_columns(real *x, const real *const *col, int m, long n)\n"
-            "{\n"
-            "    for (; m >= 8; m -= 8, col += 8) {\n"
-            "        const real *const a = col[0], *const b = col[1], *const d = col[2], *const e = col[3];\n"
-            "        const real *const f = col[4], *const g = col[5], *const h = col[6], *const o = col[7];\n"
-            "        for (long i = 0; i < n; i++)\n"
-            "            x[i] = x[i] + a[i] + b[i] + d[i] + e[i] + f[i] + g[i] + h[i] + o[i];\n"
-            "    }\n"
-            "    for (; m >= 4; m -= 4, col += 4) {\n"
-            "        const real *const a = col[0], *const b = col[1], *const d = col[2], *const e = col[3];\n"
-            "        for (long i = 0; i < n; i++)\n"
-            "            x[i] = x[i] + a[i] + b[i] + d[i] + e[i];\n"
-            "    }\n"
-            "    for (; m >= 2; m -= 2, col += 2) {\n"
-            "        const real *const a = col[0], *const b = col[1];\n"
-            "        for (long i = 0; i < n; i++)\n"
-            "            x[i] = x[i] + a[i] + b[i];\n"
-            "    }\n"
-            "    for (; m >= 1; m -= 1, col += 1) {\n"
-            "        const real *const a = col[0];\n"
-            "        for (long i = 0; i < n; i++)\n"
-            "            x[i] += a[i];\n"
-            "    }\n"
-            "}\n");
+        emit_scale_add(E);
     if (E->o->parallel)
         rct_buf_puts(&E->b,
             "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"
@@ -338,6 +374,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                              "    const %s *const csr_val = c->csr_val;\n",
                        o->coupling_mode == RCT_COUP_CSR ? "rows (compressed sparse rows)" : "columns (compressed sparse columns)",
                        E.real);
+    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
+        emit_event_constants(&E);
     rct_buf_puts(&E.b, "    int rec_phase0 = 0, rec_phase1 = 0; /* is anything recorded before / after the update? */\n"
                        "    for (int k = 0; k < c->n_rec; k++) {\n"
                        "        rec_phase0 |= c->rec[k].phase == 0;\n"

@@ -20,6 +20,8 @@ enum {
 typedef struct rct_emit_opts {
     int dtype;               /* RECTIC_FLOAT64 or RECTIC_FLOAT32 */
     const int *param_vector; /* per parameter slot: 1 = one value per neuron, 0 = shared */
+    const int *param_pow2;   /* per parameter slot: 1 = its shared value is a power of two, so that dividing by it
+                                is multiplying by its reciprocal, bit for bit (NULL: divide) */
     int coupling;            /* 1: the network has a weight matrix */
     int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     int spiking;             /* 1: spike detection and reset */
@@ -38,6 +40,10 @@ typedef struct rct_symbol {
     void *addr;
 } rct_symbol;
 const rct_symbol *rct_emit_symbols(void);
+
+/* Is x plus or minus a power of two with a normal reciprocal (in float when f32), so that y/x and y*(1/x)
+   are bit for bit equal?  The kernel then multiplies by the reciprocal of such a divisor. */
+int rct_em_pow2_recip(double x, int f32);
 
 /* Writes text as a C comment body that cannot end the comment early. */
 void rct_emit_safe_comment(rct_buf *b, const char *text);

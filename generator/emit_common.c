@@ -4,11 +4,11 @@
  * Only validated identifiers (suffixed so they never meet C keywords or our own names) and numbers
  * re-printed from parsed doubles reach the output; template text never does, except inside comments
  * made safe by rct_emit_safe_comment.  The arithmetic is emitted in the order the equations are
- * written, with no reassociation, reciprocal or fused multiply-add, so that every compiler rounds it as
- * RectiPy does.
+ * written, with no reassociation or fused multiply-add, so that every compiler rounds it as RectiPy
+ * does; a division by a power of two becomes a multiplication by its reciprocal, which rounds the same.
  *
  * Naming inside the kernels: `x_` is the value of variable x for the current neuron, `x_arr` its array,
- * `x_dot` its derivative; `reduce_K` a reduction; fixed names (n, i, dt, spk, ...) have no suffix.
+ * `x_dot` its derivative, `x_inv` the reciprocal of a parameter that is a power of two; `reduce_K` a reduction; fixed names (n, i, dt, spk, ...) have no suffix.
  */
 #include "emit_common.h"
 
@@ -27,8 +27,12 @@ int rct_em_init(rct_emitter *E, const rct_model *m, const rct_emit_opts *o, rct_
     E->f32 = o->dtype == RECTIC_FLOAT32;
     E->real = E->f32 ? "float" : "double";
     E->used = calloc((size_t)m->n_vars + 1, 1);
-    if (!E->used)
+    E->recip = calloc((size_t)m->n_param + 1, 1);
+    if (!E->used || !E->recip) {
+        free(E->used);
+        free(E->recip);
         return rct_oom(err);
+    }
     rct_buf_init(&E->b);
     return 0;
 }
@@ -37,7 +41,9 @@ int rct_em_init(rct_emitter *E, const rct_model *m, const rct_emit_opts *o, rct_
 char *rct_em_finish(rct_emitter *E, rct_err *err)
 {
     free(E->used);
+    free(E->recip);
     E->used = NULL;
+    E->recip = NULL;
     char *src = rct_buf_take(&E->b);
     if (!src)
         rct_oom(err);
@@ -61,6 +67,17 @@ static void emit_num(rct_emitter *E, double x)
         rct_buf_puts(&E->b, ".0");
     if (E->f32)
         rct_buf_putc(&E->b, 'f');
+}
+
+/* Is x plus or minus a power of two whose reciprocal is a normal number of the kernel's type?  Then
+   y/x and y*(1/x) are the same real number, rounded once: bit for bit equal. */
+int rct_em_pow2_recip(double x, int f32)
+{
+    int e;
+    if (!isfinite(x) || fabs(frexp(x, &e)) != 0.5)
+        return 0;
+    /* x = 2^k with k = e-1 (x itself may be subnormal), 1/x = 2^-k: normal when -k is within the range */
+    return f32 ? e - 1 >= -127 && e - 1 <= 126 : e - 1 >= -1023 && e - 1 <= 1022;
 }
 
 /* Writes a libm name in the kernel's precision. */
@@ -157,6 +174,19 @@ void rct_em_expr(rct_emitter *E, const rct_expr *e)
         static const char *const ops[] = {[RCT_E_ADD] = " + ", [RCT_E_SUB] = " - ", [RCT_E_MUL] = "*",
                                           [RCT_E_DIV] = "/"};
         int p = cprec(e);
+        const rct_expr *r = e->args[1];
+        if (e->kind == RCT_E_DIV && r->kind == RCT_E_VAR && m->vars[r->ref].kind == RCT_VK_PARAM &&
+            E->recip[m->vars[r->ref].slot]) { /* y/x -> y*x_inv, x a power of two: the same bits */
+            emit_paren(E, e->args[0], cprec(e->args[0]) < p);
+            rct_buf_printf(&E->b, "*%s_inv", m->vars[r->ref].cname);
+            return;
+        }
+        if (e->kind == RCT_E_DIV && r->kind == RCT_E_NUM && rct_em_pow2_recip(r->num, E->f32)) {
+            emit_paren(E, e->args[0], cprec(e->args[0]) < p); /* y/2 -> y*0.5: the same bits */
+            rct_buf_putc(&E->b, '*');
+            emit_num(E, 1 / r->num);
+            return;
+        }
         emit_paren(E, e->args[0], cprec(e->args[0]) < p);
         rct_buf_puts(&E->b, ops[e->kind]);
         emit_paren(E, e->args[1], cprec(e->args[1]) <= p);
@@ -283,6 +313,26 @@ void rct_em_helper_fns(rct_emitter *E, const char *qual)
         rct_buf_printf(&E->b, "%s%s rectic_min(%s a, %s b) { return a < b || a != a ? a : b; }\n", qual, r, r, r);
 }
 
+/* Does expression e divide by variable v anywhere? */
+static int divides_by(const rct_expr *e, int v)
+{
+    if (e->kind == RCT_E_DIV && e->args[1]->kind == RCT_E_VAR && e->args[1]->ref == v)
+        return 1;
+    for (int i = 0; i < e->nargs; i++)
+        if (divides_by(e->args[i], v))
+            return 1;
+    return 0;
+}
+
+/* Does any equation of m divide by variable v? */
+static int divides(const rct_model *m, int v)
+{
+    for (int k = 0; k < m->n_eqs; k++)
+        if (divides_by(m->eqs[k].rhs, v))
+            return 1;
+    return 0;
+}
+
 /* Writes the array pointers and hoisted parameters of a kernel's prologue. */
 void rct_em_prologue(rct_emitter *E, const char *ind)
 {
@@ -325,10 +375,16 @@ void rct_em_prologue(rct_emitter *E, const char *ind)
         int v = m->param_var[p];
         const char *c = m->vars[v].cname;
         rct_var_fullname(m, v, full, sizeof full);
-        if (E->o->param_vector[p])
+        if (E->o->param_vector[p]) {
             rct_buf_printf(&E->b, "%sconst %s *const %s_arr = c->param[%d]; /* %s, per neuron */\n", ind, r, c, p, full);
-        else
-            rct_buf_printf(&E->b, "%sconst %s %s_ = c->param[%d][0]; /* %s */\n", ind, r, c, p, full);
+            continue;
+        }
+        rct_buf_printf(&E->b, "%sconst %s %s_ = c->param[%d][0]; /* %s */\n", ind, r, c, p, full);
+        if (E->o->param_pow2 && E->o->param_pow2[p] && divides(m, v)) {
+            rct_buf_printf(&E->b, "%sconst %s %s_inv = 1/%s_; /* a power of two: /%s is *%s_inv, bit for bit */\n", ind, r,
+                           c, c, c, c);
+            E->recip[p] = 1;
+        }
     }
 }
 

@@ -22,6 +22,7 @@ typedef struct rct_emitter {
     int f32;
     const char *real;    /* "double" or "float" */
     unsigned char *used; /* per variable: read by the code being emitted */
+    unsigned char *recip; /* per parameter slot: the prologue computed `x_inv` = 1/x (a power of two) */
 } rct_emitter;
 
 /* Starts an emitter for model m with options o; 0, or RECTIC_ENOMEM with err filled. */

@@ -311,3 +311,12 @@ int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_exp
                             "its equation is %s", src->name, src->name, m->vars[sp].name, m->eq_text[src->eq]);
     return *tau != NULL;
 }
+
+int rct_model_event_param(const rct_model *m, int v)
+{
+    const rct_expr *tau, *gain;
+    char why[8];
+    if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
+        return 0;
+    return is_var(tau, v) || (gain && is_var(gain, v));
+}

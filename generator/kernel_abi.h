@@ -46,7 +46,6 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         const long *csr_ptr;     /* sparse weights: row i's entries are csr_ptr[i] .. csr_ptr[i+1]-1 */ \
         const int *csr_col;      /* their source neurons (event mode: CSC, by source column) */         \
         const real *csr_val;                                                                             \
-        real *scratch;           /* n values of working space (event-driven coupling) */                 \
         int threads;             /* threads for the loops over neurons (kernels built with OpenMP) */    \
     } rectic_kctx;
 

@@ -180,8 +180,6 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     }
     if (mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT) {
         rc = build_compressed(net, e, count, mode == RCT_COUP_EVENT);
-        if (!rc && mode == RCT_COUP_EVENT && !(net->scratch = calloc((size_t)n + 1, rct_rsize(net))))
-            rc = rct_oom(&net->err);
     }
     free(e);
     return rc;
@@ -217,8 +215,7 @@ void rct_coupling_free(rectic_net *net)
     free(net->csr_ptr);
     free(net->csr_col);
     free(net->csr_val);
-    free(net->scratch);
-    net->w = net->csr_val = net->scratch = NULL;
+    net->w = net->csr_val = NULL;
     net->csr_ptr = NULL;
     net->csr_col = NULL;
 }

@@ -197,6 +197,7 @@ void rct_cuda_free(rct_cuda *cu)
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
 int rectic_net_emit(rectic_net *net, int backend, char **text)
 {
+    rct_net_refresh_pow2(net); /* as the next compile will see them */
     rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);
@@ -284,6 +285,7 @@ int rct_cuda_compile(rectic_net *net)
     rct_cuda *cu = net->cuda;
     const rct_model *m = net->model;
     double t0 = rct_now();
+    rct_net_refresh_pow2(net);
     rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_cuda(m, &o, &net->err);
     if (!src)

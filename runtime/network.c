@@ -93,10 +93,22 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
     return rc;
 }
 
-/* Generates and compiles the kernel for the current parameter shapes. */
+int rct_net_refresh_pow2(rectic_net *net)
+{
+    int changed = 0;
+    for (int p = 0; p < net->model->n_param; p++) {
+        int pow2 = !net->param_vector[p] && rct_em_pow2_recip(rct_rget(net, net->param_real[p], 0), net->f32);
+        changed |= pow2 != net->param_pow2[p];
+        net->param_pow2[p] = pow2;
+    }
+    return changed;
+}
+
+/* The emitter's settings for the network's current parameter shapes and values. */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net)
 {
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
+                       .param_pow2 = net->param_pow2,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
                        .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
                        .fixed_n = net->n <= RCT_FIXED_N_MAX ? net->n : 0};
@@ -132,6 +144,7 @@ int rct_net_compile(rectic_net *net)
     if (rc)
         return rc;
     double t0 = rct_now();
+    rct_net_refresh_pow2(net);
     rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
@@ -197,7 +210,7 @@ void rct_net_poll_tiered(rectic_net *net)
     net->pending_so = NULL;
 }
 
-/* Allocates state, scratch and parameters and fills them with the template defaults. */
+/* Allocates state and parameters and fills them with the template defaults. */
 static int init_values(rectic_net *net)
 {
     const rct_model *m = net->model;
@@ -207,8 +220,10 @@ static int init_values(rectic_net *net)
     net->alg = ralloc(net, (long)m->n_alg * n);
     net->coup = ralloc(net, n);
     net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
+    net->param_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
-    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_real)
+    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_pow2 ||
+        !net->param_real)
         return rct_oom(&net->err);
     for (int s = 0; s < m->n_state; s++)
         for (long i = 0; i < n; i++)
@@ -303,6 +318,7 @@ void rectic_net_free(rectic_net *net)
             free(net->param_real[p]);
     free(net->param_real);
     free(net->param_vector);
+    free(net->param_pow2);
     free(net->y);
     free(net->y0);
     free(net->alg);
@@ -344,6 +360,16 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
             rct_rset(net, net->y, var->slot * n + i, x);
         }
     } else if (var->kind == RCT_VK_PARAM) {
+        if (count == n && n > 1 && net->coupling_mode == RCT_COUP_EVENT && rct_model_event_param(net->model, v)) {
+            for (long i = 1; i < n; i++)
+                if (values[i] != values[0])
+                    return rct_errf(&net->err, RECTIC_EINVAL, "%s: event-driven coupling needs one value of '%s' for all "
+                                    "neurons (it is the decay or gain of %s in %s), got different values per neuron; "
+                                    "use --coupling dense or sparse", what, var->name,
+                                    net->model->vars[net->model->source].name,
+                                    net->model->eq_text[net->model->vars[net->model->source].eq]);
+            count = 1; /* n equal values: one shared value */
+        }
         if (count == n && n > 1 && !net->param_vector[var->slot]) {
             net->param_vector[var->slot] = 1; /* the kernel must read it per neuron */
             net->dirty = 1;
@@ -541,6 +567,7 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     if (o.coupling_mode == RCT_COUP_CSR)
         o.coupling_mode = RCT_COUP_INLINE;
     o.fixed_n = 0; /* the program takes any number of neurons (--weights, -N) */
+    o.param_pow2 = NULL; /* and any parameter values (name=value arguments) */
     *text = rct_emit_standalone(m, &o, &st, &net->err);
     if (!*text)
         rc = net->err.code;

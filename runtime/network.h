@@ -35,9 +35,10 @@ struct rectic_net {
     long *csr_ptr;           /* sparse: rows (by target); event: columns (by source) */
     int *csr_col;
     void *csr_val;
-    void *scratch;           /* n values for the event-driven update */
     void **param_real;       /* per parameter: n values */
     int *param_vector;       /* per parameter: the kernel reads n values (else the first) */
+    int *param_pow2;         /* per parameter: its shared value is a power of two (the kernels multiply by
+                                its reciprocal instead of dividing: the same bits, fewer cycles) */
     /* kernel */
     char *src;
     int backend;             /* RECTIC_BACKEND_* asked for */
@@ -109,6 +110,8 @@ void rct_coupling_free(rectic_net *net);
 
 /* The emitter's options for this network as it is now (precision, parameter shapes, coupling). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net);
+/* Marks the shared parameters whose value is a power of two (net->param_pow2); 1 when a mark changed. */
+int rct_net_refresh_pow2(rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
 /* Tiered mode: switches to the optimized kernel once the background compiler has written it. */

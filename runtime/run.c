@@ -154,6 +154,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
     if (in->cols != 0 && m->input < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs given but the network has no --input-var to receive them");
     int rc;
+    if (rct_net_refresh_pow2(net))
+        net->dirty = 1; /* a divisor became or stopped being a power of two */
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
@@ -190,7 +192,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.csr_ptr = net->csr_ptr;
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
-    c.scratch = net->scratch;
     c.threads = net->threads;
     c.param = (const void *const *)net->param_real;
     c.in_row = in->cols;

@@ -832,6 +832,48 @@ START_TEST(test_arithmetic_keeps_written_order)
 }
 END_TEST
 
+/* A division by a shared parameter whose value is a power of two is a multiplication by its reciprocal
+   in the kernel (and back to a division when the value changes); by a literal power of two, too: bit for
+   bit the quotient, for dividends of every kind (subnormal, huge, -0; inf in float32), in float64 and float32. */
+START_TEST(test_division_by_power_of_two_is_exact)
+{
+    enum { N = 12 };
+    const double xs[N] = {1.0, -3.0, 0.1, -0.0, 0.0, 4.9e-324, -2.2250738585072014e-308, 1.7976931348623157e308,
+                          1e-310, 3.0e-39, -1.1754943508222875e-38, 123456.789};
+    const double zs[] = {1.0, 2.0, 0.5, -4.0, 0x1p-1000, 0x1p1023, 0x1p-126, 0x1p127, 3.0, 0.75, 1e-310, 0x1p100};
+    /* a power of two whose reciprocal is a normal number: 2^1023's is not; in float, 2^-1000 and 1e-310
+       are 0, 2^1023 is inf, and 2^127's reciprocal is not normal */
+    const int recip64[] = {1, 1, 1, 1, 1, 0, 1, 1, 0, 0, 0, 1}, recip32[] = {1, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 1};
+    const char *yaml = "node:\n  base: NodeTemplate\n  operators: [f_op]\n"
+                       "f_op:\n  base: OperatorTemplate\n  equations: \"r = x/z + x/4\"\n"
+                       "  variables:\n    r: output(0.0)\n    x: 0.0\n    z: 3.0\n";
+    for (int f32 = 0; f32 < 2; f32++) {
+        rectic_net *net = net_from_yaml(yaml, "m.node", N, "r", 1e-3, f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64);
+        ck_assert_int_eq(rectic_net_set(net, "x", xs, N), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record(net, "r"), RECTIC_OK);
+        for (size_t k = 0; k < sizeof zs / sizeof zs[0]; k++) {
+            ck_assert_int_eq(rectic_net_set(net, "z", &zs[k], 1), RECTIC_OK);
+            ck_assert_msg(rectic_net_run(net, 1, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+            float zf = (float)zs[k];
+            int pow2 = f32 ? recip32[k] : recip64[k];
+            const char *src = rectic_net_source(net);
+            ck_assert_msg((strstr(src, "x_*z_inv") != NULL) == pow2, "z = %g (f32 %d): %s", zs[k], f32,
+                          pow2 ? "expected x_*z_inv" : "expected x_/z_");
+            ck_assert_ptr_nonnull(strstr(src, f32 ? "x_*0.25f" : "x_*0.25"));
+            for (int i = 0; i < N; i++) {
+                volatile double x = xs[i], z = zs[k];
+                volatile float xf = (float)x, zzf = zf;
+                double want = f32 ? (double)(xf / zzf + xf / 4.0f) : x / z + x / 4.0;
+                double got = recorded(net, "r", 0, i);
+                ck_assert_msg(memcmp(&got, &want, sizeof got) == 0 || (isnan(got) && isnan(want)),
+                              "x = %g, z = %g, f32 %d: %.17g, expected %.17g", xs[i], zs[k], f32, got, want);
+            }
+        }
+        rectic_net_free(net);
+    }
+}
+END_TEST
+
 START_TEST(test_constants_pi_and_e)
 {
     ASSERT_SAME(eval1("pi + 0*x", 1.0), M_PI);
@@ -1205,6 +1247,7 @@ int main(void)
     tcase_add_test(fn, test_function_min_of_two);
     tcase_add_test(fn, test_power_two_in_denominator_keeps_grouping);
     tcase_add_test(fn, test_arithmetic_keeps_written_order);
+    tcase_add_test(fn, test_division_by_power_of_two_is_exact);
     tcase_add_test(fn, test_constants_pi_and_e);
     suite_add_tcase(s, fn);
 
