@@ -262,12 +262,13 @@ static void emit_scale_add(rct_emitter *E)
     if (!rct_model_event_form(E->m, &tau, &gain, why, sizeof why))
         return;
     static const char *const names[8] = {"a", "b", "d", "e", "f", "g", "h", "o"};
-    rct_buf_printf(&E->b, "\n/* x = x*scale + %scol[0] + ... + %scol[m-1] (m = 0 only scales): the same operations in the same order as\n"
-                          "   scaling and then adding one column at a time, in passes of up to eight columns (memory streams\n"
-                          "   side by side); the passes after the first scale by 1, which changes nothing. */\n"
+    rct_buf_printf(&E->b, "\n/* x = x*scale + %scol[0] + ... + %scol[m-1]: the same operations in the same order as scaling and\n"
+                          "   then adding one column at a time, in passes of up to eight columns (memory streams side by side);\n"
+                          "   the passes after the first scale by 1, which changes nothing.  m = 0 only scales (before a sparse\n"
+                          "   column), and not at all by 1: a step with many sparse columns scales once. */\n"
                           "static void rectic_scale_add(real *x, real scale, const real *const *col, int m, long n%s)\n"
                           "{\n"
-                          "    if (m == 0)\n"
+                          "    if (m == 0 && scale != 1)\n"
                           "        for (long i = 0; i < n; i++)\n"
                           "            x[i] = x[i]*scale;\n",
                    gain ? "c*" : "", gain ? "c*" : "", gain ? ", real c" : "");
