@@ -78,20 +78,27 @@ static void emit_reductions(rct_emitter *E, int p)
     }
 }
 
+int rct_emit_w_by_columns(const rct_emit_opts *o)
+{
+    return o->coupling && o->coupling_mode == RCT_COUP_INLINE && o->fixed_n > 0 && o->fixed_n <= RCT_UNROLL_MAX_N;
+}
+
 /* Writes the coupling product of a small network of fixed size with each row's sum written out: the
-   same additions in the same order as the loop (starting from 0), which TinyCC then computes in registers
-   without a loop. */
+   same additions in the same order as the loop (starting from 0), which TinyCC computes without a loop.
+   W comes by columns, so that gcc computes four rows at once (the loop is marked for it). */
 static void emit_coupling_rows(rct_emitter *E)
 {
     const rct_model *m = E->m;
     const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
-    rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
+    rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order; W by\n"
+                          "           columns: W[i][j] = w[j*n + i] */\n"
+                          "        RECTIC_SIMD\n"
                           "        for (long i = 0; i < n; i++) {\n"
-                          "            const %s *const w_row = w + i*n;\n"
+                          "            const %s *const w_i = w + i; /* row i: w_i[j*n] */\n"
                           "            %s_arr[i] = 0", tgt->name, src->name, E->real, tgt->cname);
     for (long j = 0; j < E->o->fixed_n; j++) {
         rct_buf_puts(&E->b, j > 0 && j % 4 == 0 ? "\n                + " : " + ");
-        rct_buf_printf(&E->b, "w_row[%ld]*%s_arr[%ld]", j, src->cname, j);
+        rct_buf_printf(&E->b, "w_i[%ld]*%s_arr[%ld]", j * E->o->fixed_n, src->cname, j);
     }
     rct_buf_puts(&E->b, ";\n        }\n");
 }
@@ -217,10 +224,16 @@ static void emit_pass(rct_emitter *E, int p)
     int last = p == m->n_passes - 1;
     if (!rct_em_pass_mark(E, p))
         return;
-    /* the spikes in a loop of their own, so that no branch keeps the update loop from being vectorised;
-       a small fixed-size network appends them in the update loop instead (one loop less for TinyCC) */
-    int append_inside = last && E->o->spiking && E->o->fixed_n > 0;
-    if (last && E->o->spiking && !append_inside)
+    /* the spikes in a loop of their own, so that no branch keeps the update loop from being vectorised */
+    if (last && E->o->spiking && E->o->fixed_n > 0)
+        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update */\n"
+                              "        for (long i = 0; i < n; i++)\n"
+                              "            if (%s_arr[i] >= threshold) {\n"
+                              "                c->spikes[2*c->n_spikes] = c->step;\n"
+                              "                c->spikes[2*c->n_spikes + 1] = i;\n"
+                              "                c->n_spikes++;\n"
+                              "            }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
+    else if (last && E->o->spiking)
         rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (each\n"
                               "           block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
                               "        for (long i0 = 0; i0 < n; i0 += 32) {\n"
@@ -237,17 +250,14 @@ static void emit_pass(rct_emitter *E, int p)
                               "                    }\n"
                               "        }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
                        m->vars[m->spike_def].cname);
-    rct_buf_printf(&E->b, "%s        for (long i = 0; i < n; i++) {\n", E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "");
+    /* a fixed-size kernel's loop is marked: its neurons are independent, and gcc vectorises the loop only
+       when told (its trip count is too small for its cost model) */
+    rct_buf_printf(&E->b, "%s        for (long i = 0; i < n; i++) {\n",
+                   E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "        RECTIC_SIMD\n" : "");
     rct_em_loads(E, p, last, "            ");
     rct_em_pass_eqs(E, p, "            ");
     if (last)
         rct_em_euler(E, "            ");
-    if (append_inside)
-        rct_buf_puts(&E->b, "            if (spk != 0) {\n"
-                            "                c->spikes[2*c->n_spikes] = c->step;\n"
-                            "                c->spikes[2*c->n_spikes + 1] = i;\n"
-                            "                c->n_spikes++;\n"
-                            "            }\n");
     rct_buf_puts(&E->b, "        }\n");
 }
 
@@ -300,6 +310,16 @@ static void emit_helpers(rct_emitter *E)
     rct_em_helper_fns(E, "static ");
     if (E->o->coupling && E->o->coupling_mode == RCT_COUP_EVENT)
         emit_scale_add(E);
+    if (E->o->fixed_n > 0)
+        rct_buf_puts(&E->b,
+            "\n/* The neurons of a loop so marked are independent.  Built with OpenMP (the cc backend), gcc vectorises\n"
+            "   the loop, which its cost model declines for so few neurons; each neuron's arithmetic is unchanged, so\n"
+            "   are the results.  Other compilers see nothing. */\n"
+            "#ifdef _OPENMP\n"
+            "#define RECTIC_SIMD _Pragma(\"omp simd\")\n"
+            "#else\n"
+            "#define RECTIC_SIMD\n"
+            "#endif\n");
     if (E->o->parallel)
         rct_buf_puts(&E->b,
             "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"

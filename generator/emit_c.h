@@ -45,6 +45,10 @@ const rct_symbol *rct_emit_symbols(void);
    are bit for bit equal?  The kernel then multiplies by the reciprocal of such a divisor. */
 int rct_em_pow2_recip(double x, int f32);
 
+/* Does the kernel read W by columns (w[j*n + i] = W[i][j])?  Small fixed-size kernels with the coupling in
+   the kernel do; all others read rows (w[i*n + j]). */
+int rct_emit_w_by_columns(const rct_emit_opts *o);
+
 /* Writes text as a C comment body that cannot end the comment early. */
 void rct_emit_safe_comment(rct_buf *b, const char *text);
 

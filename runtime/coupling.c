@@ -178,6 +178,14 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         for (long k = 0; k < count; k++)
             rct_rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
     }
+    if (mode == RCT_COUP_INLINE && n <= RCT_UNROLL_MAX_N) { /* what the small fixed-size kernels read */
+        if (!(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))) {
+            free(e);
+            return rct_oom(&net->err);
+        }
+        for (long k = 0; k < count; k++)
+            rct_rset(net, net->w_cols, (size_t)(e[k].source * n + e[k].target), e[k].w);
+    }
     if (mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT) {
         rc = build_compressed(net, e, count, mode == RCT_COUP_EVENT);
     }
@@ -212,10 +220,11 @@ void rct_coupling_start_run(rectic_net *net)
 void rct_coupling_free(rectic_net *net)
 {
     free(net->w);
+    free(net->w_cols);
     free(net->csr_ptr);
     free(net->csr_col);
     free(net->csr_val);
-    net->w = net->csr_val = NULL;
+    net->w = net->w_cols = net->csr_val = NULL;
     net->csr_ptr = NULL;
     net->csr_col = NULL;
 }

@@ -30,6 +30,7 @@ struct rectic_net {
     void *coup;              /* coupling target */
     int threads;             /* threads for the kernel's loops over neurons (OpenMP builds) */
     void *w;                 /* weights n x n (dense and inline coupling), or NULL */
+    void *w_cols;            /* the same by columns, for small fixed-size kernels (rct_emit_w_by_columns) */
     int has_coupling;        /* the network has weights */
     long nnz;                /* sparse and event coupling: entries kept */
     long *csr_ptr;           /* sparse: rows (by target); event: columns (by source) */

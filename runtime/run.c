@@ -188,7 +188,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.y = net->y;
     c.alg = net->alg;
     c.coup = net->coup;
-    c.w = net->w;
+    rct_emit_opts o = rct_net_emit_opts(net);
+    c.w = rct_emit_w_by_columns(&o) ? net->w_cols : net->w;
     c.csr_ptr = net->csr_ptr;
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
