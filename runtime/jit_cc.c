@@ -117,6 +117,8 @@ int rct_cc_start(const char *src, const char *so, int detach, int *pid_out, rct_
     rct_buf_init(&cmd);
     if (detach) /* the compiler outlives this process if it must: nobody waits for it */
         rct_buf_puts(&cmd, "(");
+    if (detach && access("/usr/bin/nice", X_OK) == 0) /* and yields the CPU to the steps of the run */
+        rct_buf_puts(&cmd, "/usr/bin/nice -n 19 ");
     rct_buf_printf(&cmd, "%s %s -o ", compiler(), cflags()); /* the user's own settings, as a shell would */
     int q = quote(&cmd, tmp);
     rct_buf_putc(&cmd, ' ');
@@ -144,12 +146,17 @@ int rct_cc_start(const char *src, const char *so, int detach, int *pid_out, rct_
         unlink(c_path);
         return rct_errf(err, RECTIC_EJIT, "cannot start the C compiler: %s", strerror(rc));
     }
-    if (detach) {
-        int status;
-        waitpid(pid, &status, 0); /* the shell returns at once, leaving the compiler in the background */
-    }
-    *pid_out = (int)pid;
+    *pid_out = (int)pid; /* detached: the shell, which returns at once, leaving the compiler in the background */
     return 0;
+}
+
+void rct_cc_reap(int *pid, int wait)
+{
+    if (*pid <= 0)
+        return;
+    pid_t r = waitpid((pid_t)*pid, NULL, wait ? 0 : WNOHANG);
+    if (r != 0) /* reaped, or not ours to reap any more (ECHILD) */
+        *pid = 0;
 }
 
 int rct_cc_load(const char *so, const char *entry, rct_cc **out, void **fn, rct_err *err)

@@ -165,8 +165,11 @@ int rct_net_compile(rectic_net *net)
         } else {
             int pid;
             rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
-            if (!rc && rct_cc_start(src, so, 1, &pid, &net->err) == 0)
+            rct_cc_reap(&net->spawn_pid, 1); /* an earlier compile's shell, long gone */
+            if (!rc && rct_cc_start(src, so, 1, &pid, &net->err) == 0) {
                 pending = rct_strdup(so);
+                net->spawn_pid = pid;
+            }
         }
     } else {
         rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
@@ -195,6 +198,7 @@ int rct_net_compile(rectic_net *net)
 
 void rct_net_poll_tiered(rectic_net *net)
 {
+    rct_cc_reap(&net->spawn_pid, 0);
     if (!net->pending_so || access(net->pending_so, R_OK) != 0)
         return;
     rct_cc *cc;
@@ -311,6 +315,7 @@ void rectic_net_free(rectic_net *net)
     rct_jit_free(net->jit);
     rct_cc_free(net->cc);
     rct_cuda_free(net->cuda);
+    rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
     free(net->pending_so);
     free(net->src);
     if (net->model && net->param_real)

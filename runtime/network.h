@@ -46,6 +46,7 @@ struct rectic_net {
     rct_jit *jit;            /* TinyCC's kernel */
     rct_cc *cc;              /* the system compiler's kernel */
     char *pending_so;        /* tiered mode: the object the background compiler will write */
+    int spawn_pid;           /* tiered mode: the shell that started it, until reaped (rct_cc_reap) */
     const char *kernel_kind; /* "tcc" or "cc": what runs now */
     int device;              /* RECTIC_BACKEND_NVRTC: CUDA device ordinal */
     struct rct_cuda *cuda;   /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_run.c) */
