@@ -8,7 +8,8 @@
  * does; a division by a power of two becomes a multiplication by its reciprocal, which rounds the same.
  *
  * Naming inside the kernels: `x_` is the value of variable x for the current neuron, `x_arr` its array,
- * `x_dot` its derivative, `x_inv` the reciprocal of a parameter that is a power of two; `reduce_K` a reduction; fixed names (n, i, dt, spk, ...) have no suffix.
+ * `x_dot` its derivative, `x_inv` the reciprocal of a parameter that is a power of two; `reduce_K` a
+ * reduction; fixed names (n, i, dt, spk, ...) have no suffix.
  */
 #include "emit_common.h"
 
