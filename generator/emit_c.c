@@ -398,13 +398,12 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
         emit_event_constants(&E);
     rct_buf_puts(&E.b, "    int rec_phase0 = 0, rec_phase1 = 0; /* is anything recorded before / after the update? */\n"
+                       "    int copy_state = c->n_rec > 0 && !c->sample_mean; /* the common case: state variables, no mean */\n"
                        "    for (int k = 0; k < c->n_rec; k++) {\n"
                        "        rec_phase0 |= c->rec[k].phase == 0;\n"
                        "        rec_phase1 |= c->rec[k].phase == 1;\n"
+                       "        copy_state &= c->rec[k].where == 0;\n"
                        "    }\n"
-                       "    /* the common case, the output alone and a state variable: each row a plain copy */\n"
-                       "    const int out_copy = c->n_rec == 1 && !c->sample_mean && c->rec[0].where == 0;\n"
-                       "    const real *const out_src = c->y + (out_copy ? c->rec[0].slot : 0)*n;\n"
                        "    long done;\n    for (done = 0; done < steps; done++) {\n");
     if (o->spiking)
         rct_buf_puts(&E.b, "        if (c->n_spikes + n > c->cap_spikes)\n"
@@ -414,10 +413,13 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
         rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
     rct_buf_puts(&E.b, "        const int take = c->sample_every == 1 || c->step % c->sample_every == 0; /* a row is due */\n"
                        "        const int record = c->step >= c->cutoff && c->rec_row < c->rec_cap && (take || c->sample_mean);\n"
-                       "        if (record && out_copy) {\n"
-                       "            double *const row = c->rec_buf[0] + c->rec_row*n;\n"
-                       "            for (long i = 0; i < n; i++)\n"
-                       "                row[i] = out_src[i];\n"
+                       "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
+                       "            for (int k = 0; k < c->n_rec; k++) {\n"
+                       "                const real *const src = c->y + c->rec[k].slot*n;\n"
+                       "                double *const row = c->rec_buf[k] + c->rec_row*n;\n"
+                       "                for (long i = 0; i < n; i++)\n"
+                       "                    row[i] = src[i];\n"
+                       "            }\n"
                        "        } else if (record && rec_phase0) {\n"
                        "            rectic_record(c, 0, in, take);\n"
                        "        }\n");
