@@ -163,9 +163,27 @@ builtin_case() {
     ref_case "$PWD/cases/$name"
 }
 
+# cc_same_as_tcc CASE_DIR: the case run with the system compiler's kernel (vectorised by gcc) writes the same
+# bytes as with TinyCC's.
+cc_same_as_tcc() {
+    command -v cc >/dev/null || skip "no C compiler (cc) on the PATH"
+    local n b f
+    n=$(basename "$1")
+    python3 "$ROOT/tests/run_case.py" "$RECTIC" "$1" "tcc_$n" --backend tcc >case.log 2>&1 ||
+        fail "run_case.py $1 --backend tcc: $(tail -4 case.log | tr '\n' ' ' | tail -c 500)"
+    XDG_CACHE_HOME=$PWD/cache python3 "$ROOT/tests/run_case.py" "$RECTIC" "$1" "cc_$n" --backend cc >case.log 2>&1 ||
+        fail "run_case.py $1 --backend cc: $(tail -4 case.log | tr '\n' ' ' | tail -c 500)"
+    grep -q '"kernel": "cc' "cc_$n/meta.json" || fail "cc_$n/meta.json: the cc kernel did not run"
+    for f in "tcc_$n"/*; do
+        b=$(basename "$f")
+        [ "$b" = meta.json ] || cmp -s "$f" "cc_$n/$b" || fail "$b differs between the tcc and the cc kernel"
+    done
+}
+
 test_copied_qif_threshold_equality_matches_reference() { ref_case "$THR"; }
 test_copied_qif_two_runs_matches_reference() { ref_case "$TWO"; }
 test_copied_li_tanh_matches_reference() { ref_case "$LIT"; }
+test_copied_li_tanh_cc_kernel_is_byte_identical_to_tcc() { cc_same_as_tcc "$LIT"; }
 
 test_copied_cases_use_builtin_templates() {
     # run_case.py passes --template-path only when ../../templates/rectipy exists next to the case
@@ -179,6 +197,7 @@ if [ -d "$SHARED/cases" ]; then
         n=$(basename "$d" | tr -c 'A-Za-z0-9_\n' '_')
         eval "test_shared_${n}_matches_reference() { ref_case $(printf %q "$d"); }"
         eval "test_shared_${n}_matches_reference_with_builtin_templates() { builtin_case $(printf %q "$d"); }"
+        eval "test_shared_${n}_cc_kernel_is_byte_identical_to_tcc() { cc_same_as_tcc $(printf %q "$d"); }"
     done
     unset d n
 else
