@@ -428,6 +428,26 @@ static void brian2_rows(FILE *md, const config *event_cc[2], const double *recti
     }
 }
 
+/* The memory floor of the dense rows: the fastest of 21 reads of the N=1000 matrix (8 MB) on one core. */
+static void memory_floor(FILE *md, const network *b)
+{
+    double t[21];
+    volatile double sink = 0; /* the sums are used: no read is left out */
+    long count = b->n * b->n;
+    for (int k = 0; k < 21; k++) {
+        double t0 = now();
+        sink += qif_ref_read(b->w, count);
+        t[k] = (now() - t0) * 1e6;
+    }
+    stats st = summarize(t, 21);
+    double mb = (double)count * 8 / 1e6;
+    printf("\nmemory floor: one read of the %s matrix (%.0f MB) takes at least %.0f us (median %.0f) on one core, "
+           "%.1f GB/s\n", b->name, mb, st.min, st.median, mb / st.min * 1e3);
+    fprintf(md, "\nMemory floor: one read of the %s matrix (%.0f MB; a vectorised sum, bench/reference/qif_ref.c) takes "
+                "at least **%.0f µs** on one core here (the fastest of 21 reads, median %.0f µs; %.1f GB/s): no dense "
+                "step of that network can be faster on one core.\n", b->name, mb, st.min, st.median, mb / st.min * 1e3);
+}
+
 /* Formats "median (min-max)" in the unit that fits. */
 static void fmt_stats(char *out, size_t size, stats st)
 {
@@ -511,6 +531,8 @@ int main(int argc, char **argv)
         fprintf(md, "| %s | %s | %s | %s | %d | %.3f | %s | %s | %.2f | %.2f |\n", cfs[k].net->name, r.coupling,
                 r.kernel, dt, cfs[k].threads, r.spikes_per_step, a, b, ratio, r.jit_ms);
     }
+    if (!rc && (!only || strstr(d1000.name, only)))
+        memory_floor(md, &d1000);
     stats cli;
     if (only)
         rc = rc ? rc : 2; /* one figure asked for: nothing else */

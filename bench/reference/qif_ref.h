@@ -19,4 +19,8 @@ long qif_ref_run(const qif_ref_net *q, long steps, const double *inputs, double 
 long qif_ref_run_csr(const qif_ref_net *q, const long *ptr, const int *col, const double *val, long steps,
                      const double *inputs, double *v, double *s, double *s_in);
 
+/* Reads count doubles once, summing them four lanes at a time (count a multiple of 16): the least time any
+   product with a dense matrix of that size needs on one core (the memory floor). */
+double qif_ref_read(const double *w, long count);
+
 #endif
