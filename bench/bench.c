@@ -292,6 +292,15 @@ static int measure(const config *cf, result *r)
     return 0;
 }
 
+/* Removes a temporary directory of the benchmark and what it holds. */
+static void remove_dir(const char *dir)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "bench: could not remove %s\n", dir);
+}
+
 /* Writes a matrix as CSV for the command-line benchmark. */
 static int write_csv(const char *path, const double *a, long rows, long cols)
 {
@@ -333,10 +342,7 @@ static int time_cli(const char *rectic, const network *b, stats *out)
             return -1;
     }
     *out = summarize(t, REPEAT);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench: could not remove %s\n", dir);
+    remove_dir(dir);
     return 0;
 }
 
@@ -365,19 +371,13 @@ static int measure_tiered(const network *b, double *first_ms, double *steady_ns,
     rectic_net_timings(net, &t);
     *steady_ns = t.run / (double)b->steps * 1e9;
     rectic_net_free(net);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "bench: could not remove %s\n", dir);
+    remove_dir(dir);
     unsetenv("XDG_CACHE_HOME");
     return rc ? -1 : 0;
 }
 
-/* Brian2 C++ standalone on the same networks (bench/brian2_qif.py; event-driven synapses), when Debian's
-   python3-brian is installed: ns per step and build time beside rectic's event-driven cc kernel. */
-static int measure(const config *cf, result *r);
-
-/* Brian2 on the dense networks, each beside rectic's event-driven kernel measured again right after it
+/* Brian2 C++ standalone on the same dense networks (bench/brian2_qif.py; event-driven synapses), when
+   Debian's python3-brian is installed, each beside rectic's event-driven kernel measured again right after it
    (this machine's speed drifts by tens of percent over minutes: the two figures of a row must be close in
    time). */
 static void brian2_rows(FILE *md, const config *event_cc[2], const double *rectic_jit_ms)
@@ -407,9 +407,7 @@ static void brian2_rows(FILE *md, const config *event_cc[2], const double *recti
         int got = p ? fscanf(p, "%lf %lf %lf", &ns, &build, &sps) : 0;
         if (p)
             pclose(p);
-        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-        if (system(cmd) != 0)
-            fprintf(stderr, "bench: could not remove %s\n", dir);
+        remove_dir(dir);
         if (got != 3) {
             printf("Brian2 %s: failed\n", nets[k]->name);
             continue;
@@ -505,7 +503,7 @@ int main(int argc, char **argv)
            "spikes/step", "rectic per step", "reference per step", "ratio", "JIT ms");
     int rc = 0;
     const config *event_cc[2] = {NULL, NULL}; /* N = 1000, 4000: for the Brian2 comparison */
-    double jit_ms_cc[2] = {0, 0};
+    double jit_ms_tcc[2] = {0, 0};
     for (size_t k = 0; k < sizeof cfs / sizeof cfs[0] && !rc; k++) {
         result r;
         if (only && !strstr(cfs[k].net->name, only))
@@ -518,7 +516,7 @@ int main(int argc, char **argv)
             if (cfs[k].coupling == EVENT && cfs[k].backend == CC && cfs[k].threads == 1)
                 event_cc[cfs[k].net == &d4000] = &cfs[k];
             if (cfs[k].backend == TCC)
-                jit_ms_cc[cfs[k].net == &d4000] = r.jit_ms; /* TinyCC's JIT time of this network */
+                jit_ms_tcc[cfs[k].net == &d4000] = r.jit_ms; /* TinyCC's JIT time of this network */
         }
         char a[64], b[64];
         fmt_stats(a, sizeof a, r.rectic_ns);
@@ -556,7 +554,7 @@ int main(int argc, char **argv)
                 steady_ns);
     }
     if (!rc || (rc == 2 && event_cc[0] && event_cc[1])) /* also for --only "dense N=" */
-        brian2_rows(md, event_cc, jit_ms_cc);
+        brian2_rows(md, event_cc, jit_ms_tcc);
     network *nets[] = {&seed, &d100, &d1000, &d4000, &s10k, &s100k};
     for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++)
         free_network(nets[k]);

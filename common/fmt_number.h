@@ -133,22 +133,31 @@ static inline int rct_fmt_core(char out[32], int neg, uint64_t m, int s, int mbi
     return 0;
 }
 
+/* The fast path for an IEEE value of `mbits` significand bits (the implicit one included) and `ebits`
+   exponent bits, given by its bits: the first of "%.Pg", P = pmin .. pmax, that reads back as it; 1 when
+   done, 0 for subnormals, infinities, NaNs and the values rct_fmt_core declines. */
+static inline int rct_fmt_ieee(char out[32], uint64_t bits, int mbits, int ebits, int pmin, int pmax)
+{
+    const int emask = (1 << ebits) - 1, bias = emask / 2;
+    int neg = (int)(bits >> (mbits - 1 + ebits)) & 1;
+    int biased = (int)((bits >> (mbits - 1)) & (uint64_t)emask);
+    uint64_t frac = bits & ((UINT64_C(1) << (mbits - 1)) - 1);
+    if (biased == 0 && frac == 0) { /* +-0: "%g" writes 0 and -0 */
+        strcpy(out, neg ? "-0" : "0");
+        return 1;
+    }
+    if (biased == 0 || biased == emask)
+        return 0; /* subnormal, infinite or NaN */
+    return rct_fmt_core(out, neg, frac | (UINT64_C(1) << (mbits - 1)), bias + mbits - 1 - biased, mbits, pmin, pmax);
+}
+
 /* Formats x as the first of %.15g, %.16g, %.17g that reads back as x (strtod); 1 when done, 0 when x is
    outside the fast path (the caller formats it with printf and strtod). */
 static inline int rct_fmt_shortest(char out[32], double x)
 {
     uint64_t bits;
     memcpy(&bits, &x, sizeof bits);
-    int neg = (int)(bits >> 63);
-    int biased = (int)((bits >> 52) & 0x7ff);
-    uint64_t frac = bits & ((UINT64_C(1) << 52) - 1);
-    if (biased == 0 && frac == 0) { /* +-0: "%g" writes 0 and -0 */
-        strcpy(out, neg ? "-0" : "0");
-        return 1;
-    }
-    if (biased == 0 || biased == 0x7ff)
-        return 0; /* subnormal, infinite or NaN */
-    return rct_fmt_core(out, neg, frac | (UINT64_C(1) << 52), 1075 - biased, 53, 15, 17);
+    return rct_fmt_ieee(out, bits, 53, 11, 15, 17);
 }
 
 /* The same for a float: the first of %.6g .. %.9g that reads back as x (strtof). */
@@ -156,16 +165,7 @@ static inline int rct_fmt_shortest_f(char out[32], float x)
 {
     uint32_t bits;
     memcpy(&bits, &x, sizeof bits);
-    int neg = (int)(bits >> 31);
-    int biased = (int)((bits >> 23) & 0xff);
-    uint32_t frac = bits & ((UINT32_C(1) << 23) - 1);
-    if (biased == 0 && frac == 0) {
-        strcpy(out, neg ? "-0" : "0");
-        return 1;
-    }
-    if (biased == 0 || biased == 0xff)
-        return 0;
-    return rct_fmt_core(out, neg, frac | (UINT32_C(1) << 23), 150 - biased, 24, 6, 9);
+    return rct_fmt_ieee(out, bits, 24, 8, 6, 9);
 }
 #else
 /* Without 128-bit integers every number takes the slow path. */

@@ -154,13 +154,9 @@ static void emit_coupling(rct_emitter *E, int p)
    s' = -s/tau + c*spike: the target decays as the source does, target*(1 - dt/tau), and takes c times the
    column of W of each neuron that spiked in this step, in spike order (spike = spk/dt, so that dt*c*spike
    adds c per spike).  Consecutive full columns go up to eight in one pass; the first pass also scales. */
-static void emit_event_update(rct_emitter *E)
+static void emit_event_update(rct_emitter *E, const rct_expr *gain)
 {
     const rct_model *m = E->m;
-    const rct_expr *tau, *gain;
-    char why[512];
-    if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
-        return; /* the runtime checked it before choosing this strategy */
     const char *g = gain ? ", event_gain" : "";
     const char *t = m->vars[m->target].cname, *tn = m->vars[m->target].name, *sn = m->vars[m->source].name;
     rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does: %s*(1 - dt/tau), then the\n"
@@ -193,13 +189,9 @@ static void emit_event_update(rct_emitter *E)
 
 /* Writes the constants of event-driven coupling: the target's decay per step, 1 - dt/tau, and the drive's
    gain c (when it has one), both from the source's equation s' = -s/tau + c*spike. */
-static void emit_event_constants(rct_emitter *E)
+static void emit_event_constants(rct_emitter *E, const rct_expr *tau, const rct_expr *gain)
 {
     const rct_model *m = E->m;
-    const rct_expr *tau, *gain;
-    char why[512];
-    if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
-        return;
     const rct_var *src = &m->vars[m->source];
     rct_buf_puts(&E->b, "    /* event-driven coupling, from ");
     rct_emit_safe_comment(&E->b, m->eq_text[src->eq]);
@@ -265,12 +257,8 @@ static void emit_pass(rct_emitter *E, int p)
    (each column times the gain where the source's drive has one), the same operations in the same order as
    scaling and then adding one column at a time, in passes of up to eight columns (memory streams side by
    side); the passes after the first get scale 1 (exact). */
-static void emit_scale_add(rct_emitter *E)
+static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
 {
-    const rct_expr *tau, *gain;
-    char why[512];
-    if (!rct_model_event_form(E->m, &tau, &gain, why, sizeof why))
-        return;
     static const char *const names[8] = {"a", "b", "d", "e", "f", "g", "h", "o"};
     rct_buf_printf(&E->b, "\n/* x = x*scale + %scol[0] + ... + %scol[m-1]: the same operations in the same order as scaling and\n"
                           "   then adding one column at a time, in passes of up to eight columns (memory streams side by side);\n"
@@ -299,7 +287,7 @@ static void emit_scale_add(rct_emitter *E)
 }
 
 /* Writes the helper functions and the recording routine (model independent). */
-static void emit_helpers(rct_emitter *E)
+static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
 {
     const char *r = E->real;
     rct_em_math_decls(E);
@@ -308,8 +296,8 @@ static void emit_helpers(rct_emitter *E)
                               "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
                        E->f32 ? 's' : 'd', r, r, r, r, r);
     rct_em_helper_fns(E, "static ");
-    if (E->o->coupling && E->o->coupling_mode == RCT_COUP_EVENT)
-        emit_scale_add(E);
+    if (event)
+        emit_scale_add(E, event_gain);
     if (E->o->fixed_n > 0)
         rct_buf_puts(&E->b,
             "\n/* The neurons of a loop so marked are independent.  Built with OpenMP (the cc backend), gcc vectorises\n"
@@ -384,7 +372,12 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     rct_em_struct(&E, RCT_KCTX_STR(RCT_KCTX_DEF(real)));
     rct_buf_puts(&E.b, "\n");
     rct_buf_putc(&E.b, '\n');
-    emit_helpers(&E);
+    /* event-driven coupling: tau and c of the source's equation (the runtime checked the form) */
+    const rct_expr *ev_tau = NULL, *ev_gain = NULL;
+    char why[512];
+    int event = o->coupling && o->coupling_mode == RCT_COUP_EVENT &&
+                rct_model_event_form(m, &ev_tau, &ev_gain, why, sizeof why);
+    emit_helpers(&E, event, ev_gain);
     rct_buf_puts(&E.b, "long rectic_kernel(rectic_kctx *c, long steps)\n{\n");
     rct_em_prologue(&E, "    ");
     if (o->coupling && (o->coupling_mode == RCT_COUP_INLINE || o->coupling_mode == RCT_COUP_DENSE))
@@ -395,8 +388,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                              "    const %s *const csr_val = c->csr_val;\n",
                        o->coupling_mode == RCT_COUP_CSR ? "rows (compressed sparse rows)" : "columns (compressed sparse columns)",
                        E.real);
-    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
-        emit_event_constants(&E);
+    if (event)
+        emit_event_constants(&E, ev_tau, ev_gain);
     rct_buf_puts(&E.b, "    int rec_phase0 = 0, rec_phase1 = 0; /* is anything recorded before / after the update? */\n"
                        "    int copy_state = c->n_rec > 0 && !c->sample_mean; /* the common case: state variables, no mean */\n"
                        "    for (int k = 0; k < c->n_rec; k++) {\n"
@@ -409,7 +402,7 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
         rct_buf_puts(&E.b, "        if (c->n_spikes + n > c->cap_spikes)\n"
                            "            break; /* the runtime grows the spike buffer and calls again */\n");
     rct_buf_printf(&E.b, "        const %s *const in = c->input + done*c->in_row;\n", E.real);
-    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
+    if (event)
         rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
     rct_buf_puts(&E.b, "        const int take = c->sample_every == 1 || c->step % c->sample_every == 0; /* a row is due */\n"
                        "        const int record = c->step >= c->cutoff && c->rec_row < c->rec_cap && (take || c->sample_mean);\n"
@@ -431,8 +424,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     rct_buf_puts(&E.b, "        if (record && rec_phase1)\n"
                        "            rectic_record(c, 1, in, take);\n"
                        "        c->rec_row += record && take;\n");
-    if (o->coupling && o->coupling_mode == RCT_COUP_EVENT)
-        emit_event_update(&E);
+    if (event)
+        emit_event_update(&E, ev_gain);
     rct_buf_puts(&E.b, "        c->step++;\n    }\n    return done;\n}\n");
     return rct_em_finish(&E, err);
 }

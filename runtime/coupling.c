@@ -178,7 +178,8 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         for (long k = 0; k < count; k++)
             rct_rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
     }
-    if (mode == RCT_COUP_INLINE && n <= RCT_UNROLL_MAX_N) { /* what the small fixed-size kernels read */
+    rct_emit_opts o = rct_net_emit_opts(net);
+    if (rct_emit_w_by_columns(&o)) { /* what the small fixed-size kernels read */
         if (!(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))) {
             free(e);
             return rct_oom(&net->err);

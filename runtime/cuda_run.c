@@ -105,28 +105,6 @@ static int dbuf_need(rct_cuda *cu, dbuf *b, size_t bytes, rct_err *err)
     return 0;
 }
 
-/* Makes h hold at least `bytes` (its contents are lost when it grows); *out = the buffer. */
-static int hbuf_need(rct_cuda *cu, hbuf *h, size_t bytes, void **out, rct_err *err)
-{
-    if (bytes == 0)
-        bytes = 8;
-    if (!h->p || h->size < bytes) {
-        const rct_cuapi *api = cu->dev->api;
-        if (h->p && h->pinned)
-            api->cuMemFreeHost(h->p);
-        else
-            free(h->p);
-        h->p = NULL;
-        h->size = 0;
-        h->pinned = api->cuMemHostAlloc(&h->p, bytes, 0) == 0 && h->p;
-        if (!h->pinned && !(h->p = malloc(bytes)))
-            return rct_oom(err);
-        h->size = bytes;
-    }
-    *out = h->p;
-    return 0;
-}
-
 /* Frees h. */
 static void hbuf_free(rct_cuda *cu, hbuf *h)
 {
@@ -136,6 +114,22 @@ static void hbuf_free(rct_cuda *cu, hbuf *h)
         free(h->p);
     h->p = NULL;
     h->size = 0;
+}
+
+/* Makes h hold at least `bytes` (its contents are lost when it grows); *out = the buffer. */
+static int hbuf_need(rct_cuda *cu, hbuf *h, size_t bytes, void **out, rct_err *err)
+{
+    if (bytes == 0)
+        bytes = 8;
+    if (!h->p || h->size < bytes) {
+        hbuf_free(cu, h);
+        h->pinned = cu->dev->api->cuMemHostAlloc(&h->p, bytes, 0) == 0 && h->p;
+        if (!h->pinned && !(h->p = malloc(bytes)))
+            return rct_oom(err);
+        h->size = bytes;
+    }
+    *out = h->p;
+    return 0;
 }
 
 /* Frees b. */
@@ -197,7 +191,6 @@ void rct_cuda_free(rct_cuda *cu)
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
 int rectic_net_emit(rectic_net *net, int backend, char **text)
 {
-    rct_net_refresh_pow2(net); /* as the next compile will see them */
     rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);
@@ -285,7 +278,6 @@ int rct_cuda_compile(rectic_net *net)
     rct_cuda *cu = net->cuda;
     const rct_model *m = net->model;
     double t0 = rct_now();
-    rct_net_refresh_pow2(net);
     rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_cuda(m, &o, &net->err);
     if (!src)

@@ -93,7 +93,9 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
     return rc;
 }
 
-int rct_net_refresh_pow2(rectic_net *net)
+/* Marks the shared parameters whose value is a power of two (net->param_pow2), which the kernels divide by
+   multiplying with the reciprocal; 1 when a mark changed (the kernel is then out of date). */
+static int refresh_pow2(rectic_net *net)
 {
     int changed = 0;
     for (int p = 0; p < net->model->n_param; p++) {
@@ -144,7 +146,6 @@ int rct_net_compile(rectic_net *net)
     if (rc)
         return rc;
     double t0 = rct_now();
-    rct_net_refresh_pow2(net);
     rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
@@ -238,6 +239,7 @@ static int init_values(rectic_net *net)
         for (long i = 0; i < n; i++)
             rct_rset(net, net->param_real[p], i, m->vars[m->param_var[p]].value);
     }
+    refresh_pow2(net);
     if (m->target >= 0)
         for (long i = 0; i < n; i++)
             rct_rset(net, net->coup, i, m->vars[m->target].value);
@@ -381,6 +383,8 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
         }
         for (long i = 0; i < n; i++)
             rct_rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
+        if (refresh_pow2(net))
+            net->dirty = 1; /* a divisor became, or stopped being, a power of two */
     } else {
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s/%s' is %s: its value comes from %s", what, var->op,
                         var->name, rct_vkind_name(var->kind),

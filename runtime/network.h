@@ -112,8 +112,6 @@ void rct_coupling_free(rectic_net *net);
 
 /* The emitter's options for this network as it is now (precision, parameter shapes, coupling). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net);
-/* Marks the shared parameters whose value is a power of two (net->param_pow2); 1 when a mark changed. */
-int rct_net_refresh_pow2(rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
 /* Tiered mode: switches to the optimized kernel once the background compiler has written it. */

@@ -154,8 +154,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     if (in->cols != 0 && m->input < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs given but the network has no --input-var to receive them");
     int rc;
-    if (rct_net_refresh_pow2(net))
-        net->dirty = 1; /* a divisor became or stopped being a power of two */
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
