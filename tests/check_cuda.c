@@ -56,6 +56,13 @@ static int case_dirs(char dirs[][4200], int cap)
             snprintf(path, sizeof path, "%s/%s/case.json", roots[r], name);
             if (access(path, R_OK) != 0)
                 continue;
+            char dir[4200];
+            snprintf(dir, sizeof dir, "%s/%s", roots[r], name);
+            const char *why = rcase_unsupported(dir);
+            if (why) {
+                fprintf(stderr, "SKIP %s/%s: %s\n", roots[r], name, why);
+                continue;
+            }
             int dup = 0;
             for (int k = 0; k < n; k++)
                 dup |= !strcmp(strrchr(dirs[k], '/') + 1, name);

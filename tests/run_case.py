@@ -5,7 +5,7 @@ usage: run_case.py RECTIC CASE_DIR OUT_DIR [--format csv|npy] [extra rectic opti
 
 Translates the case's case.json (template, op, variables, node_vars, dtype, sampling) into rectic options,
 with --min-weight 1e-6 (PyRates' pruning) and --template-path pointing at the case's RectiPy templates when
-they are present, else rectic's own templates.  Exit status: that of compare.py (0 = match).
+they are present, else rectic's own templates.  Exit status: that of compare.py (0 = match); 77 (skip) for a case of another kind (see unsupported()).
 Pure Python 3 (no numpy).
 """
 import json
@@ -14,9 +14,24 @@ import subprocess
 import sys
 
 
-def case_command(rectic, case_dir, out_dir, extra):
+def unsupported(case):
+    """Why `case` is not a single-template RectiPy case (template + weights), or None when it is one."""
+    if case.get("kind") == "multipop":
+        return "a network file of several populations (rectic run NETWORK.yaml is not built yet)"
+    if "graph" in case:
+        return "a RectiPy graph with input and readout layers (--input-weights/--readout-weights are not built yet)"
+    if "template" not in case or "weights" not in case:
+        return "a PyRates CircuitTemplate (rectic run CIRCUIT is not built yet)"
+    return None
+
+
+def load_case(case_dir):
     with open(os.path.join(case_dir, "case.json")) as f:
-        case = json.load(f)
+        return json.load(f)
+
+
+def case_command(rectic, case_dir, out_dir, extra):
+    case = load_case(case_dir)
     args = [rectic, "run", case["template"], "--weights", os.path.join(case_dir, case["weights"]["file"]),
             "--inputs", os.path.join(case_dir, case["inputs"]["file"]), "--dt", repr(case["dt"]),
             "--steps", str(case["steps"]), "--min-weight", "1e-6", "-o", out_dir, "--quiet"]
@@ -51,6 +66,10 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     rectic, case_dir, out_dir = sys.argv[1:4]
+    why = unsupported(load_case(case_dir))
+    if why:
+        print("SKIP %s: %s" % (case_dir, why))
+        return 77
     case, args = case_command(rectic, case_dir, out_dir, sys.argv[4:])
     r = subprocess.run(args)
     if r.returncode != 0:

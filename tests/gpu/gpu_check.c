@@ -94,6 +94,11 @@ static void check_case(const char *dir)
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     rresult cpu, gpu;
     snprintf(name, sizeof name, "case %.200s", base);
+    const char *why = rcase_unsupported(dir);
+    if (why) {
+        report(-1, name, "%s", why);
+        return;
+    }
     if (rcase_run(dir, RECTIC_BACKEND_NVRTC, device, -1, &gpu, msg, sizeof msg)) {
         report(0, name, "GPU run: %s", msg);
         return;

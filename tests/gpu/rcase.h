@@ -236,6 +236,27 @@ static inline rjson *rc_load_json(const char *dir, char *msg, size_t size)
     return root;
 }
 
+/* Why the case in `dir` is not a single-template RectiPy case (a template and a weights file), or NULL
+   when it is one: the same rule as tests/run_case.py's unsupported(). */
+static inline const char *rcase_unsupported(const char *dir)
+{
+    char msg[512];
+    rjson *c = rc_load_json(dir, msg, sizeof msg);
+    if (!c)
+        return NULL; /* rcase_run reports the unreadable file */
+    const char *why = NULL;
+    const char *kind = rj_str(c, "kind");
+    if (kind && !strcmp(kind, "multipop"))
+        why = "a network file of several populations (not built yet)";
+    else if (rj_get(c, "graph"))
+        why = "a RectiPy graph with input and readout layers (not built yet)";
+    else if (!rj_str(c, "template") || !rj_get(c, "weights"))
+        why = "a PyRates CircuitTemplate (not built yet)";
+    rj_free(c);
+    free(c);
+    return why;
+}
+
 /* Runs the case in `dir` on `backend` (device `device`, dtype of the case unless dtype >= 0): the same
    settings as tests/run_case.py (min_weight 1e-6, node_vars, records, sampling), one rectic_net_run per
    entry of "runs" (the recordings and spikes concatenated).  0, or -1 with msg. */
