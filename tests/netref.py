@@ -5,16 +5,20 @@ usage: netref.py run NETWORK.yaml --dt DT [--steps T] [--dtype float64|float32]
                  [--input POP/VAR=FILE]... [--record [KEY=]PATH]... [--set PATH=VALUE|@FILE]...
                  [--output-var PATH] [--sampling-steps K] [--cutoff C] [--template-path DIR]... -o DIR
        netref.py compare EXPECTED_DIR CANDIDATE_DIR [FILE...]
+       netref.py case CASE_DIR OUT_DIR [run options...]
 
 `run` simulates the network the way `rectic run NETWORK.yaml` must, and writes the files rectic writes
 (KEY.csv, out.csv, spikes_<POP>.csv, time.csv; no meta.json) with rectic's number format, so that the two
 can be compared byte for byte.  `compare` compares CSVs numerically with tolerance 0 (NaN equals NaN), for
-files written by another formatter (the shared reference cases are written with Python's repr).
+files written by another formatter (the shared reference cases are written with Python's repr).  `case`
+runs a single-template RectiPy reference case as a one-population network (a check of the templates here).
 
 Numerics (../shared/SEMANTICS.md sections 1-5, 8; the issue's rules for projections):
 * Templates are NOT parsed: the vector fields below are written by hand in RectiPy's operation order
-  (SEMANTICS section 3), keyed by the template's last two dotted components (qif.qif, qif.qif_sfa, lif.lif,
-  ik.ik, leaky_integrator.tanh, leaky_integrator.sigmoid).
+  (SEMANTICS section 3; `--order rectipy`, the default: it reproduces RectiPy's cases bit for bit) or in the
+  order the YAML equations are written (`--order written`: what rectic's emitter evaluates today, e.g.
+  (v*v + eta + I_ext)/tau + k*s_in instead of k*s_in + (I_ext + eta + v*v)/tau), keyed by the template's last
+  two dotted components (qif.qif, qif.qif_sfa, lif.lif, ik.ik, leaky_integrator.tanh, .sigmoid).
 * One step n, all from the pre-update state: algebraic variables (r = tanh(v)), spike flags spk = v >= theta,
   projection sums, then per population y + dt*f(y) with spike = spk/dt, then v = y_v*(1-spk) + spk*reset.
   Recording (rows n % K == 0, n >= cutoff) and spikes happen before the update.
@@ -24,8 +28,12 @@ Numerics (../shared/SEMANTICS.md sections 1-5, 8; the issue's rules for projecti
     COO     entries stably sorted by (target, source), duplicates merged by adding their weights in file
             order, then per target the left-to-right sum over increasing source (a CSR row);
     scalar  w * (x[0] + x[1] + ... ) -- the sum in neuron order, then one product.
-  This order reproduces shared/cases/multipop_ei_qif and seed_qif bit for bit (numpy's `W @ x`, which goes
-  through BLAS, does too for these small cases but is not guaranteed to; see --matmul).
+  That is `--dense-sum seq`, the written-out loop rectic's kernel uses for small N: with `--order written` it
+  gives today's `rectic run` of the seed example byte for byte.  The default, `--dense-sum blas`, is numpy's
+  `W @ x` (OpenBLAS dgemv here: blocked, FMA, not a left-to-right sum); it is the one that reproduces
+  shared/cases/multipop_ei_qif and seed_qif bit for bit (seq differs there by an ulp from step ~400/1263 on).
+  COO and scalar projections always use the sequential order.  The float32 RectiPy case is not reproduced bit
+  for bit by either (1 float32 ulp from row 1262: torch's float32 matmul order).
 * Contributions into one target variable add up in the order the projections are listed:
   acc = 0.0; acc += c_1; acc += c_2 ...  A variable no projection targets keeps its value (template default or
   --set).  Delay D = round-half-even(delay/dt) steps; the target reads the source of step n - D, 0 before D.
@@ -338,7 +346,6 @@ def simulate(pops, projs, dt, steps, inputs, records, sample_every, cutoff, matm
     dtv = dtype(dt)
     rows = {key: [] for key, _, _ in records}
     rec_steps, spikes = [], {p.name: [] for p in pops.values() if p.spike}
-    targets = {(id(q.tgt), q.tgt_var) for q in projs}
     for n in range(steps):
         x = {p.name: p.algebraic() for p in pops.values()}  # pre-update values of everything
         if n % sample_every == 0 and n >= cutoff:
@@ -374,7 +381,6 @@ def simulate(pops, projs, dt, steps, inputs, records, sample_every, cutoff, matm
             if p.spike:
                 s, v = spk[p.name], p.spike["def"]
                 p.value[v] = p.value[v] * (dtype(1) - s) + s * p.spike["reset"]
-    del targets
     out = {key: np.array(r, dtype=dtype).reshape(len(r), -1) for key, r in rows.items()}
     return out, rec_steps, spikes
 
@@ -528,12 +534,52 @@ def compare(argv):
     return 1 if bad or not files else 0
 
 
+def case(argv):
+    """Runs a single-template RectiPy reference case (shared/cases/<name>) as a one-population network
+    (`P`, one dense projection P/source -> P/target with PyRates' pruning |w| <= 1e-6 applied) and writes
+    its outputs under the case's names (out.csv, <var>.csv, spikes.csv) into OUT_DIR."""
+    import json
+    case_dir, out_dir = os.path.abspath(argv[0]), argv[1]
+    with open(os.path.join(case_dir, "case.json")) as f:
+        c = json.load(f)
+    os.makedirs(out_dir, exist_ok=True)
+    W = read_matrix(os.path.join(case_dir, c["weights"]["file"]))
+    np.save(os.path.join(out_dir, "weights.npy"), np.where(np.abs(W) <= 1e-6, 0.0, W))
+    pop = {"template": c["template"], "n": c["N"], "input": c["input_var"]}
+    if c.get("op"):
+        pop["op"] = c["op"]
+    if c.get("spike_var"):
+        pop["spike"] = {"var": c["spike_var"], "def": c["spike_def"], "threshold": c["spike_threshold"],
+                        "reset": c["spike_reset"]}
+    sets = {}
+    for name, val in c.get("node_vars", {}).items():
+        sets[name] = "@" + os.path.join(case_dir, val["file"]) if isinstance(val, dict) else val
+    pop["set"] = sets
+    net = {"populations": {"P": pop},
+           "projections": [{"source": "P/" + c["source_var"], "target": "P/" + c["target_var"],
+                            "weights": "weights.npy"}]}
+    with open(os.path.join(out_dir, "network.yaml"), "w") as f:
+        yaml.safe_dump(net, f)
+    args = [os.path.join(out_dir, "network.yaml"), "--dt", repr(c["dt"]), "--steps", str(c["steps"]),
+            "--input", "P/%s=%s" % (c["input_var"], os.path.join(case_dir, c["inputs"]["file"])),
+            "--output-var", "P/" + c["output_var"], "--sampling-steps", str(c.get("sampling_steps", 1)),
+            "--dtype", c.get("dtype", "float64"), "-o", out_dir] + argv[2:]
+    for key in c["outputs"]:
+        if key not in ("out", "spikes"):
+            args += ["--record", "%s=P/%s" % (key.replace("/", "_"), key)]
+    rc = run(args)
+    if rc == 0 and c.get("spike_var"):
+        os.replace(os.path.join(out_dir, "spikes_P.csv"), os.path.join(out_dir, "spikes.csv"))
+    return rc
+
+
 def main():
-    if len(sys.argv) < 2 or sys.argv[1] not in ("run", "compare"):
+    cmds = {"run": run, "compare": compare, "case": case}
+    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        return run(sys.argv[2:]) if sys.argv[1] == "run" else compare(sys.argv[2:])
+        return cmds[sys.argv[1]](sys.argv[2:])
     except (NetError, OSError, ValueError, KeyError) as e:
         print("netref: %s" % e, file=sys.stderr)
         return 1
