@@ -183,11 +183,13 @@ enum { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 };
 
 /* Writes the last run's recordings into dir (created when missing): out, every recorded variable
    ("op/var" becomes op_var), spikes ("step,neuron" rows; spiking networks) and time (t of each row).
-   CSV: plain numbers, no header, shortest round-trip formatting; NPY: 2-D float64 arrays.  Each file is
+   CSV: plain numbers, no header, shortest round-trip formatting; NPY: 2-D float64 arrays (float32 for
+   float32 networks), time a 1-D float64 array of shape (T,), spikes int64 of shape (count, 2).  Each file is
    written under a temporary name and renamed, so a failure never leaves a partial file. */
 int rectic_net_write(rectic_net *net, const char *dir, int format);
 
-/* Reads a matrix from a CSV file, or a NumPy .npy file (float64/float32, C order) by extension.  On
+/* Reads a matrix from a CSV file (a UTF-8 byte order mark and '#' comments allowed), or a NumPy .npy file
+   (C order; float64/32, integers or bools of either byte order, converted to double) by extension.  On
    success the caller owns *data (free()); on failure errbuf explains (file:line:col). */
 int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize);
 

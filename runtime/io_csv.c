@@ -315,9 +315,12 @@ static int parse_line(csv_reader *r, const char *line, size_t len, rct_err *err)
     const char *end = line + len, *p = line;
     if (p < end && end[-1] == '\r')
         end--;
+    const char *hash = p < end ? memchr(p, '#', (size_t)(end - p)) : NULL;
+    if (hash)
+        end = hash; /* a comment runs to the end of the line */
     while (p < end && (*p == ' ' || *p == '\t'))
         p++;
-    if (p == end || *p == '#')
+    if (p == end)
         return 0; /* blank line or comment */
     int commas = memchr(p, ',', (size_t)(end - p)) != NULL;
     size_t start = r->n;
@@ -380,7 +383,8 @@ int rct_csv_read(const char *path, rct_matrix *m, rct_err *err)
         r.line++;
         if (len > 0 && line[len - 1] == '\n')
             len--;
-        rc = parse_line(&r, line, (size_t)len, err);
+        size_t bom = r.line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* UTF-8 BOM */
+        rc = parse_line(&r, line + bom, (size_t)len - bom, err);
         if (rc)
             break;
         errno = 0;

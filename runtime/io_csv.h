@@ -12,7 +12,8 @@
 #include "util.h"
 
 /* Reads a matrix of numbers: comma separated (or whitespace separated on lines without a comma), blank
-   lines and '#' lines skipped, CRLF accepted, every row the same length.  Errors name file:line:col. */
+   lines skipped, '#' starts a comment to the end of the line, CRLF and a UTF-8 byte order mark accepted,
+   every row the same length.  Errors name file:line:col. */
 int rct_csv_read(const char *path, rct_matrix *m, rct_err *err);
 
 /* Writes rows x cols values, comma separated, one row per line, no header; as_float: values are float32

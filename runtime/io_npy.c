@@ -240,11 +240,61 @@ static void swap_bytes(void *buf, size_t n, size_t sz)
         }
 }
 
-/* Reads up to n little-endian values of itemsize bytes as doubles into *out (malloc'd, first capacity
-   cap, doubled as needed); *got receives the count read.  0, or -1 when out of memory. */
-static int read_values(FILE *f, size_t n, int itemsize, size_t cap, double **out, size_t *got)
+/* An element type of .npy data: kind 'f' (float), 'i' (signed), 'u' (unsigned) or 'b' (bool), its size
+   in bytes and its byte order. */
+typedef struct npy_type {
+    char kind;
+    int size;
+    int big; /* stored big-endian */
+} npy_type;
+
+/* Parses a descr such as '<f8', '>i4', '|u1' or '|b1'; 0, or -1 when it is no number type we convert. */
+static int parse_type(const char *d, npy_type *t)
 {
-    int little = host_little_endian();
+    if (strlen(d) != 3 || !strchr("<>|=", d[0]) || !strchr("fiub", d[1]) || d[2] < '1' || d[2] > '8')
+        return -1;
+    t->kind = d[1];
+    t->size = d[2] - '0';
+    t->big = d[0] == '>' || (d[0] == '=' && !host_little_endian());
+    int ok = t->kind == 'f' ? t->size == 4 || t->size == 8
+           : t->kind == 'b' ? t->size == 1
+                            : t->size == 1 || t->size == 2 || t->size == 4 || t->size == 8;
+    return ok && (d[0] != '|' || t->size == 1) ? 0 : -1;
+}
+
+/* The value of one item of type t (already in the host's byte order) as a double. */
+static double item_value(const unsigned char *p, const npy_type *t)
+{
+    union {
+        double f8;
+        float f4;
+        int8_t i1;
+        int16_t i2;
+        int32_t i4;
+        int64_t i8;
+        uint8_t u1;
+        uint16_t u2;
+        uint32_t u4;
+        uint64_t u8;
+    } v;
+    memcpy(&v, p, (size_t)t->size);
+    switch (t->kind) {
+    case 'f':
+        return t->size == 8 ? v.f8 : (double)v.f4;
+    case 'b':
+        return v.u1 != 0;
+    case 'i':
+        return t->size == 1 ? v.i1 : t->size == 2 ? v.i2 : t->size == 4 ? v.i4 : (double)v.i8;
+    default:
+        return t->size == 1 ? v.u1 : t->size == 2 ? v.u2 : t->size == 4 ? v.u4 : (double)v.u8;
+    }
+}
+
+/* Reads up to n values of type t as doubles into *out (malloc'd, first capacity cap, doubled as needed);
+   *got receives the count read.  0, or -1 when out of memory. */
+static int read_values(FILE *f, size_t n, const npy_type *t, size_t cap, double **out, size_t *got)
+{
+    int swap = t->big == host_little_endian() && t->size > 1;
     if (cap > n)
         cap = n;
     double *d = malloc(cap ? cap * sizeof *d : 1);
@@ -264,19 +314,19 @@ static int read_values(FILE *f, size_t n, int itemsize, size_t cap, double **out
             cap = c;
         }
         want = cap - *got;
-        if (itemsize == 8) {
+        if (t->kind == 'f' && t->size == 8) { /* straight into place */
             k = fread(d + *got, 8, want, f);
-            if (!little)
+            if (swap)
                 swap_bytes(d + *got, k, 8);
         } else {
-            float chunk[4096];
-            if (want > 4096)
-                want = 4096;
-            k = fread(chunk, 4, want, f);
-            if (!little)
-                swap_bytes(chunk, k, 4);
+            unsigned char chunk[32768];
+            if (want > sizeof chunk / (size_t)t->size)
+                want = sizeof chunk / (size_t)t->size;
+            k = fread(chunk, (size_t)t->size, want, f);
+            if (swap)
+                swap_bytes(chunk, k, (size_t)t->size);
             for (size_t i = 0; i < k; i++)
-                d[*got + i] = (double)chunk[i];
+                d[*got + i] = item_value(chunk + i * (size_t)t->size, t);
         }
         *got += k;
     } while (k == want && *got < n);
@@ -287,7 +337,8 @@ static int read_values(FILE *f, size_t n, int itemsize, size_t cap, double **out
 /* Checks the header's claims and reads the data of an open file into m; 0 or an error code. */
 static int read_body(const char *path, FILE *f, const npy_header *h, long avail, rct_matrix *m, rct_err *err)
 {
-    int itemsize = strcmp(h->descr, "<f8") == 0 ? 8 : strcmp(h->descr, "<f4") == 0 ? 4 : 0;
+    npy_type t = {0, 0, 0};
+    int itemsize = h->is_string_descr && parse_type(h->descr, &t) == 0 ? t.size : 0;
     if (!h->have_descr || !h->have_order || !h->have_shape)
         return rct_errf(err, RECTIC_ESYNTAX, "%s: .npy header has no '%s' key", path,
                         !h->have_descr   ? "descr"
@@ -295,8 +346,8 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
                                          : "shape");
     if (!itemsize || !h->is_string_descr)
         return rct_errf(err, RECTIC_ESYNTAX,
-                        "%s: unsupported dtype %s%s%s: only little-endian float64 ('<f8') and float32 "
-                        "('<f4') are supported",
+                        "%s: unsupported dtype %s%s%s: expected numbers (float32/64, signed or unsigned "
+                        "integers, or bool)",
                         path, h->is_string_descr ? "'" : "", h->descr, h->is_string_descr ? "'" : "");
     if (h->fortran)
         return rct_errf(err, RECTIC_ESYNTAX, "%s: Fortran-order arrays are not supported, save with C order",
@@ -305,7 +356,9 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
         return rct_errf(err, RECTIC_ESYNTAX, "%s: array has %d dimensions: expected 1 (a column) or 2", path,
                         h->ndim);
     long rows = h->dims[0], cols = h->ndim == 2 ? h->dims[1] : 1;
-    const char *tname = itemsize == 8 ? "float64" : "float32";
+    char tname[16] = "bool";
+    if (t.kind != 'b')
+        snprintf(tname, sizeof tname, "%s%d", t.kind == 'f' ? "float" : t.kind == 'i' ? "int" : "uint", 8 * itemsize);
     char shape[64];
     if (h->ndim == 2)
         snprintf(shape, sizeof shape, "%ldx%ld", rows, cols);
@@ -329,7 +382,7 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
     /* A regular file's size was checked above; from a pipe, grow as the data arrives. */
     double *d = NULL;
     size_t got = 0;
-    if (read_values(f, n, itemsize, avail >= 0 ? n : 65536, &d, &got))
+    if (read_values(f, n, &t, avail >= 0 ? n : 65536, &d, &got))
         return rct_oom(err);
     if (got < n || (avail < 0 && getc(f) != EOF)) {
         int e = errno;
@@ -437,14 +490,21 @@ static int write_all(FILE *f, const void *buf, size_t n)
     return fwrite(buf, 1, n, f) == n ? 0 : -1;
 }
 
-/* Writes a .npy (format 1.0) file holding the rows x cols matrix as '<f8' or '<f4'. */
-int rct_npy_write_header(FILE *f, long rows, long cols, int as_float)
+/* Writes the header of a .npy (format 1.0) file holding a rows x cols matrix of type (RCT_NPY_*). */
+int rct_npy_write_header(FILE *f, long rows, long cols, int type)
 {
-    if (rows < 0 || cols < 0)
+    int vector = (type & RCT_NPY_1D) != 0;
+    type &= ~RCT_NPY_1D;
+    if (rows < 0 || cols < 0 || (vector && cols != 1))
         return -1;
-    char header[256];
-    int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld, %ld), }",
-                     as_float ? "<f4" : "<f8", rows, cols);
+    static const char *const descr[] = {"<f8", "<f4", "<i8"};
+    char header[256], shape[64];
+    if (vector)
+        snprintf(shape, sizeof shape, "(%ld,)", rows);
+    else
+        snprintf(shape, sizeof shape, "(%ld, %ld)", rows, cols);
+    int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", descr[type],
+                     shape);
     int total = 10 + n + 1; /* magic, version, length, dict, '\n'; padded to a multiple of 64 */
     int pad = (64 - total % 64) % 64;
     memset(header + n, ' ', (size_t)pad);
@@ -455,19 +515,24 @@ int rct_npy_write_header(FILE *f, long rows, long cols, int as_float)
     return write_all(f, pre, sizeof pre) || write_all(f, header, (size_t)n) ? -1 : 0;
 }
 
-int rct_npy_write_data(FILE *f, const double *data, size_t count, int as_float)
+/* Writes count values as type (RCT_NPY_*), little-endian. */
+int rct_npy_write_data(FILE *f, const double *data, size_t count, int type)
 {
+    type &= ~RCT_NPY_1D;
     int little = host_little_endian();
-    if (!as_float && little)
+    if (type == RCT_NPY_F8 && little)
         return write_all(f, data, count * sizeof *data) || ferror(f) ? -1 : 0;
     unsigned char chunk[8 * 1024];
-    size_t sz = as_float ? 4 : 8, per = sizeof chunk / sz;
+    size_t sz = type == RCT_NPY_F4 ? 4 : 8, per = sizeof chunk / sz;
     for (size_t i = 0; i < count; i += per) {
         size_t k = count - i < per ? count - i : per;
         for (size_t j = 0; j < k; j++) {
-            if (as_float) {
+            if (type == RCT_NPY_F4) {
                 float v = (float)data[i + j];
                 memcpy(chunk + j * 4, &v, 4);
+            } else if (type == RCT_NPY_I8) {
+                int64_t v = (int64_t)data[i + j];
+                memcpy(chunk + j * 8, &v, 8);
             } else {
                 memcpy(chunk + j * 8, &data[i + j], 8);
             }
@@ -480,9 +545,9 @@ int rct_npy_write_data(FILE *f, const double *data, size_t count, int as_float)
     return ferror(f) ? -1 : 0;
 }
 
-int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_float)
+int rct_npy_write(FILE *f, const double *data, long rows, long cols, int type)
 {
-    if (rct_npy_write_header(f, rows, cols, as_float))
+    if (rct_npy_write_header(f, rows, cols, type))
         return -1;
-    return rct_npy_write_data(f, data, (size_t)rows * (size_t)cols, as_float);
+    return rct_npy_write_data(f, data, (size_t)rows * (size_t)cols, type);
 }

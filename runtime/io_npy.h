@@ -11,17 +11,22 @@
 #include "io_file.h"
 #include "util.h"
 
-/* Reads a .npy file (format 1.0, 2.0 or 3.0) holding a C-order '<f8' or '<f4' array of shape (n,)
-   (read as n x 1) or (rows, cols).  The header is checked against the file's size before allocating. */
+/* Reads a .npy file (format 1.0, 2.0 or 3.0) holding a C-order array of shape (n,) (read as n x 1) or
+   (rows, cols) of float32/64, signed or unsigned integers or bools, either byte order, converted to
+   doubles.  The header is checked against the file's size before allocating. */
 int rct_npy_read(const char *path, rct_matrix *m, rct_err *err);
 
-/* Writes a NumPy .npy (format 1.0) file: '<f8' (or '<f4' when as_float: values converted to float),
-   fortran_order False, shape (rows, cols).  Returns 0 or -1 on a write error or a negative size. */
-int rct_npy_write(FILE *f, const double *data, long rows, long cols, int as_float);
+/* Types written: float64 ('<f8'), float32 ('<f4', values converted to float), int64 ('<i8', values
+   converted to integers); or'ed with RCT_NPY_1D: shape (rows,) instead of (rows, cols) (cols must be 1). */
+enum { RCT_NPY_F8 = 0, RCT_NPY_F4 = 1, RCT_NPY_I8 = 2, RCT_NPY_1D = 4 };
+
+/* Writes a NumPy .npy (format 1.0) file of type (RCT_NPY_*), fortran_order False, shape (rows, cols).
+   Returns 0 or -1 on a write error or a negative size. */
+int rct_npy_write(FILE *f, const double *data, long rows, long cols, int type);
 
 /* The two halves of rct_npy_write, for data written in chunks: the header of a rows x cols array, then
    `count` values (as many calls as needed).  Return 0 or -1. */
-int rct_npy_write_header(FILE *f, long rows, long cols, int as_float);
-int rct_npy_write_data(FILE *f, const double *data, size_t count, int as_float);
+int rct_npy_write_header(FILE *f, long rows, long cols, int type);
+int rct_npy_write_data(FILE *f, const double *data, size_t count, int type);
 
 #endif

@@ -47,19 +47,21 @@ static int read_rows(rectic_net *net, const rows_src *src, long r0, long count, 
     return fread(buf, sizeof(double) * (size_t)cols, (size_t)count, src->spill) == (size_t)count ? 0 : -1;
 }
 
-/* Writes one rows x cols output to dir/name.<ext> through a temporary file. */
+/* Writes one rows x cols output to dir/name.<ext> through a temporary file; type: its .npy type (RCT_NPY_*;
+   in CSV float32 values are printed as floats, the rest as doubles). */
 static int write_output(rectic_net *net, const char *dir, const char *name, int format, const rows_src *src, long rows,
-                        long cols, int as_float)
+                        long cols, int type)
 {
+    int as_float = type == RCT_NPY_F4;
     char path[4600];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, format == RECTIC_FORMAT_NPY ? "npy" : "csv");
     rct_afile a;
     int rc = rct_afile_open(&a, path, &net->err);
     if (rc)
         return rc;
-    int npy = format == RECTIC_FORMAT_NPY, bad = npy && rct_npy_write_header(a.f, rows, cols, as_float);
+    int npy = format == RECTIC_FORMAT_NPY, bad = npy && rct_npy_write_header(a.f, rows, cols, type);
     if (src->data) {
-        bad = bad || (npy ? rct_npy_write_data(a.f, src->data, (size_t)rows * (size_t)cols, as_float)
+        bad = bad || (npy ? rct_npy_write_data(a.f, src->data, (size_t)rows * (size_t)cols, type)
                           : rct_csv_write(a.f, src->data, rows, cols, as_float));
     } else {
         long piece = rows < WRITE_CHUNK ? rows : WRITE_CHUNK;
@@ -68,7 +70,7 @@ static int write_output(rectic_net *net, const char *dir, const char *name, int 
         for (long r = 0; !bad && r < rows; r += piece) {
             long k = rows - r < piece ? rows - r : piece;
             bad = read_rows(net, src, r, k, cols, buf) ||
-                  (npy ? rct_npy_write_data(a.f, buf, (size_t)(k * cols), as_float)
+                  (npy ? rct_npy_write_data(a.f, buf, (size_t)(k * cols), type)
                        : rct_csv_write(a.f, buf, k, cols, as_float));
         }
         free(buf);
@@ -94,13 +96,13 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
         if (!name)
             return rct_oom(&net->err);
         rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0};
-        rc = write_output(net, dir, name, format, &src, rows, n, net->f32);
+        rc = write_output(net, dir, name, format, &src, rows, n, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
         free(name);
         if (rc)
             return rc;
     }
     rows_src time_src = {NULL, NULL, 1};
-    if ((rc = write_output(net, dir, "time", format, &time_src, rows, 1, 0)))
+    if ((rc = write_output(net, dir, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D)))
         return rc;
     if (net->model->spike_def < 0)
         return 0;
@@ -110,7 +112,7 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
     for (long i = 0; i < 2 * net->n_spikes; i++)
         sp[i] = (double)net->spikes[i];
     rows_src sp_src = {sp, NULL, 0};
-    rc = write_output(net, dir, "spikes", format, &sp_src, net->n_spikes, 2, 0);
+    rc = write_output(net, dir, "spikes", format, &sp_src, net->n_spikes, 2, RCT_NPY_I8);
     free(sp);
     return rc;
 }

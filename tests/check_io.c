@@ -214,6 +214,27 @@ START_TEST(test_csv_whitespace_comments_and_crlf_are_accepted)
 }
 END_TEST
 
+START_TEST(test_csv_bom_and_trailing_comments_are_accepted)
+{
+    char *dir = tu_tmpdir();
+    char *path = tu_write(dir, "b.csv", "\xEF\xBB\xBF" "1,2 # first row\n3,4#second\r\n# only a comment\n");
+    rct_matrix m;
+    rct_err err = {0, ""};
+    ck_assert_msg(rct_csv_read(path, &m, &err) == RECTIC_OK, "%s", err.msg);
+    ck_assert_int_eq(m.rows, 2);
+    ck_assert_int_eq(m.cols, 2);
+    for (int i = 0; i < 4; i++)
+        ck_assert(m.data[i] == i + 1);
+    rct_matrix_free(&m);
+    free(path);
+    path = tu_write(dir, "c.csv", "1,2, # a value is missing\n");
+    expect_error(rct_csv_read, path, RECTIC_ESYNTAX, ":1:6: expected a number, found end of line");
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_csv_ragged_row_is_error)
 {
     char *dir = tu_tmpdir();
@@ -513,6 +534,86 @@ START_TEST(test_npy_1d_is_column)
 }
 END_TEST
 
+START_TEST(test_npy_integers_bools_and_big_endian_are_converted)
+{
+    static const unsigned char i8[16] = {0xfd, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1, 0, 0};
+    static const unsigned char be8[16] = {0x3f, 0xb9, 0x99, 0x99, 0x99, 0x99, 0x99, 0x9a, 0xc0, 4, 0, 0, 0, 0, 0, 0};
+    static const unsigned char b1[3] = {1, 0, 1}, u2[4] = {0xff, 0xff, 7, 0}, be4[8] = {0xff, 0xff, 0xff, 0xfe, 0, 0, 1, 0};
+    static const unsigned char i1[2] = {0x80, 0x7f}, bef4[4] = {0x3e, 0x80, 0, 0};
+    static const struct {
+        const char *descr, *shape;
+        const void *data;
+        size_t size;
+        double want[3];
+    } cases[] = {
+        {"<i8", "(2,)", i8, 16, {-3, 1099511627776.0}},
+        {">f8", "(2,)", be8, 16, {0.1, -2.5}},
+        {"|b1", "(3,)", b1, 3, {1, 0, 1}},
+        {"<u2", "(2,)", u2, 4, {65535, 7}},
+        {">i4", "(2,)", be4, 8, {-2, 256}},
+        {"|i1", "(2,)", i1, 2, {-128, 127}},
+        {">f4", "(1,)", bef4, 4, {0.25}},
+    };
+    char *dir = tu_tmpdir();
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char dict[128];
+        snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }", cases[i].descr,
+                 cases[i].shape);
+        char *path = write_npy(dir, "t.npy", 1, dict, cases[i].data, cases[i].size);
+        rct_matrix m;
+        rct_err err = {0, ""};
+        ck_assert_msg(rct_npy_read(path, &m, &err) == RECTIC_OK, "%s: %s", cases[i].descr, err.msg);
+        ck_assert_int_eq(m.cols, 1);
+        for (long r = 0; r < m.rows; r++)
+            ck_assert_msg(same_bits(m.data[r], cases[i].want[r]), "%s[%ld] = %.17g", cases[i].descr, r, m.data[r]);
+        rct_matrix_free(&m);
+        free(path);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_npy_writes_vectors_and_int64)
+{
+    const double t[3] = {0, 0.5, 1}, sp[4] = {3, 0, 17, 4};
+    char *dir = tu_tmpdir();
+    char *path = join(dir, "o.npy");
+    FILE *f = fopen(path, "wb");
+    ck_assert_int_eq(rct_npy_write(f, t, 3, 1, RCT_NPY_F8 | RCT_NPY_1D), 0);
+    fclose(f);
+    char *bytes = slurp(path);
+    ck_assert_ptr_nonnull(strstr(bytes + 10, "'descr': '<f8', 'fortran_order': False, 'shape': (3,), }"));
+    free(bytes);
+    rct_matrix m;
+    rct_err err = {0, ""};
+    ck_assert_int_eq(rct_npy_read(path, &m, &err), RECTIC_OK);
+    ck_assert(m.rows == 3 && m.cols == 1 && m.data[1] == 0.5);
+    rct_matrix_free(&m);
+    for (long rows = 2; rows >= 0; rows -= 2) { /* spikes, and none */
+        f = fopen(path, "wb");
+        ck_assert_int_eq(rct_npy_write(f, sp, rows, 2, RCT_NPY_I8), 0);
+        fclose(f);
+        bytes = slurp(path);
+        char want[80];
+        snprintf(want, sizeof want, "'descr': '<i8', 'fortran_order': False, 'shape': (%ld, 2), }", rows);
+        ck_assert_ptr_nonnull(strstr(bytes + 10, want));
+        free(bytes);
+        ck_assert_int_eq(rct_npy_read(path, &m, &err), RECTIC_OK);
+        ck_assert(m.rows == rows && m.cols == 2);
+        for (long i = 0; i < 2 * rows; i++)
+            ck_assert(m.data[i] == sp[i]);
+        rct_matrix_free(&m);
+    }
+    f = fopen(path, "wb");
+    ck_assert_int_eq(rct_npy_write(f, sp, 2, 2, RCT_NPY_F8 | RCT_NPY_1D), -1); /* 1-D needs one column */
+    fclose(f);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 START_TEST(test_npy_fortran_order_is_error)
 {
     const double d[4] = {1, 2, 3, 4};
@@ -533,13 +634,15 @@ START_TEST(test_npy_unsupported_dtype_or_shape_is_error)
     static const struct {
         const char *dict, *msg;
     } cases[] = {
-        {"{'descr': '>f8', 'fortran_order': False, 'shape': (2, 2), }",
-         ": unsupported dtype '>f8': only little-endian float64 ('<f8') and float32 ('<f4') are supported"},
-        {"{'descr': '<i8', 'fortran_order': False, 'shape': (2, 2), }",
-         ": unsupported dtype '<i8': only little-endian float64 ('<f8') and float32 ('<f4') are supported"},
+        {"{'descr': '<c16', 'fortran_order': False, 'shape': (2, 1), }",
+         ": unsupported dtype '<c16': expected numbers (float32/64, signed or unsigned integers, or bool)"},
+        {"{'descr': '<U1', 'fortran_order': False, 'shape': (2, 2), }",
+         ": unsupported dtype '<U1': expected numbers (float32/64, signed or unsigned integers, or bool)"},
+        {"{'descr': '<f2', 'fortran_order': False, 'shape': (2, 2), }",
+         ": unsupported dtype '<f2': expected numbers (float32/64, signed or unsigned integers, or bool)"},
         {"{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (2, 2), }",
-         ": unsupported dtype [('a', '<f8')]: only little-endian float64 ('<f8') and float32 ('<f4') are "
-         "supported"},
+         ": unsupported dtype [('a', '<f8')]: expected numbers (float32/64, signed or unsigned integers, or "
+         "bool)"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (), }",
          ": array has 0 dimensions: expected 1 (a column) or 2"},
         {"{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2), }",
@@ -932,6 +1035,7 @@ static Suite *io_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_csv_reads_matrix_exactly);
     tcase_add_test(tc, test_csv_whitespace_comments_and_crlf_are_accepted);
+    tcase_add_test(tc, test_csv_bom_and_trailing_comments_are_accepted);
     tcase_add_test(tc, test_csv_ragged_row_is_error);
     tcase_add_test(tc, test_csv_non_number_is_error);
     tcase_add_test(tc, test_csv_empty_file_is_error);
@@ -942,6 +1046,8 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_npy_reads_float64_and_float32);
     tcase_add_test(tc, test_npy_header_variants_are_accepted);
     tcase_add_test(tc, test_npy_1d_is_column);
+    tcase_add_test(tc, test_npy_integers_bools_and_big_endian_are_converted);
+    tcase_add_test(tc, test_npy_writes_vectors_and_int64);
     tcase_add_test(tc, test_npy_fortran_order_is_error);
     tcase_add_test(tc, test_npy_unsupported_dtype_or_shape_is_error);
     tcase_add_test(tc, test_npy_huge_shape_claim_is_error_without_allocating);
