@@ -18,7 +18,11 @@ typedef struct rct_sa_settings {
     const double *param_value; /* per parameter slot */
     const int *records;        /* recorded variables after out, n_records of them */
     const char *const *record_files;
+    const char *const *record_names; /* as asked for ("op/var"), for meta.json */
     int n_records;
+    const long *w_at;          /* the network's weights, carried in sim.c: positions target * n + source */
+    const double *w_value;     /* and values of the w_nnz entries kept (nonzero) */
+    long w_nnz;
 } rct_sa_settings;
 
 /* Returns the whole source (caller frees) or NULL with err filled. */

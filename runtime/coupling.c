@@ -194,6 +194,39 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     return rc;
 }
 
+/* The weights kept (nonzero, or negative zero) as row-major positions target * n + source and their
+   values, counted in a first pass and copied in a second; 0 or an error code.  The caller frees both. */
+int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count)
+{
+    long n = net->n;
+    *at = NULL;
+    *w = NULL;
+    *count = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        long k = 0;
+        for (long i = 0; i < n && (net->w || net->csr_ptr); i++) {
+            long j0 = net->w ? 0 : net->csr_ptr[i], j1 = net->w ? n : net->csr_ptr[i + 1];
+            for (long j = j0; j < j1; j++) {
+                double x = net->w ? rct_rget(net, net->w, (size_t)(i * n + j)) : rct_rget(net, net->csr_val, (size_t)j);
+                if (x == 0 && !signbit(x))
+                    continue;
+                if (pass) {
+                    (*at)[k] = i * n + (net->w ? j : net->csr_col[j]);
+                    (*w)[k] = x;
+                }
+                k++;
+            }
+        }
+        if (!pass && (!(*at = malloc(((size_t)k + 1) * sizeof **at)) || !(*w = malloc(((size_t)k + 1) * sizeof **w)))) {
+            free(*at);
+            *at = NULL;
+            return rct_oom(&net->err);
+        }
+        *count = k;
+    }
+    return 0;
+}
+
 void rct_coupling_start_run(rectic_net *net)
 {
     if (net->coupling_mode != RCT_COUP_EVENT)

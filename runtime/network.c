@@ -550,6 +550,8 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);
     double *param = calloc((size_t)m->n_param + 1, sizeof *param);
     char **files = calloc((size_t)net->n_rec_vars + 1, sizeof *files);
+    long *w_at = NULL, w_nnz = 0;
+    double *w_val = NULL;
     int rc = 0;
     if (!state || !param || !files) {
         rc = rct_oom(&net->err);
@@ -565,12 +567,17 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
             goto done;
         }
     }
+    if (net->coupling_mode == RCT_COUP_EVENT) {
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "--standalone: event-driven coupling is not available in standalone "
+                                                "sources (use --coupling auto, dense or sparse)");
+        goto done;
+    }
+    if (net->has_coupling && (rc = rct_coupling_entries(net, &w_at, &w_val, &w_nnz))) /* sim.c carries them */
+        goto done;
     rct_sa_settings st = {net->n, -1, net->dt, net->threshold, net->reset, net->min_weight, net->sample_every,
                           net->cutoff, net->sample_mode == RECTIC_SAMPLE_MEAN, format == RECTIC_FORMAT_NPY, state,
-                          param, net->rec_vars, (const char *const *)files, net->n_rec_vars};
-    if (net->coupling_mode == RCT_COUP_EVENT)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: event-driven coupling is not available in standalone "
-                                                  "sources (use --coupling auto, dense or sparse)");
+                          param, net->rec_vars, (const char *const *)files, (const char *const *)net->rec_names,
+                          net->n_rec_vars, w_at, w_val, w_nnz};
     /* sparse rows sum the same terms in the same order as the inline loop (zeros add nothing) */
     rct_emit_opts o = rct_net_emit_opts(net);
     if (o.coupling_mode == RCT_COUP_CSR)
@@ -586,6 +593,8 @@ done:
     free(files);
     free(state);
     free(param);
+    free(w_at);
+    free(w_val);
     if (!rc)
         net->err.code = 0;
     return rc;

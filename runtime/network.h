@@ -106,6 +106,8 @@ int rct_obs_unspill(rectic_net *net, long spilled, long rows);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
+/* The weights kept (nonzero) as row-major positions target * n + source and values (caller frees both). */
+int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 /* Before a run with event-driven coupling: target = W @ source from the current state. */
 void rct_coupling_start_run(rectic_net *net);
 void rct_coupling_free(rectic_net *net);

@@ -107,6 +107,65 @@ test_standalone_bad_override_is_error() {
     [ ! -e "$TMP/bad/o/out.csv" ]
 }
 
+test_standalone_reuses_emitted_weights_and_writes_meta() {
+    build_sim reuse "" "${QIF[@]}" --weights $CASE/weights.csv || return 1
+    grep -q "rectic_sa_w\[\] = {" "$TMP/reuse/sim.c" || { echo "no weights table in sim.c"; return 1; }
+    local msg
+    msg=$("$TMP/reuse/sim" --inputs $CASE/inputs.csv -o "$TMP/reuse/o1/" 2>&1) || { echo "$msg"; return 1; }
+    case $msg in *//*) echo "path with //: $msg"; return 1 ;; esac
+    echo "$msg" | grep -qF "recordings in $TMP/reuse/o1/" || { echo "$msg"; return 1; }
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/reuse/o2" -q || return 1
+    same_files "$TMP/reuse/o1" "$TMP/reuse/o2" out.csv v.csv spikes.csv time.csv || return 1
+    /usr/bin/python3 - "$TMP/reuse/o1/meta.json" <<'PY' || return 1
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert m["program"] == "standalone" and m["N"] == 5 and m["steps"] == m["steps_done"] > 0, m
+assert m["weights"] == "(carried in the program)" and m["inputs"].endswith("inputs.csv"), m
+assert m["record"] == ["v"] and m["format"] == "csv" and m["spikes"] > 0 and m["status"] == "done", m
+PY
+    # --weights replaces them: all zeros uncouple the neurons
+    /usr/bin/python3 -c 'print("\n".join(",".join(["0"] * 5) for _ in range(5)))' > "$TMP/reuse/zero.csv"
+    "$TMP/reuse/sim" --weights "$TMP/reuse/zero.csv" --inputs $CASE/inputs.csv -o "$TMP/reuse/o3" 2>/dev/null || return 1
+    ! cmp -s "$TMP/reuse/o1/v.csv" "$TMP/reuse/o3/v.csv" || { echo "--weights changed nothing"; return 1; }
+    grep -qF "zero.csv" "$TMP/reuse/o3/meta.json"
+}
+
+test_standalone_refuses_negative_steps_and_disagreeing_n() {
+    build_sim args "" "${QIF[@]}" --weights $CASE/weights.csv || return 1
+    local msg
+    msg=$("$TMP/args/sim" --steps -1 -o "$TMP/args/o" 2>&1) && { echo "--steps -1 accepted"; return 1; }
+    echo "$msg" | grep -qF -- "--steps: expected a whole number >= 0, got '-1'" || { echo "$msg"; return 1; }
+    msg=$("$TMP/args/sim" --steps 2.5 -o "$TMP/args/o" 2>&1) && { echo "--steps 2.5 accepted"; return 1; }
+    msg=$("$TMP/args/sim" -N 7 --steps 10 -o "$TMP/args/o" 2>&1) && { echo "-N 7 accepted"; return 1; }
+    echo "$msg" | grep -qF -- "-N 7: the weights (carried in the program) are for 5 neurons" || { echo "$msg"; return 1; }
+    msg=$("$TMP/args/sim" -N 7 --weights $CASE/weights.csv --steps 10 -o "$TMP/args/o" 2>&1) && return 1
+    echo "$msg" | grep -qF -- "-N 7: the weights ($CASE/weights.csv) are for 5 neurons" || { echo "$msg"; return 1; }
+    [ ! -e "$TMP/args/o" ] || return 1
+    "$TMP/args/sim" -N 5 --steps 1e3 -o "$TMP/args/o" 2>/dev/null && [ "$(wc -l < "$TMP/args/o/out.csv")" = 1000 ]
+}
+
+test_standalone_npy_files_load_in_numpy_like_run() {
+    /usr/bin/python3 -c 'import numpy' 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no numpy"; return 2; }
+    build_sim np "" "${QIF[@]}" --weights $CASE/weights.csv --format npy || return 1
+    "$TMP/np/sim" --inputs $CASE/inputs.csv -o "$TMP/np/sa" 2>/dev/null || return 1
+    "$TMP/np/sim" --inputs $CASE/inputs.csv --steps 5 -o "$TMP/np/sa0" 2>/dev/null || return 1
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/np/run" -q --format npy || return 1
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv --steps 5 -o "$TMP/np/run0" -q \
+        --format npy || return 1
+    same_files "$TMP/np/sa0" "$TMP/np/run0" out.npy spikes.npy time.npy || return 1
+    /usr/bin/python3 - "$TMP/np" <<'PY'
+import numpy as np, sys
+d = sys.argv[1]
+for run in ("sa", "run"):
+    t, sp, out = (np.load(f"{d}/{run}/{k}.npy") for k in ("time", "spikes", "out"))
+    assert t.shape == (out.shape[0],) and t.dtype == np.float64, (run, t.shape, t.dtype)
+    assert np.issubdtype(sp.dtype, np.integer) and sp.ndim == 2 and sp.shape[1] == 2 and len(sp) > 0, (run, sp.dtype, sp.shape)
+    assert sp[:, 1].max() < 5 and (np.diff(sp[:, 0]) >= 0).all()
+    e = np.load(f"{d}/{run}0/spikes.npy")
+    assert e.shape == (0, 2) and np.issubdtype(e.dtype, np.integer), (run, e.shape, e.dtype)
+PY
+}
+
 test_plot_writes_png() {
     command -v gnuplot >/dev/null || { echo "SKIP: gnuplot not installed"; return 2; }
     "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/plot" -q \

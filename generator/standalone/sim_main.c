@@ -6,6 +6,7 @@
  * ==================================================================================================== */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,7 +96,8 @@ static char *sa_slurp(const char *path, size_t *len)
     return buf;
 }
 
-/* Reads comma (or blank) separated numbers; '#' lines and blank lines are skipped. */
+/* Reads comma (or blank) separated numbers; '#' starts a comment, blank lines are skipped, a UTF-8 byte
+   order mark is allowed. */
 static sa_matrix sa_read_csv(const char *path)
 {
     size_t len;
@@ -110,10 +112,14 @@ static sa_matrix sa_read_csv(const char *path)
         if (end)
             *end = '\0';
         line_no++;
-        char *p = line;
+        char *p = line, *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0'; /* a comment runs to the end of the line */
+        if (line_no == 1 && memcmp(p, "\xEF\xBB\xBF", 3) == 0)
+            p += 3; /* a UTF-8 byte order mark */
         while (*p == ' ' || *p == '\t' || *p == '\r')
             p++;
-        if (*p && *p != '#') {
+        if (*p) {
             long cols = 0;
             while (*p) {
                 char *e;
@@ -150,7 +156,34 @@ static sa_matrix sa_read_csv(const char *path)
     return m;
 }
 
-/* Reads a little-endian float64/float32 C-order .npy file (1-D: a column). */
+/* Whether this machine stores numbers little-endian. */
+static int sa_little_endian(void)
+{
+    const int one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* The value of one .npy item of kind 'f', 'i', 'u' or 'b' and size bytes (swap: in the other byte order). */
+static double sa_npy_item(const unsigned char *p, char kind, int size, int swap)
+{
+    unsigned char b[8];
+    for (int i = 0; i < size; i++)
+        b[i] = p[swap ? size - 1 - i : i];
+    union { double f8; float f4; int8_t i1; int16_t i2; int32_t i4; int64_t i8; uint8_t u1; uint16_t u2;
+            uint32_t u4; uint64_t u8; } v;
+    memcpy(&v, b, (size_t)size);
+    if (kind == 'f')
+        return size == 8 ? v.f8 : v.f4;
+    if (kind == 'b')
+        return v.u1 != 0;
+    if (kind == 'i')
+        return size == 1 ? v.i1 : size == 2 ? v.i2 : size == 4 ? v.i4 : (double)v.i8;
+    return size == 1 ? v.u1 : size == 2 ? v.u2 : size == 4 ? v.u4 : (double)v.u8;
+}
+
+/* Reads a C-order .npy file of floats, integers or bools of either byte order (1-D: a column). */
 static sa_matrix sa_read_npy(const char *path)
 {
     size_t len;
@@ -166,9 +199,15 @@ static sa_matrix sa_read_npy(const char *path)
         sa_die("%s: truncated header", path);
     char *h = sa_alloc(hlen + 1, 1);
     memcpy(h, b + off, hlen);
-    int f4 = strstr(h, "'<f4'") != NULL;
-    if (!f4 && !strstr(h, "'<f8'"))
-        sa_die("%s: expected float64 or float32 data ('<f8' or '<f4')", path);
+    char *d = strstr(h, "'descr'");
+    d = d ? strpbrk(d + 7, "'\"") : NULL;
+    char order = d ? d[1] : 0, kind = order ? d[2] : 0;
+    int size = kind ? d[3] - '0' : 0;
+    int ok = order && strchr("<>|=", order) && kind && strchr("fiub", kind) && d[4] == d[0] &&
+             (kind == 'f' ? size == 4 || size == 8 : kind == 'b' ? size == 1 : size == 1 || size == 2 || size == 4 || size == 8);
+    if (!ok)
+        sa_die("%s: unsupported dtype: expected numbers (float32/64, signed or unsigned integers, or bool)", path);
+    int swap = (order == '>' && sa_little_endian()) || (order == '<' && !sa_little_endian());
     if (strstr(h, "'fortran_order': True"))
         sa_die("%s: Fortran-order arrays are not supported, save with C order", path);
     char *s = strstr(h, "'shape'");
@@ -190,22 +229,15 @@ static sa_matrix sa_read_npy(const char *path)
     }
     if (*e != ')' || r < 0 || c < 0)
         sa_die("%s: unsupported shape (expected 1 or 2 dimensions)", path);
-    size_t count = (size_t)r * (size_t)c, sz = f4 ? 4 : 8;
-    if (count > (len - off - hlen) / sz)
+    size_t count = (size_t)r * (size_t)c;
+    if (count > (len - off - hlen) / (size_t)size)
         sa_die("%s: header claims %ldx%ld values but the file is shorter", path, r, c);
     m.rows = r;
     m.cols = c;
     m.d = sa_alloc(count, sizeof(double));
     const unsigned char *data = (const unsigned char *)b + off + hlen;
-    for (size_t i = 0; i < count; i++) {
-        if (f4) {
-            float x;
-            memcpy(&x, data + 4 * i, 4);
-            m.d[i] = x;
-        } else {
-            memcpy(&m.d[i], data + 8 * i, 8);
-        }
-    }
+    for (size_t i = 0; i < count; i++)
+        m.d[i] = sa_npy_item(data + (size_t)size * i, kind, size, swap);
     free(h);
     free(b);
     return m;
@@ -221,9 +253,35 @@ static sa_matrix sa_read_matrix(const char *path)
 
 /* ---------------------------------------------------------------- writing (as rectic) */
 
-/* Writes dir/name.csv or .npy through a temporary file and a rename. */
-static void sa_write(const char *dir, const char *name, int npy, const double *d, long rows, long cols, int as_float)
+/* Closes f, written under the name tmp, and renames it to path (exits with a message on failure). */
+static void sa_commit(FILE *f, const char *tmp, const char *path)
 {
+    if (fflush(f) != 0 || ferror(f)) {
+        fclose(f);
+        remove(tmp);
+        sa_die("%s: write failed: %s", path, strerror(errno));
+    }
+    fclose(f);
+    if (rename(tmp, path) != 0) {
+        remove(tmp);
+        sa_die("%s: cannot write: %s", path, strerror(errno));
+    }
+}
+
+/* Types of the .npy files written, as rectic writes them: float64, float32, int64; or'ed with SA_1D: shape
+   (rows,) instead of (rows, cols). */
+enum { SA_F8 = 0, SA_F4 = 1, SA_I8 = 2, SA_1D = 4 };
+
+/* Writes dir/name.csv or .npy through a temporary file and a rename. */
+static void sa_write(const char *dir, const char *name, int npy, const double *d, long rows, long cols, int type)
+{
+    int as_float = type == SA_F4;
+    static const char *const descr[] = {"<f8", "<f4", "<i8"};
+    char shape[64];
+    if (type & SA_1D)
+        snprintf(shape, sizeof shape, "(%ld,)", rows);
+    else
+        snprintf(shape, sizeof shape, "(%ld, %ld)", rows, cols);
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/%s.%s", dir, name, npy ? "npy" : "csv");
     snprintf(tmp, sizeof tmp, "%s/.%s.%s.tmp", dir, name, npy ? "npy" : "csv");
@@ -232,8 +290,8 @@ static void sa_write(const char *dir, const char *name, int npy, const double *d
         sa_die("%s: cannot write: %s", tmp, strerror(errno));
     if (npy) {
         char header[256];
-        int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': (%ld, %ld), }",
-                         as_float ? "<f4" : "<f8", rows, cols);
+        int n = snprintf(header, sizeof header, "{'descr': '%s', 'fortran_order': False, 'shape': %s, }",
+                         descr[type & ~SA_1D], shape);
         int total = 10 + n + 1, pad = (64 - total % 64) % 64;
         memset(header + n, ' ', (size_t)pad);
         n += pad;
@@ -245,6 +303,9 @@ static void sa_write(const char *dir, const char *name, int npy, const double *d
             if (as_float) {
                 float x = (float)d[i];
                 fwrite(&x, 4, 1, f);
+            } else if (type == SA_I8) {
+                int64_t x = (int64_t)d[i];
+                fwrite(&x, 8, 1, f);
             } else {
                 fwrite(&d[i], 8, 1, f);
             }
@@ -262,16 +323,7 @@ static void sa_write(const char *dir, const char *name, int npy, const double *d
             putc('\n', f);
         }
     }
-    if (fflush(f) != 0 || ferror(f)) {
-        fclose(f);
-        remove(tmp);
-        sa_die("%s: write failed: %s", path, strerror(errno));
-    }
-    fclose(f);
-    if (rename(tmp, path) != 0) {
-        remove(tmp);
-        sa_die("%s: cannot write: %s", path, strerror(errno));
-    }
+    sa_commit(f, tmp, path);
 }
 
 /* Creates dir and its parents. */
@@ -320,11 +372,14 @@ static void sa_usage(void)
            "          [--sampling-steps K] [--sampling-mode pick|mean] [--cutoff C] [--spike-threshold X]\n"
            "          [--spike-reset X] [--format csv|npy] [--threads K] [-o DIR] [NAME=VALUE | NAME=@FILE ...]\n"
            "\nStandalone simulation of %s generated by rectic.\n"
+           "It runs with the weights it was emitted with unless --weights FILE is given, and writes the\n"
+           "recordings and meta.json (every setting of the run) into DIR (default: results).\n"
            "NAME=VALUE sets a parameter or an initial state for every neuron; NAME=@FILE one value per neuron\n"
            "(only for variables the kernel reads per neuron: state variables, and parameters given per\n"
            "neuron to `rectic emit --standalone`).\n", sa_prog, rectic_sa_template);
 }
 
+/* The number s given for flag, or exits with a message. */
 static double sa_num(const char *flag, const char *s)
 {
     char *e;
@@ -334,10 +389,110 @@ static double sa_num(const char *flag, const char *s)
     return x;
 }
 
+/* The whole number >= min given for flag (1e6 is one), or exits with a message. */
+static long sa_count(const char *flag, const char *s, long min)
+{
+    char *e;
+    double x = strtod(s, &e);
+    if (e == s || *e || !(x >= (double)min) || x >= 9.2e18 || x != floor(x))
+        sa_die("%s: expected a whole number >= %ld, got '%s'", flag, min, s);
+    return (long)x;
+}
+
+/* The weights sim.c was emitted with (an n x n matrix; rows 0 when it carries none). */
+static sa_matrix sa_embedded_weights(long n)
+{
+    sa_matrix w = {0, 0, NULL};
+    if (!RECTIC_SA_COUPLING || n <= 0)
+        return w;
+    w.rows = w.cols = n;
+    w.d = sa_alloc((size_t)(n * n), sizeof(double));
+    for (long k = 0; k < RECTIC_SA_W_NNZ; k++)
+        w.d[rectic_sa_w[k].at] = rectic_sa_w[k].w;
+    return w;
+}
+
+/* Writes s as a JSON string. */
+static void sa_json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+/* What meta.json records of a run. */
+typedef struct sa_meta {
+    const char *weights, *inputs;
+    long n, steps, every, cutoff, n_spikes;
+    double dt, min_weight, threshold, reset;
+    int mean_mode, npy;
+    const char *const *sets;
+    int n_sets;
+} sa_meta;
+
+/* Writes dir/meta.json: the model, every setting of the run and how it ended (the keys of `rectic run`'s). */
+static void sa_write_meta(const char *dir, const sa_meta *m)
+{
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    snprintf(tmp, sizeof tmp, "%s/.meta.json.tmp", dir);
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        sa_die("%s: cannot write: %s", tmp, strerror(errno));
+    fprintf(f, "{\n  \"rectic_version\": \"%s\",\n  \"program\": \"standalone\",\n  \"template\": ",
+            rectic_sa_version);
+    sa_json_str(f, rectic_sa_template);
+    fprintf(f, ",\n  \"N\": %ld,\n  \"dt\": %.17g,\n  \"steps\": %ld,\n  \"steps_done\": %ld,\n"
+               "  \"dtype\": \"%s\",\n  \"weights\": ", m->n, m->dt, m->steps, m->steps,
+            RECTIC_SA_F32 ? "float32" : "float64");
+    if (m->weights)
+        sa_json_str(f, m->weights);
+    else
+        fputs(RECTIC_SA_COUPLING ? "\"(carried in the program)\"" : "null", f);
+    fputs(",\n  \"inputs\": ", f);
+    if (m->inputs)
+        sa_json_str(f, m->inputs);
+    else
+        fputs("null", f);
+    fprintf(f, ",\n  \"spike_threshold\": %.17g,\n  \"spike_reset\": %.17g,\n", m->threshold, m->reset);
+    if (m->min_weight >= 0)
+        fprintf(f, "  \"min_weight\": %.17g,\n", m->min_weight);
+    else
+        fputs("  \"min_weight\": null,\n", f);
+    fputs("  \"set\": {", f);
+    for (int k = 0; k < m->n_sets; k++) {
+        const char *eq = strchr(m->sets[k], '=');
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(eq - m->sets[k]), m->sets[k]);
+        fputs(k ? ", " : "", f);
+        sa_json_str(f, name);
+        fputs(": ", f);
+        sa_json_str(f, eq + 1);
+    }
+    fputs("},\n  \"record\": [", f);
+    for (int k = 1; k < RECTIC_SA_N_RECORDS; k++) {
+        fputs(k > 1 ? ", " : "", f);
+        sa_json_str(f, rectic_sa_records[k].name);
+    }
+    fprintf(f, "],\n  \"sampling_steps\": %ld,\n  \"sampling_mode\": \"%s\",\n  \"cutoff\": %ld,\n"
+               "  \"format\": \"%s\",\n  \"spikes\": %ld,\n  \"status\": \"done\",\n  \"end\": null\n}\n",
+            m->every, m->mean_mode ? "mean" : "pick", m->cutoff, m->npy ? "npy" : "csv", m->n_spikes);
+    sa_commit(f, tmp, path);
+}
+
 int main(int argc, char **argv)
 {
     const char *weights_file = NULL, *inputs_file = NULL, *out_dir = "results";
-    long n = rectic_sa_n, steps = rectic_sa_steps, every = rectic_sa_sampling_steps, cutoff = rectic_sa_cutoff;
+    long n = rectic_sa_n, n_given = 0, steps = rectic_sa_steps, every = rectic_sa_sampling_steps,
+         cutoff = rectic_sa_cutoff;
     double dt = rectic_sa_dt, min_weight = rectic_sa_min_weight, threshold = rectic_sa_threshold,
            reset = rectic_sa_reset;
     int mean_mode = rectic_sa_sampling_mean, npy = rectic_sa_npy;
@@ -354,15 +509,15 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--weights")) weights_file = SA_VAL();
         else if (!strcmp(a, "--inputs")) inputs_file = SA_VAL();
         else if (!strcmp(a, "-o") || !strcmp(a, "--output")) out_dir = SA_VAL();
-        else if (!strcmp(a, "-N")) n = (long)sa_num(a, SA_VAL());
-        else if (!strcmp(a, "--steps")) steps = (long)sa_num(a, SA_VAL());
+        else if (!strcmp(a, "-N")) n = n_given = sa_count(a, SA_VAL(), 1);
+        else if (!strcmp(a, "--steps")) steps = sa_count(a, SA_VAL(), 0);
         else if (!strcmp(a, "--dt")) dt = sa_num(a, SA_VAL());
         else if (!strcmp(a, "--min-weight")) min_weight = sa_num(a, SA_VAL());
         else if (!strcmp(a, "--spike-threshold")) threshold = sa_num(a, SA_VAL());
         else if (!strcmp(a, "--spike-reset")) reset = sa_num(a, SA_VAL());
-        else if (!strcmp(a, "--sampling-steps")) every = (long)sa_num(a, SA_VAL());
-        else if (!strcmp(a, "--cutoff")) cutoff = (long)sa_num(a, SA_VAL());
-        else if (!strcmp(a, "--threads")) threads = (long)sa_num(a, SA_VAL());
+        else if (!strcmp(a, "--sampling-steps")) every = sa_count(a, SA_VAL(), 1);
+        else if (!strcmp(a, "--cutoff")) cutoff = sa_count(a, SA_VAL(), 0);
+        else if (!strcmp(a, "--threads")) threads = sa_count(a, SA_VAL(), 1);
         else if (!strcmp(a, "--sampling-mode")) {
             const char *v = SA_VAL();
             if (strcmp(v, "pick") && strcmp(v, "mean"))
@@ -386,15 +541,24 @@ int main(int argc, char **argv)
         sa_die("--dt: the step size must be positive");
     if (every < 1 || cutoff < 0)
         sa_die("--sampling-steps must be >= 1 and --cutoff >= 0");
+    size_t dir_len = strlen(out_dir);
+    while (dir_len > 1 && out_dir[dir_len - 1] == '/')
+        dir_len--; /* "out/" names the folder out: no "out//x.csv" */
+    char *dir = sa_alloc(dir_len + 1, 1);
+    memcpy(dir, out_dir, dir_len);
     sa_matrix w = {0, 0, NULL}, in = {0, 0, NULL};
     if (weights_file) {
         w = sa_read_matrix(weights_file);
         if (w.rows != w.cols)
             sa_die("--weights: %s is %ld x %ld: expected a square N x N matrix", weights_file, w.rows, w.cols);
-        n = w.rows;
+    } else {
+        w = sa_embedded_weights(rectic_sa_n);
     }
-    if (RECTIC_SA_COUPLING && !weights_file)
-        sa_die("--weights FILE is required (this network is coupled)");
+    if (RECTIC_SA_COUPLING && n_given && n != w.rows)
+        sa_die("-N %ld: the weights (%s) are for %ld neurons", n, weights_file ? weights_file : "carried in the program",
+               w.rows);
+    if (RECTIC_SA_COUPLING)
+        n = w.rows;
     if (inputs_file) {
         in = sa_read_matrix(inputs_file);
         if (n <= 0)
@@ -410,6 +574,8 @@ int main(int argc, char **argv)
         sa_die("the number of neurons is unknown: give --weights or -N");
     if (steps < 0)
         sa_die("give --inputs FILE or --steps T");
+    if (steps > 0 && cutoff >= steps)
+        sa_die("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", cutoff, steps);
 
     /* state, parameters, weights in the kernel's type */
     real *y = sa_alloc((size_t)(RECTIC_SA_N_STATE * n), sizeof(real));
@@ -514,21 +680,24 @@ int main(int argc, char **argv)
     }
 
     /* outputs */
-    sa_mkdirs(out_dir);
+    sa_mkdirs(dir);
     for (int k = 0; k < RECTIC_SA_N_RECORDS; k++)
-        sa_write(out_dir, rectic_sa_records[k].file, npy, buf[k], rows, n, RECTIC_SA_F32);
+        sa_write(dir, rectic_sa_records[k].file, npy, buf[k], rows, n, RECTIC_SA_F32 ? SA_F4 : SA_F8);
     double *t = sa_alloc((size_t)rows, sizeof(double));
     for (long r = 0; r < rows; r++)
         t[r] = (double)(first + r * every) * dt;
-    sa_write(out_dir, "time", npy, t, rows, 1, 0);
+    sa_write(dir, "time", npy, t, rows, 1, SA_F8 | SA_1D);
     if (RECTIC_SA_SPIKING) {
         double *sp = sa_alloc((size_t)(2 * c.n_spikes), sizeof(double));
         for (long i = 0; i < 2 * c.n_spikes; i++)
             sp[i] = (double)c.spikes[i];
-        sa_write(out_dir, "spikes", npy, sp, c.n_spikes, 2, 0);
+        sa_write(dir, "spikes", npy, sp, c.n_spikes, 2, SA_I8);
         free(sp);
     }
-    fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s/\n", sa_prog, steps, n, c.n_spikes,
-            out_dir);
+    sa_meta meta = {weights_file, inputs_file, n, steps, every, cutoff, c.n_spikes, dt, min_weight, threshold, reset,
+                    mean_mode, npy, sets, n_sets};
+    sa_write_meta(dir, &meta);
+    fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s%s\n", sa_prog, steps, n, c.n_spikes,
+            dir, strcmp(dir, "/") ? "/" : "");
     return 0;
 }
