@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -33,10 +35,11 @@ const char rct_usage_run[] =
     "network:\n"
     "  --op OP                 operator whose variables short names refer to (RectiPy's op=)\n"
     "  --weights FILE          N x N weights (CSV or .npy): row i = target neuron, column j = source\n"
-    "  --weights-coo FILE      sparse weights: rows of target,source,weight (CSV or an nnz x 3 .npy), with -N\n"
+    "  --weights-coo FILE      sparse weights: rows of target,source,weight (CSV or an nnz x 3 .npy); N: -N,\n"
+    "                          or one more than the largest index\n"
     "  -N, --neurons N         number of neurons without coupling (or checked against the weights)\n"
     "  --coupling MODE         auto (default: a loop in the kernel for N <= 20, OpenBLAS GEMV for dense W,\n"
-    "                          sparse rows below 10%% non-zero), dense, inline, sparse, or event (W @ s kept\n"
+    "                          sparse rows below 10% non-zero), dense, inline, sparse, or event (W @ s kept\n"
     "                          up to date from the spikes when s' = -s/tau + c*spike; exact in real arithmetic,\n"
     "                          differs by rounding; use dense to reproduce RectiPy)\n"
     "  --threads K             threads for the coupling product (OpenBLAS) and, with the cc backend, the\n"
@@ -72,7 +75,7 @@ const char rct_usage_run[] =
     "  --record-spikes         write spikes.csv (automatic for spiking networks)\n"
     "  --sampling-steps K      record every K-th step (default 1)\n"
     "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
-    "  --cutoff C              do not record steps before C\n"
+    "  --cutoff C              do not record steps before C (C < the number of steps)\n"
     "  --format csv|npy        default csv\n"
     "  --max-memory SIZE       recordings larger than SIZE (default 1G) stream to temporary files\n"
     "  --plot FIG              draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot\n"
@@ -123,17 +126,41 @@ static int parse_double(const char *flag, const char *s, double *out)
     return 0;
 }
 
-/* Parses a non-negative integer option value. */
+/* Parses a non-negative whole number option value (written as an integer or as a number such as 1e6). */
 static int parse_long(const char *flag, const char *s, long *out)
 {
     char *end;
     errno = 0;
     long x = strtol(s, &end, 10);
+    if (end != s && (*end == '.' || *end == 'e' || *end == 'E')) { /* 1e6, 2.5e3, 100.0 */
+        double d = strtod(s, &end);
+        x = !*end && d >= 0 && d < 9.2e18 && d == floor(d) ? (long)d : -1;
+    }
     if (end == s || *end || errno == ERANGE || x < 0) {
         complain("%s: expected a whole number >= 0, got '%s'", flag, s);
         return -1;
     }
     *out = x;
+    return 0;
+}
+
+/* Parses a size such as 512M or 2G (bytes, K, M or G) for --max-memory; 0 or -1. */
+static int parse_size(const char *flag, const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double x = strtod(s, &end);
+    double unit = !*end ? 1 : !strcmp(end, "K") || !strcmp(end, "k") ? 1024.0 : !strcmp(end, "M") ? 1048576.0
+                : !strcmp(end, "G") ? 1073741824.0 : -1;
+    if (end == s || unit < 0 || !(x > 0) || errno == ERANGE) {
+        complain("%s: expected a size such as 512M or 2G, got '%s'", flag, s);
+        return -1;
+    }
+    if (!(x * unit < 9.2e18)) { /* the byte count must fit size_t on every host we build for */
+        complain("%s: %s is too large: more bytes than a 64-bit size can count", flag, s);
+        return -1;
+    }
+    *out = x * unit;
     return 0;
 }
 
@@ -228,16 +255,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             if (!strcmp(v, "c")) o->target_cuda = 0;
             else if (!strcmp(v, "cuda")) o->target_cuda = 1;
             else { complain("--target: expected c or cuda, got '%s'", v); return -1; }
-        } else if (IS("--max-memory")) { TAKE();
-            char *end;
-            double x = strtod(v, &end);
-            double unit = !*end ? 1 : !strcmp(end, "K") || !strcmp(end, "k") ? 1024.0 : !strcmp(end, "M") ? 1048576.0
-                        : !strcmp(end, "G") ? 1073741824.0 : -1;
-            if (end == v || unit < 0 || !(x > 0)) {
-                complain("--max-memory: expected a size such as 512M or 2G, got '%s'", v);
-                return -1;
-            }
-            o->max_memory = x * unit;
+        } else if (IS("--max-memory")) { TAKE(); if (parse_size(a, v, &o->max_memory)) return -1;
         } else if (IS("--check-finite")) { o->no_check_finite = 0;
         } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
         } else if (IS("--plot")) { TAKE(); o->plot = v;
@@ -299,12 +317,29 @@ int rct_cli_read_matrix(const char *flag, const char *path, double **data, long 
     return 0;
 }
 
+/* The number of neurons sparse weights imply: one more than the largest target or source index (0 when
+   there are none; indices that are no whole numbers >= 0 are left for rectic_net_new to report). */
+static long coo_neurons(const double *coo, long rows)
+{
+    double top = -1;
+    for (long k = 0; k < rows; k++)
+        for (int c = 0; c < 2; c++)
+            if (coo[3 * k + c] > top && coo[3 * k + c] < 1e15)
+                top = coo[3 * k + c];
+    return top >= 0 ? (long)top + 1 : 0;
+}
+
 /* Loads weights and inputs and checks their shapes. */
 int rct_cli_load_data(options *o, int need_inputs)
 {
     if (o->weights_file) {
         if (rct_cli_read_matrix("--weights", o->weights_file, &o->weights, &o->w_rows, &o->w_cols))
             return -1;
+        if (o->w_rows == 0) {
+            complain("--weights: %s is an empty %ld x %ld matrix: expected N x N weights with N >= 1", o->weights_file,
+                     o->w_rows, o->w_cols);
+            return -1;
+        }
         if (o->w_rows != o->w_cols) {
             complain("--weights: %s is %ld x %ld: expected a square N x N matrix (row = target, column = source)",
                      o->weights_file, o->w_rows, o->w_cols);
@@ -331,16 +366,26 @@ int rct_cli_load_data(options *o, int need_inputs)
             complain("--weights-coo: give --weights or --weights-coo, not both");
             return -1;
         }
-        if (rct_cli_read_matrix("--weights-coo", o->coo_file, &coo, &rows, &cols))
+        struct stat st;
+        if (stat(o->coo_file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) { /* no entries */
+            if (!(coo = calloc(3, sizeof *coo))) {
+                complain("out of memory");
+                return -1;
+            }
+            rows = 0, cols = 3;
+        } else if (rct_cli_read_matrix("--weights-coo", o->coo_file, &coo, &rows, &cols)) {
             return -1;
+        }
         if (cols != 3) {
             free(coo);
             complain("--weights-coo: %s has %ld columns: expected 3 (target, source, weight)", o->coo_file, cols);
             return -1;
         }
+        if (!o->spec.n)
+            o->spec.n = coo_neurons(coo, rows);
         if (!o->spec.n) {
             free(coo);
-            complain("--weights-coo: give the number of neurons with -N");
+            complain("--weights-coo: %s has no entries: give the number of neurons with -N", o->coo_file);
             return -1;
         }
         o->weights = coo;
@@ -373,6 +418,29 @@ int rct_cli_load_data(options *o, int need_inputs)
     return 0;
 }
 
+/* "path:line" of the row-th row of numbers of a CSV file (blank and comment lines skipped), or path alone
+   for a .npy file or one that cannot be read again; written into buf. */
+static const char *where_in_file(const char *path, long row, char *buf, size_t size)
+{
+    size_t n = strlen(path);
+    FILE *f = n > 4 && !strcasecmp(path + n - 4, ".npy") ? NULL : fopen(path, "r");
+    snprintf(buf, size, "%s", path);
+    char *text = NULL;
+    size_t cap = 0;
+    for (long line = 1; f && getline(&text, &cap, f) >= 0; line++) {
+        size_t skip = line == 1 && !strncmp(text, "\xEF\xBB\xBF", 3) ? 3 : 0;
+        const char *p = text + skip + strspn(text + skip, " \t\r\n");
+        if (*p && *p != '#' && row-- == 0) {
+            snprintf(buf, size, "%s:%ld", path, line);
+            break;
+        }
+    }
+    free(text);
+    if (f)
+        fclose(f);
+    return buf;
+}
+
 /* Applies every --set. */
 int rct_cli_apply_sets(options *o, rectic_net *net)
 {
@@ -380,7 +448,7 @@ int rct_cli_apply_sets(options *o, rectic_net *net)
         const char *val = o->sets[k].value;
         double one, *vals = &one;
         long count = 1, rows, cols;
-        char flag[300];
+        char flag[300], line[4200];
         snprintf(flag, sizeof flag, "--set %s", o->sets[k].name);
         if (val[0] == '@') {
             if (rct_cli_read_matrix(flag, val + 1, &vals, &rows, &cols))
@@ -392,6 +460,14 @@ int rct_cli_apply_sets(options *o, rectic_net *net)
                 free(vals);
                 return -1;
             }
+            for (long i = 0; i < count; i++)
+                if (!isfinite(vals[i])) {
+                    complain("%s: %s: value %ld (neuron %ld) is %s: expected a finite number", flag,
+                             where_in_file(val + 1, rows == 1 ? 0 : i, line, sizeof line), i + 1, i,
+                             isnan(vals[i]) ? "NaN" : "infinite");
+                    free(vals);
+                    return -1;
+                }
         } else if (parse_double(flag, val, &one)) {
             return -1;
         }

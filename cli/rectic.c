@@ -45,9 +45,11 @@ static const char usage_main[] =
 /* ---------------------------------------------------------------- progress */
 
 typedef struct progress {
-    double start;
+    double start, drawn; /* when the run started, when the bar was last drawn */
     int shown, enabled;
 } progress;
+
+#define PROGRESS_REDRAW 0.1 /* seconds between redraws: at most ~10 a second */
 
 static double now(void)
 {
@@ -63,8 +65,9 @@ static int on_progress(void *user, long done, long total)
     if (interrupted)
         return 1;
     double t = now() - p->start;
-    if (!p->enabled || t < 1.0 || total <= 0)
+    if (!p->enabled || t < 1.0 || total <= 0 || (p->shown && t - p->drawn < PROGRESS_REDRAW && done < total))
         return 0;
+    p->drawn = t;
     double rate = done / t;
     double eta = rate > 0 ? (total - done) / rate : 0;
     int width = 30, fill = (int)((double)width * done / total);
@@ -83,6 +86,21 @@ static void on_sigint(int sig)
 
 /* ---------------------------------------------------------------- commands */
 
+/* The system compiler's kernels are cached in $XDG_CACHE_HOME/rectic: when that names something other than
+   a directory, says so (an error with --backend cc; with auto, TinyCC's kernel runs on: a warning). */
+static int check_cache_dir(const options *o)
+{
+    const char *xdg = getenv("XDG_CACHE_HOME");
+    struct stat st;
+    int cc = o->spec.backend == RECTIC_BACKEND_CC;
+    if ((!cc && o->spec.backend != RECTIC_BACKEND_AUTO) || !xdg || !*xdg || stat(xdg, &st) != 0 || S_ISDIR(st.st_mode))
+        return 0;
+    if (cc || !o->quiet)
+        complain("%sXDG_CACHE_HOME=%s is not a directory: the cc backend keeps its compiled kernels in "
+                 "$XDG_CACHE_HOME/rectic%s", cc ? "" : "warning: ", xdg, cc ? "" : " (running TinyCC's kernel instead)");
+    return cc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     options o;
@@ -94,10 +112,16 @@ static int cmd_run(int argc, char **argv)
         complain("give --inputs FILE or --steps T");
         return 1;
     }
+    if (o.steps > 0 && o.cutoff >= o.steps) {
+        complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
+        return 1;
+    }
+    if (check_cache_dir(&o))
+        return 1;
     rectic_net *net = rct_cli_build(&o);
     if (!net)
         return 1;
-    progress p = {now(), 0, !o.quiet && isatty(2)};
+    progress p = {now(), 0, 0, !o.quiet && isatty(2)};
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);

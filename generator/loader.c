@@ -112,6 +112,13 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+/* Whether path exists and is neither a regular file nor a directory. */
+static int is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
 const char *rct_builtin_template_dir(void)
 {
     static char found[PATH_MAX];
@@ -228,6 +235,11 @@ static int try_dir(rct_loader *L, const char *dir, const char *rel, const char *
             continue;
         if (is_file(path))
             return rct_loader_open_file(L, path, root ? root : dir, out) == 0 ? 1 : -1;
+        if (is_special(path)) { /* reading a FIFO or a device could block or never end */
+            rct_errf(L->err, RECTIC_EIO, "%s: not a regular file (a FIFO, socket or device): templates are YAML files",
+                     path);
+            return -1;
+        }
         if (e == 0 && tried) {
             char entry[PATH_MAX * 2];
             if (dir)

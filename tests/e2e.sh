@@ -1002,6 +1002,118 @@ test_verbose_prints_phase_timings() {
     done
 }
 
+test_help_prints_percent_signs_once() {
+    "$RECTIC" run --help >h.out || fail "exit $?"
+    grep -qF '10% non-zero' h.out || fail "no '10% non-zero' in run --help"
+    ! grep -qF '%%' h.out || fail "run --help prints '%%': $(grep -F '%%' h.out)"
+}
+
+test_man_page_lists_every_flag_of_help() {
+    local man=$ROOT/docs/rectic.1 f missing=""
+    for f in $( ("$RECTIC" run --help; "$RECTIC" emit --help) | grep -oE -- '(^| |\[)--?[a-zA-Z][a-z-]*' |
+               grep -oE -- '--?[a-zA-Z][a-z-]*' | sort -u); do
+        grep -qF -- "$(printf '%s' "$f" | sed 's/-/\\-/g')" "$man" || missing+=" $f"
+    done
+    [ -z "$missing" ] || fail "flags of --help missing from docs/rectic.1:$missing"
+    # what --threads does with OpenMP is said in both
+    grep -qF 'N >= 4096' <("$RECTIC" run --help) || fail "--help lacks the OpenMP part of --threads"
+    sed -n '/^\.BI \\-\\-threads/,/^\.TP/p' "$man" | grep -qF 'N >= 4096' || fail "the man page's --threads lacks the OpenMP part"
+}
+
+test_whole_number_flags_accept_exponent_notation() {
+    rr run "$QIF" --op qif_op --output-var s -N 2 --steps 1e2 --sampling-steps 1E1 --backend tcc -q -o o
+    [ "$(wc -l < o/out.csv)" = 10 ] || fail "expected 10 rows, got $(wc -l < o/out.csv)"
+    rm -rf o
+    expect_error "--steps: expected a whole number >= 0, got '2.5'" -- run "$QIF" --op qif_op -N 2 --steps 2.5 -o o
+    expect_error "--steps: expected a whole number >= 0, got '-1'" -- run "$QIF" --op qif_op -N 2 --steps -1 -o o
+}
+
+test_max_memory_overflow_is_error() {
+    expect_error "--max-memory: 99999999999999999999G is too large" -- \
+        run "$QIF" --op qif_op --output-var s -N 2 --steps 10 --max-memory 99999999999999999999G -o o
+}
+
+test_cutoff_at_or_beyond_last_step_is_error() {
+    expect_error "--cutoff 10: at or beyond the last step (10 steps)" -- \
+        run "$QIF" --op qif_op --output-var s -N 2 --steps 10 --cutoff 10 -o o
+    rr run "$QIF" --op qif_op --output-var s -N 2 --steps 10 --cutoff 9 --backend tcc -q -o o
+    [ "$(wc -l < o/out.csv)" = 1 ] || fail "expected the last step only"
+}
+
+test_nan_in_set_file_names_file_and_line() {
+    printf '# eta per neuron\n-5\n\n-4\nnan\n-2\n-1\n' > eta.csv
+    expect_error "--set eta: eta.csv:5: value 3 (neuron 2) is NaN: expected a finite number" -- \
+        run "${SEED[@]}" --set eta=@eta.csv -o o
+}
+
+test_empty_weights_matrix_has_its_own_message() {
+    command -v "$SYSPY" >/dev/null && "$SYSPY" -c 'import numpy' 2>/dev/null || skip "/usr/bin/python3 has no numpy"
+    "$SYSPY" -c 'import numpy as np; np.save("w.npy", np.zeros((0, 0)))'
+    expect_error "--weights: w.npy is an empty 0 x 0 matrix: expected N x N weights with N >= 1" -- \
+        run "$QIF" "${QIF_ROLES[@]}" --weights w.npy --steps 10 -o o
+}
+
+test_weights_coo_infers_n_and_accepts_an_empty_file() {
+    printf '0,1,0.5\n3,0,-0.25 # the largest index: N = 4\n' > w.csv
+    rr run "$QIF" "${QIF_ROLES[@]}" --weights-coo w.csv --steps 20 --backend tcc -q -o o
+    [ "$(head -1 o/out.csv | tr ',' '\n' | wc -l)" = 4 ] || fail "expected 4 neurons: $(head -1 o/out.csv)"
+    : > empty.csv
+    rr run "$QIF" "${QIF_ROLES[@]}" --weights-coo empty.csv -N 3 --steps 20 --backend tcc -q -o e
+    [ "$(head -1 e/out.csv | tr ',' '\n' | wc -l)" = 3 ] || fail "expected 3 neurons: $(head -1 e/out.csv)"
+    rm -rf o e
+    expect_error "--weights-coo: empty.csv has no entries: give the number of neurons with -N" -- \
+        run "$QIF" "${QIF_ROLES[@]}" --weights-coo empty.csv --steps 20 -o o
+}
+
+test_xdg_cache_home_naming_a_file_says_so() {
+    : > cachefile
+    XDG_CACHE_HOME=$PWD/cachefile expect_error "XDG_CACHE_HOME=$PWD/cachefile is not a directory" -- \
+        run "$QIF" --op qif_op --output-var s -N 2 --steps 10 --backend cc -o o
+    XDG_CACHE_HOME=$PWD/cachefile "$RECTIC" run "$QIF" --op qif_op --output-var s -N 2 --steps 10 -o o 2>err.txt ||
+        fail "auto backend failed: $(head -c 300 err.txt)"
+    grep -qF "warning: XDG_CACHE_HOME=$PWD/cachefile is not a directory" err.txt || fail "no warning: $(head -c 300 err.txt)"
+}
+
+test_fifo_or_device_template_is_refused() {
+    mkfifo pipe.yaml || skip "mkfifo failed"
+    ln -s /dev/zero zero.yaml
+    expect_error "pipe.yaml: not a regular file" -- check "$PWD/pipe/qif"
+    expect_error "zero.yaml: not a regular file" -- check "$PWD/zero/qif"
+}
+
+test_progress_bar_redraws_at_most_ten_times_a_second() {
+    command -v script >/dev/null || skip "no script(1) to give the run a terminal"
+    local t0 t1
+    t0=$(date +%s.%N)
+    # a small network: the library reports progress every 4096 steps, thousands of times a second
+    script -qec "'$RECTIC' run $QIF --op qif_op --output-var s -N 5 --steps 15000000 --sampling-steps 100000 \
+        --backend tcc -o o" /dev/null > tty.txt || fail "run failed: $(tail -c 300 tty.txt)"
+    t1=$(date +%s.%N)
+    local draws
+    draws=$(tr '\r' '\n' < tty.txt | grep -c '^\[')
+    [ "$draws" -gt 0 ] || skip "the run took under a second: no progress bar to count"
+    awk -v d="$draws" -v t0="$t0" -v t1="$t1" 'BEGIN { exit !(d <= 10 * (t1 - t0) + 2) }' ||
+        fail "$draws redraws in $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s"
+}
+
+test_readme_snippet_loads_empty_and_full_spikes_csv() {
+    "$SYSPY" -c 'import numpy' 2>/dev/null || skip "/usr/bin/python3 has no numpy"
+    awk '/^```python/ { on = 1; text = ""; next } on && /^```/ { on = 0; if (text ~ /spikes\.csv/) { printf "%s", text; exit } }
+         on { text = text $0 "\n" }' "$ROOT/README.md" > snippet.py
+    grep -q 'spikes.csv' snippet.py || fail "no python block reading spikes.csv in README.md"
+    rr run "${SEED[@]}" -q --backend tcc -o full
+    rr run "${SEED[@]}" -q --backend tcc --steps 5 -o none
+    [ ! -s none/spikes.csv ] && [ -s full/spikes.csv ] || fail "expected spikes only in the longer run"
+    local d
+    for d in none full; do
+        mkdir -p "r_$d/results" && cp "$d/spikes.csv" "r_$d/results/"
+        (cd "r_$d" && "$SYSPY" -W error -c "exec(open('../snippet.py').read()); print(spikes.shape, spikes.dtype)") > "$d.txt" 2>&1 ||
+            fail "$d: $(cat "$d.txt")"
+    done
+    grep -qx '(0, 2) int64' none.txt || fail "empty: $(cat none.txt)"
+    grep -qx "($(wc -l < full/spikes.csv), 2) int64" full.txt || fail "full: $(cat full.txt)"
+}
+
 # ---------------------------------------------------------------------------------------------- runner
 
 # run_one NAME: runs test NAME in a subshell inside its work directory; leaves NAME.rc, NAME.why, NAME.log.
