@@ -237,7 +237,9 @@ for s in ("out", "v", "spikes", "time"):
 for s in ns:
     a = np.load(os.path.join(n, s + ".npy"), allow_pickle=False)
     b = np.loadtxt(os.path.join(c, s + ".csv"), delimiter=",", ndmin=2)
-    if a.ndim != 2: sys.exit("%s.npy is %d-D" % (s, a.ndim))
+    if a.ndim != (1 if s == "time" else 2): sys.exit("%s.npy is %d-D" % (s, a.ndim))
+    if s == "time": b = b.ravel()  # time.npy has shape (T,)
+    if s == "spikes" and a.dtype != np.int64: sys.exit("spikes.npy has dtype %s, expected int64" % a.dtype)
     if s != "spikes" and a.dtype != np.float64: sys.exit("%s.npy has dtype %s" % (s, a.dtype))
     if a.shape != b.shape or not np.array_equal(a, b):
         sys.exit("%s.npy %s differs from %s.csv %s" % (s, a.shape, s, b.shape))
