@@ -61,7 +61,7 @@ int rct_cli_load_data(options *o, int need_inputs);
 int rct_cli_apply_sets(options *o, rectic_net *net);
 /* Builds the network from the options (weights, sets, records, sampling). */
 rectic_net *rct_cli_build(options *o);
-/* Writes DIR/meta.json (atomically). */
+/* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set); complains on failure. */
 int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall);
 
 #endif

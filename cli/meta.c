@@ -1,8 +1,10 @@
 /*
- * meta.c -- DIR/meta.json: the template, resolved equations and every setting of a run, and how it ended.
+ * meta.c -- DIR/meta.json: the template, resolved equations and every setting of a run, and how it ended;
+ * written with the run's files as one output set.
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -46,15 +48,15 @@ static unsigned long long hash_source(const char *s)
     return h;
 }
 
-/* Writes DIR/meta.json (atomically). */
+/* Writes the run's output set into DIR: the recordings, then DIR/meta.json (the settings below and the
+   list of files) last, as one set (rectic_net_write_set). */
 int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall)
 {
-    char path[4200], tmp[4300];
-    snprintf(path, sizeof path, "%s/meta.json", o->out_dir);
-    snprintf(tmp, sizeof tmp, "%s/.meta.json.tmp", o->out_dir);
-    FILE *f = fopen(tmp, "w");
+    char *members = NULL;
+    size_t members_len = 0;
+    FILE *f = open_memstream(&members, &members_len);
     if (!f) {
-        complain("-o %s: cannot write %s: %s", o->out_dir, tmp, strerror(errno));
+        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
         return -1;
     }
     rectic_timings t;
@@ -62,7 +64,6 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     long n_spikes = 0;
     const long *pairs;
     rectic_net_spikes(net, &n_spikes, &pairs);
-    fputs("{\n", f);
     json_opt(f, "rectic_version", RECTIC_VERSION);
     json_opt(f, "template", o->spec.template_ref);
     json_opt(f, "op", o->spec.op);
@@ -115,19 +116,19 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
             t.load, t.generate, t.jit, t.run, wall);
     json_opt(f, "status", status);
-    fputs("  \"end\": null\n}\n", f);
-    if (fflush(f) != 0 || ferror(f)) {
-        fclose(f);
-        unlink(tmp);
-        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
+    fputs("  \"end\": null", f);
+    int bad = fflush(f) != 0 || ferror(f);
+    fclose(f);
+    if (bad || !members) {
+        free(members);
+        complain("-o %s: cannot write meta.json: out of memory", o->out_dir);
         return -1;
     }
-    fclose(f);
-    if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
+    int rc = rectic_net_write_set(net, o->out_dir, o->format, members);
+    free(members);
+    if (rc != RECTIC_OK) {
+        complain("%s", rectic_errmsg(net));
         return -1;
     }
     return 0;
 }
-

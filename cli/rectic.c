@@ -25,7 +25,7 @@
 
 #define complain rct_cli_complain
 
-static volatile sig_atomic_t interrupted = 0;
+static volatile sig_atomic_t caught_signal = 0; /* the first SIGINT, SIGTERM or SIGHUP */
 static volatile int cancel_flag = 0;
 
 static const char usage_main[] =
@@ -62,7 +62,7 @@ static double now(void)
 static int on_progress(void *user, long done, long total)
 {
     progress *p = user;
-    if (interrupted)
+    if (caught_signal)
         return 1;
     double t = now() - p->start;
     if (!p->enabled || t < 1.0 || total <= 0 || (p->shown && t - p->drawn < PROGRESS_REDRAW && done < total))
@@ -77,11 +77,37 @@ static int on_progress(void *user, long done, long total)
     return 0;
 }
 
-static void on_sigint(int sig)
+/* The first SIGINT, SIGTERM or SIGHUP stops the run at the next check; the steps done are still written as
+   a complete set (a signal during the write phase waits for it).  A second signal ends the process at once:
+   the folder then keeps the previous set with its meta.json, or no meta.json. */
+static void on_signal(int sig)
 {
-    (void)sig;
-    interrupted = 1;
+    if (caught_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
+    caught_signal = sig;
     cancel_flag = 1;
+}
+
+/* Routes SIGINT, SIGTERM and SIGHUP to on_signal (interrupted system calls restart). */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
+/* The name of a signal that stops a run. */
+static const char *signal_name(int sig)
+{
+    return sig == SIGTERM ? "SIGTERM" : sig == SIGHUP ? "SIGHUP" : "SIGINT";
 }
 
 /* ---------------------------------------------------------------- commands */
@@ -131,28 +157,35 @@ static int cmd_run(int argc, char **argv)
     }
     if (o.max_memory > 0)
         rectic_net_max_memory(net, o.max_memory > 1e18 ? (size_t)1e18 : (size_t)o.max_memory);
-    signal(SIGINT, on_sigint);
+    if (rectic_output_incomplete(o.out_dir))
+        complain("warning: -o %s: the previous output set there is incomplete (its write was interrupted); this "
+                 "run replaces it", o.out_dir);
+    if (rectic_net_check_output(net, o.out_dir, o.format, o.steps) != RECTIC_OK) { /* before a long run */
+        complain("%s", rectic_errmsg(net));
+        rectic_net_free(net);
+        return 1;
+    }
+    catch_signals();
     int rc = rectic_net_run(net, o.steps, o.inputs, o.inputs ? o.in_cols : 0);
-    signal(SIGINT, SIG_DFL);
+    int interrupted = caught_signal != 0;
     if (p.shown)
         fputs("\r\033[K", stderr);
     int numeric = rc == RECTIC_ENUMERIC;
     char status[2300];
-    snprintf(status, sizeof status, "%s%s", rc == RECTIC_OK ? "completed" : interrupted ? "interrupted (SIGINT)"
-                                            : numeric ? "stopped: " : "error",
-             numeric ? rectic_errmsg(net) : "");
-    int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 130 : numeric ? 3 : 1;
+    if (rc == RECTIC_OK)
+        snprintf(status, sizeof status, "completed");
+    else if (interrupted)
+        snprintf(status, sizeof status, "interrupted (%s)", signal_name(caught_signal));
+    else
+        snprintf(status, sizeof status, "%s%s", numeric ? "stopped: " : "error", numeric ? rectic_errmsg(net) : "");
+    int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
     double t_run_end = now();
-    if (rc == RECTIC_OK || interrupted || numeric) {
-        if (rectic_net_write(net, o.out_dir, o.format) != RECTIC_OK) {
-            complain("%s", rectic_errmsg(net));
-            exit_code = exit_code ? exit_code : 1;
-        } else if (rct_cli_write_meta(&o, net, status, now() - t0)) {
-            exit_code = 1;
-        }
-    }
+    if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status, now() - t0))
+        exit_code = exit_code ? exit_code : 1;
+    if (caught_signal && !exit_code) /* a signal during the write phase: the set is complete, then we stop */
+        exit_code = 128 + caught_signal;
     if (o.plot && exit_code == 0) {
         char err[4400];
         if (rct_cli_plot(o.out_dir, "out", NULL, o.plot, err, sizeof err))

@@ -161,11 +161,12 @@ void rectic_net_cancel_flag(rectic_net *net, volatile int *flag);
    as in RectiPy. */
 void rectic_net_check_finite(rectic_net *net, int on);
 
-/* Memory for recordings (default 1 GiB): a run whose recordings would be larger streams them to
-   temporary files in chunks (checked against the free disk space first), so memory stays bounded;
-   rectic_net_write then writes them out, and rectic_net_recording refuses them. */
+/* Memory for recordings and spikes (default 1 GiB): a run whose recordings would be larger streams them
+   to temporary files in chunks (checked against the free disk space first), and spikes beyond what is
+   left stream too, so memory stays bounded; rectic_net_write then writes them out, and
+   rectic_net_recording and rectic_net_spikes refuse them (rectic_net_spikes still gives the count). */
 void rectic_net_max_memory(rectic_net *net, size_t bytes);
-/* Did the last run stream its recordings to disk? */
+/* Did the last run stream its recordings or its spikes to disk? */
 int rectic_net_streamed(const rectic_net *net);
 
 /* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
@@ -173,7 +174,8 @@ int rectic_net_streamed(const rectic_net *net);
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);
 /* Step numbers (from the run's start) of the recorded rows; borrowed, *rows entries. */
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps);
-/* Spikes of the last run as (step, neuron) pairs, sorted by step then neuron; borrowed. */
+/* Spikes of the last run as (step, neuron) pairs, sorted by step then neuron; borrowed.  When they were
+   streamed to disk: *count is their number, *pairs NULL, and the status RECTIC_EINVAL. */
 int rectic_net_spikes(rectic_net *net, long *count, const long **pairs);
 /* Number of steps the last run completed (less than asked when it stopped early). */
 long rectic_net_steps_done(const rectic_net *net);
@@ -181,12 +183,24 @@ long rectic_net_steps_done(const rectic_net *net);
 /* Output formats of rectic_net_write. */
 enum { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 };
 
-/* Writes the last run's recordings into dir (created when missing): out, every recorded variable
-   ("op/var" becomes op_var), spikes ("step,neuron" rows; spiking networks) and time (t of each row).
+/* Writes the last run's recordings into dir (created when missing) as one output set: out, every
+   recorded variable ("op/var" becomes op_var), spikes ("step,neuron" rows; spiking networks), time (t of
+   each row) and meta.json, the record of the set: {"files": [{"name": "out.csv", "size": BYTES}, ...]}.
    CSV: plain numbers, no header, shortest round-trip formatting; NPY: 2-D float64 arrays (float32 for
-   float32 networks), time a 1-D float64 array of shape (T,), spikes int64 of shape (count, 2).  Each file is
-   written under a temporary name and renamed, so a failure never leaves a partial file. */
+   float32 networks), time a 1-D float64 array of shape (T,), spikes int64 of shape (count, 2).  Every file is
+   written under a temporary name first; then, holding an flock on dir/.rectic.lock (a second writer into
+   dir waits for it), the previous meta.json goes, the previous set's files that this set lacks go (only
+   names a meta.json lists are ever removed), the files are renamed into place and meta.json comes last.
+   So dir holds one complete set with its meta.json, or, after an interruption, no meta.json. */
 int rectic_net_write(rectic_net *net, const char *dir, int format);
+/* The same, with meta_members (JSON object members such as "\"a\": 1,\n  \"b\": 2", or NULL) placed in
+   meta.json before "files". */
+int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members);
+/* Checks before a run of `steps` steps that dir can be created and written and that its file system has
+   room for the outputs whose size is known in advance (.npy exactly, CSV at least two bytes a value). */
+int rectic_net_check_output(rectic_net *net, const char *dir, int format, long steps);
+/* Does dir hold an incomplete output set (a commit was interrupted: no meta.json, the journal left)? */
+int rectic_output_incomplete(const char *dir);
 
 /* Reads a matrix from a CSV file (a UTF-8 byte order mark and '#' comments allowed), or a NumPy .npy file
    (C order; float64/32, integers or bools of either byte order, converted to double) by extension.  On

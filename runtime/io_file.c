@@ -120,8 +120,9 @@ static void afile_clear(rct_afile *a)
     a->path = a->tmp = NULL;
 }
 
-/* Flushes, fsyncs, closes and renames the temporary file over the path; on any error removes it. */
-int rct_afile_commit(rct_afile *a, rct_err *err)
+/* Flushes, fsyncs (RECTIC_FSYNC=1) and closes the temporary file, keeping it under its temporary name for
+   the caller to rename; on any error removes it.  *sync receives whether syncing was asked for. */
+static int afile_close(rct_afile *a, int *sync, rct_err *err)
 {
     if (!a->f || !a->path || !a->tmp) {
         rct_afile_abort(a);
@@ -134,25 +135,33 @@ int rct_afile_commit(rct_afile *a, rct_err *err)
     /* Durability against power loss is opt-in (RECTIC_FSYNC=1): the rename alone already guarantees that
        a reader never sees a half-written file, and syncing costs milliseconds per file. */
     const char *want = getenv("RECTIC_FSYNC");
-    int sync = want && *want && strcmp(want, "0") != 0;
-    if (!e && sync && fsync(fileno(a->f)) != 0 && errno != EINVAL && errno != EROFS)
+    *sync = want && *want && strcmp(want, "0") != 0;
+    if (!e && *sync && fsync(fileno(a->f)) != 0 && errno != EINVAL && errno != EROFS)
         e = errno; /* EINVAL/EROFS: the file cannot be synced (a pipe, a special file system) */
     if (fclose(a->f) != 0 && !e)
         e = errno ? errno : EIO;
     a->f = NULL;
-    if (!e && rename(a->tmp, a->path) != 0)
-        e = errno;
     if (e) {
         unlink(a->tmp);
         rct_errf(err, RECTIC_EIO, "%s: write failed: %s", a->path, strerror(e));
         afile_clear(a);
         return RECTIC_EIO;
     }
-    /* Make the rename durable too (best effort: not every file system can sync a directory). */
-    const char *slash = strrchr(a->path, '/');
-    char *dir = !sync ? NULL
-                : slash ? rct_strndup(a->path, slash == a->path ? 1 : (size_t)(slash - a->path))
-                        : rct_strdup(".");
+    return RECTIC_OK;
+}
+
+/* Closes the temporary file complete (see afile_close); a->tmp and a->path stay for the caller. */
+int rct_afile_close(rct_afile *a, rct_err *err)
+{
+    int sync;
+    return afile_close(a, &sync, err);
+}
+
+/* Syncs the directory holding path (best effort: not every file system can sync a directory). */
+static void sync_dir_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char *dir = slash ? rct_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : rct_strdup(".");
     if (dir) {
         int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
@@ -161,6 +170,23 @@ int rct_afile_commit(rct_afile *a, rct_err *err)
         }
         free(dir);
     }
+}
+
+/* Flushes, fsyncs, closes and renames the temporary file over the path; on any error removes it. */
+int rct_afile_commit(rct_afile *a, rct_err *err)
+{
+    int sync, rc = afile_close(a, &sync, err);
+    if (rc)
+        return rc;
+    if (rename(a->tmp, a->path) != 0) {
+        int e = errno;
+        unlink(a->tmp);
+        rct_errf(err, RECTIC_EIO, "%s: write failed: %s", a->path, strerror(e));
+        afile_clear(a);
+        return RECTIC_EIO;
+    }
+    if (sync) /* make the rename durable too */
+        sync_dir_of(a->path);
     afile_clear(a);
     return RECTIC_OK;
 }

@@ -36,6 +36,9 @@ typedef struct rct_afile {
 
 int rct_afile_open(rct_afile *a, const char *path, rct_err *err);
 int rct_afile_commit(rct_afile *a, rct_err *err);
+/* Closes the temporary file complete without renaming it: a->tmp and a->path stay set (the caller renames
+   and then frees them with rct_afile_abort after clearing a->tmp, or removes it with rct_afile_abort). */
+int rct_afile_close(rct_afile *a, rct_err *err);
 void rct_afile_abort(rct_afile *a);
 
 #endif

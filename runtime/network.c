@@ -433,6 +433,31 @@ int rectic_net_reset(rectic_net *net)
     return 0;
 }
 
+/* Refuses a recording whose file would be one rectic writes itself or another recording's file. */
+static int check_record_file(rectic_net *net, const char *name, const char *what)
+{
+    char *file = rct_record_file_name(name), *other = NULL;
+    if (!file)
+        return rct_oom(&net->err);
+    const char *holds = rct_reserved_file(file);
+    int rc = 0;
+    if (holds)
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is reserved for %s (reserved names: out, "
+                                                "time, meta, spikes*); record the variable under another spelling, "
+                                                "e.g. OP/%s", what, file, holds, name);
+    for (int k = 0; !rc && k < net->n_rec_vars; k++) {
+        free(other);
+        if (!(other = rct_record_file_name(net->rec_names[k])))
+            rc = rct_oom(&net->err);
+        else if (strcmp(other, file) == 0)
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is the file of --record %s too; record "
+                                                    "one of them only", what, file, net->rec_names[k]);
+    }
+    free(other);
+    free(file);
+    return rc;
+}
+
 int rectic_net_record(rectic_net *net, const char *name)
 {
     char what[300];
@@ -443,6 +468,8 @@ int rectic_net_record(rectic_net *net, const char *name)
     if (net->model->vars[v].kind == RCT_VK_SPIKE)
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
                         what);
+    if (check_record_file(net, name, what))
+        return net->err.code;
     int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
     char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);
     if (rv)
@@ -617,7 +644,7 @@ void rectic_net_max_memory(rectic_net *net, size_t bytes)
 
 int rectic_net_streamed(const rectic_net *net)
 {
-    return net->spill != NULL;
+    return net->spill != NULL || net->spike_spill != NULL;
 }
 
 void rectic_net_threads(rectic_net *net, int threads)

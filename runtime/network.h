@@ -71,7 +71,9 @@ struct rectic_net {
     FILE **spill;            /* streaming: one temporary file of raw rows per recorded value */
     long spilled_rows;
     long *spikes;
-    long n_spikes;
+    long n_spikes;           /* pairs in spikes (after the spilled ones) */
+    FILE *spike_spill;       /* streaming: the first spilled_spikes pairs, as longs */
+    long spilled_spikes;
     long steps_done;
     /* callbacks */
     rectic_progress_fn progress;
@@ -121,5 +123,7 @@ void rct_net_poll_tiered(rectic_net *net);
 
 /* The file name (without extension) of a recorded variable: "op/var" -> "op_var" (caller frees). */
 char *rct_record_file_name(const char *name);
+/* What a reserved output file name (without extension) holds, or NULL when a recording may take it. */
+const char *rct_reserved_file(const char *file);
 
 #endif

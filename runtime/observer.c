@@ -41,6 +41,10 @@ void rct_obs_clear(rectic_net *net)
     free(net->spikes);
     net->spikes = NULL;
     net->n_spikes = 0;
+    if (net->spike_spill)
+        fclose(net->spike_spill);
+    net->spike_spill = NULL;
+    net->spilled_spikes = 0;
 }
 
 /* Describes where variable v's values live for the kernel's recorder. */
@@ -201,8 +205,46 @@ int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)
 
 int rectic_net_spikes(rectic_net *net, long *count, const long **pairs)
 {
-    *count = net->n_spikes;
-    *pairs = net->spikes;
+    *count = net->spilled_spikes + net->n_spikes;
+    *pairs = net->spike_spill ? NULL : net->spikes;
+    if (net->spike_spill)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the spikes of the last run were larger than the memory limit "
+                                                  "and streamed to disk: write them with rectic_net_write");
+    return 0;
+}
+
+/* Bytes of memory the recordings of a run hold (the whole run, or one chunk when streaming). */
+static double recording_bytes(const rectic_net *net)
+{
+    return (double)net->chunk_rows * (double)net->n * net->n_rec_data * (double)sizeof(double);
+}
+
+int rct_obs_spike_room(rectic_net *net, long *n_spikes, long cap)
+{
+    double left = (double)net->max_memory - recording_bytes(net);
+    double want = (double)cap * 2.0 * 2.0 * (double)sizeof(long); /* the buffer doubled */
+    if (want <= left || *n_spikes == 0)
+        return 0;
+    if (!net->spike_spill && !(net->spike_spill = tmpfile()))
+        return rct_errf(&net->err, RECTIC_EIO, "cannot create a temporary file for streamed spikes: %s", strerror(errno));
+    if (fwrite(net->spikes, 2 * sizeof(long), (size_t)*n_spikes, net->spike_spill) != (size_t)*n_spikes)
+        return rct_errf(&net->err, RECTIC_EIO, "writing streamed spikes to a temporary file failed: %s", strerror(errno));
+    net->spilled_spikes += *n_spikes;
+    *n_spikes = 0;
+    return 0;
+}
+
+int rct_obs_unspill_spikes(rectic_net *net, long spilled, long *n_spikes)
+{
+    if (net->spilled_spikes == spilled)
+        return 0;
+    /* spikes went to the file during the block: put the file back to the block's start, all in it */
+    long keep = spilled + *n_spikes;
+    if (fflush(net->spike_spill) != 0 || ftruncate(fileno(net->spike_spill), (off_t)keep * 2 * (off_t)sizeof(long)) != 0 ||
+        fseek(net->spike_spill, 0, SEEK_END) != 0)
+        return rct_errf(&net->err, RECTIC_EIO, "rereading streamed spikes failed: %s", strerror(errno));
+    net->spilled_spikes = keep;
+    *n_spikes = 0;
     return 0;
 }
 

@@ -16,5 +16,11 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
 long rct_obs_row_step(const rectic_net *net, long row);
 /* Frees the recordings. */
 void rct_obs_clear(rectic_net *net);
+/* Before the spike buffer (cap pairs, *n_spikes used) doubles: when the doubled buffer would not fit in
+   --max-memory beside the recordings, moves its pairs to the spike spill file and sets *n_spikes to 0. */
+int rct_obs_spike_room(rectic_net *net, long *n_spikes, long cap);
+/* Replaying a block: puts the spike spill back to `spilled` pairs plus the *n_spikes pairs the buffer held
+   at the block's start (then all in the file: *n_spikes becomes 0); nothing when no spike was spilled since. */
+int rct_obs_unspill_spikes(rectic_net *net, long spilled, long *n_spikes);
 
 #endif

@@ -12,27 +12,38 @@
 #include "io_npy.h"
 #include "network.h"
 #include "observer.h"
+#include "outset.h"
 
-/* Creates the output directory and its parents. */
-static int make_dirs(rectic_net *net, const char *dir)
-{
-    char failed[4096];
-    int e = rct_mkdirs(dir, 0777, failed, sizeof failed);
-    if (e == ENOTDIR)
-        return rct_errf(&net->err, RECTIC_EIO, "-o %s: %s is not a directory", dir, failed);
-    if (e)
-        return rct_errf(&net->err, RECTIC_EIO, "-o %s: cannot create directory %s: %s", dir, failed, strerror(e));
-    return 0;
-}
-
-/* Where the rows of an output come from: an array in memory, a spill file, or the time of each row. */
+/* Where the rows of an output come from: an array in memory, a spill file, the time of each row, or the
+   spikes' (step, neuron) pairs in memory and then in a spill file. */
 typedef struct rows_src {
     const double *data; /* rows x cols in memory, or NULL */
     FILE *spill;        /* or raw rows in a temporary file */
     int time;           /* or the time of each recorded row */
+    const long *pairs;  /* or spike pairs: the first `spilled` rows in `spill` (as longs), the rest here */
+    long spilled;
 } rows_src;
 
 #define WRITE_CHUNK 65536L /* rows per piece when streaming from a file */
+
+/* Fills buf with rows [r0, r0+count) of spike pairs (cols 2): from the spill file, then from memory. */
+static int read_pairs(const rows_src *src, long r0, long count, double *buf)
+{
+    long from_file = r0 >= src->spilled ? 0 : (src->spilled - r0 < count ? src->spilled - r0 : count);
+    if (from_file && r0 == 0 && fseek(src->spill, 0, SEEK_SET) != 0)
+        return -1;
+    long pair[2];
+    for (long i = 0; i < from_file; i++) {
+        if (fread(pair, sizeof pair, 1, src->spill) != 1)
+            return -1;
+        buf[2 * i] = (double)pair[0], buf[2 * i + 1] = (double)pair[1];
+    }
+    for (long i = from_file; i < count; i++) {
+        const long *p = src->pairs + 2 * (r0 + i - src->spilled);
+        buf[2 * i] = (double)p[0], buf[2 * i + 1] = (double)p[1];
+    }
+    return 0;
+}
 
 /* Fills buf with rows [r0, r0+count) of src. */
 static int read_rows(rectic_net *net, const rows_src *src, long r0, long count, long cols, double *buf)
@@ -42,19 +53,21 @@ static int read_rows(rectic_net *net, const rows_src *src, long r0, long count, 
             buf[i] = (double)rct_obs_row_step(net, r0 + i) * net->dt;
         return 0;
     }
+    if (src->pairs || src->spilled)
+        return read_pairs(src, r0, count, buf);
     if (r0 == 0 && fseek(src->spill, 0, SEEK_SET) != 0)
         return -1;
     return fread(buf, sizeof(double) * (size_t)cols, (size_t)count, src->spill) == (size_t)count ? 0 : -1;
 }
 
-/* Writes one rows x cols output to dir/name.<ext> through a temporary file; type: its .npy type (RCT_NPY_*;
-   in CSV float32 values are printed as floats, the rest as doubles). */
-static int write_output(rectic_net *net, const char *dir, const char *name, int format, const rows_src *src, long rows,
-                        long cols, int type)
+/* Writes one rows x cols output to dir/name.<ext> under a temporary name and adds it to the set; type: its
+   .npy type (RCT_NPY_*; in CSV float32 values are printed as floats, the rest as doubles). */
+static int write_output(rectic_net *net, rct_outset *set, const char *name, int format, const rows_src *src,
+                        long rows, long cols, int type)
 {
     int as_float = type == RCT_NPY_F4;
     char path[4600];
-    snprintf(path, sizeof path, "%s/%s.%s", dir, name, format == RECTIC_FORMAT_NPY ? "npy" : "csv");
+    snprintf(path, sizeof path, "%s/%s.%s", set->dir, name, format == RECTIC_FORMAT_NPY ? "npy" : "csv");
     rct_afile a;
     int rc = rct_afile_open(&a, path, &net->err);
     if (rc)
@@ -79,42 +92,59 @@ static int write_output(rectic_net *net, const char *dir, const char *name, int 
         rct_afile_abort(&a);
         return rct_errf(&net->err, RECTIC_EIO, "%s: write error: %s", path, strerror(errno ? errno : EIO));
     }
-    return rct_afile_commit(&a, &net->err);
+    return rct_outset_add(set, &a, &net->err);
+}
+
+/* Writes every output of the last run into the set (under temporary names). */
+static int write_outputs(rectic_net *net, rct_outset *set, int format)
+{
+    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    int rc = 0;
+    for (int k = 0; k < net->n_rec_data && !rc; k++) {
+        char *name = k == 0 ? rct_strdup("out") : rct_record_file_name(net->rec_names[k - 1]);
+        if (!name)
+            return rct_oom(&net->err);
+        rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0, NULL, 0};
+        rc = write_output(net, set, name, format, &src, rows, net->n, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        free(name);
+    }
+    rows_src time_src = {NULL, NULL, 1, NULL, 0};
+    if (rc || (rc = write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D)) || net->model->spike_def < 0)
+        return rc;
+    rows_src sp_src = {NULL, net->spike_spill, 0, net->spikes, net->spilled_spikes};
+    return write_output(net, set, "spikes", format, &sp_src, net->spilled_spikes + net->n_spikes, 2, RCT_NPY_I8);
+}
+
+int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members)
+{
+    if (net->n_rec_data == 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
+    int rc = rct_outset_check_dir(dir, 0, &net->err);
+    if (rc)
+        return rc;
+    rct_outset set;
+    rct_outset_init(&set, dir);
+    if ((rc = write_outputs(net, &set, format))) {
+        rct_outset_abort(&set);
+        return rc;
+    }
+    return rct_outset_commit(&set, meta_members, &net->err);
 }
 
 int rectic_net_write(rectic_net *net, const char *dir, int format)
 {
-    int rc = make_dirs(net, dir);
-    if (rc)
-        return rc;
-    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
-    long n = net->n;
-    if (net->n_rec_data == 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
-    for (int k = 0; k < net->n_rec_data; k++) {
-        char *name = k == 0 ? rct_strdup("out") : rct_record_file_name(net->rec_names[k - 1]);
-        if (!name)
-            return rct_oom(&net->err);
-        rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0};
-        rc = write_output(net, dir, name, format, &src, rows, n, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
-        free(name);
-        if (rc)
-            return rc;
-    }
-    rows_src time_src = {NULL, NULL, 1};
-    if ((rc = write_output(net, dir, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D)))
-        return rc;
-    if (net->model->spike_def < 0)
-        return 0;
-    double *sp = calloc((size_t)net->n_spikes * 2 + 1, sizeof *sp);
-    if (!sp)
-        return rct_oom(&net->err);
-    for (long i = 0; i < 2 * net->n_spikes; i++)
-        sp[i] = (double)net->spikes[i];
-    rows_src sp_src = {sp, NULL, 0};
-    rc = write_output(net, dir, "spikes", format, &sp_src, net->n_spikes, 2, RCT_NPY_I8);
-    free(sp);
-    return rc;
+    return rectic_net_write_set(net, dir, format, NULL);
+}
+
+int rectic_net_check_output(rectic_net *net, const char *dir, int format, long steps)
+{
+    /* the least each file can take: .npy exactly (header + values), CSV two characters a value ("0,") */
+    double rows = (double)rct_obs_rows(steps, net->sample_every, net->cutoff);
+    int npy = format == RECTIC_FORMAT_NPY;
+    double value = npy ? (net->f32 ? 4.0 : 8.0) : 2.0, header = npy ? 128.0 : 0.0;
+    double bytes = (1.0 + net->n_rec_vars) * (header + rows * (double)net->n * value) /* out, recordings */
+                   + header + rows * (npy ? 8.0 : 2.0);                               /* time */
+    return rct_outset_check_dir(dir, bytes, &net->err);
 }
 
 char *rct_record_file_name(const char *name)
@@ -126,6 +156,28 @@ char *rct_record_file_name(const char *name)
         if (*p == '/')
             *p = '_';
     return f;
+}
+
+/* File names (without extension) that rectic writes itself: a recording may not take them.  A trailing '*'
+   reserves every name with that prefix. */
+static const struct {
+    const char *name, *holds;
+} reserved_files[] = {
+    {"out", "the output variable (--output-var)"},
+    {"time", "the time of each recorded row"},
+    {"meta", "the record of the run (meta.json)"},
+    {"spikes*", "the spikes"},
+};
+
+const char *rct_reserved_file(const char *file)
+{
+    for (size_t i = 0; i < sizeof reserved_files / sizeof *reserved_files; i++) {
+        const char *r = reserved_files[i].name;
+        size_t len = strlen(r);
+        if (r[len - 1] == '*' ? strncmp(file, r, len - 1) == 0 : strcmp(file, r) == 0)
+            return reserved_files[i].holds;
+    }
+    return NULL;
 }
 
 int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize)

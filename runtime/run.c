@@ -32,6 +32,9 @@ static int grow_spikes(rectic_net *net, rectic_kctx *c)
     long need = c->n_spikes + net->n;
     if (need <= c->cap_spikes)
         return 0;
+    int rc = rct_obs_spike_room(net, &c->n_spikes, c->cap_spikes); /* may move the spikes to disk */
+    if (rc || (need = c->n_spikes + net->n) <= c->cap_spikes)
+        return rc;
     long cap = c->cap_spikes ? c->cap_spikes : 1024;
     while (cap < need)
         cap *= 2;
@@ -221,7 +224,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             io.kernel = (kernel_fn)net->kernel;
         }
         rectic_kctx saved = c;
-        long saved_spilled = net->spilled_rows;
+        long saved_spilled = net->spilled_rows, saved_spikes = net->spilled_spikes;
         if (snap_y) { /* to replay the block step by step if the state stops being finite */
             memcpy(snap_y, net->y, ybytes);
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
@@ -233,6 +236,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(acc, snap_acc, sizeof(double) * (size_t)net->n);
             c.step = saved.step, c.rec_row = saved.rec_row, c.n_spikes = saved.n_spikes;
             if (net->spilled_rows != saved_spilled && (rc = rct_obs_unspill(net, saved_spilled, saved.rec_row)))
+                break;
+            if ((rc = rct_obs_unspill_spikes(net, saved_spikes, &c.n_spikes)))
                 break;
             c.acc_count = saved.acc_count;
             for (k = 0; k < block && !rc;) {
