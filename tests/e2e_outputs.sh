@@ -222,7 +222,9 @@ test_spikes_stream_beyond_max_memory() {
         -o disk --max-memory 1M; } 2>&1 | tail -1)
     [ "$(wc -l <mem/spikes.csv)" -gt 500000 ] || fail "only $(wc -l <mem/spikes.csv) spikes: too few to measure"
     cmp -s mem/spikes.csv disk/spikes.csv || fail "spikes.csv differs with and without streaming"
-    [ "$b" -lt 12000 ] || fail "peak RSS ${b} KiB with --max-memory 1M (${a} KiB in memory)"
+    # the ~690000 spikes take 11 MB as pairs (16 MB in the doubled buffer): streaming must save most of it
+    # (compared with the in-memory run, so that a sanitizer's overhead does not count)
+    [ $((a - b)) -gt 8000 ] || fail "peak RSS ${b} KiB with --max-memory 1M, ${a} KiB in memory"
     grep -qF '"spikes": '"$(wc -l <mem/spikes.csv)" disk/meta.json || fail "meta.json spike count"
     check_set disk
 }
