@@ -40,16 +40,27 @@ LIB_SRC  = $(wildcard common/*.c generator/*.c runtime/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/sim_main_text.o
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
 EXAMPLE_SRC = $(wildcard examples/*.c)
 EXAMPLE_BIN = $(EXAMPLE_SRC:examples/%.c=$(BUILD)/examples/%)
 
 .PHONY: all deps demo test check unit e2e asan bench clean install uninstall
 all: $(BUILD)/librectic.a $(BUILD)/rectic $(EXAMPLE_BIN)
 
-$(BUILD)/%.o: %.c $(wildcard include/*.h common/*.h generator/*.h runtime/*.h cli/*.h)
+# Header dependencies come from the compiler: -MMD writes beside each object (and each program built in
+# one step from a .c) a file $@.d naming the headers it included, -MP adds an empty rule per header so
+# that a deleted header does not stop the build. Editing a header rebuilds exactly what includes it.
+# Each target also depends on its .d file (made by an empty rule), so that a target built without one
+# (an older build) is rebuilt once and gets it.
+DEPFLAGS = -MMD -MP -MF $@.d
+DEP_FILES = $(LIB_OBJ:=.d) $(CLI_OBJ:=.d) $(TEST_BIN:=.d) $(EXAMPLE_BIN:=.d)
+$(DEP_FILES): ;
+-include $(wildcard $(DEP_FILES))
+
+$(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) -c $< -o $@
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 # the standalone runtime, embedded as a string for `rectic emit --standalone`
 # the standalone program's text: rectic's number formatting, then the runtime
@@ -59,9 +70,9 @@ $(BUILD)/gen/sim_main_text.c: common/fmt_number.h generator/standalone/sim_main.
 	   echo 'const char rct_sim_main_text[] ='; \
 	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $^; echo ';'; } > $@
 
-$(BUILD)/gen/sim_main_text.o: $(BUILD)/gen/sim_main_text.c
+$(BUILD)/gen/sim_main_text.o: $(BUILD)/gen/sim_main_text.c $(BUILD)/gen/sim_main_text.o.d
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) -Wno-overlength-strings -c $< -o $@
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -Wno-overlength-strings -c $< -o $@
 
 $(BUILD)/librectic.a: $(LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -69,19 +80,19 @@ $(BUILD)/librectic.a: $(LIB_OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-$(BUILD)/rectic: $(BUILD)/cli/rectic.o $(BUILD)/cli/options.o $(BUILD)/cli/meta.o $(BUILD)/cli/plot.o $(BUILD)/librectic.a
+$(BUILD)/rectic: $(CLI_OBJ) $(BUILD)/librectic.a
 	@echo "  CCLD    $@"
 	@$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS)
 
-$(BUILD)/examples/%: examples/%.c $(BUILD)/librectic.a
+$(BUILD)/examples/%: examples/%.c $(BUILD)/examples/%.d $(BUILD)/librectic.a
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS_ALL) -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS)
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS)
 
-$(BUILD)/tests/%: tests/%.c tests/testutil.h $(BUILD)/librectic.a
+$(BUILD)/tests/%: tests/%.c $(BUILD)/tests/%.d $(BUILD)/librectic.a
 	@mkdir -p $(dir $@)
 	@echo "  CCLD    $@"
-	@$(CC) $(CFLAGS_ALL) $(CHECK_CFLAGS) -Itests -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
+	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) $(CHECK_CFLAGS) -Itests -o $@ $< $(BUILD)/librectic.a $(LDFLAGS_ALL) $(LIBS) $(CHECK_LIBS)
 
 deps:
 	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \

@@ -7,7 +7,6 @@ RECTIC=$(cd "$(dirname "$RECTIC")" && pwd)/$(basename "$RECTIC")
 ROOT=$(pwd)
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
-pass=0 fail=0 skip=0
 CASE=tests/data/cases/qif_two_runs
 RATE=tests/data/cases/li_tanh
 QIF=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in
@@ -184,16 +183,6 @@ test_plot_without_gnuplot_keeps_the_run() {
     [ -f "$TMP/nognu/o/out.csv" ] && [ ! -e "$TMP/nognu/fig.png" ]
 }
 
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-    out=$($t 2>&1)
-    rc=$?
-    if [ $rc = 0 ]; then
-        echo "ok $t"; pass=$((pass + 1))
-    elif [ $rc = 2 ]; then
-        echo "skip $t: $out"; skip=$((skip + 1))
-    else
-        echo "FAIL $t: $out"; fail=$((fail + 1))
-    fi
-done
-if [ $skip -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
-[ $fail = 0 ]
+# shellcheck source=tests/runner.sh
+. tests/runner.sh
+run_tests

@@ -1,0 +1,23 @@
+# tests/runner.sh -- sourced by the small e2e scripts: runs every function test_* defined so far.
+#
+# A test returns 0 (passed), 2 (skipped: its output says why) or anything else (failed: its output says
+# why). Prints "ok NAME", "skip NAME: why" or "FAIL NAME: why" per test, then "N passed, M failed"
+# (", K skipped" when some were). run_tests returns 1 when a test failed.
+
+# run_tests: runs the test_* functions in name order and prints the summary
+run_tests() {
+    local t out rc pass=0 fail=0 skip=0
+    for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
+        out=$($t 2>&1)
+        rc=$?
+        if [ $rc = 0 ]; then
+            echo "ok $t"; pass=$((pass + 1))
+        elif [ $rc = 2 ]; then
+            echo "skip $t: $out"; skip=$((skip + 1))
+        else
+            echo "FAIL $t: $out"; fail=$((fail + 1))
+        fi
+    done
+    if [ $skip -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
+    [ $fail = 0 ]
+}
