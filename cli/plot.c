@@ -14,6 +14,8 @@
 #include "rectic.h"
 
 #define MAX_LINES 20 /* neurons drawn one line each; the mean is drawn for all */
+#define PANEL_LEFT 0.08  /* left edge of every panel's axes, as a fraction of the figure's width */
+#define PANEL_RIGHT 0.84 /* right edge: the key stands to the right of it */
 
 static int exists(const char *path)
 {
@@ -82,6 +84,28 @@ static const char *terminal_for(const char *out)
     if (dot && !strcmp(dot, ".png"))
         return "pngcairo size 1000,%d";
     return NULL;
+}
+
+/* Starts a panel of the multiplot: its title and the same left and right margins (in screen
+ * coordinates) as every other panel, so that the time axes of the panels line up. */
+static void panel_frame(FILE *gp, const char *title)
+{
+    fprintf(gp, "set title '%s'\nset xlabel 'time'\nset lmargin at screen %.2f\nset rmargin at screen %.2f\n",
+            title, PANEL_LEFT, PANEL_RIGHT);
+}
+
+/* The raster's neuron axis: every neuron from 0 to n-1 in range (n: the recording's columns or the
+ * largest spiking neuron + 1), ticks on whole numbers 0, step, 2*step, ... with at most ~10 of them. */
+static void neuron_axis(FILE *gp, long cols, const double *sp, long rows, long stride)
+{
+    long n = cols;
+    for (long r = 0; r < rows; r++)
+        if (sp[r * stride + 1] + 1 > (double)n)
+            n = (long)sp[r * stride + 1] + 1;
+    long step = 1;
+    for (long mult = 1; n / step > 10; mult *= 10) /* 1, 2, 5, 10, 20, 50, ... */
+        step = n / (2 * mult) <= 10 ? 2 * mult : n / (5 * mult) <= 10 ? 5 * mult : 10 * mult;
+    fprintf(gp, "set ylabel 'neuron'\nset yrange [-0.5:%ld.5]\nset ytics 0,%ld\nset format y '%%.0f'\n", n - 1, step);
 }
 
 int rct_cli_plot(const char *dir, const char *var, const char *inputs, const char *out, char *err, size_t errsize)
@@ -170,20 +194,26 @@ int rct_cli_plot(const char *dir, const char *var, const char *inputs, const cha
     }
     fprintf(gp, "set terminal %s\nset output '%s'\n", termline, out);
     fprintf(gp, "set multiplot layout %d,1\nset key outside right\nset grid\n", panels);
+    if (tr > 1 && t[tr - 1] > t[0]) /* every panel spans the recording's time */
+        fprintf(gp, "set xrange [%.17g:%.17g]\n", t[0], t[tr - 1]);
     if (in) {
-        fprintf(gp, "set title 'inputs'\nset xlabel 'time'\nplot ");
+        panel_frame(gp, "inputs");
+        fprintf(gp, "plot ");
         for (long j = 0; j < ic && j < MAX_LINES; j++)
             fprintf(gp, "%s'%s' using 1:%ld with lines title 'neuron %ld'", j ? ", " : "", inp, j + 2, j);
         fputc('\n', gp);
     }
     long k = xc < MAX_LINES ? xc : MAX_LINES;
-    fprintf(gp, "set title '%s'\nset xlabel 'time'\nplot ", var);
+    panel_frame(gp, var);
+    fprintf(gp, "plot ");
     for (long j = 0; j < k; j++)
         fprintf(gp, "'%s' using 1:%ld with lines lw 1 title '%ld', ", lines, j + 2, j);
     fprintf(gp, "'%s' using 1:%ld with lines lw 3 lc rgb 'black' title 'mean'\n", lines, k + 2);
-    if (spikes && sr > 0)
-        fprintf(gp, "set title 'spikes'\nset ylabel 'neuron'\nset xlabel 'time'\n"
-                    "plot '%s' using 1:2 with points pt 7 ps 0.4 lc rgb 'black' notitle\n", raster);
+    if (spikes && sr > 0) {
+        panel_frame(gp, "spikes");
+        neuron_axis(gp, xc, sp, sr, sc);
+        fprintf(gp, "plot '%s' using 1:2 with points pt 7 ps 0.4 lc rgb 'black' notitle\n", raster);
+    }
     fprintf(gp, "unset multiplot\n");
     int status = pclose(gp);
     struct stat st;

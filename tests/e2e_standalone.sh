@@ -173,6 +173,28 @@ test_plot_writes_png() {
     "$RECTIC" plot "$TMP/plot" v -o "$TMP/plot/v.svg" --inputs $CASE/inputs.csv && [ -s "$TMP/plot/v.svg" ]
 }
 
+test_plot_panels_share_the_time_axis_and_the_raster_has_integer_ticks() {
+    # a stand-in gnuplot keeps the script it is given (deterministic text) and writes the output file
+    mkdir -p "$TMP/gp/bin"
+    printf '#!/bin/sh\ncat > "%s"\nout=$(sed -n "s/^set output .\\(.*\\).$/\\1/p" "%s")\necho x > "$out"\n' \
+        "$TMP/gp/script.gp" "$TMP/gp/script.gp" > "$TMP/gp/bin/gnuplot"
+    chmod +x "$TMP/gp/bin/gnuplot"
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv -o "$TMP/gp/o" -q || return 1
+    PATH="$TMP/gp/bin:$PATH" "$RECTIC" plot "$TMP/gp/o" out -o "$TMP/gp/fig.png" --inputs $CASE/inputs.csv || return 1
+    local gp=$TMP/gp/script.gp
+    [ "$(grep -c '^plot ' "$gp")" = 3 ] || { echo "expected 3 panels:"; cat "$gp"; return 1; }
+    # each of the 3 panels sets its margins (in screen coordinates) before its plot, all to the same values
+    [ "$(awk '/^set lmargin at screen/ {m = m $0 "|"} /^set rmargin at screen/ {m = m $0}
+              /^plot / {print m; m = ""}' "$gp" | grep -c 'lmargin at screen.*rmargin at screen')" = 3 ] ||
+        { echo "a panel without both margins at screen:"; cat "$gp"; return 1; }
+    [ "$(grep '^set [lr]margin' "$gp" | sort -u | wc -l)" = 2 ] || { echo "margins differ:"; grep margin "$gp"; return 1; }
+    # one time range for all panels: the recording's (steps 0 .. 5999 of dt 1e-3)
+    grep -qx 'set xrange \[0:5.999[0-9]*\]' "$gp" || { echo "no common time range:"; grep xrange "$gp"; return 1; }
+    # the raster: 5 neurons, a tick on each whole number 0..4
+    grep -qx "set yrange \[-0.5:4.5\]" "$gp" && grep -qx "set ytics 0,1" "$gp" && grep -qx "set format y '%.0f'" "$gp" ||
+        { echo "raster axis:"; grep 'ytics\|yrange\|format' "$gp"; return 1; }
+}
+
 test_plot_without_gnuplot_keeps_the_run() {
     mkdir -p "$TMP/nognu/bin"
     ln -sf "$(command -v cc)" "$TMP/nognu/bin/cc"
