@@ -111,6 +111,12 @@ test: deps all $(TEST_BIN)
 	@set -e; for t in tests/e2e*.sh; do echo "== $$t"; RECTIC_BUILD=$(BUILD) $$t; done
 check: test
 
+# Rewrites the golden files of the generated source (tests/data/golden/, checked by tests/e2e_golden.sh)
+# after a deliberate change of the emitter: review `git diff tests/data/golden` and commit them with it.
+.PHONY: golden
+golden: $(BUILD)/rectic
+	RECTIC_UPDATE_GOLDEN=1 RECTIC_BUILD=$(BUILD) ./tests/e2e_golden.sh
+
 asan:
 	$(MAKE) test BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
 	  SANFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=undefined"

@@ -91,7 +91,8 @@ static void emit_coupling_rows(rct_emitter *E)
     const rct_model *m = E->m;
     const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
     rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order; W by\n"
-                          "           columns: W[i][j] = w[j*n + i] */\n"
+                          "           columns: W[i][j] = w[j*n + i].  Each sum starts from 0, as the loop's accumulator\n"
+                          "           does (0 + -0 is +0): the same bits as the loop */\n"
                           "        RECTIC_SIMD\n"
                           "        for (long i = 0; i < n; i++) {\n"
                           "            const %s *const w_i = w + i; /* row i: w_i[j*n] */\n"
@@ -144,7 +145,7 @@ static void emit_coupling(rct_emitter *E, int p)
                        tgt->name, src->name);
         break;
     default:
-        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
+            rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
         rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, w, (int)n, "
                               "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', s, t);
     }
@@ -218,7 +219,8 @@ static void emit_pass(rct_emitter *E, int p)
         return;
     /* the spikes in a loop of their own, so that no branch keeps the update loop from being vectorised */
     if (last && E->o->spiking && E->o->fixed_n > 0)
-        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update */\n"
+        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
+                              "           loop of its own, so that the update loop, which tests it again, has no branch) */\n"
                               "        for (long i = 0; i < n; i++)\n"
                               "            if (%s_arr[i] >= threshold) {\n"
                               "                c->spikes[2*c->n_spikes] = c->step;\n"
@@ -226,7 +228,8 @@ static void emit_pass(rct_emitter *E, int p)
                               "                c->n_spikes++;\n"
                               "            }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
     else if (last && E->o->spiking)
-        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (each\n"
+        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
+                              "           loop of its own, so that the update loop, which tests it again, has no branch; each\n"
                               "           block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
                               "        for (long i0 = 0; i0 < n; i0 += 32) {\n"
                               "            const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
@@ -289,20 +292,24 @@ static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
 /* Writes the helper functions and the recording routine (model independent). */
 static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
 {
-    const char *r = E->real;
+    const char *r = E->real, *t = E->type;
+    size_t start = E->b.len;
+    rct_buf_putc(&E->b, '\n'); /* a blank line before the declarations, kept only if there are some */
     rct_em_math_decls(E);
     if (E->o->coupling && E->o->coupling_mode == RCT_COUP_DENSE)
         rct_buf_printf(&E->b, "void cblas_%cgemv(int order, int trans, int m, int n, %s alpha, const %s *a, int lda,\n"
                               "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
-                       E->f32 ? 's' : 'd', r, r, r, r, r);
+                       E->f32 ? 's' : 'd', t, t, t, t, t);
     rct_em_helper_fns(E, "static ");
+    if (E->b.len == start + 1)
+        E->b.len = start;
     if (event)
         emit_scale_add(E, event_gain);
     if (E->o->fixed_n > 0)
         rct_buf_puts(&E->b,
-            "\n/* The neurons of a loop so marked are independent.  Built with OpenMP (the cc backend), gcc vectorises\n"
-            "   the loop, which its cost model declines for so few neurons; each neuron's arithmetic is unchanged, so\n"
-            "   are the results.  Other compilers see nothing. */\n"
+            "\n/* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the\n"
+            "   compiler computes several neurons at once.  Each neuron's arithmetic, and so every result, is\n"
+            "   unchanged.  Without OpenMP the mark is empty. */\n"
             "#ifdef _OPENMP\n"
             "#define RECTIC_SIMD _Pragma(\"omp simd\")\n"
             "#else\n"
@@ -340,7 +347,7 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
         "            c->acc_count++;\n"
         "            if (take) {\n"
         "                for (long i = 0; i < n; i++) {\n"
-        "                    row[i] = (%s)(acc[i]/c->acc_count);\n"
+        "                    row[i] = %s\n"
         "                    acc[i] = 0;\n"
         "                }\n"
         "                c->acc_count = 0;\n"
@@ -353,7 +360,7 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
         "                row[i] = src[i*stride];\n"
         "        }\n"
         "    }\n"
-        "}\n\n", r, r, r);
+        "}\n\n", r, r, E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
 }
 
 char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
@@ -362,16 +369,17 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     if (rct_em_init(&E, m, o, err))
         return NULL;
     rct_em_header(&E, "kernel", "");
-    rct_buf_printf(&E.b, " *\n * One call runs up to `steps` forward-Euler steps.  Each step%s loops over the\n"
-                         " * neurons, evaluating the equations from the state at t_n, updates the state%s, and\n"
-                         " * records.\n */\n",
-                   o->coupling ? " computes the coupling product and" : "",
-                   o->spiking ? ",\n * detects spikes and resets the neurons that spiked" : "");
-    rct_buf_printf(&E.b, "typedef %s real;\n\n", E.real);
+    rct_buf_puts(&E.b, " *\n * rectic_kernel runs up to `steps` forward-Euler steps.  Each step, from the state at t_n:\n"
+                       " *   - records what is due (the algebraic variables and the coupling once computed),\n");
+    if (o->coupling)
+        rct_buf_puts(&E.b, " *   - computes the coupling product,\n");
+    if (o->spiking)
+        rct_buf_puts(&E.b, " *   - lists the neurons that spike,\n");
+    rct_buf_printf(&E.b, " *   - evaluates the equations of every neuron and updates its state%s.\n */\n",
+                   o->spiking ? " (resetting those that spiked)" : "");
+    rct_buf_printf(&E.b, "typedef %s real;\n\n", E.type);
     rct_buf_puts(&E.b, "/* the kernel ABI (generator/kernel_abi.h) */\n");
-    rct_em_struct(&E, RCT_KCTX_STR(RCT_KCTX_DEF(real)));
-    rct_buf_puts(&E.b, "\n");
-    rct_buf_putc(&E.b, '\n');
+    rct_em_struct(&E, RCT_KCTX_TEXT);
     /* event-driven coupling: tau and c of the source's equation (the runtime checked the form) */
     const rct_expr *ev_tau = NULL, *ev_gain = NULL;
     char why[512];

@@ -20,7 +20,8 @@ typedef struct rct_emitter {
     const rct_emit_opts *o;
     rct_buf b;
     int f32;
-    const char *real;    /* "double" or "float" */
+    const char *real;    /* the generated code's name of its floating type: "real" */
+    const char *type;    /* what real stands for: "double" or "float" */
     unsigned char *used; /* per variable: read by the code being emitted */
     unsigned char *recip; /* per parameter slot: the prologue computed `x_inv` = 1/x (a power of two) */
 } rct_emitter;

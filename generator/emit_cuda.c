@@ -303,10 +303,10 @@ char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
                          " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n",
                    o->spiking ? ",\n *                               detects spikes and resets the neurons that spiked" : "");
     emit_platform(&E);
-    rct_buf_printf(&E.b, "typedef %s real;\n\n", E.real);
+    rct_buf_printf(&E.b, "typedef %s real;\n\n", E.type);
     rct_buf_puts(&E.b, "/* the device context (generator/emit_cuda.h) */\n");
-    rct_em_struct(&E, RCT_KCTX_STR(RCT_DCTX_DEF(real)));
-    rct_buf_puts(&E.b, "\n\n");
+    rct_em_struct(&E, RCT_KCTX_STR(RCT_DCTX_DEF(real, RCT_DOC)));
+    rct_buf_puts(&E.b, "\n");
     rct_em_helper_fns(&E, "RCT_DEVICE ");
     emit_record(&E);
     if (RCT_CUDA_SPARSE(o))

@@ -16,6 +16,7 @@
 
 #include "emit_c.h"
 #include "ir.h"
+#include "kernel_abi.h" /* RCT_NO_DOC, RCT_DOC: the field comments of RCT_DCTX_DEF */
 
 /* Lanes per weight-matrix row in the dense coupling product: lane l sums W[i, l], W[i, l + 32], ... */
 #define RCT_CUDA_LANES 32
@@ -25,43 +26,44 @@
 #define RCT_CUDA_RED_FAN 32
 
 /* The device context: the runtime fills one in device memory per chunk of steps; every kernel reads it.
-   `real` is double or float in the generated source, void for the runtime (scalars are double). */
-#define RCT_DCTX_DEF(real)                                                                               \
-    typedef struct rectic_drec {                                                                         \
-        int where;   /* RCT_REC_* (kernel_abi.h) */                                                      \
-        int slot;    /* state/algebraic block or parameter index */                                      \
-        long stride; /* 1, or 0 for a value shared by all neurons */                                     \
-    } rectic_drec;                                                                                       \
-    typedef struct rectic_dctx {                                                                         \
-        long n;                   /* neurons */                                                          \
-        double dt, threshold, reset;                                                                     \
-        real *y;                  /* state: one block of n per state variable */                         \
-        real *alg;                /* algebraic variables: one block of n each */                         \
-        real *coup;               /* coupling target: n values */                                        \
-        const real *w;            /* dense weights n x n, row = target */                                \
-        real *wpart;              /* coupling partial sums: RCT_CUDA_LANES per row */                    \
-        const long *csr_ptr;      /* sparse weights: row i's entries are csr_ptr[i] .. csr_ptr[i+1]-1 */ \
-        const int *csr_col;       /* their source neurons */                                             \
-        const real *csr_val;                                                                             \
-        const real *const *param; /* parameters: n values, or 1 shared */                               \
-        const real *input;        /* the input rows of this chunk */                                     \
-        long in_row, in_col;      /* strides of the input: per step, per neuron (0 = shared) */          \
-        long step0;               /* steps done since the run started, at the chunk's first step */      \
-        real *red;                /* reduction results */                                                \
-        real *part;               /* partial values of the reductions */                                 \
-        int n_rec;                /* recorded values; entry 0 is the output */                           \
-        const rectic_drec *rec;                                                                          \
-        real *const *ring;        /* per recorded value: the chunk's rows, n values each */              \
-        long ring_row0;           /* recorded row number of the chunk's first ring row */                \
-        long first_step;          /* step of recorded row 0 */                                           \
-        long sample_every, cutoff;                                                                       \
-        int sample_mean;          /* average the output over the steps since the previous row */         \
-        double *acc;              /* n running sums of the output (sample_mean) */                       \
-        unsigned int *spike_bits; /* per chunk step: bit i%32 of word i/32 set when neuron i spiked */  \
-        long spike_words;         /* words per step: (n + 31)/32 */                                      \
-        unsigned int *spike_sum;  /* per chunk step: bit w%32 of word w/32 set when spike word w is not 0 */\
-        long sum_words;           /* summary words per step: (spike_words + 31)/32 */                    \
-        unsigned int *bad_step;   /* first chunk step whose update made a state value non-finite */     \
+   `real` is double or float in the generated source, void for the runtime (scalars are double); DOC is
+   RCT_NO_DOC for the compiled structure, RCT_DOC for the text of the generated source (kernel_abi.h). */
+#define RCT_DCTX_DEF(real, DOC)                                                                         \
+    typedef struct rectic_drec {                                                                        \
+        int where;                 DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
+        int slot;                  DOC(state/algebraic block or parameter index)                        \
+        long stride;               DOC(1, or 0 for a value shared by all neurons)                       \
+    } rectic_drec;                                                                                      \
+    typedef struct rectic_dctx {                                                                        \
+        long n;                    DOC(neurons)                                                         \
+        double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
+        real *y;                   DOC(state: one block of n per state variable)                        \
+        real *alg;                 DOC(algebraic variables: one block of n each)                        \
+        real *coup;                DOC(coupling target: n values)                                       \
+        const real *w;             DOC(dense weights n x n, row = target)                               \
+        real *wpart;               DOC(coupling partial sums: RCT_CUDA_LANES per row)                   \
+        const long *csr_ptr;       DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
+        const int *csr_col;        DOC(their source neurons)                                            \
+        const real *csr_val;       DOC(their weights)                                                   \
+        const real *const *param;  DOC(parameters: n values, or 1 shared)                               \
+        const real *input;         DOC(the input rows of this chunk)                                    \
+        long in_row, in_col;       DOC(strides of the input: per step, per neuron (0 = shared))         \
+        long step0;                DOC(steps done since the run started, at the first step of the chunk)\
+        real *red;                 DOC(reduction results)                                               \
+        real *part;                DOC(partial values of the reductions)                                \
+        int n_rec;                 DOC(recorded values; entry 0 is the output)                          \
+        const rectic_drec *rec;    DOC(where each recorded value lives)                                 \
+        real *const *ring;         DOC(per recorded value: the rows of the chunk, n values each)        \
+        long ring_row0;            DOC(recorded row number of the first ring row of the chunk)          \
+        long first_step;           DOC(step of recorded row 0)                                          \
+        long sample_every, cutoff; DOC(a row every sample_every steps, from step cutoff on)             \
+        int sample_mean;           DOC(average the output over the steps since the previous row)        \
+        double *acc;               DOC(n running sums of the output (sample_mean))                      \
+        unsigned int *spike_bits;  DOC(per chunk step: bit i%32 of word i/32 set when neuron i spiked)  \
+        long spike_words;          DOC(words per step: (n + 31)/32)                                     \
+        unsigned int *spike_sum;   DOC(per chunk step: bit w%32 of word w/32 set when spike word w is not 0)\
+        long sum_words;            DOC(summary words per step: (spike_words + 31)/32)                   \
+        unsigned int *bad_step;    DOC(first chunk step whose update made a state value non-finite)     \
     } rectic_dctx;
 
 /* One kernel launch of a step, in order. */

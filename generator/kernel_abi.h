@@ -2,7 +2,8 @@
  * kernel_abi.h -- the one interface between the runtime and every generated kernel.
  *
  * The generated source declares the same structures with `real` = double or float; the runtime sees
- * the pointers as void.  Both come from the one macro below, so they cannot drift apart.  The kernel
+ * the pointers as void.  Both come from the one macro below (its field comments are DOC(...), printed
+ * into the generated source as comments), so they cannot drift apart.  The kernel
  *
  *     long rectic_kernel(rectic_kctx *c, long steps);
  *
@@ -15,40 +16,45 @@
 /* where a recorded value lives */
 enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, RCT_REC_PARAM = 4 };
 
-#define RCT_KCTX_DEF(real)                                                                               \
-    typedef struct rectic_krec {                                                                         \
-        int where; /* RCT_REC_* */                                                                       \
-        int slot;  /* state/algebraic block or parameter index */                                        \
-        int phase; /* 0: before the update, 1: after the passes */                                       \
-        long stride; /* 1, or 0 for a value shared by all neurons */                                     \
-    } rectic_krec;                                                                                       \
-    typedef struct rectic_kctx {                                                                         \
-        long n;                  /* neurons */                                                           \
-        double dt, threshold, reset;                                                                     \
-        real *y;                 /* state: one block of n per state variable */                          \
-        real *alg;               /* algebraic variables: one block of n each */                          \
-        real *coup;              /* coupling target: n values */                                         \
-        const real *w;           /* weights: n x n, row = target */                                      \
-        const real *const *param; /* parameters: n values, or 1 shared */                               \
-        const real *input;       /* input rows of this call */                                           \
-        long in_row, in_col;     /* strides of the input: per step, per neuron (0 = shared) */           \
-        long step;               /* steps done since the run started */                                  \
-        int n_rec;               /* recorded values; entry 0 is the output */                            \
-        const rectic_krec *rec;                                                                          \
-        double *const *rec_buf;  /* one rows x n buffer per recorded value */                            \
-        long rec_row, rec_cap;                                                                           \
-        long sample_every, cutoff;                                                                       \
-        int sample_mean;         /* average the output over the steps since the previous row */         \
-        double *acc;             /* n running sums of the output (sample_mean) */                        \
-        long acc_count;                                                                                  \
-        long *spikes;            /* (step, neuron) pairs */                                              \
-        long n_spikes, cap_spikes;                                                                       \
-        const long *csr_ptr;     /* sparse weights: row i's entries are csr_ptr[i] .. csr_ptr[i+1]-1 */ \
-        const int *csr_col;      /* their source neurons (event mode: CSC, by source column) */         \
-        const real *csr_val;                                                                             \
-        int threads;             /* threads for the loops over neurons (kernels built with OpenMP) */    \
+#define RCT_KCTX_DEF(real, DOC)                                                                         \
+    typedef struct rectic_krec {                                                                        \
+        int where;                   DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
+        int slot;                    DOC(its state or algebraic block, or its parameter index)          \
+        int phase;                   DOC(0: recorded before the update, 1: after the passes)            \
+        long stride;                 DOC(1, or 0 for a value shared by all neurons)                     \
+    } rectic_krec;                                                                                      \
+    typedef struct rectic_kctx {                                                                        \
+        long n;                      DOC(neurons)                                                       \
+        double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
+        real *y;                     DOC(state: one block of n per state variable)                      \
+        real *alg;                   DOC(algebraic variables: one block of n each)                      \
+        real *coup;                  DOC(coupling target: n values)                                     \
+        const real *w;               DOC(dense weights: n x n, row = target)                            \
+        const real *const *param;    DOC(parameters: n values each, or 1 shared)                        \
+        const real *input;           DOC(the input rows of this call)                                   \
+        long in_row, in_col;         DOC(strides of the input: per step, per neuron (0 = shared))       \
+        long step;                   DOC(steps done since the run started)                              \
+        int n_rec;                   DOC(recorded values; entry 0 is the output)                        \
+        const rectic_krec *rec;      DOC(where each recorded value lives)                               \
+        double *const *rec_buf;      DOC(per recorded value: a buffer of rec_cap rows of n)             \
+        long rec_row, rec_cap;       DOC(the next row to write; rows in the buffers)                    \
+        long sample_every, cutoff;   DOC(a row every sample_every steps, from step cutoff on)           \
+        int sample_mean;             DOC(average the output over the steps since the previous row)      \
+        double *acc;                 DOC(n running sums of the output (sample_mean))                    \
+        long acc_count;              DOC(steps in those sums)                                           \
+        long *spikes;                DOC((step, neuron) pairs)                                          \
+        long n_spikes, cap_spikes;   DOC(pairs written; room for)                                       \
+        const long *csr_ptr;         DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
+        const int *csr_col;          DOC(their source neurons (event coupling: by source column, CSC))  \
+        const real *csr_val;         DOC(their weights)                                                 \
+        int threads;                 DOC(threads for the loops over neurons (kernels built with OpenMP))\
     } rectic_kctx;
 
+/* DOC for the compiled structures: the field comments vanish */
+#define RCT_NO_DOC(...)
+/* the structures as C text for the generated source, field comments as RCT_DOC(...) (rct_em_struct
+   prints them as comments; their text holds no quote, apostrophe or unbalanced parenthesis) */
+#define RCT_KCTX_TEXT RCT_KCTX_STR(RCT_KCTX_DEF(real, RCT_DOC))
 #define RCT_KCTX_STR_(...) #__VA_ARGS__
 #define RCT_KCTX_STR(...) RCT_KCTX_STR_(__VA_ARGS__)
 

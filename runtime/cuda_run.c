@@ -29,8 +29,8 @@
 #include "kernel_abi.h"
 #include "observer.h"
 
-RCT_KCTX_DEF(void)
-RCT_DCTX_DEF(void)
+RCT_KCTX_DEF(void, RCT_NO_DOC)
+RCT_DCTX_DEF(void, RCT_NO_DOC)
 
 #define CHUNK_STEPS 4096L
 #define CHUNK_BYTES ((size_t)256 << 20)

@@ -12,7 +12,7 @@
 
 #include "kernel_abi.h"
 
-RCT_KCTX_DEF(void)
+RCT_KCTX_DEF(void, RCT_NO_DOC)
 
 long rct_obs_rows(long steps, long every, long cutoff)
 {

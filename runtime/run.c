@@ -12,7 +12,7 @@
 #include "network.h"
 #include "observer.h"
 
-RCT_KCTX_DEF(void)
+RCT_KCTX_DEF(void, RCT_NO_DOC)
 
 typedef long (*kernel_fn)(rectic_kctx *c, long steps);
 

@@ -329,8 +329,8 @@ START_TEST(test_emitted_source_has_both_platforms)
     char *c_src = NULL;
     ck_assert_int_eq(rectic_net_emit(net, RECTIC_BACKEND_TCC, &c_src), RECTIC_OK);
     ck_assert_str_eq(c_src, rectic_net_source(net));
-    const char *lines[] = {"const double v_dot = ", "v_arr[i] = (v_ + dt*v_dot)*(1 - spk) + spk*reset;",
-                           "s_arr[i] = s_ + dt*s_dot;", "const double spk = v_ >= threshold ? 1 : 0;"};
+    const char *lines[] = {"const real v_dot = ", "v_arr[i] = (v_ + dt*v_dot)*(1 - spk) + spk*reset;",
+                           "s_arr[i] = s_ + dt*s_dot;", "const real spk = v_ >= threshold ? 1 : 0;"};
     for (size_t k = 0; k < sizeof lines / sizeof lines[0]; k++) {
         const char *a = strstr(src, lines[k]), *b = strstr(c_src, lines[k]);
         ck_assert_msg(a && b, "%s", lines[k]);

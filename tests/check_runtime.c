@@ -1053,7 +1053,7 @@ START_TEST(test_remaining_api_functions)
     ck_assert_ptr_null(strstr(text, "const long n = 4;"));
     const char *body = strstr(rectic_net_source(net), "const long in_col");
     ck_assert_ptr_nonnull(body);
-    const char *from = strstr(body, "            const double spk = "), *to = strstr(body, "            s_arr[i] = s_ + dt*s_dot;\n");
+    const char *from = strstr(body, "            const real spk = "), *to = strstr(body, "            s_arr[i] = s_ + dt*s_dot;\n");
     ck_assert_ptr_nonnull(from);
     ck_assert_ptr_nonnull(to);
     char *eqs = strndup(from, (size_t)(to - from)); /* the neuron's arithmetic, from the spike flag to the update */

@@ -19,7 +19,7 @@
 #include "jit_nvrtc.h"
 #include "jit_tcc.h"
 
-RCT_DCTX_DEF(void)
+RCT_DCTX_DEF(void, RCT_NO_DOC)
 
 /* A broken expectation of the mock is a bug in the runtime: stop at once. */
 #define MOCK_CHECK(cond)                                                                       \
