@@ -9,6 +9,10 @@
  *   - every fallible call returns RECTIC_OK (0) or a RECTIC_E* code, and leaves a message that
  *     rectic_errmsg() returns until the next call on the same handle;
  *   - the library never prints and never exits;
+ *   - a NULL handle (rectic_net *, rectic_spec *) is never dereferenced: a function that returns a status
+ *     returns RECTIC_EINVAL, one that returns a size, count or pointer returns 0 or NULL, and one that
+ *     returns nothing does nothing (rectic_net_timings zeroes *t); rectic_errmsg(NULL) says
+ *     "no network (NULL handle)";
  *   - input arrays are copied; returned pointers are borrowed (valid until the next call that changes
  *     the handle) unless the comment says the caller owns them.
  *
@@ -116,7 +120,8 @@ void rectic_spec_init(rectic_spec *spec);
 int rectic_net_new(rectic_net **out, const rectic_spec *spec);
 void rectic_net_free(rectic_net *net);
 
-/* The message of the last failed call on net ("out of memory" for a NULL net). */
+/* The message of the last failed call on net ("no network (NULL handle)" for a NULL net, which
+   rectic_net_new leaves when memory ran out). */
 const char *rectic_errmsg(const rectic_net *net);
 
 /* Number of neurons. */
@@ -124,7 +129,11 @@ long rectic_net_size(const rectic_net *net);
 
 /* Sets a parameter or the current value of a state variable: count 1 sets every neuron, count n gives
    neuron i the value values[i].  Names: "var", "op/var" or "all/op/var".  Making a scalar parameter
-   per-neuron regenerates the kernel at the next run; changing values never does. */
+   per-neuron regenerates the kernel at the next run.  New values compile at most once more between such
+   changes: the first kernel divides by a parameter that is a power of two by multiplying with its
+   reciprocal (the same bits); values that break this run a generic kernel with plain divisions, compiled
+   once and kept beside the first, and the network switches between the two without compiling (on the CUDA
+   backend the generic kernel stays).  The results are the same bits whichever kernel runs. */
 int rectic_net_set(rectic_net *net, const char *name, const double *values, long count);
 /* Copies the current value of a variable (n values, or 1 for a scalar parameter) into out (capacity cap);
    *count receives the number of values. */
@@ -233,7 +242,8 @@ void rectic_set_threads(int threads);
    system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the
    same for any number of threads. */
 void rectic_net_threads(rectic_net *net, int threads);
-/* Number of kernel compilations so far (changing values never adds one). */
+/* Number of kernel compilations so far (cache hits of --backend cc do not count; tiered mode counts its
+   TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
 int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the last rectic_net_new / compile / run. */
 typedef struct rectic_timings {

@@ -265,6 +265,8 @@ void rct_coupling_free(rectic_net *net)
 
 const char *rectic_net_coupling(const rectic_net *net)
 {
+    if (!net)
+        return NULL;
     if (!net->has_coupling)
         return "none";
     switch (net->coupling_mode) {

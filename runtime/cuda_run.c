@@ -191,6 +191,8 @@ void rct_cuda_free(rct_cuda *cu)
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
 int rectic_net_emit(rectic_net *net, int backend, char **text)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);

@@ -22,6 +22,8 @@
 
 void rectic_spec_init(rectic_spec *spec)
 {
+    if (!spec)
+        return;
     memset(spec, 0, sizeof *spec);
     spec->use_env_path = 1;
     spec->min_weight = -1.0;
@@ -34,12 +36,14 @@ void rectic_spec_init(rectic_spec *spec)
 const char *rectic_errmsg(const rectic_net *net)
 {
     if (!net)
-        return "out of memory";
+        return "no network (NULL handle)";
     return net->err.code ? net->err.msg : "no error";
 }
 
 long rectic_net_size(const rectic_net *net)
 {
+    if (!net)
+        return 0;
     return net->n;
 }
 
@@ -93,24 +97,20 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
     return rc;
 }
 
-/* Marks the shared parameters whose value is a power of two (net->param_pow2), which the kernels divide by
-   multiplying with the reciprocal; 1 when a mark changed (the kernel is then out of date). */
-static int refresh_pow2(rectic_net *net)
+/* Marks the shared parameters whose value is a power of two (net->param_pow2), which a specialised kernel
+   divides by multiplying with the reciprocal. */
+static void refresh_pow2(rectic_net *net)
 {
-    int changed = 0;
-    for (int p = 0; p < net->model->n_param; p++) {
-        int pow2 = !net->param_vector[p] && rct_em_pow2_recip(rct_rget(net, net->param_real[p], 0), net->f32);
-        changed |= pow2 != net->param_pow2[p];
-        net->param_pow2[p] = pow2;
-    }
-    return changed;
+    for (int p = 0; p < net->model->n_param; p++)
+        net->param_pow2[p] = !net->param_vector[p] && rct_em_pow2_recip(rct_rget(net, net->param_real[p], 0), net->f32);
 }
 
-/* The emitter's settings for the network's current parameter shapes and values. */
+/* The emitter's settings for the network's current parameter shapes and the kernel in use (specialised for
+   the powers of two it was built with, or generic). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net)
 {
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
-                       .param_pow2 = net->param_pow2,
+                       .param_pow2 = net->generic ? NULL : net->spec_pow2,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
                        .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
                        .fixed_n = net->n <= RCT_FIXED_N_MAX ? net->n : 0};
@@ -137,8 +137,71 @@ static int kernel_symbols(rectic_net *net, rct_symbol *syms)
     return 0;
 }
 
+/* Frees a kernel slot's compiled code and source. */
+static void slot_free(rct_kernel_slot *k)
+{
+    rct_jit_free(k->jit);
+    rct_cc_free(k->cc);
+    free(k->src);
+    free(k->pending_so);
+    memset(k, 0, sizeof *k);
+}
+
+/* Exchanges the running kernel with the spare one. */
+static void swap_spare(rectic_net *net)
+{
+    rct_kernel_slot run = {net->jit, net->cc, net->kernel, net->src, net->kernel_kind, net->pending_so};
+    net->jit = net->spare.jit;
+    net->cc = net->spare.cc;
+    net->kernel = net->spare.fn;
+    net->src = net->spare.src;
+    net->kernel_kind = net->spare.kind;
+    net->pending_so = net->spare.pending_so;
+    net->spare = run;
+}
+
+/* Replaces the running kernel by a new one: the specialised kernel is kept as the spare when the new one is
+   the generic kernel; a new specialised kernel (the shapes changed) makes both old ones useless. */
+static void retire_kernel(rectic_net *net)
+{
+    if (!net->generic)
+        slot_free(&net->spare);
+    if (net->generic && net->kernel) {
+        swap_spare(net);
+        return;
+    }
+    rct_kernel_slot run = {net->jit, net->cc, net->kernel, net->src, net->kernel_kind, net->pending_so};
+    slot_free(&run);
+}
+
+/* After values changed (shapes unchanged): keeps the running kernel while it fits them, else switches to
+   the spare one, or has the generic kernel compiled at the next run.  The specialised kernel fits while
+   every parameter it multiplies by a reciprocal is still a power of two; the generic one fits any values.
+   So a sweep compiles at most twice: x/p and x*(1/p) are equal for such p, so results never change. */
+static void pick_kernel(rectic_net *net)
+{
+    if (net->dirty && !net->generic)
+        return; /* a new specialised kernel is due anyway */
+    int fits = 1;
+    for (int p = 0; p < net->model->n_param; p++)
+        fits &= !net->spec_pow2[p] || net->param_pow2[p];
+    int want_generic = !fits, running_generic = net->generic && !net->dirty;
+    if (want_generic == running_generic) {
+        net->generic = want_generic;
+        net->dirty = 0; /* a generic compile still due is not needed after all */
+    } else if (net->spare.fn) {
+        swap_spare(net);
+        net->generic = want_generic;
+    } else if (want_generic) {
+        net->generic = 1;
+        net->dirty = 1;
+    } /* else: the generic kernel runs and the specialised one was not kept (CUDA): it fits too */
+}
+
 int rct_net_compile(rectic_net *net)
 {
+    if (!net->generic) /* a new first kernel: specialised for the powers of two among the values now */
+        memcpy(net->spec_pow2, net->param_pow2, (size_t)net->model->n_param * sizeof(int));
     if (net->backend == RECTIC_BACKEND_NVRTC)
         return rct_cuda_compile(net);
     rct_symbol syms[RCT_MAX_SYMBOLS];
@@ -179,10 +242,7 @@ int rct_net_compile(rectic_net *net)
         free(src);
         return rc;
     }
-    rct_jit_free(net->jit);
-    rct_cc_free(net->cc);
-    free(net->src);
-    free(net->pending_so);
+    retire_kernel(net);
     net->jit = jit;
     net->cc = cc;
     net->kernel = fn;
@@ -226,9 +286,10 @@ static int init_values(rectic_net *net)
     net->coup = ralloc(net, n);
     net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
+    net->spec_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
     if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_pow2 ||
-        !net->param_real)
+        !net->spec_pow2 || !net->param_real)
         return rct_oom(&net->err);
     for (int s = 0; s < m->n_state; s++)
         for (long i = 0; i < n; i++)
@@ -248,10 +309,14 @@ static int init_values(rectic_net *net)
 
 int rectic_net_new(rectic_net **out, const rectic_spec *spec)
 {
+    if (!out)
+        return RECTIC_EINVAL;
     rectic_net *net = calloc(1, sizeof *net);
     *out = net;
     if (!net)
         return RECTIC_ENOMEM;
+    if (!spec)
+        return rct_errf(&net->err, RECTIC_EINVAL, "no network description (NULL spec)");
     net->f32 = spec->dtype == RECTIC_FLOAT32;
     net->dt = spec->dt;
     net->threshold = spec->spike_threshold;
@@ -316,6 +381,7 @@ void rectic_net_free(rectic_net *net)
     free(net->rec_names);
     rct_jit_free(net->jit);
     rct_cc_free(net->cc);
+    slot_free(&net->spare);
     rct_cuda_free(net->cuda);
     rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
     free(net->pending_so);
@@ -326,6 +392,7 @@ void rectic_net_free(rectic_net *net)
     free(net->param_real);
     free(net->param_vector);
     free(net->param_pow2);
+    free(net->spec_pow2);
     free(net->y);
     free(net->y0);
     free(net->alg);
@@ -348,6 +415,8 @@ static int find_var(rectic_net *net, const char *name, const char *what)
 
 int rectic_net_set(rectic_net *net, const char *name, const double *values, long count)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     char what[300];
     snprintf(what, sizeof what, "--set %s", name ? name : "");
     int v = find_var(net, name, what);
@@ -378,13 +447,14 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
             count = 1; /* n equal values: one shared value */
         }
         if (count == n && n > 1 && !net->param_vector[var->slot]) {
-            net->param_vector[var->slot] = 1; /* the kernel must read it per neuron */
+            net->param_vector[var->slot] = 1; /* the kernel must read it per neuron: a new specialised one */
             net->dirty = 1;
+            net->generic = 0;
         }
         for (long i = 0; i < n; i++)
             rct_rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
-        if (refresh_pow2(net))
-            net->dirty = 1; /* a divisor became, or stopped being, a power of two */
+        refresh_pow2(net);
+        pick_kernel(net);
     } else {
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s/%s' is %s: its value comes from %s", what, var->op,
                         var->name, rct_vkind_name(var->kind),
@@ -396,6 +466,8 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
 
 int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, long *count)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     int v = find_var(net, name, "get");
     if (v < 0)
         return net->err.code;
@@ -426,6 +498,8 @@ int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, lon
 
 int rectic_net_reset(rectic_net *net)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     const rct_model *m = net->model;
     for (long i = 0; i < (long)m->n_state * net->n; i++)
         rct_rset(net, net->y, i, net->y0[i]);
@@ -460,6 +534,8 @@ static int check_record_file(rectic_net *net, const char *name, const char *what
 
 int rectic_net_record(rectic_net *net, const char *name)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     char what[300];
     snprintf(what, sizeof what, "--record %s", name ? name : "");
     int v = find_var(net, name, what);
@@ -485,6 +561,8 @@ int rectic_net_record(rectic_net *net, const char *name)
 
 int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     if (sampling_steps < 1)
         return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps: expected a positive integer, got %ld", sampling_steps);
     if (mode != RECTIC_SAMPLE_PICK && mode != RECTIC_SAMPLE_MEAN)
@@ -500,40 +578,56 @@ int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cut
 
 void rectic_net_on_progress(rectic_net *net, rectic_progress_fn fn, void *user)
 {
+    if (!net)
+        return;
     net->progress = fn;
     net->progress_user = user;
 }
 
 void rectic_net_cancel_flag(rectic_net *net, volatile int *flag)
 {
+    if (!net)
+        return;
     net->cancel = flag;
 }
 
 const char *rectic_net_source(const rectic_net *net)
 {
+    if (!net)
+        return NULL;
     return net->src;
 }
 
 int rectic_net_describe(rectic_net *net, char **text)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     *text = rct_model_describe(net->model);
     return *text ? 0 : rct_oom(&net->err);
 }
 
 const char *rectic_net_equation(const rectic_net *net, int i)
 {
-    if (!net->model || i < 0 || i >= net->model->n_eqs)
+    if (!net || !net->model || i < 0 || i >= net->model->n_eqs)
         return NULL;
     return net->model->eq_text[i];
 }
 
 int rectic_net_compilations(const rectic_net *net)
 {
+    if (!net)
+        return 0;
     return net->compilations;
 }
 
 void rectic_net_timings(const rectic_net *net, rectic_timings *t)
 {
+    if (!t)
+        return;
+    if (!net) {
+        memset(t, 0, sizeof *t);
+        return;
+    }
     *t = net->timings;
 }
 
@@ -542,7 +636,13 @@ int rectic_describe_template(const rectic_spec *spec, char **text)
     rectic_net tmp;
     memset(&tmp, 0, sizeof tmp);
     rct_model *m = NULL;
+    if (!text)
+        return RECTIC_EINVAL;
     *text = NULL;
+    if (!spec) {
+        *text = rct_strdup("no template description (NULL spec)");
+        return RECTIC_EINVAL;
+    }
     int rc = spec->template_ref ? load_model(&tmp, spec, &m)
                                 : rct_errf(&tmp.err, RECTIC_EINVAL, "no template given");
     if (!rc) {
@@ -559,6 +659,8 @@ int rectic_describe_template(const rectic_spec *spec, char **text)
 int rectic_list_templates(char **text)
 {
     rct_err err = {0, ""};
+    if (!text)
+        return RECTIC_EINVAL;
     *text = NULL;
     rct_loader *L = rct_loader_new(&err);
     if (!L)
@@ -572,6 +674,8 @@ int rectic_list_templates(char **text)
 
 int rectic_net_standalone(rectic_net *net, int format, char **text)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     const rct_model *m = net->model;
     *text = NULL;
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);
@@ -629,25 +733,35 @@ done:
 
 void rectic_net_check_finite(rectic_net *net, int on)
 {
+    if (!net)
+        return;
     net->check_finite = on != 0;
 }
 
 const char *rectic_net_backend(const rectic_net *net)
 {
+    if (!net)
+        return NULL;
     return net->kernel_kind ? net->kernel_kind : "none";
 }
 
 void rectic_net_max_memory(rectic_net *net, size_t bytes)
 {
+    if (!net)
+        return;
     net->max_memory = bytes ? bytes : 1;
 }
 
 int rectic_net_streamed(const rectic_net *net)
 {
+    if (!net)
+        return 0;
     return net->spill != NULL || net->spike_spill != NULL;
 }
 
 void rectic_net_threads(rectic_net *net, int threads)
 {
+    if (!net)
+        return;
     net->threads = threads > 0 ? threads : 1;
 }

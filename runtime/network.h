@@ -17,6 +17,16 @@
    more than the loop: ~0.3 us each). */
 #define RCT_PARALLEL_MIN_N 4096
 
+/* A compiled CPU kernel that is not the one running (see rectic_net.spare). */
+typedef struct rct_kernel_slot {
+    rct_jit *jit;
+    rct_cc *cc;
+    void *fn;
+    char *src;
+    const char *kind;
+    char *pending_so;
+} rct_kernel_slot;
+
 struct rectic_net {
     rct_err err;
     rct_model *model;
@@ -40,6 +50,11 @@ struct rectic_net {
     int *param_vector;       /* per parameter: the kernel reads n values (else the first) */
     int *param_pow2;         /* per parameter: its shared value is a power of two (the kernels multiply by
                                 its reciprocal instead of dividing: the same bits, fewer cycles) */
+    int *spec_pow2;          /* the marks the specialised kernel was built with (param_pow2 then) */
+    int generic;             /* the kernel to run divides by every parameter (param_pow2 ignored): values
+                                changed so that the specialised kernel no longer fits (network.c: pick_kernel) */
+    rct_kernel_slot spare;   /* the other kernel (specialised or generic), kept to switch back without
+                                compiling; empty until both exist (never on the CUDA backend) */
     /* kernel */
     char *src;
     int backend;             /* RECTIC_BACKEND_* asked for */
@@ -52,7 +67,8 @@ struct rectic_net {
     struct rct_cuda *cuda;   /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_run.c) */
     void *kernel;
     int compilations;
-    int dirty;               /* parameter shapes changed: regenerate before the next run */
+    int dirty;               /* parameter shapes changed (regenerate before the next run), or, with generic
+                                set, the generic kernel is still to be compiled */
     int check_finite;        /* stop a run whose state becomes NaN or infinite */
     int coupling_mode;       /* RCT_COUP_*: how the kernel computes W @ source */
     /* recording settings */

@@ -163,6 +163,8 @@ long rct_obs_row_step(const rectic_net *net, long row)
 
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     int k = -1;
     if (name && strcmp(name, "out") == 0 && net->n_rec_data > 0)
         k = 0;
@@ -192,6 +194,8 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     *rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
     free(net->rec_steps);
     net->rec_steps = calloc((size_t)*rows + 1, sizeof *net->rec_steps);
@@ -205,6 +209,8 @@ int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)
 
 int rectic_net_spikes(rectic_net *net, long *count, const long **pairs)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     *count = net->spilled_spikes + net->n_spikes;
     *pairs = net->spike_spill ? NULL : net->spikes;
     if (net->spike_spill)
@@ -250,5 +256,7 @@ int rct_obs_unspill_spikes(rectic_net *net, long spilled, long *n_spikes)
 
 long rectic_net_steps_done(const rectic_net *net)
 {
+    if (!net)
+        return 0;
     return net->steps_done;
 }

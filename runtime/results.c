@@ -117,6 +117,8 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
 
 int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     if (net->n_rec_data == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
     int rc = rct_outset_check_dir(dir, 0, &net->err);
@@ -138,6 +140,8 @@ int rectic_net_write(rectic_net *net, const char *dir, int format)
 
 int rectic_net_check_output(rectic_net *net, const char *dir, int format, long steps)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     /* the least each file can take: .npy exactly (header + values), CSV two characters a value ("0,") */
     double rows = (double)rct_obs_rows(steps, net->sample_every, net->cutoff);
     int npy = format == RECTIC_FORMAT_NPY;
@@ -184,6 +188,11 @@ int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, 
 {
     rct_err err = {0, ""};
     rct_matrix m;
+    if (!path || !data || !rows || !cols) {
+        if (errbuf && errsize)
+            snprintf(errbuf, errsize, "read_matrix: a path and places for the data, rows and columns are required");
+        return RECTIC_EINVAL;
+    }
     int rc = rct_matrix_read(path, &m, &err);
     if (rc) {
         if (errbuf && errsize)

@@ -278,6 +278,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
 
 int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     input_src in = {inputs, NULL, NULL, inputs ? in_cols : 0};
     if (inputs && in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs: the number of columns must be positive");
@@ -286,6 +288,8 @@ int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_co
 
 int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols)
 {
+    if (!net)
+        return RECTIC_EINVAL;
     if (!fn || in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "run_fn: a callback and a positive column count are required");
     input_src in = {NULL, fn, user, in_cols};

@@ -1,0 +1,272 @@
+/*
+ * check_api.c -- the public API's contract: a NULL handle is refused by every function of rectic.h (the
+ * list below is compared with the header's declarations), and a parameter sweep compiles at most twice.
+ */
+#include <ctype.h>
+#include <math.h>
+
+#include "rectic.h"
+#include "testutil.h"
+
+#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
+
+/* Every function rectic.h declares; test_null_handle_list_matches_the_header keeps it complete. */
+static const char *const api_functions[] = {
+    "rectic_spec_init", "rectic_net_new", "rectic_net_free", "rectic_errmsg", "rectic_net_size",
+    "rectic_net_set", "rectic_net_get", "rectic_net_reset", "rectic_net_record", "rectic_net_sampling",
+    "rectic_net_run", "rectic_net_run_fn", "rectic_net_on_progress", "rectic_net_cancel_flag",
+    "rectic_net_check_finite", "rectic_net_max_memory", "rectic_net_streamed", "rectic_net_recording",
+    "rectic_net_recorded_steps", "rectic_net_spikes", "rectic_net_steps_done", "rectic_net_write",
+    "rectic_net_write_set", "rectic_net_check_output", "rectic_output_incomplete",
+    "rectic_read_matrix", "rectic_net_standalone", "rectic_net_source", "rectic_net_emit",
+    "rectic_net_describe", "rectic_net_equation", "rectic_net_backend", "rectic_net_coupling",
+    "rectic_set_threads", "rectic_net_threads", "rectic_net_compilations", "rectic_net_timings",
+    "rectic_describe_template", "rectic_list_templates", NULL};
+
+static int input_zero(void *user, long step, double *row, long n_cols)
+{
+    (void)user, (void)step, (void)n_cols;
+    row[0] = 0;
+    return 0;
+}
+
+static int progress_none(void *user, long done, long total)
+{
+    (void)user, (void)done, (void)total;
+    return 0;
+}
+
+/* Each function of api_functions, called with a NULL handle (and, where it has one, a NULL spec). */
+START_TEST(test_null_handle_is_refused_by_every_function)
+{
+    rectic_net *net = NULL;
+    double x = 1, out[4];
+    long rows = 7, cols = 7, count = 7;
+    const double *data = NULL;
+    const long *steps = NULL, *pairs = NULL;
+    char *text = NULL, errbuf[256] = "";
+    volatile int flag = 0;
+    rectic_spec_init(NULL); /* returns without writing */
+    ck_assert_int_eq(rectic_net_new(NULL, NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_new(&net, NULL), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(net);
+    ck_assert_str_eq(rectic_errmsg(net), "no network description (NULL spec)");
+    rectic_net_free(net);
+    rectic_net_free(NULL);
+    ck_assert_str_eq(rectic_errmsg(NULL), "no network (NULL handle)");
+    ck_assert_int_eq(rectic_net_size(NULL), 0);
+    ck_assert_int_eq(rectic_net_set(NULL, "eta", &x, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_get(NULL, "eta", out, 4, &count), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_reset(NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record(NULL, "v"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_sampling(NULL, 1, RECTIC_SAMPLE_PICK, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_run(NULL, 10, NULL, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_run_fn(NULL, 10, input_zero, NULL, 1), RECTIC_EINVAL);
+    rectic_net_on_progress(NULL, progress_none, NULL);
+    rectic_net_cancel_flag(NULL, &flag);
+    rectic_net_check_finite(NULL, 1);
+    rectic_net_max_memory(NULL, 1000);
+    ck_assert_int_eq(rectic_net_streamed(NULL), 0);
+    ck_assert_int_eq(rectic_net_recording(NULL, "out", &rows, &cols, &data), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_recorded_steps(NULL, &rows, &steps), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_spikes(NULL, &count, &pairs), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_steps_done(NULL), 0);
+    ck_assert_int_eq(rectic_net_write(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_write_set(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_check_output(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, 10), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_output_incomplete(NULL), 0); /* takes no handle: a NULL folder holds no set */
+    ck_assert_int_eq(rectic_read_matrix(NULL, NULL, NULL, NULL, errbuf, sizeof errbuf), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(errbuf, "path"));
+    ck_assert_int_eq(rectic_net_standalone(NULL, RECTIC_FORMAT_CSV, &text), RECTIC_EINVAL);
+    ck_assert_ptr_null(rectic_net_source(NULL));
+    ck_assert_int_eq(rectic_net_emit(NULL, RECTIC_BACKEND_TCC, &text), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_describe(NULL, &text), RECTIC_EINVAL);
+    ck_assert_ptr_null(rectic_net_equation(NULL, 0));
+    ck_assert_ptr_null(rectic_net_backend(NULL));
+    ck_assert_ptr_null(rectic_net_coupling(NULL));
+    rectic_set_threads(0); /* takes no handle: a non-positive count changes nothing */
+    rectic_net_threads(NULL, 2);
+    ck_assert_int_eq(rectic_net_compilations(NULL), 0);
+    rectic_timings t = {1, 2, 3, 4};
+    rectic_net_timings(NULL, &t);
+    ck_assert_double_eq(t.load + t.generate + t.jit + t.run, 0);
+    ck_assert_int_eq(rectic_describe_template(NULL, &text), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(text, "NULL spec"));
+    free(text);
+    ck_assert_int_eq(rectic_list_templates(NULL), RECTIC_EINVAL);
+    ck_assert_ptr_null(data);
+    ck_assert_int_eq(rows + cols + count, 21); /* untouched */
+}
+END_TEST
+
+/* Is name in api_functions? */
+static int listed(const char *name)
+{
+    for (int k = 0; api_functions[k]; k++)
+        if (strcmp(api_functions[k], name) == 0)
+            return 1;
+    return 0;
+}
+
+/* The function declared on a line of rectic.h ("type rectic_x(" outside comments and typedefs), copied
+   into name; 0 when the line declares none. */
+static int declared_function(const char *line, char *name, size_t size)
+{
+    if (!isalpha((unsigned char)line[0]) || strncmp(line, "typedef", 7) == 0)
+        return 0;
+    const char *p = strstr(line, "rectic_");
+    if (!p)
+        return 0;
+    size_t len = strspn(p, "abcdefghijklmnopqrstuvwxyz_0123456789");
+    if (p[len] != '(' || len >= size)
+        return 0;
+    memcpy(name, p, len);
+    name[len] = '\0';
+    return 1;
+}
+
+START_TEST(test_null_handle_list_matches_the_header)
+{
+    FILE *f = fopen("include/rectic.h", "r");
+    ck_assert_msg(f != NULL, "include/rectic.h: run the test from the source tree's root (make test does)");
+    char line[1024], name[128];
+    int declared = 0, listed_count = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (!declared_function(line, name, sizeof name))
+            continue;
+        declared++;
+        ck_assert_msg(listed(name), "%s is declared in rectic.h but test_null_handle_is_refused_by_every_function "
+                                    "does not call it (add it to api_functions and the test)", name);
+    }
+    fclose(f);
+    while (api_functions[listed_count])
+        listed_count++;
+    ck_assert_msg(declared == listed_count, "rectic.h declares %d functions, api_functions lists %d", declared,
+                  listed_count);
+}
+END_TEST
+
+/* A 3-neuron QIF network on backend, every neuron driven, recording v. */
+static rectic_net *qif_net(int backend)
+{
+    static const double w[9] = {0, 0.5, 0.2, 0.1, 0, 0.3, 0.4, 0.2, 0};
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF;
+    s.op = "qif_op";
+    s.n = 3;
+    s.weights = w;
+    s.source_var = "s";
+    s.target_var = "s_in";
+    s.output_var = "s";
+    s.spike_var = "spike";
+    s.spike_def = "v";
+    s.backend = backend;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    double eta = 4;
+    ck_assert_int_eq(rectic_net_set(net, "eta", &eta, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    return net;
+}
+
+/* Sets tau and tau_s, runs 2000 steps from the start, and returns a copy of v (6000 values). */
+static double *run_with(rectic_net *net, double tau, double tau_s)
+{
+    ck_assert_int_eq(rectic_net_set(net, "tau", &tau, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_set(net, "tau_s", &tau_s, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_reset(net), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, 2000, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows * cols, 6000);
+    double *copy = malloc(6000 * sizeof *copy);
+    memcpy(copy, d, 6000 * sizeof *copy);
+    return copy;
+}
+
+/* Values of (tau, tau_s) whose powers of two change at every step: before the two-kernel scheme each one
+   compiled a kernel of its own (tau 1 -> 3 -> 4 -> 0.5 -> 7 ...). */
+static const double sweep[][2] = {{1, 1}, {3, 1}, {4, 1}, {0.5, 3}, {7, 2}, {2, 0.25}, {3, 3}, {1, 1}, {0.5, 5}};
+#define N_SWEEP (sizeof sweep / sizeof sweep[0])
+
+/* Sweeps tau and tau_s on one network of backend: at most two compilations in all, the specialised kernel
+   back in use whenever its powers of two hold, and v bit for bit that of a fresh network per value. */
+static void sweep_compiles_at_most_twice(int backend)
+{
+    rectic_net *net = qif_net(backend);
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "tau_inv")); /* specialised for tau = 1 */
+    for (size_t k = 0; k < N_SWEEP; k++) {
+        double tau = sweep[k][0], tau_s = sweep[k][1];
+        double *got = run_with(net, tau, tau_s);
+        ck_assert_int_le(rectic_net_compilations(net), 2);
+        ck_assert_str_eq(rectic_net_backend(net), backend == RECTIC_BACKEND_CC ? "cc" : "tcc");
+        int pow2 = frexp(tau, &(int){0}) == 0.5 && frexp(tau_s, &(int){0}) == 0.5;
+        ck_assert_msg((strstr(rectic_net_source(net), "tau_inv") != NULL) == pow2, "tau %g tau_s %g: %s kernel "
+                      "expected", tau, tau_s, pow2 ? "the specialised" : "the generic");
+        rectic_net *fresh = qif_net(backend); /* compiled for these values from the start */
+        double *want = run_with(fresh, tau, tau_s);
+        ck_assert_msg(memcmp(got, want, 6000 * sizeof *got) == 0, "tau %g tau_s %g: v differs from a fresh network",
+                      tau, tau_s);
+        free(got), free(want);
+        rectic_net_free(fresh);
+    }
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    rectic_net_free(net);
+}
+
+START_TEST(test_parameter_sweep_compiles_at_most_twice_tcc)
+{
+    sweep_compiles_at_most_twice(RECTIC_BACKEND_TCC);
+}
+END_TEST
+
+START_TEST(test_parameter_sweep_compiles_at_most_twice_cc)
+{
+    if (system("command -v cc >/dev/null 2>&1") != 0)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    char *cache = tu_tmpdir(); /* cold: every kernel compiles (a cache hit is not counted) */
+    setenv("XDG_CACHE_HOME", cache, 1);
+    sweep_compiles_at_most_twice(RECTIC_BACKEND_CC);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
+/* Making a parameter per neuron still builds a new specialised kernel, and the sweep after it compiles at
+   most once more. */
+START_TEST(test_shape_change_then_sweep_compiles_at_most_twice_more)
+{
+    rectic_net *net = qif_net(RECTIC_BACKEND_TCC);
+    double etas[3] = {1, 2, 3};
+    ck_assert_int_eq(rectic_net_set(net, "eta", etas, 3), RECTIC_OK);
+    free(run_with(net, 3, 1)); /* the generic compile still due is dropped for the new specialised one */
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "tau_s_inv"));
+    ck_assert_ptr_null(strstr(rectic_net_source(net), "tau_inv"));
+    for (size_t k = 0; k < N_SWEEP; k++)
+        free(run_with(net, sweep[k][0], sweep[k][1]));
+    ck_assert_int_eq(rectic_net_compilations(net), 3);
+    rectic_net_free(net);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("api");
+    TCase *tc = tcase_create("contract");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_null_handle_is_refused_by_every_function);
+    tcase_add_test(tc, test_null_handle_list_matches_the_header);
+    tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_tcc);
+    tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_cc);
+    tcase_add_test(tc, test_shape_change_then_sweep_compiles_at_most_twice_more);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
