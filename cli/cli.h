@@ -37,6 +37,7 @@ typedef struct options {
     int standalone;      /* emit: a whole simulation program */
     int target_cuda;     /* emit --target cuda: the CUDA kernels */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
+    int force;           /* emit --project: overwrite the project's files that exist */
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
     int out_given;
     /* loaded data */

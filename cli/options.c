@@ -88,7 +88,7 @@ const char rct_usage_run[] =
 
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
-    "       rectic emit TEMPLATE [run options] --standalone [-o sim.c | --project DIR]\n"
+    "       rectic emit TEMPLATE [run options] --standalone [-o sim.c | --project DIR [--force]]\n"
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
@@ -96,7 +96,8 @@ const char rct_usage_emit[] =
     "the Euler loop, recording and CSV/.npy output, needing only libc, libm and CBLAS:\n"
     "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
     "Its outputs are byte-identical to `rectic run` with the same settings.  --project DIR writes\n"
-    "DIR/sim.c with a Makefile and a README.\n";
+    "DIR/sim.c with a Makefile and a README; it refuses to overwrite any of them that exists unless\n"
+    "--force is given.\n";
 
 const char rct_usage_check[] =
     "usage: rectic check TEMPLATE [--template-path DIR] [--op OP]\n"
@@ -264,6 +265,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
         } else if (IS("--plot")) { TAKE(); o->plot = v;
         } else if (IS("--project")) { TAKE(); o->project = v; o->standalone = 1;
+        } else if (IS("--force")) { o->force = 1;
         } else if (IS("--set")) { TAKE();
             const char *e = strchr(v, '=');
             if (!e || e == v || !e[1]) { complain("--set %s: expected NAME=VALUE or NAME=@FILE", v); return -1; }
@@ -303,6 +305,10 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     if (!o->spec.template_ref) {
         complain("no template given (see --help)");
+        return -1;
+    }
+    if (o->force && !o->project) {
+        complain("--force: only with emit --project DIR (it lets the project's files be overwritten)");
         return -1;
     }
     o->spec.template_path = o->tpath;
