@@ -105,10 +105,10 @@ deps:
 demo: deps all
 	./examples/run_demo.sh $(BUILD)
 
-# The whole suite: unit tests (Check) then end-to-end tests of the rectic command.
+# The whole suite: unit tests (Check) then end-to-end tests of the rectic command; the last line is the
+# total, "N passed, M failed, K skipped" (tests/run_tests.sh).
 test: deps all $(TEST_BIN)
-	@set -e; for t in $(TEST_BIN); do echo "== $$t"; RECTIC_BUILD=$(BUILD) $$t; done
-	@set -e; for t in tests/e2e*.sh; do echo "== $$t"; RECTIC_BUILD=$(BUILD) $$t; done
+	@RECTIC_BUILD=$(BUILD) sh tests/run_tests.sh $(TEST_BIN) tests/e2e*.sh tests/netref_selftest.sh
 check: test
 
 # Rewrites the golden files of the generated source (tests/data/golden/, checked by tests/e2e_golden.sh)

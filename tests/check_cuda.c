@@ -60,7 +60,7 @@ static int case_dirs(char dirs[][4200], int cap)
             snprintf(dir, sizeof dir, "%s/%s", roots[r], name);
             const char *why = rcase_unsupported(dir);
             if (why) {
-                fprintf(stderr, "SKIP %s/%s: %s\n", roots[r], name, why);
+                tu_skip_part(dir, "%s", why);
                 continue;
             }
             int dup = 0;
@@ -133,7 +133,7 @@ static int have_nvrtc(const char *test)
     const rct_cuapi *api;
     rct_err err = {0, ""};
     if (rct_nvrtc_load(&api, &err) != 0) {
-        fprintf(stderr, "SKIP %s: %s\n", test, err.msg);
+        tu_skip_note('T', test, "%s", err.msg);
         return 0;
     }
     return 1;
@@ -701,8 +701,7 @@ START_TEST(test_no_driver_is_a_clear_error)
     void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (h) {
         dlclose(h);
-        fprintf(stderr, "SKIP %s: this machine has a CUDA driver\n", __func__);
-        return;
+        TU_SKIP("this machine has a CUDA driver");
     }
     rct_cuda_api_override(NULL);
     double w[9];
@@ -720,15 +719,12 @@ END_TEST
 START_TEST(test_stub_driver_is_no_device)
 {
     const char *stub = "/usr/local/cuda/lib64/stubs/libcuda.so";
-    if (access(stub, R_OK) != 0) {
-        fprintf(stderr, "SKIP %s: no %s\n", __func__, stub);
-        return;
-    }
+    if (access(stub, R_OK) != 0)
+        TU_SKIP("no %s", stub);
     void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
     if (h) {
         dlclose(h);
-        fprintf(stderr, "SKIP %s: this machine has a CUDA driver\n", __func__);
-        return;
+        TU_SKIP("this machine has a CUDA driver");
     }
     setenv("RECTIC_LIBCUDA", stub, 1);
     rct_cuda_api_override(NULL);

@@ -9,7 +9,7 @@
 #
 # Every test is a function test_*; the runner runs each one in a subshell inside its own empty work
 # directory (RECTIC_E2E_JOBS at a time, default: the number of CPUs) and prints "ok NAME", "FAIL NAME: why" or "skip NAME: why", then one last line
-# "N passed, M failed" (", K skipped" when some were skipped).  Exit status 1 when any test failed.
+# "e2e.sh: N passed, M failed, K skipped" (tests/run_tests.sh adds these up).  Exit status 1 when any test failed.
 # Needs bash, python3 (pure Python); optional: /usr/bin/python3 with numpy (Debian python3-numpy) for the
 # .npy tests, cc for compiling the emitted kernels.
 set -u
@@ -1116,6 +1116,49 @@ test_readme_snippet_loads_empty_and_full_spikes_csv() {
     grep -qx "($(wc -l < full/spikes.csv), 2) int64" full.txt || fail "full: $(cat full.txt)"
 }
 
+# ------------------------------------------------------------------------------------- 7. the test harness
+
+# A Check program with a passing, a skipped (TU_SKIP, in Check's child process) and a failing test, and a
+# script with its own closing line: each program's line and make test's total count the skips apart.
+test_skipped_checks_are_counted_in_the_totals() {
+    command -v cc >/dev/null || skip "no C compiler (cc) on the PATH"
+    pkg-config --exists check 2>/dev/null || skip "Check's pkg-config file (check.pc) is not installed"
+    cat >tally.c <<'EOF'
+#include "testutil.h"
+START_TEST(test_passes) { ck_assert_int_eq(1 + 1, 2); }
+END_TEST
+START_TEST(test_skips) { TU_SKIP("nothing to test here (%d)", 7); }
+END_TEST
+START_TEST(test_fails) { ck_assert_int_eq(1 + 1, 3); }
+END_TEST
+int main(void)
+{
+    Suite *s = suite_create("tally");
+    TCase *tc = tcase_create("all");
+    tcase_add_test(tc, test_passes);
+    tcase_add_test(tc, test_skips);
+    tcase_add_test(tc, test_fails);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
+EOF
+    # shellcheck disable=SC2046
+    cc -std=c11 -D_GNU_SOURCE -I"$ROOT/tests" $(pkg-config --cflags check) tally.c -o check_tally \
+        $(pkg-config --libs check) 2>cc.err || fail "cannot build: $(head -c 600 cc.err)"
+    ./check_tally >tally.out 2>&1 && fail "a failing test exited 0"
+    grep -qxF "check_tally: 1 passed, 1 failed, 1 skipped" tally.out || fail "closing line: $(cat tally.out)"
+    grep -qxF "SKIP test_skips: nothing to test here (7)" tally.out || fail "skip reason: $(cat tally.out)"
+    printf '#!/bin/sh\necho "skip t: why"\necho "e2e_x.sh: 4 passed, 0 failed, 2 skipped"\n' >e2e_x.sh
+    chmod +x e2e_x.sh
+    sh "$ROOT/tests/run_tests.sh" ./check_tally ./e2e_x.sh >all.out 2>&1 && fail "the harness exited 0 after a failure"
+    [ "$(tail -1 all.out)" = "5 passed, 1 failed, 3 skipped" ] || fail "total: $(tail -3 all.out)"
+    [ "$(grep -cE '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped$' all.out)" = 1 ] || fail "not one total line: $(cat all.out)"
+    sh "$ROOT/tests/run_tests.sh" ./e2e_x.sh >one.out 2>&1 || fail "the harness failed without a failure: $(cat one.out)"
+    printf '#!/bin/sh\nexit 3\n' >e2e_y.sh && chmod +x e2e_y.sh
+    sh "$ROOT/tests/run_tests.sh" ./e2e_y.sh >y.out 2>&1 && fail "a program without a closing line passed"
+    [ "$(tail -1 y.out)" = "0 passed, 1 failed, 0 skipped" ] || fail "no closing line: $(cat y.out)"
+}
+
 # ---------------------------------------------------------------------------------------------- runner
 
 # run_one NAME: runs test NAME in a subshell inside its work directory; leaves NAME.rc, NAME.why, NAME.log.
@@ -1131,7 +1174,7 @@ run_one() {
 main() {
     if [ ! -x "$RECTIC" ]; then
         echo "FAIL setup: $RECTIC not found or not executable (make; or set RECTIC_BUILD)"
-        echo "0 passed, 1 failed"
+        echo "e2e.sh: 0 passed, 1 failed, 0 skipped"
         exit 1
     fi
     local names=() name pass=0 failn=0 skipn=0 rc why pat keep jobs
@@ -1168,11 +1211,7 @@ main() {
             failn=$((failn + 1))
         fi
     done
-    if [ $skipn -gt 0 ]; then
-        echo "$pass passed, $failn failed, $skipn skipped"
-    else
-        echo "$pass passed, $failn failed"
-    fi
+    echo "e2e.sh: $pass passed, $failn failed, $skipn skipped"
     [ $failn -eq 0 ]
 }
 

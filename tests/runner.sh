@@ -1,8 +1,9 @@
 # tests/runner.sh -- sourced by the small e2e scripts: runs every function test_* defined so far.
 #
 # A test returns 0 (passed), 2 (skipped: its output says why) or anything else (failed: its output says
-# why). Prints "ok NAME", "skip NAME: why" or "FAIL NAME: why" per test, then "N passed, M failed"
-# (", K skipped" when some were). run_tests returns 1 when a test failed.
+# why). Prints "ok NAME", "skip NAME: why" or "FAIL NAME: why" per test, then the closing line
+# "SCRIPT: N passed, M failed, K skipped" that tests/run_tests.sh adds up. run_tests returns 1 when a test
+# failed.
 
 # run_tests: runs the test_* functions in name order and prints the summary
 run_tests() {
@@ -18,6 +19,6 @@ run_tests() {
             echo "FAIL $t: $out"; fail=$((fail + 1))
         fi
     done
-    if [ $skip -gt 0 ]; then echo "$pass passed, $fail failed, $skip skipped"; else echo "$pass passed, $fail failed"; fi
+    echo "$(basename "$0"): $pass passed, $fail failed, $skip skipped"
     [ $fail = 0 ]
 }

@@ -5,6 +5,8 @@
 #define RCT_TESTUTIL_H
 
 #include <check.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +29,57 @@ static inline const char *tu_shared_dir(void)
     return NULL;
 }
 
-/* Prints why a test is skipped and returns from the test function. */
+/* Skips are recorded in a file (Check runs each test in a child process, so memory cannot carry them):
+   one line per skip, "T name" for a whole test skipped (TU_SKIP), "P name" for a part of a test (one case of
+   a list: tu_skip_part).  tu_run creates the file before the tests run and counts its lines afterwards. */
+static char tu_skip_path[64];
+
+/* The skip record's path, created on first use (before any test runs: tu_run calls it first). */
+static inline const char *tu_skip_log(void)
+{
+    if (!tu_skip_path[0]) {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(tu_skip_path, sizeof tu_skip_path, "%s/rectic-skips-XXXXXX", tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+        int fd = mkstemp(tu_skip_path);
+        if (fd < 0) {
+            fprintf(stderr, "cannot create the skip record %s: %s\n", tu_skip_path, strerror(errno));
+            exit(EXIT_FAILURE);
+        }
+        close(fd);
+    }
+    return tu_skip_path;
+}
+
+/* Prints "SKIP name: reason" and records the skip (kind 'T': the whole test, 'P': a part of it); a test
+   function's name is given without the "_fn" that Check's START_TEST appends. */
+static inline void tu_skip_note(char kind, const char *name, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static inline void tu_skip_note(char kind, const char *name, const char *fmt, ...)
+{
+    va_list ap;
+    size_t len = strlen(name);
+    if (len > 8 && strncmp(name, "test_", 5) == 0 && strcmp(name + len - 3, "_fn") == 0)
+        len -= 3;
+    fprintf(stderr, "SKIP %.*s: ", (int)len, name);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+    FILE *f = fopen(tu_skip_log(), "a");
+    if (!f || fprintf(f, "%c %.*s\n", kind, (int)len, name) < 0 || fclose(f) != 0) {
+        fprintf(stderr, "cannot record the skip in %s\n", tu_skip_log());
+        exit(EXIT_FAILURE); /* the test then fails: a skip is never lost */
+    }
+}
+
+/* Prints why a test is skipped, records it and returns from the test function. */
 #define TU_SKIP(...)                                                                           \
     do {                                                                                       \
-        fprintf(stderr, "SKIP %s: ", __func__);                                              \
-        fprintf(stderr, __VA_ARGS__);                                                          \
-        fputc('\n', stderr);                                                                   \
+        tu_skip_note('T', __func__, __VA_ARGS__);                                              \
         return;                                                                                \
     } while (0)
+
+/* Prints and records that a part of a test (one case of a list) is skipped; the test goes on. */
+#define tu_skip_part(name, ...) tu_skip_note('P', name, __VA_ARGS__)
 
 /* A fresh temporary directory (mkdtemp); the caller may remove it with tu_rmtree. */
 static inline char *tu_tmpdir(void)
@@ -65,13 +110,40 @@ static inline char *tu_write(const char *dir, const char *name, const char *text
     return path;
 }
 
-/* Runs a suite and returns the process exit status. */
+/* Counts the skips recorded: whole tests into *tests, parts of tests into *parts. */
+static inline void tu_count_skips(int *tests, int *parts)
+{
+    char line[512];
+    *tests = *parts = 0;
+    FILE *f = fopen(tu_skip_log(), "r");
+    while (f && fgets(line, sizeof line, f)) {
+        *tests += line[0] == 'T';
+        *parts += line[0] == 'P';
+    }
+    if (f)
+        fclose(f);
+}
+
+/* Runs a suite: prints each failure (file:line: test: message), then the closing line
+   "PROGRAM: N passed, M failed, K skipped" (K: tests skipped plus parts of tests skipped; N does not count
+   the tests skipped), and returns the process exit status. */
 static inline int tu_run(Suite *s)
 {
+    tu_skip_log();
     SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
+    srunner_run_all(sr, CK_SILENT);
+    int run = srunner_ntests_run(sr), failed = srunner_ntests_failed(sr), skip_tests, skip_parts;
+    TestResult **res = srunner_failures(sr);
+    for (int k = 0; k < failed; k++)
+        printf("%s:%d: %s %s: %s\n", tr_lfile(res[k]), tr_lno(res[k]), tr_rtype(res[k]) == CK_ERROR ? "ERROR" : "FAIL",
+               tr_tcname(res[k]), tr_msg(res[k]));
+    free(res);
     srunner_free(sr);
+    tu_count_skips(&skip_tests, &skip_parts);
+    unlink(tu_skip_log());
+    int passed = run - failed - skip_tests;
+    printf("%s: %d passed, %d failed, %d skipped\n", program_invocation_short_name, passed < 0 ? 0 : passed, failed,
+           skip_tests + skip_parts);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
