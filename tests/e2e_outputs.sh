@@ -186,15 +186,32 @@ test_uncreatable_output_folder_fails_before_the_run() {
     grep -qF -- "-o file/sub: file is not a directory" err.txt || fail "$(head -c 300 err.txt)"
 }
 
+# as_user CMD...: CMD as a user without root's rights (root writes into read-only folders): as itself when
+# not root, else as nobody through setpriv; skips the test when neither can be done.
+as_user() {
+    if [ "$(id -u)" != 0 ]; then
+        "$@"
+        return
+    fi
+    command -v setpriv >/dev/null || skip "running as root and no setpriv to run rectic as nobody"
+    setpriv --reuid=65534 --regid=65534 --clear-groups true 2>/dev/null || skip "setpriv cannot switch to nobody here"
+    setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$RECTIC" ||
+        skip "running as root: nobody cannot reach $RECTIC to run it without root's rights"
+    setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
+}
+
 test_read_only_output_folder_fails_before_the_run() {
-    [ "$(id -u)" != 0 ] || skip "running as root: a read-only folder is writable to root"
-    mkdir ro && chmod 555 ro
+    # a folder every user can reach (the test's own may be private to root), with a read-only output folder
+    local d
+    d=$(mktemp -d /tmp/rectic-ro.XXXXXX) || fail "mktemp"
+    chmod 755 "$d" && mkdir "$d/ro" && chmod 555 "$d/ro" || fail "chmod"
     local t0=$SECONDS
-    timeout 20 "$RECTIC" run "${QIF[@]}" -N 5 --steps 400000000 -o ro 2>err.txt
+    as_user env HOME="$d" timeout 20 "$RECTIC" run "${QIF[@]}" -N 5 --steps 400000000 -o "$d/ro" 2>err.txt
     local rc=$?
+    rm -rf "$d"
     [ $rc = 1 ] || fail "exit status $rc, expected 1 ($(head -c 300 err.txt))"
     [ $((SECONDS - t0)) -le 3 ] || fail "took $((SECONDS - t0)) s: the folder was checked after the run"
-    grep -qF -- "-o ro: cannot write in the output folder" err.txt || fail "$(head -c 300 err.txt)"
+    grep -qF -- "-o $d/ro: cannot write in the output folder" err.txt || fail "$(head -c 300 err.txt)"
 }
 
 test_outputs_larger_than_the_free_space_fail_before_the_run() {
