@@ -1088,7 +1088,7 @@ test_progress_bar_redraws_at_most_ten_times_a_second() {
     local t0 t1
     t0=$(date +%s.%N)
     # a small network: the library reports progress every 4096 steps, thousands of times a second
-    script -qec "'$RECTIC' run $QIF --op qif_op --output-var s -N 5 --steps 15000000 --sampling-steps 100000 \
+    script -qec "'$RECTIC' run $QIF --op qif_op --output-var s -N 5 --steps 30000000 --sampling-steps 100000 \
         --backend tcc -o o" /dev/null > tty.txt || fail "run failed: $(tail -c 300 tty.txt)"
     t1=$(date +%s.%N)
     local draws
