@@ -260,6 +260,117 @@ int rectic_describe_template(const rectic_spec *spec, char **text);
    *text (free()); on failure *text holds the message. */
 int rectic_list_templates(char **text);
 
+/* ---------------------------------------------------------------------------------------------------
+ * Networks of populations
+ *
+ * A network is a set of populations (a node template replicated n times, with its own parameter values,
+ * input variable and spike rule) and projections (source POP/VAR -> target POP/VAR through weights, with
+ * an optional delay).  A rectic_netspec describes one; build it with the calls below or read it from a
+ * network file (docs/network-files.md).  Running a netspec arrives with the fused multi-population kernel:
+ * for now the description is built, validated and read back.
+ *
+ * Checked here, without templates: names ([A-Za-z_][A-Za-z0-9_]*, populations unique), paths ("pop/var"
+ * or "pop/op/var" naming a known population), sizes (n >= 1), weight shapes (n_target x n_source), COO
+ * indices (integral, 0-based, in range), finite numbers, delays >= 0.  Whether templates, operators and
+ * variables exist is checked when the network is built from the spec.
+ *
+ * Conventions as above: every fallible call returns RECTIC_OK or a RECTIC_E* code and leaves a message
+ * that rectic_netspec_errmsg() returns; a NULL handle gives RECTIC_EINVAL; arrays and strings are copied;
+ * returned pointers are borrowed (valid until the next call that changes the spec).
+ * ------------------------------------------------------------------------------------------------- */
+
+typedef struct rectic_netspec rectic_netspec;
+
+/* Kinds of projection weights. */
+typedef enum rectic_weights_kind {
+    RECTIC_WEIGHTS_DENSE = 0,  /* an n_target x n_source matrix, row i = target unit */
+    RECTIC_WEIGHTS_COO = 1,    /* nnz rows of (target, source, weight); duplicates add */
+    RECTIC_WEIGHTS_SCALAR = 2  /* one weight w for every pair: target_i += w * sum_j source_j */
+} rectic_weights_kind;
+
+/* An empty spec.  *out receives a handle (NULL only when memory ran out); free it with
+   rectic_netspec_free. */
+int rectic_netspec_new(rectic_netspec **out);
+void rectic_netspec_free(rectic_netspec *ns);
+/* The message of the last failed call on ns ("no network (NULL handle)" for NULL, "no error" when none). */
+const char *rectic_netspec_errmsg(const rectic_netspec *ns);
+
+/* Adds a population of n >= 1 units of a template (dotted name or path); op (may be NULL) is the
+   operator short variable names refer to. */
+int rectic_netspec_population(rectic_netspec *ns, const char *name, const char *template_ref, const char *op,
+                              long n);
+/* The population's input variable ("var" or "op/var"); a second call replaces the first. */
+int rectic_netspec_input(rectic_netspec *ns, const char *pop, const char *var);
+/* Makes the population spiking: var receives 1/dt for one step when the state variable def reaches
+   threshold, and def is then reset (RectiPy's rule).  RECTIC_NETSPEC_THRESHOLD / _RESET are the
+   defaults the network file uses.  A second call replaces the first. */
+#define RECTIC_NETSPEC_THRESHOLD 100.0
+#define RECTIC_NETSPEC_RESET (-100.0)
+int rectic_netspec_spikes(rectic_netspec *ns, const char *pop, const char *var, const char *def, double threshold,
+                          double reset);
+/* Sets a parameter, or the initial value of a state variable: path "pop/var" or "pop/op/var"; count 1
+   (every unit) or n (unit i gets values[i]); finite values.  Sets apply in order (a later one wins). */
+int rectic_netspec_set(rectic_netspec *ns, const char *path, const double *values, long count);
+
+/* Projections: source and target "pop/var" or "pop/op/var"; delay in seconds (finite, >= 0; 0: none),
+   turned into steps when dt is known (round half to even).  Contributions to one target add up in the
+   order projections are added. */
+/* Dense weights: rows = n of the target population, cols = n of the source; finite. */
+int rectic_netspec_dense(rectic_netspec *ns, const char *source, const char *target, const double *w, long rows,
+                         long cols, double delay);
+/* Sparse weights: nnz rows of (target index, source index, weight), indices 0-based within each
+   population; entries may be NULL when nnz is 0. */
+int rectic_netspec_coo(rectic_netspec *ns, const char *source, const char *target, const double *entries,
+                       long nnz, double delay);
+/* One weight for every (target, source) pair, self-pairs included. */
+int rectic_netspec_scalar(rectic_netspec *ns, const char *source, const char *target, double w, double delay);
+
+/* Adds a folder searched for templates before the usual search path (in the order added; a network
+   file's own folder comes first). */
+int rectic_netspec_template_path(rectic_netspec *ns, const char *dir);
+
+/* Reads a network file (YAML: populations and projections; docs/network-files.md) into a new spec.
+   The file's folder becomes the first template path; files it names are relative to that folder.
+   *out receives a handle even on failure (NULL only when memory ran out), with the message
+   ("FILE:LINE:COL: ...") and what was read before the error; free it with rectic_netspec_free in
+   either case. */
+int rectic_netspec_load(rectic_netspec **out, const char *path);
+/* The network file the spec was read from (borrowed), or NULL. */
+const char *rectic_netspec_file(const rectic_netspec *ns);
+
+/* Reading a spec back.  Indices count from 0 in the order of adding (the file's order).  Out of range
+   indices and NULL handles give 0, -1 or NULL as the comment says. */
+int rectic_netspec_n_populations(const rectic_netspec *ns);
+int rectic_netspec_n_projections(const rectic_netspec *ns);
+int rectic_netspec_n_template_paths(const rectic_netspec *ns);
+const char *rectic_netspec_template_path_at(const rectic_netspec *ns, int i); /* NULL */
+/* Index of the population called name, or -1. */
+int rectic_netspec_find(const rectic_netspec *ns, const char *name);
+const char *rectic_netspec_pop_name(const rectic_netspec *ns, int i);     /* NULL */
+const char *rectic_netspec_pop_template(const rectic_netspec *ns, int i); /* NULL */
+const char *rectic_netspec_pop_op(const rectic_netspec *ns, int i);       /* NULL also when none given */
+long rectic_netspec_pop_size(const rectic_netspec *ns, int i);            /* 0 */
+/* The input variable as given ("var" or "op/var"; borrowed), NULL when none. */
+const char *rectic_netspec_pop_input(const rectic_netspec *ns, int i);
+/* 1 and the spike rule (any out pointer may be NULL; var and def as given, borrowed) when the population
+   spikes, 0 when it does not, -1 for a bad index. */
+int rectic_netspec_pop_spikes(const rectic_netspec *ns, int i, const char **var, const char **def,
+                              double *threshold, double *reset);
+/* Number of sets of population i (0), and set k: *var as given ("var" or "op/var"; borrowed), *values
+   (borrowed, *count values).  Returns RECTIC_OK or RECTIC_EINVAL for a bad index. */
+int rectic_netspec_pop_n_sets(const rectic_netspec *ns, int i);
+int rectic_netspec_pop_set(const rectic_netspec *ns, int i, int k, const char **var, const double **values,
+                           long *count);
+/* Projection k: populations (indices) and paths as given (borrowed); any out pointer may be NULL.
+   Returns RECTIC_OK or RECTIC_EINVAL for a bad index. */
+int rectic_netspec_proj_ends(const rectic_netspec *ns, int k, int *source_pop, const char **source, int *target_pop,
+                             const char **target);
+/* Projection k's weights: *kind; *w (borrowed): dense n_target x n_source row-major, COO *count x 3, or
+   NULL for a scalar; *count: rows*cols values (dense), entries (COO) or 1 (scalar); *weight: the scalar
+   (0 otherwise); *delay in seconds.  Any out pointer may be NULL. */
+int rectic_netspec_proj_weights(const rectic_netspec *ns, int k, rectic_weights_kind *kind, const double **w,
+                                long *count, double *weight, double *delay);
+
 #ifdef __cplusplus
 }
 #endif
