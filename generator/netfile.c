@@ -391,7 +391,9 @@ int rct_netfile_read(rectic_netspec *ns, const char *path)
 int rectic_netspec_load(rectic_netspec **out, const char *path)
 {
     int rc = rectic_netspec_new(out);
-    return rc ? rc : rct_netfile_read(*out, path);
+    if (rc || !path)
+        return rc ? rc : rct_errf(&(*out)->err, RECTIC_EINVAL, "no network file (NULL path)");
+    return rct_netfile_read(*out, path);
 }
 
 int rct_netfile_detect(const char *path)

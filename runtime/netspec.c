@@ -130,6 +130,8 @@ static int ok_delay(double x)
 
 int rectic_netspec_new(rectic_netspec **out)
 {
+    if (!out)
+        return RECTIC_EINVAL;
     *out = calloc(1, sizeof **out);
     return *out ? RECTIC_OK : RECTIC_ENOMEM;
 }

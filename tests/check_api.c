@@ -21,7 +21,15 @@ static const char *const api_functions[] = {
     "rectic_read_matrix", "rectic_net_standalone", "rectic_net_source", "rectic_net_emit",
     "rectic_net_describe", "rectic_net_equation", "rectic_net_backend", "rectic_net_coupling",
     "rectic_set_threads", "rectic_net_threads", "rectic_net_compilations", "rectic_net_timings",
-    "rectic_describe_template", "rectic_list_templates", NULL};
+    "rectic_describe_template", "rectic_list_templates",
+    "rectic_netspec_new", "rectic_netspec_free", "rectic_netspec_errmsg", "rectic_netspec_population",
+    "rectic_netspec_input", "rectic_netspec_spikes", "rectic_netspec_set", "rectic_netspec_dense",
+    "rectic_netspec_coo", "rectic_netspec_scalar", "rectic_netspec_template_path", "rectic_netspec_load",
+    "rectic_netspec_file", "rectic_netspec_n_populations", "rectic_netspec_n_projections",
+    "rectic_netspec_n_template_paths", "rectic_netspec_template_path_at", "rectic_netspec_find",
+    "rectic_netspec_pop_name", "rectic_netspec_pop_template", "rectic_netspec_pop_op", "rectic_netspec_pop_size",
+    "rectic_netspec_pop_input", "rectic_netspec_pop_spikes", "rectic_netspec_pop_n_sets", "rectic_netspec_pop_set",
+    "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -94,6 +102,48 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_ptr_nonnull(strstr(text, "NULL spec"));
     free(text);
     ck_assert_int_eq(rectic_list_templates(NULL), RECTIC_EINVAL);
+    /* networks of populations */
+    const char *str = "untouched";
+    const double *vals = NULL;
+    rectic_weights_kind kind = RECTIC_WEIGHTS_SCALAR;
+    int a = 7, b = 7;
+    ck_assert_int_eq(rectic_netspec_new(NULL), RECTIC_EINVAL);
+    rectic_netspec_free(NULL);
+    ck_assert_str_eq(rectic_netspec_errmsg(NULL), "no network (NULL handle)");
+    ck_assert_int_eq(rectic_netspec_population(NULL, "E", "qif", NULL, 4), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_input(NULL, "E", "I_ext"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_spikes(NULL, "E", "spike", "v", 100, -100), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_set(NULL, "E/eta", &x, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_dense(NULL, "E/s", "E/s_in", &x, 1, 1, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_coo(NULL, "E/s", "E/s_in", NULL, 0, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_scalar(NULL, "E/s", "E/s_in", 1, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_template_path(NULL, "."), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_load(NULL, "net.yaml"), RECTIC_EINVAL);
+    rectic_netspec *ns = NULL;
+    ck_assert_int_eq(rectic_netspec_load(&ns, NULL), RECTIC_EINVAL);
+    ck_assert_str_eq(rectic_netspec_errmsg(ns), "no network file (NULL path)");
+    rectic_netspec_free(ns);
+    ck_assert_ptr_null(rectic_netspec_file(NULL));
+    ck_assert_int_eq(rectic_netspec_n_populations(NULL), 0);
+    ck_assert_int_eq(rectic_netspec_n_projections(NULL), 0);
+    ck_assert_int_eq(rectic_netspec_n_template_paths(NULL), 0);
+    ck_assert_ptr_null(rectic_netspec_template_path_at(NULL, 0));
+    ck_assert_int_eq(rectic_netspec_find(NULL, "E"), -1); /* an index: -1 is "none" */
+    ck_assert_ptr_null(rectic_netspec_pop_name(NULL, 0));
+    ck_assert_ptr_null(rectic_netspec_pop_template(NULL, 0));
+    ck_assert_ptr_null(rectic_netspec_pop_op(NULL, 0));
+    ck_assert_int_eq(rectic_netspec_pop_size(NULL, 0), 0);
+    ck_assert_ptr_null(rectic_netspec_pop_input(NULL, 0));
+    ck_assert_int_eq(rectic_netspec_pop_spikes(NULL, 0, &str, &str, &x, &x), -1); /* 1 spiking, 0 not, -1 none */
+    ck_assert_int_eq(rectic_netspec_pop_n_sets(NULL, 0), 0);
+    ck_assert_int_eq(rectic_netspec_pop_set(NULL, 0, 0, &str, &vals, &count), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_proj_ends(NULL, 0, &a, &str, &b, &str), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_proj_weights(NULL, 0, &kind, &vals, &count, &x, &x), RECTIC_EINVAL);
+    ck_assert_str_eq(str, "untouched");
+    ck_assert_ptr_null(vals);
+    ck_assert_int_eq(a + b, 14);
+    ck_assert_int_eq(kind, RECTIC_WEIGHTS_SCALAR);
+    ck_assert_double_eq(x, 1);
     ck_assert_ptr_null(data);
     ck_assert_int_eq(rows + cols + count, 21); /* untouched */
 }
