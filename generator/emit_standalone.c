@@ -48,18 +48,24 @@ static void rec_entry(rct_buf *b, const rct_model *m, int v, const char *file, c
     rct_buf_printf(b, ", %d, %d, %d},\n", where, var->slot, phase);
 }
 
-/* The weights sim.c was emitted with: n x n, the entries kept as (target * n + source, value). */
+/* The weights sim.c was emitted with: n x n, the entries kept as (target * n + source, value); none beyond
+   RCT_SA_EMBED_MAX entries (RECTIC_SA_W_NNZ is then -1 and the program asks for --weights). */
 static void weights_table(rct_buf *b, const rct_sa_settings *s)
 {
-    rct_buf_printf(b, "#define RECTIC_SA_W_NNZ %ld /* the weights it was emitted with (--weights replaces them) */\n"
-                      "static const struct {\n    long at; /* target * N + source */\n    double w;\n} "
-                      "rectic_sa_w[] = {\n", s->w_nnz);
-    for (long k = 0; k < s->w_nnz; k++) {
+    int carried = s->w_nnz <= RCT_SA_EMBED_MAX;
+    if (carried)
+        rct_buf_printf(b, "#define RECTIC_SA_W_NNZ %ldL /* the weights it was emitted with (--weights replaces them) */\n",
+                       s->w_nnz);
+    else
+        rct_buf_printf(b, "#define RECTIC_SA_W_NNZ (-1L) /* not carried: %ld nonzero weights, more than %ld */\n"
+                          "#define RECTIC_SA_W_KEPT %ldL\n", s->w_nnz, RCT_SA_EMBED_MAX, s->w_nnz);
+    rct_buf_puts(b, "static const struct {\n    long at; /* target * N + source */\n    double w;\n} rectic_sa_w[] = {\n");
+    for (long k = 0; carried && k < s->w_nnz; k++) {
         rct_buf_printf(b, "    {%ld, ", s->w_at[k]);
         put_double(b, s->w_value[k]);
         rct_buf_puts(b, "},\n");
     }
-    if (!s->w_nnz)
+    if (!carried || !s->w_nnz)
         rct_buf_puts(b, "    {0, 0.0},\n");
     rct_buf_puts(b, "};\n");
 }
@@ -80,7 +86,8 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
                        " *\n"
                        " * Its outputs are byte-identical to `rectic run` with the same settings: floating-point\n"
                        " * contraction is off, so no compiler fuses multiply-adds, and the coupling is summed by\n"
-                       " * the same CBLAS.  The weights it was emitted with are in the table rectic_sa_w below;\n"
+                       " * the same CBLAS.  The weights it was emitted with are in the table rectic_sa_w below\n"
+                       " * (up to 65536 nonzero entries; a larger network reads them with --weights FILE);\n"
                        " * --weights FILE replaces them.\n"
                        " */\n"
                        "#ifdef __clang__\n#pragma STDC FP_CONTRACT OFF\n#elif defined(__GNUC__)\n"

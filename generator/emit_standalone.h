@@ -20,10 +20,15 @@ typedef struct rct_sa_settings {
     const char *const *record_files;
     const char *const *record_names; /* as asked for ("op/var"), for meta.json */
     int n_records;
-    const long *w_at;          /* the network's weights, carried in sim.c: positions target * n + source */
+    const long *w_at;          /* the network's weights, carried in sim.c (at most RCT_SA_EMBED_MAX of them):
+                                  positions target * n + source */
     const double *w_value;     /* and values of the w_nnz entries kept (nonzero) */
     long w_nnz;
 } rct_sa_settings;
+
+/* Nonzero weights sim.c carries at most (a dense N = 256): more would make a source of tens of megabytes
+   that takes the compiler minutes; such a program reads them with --weights FILE instead. */
+#define RCT_SA_EMBED_MAX 65536L
 
 /* Returns the whole source (caller frees) or NULL with err filled. */
 char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_sa_settings *s, rct_err *err);

@@ -143,6 +143,23 @@ PY
     grep -qF "zero.csv" "$TMP/reuse/o3/meta.json"
 }
 
+test_standalone_of_a_large_network_reads_its_weights_from_a_file() {
+    # 300 x 300 dense weights: more than sim.c carries (65536), so the source stays small
+    /usr/bin/python3 -c '
+import random
+random.seed(3)
+print("\n".join(",".join("%.6f" % (random.random() * 0.01) for _ in range(300)) for _ in range(300)))' > "$TMP/w300.csv"
+    build_sim big "" "${QIF[@]}" --weights "$TMP/w300.csv" || return 1
+    [ "$(wc -c < "$TMP/big/sim.c")" -lt 1000000 ] || { echo "sim.c is $(wc -c < "$TMP/big/sim.c") bytes"; return 1; }
+    local msg
+    msg=$("$TMP/big/sim" --steps 50 -o "$TMP/big/o0" 2>&1) && { echo "ran without weights"; return 1; }
+    echo "$msg" | grep -qE "the weights \(89[0-9]{3} nonzero entries\) are too many to be carried in this program: give --weights FILE" ||
+        { echo "$msg"; return 1; }
+    "$TMP/big/sim" --weights "$TMP/w300.csv" --steps 50 -o "$TMP/big/o1" 2>/dev/null || return 1
+    "$RECTIC" run "${QIF[@]}" --weights "$TMP/w300.csv" --steps 50 -o "$TMP/big/o2" -q || return 1
+    same_files "$TMP/big/o1" "$TMP/big/o2" out.csv v.csv spikes.csv time.csv
+}
+
 test_standalone_refuses_negative_steps_and_disagreeing_n() {
     build_sim args "" "${QIF[@]}" --weights $CASE/weights.csv || return 1
     local msg
