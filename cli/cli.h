@@ -50,6 +50,9 @@ typedef struct options {
 /* Prints "rectic: message" to stderr. */
 void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
+void rct_cli_warnings(const rectic_net *net, int *shown);
+
 extern const char rct_usage_run[], rct_usage_emit[], rct_usage_check[], rct_usage_plot[], rct_usage_templates[];
 
 /* Parses the options after the command name (the one positional argument is the template). */

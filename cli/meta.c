@@ -110,6 +110,12 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
     json_opt(f, "kernel", rectic_net_backend(net));
+    fputs("  \"warnings\": [", f);
+    for (int i = 0; i < rectic_net_warning_count(net); i++) {
+        fputs(i ? ", " : "", f);
+        json_str(f, rectic_net_warning(net, i));
+    }
+    fputs("],\n", f);
     json_opt(f, "coupling", rectic_net_coupling(net));
     json_opt(f, "weights_coo", o->coo_file);
     json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");

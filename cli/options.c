@@ -26,6 +26,12 @@ void rct_cli_complain(const char *fmt, ...)
     va_end(ap);
 }
 
+void rct_cli_warnings(const rectic_net *net, int *shown)
+{
+    for (; *shown < rectic_net_warning_count(net); ++*shown)
+        fprintf(stderr, "rectic: warning: %s\n", rectic_net_warning(net, *shown));
+}
+
 const char rct_usage_run[] =
     "usage: rectic run TEMPLATE [options]\n"
     "\n"
@@ -496,7 +502,9 @@ int rct_cli_apply_sets(options *o, rectic_net *net)
 rectic_net *rct_cli_build(options *o)
 {
     rectic_net *net;
-    if (rectic_net_new(&net, &o->spec) != RECTIC_OK) {
+    int rc = rectic_net_new(&net, &o->spec), shown = 0;
+    rct_cli_warnings(net, &shown);
+    if (rc != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
         rectic_net_free(net);
         return NULL;

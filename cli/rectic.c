@@ -166,10 +166,12 @@ static int cmd_run(int argc, char **argv)
         return 1;
     }
     catch_signals();
+    int warned = rectic_net_warning_count(net); /* printed by rct_cli_build */
     int rc = rectic_net_run(net, o.steps, o.inputs, o.inputs ? o.in_cols : 0);
     int interrupted = caught_signal != 0;
     if (p.shown)
         fputs("\r\033[K", stderr);
+    rct_cli_warnings(net, &warned); /* a recompilation during the run may add some */
     int numeric = rc == RECTIC_ENUMERIC;
     char status[2300];
     if (rc == RECTIC_OK)

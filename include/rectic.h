@@ -123,6 +123,12 @@ void rectic_net_free(rectic_net *net);
 /* The message of the last failed call on net ("no network (NULL handle)" for a NULL net, which
    rectic_net_new leaves when memory ran out). */
 const char *rectic_errmsg(const rectic_net *net);
+/* Warnings: what the library worked around but its caller should know (e.g. a compilation cache it would
+   not trust, so TinyCC's kernel ran instead).  They accumulate over the network's life, each text once; the
+   library never prints them.  The count (0 for a NULL net), and warning i as a string borrowed from net
+   (valid until rectic_net_free), NULL when i is out of range or net is NULL. */
+int rectic_net_warning_count(const rectic_net *net);
+const char *rectic_net_warning(const rectic_net *net, int i);
 
 /* Number of neurons. */
 long rectic_net_size(const rectic_net *net);

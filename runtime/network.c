@@ -14,7 +14,9 @@
 #include "emit_c.h"
 #include "emit_standalone.h"
 #include "ir.h"
+#include "cache.h"
 #include "jit_tcc.h"
+#include "kernel_cpu.h"
 #include "network.h"
 #include "observer.h"
 #include "template.h"
@@ -214,42 +216,20 @@ int rct_net_compile(rectic_net *net)
     if (!src)
         return net->err.code;
     double t1 = rct_now();
-    rct_jit *jit = NULL;
-    rct_cc *cc = NULL;
-    void *fn = NULL;
-    char *pending = NULL;
-    int hit = 0;
-    char so[4096];
-    if (net->backend == RECTIC_BACKEND_CC) {
-        rc = rct_cc_compile(src, "rectic_kernel", &cc, &fn, &hit, &net->err);
-    } else if (net->backend == RECTIC_BACKEND_AUTO && rct_cc_available() &&
-               rct_cc_paths(src, so, sizeof so, &net->err) == 0) {
-        if (access(so, R_OK) == 0 && rct_cc_load(so, "rectic_kernel", &cc, &fn, &net->err) == 0) {
-            hit = 1; /* a cache hit costs no compile */
-        } else {
-            int pid;
-            rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
-            rct_cc_reap(&net->spawn_pid, 1); /* an earlier compile's shell, long gone */
-            if (!rc && rct_cc_start(src, so, 1, &pid, &net->err) == 0) {
-                pending = rct_strdup(so);
-                net->spawn_pid = pid;
-            }
-        }
-    } else {
-        rc = rct_jit_compile(src, syms, "rectic_kernel", &jit, &fn, &net->err);
-    }
+    rct_cpu_kernel k;
+    rc = rct_cpu_kernel_build(net, src, syms, &k);
     if (rc) {
         free(src);
         return rc;
     }
     retire_kernel(net);
-    net->jit = jit;
-    net->cc = cc;
-    net->kernel = fn;
-    net->kernel_kind = cc ? (hit ? "cc (cached)" : "cc") : "tcc";
-    net->pending_so = pending;
+    net->jit = k.jit;
+    net->cc = k.cc;
+    net->kernel = k.fn;
+    net->kernel_kind = k.cc ? (k.hit ? "cc (cached)" : "cc") : "tcc";
+    net->pending_so = k.pending;
     net->src = src;
-    net->compilations += hit ? 0 : 1;
+    net->compilations += k.hit ? 0 : 1;
     net->dirty = 0;
     net->timings.generate = t1 - t0;
     net->timings.jit = rct_now() - t1;
@@ -260,12 +240,12 @@ int rct_net_compile(rectic_net *net)
 void rct_net_poll_tiered(rectic_net *net)
 {
     rct_cc_reap(&net->spawn_pid, 0);
-    if (!net->pending_so || access(net->pending_so, R_OK) != 0)
+    if (!net->pending_so || access(net->pending_so, F_OK) != 0)
         return;
     rct_cc *cc;
     void *fn;
-    rct_err quiet;
-    if (rct_cc_load(net->pending_so, "rectic_kernel", &cc, &fn, &quiet) == 0) {
+    rct_err quiet; /* a damaged object is deleted and this run goes on with TinyCC's kernel */
+    if (rct_cc_load(net->pending_so, "rectic_kernel", &cc, &fn, &quiet) == RCT_OBJ_OK) {
         net->cc = cc;
         net->kernel = fn; /* the TinyCC kernel stays loaded until the network is freed or recompiled */
         net->kernel_kind = "tcc, then cc";
@@ -385,6 +365,7 @@ void rectic_net_free(rectic_net *net)
     rct_cuda_free(net->cuda);
     rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
     free(net->pending_so);
+    rct_net_warnings_free(net);
     free(net->src);
     if (net->model && net->param_real)
         for (int p = 0; p < net->model->n_param; p++)

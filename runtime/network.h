@@ -96,6 +96,8 @@ struct rectic_net {
     void *progress_user;
     volatile int *cancel;
     rectic_timings timings;
+    char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
+    int n_warnings;
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */
@@ -116,6 +118,11 @@ static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
 {
     return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
 }
+
+/* Adds a warning to net (printf-style; the same text only once).  The library never prints: the caller
+   reads them with rectic_net_warning (warning.c). */
+void rct_net_warn(rectic_net *net, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rct_net_warnings_free(rectic_net *net);
 
 /* Streaming: appends the first `rows` rows of the chunk buffers to the spill files. */
 int rct_obs_spill(rectic_net *net, long rows);

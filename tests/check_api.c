@@ -29,7 +29,7 @@ static const char *const api_functions[] = {
     "rectic_netspec_n_template_paths", "rectic_netspec_template_path_at", "rectic_netspec_find",
     "rectic_netspec_pop_name", "rectic_netspec_pop_template", "rectic_netspec_pop_op", "rectic_netspec_pop_size",
     "rectic_netspec_pop_input", "rectic_netspec_pop_spikes", "rectic_netspec_pop_n_sets", "rectic_netspec_pop_set",
-    "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", NULL};
+    "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -102,6 +102,8 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_ptr_nonnull(strstr(text, "NULL spec"));
     free(text);
     ck_assert_int_eq(rectic_list_templates(NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_warning_count(NULL), 0);
+    ck_assert_ptr_null(rectic_net_warning(NULL, 0));
     /* networks of populations */
     const char *str = "untouched";
     const double *vals = NULL;
