@@ -112,21 +112,6 @@ static const char *signal_name(int sig)
 
 /* ---------------------------------------------------------------- commands */
 
-/* The system compiler's kernels are cached in $XDG_CACHE_HOME/rectic: when that names something other than
-   a directory, says so (an error with --backend cc; with auto, TinyCC's kernel runs on: a warning). */
-static int check_cache_dir(const options *o)
-{
-    const char *xdg = getenv("XDG_CACHE_HOME");
-    struct stat st;
-    int cc = o->spec.backend == RECTIC_BACKEND_CC;
-    if ((!cc && o->spec.backend != RECTIC_BACKEND_AUTO) || !xdg || !*xdg || stat(xdg, &st) != 0 || S_ISDIR(st.st_mode))
-        return 0;
-    if (cc || !o->quiet)
-        complain("%sXDG_CACHE_HOME=%s is not a directory: the cc backend keeps its compiled kernels in "
-                 "$XDG_CACHE_HOME/rectic%s", cc ? "" : "warning: ", xdg, cc ? "" : " (running TinyCC's kernel instead)");
-    return cc;
-}
-
 static int cmd_run(int argc, char **argv)
 {
     options o;
@@ -142,8 +127,6 @@ static int cmd_run(int argc, char **argv)
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
         return 1;
     }
-    if (check_cache_dir(&o))
-        return 1;
     rectic_net *net = rct_cli_build(&o);
     if (!net)
         return 1;

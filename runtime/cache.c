@@ -74,6 +74,10 @@ int rct_cache_dir(char *out, size_t size, rct_err *err)
         snprintf(out, size, "%s/.cache/rectic", home);
     else
         snprintf(out, size, "/tmp/rectic-cache-%ld", (long)getuid());
+    struct stat st;
+    if (xdg && *xdg && stat(xdg, &st) == 0 && !S_ISDIR(st.st_mode))
+        return rct_errf(err, RECTIC_EJIT, "XDG_CACHE_HOME=%s is not a directory: the cc backend keeps its compiled "
+                        "kernels in $XDG_CACHE_HOME/rectic", xdg);
     char failed[PATH_MAX];
     int e = rct_mkdirs(out, 0700, failed, sizeof failed);
     if (e)

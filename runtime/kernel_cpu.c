@@ -63,7 +63,7 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
     if (!rct_cc_available()) /* no compiler: TinyCC is all there is, as documented */
         return use_tcc(net, src, syms, k);
     if (rct_cc_paths(src, so, sizeof so, &net->err)) {
-        rct_net_warn(net, "--backend auto: %s; TinyCC's kernel runs instead", net->err.msg);
+        rct_net_warn(net, "%s; --backend auto runs TinyCC's kernel instead", net->err.msg);
         return use_tcc(net, src, syms, k);
     }
     int st = rct_cc_load(so, ENTRY, &k->cc, &k->fn, &net->err);
@@ -79,7 +79,7 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
         k->pending = rct_strdup(so);
         net->spawn_pid = pid;
     } else if (!rc) {
-        rct_net_warn(net, "--backend auto: %s; TinyCC's kernel runs alone", net->err.msg);
+        rct_net_warn(net, "%s; --backend auto runs TinyCC's kernel alone", net->err.msg);
     }
     return rc;
 }
