@@ -94,6 +94,27 @@ static void panel_frame(FILE *gp, const char *title)
             title, PANEL_LEFT, PANEL_RIGHT);
 }
 
+/* The steps between two recorded rows: "sampling_steps" of dir/meta.json, or 1 without it. */
+static long sampling_steps(const char *dir)
+{
+    char path[4300];
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    FILE *f = fopen(path, "r");
+    long size = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    char *text = size >= 0 ? malloc((size_t)size + 1) : NULL;
+    size_t len = text && fseek(f, 0, SEEK_SET) == 0 ? fread(text, 1, (size_t)size, f) : 0;
+    if (f)
+        fclose(f);
+    long k = 1;
+    if (text) {
+        text[len] = '\0';
+        const char *at = strstr(text, "\"sampling_steps\":");
+        k = at ? strtol(at + strlen("\"sampling_steps\":"), NULL, 10) : 1;
+        free(text);
+    }
+    return k >= 1 ? k : 1;
+}
+
 /* The raster's neuron axis: every neuron from 0 to n-1 in range (n: the recording's columns or the
  * largest spiking neuron + 1), ticks on whole numbers 0, step, 2*step, ... with at most ~10 of them. */
 static void neuron_axis(FILE *gp, long cols, const double *sp, long rows, long stride)
@@ -161,7 +182,8 @@ int rct_cli_plot(const char *dir, const char *var, const char *inputs, const cha
         snprintf(err, errsize, "plot: cannot write %s", lines);
         goto cleanup;
     }
-    double dt = tr > 1 ? (t[1] - t[0]) : 1.0;
+    /* rows are sampling_steps steps apart: a step lasts (t[1] - t[0]) / sampling_steps */
+    double dt = tr > 1 ? (t[1] - t[0]) / (double)sampling_steps(dir) : 1.0;
     if (spikes) {
         f = fopen(raster, "w");
         for (long k = 0; f && k < sr; k++) /* spikes hold steps; their time is step * (time per step) */
@@ -194,8 +216,12 @@ int rct_cli_plot(const char *dir, const char *var, const char *inputs, const cha
     }
     fprintf(gp, "set terminal %s\nset output '%s'\n", termline, out);
     fprintf(gp, "set multiplot layout %d,1\nset key outside right\nset grid\n", panels);
-    if (tr > 1 && t[tr - 1] > t[0]) /* every panel spans the recording's time */
-        fprintf(gp, "set xrange [%.17g:%.17g]\n", t[0], t[tr - 1]);
+    if (tr > 1 && t[tr - 1] > t[0]) { /* every panel spans the recording's time, and the spikes after its last row */
+        double last = t[tr - 1];
+        for (long k = 0; spikes && k < sr; k++)
+            last = sp[k * sc] * dt > last ? sp[k * sc] * dt : last;
+        fprintf(gp, "set xrange [%.17g:%.17g]\n", t[0], last);
+    }
     if (in) {
         panel_frame(gp, "inputs");
         fprintf(gp, "plot ");

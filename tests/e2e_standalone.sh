@@ -226,6 +226,25 @@ test_plot_panels_share_the_time_axis_and_the_raster_has_integer_ticks() {
         { echo "raster axis:"; grep 'ytics\|yrange\|format' "$gp"; return 1; }
 }
 
+test_plot_places_spikes_at_their_step_with_sampling() {
+    # the stand-in gnuplot keeps the raster's data file too
+    mkdir -p "$TMP/gps/bin"
+    printf '#!/bin/sh\ncat > "%s"\nout=$(sed -n "s/^set output .\\(.*\\).$/\\1/p" "%s")\necho x > "$out"\n' \
+        "$TMP/gps/script.gp" "$TMP/gps/script.gp" > "$TMP/gps/bin/gnuplot"
+    printf 'r=$(sed -n "s/^plot .\\([^ ]*raster.dat\\).*/\\1/p" "%s"); cp "$r" "%s"\n' \
+        "$TMP/gps/script.gp" "$TMP/gps/raster.dat" >> "$TMP/gps/bin/gnuplot"
+    chmod +x "$TMP/gps/bin/gnuplot"
+    "$RECTIC" run "${QIF[@]}" --weights $CASE/weights.csv --inputs $CASE/inputs.csv --sampling-steps 10 \
+        -o "$TMP/gps/o" -q || return 1
+    PATH="$TMP/gps/bin:$PATH" "$RECTIC" plot "$TMP/gps/o" out -o "$TMP/gps/fig.png" || return 1
+    # spike (step, neuron) at time step * dt (dt = 1e-3), not step * (time between rows)
+    local step neuron t
+    IFS=, read -r step neuron < "$TMP/gps/o/spikes.csv"
+    read -r t _ < "$TMP/gps/raster.dat" || { echo "no raster data"; return 1; }
+    awk -v t="$t" -v s="$step" 'BEGIN { exit !(t > s * 1e-3 - 1e-9 && t < s * 1e-3 + 1e-9) }' ||
+        { echo "first spike at step $step plotted at t = $t"; return 1; }
+}
+
 test_plot_without_gnuplot_keeps_the_run() {
     mkdir -p "$TMP/nognu/bin"
     ln -sf "$(command -v cc)" "$TMP/nognu/bin/cc"
