@@ -50,6 +50,12 @@ make_work() {
         ln -s "$f" "$w/${f##*/}"
     done
     ln -s "$BUILD" "$w/build"
+    # under `make asan` the library holds sanitizer code: the blocks' compilers must link its runtime
+    mkdir -p "$TMP/bin"
+    if [ -n "${RECTIC_SANFLAGS:-}" ]; then
+        printf '#!/bin/sh\nexec %s %s "$@"\n' "$(command -v cc)" "$RECTIC_SANFLAGS" > "$TMP/bin/cc"
+        chmod +x "$TMP/bin/cc"
+    fi
     printf '%s\n' "$w"
 }
 
@@ -64,7 +70,7 @@ test_readme_blocks_run_verbatim() {
     w=$(make_work)
     extract README.md "$w" || return 1
     [ -s "$w/script.sh" ] || { echo "no block to run"; return 1; }
-    (cd "$w" && HOME=$TMP/home XDG_CACHE_HOME=$TMP/cache TMPDIR=$TMP/tmp bash -ex script.sh) >"$TMP/log" 2>&1 ||
+    (cd "$w" && PATH=$TMP/bin:$PATH HOME=$TMP/home XDG_CACHE_HOME=$TMP/cache TMPDIR=$TMP/tmp bash -ex script.sh) >"$TMP/log" 2>&1 ||
         { echo "a README block failed (README.md:LINE comments mark where each block starts):"; tail -25 "$TMP/log"; return 1; }
     # what the blocks promise exists
     local f

@@ -704,5 +704,11 @@ int main(int argc, char **argv)
     sa_write_meta(dir, &meta);
     fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s%s\n", sa_prog, steps, n, c.n_spikes,
             dir, strcmp(dir, "/") ? "/" : "");
+    for (int k = 0; k < RECTIC_SA_N_RECORDS; k++)
+        free(buf[k]);
+    for (int p = 0; p < RECTIC_SA_N_PARAM; p++)
+        free(param[p]);
+    free(t), free(c.acc), free(c.spikes), free(inr), free(wr), free(y), free(alg), free(coup);
+    free(w.d), free(in.d), free(dir);
     return 0;
 }
