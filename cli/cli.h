@@ -41,8 +41,7 @@ typedef struct options {
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
     int out_given;
     /* loaded data */
-    double *weights;
-    long w_rows, w_cols;
+    double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
     long in_rows, in_cols;
 } options;

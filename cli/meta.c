@@ -119,8 +119,10 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     json_opt(f, "coupling", rectic_net_coupling(net));
     json_opt(f, "weights_coo", o->coo_file);
     json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
-    fprintf(f, "  \"timings\": {\"load\": %.6f, \"generate\": %.6f, \"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
-            t.load, t.generate, t.jit, t.run, wall);
+    json_opt(f, "weights_layout", rectic_net_weights_layout(net));
+    fprintf(f, "  \"timings\": {\"load\": %.6f, \"weights\": %.6f, \"coupling\": %.6f, \"generate\": %.6f, "
+               "\"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
+            t.load, t.weights, t.coupling, t.generate, t.jit, t.run, wall);
     json_opt(f, "status", status);
     fputs("  \"end\": null", f);
     int bad = fflush(f) != 0 || ferror(f);

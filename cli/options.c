@@ -333,81 +333,17 @@ int rct_cli_read_matrix(const char *flag, const char *path, double **data, long 
     return 0;
 }
 
-/* The number of neurons sparse weights imply: one more than the largest target or source index (0 when
-   there are none; indices that are no whole numbers >= 0 are left for rectic_net_new to report). */
-static long coo_neurons(const double *coo, long rows)
-{
-    double top = -1;
-    for (long k = 0; k < rows; k++)
-        for (int c = 0; c < 2; c++)
-            if (coo[3 * k + c] > top && coo[3 * k + c] < 1e15)
-                top = coo[3 * k + c];
-    return top >= 0 ? (long)top + 1 : 0;
-}
-
-/* Loads weights and inputs and checks their shapes. */
+/* Hands the weights files to the library (rectic_net_new loads them into the kernel's layout) and loads
+   the inputs, checking what can be checked before the network exists. */
 int rct_cli_load_data(options *o, int need_inputs)
 {
-    if (o->weights_file) {
-        if (rct_cli_read_matrix("--weights", o->weights_file, &o->weights, &o->w_rows, &o->w_cols))
-            return -1;
-        if (o->w_rows == 0) {
-            complain("--weights: %s is an empty %ld x %ld matrix: expected N x N weights with N >= 1", o->weights_file,
-                     o->w_rows, o->w_cols);
-            return -1;
-        }
-        if (o->w_rows != o->w_cols) {
-            complain("--weights: %s is %ld x %ld: expected a square N x N matrix (row = target, column = source)",
-                     o->weights_file, o->w_rows, o->w_cols);
-            return -1;
-        }
-        if (o->spec.n && o->spec.n != o->w_rows) {
-            complain("--weights: %s is %ld x %ld but -N says %ld neurons", o->weights_file, o->w_rows, o->w_cols,
-                     o->spec.n);
-            return -1;
-        }
-        for (long i = 0; i < o->w_rows * o->w_cols; i++)
-            if (!isfinite(o->weights[i])) {
-                complain("--weights: %s: entry at row %ld, column %ld is %s: weights must be finite numbers",
-                         o->weights_file, i / o->w_cols + 1, i % o->w_cols + 1, isnan(o->weights[i]) ? "NaN" : "infinite");
-                return -1;
-            }
-        o->spec.n = o->w_rows;
-        o->spec.weights = o->weights;
+    if (o->weights_file && o->coo_file) {
+        complain("--weights-coo: give --weights or --weights-coo, not both");
+        return -1;
     }
-    if (o->coo_file) {
-        double *coo;
-        long rows, cols;
-        if (o->weights_file) {
-            complain("--weights-coo: give --weights or --weights-coo, not both");
-            return -1;
-        }
-        struct stat st;
-        if (stat(o->coo_file, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) { /* no entries */
-            if (!(coo = calloc(3, sizeof *coo))) {
-                complain("out of memory");
-                return -1;
-            }
-            rows = 0, cols = 3;
-        } else if (rct_cli_read_matrix("--weights-coo", o->coo_file, &coo, &rows, &cols)) {
-            return -1;
-        }
-        if (cols != 3) {
-            free(coo);
-            complain("--weights-coo: %s has %ld columns: expected 3 (target, source, weight)", o->coo_file, cols);
-            return -1;
-        }
-        if (!o->spec.n)
-            o->spec.n = coo_neurons(coo, rows);
-        if (!o->spec.n) {
-            free(coo);
-            complain("--weights-coo: %s has no entries: give the number of neurons with -N", o->coo_file);
-            return -1;
-        }
-        o->weights = coo;
-        o->spec.weights_coo = coo;
-        o->spec.nnz = rows;
-    }
+    o->spec.weights_file = o->weights_file;
+    o->spec.weights_coo_file = o->coo_file;
+    int n_from_weights = o->weights_file || o->coo_file;
     if (o->inputs_file && need_inputs) {
         if (rct_cli_read_matrix("--inputs", o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
             return -1;
@@ -416,7 +352,7 @@ int rct_cli_load_data(options *o, int need_inputs)
                      o->spec.n);
             return -1;
         }
-        if (!o->spec.n)
+        if (!o->spec.n && !n_from_weights)
             o->spec.n = o->in_cols;
         if (o->steps < 0)
             o->steps = o->in_rows;
@@ -425,7 +361,7 @@ int rct_cli_load_data(options *o, int need_inputs)
             return -1;
         }
     }
-    if (!o->spec.n) {
+    if (!o->spec.n && !n_from_weights) {
         complain("the number of neurons is unknown: give --weights or -N");
         return -1;
     }
@@ -506,6 +442,12 @@ rectic_net *rct_cli_build(options *o)
     rct_cli_warnings(net, &shown);
     if (rc != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
+        rectic_net_free(net);
+        return NULL;
+    }
+    long n = rectic_net_size(net);
+    if (o->inputs && o->in_cols != n && o->in_cols != 1) { /* n may have come from the weights */
+        complain("--inputs: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_file, o->in_cols, n);
         rectic_net_free(net);
         return NULL;
     }

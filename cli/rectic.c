@@ -47,6 +47,7 @@ static const char usage_main[] =
 typedef struct progress {
     double start, drawn; /* when the run started, when the bar was last drawn */
     int shown, enabled;
+    const char *loading; /* NULL: a run's steps; else what is loading (a percentage is shown) */
 } progress;
 
 #define PROGRESS_REDRAW 0.1 /* seconds between redraws: at most ~10 a second */
@@ -58,19 +59,31 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Draws the progress bar once the run has taken more than a second. */
+/* Draws the progress bar once the run (or the load) has taken more than a second; a load's bar goes when
+   it is done. */
 static int on_progress(void *user, long done, long total)
 {
     progress *p = user;
     if (caught_signal)
         return 1;
     double t = now() - p->start;
+    if (p->loading && p->shown && done >= total) {
+        fputs("\r\033[K", stderr);
+        p->shown = 0;
+        return 0;
+    }
     if (!p->enabled || t < 1.0 || total <= 0 || (p->shown && t - p->drawn < PROGRESS_REDRAW && done < total))
         return 0;
     p->drawn = t;
     double rate = done / t;
     double eta = rate > 0 ? (total - done) / rate : 0;
     int width = 30, fill = (int)((double)width * done / total);
+    if (p->loading) {
+        fprintf(stderr, "\r[%.*s%*s] loading %s %3.0f%%  ETA %.1fs ", fill, "##############################",
+                width - fill, "", p->loading, 100.0 * done / total, eta);
+        p->shown = 1;
+        return 0;
+    }
     fprintf(stderr, "\r[%.*s%*s] %ld/%ld steps  %.3g steps/s  ETA %.1fs ", fill,
             "##############################", width - fill, "", done, total, rate, eta);
     p->shown = 1;
@@ -127,10 +140,13 @@ static int cmd_run(int argc, char **argv)
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
         return 1;
     }
+    progress lp = {now(), 0, 0, !o.quiet && isatty(2), "the weights"};
+    o.spec.load_progress = on_progress;
+    o.spec.load_progress_user = &lp;
     rectic_net *net = rct_cli_build(&o);
     if (!net)
         return 1;
-    progress p = {now(), 0, 0, !o.quiet && isatty(2)};
+    progress p = {now(), 0, 0, !o.quiet && isatty(2), NULL};
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);
@@ -184,10 +200,11 @@ static int cmd_run(int argc, char **argv)
         rectic_net_timings(net, &t);
         struct rusage ru;
         getrusage(RUSAGE_SELF, &ru);
-        fprintf(stderr, "load %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, write %.3f ms; kernel: %s; "
-                        "coupling: %s; peak RSS %.1f MiB%s\n",
-                t.load * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3, (now() - t_run_end) * 1e3,
-                rectic_net_backend(net), rectic_net_coupling(net), ru.ru_maxrss / 1024.0,
+        fprintf(stderr, "load %.3f ms, weights %.3f ms, coupling %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, "
+                        "write %.3f ms; kernel: %s; coupling: %s; weights: %s; peak RSS %.1f MiB%s\n",
+                t.load * 1e3, t.weights * 1e3, t.coupling * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3,
+                (now() - t_run_end) * 1e3, rectic_net_backend(net), rectic_net_coupling(net),
+                rectic_net_weights_layout(net), ru.ru_maxrss / 1024.0,
                 rectic_net_streamed(net) ? " (recordings streamed)" : "");
     }
     if (!o.quiet)
@@ -283,11 +300,11 @@ static int cmd_emit(int argc, char **argv)
     if (o.project && check_project_files(o.project, o.force))
         return 1;
     double one = 1.0;
-    if (!o.weights_file && !o.spec.n)
+    if (!o.weights_file && !o.coo_file && !o.spec.n)
         o.spec.n = 1;
     if (rct_cli_load_data(&o, 0))
         return 1;
-    if (!o.weights && o.spec.source_var && o.spec.target_var) { /* coupling without data: shape only */
+    if (!o.weights_file && !o.coo_file && o.spec.source_var && o.spec.target_var) { /* coupling, no data: shape only */
         o.spec.n = o.spec.n ? o.spec.n : 1;
         o.weights = calloc((size_t)(o.spec.n * o.spec.n), sizeof(double));
         if (!o.weights)

@@ -80,6 +80,9 @@ enum { RECTIC_COUPLING_AUTO = 0, RECTIC_COUPLING_DENSE = 1, RECTIC_COUPLING_INLI
 /* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
 enum { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 };
 
+/* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
+typedef int (*rectic_progress_fn)(void *user, long done, long total);
+
 /* Everything that defines a network.  Fill with rectic_spec_init(), then set what you need.
    Strings and arrays are copied by rectic_net_new(). */
 typedef struct rectic_spec {
@@ -107,6 +110,18 @@ typedef struct rectic_spec {
     int dtype;                  /* RECTIC_FLOAT64 (default) or RECTIC_FLOAT32 */
     int backend;                /* RECTIC_BACKEND_TCC (default), _CC, _AUTO or _NVRTC */
     int device;                 /* RECTIC_BACKEND_NVRTC: the CUDA device's ordinal (cuda:0 is 0) */
+    /* Or the weights as a file, loaded by rectic_net_new straight into the layout the kernel reads (no
+       copy of the file is kept): weights_file an n x n matrix (.npy of any number type, C or Fortran
+       order, or CSV); a float64 .npy in this machine's byte order that needs no change is mapped
+       read-only and used in place (rectic_net_weights_layout says "mapped in place").  weights_coo_file
+       rows of (target, source, weight), .npy or CSV (an empty file: no entries, give n).  n 0: taken
+       from the file.  Entries must be finite. */
+    const char *weights_file;
+    const char *weights_coo_file;
+    rectic_progress_fn load_progress; /* called while the weights load (done/total: elements of all passes;
+                                         done == total at the end, also of a failed load); non-zero stops
+                                         rectic_net_new with RECTIC_ECANCEL */
+    void *load_progress_user;
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;
@@ -156,8 +171,6 @@ int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cut
 /* Input callback: fills row (n_cols values) with the input of step `step` (counted from the run's start);
    returns 0, or non-zero to stop the run with RECTIC_ECANCEL. */
 typedef int (*rectic_input_fn)(void *user, long step, double *row, long n_cols);
-/* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
-typedef int (*rectic_progress_fn)(void *user, long done, long total);
 
 /* Runs `steps` Euler steps continuing from the current state.  inputs: steps x in_cols row-major, with
    in_cols = n or 1 (broadcast), or NULL for zero input.  Recordings of this run replace the previous run's. */
@@ -242,6 +255,10 @@ const char *rectic_net_equation(const rectic_net *net, int i);
 const char *rectic_net_backend(const rectic_net *net);
 /* The coupling strategy in use: "none", "inline", "dense", "sparse" or "event". */
 const char *rectic_net_coupling(const rectic_net *net);
+/* How the weights were loaded: "none", "copied" (from the spec's arrays), "mapped in place" (a .npy file
+   used as the kernel's matrix through a read-only mapping), "read in place" (a CSV file's buffer used as
+   is) or "converted" (written once into the kernel's layout: another type, order or sparse form). */
+const char *rectic_net_weights_layout(const rectic_net *net);
 /* Threads OpenBLAS uses for the coupling product (process-wide; OpenBLAS's own default otherwise). */
 void rectic_set_threads(int threads);
 /* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
@@ -254,6 +271,8 @@ int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the last rectic_net_new / compile / run. */
 typedef struct rectic_timings {
     double load, generate, jit, run;
+    double weights;  /* rectic_net_new: reading and checking the weights (the first pass over them) */
+    double coupling; /* rectic_net_new: building the coupling's layout from them (the rest) */
 } rectic_timings;
 void rectic_net_timings(const rectic_net *net, rectic_timings *t);
 

@@ -3,6 +3,7 @@
  * kernel (small n), OpenBLAS GEMV (dense), compressed sparse rows (sparse), or event-driven updates.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +12,17 @@
 #include "blas.h"
 #include "emit_c.h"
 #include "network.h"
+#include "wload.h"
 
 #define INLINE_MAX_N 20       /* up to here a loop in the kernel beats a cblas call (~25-40 ns overhead) */
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
 #define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
 
-/* Allocates the weights' values (zeroed when `zero`), on 2 MiB pages where the kernel grants them: the
-   product reads W every step, in event mode a column of it per spike, and with 4 KiB pages a 32 KB column
-   alone spans 8 pages (TLB misses; event coupling at N = 4000 measured ~5% faster).  Freed with free(). */
-static void *weights_alloc(size_t bytes, int zero)
+/* Allocates the weights' values (not zeroed: every caller writes all of them), on 2 MiB pages where the
+   kernel grants them: the product reads W every step, in event mode a column of it per spike, and with
+   4 KiB pages a 32 KB column alone spans 8 pages (TLB misses; event coupling at N = 4000 measured ~5%
+   faster).  Freed with free(). */
+static void *weights_alloc(size_t bytes)
 {
     const size_t huge = (size_t)2 << 20;
     void *p = NULL;
@@ -29,114 +32,193 @@ static void *weights_alloc(size_t bytes, int zero)
 #ifdef MADV_HUGEPAGE
         madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it the pages are small */
 #endif
-        if (zero)
-            memset(p, 0, bytes);
         return p;
     }
-    return zero ? calloc(bytes + 1, 1) : malloc(bytes + 1);
+    return malloc(bytes + 1);
 }
 
-/* One kept entry of W. */
-typedef struct entry {
-    long target, source;
-    double w;
-} entry;
-
-/* Orders entries by target, then source. */
-static int by_target(const void *a, const void *b)
+/* The strategy for `want` given `count` kept entries of n x n weights; 0, or an error when a dense matrix
+   would be too large. */
+static int choose_mode(rectic_net *net, int want, long count, int *mode)
 {
-    const entry *x = a, *y = b;
-    if (x->target != y->target)
-        return x->target < y->target ? -1 : 1;
-    return (x->source > y->source) - (x->source < y->source);
-}
-
-/* Collects the kept entries of the spec's weights (dense or COO; duplicates of COO add up). */
-static int collect(rectic_net *net, const rectic_spec *spec, entry **out, long *count)
-{
-    long n = net->n, k = 0;
-    double minw = spec->min_weight;
-    entry *e;
-    if (spec->weights) {
-        long kept = 0;
-        for (long i = 0; i < n * n; i++)
-            kept += spec->weights[i] != 0 && !(minw >= 0 && fabs(spec->weights[i]) <= minw);
-        if (!(e = malloc(sizeof *e * (size_t)kept + 1)))
-            return rct_oom(&net->err);
-        for (long i = 0; i < n * n; i++)
-            if (spec->weights[i] != 0 && !(minw >= 0 && fabs(spec->weights[i]) <= minw))
-                e[k++] = (entry){i / n, i % n, spec->weights[i]};
-    } else {
-        if (!(e = malloc(sizeof *e * (size_t)spec->nnz + 1)))
-            return rct_oom(&net->err);
-        for (long r = 0; r < spec->nnz; r++) {
-            const double *row = spec->weights_coo + 3 * r;
-            if (!isfinite(row[2]))
-                return free(e), rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: row %ld: the weight is not finite", r + 1);
-            for (int c = 0; c < 2; c++)
-                if (row[c] != floor(row[c]) || row[c] < 0 || row[c] >= (double)n)
-                    return free(e), rct_errf(&net->err, RECTIC_EINVAL,
-                                             "--weights-coo: row %ld: %s index %g is not a neuron (0 .. %ld)", r + 1,
-                                             c ? "source" : "target", row[c], n - 1);
-            e[k++] = (entry){(long)row[0], (long)row[1], row[2]};
-        }
-        qsort(e, (size_t)k, sizeof *e, by_target);
-        long m = 0; /* add duplicates, then drop what min_weight drops */
-        for (long i = 0; i < k; i++) {
-            if (m > 0 && e[m - 1].target == e[i].target && e[m - 1].source == e[i].source)
-                e[m - 1].w += e[i].w;
-            else
-                e[m++] = e[i];
-        }
-        k = 0;
-        for (long i = 0; i < m; i++)
-            if (e[i].w != 0 && !(minw >= 0 && fabs(e[i].w) <= minw))
-                e[k++] = e[i];
+    long n = net->n;
+    double density = n ? (double)count / ((double)n * (double)n) : 0;
+    int dense_ok = (double)n * (double)n * (double)rct_rsize(net) <= (double)DENSE_MAX_BYTES;
+    switch (want) {
+    case RECTIC_COUPLING_DENSE: *mode = RCT_COUP_DENSE; break;
+    case RECTIC_COUPLING_INLINE: *mode = RCT_COUP_INLINE; break;
+    case RECTIC_COUPLING_SPARSE: *mode = RCT_COUP_CSR; break;
+    case RECTIC_COUPLING_EVENT: *mode = RCT_COUP_EVENT; break;
+    default:
+        *mode = !dense_ok || (n > INLINE_MAX_N && density < SPARSE_MAX_DENSITY) ? RCT_COUP_CSR
+                : n <= INLINE_MAX_N                                            ? RCT_COUP_INLINE
+                                                                               : RCT_COUP_DENSE;
     }
-    *out = e;
-    *count = k;
+    if ((*mode == RCT_COUP_DENSE || *mode == RCT_COUP_INLINE) && !dense_ok)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
+                                                  "coupling", n, n, (double)n * n * rct_rsize(net) / 1073741824.0);
+    net->coupling_mode = *mode;
     return 0;
 }
 
-/* Builds compressed rows (by target) or columns (by source) from entries sorted by target, then source:
-   a stable counting sort by the major index, so each row's sources (each column's targets) stay in
-   ascending order. */
-static int build_compressed(rectic_net *net, const entry *e, long count, int by_col)
+/* Opens the spec's weights (an array or a file, dense or sparse) as a source; the file of dense weights is
+   mapped when it could be used in place. */
+static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
+{
+    int want = spec->coupling, map = !net->f32 && (want == RECTIC_COUPLING_AUTO || want == RECTIC_COUPLING_DENSE);
+    if (spec->weights)
+        rct_wsrc_array(s, spec->weights, spec->n, spec->n, "weights");
+    else if (spec->weights_coo)
+        rct_wsrc_array(s, spec->weights_coo, spec->nnz, 3, "weights_coo");
+    else {
+        int rc = spec->weights_file ? rct_wsrc_open(s, spec->weights_file, map, 1, 0, &net->err)
+                                    : rct_wsrc_open(s, spec->weights_coo_file, 0, 0, 3, &net->err);
+        char msg[sizeof net->err.msg];
+        snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
+        return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "--weights" : "--weights-coo", msg) : 0;
+    }
+    return 0;
+}
+
+/* Checks that a dense source is n x n (n from the spec, or taken from the source). */
+static int dense_shape(rectic_net *net, const rct_wsrc *s)
+{
+    if (s->rows == 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is an empty %ld x %ld matrix: expected N x N weights "
+                                                  "with N >= 1", s->name, s->rows, s->cols);
+    if (s->rows != s->cols)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is %ld x %ld: expected a square N x N matrix (row = "
+                                                  "target, column = source)", s->name, s->rows, s->cols);
+    if (net->n && net->n != s->rows)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is %ld x %ld but -N says %ld neurons", s->name, s->rows,
+                        s->cols, net->n);
+    if (s->rows > INT32_MAX)
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", s->rows);
+    net->n = s->rows;
+    return 0;
+}
+
+/* Makes compressed rows or columns with room for the counted entries per row/column (cnt, n of them);
+   next[] receives each one's start. */
+static int alloc_compressed(rectic_net *net, const long *cnt, long count, long *next)
 {
     long n = net->n;
-    long *next = malloc(sizeof *next * (size_t)n + 1);
-    net->csr_ptr = calloc((size_t)n + 1, sizeof *net->csr_ptr);
-    net->csr_col = malloc(sizeof *net->csr_col * (size_t)count + 1);
-    net->csr_val = weights_alloc(rct_rsize(net) * (size_t)count, 0);
-    if (!next || !net->csr_ptr || !net->csr_col || !net->csr_val) {
-        free(next);
+    net->csr_ptr = malloc(((size_t)n + 1) * sizeof *net->csr_ptr);
+    net->csr_col = weights_alloc(sizeof *net->csr_col * (size_t)count);
+    net->csr_val = weights_alloc(rct_rsize(net) * (size_t)count);
+    if (!net->csr_ptr || !net->csr_col || !net->csr_val)
         return rct_oom(&net->err);
-    }
-    for (long k = 0; k < count; k++)
-        net->csr_ptr[(by_col ? e[k].source : e[k].target) + 1]++;
+    net->csr_ptr[0] = 0;
     for (long i = 0; i < n; i++) {
-        net->csr_ptr[i + 1] += net->csr_ptr[i];
         next[i] = net->csr_ptr[i];
+        net->csr_ptr[i + 1] = net->csr_ptr[i] + cnt[i];
     }
-    for (long k = 0; k < count; k++) {
-        long at = next[by_col ? e[k].source : e[k].target]++;
-        net->csr_col[at] = (int)(by_col ? e[k].target : e[k].source);
-        rct_rset(net, net->csr_val, (size_t)at, e[k].w);
-    }
-    free(next);
     net->nnz = count;
     return 0;
 }
 
+/* Dense weights: one scan (finite check, counts), then the layout: the source itself when it already is
+   what the kernel reads (a mapped float64 .npy, or a CSV file's buffer), else one pass writing it. */
+static int setup_dense(rectic_net *net, rct_wload *L, int want)
+{
+    rct_wsrc *s = L->src;
+    long n = net->n, kept = 0;
+    int exact = 0, mode = 0, rc;
+    long *row_cnt = calloc((size_t)n + 1, sizeof *row_cnt), *col_cnt = calloc((size_t)n + 1, sizeof *col_cnt);
+    long *next = malloc(((size_t)n + 1) * sizeof *next);
+    double t0 = rct_now();
+    rc = !row_cnt || !col_cnt || !next ? rct_oom(&net->err) : rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
+    net->timings.weights = rct_now() - t0;
+    if (!rc)
+        rc = choose_mode(net, want, kept, &mode);
+    int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, by_col = mode == RCT_COUP_EVENT;
+    int in_place = !rc && dense && exact && !net->f32 && !s->fortran && (s->map || s->owned);
+    rct_emit_opts o = rct_net_emit_opts(net);
+    if (in_place) {
+        net->w = (void *)s->mem; /* s->mem stays readable for the columns below */
+        net->w_map = s->map;
+        net->w_map_len = s->map_len;
+        net->w_layout = s->map ? "mapped in place" : "read in place";
+        s->map = NULL;
+        s->owned = NULL;
+    } else if (!rc && dense && !(net->w = weights_alloc((size_t)(n * n) * rct_rsize(net)))) {
+        rc = rct_oom(&net->err);
+    }
+    if (!rc && rct_emit_w_by_columns(&o) && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net))))
+        rc = rct_oom(&net->err);
+    if (!rc && !dense)
+        rc = alloc_compressed(net, by_col ? col_cnt : row_cnt, kept, next);
+    if (!rc && (!in_place || net->w_cols))
+        rc = rct_wload_dense_fill(L, in_place ? NULL : net->w, net->w_cols, dense ? NULL : next, net->csr_col,
+                                  net->csr_val, by_col);
+    free(row_cnt);
+    free(col_cnt);
+    free(next);
+    return rc;
+}
+
+/* Narrows n doubles to floats in place (each float lands below the doubles still to read) and shrinks
+   the buffer. */
+static void *narrow_to_float(double *val, long n)
+{
+    float *f = (float *)(void *)val;
+    for (long k = 0; k < n; k++)
+        f[k] = (float)val[k];
+    void *p = realloc(val, (size_t)n * sizeof(float) + 1);
+    return p ? p : val;
+}
+
+/* Sparse weights: counting-sorted into compressed rows (or columns for event coupling), which become
+   the kernel's, or are spread into a dense matrix when the strategy is dense. */
+static int setup_coo(rectic_net *net, rct_wload *L, int want)
+{
+    long n = net->n, count = 0, *ptr;
+    int *idx, mode, rc, by_col = want == RECTIC_COUPLING_EVENT;
+    double *val, t0 = rct_now();
+    L->total = 2 * (long)L->src->count;
+    if ((rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count)))
+        return rc;
+    net->timings.weights = rct_now() - t0;
+    if (!n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has no entries: give the number of neurons with "
+                                                  "-N", L->src->name);
+    net->n = n;
+    if ((rc = choose_mode(net, want, count, &mode)) == 0) {
+        rct_emit_opts o = rct_net_emit_opts(net);
+        int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, cols = rct_emit_w_by_columns(&o);
+        if ((dense && !(net->w = calloc((size_t)(n * n) + 1, rct_rsize(net)))) ||
+            (cols && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))))
+            rc = rct_oom(&net->err);
+        for (long r = 0; !rc && (dense || cols) && r < n; r++)
+            for (long k = ptr[r]; k < ptr[r + 1]; k++) {
+                if (dense)
+                    rct_rset(net, net->w, (size_t)(r * n + idx[k]), val[k]);
+                if (cols)
+                    rct_rset(net, net->w_cols, (size_t)(idx[k] * n + r), val[k]);
+            }
+        if (!rc && !dense) {
+            net->csr_ptr = ptr;
+            net->csr_col = idx;
+            net->csr_val = net->f32 ? narrow_to_float(val, count) : val;
+            net->nnz = count;
+            return 0;
+        }
+    }
+    free(ptr);
+    free(idx);
+    free(val);
+    return rc;
+}
+
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
 {
-    long n = net->n;
-    net->has_coupling = spec->weights || spec->weights_coo;
+    net->has_coupling = spec->weights || spec->weights_coo || spec->weights_file || spec->weights_coo_file;
     net->coupling_mode = RCT_COUP_DENSE;
+    net->w_layout = "none";
     if (!net->has_coupling)
         return 0;
-    if (n > INT32_MAX)
-        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", n);
+    if (net->n > INT32_MAX)
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", net->n);
     int want = spec->coupling;
     if (want < RECTIC_COUPLING_AUTO || want > RECTIC_COUPLING_EVENT)
         return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: expected auto, dense, inline, sparse or event");
@@ -146,51 +228,25 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         if (!rct_model_event_form(net->model, &tau, &gain, why, sizeof why))
             return rct_errf(&net->err, RECTIC_EINVAL, "--coupling event: %s", why);
     }
-    entry *e = NULL;
-    long count = 0;
-    int rc = collect(net, spec, &e, &count);
-    if (rc)
-        return rc;
-    double density = n ? (double)count / ((double)n * (double)n) : 0;
-    int dense_ok = (double)n * (double)n * (double)rct_rsize(net) <= (double)DENSE_MAX_BYTES;
-    int mode;
-    switch (want) {
-    case RECTIC_COUPLING_DENSE: mode = RCT_COUP_DENSE; break;
-    case RECTIC_COUPLING_INLINE: mode = RCT_COUP_INLINE; break;
-    case RECTIC_COUPLING_SPARSE: mode = RCT_COUP_CSR; break;
-    case RECTIC_COUPLING_EVENT: mode = RCT_COUP_EVENT; break;
-    default:
-        mode = !dense_ok || (n > INLINE_MAX_N && density < SPARSE_MAX_DENSITY) ? RCT_COUP_CSR
-               : n <= INLINE_MAX_N                                           ? RCT_COUP_INLINE
-                                                                              : RCT_COUP_DENSE;
+    double t0 = rct_now();
+    rct_wsrc s;
+    rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0};
+    int dense = spec->weights || spec->weights_file;
+    int rc = open_source(net, spec, &s);
+    if (!rc && dense && !(rc = dense_shape(net, &s))) {
+        L.total = 2 * (long)s.count;
+        rc = setup_dense(net, &L, want);
+    } else if (!rc && !dense) {
+        rc = s.cols != 3 ? rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has %ld columns: expected 3 (target, "
+                                                              "source, weight)", s.name, s.cols)
+                         : setup_coo(net, &L, want);
     }
-    if ((mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) && !dense_ok) {
-        free(e);
-        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
-                                                  "coupling", n, n, (double)n * n * rct_rsize(net) / 1073741824.0);
-    }
-    net->coupling_mode = mode;
-    if (mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE) {
-        if (!(net->w = weights_alloc((size_t)(n * n) * rct_rsize(net), 1))) {
-            free(e);
-            return rct_oom(&net->err);
-        }
-        for (long k = 0; k < count; k++)
-            rct_rset(net, net->w, (size_t)(e[k].target * n + e[k].source), e[k].w);
-    }
-    rct_emit_opts o = rct_net_emit_opts(net);
-    if (rct_emit_w_by_columns(&o)) { /* what the small fixed-size kernels read */
-        if (!(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))) {
-            free(e);
-            return rct_oom(&net->err);
-        }
-        for (long k = 0; k < count; k++)
-            rct_rset(net, net->w_cols, (size_t)(e[k].source * n + e[k].target), e[k].w);
-    }
-    if (mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT) {
-        rc = build_compressed(net, e, count, mode == RCT_COUP_EVENT);
-    }
-    free(e);
+    if (!rc && !strcmp(net->w_layout, "none"))
+        net->w_layout = spec->weights || spec->weights_coo ? "copied" : "converted";
+    rct_wsrc_close(&s);
+    if (L.fn && L.total > 0) /* the end, also of a failed load (a progress bar goes) */
+        L.fn(L.user, L.total, L.total);
+    net->timings.coupling = rct_now() - t0 - net->timings.weights;
     return rc;
 }
 
@@ -253,7 +309,11 @@ void rct_coupling_start_run(rectic_net *net)
 
 void rct_coupling_free(rectic_net *net)
 {
-    free(net->w);
+    if (net->w_map)
+        munmap(net->w_map, net->w_map_len);
+    else
+        free(net->w);
+    net->w_map = NULL;
     free(net->w_cols);
     free(net->csr_ptr);
     free(net->csr_col);
@@ -261,6 +321,11 @@ void rct_coupling_free(rectic_net *net)
     net->w = net->w_cols = net->csr_val = NULL;
     net->csr_ptr = NULL;
     net->csr_col = NULL;
+}
+
+const char *rectic_net_weights_layout(const rectic_net *net)
+{
+    return net->w_layout ? net->w_layout : "none";
 }
 
 const char *rectic_net_coupling(const rectic_net *net)

@@ -27,7 +27,7 @@ void rct_matrix_free(rct_matrix *m)
 }
 
 /* Whether path ends in ".npy", ignoring case. */
-static int has_npy_extension(const char *path)
+int rct_is_npy_path(const char *path)
 {
     size_t n = strlen(path);
     return n >= 4 && strcasecmp(path + n - 4, ".npy") == 0;
@@ -40,7 +40,7 @@ int rct_matrix_read(const char *path, rct_matrix *m, rct_err *err)
     m->data = NULL;
     if (!path || !*path)
         return rct_errf(err, RECTIC_EINVAL, "no file name given for a matrix");
-    if (has_npy_extension(path))
+    if (rct_is_npy_path(path))
         return rct_npy_read(path, m, err);
     return rct_csv_read(path, m, err);
 }

@@ -20,6 +20,9 @@ typedef struct rct_matrix {
 /* Frees data and zeroes the struct (safe on a zeroed struct). */
 void rct_matrix_free(rct_matrix *m);
 
+/* Whether path names a .npy file (ends in ".npy", ignoring case). */
+int rct_is_npy_path(const char *path);
+
 /* Reads a matrix from a .npy file (by extension, case-insensitive) or else CSV.  On failure *m is
    zeroed and err names the file. */
 int rct_matrix_read(const char *path, rct_matrix *m, rct_err *err);

@@ -334,8 +334,10 @@ static int read_values(FILE *f, size_t n, const npy_type *t, size_t cap, double 
     return 0;
 }
 
-/* Checks the header's claims and reads the data of an open file into m; 0 or an error code. */
-static int read_body(const char *path, FILE *f, const npy_header *h, long avail, rct_matrix *m, rct_err *err)
+/* Checks the header's claims against the data the file holds (avail bytes, -1 when unknown) and fills
+   info; 0 or an error code. */
+static int check_header(const char *path, const npy_header *h, long avail, int fortran_ok, rct_npy_info *info,
+                        rct_err *err)
 {
     npy_type t = {0, 0, 0};
     int itemsize = h->is_string_descr && parse_type(h->descr, &t) == 0 ? t.size : 0;
@@ -349,7 +351,7 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
                         "%s: unsupported dtype %s%s%s: expected numbers (float32/64, signed or unsigned "
                         "integers, or bool)",
                         path, h->is_string_descr ? "'" : "", h->descr, h->is_string_descr ? "'" : "");
-    if (h->fortran)
+    if (h->fortran && !fortran_ok)
         return rct_errf(err, RECTIC_ESYNTAX, "%s: Fortran-order arrays are not supported, save with C order",
                         path);
     if (h->ndim < 1 || h->ndim > 2)
@@ -359,44 +361,41 @@ static int read_body(const char *path, FILE *f, const npy_header *h, long avail,
     char tname[16] = "bool";
     if (t.kind != 'b')
         snprintf(tname, sizeof tname, "%s%d", t.kind == 'f' ? "float" : t.kind == 'i' ? "int" : "uint", 8 * itemsize);
-    char shape[64];
     if (h->ndim == 2)
-        snprintf(shape, sizeof shape, "%ldx%ld", rows, cols);
+        snprintf(info->shape, sizeof info->shape, "%ldx%ld", rows, cols);
     else
-        snprintf(shape, sizeof shape, "%ld", rows);
+        snprintf(info->shape, sizeof info->shape, "%ld", rows);
+    snprintf(info->tname, sizeof info->tname, "%s", tname);
     /* Overflow-checked: n values of itemsize bytes, compared with the data the file holds. */
-    unsigned long long n64 = 0, bytes64 = 0;
     if (cols != 0 && (unsigned long long)rows > ULLONG_MAX / (unsigned long long)cols / (unsigned)itemsize)
         return rct_errf(err, RECTIC_ESYNTAX,
-                        "%s: header claims %s %s values, more bytes than a file can hold", path, shape,
+                        "%s: header claims %s %s values, more bytes than a file can hold", path, info->shape,
                         tname);
-    n64 = (unsigned long long)rows * (unsigned long long)cols;
-    bytes64 = n64 * (unsigned long long)itemsize;
+    unsigned long long n64 = (unsigned long long)rows * (unsigned long long)cols;
+    unsigned long long bytes64 = n64 * (unsigned long long)itemsize;
     if (avail >= 0 && bytes64 != (unsigned long long)avail)
         return rct_errf(err, RECTIC_ESYNTAX,
                         "%s: header claims %s %s values (%llu bytes) but the file holds %ld bytes of data",
-                        path, shape, tname, bytes64, avail);
+                        path, info->shape, tname, bytes64, avail);
     if (n64 > (size_t)PTRDIFF_MAX / sizeof(double))
-        return rct_errf(err, RECTIC_ENOMEM, "%s: %s %s values are too many to load", path, shape, tname);
-    size_t n = (size_t)n64;
-    /* A regular file's size was checked above; from a pipe, grow as the data arrives. */
-    double *d = NULL;
-    size_t got = 0;
-    if (read_values(f, n, &t, avail >= 0 ? n : 65536, &d, &got))
-        return rct_oom(err);
-    if (got < n || (avail < 0 && getc(f) != EOF)) {
-        int e = errno;
-        free(d);
-        if (ferror(f))
-            return rct_errf(err, RECTIC_EIO, "%s: read error: %s", path, strerror(e));
-        return rct_errf(err, RECTIC_ESYNTAX, "%s: %sheader claims %s %s values (%llu bytes) but %s", path,
-                        got < n ? "truncated file: " : "", shape, tname, bytes64,
-                        got < n ? "the data ends early" : "more data follows");
-    }
-    m->rows = rows;
-    m->cols = cols;
-    m->data = d;
+        return rct_errf(err, RECTIC_ENOMEM, "%s: %s %s values are too many to load", path, info->shape, tname);
+    info->kind = t.kind;
+    info->size = itemsize;
+    info->swap = t.big == host_little_endian() && t.size > 1;
+    info->fortran = h->fortran;
+    info->rows = rows;
+    info->cols = cols;
+    info->avail = avail;
     return RECTIC_OK;
+}
+
+void rct_npy_convert(unsigned char *raw, size_t count, const rct_npy_info *info, double *out)
+{
+    npy_type t = {info->kind, info->size, 0};
+    if (info->swap)
+        swap_bytes(raw, count, (size_t)info->size);
+    for (size_t i = 0; i < count; i++)
+        out[i] = item_value(raw + i * (size_t)info->size, &t);
 }
 
 /* Reads a .npy file into m. */
@@ -404,6 +403,43 @@ int rct_npy_read(const char *path, rct_matrix *m, rct_err *err)
 {
     m->rows = m->cols = 0;
     m->data = NULL;
+    FILE *f;
+    rct_npy_info info;
+    int rc = rct_npy_open(path, &f, &info, 0, err);
+    if (rc)
+        return rc;
+    npy_type t = {info.kind, info.size, info.swap ? host_little_endian() : !host_little_endian()};
+    size_t n = (size_t)info.rows * (size_t)info.cols;
+    unsigned long long bytes64 = (unsigned long long)n * (unsigned)info.size;
+    /* A regular file's size was checked by rct_npy_open; from a pipe, grow as the data arrives. */
+    double *d = NULL;
+    size_t got = 0;
+    if (read_values(f, n, &t, info.avail >= 0 ? n : 65536, &d, &got)) {
+        fclose(f);
+        return rct_oom(err);
+    }
+    if (got < n || (info.avail < 0 && getc(f) != EOF)) {
+        int e = errno;
+        free(d);
+        rc = ferror(f) ? rct_errf(err, RECTIC_EIO, "%s: read error: %s", path, strerror(e))
+                       : rct_errf(err, RECTIC_ESYNTAX, "%s: %sheader claims %s %s values (%llu bytes) but %s", path,
+                                  got < n ? "truncated file: " : "", info.shape, info.tname, bytes64,
+                                  got < n ? "the data ends early" : "more data follows");
+        fclose(f);
+        return rc;
+    }
+    fclose(f);
+    m->rows = info.rows;
+    m->cols = info.cols;
+    m->data = d;
+    return RECTIC_OK;
+}
+
+/* Opens a .npy file and checks its header against the file. */
+int rct_npy_open(const char *path, FILE **out, rct_npy_info *info, int fortran_ok, rct_err *err)
+{
+    *out = NULL;
+    memset(info, 0, sizeof *info);
     FILE *f = fopen(path, "rb");
     if (!f)
         return rct_errf(err, RECTIC_EIO, "%s: cannot open: %s", path, strerror(errno));
@@ -477,10 +513,14 @@ int rct_npy_read(const char *path, rct_matrix *m, rct_err *err)
         rc = rct_errf(err, RECTIC_ESYNTAX, "%s: malformed .npy header: %s", path, shown);
         goto done;
     }
-    rc = read_body(path, f, &h, size >= 0 ? size - start - (long)hlen : -1, m, err);
+    rc = check_header(path, &h, size >= 0 ? size - start - (long)hlen : -1, fortran_ok, info, err);
+    info->offset = start + (long)hlen;
 done:
     free(text);
-    fclose(f);
+    if (rc)
+        fclose(f);
+    else
+        *out = f;
     return rc;
 }
 

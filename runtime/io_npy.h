@@ -16,6 +16,24 @@
    doubles.  The header is checked against the file's size before allocating. */
 int rct_npy_read(const char *path, rct_matrix *m, rct_err *err);
 
+/* What a .npy file's header says about its data. */
+typedef struct rct_npy_info {
+    char kind;       /* 'f' float, 'i' signed, 'u' unsigned, 'b' bool */
+    int size;        /* bytes per item */
+    int swap;        /* stored in the other byte order than this machine's */
+    int fortran;     /* column-major (fortran_order True) */
+    long rows, cols; /* shape (n,) reads as n x 1 */
+    long offset;     /* where the data starts in the file */
+    long avail;      /* bytes of data (a regular file), or -1 (a pipe: not checked) */
+    char shape[64], tname[16]; /* "RxC" and "float64", for messages */
+} rct_npy_info;
+
+/* Opens a .npy file and checks its header against the file's size (as rct_npy_read does); on success *f is
+   open at the start of the data (the caller closes it).  fortran_ok: column-major data is accepted. */
+int rct_npy_open(const char *path, FILE **f, rct_npy_info *info, int fortran_ok, rct_err *err);
+/* Converts count raw items as stored (byte-swapped in place first when needed) into doubles. */
+void rct_npy_convert(unsigned char *raw, size_t count, const rct_npy_info *info, double *out);
+
 /* Types written: float64 ('<f8'), float32 ('<f4', values converted to float), int64 ('<i8', values
    converted to integers); or'ed with RCT_NPY_1D: shape (rows,) instead of (rows, cols) (cols must be 1). */
 enum { RCT_NPY_F8 = 0, RCT_NPY_F4 = 1, RCT_NPY_I8 = 2, RCT_NPY_1D = 4 };

@@ -301,7 +301,9 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->dt = spec->dt;
     net->threshold = spec->spike_threshold;
     net->reset = spec->spike_reset;
-    net->min_weight = spec->weights || spec->weights_coo ? spec->min_weight : -1.0;
+    int weights = (spec->weights != NULL) + (spec->weights_coo != NULL) + (spec->weights_file != NULL) +
+                  (spec->weights_coo_file != NULL);
+    net->min_weight = weights ? spec->min_weight : -1.0;
     net->sample_every = 1;
     net->cutoff = 0;
     net->check_finite = 1;
@@ -322,9 +324,10 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     if (!isfinite(spec->spike_threshold) || !isfinite(spec->spike_reset))
         return rct_errf(&net->err, RECTIC_EINVAL, "spike threshold and reset must be finite numbers");
     net->n = spec->n;
-    if (net->n <= 0)
+    int from_file = spec->weights_file || spec->weights_coo_file; /* n may come from the file */
+    if (net->n <= 0 && !(from_file && net->n == 0))
         return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or -N)");
-    if (spec->weights && spec->weights_coo)
+    if (weights > 1)
         return rct_errf(&net->err, RECTIC_EINVAL, "give dense weights or sparse weights, not both");
     if (spec->weights_coo && spec->nnz < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: a negative number of entries");
@@ -336,7 +339,6 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     const rct_model *m = net->model;
     if (m->output < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "--output-var is required (the variable recorded as 'out')");
-    int weights = spec->weights || spec->weights_coo;
     if (weights && m->source < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no --source-var and --target-var to couple");
     if (!weights && m->source >= 0)

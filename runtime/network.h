@@ -40,6 +40,9 @@ struct rectic_net {
     void *coup;              /* coupling target */
     int threads;             /* threads for the kernel's loops over neurons (OpenMP builds) */
     void *w;                 /* weights n x n (dense and inline coupling), or NULL */
+    void *w_map;             /* w is this read-only mapping of a .npy file (munmap'ed, not freed), or NULL */
+    size_t w_map_len;
+    const char *w_layout;    /* how the weights were loaded (rectic_net_weights_layout) */
     void *w_cols;            /* the same by columns, for small fixed-size kernels (rct_emit_w_by_columns) */
     int has_coupling;        /* the network has weights */
     long nnz;                /* sparse and event coupling: entries kept */

@@ -1,0 +1,41 @@
+/*
+ * wload.h -- the passes that turn a source of weights (wsource.h) into the buffers the kernel reads:
+ * dense rows or columns, compressed rows (by target) or columns (by source), counting-sorted.
+ *
+ * Internal to rectic (not installed).
+ */
+#ifndef RCT_WLOAD_H
+#define RCT_WLOAD_H
+
+#include "network.h"
+#include "wsource.h"
+
+/* One load: the network (its n, type and error), the source, the pruning threshold and the progress
+   callback (done and total count the elements of every pass). */
+typedef struct rct_wload {
+    rectic_net *net;
+    rct_wsrc *src;
+    double minw;            /* |w| <= minw counts as 0 (minw < 0: keep all) */
+    rectic_progress_fn fn;
+    void *user;
+    long done, total;
+} rct_wload;
+
+/* Pass 1 over dense n x n weights: checks that every entry is finite and counts the kept ones per row
+   (row_cnt) and per column (col_cnt, both zeroed n entries) and in all (*kept); *exact says whether the
+   data already are what the kernel holds (no entry dropped, no negative zero). */
+int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept, int *exact);
+
+/* Pass 2 over dense weights, into any of: w (n x n row-major, the network's type), w_cols (the same by
+   columns), and compressed rows (by_col 0) or columns (by_col 1) whose next free slots per row/column are
+   next[] (the row/column starts; advanced), with indices idx and values val (the network's type). */
+int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *idx, void *val, int by_col);
+
+/* Sparse weights (rows of target, source, weight) into compressed rows (by_col 0: by target, each row's
+   sources ascending) or columns (by_col 1): two passes over the source, a counting sort by the major index,
+   each row sorted locally by the minor index (stable), duplicates summed in the order of the source, then
+   entries that are 0 or pruned dropped.  n: the number of neurons, or 0 (then one more than the largest
+   index).  Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count] as double; the caller frees them. */
+int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count);
+
+#endif

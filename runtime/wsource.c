@@ -1,0 +1,151 @@
+/*
+ * wsource.c -- a matrix of weights delivered in chunks of doubles, in the order it is stored.  A float64
+ * .npy in this machine's byte order can be mapped read-only (the network then uses it in place); every
+ * other .npy is streamed through a small buffer, so that a conversion never holds the file in memory.
+ */
+#include "wsource.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#include "io_file.h"
+
+/* Chunk sizes are multiples of 3, so that a chunk of sparse weights holds whole (target, source, weight)
+   rows. */
+#define CHUNK_ITEMS (3 * 21845)      /* streaming buffer: ~64 Ki items */
+#define MEM_CHUNK_ITEMS (3 * 349525) /* in memory: chunks only pace the progress reports */
+
+/* Zeroes the source and names it. */
+static void wsrc_init(rct_wsrc *s, const char *name)
+{
+    memset(s, 0, sizeof *s);
+    s->name = name;
+}
+
+void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const char *name)
+{
+    wsrc_init(s, name);
+    s->mem = data;
+    s->rows = rows;
+    s->cols = cols;
+    s->count = (size_t)rows * (size_t)cols;
+}
+
+/* Maps the data of an open float64 .npy read-only (mem points at it); 0, or -1 when it cannot be mapped
+   (the caller streams it instead). */
+static int map_npy(rct_wsrc *s)
+{
+    struct stat st;
+    const rct_npy_info *in = &s->info;
+    if (in->kind != 'f' || in->size != 8 || in->swap || in->avail < 0 || in->offset % 8 != 0 ||
+        fstat(fileno(s->f), &st) != 0 || !S_ISREG(st.st_mode) || s->count == 0)
+        return -1;
+    size_t len = (size_t)in->offset + s->count * 8;
+    int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+    flags |= MAP_POPULATE; /* every page is read at once anyway (the finite check): fault them in bulk */
+#endif
+    void *p = mmap(NULL, len, PROT_READ, flags, fileno(s->f), 0);
+    if (p == MAP_FAILED)
+        return -1;
+    s->map = p;
+    s->map_len = len;
+    s->mem = (const double *)(s->map + in->offset);
+    return 0;
+}
+
+/* Opens a .npy file: mapped when asked and possible, else streamed through a buffer; an unseekable one
+   (a pipe) is read whole. */
+static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, rct_err *err)
+{
+    int rc = rct_npy_open(path, &s->f, &s->info, fortran_ok, err);
+    if (rc)
+        return rc;
+    s->rows = s->info.rows;
+    s->cols = s->info.cols;
+    s->fortran = s->info.fortran;
+    s->count = (size_t)s->rows * (size_t)s->cols;
+    if (s->info.avail < 0) { /* cannot read it twice: hold it */
+        fclose(s->f);
+        s->f = NULL;
+        rct_matrix m;
+        if ((rc = rct_npy_read(path, &m, err)))
+            return rc;
+        s->mem = s->owned = m.data;
+        return 0;
+    }
+    if (map && map_npy(s) == 0)
+        return 0;
+    s->raw = malloc((size_t)CHUNK_ITEMS * (size_t)s->info.size);
+    s->buf = malloc(CHUNK_ITEMS * sizeof *s->buf);
+    return s->raw && s->buf ? 0 : rct_oom(err);
+}
+
+int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err)
+{
+    wsrc_init(s, path);
+    struct stat st;
+    if (cols_if_empty > 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
+        s->cols = cols_if_empty; /* no entries */
+        return 0;
+    }
+    if (rct_is_npy_path(path))
+        return open_npy(s, path, map, fortran_ok, err);
+    rct_matrix m;
+    int rc = rct_matrix_read(path, &m, err);
+    if (rc)
+        return rc;
+    s->mem = s->owned = m.data;
+    s->rows = m.rows;
+    s->cols = m.cols;
+    s->count = (size_t)m.rows * (size_t)m.cols;
+    return 0;
+}
+
+int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
+{
+    size_t left = s->count - s->pos;
+    *chunk = NULL;
+    *k = 0;
+    if (left == 0)
+        return 0;
+    if (s->mem) {
+        *k = left < MEM_CHUNK_ITEMS ? left : MEM_CHUNK_ITEMS;
+        *chunk = s->mem + s->pos;
+        s->pos += *k;
+        return 0;
+    }
+    size_t want = left < CHUNK_ITEMS ? left : CHUNK_ITEMS;
+    size_t got = fread(s->raw, (size_t)s->info.size, want, s->f);
+    if (got < want)
+        return ferror(s->f) ? rct_errf(err, RECTIC_EIO, "%s: read error: %s", s->name, strerror(errno))
+                            : rct_errf(err, RECTIC_EIO, "%s: the file became shorter while it was read", s->name);
+    rct_npy_convert(s->raw, got, &s->info, s->buf);
+    *chunk = s->buf;
+    *k = got;
+    s->pos += got;
+    return 0;
+}
+
+int rct_wsrc_rewind(rct_wsrc *s, rct_err *err)
+{
+    s->pos = 0;
+    if (s->f && !s->mem && fseek(s->f, s->info.offset, SEEK_SET) != 0)
+        return rct_errf(err, RECTIC_EIO, "%s: cannot read it again: %s", s->name, strerror(errno));
+    return 0;
+}
+
+void rct_wsrc_close(rct_wsrc *s)
+{
+    if (s->map)
+        munmap(s->map, s->map_len);
+    if (s->f)
+        fclose(s->f);
+    free(s->owned);
+    free(s->raw);
+    free(s->buf);
+    memset(s, 0, sizeof *s);
+}

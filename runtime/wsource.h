@@ -1,0 +1,44 @@
+/*
+ * wsource.h -- a matrix of weights delivered in chunks of doubles, in the order it is stored: an array in
+ * memory, a .npy file streamed through a small buffer or mapped read-only, or a CSV file read whole.
+ *
+ * Internal to rectic (not installed).
+ */
+#ifndef RCT_WSOURCE_H
+#define RCT_WSOURCE_H
+
+#include <stdio.h>
+
+#include "io_npy.h"
+#include "util.h"
+
+typedef struct rct_wsrc {
+    const char *name;      /* the file, or "weights" for an array: for messages */
+    long rows, cols;
+    int fortran;           /* the elements come column by column (else row by row) */
+    size_t count, pos;     /* elements in all; elements delivered so far */
+    const double *mem;     /* all elements in memory (an array, a CSV file, or a mapped float64 .npy) */
+    double *owned;         /* mem when the source owns it (a CSV file read whole) */
+    unsigned char *map;    /* the mapped .npy file (mem points into it) */
+    size_t map_len;
+    FILE *f;               /* a .npy file streamed */
+    rct_npy_info info;
+    unsigned char *raw;    /* streaming: the items as stored ... */
+    double *buf;           /* ... and as doubles */
+} rct_wsrc;
+
+/* A source over an array of rows x cols doubles, row-major (borrowed). */
+void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const char *name);
+/* Opens a matrix file: .npy (by extension) streamed, or mapped when `map` is set and the data are float64
+   in this machine's byte order (aligned, a regular file); CSV is read whole.  fortran_ok: a column-major
+   .npy is accepted.  An empty regular file is a 0 x cols_if_empty matrix when cols_if_empty > 0. */
+int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err);
+/* The next chunk of elements (*chunk, *k of them; *k is 0 at the end; a multiple of 3 but for the last
+   chunk, so that chunks of sparse weights hold whole rows); 0 or an error code. */
+int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err);
+/* Starts again from the first element; 0 or an error code. */
+int rct_wsrc_rewind(rct_wsrc *s, rct_err *err);
+/* Releases what the source holds (safe after rct_wsrc_array or a failed open). */
+void rct_wsrc_close(rct_wsrc *s);
+
+#endif
