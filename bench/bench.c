@@ -3,10 +3,11 @@
  * gcc -O3 reference (bench/reference/qif_ref.c) measured in the same run, JIT time, and the whole
  * `rectic run` command's wall time on the seed example.
  *
- *   bench [RECTIC_BINARY] [--quick] [--only TEXT]
+ *   bench [RECTIC_BINARY] [--quick] [--big] [--only TEXT]
  *
  * prints a table and writes bench/results.md; --only runs just the rows whose network name contains TEXT
- * (and writes nothing), for working on one figure.
+ * (and writes nothing), for working on one figure (--only startup: the memory and start-up rows of
+ * bench/startup.c, their Markdown table on stdout); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
  *
  * Networks (fixed, so that no figure comes from a silent network): the seed example (RectiPy's QIF
  * network, N=5); and QIF networks with J dense uniform(-1,1)*2/sqrt(N), eta per neuron uniform(-1,5),
@@ -24,6 +25,7 @@
 
 #include "rectic.h"
 #include "reference/qif_ref.h"
+#include "startup.h"
 
 extern char **environ;
 
@@ -458,10 +460,12 @@ int main(int argc, char **argv)
 {
     const char *rectic = "build/rectic";
     const char *only = NULL;
-    int quick = 0;
+    int quick = 0, big = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
+        else if (!strcmp(argv[i], "--big"))
+            big = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else
@@ -472,6 +476,22 @@ int main(int argc, char **argv)
         perror("bench/results.md");
         return 1;
     }
+    if (only && !strcmp(only, "startup")) { /* its table in Markdown on stdout */
+        fclose(md);
+        return startup_rows(stdout, rectic, big) ? 1 : 0;
+    }
+    /* first, while this process is small (a forked child starts with its resident pages), kept for the end */
+    char *startup = NULL;
+    size_t startup_len = 0;
+    FILE *su = only ? NULL : open_memstream(&startup, &startup_len);
+    if (su && startup_rows(su, rectic, big)) {
+        fclose(su);
+        free(startup);
+        fclose(md);
+        return 1;
+    }
+    if (su)
+        fclose(su);
     network seed = seed_network(), d100 = dense_network(100, quick ? 2000 : 20000, "dense N=100"),
             d1000 = dense_network(1000, quick ? 300 : 2000, "dense N=1000"),
             d4000 = dense_network(4000, quick ? 30 : 200, "dense N=4000"),
@@ -555,6 +575,9 @@ int main(int argc, char **argv)
     }
     if (!rc || (rc == 2 && event_cc[0] && event_cc[1])) /* also for --only "dense N=" */
         brian2_rows(md, event_cc, jit_ms_tcc);
+    if (!rc && startup && fputs(startup, md) < 0)
+        rc = 1;
+    free(startup);
     network *nets[] = {&seed, &d100, &d1000, &d4000, &s10k, &s100k};
     for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++)
         free_network(nets[k]);

@@ -126,9 +126,7 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
     int exact = 0, mode = 0, rc;
     long *row_cnt = calloc((size_t)n + 1, sizeof *row_cnt), *col_cnt = calloc((size_t)n + 1, sizeof *col_cnt);
     long *next = malloc(((size_t)n + 1) * sizeof *next);
-    double t0 = rct_now();
     rc = !row_cnt || !col_cnt || !next ? rct_oom(&net->err) : rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
-    net->timings.weights = rct_now() - t0;
     if (!rc)
         rc = choose_mode(net, want, kept, &mode);
     int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, by_col = mode == RCT_COUP_EVENT;
@@ -174,11 +172,10 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
 {
     long n = net->n, count = 0, *ptr;
     int *idx, mode, rc, by_col = want == RECTIC_COUPLING_EVENT;
-    double *val, t0 = rct_now();
+    double *val;
     L->total = 2 * (long)L->src->count;
     if ((rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count)))
         return rc;
-    net->timings.weights = rct_now() - t0;
     if (!n)
         return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has no entries: give the number of neurons with "
                                                   "-N", L->src->name);
@@ -228,9 +225,8 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         if (!rct_model_event_form(net->model, &tau, &gain, why, sizeof why))
             return rct_errf(&net->err, RECTIC_EINVAL, "--coupling event: %s", why);
     }
-    double t0 = rct_now();
     rct_wsrc s;
-    rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0};
+    rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0, rct_now(), 0};
     int dense = spec->weights || spec->weights_file;
     int rc = open_source(net, spec, &s);
     if (!rc && dense && !(rc = dense_shape(net, &s))) {
@@ -246,7 +242,10 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     rct_wsrc_close(&s);
     if (L.fn && L.total > 0) /* the end, also of a failed load (a progress bar goes) */
         L.fn(L.user, L.total, L.total);
-    net->timings.coupling = rct_now() - t0 - net->timings.weights;
+    if (!L.scanned) /* failed before the end of the first pass */
+        L.scanned = rct_now();
+    net->timings.weights = L.scanned - L.t0;
+    net->timings.coupling = rct_now() - L.scanned;
     return rc;
 }
 

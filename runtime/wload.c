@@ -66,6 +66,7 @@ int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept,
     }
     *kept = total;
     *exact = all;
+    L->scanned = rct_now();
     return rc;
 }
 
@@ -296,6 +297,7 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
     *val = NULL;
     q.cnt = calloc((size_t)q.cap + 1, sizeof *q.cnt);
     int rc = q.cnt ? coo_pass(L, coo_count, &q) : rct_oom(&L->net->err);
+    L->scanned = rct_now();
     nn = *n > 0 ? *n : q.top + 1;
     if (!rc && nn > 0)
         rc = grow_counts(L, &q.cnt, &q.cap, nn);

@@ -19,6 +19,7 @@ typedef struct rct_wload {
     rectic_progress_fn fn;
     void *user;
     long done, total;
+    double t0, scanned;     /* rct_now() at the start; when the first pass (read and check) ended */
 } rct_wload;
 
 /* Pass 1 over dense n x n weights: checks that every entry is finite and counts the kept ones per row

@@ -119,11 +119,13 @@ int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
         return 0;
     }
     size_t want = left < CHUNK_ITEMS ? left : CHUNK_ITEMS;
-    size_t got = fread(s->raw, (size_t)s->info.size, want, s->f);
+    int plain = s->info.kind == 'f' && s->info.size == 8 && !s->info.swap; /* read straight as doubles */
+    size_t got = fread(plain ? (void *)s->buf : s->raw, (size_t)s->info.size, want, s->f);
     if (got < want)
         return ferror(s->f) ? rct_errf(err, RECTIC_EIO, "%s: read error: %s", s->name, strerror(errno))
                             : rct_errf(err, RECTIC_EIO, "%s: the file became shorter while it was read", s->name);
-    rct_npy_convert(s->raw, got, &s->info, s->buf);
+    if (!plain)
+        rct_npy_convert(s->raw, got, &s->info, s->buf);
     *chunk = s->buf;
     *k = got;
     s->pos += got;
