@@ -257,7 +257,8 @@ const char *rectic_net_backend(const rectic_net *net);
 const char *rectic_net_coupling(const rectic_net *net);
 /* How the weights were loaded: "none", "copied" (from the spec's arrays), "mapped in place" (a .npy file
    used as the kernel's matrix through a read-only mapping), "read in place" (a CSV file's buffer used as
-   is) or "converted" (written once into the kernel's layout: another type, order or sparse form). */
+   is) or "converted" (written once into the kernel's layout: another type, order or sparse form); NULL for
+   a NULL net. */
 const char *rectic_net_weights_layout(const rectic_net *net);
 /* Threads OpenBLAS uses for the coupling product (process-wide; OpenBLAS's own default otherwise). */
 void rectic_set_threads(int threads);

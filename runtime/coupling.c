@@ -324,6 +324,8 @@ void rct_coupling_free(rectic_net *net)
 
 const char *rectic_net_weights_layout(const rectic_net *net)
 {
+    if (!net)
+        return NULL;
     return net->w_layout ? net->w_layout : "none";
 }
 

@@ -20,7 +20,7 @@ static const char *const api_functions[] = {
     "rectic_net_write_set", "rectic_net_check_output", "rectic_output_incomplete",
     "rectic_read_matrix", "rectic_net_standalone", "rectic_net_source", "rectic_net_emit",
     "rectic_net_describe", "rectic_net_equation", "rectic_net_backend", "rectic_net_coupling",
-    "rectic_set_threads", "rectic_net_threads", "rectic_net_compilations", "rectic_net_timings",
+    "rectic_net_weights_layout", "rectic_set_threads", "rectic_net_threads", "rectic_net_compilations", "rectic_net_timings",
     "rectic_describe_template", "rectic_list_templates",
     "rectic_netspec_new", "rectic_netspec_free", "rectic_netspec_errmsg", "rectic_netspec_population",
     "rectic_netspec_input", "rectic_netspec_spikes", "rectic_netspec_set", "rectic_netspec_dense",
@@ -92,12 +92,13 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_ptr_null(rectic_net_equation(NULL, 0));
     ck_assert_ptr_null(rectic_net_backend(NULL));
     ck_assert_ptr_null(rectic_net_coupling(NULL));
+    ck_assert_ptr_null(rectic_net_weights_layout(NULL));
     rectic_set_threads(0); /* takes no handle: a non-positive count changes nothing */
     rectic_net_threads(NULL, 2);
     ck_assert_int_eq(rectic_net_compilations(NULL), 0);
-    rectic_timings t = {1, 2, 3, 4};
+    rectic_timings t = {1, 2, 3, 4, 5, 6};
     rectic_net_timings(NULL, &t);
-    ck_assert_double_eq(t.load + t.generate + t.jit + t.run, 0);
+    ck_assert_double_eq(t.load + t.generate + t.jit + t.run + t.weights + t.coupling, 0);
     ck_assert_int_eq(rectic_describe_template(NULL, &text), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(text, "NULL spec"));
     free(text);
