@@ -164,5 +164,5 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         echo "FAIL $t: $why"; failed=$((failed + 1))
     fi
 done
-echo "$pass passed, $failed failed, $skipped skipped"
+echo "e2e_weights.sh: $pass passed, $failed failed, $skipped skipped"
 [ $failed = 0 ]
