@@ -55,10 +55,22 @@ typedef struct rct_reduction {
     int before_pass;     /* computed between passes: before pass `before_pass` */
 } rct_reduction;
 
-/* Names of the network roles (NULL when unused); short names are looked up in `op` first. */
+/* A coupling target of a population in a network of populations: the input variable `target` receives
+   projections; `source` names a variable of the same population that feeds it without delay (so that the
+   target is ready only after the pass computing it), or is NULL (the source lives in another population, or
+   arrives delayed).  A target may appear in several links. */
+typedef struct rct_link {
+    const char *target;
+    const char *source;
+} rct_link;
+
+/* Names of the network roles (NULL when unused); short names are looked up in `op` first.  A population of
+   a network gives links instead of source/target (which must then be NULL). */
 typedef struct rct_roles {
     const char *op;
     const char *source, *target, *input, *output, *spike_var, *spike_def;
+    const rct_link *links;
+    int n_links;
 } rct_roles;
 
 typedef struct rct_model {
@@ -78,6 +90,9 @@ typedef struct rct_model {
     int n_passes;        /* >= 1; the last pass integrates */
     int coupling_before; /* the coupling product runs before this pass (-1: no coupling) */
     int source, target, input, output, spike_var, spike_def; /* variable indices or -1 */
+    int n_coup;          /* coupling slots: 1 for a target, or one per distinct link target */
+    int *coup_var;       /* slot -> variable (kind RCT_VK_COUPLING, whose `slot` is this slot) */
+    int *coup_before;    /* slot -> the pass before which it must be ready */
     char **eq_text;      /* "op: equation" per equation, printed from the syntax tree */
 } rct_model;
 

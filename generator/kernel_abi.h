@@ -50,11 +50,30 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         int threads;                 DOC(threads for the loops over neurons (kernels built with OpenMP))\
     } rectic_kctx;
 
+/* A network of populations (rct_emit_net_c) runs one kernel
+ *
+ *     long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps);
+ *
+ * over an array of contexts, one per population (its coupling targets: `coup` holds one block of n per
+ * coupling slot of its model), and one projection context per projection, in the order listed.  Sizes,
+ * strategies and delays are constants of the generated code. */
+#define RCT_KPROJ_DEF(real, DOC)                                                                        \
+    typedef struct rectic_kproj {                                                                       \
+        const real *w;               DOC(dense weights: n_target x n_source, row = target)              \
+        const long *csr_ptr;         DOC(sparse weights: target row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
+        const int *csr_col;          DOC(their source units)                                            \
+        const real *csr_val;         DOC(their weights)                                                 \
+        double weight;               DOC(a scalar projection: target_i += weight * sum of the source)   \
+        real *ring;                  DOC(delayed: delay+1 slots of n_source values, step s in slot s mod (delay+1))\
+        real *tmp;                   DOC(n_target values: a dense product added to earlier projections)  \
+    } rectic_kproj;
+
 /* DOC for the compiled structures: the field comments vanish */
 #define RCT_NO_DOC(...)
 /* the structures as C text for the generated source, field comments as RCT_DOC(...) (rct_em_struct
    prints them as comments; their text holds no quote, apostrophe or unbalanced parenthesis) */
 #define RCT_KCTX_TEXT RCT_KCTX_STR(RCT_KCTX_DEF(real, RCT_DOC))
+#define RCT_KPROJ_TEXT RCT_KCTX_STR(RCT_KPROJ_DEF(real, RCT_DOC))
 #define RCT_KCTX_STR_(...) #__VA_ARGS__
 #define RCT_KCTX_STR(...) RCT_KCTX_STR_(__VA_ARGS__)
 

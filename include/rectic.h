@@ -292,8 +292,8 @@ int rectic_list_templates(char **text);
  * A network is a set of populations (a node template replicated n times, with its own parameter values,
  * input variable and spike rule) and projections (source POP/VAR -> target POP/VAR through weights, with
  * an optional delay).  A rectic_netspec describes one; build it with the calls below or read it from a
- * network file (docs/network-files.md).  Running a netspec arrives with the fused multi-population kernel:
- * for now the description is built, validated and read back.
+ * network file (docs/network-files.md); rectic_net_new_network builds a runnable network from it: one fused
+ * kernel for every population and projection.
  *
  * Checked here, without templates: names ([A-Za-z_][A-Za-z0-9_]*, populations unique), paths ("pop/var"
  * or "pop/op/var" naming a known population), sizes (n >= 1), weight shapes (n_target x n_source), COO
@@ -396,6 +396,48 @@ int rectic_netspec_proj_ends(const rectic_netspec *ns, int k, int *source_pop, c
    (0 otherwise); *delay in seconds.  Any out pointer may be NULL. */
 int rectic_netspec_proj_weights(const rectic_netspec *ns, int k, rectic_weights_kind *kind, const double **w,
                                 long *count, double *weight, double *delay);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Running a network of populations
+ *
+ * rectic_net_new_network returns an ordinary rectic_net handle; the calls above work on it with paths
+ * "POP/VAR" or "POP/OP/VAR" where they take a variable name (rectic_net_set, _get, _record), and
+ * rectic_net_size is the number of units of all populations.  Inputs come per population
+ * (rectic_net_input) instead of through rectic_net_run's arguments (which must be NULL, 0); spikes per
+ * population (rectic_net_population_spikes); rectic_net_write writes KEY.csv per recording,
+ * spikes_POP.csv per spiking population, out (when an output was chosen) and time.  A network made by
+ * rectic_net_new is one population named "" in these calls.
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Builds a network from ns: loads every population's template (the netspec's folders first, then
+   opts->template_path, RECTIC_TEMPLATE_PATH when opts->use_env_path, the built-in templates and the
+   current folder), resolves every variable the spec names (errors point into the network file), applies
+   the spec's sets, keeps each projection's weights once in the layout its kernel reads, and compiles one
+   fused kernel.  From opts (rectic_spec_init defaults): dt, dtype, backend, device, coupling (the strategy
+   of every matrix projection; AUTO chooses per projection), min_weight, template_path, n_template_path,
+   use_env_path; its template, weights and role fields must be unset.  *out receives a handle even on
+   failure (NULL only when memory ran out); free it with rectic_net_free in either case. */
+int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rectic_spec *opts);
+/* Populations: their number (1 for rectic_net_new's networks), name (NULL past the end) and size (0). */
+int rectic_net_n_populations(const rectic_net *net);
+const char *rectic_net_population(const rectic_net *net, int i);
+long rectic_net_population_size(const rectic_net *net, int i);
+/* Projection k as built: its delay in steps (round(delay/dt), ties to even) and strategy ("inline",
+   "dense", "sparse" or "scalar"); -1 / NULL past the end. */
+long rectic_net_projection_delay(const rectic_net *net, int k);
+const char *rectic_net_projection_coupling(const rectic_net *net, int k);
+/* The input of population pop for the next runs: rows x cols row-major (cols = the population's size, or
+   1: the same value for every unit), row s = step s of a run; borrowed until the network is freed or the
+   input replaced (data NULL removes it).  A run of T steps needs rows >= T.  The population must have an
+   input variable (its spec's input). */
+int rectic_net_input(rectic_net *net, const char *pop, const double *data, long rows, long cols);
+/* Records variable path ("POP/VAR" or "POP/OP/VAR") in the next runs under key (its recording's name and
+   file; [A-Za-z0-9_.-]+, not a reserved file name); key NULL: path with '/' replaced by '_'.  Key "out"
+   makes it the network's output (rectic_net_sampling's mean applies to it). */
+int rectic_net_record_as(rectic_net *net, const char *path, const char *key);
+/* Spikes of population pop in the last run: (step, unit) pairs, units counted within the population,
+   sorted by step then unit; borrowed. */
+int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs);
 
 #ifdef __cplusplus
 }
