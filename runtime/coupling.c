@@ -12,6 +12,7 @@
 #include "blas.h"
 #include "emit_c.h"
 #include "network.h"
+#include "popnet.h"
 #include "wload.h"
 
 #define INLINE_MAX_N 20       /* up to here a loop in the kernel beats a cblas call (~25-40 ns overhead) */
@@ -333,6 +334,8 @@ const char *rectic_net_coupling(const rectic_net *net)
 {
     if (!net)
         return NULL;
+    if (net->pn)
+        return net->pn->n_projs ? "per projection" : "none";
     if (!net->has_coupling)
         return "none";
     switch (net->coupling_mode) {

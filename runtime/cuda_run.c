@@ -193,6 +193,12 @@ int rectic_net_emit(rectic_net *net, int backend, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn) { /* the fused kernel of a network of populations: C only, for now */
+        if (backend == RECTIC_BACKEND_NVRTC)
+            return rct_errf(&net->err, RECTIC_EINVAL, "emit: the CUDA backend does not run networks of populations yet");
+        *text = rct_strdup(net->src);
+        return *text ? 0 : rct_oom(&net->err);
+    }
     rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);

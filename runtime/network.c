@@ -18,6 +18,7 @@
 #include "jit_tcc.h"
 #include "kernel_cpu.h"
 #include "network.h"
+#include "popnet.h"
 #include "observer.h"
 #include "template.h"
 
@@ -57,13 +58,18 @@ static void *ralloc(const rectic_net *net, long count)
     return calloc((size_t)count + 1, rct_rsize(net));
 }
 
-/* Loads the template and builds the model IR. */
-static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **model)
+/* Loads a template node: the folders `first` (n_first of them) are searched first, then the spec's
+   template path, RECTIC_TEMPLATE_PATH (spec->use_env_path), the built-in templates and the current folder;
+   spec->template_yaml, when given, holds the file part of ref. */
+int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *const *first, int n_first, const char *ref,
+                      rct_tnode **node)
 {
     rct_loader *L = rct_loader_new(&net->err);
     if (!L)
         return RECTIC_ENOMEM;
     int rc = 0;
+    for (int i = 0; !rc && i < n_first; i++)
+        rc = rct_loader_add_dir(L, first[i]);
     for (int i = 0; !rc && i < spec->n_template_path; i++)
         rc = rct_loader_add_dir(L, spec->template_path[i]);
     if (!rc && spec->use_env_path)
@@ -74,7 +80,6 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
         rc = rct_loader_add_dir(L, ".");
     if (!rc && spec->template_yaml) {
         /* the text stands for the file part of the reference */
-        const char *ref = spec->template_ref;
         const char *cut = strrchr(ref, '/') ? strrchr(ref, '/') : strrchr(ref, '.');
         char *file = cut ? rct_strndup(ref, (size_t)(cut - ref)) : NULL;
         if (!cut)
@@ -86,10 +91,17 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
             rc = rct_loader_add_text(L, file, spec->template_yaml);
         free(file);
     }
-    rct_tnode *node = NULL;
     if (!rc)
-        rc = rct_template_load(L, spec->template_ref, &node);
+        rc = rct_template_load(L, ref, node);
     rct_loader_free(L);
+    return rc;
+}
+
+/* Loads the template and builds the model IR. */
+static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **model)
+{
+    rct_tnode *node = NULL;
+    int rc = rct_net_load_node(net, spec, NULL, 0, spec->template_ref, &node);
     if (rc)
         return rc;
     rct_roles roles = {spec->op, spec->source_var, spec->target_var, spec->input_var, spec->output_var,
@@ -255,15 +267,14 @@ void rct_net_poll_tiered(rectic_net *net)
     net->pending_so = NULL;
 }
 
-/* Allocates state and parameters and fills them with the template defaults. */
-static int init_values(rectic_net *net)
+int rct_net_init_values(rectic_net *net)
 {
     const rct_model *m = net->model;
     long n = net->n;
     net->y = ralloc(net, (long)m->n_state * n);
     net->y0 = calloc((size_t)m->n_state * (size_t)n + 1, sizeof(double));
     net->alg = ralloc(net, (long)m->n_alg * n);
-    net->coup = ralloc(net, n);
+    net->coup = ralloc(net, (m->n_coup > 1 ? m->n_coup : 1) * n); /* one block of n per coupling slot */
     net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
     net->param_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
     net->spec_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
@@ -345,7 +356,7 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "--source-var/--target-var given but no weights");
     if ((rc = rct_coupling_setup(net, spec)))
         return rc;
-    if ((rc = init_values(net)))
+    if ((rc = rct_net_init_values(net)))
         return rc;
     if ((rc = rct_net_compile(net)))
         return rc;
@@ -381,6 +392,7 @@ void rectic_net_free(rectic_net *net)
     free(net->alg);
     free(net->coup);
     rct_coupling_free(net);
+    rct_pn_free(net->pn);
     free(net->rec_vars);
     rct_model_free(net->model);
     free(net);
@@ -400,6 +412,8 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_pn_set(net, name, values, count);
     char what[300];
     snprintf(what, sizeof what, "--set %s", name ? name : "");
     int v = find_var(net, name, what);
@@ -451,6 +465,8 @@ int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, lon
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_pn_get(net, name, out, cap, count);
     int v = find_var(net, name, "get");
     if (v < 0)
         return net->err.code;
@@ -483,6 +499,8 @@ int rectic_net_reset(rectic_net *net)
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_pn_reset(net);
     const rct_model *m = net->model;
     for (long i = 0; i < (long)m->n_state * net->n; i++)
         rct_rset(net, net->y, i, net->y0[i]);
@@ -515,10 +533,8 @@ static int check_record_file(rectic_net *net, const char *name, const char *what
     return rc;
 }
 
-int rectic_net_record(rectic_net *net, const char *name)
+int rct_net_record_key(rectic_net *net, const char *name, const char *key)
 {
-    if (!net)
-        return RECTIC_EINVAL;
     char what[300];
     snprintf(what, sizeof what, "--record %s", name ? name : "");
     int v = find_var(net, name, what);
@@ -527,7 +543,7 @@ int rectic_net_record(rectic_net *net, const char *name)
     if (net->model->vars[v].kind == RCT_VK_SPIKE)
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
                         what);
-    if (check_record_file(net, name, what))
+    if (!key && check_record_file(net, name, what))
         return net->err.code;
     int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
     char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);
@@ -535,11 +551,18 @@ int rectic_net_record(rectic_net *net, const char *name)
         net->rec_vars = rv;
     if (rn)
         net->rec_names = rn;
-    if (!rv || !rn || !(net->rec_names[net->n_rec_vars] = rct_strdup(name)))
+    if (!rv || !rn || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
         return rct_oom(&net->err);
     net->rec_vars[net->n_rec_vars++] = v;
     net->err.code = 0;
     return 0;
+}
+
+int rectic_net_record(rectic_net *net, const char *name)
+{
+    if (!net)
+        return RECTIC_EINVAL;
+    return net->pn ? rectic_net_record_as(net, name, NULL) : rct_net_record_key(net, name, NULL);
 }
 
 int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff)
@@ -585,6 +608,8 @@ int rectic_net_describe(rectic_net *net, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_pn_describe(net, text);
     *text = rct_model_describe(net->model);
     return *text ? 0 : rct_oom(&net->err);
 }
@@ -659,6 +684,8 @@ int rectic_net_standalone(rectic_net *net, int format, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_errf(&net->err, RECTIC_EINVAL, "standalone: not available for networks of populations yet");
     const rct_model *m = net->model;
     *text = NULL;
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);

@@ -99,6 +99,9 @@ struct rectic_net {
     void *progress_user;
     volatile int *cancel;
     rectic_timings timings;
+    struct rct_popnet *pn;   /* a network of populations (runtime/popnet.h): its populations, each a rectic_net
+                                with a model, values and recordings but no kernel, and its projections; the
+                                network itself then has no model.  NULL for a network of one template */
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
 };
@@ -122,6 +125,12 @@ static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
     return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
 }
 
+/* Loads a template node, searching the folders `first` before the spec's search path (network.c). */
+int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *const *first, int n_first, const char *ref,
+                      rct_tnode **node);
+/* Allocates net->model's state, parameters and coupling slots and fills them with the template defaults. */
+int rct_net_init_values(rectic_net *net);
+
 /* Adds a warning to net (printf-style; the same text only once).  The library never prints: the caller
    reads them with rectic_net_warning (warning.c). */
 void rct_net_warn(rectic_net *net, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -131,6 +140,16 @@ void rct_net_warnings_free(rectic_net *net);
 int rct_obs_spill(rectic_net *net, long rows);
 /* Streaming: takes back the rows spilled after the first `spilled`, reloading `rows` rows into the chunk. */
 int rct_obs_unspill(rectic_net *net, long spilled, long rows);
+
+/* Records variable `name` in the next runs, under `key` (NULL: name; its file is checked) (network.c). */
+int rct_net_record_key(rectic_net *net, const char *name, const char *key);
+/* Makes sure a spike buffer (*spikes, *n_spikes pairs of *cap_spikes) has room for one more step of net's
+   neurons: moves its pairs to the spill file when --max-memory says so, else grows it (run.c). */
+int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_spikes);
+/* Is every state value of net finite?  If not, rct_report_nonfinite names the first bad one, after step
+   `step`, as net's error (run.c). */
+int rct_state_finite(const rectic_net *net);
+int rct_report_nonfinite(rectic_net *net, long step);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel_abi.h"
+#include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -139,14 +140,16 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
     }
     net->n_rec_data = count;
     for (int k = 0; k < count; k++) {
-        net->rec_data[k] = calloc((size_t)(chunk * n) + 1, sizeof(double));
+        size_t values = k == 0 && net->model->output < 0 ? 0 : (size_t)(chunk * n);
+        net->rec_data[k] = calloc(values + 1, sizeof(double));
         if (!net->rec_data[k]) {
             free(r);
             return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %ld rows x %ld neurons x %d values do not fit in "
                                                       "memory (%.1f MiB)", chunk, n, count,
                             (double)chunk * (double)n * count * 8.0 / 1048576.0);
         }
-        describe(net, k == 0 ? net->model->output : net->rec_vars[k - 1], in_col, &r[k]);
+        if (k > 0 || net->model->output >= 0) /* a population of a network may have no output */
+            describe(net, k == 0 ? net->model->output : net->rec_vars[k - 1], in_col, &r[k]);
     }
     net->rec_rows = rows;
     net->chunk_rows = chunk;
@@ -165,8 +168,10 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_pn_recording(net, name, rows, cols, data);
     int k = -1;
-    if (name && strcmp(name, "out") == 0 && net->n_rec_data > 0)
+    if (name && strcmp(name, "out") == 0 && net->n_rec_data > 0 && net->model->output >= 0)
         k = 0;
     for (int i = 0; k < 0 && name && i < net->n_rec_vars && i + 1 < net->n_rec_data; i++)
         if (strcmp(net->rec_names[i], name) == 0)
@@ -211,6 +216,9 @@ int rectic_net_spikes(rectic_net *net, long *count, const long **pairs)
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (net->pn)
+        return rct_errf(&net->err, RECTIC_EINVAL, "spikes: a network of populations has spikes per population "
+                                                  "(rectic_net_population_spikes)");
     *count = net->spilled_spikes + net->n_spikes;
     *pairs = net->spike_spill ? NULL : net->spikes;
     if (net->spike_spill)

@@ -13,6 +13,7 @@
 #include "network.h"
 #include "observer.h"
 #include "outset.h"
+#include "popnet.h"
 
 /* Where the rows of an output come from: an array in memory, a spill file, the time of each row, or the
    spikes' (step, neuron) pairs in memory and then in a spill file. */
@@ -115,18 +116,44 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
     return write_output(net, set, "spikes", format, &sp_src, net->spilled_spikes + net->n_spikes, 2, RCT_NPY_I8);
 }
 
+/* Writes every output of the last run of a network of populations into the set: the output, each
+   population's recordings under their keys, time, and spikes_POP of each spiking population. */
+int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
+{
+    const rct_popnet *pn = net->pn;
+    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    int type = net->f32 ? RCT_NPY_F4 : RCT_NPY_F8, rc = 0;
+    char name[300];
+    for (int p = 0; p < pn->n_pops && !rc; p++) {
+        rectic_net *pop = pn->pops[p];
+        for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
+            rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
+            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows, pop->n, type);
+        }
+        if (!rc && pop->model->spike_def >= 0) {
+            rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};
+            snprintf(name, sizeof name, "spikes_%s", pn->names[p]);
+            rc = write_output(pop, set, name, format, &sp, pop->spilled_spikes + pop->n_spikes, 2, RCT_NPY_I8);
+        }
+        if (rc)
+            return rct_errf(&net->err, rc, "%s", pop->err.msg);
+    }
+    rows_src time_src = {NULL, NULL, 1, NULL, 0};
+    return write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D);
+}
+
 int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->n_rec_data == 0)
+    if (net->pn ? net->pn->pops[0]->n_rec_data == 0 : net->n_rec_data == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
     int rc = rct_outset_check_dir(dir, 0, &net->err);
     if (rc)
         return rc;
     rct_outset set;
     rct_outset_init(&set, dir);
-    if ((rc = write_outputs(net, &set, format))) {
+    if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format))) {
         rct_outset_abort(&set);
         return rc;
     }
@@ -146,8 +173,12 @@ int rectic_net_check_output(rectic_net *net, const char *dir, int format, long s
     double rows = (double)rct_obs_rows(steps, net->sample_every, net->cutoff);
     int npy = format == RECTIC_FORMAT_NPY;
     double value = npy ? (net->f32 ? 4.0 : 8.0) : 2.0, header = npy ? 128.0 : 0.0;
-    double bytes = (1.0 + net->n_rec_vars) * (header + rows * (double)net->n * value) /* out, recordings */
-                   + header + rows * (npy ? 8.0 : 2.0);                               /* time */
+    double bytes = header + rows * (npy ? 8.0 : 2.0);                                 /* time */
+    for (int p = 0; p < (net->pn ? net->pn->n_pops : 1); p++) {
+        const rectic_net *pop = net->pn ? net->pn->pops[p] : net;
+        int outs = pop->n_rec_vars + (!net->pn || p == net->pn->out_pop);
+        bytes += outs * (header + rows * (double)pop->n * value);                   /* out, recordings */
+    }
     return rct_outset_check_dir(dir, bytes, &net->err);
 }
 

@@ -11,6 +11,7 @@
 #include "kernel_abi.h"
 #include "network.h"
 #include "observer.h"
+#include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -26,25 +27,24 @@ typedef struct input_src {
     long cols;
 } input_src;
 
-/* Makes sure the spike buffer has room for at least one more step. */
-static int grow_spikes(rectic_net *net, rectic_kctx *c)
+int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_spikes)
 {
-    long need = c->n_spikes + net->n;
-    if (need <= c->cap_spikes)
+    long need = *n_spikes + net->n;
+    if (need <= *cap_spikes)
         return 0;
-    int rc = rct_obs_spike_room(net, &c->n_spikes, c->cap_spikes); /* may move the spikes to disk */
-    if (rc || (need = c->n_spikes + net->n) <= c->cap_spikes)
+    int rc = rct_obs_spike_room(net, n_spikes, *cap_spikes); /* may move the spikes to disk */
+    if (rc || (need = *n_spikes + net->n) <= *cap_spikes)
         return rc;
-    long cap = c->cap_spikes ? c->cap_spikes : 1024;
+    long cap = *cap_spikes ? *cap_spikes : 1024;
     while (cap < need)
         cap *= 2;
     if ((size_t)cap > SIZE_MAX / (2 * sizeof(long)))
         return rct_oom(&net->err);
-    long *s = realloc(c->spikes, (size_t)cap * 2 * sizeof(long));
+    long *s = realloc(*spikes, (size_t)cap * 2 * sizeof(long));
     if (!s)
         return rct_oom(&net->err);
-    c->spikes = s;
-    c->cap_spikes = cap;
+    *spikes = s;
+    *cap_spikes = cap;
     net->spikes = s;
     return 0;
 }
@@ -81,7 +81,7 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     long k = from;
     size_t rs = net->f32 ? sizeof(float) : sizeof(double);
     while (k < to) {
-        if (net->model->spike_def >= 0 && (*rc = grow_spikes(net, c)))
+        if (net->model->spike_def >= 0 && (*rc = rct_grow_spikes(net, &c->spikes, &c->n_spikes, &c->cap_spikes)))
             break;
         long limit = to - k;
         if (net->spill) { /* streaming: stop where the chunk is full, write it out, go on */
@@ -107,8 +107,7 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     return k - from;
 }
 
-/* Is every state value finite? */
-static int all_finite(const rectic_net *net)
+int rct_state_finite(const rectic_net *net)
 {
     long count = (long)net->model->n_state * net->n;
     if (net->f32) {
@@ -125,8 +124,7 @@ static int all_finite(const rectic_net *net)
     return 1;
 }
 
-/* Reports the first non-finite state value after step `step`. */
-static int report_nonfinite(rectic_net *net, long step)
+int rct_report_nonfinite(rectic_net *net, long step)
 {
     const rct_model *m = net->model;
     for (int s = 0; s < m->n_state; s++)
@@ -151,6 +149,12 @@ static int run(rectic_net *net, long steps, const input_src *in)
     net->err.code = 0;
     if (steps < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "--steps: expected a number of steps >= 0, got %ld", steps);
+    if (net->pn) {
+        if (in->cols != 0)
+            return rct_errf(&net->err, RECTIC_EINVAL, "inputs: a network of populations takes its inputs through "
+                                                      "rectic_net_input (per population); run it with NULL, 0");
+        return rct_pn_run(net, steps);
+    }
     if (in->cols != 0 && in->cols != 1 && in->cols != net->n)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs: %ld columns, expected %ld (one per neuron) or 1 (the same "
                                                   "input for every neuron)", in->cols, net->n);
@@ -230,7 +234,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
         }
         long k = run_block(net, &c, &io, done, 0, block, &rc);
-        if (!rc && snap_y && !all_finite(net)) {
+        if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
             memcpy(acc, snap_acc, sizeof(double) * (size_t)net->n);
@@ -242,8 +246,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
             c.acc_count = saved.acc_count;
             for (k = 0; k < block && !rc;) {
                 k += run_block(net, &c, &io, done, k, k + 1, &rc);
-                if (!all_finite(net))
-                    rc = report_nonfinite(net, done + k - 1);
+                if (!rct_state_finite(net))
+                    rc = rct_report_nonfinite(net, done + k - 1);
             }
         }
         done += k;

@@ -29,7 +29,10 @@ static const char *const api_functions[] = {
     "rectic_netspec_n_template_paths", "rectic_netspec_template_path_at", "rectic_netspec_find",
     "rectic_netspec_pop_name", "rectic_netspec_pop_template", "rectic_netspec_pop_op", "rectic_netspec_pop_size",
     "rectic_netspec_pop_input", "rectic_netspec_pop_spikes", "rectic_netspec_pop_n_sets", "rectic_netspec_pop_set",
-    "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning", NULL};
+    "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning",
+    "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
+    "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
+    "rectic_net_population_spikes", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -142,6 +145,20 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_netspec_pop_set(NULL, 0, 0, &str, &vals, &count), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_proj_ends(NULL, 0, &a, &str, &b, &str), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_proj_weights(NULL, 0, &kind, &vals, &count, &x, &x), RECTIC_EINVAL);
+    rectic_net *none = (rectic_net *)1;
+    ck_assert_int_eq(rectic_net_new_network(&none, NULL, NULL), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(none); /* a handle that explains */
+    ck_assert_str_eq(rectic_errmsg(none), "no network: the netspec is NULL");
+    rectic_net_free(none);
+    ck_assert_int_eq(rectic_net_new_network(NULL, NULL, NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_n_populations(NULL), 0);
+    ck_assert_ptr_null(rectic_net_population(NULL, 0));
+    ck_assert_int_eq(rectic_net_population_size(NULL, 0), 0);
+    ck_assert_int_eq(rectic_net_projection_delay(NULL, 0), -1);
+    ck_assert_ptr_null(rectic_net_projection_coupling(NULL, 0));
+    ck_assert_int_eq(rectic_net_input(NULL, "E", NULL, 0, 0), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record_as(NULL, "E/v", "v"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_population_spikes(NULL, "E", &count, &pairs), RECTIC_EINVAL);
     ck_assert_str_eq(str, "untouched");
     ck_assert_ptr_null(vals);
     ck_assert_int_eq(a + b, 14);

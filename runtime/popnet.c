@@ -1,0 +1,544 @@
+/*
+ * popnet.c -- builds a network of populations from a netspec: one rectic_net per population (model, values,
+ * no kernel), the projections' weights in the layout the fused kernel reads, and the kernel itself.
+ */
+#include "popnet.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "blas.h"
+#include "emit_net.h"
+#include "kernel_cpu.h"
+#include "netspec.h"
+
+#define INLINE_MAX_N 20        /* matrix projections up to this many sources: a loop in the kernel */
+#define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights: compressed sparse rows */
+
+int rct_pn_find(const rct_popnet *pn, const char *name, size_t len)
+{
+    for (int p = 0; p < pn->n_pops; p++)
+        if (strlen(pn->names[p]) == len && strncmp(pn->names[p], name, len) == 0)
+            return p;
+    return -1;
+}
+
+int rct_pn_split(rectic_net *net, const char *path, const char *what, const char **rest)
+{
+    const char *slash = path ? strchr(path, '/') : NULL;
+    if (!slash) {
+        rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s': expected POP/VAR or POP/OP/VAR", what, path ? path : "(null)");
+        return -1;
+    }
+    int p = rct_pn_find(net->pn, path, (size_t)(slash - path));
+    if (p < 0) {
+        rct_buf names;
+        rct_buf_init(&names);
+        for (int q = 0; q < net->pn->n_pops; q++)
+            rct_buf_printf(&names, "%s%s", q ? ", " : "", net->pn->names[q]);
+        rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s': unknown population '%.*s' (the network has: %s)", what, path,
+                 (int)(slash - path), path, names.s ? names.s : "none");
+        rct_buf_free(&names);
+        return -1;
+    }
+    *rest = slash + 1;
+    return p;
+}
+
+void rct_pn_free(rct_popnet *pn)
+{
+    if (!pn)
+        return;
+    for (int p = 0; p < pn->n_pops; p++) {
+        rectic_net_free(pn->pops[p]);
+        free(pn->names[p]);
+    }
+    for (int k = 0; k < pn->n_projs; k++) {
+        rct_proj *j = &pn->projs[k];
+        free(j->w);
+        free(j->csr_ptr);
+        free(j->csr_col);
+        free(j->csr_val);
+        free(j->ring);
+        free(j->tmp);
+    }
+    free(pn->pops);
+    free(pn->names);
+    free(pn->projs);
+    free(pn->in_data);
+    free(pn->in_rows);
+    free(pn->in_cols);
+    free(pn);
+}
+
+/* Copies the error of population net `from` into net, after the prefix `where` (a file position). */
+static int take_error(rectic_net *net, const rectic_net *from, const char *where)
+{
+    return rct_errf(&net->err, from->err.code ? from->err.code : RECTIC_EINVAL, "%s%s", where, from->err.msg);
+}
+
+/* The links of population p: one per projection into it, with the source when it is p's own and arrives
+   without delay.  *out is malloc'd (may be empty). */
+static int pop_links(const rectic_netspec *ns, int p, const long *delays, rct_link **out, int *count)
+{
+    *count = 0;
+    *out = calloc(ns->n_projs + 1, sizeof **out);
+    if (!*out)
+        return RECTIC_ENOMEM;
+    for (size_t k = 0; k < ns->n_projs; k++) {
+        const rct_netproj *j = &ns->projs[k];
+        if (j->tgt != p)
+            continue;
+        (*out)[*count].target = j->tgt_var.text;
+        (*out)[*count].source = j->src == p && delays[k] == 0 ? j->src_var.text : NULL;
+        (*count)++;
+    }
+    return 0;
+}
+
+/* Makes population p: loads its template, builds its model with the links into it, allocates its values. */
+static int make_pop(rectic_net *net, const rectic_netspec *ns, const rectic_spec *opts, int p, const long *delays)
+{
+    const rct_netpop *sp = &ns->pops[p];
+    rectic_net *pop = calloc(1, sizeof *pop);
+    if (!pop)
+        return rct_oom(&net->err);
+    net->pn->pops[p] = pop;
+    pop->f32 = net->f32;
+    pop->dt = net->dt;
+    pop->threshold = sp->threshold;
+    pop->reset = sp->reset;
+    pop->n = sp->n;
+    pop->sample_every = 1;
+    pop->min_weight = -1;
+    pop->max_memory = net->max_memory;
+    pop->threads = net->threads;
+    pop->backend = net->backend;
+    char where[600];
+    rct_netspec_where(ns, sp->at_template, where, sizeof where);
+    rct_tnode *node = NULL;
+    int rc = rct_net_load_node(pop, opts, (const char *const *)ns->template_path, (int)ns->n_template_path,
+                               sp->template_ref, &node);
+    if (rc)
+        return take_error(net, pop, where);
+    rct_link *links;
+    int n_links;
+    if (pop_links(ns, p, delays, &links, &n_links)) {
+        rct_tnode_free(node);
+        return rct_oom(&net->err);
+    }
+    rct_roles roles = {sp->op, NULL, NULL, sp->has_input ? sp->input.text : NULL, NULL,
+                       sp->spiking ? sp->spike_var.text : NULL, sp->spiking ? sp->spike_def.text : NULL,
+                       links, n_links};
+    rc = rct_model_build(node, &roles, &pop->model, &pop->err);
+    rct_tnode_free(node);
+    free(links);
+    if (rc) {
+        char pos[500];
+        rct_netspec_where(ns, sp->at_name, pos, sizeof pos);
+        snprintf(where, sizeof where, "%spopulation %s: ", pos, sp->name);
+        return take_error(net, pop, where);
+    }
+    if ((rc = rct_net_init_values(pop)))
+        return take_error(net, pop, "");
+    return 0;
+}
+
+/* Resolves projection k's source variable and target slot against the populations' models. */
+static int resolve_proj(rectic_net *net, const rectic_netspec *ns, int k, rct_proj *j)
+{
+    const rct_netproj *sp = &ns->projs[k];
+    char where[600], what[700];
+    rct_netspec_where(ns, sp->at, where, sizeof where);
+    snprintf(what, sizeof what, "%sprojection %s -> %s: source", where, sp->src_path, sp->tgt_path);
+    const rct_model *ms = net->pn->pops[sp->src]->model, *mt = net->pn->pops[sp->tgt]->model;
+    int v = rct_model_find(ms, sp->src_var.text, ns->pops[sp->src].op, what, &net->err);
+    if (v < 0)
+        return net->err.code;
+    if (ms->vars[v].kind != RCT_VK_STATE && ms->vars[v].kind != RCT_VK_ALG)
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s '%s' must be a state or algebraic variable, not %s", what,
+                        sp->src_var.text, rct_vkind_name(ms->vars[v].kind));
+    j->src_var = v;
+    snprintf(what, sizeof what, "%sprojection %s -> %s: target", where, sp->src_path, sp->tgt_path);
+    int t = rct_model_find(mt, sp->tgt_var.text, ns->pops[sp->tgt].op, what, &net->err);
+    if (t < 0)
+        return net->err.code;
+    if (mt->vars[t].kind != RCT_VK_COUPLING) /* the model marks every link target; anything else is a bug */
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s '%s' is not a coupling target of the model", what,
+                        sp->tgt_var.text);
+    j->tgt_slot = mt->vars[t].slot;
+    return 0;
+}
+
+/* Allocates count values of the network's type (zeroed). */
+static void *pn_alloc(const rectic_net *net, long count)
+{
+    return calloc((size_t)(count > 0 ? count : 0) + 1, rct_rsize(net));
+}
+
+/* Compressed sparse rows of COO entries (target, source, weight): by target, then by source, entries of
+   one pair added in the order given (as netref merges duplicates); zero weights dropped unless given. */
+static int csr_from_coo(rectic_net *net, rct_proj *j, const double *e, long nnz, long n_tgt)
+{
+    long *order = malloc(sizeof(long) * (size_t)nnz + 1);
+    j->csr_ptr = calloc((size_t)n_tgt + 2, sizeof(long));
+    if (!order || !j->csr_ptr) {
+        free(order);
+        return rct_oom(&net->err);
+    }
+    for (long q = 0; q < nnz; q++) /* counting sort by target, stable */
+        j->csr_ptr[(long)e[3 * q] + 2]++;
+    for (long i = 0; i < n_tgt; i++)
+        j->csr_ptr[i + 2] += j->csr_ptr[i + 1];
+    for (long q = 0; q < nnz; q++)
+        order[j->csr_ptr[(long)e[3 * q] + 1]++] = q;
+    for (long i = 0; i < n_tgt; i++) { /* each row by source, stable: insertion sort (rows are short) */
+        for (long a = j->csr_ptr[i] + 1; a < j->csr_ptr[i + 1]; a++) {
+            long q = order[a], b = a;
+            for (; b > j->csr_ptr[i] && e[3 * order[b - 1] + 1] > e[3 * q + 1]; b--)
+                order[b] = order[b - 1];
+            order[b] = q;
+        }
+    }
+    j->csr_col = malloc(sizeof(int) * (size_t)nnz + 1);
+    j->csr_val = pn_alloc(net, nnz);
+    if (!j->csr_col || !j->csr_val) {
+        free(order);
+        return rct_oom(&net->err);
+    }
+    long out = 0, start = 0;
+    for (long i = 0; i < n_tgt; i++) { /* merge duplicates: their weights added in the order given */
+        long end = j->csr_ptr[i + 1];
+        j->csr_ptr[i] = out;
+        for (long a = start; a < end; a++) {
+            long q = order[a];
+            double w = e[3 * q + 2];
+            while (a + 1 < end && e[3 * order[a + 1] + 1] == e[3 * q + 1])
+                w += e[3 * order[++a] + 2];
+            j->csr_col[out] = (int)e[3 * q + 1];
+            rct_rset(net, j->csr_val, (size_t)out++, w);
+        }
+        start = end;
+    }
+    j->csr_ptr[n_tgt] = out;
+    j->nnz = out;
+    free(order);
+    return 0;
+}
+
+/* COO entries of a dense matrix's non-zero weights, row by row (malloc'd, *nnz entries). */
+static double *coo_from_dense(const double *w, long rows, long cols, long *nnz)
+{
+    long count = 0;
+    for (long i = 0; i < rows * cols; i++)
+        count += w[i] != 0;
+    double *e = malloc(sizeof(double) * 3 * (size_t)count + 1);
+    if (!e)
+        return NULL;
+    long q = 0;
+    for (long i = 0; i < rows; i++)
+        for (long c = 0; c < cols; c++)
+            if (w[i * cols + c] != 0) {
+                e[3 * q] = (double)i, e[3 * q + 1] = (double)c, e[3 * q + 2] = w[i * cols + c];
+                q++;
+            }
+    *nnz = count;
+    return e;
+}
+
+/* The strategy of a matrix projection: forced by `want`, or chosen from its size and density. */
+static int choose_mode(int want, long n_src, long nonzero, long n_tgt)
+{
+    double density = (double)nonzero / ((double)n_src * (double)n_tgt);
+    switch (want) {
+    case RECTIC_COUPLING_DENSE: return RCT_COUP_DENSE;
+    case RECTIC_COUPLING_INLINE: return RCT_COUP_INLINE;
+    case RECTIC_COUPLING_SPARSE: return RCT_COUP_CSR;
+    default:
+        return n_src > INLINE_MAX_N && density < SPARSE_MAX_DENSITY ? RCT_COUP_CSR
+               : n_src <= INLINE_MAX_N                               ? RCT_COUP_INLINE
+                                                                     : RCT_COUP_DENSE;
+    }
+}
+
+/* Puts projection k's weights into the layout its strategy reads. */
+static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int want, rct_proj *j)
+{
+    const rct_netproj *sp = &ns->projs[k];
+    long n_src = ns->pops[sp->src].n, n_tgt = ns->pops[sp->tgt].n;
+    if (sp->kind == RECTIC_WEIGHTS_SCALAR) {
+        j->mode = RCT_COUP_SCALAR;
+        j->weight = sp->weight;
+        return 0;
+    }
+    long nonzero = sp->nnz;
+    if (sp->kind == RECTIC_WEIGHTS_DENSE) {
+        nonzero = 0;
+        for (long i = 0; i < n_src * n_tgt; i++)
+            nonzero += sp->w[i] != 0;
+    }
+    j->mode = choose_mode(want, n_src, nonzero, n_tgt);
+    if (j->mode == RCT_COUP_CSR) {
+        if (sp->kind == RECTIC_WEIGHTS_COO)
+            return csr_from_coo(net, j, sp->w, sp->nnz, n_tgt);
+        long nnz;
+        double *e = coo_from_dense(sp->w, n_tgt, n_src, &nnz);
+        int rc = e ? csr_from_coo(net, j, e, nnz, n_tgt) : rct_oom(&net->err);
+        free(e);
+        return rc;
+    }
+    if ((double)n_src * (double)n_tgt * (double)rct_rsize(net) > (double)(1L << 31))
+        return rct_errf(&net->err, RECTIC_EINVAL, "projection %s -> %s: a dense %ld x %ld matrix needs %.1f GiB: use "
+                        "sparse coupling", sp->src_path, sp->tgt_path, n_tgt, n_src,
+                        (double)n_src * (double)n_tgt * (double)rct_rsize(net) / 1073741824.0);
+    if (!(j->w = pn_alloc(net, n_src * n_tgt)))
+        return rct_oom(&net->err);
+    if (sp->kind == RECTIC_WEIGHTS_DENSE) {
+        for (long i = 0; i < n_src * n_tgt; i++)
+            rct_rset(net, j->w, (size_t)i, sp->w[i]);
+        return 0;
+    }
+    double *dense = calloc((size_t)(n_src * n_tgt) + 1, sizeof(double)); /* duplicates add, in file order */
+    if (!dense)
+        return rct_oom(&net->err);
+    for (long q = 0; q < sp->nnz; q++)
+        dense[(long)sp->w[3 * q] * n_src + (long)sp->w[3 * q + 1]] += sp->w[3 * q + 2];
+    for (long i = 0; i < n_src * n_tgt; i++)
+        rct_rset(net, j->w, (size_t)i, dense[i]);
+    free(dense);
+    return 0;
+}
+
+/* Builds projection k: its ends, weights, ring and scratch buffers. */
+static int make_proj(rectic_net *net, const rectic_netspec *ns, int k, long delay, int want)
+{
+    rct_proj *j = &net->pn->projs[k];
+    const rct_netproj *sp = &ns->projs[k];
+    j->src = sp->src;
+    j->tgt = sp->tgt;
+    j->delay = delay;
+    int rc = resolve_proj(net, ns, k, j);
+    if (!rc)
+        rc = load_weights(net, ns, k, want, j);
+    if (rc)
+        return rc;
+    long n_src = ns->pops[sp->src].n, n_tgt = ns->pops[sp->tgt].n;
+    if (delay > 0 && (double)(delay + 1) * (double)n_src * (double)rct_rsize(net) > (double)(1L << 34))
+        return rct_errf(&net->err, RECTIC_EINVAL, "projection %s -> %s: a delay of %ld steps keeps %ld x %ld values",
+                        sp->src_path, sp->tgt_path, delay, delay + 1, n_src);
+    if (delay > 0 && !(j->ring = pn_alloc(net, (delay + 1) * n_src)))
+        return rct_oom(&net->err);
+    if (j->mode == RCT_COUP_DENSE && !(j->tmp = pn_alloc(net, n_tgt)))
+        return rct_oom(&net->err);
+    net->pn->uses_blas |= j->mode == RCT_COUP_DENSE;
+    return 0;
+}
+
+/* Applies the spec's sets to the populations, in the order given. */
+static int apply_sets(rectic_net *net, const rectic_netspec *ns)
+{
+    for (size_t p = 0; p < ns->n_pops; p++)
+        for (size_t s = 0; s < ns->pops[p].n_sets; s++) {
+            const rct_netset *set = &ns->pops[p].sets[s];
+            if (rectic_net_set(net->pn->pops[p], set->ref.text, set->values, set->count)) {
+                char where[600];
+                rct_netspec_where(ns, set->ref.at, where, sizeof where);
+                return take_error(net, net->pn->pops[p], where);
+            }
+        }
+    return 0;
+}
+
+/* The symbols the fused kernel may call: the math functions and, when a projection is dense, the loaded
+   BLAS's gemv.  syms has room for n entries. */
+static int pn_symbols(rectic_net *net, rct_symbol *syms, int n)
+{
+    int k = 0;
+    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < n - 3; s++)
+        syms[k++] = *s;
+    if (net->pn->uses_blas) {
+        const rct_blas *b = rct_blas_load(&net->err);
+        if (!b)
+            return net->err.code;
+        syms[k++] = (rct_symbol){"cblas_dgemv", *(void **)&b->dgemv};
+        syms[k++] = (rct_symbol){"cblas_sgemv", *(void **)&b->sgemv};
+    }
+    syms[k] = (rct_symbol){NULL, NULL};
+    return 0;
+}
+
+/* Writes the fused kernel's source for the populations' current parameter shapes (NULL: err filled). */
+static char *pn_source(rectic_net *net)
+{
+    rct_popnet *pn = net->pn;
+    const rct_model **models = calloc((size_t)pn->n_pops, sizeof *models);
+    rct_emit_opts *opts = calloc((size_t)pn->n_pops, sizeof *opts);
+    rct_emit_proj *projs = calloc((size_t)pn->n_projs + 1, sizeof *projs);
+    char *src = NULL;
+    if (!models || !opts || !projs) {
+        rct_oom(&net->err);
+        goto done;
+    }
+    for (int p = 0; p < pn->n_pops; p++) {
+        models[p] = pn->pops[p]->model;
+        opts[p] = rct_net_emit_opts(pn->pops[p]);
+        opts[p].coupling = 0;
+        opts[p].fixed_n = 0;
+        opts[p].param_pow2 = NULL; /* one kernel for any values: a sweep never recompiles */
+    }
+    for (int k = 0; k < pn->n_projs; k++) {
+        const rct_proj *j = &pn->projs[k];
+        projs[k] = (rct_emit_proj){j->src, j->src_var, j->tgt, j->tgt_slot, j->mode, j->delay};
+    }
+    rct_emit_net o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, pn->n_pops, (const char *const *)pn->names,
+                      models, opts, pn->n_projs, projs};
+    src = rct_emit_net_c(&o, &net->err);
+done:
+    free(models);
+    free(opts);
+    free(projs);
+    return src;
+}
+
+int rct_pn_compile(rectic_net *net)
+{
+    rct_symbol syms[64];
+    int rc = pn_symbols(net, syms, 64);
+    if (rc)
+        return rc;
+    double t0 = rct_now();
+    char *src = pn_source(net);
+    if (!src)
+        return net->err.code ? net->err.code : rct_oom(&net->err);
+    double t1 = rct_now();
+    rct_cpu_kernel k;
+    if ((rc = rct_cpu_kernel_build(net, src, syms, &k))) {
+        free(src);
+        return rc;
+    }
+    rct_jit_free(net->jit);
+    rct_cc_free(net->cc);
+    free(net->src);
+    free(net->pending_so);
+    net->jit = k.jit;
+    net->cc = k.cc;
+    net->kernel = k.fn;
+    net->kernel_kind = k.cc ? (k.hit ? "cc (cached)" : "cc") : "tcc";
+    net->pending_so = k.pending;
+    net->src = src;
+    net->compilations += k.hit ? 0 : 1;
+    net->dirty = 0;
+    for (int p = 0; p < net->pn->n_pops; p++)
+        net->pn->pops[p]->dirty = 0;
+    net->timings.generate = t1 - t0;
+    net->timings.jit = rct_now() - t1;
+    net->err.code = 0;
+    return 0;
+}
+
+/* Checks the options a network of populations takes from a rectic_spec. */
+static int check_opts(rectic_net *net, const rectic_spec *o)
+{
+    if (o->template_ref || o->template_yaml || o->weights || o->weights_coo || o->weights_file ||
+        o->weights_coo_file || o->source_var || o->target_var || o->input_var || o->output_var || o->spike_var ||
+        o->spike_def || o->op || o->n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "a network of populations takes its templates, sizes, weights and "
+                                                  "roles from the netspec: leave those fields of the options unset");
+    if (o->backend == RECTIC_BACKEND_NVRTC)
+        return rct_errf(&net->err, RECTIC_EINVAL, "backend: the CUDA backend does not run networks of populations yet "
+                                                  "(use tcc, cc or auto)");
+    if (o->backend != RECTIC_BACKEND_TCC && o->backend != RECTIC_BACKEND_CC && o->backend != RECTIC_BACKEND_AUTO)
+        return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc or auto");
+    if (o->coupling == RECTIC_COUPLING_EVENT)
+        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: event-driven projections are not available for networks "
+                                                  "of populations yet (use auto, dense, inline or sparse)");
+    if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_SPARSE)
+        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline or sparse");
+    if (o->dtype != RECTIC_FLOAT64 && o->dtype != RECTIC_FLOAT32)
+        return rct_errf(&net->err, RECTIC_EINVAL, "dtype: expected float64 or float32");
+    if (!(o->dt > 0) || !isfinite(o->dt))
+        return rct_errf(&net->err, RECTIC_EINVAL, "dt: the step size must be a positive number, got %g", o->dt);
+    return 0;
+}
+
+/* Allocates the network's populations and projections and fills them from ns. */
+static int build(rectic_net *net, const rectic_netspec *ns, const rectic_spec *opts)
+{
+    rct_popnet *pn = net->pn;
+    int np = (int)ns->n_pops, nj = (int)ns->n_projs;
+    pn->names = calloc((size_t)np, sizeof *pn->names);
+    pn->pops = calloc((size_t)np, sizeof *pn->pops);
+    pn->projs = calloc((size_t)nj + 1, sizeof *pn->projs);
+    pn->in_data = calloc((size_t)np, sizeof *pn->in_data);
+    pn->in_rows = calloc((size_t)np, sizeof *pn->in_rows);
+    pn->in_cols = calloc((size_t)np, sizeof *pn->in_cols);
+    long *delays = calloc((size_t)nj + 1, sizeof *delays);
+    if (!pn->names || !pn->pops || !pn->projs || !pn->in_data || !pn->in_rows || !pn->in_cols || !delays) {
+        free(delays);
+        return rct_oom(&net->err);
+    }
+    pn->n_pops = np; /* rct_pn_free frees what is there */
+    pn->n_projs = nj;
+    int rc = 0;
+    for (int k = 0; !rc && k < nj; k++)
+        if ((delays[k] = rct_delay_steps(ns->projs[k].delay, net->dt)) < 0) {
+            char where[600];
+            rct_netspec_where(ns, ns->projs[k].at_delay, where, sizeof where);
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "%sprojection %s -> %s: delay %g s is too long for dt = %g", where,
+                          ns->projs[k].src_path, ns->projs[k].tgt_path, ns->projs[k].delay, net->dt);
+        }
+    for (int p = 0; !rc && p < np; p++) {
+        if (!(pn->names[p] = rct_strdup(ns->pops[p].name)))
+            rc = rct_oom(&net->err);
+        else
+            rc = make_pop(net, ns, opts, p, delays);
+    }
+    for (int k = 0; !rc && k < nj; k++)
+        rc = make_proj(net, ns, k, delays[k], opts->coupling);
+    free(delays);
+    if (!rc)
+        rc = apply_sets(net, ns);
+    for (int p = 0; !rc && p < np; p++)
+        net->n += pn->pops[p]->n;
+    return rc;
+}
+
+int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rectic_spec *opts)
+{
+    if (!out)
+        return RECTIC_EINVAL;
+    rectic_net *net = calloc(1, sizeof *net);
+    *out = net;
+    if (!net)
+        return RECTIC_ENOMEM;
+    if (!ns || !opts)
+        return rct_errf(&net->err, RECTIC_EINVAL, "no network: %s is NULL", ns ? "opts" : "the netspec");
+    if (ns->n_pops == 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the netspec has no population");
+    int rc = check_opts(net, opts);
+    if (rc)
+        return rc;
+    net->f32 = opts->dtype == RECTIC_FLOAT32;
+    net->dt = opts->dt;
+    net->sample_every = 1;
+    net->check_finite = 1;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    net->threads = cpus > 0 ? (int)cpus : 1;
+    net->max_memory = (size_t)1 << 30;
+    net->backend = opts->backend;
+    net->min_weight = -1;
+    if (!(net->pn = calloc(1, sizeof *net->pn)))
+        return rct_oom(&net->err);
+    net->pn->out_pop = -1;
+    double t0 = rct_now();
+    if ((rc = build(net, ns, opts)))
+        return rc;
+    net->timings.load = rct_now() - t0;
+    if ((rc = rct_pn_compile(net)))
+        return rc;
+    net->err.code = 0;
+    return 0;
+}

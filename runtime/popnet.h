@@ -1,0 +1,62 @@
+/*
+ * popnet.h -- a network of populations and projections behind a rectic_net handle (internal).
+ *
+ * Each population is a rectic_net of its own that holds its model (built with the links of the projections
+ * into it), its values, parameters, recordings and spikes, but no kernel: the network compiles one fused
+ * kernel for all of them (generator/emit_net.h) and drives it (poprun.c).  popnet.c builds the network
+ * from a netspec; popapi.c routes the public calls that take "POP/VAR" paths to the populations.
+ */
+#ifndef RCT_POPNET_H
+#define RCT_POPNET_H
+
+#include "network.h"
+
+/* A projection as the kernel reads it. */
+typedef struct rct_proj {
+    int src, tgt;            /* populations */
+    int src_var, tgt_slot;   /* the source variable (of src's model) and the target's coupling slot */
+    int mode;                /* RCT_COUP_INLINE, _DENSE, _CSR or RCT_COUP_SCALAR */
+    long delay;              /* steps */
+    void *w;                 /* dense: n_tgt x n_src values of the network's type, row = target */
+    long *csr_ptr;           /* sparse: n_tgt + 1 row starts */
+    int *csr_col;
+    void *csr_val;
+    long nnz;
+    double weight;           /* scalar */
+    void *ring;              /* delayed: (delay + 1) x n_src values, zeroed at the start of each run */
+    void *tmp;               /* n_tgt values: a dense product added to earlier contributions */
+} rct_proj;
+
+typedef struct rct_popnet {
+    int n_pops;
+    char **names;
+    rectic_net **pops;
+    int n_projs;
+    rct_proj *projs;
+    int out_pop;             /* the population holding the output ("out"), or -1 */
+    const double **in_data;  /* per population: its input rows (borrowed), or NULL */
+    long *in_rows, *in_cols;
+    int uses_blas;           /* a projection calls cblas_?gemv */
+} rct_popnet;
+
+/* Finds population `name` (length len); its index or -1. */
+int rct_pn_find(const rct_popnet *pn, const char *name, size_t len);
+/* Splits "POP/REST" into the population and REST; -1 with net->err filled (what: the call or field). */
+int rct_pn_split(rectic_net *net, const char *path, const char *what, const char **rest);
+/* Generates and compiles the fused kernel for the populations' current parameter shapes (popnet.c). */
+int rct_pn_compile(rectic_net *net);
+/* Runs `steps` steps of a network of populations (poprun.c). */
+int rct_pn_run(rectic_net *net, long steps);
+/* The public calls on a network of populations, "POP/VAR" paths routed to the population (popapi.c). */
+int rct_pn_set(rectic_net *net, const char *path, const double *values, long count);
+int rct_pn_get(rectic_net *net, const char *path, double *out, long cap, long *count);
+int rct_pn_reset(rectic_net *net);
+int rct_pn_recording(rectic_net *net, const char *key, long *rows, long *cols, const double **data);
+int rct_pn_describe(rectic_net *net, char **text);
+/* Frees the populations and projections. */
+void rct_pn_free(rct_popnet *pn);
+/* Writes the last run's outputs of a network of populations into the set (results.c calls it). */
+struct rct_outset;
+int rct_pn_write_outputs(rectic_net *net, struct rct_outset *set, int format);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+ * poprun.c -- drives the fused kernel of a network of populations through a run: one context per
+ * population (its state, inputs, recordings and spikes), one per projection, steps in blocks with spike
+ * buffers grown between calls, the numerical guard (a block replayed step by step to find the first bad
+ * step), progress and cancellation.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernel_abi.h"
+#include "observer.h"
+#include "popnet.h"
+
+RCT_KCTX_DEF(void, RCT_NO_DOC)
+RCT_KPROJ_DEF(void, RCT_NO_DOC)
+
+typedef long (*net_kernel_fn)(rectic_kctx *pop, const rectic_kproj *proj, long steps);
+
+#define BLOCK_STEPS 4096L /* steps per block between checks of progress, cancellation and finiteness */
+
+/* What a run of a network of populations holds besides the populations themselves. */
+typedef struct pn_run {
+    rectic_kctx *ctx;        /* per population */
+    rectic_krec **recs;      /* per population: what its recorder writes (rct_obs_prepare) */
+    double **acc;            /* per population: running sums of the output (sample mean) */
+    void **inbuf;            /* per population: its input rows of one block, converted (float32), or a zero row */
+    rectic_kproj *proj;
+    void **snap;             /* per population: its state at the block's start (the numerical guard) */
+    void **ring_snap;        /* per projection: its ring at the block's start */
+    long block_max;
+} pn_run;
+
+/* Takes population p's error as the network's, naming the population. */
+static int take_pop_error(rectic_net *net, int p)
+{
+    const rectic_net *pop = net->pn->pops[p];
+    return rct_errf(&net->err, pop->err.code ? pop->err.code : RECTIC_EINVAL, "population %s: %s", net->pn->names[p],
+                    pop->err.msg);
+}
+
+/* Frees what a run allocated. */
+static void run_free(const rct_popnet *pn, pn_run *r)
+{
+    for (int p = 0; p < pn->n_pops; p++) {
+        free(r->recs ? r->recs[p] : NULL);
+        free(r->acc ? r->acc[p] : NULL);
+        free(r->inbuf ? r->inbuf[p] : NULL);
+        free(r->snap ? r->snap[p] : NULL);
+    }
+    for (int k = 0; r->ring_snap && k < pn->n_projs; k++)
+        free(r->ring_snap[k]);
+    free(r->ctx);
+    free(r->recs);
+    free(r->acc);
+    free(r->inbuf);
+    free(r->proj);
+    free(r->snap);
+    free(r->ring_snap);
+}
+
+/* Bytes of state of population pop. */
+static size_t state_bytes(const rectic_net *pop)
+{
+    return (size_t)pop->model->n_state * (size_t)pop->n * rct_rsize(pop);
+}
+
+/* Bytes of projection j's ring. */
+static size_t ring_bytes(const rectic_net *net, const rct_proj *j)
+{
+    return j->ring ? (size_t)(j->delay + 1) * (size_t)net->pn->pops[j->src]->n * rct_rsize(net) : 0;
+}
+
+/* Sets up population p's context: its arrays, recordings and input. */
+static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
+{
+    rct_popnet *pn = net->pn;
+    rectic_net *pop = pn->pops[p];
+    pop->sample_every = net->sample_every;
+    pop->cutoff = net->cutoff;
+    pop->sample_mode = net->sample_mode;
+    pop->max_memory = net->max_memory;
+    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
+    int n_recs = 0;
+    void *recs = NULL;
+    int rc = rct_obs_prepare(pop, steps, in_col, &recs, &n_recs);
+    r->recs[p] = recs;
+    if (rc)
+        return take_pop_error(net, p);
+    if (pop->spill) {
+        rct_obs_clear(pop);
+        return rct_errf(&net->err, RECTIC_ENOMEM, "population %s: its recordings exceed the memory limit; streaming "
+                        "them to disk is not available for networks of populations yet (record fewer variables, "
+                        "sample them, or raise the limit)", pn->names[p]);
+    }
+    size_t rs = rct_rsize(net);
+    r->acc[p] = calloc((size_t)pop->n + 1, sizeof(double));
+    r->inbuf[p] = calloc((size_t)(cols && net->f32 ? r->block_max * cols : 1) + 1, rs);
+    r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
+    if (!r->acc[p] || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
+        return rct_oom(&net->err);
+    rectic_kctx *c = &r->ctx[p];
+    memset(c, 0, sizeof *c);
+    c->n = pop->n;
+    c->dt = net->dt;
+    c->threshold = pop->threshold;
+    c->reset = pop->reset;
+    c->y = pop->y;
+    c->alg = pop->alg;
+    c->coup = pop->coup;
+    c->param = (const void *const *)pop->param_real;
+    c->threads = net->threads;
+    c->in_row = cols;
+    c->in_col = in_col;
+    c->input = r->inbuf[p];
+    int skip = pop->model->output < 0; /* entry 0 is the output: only one population has it */
+    c->n_rec = n_recs - skip;
+    c->rec = (const rectic_krec *)recs + skip;
+    c->rec_buf = pop->rec_data + skip;
+    c->rec_cap = pop->rec_rows;
+    c->sample_every = net->sample_every;
+    c->cutoff = net->cutoff;
+    c->sample_mean = !skip && net->sample_mode == RECTIC_SAMPLE_MEAN;
+    c->acc = r->acc[p];
+    return 0;
+}
+
+/* Sets up the projections' contexts; the rings start from zeros (the target reads 0 before step D). */
+static int setup_projs(rectic_net *net, pn_run *r)
+{
+    rct_popnet *pn = net->pn;
+    for (int k = 0; k < pn->n_projs; k++) {
+        const rct_proj *j = &pn->projs[k];
+        r->proj[k] = (rectic_kproj){j->w, j->csr_ptr, j->csr_col, j->csr_val, j->weight, j->ring, j->tmp};
+        if (j->ring)
+            memset(j->ring, 0, ring_bytes(net, j));
+        if (j->ring && net->check_finite && !(r->ring_snap[k] = malloc(ring_bytes(net, j) + 1)))
+            return rct_oom(&net->err);
+    }
+    return 0;
+}
+
+/* Points every population's context at its input rows of steps start..start+count-1 (float64 arrays are
+   read in place, float32 ones converted). */
+static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++) {
+        long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+        if (!cols)
+            continue;
+        const double *rows = pn->in_data[p] + start * cols;
+        if (!net->f32) {
+            r->ctx[p].input = rows;
+            continue;
+        }
+        for (long i = 0; i < count * cols; i++)
+            ((float *)r->inbuf[p])[i] = (float)rows[i];
+        r->ctx[p].input = r->inbuf[p];
+    }
+}
+
+/* Runs steps from..to-1 of the block that starts at step `start`; returns the steps done. */
+static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to, int *rc)
+{
+    rct_popnet *pn = net->pn;
+    size_t rs = rct_rsize(net);
+    long k = from;
+    while (k < to) {
+        for (int p = 0; p < pn->n_pops && !*rc; p++) {
+            rectic_kctx *c = &r->ctx[p];
+            if (pn->pops[p]->model->spike_def >= 0 &&
+                (*rc = rct_grow_spikes(pn->pops[p], &c->spikes, &c->n_spikes, &c->cap_spikes)))
+                *rc = take_pop_error(net, p);
+        }
+        if (*rc)
+            break;
+        for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
+            if (pn->in_data[p]) {
+                long stride = pn->in_cols[p];
+                r->ctx[p].input = net->f32 ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
+                                           : (const void *)(pn->in_data[p] + (start + k) * stride);
+            }
+        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
+    }
+    return k - from;
+}
+
+/* Keeps what the numerical guard needs to replay the block: states, rings, output sums, contexts. */
+static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spilled)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++) {
+        memcpy(r->snap[p], pn->pops[p]->y, state_bytes(pn->pops[p]));
+        saved[p] = r->ctx[p];
+        spilled[p] = pn->pops[p]->spilled_spikes;
+    }
+    for (int k = 0; k < pn->n_projs; k++)
+        if (r->ring_snap[k])
+            memcpy(r->ring_snap[k], pn->projs[k].ring, ring_bytes(net, &pn->projs[k]));
+}
+
+/* Is every population's state finite? */
+static int all_finite(const rct_popnet *pn)
+{
+    for (int p = 0; p < pn->n_pops; p++)
+        if (!rct_state_finite(pn->pops[p]))
+            return 0;
+    return 1;
+}
+
+/* The block that started at step `start` left a non-finite state: goes back to its start and replays it
+   one step at a time up to the first bad step, which it reports.  Returns the steps done before it. */
+static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const long *spilled, long start, long block,
+                   int *rc)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++) {
+        rectic_net *pop = pn->pops[p];
+        memcpy(pop->y, r->snap[p], state_bytes(pop));
+        rectic_kctx *c = &r->ctx[p];
+        c->step = saved[p].step, c->rec_row = saved[p].rec_row, c->n_spikes = saved[p].n_spikes;
+        c->acc_count = saved[p].acc_count;
+        if ((*rc = rct_obs_unspill_spikes(pop, spilled[p], &c->n_spikes)))
+            return 0;
+    }
+    for (int k = 0; k < pn->n_projs; k++)
+        if (r->ring_snap[k])
+            memcpy(pn->projs[k].ring, r->ring_snap[k], ring_bytes(net, &pn->projs[k]));
+    long k = 0;
+    while (k < block && !*rc) {
+        k += run_steps(net, r, start, k, k + 1, rc);
+        for (int p = 0; p < pn->n_pops && !*rc; p++)
+            if (!rct_state_finite(pn->pops[p])) {
+                rct_report_nonfinite(pn->pops[p], start + k - 1);
+                *rc = take_pop_error(net, p);
+                return k - 1;
+            }
+    }
+    return k;
+}
+
+/* Checks the inputs against the run's length. */
+static int check_inputs(rectic_net *net, long steps)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++)
+        if (pn->in_data[p] && pn->in_rows[p] < steps)
+            return rct_errf(&net->err, RECTIC_EINVAL, "population %s: its input has %ld rows, the run %ld steps",
+                            pn->names[p], pn->in_rows[p], steps);
+    return 0;
+}
+
+/* Hands the run's spikes and length to the populations. */
+static void finish(rectic_net *net, pn_run *r, long done)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++) {
+        pn->pops[p]->spikes = r->ctx[p].spikes;
+        pn->pops[p]->n_spikes = r->ctx[p].n_spikes;
+        pn->pops[p]->steps_done = done;
+    }
+    net->steps_done = done;
+}
+
+/* Runs the blocks of a run whose contexts are set up. */
+static int run_blocks(rectic_net *net, pn_run *r, long steps)
+{
+    rct_popnet *pn = net->pn;
+    rectic_kctx *saved = calloc((size_t)pn->n_pops, sizeof *saved);
+    long *spilled = calloc((size_t)pn->n_pops, sizeof *spilled);
+    int rc = !saved || !spilled ? rct_oom(&net->err) : 0;
+    long done = 0;
+    while (done < steps && !rc) {
+        long block = steps - done < r->block_max ? steps - done : r->block_max;
+        point_inputs(net, r, done, block);
+        if (net->pending_so) /* tiered mode: take the optimized kernel at a block boundary */
+            rct_net_poll_tiered(net);
+        if (net->check_finite)
+            snapshot(net, r, saved, spilled);
+        long k = run_steps(net, r, done, 0, block, &rc);
+        if (!rc && net->check_finite && !all_finite(pn))
+            k = replay(net, r, saved, spilled, done, block, &rc);
+        done += k;
+        finish(net, r, done);
+        if (rc)
+            break;
+        if ((net->cancel && *net->cancel) || (net->progress && net->progress(net->progress_user, done, steps) != 0))
+            rc = rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, steps);
+    }
+    free(saved);
+    free(spilled);
+    return rc;
+}
+
+int rct_pn_run(rectic_net *net, long steps)
+{
+    rct_popnet *pn = net->pn;
+    int rc = check_inputs(net, steps);
+    if (rc)
+        return rc;
+    int dirty = net->dirty;
+    for (int p = 0; p < pn->n_pops; p++)
+        dirty |= pn->pops[p]->dirty;
+    if (dirty && (rc = rct_pn_compile(net)))
+        return rc;
+    pn_run r;
+    memset(&r, 0, sizeof r);
+    r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
+    r.ctx = calloc((size_t)pn->n_pops, sizeof *r.ctx);
+    r.recs = calloc((size_t)pn->n_pops, sizeof *r.recs);
+    r.acc = calloc((size_t)pn->n_pops, sizeof *r.acc);
+    r.inbuf = calloc((size_t)pn->n_pops, sizeof *r.inbuf);
+    r.snap = calloc((size_t)pn->n_pops, sizeof *r.snap);
+    r.proj = calloc((size_t)pn->n_projs + 1, sizeof *r.proj);
+    r.ring_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.ring_snap);
+    net->steps_done = 0;
+    if (!r.ctx || !r.recs || !r.acc || !r.inbuf || !r.snap || !r.proj || !r.ring_snap)
+        rc = rct_oom(&net->err);
+    for (int p = 0; p < pn->n_pops && !rc; p++)
+        rc = setup_pop(net, &r, p, steps);
+    if (!rc)
+        rc = setup_projs(net, &r);
+    double t0 = rct_now();
+    if (!rc)
+        rc = run_blocks(net, &r, steps);
+    net->timings.run = rct_now() - t0;
+    run_free(pn, &r);
+    if (!rc)
+        net->err.code = 0;
+    return rc;
+}

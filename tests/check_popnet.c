@@ -1,0 +1,351 @@
+/*
+ * check_popnet.c -- networks of populations through the C API (rectic_net_new_network): a one-population
+ * network equals the single-template network bit for bit, delayed and scalar projections read the source
+ * of step n - D, contributions add in the order listed, "POP/VAR" paths, keys, inputs, per-population
+ * spikes, and the errors of each.
+ */
+#include <math.h>
+#include <stdint.h>
+
+#include "rectic.h"
+#include "testutil.h"
+
+#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
+#define LIF "neuron_model_templates.spiking_neurons.lif.lif"
+#define N 12
+#define STEPS 400
+#define DT 1e-3
+
+/* Deterministic numbers in (-0.5, 0.5) * scale. */
+static void fill(double *x, long count, double scale, uint64_t seed)
+{
+    for (long i = 0; i < count; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * scale;
+    }
+}
+
+/* A spiking QIF population P of n units with input I_ext. */
+static void add_qif(rectic_netspec *ns, const char *name, long n, double threshold)
+{
+    ck_assert_int_eq(rectic_netspec_population(ns, name, QIF, "qif_op", n), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_input(ns, name, "I_ext"), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_spikes(ns, name, "spike", "v", threshold, -threshold), RECTIC_OK);
+}
+
+/* Options with dt and the backend. */
+static rectic_spec opts(int backend)
+{
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.dt = DT;
+    o.backend = backend;
+    return o;
+}
+
+/* Builds the network of ns, failing the test with its message. */
+static rectic_net *build(const rectic_netspec *ns, const rectic_spec *o)
+{
+    rectic_net *net = NULL;
+    int rc = rectic_net_new_network(&net, ns, o);
+    ck_assert_msg(rc == RECTIC_OK, "%s", rectic_errmsg(net));
+    return net;
+}
+
+/* Asserts that recording `key` of a and `akey` of b hold the same bits. */
+static void same_recording(rectic_net *a, const char *akey, rectic_net *b, const char *bkey)
+{
+    long ra, ca, rb, cb;
+    const double *da, *db;
+    ck_assert_int_eq(rectic_net_recording(a, akey, &ra, &ca, &da), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_recording(b, bkey, &rb, &cb, &db), RECTIC_OK);
+    ck_assert_int_eq(ra, rb);
+    ck_assert_int_eq(ca, cb);
+    ck_assert_int_eq(memcmp(da, db, sizeof(double) * (size_t)(ra * ca)), 0);
+}
+
+/* The one-population network and the single-template network of the same QIF network, run with the same
+   inputs and per-unit eta: out, v and spikes the same bits. */
+static void one_population_equals_single(int backend)
+{
+    double w[N * N], eta[N], in[STEPS * N];
+    fill(w, N * N, 8.0, 1);
+    fill(eta, N, 10.0, 2);
+    fill(in, STEPS * N, 6.0, 3);
+    for (long i = 0; i < N; i++)
+        eta[i] += 2.0;
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF, s.op = "qif_op", s.n = N, s.weights = w;
+    s.source_var = "s", s.target_var = "s_in", s.input_var = "I_ext", s.output_var = "s";
+    s.spike_var = "spike", s.spike_def = "v", s.dt = DT, s.backend = backend;
+    rectic_net *one = NULL;
+    ck_assert_msg(rectic_net_new(&one, &s) == RECTIC_OK, "%s", rectic_errmsg(one));
+    ck_assert_int_eq(rectic_net_set(one, "eta", eta, N), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(one, "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(one, STEPS, in, N), RECTIC_OK);
+
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    add_qif(ns, "P", N, 100);
+    ck_assert_int_eq(rectic_netspec_set(ns, "P/eta", eta, N), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "P/s", "P/s_in", w, N, N, 0), RECTIC_OK);
+    rectic_spec o = opts(backend);
+    rectic_net *net = build(ns, &o);
+    ck_assert_int_eq(rectic_net_n_populations(net), 1);
+    ck_assert_str_eq(rectic_net_population(net, 0), "P");
+    ck_assert_str_eq(rectic_net_projection_coupling(net, 0), "inline");
+    ck_assert_int_eq(rectic_net_record_as(net, "P/s", "out"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record_as(net, "P/v", "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_input(net, "P", in, STEPS, N), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    same_recording(one, "out", net, "out");
+    same_recording(one, "v", net, "v");
+    long c1, c2;
+    const long *p1, *p2;
+    ck_assert_int_eq(rectic_net_spikes(one, &c1, &p1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_population_spikes(net, "P", &c2, &p2), RECTIC_OK);
+    ck_assert_int_gt(c1, 10);
+    ck_assert_int_eq(c1, c2);
+    ck_assert_int_eq(memcmp(p1, p2, sizeof(long) * 2 * (size_t)c1), 0);
+    rectic_net_free(net);
+    rectic_net_free(one);
+    rectic_netspec_free(ns);
+}
+
+START_TEST(test_one_population_network_equals_the_single_template_network_tcc)
+{
+    one_population_equals_single(RECTIC_BACKEND_TCC);
+}
+END_TEST
+
+START_TEST(test_one_population_network_equals_the_single_template_network_cc)
+{
+    one_population_equals_single(RECTIC_BACKEND_CC);
+}
+END_TEST
+
+/* A (QIF, 5 units, driven) and B (LIF, 4 units): A/s -> B/s_in dense with delay 0.0025 (2 steps: ties to
+   even) and scalar 0.7 without delay, B/s -> A/s_in scalar -0.3 with delay 0.003 (3 steps). */
+static rectic_netspec *two_pops(const double *w_ba)
+{
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    add_qif(ns, "A", 5, 100);
+    ck_assert_int_eq(rectic_netspec_population(ns, "B", LIF, "lif_op", 4), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_spikes(ns, "B", "spike", "v", 1.0, 0.0), RECTIC_OK);
+    double eta_b = 3.0;
+    ck_assert_int_eq(rectic_netspec_set(ns, "B/eta", &eta_b, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/s_in", w_ba, 4, 5, 0.0025), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_scalar(ns, "A/s", "B/s_in", 0.7, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_scalar(ns, "B/s", "A/s_in", -0.3, 0.003), RECTIC_OK);
+    return ns;
+}
+
+/* The recording `key` of net (rows x cols). */
+static const double *rec(rectic_net *net, const char *key, long rows, long cols)
+{
+    long r, c;
+    const double *d;
+    ck_assert_msg(rectic_net_recording(net, key, &r, &c, &d) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(r, rows);
+    ck_assert_int_eq(c, cols);
+    return d;
+}
+
+START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d)
+{
+    double w[20], in[STEPS * 5];
+    fill(w, 20, 6.0, 7);
+    fill(in, STEPS * 5, 40.0, 8);
+    rectic_netspec *ns = two_pops(w);
+    rectic_spec o = opts(RECTIC_BACKEND_TCC);
+    rectic_net *net = build(ns, &o);
+    ck_assert_int_eq(rectic_net_projection_delay(net, 0), 2);
+    ck_assert_int_eq(rectic_net_projection_delay(net, 1), 0);
+    ck_assert_int_eq(rectic_net_projection_delay(net, 2), 3);
+    ck_assert_str_eq(rectic_net_projection_coupling(net, 1), "scalar");
+    ck_assert_int_eq(rectic_net_size(net), 9);
+    ck_assert_int_eq(rectic_net_record_as(net, "A/s", "As"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record_as(net, "B/s", "Bs"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record_as(net, "B/s_in", "Bin"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(net, "A/qif_op/s_in"), RECTIC_OK); /* key A_qif_op_s_in */
+    ck_assert_int_eq(rectic_net_input(net, "A", in, STEPS, 5), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    const double *as = rec(net, "As", STEPS, 5), *bs = rec(net, "Bs", STEPS, 4);
+    const double *bin = rec(net, "Bin", STEPS, 4), *ain = rec(net, "A_qif_op_s_in", STEPS, 5);
+    long spikes_a, spikes_b;
+    const long *pairs;
+    ck_assert_int_eq(rectic_net_population_spikes(net, "A", &spikes_a, &pairs), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_population_spikes(net, "B", &spikes_b, &pairs), RECTIC_OK);
+    ck_assert_int_gt(spikes_a, 5); /* both populations spike: the sources are not all zero */
+    ck_assert_int_gt(spikes_b, 5);
+    for (long k = 0; k < spikes_b; k++)
+        ck_assert(pairs[2 * k + 1] >= 0 && pairs[2 * k + 1] < 4);
+    for (long n = 0; n < STEPS; n++) {
+        for (long i = 0; i < 4; i++) {
+            double c1 = 0, sum = 0;
+            for (long j = 0; n >= 2 && j < 5; j++)
+                c1 += w[i * 5 + j] * as[(n - 2) * 5 + j];
+            for (long j = 0; j < 5; j++)
+                sum += as[n * 5 + j];
+            double want = c1 + 0.7 * sum;
+            ck_assert_msg(memcmp(&bin[n * 4 + i], &want, sizeof want) == 0, "B/s_in step %ld unit %ld: %.17g, want %.17g",
+                          n, i, bin[n * 4 + i], want);
+        }
+        double sum = 0;
+        for (long j = 0; n >= 3 && j < 4; j++)
+            sum += bs[(n - 3) * 4 + j];
+        double want = 0.0 + -0.3 * sum;
+        for (long i = 0; i < 5; i++)
+            ck_assert_msg(memcmp(&ain[n * 5 + i], &want, sizeof want) == 0, "A/s_in step %ld: %.17g, want %.17g", n,
+                          ain[n * 5 + i], want);
+    }
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
+/* Asserts that rc is an error whose message holds `part`. */
+static void fails_with(rectic_net *net, int rc, const char *part)
+{
+    ck_assert_int_ne(rc, RECTIC_OK);
+    ck_assert_msg(strstr(rectic_errmsg(net), part) != NULL, "'%s' lacks '%s'", rectic_errmsg(net), part);
+}
+
+START_TEST(test_population_paths_keys_and_inputs_are_checked)
+{
+    double w[20] = {0}, in[100] = {0}, x = 1;
+    rectic_netspec *ns = two_pops(w);
+    rectic_spec o = opts(RECTIC_BACKEND_TCC);
+    rectic_net *net = build(ns, &o);
+    fails_with(net, rectic_net_set(net, "X/eta", &x, 1), "unknown population 'X' (the network has: A, B)");
+    fails_with(net, rectic_net_set(net, "eta", &x, 1), "expected POP/VAR or POP/OP/VAR");
+    fails_with(net, rectic_net_set(net, "A/nope", &x, 1), "population A:");
+    fails_with(net, rectic_net_record_as(net, "A/v", "a b"), "must be letters, digits");
+    fails_with(net, rectic_net_record_as(net, "A/v", "time"), "reserved");
+    ck_assert_int_eq(rectic_net_record_as(net, "A/v", "v"), RECTIC_OK);
+    fails_with(net, rectic_net_record_as(net, "B/v", "v"), "taken");
+    ck_assert_int_eq(rectic_net_record_as(net, "B/v", "out"), RECTIC_OK);
+    fails_with(net, rectic_net_record_as(net, "A/s", "out"), "taken");
+    fails_with(net, rectic_net_input(net, "A", in, 20, 3), "3 columns, expected 5");
+    fails_with(net, rectic_net_input(net, "B", in, 20, 1), "no input variable");
+    fails_with(net, rectic_net_input(net, "C", in, 20, 1), "unknown population 'C'");
+    ck_assert_int_eq(rectic_net_input(net, "A", in, 20, 1), RECTIC_OK);
+    fails_with(net, rectic_net_run(net, 21, NULL, 0), "population A: its input has 20 rows, the run 21 steps");
+    fails_with(net, rectic_net_run(net, 5, in, 1), "rectic_net_input");
+    ck_assert_int_eq(rectic_net_set(net, "A/eta", &x, 1), RECTIC_OK);
+    double five[5] = {1, 2, 3, 4, 5}, got[5];
+    long count;
+    ck_assert_int_eq(rectic_net_set(net, "A/qif_op/eta", five, 5), RECTIC_OK); /* per unit: a new kernel */
+    ck_assert_int_eq(rectic_net_get(net, "A/eta", got, 5, &count), RECTIC_OK);
+    ck_assert_int_eq(count, 5);
+    ck_assert_double_eq(got[4], 5);
+    ck_assert_int_eq(rectic_net_run(net, 20, NULL, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows * 100 + cols, 2004); /* B/v: 20 rows of 4 */
+    long spikes;
+    const long *pairs;
+    fails_with(net, rectic_net_spikes(net, &spikes, &pairs), "rectic_net_population_spikes");
+    fails_with(net, rectic_net_population_spikes(net, "Z", &spikes, &pairs), "unknown population 'Z'");
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
+START_TEST(test_network_errors_name_the_population_and_projection)
+{
+    double w[20] = {0};
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    add_qif(ns, "A", 5, 100);
+    ck_assert_int_eq(rectic_netspec_population(ns, "B", LIF, "lif_op", 4), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/v", w, 4, 5, 0), RECTIC_OK);
+    rectic_spec o = opts(RECTIC_BACKEND_TCC);
+    rectic_net *net = NULL;
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "population B:");
+    ck_assert_msg(strstr(rectic_errmsg(net), "'lif_op/v' must be an input") != NULL, "%s", rectic_errmsg(net));
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    add_qif(ns, "A", 5, 100);
+    ck_assert_int_eq(rectic_netspec_scalar(ns, "A/spike", "A/s_in", 1, 0), RECTIC_OK);
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "projection A/spike -> A/s_in: source");
+    rectic_net_free(net);
+    o.backend = RECTIC_BACKEND_NVRTC;
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "CUDA backend does not run networks");
+    rectic_net_free(net);
+    o = opts(RECTIC_BACKEND_TCC);
+    o.coupling = RECTIC_COUPLING_EVENT;
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "event-driven projections");
+    rectic_net_free(net);
+    o = opts(RECTIC_BACKEND_TCC);
+    o.template_ref = QIF;
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "leave those fields");
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_population(ns, "A", "no_such.file.tpl", NULL, 3), RECTIC_OK);
+    o = opts(RECTIC_BACKEND_TCC);
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "no_such");
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
+START_TEST(test_non_finite_state_stops_at_the_same_step_as_one_template)
+{
+    double big = 1e150, w = 0;
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = QIF, s.op = "qif_op", s.n = 1, s.weights = &w, s.source_var = "s", s.target_var = "s_in";
+    s.output_var = "v", s.dt = DT;
+    rectic_net *one = NULL;
+    ck_assert_int_eq(rectic_net_new(&one, &s), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_set(one, "eta", &big, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(one, 5000, NULL, 0), RECTIC_ENUMERIC);
+
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_population(ns, "Q", QIF, "qif_op", 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_set(ns, "Q/eta", &big, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "Q/s", "Q/s_in", &w, 1, 1, 0), RECTIC_OK);
+    rectic_spec o = opts(RECTIC_BACKEND_TCC);
+    rectic_net *net = build(ns, &o);
+    ck_assert_int_eq(rectic_net_record_as(net, "Q/v", "out"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 5000, NULL, 0), RECTIC_ENUMERIC);
+    char want[1200];
+    snprintf(want, sizeof want, "population Q: %s", rectic_errmsg(one));
+    ck_assert_str_eq(rectic_errmsg(net), want);
+    ck_assert_int_eq(rectic_net_steps_done(net), rectic_net_steps_done(one));
+    same_recording(one, "out", net, "out");
+    rectic_net_free(net);
+    rectic_net_free(one);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("popnet");
+    TCase *tc = tcase_create("networks");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_tcc);
+    tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_cc);
+    tcase_add_test(tc, test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d);
+    tcase_add_test(tc, test_population_paths_keys_and_inputs_are_checked);
+    tcase_add_test(tc, test_network_errors_name_the_population_and_projection);
+    tcase_add_test(tc, test_non_finite_state_stops_at_the_same_step_as_one_template);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
