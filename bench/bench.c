@@ -7,7 +7,7 @@
  *
  * prints a table and writes bench/results.md; --only runs just the rows whose network name contains TEXT
  * (and writes nothing), for working on one figure (--only startup: the memory and start-up rows of
- * bench/startup.c, their Markdown table on stdout); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
+ * bench/startup.c, their Markdown table on stdout; --only populations: the E/I row of bench/popbench.c); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
  *
  * Networks (fixed, so that no figure comes from a silent network): the seed example (RectiPy's QIF
  * network, N=5); and QIF networks with J dense uniform(-1,1)*2/sqrt(N), eta per neuron uniform(-1,5),
@@ -25,6 +25,7 @@
 
 #include "rectic.h"
 #include "reference/qif_ref.h"
+#include "popbench.h"
 #include "startup.h"
 
 extern char **environ;
@@ -480,6 +481,10 @@ int main(int argc, char **argv)
         fclose(md);
         return startup_rows(stdout, rectic, big) ? 1 : 0;
     }
+    if (only && !strcmp(only, "populations")) {
+        fclose(md);
+        return popbench_rows(stdout, quick) ? 1 : 0;
+    }
     /* first, while this process is small (a forked child starts with its resident pages), kept for the end */
     char *startup = NULL;
     size_t startup_len = 0;
@@ -575,6 +580,8 @@ int main(int argc, char **argv)
     }
     if (!rc || (rc == 2 && event_cc[0] && event_cc[1])) /* also for --only "dense N=" */
         brian2_rows(md, event_cc, jit_ms_tcc);
+    if (!rc && popbench_rows(md, quick))
+        rc = 1;
     if (!rc && startup && fputs(startup, md) < 0)
         rc = 1;
     free(startup);
