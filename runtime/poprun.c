@@ -211,7 +211,7 @@ static int all_finite(const rct_popnet *pn)
 }
 
 /* The block that started at step `start` left a non-finite state: goes back to its start and replays it
-   one step at a time up to the first bad step, which it reports.  Returns the steps done before it. */
+   one step at a time up to the first bad step, which it reports.  Returns the steps done, that one included. */
 static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const long *spilled, long start, long block,
                    int *rc)
 {
@@ -235,7 +235,7 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
             if (!rct_state_finite(pn->pops[p])) {
                 rct_report_nonfinite(pn->pops[p], start + k - 1);
                 *rc = take_pop_error(net, p);
-                return k - 1;
+                return k; /* the bad step counts as done, as for one template: its row holds the finite state before it */
             }
     }
     return k;
