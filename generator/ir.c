@@ -25,7 +25,7 @@ typedef struct builder {
     int n_order_alg;
 } builder;
 
-static int is_ident(const char *s)
+int rct_is_ident(const char *s)
 {
     if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
         return 0;
@@ -105,7 +105,7 @@ static int add_vars(builder *B)
         return rct_oom(B->err);
     for (int o = 0; o < node->n_ops; o++) {
         const rct_top *op = &node->ops[o];
-        if (!is_ident(op->name))
+        if (!rct_is_ident(op->name))
             return rct_errf(B->err, RECTIC_ETEMPLATE,
                             "%s:%d:%d: invalid operator name '%s': expected letters, digits and '_'", op->at.file,
                             op->at.line, op->at.col, op->name);

@@ -117,6 +117,8 @@ int rct_ir_assign_roles(rct_model *m, const rct_roles *roles, int *link_slot, in
 int rct_model_find(const rct_model *m, const char *name, const char *op_hint, const char *what_for, rct_err *err);
 /* "op/var" of a variable, in buf. */
 const char *rct_var_fullname(const rct_model *m, int v, char *buf, size_t size);
+/* Is s an identifier: [A-Za-z_][A-Za-z0-9_]*? */
+int rct_is_ident(const char *s);
 /* Human name of a variable kind. */
 const char *rct_vkind_name(rct_vkind k);
 /* Describes the model: operators, variables with kinds and defaults, equations. Caller frees. */
