@@ -10,10 +10,12 @@
 #include "emit_c.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_c_parts.h"
 #include "emit_common.h"
 #include "kernel_abi.h"
 
@@ -50,31 +52,57 @@ void rct_emit_safe_comment(rct_buf *b, const char *text)
     }
 }
 
-/* Writes the reductions that run before pass p, each as a sequential loop over the neurons. */
-static void emit_reductions(rct_emitter *E, int p)
+/* Writes text formatted as printf does, each line after `ind` (empty lines stay empty). */
+static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...)
+{
+    rct_buf text;
+    rct_buf_init(&text);
+    va_list ap;
+    va_start(ap, fmt);
+    rct_buf_vprintf(&text, fmt, ap);
+    va_end(ap);
+    if (text.failed)
+        E->b.failed = 1;
+    for (const char *line = text.s; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (len > 0)
+            rct_buf_puts(&E->b, ind);
+        rct_buf_putn(&E->b, line, len);
+        if (end)
+            rct_buf_putc(&E->b, '\n');
+        line += len + (end != NULL);
+    }
+    rct_buf_free(&text);
+}
+
+void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
 {
     const rct_model *m = E->m;
+    char inner[64];
+    snprintf(inner, sizeof inner, "%s    ", ind);
     for (int r = 0; r < m->n_reds; r++) {
         const rct_reduction *red = &m->reds[r];
         if (red->before_pass != p)
             continue;
-        rct_em_red_comment(E, r, "        ");
-        rct_buf_printf(&E->b, "        %s reduce_%d = 0;\n", E->real, r);
-        rct_buf_puts(&E->b, "        for (long i = 0; i < n; i++) {\n");
-        rct_em_red_value(E, r, "            ");
+        rct_em_red_comment(E, r, ind);
+        put_indented(E, ind, "%s reduce_%d = 0;\n"
+                             "for (long i = 0; i < n; i++) {\n", E->real, r);
+        rct_em_red_value(E, r, inner);
         switch (red->fn) {
         case RCT_F_MAXR:
-            rct_buf_printf(&E->b, "            reduce_%d = i == 0 ? x : rectic_max(reduce_%d, x);\n", r, r);
+            put_indented(E, inner, "reduce_%d = i == 0 ? x : rectic_max(reduce_%d, x);\n", r, r);
             break;
         case RCT_F_MINR:
-            rct_buf_printf(&E->b, "            reduce_%d = i == 0 ? x : rectic_min(reduce_%d, x);\n", r, r);
+            put_indented(E, inner, "reduce_%d = i == 0 ? x : rectic_min(reduce_%d, x);\n", r, r);
             break;
         default:
-            rct_buf_printf(&E->b, "            reduce_%d += x;\n", r);
+            put_indented(E, inner, "reduce_%d += x;\n", r);
         }
-        rct_buf_puts(&E->b, "        }\n");
+        put_indented(E, ind, "}\n");
         if (red->fn == RCT_F_MEAN)
-            rct_buf_printf(&E->b, "        reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
+            put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
     }
 }
 
@@ -209,51 +237,50 @@ static void emit_event_constants(rct_emitter *E, const rct_expr *tau, const rct_
     }
 }
 
-/* Writes pass p: the loop over neurons computing its algebraic variables, and in the last pass the
-   derivatives, the Euler update and the spikes. */
-static void emit_pass(rct_emitter *E, int p)
+void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
 {
     const rct_model *m = E->m;
-    int last = p == m->n_passes - 1;
+    char inner[64];
+    snprintf(inner, sizeof inner, "%s    ", ind);
     if (!rct_em_pass_mark(E, p))
         return;
     /* the spikes in a loop of their own, so that no branch keeps the update loop from being vectorised */
-    if (last && E->o->spiking && E->o->fixed_n > 0)
-        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
-                              "           loop of its own, so that the update loop, which tests it again, has no branch) */\n"
-                              "        for (long i = 0; i < n; i++)\n"
-                              "            if (%s_arr[i] >= threshold) {\n"
-                              "                c->spikes[2*c->n_spikes] = c->step;\n"
-                              "                c->spikes[2*c->n_spikes + 1] = i;\n"
-                              "                c->n_spikes++;\n"
-                              "            }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
-    else if (last && E->o->spiking)
-        rct_buf_printf(&E->b, "        /* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
-                              "           loop of its own, so that the update loop, which tests it again, has no branch; each\n"
-                              "           block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
-                              "        for (long i0 = 0; i0 < n; i0 += 32) {\n"
-                              "            const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
-                              "            int any = 0;\n"
-                              "            for (long i = i0; i < i1; i++)\n"
-                              "                any |= %s_arr[i] >= threshold;\n"
-                              "            if (any)\n"
-                              "                for (long i = i0; i < i1; i++)\n"
-                              "                    if (%s_arr[i] >= threshold) {\n"
-                              "                        c->spikes[2*c->n_spikes] = c->step;\n"
-                              "                        c->spikes[2*c->n_spikes + 1] = i;\n"
-                              "                        c->n_spikes++;\n"
-                              "                    }\n"
-                              "        }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
-                       m->vars[m->spike_def].cname);
+    if (update && E->o->spiking && E->o->fixed_n > 0)
+        put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
+                             "   loop of its own, so that the update loop, which tests it again, has no branch) */\n"
+                             "for (long i = 0; i < n; i++)\n"
+                             "    if (%s_arr[i] >= threshold) {\n"
+                             "        c->spikes[2*c->n_spikes] = c->step;\n"
+                             "        c->spikes[2*c->n_spikes + 1] = i;\n"
+                             "        c->n_spikes++;\n"
+                             "    }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
+    else if (update && E->o->spiking)
+        put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
+                             "   loop of its own, so that the update loop, which tests it again, has no branch; each\n"
+                             "   block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
+                             "for (long i0 = 0; i0 < n; i0 += 32) {\n"
+                             "    const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
+                             "    int any = 0;\n"
+                             "    for (long i = i0; i < i1; i++)\n"
+                             "        any |= %s_arr[i] >= threshold;\n"
+                             "    if (any)\n"
+                             "        for (long i = i0; i < i1; i++)\n"
+                             "            if (%s_arr[i] >= threshold) {\n"
+                             "                c->spikes[2*c->n_spikes] = c->step;\n"
+                             "                c->spikes[2*c->n_spikes + 1] = i;\n"
+                             "                c->n_spikes++;\n"
+                             "            }\n"
+                             "}\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
+                     m->vars[m->spike_def].cname);
     /* a fixed-size kernel's loop is marked: its neurons are independent, and gcc vectorises the loop only
        when told (its trip count is too small for its cost model) */
-    rct_buf_printf(&E->b, "%s        for (long i = 0; i < n; i++) {\n",
-                   E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "        RECTIC_SIMD\n" : "");
-    rct_em_loads(E, p, last, "            ");
-    rct_em_pass_eqs(E, p, "            ");
-    if (last)
-        rct_em_euler(E, "            ");
-    rct_buf_puts(&E->b, "        }\n");
+    put_indented(E, ind, "%sfor (long i = 0; i < n; i++) {\n",
+                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "");
+    rct_em_loads(E, p, update, inner);
+    rct_em_pass_eqs(E, p, inner);
+    if (update)
+        rct_em_euler(E, inner);
+    put_indented(E, ind, "}\n");
 }
 
 /* Writes rectic_scale_add, the helper of event-driven coupling: x = x*scale + col[0] + ... + col[m-1]
@@ -289,42 +316,30 @@ static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
     rct_buf_puts(&E->b, "}\n");
 }
 
-/* Writes the helper functions and the recording routine (model independent). */
-static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
+void rct_emc_gemv_decl(rct_emitter *E)
 {
-    const char *r = E->real, *t = E->type;
-    size_t start = E->b.len;
-    rct_buf_putc(&E->b, '\n'); /* a blank line before the declarations, kept only if there are some */
-    rct_em_math_decls(E);
-    if (E->o->coupling && E->o->coupling_mode == RCT_COUP_DENSE)
-        rct_buf_printf(&E->b, "void cblas_%cgemv(int order, int trans, int m, int n, %s alpha, const %s *a, int lda,\n"
-                              "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
-                       E->f32 ? 's' : 'd', t, t, t, t, t);
-    rct_em_helper_fns(E, "static ");
-    if (E->b.len == start + 1)
-        E->b.len = start;
-    if (event)
-        emit_scale_add(E, event_gain);
-    if (E->o->fixed_n > 0)
-        rct_buf_puts(&E->b,
-            "\n/* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the\n"
-            "   compiler computes several neurons at once.  Each neuron's arithmetic, and so every result, is\n"
-            "   unchanged.  Without OpenMP the mark is empty. */\n"
-            "#ifdef _OPENMP\n"
-            "#define RECTIC_SIMD _Pragma(\"omp simd\")\n"
-            "#else\n"
-            "#define RECTIC_SIMD\n"
-            "#endif\n");
-    if (E->o->parallel)
-        rct_buf_puts(&E->b,
-            "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"
-            "   neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
-            "#ifdef _OPENMP\n"
-            "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
-            "if(c->threads > 1)\")\n"
-            "#else\n"
-            "#define RECTIC_PARALLEL_FOR\n"
-            "#endif\n");
+    const char *t = E->type;
+    rct_buf_printf(&E->b, "void cblas_%cgemv(int order, int trans, int m, int n, %s alpha, const %s *a, int lda,\n"
+                          "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
+                   E->f32 ? 's' : 'd', t, t, t, t, t);
+}
+
+void rct_emc_parallel_macro(rct_emitter *E)
+{
+    rct_buf_puts(&E->b,
+        "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"
+        "   neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
+        "#ifdef _OPENMP\n"
+        "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
+        "if(c->threads > 1)\")\n"
+        "#else\n"
+        "#define RECTIC_PARALLEL_FOR\n"
+        "#endif\n");
+}
+
+void rct_emc_recorder(rct_emitter *E)
+{
+    const char *r = E->real;
     rct_buf_printf(&E->b,
         "\n/* Records step c->step into row c->rec_row (`take`; else only sums the output of a mean): phase 0\n"
         "   before the update (state, input, parameters), phase 1 after the passes (algebraic variables,\n"
@@ -337,7 +352,7 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
         "        if (r->phase != phase)\n"
         "            continue;\n"
         "        const %s *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
-        "                        r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];\n"
+        "                        r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
         "        const long stride = r->stride;\n"
         "        double *const row = c->rec_buf[k] + c->rec_row*n;\n"
         "        if (k == 0 && c->sample_mean) {\n"
@@ -361,6 +376,34 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
         "        }\n"
         "    }\n"
         "}\n\n", r, r, E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
+}
+
+/* Writes the helper functions and the recording routine. */
+static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
+{
+    size_t start = E->b.len;
+    rct_buf_putc(&E->b, '\n'); /* a blank line before the declarations, kept only if there are some */
+    rct_em_math_decls(E);
+    if (E->o->coupling && E->o->coupling_mode == RCT_COUP_DENSE)
+        rct_emc_gemv_decl(E);
+    rct_em_helper_fns(E, "static ");
+    if (E->b.len == start + 1)
+        E->b.len = start;
+    if (event)
+        emit_scale_add(E, event_gain);
+    if (E->o->fixed_n > 0)
+        rct_buf_puts(&E->b,
+            "\n/* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the\n"
+            "   compiler computes several neurons at once.  Each neuron's arithmetic, and so every result, is\n"
+            "   unchanged.  Without OpenMP the mark is empty. */\n"
+            "#ifdef _OPENMP\n"
+            "#define RECTIC_SIMD _Pragma(\"omp simd\")\n"
+            "#else\n"
+            "#define RECTIC_SIMD\n"
+            "#endif\n");
+    if (E->o->parallel)
+        rct_emc_parallel_macro(E);
+    rct_emc_recorder(E);
 }
 
 char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
@@ -426,8 +469,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                        "        }\n");
     for (int p = 0; p < m->n_passes; p++) {
         emit_coupling(&E, p);
-        emit_reductions(&E, p);
-        emit_pass(&E, p);
+        rct_emc_reductions(&E, p, "        ");
+        rct_emc_pass(&E, p, p == m->n_passes - 1, "        ");
     }
     rct_buf_puts(&E.b, "        if (record && rec_phase1)\n"
                        "            rectic_record(c, 1, in, take);\n"

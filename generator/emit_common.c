@@ -403,9 +403,11 @@ void rct_em_prologue(rct_emitter *E, const char *ind)
         rct_buf_printf(&E->b, "%s%s *const %s_arr = c->alg%s; /* algebraic %s */\n", ind, r, m->vars[v].cname,
                        block_offset(a, off, sizeof off), rct_var_fullname(m, v, full, sizeof full));
     }
-    if (m->target >= 0)
-        rct_buf_printf(&E->b, "%s%s *const %s_arr = c->coup; /* coupling target %s */\n", ind, r,
-                       m->vars[m->target].cname, rct_var_fullname(m, m->target, full, sizeof full));
+    for (int k = 0; k < m->n_coup; k++) {
+        int v = m->coup_var[k];
+        rct_buf_printf(&E->b, "%s%s *const %s_arr = c->coup%s; /* coupling target %s */\n", ind, r, m->vars[v].cname,
+                       block_offset(k, off, sizeof off), rct_var_fullname(m, v, full, sizeof full));
+    }
     for (int p = 0; p < m->n_param; p++) {
         int v = m->param_var[p];
         const char *c = m->vars[v].cname;
@@ -433,7 +435,7 @@ int rct_em_pass_mark(rct_emitter *E, int p)
     for (int k = 0; k < m->n_eqs; k++) {
         const rct_eq *eq = &m->eqs[m->order[k]];
         int here = eq->kind == RCT_EQ_ALG ? m->vars[eq->var].pass == p : last;
-        if (!here)
+        if (!here || (E->skip_eq && E->skip_eq[m->order[k]]))
             continue;
         any = 1;
         mark_used(E, eq->rhs);
@@ -461,7 +463,7 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind)
             continue;
         if (var->kind == RCT_VK_STATE || var->kind == RCT_VK_COUPLING ||
             (var->kind == RCT_VK_PARAM && E->o->param_vector[var->slot]) ||
-            (var->kind == RCT_VK_ALG && var->pass < pass))
+            (var->kind == RCT_VK_ALG && (var->pass < pass || (E->skip_eq && E->skip_eq[var->eq]))))
             rct_buf_printf(&E->b, "%sconst %s %s_ = %s_arr[i];\n", ind, E->real, c, c);
         else if (var->kind == RCT_VK_INPUT)
             rct_buf_printf(&E->b, "%sconst %s %s_ = in[i*in_col];\n", ind, E->real, c);
@@ -491,6 +493,8 @@ void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind)
     for (int k = 0; k < m->n_eqs; k++) {
         const rct_eq *eq = &m->eqs[m->order[k]];
         const rct_var *v = &m->vars[eq->var];
+        if (E->skip_eq && E->skip_eq[m->order[k]])
+            continue;
         if (eq->kind == RCT_EQ_ALG && v->pass == p) {
             emit_eq_comment(E, m->order[k], ind);
             rct_buf_printf(&E->b, "%sconst %s %s_ = ", ind, E->real, v->cname);
@@ -502,7 +506,7 @@ void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind)
         return;
     for (int k = 0; k < m->n_eqs; k++) {
         const rct_eq *eq = &m->eqs[m->order[k]];
-        if (eq->kind != RCT_EQ_ODE)
+        if (eq->kind != RCT_EQ_ODE || (E->skip_eq && E->skip_eq[m->order[k]]))
             continue;
         emit_eq_comment(E, m->order[k], ind);
         rct_buf_printf(&E->b, "%sconst %s %s_dot = ", ind, E->real, m->vars[eq->var].cname);

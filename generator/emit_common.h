@@ -24,6 +24,9 @@ typedef struct rct_emitter {
     const char *type;    /* what real stands for: "double" or "float" */
     unsigned char *used; /* per variable: read by the code being emitted */
     unsigned char *recip; /* per parameter slot: the prologue computed `x_inv` = 1/x (a power of two) */
+    const unsigned char *skip_eq; /* NULL, or per equation: 1 = not in the part of a pass being written (a pass
+                                     written as two loops; the other loop's algebraic values are read from
+                                     their arrays) */
 } rct_emitter;
 
 /* Starts an emitter for model m with options o; 0, or RECTIC_ENOMEM with err filled. */
@@ -45,17 +48,19 @@ void rct_em_struct(rct_emitter *E, const char *def);
 void rct_em_math_decls(rct_emitter *E);
 /* Writes the helper functions the model calls (sigmoid, sign, max, min), each declared with `qual`. */
 void rct_em_helper_fns(rct_emitter *E, const char *qual);
-/* Writes the locals naming the state, algebraic, coupling and parameter arrays of context `c`, and the
-   shared parameters' values (each line starts with ind). */
+/* Writes the locals naming the state, algebraic, coupling (one block of n per slot) and parameter arrays
+   of context `c`, and the shared parameters' values (each line starts with ind). */
 void rct_em_prologue(rct_emitter *E, const char *ind);
 
-/* Marks what pass p reads; returns 1 when the pass has equations (an empty pass writes nothing). */
+/* Marks what pass p reads (without the equations E->skip_eq leaves out); returns 1 when the pass has
+   equations (an empty pass writes nothing). */
 int rct_em_pass_mark(rct_emitter *E, int p);
 /* Writes `const real x_ = ...;` for each marked variable that a pass over the neurons reads for neuron
    i, and the spike flag `spk` when needed (`integrate`: the pass updates the state). */
 void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind);
 /* Writes pass p's algebraic equations for neuron i (each stored in its array) and, in the last pass,
-   the derivatives `x_dot`; call after rct_em_pass_mark and rct_em_loads. */
+   the derivatives `x_dot` (without the equations E->skip_eq leaves out); call after rct_em_pass_mark and
+   rct_em_loads. */
 void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind);
 /* Writes the forward Euler update of neuron i, with the reset blend of a spiking network. */
 void rct_em_euler(rct_emitter *E, const char *ind);

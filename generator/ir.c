@@ -17,13 +17,15 @@ typedef struct builder {
     rct_err *err;
     int *var_state;  /* scheduling marks per variable: 0 new, 1 visiting, 2 done */
     int *red_state;  /* the same per reduction */
-    int coup_state;
+    int *coup_state; /* the same per coupling slot */
+    int *coup_link;  /* per coupling slot: the link being scheduled (for messages) */
+    int *link_slot, *link_source, n_links; /* the coupling links: slot and source variable (-1: none) */
     const char **texts; /* equation texts, for messages */
     int *order_alg;
     int n_order_alg;
 } builder;
 
-static int is_ident(const char *s)
+int rct_is_ident(const char *s)
 {
     if (!s || !(*s == '_' || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')))
         return 0;
@@ -82,6 +84,8 @@ void rct_model_free(rct_model *m)
     free(m->alg_var);
     free(m->param_var);
     free(m->reds);
+    free(m->coup_var);
+    free(m->coup_before);
     free(m->template_ref);
     free(m->description);
     free(m);
@@ -101,7 +105,7 @@ static int add_vars(builder *B)
         return rct_oom(B->err);
     for (int o = 0; o < node->n_ops; o++) {
         const rct_top *op = &node->ops[o];
-        if (!is_ident(op->name))
+        if (!rct_is_ident(op->name))
             return rct_errf(B->err, RECTIC_ETEMPLATE,
                             "%s:%d:%d: invalid operator name '%s': expected letters, digits and '_'", op->at.file,
                             op->at.line, op->at.col, op->name);
@@ -304,64 +308,6 @@ static int add_equations(builder *B)
     return 0;
 }
 
-/* Assigns the network roles. */
-static int assign_roles(builder *B, const rct_roles *r)
-{
-    rct_model *m = B->m;
-    if (r->op) {
-        int found = 0;
-        rct_buf ops;
-        rct_buf_init(&ops);
-        for (int o = 0; o < m->n_ops; o++) {
-            found |= strcmp(m->op_names[o], r->op) == 0;
-            rct_buf_printf(&ops, "%s%s", o ? ", " : "", m->op_names[o]);
-        }
-        if (!found) {
-            rct_errf(B->err, RECTIC_EINVAL, "--op: no operator '%s' in the template (it has: %s)", r->op,
-                     ops.s ? ops.s : "none");
-            rct_buf_free(&ops);
-            return B->err->code;
-        }
-        rct_buf_free(&ops);
-    }
-    struct { const char *name, *flag; int *slot; } roles[] = {
-        {r->input, "--input-var", &m->input},      {r->target, "--target-var", &m->target},
-        {r->spike_var, "--spike-var", &m->spike_var}, {r->spike_def, "--spike-def", &m->spike_def},
-        {r->source, "--source-var", &m->source},   {r->output, "--output-var", &m->output},
-    };
-    char full[256];
-    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
-        *roles[i].slot = -1;
-        if (!roles[i].name)
-            continue;
-        int v = rct_model_find(m, roles[i].name, r->op, roles[i].flag, B->err);
-        if (v < 0)
-            return B->err->code;
-        rct_var *var = &m->vars[v];
-        rct_var_fullname(m, v, full, sizeof full);
-        if (roles[i].slot == &m->input || roles[i].slot == &m->target || roles[i].slot == &m->spike_var) {
-            if (var->decl != RCT_D_INPUT || var->kind != RCT_VK_PARAM)
-                return rct_errf(B->err, RECTIC_EINVAL, "%s: '%s' must be an input(...) variable of the template, not %s",
-                                roles[i].flag, full, var->decl == RCT_D_INPUT ? "one already in use" : rct_vkind_name(var->kind));
-            var->kind = roles[i].slot == &m->input ? RCT_VK_INPUT
-                        : roles[i].slot == &m->target ? RCT_VK_COUPLING : RCT_VK_SPIKE;
-        } else if (roles[i].slot == &m->spike_def && var->kind != RCT_VK_STATE) {
-            return rct_errf(B->err, RECTIC_EINVAL, "--spike-def: '%s' must be a state variable (one with x' = ...), not %s",
-                            full, rct_vkind_name(var->kind));
-        } else if (roles[i].slot == &m->source && var->kind != RCT_VK_STATE && var->kind != RCT_VK_ALG) {
-            return rct_errf(B->err, RECTIC_EINVAL, "--source-var: '%s' must be a state or algebraic variable, not %s",
-                            full, rct_vkind_name(var->kind));
-        }
-        *roles[i].slot = v;
-    }
-    if ((m->source >= 0) != (m->target >= 0))
-        return rct_errf(B->err, RECTIC_EINVAL, "coupling needs both --source-var and --target-var");
-    if ((m->spike_var >= 0) != (m->spike_def >= 0))
-        return rct_errf(B->err, RECTIC_EINVAL, "spiking needs both --spike-var and --spike-def (RectiPy raises "
-                                               "ValueError for only one of them)");
-    return 0;
-}
-
 /* Gives every variable a unique, valid C name stem. */
 static int name_vars(builder *B)
 {
@@ -419,7 +365,7 @@ static int number_slots(builder *B)
 
 static int sched_var(builder *B, int v);
 static int sched_red(builder *B, int r);
-static int sched_coupling(builder *B);
+static int sched_coupling(builder *B, int k);
 
 /* The pass from which the values an expression reads are available inside a pass loop (-1: error).
    `barrier` asks instead for the pass before which a barrier reading it can run. */
@@ -434,7 +380,7 @@ static int expr_need(builder *B, const rct_expr *e, int barrier)
                 return -1;
             need = barrier ? p + 1 : p;
         } else if (v->kind == RCT_VK_COUPLING) {
-            need = sched_coupling(B);
+            need = sched_coupling(B, v->slot);
         }
         return need;
     }
@@ -499,28 +445,36 @@ static int sched_red(builder *B, int r)
     return q;
 }
 
-/* Schedules the coupling product; returns the pass before which it runs. */
-static int sched_coupling(builder *B)
+/* Schedules coupling slot k: it is ready after the passes computing the algebraic sources of its links;
+   returns the pass before which it is ready. */
+static int sched_coupling(builder *B, int k)
 {
     rct_model *m = B->m;
-    if (B->coup_state == 2)
-        return m->coupling_before;
-    if (B->coup_state == 1) {
+    if (B->coup_state[k] == 2)
+        return m->coup_before[k];
+    if (B->coup_state[k] == 1) {
+        const rct_var *src = &m->vars[B->link_source[B->coup_link[k]]], *tgt = &m->vars[m->coup_var[k]];
         rct_errf(B->err, RECTIC_ETEMPLATE,
                  "algebraic cycle: the coupling source '%s/%s' depends on the coupling target '%s/%s' at the same time "
-                 "point", m->vars[m->source].op, m->vars[m->source].name, m->vars[m->target].op, m->vars[m->target].name);
+                 "point", src->op, src->name, tgt->op, tgt->name);
         return -1;
     }
-    B->coup_state = 1;
+    B->coup_state[k] = 1;
     int q = 0;
-    if (m->vars[m->source].kind == RCT_VK_ALG) {
-        int p = sched_var(B, m->source);
+    for (int l = 0; l < B->n_links; l++) {
+        if (B->link_slot[l] != k || B->link_source[l] < 0 || m->vars[B->link_source[l]].kind != RCT_VK_ALG)
+            continue;
+        B->coup_link[k] = l;
+        int p = sched_var(B, B->link_source[l]);
         if (p < 0)
             return -1;
-        q = p + 1;
+        if (p + 1 > q)
+            q = p + 1;
     }
-    m->coupling_before = q;
-    B->coup_state = 2;
+    m->coup_before[k] = q;
+    if (m->coup_var[k] == m->target)
+        m->coupling_before = q;
+    B->coup_state[k] = 2;
     return q;
 }
 
@@ -531,16 +485,19 @@ static int schedule(builder *B)
     B->var_state = calloc((size_t)m->n_vars + 1, sizeof *B->var_state);
     B->red_state = calloc((size_t)m->n_reds + 1, sizeof *B->red_state);
     B->order_alg = calloc((size_t)m->n_eqs + 1, sizeof *B->order_alg);
+    B->coup_state = calloc((size_t)m->n_coup + 1, sizeof *B->coup_state);
+    B->coup_link = calloc((size_t)m->n_coup + 1, sizeof *B->coup_link);
     m->order = calloc((size_t)m->n_eqs + 1, sizeof *m->order);
-    if (!B->var_state || !B->red_state || !B->order_alg || !m->order)
+    if (!B->var_state || !B->red_state || !B->order_alg || !B->coup_state || !B->coup_link || !m->order)
         return rct_oom(B->err);
     m->coupling_before = -1;
     int last = 0;
-    if (m->source >= 0) {
-        int q = sched_coupling(B);
+    for (int k = 0; k < m->n_coup; k++) {
+        int q = sched_coupling(B, k);
         if (q < 0)
             return B->err->code;
-        last = q;
+        if (q > last)
+            last = q;
     }
     for (int e = 0; e < m->n_eqs; e++) {
         int p = m->eqs[e].kind == RCT_EQ_ALG ? sched_var(B, m->eqs[e].var) : expr_need(B, m->eqs[e].rhs, 0);
@@ -602,8 +559,13 @@ int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **o
         rc = wire_inputs(&B);
     if (!rc)
         rc = add_equations(&B);
+    size_t links = roles->n_links > 0 ? (size_t)roles->n_links : 0;
+    B.link_slot = calloc(links + 2, sizeof *B.link_slot);
+    B.link_source = calloc(links + 2, sizeof *B.link_source);
+    if (!rc && (!B.link_slot || !B.link_source))
+        rc = rct_oom(err);
     if (!rc)
-        rc = assign_roles(&B, roles);
+        rc = rct_ir_assign_roles(B.m, roles, B.link_slot, B.link_source, &B.n_links, err);
     if (!rc)
         rc = name_vars(&B);
     if (!rc)
@@ -616,6 +578,10 @@ int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **o
     free(B.texts);
     free(B.red_state);
     free(B.order_alg);
+    free(B.coup_state);
+    free(B.coup_link);
+    free(B.link_slot);
+    free(B.link_source);
     if (rc) {
         rct_model_free(B.m);
         return rc;

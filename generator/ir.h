@@ -104,6 +104,12 @@ void rct_model_free(rct_model *m);
    an alias (a wired input) stands for. */
 int rct_ir_find_in_op(const rct_model *m, const char *op, size_t op_len, const char *name);
 int rct_ir_follow_alias(const rct_model *m, int v);
+/* Internal to the IR's modules: assigns the roles (kinds of the input, coupling target, spike variables;
+   the coupling slots) and fills link_slot/link_source (room for max(roles->n_links, 1) entries) with each
+   link's slot and source variable (-1: none) -- a single population's source and target make one link --
+   and *n_links with their number. */
+int rct_ir_assign_roles(rct_model *m, const rct_roles *roles, int *link_slot, int *link_source, int *n_links,
+                        rct_err *err);
 
 /* Finds a variable by "var", "op/var" or "all/op/var" (short names: in op_hint first, then unique in the
    node); aliases resolve to what they stand for.  Returns the index or -1 with err filled (what_for names
@@ -111,6 +117,8 @@ int rct_ir_follow_alias(const rct_model *m, int v);
 int rct_model_find(const rct_model *m, const char *name, const char *op_hint, const char *what_for, rct_err *err);
 /* "op/var" of a variable, in buf. */
 const char *rct_var_fullname(const rct_model *m, int v, char *buf, size_t size);
+/* Is s an identifier: [A-Za-z_][A-Za-z0-9_]*? */
+int rct_is_ident(const char *s);
 /* Human name of a variable kind. */
 const char *rct_vkind_name(rct_vkind k);
 /* Describes the model: operators, variables with kinds and defaults, equations. Caller frees. */

@@ -67,7 +67,7 @@ static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)
         if (r->phase != phase)
             continue;
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
-                        r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];
+                        r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
         const long stride = r->stride;
         double *const row = c->rec_buf[k] + c->rec_row*n;
         if (k == 0 && c->sample_mean) {

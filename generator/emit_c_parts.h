@@ -1,0 +1,25 @@
+/*
+ * emit_c_parts.h -- pieces of the C kernel (emit_c.c) that the network emitter (emit_net.c) writes again
+ * for each population: the reductions and the loop of a pass over the neurons (with the spike list), and
+ * the declarations and the recorder every kernel has once.  Internal to the generator.
+ */
+#ifndef RCT_EMIT_C_PARTS_H
+#define RCT_EMIT_C_PARTS_H
+
+#include "emit_common.h"
+
+/* Writes the reductions that run before pass p, each as a sequential loop over the neurons (each line
+   starts with ind). */
+void rct_emc_reductions(rct_emitter *E, int p, const char *ind);
+/* Writes pass p: the loop over the neurons computing its algebraic variables (those E->skip_eq keeps) and,
+   with `update` (the last pass), first the spikes of the step, then the derivatives and the Euler update
+   (each line starts with ind; an empty pass writes nothing). */
+void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind);
+/* Writes the prototype of cblas_dgemv (cblas_sgemv for float). */
+void rct_emc_gemv_decl(rct_emitter *E);
+/* Writes the RECTIC_PARALLEL_FOR macro (OpenMP over c->threads threads, empty without OpenMP). */
+void rct_emc_parallel_macro(rct_emitter *E);
+/* Writes rectic_record, the recorder of one context (model independent). */
+void rct_emc_recorder(rct_emitter *E);
+
+#endif

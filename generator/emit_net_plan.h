@@ -1,0 +1,43 @@
+/*
+ * emit_net_plan.h -- the order of one step of a network kernel (emit_net.c): every population's passes
+ * and every projection, each after what it needs.  Internal to the generator.
+ *
+ * A pass is one static function, or two when the whole network needs it: its algebraic equations that
+ * read no coupling target (directly or through another equation of the pass) first, the rest after the
+ * projections into the targets they read.  Two populations whose rate variables feed each other without
+ * delay need that: r = tanh(v) of each is computed before the projections, v' = ... + k*r_in after.
+ */
+#ifndef RCT_EMIT_NET_PLAN_H
+#define RCT_EMIT_NET_PLAN_H
+
+#include "emit_net.h"
+
+/* A part of a population's step: a pass, or one of its two halves; one static function. */
+typedef struct rct_net_part {
+    int pop, pass;
+    int half;   /* 0: the whole pass; 1: its algebraic equations that read no coupling target; 2: the rest */
+    int update; /* the last part of the last pass: the spikes, the derivatives and the Euler update */
+} rct_net_part;
+
+typedef struct rct_net_plan {
+    rct_net_part *parts;  /* population by population, in pass order */
+    int n_parts;
+    int *first_part;      /* per population: its first part; entry n_pops = n_parts */
+    unsigned char **early; /* per population and equation: 1 for an algebraic equation of half 1 */
+    unsigned char **late;  /* ... and 1 for an equation of half 2 (each the other's skip_eq) */
+    int *order;           /* the calls of a step: part index >= 0, or -1-k for projection k */
+    int n_order;
+} rct_net_plan;
+
+/* Plans the step of network o; 0, or RECTIC_ETEMPLATE for a cycle (naming the projections in it),
+   RECTIC_ENOMEM.  The plan is freed with rct_net_plan_free (also after a failure). */
+int rct_net_plan_make(const rct_emit_net *o, rct_net_plan *plan, rct_err *err);
+void rct_net_plan_free(rct_net_plan *plan, int n_pops);
+
+/* The part of population p that computes its algebraic variable v. */
+int rct_net_plan_part_of(const rct_net_plan *plan, const rct_model *m, int p, int v);
+
+/* "pop/op/var" of variable v of population p, in buf. */
+const char *rct_net_var_path(const rct_emit_net *o, int p, int v, char *buf, size_t size);
+
+#endif
