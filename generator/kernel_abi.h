@@ -55,8 +55,8 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
  *     long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps);
  *
  * over an array of contexts, one per population (its coupling targets: `coup` holds one block of n per
- * coupling slot of its model), and one projection context per projection, in the order listed.  Sizes,
- * strategies and delays are constants of the generated code. */
+ * coupling slot of its model), and one projection context per projection, in the order listed.
+ * Strategies and delays are constants of the generated code; sizes come from the contexts (pop[p].n). */
 #define RCT_KPROJ_DEF(real, DOC)                                                                        \
     typedef struct rectic_kproj {                                                                       \
         const real *w;               DOC(dense weights: n_target x n_source, row = target)              \
