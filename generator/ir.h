@@ -127,6 +127,9 @@ char *rct_model_describe(const rct_model *m);
    s' = -s/tau + c*spike (tau, c numbers or parameters; the caller checks they are not per neuron): then
    *tau and *gain (NULL for c = 1) point into the equation.  Else 0 and why explains. */
 int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_expr **gain, char *why, size_t size);
+/* The same for variable `source` of a spiking model (a projection's source in a network of populations). */
+int rct_model_event_form_of(const rct_model *m, int source, const rct_expr **tau, const rct_expr **gain, char *why,
+                            size_t size);
 /* Is parameter variable v the tau or the gain of the event form (so that it must be one value for all
    neurons)? */
 int rct_model_event_param(const rct_model *m, int v);

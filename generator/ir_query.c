@@ -292,13 +292,24 @@ int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_exp
         snprintf(why, size, "event-driven coupling needs a spiking network with coupling");
         return 0;
     }
-    const rct_var *src = &m->vars[m->source];
-    if (src->kind != RCT_VK_STATE || m->source == m->spike_def) {
+    return rct_model_event_form_of(m, m->source, tau, gain, why, size);
+}
+
+int rct_model_event_form_of(const rct_model *m, int source, const rct_expr **tau, const rct_expr **gain, char *why,
+                            size_t size)
+{
+    *tau = *gain = NULL;
+    if (m->spike_var < 0) {
+        snprintf(why, size, "event-driven coupling needs a spiking source");
+        return 0;
+    }
+    const rct_var *src = &m->vars[source];
+    if (src->kind != RCT_VK_STATE || source == m->spike_def) {
         snprintf(why, size, "event-driven coupling needs a source that is a state variable other than --spike-def");
         return 0;
     }
     const rct_expr *e = m->eqs[src->eq].rhs;
-    int s = m->source, sp = m->spike_var;
+    int s = source, sp = m->spike_var;
     if (e->kind == RCT_E_ADD) {
         for (int k = 0; k < 2 && !*tau; k++)
             if ((*tau = decay_term(m, e->args[k], s, -1)) && !drive_term(m, e->args[1 - k], sp, gain))
@@ -315,7 +326,7 @@ int rct_model_event_form(const rct_model *m, const rct_expr **tau, const rct_exp
 int rct_model_event_param(const rct_model *m, int v)
 {
     const rct_expr *tau, *gain;
-    char why[8];
+    char why[512]; /* unused: only whether the form holds */
     if (!rct_model_event_form(m, &tau, &gain, why, sizeof why))
         return 0;
     return is_var(tau, v) || (gain && is_var(gain, v));

@@ -414,7 +414,8 @@ int rectic_netspec_proj_weights(const rectic_netspec *ns, int k, rectic_weights_
    current folder), resolves every variable the spec names (errors point into the network file), applies
    the spec's sets, keeps each projection's weights once in the layout its kernel reads, and compiles one
    fused kernel.  From opts (rectic_spec_init defaults): dt, dtype, backend, device, coupling (the strategy
-   of every matrix projection; AUTO chooses per projection), min_weight, template_path, n_template_path,
+   of every matrix projection; AUTO chooses per projection; EVENT makes every projection whose source obeys
+   s' = -s/tau + c*spike without delay event-driven, the others sparse, each named in a warning), min_weight, template_path, n_template_path,
    use_env_path; its template, weights and role fields must be unset.  *out receives a handle even on
    failure (NULL only when memory ran out); free it with rectic_net_free in either case. */
 int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rectic_spec *opts);
@@ -423,7 +424,7 @@ int rectic_net_n_populations(const rectic_net *net);
 const char *rectic_net_population(const rectic_net *net, int i);
 long rectic_net_population_size(const rectic_net *net, int i);
 /* Projection k as built: its delay in steps (round(delay/dt), ties to even) and strategy ("inline",
-   "dense", "sparse" or "scalar"); -1 / NULL past the end. */
+   "dense", "sparse", "event" or "scalar"); -1 / NULL past the end. */
 long rectic_net_projection_delay(const rectic_net *net, int k);
 const char *rectic_net_projection_coupling(const rectic_net *net, int k);
 /* The input of population pop for the next runs: rows x cols row-major (cols = the population's size, or

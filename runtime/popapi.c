@@ -46,6 +46,7 @@ const char *rectic_net_projection_coupling(const rectic_net *net, int k)
     case RCT_COUP_INLINE: return "inline";
     case RCT_COUP_DENSE: return "dense";
     case RCT_COUP_CSR: return "sparse";
+    case RCT_COUP_EVENT: return "event";
     default: return "scalar";
     }
 }

@@ -264,6 +264,38 @@ static int choose_mode(int want, long n_src, long nonzero, long n_tgt)
     }
 }
 
+/* Can projection j be event-driven: no delay, a spiking source obeying s' = -s/tau + c*spike?  If not,
+   why says so. */
+static int event_ok(const rectic_net *net, const rct_proj *j, char *why, size_t size)
+{
+    const rct_model *m = net->pn->pops[j->src]->model;
+    const rct_expr *tau, *gain;
+    if (j->delay > 0) {
+        snprintf(why, size, "it has a delay");
+        return 0;
+    }
+    return rct_model_event_form_of(m, j->src_var, &tau, &gain, why, size);
+}
+
+/* Event-driven weights: W by columns (csr_ptr over the source units, csr_col the target units). */
+static int csc_from(rectic_net *net, rct_proj *j, const rct_netproj *sp, long n_src, long n_tgt)
+{
+    long nnz = sp->nnz;
+    double *e = sp->kind == RECTIC_WEIGHTS_DENSE ? coo_from_dense(sp->w, n_tgt, n_src, &nnz)
+                                                 : malloc(sizeof(double) * 3 * (size_t)nnz + 1);
+    if (!e)
+        return rct_oom(&net->err);
+    if (sp->kind == RECTIC_WEIGHTS_COO)
+        memcpy(e, sp->w, sizeof(double) * 3 * (size_t)nnz);
+    for (long q = 0; q < nnz; q++) { /* (target, source) -> (source, target) */
+        double t = e[3 * q];
+        e[3 * q] = e[3 * q + 1], e[3 * q + 1] = t;
+    }
+    int rc = csr_from_coo(net, j, e, nnz, n_src);
+    free(e);
+    return rc;
+}
+
 /* Puts projection k's weights into the layout its strategy reads. */
 static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int want, rct_proj *j)
 {
@@ -273,6 +305,16 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         j->mode = RCT_COUP_SCALAR;
         j->weight = sp->weight;
         return 0;
+    }
+    char why[600];
+    if (want == RECTIC_COUPLING_EVENT && event_ok(net, j, why, sizeof why)) {
+        j->mode = RCT_COUP_EVENT;
+        return csc_from(net, j, sp, n_src, n_tgt);
+    }
+    if (want == RECTIC_COUPLING_EVENT) {
+        rct_net_warn(net, "projection %s -> %s is not event-driven (%s): it is computed with sparse weights",
+                     sp->src_path, sp->tgt_path, why);
+        want = RECTIC_COUPLING_SPARSE;
     }
     long nonzero = sp->nnz;
     if (sp->kind == RECTIC_WEIGHTS_DENSE) {
@@ -331,7 +373,7 @@ static int make_proj(rectic_net *net, const rectic_netspec *ns, int k, long dela
                         sp->src_path, sp->tgt_path, delay, delay + 1, n_src);
     if (delay > 0 && !(j->ring = pn_alloc(net, (delay + 1) * n_src)))
         return rct_oom(&net->err);
-    if (j->mode == RCT_COUP_DENSE && !(j->tmp = pn_alloc(net, n_tgt)))
+    if ((j->mode == RCT_COUP_DENSE || j->mode == RCT_COUP_EVENT) && !(j->tmp = pn_alloc(net, n_tgt)))
         return rct_oom(&net->err);
     net->pn->uses_blas |= j->mode == RCT_COUP_DENSE;
     return 0;
@@ -452,11 +494,8 @@ static int check_opts(rectic_net *net, const rectic_spec *o)
                                                   "(use tcc, cc or auto)");
     if (o->backend != RECTIC_BACKEND_TCC && o->backend != RECTIC_BACKEND_CC && o->backend != RECTIC_BACKEND_AUTO)
         return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc or auto");
-    if (o->coupling == RECTIC_COUPLING_EVENT)
-        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: event-driven projections are not available for networks "
-                                                  "of populations yet (use auto, dense, inline or sparse)");
-    if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_SPARSE)
-        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline or sparse");
+    if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_EVENT)
+        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline, sparse or event");
     if (o->dtype != RECTIC_FLOAT64 && o->dtype != RECTIC_FLOAT32)
         return rct_errf(&net->err, RECTIC_EINVAL, "dtype: expected float64 or float32");
     if (!(o->dt > 0) || !isfinite(o->dt))

@@ -28,6 +28,7 @@ typedef struct pn_run {
     rectic_kproj *proj;
     void **snap;             /* per population: its state at the block's start (the numerical guard) */
     void **ring_snap;        /* per projection: its ring at the block's start */
+    void **u_snap;           /* per event-driven projection: its W @ source at the block's start */
     long block_max;
 } pn_run;
 
@@ -50,6 +51,9 @@ static void run_free(const rct_popnet *pn, pn_run *r)
     }
     for (int k = 0; r->ring_snap && k < pn->n_projs; k++)
         free(r->ring_snap[k]);
+    for (int k = 0; r->u_snap && k < pn->n_projs; k++)
+        free(r->u_snap[k]);
+    free(r->u_snap);
     free(r->ctx);
     free(r->recs);
     free(r->acc);
@@ -69,6 +73,12 @@ static size_t state_bytes(const rectic_net *pop)
 static size_t ring_bytes(const rectic_net *net, const rct_proj *j)
 {
     return j->ring ? (size_t)(j->delay + 1) * (size_t)net->pn->pops[j->src]->n * rct_rsize(net) : 0;
+}
+
+/* Bytes of event-driven projection j's W @ source. */
+static size_t u_bytes(const rectic_net *net, const rct_proj *j)
+{
+    return (size_t)net->pn->pops[j->tgt]->n * rct_rsize(net);
 }
 
 /* Sets up population p's context: its arrays, recordings and input. */
@@ -126,6 +136,26 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     return 0;
 }
 
+/* Event-driven projection j: u = W @ source from the state the run starts with, summed in column order
+   (a source at 0 adds nothing and is skipped: most runs start with all of them at 0). */
+static void start_event(rectic_net *net, const rct_proj *j)
+{
+    const rectic_net *src = net->pn->pops[j->src], *tgt = net->pn->pops[j->tgt];
+    const size_t at = (size_t)src->model->vars[j->src_var].slot * (size_t)src->n;
+    memset(j->tmp, 0, (size_t)tgt->n * rct_rsize(net));
+    for (long s = 0; s < src->n; s++) {
+        if (rct_rget(net, src->y, at + (size_t)s) == 0)
+            continue;
+        for (long q = j->csr_ptr[s]; q < j->csr_ptr[s + 1]; q++) {
+            long i = j->csr_col[q];
+            if (net->f32)
+                ((float *)j->tmp)[i] += ((const float *)j->csr_val)[q] * ((const float *)src->y)[at + (size_t)s];
+            else
+                ((double *)j->tmp)[i] += ((const double *)j->csr_val)[q] * ((const double *)src->y)[at + (size_t)s];
+        }
+    }
+}
+
 /* Sets up the projections' contexts; the rings start from zeros (the target reads 0 before step D). */
 static int setup_projs(rectic_net *net, pn_run *r)
 {
@@ -135,7 +165,11 @@ static int setup_projs(rectic_net *net, pn_run *r)
         r->proj[k] = (rectic_kproj){j->w, j->csr_ptr, j->csr_col, j->csr_val, j->weight, j->ring, j->tmp};
         if (j->ring)
             memset(j->ring, 0, ring_bytes(net, j));
+        if (j->mode == RCT_COUP_EVENT)
+            start_event(net, j);
         if (j->ring && net->check_finite && !(r->ring_snap[k] = malloc(ring_bytes(net, j) + 1)))
+            return rct_oom(&net->err);
+        if (j->mode == RCT_COUP_EVENT && net->check_finite && !(r->u_snap[k] = malloc(u_bytes(net, j) + 1)))
             return rct_oom(&net->err);
     }
     return 0;
@@ -196,9 +230,12 @@ static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spill
         saved[p] = r->ctx[p];
         spilled[p] = pn->pops[p]->spilled_spikes;
     }
-    for (int k = 0; k < pn->n_projs; k++)
+    for (int k = 0; k < pn->n_projs; k++) {
         if (r->ring_snap[k])
             memcpy(r->ring_snap[k], pn->projs[k].ring, ring_bytes(net, &pn->projs[k]));
+        if (r->u_snap[k])
+            memcpy(r->u_snap[k], pn->projs[k].tmp, u_bytes(net, &pn->projs[k]));
+    }
 }
 
 /* Is every population's state finite? */
@@ -225,9 +262,12 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
         if ((*rc = rct_obs_unspill_spikes(pop, spilled[p], &c->n_spikes)))
             return 0;
     }
-    for (int k = 0; k < pn->n_projs; k++)
+    for (int k = 0; k < pn->n_projs; k++) {
         if (r->ring_snap[k])
             memcpy(pn->projs[k].ring, r->ring_snap[k], ring_bytes(net, &pn->projs[k]));
+        if (r->u_snap[k])
+            memcpy(pn->projs[k].tmp, r->u_snap[k], u_bytes(net, &pn->projs[k]));
+    }
     long k = 0;
     while (k < block && !*rc) {
         k += run_steps(net, r, start, k, k + 1, rc);
@@ -315,8 +355,9 @@ int rct_pn_run(rectic_net *net, long steps)
     r.snap = calloc((size_t)pn->n_pops, sizeof *r.snap);
     r.proj = calloc((size_t)pn->n_projs + 1, sizeof *r.proj);
     r.ring_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.ring_snap);
+    r.u_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.u_snap);
     net->steps_done = 0;
-    if (!r.ctx || !r.recs || !r.acc || !r.inbuf || !r.snap || !r.proj || !r.ring_snap)
+    if (!r.ctx || !r.recs || !r.acc || !r.inbuf || !r.snap || !r.proj || !r.ring_snap || !r.u_snap)
         rc = rct_oom(&net->err);
     for (int p = 0; p < pn->n_pops && !rc; p++)
         rc = setup_pop(net, &r, p, steps);

@@ -66,7 +66,7 @@ static void same_recording(rectic_net *a, const char *akey, rectic_net *b, const
 
 /* The one-population network and the single-template network of the same QIF network, run with the same
    inputs and per-unit eta: out, v and spikes the same bits. */
-static void one_population_equals_single(int backend)
+static void one_population_equals_single(int backend, int coupling)
 {
     double w[N * N], eta[N], in[STEPS * N];
     fill(w, N * N, 8.0, 1);
@@ -78,7 +78,7 @@ static void one_population_equals_single(int backend)
     rectic_spec_init(&s);
     s.template_ref = QIF, s.op = "qif_op", s.n = N, s.weights = w;
     s.source_var = "s", s.target_var = "s_in", s.input_var = "I_ext", s.output_var = "s";
-    s.spike_var = "spike", s.spike_def = "v", s.dt = DT, s.backend = backend;
+    s.spike_var = "spike", s.spike_def = "v", s.dt = DT, s.backend = backend, s.coupling = coupling;
     rectic_net *one = NULL;
     ck_assert_msg(rectic_net_new(&one, &s) == RECTIC_OK, "%s", rectic_errmsg(one));
     ck_assert_int_eq(rectic_net_set(one, "eta", eta, N), RECTIC_OK);
@@ -91,10 +91,11 @@ static void one_population_equals_single(int backend)
     ck_assert_int_eq(rectic_netspec_set(ns, "P/eta", eta, N), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_dense(ns, "P/s", "P/s_in", w, N, N, 0), RECTIC_OK);
     rectic_spec o = opts(backend);
+    o.coupling = coupling;
     rectic_net *net = build(ns, &o);
     ck_assert_int_eq(rectic_net_n_populations(net), 1);
     ck_assert_str_eq(rectic_net_population(net, 0), "P");
-    ck_assert_str_eq(rectic_net_projection_coupling(net, 0), "inline");
+    ck_assert_str_eq(rectic_net_projection_coupling(net, 0), rectic_net_coupling(one));
     ck_assert_int_eq(rectic_net_record_as(net, "P/s", "out"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record_as(net, "P/v", "v"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_input(net, "P", in, STEPS, N), RECTIC_OK);
@@ -115,13 +116,19 @@ static void one_population_equals_single(int backend)
 
 START_TEST(test_one_population_network_equals_the_single_template_network_tcc)
 {
-    one_population_equals_single(RECTIC_BACKEND_TCC);
+    one_population_equals_single(RECTIC_BACKEND_TCC, RECTIC_COUPLING_AUTO);
+}
+END_TEST
+
+START_TEST(test_one_population_network_equals_the_single_template_network_event)
+{
+    one_population_equals_single(RECTIC_BACKEND_TCC, RECTIC_COUPLING_EVENT); /* the same event updates, in order */
 }
 END_TEST
 
 START_TEST(test_one_population_network_equals_the_single_template_network_cc)
 {
-    one_population_equals_single(RECTIC_BACKEND_CC);
+    one_population_equals_single(RECTIC_BACKEND_CC, RECTIC_COUPLING_AUTO);
 }
 END_TEST
 
@@ -208,6 +215,87 @@ START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d
 }
 END_TEST
 
+static void fails_with(rectic_net *net, int rc, const char *part);
+
+/* The largest difference between recordings `key` of a and b relative to the largest value of a. */
+static double rel_diff(rectic_net *a, rectic_net *b, const char *key, long rows, long cols)
+{
+    const double *x = rec(a, key, rows, cols), *y = rec(b, key, rows, cols);
+    double d = 0, m = 0;
+    for (long i = 0; i < rows * cols; i++) {
+        d = fmax(d, fabs(x[i] - y[i]));
+        m = fmax(m, fabs(x[i]));
+    }
+    return d / m;
+}
+
+START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
+{
+    double w[20], in[STEPS * 5];
+    fill(w, 20, 6.0, 7);
+    fill(in, STEPS * 5, 40.0, 8);
+    for (long k = 0; k < STEPS * 5; k++)
+        in[k] += 150.0;
+    rectic_netspec *ns = two_pops(w);
+    rectic_net *nets[2];
+    for (int e = 0; e < 2; e++) {
+        rectic_spec o = opts(RECTIC_BACKEND_TCC);
+        o.coupling = e ? RECTIC_COUPLING_EVENT : RECTIC_COUPLING_SPARSE;
+        nets[e] = build(ns, &o);
+        ck_assert_int_eq(rectic_net_record_as(nets[e], "A/v", "Av"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record_as(nets[e], "B/v", "Bv"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_input(nets[e], "A", in, STEPS, 5), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(nets[e], STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(nets[e]));
+    }
+    /* A -> B with a delay stays sparse (named in a warning); A -> B scalar stays scalar; none else is matrix */
+    ck_assert_str_eq(rectic_net_projection_coupling(nets[1], 0), "sparse");
+    ck_assert_int_eq(rectic_net_warning_count(nets[1]), 1);
+    ck_assert_ptr_nonnull(strstr(rectic_net_warning(nets[1], 0), "A/s -> B/s_in is not event-driven (it has a delay)"));
+    rectic_netspec_free(ns);
+    for (int e = 0; e < 2; e++)
+        rectic_net_free(nets[e]);
+
+    /* without the delay: event-driven, and the same numbers up to rounding, the same spikes */
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    add_qif(ns, "A", 5, 100);
+    ck_assert_int_eq(rectic_netspec_population(ns, "B", LIF, "lif_op", 4), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_spikes(ns, "B", "spike", "v", 1.0, 0.0), RECTIC_OK);
+    double eta_b = 30.0, w_ab[20];
+    fill(w_ab, 20, 0.4, 9);
+    ck_assert_int_eq(rectic_netspec_set(ns, "B/eta", &eta_b, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/s_in", w, 4, 5, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(ns, "B/s", "A/s_in", w_ab, 5, 4, 0), RECTIC_OK);
+    for (int e = 0; e < 2; e++) {
+        rectic_spec o = opts(RECTIC_BACKEND_TCC);
+        o.coupling = e ? RECTIC_COUPLING_EVENT : RECTIC_COUPLING_SPARSE;
+        nets[e] = build(ns, &o);
+        ck_assert_str_eq(rectic_net_projection_coupling(nets[e], 1), e ? "event" : "sparse");
+        ck_assert_int_eq(rectic_net_record_as(nets[e], "A/v", "Av"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record_as(nets[e], "B/s_in", "Bin"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_input(nets[e], "A", in, STEPS, 5), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(nets[e], STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(nets[e]));
+    }
+    ck_assert_double_lt(rel_diff(nets[0], nets[1], "Bin", STEPS, 4), 1e-12);
+    ck_assert_double_lt(rel_diff(nets[0], nets[1], "Av", STEPS, 5), 1e-9);
+    ck_assert_double_gt(rel_diff(nets[0], nets[1], "Bin", STEPS, 4), 0); /* a different order of sums */
+    for (int p = 0; p < 2; p++) {
+        long c0, c1;
+        const long *p0, *p1;
+        ck_assert_int_eq(rectic_net_population_spikes(nets[0], p ? "B" : "A", &c0, &p0), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_population_spikes(nets[1], p ? "B" : "A", &c1, &p1), RECTIC_OK);
+        ck_assert_int_gt(c0, 5);
+        ck_assert_int_eq(c0, c1);
+        ck_assert_int_eq(memcmp(p0, p1, sizeof(long) * 2 * (size_t)c0), 0);
+    }
+    double tau[5] = {0.5, 0.6, 0.5, 0.5, 0.5};
+    ck_assert_int_eq(rectic_net_set(nets[1], "A/tau_s", tau, 5), RECTIC_OK);
+    fails_with(nets[1], rectic_net_run(nets[1], 5, NULL, 0), "needs one value of 'tau_s' for all units of A");
+    for (int e = 0; e < 2; e++)
+        rectic_net_free(nets[e]);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 /* Asserts that rc is an error whose message holds `part`. */
 static void fails_with(rectic_net *net, int rc, const char *part)
 {
@@ -282,10 +370,6 @@ START_TEST(test_network_errors_name_the_population_and_projection)
     fails_with(net, rectic_net_new_network(&net, ns, &o), "CUDA backend does not run networks");
     rectic_net_free(net);
     o = opts(RECTIC_BACKEND_TCC);
-    o.coupling = RECTIC_COUPLING_EVENT;
-    fails_with(net, rectic_net_new_network(&net, ns, &o), "event-driven projections");
-    rectic_net_free(net);
-    o = opts(RECTIC_BACKEND_TCC);
     o.template_ref = QIF;
     fails_with(net, rectic_net_new_network(&net, ns, &o), "leave those fields");
     rectic_net_free(net);
@@ -339,7 +423,9 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_tcc);
     tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_cc);
+    tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_event);
     tcase_add_test(tc, test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d);
+    tcase_add_test(tc, test_event_driven_projections_equal_sparse_ones_up_to_rounding);
     tcase_add_test(tc, test_population_paths_keys_and_inputs_are_checked);
     tcase_add_test(tc, test_network_errors_name_the_population_and_projection);
     tcase_add_test(tc, test_non_finite_state_stops_at_the_same_step_as_one_template);
