@@ -276,27 +276,25 @@ static int weights_key(nfile *F, const rct_ynode *q, const char *what, const cha
     return RECTIC_OK;
 }
 
-/* Adds projection q's weights (from wv, the value of `key`) through the builder. */
+/* Adds projection q's weights (from wv, the value of `key`) through the builder: a scalar, or a file that
+   is checked now and read again, straight into the kernel's layout, when the network is built. */
 static int add_weights(nfile *F, const rct_ynode *wv, const char *key, const char *src, const char *tgt,
                        double delay)
 {
     double w;
-    rct_matrix m;
     if (strcmp(key, "weight") == 0)
         return get_number(F, wv, "weight", &w) ? F->ns->err.code : rectic_netspec_scalar(F->ns, src, tgt, w, delay);
-    if (check_kind(F, wv, RCT_Y_SCALAR, key) || read_file(F, wv, wv->str, key, &m))
+    if (check_kind(F, wv, RCT_Y_SCALAR, key))
         return F->ns->err.code;
-    if (strcmp(key, "weights") == 0)
-        return rct_netspec_dense_take(F->ns, src, tgt, m.data, m.rows, m.cols, delay);
-    if (m.rows > 0 && m.cols != 3) {
-        long cols = m.cols;
-        rct_matrix_free(&m);
-        return at_err(F, wv, RECTIC_EINVAL, "weights-coo: %s has %ld columns, expected 3 (target, source, weight)",
-                      wv->str, cols);
-    }
-    if (m.rows == 0)
-        rct_matrix_free(&m);
-    return rct_netspec_coo_take(F->ns, src, tgt, m.data, m.rows, delay);
+    if (!*wv->str)
+        return at_err(F, wv, RECTIC_EINVAL, "%s: expected a file name", key);
+    char *path = file_path(F, wv->str);
+    if (!path)
+        return rct_oom(&F->ns->err);
+    int kind = strcmp(key, "weights") == 0 ? RECTIC_WEIGHTS_DENSE : RECTIC_WEIGHTS_COO;
+    int rc = rct_netspec_file_proj(F->ns, kind, src, tgt, path, wv->str, delay);
+    free(path);
+    return rc;
 }
 
 /* Reads projection number idx (0-based): {source, target, weights | weights-coo | weight, delay}. */
@@ -318,7 +316,9 @@ static int read_projection(nfile *F, const rct_ynode *q, size_t idx)
             return F->ns->err.code; /* a message with its position already, or out of memory */
         int f = F->ns->bad_field;
         const rct_ynode *at = f == RCT_NSF_SOURCE ? src : f == RCT_NSF_TARGET ? tgt : f == RCT_NSF_DELAY ? dv : wv;
-        return at_builder(F, at, f == RCT_NSF_WEIGHTS && wv->kind == RCT_Y_SCALAR && strcmp(key, "weight") ? wv->str : NULL);
+        return at_builder(F, at, f == RCT_NSF_FILE ? key
+                                 : f == RCT_NSF_WEIGHTS && wv->kind == RCT_Y_SCALAR && strcmp(key, "weight") ? wv->str
+                                                                                                         : NULL);
     }
     rct_netproj *p = &F->ns->projs[F->ns->n_projs - 1];
     p->at = (rct_netpos){q->line, q->col};

@@ -392,10 +392,14 @@ int rectic_netspec_pop_set(const rectic_netspec *ns, int i, int k, const char **
 int rectic_netspec_proj_ends(const rectic_netspec *ns, int k, int *source_pop, const char **source, int *target_pop,
                              const char **target);
 /* Projection k's weights: *kind; *w (borrowed): dense n_target x n_source row-major, COO *count x 3, or
-   NULL for a scalar; *count: rows*cols values (dense), entries (COO) or 1 (scalar); *weight: the scalar
+   NULL for a scalar and for weights left in their file (rectic_netspec_proj_file); *count: rows*cols values (dense), entries (COO) or 1 (scalar); *weight: the scalar
    (0 otherwise); *delay in seconds.  Any out pointer may be NULL. */
 int rectic_netspec_proj_weights(const rectic_netspec *ns, int k, rectic_weights_kind *kind, const double **w,
                                 long *count, double *weight, double *delay);
+/* The file projection k's weights stay in (a network file's weights: checked when the file was read, read
+   again straight into the kernel's layout when the network is built, so that one copy is ever held), or
+   NULL (weights given as arrays, or a scalar). */
+const char *rectic_netspec_proj_file(const rectic_netspec *ns, int k);
 
 /* ---------------------------------------------------------------------------------------------------
  * Running a network of populations

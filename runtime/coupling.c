@@ -227,7 +227,7 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
             return rct_errf(&net->err, RECTIC_EINVAL, "--coupling event: %s", why);
     }
     rct_wsrc s;
-    rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0, rct_now(), 0};
+    rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0, rct_now(), 0, 0, 0, NULL};
     int dense = spec->weights || spec->weights_file;
     int rc = open_source(net, spec, &s);
     if (!rc && dense && !(rc = dense_shape(net, &s))) {

@@ -14,7 +14,7 @@
 #include "netspec.h"
 
 /* Clears the last call's error. */
-static void begin(rectic_netspec *ns)
+void rct_ns_begin(rectic_netspec *ns)
 {
     ns->err.code = RECTIC_OK;
     ns->err.msg[0] = '\0';
@@ -22,8 +22,7 @@ static void begin(rectic_netspec *ns)
 }
 
 /* Records an error about argument `field` and returns code. */
-static int fail(rectic_netspec *ns, int field, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int fail(rectic_netspec *ns, int field, int code, const char *fmt, ...)
+int rct_ns_fail(rectic_netspec *ns, int field, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -35,7 +34,7 @@ static int fail(rectic_netspec *ns, int field, int code, const char *fmt, ...)
 }
 
 /* Out of memory, on the handle. */
-static int oom(rectic_netspec *ns)
+int rct_ns_oom(rectic_netspec *ns)
 {
     ns->bad_field = RCT_NSF_NONE;
     return rct_oom(&ns->err);
@@ -67,18 +66,18 @@ static int parse_var(rectic_netspec *ns, const char *text, rct_netvar *v, int fi
 {
     memset(v, 0, sizeof *v);
     if (!text)
-        return fail(ns, field, RECTIC_EINVAL, "%s: no variable given", what);
+        return rct_ns_fail(ns, field, RECTIC_EINVAL, "%s: no variable given", what);
     const char *slash = strchr(text, '/');
     const char *var = slash ? slash + 1 : text;
     if ((slash && !is_name(text, (size_t)(slash - text))) || !is_name(var, strlen(var)))
-        return fail(ns, field, RECTIC_EINVAL, "%s '%s': expected VAR or OP/VAR (names of letters, digits and _)",
+        return rct_ns_fail(ns, field, RECTIC_EINVAL, "%s '%s': expected VAR or OP/VAR (names of letters, digits and _)",
                     what, text);
     v->text = rct_strdup(text);
     v->var = rct_strdup(var);
     v->op = slash ? rct_strndup(text, (size_t)(slash - text)) : NULL;
     if (!v->text || !v->var || (slash && !v->op)) {
         var_free(v);
-        return oom(ns);
+        return rct_ns_oom(ns);
     }
     return RECTIC_OK;
 }
@@ -97,7 +96,7 @@ static rct_netpop *need_pop(rectic_netspec *ns, const char *name, const char *wh
 {
     int i = name ? find_pop(ns, name, strlen(name)) : -1;
     if (i < 0) {
-        fail(ns, RCT_NSF_POP, RECTIC_EINVAL, "%s: unknown population '%s'", what, name ? name : "(null)");
+        rct_ns_fail(ns, RCT_NSF_POP, RECTIC_EINVAL, "%s: unknown population '%s'", what, name ? name : "(null)");
         return NULL;
     }
     return &ns->pops[i];
@@ -108,16 +107,16 @@ static int parse_path(rectic_netspec *ns, const char *path, int *pop, rct_netvar
 {
     const char *slash = path ? strchr(path, '/') : NULL;
     if (!slash)
-        return fail(ns, field, RECTIC_EINVAL, "%s '%s': expected POP/VAR or POP/OP/VAR", what, path ? path : "(null)");
+        return rct_ns_fail(ns, field, RECTIC_EINVAL, "%s '%s': expected POP/VAR or POP/OP/VAR", what, path ? path : "(null)");
     const char *rest = slash + 1;
     const char *second = strchr(rest, '/');
     if (!is_name(path, (size_t)(slash - path)) || (second && !is_name(rest, (size_t)(second - rest))) ||
         !is_name(second ? second + 1 : rest, strlen(second ? second + 1 : rest)))
-        return fail(ns, field, RECTIC_EINVAL, "%s '%s': expected POP/VAR or POP/OP/VAR (names of letters, digits and _)",
+        return rct_ns_fail(ns, field, RECTIC_EINVAL, "%s '%s': expected POP/VAR or POP/OP/VAR (names of letters, digits and _)",
                     what, path);
     *pop = find_pop(ns, path, (size_t)(slash - path));
     if (*pop < 0)
-        return fail(ns, field, RECTIC_EINVAL, "%s '%s': unknown population '%.*s'", what, path, (int)(slash - path),
+        return rct_ns_fail(ns, field, RECTIC_EINVAL, "%s '%s': unknown population '%.*s'", what, path, (int)(slash - path),
                     path);
     return parse_var(ns, rest, v, field, what);
 }
@@ -160,6 +159,7 @@ static void proj_free(rct_netproj *q)
     var_free(&q->src_var);
     var_free(&q->tgt_var);
     free(q->w);
+    free(q->file);
 }
 
 void rectic_netspec_free(rectic_netspec *ns)
@@ -190,21 +190,21 @@ int rectic_netspec_population(rectic_netspec *ns, const char *name, const char *
 {
     if (!ns)
         return RECTIC_EINVAL;
-    begin(ns);
+    rct_ns_begin(ns);
     if (!name || !is_name(name, strlen(name)))
-        return fail(ns, RCT_NSF_NAME, RECTIC_EINVAL,
+        return rct_ns_fail(ns, RCT_NSF_NAME, RECTIC_EINVAL,
                     "population name '%s': expected letters, digits and _, not starting with a digit",
                     name ? name : "(null)");
     if (find_pop(ns, name, strlen(name)) >= 0)
-        return fail(ns, RCT_NSF_NAME, RECTIC_EINVAL, "population '%s' is defined twice", name);
+        return rct_ns_fail(ns, RCT_NSF_NAME, RECTIC_EINVAL, "population '%s' is defined twice", name);
     if (!template_ref || !*template_ref)
-        return fail(ns, RCT_NSF_TEMPLATE, RECTIC_EINVAL, "population '%s': no template given", name);
+        return rct_ns_fail(ns, RCT_NSF_TEMPLATE, RECTIC_EINVAL, "population '%s': no template given", name);
     if (op && !is_name(op, strlen(op)))
-        return fail(ns, RCT_NSF_OP, RECTIC_EINVAL, "population '%s': operator '%s' is not a name", name, op);
+        return rct_ns_fail(ns, RCT_NSF_OP, RECTIC_EINVAL, "population '%s': operator '%s' is not a name", name, op);
     if (n < 1)
-        return fail(ns, RCT_NSF_N, RECTIC_EINVAL, "population '%s': n must be at least 1, got %ld", name, n);
+        return rct_ns_fail(ns, RCT_NSF_N, RECTIC_EINVAL, "population '%s': n must be at least 1, got %ld", name, n);
     if (ns->n_pops >= INT32_MAX || rct_grow(&ns->pops, &ns->cap_pops, ns->n_pops + 1, sizeof *ns->pops))
-        return oom(ns);
+        return rct_ns_oom(ns);
     rct_netpop *p = &ns->pops[ns->n_pops];
     memset(p, 0, sizeof *p);
     p->name = rct_strdup(name);
@@ -215,7 +215,7 @@ int rectic_netspec_population(rectic_netspec *ns, const char *name, const char *
     p->reset = RECTIC_NETSPEC_RESET;
     if (!p->name || !p->template_ref || (op && !p->op)) {
         pop_free(p);
-        return oom(ns);
+        return rct_ns_oom(ns);
     }
     ns->n_pops++;
     return RECTIC_OK;
@@ -225,7 +225,7 @@ int rectic_netspec_input(rectic_netspec *ns, const char *pop, const char *var)
 {
     if (!ns)
         return RECTIC_EINVAL;
-    begin(ns);
+    rct_ns_begin(ns);
     rct_netpop *p = need_pop(ns, pop, "input");
     rct_netvar v;
     if (!p || parse_var(ns, var, &v, RCT_NSF_VAR, "input"))
@@ -241,15 +241,15 @@ int rectic_netspec_spikes(rectic_netspec *ns, const char *pop, const char *var, 
 {
     if (!ns)
         return RECTIC_EINVAL;
-    begin(ns);
+    rct_ns_begin(ns);
     rct_netpop *p = need_pop(ns, pop, "spike rule");
     if (!p)
         return ns->err.code;
     if (!isfinite(threshold))
-        return fail(ns, RCT_NSF_THRESHOLD, RECTIC_EINVAL, "population '%s': spike threshold must be a finite number",
+        return rct_ns_fail(ns, RCT_NSF_THRESHOLD, RECTIC_EINVAL, "population '%s': spike threshold must be a finite number",
                     p->name);
     if (!isfinite(reset))
-        return fail(ns, RCT_NSF_RESET, RECTIC_EINVAL, "population '%s': spike reset must be a finite number", p->name);
+        return rct_ns_fail(ns, RCT_NSF_RESET, RECTIC_EINVAL, "population '%s': spike reset must be a finite number", p->name);
     rct_netvar sv, sd;
     if (parse_var(ns, var, &sv, RCT_NSF_VAR, "spike var"))
         return ns->err.code;
@@ -271,13 +271,13 @@ int rectic_netspec_spikes(rectic_netspec *ns, const char *pop, const char *var, 
 static int check_values(rectic_netspec *ns, const rct_netpop *p, const char *what, const double *values, long count)
 {
     if (count != 1 && count != p->n)
-        return fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: expected 1 value or %ld (one per unit of %s), got %ld",
+        return rct_ns_fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: expected 1 value or %ld (one per unit of %s), got %ld",
                     what, p->n, p->name, count);
     if (!values)
-        return fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: no values given", what);
+        return rct_ns_fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: no values given", what);
     for (long i = 0; i < count; i++)
         if (!isfinite(values[i]))
-            return fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: value %ld is not a finite number", what, i + 1);
+            return rct_ns_fail(ns, RCT_NSF_VALUES, RECTIC_EINVAL, "%s: value %ld is not a finite number", what, i + 1);
     return RECTIC_OK;
 }
 
@@ -285,7 +285,7 @@ int rectic_netspec_set(rectic_netspec *ns, const char *path, const double *value
 {
     if (!ns)
         return RECTIC_EINVAL;
-    begin(ns);
+    rct_ns_begin(ns);
     int pi;
     rct_netvar v;
     if (parse_path(ns, path, &pi, &v, RCT_NSF_PATH, "set"))
@@ -296,7 +296,7 @@ int rectic_netspec_set(rectic_netspec *ns, const char *path, const double *value
     double *copy = malloc((size_t)(count > 0 ? count : 1) * sizeof *copy);
     if (check_values(ns, p, what, values, count) || !copy ||
         rct_grow(&p->sets, &p->cap_sets, p->n_sets + 1, sizeof *p->sets)) {
-        int rc = ns->err.code ? ns->err.code : oom(ns);
+        int rc = ns->err.code ? ns->err.code : rct_ns_oom(ns);
         var_free(&v);
         free(copy);
         return rc;
@@ -313,14 +313,14 @@ int rectic_netspec_template_path(rectic_netspec *ns, const char *dir)
 {
     if (!ns)
         return RECTIC_EINVAL;
-    begin(ns);
+    rct_ns_begin(ns);
     if (!dir || !*dir)
-        return fail(ns, RCT_NSF_PATH, RECTIC_EINVAL, "template path: no folder given");
+        return rct_ns_fail(ns, RCT_NSF_PATH, RECTIC_EINVAL, "template path: no folder given");
     char *copy = rct_strdup(dir);
     if (!copy || rct_grow(&ns->template_path, &ns->cap_template_path, ns->n_template_path + 1,
                           sizeof *ns->template_path)) {
         free(copy);
-        return oom(ns);
+        return rct_ns_oom(ns);
     }
     ns->template_path[ns->n_template_path++] = copy;
     return RECTIC_OK;
@@ -347,161 +347,32 @@ long rct_delay_steps(double delay, double dt)
 /* ----- projections ----- */
 
 /* Starts projection source -> target: parses both paths and the delay into a zeroed q. */
-static int proj_begin(rectic_netspec *ns, rct_netproj *q, const char *source, const char *target, double delay)
+int rct_ns_proj_begin(rectic_netspec *ns, rct_netproj *q, const char *source, const char *target, double delay)
 {
     memset(q, 0, sizeof *q);
     if (parse_path(ns, source, &q->src, &q->src_var, RCT_NSF_SOURCE, "projection source") ||
         parse_path(ns, target, &q->tgt, &q->tgt_var, RCT_NSF_TARGET, "projection target"))
         return ns->err.code;
     if (!ok_delay(delay))
-        return fail(ns, RCT_NSF_DELAY, RECTIC_EINVAL, "projection %s -> %s: delay must be a finite number >= 0, got %g",
+        return rct_ns_fail(ns, RCT_NSF_DELAY, RECTIC_EINVAL, "projection %s -> %s: delay must be a finite number >= 0, got %g",
                     source, target, delay);
     q->src_path = rct_strdup(source);
     q->tgt_path = rct_strdup(target);
     if (!q->src_path || !q->tgt_path)
-        return oom(ns);
+        return rct_ns_oom(ns);
     q->delay = delay;
     return RECTIC_OK;
 }
 
 /* Appends q, or frees it when rc reports a failure; returns rc. */
-static int proj_end(rectic_netspec *ns, rct_netproj *q, int rc)
+int rct_ns_proj_end(rectic_netspec *ns, rct_netproj *q, int rc)
 {
     if (!rc && rct_grow(&ns->projs, &ns->cap_projs, ns->n_projs + 1, sizeof *ns->projs))
-        rc = oom(ns);
+        rc = rct_ns_oom(ns);
     if (rc) {
         proj_free(q);
         return rc;
     }
     ns->projs[ns->n_projs++] = *q;
     return RECTIC_OK;
-}
-
-/* Checks a dense matrix against the two populations: shape n_target x n_source, finite entries. */
-static int check_dense(rectic_netspec *ns, const rct_netproj *q, const double *w, long rows, long cols)
-{
-    const rct_netpop *t = &ns->pops[q->tgt], *s = &ns->pops[q->src];
-    if (rows != t->n || cols != s->n)
-        return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                    "projection %s -> %s: weights are %ld x %ld, expected %ld x %ld (units of %s x units of %s)",
-                    q->src_path, q->tgt_path, rows, cols, t->n, s->n, t->name, s->name);
-    if (!w)
-        return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL, "projection %s -> %s: no weights given", q->src_path,
-                    q->tgt_path);
-    for (long i = 0; i < rows; i++)
-        for (long j = 0; j < cols; j++)
-            if (!isfinite(w[i * cols + j]))
-                return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                            "projection %s -> %s: the weight in row %ld, column %ld is not a finite number",
-                            q->src_path, q->tgt_path, i + 1, j + 1);
-    return RECTIC_OK;
-}
-
-/* Checks COO entries: integral 0-based indices within the populations, finite weights. */
-static int check_coo(rectic_netspec *ns, const rct_netproj *q, const double *e, long nnz)
-{
-    const rct_netpop *t = &ns->pops[q->tgt], *s = &ns->pops[q->src];
-    if (nnz < 0 || (nnz > 0 && !e))
-        return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL, "projection %s -> %s: no COO entries given (nnz %ld)",
-                    q->src_path, q->tgt_path, nnz);
-    for (long k = 0; k < nnz; k++) {
-        const double *r = e + 3 * k;
-        const char *bad = NULL;
-        if (!(r[0] >= 0 && r[0] < (double)t->n && r[0] == floor(r[0])))
-            bad = "target";
-        else if (!(r[1] >= 0 && r[1] < (double)s->n && r[1] == floor(r[1])))
-            bad = "source";
-        if (bad)
-            return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                        "projection %s -> %s: entry %ld: %s index %g is not a whole number in 0..%ld", q->src_path,
-                        q->tgt_path, k + 1, bad, r[bad[0] == 't' ? 0 : 1], (bad[0] == 't' ? t->n : s->n) - 1);
-        if (!isfinite(r[2]))
-            return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL, "projection %s -> %s: entry %ld: the weight is not a finite number",
-                        q->src_path, q->tgt_path, k + 1);
-    }
-    return RECTIC_OK;
-}
-
-/* Checks a scalar weight. */
-static int check_scalar(rectic_netspec *ns, const rct_netproj *q)
-{
-    if (isfinite(q->weight))
-        return RECTIC_OK;
-    return fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL, "projection %s -> %s: the weight is not a finite number",
-                q->src_path, q->tgt_path);
-}
-
-/* Adds a projection of any kind: dense (w: rows x cols), COO (w: rows entries) or scalar (weight); the
-   projection owns w, which is freed on failure too. */
-static int add_proj(rectic_netspec *ns, int kind, const char *source, const char *target, double *w, long rows,
-                    long cols, double weight, double delay)
-{
-    if (!ns) {
-        free(w);
-        return RECTIC_EINVAL;
-    }
-    begin(ns);
-    rct_netproj q;
-    int rc = proj_begin(ns, &q, source, target, delay);
-    q.kind = kind;
-    q.w = w;
-    q.nnz = kind == RECTIC_WEIGHTS_COO ? rows : 0;
-    q.weight = weight;
-    if (!rc)
-        rc = kind == RECTIC_WEIGHTS_COO     ? check_coo(ns, &q, w, rows)
-             : kind == RECTIC_WEIGHTS_DENSE ? check_dense(ns, &q, w, rows, cols)
-                                            : check_scalar(ns, &q);
-    return proj_end(ns, &q, rc);
-}
-
-int rct_netspec_dense_take(rectic_netspec *ns, const char *source, const char *target, double *w, long rows,
-                           long cols, double delay)
-{
-    return add_proj(ns, RECTIC_WEIGHTS_DENSE, source, target, w, rows, cols, 0.0, delay);
-}
-
-int rct_netspec_coo_take(rectic_netspec *ns, const char *source, const char *target, double *entries, long nnz,
-                         double delay)
-{
-    return add_proj(ns, RECTIC_WEIGHTS_COO, source, target, entries, nnz, 3, 0.0, delay);
-}
-
-/* A malloc'd copy of count doubles (at least one byte), or NULL. */
-static double *copy_doubles(const double *src, size_t count)
-{
-    double *d = malloc(count ? count * sizeof *d : 1);
-    if (d && count)
-        memcpy(d, src, count * sizeof *d);
-    return d;
-}
-
-int rectic_netspec_dense(rectic_netspec *ns, const char *source, const char *target, const double *w, long rows,
-                         long cols, double delay)
-{
-    if (!ns)
-        return RECTIC_EINVAL;
-    begin(ns);
-    double *copy = NULL;
-    if (w && rows > 0 && cols > 0 && (size_t)rows <= SIZE_MAX / sizeof(double) / (size_t)cols &&
-        !(copy = copy_doubles(w, (size_t)rows * (size_t)cols)))
-        return oom(ns);
-    return rct_netspec_dense_take(ns, source, target, copy, rows, cols, delay);
-}
-
-int rectic_netspec_coo(rectic_netspec *ns, const char *source, const char *target, const double *entries, long nnz,
-                       double delay)
-{
-    if (!ns)
-        return RECTIC_EINVAL;
-    begin(ns);
-    double *copy = NULL;
-    if (entries && nnz > 0 && (size_t)nnz <= SIZE_MAX / sizeof(double) / 3 &&
-        !(copy = copy_doubles(entries, (size_t)nnz * 3)))
-        return oom(ns);
-    return rct_netspec_coo_take(ns, source, target, nnz > 0 ? copy : NULL, nnz, delay);
-}
-
-int rectic_netspec_scalar(rectic_netspec *ns, const char *source, const char *target, double w, double delay)
-{
-    return add_proj(ns, RECTIC_WEIGHTS_SCALAR, source, target, NULL, 0, 0, w, delay);
 }

@@ -58,6 +58,8 @@ typedef struct rct_netproj {
     long nnz;                /* COO: entries */
     double weight;           /* scalar */
     double delay;            /* seconds, >= 0 (0: none) */
+    char *file;              /* dense or COO weights left in this file (checked, read when the network is built:
+                                one copy, in the kernel's layout); w is then NULL */
     rct_netpos at, at_weights, at_delay; /* the projection, its weights value, its delay value */
 } rct_netproj;
 
@@ -77,7 +79,7 @@ struct rectic_netspec {
 enum {
     RCT_NSF_NONE = 0, RCT_NSF_NAME, RCT_NSF_TEMPLATE, RCT_NSF_OP, RCT_NSF_N, RCT_NSF_POP, RCT_NSF_VAR,
     RCT_NSF_DEF, RCT_NSF_THRESHOLD, RCT_NSF_RESET, RCT_NSF_PATH, RCT_NSF_VALUES, RCT_NSF_SOURCE,
-    RCT_NSF_TARGET, RCT_NSF_WEIGHTS, RCT_NSF_DELAY
+    RCT_NSF_TARGET, RCT_NSF_WEIGHTS, RCT_NSF_DELAY, RCT_NSF_FILE /* the weights' file: unreadable or not a matrix */
 };
 
 /* Adds a dense projection taking ownership of w (malloc'd, rows x cols): the network file reader hands
@@ -87,6 +89,21 @@ int rct_netspec_dense_take(rectic_netspec *ns, const char *source, const char *t
 /* The same for COO entries (nnz x 3, malloc'd or NULL when nnz is 0). */
 int rct_netspec_coo_take(rectic_netspec *ns, const char *source, const char *target, double *entries,
                          long nnz, double delay);
+
+/* The builder's shared steps (netspec.c), for netspec_proj.c: clears the last error; records an error about
+   argument `field` and returns code; out of memory; starts a projection (ends, delay) and appends it (or
+   frees it when rc is a failure, returning rc). */
+void rct_ns_begin(rectic_netspec *ns);
+int rct_ns_fail(rectic_netspec *ns, int field, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int rct_ns_oom(rectic_netspec *ns);
+int rct_ns_proj_begin(rectic_netspec *ns, rct_netproj *q, const char *source, const char *target, double delay);
+int rct_ns_proj_end(rectic_netspec *ns, rct_netproj *q, int rc);
+
+/* Adds a dense (kind RECTIC_WEIGHTS_DENSE) or COO projection whose weights stay in file `path` (.npy or
+   CSV; display: its name in messages, NULL: path): its shape and every entry are checked now, streaming
+   (nothing kept); the network reads it again when it is built, straight into the kernel's layout. */
+int rct_netspec_file_proj(rectic_netspec *ns, int kind, const char *source, const char *target, const char *path,
+                          const char *display, double delay);
 
 /* "FILE:LINE:COL: " for a position of this spec's file, or "" for a field given through the API; for
    messages of the runtime's later checks (unknown template, variable, ...). */

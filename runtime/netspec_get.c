@@ -136,6 +136,12 @@ int rectic_netspec_proj_ends(const rectic_netspec *ns, int k, int *source_pop, c
     return RECTIC_OK;
 }
 
+const char *rectic_netspec_proj_file(const rectic_netspec *ns, int k)
+{
+    const rct_netproj *q = proj_at(ns, k);
+    return q ? q->file : NULL;
+}
+
 int rectic_netspec_proj_weights(const rectic_netspec *ns, int k, rectic_weights_kind *kind, const double **w,
                                 long *count, double *weight, double *delay)
 {

@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "blas.h"
 #include "emit_net.h"
 #include "kernel_cpu.h"
 #include "netspec.h"
+#include "wload.h"
 
 #define INLINE_MAX_N 20        /* matrix projections up to this many sources: a loop in the kernel */
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights: compressed sparse rows */
@@ -58,7 +60,10 @@ void rct_pn_free(rct_popnet *pn)
     }
     for (int k = 0; k < pn->n_projs; k++) {
         rct_proj *j = &pn->projs[k];
-        free(j->w);
+        if (j->w_map)
+            munmap(j->w_map, j->w_map_len);
+        else
+            free(j->w);
         free(j->csr_ptr);
         free(j->csr_col);
         free(j->csr_val);
@@ -296,6 +301,132 @@ static int csc_from(rectic_net *net, rct_proj *j, const rct_netproj *sp, long n_
     return rc;
 }
 
+/* The strategy of a matrix projection with `nonzero` entries kept; EVENT when asked for and possible, else
+   sparse with a warning. */
+static int pick_mode(rectic_net *net, const rct_netproj *sp, rct_proj *j, int want, long n_src, long nonzero,
+                     long n_tgt)
+{
+    char why[600];
+    if (want == RECTIC_COUPLING_EVENT && event_ok(net, j, why, sizeof why))
+        return RCT_COUP_EVENT;
+    if (want == RECTIC_COUPLING_EVENT) {
+        rct_net_warn(net, "projection %s -> %s is not event-driven (%s): it is computed with sparse weights",
+                     sp->src_path, sp->tgt_path, why);
+        want = RECTIC_COUPLING_SPARSE;
+    }
+    return choose_mode(want, n_src, nonzero, n_tgt);
+}
+
+/* Row (or column) starts of compressed weights from the counts per row (column); next[] a copy. */
+static int starts(rectic_net *net, rct_proj *j, const long *cnt, long n, long **next)
+{
+    j->csr_ptr = malloc(sizeof(long) * (size_t)(n + 1));
+    *next = malloc(sizeof(long) * (size_t)(n + 1));
+    if (!j->csr_ptr || !*next)
+        return rct_oom(&net->err);
+    j->csr_ptr[0] = 0;
+    for (long r = 0; r < n; r++)
+        j->csr_ptr[r + 1] = j->csr_ptr[r] + cnt[r];
+    memcpy(*next, j->csr_ptr, sizeof(long) * (size_t)(n + 1));
+    return 0;
+}
+
+/* A dense weights file into projection j's layout: a pass that checks and counts, then one that writes
+   the matrix, its compressed rows or (event) columns; a float64 .npy that needs no change is the kernel's
+   matrix itself, mapped read-only. */
+static int load_dense_file(rectic_net *net, rct_wload *L, const rct_netproj *sp, rct_proj *j, int want)
+{
+    long n_tgt = L->rows, n_src = L->cols, kept, *next = NULL;
+    int exact, rc;
+    long *row_cnt = calloc((size_t)n_tgt + 1, sizeof(long)), *col_cnt = calloc((size_t)n_src + 1, sizeof(long));
+    if (!row_cnt || !col_cnt)
+        rc = rct_oom(&net->err);
+    else
+        rc = rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
+    if (!rc)
+        j->mode = pick_mode(net, sp, j, want, n_src, kept, n_tgt);
+    int sparse = j->mode == RCT_COUP_CSR || j->mode == RCT_COUP_EVENT, by_col = j->mode == RCT_COUP_EVENT;
+    rct_wsrc *s = L->src;
+    if (!rc && !sparse && s->map && !net->f32 && !s->fortran && exact) { /* used in place */
+        j->w = (void *)s->mem;
+        j->w_map = s->map, j->w_map_len = s->map_len;
+        s->map = NULL; /* the projection unmaps it */
+    } else if (!rc && !sparse) {
+        rc = (j->w = pn_alloc(net, n_tgt * n_src)) ? rct_wload_dense_fill(L, j->w, NULL, NULL, NULL, NULL, 0)
+                                                   : rct_oom(&net->err);
+    } else if (!rc && !(rc = starts(net, j, by_col ? col_cnt : row_cnt, by_col ? n_src : n_tgt, &next))) {
+        j->nnz = kept;
+        j->csr_col = malloc(sizeof(int) * (size_t)kept + 1);
+        j->csr_val = pn_alloc(net, kept);
+        rc = j->csr_col && j->csr_val ? rct_wload_dense_fill(L, NULL, NULL, next, j->csr_col, j->csr_val, by_col)
+                                      : rct_oom(&net->err);
+    }
+    free(next);
+    free(row_cnt);
+    free(col_cnt);
+    return rc;
+}
+
+/* Values of a double array in the network's type: the array itself (float64), or a converted copy. */
+static void *to_real(rectic_net *net, double *v, long count)
+{
+    if (!net->f32)
+        return v;
+    float *f = malloc(sizeof(float) * (size_t)count + 1);
+    for (long i = 0; f && i < count; i++)
+        f[i] = (float)v[i];
+    free(v);
+    return f;
+}
+
+/* A COO weights file into projection j's layout: compressed rows or (event) columns by counting sort, two
+   streamed passes; or, for a dense strategy, the matrix with duplicates added in file order. */
+static int load_coo_file(rectic_net *net, rct_wload *L, const rct_netproj *sp, rct_proj *j, int want)
+{
+    j->mode = pick_mode(net, sp, j, want, L->cols, sp->nnz, L->rows);
+    if (j->mode == RCT_COUP_CSR || j->mode == RCT_COUP_EVENT) {
+        long n = 0, count = 0;
+        double *val = NULL;
+        int rc = rct_wload_coo(L, j->mode == RCT_COUP_EVENT, &n, &j->csr_ptr, &j->csr_col, &val, &count);
+        if (!rc && !(j->csr_val = to_real(net, val, count)))
+            rc = rct_oom(&net->err);
+        j->nnz = count;
+        return rc;
+    }
+    double *dense = calloc((size_t)(L->rows * L->cols) + 1, sizeof(double));
+    const double *c;
+    size_t k;
+    int rc = dense ? 0 : rct_oom(&net->err);
+    while (!rc && !(rc = rct_wsrc_next(L->src, &c, &k, &net->err)) && k) /* checked when the spec was read */
+        for (size_t e = 0; e + 2 < k; e += 3)
+            dense[(long)c[e] * L->cols + (long)c[e + 1]] += c[e + 2];
+    if (!rc && !(j->w = to_real(net, dense, L->rows * L->cols)))
+        rc = rct_oom(&net->err);
+    else if (rc)
+        free(dense);
+    return rc;
+}
+
+/* Projection k's weights from their file, straight into the layout its strategy reads (one copy). */
+static int load_file(rectic_net *net, const rct_netproj *sp, long n_src, long n_tgt, int want, rct_proj *j)
+{
+    char what[600];
+    snprintf(what, sizeof what, "projection %s -> %s", sp->src_path, sp->tgt_path);
+    rct_wsrc s;
+    memset(&s, 0, sizeof s);
+    int dense = sp->kind == RECTIC_WEIGHTS_DENSE;
+    double t0 = rct_now();
+    int rc = rct_wsrc_open(&s, sp->file, dense && !net->f32, dense, dense ? 0 : 3, &net->err);
+    if (!rc && dense && (s.rows != n_tgt || s.cols != n_src))
+        rc = rct_errf(&net->err, RECTIC_EIO, "%s: %s changed since the network file was read", what, sp->file);
+    rct_wload L = {net, &s, -1, NULL, NULL, 0, 0, t0, 0, n_tgt, n_src, what};
+    if (!rc)
+        rc = dense ? load_dense_file(net, &L, sp, j, want) : load_coo_file(net, &L, sp, j, want);
+    rct_wsrc_close(&s);
+    net->timings.weights += rct_now() - t0;
+    return rc;
+}
+
 /* Puts projection k's weights into the layout its strategy reads. */
 static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int want, rct_proj *j)
 {
@@ -306,6 +437,8 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         j->weight = sp->weight;
         return 0;
     }
+    if (sp->file)
+        return load_file(net, sp, n_src, n_tgt, want, j);
     char why[600];
     if (want == RECTIC_COUPLING_EVENT && event_ok(net, j, why, sizeof why)) {
         j->mode = RCT_COUP_EVENT;

@@ -18,6 +18,8 @@ typedef struct rct_proj {
     int mode;                /* RCT_COUP_INLINE, _DENSE, _CSR or RCT_COUP_SCALAR */
     long delay;              /* steps */
     void *w;                 /* dense: n_tgt x n_src values of the network's type, row = target */
+    void *w_map;             /* w is this read-only mapping of a float64 .npy (munmap'ed, not freed), or NULL */
+    size_t w_map_len;
     long *csr_ptr;           /* sparse: n_tgt + 1 row starts */
     int *csr_col;
     void *csr_val;

@@ -28,21 +28,30 @@ static inline int kept_weight(double x, double minw)
     return x != 0 && !(minw >= 0 && fabs(x) <= minw);
 }
 
-/* Moves (i, j) to the next element in the source's order (row by row, or column by column). */
-static inline void advance(long *i, long *j, long n, int fortran)
+/* Moves (i, j) to the next element in the source's order (row by row, or column by column) of a matrix
+   of `rows` x `cols`. */
+static inline void advance(long *i, long *j, long rows, long cols, int fortran)
 {
     if (!fortran) {
-        if (++*j == n)
+        if (++*j == cols)
             *j = 0, ++*i;
-    } else if (++*i == n) {
+    } else if (++*i == rows) {
         *i = 0, ++*j;
     }
+}
+
+/* The matrix's rows and columns (targets x sources). */
+static void shape(const rct_wload *L, long *rows, long *cols)
+{
+    *rows = L->rows > 0 ? L->rows : L->net->n;
+    *cols = L->rows > 0 ? L->cols : L->net->n;
 }
 
 int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept, int *exact)
 {
     rct_wsrc *s = L->src;
-    long n = L->net->n, i = 0, j = 0, total = 0;
+    long rows, cols, i = 0, j = 0, total = 0;
+    shape(L, &rows, &cols);
     int all = 1, rc;
     const double *c;
     size_t k;
@@ -50,8 +59,9 @@ int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept,
         for (size_t e = 0; e < k; e++) {
             double x = c[e];
             if (!isfinite(x))
-                return rct_errf(&L->net->err, RECTIC_EINVAL, "--weights: %s: entry at row %ld, column %ld is %s: "
-                                "weights must be finite numbers", s->name, i + 1, j + 1, isnan(x) ? "NaN" : "infinite");
+                return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s: entry at row %ld, column %ld is %s: "
+                                "weights must be finite numbers", L->what ? L->what : "--weights", s->name, i + 1,
+                                j + 1, isnan(x) ? "NaN" : "infinite");
             if (kept_weight(x, L->minw)) {
                 total++;
                 row_cnt[i]++;
@@ -59,7 +69,7 @@ int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept,
             } else if (x != 0 || signbit(x)) {
                 all = 0; /* pruned, or a negative zero the kernel holds as +0 */
             }
-            advance(&i, &j, n, s->fortran);
+            advance(&i, &j, rows, cols, s->fortran);
         }
         if ((rc = tick(L, k)))
             return rc;
@@ -74,7 +84,8 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
 {
     rectic_net *net = L->net;
     rct_wsrc *s = L->src;
-    long n = net->n, i = 0, j = 0;
+    long rows, cols, i = 0, j = 0;
+    shape(L, &rows, &cols);
     int rc;
     const double *c;
     size_t k;
@@ -85,15 +96,15 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
             double x = c[e];
             int keep = kept_weight(x, L->minw);
             if (w)
-                rct_rset(net, w, (size_t)i * (size_t)n + (size_t)j, keep ? x : 0.0);
+                rct_rset(net, w, (size_t)i * (size_t)cols + (size_t)j, keep ? x : 0.0);
             if (w_cols)
-                rct_rset(net, w_cols, (size_t)j * (size_t)n + (size_t)i, keep ? x : 0.0);
+                rct_rset(net, w_cols, (size_t)j * (size_t)rows + (size_t)i, keep ? x : 0.0);
             if (keep && next) {
                 long at = next[by_col ? j : i]++;
                 idx[at] = (int)(by_col ? i : j);
                 rct_rset(net, val, (size_t)at, x);
             }
-            advance(&i, &j, n, s->fortran);
+            advance(&i, &j, rows, cols, s->fortran);
         }
         if ((rc = tick(L, k)))
             return rc;
@@ -102,19 +113,21 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
 }
 
 /* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
-   unknown yet); 0 or an error code. */
+   unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
 static int coo_check(rct_wload *L, const double *e, long row, long n)
 {
+    const char *what = L->what ? L->what : "--weights-coo";
     if (!isfinite(e[2]))
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "--weights-coo: row %ld: the weight is not finite", row);
+        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: the weight is not finite", what, row);
     for (int c = 0; c < 2; c++) {
-        if (e[c] == floor(e[c]) && e[c] >= 0 && (n ? e[c] < (double)n : e[c] < (double)INT32_MAX))
+        long bound = L->rows > 0 ? (c ? L->cols : L->rows) : n;
+        if (e[c] == floor(e[c]) && e[c] >= 0 && (bound ? e[c] < (double)bound : e[c] < (double)INT32_MAX))
             continue;
-        if (n)
-            return rct_errf(&L->net->err, RECTIC_EINVAL, "--weights-coo: row %ld: %s index %g is not a neuron "
-                            "(0 .. %ld)", row, c ? "source" : "target", e[c], n - 1);
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "--weights-coo: row %ld: %s index %g is not a neuron (a whole "
-                        "number from 0 to %d)", row, c ? "source" : "target", e[c], INT32_MAX - 1);
+        if (bound)
+            return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a %s (0 .. %ld)", what, row,
+                            c ? "source" : "target", e[c], L->rows > 0 ? "unit" : "neuron", bound - 1);
+        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a neuron (a whole "
+                        "number from 0 to %d)", what, row, c ? "source" : "target", e[c], INT32_MAX - 1);
     }
     return 0;
 }
@@ -183,7 +196,7 @@ static int coo_count(rct_wload *L, void *ctx, const double *e, size_t count, lon
    row keeps the order of the source. */
 typedef struct coo_slots {
     int by_col;
-    long n;
+    long n, n_minor;
     const long *ptr;
     long *next;
     int *idx;
@@ -197,7 +210,7 @@ static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, lon
     for (size_t x = 0; x < count; x++, e += 3) {
         double major = e[q->by_col], minor = e[!q->by_col];
         long m = (long)major;
-        if (!(major >= 0 && major < q->n && q->next[m] < q->ptr[m + 1] && minor >= 0 && minor < q->n))
+        if (!(major >= 0 && major < q->n && q->next[m] < q->ptr[m + 1] && minor >= 0 && minor < q->n_minor))
             return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
                             L->src->name, first + (long)x + 1);
         long at = q->next[m]++;
@@ -291,6 +304,8 @@ static int coo_merge(rct_wload *L, long n, long *ptr, int *idx, double *val, lon
 int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
 {
     long entries = L->src->rows, nn;
+    if (L->rows > 0) /* rectangular: the major index counts rows (targets) or columns (sources) */
+        *n = by_col ? L->cols : L->rows;
     coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL};
     *ptr = NULL;
     *idx = NULL;
@@ -311,7 +326,8 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
             (*ptr)[r + 1] = (*ptr)[r] + q.cnt[r];
             q.cnt[r] = (*ptr)[r]; /* now: the next free slot of row r */
         }
-        coo_slots p = {by_col, nn, *ptr, q.cnt, *idx, *val};
+        long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : nn;
+        coo_slots p = {by_col, nn, minor, *ptr, q.cnt, *idx, *val};
         rc = rct_wsrc_rewind(L->src, &L->net->err);
         if (!rc)
             rc = coo_pass(L, coo_place, &p);

@@ -11,7 +11,9 @@
 #include "wsource.h"
 
 /* One load: the network (its n, type and error), the source, the pruning threshold and the progress
-   callback (done and total count the elements of every pass). */
+   callback (done and total count the elements of every pass); rows x cols the matrix's shape (targets x
+   sources; 0 x 0: n x n) and `what` the name of the weights in messages (NULL: the --weights and
+   --weights-coo options). */
 typedef struct rct_wload {
     rectic_net *net;
     rct_wsrc *src;
@@ -20,15 +22,17 @@ typedef struct rct_wload {
     void *user;
     long done, total;
     double t0, scanned;     /* rct_now() at the start; when the first pass (read and check) ended */
+    long rows, cols;
+    const char *what;
 } rct_wload;
 
-/* Pass 1 over dense n x n weights: checks that every entry is finite and counts the kept ones per row
-   (row_cnt) and per column (col_cnt, both zeroed n entries) and in all (*kept); *exact says whether the
+/* Pass 1 over dense rows x cols weights: checks that every entry is finite and counts the kept ones per row
+   (row_cnt, rows zeroed entries) and per column (col_cnt, cols) and in all (*kept); *exact says whether the
    data already are what the kernel holds (no entry dropped, no negative zero). */
 int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept, int *exact);
 
-/* Pass 2 over dense weights, into any of: w (n x n row-major, the network's type), w_cols (the same by
-   columns), and compressed rows (by_col 0) or columns (by_col 1) whose next free slots per row/column are
+/* Pass 2 over dense weights, into any of: w (rows x cols row-major, the network's type), w_cols (the same
+   by columns), and compressed rows (by_col 0) or columns (by_col 1) whose next free slots per row/column are
    next[] (the row/column starts; advanced), with indices idx and values val (the network's type). */
 int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *idx, void *val, int by_col);
 
@@ -36,7 +40,9 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
    sources ascending) or columns (by_col 1): two passes over the source, a counting sort by the major index,
    each row sorted locally by the minor index (stable), duplicates summed in the order of the source, then
    entries that are 0 or pruned dropped.  n: the number of neurons, or 0 (then one more than the largest
-   index).  Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count] as double; the caller frees them. */
+   index; only for a square matrix: with L->rows set, targets must be below rows, sources below cols, and
+   *n becomes the count of the major index).  Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count]
+   as double; the caller frees them. */
 int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count);
 
 #endif

@@ -32,7 +32,7 @@ static const char *const api_functions[] = {
     "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning",
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
-    "rectic_net_population_spikes", NULL};
+    "rectic_net_population_spikes", "rectic_netspec_proj_file", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -151,6 +151,7 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_str_eq(rectic_errmsg(none), "no network: the netspec is NULL");
     rectic_net_free(none);
     ck_assert_int_eq(rectic_net_new_network(NULL, NULL, NULL), RECTIC_EINVAL);
+    ck_assert_ptr_null(rectic_netspec_proj_file(NULL, 0));
     ck_assert_int_eq(rectic_net_n_populations(NULL), 0);
     ck_assert_ptr_null(rectic_net_population(NULL, 0));
     ck_assert_int_eq(rectic_net_population_size(NULL, 0), 0);

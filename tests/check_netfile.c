@@ -127,6 +127,20 @@ static void expect_error(const char *yaml, int code, const char *want)
 }
 
 /* Checks dense projection k of ns against rows x cols values of want, and its ends and delay. */
+/* Projection k's weights as its file holds them (a network file leaves them there: w is NULL); malloc'd. */
+static double *file_weights(const rectic_netspec *ns, int k, const double *w, long count, int coo)
+{
+    ck_assert_ptr_null(w);
+    const char *file = rectic_netspec_proj_file(ns, k);
+    ck_assert_ptr_nonnull(file);
+    double *data;
+    long rows, cols;
+    char err[512];
+    ck_assert_msg(rectic_read_matrix(file, &data, &rows, &cols, err, sizeof err) == RECTIC_OK, "%s", err);
+    ck_assert_int_eq(rows * cols, coo ? 3 * count : count);
+    return data;
+}
+
 static void check_dense(const rectic_netspec *ns, int k, const char *src, const char *tgt, const double *want,
                         long count, double delay)
 {
@@ -144,8 +158,10 @@ static void check_dense(const rectic_netspec *ns, int k, const char *src, const 
     ck_assert_int_eq(rectic_netspec_proj_weights(ns, k, &kind, &w, &n, &scalar, &d), RECTIC_OK);
     ck_assert_int_eq(kind, RECTIC_WEIGHTS_DENSE);
     ck_assert_int_eq(n, count);
+    double *in_file = file_weights(ns, k, w, count, 0);
     for (long i = 0; i < count; i++)
-        ck_assert_double_eq(w[i], want[i]);
+        ck_assert_double_eq(in_file[i], want[i]);
+    free(in_file);
     ck_assert_double_eq(scalar, 0.0);
     ck_assert_double_eq(d, delay);
 }
@@ -245,13 +261,17 @@ START_TEST(test_written_network_projections_in_order_with_file_weights)
     ck_assert_int_eq(rectic_netspec_proj_weights(ns, 2, &kind, &w, &n, &scalar, &delay), RECTIC_OK);
     ck_assert_int_eq(kind, RECTIC_WEIGHTS_COO);
     ck_assert_int_eq(n, 3);
+    double *in_file = file_weights(ns, 2, w, n, 1);
     for (int i = 0; i < 9; i++)
-        ck_assert_double_eq(w[i], coo_ie[i]);
+        ck_assert_double_eq(in_file[i], coo_ie[i]);
+    free(in_file);
     ck_assert_int_eq(rectic_netspec_proj_weights(ns, 3, &kind, &w, &n, &scalar, &delay), RECTIC_OK);
     ck_assert_int_eq(kind, RECTIC_WEIGHTS_COO);
     ck_assert_int_eq(n, 2);
+    in_file = file_weights(ns, 3, w, n, 1);
     for (int i = 0; i < 6; i++)
-        ck_assert_double_eq(w[i], COO_II[i]);
+        ck_assert_double_eq(in_file[i], COO_II[i]);
+    free(in_file);
     ck_assert_double_eq(delay, 0.0025);
     ck_assert_int_eq(rct_delay_steps(delay, 1e-3), 2);
     const char *t;

@@ -9,6 +9,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "util.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 #define LIF "neuron_model_templates.spiking_neurons.lif.lif"
@@ -132,17 +133,23 @@ START_TEST(test_one_population_network_equals_the_single_template_network_cc)
 }
 END_TEST
 
-/* A (QIF, 5 units, driven) and B (LIF, 4 units): A/s -> B/s_in dense with delay 0.0025 (2 steps: ties to
-   even) and scalar 0.7 without delay, B/s -> A/s_in scalar -0.3 with delay 0.003 (3 steps). */
-static rectic_netspec *two_pops(const double *w_ba)
+/* A netspec with A (QIF, 5 units, input I_ext) and B (LIF, 4 units, threshold 1, reset 0, eta_b). */
+static rectic_netspec *a_and_b(double eta_b)
 {
     rectic_netspec *ns;
     ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
     add_qif(ns, "A", 5, 100);
     ck_assert_int_eq(rectic_netspec_population(ns, "B", LIF, "lif_op", 4), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_spikes(ns, "B", "spike", "v", 1.0, 0.0), RECTIC_OK);
-    double eta_b = 3.0;
     ck_assert_int_eq(rectic_netspec_set(ns, "B/eta", &eta_b, 1), RECTIC_OK);
+    return ns;
+}
+
+/* A (QIF, 5 units, driven) and B (LIF, 4 units): A/s -> B/s_in dense with delay 0.0025 (2 steps: ties to
+   even) and scalar 0.7 without delay, B/s -> A/s_in scalar -0.3 with delay 0.003 (3 steps). */
+static rectic_netspec *two_pops(const double *w_ba)
+{
+    rectic_netspec *ns = a_and_b(3.0);
     ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/s_in", w_ba, 4, 5, 0.0025), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_scalar(ns, "A/s", "B/s_in", 0.7, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_scalar(ns, "B/s", "A/s_in", -0.3, 0.003), RECTIC_OK);
@@ -256,13 +263,9 @@ START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
         rectic_net_free(nets[e]);
 
     /* without the delay: event-driven, and the same numbers up to rounding, the same spikes */
-    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
-    add_qif(ns, "A", 5, 100);
-    ck_assert_int_eq(rectic_netspec_population(ns, "B", LIF, "lif_op", 4), RECTIC_OK);
-    ck_assert_int_eq(rectic_netspec_spikes(ns, "B", "spike", "v", 1.0, 0.0), RECTIC_OK);
-    double eta_b = 30.0, w_ab[20];
+    ns = a_and_b(30.0);
+    double w_ab[20];
     fill(w_ab, 20, 0.4, 9);
-    ck_assert_int_eq(rectic_netspec_set(ns, "B/eta", &eta_b, 1), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/s_in", w, 4, 5, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_dense(ns, "B/s", "A/s_in", w_ab, 5, 4, 0), RECTIC_OK);
     for (int e = 0; e < 2; e++) {
@@ -293,6 +296,86 @@ START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
     for (int e = 0; e < 2; e++)
         rectic_net_free(nets[e]);
     rectic_netspec_free(ns);
+}
+END_TEST
+
+/* A network of A (QIF, 5) and B (LIF, 4) from a network file in dir whose weights are files: A -> B dense
+   (a float64 .npy), B -> A COO (CSV, unsorted, a duplicate) and A -> A dense CSV; and the same network from
+   arrays.  Both run with `coupling` and the same inputs: the recordings must be the same bits. */
+static void file_weights_equal_arrays(int coupling, int dtype)
+{
+    double w_ba[20], w_aa[25], in[STEPS * 5];
+    fill(w_ba, 20, 6.0, 11);
+    fill(w_aa, 25, 3.0, 12);
+    fill(in, STEPS * 5, 40.0, 13);
+    for (long k = 0; k < STEPS * 5; k++)
+        in[k] += 150.0;
+    static const double coo_ab[] = {4, 3, 0.5, 0, 1, -0.25, 2, 0, 1.5, 0, 1, 0.125, 1, 2, -2.0};
+    char *dir = tu_tmpdir(), *npy = tu_write_npy(dir, "w_ba.npy", w_ba, 4, 5);
+    rct_buf aa;
+    rct_buf_init(&aa);
+    for (int i = 0; i < 5; i++)
+        for (int j = 0; j < 5; j++)
+            rct_buf_printf(&aa, "%.17g%s", w_aa[i * 5 + j], j < 4 ? "," : "\n");
+    free(tu_write(dir, "w_aa.csv", aa.s));
+    rct_buf_free(&aa);
+    free(tu_write(dir, "coo_ab.csv", "4,3,0.5\n0,1,-0.25\n2,0,1.5\n0,1,0.125\n1,2,-2.0\n"));
+    char *yaml = tu_write(dir, "net.yaml",
+        "populations:\n"
+        "  A: {template: " QIF ", op: qif_op, n: 5, input: I_ext, spike: {var: spike, def: v}}\n"
+        "  B: {template: " LIF ", op: lif_op, n: 4, spike: {var: spike, def: v, threshold: 1, reset: 0},\n"
+        "      set: {eta: 30}}\n"
+        "projections:\n"
+        "  - {source: A/s, target: B/s_in, weights: w_ba.npy}\n"
+        "  - {source: B/s, target: A/s_in, weights-coo: coo_ab.csv}\n"
+        "  - {source: A/s, target: A/s_in, weights: w_aa.csv}\n");
+    rectic_netspec *from_file = NULL, *from_arrays;
+    ck_assert_msg(rectic_netspec_load(&from_file, yaml) == RECTIC_OK, "%s", rectic_netspec_errmsg(from_file));
+    ck_assert_str_eq(rectic_netspec_proj_file(from_file, 0), npy);
+    from_arrays = a_and_b(30.0);
+    ck_assert_int_eq(rectic_netspec_dense(from_arrays, "A/s", "B/s_in", w_ba, 4, 5, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_coo(from_arrays, "B/s", "A/s_in", coo_ab, 5, 0), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_dense(from_arrays, "A/s", "A/s_in", w_aa, 5, 5, 0), RECTIC_OK);
+    rectic_net *nets[2];
+    const rectic_netspec *specs[2] = {from_file, from_arrays};
+    for (int k = 0; k < 2; k++) {
+        rectic_spec o = opts(RECTIC_BACKEND_TCC);
+        o.coupling = coupling;
+        o.dtype = dtype;
+        nets[k] = build(specs[k], &o);
+        ck_assert_int_eq(rectic_net_record_as(nets[k], "A/v", "Av"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record_as(nets[k], "B/v", "Bv"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record_as(nets[k], "A/s_in", "Ain"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_input(nets[k], "A", in, STEPS, 5), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(nets[k], STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(nets[k]));
+        for (int j = 0; j < 3; j++)
+            ck_assert_str_eq(rectic_net_projection_coupling(nets[0], j), rectic_net_projection_coupling(nets[k], j));
+    }
+    const char *mode = rectic_net_projection_coupling(nets[0], 0); /* a matrix the kernel reads as it is stored */
+    int in_place = (!strcmp(mode, "dense") || !strcmp(mode, "inline")) && dtype == RECTIC_FLOAT64;
+    ck_assert_msg(tu_mapped(npy) == in_place, "%s is %smapped", npy, in_place ? "not " : "");
+    same_recording(nets[0], "Av", nets[1], "Av");
+    same_recording(nets[0], "Bv", nets[1], "Bv");
+    same_recording(nets[0], "Ain", nets[1], "Ain");
+    for (int k = 0; k < 2; k++)
+        rectic_net_free(nets[k]);
+    ck_assert(!tu_mapped(npy));
+    rectic_netspec_free(from_file);
+    rectic_netspec_free(from_arrays);
+    tu_rmtree(dir);
+    free(dir);
+    free(npy);
+    free(yaml);
+}
+
+START_TEST(test_weights_read_from_files_equal_weights_given_as_arrays)
+{
+    const int couplings[] = {RECTIC_COUPLING_AUTO, RECTIC_COUPLING_DENSE, RECTIC_COUPLING_INLINE,
+                             RECTIC_COUPLING_SPARSE, RECTIC_COUPLING_EVENT};
+    for (int c = 0; c < 5; c++)
+        file_weights_equal_arrays(couplings[c], RECTIC_FLOAT64);
+    file_weights_equal_arrays(RECTIC_COUPLING_DENSE, RECTIC_FLOAT32);
+    file_weights_equal_arrays(RECTIC_COUPLING_SPARSE, RECTIC_FLOAT32);
 }
 END_TEST
 
@@ -426,6 +509,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_one_population_network_equals_the_single_template_network_event);
     tcase_add_test(tc, test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d);
     tcase_add_test(tc, test_event_driven_projections_equal_sparse_ones_up_to_rounding);
+    tcase_add_test(tc, test_weights_read_from_files_equal_weights_given_as_arrays);
     tcase_add_test(tc, test_population_paths_keys_and_inputs_are_checked);
     tcase_add_test(tc, test_network_errors_name_the_population_and_projection);
     tcase_add_test(tc, test_non_finite_state_stops_at_the_same_step_as_one_template);

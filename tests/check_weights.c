@@ -37,36 +37,6 @@ static void make_weights(double *w, long count)
     }
 }
 
-/* Writes rows x cols doubles as a little-endian float64 .npy (format 1.0); the malloc'd path. */
-static char *write_npy(const char *dir, const char *name, const double *d, long rows, long cols)
-{
-    char h[128], *path = malloc(strlen(dir) + strlen(name) + 2);
-    sprintf(path, "%s/%s", dir, name);
-    int n = snprintf(h, sizeof h, "{'descr': '<f8', 'fortran_order': False, 'shape': (%ld, %ld), }", rows, cols);
-    while ((10 + n + 1) % 64)
-        h[n++] = ' ';
-    h[n++] = '\n';
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)n, 0};
-    FILE *f = fopen(path, "wb");
-    ck_assert_ptr_nonnull(f);
-    ck_assert(fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)n, f) == (size_t)n);
-    ck_assert(fwrite(d, sizeof *d, (size_t)(rows * cols), f) == (size_t)(rows * cols));
-    fclose(f);
-    return path;
-}
-
-/* Whether /proc/self/maps lists path. */
-static int mapped(const char *path)
-{
-    FILE *f = fopen("/proc/self/maps", "r");
-    char line[8192];
-    int found = 0;
-    while (f && fgets(line, sizeof line, f))
-        found |= strstr(line, path) != NULL;
-    if (f)
-        fclose(f);
-    return found;
-}
 
 /* Builds the network of spec, runs it STEPS steps with input 3 and copies v into out (N values). */
 static rectic_net *run_net(const rectic_spec *spec, double *out)
@@ -87,7 +57,7 @@ START_TEST(test_npy_file_is_mapped_in_place_and_unmapped_at_free)
 {
     static double w[N * N], a[N], b[N];
     make_weights(w, N * N);
-    char *dir = tu_tmpdir(), *path = write_npy(dir, "w.npy", w, N, N);
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "w.npy", w, N, N);
     rectic_spec s;
     qif_spec(&s);
     s.n = N;
@@ -100,11 +70,11 @@ START_TEST(test_npy_file_is_mapped_in_place_and_unmapped_at_free)
     rectic_net *net = run_net(&s, b);
     ck_assert_str_eq(rectic_net_weights_layout(net), "mapped in place");
     ck_assert_str_eq(rectic_net_coupling(net), "dense");
-    ck_assert_msg(mapped(path), "%s is not mapped while the network lives", path);
+    ck_assert_msg(tu_mapped(path), "%s is not mapped while the network lives", path);
     ck_assert_msg(memcmp(a, b, sizeof a) == 0, "v differs: %.17g vs %.17g", a[0], b[0]);
     ck_assert_double_ne(a[0], -90.0); /* the network moved */
     rectic_net_free(net);
-    ck_assert_msg(!mapped(path), "%s is still mapped after rectic_net_free", path);
+    ck_assert_msg(!tu_mapped(path), "%s is still mapped after rectic_net_free", path);
     tu_rmtree(dir);
     free(dir);
     free(path);
@@ -115,7 +85,7 @@ START_TEST(test_file_for_float32_and_event_is_converted_and_equals_array)
 {
     static double w[N * N], a[N], b[N];
     make_weights(w, N * N);
-    char *dir = tu_tmpdir(), *path = write_npy(dir, "w.npy", w, N, N);
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "w.npy", w, N, N);
     const int dtypes[] = {RECTIC_FLOAT32, RECTIC_FLOAT64}, couplings[] = {RECTIC_COUPLING_DENSE, RECTIC_COUPLING_EVENT};
     for (int k = 0; k < 4; k++) {
         rectic_spec s;
@@ -130,7 +100,7 @@ START_TEST(test_file_for_float32_and_event_is_converted_and_equals_array)
         rectic_net *net = run_net(&s, b);
         int in_place = s.dtype == RECTIC_FLOAT64 && s.coupling == RECTIC_COUPLING_DENSE;
         ck_assert_str_eq(rectic_net_weights_layout(net), in_place ? "mapped in place" : "converted");
-        ck_assert_msg(mapped(path) == in_place, "case %d: the file is %smapped", k, in_place ? "not " : "");
+        ck_assert_msg(tu_mapped(path) == in_place, "case %d: the file is %smapped", k, in_place ? "not " : "");
         ck_assert_msg(memcmp(a, b, sizeof a) == 0, "case %d: v differs: %.17g vs %.17g", k, a[0], b[0]);
         rectic_net_free(net);
     }
@@ -153,7 +123,7 @@ START_TEST(test_coo_file_with_duplicates_equals_coo_array)
             coo[3 * rows + 2] = part ? w[k] * 0.7 : w[k] * 0.3 + 1e-3 * (double)(k % 7);
             rows++;
         }
-    char *dir = tu_tmpdir(), *path = write_npy(dir, "coo.npy", coo, rows, 3);
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "coo.npy", coo, rows, 3);
     for (int c = RECTIC_COUPLING_SPARSE; c <= RECTIC_COUPLING_EVENT; c++) {
         rectic_spec s;
         qif_spec(&s);
@@ -194,7 +164,7 @@ START_TEST(test_load_progress_reaches_the_total_and_can_cancel)
 {
     static double w[N * N];
     make_weights(w, N * N);
-    char *dir = tu_tmpdir(), *path = write_npy(dir, "w.npy", w, N, N);
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "w.npy", w, N, N);
     rectic_spec s;
     qif_spec(&s);
     s.weights_file = path;

@@ -110,6 +110,37 @@ static inline char *tu_write(const char *dir, const char *name, const char *text
     return path;
 }
 
+/* Writes rows x cols doubles as a little-endian float64 .npy (format 1.0); the malloc'd path. */
+static inline char *tu_write_npy(const char *dir, const char *name, const double *d, long rows, long cols)
+{
+    char h[128], *path = malloc(strlen(dir) + strlen(name) + 2);
+    sprintf(path, "%s/%s", dir, name);
+    int n = snprintf(h, sizeof h, "{'descr': '<f8', 'fortran_order': False, 'shape': (%ld, %ld), }", rows, cols);
+    while ((10 + n + 1) % 64)
+        h[n++] = ' ';
+    h[n++] = '\n';
+    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, (unsigned char)n, 0};
+    FILE *f = fopen(path, "wb");
+    ck_assert_ptr_nonnull(f);
+    ck_assert(fwrite(pre, 1, 10, f) == 10 && fwrite(h, 1, (size_t)n, f) == (size_t)n);
+    ck_assert(fwrite(d, sizeof *d, (size_t)(rows * cols), f) == (size_t)(rows * cols));
+    fclose(f);
+    return path;
+}
+
+/* Whether /proc/self/maps lists path. */
+static inline int tu_mapped(const char *path)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[8192];
+    int found = 0;
+    while (f && fgets(line, sizeof line, f))
+        found |= strstr(line, path) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
 /* Counts the skips recorded: whole tests into *tests, parts of tests into *parts. */
 static inline void tu_count_skips(int *tests, int *parts)
 {
