@@ -108,7 +108,7 @@ demo: deps all
 # The whole suite: unit tests (Check) then end-to-end tests of the rectic command; the last line is the
 # total, "N passed, M failed, K skipped" (tests/run_tests.sh).
 test: deps all $(TEST_BIN)
-	@RECTIC_BUILD=$(BUILD) RECTIC_SANFLAGS='$(SANFLAGS)' sh tests/run_tests.sh $(TEST_BIN) tests/e2e*.sh tests/netref_selftest.sh
+	@RECTIC_BUILD=$(BUILD) RECTIC_SANFLAGS='$(SANFLAGS)' sh tests/run_tests.sh $(TEST_BIN) tests/e2e*.sh tests/netref_selftest.sh tests/circref_selftest.sh
 check: test
 
 # Rewrites the golden files of the generated source (tests/data/golden/, checked by tests/e2e_golden.sh)
