@@ -141,6 +141,23 @@ char *rct_strndup(const char *s, size_t n)
     return d;
 }
 
+int rct_strv_add_unique(char ***list, int *n, const char *text)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*list)[i], text) == 0)
+            return 0;
+    char **g = realloc(*list, sizeof *g * (size_t)(*n + 1));
+    char *copy = rct_strdup(text);
+    if (g)
+        *list = g;
+    if (!g || !copy) {
+        free(copy);
+        return -1;
+    }
+    (*list)[(*n)++] = copy;
+    return 0;
+}
+
 int rct_grow(void *arr, size_t *cap, size_t need, size_t size)
 {
     void **p = arr;

@@ -47,6 +47,10 @@ char *rct_strndup(const char *s, size_t n);
 /* Grows *arr (of element size `size`) to hold at least `need` elements; 0 on success. */
 int rct_grow(void *arr, size_t *cap, size_t need, size_t size);
 
+/* Appends a copy of text to the list (*list, *n) unless an equal string is there; 0 on success (also when
+   it was there), -1 when memory ran out (the list is unchanged). */
+int rct_strv_add_unique(char ***list, int *n, const char *text);
+
 /* Formats a double so that strtod reads back the same value (shortest of %.15g..%.17g). */
 void rct_fmt_double(char out[32], double x);
 /* Same for a float (shortest of %.6g..%.9g, read back with strtof). */

@@ -41,4 +41,11 @@ int rct_loader_open_file(rct_loader *L, const char *path, const char *root, lfil
 int rct_loader_find_file(rct_loader *L, const char *ref_file, int is_path, const lfile *cur, lfile **out,
                          rct_buf *tried);
 
+/* Finds template ref written at node `at` of file cur (NULL, NULL: top level): *file and its YAML map
+   *body (borrowed from the loader).  Errors name file:line:col of `at`. */
+int rct_template_find(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, const lfile **file,
+                      const rct_ynode **body);
+/* rct_template_load for a reference written at node `at` of file cur: a bare name is a template of cur. */
+int rct_template_load_at(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, rct_tnode **out);
+
 #endif

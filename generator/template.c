@@ -201,6 +201,8 @@ static int parse_decl(rct_loader *L, const lfile *f, const rct_ynode *n, rct_dec
     const char *s = n->str;
     while (*s == ' ')
         s++;
+    if (strstr(s, "complex") || strpbrk(s, "jJ"))
+        return node_err(L, f, n, RECTIC_ETEMPLATE, "complex-valued variables are not supported (found '%s')", n->str);
     *decl = RCT_D_CONST;
     *value = 0.0;
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
@@ -579,12 +581,12 @@ static int resolve_in_file(rct_loader *L, const lfile *f, const char *name, cons
     int rc = 0;
     const char *b = base->str;
     tkind k = K_NODE;
-    if (!strcmp(b, "CircuitTemplate") || !strcmp(b, "EdgeTemplate"))
-        rc = node_err(L, f, base, RECTIC_ETEMPLATE, "%s '%s' is not supported yet: give a node or operator template",
-                      b, name);
+    if (!strcmp(b, "CircuitTemplate"))
+        rc = node_err(L, f, base, RECTIC_ETEMPLATE,
+                      "'%s' is a CircuitTemplate where a node or operator template was expected", name);
     else if (!strcmp(b, "OperatorTemplate"))
         k = K_OPERATOR;
-    else if (strcmp(b, "NodeTemplate") != 0)
+    else if (strcmp(b, "NodeTemplate") != 0 && strcmp(b, "EdgeTemplate") != 0) /* an edge: operators, as a node */
         rc = resolve_ref(L, f, base, b, &k, op, node); /* the base, which the child then edits */
     if (!rc && k == K_OPERATOR && rct_ymap_get(t, "operators"))
         rc = node_err(L, f, t, RECTIC_ETEMPLATE, "'%s' is based on an operator but lists operators", name);
@@ -605,9 +607,10 @@ static int resolve_in_file(rct_loader *L, const lfile *f, const char *name, cons
     return rc;
 }
 
-/* Resolves a reference written at node `at` of file cur (NULL: top level). */
-static int resolve_ref(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, tkind *kind,
-                       rct_top *op, rct_tnode *node)
+/* Finds the file of a reference written at node `at` of file cur (NULL: top level): *f the file (cur for
+   a bare name), *name the template's name inside it (a pointer into ref). */
+static int find_ref_file(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, const lfile **f,
+                         const char **name)
 {
     if (!*ref)
         return cur ? node_err(L, cur, at, RECTIC_ETEMPLATE, "empty template reference")
@@ -618,11 +621,13 @@ static int resolve_ref(rct_loader *L, const lfile *cur, const rct_ynode *at, con
         if (!cur)
             return rct_errf(L->err, RECTIC_EINVAL,
                             "template '%s': give it with its file, as file.%s (dotted) or path/to/file/%s", ref, ref, ref);
-        return resolve_in_file(L, cur, ref, ref, at, cur, kind, op, node);
+        *f = cur;
+        *name = ref;
+        return 0;
     }
     int is_path = slash != NULL;
-    const char *name = is_path ? slash + 1 : dot + 1;
-    size_t file_len = (size_t)(name - 1 - ref);
+    *name = is_path ? slash + 1 : dot + 1;
+    size_t file_len = (size_t)(*name - 1 - ref);
     char *file = rct_strndup(ref, file_len);
     if (!file)
         return rct_oom(L->err);
@@ -632,9 +637,9 @@ static int resolve_ref(rct_loader *L, const lfile *cur, const rct_ynode *at, con
                 *p = '/';
     rct_buf tried;
     rct_buf_init(&tried);
-    lfile *f = NULL;
-    int r = *name ? rct_loader_find_file(L, file, is_path, cur, &f, &tried) : 0;
-    int rc;
+    lfile *found = NULL;
+    int r = **name ? rct_loader_find_file(L, file, is_path, cur, &found, &tried) : 0;
+    int rc = 0;
     if (r < 0) {
         rc = L->err->code;
     } else if (r == 0) {
@@ -643,14 +648,44 @@ static int resolve_ref(rct_loader *L, const lfile *cur, const rct_ynode *at, con
                  tried.len ? " (tried " : "", tried.len ? tried.s : "", tried.len ? ")" : "");
         rc = cur ? node_err(L, cur, at, RECTIC_ETEMPLATE, "%s", msg) : rct_errf(L->err, RECTIC_ETEMPLATE, "%s", msg);
     } else {
-        rc = resolve_in_file(L, f, name, ref, at, cur, kind, op, node);
+        *f = found;
     }
     rct_buf_free(&tried);
     free(file);
     return rc;
 }
 
+/* Resolves a reference written at node `at` of file cur (NULL: top level). */
+static int resolve_ref(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, tkind *kind,
+                       rct_top *op, rct_tnode *node)
+{
+    const lfile *f;
+    const char *name;
+    int rc = find_ref_file(L, cur, at, ref, &f, &name);
+    return rc ? rc : resolve_in_file(L, f, name, ref, at, cur, kind, op, node);
+}
+
+int rct_template_find(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, const lfile **file,
+                      const rct_ynode **body)
+{
+    const char *name;
+    int rc = find_ref_file(L, cur, at, ref, file, &name);
+    if (rc)
+        return rc;
+    *body = find_template(L, *file, name, at, cur);
+    if (!*body)
+        return L->err->code;
+    if ((*body)->kind != RCT_Y_MAP)
+        return node_err(L, *file, *body, RECTIC_ETEMPLATE, "template '%s' must be a map (base, ...)", name);
+    return 0;
+}
+
 int rct_template_load(rct_loader *L, const char *ref, rct_tnode **out)
+{
+    return rct_template_load_at(L, NULL, NULL, ref, out);
+}
+
+int rct_template_load_at(rct_loader *L, const lfile *cur, const rct_ynode *at, const char *ref, rct_tnode **out)
 {
     *out = NULL;
     rct_tnode *node = calloc(1, sizeof *node);
@@ -661,7 +696,7 @@ int rct_template_load(rct_loader *L, const char *ref, rct_tnode **out)
         return rct_oom(L->err);
     }
     tkind kind = K_NODE;
-    int rc = resolve_ref(L, NULL, NULL, ref, &kind, op, node);
+    int rc = resolve_ref(L, cur, at, ref, &kind, op, node);
     if (!rc && kind == K_OPERATOR) {
         /* a bare operator: wrap it in a one-operator node */
         node->ops = op;

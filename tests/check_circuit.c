@@ -1,0 +1,391 @@
+/*
+ * check_circuit.c -- tests of PyRates CircuitTemplates (generator/circuit*.c): nodes grouped into
+ * populations, sub-circuits, edges and edge templates, PyRates 1.0.1's delay rules (SEMANTICS 9) and the
+ * errors, each naming file:line:col.
+ */
+#include <math.h>
+
+#include "testutil.h"
+
+#include "circuit.h"
+
+/* Operators and nodes every fixture uses: a leaky unit (input r_in) and a phase oscillator. */
+static const char *const LIB =
+    "leak:\n"
+    "  base: OperatorTemplate\n"
+    "  equations: \"v' = -v/tau + r_in\"\n"
+    "  variables: {v: output(0.0), tau: 1.0, r_in: input(0.0)}\n"
+    "leak2:\n"
+    "  base: leak\n"
+    "  variables: {tau: 2.0}\n"
+    "phase:\n"
+    "  base: OperatorTemplate\n"
+    "  equations: \"d/dt * theta = omega + K*s_in\"\n"
+    "  variables: {theta: output(0.0), omega: 1.0, K: 1.0, s_in: input(0.0)}\n"
+    "dep:\n"
+    "  base: OperatorTemplate\n"
+    "  equations: [\"x' = (1-x)/tau_x - k*x*r_in\", \"r_eff = r_in*x\"]\n"
+    "  variables: {r_eff: output, x: variable(1.0), tau_x: 100.0, k: 1.0, r_in: input(0.0)}\n"
+    "cpl:\n"
+    "  base: OperatorTemplate\n"
+    "  equations: \"s = sin(theta_s - theta_t)\"\n"
+    "  variables: {theta_s: input, theta_t: input, s: output}\n"
+    "L: {base: NodeTemplate, operators: [leak]}\n"
+    "L2: {base: NodeTemplate, operators: [leak2]}\n"
+    "P: {base: NodeTemplate, operators: [phase]}\n"
+    "dep_edge: {base: EdgeTemplate, operators: [dep]}\n"
+    "sin_edge: {base: EdgeTemplate, operators: [cpl]}\n";
+
+typedef struct fx {
+    char *dir;
+    rct_err err;
+    rct_loader *L;
+    rct_circuit *c;
+} fx;
+
+/* Writes LIB + text as DIR/t/lib.yaml and loads circuit t.lib.NAME; returns the load status. */
+static int load(fx *f, const char *text, const char *name)
+{
+    memset(f, 0, sizeof *f);
+    f->dir = tu_tmpdir();
+    char sub[4200], ref[256], *all = malloc(strlen(LIB) + strlen(text) + 1);
+    snprintf(sub, sizeof sub, "%s/t", f->dir);
+    ck_assert_int_eq(mkdir(sub, 0700), 0);
+    sprintf(all, "%s%s", LIB, text);
+    free(tu_write(sub, "lib.yaml", all));
+    free(all);
+    f->L = rct_loader_new(&f->err);
+    ck_assert_int_eq(rct_loader_add_dir(f->L, f->dir), 0);
+    snprintf(ref, sizeof ref, "t.lib.%s", name);
+    return rct_circuit_load(f->L, ref, &f->c);
+}
+
+static void done(fx *f)
+{
+    rct_circuit_free(f->c);
+    rct_loader_free(f->L);
+    tu_rmtree(f->dir);
+    free(f->dir);
+}
+
+/* The edge whose source and target units are called src and tgt (the k-th such, from 0). */
+static const rct_cedge *edge(const rct_circuit *c, const char *src, const char *tgt, int k)
+{
+    for (int i = 0; i < c->n_edges; i++) {
+        const rct_cedge *e = &c->edges[i];
+        if (!strcmp(c->pops[e->src.pop].units[e->src.unit], src) && !strcmp(c->pops[e->tgt.pop].units[e->tgt.unit], tgt) &&
+            k-- == 0)
+            return e;
+    }
+    ck_abort_msg("no edge %s -> %s", src, tgt);
+    return NULL;
+}
+
+/* Whether a warning contains text. */
+static int warned(const rct_circuit *c, const char *text)
+{
+    for (int i = 0; i < c->n_warnings; i++)
+        if (strstr(c->warnings[i], text))
+            return 1;
+    return 0;
+}
+
+START_TEST(test_nodes_of_one_template_form_one_population_in_order)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, s: P, b: L, d: L2}\n"
+                             "  edges:\n    - [s/phase/theta, b/leak/r_in, null, {weight: 2.5}]\n", "c"), 0);
+    ck_assert_int_eq(f.c->n_pops, 3);
+    ck_assert_str_eq(f.c->pops[0].name, "L");
+    ck_assert_int_eq(f.c->pops[0].n, 2);
+    ck_assert_str_eq(f.c->pops[0].units[0], "a");
+    ck_assert_str_eq(f.c->pops[0].units[1], "b");
+    ck_assert_str_eq(f.c->pops[1].units[0], "s");
+    ck_assert_str_eq(f.c->pops[2].name, "L2");
+    ck_assert_double_eq(f.c->pops[2].tmpl->ops[0].vars[1].value, 2.0); /* tau of leak2 */
+    ck_assert_ptr_nonnull(strstr(f.c->pops[0].ref, "/t/lib/L"));
+    ck_assert_int_eq(f.c->n_edges, 1);
+    const rct_cedge *e = edge(f.c, "s", "b", 0);
+    ck_assert_double_eq(e->weight, 2.5);
+    ck_assert_int_eq(e->tgt.pop, 0);
+    ck_assert_int_eq(e->tgt.unit, 1);
+    int u, p = rct_circuit_unit(f.c, "d", &u);
+    ck_assert_int_eq(p, 2);
+    ck_assert_int_eq(u, 0);
+    ck_assert_int_eq(rct_circuit_unit(f.c, "zz", &u), -1);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_sub_circuits_are_addressed_sub_node_and_keep_their_edges)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "pair:\n  base: CircuitTemplate\n  nodes: {x: L, y: L}\n"
+                             "  edges: [[x/leak/v, y/leak/r_in, null, {weight: 3.0}]]\n"
+                             "top:\n  base: CircuitTemplate\n  circuits: {a: pair, b: pair}\n"
+                             "  edges: [[a/y/leak/v, b/x/leak/r_in, null, {weight: -1.5, delay: 0.002}]]\n", "top"), 0);
+    ck_assert_int_eq(f.c->n_pops, 1);
+    ck_assert_int_eq(f.c->pops[0].n, 4);
+    ck_assert_str_eq(f.c->pops[0].units[3], "b/y");
+    ck_assert_int_eq(f.c->n_edges, 3);
+    ck_assert_double_eq(edge(f.c, "a/y", "b/x", 0)->weight, -1.5); /* the circuit's own edges come first */
+    ck_assert_ptr_eq(edge(f.c, "a/y", "b/x", 0), &f.c->edges[0]);
+    ck_assert_double_eq(edge(f.c, "a/x", "a/y", 0)->weight, 3.0);
+    ck_assert_double_eq(edge(f.c, "b/x", "b/y", 0)->weight, 3.0);
+    rct_cend end;
+    ck_assert_int_eq(rct_circuit_var(f.c, "b/y/leak/tau", "x", &end, &f.err), 0);
+    ck_assert_int_eq(end.unit, 3);
+    ck_assert_int_eq(end.var, 1);
+    ck_assert_int_ne(rct_circuit_var(f.c, "b/q/leak/tau", "--record", &end, &f.err), 0);
+    ck_assert_str_eq(f.err.msg, "--record 'b/q/leak/tau': the circuit has no node 'b/q'");
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_discrete_delays_round_half_to_even_and_lag_the_undelayed_edges_of_the_group)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
+                             "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0025}]\n"
+                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.0036}]\n"
+                             "    - [s/phase/theta, d/leak/r_in, null, {weight: 0.5}]\n"
+                             "    - [a/leak/v, b/leak/r_in, null, {delay: 0.0004}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_int_eq(edge(f.c, "s", "a", 0)->mode, RCT_CE_BUFFER);
+    ck_assert_int_eq(edge(f.c, "s", "a", 0)->D, 2);
+    ck_assert_int_eq(edge(f.c, "s", "b", 0)->D, 4);
+    ck_assert_int_eq(edge(f.c, "s", "d", 0)->mode, RCT_CE_BUFFER);
+    ck_assert_int_eq(edge(f.c, "s", "d", 0)->D, 1);
+    ck_assert(warned(f.c, "the undelayed edges from s/phase/theta lag one step"));
+    ck_assert_int_eq(edge(f.c, "a", "b", 0)->mode, RCT_CE_NOW); /* 0.4 steps: its group is not buffered */
+    ck_assert(warned(f.c, "the delays of the edges from a/leak/v round to at most one step"));
+    /* at dt = 0.5 ms every delay of s rounds to more steps */
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.0005, &f.err), 0);
+    ck_assert_int_eq(edge(f.c, "s", "a", 0)->D, 5);
+    ck_assert_int_eq(edge(f.c, "s", "b", 0)->D, 7);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.0, &f.err), RECTIC_EINVAL);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_delays_of_at_most_one_step_leave_the_group_instantaneous)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L}\n  edges:\n"
+                             "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0014}]\n"
+                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.001}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_int_eq(edge(f.c, "s", "a", 0)->mode, RCT_CE_NOW);
+    ck_assert_int_eq(edge(f.c, "s", "b", 0)->mode, RCT_CE_NOW);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.0005, &f.err), 0); /* 2.8 -> 3 and 2 steps */
+    ck_assert_int_eq(edge(f.c, "s", "a", 0)->D, 3);
+    ck_assert_int_eq(edge(f.c, "s", "b", 0)->D, 2);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_spread_edges_become_chains_of_rounded_order_and_the_others_stay_instantaneous)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
+                             "    - [s/phase/theta, a/leak/r_in, null, {weight: 20.0, delay: 0.004, spread: 0.001}]\n"
+                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 1.0, spread: 0.3}]\n"
+                             "    - [s/phase/theta, d/leak/r_in, null, {delay: 0.003}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.0001, &f.err), 0);
+    const rct_cedge *a = edge(f.c, "s", "a", 0), *b = edge(f.c, "s", "b", 0), *d = edge(f.c, "s", "d", 0);
+    ck_assert_int_eq(a->mode, RCT_CE_CHAIN);
+    ck_assert_int_eq(a->K, 16);
+    ck_assert_double_eq_tol(a->k, 4000.0, 1e-9);
+    ck_assert_int_eq(b->K, 11); /* (1/0.3)^2 = 11.1 */
+    ck_assert_double_eq(b->k, 11.0);
+    ck_assert_int_eq(d->mode, RCT_CE_NOW);
+    ck_assert(warned(f.c, "another edge from the same variable has a spread"));
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_structurally_equal_templates_share_a_delay_group)
+{
+    fx f;
+    /* L and L2 differ only in a value: PyRates vectorises them together, so the delayed edge from x makes
+       the undelayed one from y lag */
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {x: L, y: L2, z: L}\n  edges:\n"
+                             "    - [x/leak/v, z/leak/r_in, null, {delay: 0.003}]\n"
+                             "    - [y/leak2/v, z/leak/r_in, null, {weight: 2.0}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_int_eq(f.c->pops[1].sig, f.c->pops[0].sig);
+    ck_assert_int_eq(edge(f.c, "x", "z", 0)->D, 3);
+    ck_assert_int_eq(edge(f.c, "y", "z", 0)->mode, RCT_CE_BUFFER);
+    ck_assert_int_eq(edge(f.c, "y", "z", 0)->D, 1);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_edge_template_gets_an_edge_node_fed_by_the_source)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n"
+                             "    - [a/leak/v, b/leak/r_in, dep_edge, {weight: 15.0, dep/tau_x: 50.0}]\n"
+                             "    - [b/leak/v, a/leak/r_in, dep_edge, {weight: 2.0, delay: 0.75, spread: 0.3}]\n", "c"), 0);
+    ck_assert_int_eq(f.c->n_pops, 2);
+    const rct_cpop *E = &f.c->pops[1];
+    ck_assert(E->is_edge);
+    ck_assert_int_eq(E->n, 2);
+    ck_assert_str_eq(E->units[0], "dep_edge.0");
+    ck_assert_str_eq(E->units[1], "dep_edge.1");
+    ck_assert_int_eq(E->n_sets, 1);
+    ck_assert_double_eq(E->sets[0].values[0], 50.0);
+    ck_assert_double_eq(E->sets[0].values[1], 100.0);
+    const rct_cedge *feed = edge(f.c, "a", "dep_edge.0", 0), *out = edge(f.c, "dep_edge.0", "b", 0);
+    ck_assert(feed->feed);
+    ck_assert_double_eq(feed->weight, 1.0);
+    ck_assert_str_eq(E->tmpl->ops[0].vars[feed->tgt.var].name, "r_in");
+    ck_assert_str_eq(E->tmpl->ops[0].vars[out->src.var].name, "r_eff");
+    ck_assert_double_eq(out->weight, 15.0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_int_eq(edge(f.c, "dep_edge.1", "a", 0)->K, 6); /* (0.75/0.3)^2 = 6.25 */
+    ck_assert_double_eq(edge(f.c, "dep_edge.1", "a", 0)->k, 8.0);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_edge_mappings_feed_the_edge_inputs_from_source_and_nodes)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {p1: P, p2: P}\n  edges:\n"
+                             "    - [p1/phase/theta, p2/phase/s_in, sin_edge, {weight: -4.0, sin_edge/cpl/theta_s: source,\n"
+                             "                                                 sin_edge/cpl/theta_t: p2/phase/theta}]\n",
+                          "c"), 0);
+    ck_assert_int_eq(f.c->n_edges, 3);
+    const rct_cedge *s = edge(f.c, "p1", "sin_edge.0", 0), *t = edge(f.c, "p2", "sin_edge.0", 0);
+    const rct_top *cpl = &f.c->pops[1].tmpl->ops[0];
+    ck_assert_str_eq(cpl->vars[s->tgt.var].name, "theta_s");
+    ck_assert_str_eq(cpl->vars[t->tgt.var].name, "theta_t");
+    ck_assert_double_eq(edge(f.c, "sin_edge.0", "p2", 0)->weight, -4.0);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_repeated_unbuffered_pair_keeps_the_last_weight)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n"
+                             "    - [a/leak/v, b/leak/r_in, null, {weight: 1.0}]\n"
+                             "    - [a/leak/v, b/leak/r_in, null, {weight: 2.0}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_int_eq(f.c->n_edges, 1);
+    ck_assert_double_eq(f.c->edges[0].weight, 2.0);
+    ck_assert(warned(f.c, "PyRates keeps the last weight"));
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_sub_circuit_template_used_twice_below_the_top_repeats_its_edges)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "pair:\n  base: CircuitTemplate\n  nodes: {x: L, y: L}\n"
+                             "  edges: [[x/leak/v, y/leak/r_in, null, {weight: 3.0}]]\n"
+                             "wrap:\n  base: CircuitTemplate\n  circuits: {w: pair}\n"
+                             "top:\n  base: CircuitTemplate\n  circuits: {a: wrap, b: wrap}\n", "top"), 0);
+    ck_assert_int_eq(f.c->n_edges, 3); /* a: once, b: twice (PyRates 1.0.1 collect_edges) */
+    edge(f.c, "b/w/x", "b/w/y", 1);
+    ck_assert(warned(f.c, "is collected twice"));
+    done(&f);
+}
+END_TEST
+
+/* Loads a broken circuit and checks the message (position and text). */
+static void refused(const char *text, const char *where, const char *what)
+{
+    fx f;
+    ck_assert_int_ne(load(&f, text, "c"), 0);
+    ck_assert_msg(strstr(f.err.msg, where) && strstr(f.err.msg, what), "message: %s", f.err.msg);
+    done(&f);
+}
+
+START_TEST(test_refusals_name_file_line_and_column)
+{
+    const char *h = "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n";
+    char t[1024];
+#define REFUSED(edge_text, where, what) (snprintf(t, sizeof t, "%s%s", h, edge_text), refused(t, where, what))
+    REFUSED("    - [a/leak/v, q/leak/r_in, null, {weight: 1.0}]\n", "lib.yaml:29:18:", "the circuit has no node 'q'");
+    REFUSED("    - [a/lk/v, b/leak/r_in, null]\n", "lib.yaml:29:8:", "node 'a' (L) has no operator 'lk'");
+    REFUSED("    - [a/leak/v, b/leak/tau, null]\n", "lib.yaml:29:18:", "edge target 'b/leak/tau' is not an input");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {tau: 2.0}]\n", "lib.yaml:29:38:", "needs an edge template");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {delay: -1.0}]\n", "lib.yaml:29:45:", "delay must be >= 0");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {spread: 0.1}]\n", "lib.yaml:29:7:", "spread without a delay");
+    REFUSED("    - [a/leak/v, b/leak/r_in, nope_edge]\n", "lib.yaml:29:31:", "template 'nope_edge' not found");
+    REFUSED("    - [a/leak/v, b/leak/r_in]\n", "lib.yaml:29:7:", "an edge is [source, target");
+    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {cpl/s: 1.0}]\n", "lib.yaml:29:42:", "has no variable 'cpl/s'");
+    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {x/dep/r_in: source}]\n", "lib.yaml:29:42:",
+            "must start with the edge template's name");
+    refused("c:\n  base: CircuitTemplate\n  nodes: {a: L}\n  circuits: {s: c2}\nc2:\n  base: CircuitTemplate\n"
+            "  nodes: {b: L}\n", "lib.yaml:28:13:", "both nodes and circuits");
+    refused("c:\n  base: CircuitTemplate\n  circuits: {s: c}\n", "lib.yaml:27:17:", "circuit 'c' contains itself");
+    refused("z:\n  base: OperatorTemplate\n  equations: \"z' = i*z\"\n  variables: {z: output(0.5+0.1j), i: 0.0+1.0j}\n"
+            "Z: {base: NodeTemplate, operators: [z]}\nc:\n  base: CircuitTemplate\n  nodes: {a: Z}\n",
+            "lib.yaml:28:18:", "complex-valued variables are not supported");
+#undef REFUSED
+}
+END_TEST
+
+START_TEST(test_shared_jansen_rit_and_delay_coupled_circuits)
+{
+    const char *shared = tu_shared_dir();
+    if (!shared)
+        TU_SKIP("../shared not found");
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/templates/pyrates", shared);
+    rct_err err = {0};
+    rct_loader *L = rct_loader_new(&err);
+    ck_assert_int_eq(rct_loader_add_dir(L, dir), 0);
+    rct_circuit *c;
+    ck_assert_int_eq(rct_circuit_load(L, "model_templates.neural_mass_models.jansenrit.JRC_2delaycoupled", &c), 0);
+    ck_assert_int_eq(c->n_pops, 2);
+    ck_assert_str_eq(c->pops[0].name, "PC");
+    ck_assert_int_eq(c->pops[0].tmpl->n_ops, 3);
+    ck_assert_int_eq(c->pops[1].n, 4);
+    ck_assert_int_eq(c->n_edges, 10);
+    ck_assert_int_eq(rct_circuit_plan(c, 1e-4, &err), 0);
+    ck_assert_int_eq(c->edges[0].K, 16);
+    ck_assert_double_eq(c->edges[1].weight, 40.0);
+    ck_assert_int_eq(c->edges[2].mode, RCT_CE_NOW);
+    ck_assert_double_eq(c->edges[2].weight, 135.0);
+    char *text = rct_circuit_describe(c);
+    ck_assert_ptr_nonnull(strstr(text, "edge jrc1/pc/pro/m -> jrc2/pc/rpo_e_in/m_in weight 20 chain of 16 ODEs, rate 4000"));
+    ck_assert_ptr_nonnull(strstr(text, "population IN: 4 nodes of "));
+    free(text);
+    rct_circuit_free(c);
+    ck_assert_int_ne(rct_circuit_load(L, "model_templates.neural_mass_models.qif.qif_gap", &c), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "qif.yaml:124:8: edge source 'p/qif_op/r': node 'p' (qif_gap_pop) has no "
+                                          "operator 'qif_op'"));
+    ck_assert_int_ne(rct_circuit_load(L, "model_templates.neural_mass_models.qif.qif_alpha_syn", &c), 0);
+    ck_assert_ptr_nonnull(strstr(err.msg, "qif.yaml:132:35: template 'alpha_edge' not found"));
+    rct_loader_free(L);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("circuit");
+    TCase *tc = tcase_create("circuit");
+    tcase_add_test(tc, test_nodes_of_one_template_form_one_population_in_order);
+    tcase_add_test(tc, test_sub_circuits_are_addressed_sub_node_and_keep_their_edges);
+    tcase_add_test(tc, test_discrete_delays_round_half_to_even_and_lag_the_undelayed_edges_of_the_group);
+    tcase_add_test(tc, test_delays_of_at_most_one_step_leave_the_group_instantaneous);
+    tcase_add_test(tc, test_spread_edges_become_chains_of_rounded_order_and_the_others_stay_instantaneous);
+    tcase_add_test(tc, test_structurally_equal_templates_share_a_delay_group);
+    tcase_add_test(tc, test_edge_template_gets_an_edge_node_fed_by_the_source);
+    tcase_add_test(tc, test_edge_mappings_feed_the_edge_inputs_from_source_and_nodes);
+    tcase_add_test(tc, test_repeated_unbuffered_pair_keeps_the_last_weight);
+    tcase_add_test(tc, test_sub_circuit_template_used_twice_below_the_top_repeats_its_edges);
+    tcase_add_test(tc, test_refusals_name_file_line_and_column);
+    tcase_add_test(tc, test_shared_jansen_rit_and_delay_coupled_circuits);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
