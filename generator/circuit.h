@@ -86,6 +86,12 @@ int rct_circuit_plan(rct_circuit *c, double dt, rct_err *err);
 /* Appends a warning (deduplicated). */
 void rct_circuit_warn(rct_circuit *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Adds the planned circuit to ns: a population per node or edge template (named like it, values per
+   unit), a COO projection per source variable, target variable and delay in steps, and the population
+   delay_chains (links of rectic.delay_chain.chain_op) for spread edges.  Refuses, naming the edge, what a
+   network cannot express yet. */
+int rct_circuit_netspec(const rct_circuit *c, rectic_netspec *ns, rct_err *err);
+
 /* The resolved circuit as text: populations and units, edges with weights, delays in steps, chain orders. */
 char *rct_circuit_describe(const rct_circuit *c);
 

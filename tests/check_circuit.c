@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "circuit.h"
+#include "rectic.h"
 
 /* Operators and nodes every fixture uses: a leaky unit (input r_in) and a phase oscillator. */
 static const char *const LIB =
@@ -30,7 +31,12 @@ static const char *const LIB =
     "  base: OperatorTemplate\n"
     "  equations: \"s = sin(theta_s - theta_t)\"\n"
     "  variables: {theta_s: input, theta_t: input, s: output}\n"
+    "leaku:\n"
+    "  base: leak\n"
+    "  equations: {replace: {r_in: (r_in + u)}}\n"
+    "  variables: {u: input(220.0)}\n"
     "L: {base: NodeTemplate, operators: [leak]}\n"
+    "LU: {base: NodeTemplate, operators: [leaku]}\n"
     "L2: {base: NodeTemplate, operators: [leak2]}\n"
     "P: {base: NodeTemplate, operators: [phase]}\n"
     "dep_edge: {base: EdgeTemplate, operators: [dep]}\n"
@@ -308,23 +314,23 @@ START_TEST(test_refusals_name_file_line_and_column)
     const char *h = "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n";
     char t[1024];
 #define REFUSED(edge_text, where, what) (snprintf(t, sizeof t, "%s%s", h, edge_text), refused(t, where, what))
-    REFUSED("    - [a/leak/v, q/leak/r_in, null, {weight: 1.0}]\n", "lib.yaml:29:18:", "the circuit has no node 'q'");
-    REFUSED("    - [a/lk/v, b/leak/r_in, null]\n", "lib.yaml:29:8:", "node 'a' (L) has no operator 'lk'");
-    REFUSED("    - [a/leak/v, b/leak/tau, null]\n", "lib.yaml:29:18:", "edge target 'b/leak/tau' is not an input");
-    REFUSED("    - [a/leak/v, b/leak/r_in, null, {tau: 2.0}]\n", "lib.yaml:29:38:", "needs an edge template");
-    REFUSED("    - [a/leak/v, b/leak/r_in, null, {delay: -1.0}]\n", "lib.yaml:29:45:", "delay must be >= 0");
-    REFUSED("    - [a/leak/v, b/leak/r_in, null, {spread: 0.1}]\n", "lib.yaml:29:7:", "spread without a delay");
-    REFUSED("    - [a/leak/v, b/leak/r_in, nope_edge]\n", "lib.yaml:29:31:", "template 'nope_edge' not found");
-    REFUSED("    - [a/leak/v, b/leak/r_in]\n", "lib.yaml:29:7:", "an edge is [source, target");
-    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {cpl/s: 1.0}]\n", "lib.yaml:29:42:", "has no variable 'cpl/s'");
-    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {x/dep/r_in: source}]\n", "lib.yaml:29:42:",
+    REFUSED("    - [a/leak/v, q/leak/r_in, null, {weight: 1.0}]\n", "lib.yaml:34:18:", "the circuit has no node 'q'");
+    REFUSED("    - [a/lk/v, b/leak/r_in, null]\n", "lib.yaml:34:8:", "node 'a' (L) has no operator 'lk'");
+    REFUSED("    - [a/leak/v, b/leak/tau, null]\n", "lib.yaml:34:18:", "edge target 'b/leak/tau' is not an input");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {tau: 2.0}]\n", "lib.yaml:34:38:", "needs an edge template");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {delay: -1.0}]\n", "lib.yaml:34:45:", "delay must be >= 0");
+    REFUSED("    - [a/leak/v, b/leak/r_in, null, {spread: 0.1}]\n", "lib.yaml:34:7:", "spread without a delay");
+    REFUSED("    - [a/leak/v, b/leak/r_in, nope_edge]\n", "lib.yaml:34:31:", "template 'nope_edge' not found");
+    REFUSED("    - [a/leak/v, b/leak/r_in]\n", "lib.yaml:34:7:", "an edge is [source, target");
+    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {cpl/s: 1.0}]\n", "lib.yaml:34:42:", "has no variable 'cpl/s'");
+    REFUSED("    - [a/leak/v, b/leak/r_in, dep_edge, {x/dep/r_in: source}]\n", "lib.yaml:34:42:",
             "must start with the edge template's name");
     refused("c:\n  base: CircuitTemplate\n  nodes: {a: L}\n  circuits: {s: c2}\nc2:\n  base: CircuitTemplate\n"
-            "  nodes: {b: L}\n", "lib.yaml:28:13:", "both nodes and circuits");
-    refused("c:\n  base: CircuitTemplate\n  circuits: {s: c}\n", "lib.yaml:27:17:", "circuit 'c' contains itself");
+            "  nodes: {b: L}\n", "lib.yaml:33:13:", "both nodes and circuits");
+    refused("c:\n  base: CircuitTemplate\n  circuits: {s: c}\n", "lib.yaml:32:17:", "circuit 'c' contains itself");
     refused("z:\n  base: OperatorTemplate\n  equations: \"z' = i*z\"\n  variables: {z: output(0.5+0.1j), i: 0.0+1.0j}\n"
             "Z: {base: NodeTemplate, operators: [z]}\nc:\n  base: CircuitTemplate\n  nodes: {a: Z}\n",
-            "lib.yaml:28:18:", "complex-valued variables are not supported");
+            "lib.yaml:33:18:", "complex-valued variables are not supported");
 #undef REFUSED
 }
 END_TEST
@@ -365,6 +371,80 @@ START_TEST(test_shared_jansen_rit_and_delay_coupled_circuits)
 }
 END_TEST
 
+/* Projection k of ns: source and target paths, entries (borrowed), their count and the delay. */
+static const double *proj(const rectic_netspec *ns, int k, const char *src, const char *tgt, long nnz, double delay)
+{
+    const char *s, *t;
+    const double *w;
+    long count;
+    double d;
+    rectic_weights_kind kind;
+    ck_assert_int_eq(rectic_netspec_proj_ends(ns, k, NULL, &s, NULL, &t), 0);
+    ck_assert_str_eq(s, src);
+    ck_assert_str_eq(t, tgt);
+    ck_assert_int_eq(rectic_netspec_proj_weights(ns, k, &kind, &w, &count, NULL, &d), 0);
+    ck_assert_int_eq(kind, RECTIC_WEIGHTS_COO);
+    ck_assert_int_eq(count, nnz);
+    ck_assert_double_eq_tol(d, delay, 1e-15);
+    return w;
+}
+
+START_TEST(test_planned_circuit_becomes_populations_and_coo_projections_with_delay_chains)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L}\n  edges:\n"
+                             "    - [s/phase/theta, a/leak/r_in, null, {weight: 2.0, delay: 0.003}]\n"
+                             "    - [s/phase/theta, b/leak/r_in, null, {weight: 0.5}]\n"
+                             "    - [a/leak/v, b/leak/r_in, null, {weight: 3.0, delay: 0.004, spread: 0.001}]\n", "c"), 0);
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), 0);
+    ck_assert_int_eq(rct_circuit_netspec(f.c, ns, &f.err), RECTIC_EINVAL); /* not planned */
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_msg(rct_circuit_netspec(f.c, ns, &f.err) == 0, "%s", f.err.msg);
+    ck_assert_int_eq(rectic_netspec_n_populations(ns), 3);
+    ck_assert_str_eq(rectic_netspec_pop_name(ns, 0), "P");
+    ck_assert_ptr_nonnull(strstr(rectic_netspec_pop_template(ns, 1), "/t/lib/L"));
+    ck_assert_str_eq(rectic_netspec_pop_name(ns, 2), "delay_chains");
+    ck_assert_str_eq(rectic_netspec_pop_template(ns, 2), "rectic.delay_chain.chain_op");
+    ck_assert_int_eq(rectic_netspec_pop_size(ns, 2), 16);
+    ck_assert_int_eq(rectic_netspec_n_projections(ns), 5);
+    const double *w = proj(ns, 0, "P/phase/theta", "L/leak/r_in", 1, 0.003);
+    ck_assert(w[0] == 0 && w[1] == 0 && w[2] == 2.0);
+    w = proj(ns, 1, "P/phase/theta", "L/leak/r_in", 1, 0.001); /* the undelayed edge lags one step */
+    ck_assert(w[0] == 1 && w[1] == 0 && w[2] == 0.5);
+    w = proj(ns, 2, "L/leak/v", "delay_chains/chain_op/x", 1, 0);
+    ck_assert(w[0] == 0 && w[1] == 0 && w[2] == 1.0);
+    w = proj(ns, 3, "delay_chains/chain_op/z", "delay_chains/chain_op/x", 15, 0);
+    ck_assert(w[3 * 14] == 15 && w[3 * 14 + 1] == 14 && w[3 * 14 + 2] == 1.0);
+    w = proj(ns, 4, "delay_chains/chain_op/z", "L/leak/r_in", 1, 0);
+    ck_assert(w[0] == 1 && w[1] == 15 && w[2] == 3.0);
+    const char *var;
+    const double *k;
+    long count;
+    ck_assert_int_eq(rectic_netspec_pop_set(ns, 2, 0, &var, &k, &count), 0);
+    ck_assert_str_eq(var, "chain_op/k");
+    ck_assert_int_eq(count, 16);
+    ck_assert_double_eq(k[15], 4000.0);
+    rectic_netspec_free(ns);
+    done(&f);
+}
+END_TEST
+
+START_TEST(test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: LU, b: LU}\n  edges:\n"
+                             "    - [s/phase/theta, a/leaku/u, null, {weight: 2.0}]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), 0);
+    ck_assert_int_eq(rct_circuit_netspec(f.c, ns, &f.err), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(f.err.msg, "lib.yaml:34:7: LU/leaku/u of b keeps its default 220 in PyRates"));
+    rectic_netspec_free(ns);
+    done(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("circuit");
@@ -381,6 +461,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sub_circuit_template_used_twice_below_the_top_repeats_its_edges);
     tcase_add_test(tc, test_refusals_name_file_line_and_column);
     tcase_add_test(tc, test_shared_jansen_rit_and_delay_coupled_circuits);
+    tcase_add_test(tc, test_planned_circuit_becomes_populations_and_coo_projections_with_delay_chains);
+    tcase_add_test(tc, test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks);
     suite_add_tcase(s, tc);
     return s;
 }
