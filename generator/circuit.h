@@ -92,6 +92,20 @@ void rct_circuit_warn(rct_circuit *c, const char *fmt, ...) __attribute__((forma
    network cannot express yet. */
 int rct_circuit_netspec(const rct_circuit *c, rectic_netspec *ns, rct_err *err);
 
+/* A population's input: variable (op, var) and T x n values (row t = step t, column = unit). */
+typedef struct rct_cinput {
+    int pop, op, var;
+    double *data;
+} rct_cinput;
+
+/* Turns run inputs (paths[i] node/op/var, series[i] T values) into one input per population: driven units
+   take their series (several into one unit add up), the others keep their value.  Refuses a variable that
+   also receives edges and a second input variable of one population.  Free *out with
+   rct_circuit_inputs_free. */
+int rct_circuit_inputs(const rct_circuit *c, const char *const *paths, const double *const *series, int n_inputs,
+                       long T, rct_cinput **out, int *n_out, rct_err *err);
+void rct_circuit_inputs_free(rct_cinput *in, int n);
+
 /* The resolved circuit as text: populations and units, edges with weights, delays in steps, chain orders. */
 char *rct_circuit_describe(const rct_circuit *c);
 

@@ -445,6 +445,43 @@ START_TEST(test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_network
 }
 END_TEST
 
+START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: LU, b: LU, d: LU, s: P}\n  edges:\n"
+                             "    - [s/phase/theta, d/leaku/r_in, null, {weight: 2.0}]\n", "c"), 0);
+    const double s1[] = {1, 2, 3}, s2[] = {10, 20, 30};
+    const char *one[] = {"b/leaku/u"}, *two[] = {"a/leaku/u", "b/leaku/u", "a/leaku/u"};
+    const double *series1[] = {s1}, *series2[] = {s1, s2, s2};
+    rct_cinput *in;
+    int n;
+    /* one series: b takes it, a and d keep u = 220 */
+    ck_assert_int_eq(rct_circuit_inputs(f.c, one, series1, 1, 3, &in, &n, &f.err), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(in[0].pop, 0);
+    ck_assert_str_eq(f.c->pops[0].tmpl->ops[in[0].op].vars[in[0].var].name, "u");
+    const double want1[] = {220, 1, 220, 220, 2, 220, 220, 3, 220};
+    for (int k = 0; k < 9; k++)
+        ck_assert_double_eq(in[0].data[k], want1[k]);
+    rct_circuit_inputs_free(in, n);
+    /* three series: a gets 1+10, 2+20, 3+30; b 10, 20, 30; d, driven by none, 0 */
+    ck_assert_int_eq(rct_circuit_inputs(f.c, two, series2, 3, 3, &in, &n, &f.err), 0);
+    const double want2[] = {11, 10, 0, 22, 20, 0, 33, 30, 0};
+    for (int k = 0; k < 9; k++)
+        ck_assert_double_eq(in[0].data[k], want2[k]);
+    rct_circuit_inputs_free(in, n);
+    const char *bad[] = {"d/leaku/r_in"}, *par[] = {"a/leaku/tau"}, *mix[] = {"a/leaku/u", "b/leaku/r_in"};
+    ck_assert_int_eq(rct_circuit_inputs(f.c, bad, series1, 1, 3, &in, &n, &f.err), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(f.err.msg, "--input d/leaku/r_in: the variable also receives edges ("));
+    ck_assert_ptr_nonnull(strstr(f.err.msg, "lib.yaml:34:7)"));
+    ck_assert_int_eq(rct_circuit_inputs(f.c, par, series1, 1, 3, &in, &n, &f.err), RECTIC_EINVAL);
+    ck_assert_str_eq(f.err.msg, "--input a/leaku/tau: not an input variable (declared input(...))");
+    ck_assert_int_eq(rct_circuit_inputs(f.c, mix, series2, 2, 3, &in, &n, &f.err), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(f.err.msg, "population LU already takes its input through another variable"));
+    done(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("circuit");
@@ -463,6 +500,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_shared_jansen_rit_and_delay_coupled_circuits);
     tcase_add_test(tc, test_planned_circuit_becomes_populations_and_coo_projections_with_delay_chains);
     tcase_add_test(tc, test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks);
+    tcase_add_test(tc, test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them);
     suite_add_tcase(s, tc);
     return s;
 }
