@@ -145,11 +145,22 @@ int rct_circuit_netspec(const rct_circuit *c, rectic_netspec *ns, rct_err *err)
     if (!(c->dt > 0))
         return rct_errf(err, RECTIC_EINVAL, "the circuit has not been planned for a step size");
     long n_links = 0;
-    int rc = 0;
+    int rc = 0, n_checked = 0;
+    rct_cend *checked = malloc(sizeof *checked * (size_t)(c->n_edges + 1)); /* target variables seen */
+    if (!checked)
+        return rct_oom(err);
     for (int i = 0; i < c->n_edges && !rc; i++) {
+        const rct_cend *t = &c->edges[i].tgt;
+        int seen = 0;
         n_links += c->edges[i].mode == RCT_CE_CHAIN ? c->edges[i].K : 0;
-        rc = check_defaults(c, &c->edges[i], err);
+        for (int k = 0; k < n_checked && !seen; k++)
+            seen = checked[k].pop == t->pop && checked[k].op == t->op && checked[k].var == t->var;
+        if (!seen) {
+            checked[n_checked++] = *t;
+            rc = check_defaults(c, &c->edges[i], err);
+        }
     }
+    free(checked);
     if (rc || (rc = add_pops(c, ns, n_links, err)))
         return rc;
     char *done = calloc((size_t)c->n_edges + 1, 1);

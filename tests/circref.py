@@ -594,7 +594,7 @@ class Model:
                     ln.K = int(order) if d and order > 0 else 0
                     ln.k = ln.K / d if d else 0
                     if ln.K:
-                        ln.mode, ln.z = "chain", np.zeros(ln.K)
+                        ln.mode = "chain"
                 continue
             buf = {"key": links[0].skey, "D": max(means)}
             buf["data"] = np.zeros((len(links[0].skey[0].units), buf["D"] + 1))
@@ -635,29 +635,26 @@ class Step:
         self.memo[key] = val
         return val
 
-    def source(self, ln):
-        """The value a link delivers in this step (pre-update)."""
-        if ln.skey[0] == "input":
-            return self.m.series[ln.skey][self.n]
-        if ln.mode == "chain":
-            return ln.z[-1]
-        if ln.mode == "buffer":
-            return ln.buf["data"][ln.s_i, ln.D]
-        return self.get(*ln.skey)[ln.s_i]
+    def part_values(self, kind, pay):
+        """The values one part of a target's links delivers in this step (pre-update)."""
+        if kind == "now":
+            return self.get(*pay[0])[pay[1]]
+        if kind == "buffer":
+            return pay[0]["data"][pay[1], pay[2]]
+        if kind == "chain":
+            return self.m.Z[pay]
+        return self.m.series[pay[0]][self.n] + np.zeros(pay[1])
 
     def input_value(self, g, j, var):
         n = len(g.units)
         intra = [self.get(g, k, var) for k in range(len(g.ops)) if k != j and g.output(k) == var]
-        bysrc = {}
-        for ln in self.m.into.get((id(g), j, var), []):
-            bysrc.setdefault(ln.skey if ln.skey[0] == "input" else id(ln.skey[0]), []).append(ln)
+        bysrc = self.m.into.get((id(g), j, var), {})
         total = None
-        for links in bysrc.values():
+        for parts in bysrc.values():
             acc, hit = np.zeros(n), np.zeros(n, dtype=bool)
-            for ln in links:
-                x = self.source(ln)
-                acc[ln.t_i] += x if ln.w == 1.0 else x * ln.w
-                hit[ln.t_i] = True
+            for kind, t_idx, w, pay in parts:
+                np.add.at(acc, t_idx, self.part_values(kind, pay) * w)  # in link order; x * 1.0 == x
+                hit[t_idx] = True
             if len(bysrc) == 1:
                 acc = np.where(hit, acc, g.arr[j][var])
             total = acc if total is None else total + acc
@@ -666,15 +663,51 @@ class Step:
         return g.arr[j][var] if total is None else total
 
 
-def simulate(model, steps, records, every):
-    dt = model.dt
+def prepare(model):
+    """Arrays for the simulation: per target variable and source group, the links as parts of one kind
+    (now, buffer, chain, input) with target units, weights and where their values come from; every spread
+    chain as a slice of one state vector Z (rates kvec; starts fed by the sources)."""
+    chains = [ln for ln in model.links if ln.mode == "chain"]
+    off = np.cumsum([0] + [ln.K for ln in chains])
+    model.Z, model.kvec = np.zeros(off[-1]), np.zeros(off[-1])
+    model.chain_feed = {}
+    for ln, o in zip(chains, off):
+        ln.end = o + ln.K - 1
+        model.kvec[o:o + ln.K] = ln.k
+        f = model.chain_feed.setdefault((id(ln.skey[0]), ln.skey[1], ln.skey[2]), (ln.skey, [], []))
+        f[1].append(ln.s_i)
+        f[2].append(o)
+    model.starts = off[:-1].astype(int)
     model.into = {}
     for ln in model.links:
-        model.into.setdefault((id(ln.tgt[0]), ln.tgt[1], ln.tgt[2]), []).append(ln)
+        src = ln.skey if ln.skey[0] == "input" else id(ln.skey[0])
+        kind = "input" if ln.skey[0] == "input" else ln.mode
+        tgt = model.into.setdefault((id(ln.tgt[0]), ln.tgt[1], ln.tgt[2]), {}).setdefault(src, [])
+        same = tgt and tgt[-1][0] == kind and kind != "input" and tgt[-1][3][0].skey[1:] == ln.skey[1:]
+        if not same:  # a part: links of one kind from one source variable
+            tgt.append([kind, [], [], []])
+        part = tgt[-1]
+        part[1].append(ln.t_i)
+        part[2].append(ln.w)
+        part[3].append(ln)
+    for bysrc in model.into.values():
+        for parts in bysrc.values():
+            for part in parts:
+                kind, links = part[0], part[3]
+                part[1], part[2] = np.array(part[1], dtype=int), np.array(part[2])
+                s_idx = np.array([ln.s_i for ln in links], dtype=int)
+                part[3] = ((links[0].skey, s_idx) if kind == "now" else
+                           (links[0].buf, s_idx, np.array([ln.D for ln in links], dtype=int)) if kind == "buffer" else
+                           np.array([ln.end for ln in links], dtype=int) if kind == "chain" else
+                           (links[0].skey, len(links)))
+
+
+def simulate(model, steps, records, every):
+    dt = model.dt
+    prepare(model)
     for g in model.groups.values():
         g.arr = [{v: np.array(vals, dtype=float) for v, vals in d.items()} for d in g.values]
         g.state = [{v: g.arr[j][v].copy() for v in g.arr[j] if g.kind(j, v) == "ode"} for j in range(len(g.ops))]
-    chains = [ln for ln in model.links if ln.mode == "chain"]
     data = {key: [] for key, _ in records}
     rec_steps = []
     for n in range(steps):
@@ -691,15 +724,14 @@ def simulate(model, steps, records, every):
             for j in range(len(g.ops)):
                 for var in g.state[j]:
                     dy.append((g.state[j], var, g.eqs[j][var][1](lambda v, g=g, j=j: st.get(g, j, v))))
-        dz = []
-        for ln in chains:
-            x = st.get(*ln.skey)[ln.s_i]
-            prev = np.concatenate(([x], ln.z[:-1]))
-            dz.append((ln, ln.k * (prev - ln.z)))
+        prev = np.empty_like(model.Z)  # z1' = k (x - z1), zj' = k (z(j-1) - zj)
+        prev[1:] = model.Z[:-1]
+        for skey, s_idx, starts in model.chain_feed.values():
+            prev[starts] = st.get(*skey)[s_idx]
+        dz = model.kvec * (prev - model.Z)
         for d, var, f in dy:
             d[var] = d[var] + dt * f
-        for ln, f in dz:
-            ln.z = ln.z + dt * f
+        model.Z = model.Z + dt * dz
     return data, rec_steps
 
 
