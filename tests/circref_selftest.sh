@@ -109,5 +109,28 @@ EOF2
 }
 check "delays: 2.5 and 3.6 steps -> 2 and 4, an undelayed edge of the group lags 1 step, zero history; 1.4 steps -> instantaneous; delay 0.004 spread 0.001 -> 16 ODEs of rate 4000" rules
 
+# --- 4. generated circuits ---------------------------------------------------------------------------------
+if [ ! -d "$SHARED/templates/pyrates" ]; then
+    sk "circgen's circuits run" "$SHARED/templates/pyrates not found"
+else
+    generated() {
+        mkdir -p "$TMP/gen/g" &&
+            $PY "$ROOT/tests/circgen.py" qif 30 "$TMP/gen/g/q.yaml" --p 0.2 &&
+            $PY "$ROOT/tests/circgen.py" jrc 4 "$TMP/gen/g/j.yaml" --p 0.5 &&
+            $PY "$CR" run g.q.net --template-path "$SHARED/templates/pyrates" --template-path "$TMP/gen" --dt 0.001 \
+                --steps 300 --record p0/qif_op/r --record p29/qif_op/v -o "$TMP/gen/q" 2>"$TMP/gen/q.err" &&
+            grep -q "lag one step" "$TMP/gen/q.err" &&
+            $PY "$CR" run g.j.net --template-path "$SHARED/templates/pyrates" --template-path "$TMP/gen" --dt 0.0001 \
+                --steps 300 --record c3/pc/rpo_e_in/v -o "$TMP/gen/j" 2>/dev/null &&
+            $PY - "$TMP/gen" <<'EOF2'
+import sys, numpy as np
+for f in ("q/p0_qif_op_r", "q/p29_qif_op_v", "j/c3_pc_rpo_e_in_v"):
+    a = np.loadtxt("%s/%s.csv" % (sys.argv[1], f))
+    assert a.shape == (300,) and np.isfinite(a).all() and np.ptp(a) > 0, f
+EOF2
+    }
+    check "circgen's QIF (30 nodes, delayed edges) and Jansen-Rit (4 circuits) circuits run" generated
+fi
+
 echo "circref_selftest.sh: $pass passed, $fail failed, $skip skipped"
 [ $fail = 0 ]
