@@ -23,6 +23,9 @@ typedef struct builder {
     const char **texts; /* equation texts, for messages */
     int *order_alg;
     int n_order_alg;
+    int *sum_var;       /* inputs fed by the outputs of two or more other operators (PyRates adds them) */
+    int **sum_src;      /* per such input: its source variables in operator order, -1 terminated */
+    int n_sums;
 } builder;
 
 int rct_is_ident(const char *s)
@@ -138,24 +141,30 @@ static int add_vars(builder *B)
 static int wire_inputs(builder *B)
 {
     rct_model *m = B->m;
+    if (!(B->sum_var = calloc((size_t)m->n_vars + 1, sizeof *B->sum_var)) ||
+        !(B->sum_src = calloc((size_t)m->n_vars + 1, sizeof *B->sum_src)))
+        return rct_oom(B->err);
     for (int v = 0; v < m->n_vars; v++) {
         if (m->vars[v].decl != RCT_D_INPUT)
             continue;
-        int src = -1;
-        for (int w = 0; w < m->n_vars; w++) {
-            if (strcmp(m->vars[w].op, m->vars[v].op) == 0 || strcmp(m->vars[w].name, m->vars[v].name) != 0 ||
-                m->vars[w].decl != RCT_D_OUTPUT)
-                continue;
-            if (src >= 0)
-                return rct_errf(B->err, RECTIC_ETEMPLATE,
-                                "%s:%d:%d: input '%s' of operator '%s' matches the outputs of both '%s' and '%s'",
-                                m->vars[v].at.file, m->vars[v].at.line, m->vars[v].at.col, m->vars[v].name,
-                                m->vars[v].op, m->vars[src].op, m->vars[w].op);
-            src = w;
-        }
-        if (src >= 0) {
+        int *src = malloc(sizeof *src * ((size_t)m->n_vars + 1)), n = 0;
+        if (!src)
+            return rct_oom(B->err);
+        for (int w = 0; w < m->n_vars; w++)
+            if (strcmp(m->vars[w].op, m->vars[v].op) != 0 && strcmp(m->vars[w].name, m->vars[v].name) == 0 &&
+                m->vars[w].decl == RCT_D_OUTPUT)
+                src[n++] = w;
+        src[n] = -1;
+        if (n == 1) {
             m->vars[v].kind = RCT_VK_ALIAS;
-            m->vars[v].alias = src;
+            m->vars[v].alias = src[0];
+        }
+        if (n >= 2) { /* the input is the sum of those outputs, in operator order (SEMANTICS 7) */
+            m->vars[v].kind = RCT_VK_ALG;
+            B->sum_var[B->n_sums] = v;
+            B->sum_src[B->n_sums++] = src;
+        } else {
+            free(src);
         }
     }
     /* an alias chain must end in a real variable */
@@ -242,6 +251,60 @@ static int resolve_expr(builder *B, const rct_eq *eq, const char *text, rct_expr
     return 0;
 }
 
+/* A variable reference to v, already resolved (rct_expr_free frees it). */
+static rct_expr *var_ref(const rct_model *m, int v)
+{
+    rct_expr *e = calloc(1, sizeof *e);
+    if (e && !(e->name = rct_strdup(m->vars[v].name))) {
+        free(e);
+        e = NULL;
+    }
+    if (e) {
+        e->kind = RCT_E_VAR;
+        e->ref = v;
+    }
+    return e;
+}
+
+/* Defines every input fed by two or more outputs as their sum, ((a + b) + c) ..., an algebraic equation of
+   the input's operator. */
+static int add_sums(builder *B)
+{
+    rct_model *m = B->m;
+    for (int s = 0; s < B->n_sums; s++) {
+        int v = B->sum_var[s];
+        rct_eq *eq = &m->eqs[m->n_eqs];
+        B->texts[m->n_eqs] = "(the sum of the outputs of the same name)";
+        eq->kind = RCT_EQ_ALG;
+        eq->var = v;
+        for (eq->op = 0; strcmp(m->op_names[eq->op], m->vars[v].op) != 0; eq->op++)
+            ;
+        eq->at = m->vars[v].at;
+        eq->at.file = rct_strdup(m->vars[v].at.file);
+        m->n_eqs++;
+        if (!eq->at.file || !(eq->rhs = var_ref(m, B->sum_src[s][0])))
+            return rct_oom(B->err);
+        for (int k = 1; B->sum_src[s][k] >= 0; k++) {
+            rct_expr *add = calloc(1, sizeof *add);
+            if (add && !(add->args = calloc(2, sizeof *add->args))) {
+                free(add);
+                add = NULL;
+            }
+            if (!add)
+                return rct_oom(B->err);
+            add->kind = RCT_E_ADD;
+            add->nargs = 2;
+            add->ref = -1;
+            add->args[0] = eq->rhs;
+            eq->rhs = add;
+            if (!(add->args[1] = var_ref(m, B->sum_src[s][k])))
+                return rct_oom(B->err);
+        }
+        m->vars[v].eq = m->n_eqs - 1;
+    }
+    return 0;
+}
+
 /* Parses every equation and defines the kinds of the variables they set. */
 static int add_equations(builder *B)
 {
@@ -250,6 +313,7 @@ static int add_equations(builder *B)
     int total = 0;
     for (int o = 0; o < node->n_ops; o++)
         total += node->ops[o].n_eqs;
+    total += B->n_sums;
     m->eqs = calloc((size_t)total + 1, sizeof *m->eqs);
     m->eq_text = calloc((size_t)total + 1, sizeof *m->eq_text);
     B->texts = calloc((size_t)total + 1, sizeof *B->texts);
@@ -305,7 +369,7 @@ static int add_equations(builder *B)
         if (rc)
             return rc;
     }
-    return 0;
+    return add_sums(B);
 }
 
 /* Gives every variable a unique, valid C name stem. */
@@ -522,6 +586,18 @@ static int schedule(builder *B)
     return 0;
 }
 
+/* Prints the sum that defines an input fed by same-named outputs, naming their operators (a/v + b/v). */
+static void print_sum(rct_buf *b, const rct_model *m, const rct_expr *e)
+{
+    if (e->kind == RCT_E_ADD) {
+        print_sum(b, m, e->args[0]);
+        rct_buf_puts(b, " + ");
+        print_sum(b, m, e->args[1]);
+        return;
+    }
+    rct_buf_printf(b, "%s/%s", m->vars[e->ref].op, m->vars[e->ref].name);
+}
+
 /* Prints "op: lhs' = rhs" for every equation. */
 static int print_equations(builder *B)
 {
@@ -531,7 +607,10 @@ static int print_equations(builder *B)
         rct_buf_init(&b);
         rct_buf_printf(&b, "%s: %s%s = ", m->op_names[m->eqs[e].op], m->vars[m->eqs[e].var].name,
                        m->eqs[e].kind == RCT_EQ_ODE ? "'" : "");
-        rct_expr_print(&b, m, m->eqs[e].rhs);
+        if (m->vars[m->eqs[e].var].decl == RCT_D_INPUT)
+            print_sum(&b, m, m->eqs[e].rhs);
+        else
+            rct_expr_print(&b, m, m->eqs[e].rhs);
         if (!(m->eq_text[e] = rct_buf_take(&b)))
             return rct_oom(B->err);
     }
@@ -582,6 +661,10 @@ int rct_model_build(const rct_tnode *node, const rct_roles *roles, rct_model **o
     free(B.coup_link);
     free(B.link_slot);
     free(B.link_source);
+    for (int i = 0; i < B.n_sums; i++)
+        free(B.sum_src[i]);
+    free(B.sum_src);
+    free(B.sum_var);
     if (rc) {
         rct_model_free(B.m);
         return rc;

@@ -482,6 +482,99 @@ START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them
 }
 END_TEST
 
+/* Runs shared circuit ref for `steps` steps of dt through a network (optional input series of `steps` values
+   into in_path, optional per-unit values of set_path) and returns the last recorded value of node variable
+   rec (pre-update, step steps - 1). */
+static double run_circuit(const char *ref, double dt, long steps, const char *in_path, const double *series,
+                          const char *set_path, const double *set, long n_set, const char *rec)
+{
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/templates/pyrates", tu_shared_dir());
+    rct_err err = {0, ""};
+    rct_loader *L = rct_loader_new(&err);
+    ck_assert_int_eq(rct_loader_add_dir(L, dir), 0);
+    rct_circuit *c;
+    ck_assert_msg(rct_circuit_load(L, ref, &c) == 0, "%s", err.msg);
+    ck_assert_int_eq(rct_circuit_plan(c, dt, &err), 0);
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), 0);
+    ck_assert_msg(rct_circuit_netspec(c, ns, &err) == 0, "%s", err.msg);
+    if (set_path)
+        ck_assert_msg(rectic_netspec_set(ns, set_path, set, n_set) == 0, "%s", rectic_netspec_errmsg(ns));
+    rct_cinput *in = NULL;
+    int n_in = 0;
+    char var[512];
+    if (in_path) {
+        ck_assert_msg(rct_circuit_inputs(c, &in_path, &series, 1, steps, &in, &n_in, &err) == 0, "%s", err.msg);
+        const rct_top *op = &c->pops[in[0].pop].tmpl->ops[in[0].op];
+        snprintf(var, sizeof var, "%s/%s", op->name, op->vars[in[0].var].name);
+        ck_assert_int_eq(rectic_netspec_input(ns, c->pops[in[0].pop].name, var), 0);
+    }
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.dt = dt;
+    const char *tp[] = {dir};
+    o.template_path = tp;
+    o.n_template_path = 1;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new_network(&net, ns, &o) == 0, "%s", rectic_errmsg(net));
+    if (in_path)
+        ck_assert_int_eq(rectic_net_input(net, c->pops[in[0].pop].name, in[0].data, steps, c->pops[in[0].pop].n), 0);
+    rct_cend e;
+    ck_assert_int_eq(rct_circuit_var(c, rec, "rec", &e, &err), 0);
+    const rct_top *op = &c->pops[e.pop].tmpl->ops[e.op];
+    snprintf(var, sizeof var, "%s/%s/%s", c->pops[e.pop].name, op->name, op->vars[e.var].name);
+    ck_assert_msg(rectic_net_record_as(net, var, "x") == 0, "%s", rectic_errmsg(net));
+    ck_assert_msg(rectic_net_run(net, steps, NULL, 0) == 0, "%s", rectic_errmsg(net));
+    long rows, cols;
+    const double *data;
+    ck_assert_int_eq(rectic_net_recording(net, "x", &rows, &cols, &data), 0);
+    ck_assert_int_eq(rows, steps);
+    double last = data[(rows - 1) * cols + e.unit];
+    rectic_net_free(net);
+    rct_circuit_inputs_free(in, n_in);
+    rectic_netspec_free(ns);
+    rct_circuit_free(c);
+    rct_loader_free(L);
+    return last;
+}
+
+START_TEST(test_shared_circuits_run_through_the_network_runtime_as_circref_computes)
+{
+    if (!tu_shared_dir())
+        TU_SKIP("../shared not found");
+    /* expected: tests/circref.py run ... --steps 2000, the last row (circref equals PyRates 1.0.1 here) */
+    const char *jr = "model_templates.neural_mass_models.jansenrit.";
+    char ref[256];
+    snprintf(ref, sizeof ref, "%sJRC", jr); /* the PC node: rpo_e_in/v + rpo_i/v -> pro/v */
+    ck_assert_double_eq_tol(run_circuit(ref, 1e-4, 2000, NULL, NULL, NULL, NULL, 0, "pc/rpo_e_in/v"),
+                            0.024134590774614176, 1e-12);
+    ck_assert_double_eq_tol(run_circuit(ref, 1e-4, 2000, NULL, NULL, NULL, NULL, 0, "ein/rpo_e/v"),
+                            0.019611045439146418, 1e-12);
+    snprintf(ref, sizeof ref, "%sJRC_2delaycoupled", jr); /* two 16-ODE chains of rate 4000 */
+    ck_assert_double_eq_tol(run_circuit(ref, 1e-4, 2000, NULL, NULL, NULL, NULL, 0, "jrc2/pc/rpo_e_in/v"),
+                            0.026970071536017232, 1e-12);
+    ck_assert_double_eq_tol(run_circuit(ref, 1e-4, 2000, NULL, NULL, NULL, NULL, 0, "jrc1/iin/rpo_e/v"),
+                            0.004897467327215789, 1e-12);
+    double ones[2000];
+    for (int i = 0; i < 2000; i++)
+        ones[i] = 1.0;
+    const char *wc = "model_templates.neural_mass_models.wilsoncowan.WC_stp"; /* tsodyks edge nodes, an input */
+    ck_assert_double_eq_tol(run_circuit(wc, 1e-3, 2000, "e/se_op/r_ext", ones, NULL, NULL, 0, "e/rate_op/r"),
+                            0.02830766491901446, 1e-12);
+    ck_assert_double_eq_tol(run_circuit(wc, 1e-3, 2000, "e/se_op/r_ext", ones, NULL, NULL, 0, "i/rate_op/r"),
+                            0.0002425994411171838, 1e-13);
+    ck_assert_double_eq_tol(run_circuit(wc, 1e-3, 2000, "e/se_op/r_ext", ones, NULL, NULL, 0,
+                                        "tsodyks_edge.1/tsodyks_op/x"), 0.9982744884555459, 1e-12);
+    const double omega[] = {10.0, 12.0}; /* sin_edge nodes: theta_s the source, theta_t mapped to the target */
+    const char *km = "model_templates.oscillators.kuramoto.kmo_2coupled";
+    ck_assert_double_eq_tol(run_circuit(km, 1e-3, 2000, NULL, NULL, "phase_pop/phase_op/omega", omega, 2,
+                                        "p1/phase_op/theta"), 20.291864920124073, 1e-10);
+    ck_assert_double_eq_tol(run_circuit(km, 1e-3, 2000, NULL, NULL, "phase_pop/phase_op/omega", omega, 2,
+                                        "p2/phase_op/theta"), 23.686135079876006, 1e-10);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("circuit");
@@ -501,6 +594,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_planned_circuit_becomes_populations_and_coo_projections_with_delay_chains);
     tcase_add_test(tc, test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks);
     tcase_add_test(tc, test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them);
+    tcase_add_test(tc, test_shared_circuits_run_through_the_network_runtime_as_circref_computes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -868,6 +868,46 @@ START_TEST(test_input_wired_to_algebraic_output_of_other_operator)
 }
 END_TEST
 
+/* Jansen-Rit's PC node in small: two operators with output v, a third whose input v is their sum. */
+static const char *const SUM_OPS_YAML =
+    "ea:\n  base: OperatorTemplate\n  equations: \"v' = x - v\"\n  variables: {v: output(0.5), x: input(1.0)}\n"
+    "eb:\n  base: OperatorTemplate\n  equations: \"v' = -v\"\n  variables: {v: output(0.25)}\n"
+    "ec:\n  base: OperatorTemplate\n  equations: \"m = 2*v\"\n  variables: {m: output(0.0), v: input(0.0)}\n"
+    "ed:\n  base: OperatorTemplate\n  equations: \"u' = v - u\"\n  variables: {u: output(0.0), v: input(0.0)}\n"
+    "pc: {base: NodeTemplate, operators: [ea, eb, ec]}\n"
+    "three: {base: NodeTemplate, operators: [ea, eb, ed, ec]}\n";
+
+START_TEST(test_input_fed_by_two_same_named_outputs_is_their_sum)
+{
+    free(put("sum.yaml", SUM_OPS_YAML));
+    rct_model *m = model_ok("pkg.sum.pc", NULL);
+    int va = var_index(m, "ea", "v"), vb = var_index(m, "eb", "v"), vc = var_index(m, "ec", "v");
+    ck_assert_int_eq(m->vars[vc].kind, RCT_VK_ALG);
+    const rct_eq *eq = &m->eqs[m->vars[vc].eq];
+    ck_assert_int_eq(eq->kind, RCT_EQ_ALG);
+    ck_assert_int_eq(eq->rhs->kind, RCT_E_ADD); /* ea/v + eb/v, in operator order */
+    ck_assert_int_eq(eq->rhs->args[0]->ref, va);
+    ck_assert_int_eq(eq->rhs->args[1]->ref, vb);
+    ck_assert_str_eq(m->eq_text[m->vars[vc].eq], "ec: v = ea/v + eb/v");
+    /* m = 2*v reads the sum, computed before it */
+    int pos_sum = -1, pos_m = -1;
+    for (int k = 0; k < m->n_eqs; k++) {
+        pos_sum = m->eqs[m->order[k]].var == vc ? k : pos_sum;
+        pos_m = m->eqs[m->order[k]].var == var_index(m, "ec", "m") ? k : pos_m;
+    }
+    ck_assert_int_ge(pos_sum, 0);
+    ck_assert_int_gt(pos_m, pos_sum);
+    ck_assert_int_eq(m->eqs[m->vars[var_index(m, "ec", "m")].eq].rhs->args[1]->ref, vc);
+    rct_model_free(m);
+    /* two consumers: each input is its own sum */
+    m = model_ok("pkg.sum.three", NULL);
+    ck_assert_int_eq(m->vars[var_index(m, "ed", "v")].kind, RCT_VK_ALG);
+    ck_assert_int_eq(m->vars[var_index(m, "ec", "v")].kind, RCT_VK_ALG);
+    ck_assert_str_eq(m->eq_text[m->vars[var_index(m, "ed", "v")].eq], "ed: v = ea/v + eb/v");
+    rct_model_free(m);
+}
+END_TEST
+
 START_TEST(test_algebraic_equations_ordered_by_dependency)
 {
     free(put("dep.yaml",
@@ -1902,6 +1942,7 @@ int main(void)
     tcase_add_test(ir, test_tanh_node_kinds_and_passes);
     tcase_add_test(ir, test_state_source_couples_before_first_pass);
     tcase_add_test(ir, test_input_wired_to_algebraic_output_of_other_operator);
+    tcase_add_test(ir, test_input_fed_by_two_same_named_outputs_is_their_sum);
     tcase_add_test(ir, test_algebraic_equations_ordered_by_dependency);
     tcase_add_test(ir, test_reduction_of_algebraic_adds_a_pass);
     tcase_add_test(ir, test_constants_resolve_to_numbers);
