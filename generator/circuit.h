@@ -80,6 +80,13 @@ int rct_circuit_unit(const rct_circuit *c, const char *path, int *unit);
 /* Resolves "node/op/var" or "sub/node/op/var" into *end; errors say `what` and the path. */
 int rct_circuit_var(const rct_circuit *c, const char *path, const char *what, rct_cend *end, rct_err *err);
 
+/* 1 when ref (dotted name or path) names a CircuitTemplate that L finds, else 0 (errors are not kept). */
+int rct_circuit_detect(rct_loader *L, const char *ref);
+/* The network path ("POP/op/var") and unit of node variable path ("node/op/var", "sub/node/op/var", or an
+   edge node's "TEMPLATE.I/op/var"), for setting, recording and inputs of a circuit run as a network. */
+int rct_circuit_pop_path(const rct_circuit *c, const char *path, const char *what, char *out, size_t size, int *unit,
+                         rct_err *err);
+
 /* Plans every edge for step size dt (SEMANTICS 9) and records PyRates' departures as warnings. */
 int rct_circuit_plan(rct_circuit *c, double dt, rct_err *err);
 

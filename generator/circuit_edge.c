@@ -206,3 +206,27 @@ int rct_cl_resolve(rct_cload *cl, const char *path, const char *what, rct_cend *
 {
     return resolve(cl->c, cl, path, what, end, cl->err);
 }
+
+int rct_circuit_pop_path(const rct_circuit *c, const char *path, const char *what, char *out, size_t size, int *unit,
+                         rct_err *err)
+{
+    rct_cend e;
+    int rc = resolve(c, NULL, path, what, &e, err);
+    if (rc)
+        return rc;
+    const rct_top *op = &c->pops[e.pop].tmpl->ops[e.op];
+    snprintf(out, size, "%s/%s/%s", c->pops[e.pop].name, op->name, op->vars[e.var].name);
+    *unit = e.unit;
+    return 0;
+}
+
+int rct_circuit_detect(rct_loader *L, const char *ref)
+{
+    const lfile *f;
+    const rct_ynode *body, *base;
+    rct_err saved = *L->err;
+    int found = rct_template_find(L, NULL, NULL, ref, &f, &body) == 0 && (base = rct_ymap_get(body, "base")) &&
+                base->kind == RCT_Y_SCALAR && strcmp(base->str, "CircuitTemplate") == 0;
+    *L->err = saved;
+    return found;
+}

@@ -575,6 +575,30 @@ START_TEST(test_shared_circuits_run_through_the_network_runtime_as_circref_compu
 }
 END_TEST
 
+START_TEST(test_node_paths_map_to_population_paths_and_units)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, s: P, b: L}\n  edges:\n"
+                             "    - [a/leak/v, b/leak/r_in, dep_edge]\n", "c"), 0);
+    ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.c"), 1);
+    ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.L"), 0);
+    ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.nothing"), 0);
+    ck_assert_int_eq(rct_circuit_detect(f.L, "t.nofile.c"), 0);
+    ck_assert_int_eq(f.err.code, 0); /* detection leaves no error behind */
+    char out[256];
+    int unit;
+    ck_assert_int_eq(rct_circuit_pop_path(f.c, "b/leak/tau", "--record", out, sizeof out, &unit, &f.err), 0);
+    ck_assert_str_eq(out, "L/leak/tau");
+    ck_assert_int_eq(unit, 1);
+    ck_assert_int_eq(rct_circuit_pop_path(f.c, "dep_edge.0/dep/x", "--record", out, sizeof out, &unit, &f.err), 0);
+    ck_assert_str_eq(out, "dep_edge/dep/x");
+    ck_assert_int_eq(unit, 0);
+    ck_assert_int_eq(rct_circuit_pop_path(f.c, "s/phase/nope", "--set", out, sizeof out, &unit, &f.err), RECTIC_EINVAL);
+    ck_assert_str_eq(f.err.msg, "--set 's/phase/nope': operator 'phase' has no variable 'nope'");
+    done(&f);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("circuit");
@@ -595,6 +619,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks);
     tcase_add_test(tc, test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them);
     tcase_add_test(tc, test_shared_circuits_run_through_the_network_runtime_as_circref_computes);
+    tcase_add_test(tc, test_node_paths_map_to_population_paths_and_units);
     suite_add_tcase(s, tc);
     return s;
 }
