@@ -41,7 +41,14 @@
 extern "C" {
 #endif
 
+/* The version of this header, as in SQLite: RECTIC_VERSION "X.Y.Z", RECTIC_VERSION_NUMBER X*1000000 + Y*1000 + Z.
+   rectic_libversion() and rectic_libversion_number() give the library's, which a program can compare with
+   these to detect a header and a library of different releases. */
 #define RECTIC_VERSION "0.1.0"
+#define RECTIC_VERSION_MAJOR 0
+#define RECTIC_VERSION_MINOR 1
+#define RECTIC_VERSION_PATCH 0
+#define RECTIC_VERSION_NUMBER (RECTIC_VERSION_MAJOR * 1000000 + RECTIC_VERSION_MINOR * 1000 + RECTIC_VERSION_PATCH)
 
 /* Status codes. */
 enum {
@@ -125,6 +132,11 @@ typedef struct rectic_spec {
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;
+
+/* The library's version: RECTIC_VERSION and RECTIC_VERSION_NUMBER as the library was built (a static
+   string). */
+const char *rectic_libversion(void);
+int rectic_libversion_number(void);
 
 /* Sets every field of spec to its default. */
 void rectic_spec_init(rectic_spec *spec);

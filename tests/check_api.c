@@ -32,7 +32,8 @@ static const char *const api_functions[] = {
     "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning",
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
-    "rectic_net_population_spikes", "rectic_netspec_proj_file", NULL};
+    "rectic_net_population_spikes", "rectic_netspec_proj_file",
+    "rectic_libversion", "rectic_libversion_number", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -160,6 +161,9 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_input(NULL, "E", NULL, 0, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_record_as(NULL, "E/v", "v"), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_population_spikes(NULL, "E", &count, &pairs), RECTIC_EINVAL);
+    /* take no handle (test_header_and_library_versions_agree checks their values) */
+    ck_assert_ptr_nonnull(rectic_libversion());
+    ck_assert_int_gt(rectic_libversion_number(), 0);
     ck_assert_str_eq(str, "untouched");
     ck_assert_ptr_null(vals);
     ck_assert_int_eq(a + b, 14);
@@ -214,6 +218,19 @@ START_TEST(test_null_handle_list_matches_the_header)
         listed_count++;
     ck_assert_msg(declared == listed_count, "rectic.h declares %d functions, api_functions lists %d", declared,
                   listed_count);
+}
+END_TEST
+
+/* The header's version macros agree with each other and with the library's. */
+START_TEST(test_header_and_library_versions_agree)
+{
+    char text[64];
+    snprintf(text, sizeof text, "%d.%d.%d", RECTIC_VERSION_MAJOR, RECTIC_VERSION_MINOR, RECTIC_VERSION_PATCH);
+    ck_assert_str_eq(RECTIC_VERSION, text);
+    ck_assert_int_eq(RECTIC_VERSION_NUMBER,
+                     RECTIC_VERSION_MAJOR * 1000000 + RECTIC_VERSION_MINOR * 1000 + RECTIC_VERSION_PATCH);
+    ck_assert_str_eq(rectic_libversion(), RECTIC_VERSION);
+    ck_assert_int_eq(rectic_libversion_number(), RECTIC_VERSION_NUMBER);
 }
 END_TEST
 
@@ -330,6 +347,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_null_handle_is_refused_by_every_function);
     tcase_add_test(tc, test_null_handle_list_matches_the_header);
+    tcase_add_test(tc, test_header_and_library_versions_agree);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_tcc);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_cc);
     tcase_add_test(tc, test_shape_change_then_sweep_compiles_at_most_twice_more);
