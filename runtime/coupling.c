@@ -9,7 +9,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "blas.h"
 #include "emit_c.h"
 #include "network.h"
 #include "popnet.h"
@@ -344,10 +343,4 @@ const char *rectic_net_coupling(const rectic_net *net)
     case RCT_COUP_EVENT: return "event";
     default: return "dense";
     }
-}
-
-void rectic_set_threads(int threads)
-{
-    if (threads > 0)
-        rct_blas_threads(threads);
 }

@@ -188,26 +188,6 @@ void rct_cuda_free(rct_cuda *cu)
     free(cu);
 }
 
-/* Generates the C or CUDA source for the network's current shapes, without compiling it. */
-int rectic_net_emit(rectic_net *net, int backend, char **text)
-{
-    if (!net)
-        return RECTIC_EINVAL;
-    if (net->pn) { /* the fused kernel of a network of populations: C only, for now */
-        if (backend == RECTIC_BACKEND_NVRTC)
-            return rct_errf(&net->err, RECTIC_EINVAL, "emit: the CUDA backend does not run networks of populations yet");
-        *text = rct_strdup(net->src);
-        return *text ? 0 : rct_oom(&net->err);
-    }
-    rct_emit_opts o = rct_net_emit_opts(net);
-    *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
-                                            : rct_emit_c(net->model, &o, &net->err);
-    if (!*text)
-        return net->err.code ? net->err.code : RECTIC_ENOMEM;
-    net->err.code = 0;
-    return 0;
-}
-
 /* Opens the device and the stream on first use. */
 static int open_device(rectic_net *net)
 {

@@ -1,6 +1,8 @@
 /*
- * library.c -- what belongs to the library as a whole rather than to a network: its version.
+ * library.c -- what belongs to the library as a whole rather than to a network: its version and the
+ * process-wide settings.
  */
+#include "blas.h"
 #include "rectic.h"
 
 _Static_assert(RECTIC_VERSION_NUMBER ==
@@ -15,4 +17,10 @@ const char *rectic_libversion(void)
 int rectic_libversion_number(void)
 {
     return RECTIC_VERSION_NUMBER;
+}
+
+void rectic_set_threads(int threads)
+{
+    if (threads > 0)
+        rct_blas_threads(threads);
 }
