@@ -16,6 +16,8 @@ enum {
 
 #define RCT_FIXED_N_MAX 32  /* networks up to this size get kernels of fixed size (rct_emit_opts.fixed_n) */
 #define RCT_UNROLL_MAX_N 20 /* ... and up to this size, inline coupling rows written out as sums */
+/* The fixed size of a kernel for n neurons (rct_emit_opts.fixed_n): n up to RCT_FIXED_N_MAX, else 0 (any n). */
+#define RCT_EMIT_FIXED_N(n) ((n) <= RCT_FIXED_N_MAX ? (n) : 0)
 
 typedef struct rct_emit_opts {
     int dtype;               /* RECTIC_FLOAT64 or RECTIC_FLOAT32 */

@@ -61,6 +61,14 @@ static int choose_mode(rectic_net *net, int want, long count, int *mode)
     return 0;
 }
 
+/* Does the kernel of a coupled network read weights of strategy `mode` by columns (net->w_cols)?  The
+   emitter decides (rct_emit_w_by_columns) from these of its options, fixed with the layout. */
+static int kernel_reads_columns(const rectic_net *net, int mode)
+{
+    rct_emit_opts o = {.coupling = 1, .coupling_mode = mode, .fixed_n = RCT_EMIT_FIXED_N(net->n)};
+    return rct_emit_w_by_columns(&o);
+}
+
 /* Opens the spec's weights (an array or a file, dense or sparse) as a source; the file of dense weights is
    mapped when it could be used in place. */
 static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
@@ -131,7 +139,6 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
         rc = choose_mode(net, want, kept, &mode);
     int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, by_col = mode == RCT_COUP_EVENT;
     int in_place = !rc && dense && exact && !net->f32 && !s->fortran && (s->map || s->owned);
-    rct_emit_opts o = rct_net_emit_opts(net);
     if (in_place) {
         net->w = (void *)s->mem; /* s->mem stays readable for the columns below */
         net->w_map = s->map;
@@ -142,7 +149,7 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
     } else if (!rc && dense && !(net->w = weights_alloc((size_t)(n * n) * rct_rsize(net)))) {
         rc = rct_oom(&net->err);
     }
-    if (!rc && rct_emit_w_by_columns(&o) && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net))))
+    if (!rc && kernel_reads_columns(net, mode) && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net))))
         rc = rct_oom(&net->err);
     if (!rc && !dense)
         rc = alloc_compressed(net, by_col ? col_cnt : row_cnt, kept, next);
@@ -181,8 +188,7 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
                                                   "-N", L->src->name);
     net->n = n;
     if ((rc = choose_mode(net, want, count, &mode)) == 0) {
-        rct_emit_opts o = rct_net_emit_opts(net);
-        int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, cols = rct_emit_w_by_columns(&o);
+        int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, cols = kernel_reads_columns(net, mode);
         if ((dense && !(net->w = calloc((size_t)(n * n) + 1, rct_rsize(net)))) ||
             (cols && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))))
             rc = rct_oom(&net->err);

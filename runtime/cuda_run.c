@@ -258,7 +258,7 @@ static int get_fn(rectic_net *net, rct_CUmodule mod, const char *name, rct_CUfun
 }
 
 /* Emits the CUDA kernels, compiles them with NVRTC, loads them and looks up every kernel of the schedule. */
-int rct_cuda_compile(rectic_net *net)
+int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
 {
     int rc = open_device(net);
     if (rc)
@@ -266,11 +266,10 @@ int rct_cuda_compile(rectic_net *net)
     rct_cuda *cu = net->cuda;
     const rct_model *m = net->model;
     double t0 = rct_now();
-    rct_emit_opts o = rct_net_emit_opts(net);
-    char *src = rct_emit_cuda(m, &o, &net->err);
+    char *src = rct_emit_cuda(m, o, &net->err);
     if (!src)
         return net->err.code;
-    int n_ops = rct_cuda_schedule(m, &o, cu->ops, MAX_OPS);
+    int n_ops = rct_cuda_schedule(m, o, cu->ops, MAX_OPS);
     if (n_ops >= MAX_OPS) {
         free(src);
         return rct_errf(&net->err, RECTIC_EINVAL, "the model needs more than %d kernels per step", MAX_OPS - 1);

@@ -11,9 +11,9 @@
 
 typedef struct rct_cuda rct_cuda;
 
-/* Generates and compiles the CUDA kernels for the current parameter shapes (opening the device
-   net->device on first use) and loads them; sets net->src. */
-int rct_cuda_compile(rectic_net *net);
+/* Generates the CUDA kernels with the emitter's options o (rct_net_compile computes them), compiles them
+   (opening the device net->device on first use) and loads them; sets net->src. */
+int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o);
 /* Runs `steps` steps on the GPU from the host state; inputs from `array` (steps x cols), from `fn`, or
    zero (cols 0).  The arguments are checked by the caller (run.c). */
 int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols);

@@ -128,7 +128,7 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
                        .param_pow2 = net->generic ? NULL : net->spec_pow2,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
                        .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
-                       .fixed_n = net->n <= RCT_FIXED_N_MAX ? net->n : 0};
+                       .fixed_n = RCT_EMIT_FIXED_N(net->n)};
     return o;
 }
 
@@ -217,14 +217,14 @@ int rct_net_compile(rectic_net *net)
 {
     if (!net->generic) /* a new first kernel: specialised for the powers of two among the values now */
         memcpy(net->spec_pow2, net->param_pow2, (size_t)net->model->n_param * sizeof(int));
+    rct_emit_opts o = rct_net_emit_opts(net); /* computed once, here, for the kernel being built */
     if (net->backend == RECTIC_BACKEND_NVRTC)
-        return rct_cuda_compile(net);
+        return rct_cuda_compile(net, &o);
     rct_symbol syms[RCT_MAX_SYMBOLS];
     int rc = kernel_symbols(net, syms);
     if (rc)
         return rc;
     double t0 = rct_now();
-    rct_emit_opts o = rct_net_emit_opts(net);
     char *src = rct_emit_c(net->model, &o, &net->err);
     if (!src)
         return net->err.code;

@@ -43,7 +43,8 @@ struct rectic_net {
     void *w_map;             /* w is this read-only mapping of a .npy file (munmap'ed, not freed), or NULL */
     size_t w_map_len;
     const char *w_layout;    /* how the weights were loaded (rectic_net_weights_layout) */
-    void *w_cols;            /* the same by columns, for small fixed-size kernels (rct_emit_w_by_columns) */
+    void *w_cols;            /* the same by columns, for small fixed-size kernels (rct_emit_w_by_columns); the
+                                kernel reads these when set, else w */
     int has_coupling;        /* the network has weights */
     long nnz;                /* sparse and event coupling: entries kept */
     long *csr_ptr;           /* sparse: rows (by target); event: columns (by source) */
@@ -159,7 +160,10 @@ int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 void rct_coupling_start_run(rectic_net *net);
 void rct_coupling_free(rectic_net *net);
 
-/* The emitter's options for this network as it is now (precision, parameter shapes, coupling). */
+/* The emitter's options for this network as it is now (precision, parameter shapes, coupling): computed
+   where a kernel or its source is built (rct_net_compile, which hands them to the CUDA backend,
+   rectic_net_emit, rectic_net_standalone; popnet.c per population).  Elsewhere the layout tells what the
+   kernel reads (net->w_cols). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);

@@ -193,8 +193,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.y = net->y;
     c.alg = net->alg;
     c.coup = net->coup;
-    rct_emit_opts o = rct_net_emit_opts(net);
-    c.w = rct_emit_w_by_columns(&o) ? net->w_cols : net->w;
+    c.w = net->w_cols ? net->w_cols : net->w; /* by columns where the kernel reads them so (coupling.c) */
     c.csr_ptr = net->csr_ptr;
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
