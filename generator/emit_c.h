@@ -6,12 +6,14 @@
 
 #include "ir.h"
 
-/* Coupling strategies (the runtime chooses; --coupling forces one). */
+/* Coupling strategies (the runtime chooses; rectic_spec.coupling forces one): the public RECTIC_COUPLING_*
+   numbers, so that one numbering serves both (RECTIC_COUPLING_AUTO, 0, is a choice, never a kernel's). */
 enum {
-    RCT_COUP_DENSE = 0,  /* cblas_?gemv on the dense matrix */
-    RCT_COUP_INLINE = 1, /* a plain loop in the kernel: no call overhead, for small n */
-    RCT_COUP_CSR = 2,    /* compressed sparse rows */
-    RCT_COUP_EVENT = 3   /* u = W @ s kept up to date from the spikes (linear spike-driven source only) */
+    RCT_COUP_DENSE = RECTIC_COUPLING_DENSE,   /* cblas_?gemv on the dense matrix */
+    RCT_COUP_INLINE = RECTIC_COUPLING_INLINE, /* a plain loop in the kernel: no call overhead, for small n */
+    RCT_COUP_CSR = RECTIC_COUPLING_SPARSE,    /* compressed sparse rows */
+    RCT_COUP_EVENT = RECTIC_COUPLING_EVENT    /* u = W @ s kept up to date from the spikes (linear spike-driven
+                                                 source only) */
 };
 
 #define RCT_FIXED_N_MAX 32  /* networks up to this size get kernels of fixed size (rct_emit_opts.fixed_n) */

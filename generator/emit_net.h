@@ -23,8 +23,9 @@
 #include "ir.h"
 
 /* Strategies of a projection: RCT_COUP_DENSE (GEMV), RCT_COUP_INLINE (a loop over the dense matrix),
-   RCT_COUP_CSR (compressed sparse rows), or a scalar weight: */
-#define RCT_COUP_SCALAR 4
+   RCT_COUP_CSR (compressed sparse rows), or a scalar weight (internal: the next number after the public
+   strategies): */
+#define RCT_COUP_SCALAR (RECTIC_COUPLING_EVENT + 1)
 
 typedef struct rct_emit_proj {
     int src_pop, src_var;    /* source population and the index of its variable (state or algebraic) */

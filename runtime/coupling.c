@@ -44,16 +44,12 @@ static int choose_mode(rectic_net *net, int want, long count, int *mode)
     long n = net->n;
     double density = n ? (double)count / ((double)n * (double)n) : 0;
     int dense_ok = (double)n * (double)n * (double)rct_rsize(net) <= (double)DENSE_MAX_BYTES;
-    switch (want) {
-    case RECTIC_COUPLING_DENSE: *mode = RCT_COUP_DENSE; break;
-    case RECTIC_COUPLING_INLINE: *mode = RCT_COUP_INLINE; break;
-    case RECTIC_COUPLING_SPARSE: *mode = RCT_COUP_CSR; break;
-    case RECTIC_COUPLING_EVENT: *mode = RCT_COUP_EVENT; break;
-    default:
+    if (want != RECTIC_COUPLING_AUTO)
+        *mode = want; /* RCT_COUP_* are the RECTIC_COUPLING_* numbers */
+    else
         *mode = !dense_ok || (n > INLINE_MAX_N && density < SPARSE_MAX_DENSITY) ? RCT_COUP_CSR
                 : n <= INLINE_MAX_N                                            ? RCT_COUP_INLINE
                                                                                : RCT_COUP_DENSE;
-    }
     if ((*mode == RCT_COUP_DENSE || *mode == RCT_COUP_INLINE) && !dense_ok)
         return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
                                                   "coupling", n, n, (double)n * n * rct_rsize(net) / 1073741824.0);

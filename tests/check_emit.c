@@ -37,7 +37,8 @@ static rct_model *model_from_yaml(const char *yaml, const char *ref, const rct_r
 static char *emit(const rct_model *m, int dtype, int coupling, int spiking)
 {
     int *pv = calloc((size_t)m->n_param + 1, sizeof *pv);
-    rct_emit_opts o = {.dtype = dtype, .param_vector = pv, .coupling = coupling, .spiking = spiking};
+    rct_emit_opts o = {.dtype = dtype, .param_vector = pv, .coupling = coupling, .coupling_mode = RCT_COUP_DENSE,
+                       .spiking = spiking};
     rct_err err = {0, ""};
     char *src = rct_emit_c(m, &o, &err);
     ck_assert_msg(src != NULL, "%s", err.msg);
