@@ -50,8 +50,9 @@ extern "C" {
 #define RECTIC_VERSION_PATCH 0
 #define RECTIC_VERSION_NUMBER (RECTIC_VERSION_MAJOR * 1000000 + RECTIC_VERSION_MINOR * 1000 + RECTIC_VERSION_PATCH)
 
-/* Status codes. */
-enum {
+/* Status codes.  Fallible functions return one as an int (as sqlite3 and libtcc do), so that a status can
+   be kept in an int and compared; rectic_status names the type for a caller's own variables and switches. */
+typedef enum rectic_status {
     RECTIC_OK = 0,
     RECTIC_ENOMEM = 1,    /* out of memory */
     RECTIC_EIO = 2,       /* a file could not be read or written */
@@ -62,10 +63,10 @@ enum {
     RECTIC_ECANCEL = 7,   /* a run was cancelled */
     RECTIC_ENUMERIC = 8,  /* the state became NaN or infinite */
     RECTIC_EDEVICE = 9    /* the CUDA backend: no usable driver, NVRTC or device */
-};
+} rectic_status;
 
 /* Floating point types of a network. */
-enum { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 };
+typedef enum rectic_dtype { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 } rectic_dtype;
 
 /* Backends: who compiles the generated kernel.
    TCC: TinyCC in memory (~1 ms), the library's default.
@@ -73,7 +74,12 @@ enum { RECTIC_FLOAT64 = 0, RECTIC_FLOAT32 = 1 };
    AUTO: tiered: start stepping at once with TinyCC's kernel, compile with cc in the background and switch
          at a block boundary when ready (results are identical either way); the command line's default.
    NVRTC: CUDA on the GPU (see the CUDA section of README.md). */
-enum { RECTIC_BACKEND_TCC = 0, RECTIC_BACKEND_CC = 1, RECTIC_BACKEND_AUTO = 2, RECTIC_BACKEND_NVRTC = 3 };
+typedef enum rectic_backend {
+    RECTIC_BACKEND_TCC = 0,
+    RECTIC_BACKEND_CC = 1,
+    RECTIC_BACKEND_AUTO = 2,
+    RECTIC_BACKEND_NVRTC = 3
+} rectic_backend;
 
 /* Coupling strategies for target = W @ source (rectic_spec.coupling).
    AUTO: chosen from W: a loop inside the kernel for small n, OpenBLAS GEMV for dense W, compressed sparse
@@ -81,11 +87,16 @@ enum { RECTIC_BACKEND_TCC = 0, RECTIC_BACKEND_CC = 1, RECTIC_BACKEND_AUTO = 2, R
    EVENT: when the source obeys s' = -s/tau + c*spike (scalar tau, c), W @ s is kept up to date from the
           spikes: O(n + n*spikes) per step instead of O(n^2); exact in real arithmetic, differs by rounding.
           Never chosen automatically. */
-enum { RECTIC_COUPLING_AUTO = 0, RECTIC_COUPLING_DENSE = 1, RECTIC_COUPLING_INLINE = 2, RECTIC_COUPLING_SPARSE = 3,
-       RECTIC_COUPLING_EVENT = 4 };
+typedef enum rectic_coupling {
+    RECTIC_COUPLING_AUTO = 0,
+    RECTIC_COUPLING_DENSE = 1,
+    RECTIC_COUPLING_INLINE = 2,
+    RECTIC_COUPLING_SPARSE = 3,
+    RECTIC_COUPLING_EVENT = 4
+} rectic_coupling;
 
 /* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
-enum { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 };
+typedef enum rectic_sampling { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 } rectic_sampling;
 
 /* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
 typedef int (*rectic_progress_fn)(void *user, long done, long total);
@@ -104,7 +115,7 @@ typedef struct rectic_spec {
     const double *weights_coo;  /* or sparse weights: nnz rows of (target, source, weight); duplicates add */
     long nnz;
     double min_weight;          /* entries with |w| <= min_weight are treated as 0 (default: -1, keep all) */
-    int coupling;               /* RECTIC_COUPLING_AUTO (default), _DENSE, _INLINE, _SPARSE or _EVENT */
+    rectic_coupling coupling;   /* RECTIC_COUPLING_AUTO (default), _DENSE, _INLINE, _SPARSE or _EVENT */
     const char *source_var;     /* coupling: target = W @ source */
     const char *target_var;
     const char *input_var;      /* receives the input row of each step */
@@ -114,8 +125,8 @@ typedef struct rectic_spec {
     double spike_threshold;     /* default 100 */
     double spike_reset;         /* default -100 */
     double dt;                  /* step size (> 0) */
-    int dtype;                  /* RECTIC_FLOAT64 (default) or RECTIC_FLOAT32 */
-    int backend;                /* RECTIC_BACKEND_TCC (default), _CC, _AUTO or _NVRTC */
+    rectic_dtype dtype;         /* RECTIC_FLOAT64 (default) or RECTIC_FLOAT32 */
+    rectic_backend backend;     /* RECTIC_BACKEND_TCC (default), _CC, _AUTO or _NVRTC */
     int device;                 /* RECTIC_BACKEND_NVRTC: the CUDA device's ordinal (cuda:0 is 0) */
     /* Or the weights as a file, loaded by rectic_net_new straight into the layout the kernel reads (no
        copy of the file is kept): weights_file an n x n matrix (.npy of any number type, C or Fortran
@@ -178,7 +189,7 @@ int rectic_net_reset(rectic_net *net);
 int rectic_net_record(rectic_net *net, const char *name);
 /* Records every sampling_steps-th step; mode RECTIC_SAMPLE_MEAN averages "out" over the steps since the
    previous row; steps before cutoff are not recorded. */
-int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff);
+int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mode, long cutoff);
 
 /* Input callback: fills row (n_cols values) with the input of step `step` (counted from the run's start);
    returns 0, or non-zero to stop the run with RECTIC_ECANCEL. */
@@ -221,7 +232,7 @@ int rectic_net_spikes(rectic_net *net, long *count, const long **pairs);
 long rectic_net_steps_done(const rectic_net *net);
 
 /* Output formats of rectic_net_write. */
-enum { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 };
+typedef enum rectic_format { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 } rectic_format;
 
 /* Writes the last run's recordings into dir (created when missing) as one output set: out, every
    recorded variable ("op/var" becomes op_var), spikes ("step,neuron" rows; spiking networks), time (t of
@@ -232,13 +243,13 @@ enum { RECTIC_FORMAT_CSV = 0, RECTIC_FORMAT_NPY = 1 };
    dir waits for it), the previous meta.json goes, the previous set's files that this set lacks go (only
    names a meta.json lists are ever removed), the files are renamed into place and meta.json comes last.
    So dir holds one complete set with its meta.json, or, after an interruption, no meta.json. */
-int rectic_net_write(rectic_net *net, const char *dir, int format);
+int rectic_net_write(rectic_net *net, const char *dir, rectic_format format);
 /* The same, with meta_members (JSON object members such as "\"a\": 1,\n  \"b\": 2", or NULL) placed in
    meta.json before "files". */
-int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members);
+int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members);
 /* Checks before a run of `steps` steps that dir can be created and written and that its file system has
    room for the outputs whose size is known in advance (.npy exactly, CSV at least two bytes a value). */
-int rectic_net_check_output(rectic_net *net, const char *dir, int format, long steps);
+int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format format, long steps);
 /* Does dir hold an incomplete output set (a commit was interrupted: no meta.json, the journal left)? */
 int rectic_output_incomplete(const char *dir);
 
@@ -251,13 +262,13 @@ int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, 
    CSV/.npy output with a main() (libc, libm and CBLAS only; -DRECTIC_NO_BLAS for none).  Current
    settings (dt, threshold, sampling, recorded variables, scalar values) become its defaults; weights,
    inputs, steps and NAME=VALUE overrides are read at run time.  The caller owns *text (free()). */
-int rectic_net_standalone(rectic_net *net, int format, char **text);
+int rectic_net_standalone(rectic_net *net, rectic_format format, char **text);
 
 /* The generated kernel source (borrowed): C, or CUDA for RECTIC_BACKEND_NVRTC. */
 const char *rectic_net_source(const rectic_net *net);
 /* Generates the kernel source this network would have on `backend` (C, or CUDA for
    RECTIC_BACKEND_NVRTC) without compiling it; the caller owns *text (free()). */
-int rectic_net_emit(rectic_net *net, int backend, char **text);
+int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text);
 /* Writes a description of the resolved model (operators, variables with kinds and defaults, equations
    after inheritance) as text; the caller owns *text and frees it with free(). */
 int rectic_net_describe(rectic_net *net, char **text);

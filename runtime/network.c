@@ -566,7 +566,7 @@ int rectic_net_record(rectic_net *net, const char *name)
     return net->pn ? rectic_net_record_as(net, name, NULL) : rct_net_record_key(net, name, NULL);
 }
 
-int rectic_net_sampling(rectic_net *net, long sampling_steps, int mode, long cutoff)
+int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mode, long cutoff)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -606,7 +606,7 @@ const char *rectic_net_source(const rectic_net *net)
 }
 
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
-int rectic_net_emit(rectic_net *net, int backend, char **text)
+int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -701,7 +701,7 @@ int rectic_list_templates(char **text)
     return rc;
 }
 
-int rectic_net_standalone(rectic_net *net, int format, char **text)
+int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;

@@ -142,7 +142,7 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
     return write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D);
 }
 
-int rectic_net_write_set(rectic_net *net, const char *dir, int format, const char *meta_members)
+int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -160,12 +160,12 @@ int rectic_net_write_set(rectic_net *net, const char *dir, int format, const cha
     return rct_outset_commit(&set, meta_members, &net->err);
 }
 
-int rectic_net_write(rectic_net *net, const char *dir, int format)
+int rectic_net_write(rectic_net *net, const char *dir, rectic_format format)
 {
     return rectic_net_write_set(net, dir, format, NULL);
 }
 
-int rectic_net_check_output(rectic_net *net, const char *dir, int format, long steps)
+int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format format, long steps)
 {
     if (!net)
         return RECTIC_EINVAL;
