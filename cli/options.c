@@ -325,9 +325,8 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
 int rct_cli_read_matrix(const char *flag, const char *path, double **data, long *rows, long *cols)
 {
-    char err[2200];
-    if (rectic_read_matrix(path, data, rows, cols, err, sizeof err) != RECTIC_OK) {
-        complain("%s: %s", flag, err);
+    if (rectic_read_matrix(path, data, rows, cols) != RECTIC_OK) {
+        complain("%s: %s", flag, rectic_last_error());
         return -1;
     }
     return 0;

@@ -53,7 +53,10 @@ static int have_gnuplot(void)
 /* Reads a recording; err names the file. */
 static int load(const char *path, double **d, long *rows, long *cols, char *err, size_t errsize)
 {
-    return rectic_read_matrix(path, d, rows, cols, err, errsize) == RECTIC_OK ? 0 : -1;
+    if (rectic_read_matrix(path, d, rows, cols) == RECTIC_OK)
+        return 0;
+    snprintf(err, errsize, "%s", rectic_last_error());
+    return -1;
 }
 
 /* Writes "t x1 .. xk mean" rows (k <= MAX_LINES) for gnuplot. */

@@ -355,8 +355,7 @@ static int cmd_check(int argc, char **argv)
     char *text;
     int rc = rectic_describe_template(&o.spec, &text);
     if (rc != RECTIC_OK) {
-        complain("%s", text ? text : "out of memory");
-        free(text);
+        complain("%s", rectic_last_error());
         return 1;
     }
     fputs(text, stdout);
@@ -414,8 +413,7 @@ static int cmd_templates(int argc, char **argv)
     }
     char *text;
     if (rectic_list_templates(&text) != RECTIC_OK) {
-        complain("%s", text ? text : "out of memory");
-        free(text);
+        complain("%s", rectic_last_error());
         return 1;
     }
     fputs(text, stdout);

@@ -6,8 +6,11 @@
  *
  * Conventions (as in libtcc and SQLite):
  *   - every handle is opaque; the caller frees what it creates with the matching _free;
- *   - every fallible call returns RECTIC_OK (0) or a RECTIC_E* code, and leaves a message that
- *     rectic_errmsg() returns until the next call on the same handle;
+ *   - every fallible call returns RECTIC_OK (0) or a RECTIC_E* code (rectic_status) and leaves a message:
+ *     a call on a handle on that handle, returned by rectic_errmsg(net) or rectic_netspec_errmsg(ns) until
+ *     the next call on the same handle; a call without one (rectic_read_matrix, rectic_describe_template,
+ *     rectic_list_templates) in rectic_last_error(), kept per thread until this thread's next such call.
+ *     no call hands a message back through its arguments;
  *   - the library never prints and never exits;
  *   - a NULL handle (rectic_net *, rectic_spec *) is never dereferenced: a function that returns a status
  *     returns RECTIC_EINVAL, one that returns a size, count or pointer returns 0 or NULL, and one that
@@ -149,6 +152,11 @@ typedef struct rectic_net rectic_net;
 const char *rectic_libversion(void);
 int rectic_libversion_number(void);
 
+/* The message of the last failed call of this thread that takes no handle (rectic_read_matrix,
+   rectic_describe_template, rectic_list_templates), "no error" when this thread's last such call succeeded;
+   borrowed, valid until the thread's next such call.  Calls on a handle keep their messages on it. */
+const char *rectic_last_error(void);
+
 /* Sets every field of spec to its default. */
 void rectic_spec_init(rectic_spec *spec);
 
@@ -255,8 +263,8 @@ int rectic_output_incomplete(const char *dir);
 
 /* Reads a matrix from a CSV file (a UTF-8 byte order mark and '#' comments allowed), or a NumPy .npy file
    (C order; float64/32, integers or bools of either byte order, converted to double) by extension.  On
-   success the caller owns *data (free()); on failure errbuf explains (file:line:col). */
-int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize);
+   success the caller owns *data (free()); on failure rectic_last_error() explains (file:line:col). */
+int rectic_read_matrix(const char *path, double **data, long *rows, long *cols);
 
 /* A self-contained simulation source for this network: the same kernel, the Euler loop, recording and
    CSV/.npy output with a main() (libc, libm and CBLAS only; -DRECTIC_NO_BLAS for none).  Current
@@ -301,12 +309,12 @@ typedef struct rectic_timings {
 void rectic_net_timings(const rectic_net *net, rectic_timings *t);
 
 /* Describes a template without building a network: operators, variables with kinds and defaults and
-   the equations after inheritance.  The caller owns *text (free()); on failure *text holds the error
-   message instead. */
+   the equations after inheritance.  The caller owns *text (free()); on failure *text is NULL and
+   rectic_last_error() explains. */
 int rectic_describe_template(const rectic_spec *spec, char **text);
 
 /* Lists the built-in node templates, one "dotted.name<TAB>description" line each.  The caller owns
-   *text (free()); on failure *text holds the message. */
+   *text (free()); on failure *text is NULL and rectic_last_error() explains. */
 int rectic_list_templates(char **text);
 
 /* ---------------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "jit_tcc.h"
 #include "kernel_cpu.h"
+#include "library.h"
 #include "network.h"
 #include "popnet.h"
 #include "observer.h"
@@ -665,40 +666,33 @@ int rectic_describe_template(const rectic_spec *spec, char **text)
     rectic_net tmp;
     memset(&tmp, 0, sizeof tmp);
     rct_model *m = NULL;
-    if (!text)
-        return RECTIC_EINVAL;
-    *text = NULL;
-    if (!spec) {
-        *text = rct_strdup("no template description (NULL spec)");
-        return RECTIC_EINVAL;
-    }
+    rct_last_error_clear();
+    if (text)
+        *text = NULL;
+    if (!text || !spec)
+        return rct_last_error_keep(&(rct_err){RECTIC_EINVAL, "describe_template: a spec and a place for the text "
+                                                             "are required"});
     int rc = spec->template_ref ? load_model(&tmp, spec, &m)
                                 : rct_errf(&tmp.err, RECTIC_EINVAL, "no template given");
-    if (!rc) {
-        *text = rct_model_describe(m);
-        if (!*text)
-            rc = RECTIC_ENOMEM;
-    } else {
-        *text = rct_strdup(tmp.err.msg);
-    }
+    if (!rc && !(*text = rct_model_describe(m)))
+        rc = rct_oom(&tmp.err);
     rct_model_free(m);
-    return rc;
+    return rc ? rct_last_error_keep(&tmp.err) : 0;
 }
 
 int rectic_list_templates(char **text)
 {
     rct_err err = {0, ""};
+    rct_last_error_clear();
     if (!text)
-        return RECTIC_EINVAL;
+        return rct_last_error_keep(&(rct_err){RECTIC_EINVAL, "list_templates: a place for the text is required"});
     *text = NULL;
     rct_loader *L = rct_loader_new(&err);
     if (!L)
-        return RECTIC_ENOMEM;
+        return rct_last_error_keep(&err);
     int rc = rct_template_list(L, rct_builtin_template_dir(), text);
     rct_loader_free(L);
-    if (rc)
-        *text = rct_strdup(err.msg);
-    return rc;
+    return rc ? rct_last_error_keep(&err) : 0;
 }
 
 int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)

@@ -10,6 +10,7 @@
 #include "io_csv.h"
 #include "io_file.h"
 #include "io_npy.h"
+#include "library.h"
 #include "network.h"
 #include "observer.h"
 #include "outset.h"
@@ -215,21 +216,17 @@ const char *rct_reserved_file(const char *file)
     return NULL;
 }
 
-int rectic_read_matrix(const char *path, double **data, long *rows, long *cols, char *errbuf, size_t errsize)
+int rectic_read_matrix(const char *path, double **data, long *rows, long *cols)
 {
     rct_err err = {0, ""};
     rct_matrix m;
+    rct_last_error_clear();
     if (!path || !data || !rows || !cols) {
-        if (errbuf && errsize)
-            snprintf(errbuf, errsize, "read_matrix: a path and places for the data, rows and columns are required");
-        return RECTIC_EINVAL;
+        rct_errf(&err, RECTIC_EINVAL, "read_matrix: a path and places for the data, rows and columns are required");
+        return rct_last_error_keep(&err);
     }
-    int rc = rct_matrix_read(path, &m, &err);
-    if (rc) {
-        if (errbuf && errsize)
-            snprintf(errbuf, errsize, "%s", err.msg);
-        return rc;
-    }
+    if (rct_matrix_read(path, &m, &err))
+        return rct_last_error_keep(&err);
     *data = m.data;
     *rows = m.rows;
     *cols = m.cols;

@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "rectic.h"
 #include "testutil.h"
@@ -33,7 +34,7 @@ static const char *const api_functions[] = {
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
     "rectic_net_population_spikes", "rectic_netspec_proj_file",
-    "rectic_libversion", "rectic_libversion_number", NULL};
+    "rectic_libversion", "rectic_libversion_number", "rectic_last_error", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -56,7 +57,7 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     long rows = 7, cols = 7, count = 7;
     const double *data = NULL;
     const long *steps = NULL, *pairs = NULL;
-    char *text = NULL, errbuf[256] = "";
+    char *text = NULL;
     volatile int flag = 0;
     rectic_spec_init(NULL); /* returns without writing */
     ck_assert_int_eq(rectic_net_new(NULL, NULL), RECTIC_EINVAL);
@@ -87,8 +88,8 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_write_set(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_check_output(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, 10), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_output_incomplete(NULL), 0); /* takes no handle: a NULL folder holds no set */
-    ck_assert_int_eq(rectic_read_matrix(NULL, NULL, NULL, NULL, errbuf, sizeof errbuf), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(errbuf, "path"));
+    ck_assert_int_eq(rectic_read_matrix(NULL, NULL, NULL, NULL), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_last_error(), "path")); /* takes no handle: the thread's last error */
     ck_assert_int_eq(rectic_net_standalone(NULL, RECTIC_FORMAT_CSV, &text), RECTIC_EINVAL);
     ck_assert_ptr_null(rectic_net_source(NULL));
     ck_assert_int_eq(rectic_net_emit(NULL, RECTIC_BACKEND_TCC, &text), RECTIC_EINVAL);
@@ -104,9 +105,10 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     rectic_net_timings(NULL, &t);
     ck_assert_double_eq(t.load + t.generate + t.jit + t.run + t.weights + t.coupling, 0);
     ck_assert_int_eq(rectic_describe_template(NULL, &text), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(text, "NULL spec"));
-    free(text);
+    ck_assert_ptr_null(text);
+    ck_assert_ptr_nonnull(strstr(rectic_last_error(), "spec"));
     ck_assert_int_eq(rectic_list_templates(NULL), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_last_error(), "list_templates"));
     ck_assert_int_eq(rectic_net_warning_count(NULL), 0);
     ck_assert_ptr_null(rectic_net_warning(NULL, 0));
     /* networks of populations */
@@ -234,6 +236,36 @@ START_TEST(test_header_and_library_versions_agree)
 }
 END_TEST
 
+/* Fails a call without a handle in a thread of its own and returns its rectic_last_error() (a copy). */
+static void *fail_in_thread(void *path)
+{
+    double *data;
+    long rows, cols;
+    ck_assert_int_ne(rectic_read_matrix(path, &data, &rows, &cols), RECTIC_OK);
+    return strdup(rectic_last_error());
+}
+
+/* Calls without a handle keep their message per thread, until the thread's next such call. */
+START_TEST(test_last_error_is_kept_per_thread)
+{
+    double *data;
+    long rows, cols;
+    ck_assert_int_eq(rectic_read_matrix("/nonexistent/rectic-a.csv", &data, &rows, &cols), RECTIC_EIO);
+    ck_assert_ptr_nonnull(strstr(rectic_last_error(), "rectic-a.csv"));
+    pthread_t t;
+    void *other;
+    ck_assert_int_eq(pthread_create(&t, NULL, fail_in_thread, "/nonexistent/rectic-b.csv"), 0);
+    ck_assert_int_eq(pthread_join(t, &other), 0);
+    ck_assert_ptr_nonnull(strstr(other, "rectic-b.csv"));
+    ck_assert_ptr_nonnull(strstr(rectic_last_error(), "rectic-a.csv")); /* this thread's, unchanged */
+    free(other);
+    char *text;
+    ck_assert_int_eq(rectic_list_templates(&text), RECTIC_OK);
+    free(text);
+    ck_assert_str_eq(rectic_last_error(), "no error");
+}
+END_TEST
+
 /* A 3-neuron QIF network on backend, every neuron driven, recording v. */
 static rectic_net *qif_net(int backend)
 {
@@ -348,6 +380,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_null_handle_is_refused_by_every_function);
     tcase_add_test(tc, test_null_handle_list_matches_the_header);
     tcase_add_test(tc, test_header_and_library_versions_agree);
+    tcase_add_test(tc, test_last_error_is_kept_per_thread);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_tcc);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_cc);
     tcase_add_test(tc, test_shape_change_then_sweep_compiles_at_most_twice_more);

@@ -135,8 +135,7 @@ static double *file_weights(const rectic_netspec *ns, int k, const double *w, lo
     ck_assert_ptr_nonnull(file);
     double *data;
     long rows, cols;
-    char err[512];
-    ck_assert_msg(rectic_read_matrix(file, &data, &rows, &cols, err, sizeof err) == RECTIC_OK, "%s", err);
+    ck_assert_msg(rectic_read_matrix(file, &data, &rows, &cols) == RECTIC_OK, "%s", rectic_last_error());
     ck_assert_int_eq(rows * cols, coo ? 3 * count : count);
     return data;
 }
@@ -295,8 +294,7 @@ static double *read_case(const char *dir, const char *name, long *rows, long *co
 {
     char *path = join(dir, name);
     double *data = NULL;
-    char err[512];
-    ck_assert_msg(rectic_read_matrix(path, &data, rows, cols, err, sizeof err) == RECTIC_OK, "%s", err);
+    ck_assert_msg(rectic_read_matrix(path, &data, rows, cols) == RECTIC_OK, "%s", rectic_last_error());
     free(path);
     return data;
 }

@@ -50,11 +50,11 @@ static const char *case_dir(const char *name)
 
 static mat load(const char *dir, const char *file)
 {
-    char path[4600], err[2200];
+    char path[4600];
     mat m = {NULL, 0, 0};
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    int rc = rectic_read_matrix(path, &m.d, &m.rows, &m.cols, err, sizeof err);
-    ck_assert_msg(rc == RECTIC_OK, "%s", err);
+    int rc = rectic_read_matrix(path, &m.d, &m.rows, &m.cols);
+    ck_assert_msg(rc == RECTIC_OK, "%s", rectic_last_error());
     return m;
 }
 

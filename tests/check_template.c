@@ -1838,8 +1838,9 @@ START_TEST(test_shipped_templates_describe_like_rectipy)
         theirs.n_template_path = 1;
         theirs.use_env_path = 0;
         char *a = NULL, *b = NULL;
-        ck_assert_msg(rectic_describe_template(&ours, &a) == RECTIC_OK, "%s: %s", names[i], a);
-        ck_assert_msg(rectic_describe_template(&theirs, &b) == RECTIC_OK, "%s (RectiPy): %s", names[i], b);
+        ck_assert_msg(rectic_describe_template(&ours, &a) == RECTIC_OK, "%s: %s", names[i], rectic_last_error());
+        ck_assert_msg(rectic_describe_template(&theirs, &b) == RECTIC_OK, "%s (RectiPy): %s", names[i],
+                      rectic_last_error());
         ck_assert_msg(strstr(a, "description ") != NULL, "%s has no description", names[i]);
         ck_assert_msg(strstr(b, "description ") == NULL, "%s: RectiPy's file has a description?", names[i]);
         strip_header(a);
@@ -1894,8 +1895,18 @@ START_TEST(test_describe_template_failure_gives_message)
     spec.use_env_path = 0;
     char *text = NULL;
     ck_assert_int_eq(rectic_describe_template(&spec, &text), RECTIC_EINVAL);
-    ck_assert_str_eq(text, "template 'nodots': give it with its file, as file.nodots (dotted) or path/to/file/nodots");
+    ck_assert_ptr_null(text);
+    ck_assert_str_eq(rectic_last_error(),
+                     "template 'nodots': give it with its file, as file.nodots (dotted) or path/to/file/nodots");
+    /* kept until this thread's next call without a handle; a success clears it */
+    rectic_net *net = NULL;
+    ck_assert_int_eq(rectic_net_new(&net, NULL), RECTIC_EINVAL);
+    rectic_net_free(net);
+    ck_assert_str_eq(rectic_last_error(),
+                     "template 'nodots': give it with its file, as file.nodots (dotted) or path/to/file/nodots");
+    ck_assert_int_eq(rectic_list_templates(&text), RECTIC_OK);
     free(text);
+    ck_assert_str_eq(rectic_last_error(), "no error");
 }
 END_TEST
 

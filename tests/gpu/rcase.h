@@ -193,15 +193,15 @@ static inline int rc_fail(char *msg, size_t size, const char *fmt, ...)
 /* Reads dir/file as a matrix; NULL with msg on failure. */
 static inline double *rc_read(const char *dir, const char *file, long *rows, long *cols, char *msg, size_t size)
 {
-    char path[4096], err[2048];
+    char path[4096];
     double *d = NULL;
     if (!file || !*file) {
         rc_fail(msg, size, "%s: a file name is missing in case.json", dir);
         return NULL;
     }
     snprintf(path, sizeof path, "%.3000s/%.1000s", dir, file);
-    if (rectic_read_matrix(path, &d, rows, cols, err, sizeof err) != RECTIC_OK) {
-        rc_fail(msg, size, "%s", err);
+    if (rectic_read_matrix(path, &d, rows, cols) != RECTIC_OK) {
+        rc_fail(msg, size, "%s", rectic_last_error());
         return NULL;
     }
     return d;
