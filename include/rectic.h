@@ -105,8 +105,13 @@ typedef enum rectic_sampling { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 } 
 typedef int (*rectic_progress_fn)(void *user, long done, long total);
 
 /* Everything that defines a network.  Fill with rectic_spec_init(), then set what you need.
-   Strings and arrays are copied by rectic_net_new(). */
+   Strings and arrays are copied by rectic_net_new().
+   The struct grows at its end only: rectic_spec_init records in `size` the struct's size as the caller
+   was compiled with, and the library gives the fields after it their defaults, so that a program built
+   against an older rectic.h works with a newer library.  A spec that did not go through rectic_spec_init
+   (size not one it sets) is refused with RECTIC_EINVAL. */
 typedef struct rectic_spec {
+    size_t size;                /* set by rectic_spec_init: sizeof(rectic_spec) of the caller's rectic.h */
     const char *template_ref;   /* dotted name (pkg.file.template) or path (dir/file/template) */
     const char *template_yaml;  /* or: YAML text holding the template (template_ref names it) */
     const char *op;             /* operator whose variables short names refer to (may be NULL) */
@@ -157,8 +162,10 @@ int rectic_libversion_number(void);
    borrowed, valid until the thread's next such call.  Calls on a handle keep their messages on it. */
 const char *rectic_last_error(void);
 
-/* Sets every field of spec to its default. */
-void rectic_spec_init(rectic_spec *spec);
+/* Sets every field of spec to its default (and spec->size, see rectic_spec).  rectic_spec_init is a macro
+   that passes the caller's sizeof(rectic_spec) to rectic_spec_init_size. */
+void rectic_spec_init_size(rectic_spec *spec, size_t size);
+#define rectic_spec_init(spec) rectic_spec_init_size((spec), sizeof(rectic_spec))
 
 /* Loads the template, generates and compiles the kernel, and sets the state to the template defaults.
    *out receives a handle even on failure (NULL only when memory ran out), so that rectic_errmsg(*out)

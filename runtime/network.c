@@ -25,17 +25,38 @@
 #include "template.h"
 
 
-void rectic_spec_init(rectic_spec *spec)
+/* The size of the first rectic_spec that had a size field (rectic 0.1: it ends with load_progress_user).
+   Fields added since come after it; a spec of a smaller size is not one rectic_spec_init has set. */
+#define SPEC_SIZE_0_1 (offsetof(rectic_spec, load_progress_user) + sizeof(void *))
+
+void rectic_spec_init_size(rectic_spec *spec, size_t size)
 {
-    if (!spec)
+    if (!spec || size < sizeof spec->size)
         return;
-    memset(spec, 0, sizeof *spec);
-    spec->use_env_path = 1;
-    spec->min_weight = -1.0;
-    spec->spike_threshold = 100.0;
-    spec->spike_reset = -100.0;
-    spec->dt = 1e-3;
-    spec->dtype = RECTIC_FLOAT64;
+    rectic_spec d;
+    memset(&d, 0, sizeof d);
+    d.use_env_path = 1;
+    d.min_weight = -1.0;
+    d.spike_threshold = 100.0;
+    d.spike_reset = -100.0;
+    d.dt = 1e-3;
+    d.dtype = RECTIC_FLOAT64;
+    memset(spec, 0, size); /* a newer header's fields too: rct_spec_take refuses the spec anyway */
+    memcpy(spec, &d, size < sizeof d ? size : sizeof d);
+    spec->size = size;
+}
+
+int rct_spec_take(rectic_spec *full, const rectic_spec *spec, rct_err *err)
+{
+    if (spec->size < SPEC_SIZE_0_1 || spec->size > sizeof *full)
+        return rct_errf(err, RECTIC_EINVAL, spec->size > sizeof *full && spec->size < ((size_t)1 << 16)
+                        ? "rectic_spec: %zu bytes, more than this library's %zu: a rectic.h newer than the library?"
+                        : "rectic_spec: not initialised (size %zu, this library's is %zu): call rectic_spec_init first",
+                        spec->size, sizeof *full);
+    rectic_spec_init_size(full, sizeof *full);
+    memcpy(full, spec, spec->size); /* the fields the caller knows; the rest keep their defaults */
+    full->size = sizeof *full;
+    return 0;
 }
 
 const char *rectic_errmsg(const rectic_net *net)
@@ -310,6 +331,10 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return RECTIC_ENOMEM;
     if (!spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "no network description (NULL spec)");
+    rectic_spec full;
+    if (rct_spec_take(&full, spec, &net->err))
+        return net->err.code;
+    spec = &full;
     net->f32 = spec->dtype == RECTIC_FLOAT32;
     net->dt = spec->dt;
     net->threshold = spec->spike_threshold;
@@ -672,8 +697,10 @@ int rectic_describe_template(const rectic_spec *spec, char **text)
     if (!text || !spec)
         return rct_last_error_keep(&(rct_err){RECTIC_EINVAL, "describe_template: a spec and a place for the text "
                                                              "are required"});
-    int rc = spec->template_ref ? load_model(&tmp, spec, &m)
-                                : rct_errf(&tmp.err, RECTIC_EINVAL, "no template given");
+    rectic_spec full;
+    int rc = rct_spec_take(&full, spec, &tmp.err);
+    if (!rc)
+        rc = full.template_ref ? load_model(&tmp, &full, &m) : rct_errf(&tmp.err, RECTIC_EINVAL, "no template given");
     if (!rc && !(*text = rct_model_describe(m)))
         rc = rct_oom(&tmp.err);
     rct_model_free(m);

@@ -152,6 +152,10 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
 int rct_state_finite(const rectic_net *net);
 int rct_report_nonfinite(rectic_net *net, long step);
 
+/* The caller's spec as this library's rectic_spec in *full: the fields its size covers, defaults for the
+   rest; an error (RECTIC_EINVAL) when spec->size is not one rectic_spec_init sets. */
+int rct_spec_take(rectic_spec *full, const rectic_spec *spec, rct_err *err);
+
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
 /* The weights kept (nonzero) as row-major positions target * n + source and values (caller frees both). */

@@ -690,7 +690,10 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
         return rct_errf(&net->err, RECTIC_EINVAL, "no network: %s is NULL", ns ? "opts" : "the netspec");
     if (ns->n_pops == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "the netspec has no population");
-    int rc = check_opts(net, opts);
+    rectic_spec full; /* opts as this library's rectic_spec */
+    int rc = rct_spec_take(&full, opts, &net->err);
+    if (!rc)
+        rc = check_opts(net, opts = &full);
     if (rc)
         return rc;
     net->f32 = opts->dtype == RECTIC_FLOAT32;

@@ -13,7 +13,7 @@
 
 /* Every function rectic.h declares; test_null_handle_list_matches_the_header keeps it complete. */
 static const char *const api_functions[] = {
-    "rectic_spec_init", "rectic_net_new", "rectic_net_free", "rectic_errmsg", "rectic_net_size",
+    "rectic_spec_init_size", "rectic_net_new", "rectic_net_free", "rectic_errmsg", "rectic_net_size",
     "rectic_net_set", "rectic_net_get", "rectic_net_reset", "rectic_net_record", "rectic_net_sampling",
     "rectic_net_run", "rectic_net_run_fn", "rectic_net_on_progress", "rectic_net_cancel_flag",
     "rectic_net_check_finite", "rectic_net_max_memory", "rectic_net_streamed", "rectic_net_recording",
@@ -59,7 +59,7 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     const long *steps = NULL, *pairs = NULL;
     char *text = NULL;
     volatile int flag = 0;
-    rectic_spec_init(NULL); /* returns without writing */
+    rectic_spec_init(NULL); /* returns without writing (the macro calls rectic_spec_init_size) */
     ck_assert_int_eq(rectic_net_new(NULL, NULL), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_new(&net, NULL), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(net);
@@ -236,6 +236,48 @@ START_TEST(test_header_and_library_versions_agree)
 }
 END_TEST
 
+/* A spec that did not go through rectic_spec_init, and one from a newer rectic.h than the library, are
+   refused by every call that takes one, with a message that says so. */
+START_TEST(test_spec_without_init_is_refused)
+{
+    struct {
+        rectic_spec s;
+        double newer_field;
+    } big;
+    rectic_spec_init_size(&big.s, sizeof big); /* as a newer header would */
+    ck_assert_int_eq(big.s.size, sizeof big);
+    ck_assert_double_eq(big.newer_field, 0);
+    ck_assert_double_eq(big.s.dt, 1e-3);
+    rectic_spec zero, junk;
+    memset(&zero, 0, sizeof zero);
+    memset(&junk, 0xab, sizeof junk);
+    const rectic_spec *bad[] = {&zero, &junk, &big.s};
+    const char *why[] = {"call rectic_spec_init first", "call rectic_spec_init first", "newer than the library"};
+    for (int k = 0; k < 3; k++) {
+        rectic_spec s = *bad[k];
+        s.template_ref = QIF;
+        s.op = "qif_op";
+        s.n = 3;
+        s.output_var = "s";
+        rectic_net *net = NULL;
+        ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+        ck_assert_msg(strstr(rectic_errmsg(net), why[k]) != NULL, "%s", rectic_errmsg(net));
+        rectic_net_free(net);
+        char *text = NULL;
+        ck_assert_int_eq(rectic_describe_template(&s, &text), RECTIC_EINVAL);
+        ck_assert_msg(strstr(rectic_last_error(), why[k]) != NULL, "%s", rectic_last_error());
+    }
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_population(ns, "P", QIF, "qif_op", 3), RECTIC_OK);
+    rectic_net *net = NULL;
+    ck_assert_int_eq(rectic_net_new_network(&net, ns, &zero), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_spec_init"));
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 /* Fails a call without a handle in a thread of its own and returns its rectic_last_error() (a copy). */
 static void *fail_in_thread(void *path)
 {
@@ -381,6 +423,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_null_handle_list_matches_the_header);
     tcase_add_test(tc, test_header_and_library_versions_agree);
     tcase_add_test(tc, test_last_error_is_kept_per_thread);
+    tcase_add_test(tc, test_spec_without_init_is_refused);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_tcc);
     tcase_add_test(tc, test_parameter_sweep_compiles_at_most_twice_cc);
     tcase_add_test(tc, test_shape_change_then_sweep_compiles_at_most_twice_more);
