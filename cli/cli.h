@@ -11,9 +11,18 @@
 #define MAX_LIST 256
 
 typedef struct setting {
-    const char *name;   /* NAME of --set NAME=VALUE */
+    const char *name;   /* NAME of --set NAME=VALUE (owned) */
     const char *value;  /* VALUE or @file */
 } setting;
+
+/* An --input PATH=FILE and, once read, its matrix. */
+typedef struct input_file {
+    const char *path;   /* POP/VAR (network files) or VAR (a template) (owned) */
+    const char *file;
+    double *data;       /* rows x cols, row-major (owned) */
+    long rows, cols;
+    int pop;            /* network: the population's index */
+} input_file;
 
 /* Everything the command line sets. */
 typedef struct options {
@@ -27,6 +36,10 @@ typedef struct options {
     int n_sets;
     const char *records[MAX_LIST];
     int n_records;
+    input_file input[MAX_LIST]; /* --input PATH=FILE */
+    int n_input;
+    const char *template_flag; /* the first flag given that only a single template takes, or NULL */
+    char inputs_flag[300];     /* how messages name the inputs file: "--inputs" or "--input VAR" */
     int record_spikes;
     int format;
     long sampling_steps, cutoff;
@@ -40,6 +53,8 @@ typedef struct options {
     int force;           /* emit --project: overwrite the project's files that exist */
     const char *plot;    /* run: draw out (and spikes) into this image afterwards */
     int out_given;
+    int network;         /* the positional argument is a network file (rct_netfile_detect) */
+    rectic_netspec *ns;  /* network: the spec read from it */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -60,10 +75,40 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage);
 int rct_cli_read_matrix(const char *flag, const char *path, double **data, long *rows, long *cols);
 /* Loads weights and inputs and checks their shapes (need_inputs: --inputs is read). */
 int rct_cli_load_data(options *o, int need_inputs);
+/* Frees what parsing and loading allocated (set names, inputs, weights, the network spec). */
+void rct_cli_free_options(options *o);
+/* Takes --input VAR=FILE of the single-template form as --inputs FILE --input-var VAR. */
+int rct_cli_single_input(options *o);
 /* Applies every --set. */
 int rct_cli_apply_sets(options *o, rectic_net *net);
+/* Prints the warnings of a network just made and, when rc is not RECTIC_OK, its message; returns net, or
+   NULL (net freed) on failure. */
+rectic_net *rct_cli_made(rectic_net *net, int rc);
+/* Applies --sampling-steps, --sampling-mode and --cutoff (complains on failure). */
+int rct_cli_sampling(const options *o, rectic_net *net);
 /* Builds the network from the options (weights, sets, records, sampling). */
 rectic_net *rct_cli_build(options *o);
+/* Prints "rectic: FLAG: message" for the network's last error; the message alone when it names a flag
+   already. */
+void rct_cli_complain_net(const char *flag, const rectic_net *net);
+
+/* Network files (netrun.c).  Reads the network file, checks the flags against it, declares the input
+   variables --input names, reads the inputs and settles the number of steps. */
+int rct_cli_net_load(options *o);
+/* Builds the network of o->ns: the kernel, --set, the inputs, --record, --output-var, sampling. */
+rectic_net *rct_cli_net_build(options *o);
+/* The meta.json members of a network: its file, populations and projections, inputs and output. */
+void rct_cli_net_meta(FILE *f, const options *o, rectic_net *net);
+/* Spikes of the last run, all populations together. */
+long rct_cli_spike_count(const options *o, rectic_net *net);
+/* The recording --plot draws: out, or for a network without --output-var its first --record. */
+const char *rct_cli_plot_var(const options *o, char *buf, size_t size);
+
+/* meta.c: JSON pieces for meta.json members. */
+void rct_cli_json_str(FILE *f, const char *s);
+void rct_cli_json_opt(FILE *f, const char *key, const char *val);
+void rct_cli_json_pair(FILE *f, int k, const char *key, const char *val); /* k-th "key": "val" of an object */
+
 /* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set); complains on failure. */
 int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall);
 

@@ -14,7 +14,8 @@
 
 /* ---------------------------------------------------------------- meta.json */
 
-static void json_str(FILE *f, const char *s)
+/* Writes s as a JSON string. */
+void rct_cli_json_str(FILE *f, const char *s)
 {
     fputc('"', f);
     for (; s && *s; s++) {
@@ -29,14 +30,24 @@ static void json_str(FILE *f, const char *s)
     fputc('"', f);
 }
 
-static void json_opt(FILE *f, const char *key, const char *val)
+/* Writes the member "key": val, (null when val is NULL). */
+void rct_cli_json_opt(FILE *f, const char *key, const char *val)
 {
     fprintf(f, "  \"%s\": ", key);
     if (val)
-        json_str(f, val);
+        rct_cli_json_str(f, val);
     else
         fputs("null", f);
     fputs(",\n", f);
+}
+
+/* Writes the k-th member "key": "val" of an object (", " before every one but the first). */
+void rct_cli_json_pair(FILE *f, int k, const char *key, const char *val)
+{
+    fputs(k ? ", " : "", f);
+    rct_cli_json_str(f, key);
+    fputs(": ", f);
+    rct_cli_json_str(f, val);
 }
 
 /* FNV-1a 64-bit hash of the kernel source (identifies the compiled code). */
@@ -46,6 +57,34 @@ static unsigned long long hash_source(const char *s)
     for (; s && *s; s++)
         h = (h ^ (unsigned char)*s) * 1099511628211ULL;
     return h;
+}
+
+/* meta.json of a single template: its name, operator and resolved equations. */
+static void template_head(FILE *f, const options *o, rectic_net *net)
+{
+    rct_cli_json_opt(f, "template", o->spec.template_ref);
+    rct_cli_json_opt(f, "op", o->spec.op);
+    fputs("  \"equations\": [", f);
+    for (int i = 0; rectic_net_equation(net, i); i++) {
+        fputs(i ? ", " : "", f);
+        rct_cli_json_str(f, rectic_net_equation(net, i));
+    }
+    fputs("],\n", f);
+}
+
+/* meta.json of a single template: its files and the roles of its variables. */
+static void template_roles(FILE *f, const options *o)
+{
+    rct_cli_json_opt(f, "weights", o->weights_file);
+    rct_cli_json_opt(f, "inputs", o->inputs_file);
+    rct_cli_json_opt(f, "source_var", o->spec.source_var);
+    rct_cli_json_opt(f, "target_var", o->spec.target_var);
+    rct_cli_json_opt(f, "input_var", o->spec.input_var);
+    rct_cli_json_opt(f, "output_var", o->spec.output_var);
+    rct_cli_json_opt(f, "spike_var", o->spec.spike_var);
+    rct_cli_json_opt(f, "spike_def", o->spec.spike_def);
+    fprintf(f, "  \"spike_threshold\": %.17g,\n  \"spike_reset\": %.17g,\n", o->spec.spike_threshold,
+            o->spec.spike_reset);
 }
 
 /* Writes the run's output set into DIR: the recordings, then DIR/meta.json (the settings below and the
@@ -61,69 +100,52 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     }
     rectic_timings t;
     rectic_net_timings(net, &t);
-    long n_spikes = 0;
-    const long *pairs;
-    rectic_net_spikes(net, &n_spikes, &pairs);
-    json_opt(f, "rectic_version", RECTIC_VERSION);
-    json_opt(f, "template", o->spec.template_ref);
-    json_opt(f, "op", o->spec.op);
-    fputs("  \"equations\": [", f);
-    for (int i = 0; rectic_net_equation(net, i); i++) {
-        fputs(i ? ", " : "", f);
-        json_str(f, rectic_net_equation(net, i));
-    }
-    fputs("],\n", f);
+    long n_spikes = rct_cli_spike_count(o, net);
+    rct_cli_json_opt(f, "rectic_version", RECTIC_VERSION);
+    if (o->network)
+        rct_cli_net_meta(f, o, net);
+    else
+        template_head(f, o, net);
     fprintf(f, "  \"N\": %ld,\n  \"dt\": %.17g,\n  \"steps\": %ld,\n  \"steps_done\": %ld,\n", rectic_net_size(net),
             o->spec.dt, o->steps, rectic_net_steps_done(net));
-    json_opt(f, "dtype", o->spec.dtype == RECTIC_FLOAT32 ? "float32" : "float64");
-    json_opt(f, "weights", o->weights_file);
-    json_opt(f, "inputs", o->inputs_file);
-    json_opt(f, "source_var", o->spec.source_var);
-    json_opt(f, "target_var", o->spec.target_var);
-    json_opt(f, "input_var", o->spec.input_var);
-    json_opt(f, "output_var", o->spec.output_var);
-    json_opt(f, "spike_var", o->spec.spike_var);
-    json_opt(f, "spike_def", o->spec.spike_def);
-    fprintf(f, "  \"spike_threshold\": %.17g,\n  \"spike_reset\": %.17g,\n", o->spec.spike_threshold,
-            o->spec.spike_reset);
+    rct_cli_json_opt(f, "dtype", o->spec.dtype == RECTIC_FLOAT32 ? "float32" : "float64");
+    if (!o->network)
+        template_roles(f, o);
     if (o->spec.min_weight >= 0)
         fprintf(f, "  \"min_weight\": %.17g,\n", o->spec.min_weight);
     else
         fputs("  \"min_weight\": null,\n", f);
     fputs("  \"set\": {", f);
-    for (int k = 0; k < o->n_sets; k++) {
-        fputs(k ? ", " : "", f);
-        json_str(f, o->sets[k].name);
-        fputs(": ", f);
-        json_str(f, o->sets[k].value);
-    }
+    for (int k = 0; k < o->n_sets; k++)
+        rct_cli_json_pair(f, k, o->sets[k].name, o->sets[k].value);
     fputs("},\n  \"record\": [", f);
     for (int k = 0; k < o->n_records; k++) {
         fputs(k ? ", " : "", f);
-        json_str(f, o->records[k]);
+        rct_cli_json_str(f, o->records[k]);
     }
     fprintf(f, "],\n  \"sampling_steps\": %ld,\n", o->sampling_steps);
-    json_opt(f, "sampling_mode", o->sampling_mode == RECTIC_SAMPLE_MEAN ? "mean" : "pick");
+    rct_cli_json_opt(f, "sampling_mode", o->sampling_mode == RECTIC_SAMPLE_MEAN ? "mean" : "pick");
     fprintf(f, "  \"cutoff\": %ld,\n", o->cutoff);
-    json_opt(f, "format", o->format == RECTIC_FORMAT_NPY ? "npy" : "csv");
+    rct_cli_json_opt(f, "format", o->format == RECTIC_FORMAT_NPY ? "npy" : "csv");
     fprintf(f, "  \"spikes\": %ld,\n", n_spikes);
     fprintf(f, "  \"kernel_hash\": \"fnv1a64:%016llx\",\n", hash_source(rectic_net_source(net)));
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
-    json_opt(f, "kernel", rectic_net_backend(net));
+    rct_cli_json_opt(f, "kernel", rectic_net_backend(net));
     fputs("  \"warnings\": [", f);
     for (int i = 0; i < rectic_net_warning_count(net); i++) {
         fputs(i ? ", " : "", f);
-        json_str(f, rectic_net_warning(net, i));
+        rct_cli_json_str(f, rectic_net_warning(net, i));
     }
     fputs("],\n", f);
-    json_opt(f, "coupling", rectic_net_coupling(net));
-    json_opt(f, "weights_coo", o->coo_file);
-    json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
-    json_opt(f, "weights_layout", rectic_net_weights_layout(net));
+    rct_cli_json_opt(f, "coupling", rectic_net_coupling(net));
+    if (!o->network)
+        rct_cli_json_opt(f, "weights_coo", o->coo_file);
+    rct_cli_json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
+    rct_cli_json_opt(f, "weights_layout", rectic_net_weights_layout(net));
     fprintf(f, "  \"timings\": {\"load\": %.6f, \"weights\": %.6f, \"coupling\": %.6f, \"generate\": %.6f, "
                "\"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
             t.load, t.weights, t.coupling, t.generate, t.jit, t.run, wall);
-    json_opt(f, "status", status);
+    rct_cli_json_opt(f, "status", status);
     fputs("  \"end\": null", f);
     int bad = fflush(f) != 0 || ferror(f);
     fclose(f);

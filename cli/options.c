@@ -34,9 +34,24 @@ void rct_cli_warnings(const rectic_net *net, int *shown)
 
 const char rct_usage_run[] =
     "usage: rectic run TEMPLATE [options]\n"
+    "       rectic run NETWORK.yaml --dt DT [--steps T] [--input POP/VAR=FILE]... [--record [KEY=]PATH]...\n"
+    "                  [--set PATH=VALUE|@FILE]... [--output-var PATH] [options]\n"
     "\n"
     "TEMPLATE is a dotted name (neuron_model_templates.spiking_neurons.qif.qif) searched in --template-path,\n"
     "$RECTIC_TEMPLATE_PATH, the built-in templates and the current directory, or a path dir/file/template.\n"
+    "NETWORK.yaml is a network file (an existing .yaml/.yml file whose top level has populations:): populations\n"
+    "of templates and projections between them (docs/network-files.md).\n"
+    "\n"
+    "network files (PATH is POP/VAR or POP/OP/VAR):\n"
+    "  --input POP/VAR=FILE    T x n (or T x 1) inputs of population POP, row n = step n (repeatable); VAR\n"
+    "                          becomes POP's input variable when the file names none; without --steps, T is\n"
+    "                          the inputs' row count.  With a template: --input VAR=FILE, the same as\n"
+    "                          --inputs FILE --input-var VAR\n"
+    "  --record [KEY=]PATH     write KEY.csv (default KEY: PATH with / replaced by _; KEY of A-Z a-z 0-9 _ . -)\n"
+    "  --set PATH=VALUE        a parameter or initial value of population POP: a number or @FILE\n"
+    "  --output-var PATH       also write out.csv (optional); spikes_POP.csv is written per spiking population\n"
+    "  The flags below that describe one template (--op, --weights, --weights-coo, -N, --source-var,\n"
+    "  --target-var, --input-var, --spike-*, --inputs, --record-spikes) are refused; the others apply.\n"
     "\n"
     "network:\n"
     "  --op OP                 operator whose variables short names refer to (RectiPy's op=)\n"
@@ -175,6 +190,31 @@ static int parse_size(const char *flag, const char *s, double *out)
     return 0;
 }
 
+/* Splits "NAME=VALUE" of a flag's value: *name a copy of NAME (the caller frees it), *value points into v;
+   expect says what the flag takes (for the message). */
+static int split_pair(const char *flag, const char *v, const char *expect, const char **name, const char **value)
+{
+    const char *e = strchr(v, '=');
+    if (!e || e == v || !e[1]) {
+        complain("%s %s: expected %s", flag, v, expect);
+        return -1;
+    }
+    char *copy = strndup(v, (size_t)(e - v));
+    if (!copy) {
+        complain("out of memory");
+        return -1;
+    }
+    *name = copy;
+    *value = e + 1;
+    return 0;
+}
+
+/* The flags that describe the one template of `rectic run TEMPLATE` (a network file refuses them). */
+static const char *const template_only[] = {"--op", "--weights", "--weights-coo", "-N", "--neurons",
+                                            "--source-var", "--target-var", "--input-var", "--spike-var",
+                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs",
+                                            "--record-spikes"};
+
 /* Parses the options after the command name; the one positional argument is the template. */
 int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
 {
@@ -205,6 +245,9 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         }                                                                          \
     } while (0)
 #define IS(s) (strcmp(a, s) == 0)
+        for (size_t k = 0; !o->template_flag && k < sizeof template_only / sizeof template_only[0]; k++)
+            if (IS(template_only[k]))
+                o->template_flag = template_only[k];
         if (IS("-h") || IS("--help")) {
             fputs(usage, stdout);
             exit(0);
@@ -273,13 +316,16 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--project")) { TAKE(); o->project = v; o->standalone = 1;
         } else if (IS("--force")) { o->force = 1;
         } else if (IS("--set")) { TAKE();
-            const char *e = strchr(v, '=');
-            if (!e || e == v || !e[1]) { complain("--set %s: expected NAME=VALUE or NAME=@FILE", v); return -1; }
             if (o->n_sets >= MAX_LIST) { complain("%s: too many", a); return -1; }
-            char *name = strndup(v, (size_t)(e - v));
-            if (!name) { complain("out of memory"); return -1; }
-            o->sets[o->n_sets].name = name;
-            o->sets[o->n_sets++].value = e + 1;
+            if (split_pair(a, v, "NAME=VALUE or NAME=@FILE", &o->sets[o->n_sets].name, &o->sets[o->n_sets].value))
+                return -1;
+            o->n_sets++;
+        } else if (IS("--input")) { TAKE();
+            if (o->n_input >= MAX_LIST) { complain("%s: too many", a); return -1; }
+            if (split_pair(a, v, "POP/VAR=FILE (a network file) or VAR=FILE (a template)", &o->input[o->n_input].path,
+                           &o->input[o->n_input].file))
+                return -1;
+            o->n_input++;
         } else if (IS("--record")) { TAKE();
             if (o->n_records >= MAX_LIST) { complain("%s: too many", a); return -1; }
             o->records[o->n_records++] = v;
@@ -343,12 +389,14 @@ int rct_cli_load_data(options *o, int need_inputs)
     o->spec.weights_file = o->weights_file;
     o->spec.weights_coo_file = o->coo_file;
     int n_from_weights = o->weights_file || o->coo_file;
+    if (!o->inputs_flag[0])
+        snprintf(o->inputs_flag, sizeof o->inputs_flag, "--inputs");
     if (o->inputs_file && need_inputs) {
-        if (rct_cli_read_matrix("--inputs", o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
+        if (rct_cli_read_matrix(o->inputs_flag, o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
             return -1;
         if (o->spec.n && o->in_cols != o->spec.n && o->in_cols != 1) {
-            complain("--inputs: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_file, o->in_cols,
-                     o->spec.n);
+            complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
+                     o->in_cols, o->spec.n);
             return -1;
         }
         if (!o->spec.n && !n_from_weights)
@@ -367,6 +415,58 @@ int rct_cli_load_data(options *o, int need_inputs)
     if (o->steps < 0)
         o->steps = need_inputs ? -1 : 0;
     return 0;
+}
+
+/* Takes --input VAR=FILE of the single-template form as --inputs FILE --input-var VAR. */
+int rct_cli_single_input(options *o)
+{
+    if (!o->n_input)
+        return 0;
+    const input_file *in = &o->input[0];
+    if (o->inputs_file) {
+        complain("--input %s=%s: give --input VAR=FILE or --inputs FILE, not both", in->path, in->file);
+        return -1;
+    }
+    if (o->n_input > 1) {
+        complain("--input %s=%s: a template takes one --input VAR=FILE, and --input %s=%s came first",
+                 o->input[1].path, o->input[1].file, in->path, in->file);
+        return -1;
+    }
+    if (o->spec.input_var && strcmp(o->spec.input_var, in->path)) {
+        complain("--input %s=%s: --input-var says the input variable is %s", in->path, in->file, o->spec.input_var);
+        return -1;
+    }
+    o->spec.input_var = in->path;
+    o->inputs_file = in->file;
+    snprintf(o->inputs_flag, sizeof o->inputs_flag, "--input %s", in->path);
+    return 0;
+}
+
+/* Frees what parsing and loading allocated. */
+void rct_cli_free_options(options *o)
+{
+    for (int k = 0; k < o->n_sets; k++)
+        free((char *)o->sets[k].name);
+    for (int k = 0; k < o->n_input; k++) {
+        free((char *)o->input[k].path);
+        free(o->input[k].data);
+    }
+    free(o->weights);
+    free(o->inputs);
+    rectic_netspec_free(o->ns);
+    o->n_sets = o->n_input = 0;
+    o->weights = o->inputs = NULL;
+    o->ns = NULL;
+}
+
+/* Prints "rectic: FLAG: message" for the network's last error; the message alone when it names a flag. */
+void rct_cli_complain_net(const char *flag, const rectic_net *net)
+{
+    const char *msg = rectic_errmsg(net);
+    if (!strncmp(msg, flag, strlen(flag)) || !strncmp(msg, "--", 2))
+        complain("%s", msg);
+    else
+        complain("%s: %s", flag, msg);
 }
 
 /* "path:line" of the row-th row of numbers of a CSV file (blank and comment lines skipped), or path alone
@@ -426,45 +526,58 @@ int rct_cli_apply_sets(options *o, rectic_net *net)
         if (vals != &one)
             free(vals);
         if (rc != RECTIC_OK) {
-            complain("%s", rectic_errmsg(net));
+            rct_cli_complain_net(flag, net);
             return -1;
         }
     }
     return 0;
 }
 
+/* Prints the warnings of a network just made and, when rc is not RECTIC_OK, its message; returns net, or
+   NULL (net freed) on failure. */
+rectic_net *rct_cli_made(rectic_net *net, int rc)
+{
+    int shown = 0;
+    rct_cli_warnings(net, &shown);
+    if (rc == RECTIC_OK)
+        return net;
+    complain("%s", rectic_errmsg(net));
+    rectic_net_free(net);
+    return NULL;
+}
+
+/* Applies --sampling-steps, --sampling-mode and --cutoff. */
+int rct_cli_sampling(const options *o, rectic_net *net)
+{
+    if (rectic_net_sampling(net, o->sampling_steps, o->sampling_mode, o->cutoff) == RECTIC_OK)
+        return 0;
+    complain("%s", rectic_errmsg(net));
+    return -1;
+}
+
 /* Builds the network from the options (weights, sets, records). */
 rectic_net *rct_cli_build(options *o)
 {
     rectic_net *net;
-    int rc = rectic_net_new(&net, &o->spec), shown = 0;
-    rct_cli_warnings(net, &shown);
-    if (rc != RECTIC_OK) {
-        complain("%s", rectic_errmsg(net));
-        rectic_net_free(net);
+    int rc = rectic_net_new(&net, &o->spec);
+    if (!(net = rct_cli_made(net, rc)))
         return NULL;
-    }
     long n = rectic_net_size(net);
     if (o->inputs && o->in_cols != n && o->in_cols != 1) { /* n may have come from the weights */
-        complain("--inputs: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_file, o->in_cols, n);
+        complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
+                 o->in_cols, n);
         rectic_net_free(net);
         return NULL;
     }
-    if (rct_cli_apply_sets(o, net)) {
-        rectic_net_free(net);
-        return NULL;
-    }
-    for (int k = 0; k < o->n_records; k++)
+    int bad = rct_cli_apply_sets(o, net);
+    for (int k = 0; !bad && k < o->n_records; k++)
         if (rectic_net_record(net, o->records[k]) != RECTIC_OK) {
             complain("%s", rectic_errmsg(net));
-            rectic_net_free(net);
-            return NULL;
+            bad = 1;
         }
-    if (rectic_net_sampling(net, o->sampling_steps, o->sampling_mode, o->cutoff) != RECTIC_OK) {
-        complain("%s", rectic_errmsg(net));
+    if (bad || rct_cli_sampling(o, net)) {
         rectic_net_free(net);
         return NULL;
     }
     return net;
 }
-

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "netfile.h"
 #include "plot.h"
 #include "rectic.h"
 
@@ -130,22 +131,28 @@ static int cmd_run(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     double t0 = now();
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_run) || rct_cli_load_data(&o, 1))
-        return 1;
-    if (o.steps < 0) {
-        complain("give --inputs FILE or --steps T");
+    if (rct_cli_parse_options(argc, argv, &o, rct_usage_run)) {
+        rct_cli_free_options(&o);
         return 1;
     }
-    if (o.steps > 0 && o.cutoff >= o.steps) {
+    o.network = rct_netfile_detect(o.spec.template_ref);
+    int bad = o.network ? rct_cli_net_load(&o) : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1);
+    if (!bad && o.steps < 0) {
+        complain("give --inputs FILE or --steps T");
+        bad = 1;
+    }
+    if (!bad && o.steps > 0 && o.cutoff >= o.steps) {
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
-        return 1;
+        bad = 1;
     }
     progress lp = {now(), 0, 0, !o.quiet && isatty(2), "the weights"};
     o.spec.load_progress = on_progress;
     o.spec.load_progress_user = &lp;
-    rectic_net *net = rct_cli_build(&o);
-    if (!net)
+    rectic_net *net = bad ? NULL : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
+    if (!net) {
+        rct_cli_free_options(&o);
         return 1;
+    }
     progress p = {now(), 0, 0, !o.quiet && isatty(2), NULL};
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
@@ -162,6 +169,7 @@ static int cmd_run(int argc, char **argv)
     if (rectic_net_check_output(net, o.out_dir, o.format, o.steps) != RECTIC_OK) { /* before a long run */
         complain("%s", rectic_errmsg(net));
         rectic_net_free(net);
+        rct_cli_free_options(&o);
         return 1;
     }
     catch_signals();
@@ -188,13 +196,11 @@ static int cmd_run(int argc, char **argv)
     if (caught_signal && !exit_code) /* a signal during the write phase: the set is complete, then we stop */
         exit_code = 128 + caught_signal;
     if (o.plot && exit_code == 0) {
-        char err[4400];
-        if (rct_cli_plot(o.out_dir, "out", NULL, o.plot, err, sizeof err))
+        char err[4400], var[256];
+        if (rct_cli_plot(o.out_dir, rct_cli_plot_var(&o, var, sizeof var), NULL, o.plot, err, sizeof err))
             complain("%s (the run itself succeeded)", err); /* a missing plot never fails the run */
     }
-    long n_spikes;
-    const long *pairs;
-    rectic_net_spikes(net, &n_spikes, &pairs);
+    long n_spikes = rct_cli_spike_count(&o, net);
     if (o.verbose) {
         rectic_timings t;
         rectic_net_timings(net, &t);
@@ -213,11 +219,18 @@ static int cmd_run(int argc, char **argv)
                 rectic_net_steps_done(net), rectic_net_size(net), n_spikes, now() - t0,
                 exit_code == 0 ? "" : "");
     rectic_net_free(net);
-    free(o.weights);
-    free(o.inputs);
-    for (int k = 0; k < o.n_sets; k++)
-        free((char *)o.sets[k].name);
+    rct_cli_free_options(&o);
     return exit_code;
+}
+
+/* Refuses a network file where a command takes one template (1: refused). */
+static int refuse_network(const char *cmd, const options *o)
+{
+    if (!rct_netfile_detect(o->spec.template_ref))
+        return 0;
+    complain("%s: %s is a network file: `rectic %s` takes one template (rectic run runs network files)", cmd,
+             o->spec.template_ref, cmd);
+    return 1;
 }
 
 /* Writes text to path through a temporary file and a rename; flag names the option in messages. */
@@ -295,8 +308,11 @@ static int cmd_emit(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     o.steps = 0;
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_emit))
+    if (rct_cli_parse_options(argc, argv, &o, rct_usage_emit) || refuse_network("emit", &o) ||
+        rct_cli_single_input(&o)) {
+        rct_cli_free_options(&o);
         return 1;
+    }
     if (o.project && check_project_files(o.project, o.force))
         return 1;
     double one = 1.0;
@@ -340,9 +356,7 @@ static int cmd_emit(int argc, char **argv)
         fputs(src, stdout);
     free(text);
     rectic_net_free(net);
-    free(o.weights);
-    for (int k = 0; k < o.n_sets; k++)
-        free((char *)o.sets[k].name);
+    rct_cli_free_options(&o);
     return code;
 }
 
@@ -350,8 +364,10 @@ static int cmd_check(int argc, char **argv)
 {
     options o;
     memset(&o, 0, sizeof o);
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_check))
+    if (rct_cli_parse_options(argc, argv, &o, rct_usage_check) || refuse_network("check", &o)) {
+        rct_cli_free_options(&o);
         return 1;
+    }
     char *text;
     int rc = rectic_describe_template(&o.spec, &text);
     if (rc != RECTIC_OK) {
