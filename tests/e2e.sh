@@ -166,7 +166,7 @@ builtin_case() {
     name=$(basename "$1")
     mkdir -p "cases/$name" || fail "mkdir"
     for f in "$1"/*; do
-        case $f in *.json | *.csv | *.npy) ln -s "$f" "cases/$name/" ;; esac
+        case $f in *.json | *.csv | *.npy | *.yaml) ln -s "$f" "cases/$name/" ;; esac
     done
     [ ! -e "cases/$name/../../templates/rectipy" ] || fail "templates/rectipy next to the linked case"
     ref_case "$PWD/cases/$name"

@@ -5,7 +5,9 @@ usage: run_case.py RECTIC CASE_DIR OUT_DIR [--format csv|npy] [extra rectic opti
 
 Translates the case's case.json (template, op, variables, node_vars, dtype, sampling) into rectic options,
 with --min-weight 1e-6 (PyRates' pruning) and --template-path pointing at the case's RectiPy templates when
-they are present, else rectic's own templates.  Exit status: that of compare.py (0 = match); 77 (skip) for a case of another kind (see unsupported()).
+they are present, else rectic's own templates.  A case of several populations (kind multipop) runs its network
+file with --input and --record per population; its spikes_<POP>.csv files must hold the same pairs.
+Exit status: that of compare.py (0 = match); 77 (skip) for a case of another kind (see unsupported()).
 Pure Python 3 (no numpy).
 """
 import json
@@ -15,9 +17,10 @@ import sys
 
 
 def unsupported(case):
-    """Why `case` is not a single-template RectiPy case (template + weights), or None when it is one."""
+    """Why `case` is neither a single-template RectiPy case (template + weights) nor a network file of
+    populations (kind multipop), or None when it is one of them."""
     if case.get("kind") == "multipop":
-        return "a network file of several populations (rectic run NETWORK.yaml is not built yet)"
+        return None
     if "graph" in case:
         return "a RectiPy graph with input and readout layers (--input-weights/--readout-weights are not built yet)"
     if "template" not in case or "weights" not in case:
@@ -30,8 +33,49 @@ def load_case(case_dir):
         return json.load(f)
 
 
+def shared_templates(case_dir):
+    """The RectiPy templates beside the case (../../templates/rectipy), or None: rectic's own are used."""
+    d = os.path.join(case_dir, "..", "..", "templates", "rectipy")
+    return d if os.path.isdir(d) else None
+
+
+def network_command(rectic, case, case_dir, out_dir, extra):
+    """`rectic run NETWORK.yaml` for a case of several populations (kind multipop): its inputs per population,
+    every output recorded under its key."""
+    args = [rectic, "run", os.path.join(case_dir, case["network"]), "--dt", repr(case["dt"]), "--steps",
+            str(case["steps"]), "--sampling-steps", str(case.get("sampling_steps", 1)), "-o", out_dir, "--quiet"]
+    for path, inp in case["inputs"].items():
+        args += ["--input", "%s=%s" % (path, os.path.join(case_dir, inp["file"]))]
+    for key, out in case["outputs"].items():
+        args += ["--record", "%s=%s" % (key, out["variable"])]
+    if shared_templates(case_dir):
+        args += ["--template-path", shared_templates(case_dir)]
+    return case, args + extra
+
+
+def same_spikes(case, case_dir, out_dir):
+    """Every population's spikes_<POP>.csv holds the case's (step, neuron) pairs exactly; prints what differs."""
+    ok = True
+    for pop, name in case.get("spikes", {}).items():
+        try:
+            pairs = [open(os.path.join(d, name)).read().split() for d in (case_dir, out_dir)]
+        except OSError as e:
+            print("  %s: %s -> FAIL" % (name, e))
+            ok = False
+            continue
+        first = next((k for k, (a, b) in enumerate(zip(*pairs)) if a != b), None)
+        good = pairs[0] == pairs[1]
+        print("  %s: %d expected, %d found%s -> %s" % (name, len(pairs[0]), len(pairs[1]),
+                                                     "" if first is None else ", first difference at row %d" % first,
+                                                     "ok" if good else "FAIL"))
+        ok &= good
+    return ok
+
+
 def case_command(rectic, case_dir, out_dir, extra):
     case = load_case(case_dir)
+    if case.get("kind") == "multipop":
+        return network_command(rectic, case, case_dir, out_dir, extra)
     args = [rectic, "run", case["template"], "--weights", os.path.join(case_dir, case["weights"]["file"]),
             "--inputs", os.path.join(case_dir, case["inputs"]["file"]), "--dt", repr(case["dt"]),
             "--steps", str(case["steps"]), "--min-weight", "1e-6", "-o", out_dir, "--quiet"]
@@ -55,9 +99,8 @@ def case_command(rectic, case_dir, out_dir, extra):
     for key in case["outputs"]:
         if key not in ("out", "spikes"):
             args += ["--record", key]
-    shared_templates = os.path.join(case_dir, "..", "..", "templates", "rectipy")
-    if os.path.isdir(shared_templates):
-        args += ["--template-path", shared_templates]
+    if shared_templates(case_dir):
+        args += ["--template-path", shared_templates(case_dir)]
     return case, args + extra
 
 
@@ -77,7 +120,8 @@ def main():
         return 1
     compare = os.environ.get("RECTIC_COMPARE") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "compare.py")
     tol = ["--atol", "1e-3", "--rtol", "1e-5"] if case.get("dtype") == "float32" else ["--atol", "1e-10", "--rtol", "1e-8"]
-    return subprocess.run([sys.executable, compare, case_dir, out_dir] + tol).returncode
+    rc = subprocess.run([sys.executable, compare, case_dir, out_dir] + tol).returncode
+    return rc if rc or same_spikes(case, case_dir, out_dir) else 1
 
 
 if __name__ == "__main__":
