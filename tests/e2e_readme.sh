@@ -74,7 +74,8 @@ test_readme_blocks_run_verbatim() {
         { echo "a README block failed (README.md:LINE comments mark where each block starts):"; tail -25 "$TMP/log"; return 1; }
     # what the blocks promise exists
     local f
-    for f in results/out.csv results/v.csv results/spikes.csv results/meta.json out/v.csv prog; do
+    for f in results/out.csv results/v.csv results/spikes.csv results/meta.json out/v.csv prog \
+        results/ei/out/E_v.csv results/ei/out/I_v.csv results/ei/out/out.csv results/ei/out/spikes_E.csv results/ei/out/spikes_I.csv; do
         [ -s "$w/$f" ] || { echo "the README blocks did not make $f"; return 1; }
     done
     grep -q '^10000 rows x 2 neurons, [0-9]* spikes, last v0 = ' "$TMP/log" ||
