@@ -282,7 +282,7 @@ test_error_input_rows_do_not_match() {
         -- network.yaml --dt 0.001 --input E/I_ext=input_E.csv --input "I/I_ext=$TMP/short.csv" --record E/v
 }
 test_error_steps_beyond_input_rows() {
-    net_error "--steps 2000: input_I.csv (--input I/I_ext) has only 1500 rows" -- "${IN[@]}" --steps 2000
+    net_error "--steps 2000: input_E.csv (--input E/I_ext) has only 1500 rows of input" -- "${IN[@]}" --steps 2000
 }
 test_error_input_columns() {
     net_error "--input E/I_ext=input_I.csv: input_I.csv has 5 columns: expected 12 (one per unit of E) or 1" -- \

@@ -17,8 +17,9 @@ Numerics (../shared/SEMANTICS.md sections 1-5, 8; the issue's rules for projecti
 * Templates are NOT parsed: the vector fields below are written by hand in RectiPy's operation order
   (SEMANTICS section 3; `--order rectipy`, the default: it reproduces RectiPy's cases bit for bit) or in the
   order the YAML equations are written (`--order written`: what rectic's emitter evaluates today, e.g.
-  (v*v + eta + I_ext)/tau + k*s_in instead of k*s_in + (I_ext + eta + v*v)/tau), keyed by the template's last
-  two dotted components (qif.qif, qif.qif_sfa, lif.lif, ik.ik, leaky_integrator.tanh, .sigmoid).
+  (v*v + eta + I_ext)/tau + k*s_in instead of k*s_in + (I_ext + eta + v*v)/tau, and tanh/exp from C's libm
+  as the kernel calls them), keyed by the template's last two dotted components (qif.qif, qif.qif_sfa,
+  lif.lif, ik.ik, leaky_integrator.tanh, .sigmoid).
 * One step n, all from the pre-update state: algebraic variables (r = tanh(v)), spike flags spk = v >= theta,
   projection sums, then per population y + dt*f(y) with spike = spk/dt, then v = y_v*(1-spk) + spk*reset.
   Recording (rows n % K == 0, n >= cutoff) and spikes happen before the update.
@@ -122,6 +123,17 @@ def _qif_vars(op, extra=()):
 _LI = [("li_op", "v", "state", 0.0), ("li_op", "tau", "param", 10.0), ("li_op", "k", "param", 1.0),
        ("li_op", "eta", "param", 0.0), ("li_op", "r_in", "input", 0.0), ("li_op", "I_ext", "input", 0.0)]
 
+def _libm(name, a):
+    """C's libm function `name` element by element (float32 arrays: `name`f), as rectic's kernel calls it;
+    numpy's own tanh and exp may round the last bit differently."""
+    import ctypes
+    f32 = a.dtype == np.float32
+    fn = getattr(ctypes.CDLL("libm.so.6"), name + ("f" if f32 else ""))
+    fn.restype = ctypes.c_float if f32 else ctypes.c_double
+    fn.argtypes = [fn.restype]
+    return np.array([fn(float(v)) for v in a.reshape(-1)], dtype=a.dtype).reshape(a.shape)
+
+
 MODELS = {
     "qif.qif": {"ops": ["qif_op"], "vars": _qif_vars("qif_op"), "f": _qif_f, "f_written": _qif_f_w},
     "qif.qif_sfa": {"ops": ["qif_sfa_op"], "f": _qif_sfa_f, "f_written": _qif_sfa_f_w, "vars": _qif_vars("qif_sfa_op", [
@@ -139,11 +151,12 @@ MODELS = {
         ("ik_op", "I_ext", "input", 0.0), ("ik_op", "s_in", "input", 0.0), ("ik_op", "spike", "input", 0.0)]},
     "leaky_integrator.tanh": {"ops": ["li_op", "tanh_op"], "f": _li_f, "f_written": _li_f_w,
                               "alg": lambda x: {"r": np.tanh(x["v"])},
+                              "alg_written": lambda x: {"r": _libm("tanh", x["v"])},
                               "vars": _LI + [("tanh_op", "r", "alg", 0.0)]},
     "leaky_integrator.sigmoid": {
         "ops": ["li_op", "sigmoid_op"], "f": _li_f, "f_written": _li_f_w,
         "alg": lambda x: {"r": x["r_max"] / (np.exp(x["s"] * (-x["v"] + x["v0"])) + 1)},
-        "alg_written": lambda x: {"r": x["r_max"] / (1 + np.exp(x["s"] * (x["v0"] - x["v"])))},
+        "alg_written": lambda x: {"r": x["r_max"] / (1 + _libm("exp", x["s"] * (x["v0"] - x["v"])))},
         "vars": _LI + [("sigmoid_op", "r", "alg", 0.0), ("sigmoid_op", "r_max", "param", 1.0),
                        ("sigmoid_op", "s", "param", 1.0), ("sigmoid_op", "v0", "param", 0.0)]},
 }
