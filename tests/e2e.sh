@@ -58,23 +58,13 @@ no_outputs() {
     [ -z "$left" ] || fail "output files left behind: $left"
 }
 
+# shellcheck source=tests/expect_error.sh
+. tests/expect_error.sh
+
 # expect_error NEEDLE... -- ARGS...: `rectic ARGS` must exit non-zero (not by a signal), print a message
 # "rectic: ..." on stderr holding every NEEDLE (fixed strings), and leave no output file.
 expect_error() {
-    local needles=() n rc
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do
-        needles+=("$1")
-        shift
-    done
-    shift
-    "$RECTIC" "$@" >err.out 2>err.txt
-    rc=$?
-    [ $rc -ne 0 ] || fail "exit status 0, expected an error (stderr: $(head -c 300 err.txt))"
-    [ $rc -lt 126 ] || fail "exit status $rc (a crash?): $(head -c 400 err.txt)"
-    grep -q '^rectic: ' err.txt || fail "no 'rectic: ' message on stderr: $(head -c 400 err.txt)"
-    for n in "${needles[@]}"; do
-        grep -qF -- "$n" err.txt || fail "message lacks '$n': $(head -c 400 err.txt)"
-    done
+    expect_rectic_error "$@"
     no_outputs
 }
 

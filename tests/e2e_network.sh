@@ -235,35 +235,22 @@ test_single_template_input_flag_equals_inputs_and_input_var() {
 
 # ------------------------------------------------------------------------------------------- 4. errors
 
-# net_error NEEDLE... -- ARGS...: `rectic run ARGS` from ei_qif_lif's folder fails with "rectic: " and every
-# NEEDLE on stderr, exit status 1..125, and the output set of an earlier run in `prev` stays as it was.
+# net_error NEEDLE... -- ARGS...: `rectic run ARGS --backend tcc -q -o prev` in a folder holding ei_qif_lif's
+# files fails (expect_rectic_error), and the output set that an earlier run left in prev stays as it was.
 net_error() {
-    local needles=() n rc
-    while [ $# -gt 0 ] && [ "$1" != -- ]; do
-        needles+=("$1")
-        shift
-    done
-    shift
     need_tools
     work "error$RANDOM$RANDOM"
-    local here=$PWD
-    rectic_net ei_qif_lif 1 "$here/prev"
+    ln -s "$GEN/ei_qif_lif"/* . || fail "cannot link the network's files"
+    rectic_net ei_qif_lif 1 "$PWD/prev"
     cp -r prev prev.copy
-    (cd "$GEN/ei_qif_lif" && "$RECTIC" run "$@" --backend tcc -q -o "$here/prev") >err.out 2>err.txt
-    rc=$?
-    [ $rc -ne 0 ] || fail "exit status 0, expected an error"
-    [ $rc -lt 126 ] || fail "exit status $rc (a crash?): $(head -c 400 err.txt)"
-    grep -q '^rectic: ' err.txt || fail "no 'rectic: ' message: $(head -c 400 err.txt)"
-    for n in "${needles[@]}"; do
-        grep -qF -- "$n" err.txt || fail "message lacks '$n': $(head -c 400 err.txt)"
-    done
+    expect_rectic_error "$@" --backend tcc -q -o prev
     diff -r prev prev.copy >/dev/null || fail "the previous output set changed"
 }
 
-IN=(network.yaml --dt 0.001 --input E/I_ext=input_E.csv --input I/I_ext=input_I.csv)
+IN=(run network.yaml --dt 0.001 --input E/I_ext=input_E.csv --input I/I_ext=input_I.csv)
 
 test_error_unknown_population_in_input() {
-    net_error "--input X/I_ext=input_E.csv: unknown population 'X'" "E, I" -- network.yaml --dt 0.001 --input X/I_ext=input_E.csv
+    net_error "--input X/I_ext=input_E.csv: unknown population 'X'" "E, I" -- run network.yaml --dt 0.001 --input X/I_ext=input_E.csv
 }
 test_error_unknown_population_in_record() { net_error "--record Q/v: unknown population 'Q'" -- "${IN[@]}" --record Q/v; }
 test_error_unknown_population_in_set() { net_error "--set Q/eta: unknown population 'Q'" -- "${IN[@]}" --set Q/eta=1; }
@@ -279,24 +266,24 @@ test_error_two_recordings_with_one_key() { net_error "--record" "E_v" -- "${IN[@
 test_error_input_rows_do_not_match() {
     head -700 "$GEN/ei_qif_lif/input_I.csv" >"$TMP/short.csv"
     net_error "--input I/I_ext=$TMP/short.csv: $TMP/short.csv has 700 rows but input_E.csv (--input E/I_ext) has 1500" \
-        -- network.yaml --dt 0.001 --input E/I_ext=input_E.csv --input "I/I_ext=$TMP/short.csv" --record E/v
+        -- run network.yaml --dt 0.001 --input E/I_ext=input_E.csv --input "I/I_ext=$TMP/short.csv" --record E/v
 }
 test_error_steps_beyond_input_rows() {
     net_error "--steps 2000: input_E.csv (--input E/I_ext) has only 1500 rows of input" -- "${IN[@]}" --steps 2000
 }
 test_error_input_columns() {
     net_error "--input E/I_ext=input_I.csv: input_I.csv has 5 columns: expected 12 (one per unit of E) or 1" -- \
-        network.yaml --dt 0.001 --input E/I_ext=input_I.csv
+        run network.yaml --dt 0.001 --input E/I_ext=input_I.csv
 }
 test_error_input_of_another_variable() {
-    net_error "--input E/eta=input_E.csv: the input variable of population E is I_ext" -- network.yaml --dt 0.001 --input E/eta=input_E.csv
+    net_error "--input E/eta=input_E.csv: the input variable of population E is I_ext" -- run network.yaml --dt 0.001 --input E/eta=input_E.csv
 }
-test_error_no_steps_and_no_inputs() { net_error "give --steps T or --input POP/VAR=FILE" -- network.yaml --dt 0.001; }
+test_error_no_steps_and_no_inputs() { net_error "give --steps T or --input POP/VAR=FILE" -- run network.yaml --dt 0.001; }
 test_error_flag_of_a_template() {
     net_error "--weights: not for a network file" -- "${IN[@]}" --weights w_EE.csv
 }
 test_error_inputs_flag_on_a_network() {
-    net_error "--inputs: not for a network file" "give --input POP/VAR=FILE" -- network.yaml --dt 0.001 --inputs input_E.csv
+    net_error "--inputs: not for a network file" "give --input POP/VAR=FILE" -- run network.yaml --dt 0.001 --inputs input_E.csv
 }
 test_error_nothing_to_write() {
     cat >"$TMP/rate.yaml" <<'EOF'
@@ -305,20 +292,21 @@ populations:
 projections:
   - {source: C/r, target: C/r_in, weight: 0.5}
 EOF
-    net_error "nothing to write: no --record, no --output-var" -- "$TMP/rate.yaml" --dt 0.001 --steps 10
+    net_error "nothing to write: no --record, no --output-var" -- run "$TMP/rate.yaml" --dt 0.001 --steps 10
 }
 test_error_bad_network_file_names_file_line_col() {
     printf 'populations:\n  A: {template: neuron_model_templates.spiking_neurons.qif.qif, n: 2}\nprojections:\n  - {source: X/s, target: A/s_in, weight: 1}\n' \
         >"$TMP/bad.yaml"
-    net_error "$TMP/bad.yaml:4:" "unknown population 'X'" -- "$TMP/bad.yaml" --dt 0.001 --steps 10 --record A/v
+    net_error "$TMP/bad.yaml:4:" "unknown population 'X'" -- run "$TMP/bad.yaml" --dt 0.001 --steps 10 --record A/v
 }
 test_error_unknown_template_in_network_file() {
     printf 'populations:\n  A: {template: nosuch.file.tpl, n: 2}\n' >"$TMP/notpl.yaml"
-    net_error "$TMP/notpl.yaml:2:" "nosuch" -- "$TMP/notpl.yaml" --dt 0.001 --steps 10 --record A/v
+    net_error "$TMP/notpl.yaml:2:" "nosuch" -- run "$TMP/notpl.yaml" --dt 0.001 --steps 10 --record A/v
 }
 
 test_emit_and_check_refuse_network_files() {
     need_tools
+    work emit_check
     local cmd
     for cmd in emit check; do
         "$RECTIC" $cmd "$GEN/ei_qif_lif/network.yaml" >out.txt 2>err.txt && fail "$cmd accepted a network file"
@@ -328,6 +316,8 @@ test_emit_and_check_refuse_network_files() {
 
 # ------------------------------------------------------------------------------------------- runner
 
+# shellcheck source=tests/expect_error.sh
+. tests/expect_error.sh
 mkdir -p "$TMP/work"
 $PY "$ROOT/tests/netgen.py" "$GEN" >"$TMP/gen.log" 2>&1 || rm -rf "$GEN"
 # shellcheck source=tests/runner.sh
