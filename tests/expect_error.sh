@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # tests/expect_error.sh -- sourced by the e2e scripts (after they define `fail`, which ends a test): checks
 # that a rectic command fails the way every bad input must.
 
