@@ -19,6 +19,9 @@
  *                                        bit per spiking neuron in the step's spike words (the runtime
  *                                        reads them in neuron order: no sorting, nothing lost).
  *
+ * The platform lines, the recorder, the pass, reduction and product kernels are written by functions the
+ * network emitter (emit_cuda_net.c) calls too, with its own names and contexts (emit_cuda_parts.h).
+ *
  * With RECTIC_HOST_EMULATION defined the same text is plain C: each kernel is a function the caller
  * runs once per thread index (rectic_emu_tid), which is how the tests check the device code on a CPU.
  */
@@ -29,6 +32,7 @@
 #include <string.h>
 
 #include "emit_common.h"
+#include "emit_cuda_parts.h"
 #include "kernel_abi.h"
 
 /* Does pass p get a kernel?  The last pass always does (it records); another one when it computes an
@@ -59,8 +63,7 @@ int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops
     return n;
 }
 
-/* Writes the lines that differ between NVRTC and the host emulation. */
-static void emit_platform(rct_emitter *E)
+void rct_emcu_platform(rct_emitter *E, const char *decls)
 {
     rct_buf_puts(&E->b,
         "#ifdef RECTIC_HOST_EMULATION\n"
@@ -78,7 +81,7 @@ static void emit_platform(rct_emitter *E)
         "{\n"
         "    *p |= v;\n"
         "}\n");
-    rct_em_math_decls(E);
+    rct_buf_puts(&E->b, decls);
     rct_buf_puts(&E->b,
         "#else\n"
         "#define RCT_KERNEL extern \"C\" __global__ void\n"
@@ -89,14 +92,14 @@ static void emit_platform(rct_emitter *E)
         "#endif\n\n");
 }
 
-/* Writes the recording routine the last pass calls for its neuron (model independent). */
-static void emit_record(rct_emitter *E)
+void rct_emcu_recorder(rct_emitter *E)
 {
     rct_buf_puts(&E->b,
         "/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
-        "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
-        "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */\n"
-        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)\n"
+        "   values of the phases in the mask `phases` (1: the state, input and parameters before the update,\n"
+        "   2: the algebraic variables and the coupling of this step).  Entry 0 (the output) may be averaged\n"
+        "   over the steps since the previous row. */\n"
+        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step, int phases)\n"
         "{\n"
         "    const long n = c->n;\n"
         "    if (step < c->cutoff)\n"
@@ -107,8 +110,10 @@ static void emit_record(rct_emitter *E)
         "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
         "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
         "        const rectic_drec *r = &c->rec[k];\n"
+        "        if (!(phases >> r->phase & 1))\n"
+        "            continue; /* recorded by another kernel of the step */\n"
         "        const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
-        "                          r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];\n"
+        "                          r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
         "        const real x = src[i*r->stride];\n"
         "        if (k == 0 && c->sample_mean) {\n"
         "            c->acc[i] += x;\n"
@@ -137,65 +142,80 @@ static void emit_reduce_values(rct_emitter *E, int p, int upto)
             rct_buf_printf(&E->b, "    const %s reduce_%d = c->red[%d];\n", E->real, r, r);
 }
 
-/* Writes the two coupling kernels. */
-static void emit_gemv(rct_emitter *E)
+void rct_emcu_kernel_head(rct_emitter *E, const char *name, const char *ctx, const char *sizes, const char *rows)
 {
-    const rct_model *m = E->m;
-    const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
+    rct_buf_printf(&E->b, "RCT_KERNEL %s(const %s *c, long k)\n{\n"
+                          "    const long i = RCT_TID;\n", name, ctx);
+    if (sizes)
+        rct_buf_printf(&E->b, "    %s\n", sizes);
+    rct_buf_printf(&E->b, "    if (i >= %s)\n        return;\n", rows);
+}
+
+void rct_emcu_gemv(rct_emitter *E, const rct_cu_product *d, const char *part, const char *sum)
+{
     const char *r = E->real;
-    rct_buf_printf(&E->b, "/* coupling %s = W @ %s, part 1: lane l of row i (thread i*%d + l) sums W[i,l]*%s[l] +\n"
+    rct_buf_printf(&E->b, "/* %s %s = W @ %s, part 1: lane l of row i (thread i*%d + l) sums W[i,l]*%s[l] +\n"
                           "   W[i,l+%d]*%s[l+%d] + ... in that order. */\n",
-                   tgt->name, src->name, RCT_CUDA_LANES, src->name, RCT_CUDA_LANES, src->name, RCT_CUDA_LANES);
-    rct_buf_printf(&E->b, "RCT_KERNEL rectic_gemv_part(const rectic_dctx *c, long k)\n{\n"
+                   d->label, d->tgt, d->src, RCT_CUDA_LANES, d->src, RCT_CUDA_LANES, d->src, RCT_CUDA_LANES);
+    rct_buf_printf(&E->b, "RCT_KERNEL %s(const %s *c, long k)\n{\n"
                           "    const long t = RCT_TID;\n"
-                          "    const long n = c->n;\n"
-                          "    if (t >= n*%d)\n        return;\n"
+                          "    %s\n"
+                          "    if (t >= %s*%d)\n        return;\n"
                           "    const long i = t/%d, l = t%%%d;\n"
-                          "    const %s *const w = c->w + i*n;\n"
-                          "    const %s *const x = c->%s + %d*n; /* %s */\n"
+                          "    const %s *const w = c->w + i*%s;\n"
+                          "    const %s *const x = %s\n"
                           "    %s acc = 0;\n"
-                          "    for (long j = l; j < n; j += %d)\n"
+                          "    for (long j = l; j < %s; j += %d)\n"
                           "        acc += w[j]*x[j];\n"
                           "    c->wpart[t] = acc;\n}\n\n",
-                   RCT_CUDA_LANES, RCT_CUDA_LANES, RCT_CUDA_LANES, r, r,
-                   src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name, r, RCT_CUDA_LANES);
-    rct_buf_printf(&E->b, "/* coupling, part 2: thread i sums the %d parts of row i in lane order. */\n"
-                          "RCT_KERNEL rectic_gemv_sum(const rectic_dctx *c, long k)\n{\n"
-                          "    const long i = RCT_TID;\n"
-                          "    if (i >= c->n)\n        return;\n"
-                          "    const %s *const part = c->wpart + i*%d;\n"
+                   part, d->ctx, d->sizes, d->rows, RCT_CUDA_LANES, RCT_CUDA_LANES, RCT_CUDA_LANES, r, d->cols, r, d->x,
+                   r, d->cols, RCT_CUDA_LANES);
+    rct_buf_printf(&E->b, "/* %s, part 2: thread i sums the %d parts of row i in lane order. */\n", d->label,
+                   RCT_CUDA_LANES);
+    rct_emcu_kernel_head(E, sum, d->ctx, d->sizes, d->rows);
+    rct_buf_printf(&E->b, "    const %s *const part = c->wpart + i*%d;\n"
                           "    %s acc = 0;\n"
                           "    for (int l = 0; l < %d; l++)\n"
                           "        acc += part[l];\n"
-                          "    c->coup[i] = acc;\n}\n\n",
-                   RCT_CUDA_LANES, r, RCT_CUDA_LANES, r, RCT_CUDA_LANES);
+                          "    %s[i] %s acc;\n}\n\n", r, RCT_CUDA_LANES, r, RCT_CUDA_LANES, d->target, d->op);
 }
 
-/* Writes the sparse coupling kernel: one thread per row, entries in their stored order (the C kernel's
-   order: the same sums, bit for bit). */
-static void emit_csr(rct_emitter *E)
+/* Writes the body of a product kernel after its head: x, acc = the row's sum (`loop`: its lines), the
+   target. */
+static void emit_product_body(rct_emitter *E, const rct_cu_product *d, const char *loop)
 {
-    const rct_model *m = E->m;
-    const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
-    const char *r = E->real;
-    rct_buf_printf(&E->b, "/* coupling %s = W @ %s with W in compressed sparse rows: thread i sums row i's entries in\n"
-                          "   their stored order. */\n"
-                          "RCT_KERNEL rectic_csr(const rectic_dctx *c, long k)\n{\n"
-                          "    const long i = RCT_TID;\n"
-                          "    const long n = c->n;\n"
-                          "    if (i >= n)\n        return;\n"
-                          "    const %s *const x = c->%s + %d*n; /* %s */\n"
+    rct_buf_printf(&E->b, "    const %s *const x = %s\n"
                           "    %s acc = 0;\n"
-                          "    for (long q = c->csr_ptr[i]; q < c->csr_ptr[i + 1]; q++)\n"
-                          "        acc += c->csr_val[q]*x[c->csr_col[q]];\n"
-                          "    c->coup[i] = acc;\n}\n\n",
-                   tgt->name, src->name, r, src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name, r);
+                          "%s"
+                          "    %s[i] %s acc;\n}\n\n", E->real, d->x, E->real, loop, d->target, d->op);
 }
 
-/* Writes how reduction r combines the value x into acc (i == first: the thread's first value). */
-static void emit_combine(rct_emitter *E, int r, const char *first)
+void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
 {
-    switch (E->m->reds[r].fn) {
+    rct_buf_printf(&E->b, "/* %s %s = W @ %s: thread i sums row i in column order (the C kernel's loop). */\n", d->label,
+                   d->tgt, d->src);
+    rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
+    char loop[256];
+    snprintf(loop, sizeof loop, "    const %s *const w_row = c->w + i*%s;\n"
+                                "    for (long j = 0; j < %s; j++)\n"
+                                "        acc += w_row[j]*x[j];\n", E->real, d->cols, d->cols);
+    emit_product_body(E, d, loop);
+}
+
+void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
+{
+    rct_buf_printf(&E->b, "/* %s %s = W @ %s with W in compressed sparse rows: thread i sums row i's entries in\n"
+                          "   their stored order. */\n", d->label, d->tgt, d->src);
+    rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
+    emit_product_body(E, d, "    for (long q = c->csr_ptr[i]; q < c->csr_ptr[i + 1]; q++)\n"
+                            "        acc += c->csr_val[q]*x[c->csr_col[q]];\n");
+}
+
+/* Writes how a reduction with function fn combines the value x into acc (i == first: the thread's
+   first value). */
+static void emit_combine(rct_emitter *E, int fn, const char *first)
+{
+    switch (fn) {
     case RCT_F_MAXR:
         rct_buf_printf(&E->b, "        acc = %s ? x : rectic_max(acc, x);\n", first);
         break;
@@ -208,64 +228,66 @@ static void emit_combine(rct_emitter *E, int r, const char *first)
 }
 
 /* Writes where a reduction thread leaves its result: a partial value, or (one thread left) the result. */
-static void emit_reduce_store(rct_emitter *E, int r)
+static void emit_reduce_store(rct_emitter *E, const rct_cu_tree *t)
 {
-    rct_buf_printf(&E->b, "    if (P > 1)\n        c->part[dst + t] = acc;\n    else\n        c->red[%d] = acc%s;\n}\n\n", r,
-                   E->m->reds[r].fn == RCT_F_MEAN ? E->f32 ? "/(float)c->n" : "/(double)c->n" : "");
+    rct_buf_printf(&E->b, "    if (P > 1)\n        c->part[dst + t] = acc;\n    else\n        %s = acc%s;\n}\n\n",
+                   t->result, t->fn == RCT_F_MEAN ? E->f32 ? "/(float)c->n" : "/(double)c->n" : "");
 }
 
-/* Writes the two kernels of reduction r. */
-static void emit_reduction(rct_emitter *E, int r)
+void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
 {
-    const rct_reduction *red = &E->m->reds[r];
-    rct_em_red_comment(E, r, "");
+    if (t->red >= 0)
+        rct_em_red_comment(E, t->red, "");
     rct_buf_printf(&E->b, "/* Thread t < P combines the values of neurons t, t + P, t + 2P, ... in that order; P == 1: the\n"
                           "   result (in neuron order, as the C kernel), else partial values at part[dst + t]. */\n"
-                          "RCT_KERNEL rectic_reduce_%d(const rectic_dctx *c, long k, long P, long dst)\n{\n"
+                          "RCT_KERNEL %s(const %s *c, long k, long P, long dst)\n{\n"
                           "    const long t = RCT_TID;\n"
-                          "    if (t >= P)\n        return;\n", r);
-    rct_em_prologue(E, "    ");
-    rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n", E->real);
-    emit_reduce_values(E, red->before_pass, r);
+                          "    if (t >= P)\n        return;\n", t->name, t->ctx);
+    if (t->red >= 0) {
+        rct_em_prologue(E, "    ");
+        rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n", E->real);
+        emit_reduce_values(E, E->m->reds[t->red].before_pass, t->red);
+    } else {
+        rct_buf_puts(&E->b, t->prelude);
+    }
     rct_buf_printf(&E->b, "    %s acc = 0;\n    for (long i = t; i < n; i += P) {\n", E->real);
-    rct_em_red_value(E, r, "        ");
-    emit_combine(E, r, "i == t");
+    if (t->red >= 0)
+        rct_em_red_value(E, t->red, "        ");
+    else
+        rct_buf_puts(&E->b, t->value);
+    emit_combine(E, t->fn, "i == t");
     rct_buf_puts(&E->b, "    }\n");
-    emit_reduce_store(E, r);
-    rct_buf_printf(&E->b, "/* The next level of reduction %d: thread t < P combines part[src + t], part[src + t + P], ...\n"
+    emit_reduce_store(E, t);
+    rct_buf_printf(&E->b, "/* The next level of %s: thread t < P combines part[src + t], part[src + t + P], ...\n"
                           "   of the `count` partial values. */\n"
-                          "RCT_KERNEL rectic_reduce_%d_next(const rectic_dctx *c, long count, long P, long src, long dst)\n{\n"
+                          "RCT_KERNEL %s_next(const %s *c, long count, long P, long src, long dst)\n{\n"
                           "    const long t = RCT_TID;\n"
                           "    if (t >= P)\n        return;\n"
                           "    %s acc = 0;\n"
                           "    for (long i = t; i < count; i += P) {\n"
-                          "        const %s x = c->part[src + i];\n", r, r, E->real, E->real);
-    emit_combine(E, r, "i == t");
+                          "        const %s x = c->part[src + i];\n", t->name, t->name, t->ctx, E->real, E->real);
+    emit_combine(E, t->fn, "i == t");
     rct_buf_puts(&E->b, "    }\n");
-    emit_reduce_store(E, r);
+    emit_reduce_store(E, t);
 }
 
-/* Writes pass p's kernel: one thread per neuron. */
-static void emit_pass(rct_emitter *E, int p)
+void rct_emcu_pass(rct_emitter *E, int p, const char *name, const char *comment, int record, int update)
 {
     const rct_model *m = E->m;
-    int last = p == m->n_passes - 1;
-    rct_buf_printf(&E->b, "/* pass %d%s: one thread per neuron i */\n", p,
-                   last ? " (the last): records step c->step0 + k, integrates, resets and sets the spike bits" : "");
-    rct_buf_printf(&E->b, "RCT_KERNEL rectic_pass_%d(const rectic_dctx *c, long k)\n{\n"
-                          "    const long i = RCT_TID;\n"
-                          "    if (i >= c->n)\n        return;\n", p);
+    rct_buf_printf(&E->b, "/* %s */\n", comment);
+    rct_emcu_kernel_head(E, name, "rectic_dctx", NULL, "c->n");
     rct_em_prologue(E, "    ");
     rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n", E->real);
     emit_reduce_values(E, p, -1);
     rct_em_pass_mark(E, p);
-    rct_em_loads(E, p, last, "    ");
+    rct_em_loads(E, p, update, "    ");
     rct_em_pass_eqs(E, p, "    ");
-    if (!last) {
+    if (record)
+        rct_buf_printf(&E->b, "    rectic_record(c, i, in, c->step0 + k, %d);\n", record);
+    if (!update) {
         rct_buf_puts(&E->b, "}\n\n");
         return;
     }
-    rct_buf_puts(&E->b, "    rectic_record(c, i, in, c->step0 + k);\n");
     rct_em_euler(E, "    ");
     if (m->n_state > 0) {
         rct_buf_puts(&E->b, "    if (");
@@ -279,6 +301,21 @@ static void emit_pass(rct_emitter *E, int p)
                             "        rectic_atomic_or(&c->spike_sum[k*c->sum_words + i/1024], 1u << (i/32%32)); /* word i/32 has one */\n"
                             "    }\n");
     rct_buf_puts(&E->b, "}\n\n");
+}
+
+/* Writes the coupling product's kernels of a single template: target = W @ source. */
+static void emit_coupling(rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
+    char x[256];
+    snprintf(x, sizeof x, "c->%s + %d*n; /* %s */", src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name);
+    rct_cu_product d = {"rectic_dctx", "const long n = c->n;", "n", "n", x, "c->coup", "=", "coupling", tgt->name,
+                        src->name};
+    if (RCT_CUDA_SPARSE(E->o))
+        rct_emcu_csr(E, &d, "rectic_csr");
+    else
+        rct_emcu_gemv(E, &d, "rectic_gemv_part", "rectic_gemv_sum");
 }
 
 /* Writes the CUDA source of the network's kernels (caller frees). */
@@ -302,21 +339,38 @@ char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
                          " *                               from the state at t_n, records, updates the state%s.\n"
                          " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n",
                    o->spiking ? ",\n *                               detects spikes and resets the neurons that spiked" : "");
-    emit_platform(&E);
+    rct_buf text = E.b; /* the libm prototypes, for the emulation */
+    rct_buf_init(&E.b);
+    rct_em_math_decls(&E);
+    rct_buf decls = E.b;
+    E.b = text;
+    E.b.failed |= decls.failed;
+    rct_emcu_platform(&E, decls.s ? decls.s : "");
+    rct_buf_free(&decls);
     rct_buf_printf(&E.b, "typedef %s real;\n\n", E.type);
     rct_buf_puts(&E.b, "/* the device context (generator/emit_cuda.h) */\n");
     rct_em_struct(&E, RCT_KCTX_STR(RCT_DCTX_DEF(real, RCT_DOC)));
     rct_buf_puts(&E.b, "\n");
     rct_em_helper_fns(&E, "RCT_DEVICE ");
-    emit_record(&E);
-    if (RCT_CUDA_SPARSE(o))
-        emit_csr(&E);
-    else if (o->coupling)
-        emit_gemv(&E);
-    for (int r = 0; r < m->n_reds; r++)
-        emit_reduction(&E, r);
-    for (int p = 0; p < m->n_passes; p++)
-        if (pass_runs(m, p))
-            emit_pass(&E, p);
+    rct_emcu_recorder(&E);
+    if (o->coupling)
+        emit_coupling(&E);
+    for (int r = 0; r < m->n_reds; r++) {
+        char name[64], result[64];
+        snprintf(name, sizeof name, "rectic_reduce_%d", r);
+        snprintf(result, sizeof result, "c->red[%d]", r);
+        rct_cu_tree t = {name, "rectic_dctx", m->reds[r].fn, r, NULL, NULL, result};
+        rct_emcu_tree(&E, &t);
+    }
+    for (int p = 0; p < m->n_passes; p++) {
+        if (!pass_runs(m, p))
+            continue;
+        int last = p == m->n_passes - 1;
+        char name[64], comment[200];
+        snprintf(name, sizeof name, "rectic_pass_%d", p);
+        snprintf(comment, sizeof comment, "pass %d%s: one thread per neuron i", p,
+                 last ? " (the last): records step c->step0 + k, integrates, resets and sets the spike bits" : "");
+        rct_emcu_pass(&E, p, name, comment, last ? 3 : 0, last);
+    }
     return rct_em_finish(&E, err);
 }

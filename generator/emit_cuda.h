@@ -31,7 +31,8 @@
 #define RCT_DCTX_DEF(real, DOC)                                                                         \
     typedef struct rectic_drec {                                                                        \
         int where;                 DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
-        int slot;                  DOC(state/algebraic block or parameter index)                        \
+        int slot;                  DOC(state/algebraic/coupling block or parameter index)               \
+        int phase;                 DOC(0: a value before the update, 1: one the passes compute)         \
         long stride;               DOC(1, or 0 for a value shared by all neurons)                       \
     } rectic_drec;                                                                                      \
     typedef struct rectic_dctx {                                                                        \
@@ -39,7 +40,7 @@
         double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
         real *y;                   DOC(state: one block of n per state variable)                        \
         real *alg;                 DOC(algebraic variables: one block of n each)                        \
-        real *coup;                DOC(coupling target: n values)                                       \
+        real *coup;                DOC(coupling targets: one block of n per coupling slot)              \
         const real *w;             DOC(dense weights n x n, row = target)                               \
         real *wpart;               DOC(coupling partial sums: RCT_CUDA_LANES per row)                   \
         const long *csr_ptr;       DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\

@@ -632,6 +632,7 @@ static int setup(drun *r, const void *recs)
     for (int k = 0; k < r->n_recs; k++) {
         dr[k].where = kr[k].where;
         dr[k].slot = kr[k].slot;
+        dr[k].phase = kr[k].phase;
         dr[k].stride = kr[k].stride;
         pp[k] = cu->ring.p + (size_t)k * (size_t)r->ring_rows * nb;
     }

@@ -40,7 +40,8 @@ typedef double real;
 /* the device context (generator/emit_cuda.h) */
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* state/algebraic block or parameter index */
+    int slot;                    /* state/algebraic/coupling block or parameter index */
+    int phase;                   /* 0: a value before the update, 1: one the passes compute */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
@@ -48,7 +49,7 @@ typedef struct rectic_dctx {
     double dt, threshold, reset; /* step size; spike threshold and reset value */
     real *y;                     /* state: one block of n per state variable */
     real *alg;                   /* algebraic variables: one block of n each */
-    real *coup;                  /* coupling target: n values */
+    real *coup;                  /* coupling targets: one block of n per coupling slot */
     const real *w;               /* dense weights n x n, row = target */
     real *wpart;                 /* coupling partial sums: 32 per row */
     const long *csr_ptr;         /* sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
@@ -76,9 +77,10 @@ typedef struct rectic_dctx {
 } rectic_dctx;
 
 /* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the
-   state, input and parameters before the update, the algebraic variables and the coupling of this
-   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */
-RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)
+   values of the phases in the mask `phases` (1: the state, input and parameters before the update,
+   2: the algebraic variables and the coupling of this step).  Entry 0 (the output) may be averaged
+   over the steps since the previous row. */
+RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step, int phases)
 {
     const long n = c->n;
     if (step < c->cutoff)
@@ -89,8 +91,10 @@ RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long
     const long row = (step - c->first_step)/c->sample_every - c->ring_row0;
     for (int k = 0; k < c->n_rec && (take || k == 0); k++) {
         const rectic_drec *r = &c->rec[k];
+        if (!(phases >> r->phase & 1))
+            continue; /* recorded by another kernel of the step */
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
-                          r->where == 2 ? c->coup : r->where == 3 ? in : c->param[r->slot];
+                          r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
         const real x = src[i*r->stride];
         if (k == 0 && c->sample_mean) {
             c->acc[i] += x;
@@ -133,7 +137,8 @@ RCT_KERNEL rectic_gemv_part(const rectic_dctx *c, long k)
 RCT_KERNEL rectic_gemv_sum(const rectic_dctx *c, long k)
 {
     const long i = RCT_TID;
-    if (i >= c->n)
+    const long n = c->n;
+    if (i >= n)
         return;
     const real *const part = c->wpart + i*32;
     real acc = 0;
@@ -173,7 +178,7 @@ RCT_KERNEL rectic_pass_0(const rectic_dctx *c, long k)
     const real v_dot = (v_*v_ + eta_ + I_ext_)*tau_inv + k_*s_in_;
     /* qif_op: s' = -s/tau_s + spike */
     const real s_dot = -s_*tau_s_inv + spike_;
-    rectic_record(c, i, in, c->step0 + k);
+    rectic_record(c, i, in, c->step0 + k, 3);
     /* forward Euler */
     v_arr[i] = (v_ + dt*v_dot)*(1 - spk) + spk*reset; /* reset by blending, as RectiPy */
     s_arr[i] = s_ + dt*s_dot;
