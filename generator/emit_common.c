@@ -554,3 +554,22 @@ void rct_em_red_value(rct_emitter *E, int r, const char *ind)
     rct_em_expr(E, red->arg);
     rct_buf_puts(&E->b, ";\n");
 }
+
+void rct_em_take_new_lines(rct_buf *decls, rct_emitter *E)
+{
+    rct_buf needle;
+    rct_buf_init(&needle);
+    for (const char *line = E->b.s; line && line < E->b.s + E->b.len;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
+        needle.len = 0;
+        rct_buf_putc(&needle, '\n'); /* decls starts with a line break: each line is found whole */
+        rct_buf_putn(&needle, line, len);
+        if (needle.s && !strstr(decls->s, needle.s))
+            rct_buf_putn(decls, line, len);
+        decls->failed |= needle.failed;
+        line += len;
+    }
+    rct_buf_free(&needle);
+    E->b.len = 0;
+}

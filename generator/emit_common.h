@@ -48,6 +48,9 @@ void rct_em_struct(rct_emitter *E, const char *def);
 void rct_em_math_decls(rct_emitter *E);
 /* Writes the helper functions the model calls (sigmoid, sign, max, min), each declared with `qual`. */
 void rct_em_helper_fns(rct_emitter *E, const char *qual);
+/* Appends to decls the lines emitter E wrote that decls does not hold yet (decls starts with a line break,
+   so that each line is found whole), and empties E's text: declarations several models need, once. */
+void rct_em_take_new_lines(rct_buf *decls, rct_emitter *E);
 /* Writes the locals naming the state, algebraic, coupling (one block of n per slot) and parameter arrays
    of context `c`, and the shared parameters' values (each line starts with ind). */
 void rct_em_prologue(rct_emitter *E, const char *ind);

@@ -40,86 +40,6 @@ static void flush(net_writer *W, rct_emitter *E)
     E->b.len = 0;
 }
 
-/* Checks that event-driven projection k can be: no delay, a spiking source obeying s' = -s/tau + c*spike
-   with tau and c shared by all its units. */
-static int validate_event(const rct_emit_net *o, int k, rct_err *err)
-{
-    const rct_emit_proj *pr = &o->projs[k];
-    const rct_model *m = o->models[pr->src_pop];
-    const rct_expr *tau, *gain;
-    char why[600];
-    if (pr->delay > 0)
-        return rct_errf(err, RECTIC_EINVAL, "projection %d: an event-driven projection has no delay", k);
-    if (!o->pop_opts[pr->src_pop].spiking || !rct_model_event_form_of(m, pr->src_var, &tau, &gain, why, sizeof why))
-        return rct_errf(err, RECTIC_EINVAL, "projection %d: %s", k,
-                        o->pop_opts[pr->src_pop].spiking ? why : "event-driven coupling needs a spiking source");
-    const rct_expr *c[2] = {tau, gain};
-    for (int i = 0; i < 2; i++)
-        if (c[i] && c[i]->kind == RCT_E_VAR && o->pop_opts[pr->src_pop].param_vector[m->vars[c[i]->ref].slot])
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: event-driven coupling needs one value of '%s' for all "
-                            "units of %s (it is the decay or gain of its source)", k, m->vars[c[i]->ref].name,
-                            o->pop_names[pr->src_pop]);
-    return 0;
-}
-
-/* Checks the description: names, indices, strategies (a mistake here is the caller's). */
-static int validate(const rct_emit_net *o, rct_err *err)
-{
-    if (o->n_pops < 1 || !o->pop_names || !o->models || !o->pop_opts || (o->n_projs > 0 && !o->projs))
-        return rct_errf(err, RECTIC_EINVAL, "a network kernel needs at least one population");
-    for (int p = 0; p < o->n_pops; p++) {
-        if (!rct_is_ident(o->pop_names[p]))
-            return rct_errf(err, RECTIC_EINVAL, "population name '%s' is not an identifier (letters, digits and '_', "
-                            "not starting with a digit)", o->pop_names[p] ? o->pop_names[p] : "");
-        for (int q = 0; q < p; q++)
-            if (!strcmp(o->pop_names[p], o->pop_names[q]))
-                return rct_errf(err, RECTIC_EINVAL, "two populations are named '%s'", o->pop_names[p]);
-        if (!o->models[p] || (o->models[p]->n_param > 0 && !o->pop_opts[p].param_vector))
-            return rct_errf(err, RECTIC_EINVAL, "population %s has no model or no parameter layout", o->pop_names[p]);
-        if (o->pop_opts[p].spiking && o->models[p]->spike_def < 0)
-            return rct_errf(err, RECTIC_EINVAL, "population %s spikes but its model has no spike variable",
-                            o->pop_names[p]);
-    }
-    for (int k = 0; k < o->n_projs; k++) {
-        const rct_emit_proj *pr = &o->projs[k];
-        if (pr->src_pop < 0 || pr->src_pop >= o->n_pops || pr->tgt_pop < 0 || pr->tgt_pop >= o->n_pops)
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: no such population", k);
-        const rct_model *src = o->models[pr->src_pop], *tgt = o->models[pr->tgt_pop];
-        if (pr->src_var < 0 || pr->src_var >= src->n_vars ||
-            (src->vars[pr->src_var].kind != RCT_VK_STATE && src->vars[pr->src_var].kind != RCT_VK_ALG))
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: its source is not a state or algebraic variable", k);
-        if (pr->tgt_slot < 0 || pr->tgt_slot >= tgt->n_coup)
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: population %s has no coupling slot %d", k,
-                            o->pop_names[pr->tgt_pop], pr->tgt_slot);
-        if (pr->mode != RCT_COUP_DENSE && pr->mode != RCT_COUP_INLINE && pr->mode != RCT_COUP_CSR &&
-            pr->mode != RCT_COUP_SCALAR && pr->mode != RCT_COUP_EVENT)
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: a network kernel computes projections densely, "
-                            "sparsely, event-driven or with a scalar weight (strategy %d)", k, pr->mode);
-        if (pr->delay < 0)
-            return rct_errf(err, RECTIC_EINVAL, "projection %d: negative delay", k);
-        if (pr->mode == RCT_COUP_EVENT && validate_event(o, k, err))
-            return err->code;
-    }
-    return 0;
-}
-
-/* "pop/op/var" of projection k's source and target. */
-static void proj_paths(const rct_emit_net *o, int k, char *src, char *tgt, size_t size)
-{
-    const rct_emit_proj *pr = &o->projs[k];
-    rct_net_var_path(o, pr->src_pop, pr->src_var, src, size);
-    rct_net_var_path(o, pr->tgt_pop, o->models[pr->tgt_pop]->coup_var[pr->tgt_slot], tgt, size);
-}
-
-/* Is projection k the first listed into its target? */
-static int first_into(const rct_emit_net *o, int k)
-{
-    for (int j = 0; j < k; j++)
-        if (o->projs[j].tgt_pop == o->projs[k].tgt_pop && o->projs[j].tgt_slot == o->projs[k].tgt_slot)
-            return 0;
-    return 1;
-}
-
 /* Writes the comment heading the source: populations with their equations, projections, the step. */
 static void write_header(net_writer *W)
 {
@@ -130,56 +50,15 @@ static void write_header(net_writer *W)
                                       [RCT_COUP_EVENT] = "event-driven: W @ source kept up to date from the spikes",
                                       [RCT_COUP_SCALAR] = "one weight for every pair: weight * sum of the source"};
     rct_buf_printf(&W->out, "/*\n * Network kernel for %d population%s and %d projection%s (%s).\n"
-                            " * Generated by rectic %s; regenerate with `rectic emit` rather than editing.\n *\n"
-                            " * Populations (pop[p] is the context of population p):\n", o->n_pops,
+                            " * Generated by rectic %s; regenerate with `rectic emit` rather than editing.\n *\n", o->n_pops,
                    o->n_pops == 1 ? "" : "s", o->n_projs, o->n_projs == 1 ? "" : "s", W->type, RECTIC_VERSION);
-    for (int p = 0; p < o->n_pops; p++) {
-        const rct_model *m = o->models[p];
-        rct_buf_printf(&W->out, " *   pop[%d] %s: template ", p, o->pop_names[p]);
-        rct_emit_safe_comment(&W->out, m->template_ref);
-        rct_buf_puts(&W->out, o->pop_opts[p].spiking ? ", spiking\n" : "\n");
-        for (int e = 0; e < m->n_eqs; e++) {
-            rct_buf_puts(&W->out, " *     ");
-            rct_emit_safe_comment(&W->out, m->eq_text[e]);
-            rct_buf_putc(&W->out, '\n');
-        }
-    }
-    rct_buf_puts(&W->out, o->n_projs ? " * Projections (proj[k] is the context of projection k), added into a target in this order:\n"
-                                     : " * No projections.\n");
-    for (int k = 0; k < o->n_projs; k++) {
-        char src[256], tgt[256];
-        proj_paths(o, k, src, tgt, sizeof src);
-        rct_buf_printf(&W->out, " *   proj[%d] %s -> %s: %s", k, src, tgt, how[o->projs[k].mode]);
-        if (o->projs[k].delay > 0)
-            rct_buf_printf(&W->out, ", delay %ld step%s", o->projs[k].delay, o->projs[k].delay == 1 ? "" : "s");
-        rct_buf_putc(&W->out, '\n');
-    }
+    rct_net_listing(&W->out, o, how);
     rct_buf_puts(&W->out, " *\n * rectic_kernel runs up to `steps` forward-Euler steps.  Each step, from the state at t_n:\n"
                           " *   - every population records what is due before the update,\n"
                           " *   - the delayed projections store their source of this step in their rings,\n"
                           " *   - the populations' passes and the projections run in an order that respects their\n"
                           " *     dependencies; each population's last pass lists its spikes and updates its state,\n"
                           " *   - every population records its algebraic variables and coupling targets.\n */\n");
-}
-
-/* Appends the lines emitter E wrote that `decls` does not hold yet, and empties E's text. */
-static void add_new_lines(rct_buf *decls, rct_emitter *E)
-{
-    rct_buf needle;
-    rct_buf_init(&needle);
-    for (const char *line = E->b.s; line && line < E->b.s + E->b.len;) {
-        const char *end = strchr(line, '\n');
-        size_t len = end ? (size_t)(end - line) + 1 : strlen(line);
-        needle.len = 0;
-        rct_buf_putc(&needle, '\n'); /* decls starts with a line break: each line is found whole */
-        rct_buf_putn(&needle, line, len);
-        if (needle.s && !strstr(decls->s, needle.s))
-            rct_buf_putn(decls, line, len);
-        decls->failed |= needle.failed;
-        line += len;
-    }
-    rct_buf_free(&needle);
-    E->b.len = 0;
 }
 
 /* Writes the declarations the populations need, each once: libm prototypes, the gemv prototype when a
@@ -192,17 +71,17 @@ static void write_decls(net_writer *W)
     rct_buf_putc(&decls, '\n');
     for (int p = 0; p < o->n_pops; p++) {
         rct_em_math_decls(&W->em[p]);
-        add_new_lines(&decls, &W->em[p]);
+        rct_em_take_new_lines(&decls, &W->em[p]);
     }
     for (int k = 0; k < o->n_projs; k++)
         if (o->projs[k].mode == RCT_COUP_DENSE) {
             rct_emc_gemv_decl(&W->em[0]);
-            add_new_lines(&decls, &W->em[0]);
+            rct_em_take_new_lines(&decls, &W->em[0]);
             break;
         }
     for (int p = 0; p < o->n_pops; p++) {
         rct_em_helper_fns(&W->em[p], "static ");
-        add_new_lines(&decls, &W->em[p]);
+        rct_em_take_new_lines(&decls, &W->em[p]);
     }
     if (decls.len > 1)
         rct_buf_puts(&W->out, decls.s);
@@ -211,34 +90,10 @@ static void write_decls(net_writer *W)
     rct_buf_free(&decls);
 }
 
-/* The name of part j's function: POP_passK, POP_passK_early (its first half) or POP_update (the last). */
-static const char *part_name(const net_writer *W, int j, char *buf, size_t size)
-{
-    const rct_net_part *t = &W->plan.parts[j];
-    const char *pop = W->o->pop_names[t->pop];
-    if (t->half == 1)
-        snprintf(buf, size, "%s_pass%d_early", pop, t->pass);
-    else if (t->update)
-        snprintf(buf, size, "%s_update", pop);
-    else
-        snprintf(buf, size, "%s_pass%d", pop, t->pass);
-    return buf;
-}
-
 /* Does part j compute something (equations in its half, or reductions before its pass)? */
 static int part_has_work(const net_writer *W, int j)
 {
-    const rct_net_part *t = &W->plan.parts[j];
-    const rct_model *m = W->o->models[t->pop];
-    for (int r = 0; t->half != 2 && r < m->n_reds; r++)
-        if (m->reds[r].before_pass == t->pass)
-            return 1;
-    for (int e = 0; e < m->n_eqs; e++) {
-        int pass = m->eqs[e].kind == RCT_EQ_ODE ? m->n_passes - 1 : m->vars[m->eqs[e].var].pass;
-        if (pass == t->pass && (t->half == 0 || (t->half == 1) == W->plan.early[t->pop][e]))
-            return 1;
-    }
-    return 0;
+    return rct_net_part_reds(W->o, &W->plan, j) || rct_net_part_eqs(W->o, &W->plan, j);
 }
 
 /* Writes part j of a population's step as a static function of its context and input row. */
@@ -258,7 +113,7 @@ static void write_part(net_writer *W, int j)
     rct_buf_printf(&E->b, "%s */\nstatic void %s(rectic_kctx *c, const %s *in)\n{\n",
                    t->update ? (W->o->pop_opts[t->pop].spiking ? ", the last: spikes, derivatives, forward Euler"
                                                                 : ", the last: derivatives, forward Euler") : "",
-                   part_name(W, j, name, sizeof name), E->real);
+                   rct_net_part_name(W->o, &W->plan, j, name, sizeof name), E->real);
     E->skip_eq = t->half == 1 ? W->plan.late[t->pop] : t->half == 2 ? W->plan.early[t->pop] : NULL;
     rct_em_prologue(E, "    ");
     if (t->half != 2)
@@ -275,7 +130,7 @@ static void write_source(net_writer *W, int k)
     const rct_emit_proj *pr = &W->o->projs[k];
     const rct_var *v = &W->o->models[pr->src_pop]->vars[pr->src_var];
     char src[256], tgt[256];
-    proj_paths(W->o, k, src, tgt, sizeof src);
+    rct_net_proj_paths(W->o, k, src, tgt, sizeof src);
     if (pr->delay > 0) {
         rct_buf_printf(&W->out, "    const real *const x = p->ring + ((step + 1) %% %ld)*n_src; /* %s of step n - %ld "
                                 "(zeros before step %ld) */\n", pr->delay + 1, src, pr->delay, pr->delay);
@@ -308,7 +163,7 @@ static void write_event_update(net_writer *W, int k)
     const rct_expr *tau, *gain;
     char why[600], src[256], tgt[256];
     rct_model_event_form_of(m, pr->src_var, &tau, &gain, why, sizeof why); /* validate() checked it holds */
-    proj_paths(W->o, k, src, tgt, sizeof src);
+    rct_net_proj_paths(W->o, k, src, tgt, sizeof src);
     rct_buf_printf(&W->out, "/* projection %d: after %s's update, u = W @ %s moves as %s does: u*(1 - dt/tau), then the\n"
                             "   columns of W of the units that spiked in this step, in spike order; from ",
                    k, W->o->pop_names[pr->src_pop], src, src);
@@ -344,13 +199,13 @@ static void write_proj(net_writer *W, int k)
 {
     const rct_emit_net *o = W->o;
     const rct_emit_proj *pr = &o->projs[k];
-    const char *op = first_into(o, k) ? "=" : "+=";
+    const char *op = rct_net_first_into(o, k) ? "=" : "+=";
     char src[256], tgt[256];
-    proj_paths(o, k, src, tgt, sizeof src);
+    rct_net_proj_paths(o, k, src, tgt, sizeof src);
     rct_buf_printf(&W->out, "/* projection %d: %s -> %s, %s contribution into it */\n"
                             "static void proj_%d(rectic_kctx *pop, const rectic_kproj *p, long step)\n{\n"
                             "    const long n_src = pop[%d].n, n_tgt = pop[%d].n;\n",
-                   k, src, tgt, first_into(o, k) ? "the first" : "a later", k, pr->src_pop, pr->tgt_pop);
+                   k, src, tgt, rct_net_first_into(o, k) ? "the first" : "a later", k, pr->src_pop, pr->tgt_pop);
     if (pr->mode != RCT_COUP_EVENT)
         write_source(W, k);
     rct_buf_printf(&W->out, "    real *const t = pop[%d].coup", pr->tgt_pop);
@@ -488,13 +343,13 @@ static void write_kernel(net_writer *W)
         int j = W->plan.order[i];
         if (j < 0) {
             char src[256], tgt[256];
-            proj_paths(o, -1 - j, src, tgt, sizeof src);
+            rct_net_proj_paths(o, -1 - j, src, tgt, sizeof src);
             rct_buf_printf(b, "        proj_%d(pop, &proj[%d], step); /* %s -> %s */\n", -1 - j, -1 - j, src, tgt);
             continue;
         }
         const rct_net_part *t = &W->plan.parts[j];
         if (part_has_work(W, j))
-            rct_buf_printf(b, "        %s(&pop[%d], in_%s);\n", part_name(W, j, name, sizeof name), t->pop,
+            rct_buf_printf(b, "        %s(&pop[%d], in_%s);\n", rct_net_part_name(W->o, &W->plan, j, name, sizeof name), t->pop,
                            o->pop_names[t->pop]);
         write_stores(W, j);
         for (int k = 0; t->update && k < o->n_projs; k++)
@@ -514,7 +369,7 @@ static void write_kernel(net_writer *W)
 
 char *rct_emit_net_c(const rct_emit_net *o, rct_err *err)
 {
-    if (validate(o, err))
+    if (rct_net_validate(o, err))
         return NULL;
     net_writer W;
     memset(&W, 0, sizeof W);

@@ -204,6 +204,142 @@ const char *rct_net_var_path(const rct_emit_net *o, int p, int v, char *buf, siz
     return buf;
 }
 
+/* Checks that event-driven projection k can be: no delay, a spiking source obeying s' = -s/tau + c*spike
+   with tau and c shared by all its units. */
+static int validate_event(const rct_emit_net *o, int k, rct_err *err)
+{
+    const rct_emit_proj *pr = &o->projs[k];
+    const rct_model *m = o->models[pr->src_pop];
+    const rct_expr *tau, *gain;
+    char why[600];
+    if (pr->delay > 0)
+        return rct_errf(err, RECTIC_EINVAL, "projection %d: an event-driven projection has no delay", k);
+    if (!o->pop_opts[pr->src_pop].spiking || !rct_model_event_form_of(m, pr->src_var, &tau, &gain, why, sizeof why))
+        return rct_errf(err, RECTIC_EINVAL, "projection %d: %s", k,
+                        o->pop_opts[pr->src_pop].spiking ? why : "event-driven coupling needs a spiking source");
+    const rct_expr *c[2] = {tau, gain};
+    for (int i = 0; i < 2; i++)
+        if (c[i] && c[i]->kind == RCT_E_VAR && o->pop_opts[pr->src_pop].param_vector[m->vars[c[i]->ref].slot])
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: event-driven coupling needs one value of '%s' for all "
+                            "units of %s (it is the decay or gain of its source)", k, m->vars[c[i]->ref].name,
+                            o->pop_names[pr->src_pop]);
+    return 0;
+}
+
+int rct_net_validate(const rct_emit_net *o, rct_err *err)
+{
+    if (o->n_pops < 1 || !o->pop_names || !o->models || !o->pop_opts || (o->n_projs > 0 && !o->projs))
+        return rct_errf(err, RECTIC_EINVAL, "a network kernel needs at least one population");
+    for (int p = 0; p < o->n_pops; p++) {
+        if (!rct_is_ident(o->pop_names[p]))
+            return rct_errf(err, RECTIC_EINVAL, "population name '%s' is not an identifier (letters, digits and '_', "
+                            "not starting with a digit)", o->pop_names[p] ? o->pop_names[p] : "");
+        for (int q = 0; q < p; q++)
+            if (!strcmp(o->pop_names[p], o->pop_names[q]))
+                return rct_errf(err, RECTIC_EINVAL, "two populations are named '%s'", o->pop_names[p]);
+        if (!o->models[p] || (o->models[p]->n_param > 0 && !o->pop_opts[p].param_vector))
+            return rct_errf(err, RECTIC_EINVAL, "population %s has no model or no parameter layout", o->pop_names[p]);
+        if (o->pop_opts[p].spiking && o->models[p]->spike_def < 0)
+            return rct_errf(err, RECTIC_EINVAL, "population %s spikes but its model has no spike variable",
+                            o->pop_names[p]);
+    }
+    for (int k = 0; k < o->n_projs; k++) {
+        const rct_emit_proj *pr = &o->projs[k];
+        if (pr->src_pop < 0 || pr->src_pop >= o->n_pops || pr->tgt_pop < 0 || pr->tgt_pop >= o->n_pops)
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: no such population", k);
+        const rct_model *src = o->models[pr->src_pop], *tgt = o->models[pr->tgt_pop];
+        if (pr->src_var < 0 || pr->src_var >= src->n_vars ||
+            (src->vars[pr->src_var].kind != RCT_VK_STATE && src->vars[pr->src_var].kind != RCT_VK_ALG))
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: its source is not a state or algebraic variable", k);
+        if (pr->tgt_slot < 0 || pr->tgt_slot >= tgt->n_coup)
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: population %s has no coupling slot %d", k,
+                            o->pop_names[pr->tgt_pop], pr->tgt_slot);
+        if (pr->mode != RCT_COUP_DENSE && pr->mode != RCT_COUP_INLINE && pr->mode != RCT_COUP_CSR &&
+            pr->mode != RCT_COUP_SCALAR && pr->mode != RCT_COUP_EVENT)
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: a network kernel computes projections densely, "
+                            "sparsely, event-driven or with a scalar weight (strategy %d)", k, pr->mode);
+        if (pr->delay < 0)
+            return rct_errf(err, RECTIC_EINVAL, "projection %d: negative delay", k);
+        if (pr->mode == RCT_COUP_EVENT && validate_event(o, k, err))
+            return err->code;
+    }
+    return 0;
+}
+
+void rct_net_proj_paths(const rct_emit_net *o, int k, char *src, char *tgt, size_t size)
+{
+    const rct_emit_proj *pr = &o->projs[k];
+    rct_net_var_path(o, pr->src_pop, pr->src_var, src, size);
+    rct_net_var_path(o, pr->tgt_pop, o->models[pr->tgt_pop]->coup_var[pr->tgt_slot], tgt, size);
+}
+
+int rct_net_first_into(const rct_emit_net *o, int k)
+{
+    for (int j = 0; j < k; j++)
+        if (o->projs[j].tgt_pop == o->projs[k].tgt_pop && o->projs[j].tgt_slot == o->projs[k].tgt_slot)
+            return 0;
+    return 1;
+}
+
+const char *rct_net_part_name(const rct_emit_net *o, const rct_net_plan *plan, int j, char *buf, size_t size)
+{
+    const rct_net_part *t = &plan->parts[j];
+    const char *pop = o->pop_names[t->pop];
+    if (t->half == 1)
+        snprintf(buf, size, "%s_pass%d_early", pop, t->pass);
+    else if (t->update)
+        snprintf(buf, size, "%s_update", pop);
+    else
+        snprintf(buf, size, "%s_pass%d", pop, t->pass);
+    return buf;
+}
+
+int rct_net_part_reds(const rct_emit_net *o, const rct_net_plan *plan, int j)
+{
+    const rct_net_part *t = &plan->parts[j];
+    const rct_model *m = o->models[t->pop];
+    for (int r = 0; t->half != 2 && r < m->n_reds; r++)
+        if (m->reds[r].before_pass == t->pass)
+            return 1;
+    return 0;
+}
+
+int rct_net_part_eqs(const rct_emit_net *o, const rct_net_plan *plan, int j)
+{
+    const rct_net_part *t = &plan->parts[j];
+    const rct_model *m = o->models[t->pop];
+    for (int e = 0; e < m->n_eqs; e++)
+        if (eq_pass(m, e) == t->pass && (t->half == 0 || (t->half == 1) == plan->early[t->pop][e]))
+            return 1;
+    return 0;
+}
+
+void rct_net_listing(rct_buf *b, const rct_emit_net *o, const char *const *how)
+{
+    rct_buf_puts(b, " * Populations (pop[p] is the context of population p):\n");
+    for (int p = 0; p < o->n_pops; p++) {
+        const rct_model *m = o->models[p];
+        rct_buf_printf(b, " *   pop[%d] %s: template ", p, o->pop_names[p]);
+        rct_emit_safe_comment(b, m->template_ref);
+        rct_buf_puts(b, o->pop_opts[p].spiking ? ", spiking\n" : "\n");
+        for (int e = 0; e < m->n_eqs; e++) {
+            rct_buf_puts(b, " *     ");
+            rct_emit_safe_comment(b, m->eq_text[e]);
+            rct_buf_putc(b, '\n');
+        }
+    }
+    rct_buf_puts(b, o->n_projs ? " * Projections (proj[k] is the context of projection k), added into a target in this order:\n"
+                                     : " * No projections.\n");
+    for (int k = 0; k < o->n_projs; k++) {
+        char src[256], tgt[256];
+        rct_net_proj_paths(o, k, src, tgt, sizeof src);
+        rct_buf_printf(b, " *   proj[%d] %s -> %s: %s", k, src, tgt, how[o->projs[k].mode]);
+        if (o->projs[k].delay > 0)
+            rct_buf_printf(b, ", delay %ld step%s", o->projs[k].delay, o->projs[k].delay == 1 ? "" : "s");
+        rct_buf_putc(b, '\n');
+    }
+}
+
 /* Reports the cycle of a deadlocked search: follows what each waiting call waits for until a call comes
    round again, and names the projections on that round. */
 static int cycle_error(const search *S, rct_err *err)
@@ -225,10 +361,8 @@ static int cycle_error(const search *S, rct_err *err)
     int count = 0;
     for (int start = node;;) {
         if (node < o->n_projs) {
-            const rct_emit_proj *pr = &o->projs[node];
             char src[256], tgt[256];
-            rct_net_var_path(o, pr->src_pop, pr->src_var, src, sizeof src);
-            rct_net_var_path(o, pr->tgt_pop, o->models[pr->tgt_pop]->coup_var[pr->tgt_slot], tgt, sizeof tgt);
+            rct_net_proj_paths(o, node, src, tgt, sizeof src);
             rct_buf_printf(&names, "%s%s -> %s", count++ ? ", " : "", src, tgt);
         }
         int b = node < o->n_projs ? proj_blocker(S, node) : part_blocker(S, node - o->n_projs);

@@ -29,6 +29,9 @@ typedef struct rct_net_plan {
     int n_order;
 } rct_net_plan;
 
+/* Checks the description o: names, indices, strategies; 0, or RECTIC_EINVAL (a mistake of the caller). */
+int rct_net_validate(const rct_emit_net *o, rct_err *err);
+
 /* Plans the step of network o; 0, or RECTIC_ETEMPLATE for a cycle (naming the projections in it),
    RECTIC_ENOMEM.  The plan is freed with rct_net_plan_free (also after a failure). */
 int rct_net_plan_make(const rct_emit_net *o, rct_net_plan *plan, rct_err *err);
@@ -36,6 +39,20 @@ void rct_net_plan_free(rct_net_plan *plan, int n_pops);
 
 /* The part of population p that computes its algebraic variable v. */
 int rct_net_plan_part_of(const rct_net_plan *plan, const rct_model *m, int p, int v);
+
+/* The name of part j's function or kernel: POP_passK, POP_passK_early (its first half) or POP_update. */
+const char *rct_net_part_name(const rct_emit_net *o, const rct_net_plan *plan, int j, char *buf, size_t size);
+/* Does part j compute reductions (those before its pass, in the part that starts it)?  Equations? */
+int rct_net_part_reds(const rct_emit_net *o, const rct_net_plan *plan, int j);
+int rct_net_part_eqs(const rct_emit_net *o, const rct_net_plan *plan, int j);
+
+/* "pop/op/var" of projection k's source and target. */
+void rct_net_proj_paths(const rct_emit_net *o, int k, char *src, char *tgt, size_t size);
+/* Is projection k the first listed into its target? */
+int rct_net_first_into(const rct_emit_net *o, int k);
+/* Writes the lines of a kernel's heading comment that list the populations (template, equations) and
+   the projections (how[mode] says how each is computed, then its delay). */
+void rct_net_listing(rct_buf *b, const rct_emit_net *o, const char *const *how);
 
 /* "pop/op/var" of variable v of population p, in buf. */
 const char *rct_net_var_path(const rct_emit_net *o, int p, int v, char *buf, size_t size);
