@@ -23,9 +23,7 @@
 typedef struct net_writer {
     const rct_emit_net *o;
     rct_buf out;
-    rct_emitter *em;     /* per population (its text goes to em[p].b, then to out) */
-    rct_emit_opts *opts; /* per population: the caller's, with the network's dtype and no coupling */
-    rct_net_plan plan;
+    rct_net_emitters ne; /* per population an emitter (its text goes to em[p].b, then to out); the plan */
     int f32;
     const char *type;
 } net_writer;
@@ -33,11 +31,7 @@ typedef struct net_writer {
 /* Moves what emitter E wrote to the output. */
 static void flush(net_writer *W, rct_emitter *E)
 {
-    if (E->b.failed)
-        W->out.failed = 1;
-    if (E->b.len)
-        rct_buf_putn(&W->out, E->b.s, E->b.len);
-    E->b.len = 0;
+    rct_net_emitter_flush(&W->out, E);
 }
 
 /* Writes the comment heading the source: populations with their equations, projections, the step. */
@@ -70,18 +64,18 @@ static void write_decls(net_writer *W)
     rct_buf_init(&decls);
     rct_buf_putc(&decls, '\n');
     for (int p = 0; p < o->n_pops; p++) {
-        rct_em_math_decls(&W->em[p]);
-        rct_em_take_new_lines(&decls, &W->em[p]);
+        rct_em_math_decls(&W->ne.em[p]);
+        rct_em_take_new_lines(&decls, &W->ne.em[p]);
     }
     for (int k = 0; k < o->n_projs; k++)
         if (o->projs[k].mode == RCT_COUP_DENSE) {
-            rct_emc_gemv_decl(&W->em[0]);
-            rct_em_take_new_lines(&decls, &W->em[0]);
+            rct_emc_gemv_decl(&W->ne.em[0]);
+            rct_em_take_new_lines(&decls, &W->ne.em[0]);
             break;
         }
     for (int p = 0; p < o->n_pops; p++) {
-        rct_em_helper_fns(&W->em[p], "static ");
-        rct_em_take_new_lines(&decls, &W->em[p]);
+        rct_em_helper_fns(&W->ne.em[p], "static ");
+        rct_em_take_new_lines(&decls, &W->ne.em[p]);
     }
     if (decls.len > 1)
         rct_buf_puts(&W->out, decls.s);
@@ -93,15 +87,15 @@ static void write_decls(net_writer *W)
 /* Does part j compute something (equations in its half, or reductions before its pass)? */
 static int part_has_work(const net_writer *W, int j)
 {
-    return rct_net_part_reds(W->o, &W->plan, j) || rct_net_part_eqs(W->o, &W->plan, j);
+    return rct_net_part_reds(W->o, &W->ne.plan, j) || rct_net_part_eqs(W->o, &W->ne.plan, j);
 }
 
 /* Writes part j of a population's step as a static function of its context and input row. */
 static void write_part(net_writer *W, int j)
 {
-    const rct_net_part *t = &W->plan.parts[j];
+    const rct_net_part *t = &W->ne.plan.parts[j];
     const rct_model *m = W->o->models[t->pop];
-    rct_emitter *E = &W->em[t->pop];
+    rct_emitter *E = &W->ne.em[t->pop];
     char name[300];
     if (!part_has_work(W, j))
         return;
@@ -113,8 +107,8 @@ static void write_part(net_writer *W, int j)
     rct_buf_printf(&E->b, "%s */\nstatic void %s(rectic_kctx *c, const %s *in)\n{\n",
                    t->update ? (W->o->pop_opts[t->pop].spiking ? ", the last: spikes, derivatives, forward Euler"
                                                                 : ", the last: derivatives, forward Euler") : "",
-                   rct_net_part_name(W->o, &W->plan, j, name, sizeof name), E->real);
-    E->skip_eq = t->half == 1 ? W->plan.late[t->pop] : t->half == 2 ? W->plan.early[t->pop] : NULL;
+                   rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), E->real);
+    E->skip_eq = t->half == 1 ? W->ne.plan.late[t->pop] : t->half == 2 ? W->ne.plan.early[t->pop] : NULL;
     rct_em_prologue(E, "    ");
     if (t->half != 2)
         rct_emc_reductions(E, t->pass, "    ");
@@ -172,7 +166,7 @@ static void write_event_update(net_writer *W, int k)
                             "    const rectic_kctx *const c = &pop[%d];\n    const real dt = c->dt;\n", k, pr->src_pop);
     write_event_param(W, pr->src_pop, tau);
     write_event_param(W, pr->src_pop, gain);
-    rct_emitter *E = &W->em[pr->src_pop];
+    rct_emitter *E = &W->ne.em[pr->src_pop];
     int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
     rct_buf_printf(&E->b, "    const real decay = (real)(1 - dt/%s", paren ? "(" : "");
     rct_em_expr(E, tau);
@@ -289,15 +283,9 @@ static void write_proj(net_writer *W, int k)
 static void write_stores(net_writer *W, int part)
 {
     const rct_emit_net *o = W->o;
-    for (int k = 0; k < o->n_projs; k++) {
-        const rct_emit_proj *pr = &o->projs[k];
-        const rct_model *m = o->models[pr->src_pop];
-        if (pr->delay == 0)
-            continue;
-        int state = m->vars[pr->src_var].kind == RCT_VK_STATE;
-        if (part < 0 ? state : !state && rct_net_plan_part_of(&W->plan, m, pr->src_pop, pr->src_var) == part)
+    for (int k = 0; k < o->n_projs; k++)
+        if (rct_net_stores_at(o, &W->ne.plan, k, part))
             rct_buf_printf(&W->out, "        proj_%d_store(pop, &proj[%d], step);\n", k, k);
-    }
 }
 
 /* Is population p the source of an event-driven projection? */
@@ -339,17 +327,17 @@ static void write_kernel(net_writer *W)
     rct_buf_puts(b, "        }\n");
     write_stores(W, -1);
     char name[300];
-    for (int i = 0; i < W->plan.n_order; i++) {
-        int j = W->plan.order[i];
+    for (int i = 0; i < W->ne.plan.n_order; i++) {
+        int j = W->ne.plan.order[i];
         if (j < 0) {
             char src[256], tgt[256];
             rct_net_proj_paths(o, -1 - j, src, tgt, sizeof src);
             rct_buf_printf(b, "        proj_%d(pop, &proj[%d], step); /* %s -> %s */\n", -1 - j, -1 - j, src, tgt);
             continue;
         }
-        const rct_net_part *t = &W->plan.parts[j];
+        const rct_net_part *t = &W->ne.plan.parts[j];
         if (part_has_work(W, j))
-            rct_buf_printf(b, "        %s(&pop[%d], in_%s);\n", rct_net_part_name(W->o, &W->plan, j, name, sizeof name), t->pop,
+            rct_buf_printf(b, "        %s(&pop[%d], in_%s);\n", rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), t->pop,
                            o->pop_names[t->pop]);
         write_stores(W, j);
         for (int k = 0; t->update && k < o->n_projs; k++)
@@ -369,53 +357,34 @@ static void write_kernel(net_writer *W)
 
 char *rct_emit_net_c(const rct_emit_net *o, rct_err *err)
 {
-    if (rct_net_validate(o, err))
-        return NULL;
     net_writer W;
     memset(&W, 0, sizeof W);
     W.o = o;
     W.f32 = o->dtype == RECTIC_FLOAT32;
     W.type = W.f32 ? "float" : "double";
     rct_buf_init(&W.out);
-    W.em = calloc((size_t)o->n_pops, sizeof *W.em);
-    W.opts = calloc((size_t)o->n_pops, sizeof *W.opts);
-    int rc = !W.em || !W.opts ? rct_oom(err) : 0, inited = 0, parallel = 0;
-    for (; !rc && inited < o->n_pops; inited++) {
-        W.opts[inited] = o->pop_opts[inited];
-        W.opts[inited].dtype = o->dtype;
-        W.opts[inited].coupling = 0;
-        W.opts[inited].fixed_n = 0;
-        parallel |= W.opts[inited].parallel;
-        if ((rc = rct_em_init(&W.em[inited], o->models[inited], &W.opts[inited], err)))
-            break;
-    }
-    if (!rc)
-        rc = rct_net_plan_make(o, &W.plan, err);
+    int rc = rct_net_emitters_start(&W.ne, o, err), parallel = 0;
+    for (int p = 0; !rc && p < o->n_pops; p++)
+        parallel |= W.ne.opts[p].parallel;
     if (!rc) {
         write_header(&W);
         rct_buf_printf(&W.out, "typedef %s real;\n\n/* the kernel ABI (generator/kernel_abi.h) */\n", W.type);
-        rct_em_struct(&W.em[0], RCT_KCTX_TEXT);
-        rct_buf_putc(&W.em[0].b, '\n');
-        rct_em_struct(&W.em[0], RCT_KPROJ_TEXT);
-        flush(&W, &W.em[0]);
+        rct_em_struct(&W.ne.em[0], RCT_KCTX_TEXT);
+        rct_buf_putc(&W.ne.em[0].b, '\n');
+        rct_em_struct(&W.ne.em[0], RCT_KPROJ_TEXT);
+        flush(&W, &W.ne.em[0]);
         write_decls(&W);
         if (parallel)
-            rct_emc_parallel_macro(&W.em[0]);
-        rct_emc_recorder(&W.em[0]);
-        flush(&W, &W.em[0]);
-        for (int j = 0; j < W.plan.n_parts; j++)
+            rct_emc_parallel_macro(&W.ne.em[0]);
+        rct_emc_recorder(&W.ne.em[0]);
+        flush(&W, &W.ne.em[0]);
+        for (int j = 0; j < W.ne.plan.n_parts; j++)
             write_part(&W, j);
         for (int k = 0; k < o->n_projs; k++)
             write_proj(&W, k);
         write_kernel(&W);
     }
-    for (int p = 0; p < inited; p++) {
-        rct_err ignored; /* the writers' text went to W.out, which reports a failed allocation */
-        free(rct_em_finish(&W.em[p], &ignored));
-    }
-    rct_net_plan_free(&W.plan, o->n_pops);
-    free(W.em);
-    free(W.opts);
+    rct_net_emitters_end(&W.ne, o);
     if (rc) {
         rct_buf_free(&W.out);
         return NULL;

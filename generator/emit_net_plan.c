@@ -432,3 +432,56 @@ void rct_net_plan_free(rct_net_plan *plan, int n_pops)
     free(plan->order);
     memset(plan, 0, sizeof *plan);
 }
+
+int rct_net_emitters_start(rct_net_emitters *w, const rct_emit_net *o, rct_err *err)
+{
+    memset(w, 0, sizeof *w);
+    int rc = rct_net_validate(o, err);
+    if (rc)
+        return rc;
+    w->em = calloc((size_t)o->n_pops, sizeof *w->em);
+    w->opts = calloc((size_t)o->n_pops, sizeof *w->opts);
+    if (!w->em || !w->opts)
+        return rct_oom(err);
+    for (; w->started < o->n_pops; w->started++) {
+        rct_emit_opts *opts = &w->opts[w->started];
+        *opts = o->pop_opts[w->started];
+        opts->dtype = o->dtype;
+        opts->coupling = 0;
+        opts->fixed_n = 0;
+        if ((rc = rct_em_init(&w->em[w->started], o->models[w->started], opts, err)))
+            return rc;
+    }
+    return rct_net_plan_make(o, &w->plan, err);
+}
+
+void rct_net_emitter_flush(rct_buf *out, rct_emitter *E)
+{
+    out->failed |= E->b.failed;
+    if (E->b.len)
+        rct_buf_putn(out, E->b.s, E->b.len);
+    E->b.len = 0;
+}
+
+void rct_net_emitters_end(rct_net_emitters *w, const rct_emit_net *o)
+{
+    for (int p = 0; p < w->started; p++) {
+        rct_err ignored; /* the writers' text went to their output, which reports a failed allocation */
+        free(rct_em_finish(&w->em[p], &ignored));
+    }
+    rct_net_plan_free(&w->plan, o->n_pops);
+    free(w->em);
+    free(w->opts);
+    memset(w, 0, sizeof *w);
+}
+
+int rct_net_stores_at(const rct_emit_net *o, const rct_net_plan *plan, int k, int part)
+{
+    const rct_emit_proj *pr = &o->projs[k];
+    const rct_model *m = o->models[pr->src_pop];
+    if (pr->delay == 0)
+        return 0;
+    if (m->vars[pr->src_var].kind == RCT_VK_STATE)
+        return part < 0;
+    return part >= 0 && rct_net_plan_part_of(plan, m, pr->src_pop, pr->src_var) == part;
+}

@@ -10,6 +10,7 @@
 #ifndef RCT_EMIT_NET_PLAN_H
 #define RCT_EMIT_NET_PLAN_H
 
+#include "emit_common.h"
 #include "emit_net.h"
 
 /* A part of a population's step: a pass, or one of its two halves; one static function. */
@@ -29,6 +30,23 @@ typedef struct rct_net_plan {
     int n_order;
 } rct_net_plan;
 
+/* The emitters of a network's populations (each with the caller's options, the network's dtype, no
+   coupling and no fixed size: the projections are the network's) and the plan of its step, as both network
+   emitters start them. */
+typedef struct rct_net_emitters {
+    rct_emitter *em;      /* per population */
+    rct_emit_opts *opts;
+    int started;          /* emitters started */
+    rct_net_plan plan;
+} rct_net_emitters;
+
+/* Validates o, starts the emitters and plans the step; 0, or the error (rct_net_emitters_end frees what
+   was made either way). */
+int rct_net_emitters_start(rct_net_emitters *w, const rct_emit_net *o, rct_err *err);
+/* Moves what emitter E wrote to out. */
+void rct_net_emitter_flush(rct_buf *out, rct_emitter *E);
+void rct_net_emitters_end(rct_net_emitters *w, const rct_emit_net *o);
+
 /* Checks the description o: names, indices, strategies; 0, or RECTIC_EINVAL (a mistake of the caller). */
 int rct_net_validate(const rct_emit_net *o, rct_err *err);
 
@@ -45,6 +63,10 @@ const char *rct_net_part_name(const rct_emit_net *o, const rct_net_plan *plan, i
 /* Does part j compute reductions (those before its pass, in the part that starts it)?  Equations? */
 int rct_net_part_reds(const rct_emit_net *o, const rct_net_plan *plan, int j);
 int rct_net_part_eqs(const rct_emit_net *o, const rct_net_plan *plan, int j);
+
+/* Does delayed projection k store its source of the step into its ring at the start of the step (part
+   -1: a state variable) or after part `part` (the one computing its algebraic source)? */
+int rct_net_stores_at(const rct_emit_net *o, const rct_net_plan *plan, int k, int part);
 
 /* "pop/op/var" of projection k's source and target. */
 void rct_net_proj_paths(const rct_emit_net *o, int k, char *src, char *tgt, size_t size);

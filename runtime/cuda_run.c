@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "emit_c.h"
+#include "cuda_dev.h"
 #include "emit_cuda.h"
 #include "jit_nvrtc.h"
 #include "kernel_abi.h"
@@ -35,44 +36,20 @@ RCT_DCTX_DEF(void, RCT_NO_DOC)
 #define CHUNK_STEPS 4096L
 #define CHUNK_BYTES ((size_t)256 << 20)
 #define SPIKE_CHUNK_BYTES ((size_t)32 << 20) /* spike bits per chunk: they are scanned on the host */
-#define BLOCK_THREADS 256u
 #define MAX_OPS 256
 
-/* One device allocation that grows on demand. */
-typedef struct dbuf {
-    rct_CUdeviceptr p;
-    size_t size;
-} dbuf;
-
-/* One host buffer that grows on demand, page-locked when the driver allows (copies from and to it go at
-   full speed and it is faulted in once, not per run). */
-typedef struct hbuf {
-    void *p;
-    size_t size;
-    int pinned;
-} hbuf;
-
 struct rct_cuda {
-    rct_cudev *dev;
-    rct_CUstream stream;
-    rct_CUmodule mod;
+    rct_cuexec x;            /* device, stream, module, graph */
     rct_cu_op ops[MAX_OPS];
     int n_ops;
     rct_CUfunction gemv_part, gemv_sum, csr, *reduce, *reduce_next, *pass;
     int n_reds, n_passes;
-    char arch[32];
-    double nvrtc_s, load_s;
-    size_t image_bytes;
     /* device buffers */
-    dbuf y, y_snap, alg, coup, w, wpart, csr_ptr, csr_col, csr_val, params, param_ptrs, red, part, acc, acc_snap;
-    dbuf bad_step, ctx;
-    dbuf input, rec, ring, ring_ptrs, spike_bits, spike_sum;
-    hbuf in_host, ring_host, bits_host, sum_host; /* kept from run to run */
+    rct_dbuf y, y_snap, alg, coup, w, wpart, csr_ptr, csr_col, csr_val, params, param_ptrs, red, part, acc, acc_snap;
+    rct_dbuf bad_step, ctx;
+    rct_dbuf input, rec, ring, ring_ptrs, spike_bits, spike_sum;
+    rct_hbuf in_host, ring_host, bits_host, sum_host; /* kept from run to run */
     int w_uploaded;
-    /* CUDA graph of one chunk of graph_steps steps */
-    rct_CUgraphExec graph;
-    long graph_steps;
-    int graphs_off, graphs_used;
 };
 
 /* Size of one value of the network's type. */
@@ -81,106 +58,25 @@ static size_t rsz(const rectic_net *net)
     return net->f32 ? sizeof(float) : sizeof(double);
 }
 
-/* Makes b hold at least `bytes` (its contents are lost when it grows). */
-static int dbuf_need(rct_cuda *cu, dbuf *b, size_t bytes, rct_err *err)
-{
-    if (bytes == 0)
-        bytes = 8;
-    if (b->p && b->size >= bytes)
-        return 0;
-    const rct_cuapi *api = cu->dev->api;
-    if (b->p)
-        api->cuMemFree(b->p);
-    b->p = 0;
-    b->size = 0;
-    rct_CUresult res = api->cuMemAlloc(&b->p, bytes);
-    if (res != 0) {
-        size_t free_b = 0, total = 0;
-        api->cuMemGetInfo(&free_b, &total);
-        rct_cuda_fail(api, res, "cuMemAlloc", err);
-        return rct_errf(err, RECTIC_ENOMEM, "GPU memory: %.1f MiB do not fit (%.1f MiB free of %.1f MiB on %s)",
-                        bytes / 1048576.0, free_b / 1048576.0, total / 1048576.0, cu->dev->name);
-    }
-    b->size = bytes;
-    return 0;
-}
-
-/* Frees h. */
-static void hbuf_free(rct_cuda *cu, hbuf *h)
-{
-    if (h->p && h->pinned)
-        cu->dev->api->cuMemFreeHost(h->p);
-    else
-        free(h->p);
-    h->p = NULL;
-    h->size = 0;
-}
-
-/* Makes h hold at least `bytes` (its contents are lost when it grows); *out = the buffer. */
-static int hbuf_need(rct_cuda *cu, hbuf *h, size_t bytes, void **out, rct_err *err)
-{
-    if (bytes == 0)
-        bytes = 8;
-    if (!h->p || h->size < bytes) {
-        hbuf_free(cu, h);
-        h->pinned = cu->dev->api->cuMemHostAlloc(&h->p, bytes, 0) == 0 && h->p;
-        if (!h->pinned && !(h->p = malloc(bytes)))
-            return rct_oom(err);
-        h->size = bytes;
-    }
-    *out = h->p;
-    return 0;
-}
-
-/* Frees b. */
-static void dbuf_free(rct_cuda *cu, dbuf *b)
-{
-    if (b->p)
-        cu->dev->api->cuMemFree(b->p);
-    b->p = 0;
-    b->size = 0;
-}
-
-/* Checks a driver call: 0, or RECTIC_EDEVICE with "what: CUDA_ERROR_..." in err. */
-static int ck(rct_cuda *cu, rct_CUresult res, const char *what, rct_err *err)
-{
-    return res ? rct_cuda_fail(cu->dev->api, res, what, err) : 0;
-}
-
-/* Frees the CUDA graph. */
-static void drop_graph(rct_cuda *cu)
-{
-    if (cu->graph)
-        cu->dev->api->cuGraphExecDestroy(cu->graph);
-    cu->graph = NULL;
-    cu->graph_steps = 0;
-}
-
 /* Frees the graph, the device buffers, the module, the stream and the context reference. */
 void rct_cuda_free(rct_cuda *cu)
 {
     if (!cu)
         return;
-    if (cu->dev) {
-        const rct_cuapi *api = cu->dev->api;
+    if (cu->x.dev) {
         rct_err quiet;
-        rct_cudev_use(cu->dev, &quiet);
-        drop_graph(cu);
-        dbuf *all[] = {&cu->y, &cu->y_snap, &cu->alg, &cu->coup, &cu->w, &cu->wpart, &cu->csr_ptr, &cu->csr_col,
-                       &cu->csr_val, &cu->params, &cu->param_ptrs,
-                       &cu->red, &cu->part, &cu->acc, &cu->acc_snap, &cu->bad_step, &cu->ctx, &cu->input, &cu->rec,
-                       &cu->ring, &cu->ring_ptrs, &cu->spike_bits, &cu->spike_sum};
+        rct_cuexec_use(&cu->x, &quiet);
+        rct_dbuf *all[] = {&cu->y, &cu->y_snap, &cu->alg, &cu->coup, &cu->w, &cu->wpart, &cu->csr_ptr, &cu->csr_col,
+                           &cu->csr_val, &cu->params, &cu->param_ptrs,
+                           &cu->red, &cu->part, &cu->acc, &cu->acc_snap, &cu->bad_step, &cu->ctx, &cu->input, &cu->rec,
+                           &cu->ring, &cu->ring_ptrs, &cu->spike_bits, &cu->spike_sum};
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
-            dbuf_free(cu, all[k]);
-        hbuf_free(cu, &cu->in_host);
-        hbuf_free(cu, &cu->ring_host);
-        hbuf_free(cu, &cu->bits_host);
-        hbuf_free(cu, &cu->sum_host);
-        if (cu->mod)
-            api->cuModuleUnload(cu->mod);
-        if (cu->stream)
-            api->cuStreamDestroy(cu->stream);
-        rct_cudev_close(cu->dev);
+            rct_dbuf_free(&cu->x, all[k]);
+        rct_hbuf_free(&cu->x, &cu->in_host);
+        rct_hbuf_free(&cu->x, &cu->ring_host);
+        rct_hbuf_free(&cu->x, &cu->bits_host);
+        rct_hbuf_free(&cu->x, &cu->sum_host);
+        rct_cuexec_close(&cu->x);
     }
     free(cu->reduce);
     free(cu->reduce_next);
@@ -192,68 +88,16 @@ void rct_cuda_free(rct_cuda *cu)
 static int open_device(rectic_net *net)
 {
     if (net->cuda)
-        return rct_cudev_use(net->cuda->dev, &net->err);
+        return rct_cuexec_use(&net->cuda->x, &net->err);
     rct_cuda *cu = calloc(1, sizeof *cu);
     if (!cu)
         return rct_oom(&net->err);
-    int rc = rct_cudev_open(net->device, &cu->dev, &net->err);
+    int rc = rct_cuexec_open(&cu->x, net->device, &net->err);
     if (rc) {
-        free(cu);
-        return rc;
-    }
-    if ((rc = ck(cu, cu->dev->api->cuStreamCreate(&cu->stream, 1 /* non-blocking */), "cuStreamCreate", &net->err))) {
         rct_cuda_free(cu);
         return rc;
     }
-    const char *g = getenv("RECTIC_CUDA_GRAPHS");
-    cu->graphs_off = g && !strcmp(g, "0");
-    snprintf(cu->arch, sizeof cu->arch, "%d%d", cu->dev->cc_major, cu->dev->cc_minor);
     net->cuda = cu;
-    return 0;
-}
-
-/* Compiles src for the device and loads it: PTX for compute_XY first; a cubin for sm_XY when the
-   driver cannot read this NVRTC's PTX (a driver older than the toolkit). */
-static int load_module(rectic_net *net, const char *src, rct_CUmodule *mod)
-{
-    rct_cuda *cu = net->cuda;
-    const rct_cuapi *api = cu->dev->api;
-    char arch[48], *image;
-    size_t size;
-    snprintf(arch, sizeof arch, "compute_%s", cu->arch);
-    double t0 = rct_now();
-    int rc = rct_nvrtc_compile(src, "rectic_kernels.cu", arch, 0, &image, &size, &net->err);
-    if (rc)
-        return rc;
-    double t1 = rct_now();
-    rct_CUresult res = api->cuModuleLoadData(mod, image);
-    if (res == RCT_CU_ERR_PTX_VERSION) {
-        free(image);
-        snprintf(arch, sizeof arch, "sm_%s", cu->arch);
-        t0 = rct_now();
-        if ((rc = rct_nvrtc_compile(src, "rectic_kernels.cu", arch, 1, &image, &size, &net->err)))
-            return rc;
-        t1 = rct_now();
-        res = api->cuModuleLoadData(mod, image);
-    }
-    free(image);
-    if (res)
-        return rct_cuda_fail(api, res, "cuModuleLoadData (loading the compiled kernels)", &net->err);
-    cu->nvrtc_s = t1 - t0;
-    cu->load_s = rct_now() - t1;
-    cu->image_bytes = size;
-    return 0;
-}
-
-/* Looks up kernel `name` in mod. */
-static int get_fn(rectic_net *net, rct_CUmodule mod, const char *name, rct_CUfunction *fn)
-{
-    rct_CUresult res = net->cuda->dev->api->cuModuleGetFunction(fn, mod, name);
-    if (res) {
-        char what[128];
-        snprintf(what, sizeof what, "generated kernel %s not found (a bug in rectic)", name);
-        return rct_cuda_fail(net->cuda->dev->api, res, what, &net->err);
-    }
     return 0;
 }
 
@@ -276,7 +120,7 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
     }
     double t1 = rct_now();
     rct_CUmodule mod = NULL;
-    if ((rc = load_module(net, src, &mod))) {
+    if ((rc = rct_cuexec_compile(&cu->x, src, &mod, &net->err))) {
         free(src);
         return rc;
     }
@@ -289,35 +133,32 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
         int i = cu->ops[k].index;
         switch (cu->ops[k].kind) {
         case RCT_CU_GEMV:
-            if (!(rc = get_fn(net, mod, "rectic_gemv_part", &part)))
-                rc = get_fn(net, mod, "rectic_gemv_sum", &sum);
+            if (!(rc = rct_cuexec_fn(&cu->x, mod, "rectic_gemv_part", &part, &net->err)))
+                rc = rct_cuexec_fn(&cu->x, mod, "rectic_gemv_sum", &sum, &net->err);
             break;
         case RCT_CU_CSR:
-            rc = get_fn(net, mod, "rectic_csr", &csr);
+            rc = rct_cuexec_fn(&cu->x, mod, "rectic_csr", &csr, &net->err);
             break;
         case RCT_CU_REDUCE:
             snprintf(name, sizeof name, "rectic_reduce_%d", i);
-            if (!(rc = get_fn(net, mod, name, &red[i]))) {
+            if (!(rc = rct_cuexec_fn(&cu->x, mod, name, &red[i], &net->err))) {
                 snprintf(name, sizeof name, "rectic_reduce_%d_next", i);
-                rc = get_fn(net, mod, name, &next[i]);
+                rc = rct_cuexec_fn(&cu->x, mod, name, &next[i], &net->err);
             }
             break;
         case RCT_CU_PASS:
             snprintf(name, sizeof name, "rectic_pass_%d", i);
-            rc = get_fn(net, mod, name, &pass[i]);
+            rc = rct_cuexec_fn(&cu->x, mod, name, &pass[i], &net->err);
             break;
         }
     }
     if (rc) {
-        cu->dev->api->cuModuleUnload(mod);
+        cu->x.dev->api->cuModuleUnload(mod);
         free(red), free(next), free(pass), free(src);
         return rc;
     }
-    drop_graph(cu);
-    if (cu->mod)
-        cu->dev->api->cuModuleUnload(cu->mod);
+    rct_cuexec_set_module(&cu->x, mod);
     free(cu->reduce), free(cu->reduce_next), free(cu->pass);
-    cu->mod = mod;
     cu->n_ops = n_ops;
     cu->gemv_part = part, cu->gemv_sum = sum, cu->csr = csr, cu->reduce = red, cu->reduce_next = next, cu->pass = pass;
     cu->n_reds = m->n_reds;
@@ -339,107 +180,56 @@ void rct_cuda_get_info(const rectic_net *net, rct_cuda_info *info)
     const rct_cuda *cu = net->cuda;
     if (!cu)
         return;
-    snprintf(info->name, sizeof info->name, "%s", cu->dev->name);
-    info->cc_major = cu->dev->cc_major;
-    info->cc_minor = cu->dev->cc_minor;
-    info->sm_count = cu->dev->sm_count;
-    info->peak_bandwidth = cu->dev->peak_bandwidth;
-    info->nvrtc_seconds = cu->nvrtc_s;
-    info->load_seconds = cu->load_s;
-    info->image_bytes = cu->image_bytes;
-    info->graphs = cu->graphs_used;
+    snprintf(info->name, sizeof info->name, "%s", cu->x.dev->name);
+    info->cc_major = cu->x.dev->cc_major;
+    info->cc_minor = cu->x.dev->cc_minor;
+    info->sm_count = cu->x.dev->sm_count;
+    info->peak_bandwidth = cu->x.dev->peak_bandwidth;
+    info->nvrtc_seconds = cu->x.nvrtc_s;
+    info->load_seconds = cu->x.load_s;
+    info->image_bytes = cu->x.image_bytes;
+    info->graphs = cu->x.graphs_used;
 }
 
 /* ---------------------------------------------------------------- launches */
 
-/* Threads of the next level of a reduction over `count` values (1: the last level). */
-static long red_threads(long count)
-{
-    return count <= RCT_CUDA_RED_SERIAL ? 1 : (count + RCT_CUDA_RED_FAN - 1) / RCT_CUDA_RED_FAN;
-}
-
-/* Reals the reductions' partial values need for n neurons. */
-static long red_part_len(long n)
-{
-    long total = 0;
-    for (long count = n, p = red_threads(n); p > 1; count = p, p = red_threads(count))
-        total += p;
-    return total;
-}
-
-/* Launches f on `threads` threads (blocks of BLOCK_THREADS). */
-static int launch(rct_cuda *cu, rct_CUfunction f, long threads, void **params, rct_err *err)
-{
-    long grid = (threads + BLOCK_THREADS - 1) / BLOCK_THREADS;
-    if (grid < 1)
-        grid = 1;
-    if (grid > 0x7fffffffL)
-        return rct_errf(err, RECTIC_EINVAL, "too many neurons for one kernel launch (%ld threads)", threads);
-    return ck(cu, cu->dev->api->cuLaunchKernel(f, (unsigned int)grid, 1, 1, BLOCK_THREADS, 1, 1, 0, cu->stream,
-                                               params, NULL), "cuLaunchKernel", err);
-}
+/* A step's launches need the network's size. */
+typedef struct step_args {
+    rct_cuda *cu;
+    long n;
+} step_args;
 
 /* Launches the kernels of chunk step k (the context is in cu->ctx). */
-static int launch_step(rct_cuda *cu, long n, long k, rct_err *err)
+static int launch_step(void *user, long k, rct_err *err)
 {
+    const step_args *a = user;
+    rct_cuda *cu = a->cu;
+    rct_cuexec *x = &cu->x;
+    long n = a->n;
     rct_CUdeviceptr ctx = cu->ctx.p;
+    void *params[] = {&ctx, &k};
     int rc = 0;
     for (int o = 0; o < cu->n_ops && !rc; o++) {
         int i = cu->ops[o].index;
         if (cu->ops[o].kind == RCT_CU_GEMV) {
-            void *params[] = {&ctx, &k};
-            if (!(rc = launch(cu, cu->gemv_part, n * RCT_CUDA_LANES, params, err)))
-                rc = launch(cu, cu->gemv_sum, n, params, err);
+            if (!(rc = rct_cu_launch(x, cu->gemv_part, n * RCT_CUDA_LANES, params, err)))
+                rc = rct_cu_launch(x, cu->gemv_sum, n, params, err);
         } else if (cu->ops[o].kind == RCT_CU_CSR) {
-            void *params[] = {&ctx, &k};
-            rc = launch(cu, cu->csr, n, params, err);
+            rc = rct_cu_launch(x, cu->csr, n, params, err);
         } else if (cu->ops[o].kind == RCT_CU_REDUCE) {
-            long P = red_threads(n), dst = 0;
-            void *first[] = {&ctx, &k, &P, &dst};
-            rc = launch(cu, cu->reduce[i], P, first, err);
-            while (!rc && P > 1) {
-                long count = P, src = dst;
-                dst = src + count;
-                P = red_threads(count);
-                void *params[] = {&ctx, &count, &P, &src, &dst};
-                rc = launch(cu, cu->reduce_next[i], P, params, err);
-            }
+            rc = rct_cu_launch_tree(x, cu->reduce[i], cu->reduce_next[i], ctx, k, n, err);
         } else {
-            void *params[] = {&ctx, &k};
-            rc = launch(cu, cu->pass[i], n, params, err);
+            rc = rct_cu_launch(x, cu->pass[i], n, params, err);
         }
     }
     return rc;
 }
 
-/* Launches chunk steps 0..steps-1: a full chunk (`full`) as a CUDA graph when one can be made (captured
-   once, then launched for every chunk of that length), anything else kernel by kernel. */
+/* Launches chunk steps 0..steps-1 (a full chunk as a CUDA graph when it can). */
 static int launch_chunk(rct_cuda *cu, long n, long steps, int full, rct_err *err)
 {
-    const rct_cuapi *api = cu->dev->api;
-    if (!cu->graphs_off && full && steps > 1 && steps != cu->graph_steps) {
-        drop_graph(cu);
-        rct_CUgraph g = NULL;
-        int ok = api->cuStreamBeginCapture(cu->stream, 1 /* thread local */) == 0;
-        int rc = 0;
-        for (long k = 0; ok && k < steps && !rc; k++)
-            rc = launch_step(cu, n, k, err);
-        ok = api->cuStreamEndCapture(cu->stream, &g) == 0 && ok && !rc && g;
-        if (ok && api->cuGraphInstantiate(&cu->graph, g, 0) == 0)
-            cu->graph_steps = steps;
-        else
-            cu->graph = NULL, cu->graphs_off = 1; /* the driver cannot: launch kernel by kernel from now on */
-        if (g)
-            api->cuGraphDestroy(g);
-    }
-    if (cu->graph && steps == cu->graph_steps) {
-        cu->graphs_used = 1;
-        return ck(cu, api->cuGraphLaunch(cu->graph, cu->stream), "cuGraphLaunch", err);
-    }
-    int rc = 0;
-    for (long k = 0; k < steps && !rc; k++)
-        rc = launch_step(cu, n, k, err);
-    return rc;
+    step_args a = {cu, n};
+    return rct_cu_launch_chunk(&cu->x, steps, full, launch_step, &a, err);
 }
 
 /* ---------------------------------------------------------------- a run */
@@ -516,16 +306,16 @@ static int upload_sparse(drun *r)
         ptr = tptr, col = tcol, val = tval;
     }
     const rct_cuapi *api = r->api;
-    if (!(rc = dbuf_need(cu, &cu->csr_ptr, ((size_t)n + 1) * sizeof(long), err)) &&
-        !(rc = dbuf_need(cu, &cu->csr_col, (size_t)nnz * sizeof(int), err)) &&
-        !(rc = dbuf_need(cu, &cu->csr_val, (size_t)nnz * r->rs, err)) &&
-        !(rc = ck(cu, api->cuMemcpyHtoDAsync(cu->csr_ptr.p, ptr, ((size_t)n + 1) * sizeof(long), cu->stream), "upload of the weights", err)) &&
-        !(rc = ck(cu, api->cuMemcpyHtoDAsync(cu->csr_col.p, col, (size_t)nnz * sizeof(int), cu->stream), "upload of the weights", err)) &&
-        !(rc = ck(cu, api->cuMemcpyHtoDAsync(cu->csr_val.p, val, (size_t)nnz * r->rs, cu->stream), "upload of the weights", err)))
-        rc = ck(cu, api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", err);
+    if (!(rc = rct_dbuf_need(&cu->x, &cu->csr_ptr, ((size_t)n + 1) * sizeof(long), err)) &&
+        !(rc = rct_dbuf_need(&cu->x, &cu->csr_col, (size_t)nnz * sizeof(int), err)) &&
+        !(rc = rct_dbuf_need(&cu->x, &cu->csr_val, (size_t)nnz * r->rs, err)) &&
+        !(rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->csr_ptr.p, ptr, ((size_t)n + 1) * sizeof(long), cu->x.stream), "upload of the weights", err)) &&
+        !(rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->csr_col.p, col, (size_t)nnz * sizeof(int), cu->x.stream), "upload of the weights", err)) &&
+        !(rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->csr_val.p, val, (size_t)nnz * r->rs, cu->x.stream), "upload of the weights", err)))
+        rc = rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(cu->x.stream), "cuStreamSynchronize", err);
     free(tptr), free(tcol), free(tval);
     if (rc)
-        dbuf_free(cu, &cu->csr_ptr);
+        rct_dbuf_free(&cu->x, &cu->csr_ptr);
     return rc;
 }
 
@@ -565,40 +355,40 @@ static int setup(drun *r, const void *recs)
     r->host_rows = net->spill ? net->chunk_rows : rows_before(net, r->steps);
     /* device buffers */
     size_t ys = (size_t)m->n_state * nb;
-    if ((rc = dbuf_need(cu, &cu->y, ys, err)) || (rc = dbuf_need(cu, &cu->alg, (size_t)m->n_alg * nb, err)) ||
-        (rc = dbuf_need(cu, &cu->coup, nb, err)) || (rc = dbuf_need(cu, &cu->params, (size_t)m->n_param * nb, err)) ||
-        (rc = dbuf_need(cu, &cu->param_ptrs, (size_t)m->n_param * sizeof(rct_CUdeviceptr), err)) ||
-        (rc = dbuf_need(cu, &cu->red, (size_t)m->n_reds * rs, err)) ||
-        (rc = dbuf_need(cu, &cu->part, (size_t)red_part_len(n) * rs, err)) ||
-        (rc = dbuf_need(cu, &cu->acc, (size_t)n * sizeof(double), err)) ||
-        (rc = dbuf_need(cu, &cu->bad_step, sizeof(unsigned int), err)) ||
-        (rc = dbuf_need(cu, &cu->ctx, sizeof(rectic_dctx), err)) ||
-        (rc = dbuf_need(cu, &cu->input, (size_t)(r->cols ? r->cols * chunk : 1) * rs, err)) ||
-        (rc = dbuf_need(cu, &cu->rec, (size_t)r->n_recs * sizeof(rectic_drec), err)) ||
-        (rc = dbuf_need(cu, &cu->ring, (size_t)r->ring_rows * row_bytes, err)) ||
-        (rc = dbuf_need(cu, &cu->ring_ptrs, (size_t)r->n_recs * sizeof(rct_CUdeviceptr), err)) ||
-        (rc = dbuf_need(cu, &cu->spike_bits, (size_t)chunk * (size_t)r->words * 4, err)) ||
-        (rc = dbuf_need(cu, &cu->spike_sum, (size_t)chunk * (size_t)r->sum_words * 4, err)))
+    if ((rc = rct_dbuf_need(&cu->x, &cu->y, ys, err)) || (rc = rct_dbuf_need(&cu->x, &cu->alg, (size_t)m->n_alg * nb, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->coup, nb, err)) || (rc = rct_dbuf_need(&cu->x, &cu->params, (size_t)m->n_param * nb, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->param_ptrs, (size_t)m->n_param * sizeof(rct_CUdeviceptr), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->red, (size_t)m->n_reds * rs, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->part, (size_t)rct_cu_tree_len(n) * rs, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->acc, (size_t)n * sizeof(double), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->bad_step, sizeof(unsigned int), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->ctx, sizeof(rectic_dctx), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->input, (size_t)(r->cols ? r->cols * chunk : 1) * rs, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->rec, (size_t)r->n_recs * sizeof(rectic_drec), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->ring, (size_t)r->ring_rows * row_bytes, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->ring_ptrs, (size_t)r->n_recs * sizeof(rct_CUdeviceptr), err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->spike_bits, (size_t)chunk * (size_t)r->words * 4, err)) ||
+        (rc = rct_dbuf_need(&cu->x, &cu->spike_sum, (size_t)chunk * (size_t)r->sum_words * 4, err)))
         return rc;
-    if (net->check_finite && ((rc = dbuf_need(cu, &cu->y_snap, ys, err)) ||
-                              (rc = dbuf_need(cu, &cu->acc_snap, (size_t)n * sizeof(double), err))))
+    if (net->check_finite && ((rc = rct_dbuf_need(&cu->x, &cu->y_snap, ys, err)) ||
+                              (rc = rct_dbuf_need(&cu->x, &cu->acc_snap, (size_t)n * sizeof(double), err))))
         return rc;
     if (net->has_coupling && !net->w && !cu->csr_ptr.p && (rc = upload_sparse(r)))
         return rc;
     if (net->w && !cu->w.p) {
         if ((size_t)n > SIZE_MAX / nb)
             return rct_errf(err, RECTIC_ENOMEM, "weights of %ld x %ld do not fit", n, n);
-        if ((rc = dbuf_need(cu, &cu->w, (size_t)n * nb, err)) ||
-            (rc = dbuf_need(cu, &cu->wpart, (size_t)n * RCT_CUDA_LANES * rs, err)))
+        if ((rc = rct_dbuf_need(&cu->x, &cu->w, (size_t)n * nb, err)) ||
+            (rc = rct_dbuf_need(&cu->x, &cu->wpart, (size_t)n * RCT_CUDA_LANES * rs, err)))
             return rc;
         cu->w_uploaded = 0;
     }
     /* host buffers */
     void *bits = NULL, *sum = NULL;
-    if ((r->cols && (rc = hbuf_need(cu, &cu->in_host, (size_t)(r->cols * chunk) * rs, &r->in_host, err))) ||
-        (net->f32 && (rc = hbuf_need(cu, &cu->ring_host, (size_t)r->ring_rows * nb, &r->ring_host, err))) ||
-        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->bits_host, (size_t)chunk * (size_t)r->words * 4, &bits, err))) ||
-        (m->spike_def >= 0 && (rc = hbuf_need(cu, &cu->sum_host, (size_t)chunk * (size_t)r->sum_words * 4, &sum, err))))
+    if ((r->cols && (rc = rct_hbuf_need(&cu->x, &cu->in_host, (size_t)(r->cols * chunk) * rs, &r->in_host, err))) ||
+        (net->f32 && (rc = rct_hbuf_need(&cu->x, &cu->ring_host, (size_t)r->ring_rows * nb, &r->ring_host, err))) ||
+        (m->spike_def >= 0 && (rc = rct_hbuf_need(&cu->x, &cu->bits_host, (size_t)chunk * (size_t)r->words * 4, &bits, err))) ||
+        (m->spike_def >= 0 && (rc = rct_hbuf_need(&cu->x, &cu->sum_host, (size_t)chunk * (size_t)r->sum_words * 4, &sum, err))))
         return rc;
     r->bits_host = bits;
     r->sum_host = sum;
@@ -607,25 +397,25 @@ static int setup(drun *r, const void *recs)
         return rct_oom(err);
     /* uploads: the state, parameters, weights (once), recording descriptions, ring pointers */
     const rct_cuapi *api = r->api;
-    rct_CUstream s = cu->stream;
+    rct_CUstream s = cu->x.stream;
     rct_CUdeviceptr *pp = malloc(((size_t)m->n_param + (size_t)r->n_recs + 1) * sizeof *pp);
     rectic_drec *dr = malloc(((size_t)r->n_recs + 1) * sizeof *dr);
     if (!pp || !dr) {
         free(pp), free(dr);
         return rct_oom(err);
     }
-    rc = ck(cu, api->cuMemcpyHtoDAsync(cu->y.p, net->y, ys, s), "upload of the state", err);
+    rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->y.p, net->y, ys, s), "upload of the state", err);
     if (!rc && m->target >= 0)
-        rc = ck(cu, api->cuMemcpyHtoDAsync(cu->coup.p, net->coup, nb, s), "upload of the coupling target", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->coup.p, net->coup, nb, s), "upload of the coupling target", err);
     for (int p = 0; !rc && p < m->n_param; p++) {
         pp[p] = cu->params.p + (size_t)p * nb;
-        rc = ck(cu, api->cuMemcpyHtoDAsync(pp[p], net->param_real[p], nb, s), "upload of the parameters", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(pp[p], net->param_real[p], nb, s), "upload of the parameters", err);
     }
     if (!rc && m->n_param)
-        rc = ck(cu, api->cuMemcpyHtoDAsync(cu->param_ptrs.p, pp, (size_t)m->n_param * sizeof *pp, s),
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->param_ptrs.p, pp, (size_t)m->n_param * sizeof *pp, s),
                 "upload of the parameters", err);
     if (!rc && net->w && !cu->w_uploaded) {
-        rc = ck(cu, api->cuMemcpyHtoDAsync(cu->w.p, net->w, (size_t)n * nb, s), "upload of the weights", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->w.p, net->w, (size_t)n * nb, s), "upload of the weights", err);
         cu->w_uploaded = !rc;
     }
     const rectic_krec *kr = recs;
@@ -637,15 +427,15 @@ static int setup(drun *r, const void *recs)
         pp[k] = cu->ring.p + (size_t)k * (size_t)r->ring_rows * nb;
     }
     if (!rc)
-        rc = ck(cu, api->cuMemcpyHtoDAsync(cu->rec.p, dr, (size_t)r->n_recs * sizeof *dr, s), "upload", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->rec.p, dr, (size_t)r->n_recs * sizeof *dr, s), "upload", err);
     if (!rc)
-        rc = ck(cu, api->cuMemcpyHtoDAsync(cu->ring_ptrs.p, pp, (size_t)r->n_recs * sizeof *pp, s), "upload", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->ring_ptrs.p, pp, (size_t)r->n_recs * sizeof *pp, s), "upload", err);
     if (!rc) /* a zero input row (read with stride 0) when the run has none; the output sums of mean sampling */
-        rc = ck(cu, api->cuMemsetD8Async(cu->input.p, 0, r->cols ? 1 : rs, s), "cuMemsetD8Async", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->input.p, 0, r->cols ? 1 : rs, s), "cuMemsetD8Async", err);
     if (!rc)
-        rc = ck(cu, api->cuMemsetD8Async(cu->acc.p, 0, (size_t)n * sizeof(double), s), "cuMemsetD8Async", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->acc.p, 0, (size_t)n * sizeof(double), s), "cuMemsetD8Async", err);
     if (!rc) /* the copies read pp and dr: wait before freeing them */
-        rc = ck(cu, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
     free(pp), free(dr);
     if (rc)
         return rc;
@@ -708,7 +498,7 @@ static int upload_inputs(drun *r, long start, long k)
             }
         }
     }
-    return ck(r->cu, r->api->cuMemcpyHtoDAsync(r->cu->input.p, src, (size_t)(k * r->cols) * r->rs, r->cu->stream),
+    return rct_cuexec_ck(&r->cu->x, r->api->cuMemcpyHtoDAsync(r->cu->input.p, src, (size_t)(k * r->cols) * r->rs, r->cu->x.stream),
               "upload of the inputs", &net->err);
 }
 
@@ -718,25 +508,25 @@ static int begin_chunk(drun *r, long start, long k)
     rct_cuda *cu = r->cu;
     const rct_cuapi *api = r->api;
     rct_err *err = &r->net->err;
-    rct_CUstream s = cu->stream;
+    rct_CUstream s = cu->x.stream;
     r->ctx.step0 = start;
     r->ctx.ring_row0 = rows_before(r->net, start);
-    int rc = ck(cu, api->cuMemcpyHtoDAsync(cu->ctx.p, &r->ctx, sizeof r->ctx, s), "upload of the context", err);
+    int rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->ctx.p, &r->ctx, sizeof r->ctx, s), "upload of the context", err);
     if (!rc)
-        rc = ck(cu, api->cuMemsetD8Async(cu->bad_step.p, 0xff, sizeof(unsigned int), s), "cuMemsetD8Async", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->bad_step.p, 0xff, sizeof(unsigned int), s), "cuMemsetD8Async", err);
     if (!rc && r->bits_host)
-        rc = ck(cu, api->cuMemsetD8Async(cu->spike_bits.p, 0, (size_t)k * (size_t)r->words * 4, s), "cuMemsetD8Async", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->spike_bits.p, 0, (size_t)k * (size_t)r->words * 4, s), "cuMemsetD8Async", err);
     if (!rc && r->bits_host)
-        rc = ck(cu, api->cuMemsetD8Async(cu->spike_sum.p, 0, (size_t)k * (size_t)r->sum_words * 4, s), "cuMemsetD8Async",
+        rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->spike_sum.p, 0, (size_t)k * (size_t)r->sum_words * 4, s), "cuMemsetD8Async",
                 err);
     if (!rc && cu->y_snap.p && r->net->check_finite) {
         size_t ys = (size_t)r->net->model->n_state * (size_t)r->n * r->rs;
-        rc = ck(cu, api->cuMemcpyDtoDAsync(cu->y_snap.p, cu->y.p, ys, s), "snapshot", err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyDtoDAsync(cu->y_snap.p, cu->y.p, ys, s), "snapshot", err);
         if (!rc)
-            rc = ck(cu, api->cuMemcpyDtoDAsync(cu->acc_snap.p, cu->acc.p, (size_t)r->n * sizeof(double), s), "snapshot", err);
+            rc = rct_cuexec_ck(&cu->x, api->cuMemcpyDtoDAsync(cu->acc_snap.p, cu->acc.p, (size_t)r->n * sizeof(double), s), "snapshot", err);
     }
     /* the context and the counters are copied from host memory that changes later: wait for them */
-    return rc ? rc : ck(cu, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
+    return rc ? rc : rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
 }
 
 /* Restores the state of the chunk's start. */
@@ -744,9 +534,9 @@ static int restore_chunk(drun *r)
 {
     rct_cuda *cu = r->cu;
     size_t ys = (size_t)r->net->model->n_state * (size_t)r->n * r->rs;
-    int rc = ck(cu, r->api->cuMemcpyDtoDAsync(cu->y.p, cu->y_snap.p, ys, cu->stream), "restore", &r->net->err);
+    int rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoDAsync(cu->y.p, cu->y_snap.p, ys, cu->x.stream), "restore", &r->net->err);
     if (!rc)
-        rc = ck(cu, r->api->cuMemcpyDtoDAsync(cu->acc.p, cu->acc_snap.p, (size_t)r->n * sizeof(double), cu->stream),
+        rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoDAsync(cu->acc.p, cu->acc_snap.p, (size_t)r->n * sizeof(double), cu->x.stream),
                 "restore", &r->net->err);
     return rc;
 }
@@ -786,21 +576,21 @@ static int collect(drun *r, long start, long k)
         rct_CUdeviceptr ring = cu->ring.p + (size_t)q * (size_t)r->ring_rows * nb;
         double *dst = net->rec_data[q] + (size_t)r->host_row * (size_t)n;
         void *to = net->f32 ? r->ring_host : (void *)dst;
-        rc = ck(cu, api->cuMemcpyDtoHAsync(to, ring, (size_t)rows * nb, cu->stream), "copy of the recordings", &net->err);
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyDtoHAsync(to, ring, (size_t)rows * nb, cu->x.stream), "copy of the recordings", &net->err);
         if (!rc && net->f32) {
-            rc = ck(cu, api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", &net->err);
+            rc = rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(cu->x.stream), "cuStreamSynchronize", &net->err);
             for (long i = 0; !rc && i < rows * n; i++)
                 dst[i] = (double)((const float *)r->ring_host)[i];
         }
     }
     if (!rc && r->bits_host)
-        rc = ck(cu, api->cuMemcpyDtoHAsync(r->bits_host, cu->spike_bits.p, (size_t)k * (size_t)r->words * 4, cu->stream),
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyDtoHAsync(r->bits_host, cu->spike_bits.p, (size_t)k * (size_t)r->words * 4, cu->x.stream),
                 "copy of the spikes", &net->err);
     if (!rc && r->bits_host)
-        rc = ck(cu, api->cuMemcpyDtoHAsync(r->sum_host, cu->spike_sum.p, (size_t)k * (size_t)r->sum_words * 4, cu->stream),
+        rc = rct_cuexec_ck(&cu->x, api->cuMemcpyDtoHAsync(r->sum_host, cu->spike_sum.p, (size_t)k * (size_t)r->sum_words * 4, cu->x.stream),
                 "copy of the spikes", &net->err);
     if (!rc)
-        rc = ck(cu, api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", &net->err);
+        rc = rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(cu->x.stream), "cuStreamSynchronize", &net->err);
     if (rc)
         return rc;
     r->host_row += rows;
@@ -843,14 +633,14 @@ static int download_state(drun *r)
     rct_cuda *cu = r->cu;
     const rct_model *m = net->model;
     size_t nb = (size_t)r->n * r->rs;
-    int rc = ck(cu, r->api->cuMemcpyDtoHAsync(net->y, cu->y.p, (size_t)m->n_state * nb, cu->stream), "copy of the state",
+    int rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoHAsync(net->y, cu->y.p, (size_t)m->n_state * nb, cu->x.stream), "copy of the state",
                 &net->err);
     if (!rc && m->n_alg)
-        rc = ck(cu, r->api->cuMemcpyDtoHAsync(net->alg, cu->alg.p, (size_t)m->n_alg * nb, cu->stream), "copy", &net->err);
+        rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoHAsync(net->alg, cu->alg.p, (size_t)m->n_alg * nb, cu->x.stream), "copy", &net->err);
     if (!rc && m->target >= 0)
-        rc = ck(cu, r->api->cuMemcpyDtoHAsync(net->coup, cu->coup.p, nb, cu->stream), "copy", &net->err);
+        rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoHAsync(net->coup, cu->coup.p, nb, cu->x.stream), "copy", &net->err);
     if (!rc)
-        rc = ck(cu, r->api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", &net->err);
+        rc = rct_cuexec_ck(&cu->x, r->api->cuStreamSynchronize(cu->x.stream), "cuStreamSynchronize", &net->err);
     return rc;
 }
 
@@ -867,8 +657,8 @@ static int run_chunks(drun *r)
             (rc = launch_chunk(cu, r->n, k, k == r->chunk, &net->err)))
             break;
         unsigned int bad = 0xffffffffu;
-        if ((rc = ck(cu, r->api->cuMemcpyDtoHAsync(&bad, cu->bad_step.p, sizeof bad, cu->stream), "copy", &net->err)) ||
-            (rc = ck(cu, r->api->cuStreamSynchronize(cu->stream), "cuStreamSynchronize", &net->err)))
+        if ((rc = rct_cuexec_ck(&cu->x, r->api->cuMemcpyDtoHAsync(&bad, cu->bad_step.p, sizeof bad, cu->x.stream), "copy", &net->err)) ||
+            (rc = rct_cuexec_ck(&cu->x, r->api->cuStreamSynchronize(cu->x.stream), "cuStreamSynchronize", &net->err)))
             break;
         int nonfinite = net->check_finite && bad < (unsigned int)k;
         if (nonfinite) { /* replay the chunk up to the step that went wrong, so that it ends the run */
@@ -899,14 +689,14 @@ int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_
     rct_cuda *cu = net->cuda;
     if (!cu)
         return rct_errf(&net->err, RECTIC_EDEVICE, "the CUDA kernels are not compiled");
-    int rc = rct_cudev_use(cu->dev, &net->err);
+    int rc = rct_cuexec_use(&cu->x, &net->err);
     if (rc)
         return rc;
     drun r;
     memset(&r, 0, sizeof r);
     r.net = net;
     r.cu = cu;
-    r.api = cu->dev->api;
+    r.api = cu->x.dev->api;
     r.n = net->n;
     r.steps = steps;
     r.cols = cols;
