@@ -96,10 +96,9 @@ void rct_emcu_recorder(rct_emitter *E)
 {
     rct_buf_puts(&E->b,
         "/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
-        "   values of the phases in the mask `phases` (1: the state, input and parameters before the update,\n"
-        "   2: the algebraic variables and the coupling of this step).  Entry 0 (the output) may be averaged\n"
-        "   over the steps since the previous row. */\n"
-        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step, int phases)\n"
+        "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
+        "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */\n"
+        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)\n"
         "{\n"
         "    const long n = c->n;\n"
         "    if (step < c->cutoff)\n"
@@ -110,8 +109,6 @@ void rct_emcu_recorder(rct_emitter *E)
         "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
         "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
         "        const rectic_drec *r = &c->rec[k];\n"
-        "        if (!(phases >> r->phase & 1))\n"
-        "            continue; /* recorded by another kernel of the step */\n"
         "        const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
         "                          r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
         "        const real x = src[i*r->stride];\n"
@@ -283,7 +280,7 @@ void rct_emcu_pass(rct_emitter *E, int p, const char *name, const char *comment,
     rct_em_loads(E, p, update, "    ");
     rct_em_pass_eqs(E, p, "    ");
     if (record)
-        rct_buf_printf(&E->b, "    rectic_record(c, i, in, c->step0 + k, %d);\n", record);
+        rct_buf_puts(&E->b, "    rectic_record(c, i, in, c->step0 + k);\n");
     if (!update) {
         rct_buf_puts(&E->b, "}\n\n");
         return;
@@ -370,7 +367,7 @@ char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
         snprintf(name, sizeof name, "rectic_pass_%d", p);
         snprintf(comment, sizeof comment, "pass %d%s: one thread per neuron i", p,
                  last ? " (the last): records step c->step0 + k, integrates, resets and sets the spike bits" : "");
-        rct_emcu_pass(&E, p, name, comment, last ? 3 : 0, last);
+        rct_emcu_pass(&E, p, name, comment, last, last);
     }
     return rct_em_finish(&E, err);
 }

@@ -32,7 +32,6 @@
     typedef struct rectic_drec {                                                                        \
         int where;                 DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
         int slot;                  DOC(state/algebraic/coupling block or parameter index)               \
-        int phase;                 DOC(0: a value before the update, 1: one the passes compute)         \
         long stride;               DOC(1, or 0 for a value shared by all neurons)                       \
     } rectic_drec;                                                                                      \
     typedef struct rectic_dctx {                                                                        \

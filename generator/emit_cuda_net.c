@@ -25,8 +25,6 @@ typedef struct cu_writer {
     const rct_emit_net *o;
     rct_buf out;
     rct_net_emitters ne;  /* per population an emitter (its text goes to em[p].b, then to out); the plan */
-    unsigned char *late;  /* per population: a projection into it comes after its update, so that its
-                             algebraic values and coupling are recorded by POP_record_step */
     rct_cun_sched sched;
     int cap;
 } cu_writer;
@@ -61,18 +59,20 @@ static int part_runs(const cu_writer *W, int j)
     return W->ne.plan.parts[j].update || rct_net_part_eqs(W->o, &W->ne.plan, j);
 }
 
-/* Marks the populations with a projection into them placed after their update. */
-static void find_late(cu_writer *W)
+/* Checks that every projection into a population comes before its update, whose kernel records the
+   population's coupling targets: the plan places a projection before the part that reads its target,
+   and every coupling target is read (the model keeps no unread input). */
+static int check_order(const cu_writer *W, rct_err *err)
 {
     for (int i = 0; i < W->ne.plan.n_order; i++) {
         int j = W->ne.plan.order[i];
-        if (j < 0)
-            continue;
-        const rct_net_part *t = &W->ne.plan.parts[j];
-        for (int q = i + 1; t->update && q < W->ne.plan.n_order; q++)
+        const rct_net_part *t = j >= 0 ? &W->ne.plan.parts[j] : NULL;
+        for (int q = i + 1; t && t->update && q < W->ne.plan.n_order; q++)
             if (W->ne.plan.order[q] < 0 && W->o->projs[-1 - W->ne.plan.order[q]].tgt_pop == t->pop)
-                W->late[t->pop] = 1;
+                return rct_errf(err, RECTIC_EINVAL, "projection %d comes after the update of population %s, which "
+                                "records its target (a bug in rectic)", -1 - W->ne.plan.order[q], W->o->pop_names[t->pop]);
     }
+    return 0;
 }
 
 /* Appends the stores of the delayed projections' sources: those of state variables (part < 0), or the
@@ -115,9 +115,6 @@ static int schedule(cu_writer *W)
         if (!rc)
             rc = schedule_stores(W, j);
     }
-    for (int p = 0; p < o->n_pops && !rc; p++)
-        if (W->late[p])
-            rc = add_op(W, p, -1, RCT_CUN_UNITS, "%s_record_step", o->pop_names[p]);
     return rc;
 }
 
@@ -199,19 +196,11 @@ static void write_population(cu_writer *W, int p)
             snprintf(of, sizeof of, " (of %d)", m->n_passes);
         snprintf(comment, sizeof comment, "%s, pass %d%s%s%s: one thread per unit i", pop, t->pass, of,
                  t->half == 1 ? ", the equations that read no projection" : t->half == 2 ? ", after the projections" : "",
-                 !t->update ? "" : W->late[p] ? ", the last: records the state, integrates, resets, sets the spike bits"
-                                              : ", the last: records, integrates, resets, sets the spike bits");
+                 t->update ? ", the last: records, integrates, resets, sets the spike bits" : "");
         E->skip_eq = t->half == 1 ? W->ne.plan.late[p] : t->half == 2 ? W->ne.plan.early[p] : NULL;
-        rct_emcu_pass(E, t->pass, rct_net_part_name(o, &W->ne.plan, j, name, sizeof name), comment,
-                      t->update ? (W->late[p] ? 1 : 3) : 0, t->update);
+        rct_emcu_pass(E, t->pass, rct_net_part_name(o, &W->ne.plan, j, name, sizeof name), comment, t->update,
+                      t->update);
         E->skip_eq = NULL;
-    }
-    if (W->late[p]) {
-        rct_buf_printf(&E->b, "/* %s: records its algebraic variables and coupling targets at the end of the step (a\n"
-                              "   projection into it comes after its update) */\n", pop);
-        snprintf(name, sizeof name, "%s_record_step", pop);
-        rct_emcu_kernel_head(E, name, "rectic_dctx", NULL, "c->n");
-        rct_buf_puts(&E->b, "    rectic_record(c, i, c->input + k*c->in_row, c->step0 + k, 2);\n}\n\n");
     }
     rct_net_emitter_flush(&W->out, E);
 }
@@ -297,13 +286,10 @@ char *rct_emit_cuda_net(const rct_emit_net *o, rct_cun_sched *sched, rct_err *er
     W.o = o;
     rct_buf_init(&W.out);
     int rc = rct_net_emitters_start(&W.ne, o, err);
-    if (!rc && !(W.late = calloc((size_t)o->n_pops, 1)))
+    if (!rc)
+        rc = check_order(&W, err);
+    if (!rc && schedule(&W))
         rc = rct_oom(err);
-    if (!rc) {
-        find_late(&W);
-        if (schedule(&W))
-            rc = rct_oom(err);
-    }
     if (!rc) {
         write_header(&W);
         write_prelude(&W);
@@ -313,7 +299,6 @@ char *rct_emit_cuda_net(const rct_emit_net *o, rct_cun_sched *sched, rct_err *er
             write_projection(&W, k);
     }
     rct_net_emitters_end(&W.ne, o);
-    free(W.late);
     char *src = rc ? NULL : rct_buf_take(&W.out);
     if (rc)
         rct_buf_free(&W.out);

@@ -6,9 +6,8 @@
  * Per population (context rectic_dctx, as a single template's, with one coupling block per slot):
  *   POP_reduce_R (+ _next)  its reductions, the trees of emit_cuda.h;
  *   POP_passK, POP_passK_early, POP_update   its parts (emit_net_plan.h), one thread per unit; the update
- *                           records, integrates, resets and sets the spike bits;
- *   POP_record_step         only when a projection into it comes after its update: the algebraic values and
- *                           coupling targets recorded at the end of the step.
+ *                           records (after every projection into the population: all it records is final),
+ *                           integrates, resets and sets the spike bits.
  * Per projection (context rectic_dproj below):
  *   proj_K                  inline: one thread per target row, the row summed in column order (the C loop's);
  *                           sparse: one thread per row, entries in their stored order (the C loop's);

@@ -11,8 +11,7 @@
 /* Writes the lines that differ between NVRTC and the host emulation; `decls` (may be empty): the libm
    prototypes the emulation needs. */
 void rct_emcu_platform(rct_emitter *E, const char *decls);
-/* Writes rectic_record (the recorder of one device context: the values of the phases in its mask) and
-   rectic_finite (model independent). */
+/* Writes rectic_record (the recorder of one device context) and rectic_finite (model independent). */
 void rct_emcu_recorder(rct_emitter *E);
 
 /* Writes the head of kernel `name`, one thread per unit i of context `c` (of type ctx): up to the return
@@ -20,8 +19,8 @@ void rct_emcu_recorder(rct_emitter *E);
 void rct_emcu_kernel_head(rct_emitter *E, const char *name, const char *ctx, const char *sizes, const char *rows);
 
 /* Writes kernel `name` of pass p of E's model, one thread per neuron, with the equations E->skip_eq keeps;
-   `comment` heads it.  `record`: rectic_record with that phase mask first (0: none); `update`: the Euler
-   update, the finiteness check and the spike bits. */
+   `comment` heads it.  `record`: rectic_record first (every value it records is final by then); `update`:
+   the Euler update, the finiteness check and the spike bits. */
 void rct_emcu_pass(rct_emitter *E, int p, const char *name, const char *comment, int record, int update);
 
 /* A reduction over the values of a context's units, as kernels NAME (values t, t + P, t + 2P, ... by

@@ -338,7 +338,7 @@ int rct_cu_rec_setup(rct_cuexec *x, rct_cu_rec *r, rectic_net *net, const void *
     }
     const rectic_krec *kr = recs;
     for (int k = 0; k < n_rec; k++) {
-        dr[k] = (rectic_drec){kr[k].where, kr[k].slot, kr[k].phase, kr[k].stride};
+        dr[k] = (rectic_drec){kr[k].where, kr[k].slot, kr[k].stride};
         pp[k] = r->ring.p + (size_t)k * (size_t)r->ring_rows * nb;
     }
     const rct_cuapi *api = x->dev->api;
@@ -441,7 +441,8 @@ void rct_cu_rec_free(rct_cuexec *x, rct_cu_rec *r)
 /* ---------------------------------------------------------------- the values of a network */
 
 int rct_cu_pop_setup(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, long cols, const rct_cu_chunk *ch,
-                     const void *recs, double **rec_data, int n_rec, int sample_mean, rectic_dctx *c, rct_err *err)
+                     const void *recs, double **rec_data, int n_rec, int sample_mean, int guard, rectic_dctx *c,
+                     rct_err *err)
 {
     const rct_model *m = net->model;
     long n = net->n;
@@ -459,7 +460,7 @@ int rct_cu_pop_setup(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, long cols, c
         (rc = rct_dbuf_need(x, &P->part, (size_t)rct_cu_tree_len(n) * rs, err)) ||
         (rc = rct_dbuf_need(x, &P->acc, (size_t)n * sizeof(double), err)) ||
         (rc = rct_dbuf_need(x, &P->input, (size_t)(cols ? cols * ch->steps : 1) * rs, err)) ||
-        (net->check_finite && ((rc = rct_dbuf_need(x, &P->y_snap, ys, err)) ||
+        (guard && ((rc = rct_dbuf_need(x, &P->y_snap, ys, err)) ||
                                (rc = rct_dbuf_need(x, &P->acc_snap, (size_t)n * sizeof(double), err)))) ||
         (cols && (rc = rct_hbuf_need(x, &P->in_host, (size_t)(cols * ch->steps) * rs, &P->in_host_p, err))) ||
         (rc = rct_cu_rec_setup(x, &P->rec, net, recs, rec_data, n_rec, ch, c, err)))

@@ -142,11 +142,13 @@ typedef struct rct_cu_pop {
     double *row;          /* one input row from a callback */
 } rct_cu_pop;
 
-/* Sets up a run of net on the device in chunks as ch says, with `cols` input columns (0, 1 or n): buffers,
-   the state, coupling and parameters uploaded, the recordings (rct_cu_rec_setup's arguments), the output's
-   sums zeroed; fills the context c but for its per-chunk fields and bad_step. */
+/* Sets up a run of net on the device in chunks as ch says, with `cols` input columns (0, 1 or n): buffers
+   (with `guard`, room for the snapshots), the state, coupling and parameters uploaded, the recordings
+   (rct_cu_rec_setup's arguments), the output's sums zeroed; fills the context c but for its per-chunk
+   fields and bad_step. */
 int rct_cu_pop_setup(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, long cols, const rct_cu_chunk *ch,
-                     const void *recs, double **rec_data, int n_rec, int sample_mean, rectic_dctx *c, rct_err *err);
+                     const void *recs, double **rec_data, int n_rec, int sample_mean, int guard, rectic_dctx *c,
+                     rct_err *err);
 /* Uploads the input rows of steps start..start+k-1: from `array` (cols values per step, float64 ones go up as
    they are) or from the callback fn. */
 int rct_cu_pop_inputs(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, const double *array, rectic_input_fn fn,
@@ -156,5 +158,9 @@ int rct_cu_pop_snapshot(rct_cuexec *x, rct_cu_pop *P, const rectic_net *net, int
 /* Copies the state, algebraic variables and coupling blocks back to net's host arrays. */
 int rct_cu_pop_download(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, rct_err *err);
 void rct_cu_pop_free(rct_cuexec *x, rct_cu_pop *P);
+
+/* The device of a network of populations (cuda_netrun.c), for rct_cuda_get_info. */
+struct rct_cuda_pn;
+const rct_cuexec *rct_cuda_pn_exec(const struct rct_cuda_pn *cp);
 
 #endif

@@ -31,6 +31,7 @@
 #include "jit_nvrtc.h"
 #include "kernel_abi.h"
 #include "observer.h"
+#include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -161,18 +162,18 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
 void rct_cuda_get_info(const rectic_net *net, rct_cuda_info *info)
 {
     memset(info, 0, sizeof *info);
-    const rct_cuda *cu = net->cuda;
-    if (!cu)
+    const rct_cuexec *x = net->cuda ? &net->cuda->x : net->pn ? rct_cuda_pn_exec(net->pn->cuda) : NULL;
+    if (!x)
         return;
-    snprintf(info->name, sizeof info->name, "%s", cu->x.dev->name);
-    info->cc_major = cu->x.dev->cc_major;
-    info->cc_minor = cu->x.dev->cc_minor;
-    info->sm_count = cu->x.dev->sm_count;
-    info->peak_bandwidth = cu->x.dev->peak_bandwidth;
-    info->nvrtc_seconds = cu->x.nvrtc_s;
-    info->load_seconds = cu->x.load_s;
-    info->image_bytes = cu->x.image_bytes;
-    info->graphs = cu->x.graphs_used;
+    snprintf(info->name, sizeof info->name, "%s", x->dev->name);
+    info->cc_major = x->dev->cc_major;
+    info->cc_minor = x->dev->cc_minor;
+    info->sm_count = x->dev->sm_count;
+    info->peak_bandwidth = x->dev->peak_bandwidth;
+    info->nvrtc_seconds = x->nvrtc_s;
+    info->load_seconds = x->load_s;
+    info->image_bytes = x->image_bytes;
+    info->graphs = x->graphs_used;
 }
 
 /* ---------------------------------------------------------------- launches */
@@ -303,7 +304,7 @@ static int setup(drun *r, const void *recs, int n_recs, long cols)
     if ((rc = rct_dbuf_need(&cu->x, &cu->bad_step, sizeof(unsigned int), err)) ||
         (rc = rct_dbuf_need(&cu->x, &cu->ctx, sizeof(rectic_dctx), err)) ||
         (rc = rct_cu_pop_setup(&cu->x, &cu->pop, net, cols, &r->ch, recs, net->rec_data, n_recs,
-                               net->sample_mode == RECTIC_SAMPLE_MEAN, c, err)))
+                               net->sample_mode == RECTIC_SAMPLE_MEAN, net->check_finite, c, err)))
         return rc;
     if (net->has_coupling && !net->w && !cu->csr_ptr.p && (rc = upload_sparse(r)))
         return rc;

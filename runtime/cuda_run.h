@@ -20,6 +20,14 @@ int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_
 /* Frees the device buffers, the module and the context reference. */
 void rct_cuda_free(rct_cuda *cu);
 
+/* A network of populations on the GPU (cuda_netrun.c): compiles its kernels for the populations' current
+   parameter shapes (opening device net->device on first use; sets net->src), runs `steps` steps from the
+   populations' host state with their inputs (net->pn->in_data), frees its device buffers. */
+struct rct_cuda_pn;
+int rct_cuda_pn_compile(rectic_net *net);
+int rct_cuda_pn_run(rectic_net *net, long steps);
+void rct_cuda_pn_free(struct rct_cuda_pn *cp);
+
 /* What the benchmarks report about the device of a CUDA network (zeros for another network). */
 typedef struct rct_cuda_info {
     char name[256];

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "cuda_run.h"
 #include "emit_net.h"
 #include "kernel_cpu.h"
 #include "netspec.h"
@@ -54,6 +55,7 @@ void rct_pn_free(rct_popnet *pn)
 {
     if (!pn)
         return;
+    rct_cuda_pn_free(pn->cuda); /* before the populations: its buffers mirror theirs */
     for (int p = 0; p < pn->n_pops; p++) {
         rectic_net_free(pn->pops[p]);
         free(pn->names[p]);
@@ -545,41 +547,56 @@ static int pn_symbols(rectic_net *net, rct_symbol *syms, int n)
     return 0;
 }
 
-/* Writes the fused kernel's source for the populations' current parameter shapes (NULL: err filled). */
-static char *pn_source(rectic_net *net)
+void rct_pn_desc_free(rct_pn_desc *d)
+{
+    free(d->models);
+    free(d->opts);
+    free(d->projs);
+    memset(d, 0, sizeof *d);
+}
+
+int rct_pn_desc_make(rectic_net *net, rct_pn_desc *d)
 {
     rct_popnet *pn = net->pn;
-    const rct_model **models = calloc((size_t)pn->n_pops, sizeof *models);
-    rct_emit_opts *opts = calloc((size_t)pn->n_pops, sizeof *opts);
-    rct_emit_proj *projs = calloc((size_t)pn->n_projs + 1, sizeof *projs);
-    char *src = NULL;
-    if (!models || !opts || !projs) {
-        rct_oom(&net->err);
-        goto done;
+    memset(d, 0, sizeof *d);
+    d->models = calloc((size_t)pn->n_pops, sizeof *d->models);
+    d->opts = calloc((size_t)pn->n_pops, sizeof *d->opts);
+    d->projs = calloc((size_t)pn->n_projs + 1, sizeof *d->projs);
+    if (!d->models || !d->opts || !d->projs) {
+        rct_pn_desc_free(d);
+        return rct_oom(&net->err);
     }
     for (int p = 0; p < pn->n_pops; p++) {
-        models[p] = pn->pops[p]->model;
-        opts[p] = rct_net_emit_opts(pn->pops[p]);
-        opts[p].coupling = 0;
-        opts[p].fixed_n = 0;
-        opts[p].param_pow2 = NULL; /* one kernel for any values: a sweep never recompiles */
+        d->models[p] = pn->pops[p]->model;
+        d->opts[p] = rct_net_emit_opts(pn->pops[p]);
+        d->opts[p].coupling = 0;
+        d->opts[p].fixed_n = 0;
+        d->opts[p].param_pow2 = NULL; /* one kernel for any values: a sweep never recompiles */
     }
     for (int k = 0; k < pn->n_projs; k++) {
         const rct_proj *j = &pn->projs[k];
-        projs[k] = (rct_emit_proj){j->src, j->src_var, j->tgt, j->tgt_slot, j->mode, j->delay};
+        d->projs[k] = (rct_emit_proj){j->src, j->src_var, j->tgt, j->tgt_slot, j->mode, j->delay};
     }
-    rct_emit_net o = {net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, pn->n_pops, (const char *const *)pn->names,
-                      models, opts, pn->n_projs, projs};
-    src = rct_emit_net_c(&o, &net->err);
-done:
-    free(models);
-    free(opts);
-    free(projs);
+    d->o = (rct_emit_net){net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, pn->n_pops, (const char *const *)pn->names,
+                          d->models, d->opts, pn->n_projs, d->projs};
+    return 0;
+}
+
+/* Writes the fused kernel's source for the populations' current parameter shapes (NULL: err filled). */
+static char *pn_source(rectic_net *net)
+{
+    rct_pn_desc d;
+    if (rct_pn_desc_make(net, &d))
+        return NULL;
+    char *src = rct_emit_net_c(&d.o, &net->err);
+    rct_pn_desc_free(&d);
     return src;
 }
 
 int rct_pn_compile(rectic_net *net)
 {
+    if (net->backend == RECTIC_BACKEND_NVRTC) /* the GPU's kernels (cuda_netrun.c) */
+        return rct_cuda_pn_compile(net);
     rct_symbol syms[64];
     int rc = pn_symbols(net, syms, 64);
     if (rc)
@@ -622,11 +639,9 @@ static int check_opts(rectic_net *net, const rectic_spec *o)
         o->spike_def || o->op || o->n)
         return rct_errf(&net->err, RECTIC_EINVAL, "a network of populations takes its templates, sizes, weights and "
                                                   "roles from the netspec: leave those fields of the options unset");
-    if (o->backend == RECTIC_BACKEND_NVRTC)
-        return rct_errf(&net->err, RECTIC_EINVAL, "backend: the CUDA backend does not run networks of populations yet "
-                                                  "(use tcc, cc or auto)");
-    if (o->backend != RECTIC_BACKEND_TCC && o->backend != RECTIC_BACKEND_CC && o->backend != RECTIC_BACKEND_AUTO)
-        return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc or auto");
+    if (o->backend != RECTIC_BACKEND_TCC && o->backend != RECTIC_BACKEND_CC && o->backend != RECTIC_BACKEND_AUTO &&
+        o->backend != RECTIC_BACKEND_NVRTC)
+        return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc, auto or nvrtc");
     if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_EVENT)
         return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline, sparse or event");
     if (o->dtype != RECTIC_FLOAT64 && o->dtype != RECTIC_FLOAT32)
@@ -704,6 +719,7 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
     net->threads = cpus > 0 ? (int)cpus : 1;
     net->max_memory = (size_t)1 << 30;
     net->backend = opts->backend;
+    net->device = opts->device;
     net->min_weight = -1;
     if (!(net->pn = calloc(1, sizeof *net->pn)))
         return rct_oom(&net->err);

@@ -9,6 +9,7 @@
 #ifndef RCT_POPNET_H
 #define RCT_POPNET_H
 
+#include "emit_net.h"
 #include "network.h"
 
 /* A projection as the kernel reads it. */
@@ -39,7 +40,19 @@ typedef struct rct_popnet {
     const double **in_data;  /* per population: its input rows (borrowed), or NULL */
     long *in_rows, *in_cols;
     int uses_blas;           /* a projection calls cblas_?gemv */
+    struct rct_cuda_pn *cuda; /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_netrun.c) */
 } rct_popnet;
+
+/* The description of the network's kernel for the populations' current parameter shapes (emit_net.h);
+   o points into the arrays, which rct_pn_desc_free frees. */
+typedef struct rct_pn_desc {
+    rct_emit_net o;
+    const rct_model **models;
+    rct_emit_opts *opts;
+    rct_emit_proj *projs;
+} rct_pn_desc;
+int rct_pn_desc_make(rectic_net *net, rct_pn_desc *d);
+void rct_pn_desc_free(rct_pn_desc *d);
 
 /* Finds population `name` (length len); its index or -1. */
 int rct_pn_find(const rct_popnet *pn, const char *name, size_t len);
@@ -47,6 +60,12 @@ int rct_pn_find(const rct_popnet *pn, const char *name, size_t len);
 int rct_pn_split(rectic_net *net, const char *path, const char *what, const char **rest);
 /* Generates and compiles the fused kernel for the populations' current parameter shapes (popnet.c). */
 int rct_pn_compile(rectic_net *net);
+/* Prepares population p's recordings of a run of `steps` steps (the network's sampling; streaming to disk is
+   refused): *recs gets what its recorder writes (rectic_krec, n_recs of them; entry 0 the output, which
+   only one population has), to be freed by the caller (poprun.c). */
+int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, int *n_recs);
+/* Takes population p's error as the network's, naming the population; returns its code (poprun.c). */
+int rct_pn_take_error(rectic_net *net, int p);
 /* Runs `steps` steps of a network of populations (poprun.c). */
 int rct_pn_run(rectic_net *net, long steps);
 /* The public calls on a network of populations, "POP/VAR" paths routed to the population (popapi.c). */

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cuda_run.h"
 #include "kernel_abi.h"
 #include "observer.h"
 #include "popnet.h"
@@ -81,8 +82,7 @@ static size_t u_bytes(const rectic_net *net, const rct_proj *j)
     return (size_t)net->pn->pops[j->tgt]->n * rct_rsize(net);
 }
 
-/* Sets up population p's context: its arrays, recordings and input. */
-static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
+int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, int *n_recs)
 {
     rct_popnet *pn = net->pn;
     rectic_net *pop = pn->pops[p];
@@ -92,11 +92,9 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     pop->max_memory = net->max_memory;
     long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
-    int n_recs = 0;
-    void *recs = NULL;
-    int rc = rct_obs_prepare(pop, steps, in_col, &recs, &n_recs);
-    r->recs[p] = recs;
-    if (rc)
+    *recs = NULL;
+    *n_recs = 0;
+    if (rct_obs_prepare(pop, steps, in_col, recs, n_recs))
         return take_pop_error(net, p);
     if (pop->spill) {
         rct_obs_clear(pop);
@@ -104,6 +102,27 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
                         "them to disk is not available for networks of populations yet (record fewer variables, "
                         "sample them, or raise the limit)", pn->names[p]);
     }
+    return 0;
+}
+
+int rct_pn_take_error(rectic_net *net, int p)
+{
+    return take_pop_error(net, p);
+}
+
+/* Sets up population p's context: its arrays, recordings and input. */
+static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
+{
+    rct_popnet *pn = net->pn;
+    rectic_net *pop = pn->pops[p];
+    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
+    int n_recs = 0;
+    void *recs = NULL;
+    int rc = rct_pn_prepare_recordings(net, p, steps, &recs, &n_recs);
+    r->recs[p] = recs;
+    if (rc)
+        return rc;
     size_t rs = rct_rsize(net);
     r->acc[p] = calloc((size_t)pop->n + 1, sizeof(double));
     r->inbuf[p] = calloc((size_t)(cols && net->f32 ? r->block_max * cols : 1) + 1, rs);
@@ -345,6 +364,8 @@ int rct_pn_run(rectic_net *net, long steps)
         dirty |= pn->pops[p]->dirty;
     if (dirty && (rc = rct_pn_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
+        return rct_cuda_pn_run(net, steps);
     pn_run r;
     memset(&r, 0, sizeof r);
     r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;

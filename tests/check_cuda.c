@@ -19,6 +19,8 @@
 
 #include "testutil.h"
 
+#include "cudatest.h"
+
 #include "emit_c.h"
 #include "emit_cuda.h"
 #include "gpu/mock_cuda.h"
@@ -127,33 +129,13 @@ static void assert_same_run(rectic_net *a, rectic_net *b, const char *const *nam
 
 /* ---------------------------------------------------------------- 1. NVRTC */
 
-/* Is NVRTC loadable here?  Prints the reason when not. */
-static int have_nvrtc(const char *test)
-{
-    const rct_cuapi *api;
-    rct_err err = {0, ""};
-    if (rct_nvrtc_load(&api, &err) != 0) {
-        tu_skip_note('T', test, "%s", err.msg);
-        return 0;
-    }
-    return 1;
-}
-
 /* Compiles the CUDA source of net with NVRTC for compute_90 and checks the PTX. */
 static void compile_cuda(rectic_net *net, const char *what)
 {
     char *src = NULL;
     ck_assert_msg(rectic_net_emit(net, RECTIC_BACKEND_NVRTC, &src) == RECTIC_OK, "%s", rectic_errmsg(net));
-    char *ptx = NULL;
-    size_t size = 0;
-    rct_err err = {0, ""};
-    int rc = rct_nvrtc_compile(src, "rectic_kernels.cu", "compute_90", 0, &ptx, &size, &err);
-    ck_assert_msg(rc == 0, "%s: %s", what, err.msg);
-    ck_assert_ptr_nonnull(strstr(ptx, ".entry rectic_pass_"));
-    /* --fmad=false: no fused multiply-add, except inside the math library (exp, tanh, ...) */
-    if (!strstr(src, "(double);") && !strstr(src, "(float);"))
-        ck_assert_msg(strstr(ptx, "fma.rn.f") == NULL, "%s: a fused multiply-add in the PTX", what);
-    free(ptx);
+    ck_assert_int_ge(ct_compile_ptx(src, what), 1);
+    ck_assert_ptr_nonnull(strstr(src, "RCT_KERNEL rectic_pass_"));
     free(src);
 }
 
@@ -195,7 +177,7 @@ static rectic_net *net_for_template(const char *ref, int dtype, int coupled)
 /* Every shipped template, both precisions, coupled and not, shared and per-neuron parameters: NVRTC compiles it. */
 START_TEST(test_every_template_compiles_with_nvrtc)
 {
-    if (!have_nvrtc(__func__))
+    if (!ct_have_nvrtc(__func__))
         return;
     char *list = NULL;
     ck_assert_int_eq(rectic_list_templates(&list), RECTIC_OK);
@@ -268,7 +250,7 @@ static rectic_net *fns_net(int dtype, int spiking, long n, double *w, int backen
 /* Every function of the template language compiles with NVRTC, in both precisions. */
 START_TEST(test_every_function_compiles_with_nvrtc)
 {
-    if (!have_nvrtc(__func__))
+    if (!ct_have_nvrtc(__func__))
         return;
     double w[9] = {0, 0.1, 0.2, 0.3, 0, 0.1, 0.2, 0.3, 0};
     for (int dtype = 0; dtype < 2; dtype++)
@@ -283,7 +265,7 @@ END_TEST
 /* NVRTC also writes a cubin for sm_90 (the fallback for drivers older than the toolkit). */
 START_TEST(test_cubin_for_sm_90)
 {
-    if (!have_nvrtc(__func__))
+    if (!ct_have_nvrtc(__func__))
         return;
     rectic_net *net = net_for_template(QIF, RECTIC_FLOAT64, 1);
     char *src = NULL, *img = NULL;
@@ -302,7 +284,7 @@ END_TEST
 /* A compile error comes back as RECTIC_EJIT with NVRTC's log. */
 START_TEST(test_nvrtc_reports_compile_errors)
 {
-    if (!have_nvrtc(__func__))
+    if (!ct_have_nvrtc(__func__))
         return;
     char *img = NULL;
     size_t size = 0;
@@ -698,19 +680,13 @@ END_TEST
 /* Without libcuda.so.1 the CUDA backend fails with RECTIC_EDEVICE and says so. */
 START_TEST(test_no_driver_is_a_clear_error)
 {
-    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (h) {
-        dlclose(h);
-        TU_SKIP("this machine has a CUDA driver");
-    }
-    rct_cuda_api_override(NULL);
+    CT_SKIP_WITH_DRIVER();
     double w[9];
     rectic_spec s;
     qif_spec(&s, 3, w, 1, 1.0);
     s.backend = RECTIC_BACKEND_NVRTC;
     rectic_net *net;
-    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EDEVICE);
-    ck_assert_msg(strncmp(rectic_errmsg(net), "no CUDA driver (libcuda.so.1): ", 31) == 0, "%s", rectic_errmsg(net));
+    ct_assert_no_device(net, rectic_net_new(&net, &s), "no CUDA driver (libcuda.so.1): ");
     rectic_net_free(net);
 }
 END_TEST
@@ -721,20 +697,14 @@ START_TEST(test_stub_driver_is_no_device)
     const char *stub = "/usr/local/cuda/lib64/stubs/libcuda.so";
     if (access(stub, R_OK) != 0)
         TU_SKIP("no %s", stub);
-    void *h = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (h) {
-        dlclose(h);
-        TU_SKIP("this machine has a CUDA driver");
-    }
+    CT_SKIP_WITH_DRIVER();
     setenv("RECTIC_LIBCUDA", stub, 1);
-    rct_cuda_api_override(NULL);
     double w[9];
     rectic_spec s;
     qif_spec(&s, 3, w, 1, 1.0);
     s.backend = RECTIC_BACKEND_NVRTC;
     rectic_net *net;
-    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EDEVICE);
-    ck_assert_msg(strstr(rectic_errmsg(net), "no CUDA device: cuInit failed") != NULL, "%s", rectic_errmsg(net));
+    ct_assert_no_device(net, rectic_net_new(&net, &s), "no CUDA device: cuInit failed");
     rectic_net_free(net);
     unsetenv("RECTIC_LIBCUDA");
 }

@@ -134,7 +134,15 @@ static rct_CUresult m_getfn(rct_CUfunction *f, rct_CUmodule m, const char *name)
         abort();
     }
     snprintf(fn->name, sizeof fn->name, "%s", name);
-    fn->nargs = strstr(name, "_next") ? 5 : !strncmp(name, "rectic_reduce_", 14) ? 4 : 2;
+    /* its parameters, from its definition "RCT_KERNEL name(a, b, ...)": 2, 4 (a reduction) or 5 (its next level) */
+    char head[200];
+    snprintf(head, sizeof head, "RCT_KERNEL %s(", name);
+    const char *def = strstr(mod->src, head);
+    MOCK_CHECK(def != NULL);
+    fn->nargs = 1;
+    for (const char *q = def + strlen(head); *q && *q != ')'; q++)
+        fn->nargs += *q == ',';
+    MOCK_CHECK(fn->nargs == 2 || fn->nargs == 4 || fn->nargs == 5);
     mod->n_fns++;
     *f = (rct_CUfunction)fn;
     return 0;

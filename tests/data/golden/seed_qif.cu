@@ -41,7 +41,6 @@ typedef double real;
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
     int slot;                    /* state/algebraic/coupling block or parameter index */
-    int phase;                   /* 0: a value before the update, 1: one the passes compute */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
@@ -77,10 +76,9 @@ typedef struct rectic_dctx {
 } rectic_dctx;
 
 /* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the
-   values of the phases in the mask `phases` (1: the state, input and parameters before the update,
-   2: the algebraic variables and the coupling of this step).  Entry 0 (the output) may be averaged
-   over the steps since the previous row. */
-RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step, int phases)
+   state, input and parameters before the update, the algebraic variables and the coupling of this
+   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */
+RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)
 {
     const long n = c->n;
     if (step < c->cutoff)
@@ -91,8 +89,6 @@ RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long
     const long row = (step - c->first_step)/c->sample_every - c->ring_row0;
     for (int k = 0; k < c->n_rec && (take || k == 0); k++) {
         const rectic_drec *r = &c->rec[k];
-        if (!(phases >> r->phase & 1))
-            continue; /* recorded by another kernel of the step */
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                           r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
         const real x = src[i*r->stride];
@@ -178,7 +174,7 @@ RCT_KERNEL rectic_pass_0(const rectic_dctx *c, long k)
     const real v_dot = (v_*v_ + eta_ + I_ext_)*tau_inv + k_*s_in_;
     /* qif_op: s' = -s/tau_s + spike */
     const real s_dot = -s_*tau_s_inv + spike_;
-    rectic_record(c, i, in, c->step0 + k, 3);
+    rectic_record(c, i, in, c->step0 + k);
     /* forward Euler */
     v_arr[i] = (v_ + dt*v_dot)*(1 - spk) + spk*reset; /* reset by blending, as RectiPy */
     s_arr[i] = s_ + dt*s_dot;
