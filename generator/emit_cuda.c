@@ -189,8 +189,8 @@ static void emit_product_body(rct_emitter *E, const rct_cu_product *d, const cha
 
 void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
 {
-    rct_buf_printf(&E->b, "/* %s %s = W @ %s: thread i sums row i in column order (the C kernel's loop). */\n", d->label,
-                   d->tgt, d->src);
+    rct_buf_printf(&E->b, "/* %s %s = W @ %s:\n   thread i sums row i in column order (the C kernel's loop). */\n",
+                   d->label, d->tgt, d->src);
     rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
     char loop[256];
     snprintf(loop, sizeof loop, "    const %s *const w_row = c->w + i*%s;\n"

@@ -164,7 +164,7 @@ static void write_prelude(cu_writer *W)
     rct_em_struct(E, RCT_KCTX_STR(RCT_DCTX_DEF(real, RCT_DOC)));
     rct_buf_putc(&E->b, '\n');
     rct_em_struct(E, RCT_KCTX_STR(RCT_DPROJ_DEF(real, RCT_DOC)));
-    rct_buf_puts(&E->b, helpers.len > 1 ? helpers.s : "\n");
+    rct_buf_puts(&E->b, helpers.len > 1 ? helpers.s : ""); /* a blank line before the helpers, if any */
     rct_buf_putc(&E->b, '\n');
     rct_emcu_recorder(E);
     E->b.failed |= decls.failed | helpers.failed;
@@ -236,7 +236,8 @@ static void write_projection(cu_writer *W, int k)
         rct_emcu_gemv(E, &d, sum, name);
         break;
     default:
-        rct_buf_printf(&E->b, "/* %s %s = weight * (the sum of %s in unit order) */\n", label, tgt, src);
+        rct_buf_printf(&E->b, "/* %s %s = weight * (the sum of %s in unit order) */\n", label,
+                       tgt, src);
         snprintf(sum, sizeof sum, "%s_sum", name);
         snprintf(prelude, sizeof prelude, "    const long n = c->n_src;\n    const %s *const x_src = %s\n", E->real, x);
         rct_cu_tree t = {sum, "rectic_dproj", RCT_F_SUM, -1, prelude, "        const real x = x_src[i];\n", "c->sum[0]"};
@@ -257,7 +258,7 @@ static void write_projection(cu_writer *W, int k)
                        pr->delay + 1);
         snprintf(name, sizeof name, "proj_%d_store", k);
         rct_emcu_kernel_head(E, name, "rectic_dproj", "const long n_src = c->n_src;", "n_src");
-        rct_buf_printf(&E->b, "    c->ring[(c->step0 + k) %% %ld*n_src + i] = c->x[i];\n}\n\n", pr->delay + 1);
+        rct_buf_printf(&E->b, "    c->ring[((c->step0 + k) %% %ld)*n_src + i] = c->x[i];\n}\n\n", pr->delay + 1);
     }
     rct_net_emitter_flush(&W->out, E);
 }

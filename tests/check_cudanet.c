@@ -23,6 +23,7 @@
 #include "emit_cuda_net.h"
 #include "gpu/mock_cuda.h"
 #include "gpu/rcase.h"
+#include "gpu/rnet.h"
 #include "rectic.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
@@ -545,6 +546,46 @@ START_TEST(test_chunks_graphs_sampling_and_a_second_run)
 }
 END_TEST
 
+/* The reference cases of networks of populations (../shared/cases, "kind": "multipop") through the mock
+   driver: the C kernel's numbers bit for bit, and the reference's within its tolerances. */
+START_TEST(test_network_cases_match_c_kernel_and_reference)
+{
+    const char *shared = tu_shared_dir();
+    if (!shared)
+        TU_SKIP("no ../shared (RECTIC_SHARED): no reference cases");
+    char cmd[4200], name[512];
+    snprintf(cmd, sizeof cmd, "ls '%s/cases' 2>/dev/null", shared);
+    FILE *ls = popen(cmd, "r");
+    int count = 0;
+    while (ls && fgets(name, sizeof name, ls)) {
+        char dir[4700], msg[4096];
+        name[strcspn(name, "\n")] = '\0';
+        snprintf(dir, sizeof dir, "%s/cases/%s", shared, name);
+        if (!rnet_is_case(dir))
+            continue;
+        rnresult cpu, dev;
+        rct_cuda_api_override(NULL);
+        ck_assert_msg(rnet_run(dir, RECTIC_BACKEND_TCC, 0, -1, &cpu, msg, sizeof msg) == 0, "%s", msg);
+        use_mock();
+        ck_assert_msg(rnet_run(dir, RECTIC_BACKEND_NVRTC, 0, -1, &dev, msg, sizeof msg) == 0, "%s", msg);
+        int exact = !strstr(cpu.coupling, "dense");
+        ck_assert_msg(rnet_compare(&dev, &cpu, exact ? 0 : 1e-12, exact ? 0 : 1e-10, msg, sizeof msg) == 0,
+                      "%s (projections %s): %s", dir, cpu.coupling, msg);
+        ck_assert_msg(rnet_check_expected(dir, &dev, dev.f32 ? 1e-3 : 1e-10, dev.f32 ? 1e-5 : 1e-8, msg, sizeof msg) == 0,
+                      "%s: %s", dir, msg);
+        fprintf(stderr, "  %s: %s the C kernel (projections %s), matches the reference\n", name,
+                exact ? "identical to" : "within rounding of", cpu.coupling);
+        rnresult_free(&cpu);
+        rnresult_free(&dev);
+        count++;
+    }
+    if (ls)
+        pclose(ls);
+    if (!count)
+        TU_SKIP("no case of a network of populations in %s/cases", shared);
+}
+END_TEST
+
 /* A population whose state overflows stops the run where the CPU's stops, with the same message. */
 START_TEST(test_nonfinite_state_stops_like_the_cpu)
 {
@@ -627,6 +668,7 @@ int main(void)
                  {"emulation", test_split_passes_and_reductions},
                  {"emulation", test_algebraic_sources_and_cycles},
                  {"emulation", test_chunks_graphs_sampling_and_a_second_run},
+                 {"emulation", test_network_cases_match_c_kernel_and_reference},
                  {"emulation", test_nonfinite_state_stops_like_the_cpu},
                  {"emulation", test_progress_and_cancel_between_chunks},
                  {"device", test_no_driver_is_a_clear_error}};

@@ -12,7 +12,11 @@
  *      >= 0.99 (+-1 step) over 10 000 steps (dense N = 1000 and sparse N = 4000 with in-degree 100, float64;
  *      float32 reported), and an Izhikevich network with mean-field reductions (N = 3000: a reduction tree);
  *   3. determinism: the same network twice, with and without CUDA graphs, bit for bit;
- *   4. sampling modes and cutoff on the GPU against the CPU.
+ *   4. sampling modes and cutoff on the GPU against the CPU;
+ *   5. networks of populations (issue 13): the reference cases of networks ("kind": "multipop") against the
+ *      reference and the CPU, a random E/I network of two QIF populations (sparse projections, a delayed
+ *      one, a scalar one) CPU vs GPU bit for bit in float64 (float32 reported), and the same network twice
+ *      and without CUDA graphs, bit for bit.
  * Prints one line per check ("ok", "FAIL", "skip") and a summary; exit status 0 when nothing failed, 77 when
  * there is no usable CUDA device (everything skipped), 1 otherwise.
  */
@@ -28,6 +32,7 @@
 #include "netgen.h"
 #include "rcase.h"
 #include "rectic.h"
+#include "rnet.h"
 
 static int failed, passed, skipped, device;
 static long shrink = 1; /* --emulated: networks this many times smaller (a CPU emulating the GPU is slow) */
@@ -87,12 +92,189 @@ static int case_uses_libm(const char *dir)
     return uses;
 }
 
+/* 5. A reference case of a network of populations on the GPU: against the reference, and against the CPU
+   (bit for bit where no projection calls BLAS on the CPU and the models call no libm function). */
+static void check_netcase(const char *dir, const char *base)
+{
+    char msg[4096], name[300];
+    rnresult cpu, gpu;
+    snprintf(name, sizeof name, "network case %.200s", base);
+    if (rnet_run(dir, RECTIC_BACKEND_NVRTC, device, -1, &gpu, msg, sizeof msg)) {
+        report(0, name, "GPU run: %s", msg);
+        return;
+    }
+    int f32 = gpu.f32;
+    if (rnet_check_expected(dir, &gpu, f32 ? 1e-3 : 1e-10, f32 ? 1e-5 : 1e-8, msg, sizeof msg))
+        report(0, name, "%s vs the reference: %s", f32 ? "float32" : "float64", msg);
+    else
+        report(1, name, "%s: matches the reference (projections %s), %.1f ms", f32 ? "float32" : "float64", gpu.coupling,
+               gpu.seconds * 1e3);
+    snprintf(name, sizeof name, "network case %.200s: GPU vs CPU", base);
+    if (rnet_run(dir, RECTIC_BACKEND_TCC, 0, -1, &cpu, msg, sizeof msg)) {
+        report(0, name, "CPU run: %s", msg);
+    } else {
+        int exact = !strstr(cpu.coupling, "dense") && !gpu.libm;
+        if (!rnet_compare(&gpu, &cpu, 0, 0, msg, sizeof msg))
+            report(1, name, "bit for bit (projections %s)", cpu.coupling);
+        else if (exact)
+            report(0, name, "expected bit for bit (projections %s, no libm): %s", cpu.coupling, msg);
+        else if (rnet_compare(&gpu, &cpu, 1e-9, 1e-7, msg, sizeof msg))
+            report(0, name, "%s", msg);
+        else
+            report(1, name, "identical spikes, within rounding (projections %s%s)", cpu.coupling,
+                   gpu.libm ? ", CUDA's libm" : "");
+        rnresult_free(&cpu);
+    }
+    rnresult_free(&gpu);
+}
+
+/* The E/I network of two QIF populations: E (n_e units) and I (n_i), eta and v0 per unit, one shared
+   input row per step each; E -> E and E -> I sparse (in-degree 80, E -> I delayed 2 ms), I -> E sparse
+   (in-degree 20), I -> I scalar; E/v recorded every 10 steps. */
+static rectic_netspec *ei_spec(long n_e, long n_i)
+{
+    rectic_netspec *ns = NULL;
+    rectic_netspec_new(&ns);
+    ng_rng r = {0x5DEECE66DULL};
+    const char *pops[2] = {"E", "I"};
+    long n[2] = {n_e, n_i};
+    for (int p = 0; p < 2; p++) {
+        ng_net g;
+        ng_make(&g, n[p], -1, 40 + (uint64_t)p);
+        char path[16];
+        rectic_netspec_population(ns, pops[p], "neuron_model_templates.spiking_neurons.qif.qif", "qif_op", n[p]);
+        rectic_netspec_input(ns, pops[p], "I_ext");
+        rectic_netspec_spikes(ns, pops[p], "spike", "v", 100, -100);
+        snprintf(path, sizeof path, "%s/eta", pops[p]);
+        rectic_netspec_set(ns, path, g.eta, n[p]);
+        snprintf(path, sizeof path, "%s/v", pops[p]);
+        rectic_netspec_set(ns, path, g.v0, n[p]);
+        ng_free(&g);
+    }
+    const struct { const char *src, *tgt; long n_tgt, n_src, k; double delay; } sp[] = {
+        {"E/s", "E/s_in", n_e, n_e, 80, 0}, {"E/s", "I/s_in", n_i, n_e, 80, 0.002}, {"I/s", "E/s_in", n_e, n_i, 20, 0}};
+    for (int k = 0; k < 3; k++) {
+        double *coo = ng_coo(&r, sp[k].n_tgt, sp[k].n_src, sp[k].k);
+        rectic_netspec_coo(ns, sp[k].src, sp[k].tgt, coo, sp[k].n_tgt * sp[k].k, sp[k].delay);
+        free(coo);
+    }
+    rectic_netspec_scalar(ns, "I/s", "I/s_in", -0.5 / (double)n_i, 0);
+    return ns;
+}
+
+/* Builds and runs the E/I network for `steps` steps on a backend; NULL with msg on failure. */
+static rectic_net *run_ei(const rectic_netspec *ns, int dtype, int backend, long steps, const double *in_e,
+                          const double *in_i, char *msg, size_t size, double *seconds)
+{
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.dt = 1e-3;
+    o.dtype = dtype;
+    o.backend = backend;
+    o.device = device;
+    o.coupling = RECTIC_COUPLING_SPARSE; /* also where a shrunk network is dense enough for BLAS */
+    rectic_net *net = NULL;
+    double t0 = now();
+    if (rectic_net_new_network(&net, ns, &o) != RECTIC_OK || rectic_net_input(net, "E", in_e, steps, 1) ||
+        rectic_net_input(net, "I", in_i, steps, 1) || rectic_net_record_as(net, "E/v", "Ev") ||
+        rectic_net_sampling(net, 10, RECTIC_SAMPLE_PICK, 0) || rectic_net_run(net, steps, NULL, 0) != RECTIC_OK) {
+        snprintf(msg, size, "%s", rectic_errmsg(net));
+        rectic_net_free(net);
+        return NULL;
+    }
+    *seconds = now() - t0;
+    return net;
+}
+
+/* Are the two networks' E/v recordings and spikes of both populations the same bits?  msg says where not. */
+static int same_ei(rectic_net *a, rectic_net *b, double *score, char *msg, size_t size)
+{
+    long ra, ca, rb, cb;
+    const double *da, *db;
+    rectic_net_recording(a, "Ev", &ra, &ca, &da);
+    rectic_net_recording(b, "Ev", &rb, &cb, &db);
+    int same = ra == rb && ca == cb && !memcmp(da, db, (size_t)(ra * ca) * sizeof(double));
+    if (!same)
+        snprintf(msg, size, "E/v differs");
+    *score = 1;
+    for (int p = 0; p < 2; p++) {
+        long na, nb;
+        const long *pa, *pb;
+        const char *pop = p ? "I" : "E";
+        rectic_net_population_spikes(a, pop, &na, &pa);
+        rectic_net_population_spikes(b, pop, &nb, &pb);
+        double sc = ng_spike_score(pa, na, pb, nb, rectic_net_population_size(a, p), 1);
+        *score = sc < *score ? sc : *score;
+        if (rc_same_spikes(pa, na, pb, nb, msg, size))
+            same = 0;
+    }
+    return same;
+}
+
+/* 5. The random E/I network CPU vs GPU: the same sums in the same order (sparse rows, a scalar over at
+   most RCT_CUDA_RED_SERIAL units, no libm), so the same bits in float64. */
+static void check_random_ei(long n_e, long n_i, long steps, int dtype)
+{
+    char name[128], msg[4096];
+    snprintf(name, sizeof name, "random E/I network %ld + %ld%s", n_e, n_i, dtype ? ", float32" : "");
+    rectic_netspec *ns = ei_spec(n_e, n_i);
+    double *in_e = ng_inputs(steps, 1, 50), *in_i = ng_inputs(steps, 1, 51), tc = 0, tg = 0;
+    rectic_net *cpu = run_ei(ns, dtype, RECTIC_BACKEND_TCC, steps, in_e, in_i, msg, sizeof msg, &tc);
+    rectic_net *gpu = cpu ? run_ei(ns, dtype, RECTIC_BACKEND_NVRTC, steps, in_e, in_i, msg, sizeof msg, &tg) : NULL;
+    double score = 0;
+    if (!cpu || !gpu) {
+        report(0, name, "%s", msg);
+    } else {
+        long spikes, s_i;
+        const long *pairs;
+        rectic_net_population_spikes(cpu, "E", &spikes, &pairs);
+        rectic_net_population_spikes(cpu, "I", &s_i, &pairs);
+        int same = same_ei(gpu, cpu, &score, msg, sizeof msg);
+        report(same ? 1 : dtype ? -1 : 0, name, "%s, %ld steps, %ld + %ld spikes (spike score %.4f); GPU %.3f ms/step, "
+               "CPU %.3f ms/step%s", same ? "bit for bit" : msg, steps, spikes, s_i, score, tg * 1e3 / steps,
+               tc * 1e3 / steps, dtype ? " (float32: reported only)" : "");
+    }
+    rectic_net_free(cpu);
+    rectic_net_free(gpu);
+    rectic_netspec_free(ns);
+    free(in_e);
+    free(in_i);
+}
+
+/* 5. The E/I network twice on the GPU, and without CUDA graphs: bit for bit. */
+static void check_net_determinism(long n_e, long n_i, long steps)
+{
+    const char *name = "network determinism (twice, graphs off)";
+    char msg[4096];
+    rectic_netspec *ns = ei_spec(n_e, n_i);
+    double *in_e = ng_inputs(steps, 1, 52), *in_i = ng_inputs(steps, 1, 53), t, score;
+    rectic_net *nets[3] = {NULL, NULL, NULL};
+    int ok = 1;
+    for (int k = 0; k < 3 && ok; k++) {
+        if (k == 2)
+            setenv("RECTIC_CUDA_GRAPHS", "0", 1);
+        nets[k] = run_ei(ns, RECTIC_FLOAT64, RECTIC_BACKEND_NVRTC, steps, in_e, in_i, msg, sizeof msg, &t);
+        ok = nets[k] && (k == 0 || same_ei(nets[k], nets[0], &score, msg, sizeof msg));
+    }
+    unsetenv("RECTIC_CUDA_GRAPHS");
+    report(ok, name, "%s", ok ? "bit for bit" : msg);
+    for (int k = 0; k < 3; k++)
+        rectic_net_free(nets[k]);
+    rectic_netspec_free(ns);
+    free(in_e);
+    free(in_i);
+}
+
 /* 1. One reference case on the GPU. */
 static void check_case(const char *dir)
 {
     char msg[4096], name[300];
     const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
     rresult cpu, gpu;
+    if (rnet_is_case(dir)) {
+        check_netcase(dir, base);
+        return;
+    }
     snprintf(name, sizeof name, "case %.200s", base);
     const char *why = rcase_unsupported(dir);
     if (why) {
@@ -445,6 +627,9 @@ int main(int argc, char **argv)
     snprintf(name, sizeof name, "random QIF N=%ld dense, float32", 1000 / shrink);
     check_random(name, 1000 / shrink, 0, RECTIC_FLOAT32, steps, 0);
     check_iku(shrink > 1 ? 1100 : 3000, quick ? 1000 / shrink : 3000);
+    check_random_ei(4000 / shrink, 1000 / shrink, quick ? 1000 / shrink : 3000, RECTIC_FLOAT64);
+    check_random_ei(4000 / shrink, 1000 / shrink, quick ? 1000 / shrink : 3000, RECTIC_FLOAT32);
+    check_net_determinism(2000 / shrink, 500 / shrink, 1000 / shrink);
     printf("%d passed, %d failed, %d skipped (%.1f s)\n", passed, failed, skipped, now() - t0);
     return failed ? 1 : 0;
 }

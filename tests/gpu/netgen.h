@@ -35,6 +35,21 @@ static inline double ng_normal(ng_rng *r)
     return sqrt(-2.0 * log(u + 1e-300)) * cos(2.0 * M_PI * v);
 }
 
+/* Sparse weights of n_tgt x n_src, in-degree K: K entries (target, source, weight) per target, sources
+   random, weights uniform(-1,1)*2/sqrt(K); malloc'd, NULL when out of memory. */
+static inline double *ng_coo(ng_rng *r, long n_tgt, long n_src, long in_degree)
+{
+    double *coo = malloc((size_t)(n_tgt * in_degree) * 3 * sizeof(double) + 1);
+    double scale = 2.0 / sqrt((double)in_degree);
+    for (long i = 0, k = 0; coo && i < n_tgt; i++)
+        for (long d = 0; d < in_degree; d++, k++) {
+            coo[3 * k] = (double)i;
+            coo[3 * k + 1] = (double)(long)(ng_uniform(r) * (double)n_src);
+            coo[3 * k + 2] = (2.0 * ng_uniform(r) - 1.0) * scale;
+        }
+    return coo;
+}
+
 /* A generated network: weights (dense n x n, or nnz COO rows), eta and v0 per neuron. */
 typedef struct ng_net {
     long n, nnz;
@@ -61,15 +76,8 @@ static inline int ng_make(ng_net *g, long n, long in_degree, uint64_t seed)
             g->dense[i] = (2.0 * ng_uniform(&r) - 1.0) * scale;
     } else {
         g->nnz = n * in_degree;
-        if (!(g->coo = malloc((size_t)g->nnz * 3 * sizeof(double))))
+        if (!(g->coo = ng_coo(&r, n, n, in_degree)))
             return -1;
-        double scale = 2.0 / sqrt((double)in_degree);
-        for (long i = 0, k = 0; i < n; i++)
-            for (long d = 0; d < in_degree; d++, k++) {
-                g->coo[3 * k] = (double)i;
-                g->coo[3 * k + 1] = (double)(long)(ng_uniform(&r) * (double)n);
-                g->coo[3 * k + 2] = (2.0 * ng_uniform(&r) - 1.0) * scale;
-            }
     }
     for (long i = 0; i < n; i++) {
         g->eta[i] = -1.0 + 6.0 * ng_uniform(&r);
