@@ -94,14 +94,14 @@ static inline int rnet_take(const char *dir, rectic_net *net, rnresult *res, cha
    its network file with the case's template folder, inputs, recordings and sampling.  0, or -1 with msg. */
 static inline int rnet_run(const char *dir, int backend, int device, int dtype, rnresult *res, char *msg, size_t size)
 {
-    memset(res, 0, sizeof *res);
-    rjson *c = rc_load_json(dir, msg, size);
-    if (!c)
-        return -1;
-    int rc = -1;
     rectic_netspec *ns = NULL;
     rectic_net *net = NULL;
     double *in[RN_MAX] = {NULL};
+    memset(res, 0, sizeof *res);
+    rjson *c = rc_load_json(dir, msg, size);
+    int rc = -1;
+    if (!c)
+        return rc;
     char path[4200];
     snprintf(path, sizeof path, "%.3000s/%.1000s", dir, rj_str(c, "network") ? rj_str(c, "network") : "network.yaml");
     if (rectic_netspec_load(&ns, path) != RECTIC_OK) {
