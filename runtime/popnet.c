@@ -13,6 +13,7 @@
 
 #include "blas.h"
 #include "cuda_run.h"
+#include "emit_cuda_net.h"
 #include "emit_net.h"
 #include "kernel_cpu.h"
 #include "netspec.h"
@@ -582,13 +583,12 @@ int rct_pn_desc_make(rectic_net *net, rct_pn_desc *d)
     return 0;
 }
 
-/* Writes the fused kernel's source for the populations' current parameter shapes (NULL: err filled). */
-static char *pn_source(rectic_net *net)
+char *rct_pn_source(rectic_net *net, int backend)
 {
     rct_pn_desc d;
     if (rct_pn_desc_make(net, &d))
         return NULL;
-    char *src = rct_emit_net_c(&d.o, &net->err);
+    char *src = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda_net(&d.o, NULL, &net->err) : rct_emit_net_c(&d.o, &net->err);
     rct_pn_desc_free(&d);
     return src;
 }
@@ -602,7 +602,7 @@ int rct_pn_compile(rectic_net *net)
     if (rc)
         return rc;
     double t0 = rct_now();
-    char *src = pn_source(net);
+    char *src = rct_pn_source(net, RECTIC_BACKEND_TCC);
     if (!src)
         return net->err.code ? net->err.code : rct_oom(&net->err);
     double t1 = rct_now();

@@ -53,6 +53,9 @@ typedef struct rct_pn_desc {
 } rct_pn_desc;
 int rct_pn_desc_make(rectic_net *net, rct_pn_desc *d);
 void rct_pn_desc_free(rct_pn_desc *d);
+/* The source of the network's kernels for the populations' current parameter shapes, whatever backend the
+   network runs on: C (any CPU backend) or CUDA (RECTIC_BACKEND_NVRTC); caller frees; NULL with net->err. */
+char *rct_pn_source(rectic_net *net, int backend);
 
 /* Finds population `name` (length len); its index or -1. */
 int rct_pn_find(const rct_popnet *pn, const char *name, size_t len);
