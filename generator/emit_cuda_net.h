@@ -11,6 +11,8 @@
  * Per projection (context rectic_dproj below):
  *   proj_K                  inline: one thread per target row, the row summed in column order (the C loop's);
  *                           sparse: one thread per row, entries in their stored order (the C loop's);
+ *                           event-driven (the C kernel keeps W @ source up to date from the spikes): as
+ *                           sparse, the runtime turns the columns of W into rows;
  *                           dense: proj_K_part (RCT_CUDA_LANES threads per row) then proj_K (the parts in
  *                           lane order); scalar: proj_K_sum (+ _next), the source summed in unit order up to
  *                           RCT_CUDA_RED_SERIAL units (a tree above), then proj_K adds weight * sum;

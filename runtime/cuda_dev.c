@@ -144,17 +144,55 @@ int rct_dbuf_upload(rct_cuexec *x, rct_dbuf *b, const void *src, size_t bytes, r
     return rc ? rc : rct_cuexec_ck(x, api->cuStreamSynchronize(x->stream), "cuStreamSynchronize", err);
 }
 
-int rct_dbuf_upload_csr(rct_cuexec *x, rct_dbuf *ptr_b, rct_dbuf *col_b, rct_dbuf *val_b, const long *ptr,
-                        const int *col, const void *val, long rows, size_t rs, rct_err *err)
+/* Turns compressed columns (ptr over cols + 1, row indices, values of rs bytes) into compressed rows, each
+   row's entries by column; the three arrays malloc'd.  0, or RECTIC_ENOMEM. */
+static int csc_to_csr(const long *ptr, const int *row, const void *val, long rows, long cols, size_t rs, long **tptr,
+                      int **tcol, char **tval, rct_err *err)
 {
-    long nnz = ptr[rows];
-    int rc = rct_dbuf_upload(x, ptr_b, ptr, ((size_t)rows + 1) * sizeof(long), err);
+    long nnz = ptr[cols];
+    *tptr = calloc((size_t)rows + 2, sizeof **tptr);
+    *tcol = malloc((size_t)nnz * sizeof **tcol + 1);
+    *tval = malloc((size_t)nnz * rs + 1);
+    long *next = calloc((size_t)rows + 1, sizeof *next);
+    if (!*tptr || !*tcol || !*tval || !next) {
+        free(next);
+        return rct_oom(err);
+    }
+    for (long q = 0; q < nnz; q++)
+        (*tptr)[row[q] + 1]++;
+    for (long i = 0; i < rows; i++)
+        (*tptr)[i + 1] += (*tptr)[i];
+    memcpy(next, *tptr, (size_t)rows * sizeof *next);
+    for (long j = 0; j < cols; j++) /* column j's entries (i, w) become row i's (j, w) */
+        for (long q = ptr[j]; q < ptr[j + 1]; q++) {
+            long at = next[row[q]]++;
+            (*tcol)[at] = (int)j;
+            memcpy(*tval + (size_t)at * rs, (const char *)val + (size_t)q * rs, rs);
+        }
+    free(next);
+    return 0;
+}
+
+int rct_dbuf_upload_sparse(rct_cuexec *x, rct_dbuf *ptr_b, rct_dbuf *col_b, rct_dbuf *val_b, const long *ptr,
+                           const int *idx, const void *val, long rows, long cols, int by_columns, size_t rs,
+                           rct_err *err)
+{
+    long *tptr = NULL;
+    int *tcol = NULL;
+    char *tval = NULL;
+    int rc = by_columns ? csc_to_csr(ptr, idx, val, rows, cols, rs, &tptr, &tcol, &tval, err) : 0;
+    if (by_columns && !rc)
+        ptr = tptr, idx = tcol, val = tval;
+    long nnz = rc ? 0 : ptr[rows];
     if (!rc)
-        rc = rct_dbuf_upload(x, col_b, col, (size_t)nnz * sizeof(int), err);
+        rc = rct_dbuf_upload(x, ptr_b, ptr, ((size_t)rows + 1) * sizeof(long), err);
+    if (!rc)
+        rc = rct_dbuf_upload(x, col_b, idx, (size_t)nnz * sizeof(int), err);
     if (!rc)
         rc = rct_dbuf_upload(x, val_b, val, (size_t)nnz * rs, err);
     if (rc)
         rct_dbuf_free(x, ptr_b);
+    free(tptr), free(tcol), free(tval);
     return rc;
 }
 

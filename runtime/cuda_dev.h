@@ -62,10 +62,13 @@ int rct_dbuf_need(rct_cuexec *x, rct_dbuf *b, size_t bytes, rct_err *err);
 void rct_dbuf_free(rct_cuexec *x, rct_dbuf *b);
 /* Makes b hold `bytes` copied from src (and waits for the copy). */
 int rct_dbuf_upload(rct_cuexec *x, rct_dbuf *b, const void *src, size_t bytes, rct_err *err);
-/* Uploads weights in compressed sparse rows (rows + 1 row starts ptr, their columns and values of `rs`
-   bytes each); ptr_b is freed again on failure, so that a later run uploads them anew. */
-int rct_dbuf_upload_csr(rct_cuexec *x, rct_dbuf *ptr_b, rct_dbuf *col_b, rct_dbuf *val_b, const long *ptr,
-                        const int *col, const void *val, long rows, size_t rs, rct_err *err);
+/* Uploads sparse weights as compressed sparse rows: given by rows (ptr: rows + 1 starts, idx: columns) as
+   they are, or given by columns (`by_columns`; ptr: cols + 1 starts, idx: rows) turned into rows, each
+   row's entries by column; values of `rs` bytes.  ptr_b is freed again on failure, so that a later run
+   uploads them anew. */
+int rct_dbuf_upload_sparse(rct_cuexec *x, rct_dbuf *ptr_b, rct_dbuf *col_b, rct_dbuf *val_b, const long *ptr,
+                           const int *idx, const void *val, long rows, long cols, int by_columns, size_t rs,
+                           rct_err *err);
 /* Makes h hold at least `bytes` (its contents are lost when it grows); *out = the buffer. */
 int rct_hbuf_need(rct_cuexec *x, rct_hbuf *h, size_t bytes, void **out, rct_err *err);
 void rct_hbuf_free(rct_cuexec *x, rct_hbuf *h);

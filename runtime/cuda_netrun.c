@@ -237,8 +237,9 @@ static int setup_proj(netrun *r, int k)
     int rc = 0;
     if (!J->uploaded && j->w)
         rc = rct_dbuf_upload(x, &J->w, j->w, (size_t)ns * (size_t)nt * rs, err);
-    if (!J->uploaded && !rc && j->csr_ptr)
-        rc = rct_dbuf_upload_csr(x, &J->csr_ptr, &J->csr_col, &J->csr_val, j->csr_ptr, j->csr_col, j->csr_val, nt, rs, err);
+    if (!J->uploaded && !rc && j->csr_ptr) /* an event-driven projection's columns as rows: a sparse product */
+        rc = rct_dbuf_upload_sparse(x, &J->csr_ptr, &J->csr_col, &J->csr_val, j->csr_ptr, j->csr_col, j->csr_val, nt, ns,
+                                    j->mode == RCT_COUP_EVENT, rs, err);
     J->uploaded = !rc;
     if (rc || (j->mode == RCT_COUP_DENSE && (rc = rct_dbuf_need(x, &J->wpart, (size_t)nt * RCT_CUDA_LANES * rs, err))) ||
         (j->mode == RCT_COUP_SCALAR && ((rc = rct_dbuf_need(x, &J->part, (size_t)rct_cu_tree_len(ns) * rs, err)) ||

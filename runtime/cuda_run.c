@@ -240,49 +240,16 @@ static long rows_before(const rectic_net *net, long s)
 }
 
 /* Uploads the sparse weights as compressed sparse rows: the CPU's rows as they are, or its columns
-   (event-driven coupling keeps W by source) turned into rows, each row's entries by source. */
+   (event-driven coupling keeps W by source) turned into rows. */
 static int upload_sparse(drun *r)
 {
     rectic_net *net = r->net;
     rct_cuda *cu = r->cu;
-    rct_err *err = &net->err;
-    size_t rs = rct_rsize(net);
-    long n = net->n, nnz = net->csr_ptr ? net->csr_ptr[n] : 0;
     if (!net->csr_ptr)
-        return rct_errf(err, RECTIC_EINVAL, "the network's coupling has neither dense nor sparse weights");
-    const long *ptr = net->csr_ptr;
-    const int *col = net->csr_col;
-    const void *val = net->csr_val;
-    long *tptr = NULL;
-    int *tcol = NULL;
-    char *tval = NULL;
-    int rc = 0;
-    if (net->coupling_mode == RCT_COUP_EVENT) { /* transpose: column j's entries (i, w) become row i's (j, w) */
-        tptr = calloc((size_t)n + 2, sizeof *tptr);
-        tcol = malloc((size_t)nnz * sizeof *tcol + 1);
-        tval = malloc((size_t)nnz * rs + 1);
-        long *next = calloc((size_t)n + 1, sizeof *next);
-        if (!tptr || !tcol || !tval || !next) {
-            free(tptr), free(tcol), free(tval), free(next);
-            return rct_oom(err);
-        }
-        for (long q = 0; q < nnz; q++)
-            tptr[col[q] + 1]++;
-        for (long i = 0; i < n; i++)
-            tptr[i + 1] += tptr[i];
-        memcpy(next, tptr, (size_t)n * sizeof *next);
-        for (long j = 0; j < n; j++)
-            for (long q = ptr[j]; q < ptr[j + 1]; q++) {
-                long at = next[col[q]]++;
-                tcol[at] = (int)j;
-                memcpy(tval + (size_t)at * rs, (const char *)val + (size_t)q * rs, rs);
-            }
-        free(next);
-        ptr = tptr, col = tcol, val = tval;
-    }
-    rc = rct_dbuf_upload_csr(&cu->x, &cu->csr_ptr, &cu->csr_col, &cu->csr_val, ptr, col, val, n, rs, err);
-    free(tptr), free(tcol), free(tval);
-    return rc;
+        return rct_errf(&net->err, RECTIC_EINVAL, "the network's coupling has neither dense nor sparse weights");
+    return rct_dbuf_upload_sparse(&cu->x, &cu->csr_ptr, &cu->csr_col, &cu->csr_val, net->csr_ptr, net->csr_col,
+                                  net->csr_val, net->n, net->n, net->coupling_mode == RCT_COUP_EVENT, rct_rsize(net),
+                                  &net->err);
 }
 
 /* Allocates the run's device and host buffers and uploads the state, parameters and weights. */

@@ -369,11 +369,11 @@ START_TEST(test_network_kernels_compile_with_nvrtc)
     rectic_netspec *nets[] = {two_pops(), three_pops(), echo_net(1), rate_and_reductions(1500)};
     const char *names[] = {"two populations", "three populations", "echo and sink", "rates and reductions"};
     const int couplings[] = {RECTIC_COUPLING_AUTO, RECTIC_COUPLING_DENSE, RECTIC_COUPLING_INLINE,
-                             RECTIC_COUPLING_SPARSE};
+                             RECTIC_COUPLING_SPARSE, RECTIC_COUPLING_EVENT};
     int kernels = 0;
     for (size_t k = 0; k < sizeof nets / sizeof nets[0]; k++)
         for (int dtype = 0; dtype < 2; dtype++)
-            for (int c = 0; c < 4; c++) {
+            for (int c = 0; c < 5; c++) {
                 if (c > 0 && k != 1)
                     continue; /* every strategy forced: the three populations */
                 char *src = cuda_source(nets[k], dtype, couplings[c]);
@@ -461,6 +461,33 @@ START_TEST(test_three_populations_every_strategy)
         }
     run_opts ro = {.dtype = RECTIC_FLOAT64, .steps = 150, .records = recs, .inputs = inputs};
     both(ns, &ro, 1e-9, 1e-9);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
+/* Event-driven projections (E -> E and E -> I; the delayed ones fall back to sparse weights): the GPU sums
+   W @ s anew from sparse rows each step, the C kernel's sparse projections bit for bit; the C kernel's
+   event-driven ones (W @ s kept up to date from the spikes) within rounding. */
+START_TEST(test_event_driven_projections_as_sparse_rows)
+{
+    rectic_netspec *ns = three_pops();
+    const char *recs[] = {"Ev=E/v", "Es=E/s_in", "Iin=I/s_in", "Rin=R/r_in", NULL};
+    const char *inputs[] = {"E", "R", NULL};
+    run_opts ev = {.coupling = RECTIC_COUPLING_EVENT, .steps = 500, .records = recs, .inputs = inputs},
+             sp = {.coupling = RECTIC_COUPLING_SPARSE, .steps = 500, .records = recs, .inputs = inputs};
+    rectic_net *gpu = build(ns, RECTIC_BACKEND_NVRTC, &ev);
+    ck_assert_str_eq(rectic_net_projection_coupling(gpu, 0), "event");
+    ck_assert_str_eq(rectic_net_projection_coupling(gpu, 2), "sparse"); /* delayed */
+    ck_assert_msg(run(gpu, &ev) == RECTIC_OK, "%s", rectic_errmsg(gpu));
+    rectic_net *cpu[2] = {build(ns, RECTIC_BACKEND_TCC, &sp), build(ns, RECTIC_BACKEND_TCC, &ev)};
+    for (int b = 0; b < 2; b++)
+        ck_assert_msg(run(cpu[b], &ev) == RECTIC_OK, "%s", rectic_errmsg(cpu[b]));
+    same_runs(gpu, cpu[0], &ev, 0, 0);
+    same_runs(gpu, cpu[1], &ev, 1e-9, 1e-9);
+    rectic_net_free(gpu);
+    rectic_net_free(cpu[0]);
+    rectic_net_free(cpu[1]);
+    free_inputs();
     rectic_netspec_free(ns);
 }
 END_TEST
@@ -676,6 +703,7 @@ int main(void)
                  {"nvrtc", test_network_source_lists_the_launches_of_a_step},
                  {"emulation", test_two_populations_bit_identical_to_c_kernel},
                  {"emulation", test_three_populations_every_strategy},
+                 {"emulation", test_event_driven_projections_as_sparse_rows},
                  {"emulation", test_split_passes_and_reductions},
                  {"emulation", test_algebraic_sources_and_cycles},
                  {"emulation", test_chunks_graphs_sampling_and_a_second_run},
