@@ -687,7 +687,8 @@ START_TEST(test_no_driver_is_a_clear_error)
     o.dt = DT;
     o.backend = RECTIC_BACKEND_NVRTC;
     rectic_net *net = NULL;
-    ct_assert_no_device(net, rectic_net_new_network(&net, ns, &o), "no CUDA driver (libcuda.so.1): ");
+    int rc = rectic_net_new_network(&net, ns, &o);
+    ct_assert_no_device(net, rc, "no CUDA driver (libcuda.so.1): ");
     rectic_net_free(net);
     rectic_netspec_free(ns);
 }

@@ -247,7 +247,7 @@ static inline const char *rcase_unsupported(const char *dir)
     const char *why = NULL;
     const char *kind = rj_str(c, "kind");
     if (kind && !strcmp(kind, "multipop"))
-        why = "a network file of several populations (not built yet)";
+        why = "a network file of several populations (rnet.h runs it: tests/check_cudanet.c, tests/gpu)";
     else if (rj_get(c, "graph"))
         why = "a RectiPy graph with input and readout layers (not built yet)";
     else if (!rj_str(c, "template") || !rj_get(c, "weights"))
