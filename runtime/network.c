@@ -636,11 +636,12 @@ int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->pn) { /* the fused kernel of a network of populations: C only, for now */
-        if (backend == RECTIC_BACKEND_NVRTC)
-            return rct_errf(&net->err, RECTIC_EINVAL, "emit: the CUDA backend does not run networks of populations yet");
-        *text = rct_strdup(net->src);
-        return *text ? 0 : rct_oom(&net->err);
+    if (net->pn) { /* the kernels of a network of populations: C or CUDA, whatever backend it runs on */
+        *text = rct_pn_source(net, backend);
+        if (!*text)
+            return net->err.code ? net->err.code : rct_oom(&net->err);
+        net->err.code = 0;
+        return 0;
     }
     rct_emit_opts o = rct_net_emit_opts(net);
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)

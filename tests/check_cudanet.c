@@ -24,7 +24,6 @@
 #include "gpu/mock_cuda.h"
 #include "gpu/rcase.h"
 #include "gpu/rnet.h"
-#include "popnet.h"
 #include "rectic.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
@@ -414,10 +413,12 @@ START_TEST(test_network_source_lists_the_launches_of_a_step)
     for (int k = 0; kernels[k]; k++)
         ck_assert_msg(strstr(src, kernels[k]) != NULL, "%s", kernels[k]);
     ck_assert_ptr_nonnull(strstr(src, "c->ring + ((c->step0 + k + 1) % 3)*c->n_src; /* I/lif_op/s of step n - 2"));
-    /* either source from a network on either backend (rectic_net_emit's way to them) */
+    /* either source from a network on either backend */
     run_opts ro = {.dtype = RECTIC_FLOAT64};
     rectic_net *cpu = build(ns, RECTIC_BACKEND_TCC, &ro), *gpu = build(ns, RECTIC_BACKEND_NVRTC, &ro);
-    char *cu = rct_pn_source(cpu, RECTIC_BACKEND_NVRTC), *c = rct_pn_source(gpu, RECTIC_BACKEND_TCC);
+    char *cu = NULL, *c = NULL;
+    ck_assert_int_eq(rectic_net_emit(cpu, RECTIC_BACKEND_NVRTC, &cu), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_emit(gpu, RECTIC_BACKEND_TCC, &c), RECTIC_OK);
     ck_assert_str_eq(cu, src);
     ck_assert_str_eq(c, rectic_net_source(cpu));
     free(cu);
