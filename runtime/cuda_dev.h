@@ -1,8 +1,10 @@
 /*
  * cuda_dev.h -- what the CUDA runtimes of a single template (cuda_run.c) and of a network of populations
- * (cuda_netrun.c) share: a device with its stream and module, buffers that grow on demand (device memory,
- * page-locked host memory), launches (one thread per item, the reduction trees of emit_cuda.h) and the
- * chunk of steps launched as one CUDA graph.  Internal to the runtime.
+ * (cuda_netrun.c) share.  cuda_dev.c: a device with its stream and module, buffers that grow on demand
+ * (device memory, page-locked host memory), launches (one thread per item, the reduction trees of
+ * emit_cuda.h) and the chunk of steps launched as one CUDA graph.  cuda_pop.c: per network (a single
+ * template or a population) its values, inputs, recordings and spike bits, and the chunks' length.
+ * Internal to the runtime.
  */
 #ifndef RCT_CUDA_DEV_H
 #define RCT_CUDA_DEV_H
