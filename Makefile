@@ -37,7 +37,7 @@ LIBS    = -ltcc $(YAML_LIBS) -ldl -lpthread -lm
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 LIB_SRC  = $(wildcard common/*.c generator/*.c runtime/*.c)
-LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/sim_main_text.o
+LIB_OBJ  = $(LIB_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/sa_text.o
 TEST_SRC = $(wildcard tests/check_*.c)
 TEST_BIN = $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 CLI_OBJ  = $(patsubst %.c,$(BUILD)/%.o,$(wildcard cli/*.c))
@@ -62,15 +62,13 @@ $(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
-# the standalone runtime, embedded as a string for `rectic emit --standalone`
-# the standalone program's text: rectic's number formatting, then the runtime
-$(BUILD)/gen/sim_main_text.c: common/fmt_number.h generator/standalone/sim_main.c
+# the standalone programs' runtime (generator/standalone/), embedded as strings for `rectic emit --standalone`
+SA_TEXT_SRC = common/fmt_number.h $(wildcard generator/standalone/*.c) generator/standalone/embed.sh
+$(BUILD)/gen/sa_text.c: $(SA_TEXT_SRC)
 	@mkdir -p $(dir $@)
-	@{ echo '/* generated from common/fmt_number.h and generator/standalone/sim_main.c by the Makefile */'; \
-	   echo 'const char rct_sim_main_text[] ='; \
-	   sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/' $^; echo ';'; } > $@
+	@sh generator/standalone/embed.sh $@
 
-$(BUILD)/gen/sim_main_text.o: $(BUILD)/gen/sim_main_text.c $(BUILD)/gen/sim_main_text.o.d
+$(BUILD)/gen/sa_text.o: $(BUILD)/gen/sa_text.c $(BUILD)/gen/sa_text.o.d
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -Wno-overlength-strings -c $< -o $@
 

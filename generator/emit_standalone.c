@@ -10,7 +10,9 @@
 
 #include "kernel_abi.h"
 
-extern const char rct_sim_main_text[]; /* generator/standalone/sim_main.c, embedded by the build */
+/* The standalone runtime (generator/standalone/, embedded by the build: embed.sh): the common part, then the
+   main part of the program of one template or of a network of populations. */
+extern const char rct_sa_common_text[], rct_sa_sim_text[];
 
 /* Writes a C string literal of a name made of validated identifiers and '/' (safe as is). */
 static void put_name(rct_buf *b, const char *op, const char *name)
@@ -153,7 +155,8 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     rct_buf_printf(&b, "static const char rectic_sa_version[] = \"%s\";\n", RECTIC_VERSION);
     weights_table(&b, s);
     rct_buf_putc(&b, '\n');
-    rct_buf_puts(&b, rct_sim_main_text);
+    rct_buf_puts(&b, rct_sa_common_text);
+    rct_buf_puts(&b, rct_sa_sim_text);
     char *text = rct_buf_take(&b);
     if (!text)
         rct_oom(err);

@@ -79,14 +79,14 @@ build() {
         rm -rf "$OUT/obj" && mkdir -p "$OUT/obj/gen"
         printf '%s\n' "$key" >"$stamp"
     fi
-    # the standalone runtime as a string, as the Makefile makes it
-    local gen=$OUT/obj/gen/sim_main_text.c
-    if [ -f generator/standalone/sim_main.c ] && { [ ! -f "$gen" ] || [ generator/standalone/sim_main.c -nt "$gen" ]; }; then
-        { echo '/* generated from generator/standalone/sim_main.c by tests/fuzz/fuzz.sh */'
-          echo 'const char rct_sim_main_text[] ='
-          sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/\\n"/' generator/standalone/sim_main.c
-          echo ';'; } >"$gen.tmp" && mv "$gen.tmp" "$gen"
-    fi
+    # the standalone runtime as strings, as the Makefile makes them
+    local gen=$OUT/obj/gen/sa_text.c f
+    for f in common/fmt_number.h generator/standalone/*.c generator/standalone/embed.sh; do
+        if [ ! -f "$gen" ] || [ "$f" -nt "$gen" ]; then
+            sh generator/standalone/embed.sh "$gen"
+            break
+        fi
+    done
     # stale objects: source or any header newer than the object
     local newest_h srcs=() stale=() objs=() s o
     # shellcheck disable=SC2012 # our own header names

@@ -1,0 +1,20 @@
+#!/bin/sh
+# embed.sh OUT -- writes OUT, a C file holding the standalone programs' runtime as strings (run from the
+# source tree's root by the Makefile and tests/fuzz/fuzz.sh):
+#   rct_sa_common_text  rectic's number formatting (common/fmt_number.h) and the common part (sa_common.c)
+#   rct_sa_sim_text     the main part of the program of one template (sim_main.c)
+set -e
+D=generator/standalone
+string() { # NAME FILE... : const char NAME[] = "<the files' lines>";
+    name=$1
+    shift
+    echo "const char $name[] ="
+    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$/\\n"/' "$@"
+    echo ';'
+}
+{
+    echo "/* generated from common/fmt_number.h and the files of $D by $D/embed.sh */"
+    string rct_sa_common_text common/fmt_number.h $D/sa_common.c
+    string rct_sa_sim_text $D/sim_main.c
+} > "$1.tmp"
+mv "$1.tmp" "$1"
