@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "coo.h"
 #include "netspec.h"
 #include "wsource.h"
 
@@ -45,23 +46,17 @@ static int check_dense_part(rectic_netspec *ns, const rct_netproj *q, const doub
 static int check_coo_part(rectic_netspec *ns, const rct_netproj *q, const double *e, long count, long first)
 {
     const rct_netpop *t = &ns->pops[q->tgt], *s = &ns->pops[q->src];
-    for (long k = 0; k < count; k++) {
-        const double *r = e + 3 * k;
-        const char *bad = NULL;
-        if (!(r[0] >= 0 && r[0] < (double)t->n && r[0] == floor(r[0])))
-            bad = "target";
-        else if (!(r[1] >= 0 && r[1] < (double)s->n && r[1] == floor(r[1])))
-            bad = "source";
-        if (bad)
-            return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                               "projection %s -> %s: entry %ld: %s index %g is not a whole number in 0..%ld",
-                               q->src_path, q->tgt_path, first + k + 1, bad, r[bad[0] == 't' ? 0 : 1],
-                               (bad[0] == 't' ? t->n : s->n) - 1);
-        if (!isfinite(r[2]))
-            return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                               "projection %s -> %s: entry %ld: the weight is not a finite number", q->src_path,
-                               q->tgt_path, first + k + 1);
-    }
+    long k;
+    int bad = rct_coo_check(e, count, t->n, s->n, &k);
+    if (bad == 1 || bad == 2)
+        return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
+                           "projection %s -> %s: entry %ld: %s index %g is not a whole number in 0..%ld", q->src_path,
+                           q->tgt_path, first + k + 1, bad == 1 ? "target" : "source", e[3 * k + bad - 1],
+                           (bad == 1 ? t->n : s->n) - 1);
+    if (bad == 3)
+        return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
+                           "projection %s -> %s: entry %ld: the weight is not a finite number", q->src_path,
+                           q->tgt_path, first + k + 1);
     return RECTIC_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "blas.h"
+#include "coo.h"
 #include "cuda_run.h"
 #include "emit_cuda_net.h"
 #include "emit_net.h"
@@ -187,74 +188,31 @@ static void *pn_alloc(const rectic_net *net, long count)
     return calloc((size_t)(count > 0 ? count : 0) + 1, rct_rsize(net));
 }
 
-/* Compressed sparse rows of COO entries (target, source, weight): by target, then by source, entries of
-   one pair added in the order given (as netref merges duplicates); zero weights dropped unless given. */
+/* Stores a weight into an array of float64 or float32 values (rct_coo_to_csr). */
+static void put_f64(void *val, long i, double w)
+{
+    ((double *)val)[i] = w;
+}
+
+static void put_f32(void *val, long i, double w)
+{
+    ((float *)val)[i] = (float)w;
+}
+
+/* Compressed sparse rows of COO entries (target, source, weight), as common/coo.h orders them. */
 static int csr_from_coo(rectic_net *net, rct_proj *j, const double *e, long nnz, long n_tgt)
 {
     long *order = malloc(sizeof(long) * (size_t)nnz + 1);
     j->csr_ptr = calloc((size_t)n_tgt + 2, sizeof(long));
-    if (!order || !j->csr_ptr) {
-        free(order);
-        return rct_oom(&net->err);
-    }
-    for (long q = 0; q < nnz; q++) /* counting sort by target, stable */
-        j->csr_ptr[(long)e[3 * q] + 2]++;
-    for (long i = 0; i < n_tgt; i++)
-        j->csr_ptr[i + 2] += j->csr_ptr[i + 1];
-    for (long q = 0; q < nnz; q++)
-        order[j->csr_ptr[(long)e[3 * q] + 1]++] = q;
-    for (long i = 0; i < n_tgt; i++) { /* each row by source, stable: insertion sort (rows are short) */
-        for (long a = j->csr_ptr[i] + 1; a < j->csr_ptr[i + 1]; a++) {
-            long q = order[a], b = a;
-            for (; b > j->csr_ptr[i] && e[3 * order[b - 1] + 1] > e[3 * q + 1]; b--)
-                order[b] = order[b - 1];
-            order[b] = q;
-        }
-    }
     j->csr_col = malloc(sizeof(int) * (size_t)nnz + 1);
     j->csr_val = pn_alloc(net, nnz);
-    if (!j->csr_col || !j->csr_val) {
+    if (!order || !j->csr_ptr || !j->csr_col || !j->csr_val) {
         free(order);
         return rct_oom(&net->err);
     }
-    long out = 0, start = 0;
-    for (long i = 0; i < n_tgt; i++) { /* merge duplicates: their weights added in the order given */
-        long end = j->csr_ptr[i + 1];
-        j->csr_ptr[i] = out;
-        for (long a = start; a < end; a++) {
-            long q = order[a];
-            double w = e[3 * q + 2];
-            while (a + 1 < end && e[3 * order[a + 1] + 1] == e[3 * q + 1])
-                w += e[3 * order[++a] + 2];
-            j->csr_col[out] = (int)e[3 * q + 1];
-            rct_rset(net, j->csr_val, (size_t)out++, w);
-        }
-        start = end;
-    }
-    j->csr_ptr[n_tgt] = out;
-    j->nnz = out;
+    j->nnz = rct_coo_to_csr(e, nnz, n_tgt, j->csr_ptr, j->csr_col, j->csr_val, net->f32 ? put_f32 : put_f64, order);
     free(order);
     return 0;
-}
-
-/* COO entries of a dense matrix's non-zero weights, row by row (malloc'd, *nnz entries). */
-static double *coo_from_dense(const double *w, long rows, long cols, long *nnz)
-{
-    long count = 0;
-    for (long i = 0; i < rows * cols; i++)
-        count += w[i] != 0;
-    double *e = malloc(sizeof(double) * 3 * (size_t)count + 1);
-    if (!e)
-        return NULL;
-    long q = 0;
-    for (long i = 0; i < rows; i++)
-        for (long c = 0; c < cols; c++)
-            if (w[i * cols + c] != 0) {
-                e[3 * q] = (double)i, e[3 * q + 1] = (double)c, e[3 * q + 2] = w[i * cols + c];
-                q++;
-            }
-    *nnz = count;
-    return e;
 }
 
 /* The strategy of a matrix projection: forced by `want`, or chosen from its size and density. */
@@ -289,16 +247,13 @@ static int event_ok(const rectic_net *net, const rct_proj *j, char *why, size_t 
 static int csc_from(rectic_net *net, rct_proj *j, const rct_netproj *sp, long n_src, long n_tgt)
 {
     long nnz = sp->nnz;
-    double *e = sp->kind == RECTIC_WEIGHTS_DENSE ? coo_from_dense(sp->w, n_tgt, n_src, &nnz)
+    double *e = sp->kind == RECTIC_WEIGHTS_DENSE ? rct_coo_from_dense(sp->w, n_tgt, n_src, &nnz)
                                                  : malloc(sizeof(double) * 3 * (size_t)nnz + 1);
     if (!e)
         return rct_oom(&net->err);
     if (sp->kind == RECTIC_WEIGHTS_COO)
         memcpy(e, sp->w, sizeof(double) * 3 * (size_t)nnz);
-    for (long q = 0; q < nnz; q++) { /* (target, source) -> (source, target) */
-        double t = e[3 * q];
-        e[3 * q] = e[3 * q + 1], e[3 * q + 1] = t;
-    }
+    rct_coo_transpose(e, nnz);
     int rc = csr_from_coo(net, j, e, nnz, n_src);
     free(e);
     return rc;
@@ -463,7 +418,7 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         if (sp->kind == RECTIC_WEIGHTS_COO)
             return csr_from_coo(net, j, sp->w, sp->nnz, n_tgt);
         long nnz;
-        double *e = coo_from_dense(sp->w, n_tgt, n_src, &nnz);
+        double *e = rct_coo_from_dense(sp->w, n_tgt, n_src, &nnz);
         int rc = e ? csr_from_coo(net, j, e, nnz, n_tgt) : rct_oom(&net->err);
         free(e);
         return rc;
@@ -482,8 +437,7 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
     double *dense = calloc((size_t)(n_src * n_tgt) + 1, sizeof(double)); /* duplicates add, in file order */
     if (!dense)
         return rct_oom(&net->err);
-    for (long q = 0; q < sp->nnz; q++)
-        dense[(long)sp->w[3 * q] * n_src + (long)sp->w[3 * q + 1]] += sp->w[3 * q + 2];
+    rct_coo_add_dense(sp->w, sp->nnz, n_src, dense);
     for (long i = 0; i < n_src * n_tgt; i++)
         rct_rset(net, j->w, (size_t)i, dense[i]);
     free(dense);
