@@ -10,6 +10,7 @@
  */
 #include "emit_net.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,104 @@ static int part_has_work(const net_writer *W, int j)
     return rct_net_part_reds(W->o, &W->ne.plan, j) || rct_net_part_eqs(W->o, &W->ne.plan, j);
 }
 
+/* Copies text without its comments into b (a name in a comment is no use of it). */
+static void strip_comments(rct_buf *b, const char *text)
+{
+    for (const char *p = text; *p;) {
+        const char *open = strstr(p, "/*"), *close = open ? strstr(open + 2, "*/") : NULL;
+        rct_buf_putn(b, p, open ? (size_t)(open - p) : strlen(p));
+        p = !open ? p + strlen(p) : close ? close + 2 : open + strlen(open);
+    }
+    rct_buf_putc(b, '\0');
+}
+
+/* Does text hold the identifier name (whole, not part of a longer one)? */
+static int mentions(const char *text, const char *name, size_t len)
+{
+    for (const char *p = text; (p = strstr(p, name)) != NULL; p += len) {
+        char before = p > text ? p[-1] : ' ', after = p[len];
+        if (!(isalnum((unsigned char)before) || before == '_') && !(isalnum((unsigned char)after) || after == '_'))
+            return 1;
+    }
+    return 0;
+}
+
+/* Does the declaration `line` (from rct_em_prologue: names before " = ", comment after) declare a name that
+   text reads? */
+static int declares_used(const char *line, size_t line_len, const char *text)
+{
+    char name[128];
+    const char *end = line + line_len, *comment = strstr(line, "/*");
+    if (comment && comment < end)
+        end = comment;
+    for (const char *eq = line; (eq = strstr(eq, " = ")) != NULL && eq < end; eq += 3) {
+        const char *start = eq;
+        while (start > line && (isalnum((unsigned char)start[-1]) || start[-1] == '_'))
+            start--;
+        size_t len = (size_t)(eq - start);
+        if (len && len < sizeof name) {
+            memcpy(name, start, len);
+            name[len] = '\0';
+            if (mentions(text, name, len))
+                return 1;
+        }
+    }
+    return 0;
+}
+
+/* Keeps of the declarations E->b[from, to) (one a line, as rct_em_prologue writes them) those that the text
+   after them reads, directly or through a later declaration kept: a pass reads only some of its
+   population's variables, and a C compiler warns about locals nobody reads (and, with -Wextra, about the
+   input row `in` of a part that reads none: marked read). */
+static void prune_decls(rct_emitter *E, size_t from, size_t to)
+{
+    rct_buf decls, used;
+    rct_buf_init(&decls);
+    rct_buf_init(&used);
+    rct_buf_putn(&decls, E->b.s + from, to - from);
+    strip_comments(&used, E->b.s + to);
+    rct_buf_putc(&decls, '\0');
+    if (decls.failed || used.failed) {
+        E->b.failed = 1;
+        goto done;
+    }
+    char *body = rct_strdup(E->b.s + to);
+    if (!body) {
+        E->b.failed = 1;
+        goto done;
+    }
+    size_t n_lines = 0;
+    const char *lines[256];
+    size_t lens[256];
+    for (const char *p = decls.s; *p && n_lines < 256;) {
+        const char *nl = strchr(p, '\n');
+        lines[n_lines] = p;
+        lens[n_lines++] = nl ? (size_t)(nl - p) + 1 : strlen(p);
+        p += lens[n_lines - 1];
+    }
+    int keep[256];
+    for (size_t i = n_lines; i-- > 0;) { /* the last first: a kept declaration reads earlier ones */
+        keep[i] = declares_used(lines[i], lens[i], used.s) || n_lines == 256;
+        if (keep[i]) { /* what its initializer reads counts as read */
+            const char *comment = strstr(lines[i], "/*");
+            used.len--; /* over the terminating zero */
+            rct_buf_putn(&used, lines[i], comment && comment < lines[i] + lens[i] ? (size_t)(comment - lines[i]) : lens[i]);
+            rct_buf_putc(&used, '\0');
+        }
+    }
+    E->b.len = from;
+    if (!mentions(used.s, "in", 2))
+        rct_buf_puts(&E->b, "    (void)in; /* this part reads no input */\n");
+    for (size_t i = 0; i < n_lines; i++)
+        if (keep[i])
+            rct_buf_putn(&E->b, lines[i], lens[i]);
+    rct_buf_puts(&E->b, body);
+    free(body);
+done:
+    rct_buf_free(&decls);
+    rct_buf_free(&used);
+}
+
 /* Writes part j of a population's step as a static function of its context and input row. */
 static void write_part(net_writer *W, int j)
 {
@@ -109,11 +208,14 @@ static void write_part(net_writer *W, int j)
                                                                 : ", the last: derivatives, forward Euler") : "",
                    rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), E->real);
     E->skip_eq = t->half == 1 ? W->ne.plan.late[t->pop] : t->half == 2 ? W->ne.plan.early[t->pop] : NULL;
+    size_t from = E->b.len;
     rct_em_prologue(E, "    ");
+    size_t to = E->b.len;
     if (t->half != 2)
         rct_emc_reductions(E, t->pass, "    ");
     rct_emc_pass(E, t->pass, t->update, "    ");
     E->skip_eq = NULL;
+    prune_decls(E, from, to);
     rct_buf_puts(&E->b, "}\n\n");
     flush(W, E);
 }
@@ -188,6 +290,15 @@ static void write_event_update(net_writer *W, int k)
                             "    }\n}\n\n", pr->tgt_pop, gain ? "gain*" : "");
 }
 
+/* Does the function of projection k read the source's size (a loop over the source, or a block of it)? */
+static int reads_n_src(const rct_emit_net *o, int k)
+{
+    const rct_emit_proj *pr = &o->projs[k];
+    if (pr->mode == RCT_COUP_EVENT)
+        return 0;
+    return pr->mode != RCT_COUP_CSR || pr->delay > 0 || o->models[pr->src_pop]->vars[pr->src_var].slot > 0;
+}
+
 /* Writes the function of projection k: its weighted sum of the source, into (first) or onto its target. */
 static void write_proj(net_writer *W, int k)
 {
@@ -197,9 +308,11 @@ static void write_proj(net_writer *W, int k)
     char src[256], tgt[256];
     rct_net_proj_paths(o, k, src, tgt, sizeof src);
     rct_buf_printf(&W->out, "/* projection %d: %s -> %s, %s contribution into it */\n"
-                            "static void proj_%d(rectic_kctx *pop, const rectic_kproj *p, long step)\n{\n"
-                            "    const long n_src = pop[%d].n, n_tgt = pop[%d].n;\n",
-                   k, src, tgt, rct_net_first_into(o, k) ? "the first" : "a later", k, pr->src_pop, pr->tgt_pop);
+                            "static void proj_%d(rectic_kctx *pop, const rectic_kproj *p%s)\n{\n    const long ",
+                   k, src, tgt, rct_net_first_into(o, k) ? "the first" : "a later", k, pr->delay > 0 ? ", long step" : "");
+    if (reads_n_src(o, k))
+        rct_buf_printf(&W->out, "n_src = pop[%d].n, ", pr->src_pop);
+    rct_buf_printf(&W->out, "n_tgt = pop[%d].n;\n", pr->tgt_pop);
     if (pr->mode != RCT_COUP_EVENT)
         write_source(W, k);
     rct_buf_printf(&W->out, "    real *const t = pop[%d].coup", pr->tgt_pop);
@@ -332,7 +445,8 @@ static void write_kernel(net_writer *W)
         if (j < 0) {
             char src[256], tgt[256];
             rct_net_proj_paths(o, -1 - j, src, tgt, sizeof src);
-            rct_buf_printf(b, "        proj_%d(pop, &proj[%d], step); /* %s -> %s */\n", -1 - j, -1 - j, src, tgt);
+            rct_buf_printf(b, "        proj_%d(pop, &proj[%d]%s); /* %s -> %s */\n", -1 - j, -1 - j,
+                           o->projs[-1 - j].delay > 0 ? ", step" : "", src, tgt);
             continue;
         }
         const rct_net_part *t = &W->ne.plan.parts[j];

@@ -814,7 +814,7 @@ START_TEST(test_network_source_reads_like_the_single_kernel)
         "static void E_update(rectic_kctx *c, const real *in)\n",
         "    real *const i_in_arr = c->coup + 1*n; /* coupling target i_op/i_in */\n",
         "    real *const s_in_arr = c->coup; /* coupling target e_op/s_in */\n",
-        "static void proj_3(rectic_kctx *pop, const rectic_kproj *p, long step)\n",
+        "static void proj_3(rectic_kctx *pop, const rectic_kproj *p)\n", /* step: for delayed projections only */
         "    cblas_dgemv(101 /* row-major */, 111 /* no transpose */, (int)n_tgt, (int)n_src, 1, p->w, (int)n_src, x, 1, 0, p->tmp, 1);\n",
         "void cblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda,\n",
         "    const real contribution = 0 + weight*sum;\n",
