@@ -63,7 +63,7 @@ $(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 # the standalone programs' runtime (generator/standalone/), embedded as strings for `rectic emit --standalone`
-SA_TEXT_SRC = common/fmt_number.h $(wildcard generator/standalone/*.c) generator/standalone/embed.sh
+SA_TEXT_SRC = common/fmt_number.h common/coo.h $(wildcard generator/standalone/*.c) generator/standalone/embed.sh
 $(BUILD)/gen/sa_text.c: $(SA_TEXT_SRC)
 	@mkdir -p $(dir $@)
 	@sh generator/standalone/embed.sh $@

@@ -1,11 +1,14 @@
 /*
  * emit_standalone.h -- a self-contained simulation source (sim.c): the generated kernel, the model's
- * tables and the standalone runtime (generator/standalone/sim_main.c), needing only libc, libm and CBLAS.
+ * tables and the standalone runtime (generator/standalone/), needing only libc, libm and CBLAS.  One
+ * template (rct_emit_standalone: sim_main.c) or a network of populations (rct_emit_standalone_net:
+ * net_main.c); both share sa_common.c.
  */
 #ifndef RCT_EMIT_STANDALONE_H
 #define RCT_EMIT_STANDALONE_H
 
 #include "emit_c.h"
+#include "emit_net.h"
 
 /* Run settings baked in as defaults (all can be overridden on sim's command line). */
 typedef struct rct_sa_settings {
@@ -32,5 +35,41 @@ typedef struct rct_sa_settings {
 
 /* Returns the whole source (caller frees) or NULL with err filled. */
 char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_sa_settings *s, rct_err *err);
+
+/* A population of a network's program: its size, spike rule, values and recordings. */
+typedef struct rct_sa_pop {
+    long n;
+    double threshold, reset;
+    const double *state;             /* n_state x n initial values */
+    const double *param;             /* n_param x n values (a parameter the kernel reads once: n copies) */
+    const int *records;              /* recorded variables of its model, n_records of them */
+    const char *const *record_keys;  /* and their keys (file names) */
+    int n_records;
+    int output;                      /* its model's output is the network's out */
+} rct_sa_pop;
+
+/* A projection of a network's program: its weights in the kernel's layout. */
+typedef struct rct_sa_proj {
+    const long *at;                  /* positions target * n_source + source, ascending: a dense matrix's
+                                        nonzero entries, or every entry the sparse rows keep */
+    const double *w;                 /* their values (as the kernel's type holds them) */
+    long count;
+    double weight;                   /* a scalar projection's weight */
+} rct_sa_proj;
+
+/* A network's run settings baked in as defaults (those of sa_common.c's options can be overridden). */
+typedef struct rct_sa_net {
+    double dt;
+    long sampling_steps, cutoff;
+    int sampling_mean, npy;
+    const rct_sa_pop *pops;          /* per population of the kernel's description */
+    const rct_sa_proj *projs;        /* per projection */
+} rct_sa_net;
+
+/* The program of a network of populations: the fused kernel of o (rct_emit_net_c), its tables, the
+   runtime.  Per-unit values and weights are carried up to RCT_SA_EMBED_MAX numbers in all (in the order
+   of the populations, then of the projections); the program asks for the rest at run time.  Returns
+   the whole source (caller frees) or NULL with err filled. */
+char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_err *err);
 
 #endif

@@ -727,10 +727,12 @@ int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->pn)
-        return rct_errf(&net->err, RECTIC_EINVAL, "standalone: not available for networks of populations yet");
-    const rct_model *m = net->model;
+    if (!text)
+        return rct_errf(&net->err, RECTIC_EINVAL, "standalone: no place for the text (NULL)");
     *text = NULL;
+    if (net->pn)
+        return rct_pn_standalone(net, format, text);
+    const rct_model *m = net->model;
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);
     double *param = calloc((size_t)m->n_param + 1, sizeof *param);
     char **files = calloc((size_t)net->n_rec_vars + 1, sizeof *files);

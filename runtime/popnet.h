@@ -69,6 +69,8 @@ int rct_pn_compile(rectic_net *net);
 int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, int *n_recs);
 /* Takes population p's error as the network's, naming the population; returns its code (poprun.c). */
 int rct_pn_take_error(rectic_net *net, int p);
+/* The standalone program of a network of populations (popsa.c; rectic_net_standalone). */
+int rct_pn_standalone(rectic_net *net, int format, char **text);
 /* Runs `steps` steps of a network of populations (poprun.c). */
 int rct_pn_run(rectic_net *net, long steps);
 /* The public calls on a network of populations, "POP/VAR" paths routed to the population (popapi.c). */

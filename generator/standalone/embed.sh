@@ -3,6 +3,8 @@
 # source tree's root by the Makefile and tests/fuzz/fuzz.sh):
 #   rct_sa_common_text  rectic's number formatting (common/fmt_number.h) and the common part (sa_common.c)
 #   rct_sa_sim_text     the main part of the program of one template (sim_main.c)
+#   rct_sa_net_text     the COO layouts (common/coo.h) and the main part of the program of a network of
+#                       populations (net_main.c)
 set -e
 D=generator/standalone
 string() { # NAME FILE... : const char NAME[] = "<the files' lines>";
@@ -13,8 +15,9 @@ string() { # NAME FILE... : const char NAME[] = "<the files' lines>";
     echo ';'
 }
 {
-    echo "/* generated from common/fmt_number.h and the files of $D by $D/embed.sh */"
+    echo "/* generated from common/fmt_number.h, common/coo.h and the files of $D by $D/embed.sh */"
     string rct_sa_common_text common/fmt_number.h $D/sa_common.c
     string rct_sa_sim_text $D/sim_main.c
+    string rct_sa_net_text common/coo.h $D/net_main.c
 } > "$1.tmp"
 mv "$1.tmp" "$1"

@@ -484,6 +484,28 @@ static void sa_set_values(real *dst, long n, const char *name, const char *value
     }
 }
 
+/* The variable that name ("op/var" or "var") names among the count settable variables of owner. */
+static const struct rectic_sa_var *sa_var_find(const struct rectic_sa_var *vars, int count, const char *name,
+                                               const char *owner)
+{
+    if (strncmp(name, "all/", 4) == 0)
+        name += 4;
+    int found = -1, matches = 0;
+    for (int v = 0; v < count; v++) {
+        if (strcmp(vars[v].name, name) == 0)
+            return &vars[v];
+        if (strcmp(vars[v].short_name, name) == 0) {
+            found = v;
+            matches++;
+        }
+    }
+    if (matches > 1)
+        sa_die("'%s' is ambiguous: write operator/variable", name);
+    if (found < 0)
+        sa_die("no variable '%s' that can be set (parameters and state variables of %s)", name, owner);
+    return &vars[found];
+}
+
 /* The NAME of a NAME=VALUE override, in buf. */
 static const char *sa_set_name(const char *set, char *buf, size_t size)
 {

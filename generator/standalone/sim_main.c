@@ -3,28 +3,6 @@
  * model's tables and the common part (sa_common.c).  It reads the weights and inputs, applies NAME=VALUE
  * overrides, runs the kernel and writes the recordings exactly as `rectic run` does.
  * ==================================================================================================== */
-/* ---------------------------------------------------------------- the run */
-
-static int sa_var_find(const char *name)
-{
-    if (strncmp(name, "all/", 4) == 0)
-        name += 4;
-    int found = -1, count = 0;
-    for (int v = 0; v < RECTIC_SA_N_VARS; v++) {
-        if (strcmp(rectic_sa_vars[v].name, name) == 0)
-            return v;
-        if (strcmp(rectic_sa_vars[v].short_name, name) == 0) {
-            found = v;
-            count++;
-        }
-    }
-    if (count > 1)
-        sa_die("'%s' is ambiguous: write operator/variable", name);
-    if (found < 0)
-        sa_die("no variable '%s' that can be set (parameters and state variables of %s)", name, rectic_sa_template);
-    return found;
-}
-
 static void sa_usage(void)
 {
     printf("usage: %s [--weights FILE] [--inputs FILE] [-N n] [--steps T] [--dt DT] [--min-weight W]\n"
@@ -167,14 +145,15 @@ int main(int argc, char **argv)
     for (int v = 0; v < RECTIC_SA_N_VARS; v++)
         for (long i = 0; i < n; i++) {
             real *dst = rectic_sa_vars[v].kind == 0 ? y + rectic_sa_vars[v].slot * n : param[rectic_sa_vars[v].slot];
-            dst[i] = (real)rectic_sa_vars[v].value;
+            dst[i] = (real)(rectic_sa_vars[v].values ? rectic_sa_vars[v].values[i] : rectic_sa_vars[v].value);
         }
     if (RECTIC_SA_TARGET_DEFAULT_USED)
         for (long i = 0; i < n; i++)
             coup[i] = (real)rectic_sa_target_default;
     for (int k = 0; k < run.n_sets; k++) {
         char name[256];
-        const struct rectic_sa_var *var = &rectic_sa_vars[sa_var_find(sa_set_name(run.sets[k], name, sizeof name))];
+        const struct rectic_sa_var *var = sa_var_find(rectic_sa_vars, RECTIC_SA_N_VARS,
+                                                      sa_set_name(run.sets[k], name, sizeof name), rectic_sa_template);
         sa_set_values(var->kind == 0 ? y + var->slot * n : param[var->slot], n, name, strchr(run.sets[k], '=') + 1,
                       var->kind == 0 || var->vector);
     }

@@ -81,7 +81,7 @@ build() {
     fi
     # the standalone runtime as strings, as the Makefile makes them
     local gen=$OUT/obj/gen/sa_text.c f
-    for f in common/fmt_number.h generator/standalone/*.c generator/standalone/embed.sh; do
+    for f in common/fmt_number.h common/coo.h generator/standalone/*.c generator/standalone/embed.sh; do
         if [ ! -f "$gen" ] || [ "$f" -nt "$gen" ]; then
             sh generator/standalone/embed.sh "$gen"
             break
