@@ -49,8 +49,9 @@ static void sa_usage(void)
     printf("Projections (K: the number --weights K=FILE takes):\n");
     for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
         const struct rectic_sa_proj *j = &rectic_sa_projs[k];
-        printf("  %d: %s -> %s, %s, delay %ld step%s", k, j->source, j->target, sa_strategy[j->mode], j->delay,
-               j->delay == 1 ? "" : "s");
+        printf("  %d: %s -> %s, %s", k, j->source, j->target, sa_strategy[j->mode]);
+        if (j->delay > 0)
+            printf(", delay %ld step%s", j->delay, j->delay == 1 ? "" : "s");
         if (j->mode == SA_SCALAR)
             printf(", weight %g\n", j->weight);
         else if (j->count < 0)
