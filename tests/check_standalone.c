@@ -143,6 +143,46 @@ static void write_csv(const char *path, const double *x, long rows, long cols)
     fclose(f);
 }
 
+START_TEST(test_values_too_many_to_carry_are_asked_for)
+{
+    /* 70000 units with an eta each: more numbers than a program carries; the program asks for E/eta=@FILE */
+    if (sh("command -v cc >/dev/null 2>&1") != 0)
+        TU_SKIP("no cc to compile the program");
+    const long n = 70000;
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_population(ns, "E", QIF, "qif_op", n), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_spikes(ns, "E", "spike", "v", 100, -100), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_scalar(ns, "E/s", "E/s_in", 1e-5, 0), RECTIC_OK);
+    double *eta = malloc(sizeof(double) * (size_t)n);
+    fill(eta, n, 4.0, 7);
+    ck_assert_int_eq(rectic_netspec_set(ns, "E/eta", eta, n), RECTIC_OK);
+    rectic_net *net = build(ns, RECTIC_COUPLING_AUTO, RECTIC_FLOAT64);
+    ck_assert_int_eq(rectic_net_record_as(net, "E/v", NULL), RECTIC_OK);
+    char *text = source(net), *dir = tu_tmpdir(), path[4200];
+    ck_assert_ptr_null(strstr(text, "rectic_sa_values_E_"));
+    ck_assert_msg(strstr(text, ", NULL, 1},\n") != NULL, "eta is not marked as missing");
+    free(tu_write(dir, "sim.c", text));
+    free(text);
+    snprintf(path, sizeof path, "%s/eta.csv", dir);
+    write_csv(path, eta, n, 1);
+    ck_assert_int_eq(rectic_net_run(net, 3, NULL, 0), RECTIC_OK);
+    snprintf(path, sizeof path, "%s/run", dir);
+    ck_assert_int_eq(rectic_net_write(net, path, RECTIC_FORMAT_CSV), RECTIC_OK);
+    ck_assert_int_eq(sh("cc -std=c11 -O1 -Wall -Werror -DRECTIC_NO_BLAS '%s/sim.c' -lm -o '%s/sim'", dir, dir), 0);
+    ck_assert_int_eq(sh("cd '%s' && ./sim --steps 3 -o none 2>err.txt", dir), 1);
+    ck_assert_int_eq(sh("grep -qF 'E/qif_op/eta: its 70000 values (one per unit) were too many to be carried in "
+                        "this program: give E/qif_op/eta=@FILE' '%s/err.txt'", dir), 0);
+    ck_assert_int_eq(sh("cd '%s' && ./sim --steps 3 -o sa E/eta=@eta.csv 2>/dev/null", dir), 0);
+    ck_assert_int_eq(sh("cmp -s '%s/run/E_v.csv' '%s/sa/E_v.csv'", dir, dir), 0);
+    free(eta);
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 /* The network run through the library and through its compiled standalone program: the same files.
    The program is compiled without BLAS, so the dense projections are inline. */
 static void program_equals_run(int dtype, int coupling)
@@ -214,6 +254,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_the_source_holds_the_kernel_the_run_compiled);
     tcase_add_test(tc, test_a_large_network_leaves_weights_and_values_to_files);
+    tcase_add_test(tc, test_values_too_many_to_carry_are_asked_for);
     tcase_add_test(tc, test_the_program_writes_what_the_run_writes);
     tcase_add_test(tc, test_the_program_writes_what_the_run_writes_float32_sparse);
     tcase_add_test(tc, test_the_program_writes_what_the_run_writes_event);
