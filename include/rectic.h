@@ -276,7 +276,11 @@ int rectic_read_matrix(const char *path, double **data, long *rows, long *cols);
 /* A self-contained simulation source for this network: the same kernel, the Euler loop, recording and
    CSV/.npy output with a main() (libc, libm and CBLAS only; -DRECTIC_NO_BLAS for none).  Current
    settings (dt, threshold, sampling, recorded variables, scalar values) become its defaults; weights,
-   inputs, steps and NAME=VALUE overrides are read at run time.  The caller owns *text (free()). */
+   inputs, steps and NAME=VALUE overrides are read at run time.  For a network of populations
+   (rectic_net_new_network) the program runs the fused kernel: it carries the per-unit values and the
+   weights in the kernel's layout (up to 65536 numbers in all, asking for the rest at run time), takes
+   --input POP=FILE, --weights K=FILE and POP/VAR=VALUE, and writes what rectic_net_write writes; its
+   dt and strategies are fixed.  The caller owns *text (free()). */
 int rectic_net_standalone(rectic_net *net, rectic_format format, char **text);
 
 /* The generated kernel source (borrowed): C, or CUDA for RECTIC_BACKEND_NVRTC. */
