@@ -17,15 +17,6 @@
 #define STEPS 400
 #define DT 1e-3
 
-/* Deterministic numbers in (-0.5, 0.5) * scale. */
-static void fill(double *x, long count, double scale, uint64_t seed)
-{
-    for (long i = 0; i < count; i++) {
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        x[i] = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * scale;
-    }
-}
-
 /* A spiking QIF population P of n units with input I_ext. */
 static void add_qif(rectic_netspec *ns, const char *name, long n, double threshold)
 {
@@ -70,9 +61,9 @@ static void same_recording(rectic_net *a, const char *akey, rectic_net *b, const
 static void one_population_equals_single(int backend, int coupling)
 {
     double w[N * N], eta[N], in[STEPS * N];
-    fill(w, N * N, 8.0, 1);
-    fill(eta, N, 10.0, 2);
-    fill(in, STEPS * N, 6.0, 3);
+    tu_fill(w, N * N, 8.0, 1);
+    tu_fill(eta, N, 10.0, 2);
+    tu_fill(in, STEPS * N, 6.0, 3);
     for (long i = 0; i < N; i++)
         eta[i] += 100.0; /* a spike every ~0.3 s */
     rectic_spec s;
@@ -170,8 +161,8 @@ static const double *rec(rectic_net *net, const char *key, long rows, long cols)
 START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d)
 {
     double w[20], in[STEPS * 5];
-    fill(w, 20, 6.0, 7);
-    fill(in, STEPS * 5, 40.0, 8);
+    tu_fill(w, 20, 6.0, 7);
+    tu_fill(in, STEPS * 5, 40.0, 8);
     for (long k = 0; k < STEPS * 5; k++)
         in[k] += 150.0; /* A spikes every ~0.25 s */
     rectic_netspec *ns = two_pops(w);
@@ -239,8 +230,8 @@ static double rel_diff(rectic_net *a, rectic_net *b, const char *key, long rows,
 START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
 {
     double w[20], in[STEPS * 5];
-    fill(w, 20, 6.0, 7);
-    fill(in, STEPS * 5, 40.0, 8);
+    tu_fill(w, 20, 6.0, 7);
+    tu_fill(in, STEPS * 5, 40.0, 8);
     for (long k = 0; k < STEPS * 5; k++)
         in[k] += 150.0;
     rectic_netspec *ns = two_pops(w);
@@ -265,7 +256,7 @@ START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
     /* without the delay: event-driven, and the same numbers up to rounding, the same spikes */
     ns = a_and_b(30.0);
     double w_ab[20];
-    fill(w_ab, 20, 0.4, 9);
+    tu_fill(w_ab, 20, 0.4, 9);
     ck_assert_int_eq(rectic_netspec_dense(ns, "A/s", "B/s_in", w, 4, 5, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_dense(ns, "B/s", "A/s_in", w_ab, 5, 4, 0), RECTIC_OK);
     for (int e = 0; e < 2; e++) {
@@ -305,9 +296,9 @@ END_TEST
 static void file_weights_equal_arrays(int coupling, int dtype)
 {
     double w_ba[20], w_aa[25], in[STEPS * 5];
-    fill(w_ba, 20, 6.0, 11);
-    fill(w_aa, 25, 3.0, 12);
-    fill(in, STEPS * 5, 40.0, 13);
+    tu_fill(w_ba, 20, 6.0, 11);
+    tu_fill(w_aa, 25, 3.0, 12);
+    tu_fill(in, STEPS * 5, 40.0, 13);
     for (long k = 0; k < STEPS * 5; k++)
         in[k] += 150.0;
     static const double coo_ab[] = {4, 3, 0.5, 0, 1, -0.25, 2, 0, 1.5, 0, 1, 0.125, 1, 2, -2.0};

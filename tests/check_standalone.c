@@ -18,15 +18,6 @@
 #define STEPS 600
 #define DT 1e-3
 
-/* Deterministic numbers in (-0.5, 0.5) * scale. */
-static void fill(double *x, long count, double scale, uint64_t seed)
-{
-    for (long i = 0; i < count; i++) {
-        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
-        x[i] = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * scale;
-    }
-}
-
 /* E (qif, per-unit eta) and I (lif, threshold 2, reset 0), both with inputs: E->E dense, E->I COO with a pair given twice,
    delayed 2 steps, I->E dense, I->I scalar. */
 static rectic_netspec *two_populations(long ne)
@@ -41,14 +32,14 @@ static rectic_netspec *two_populations(long ne)
     ck_assert_int_eq(rectic_netspec_spikes(ns, "I", "spike", "v", 2, 0), RECTIC_OK);
     double *eta = malloc(sizeof(double) * (size_t)ne), *ee = malloc(sizeof(double) * (size_t)(ne * ne));
     double ie[NE * NI], ei[NI * NE];
-    fill(eta, ne, 4.0, 1);
-    fill(ee, ne * ne, 2.0, 2);
-    fill(ie, NE * NI, 3.0, 3);
+    tu_fill(eta, ne, 4.0, 1);
+    tu_fill(ee, ne * ne, 2.0, 2);
+    tu_fill(ie, NE * NI, 3.0, 3);
     ck_assert_int_eq(rectic_netspec_set(ns, "E/eta", eta, ne), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_dense(ns, "E/s", "E/s_in", ee, ne, ne, 0), RECTIC_OK);
     double coo[] = {0, 1, 0.5, 3, 2, 0.25, 0, 1, -0.125, 2, 7, 0.75}; /* (0, 1) given twice */
     ck_assert_int_eq(rectic_netspec_coo(ns, "E/s", "I/s_in", coo, 4, 0.002), RECTIC_OK);
-    fill(ei, NI * NE, -1.0, 4);
+    tu_fill(ei, NI * NE, -1.0, 4);
     for (long i = 0; i < NE * NI && ne == NE; i++)
         ei[i] = ie[i] < 0 ? ie[i] : 0; /* half of them zero */
     if (ne == NE)
@@ -155,7 +146,7 @@ START_TEST(test_values_too_many_to_carry_are_asked_for)
     ck_assert_int_eq(rectic_netspec_spikes(ns, "E", "spike", "v", 100, -100), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_scalar(ns, "E/s", "E/s_in", 1e-5, 0), RECTIC_OK);
     double *eta = malloc(sizeof(double) * (size_t)n);
-    fill(eta, n, 4.0, 7);
+    tu_fill(eta, n, 4.0, 7);
     ck_assert_int_eq(rectic_netspec_set(ns, "E/eta", eta, n), RECTIC_OK);
     rectic_net *net = build(ns, RECTIC_COUPLING_AUTO, RECTIC_FLOAT64);
     ck_assert_int_eq(rectic_net_record_as(net, "E/v", NULL), RECTIC_OK);
@@ -193,14 +184,14 @@ static void program_equals_run(int dtype, int coupling)
     rectic_netspec *ns = two_populations(NE);
     rectic_net *net = build(ns, coupling, dtype);
     double in[STEPS * NE];
-    fill(in, STEPS * NE, 20.0, 5);
+    tu_fill(in, STEPS * NE, 20.0, 5);
     for (long i = 0; i < STEPS * NE; i++)
         in[i] += 300.0; /* every E unit spikes a few times */
     snprintf(path, sizeof path, "%s/input_E.csv", dir);
     write_csv(path, in, STEPS, NE);
     ck_assert_int_eq(rectic_net_input(net, "E", in, STEPS, NE), RECTIC_OK);
     double in_i[STEPS]; /* one column: the same input for every I unit */
-    fill(in_i, STEPS, 4.0, 6);
+    tu_fill(in_i, STEPS, 4.0, 6);
     for (long i = 0; i < STEPS; i++)
         in_i[i] += 12.0;
     snprintf(path, sizeof path, "%s/input_I.csv", dir);

@@ -7,6 +7,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,6 +81,15 @@ static inline void tu_skip_note(char kind, const char *name, const char *fmt, ..
 
 /* Prints and records that a part of a test (one case of a list) is skipped; the test goes on. */
 #define tu_skip_part(name, ...) tu_skip_note('P', name, __VA_ARGS__)
+
+/* Fills x with deterministic numbers in (-0.5, 0.5) * scale (a linear congruential sequence from seed). */
+static inline void tu_fill(double *x, long count, double scale, uint64_t seed)
+{
+    for (long i = 0; i < count; i++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        x[i] = ((double)(seed >> 11) / 9007199254740992.0 - 0.5) * scale;
+    }
+}
 
 /* A fresh temporary directory (mkdtemp); the caller may remove it with tu_rmtree. */
 static inline char *tu_tmpdir(void)
