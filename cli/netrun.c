@@ -150,7 +150,7 @@ int rct_cli_net_load(options *o)
         complain("nothing to write: no --record, no --output-var, and no population of %s spikes", file);
         return -1;
     }
-    return load_inputs(o) || settle_steps(o) ? -1 : 0;
+    return load_inputs(o) || (!o->standalone && settle_steps(o)) ? -1 : 0; /* a program takes its steps when run */
 }
 
 /* Gives the network its inputs, recordings (--record, --output-var as "out") after --set. */

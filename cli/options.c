@@ -109,13 +109,15 @@ const char rct_usage_run[] =
 
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
-    "       rectic emit TEMPLATE [run options] --standalone [-o sim.c | --project DIR [--force]]\n"
+    "       rectic emit TEMPLATE|NETWORK.yaml [run options] --standalone [-o sim.c | --project DIR [--force]]\n"
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
     "--standalone writes a whole simulation program instead: the same kernel (for any number of neurons),\n"
     "the Euler loop, recording and CSV/.npy output, needing only libc, libm and CBLAS:\n"
     "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
+    "A network file's program runs its populations and projections with the same fused kernel:\n"
+    "    ./sim --input E=input_E.csv --input I=input_I.csv -o out/ E/eta=-4   (./sim --help lists the rest)\n"
     "Its outputs are byte-identical to `rectic run` with the same settings.  --project DIR writes\n"
     "DIR/sim.c with a Makefile and a README; it refuses to overwrite any of them that exists unless\n"
     "--force is given.\n";
