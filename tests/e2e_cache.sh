@@ -21,9 +21,7 @@ export RECTIC_CFLAGS="-O0 -ffp-contract=off -fPIC -shared" LC_ALL=C
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-cache.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-# fail WHY, skip WHY: end the test (run in a subshell by tests/runner.sh) as failed or skipped, saying why.
-fail() { echo "$*"; exit 1; }
-skip() { echo "$*"; exit 2; }
+# fail WHY, skip WHY (tests/runner.sh): end the test as failed or skipped, saying why.
 # in_workdir: enters a fresh folder named after the calling test.
 in_workdir() { mkdir -p "$TMP/${FUNCNAME[1]}" && cd "$TMP/${FUNCNAME[1]}" || fail "no work folder"; }
 need_cc() { command -v cc >/dev/null || skip "no C compiler (cc) on the PATH"; }

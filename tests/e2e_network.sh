@@ -30,15 +30,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-network.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 GEN=$TMP/gen # the networks of tests/netgen.py, written once
 
-# fail MESSAGE / skip MESSAGE: end the current test (each runs in a subshell of tests/runner.sh).
-fail() {
-    printf '%s\n' "$*"
-    exit 1
-}
-skip() {
-    printf '%s\n' "$*"
-    exit 2
-}
+# fail MESSAGE / skip MESSAGE (tests/runner.sh): end the current test.
 
 # work NAME: a fresh work directory for the test, entered.
 work() {

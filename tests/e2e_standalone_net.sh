@@ -27,15 +27,7 @@ trap 'rm -rf "$TMP"' EXIT
 GEN=$TMP/gen # the networks of tests/netgen.py, written once
 CCFLAGS=(-std=c11 -O2 -Wall -Wextra -Werror)
 
-fail() {
-    printf '%s\n' "$*"
-    exit 1
-}
-skip() {
-    printf '%s\n' "$*"
-    exit 2
-}
-
+# fail and skip: tests/runner.sh, sourced at the end
 # shellcheck source=tests/expect_error.sh
 . tests/expect_error.sh
 

@@ -5,6 +5,17 @@
 # "SCRIPT: N passed, M failed, K skipped" that tests/run_tests.sh adds up. run_tests returns 1 when a test
 # failed.
 
+# fail MESSAGE / skip MESSAGE: end the current test (each runs in a subshell of run_tests) as failed or
+# skipped, saying why.
+fail() {
+    printf '%s\n' "$*"
+    exit 1
+}
+skip() {
+    printf '%s\n' "$*"
+    exit 2
+}
+
 # run_tests: runs the test_* functions in name order and prints the summary
 run_tests() {
     local t out rc pass=0 fail=0 skip=0
