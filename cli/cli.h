@@ -55,6 +55,9 @@ typedef struct options {
     int out_given;
     int network;         /* the positional argument is a network file (rct_netfile_detect) */
     rectic_netspec *ns;  /* network: the spec read from it */
+    struct rct_circuit *circ;   /* circuit (network == 2): the CircuitTemplate, planned */
+    struct rct_cinput *cin;     /* circuit: one input per driven population */
+    int n_cin;
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -103,6 +106,14 @@ void rct_cli_net_meta(FILE *f, const options *o, rectic_net *net);
 long rct_cli_spike_count(const options *o, rectic_net *net);
 /* The recording --plot draws: out, or for a network without --output-var its first --record. */
 const char *rct_cli_plot_var(const options *o, char *buf, size_t size);
+
+/* PyRates circuits (circrun.c).  Is the positional argument a CircuitTemplate? */
+int rct_cli_circuit_detect(const options *o);
+/* Reads and plans the circuit, translates it into o->ns, checks --record, reads and places the inputs. */
+int rct_cli_circ_load(options *o);
+/* Builds the network of the circuit: --set per node, the inputs, --record per node (one column), sampling. */
+rectic_net *rct_cli_circ_build(options *o);
+void rct_cli_circ_free(options *o);
 
 /* meta.c: JSON pieces for meta.json members. */
 void rct_cli_json_str(FILE *f, const char *s);

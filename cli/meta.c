@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "circuit.h"
 #include "cli.h"
 
 #define complain rct_cli_complain
@@ -132,8 +133,13 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
     fprintf(f, "  \"compilations\": %d,\n", rectic_net_compilations(net));
     rct_cli_json_opt(f, "kernel", rectic_net_backend(net));
     fputs("  \"warnings\": [", f);
-    for (int i = 0; i < rectic_net_warning_count(net); i++) {
-        fputs(i ? ", " : "", f);
+    int nw = 0;
+    for (int i = 0; o->circ && i < o->circ->n_warnings; i++, nw++) {
+        fputs(nw ? ", " : "", f);
+        rct_cli_json_str(f, o->circ->warnings[i]);
+    }
+    for (int i = 0; i < rectic_net_warning_count(net); i++, nw++) {
+        fputs(nw ? ", " : "", f);
         rct_cli_json_str(f, rectic_net_warning(net, i));
     }
     fputs("],\n", f);

@@ -296,7 +296,7 @@ static void meta_projections(FILE *f, const options *o, rectic_net *net)
 
 void rct_cli_net_meta(FILE *f, const options *o, rectic_net *net)
 {
-    rct_cli_json_opt(f, "network", o->spec.template_ref);
+    rct_cli_json_opt(f, o->circ ? "circuit" : "network", o->spec.template_ref);
     meta_populations(f, o, net);
     meta_projections(f, o, net);
     fputs("  \"inputs\": {", f);

@@ -456,6 +456,7 @@ void rct_cli_free_options(options *o)
     free(o->weights);
     free(o->inputs);
     rectic_netspec_free(o->ns);
+    rct_cli_circ_free(o);
     o->n_sets = o->n_input = 0;
     o->weights = o->inputs = NULL;
     o->ns = NULL;

@@ -135,8 +135,10 @@ static int cmd_run(int argc, char **argv)
         rct_cli_free_options(&o);
         return 1;
     }
-    o.network = rct_netfile_detect(o.spec.template_ref);
-    int bad = o.network ? rct_cli_net_load(&o) : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1);
+    o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
+    int bad = o.network == 2 ? rct_cli_circ_load(&o)
+              : o.network  ? rct_cli_net_load(&o)
+                           : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1);
     if (!bad && o.steps < 0) {
         complain("give --inputs FILE or --steps T");
         bad = 1;
@@ -148,7 +150,7 @@ static int cmd_run(int argc, char **argv)
     progress lp = {now(), 0, 0, !o.quiet && isatty(2), "the weights"};
     o.spec.load_progress = on_progress;
     o.spec.load_progress_user = &lp;
-    rectic_net *net = bad ? NULL : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
+    rectic_net *net = bad ? NULL : o.network == 2 ? rct_cli_circ_build(&o) : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
     if (!net) {
         rct_cli_free_options(&o);
         return 1;

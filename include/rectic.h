@@ -482,6 +482,9 @@ int rectic_net_input(rectic_net *net, const char *pop, const double *data, long 
    file; [A-Za-z0-9_.-]+, not a reserved file name); key NULL: path with '/' replaced by '_'.  Key "out"
    makes it the network's output (rectic_net_sampling's mean applies to it). */
 int rectic_net_record_as(rectic_net *net, const char *path, const char *key);
+/* The same, writing only the column of unit (0-based within the population; -1: every unit): a circuit
+   node's variable as one column.  rectic_net_recording still gives every unit. */
+int rectic_net_record_unit(rectic_net *net, const char *path, const char *key, long unit);
 /* Spikes of population pop in the last run: (step, unit) pairs, units counted within the population,
    sorted by step then unit; borrowed. */
 int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs);

@@ -399,6 +399,7 @@ void rectic_net_free(rectic_net *net)
     for (int k = 0; k < net->n_rec_vars; k++)
         free(net->rec_names[k]);
     free(net->rec_names);
+    free(net->rec_unit);
     rct_jit_free(net->jit);
     rct_cc_free(net->cc);
     slot_free(&net->spare);
@@ -578,7 +579,10 @@ int rct_net_record_key(rectic_net *net, const char *name, const char *key)
         net->rec_vars = rv;
     if (rn)
         net->rec_names = rn;
-    if (!rv || !rn || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
+    int *ru = realloc(net->rec_unit, (size_t)(net->n_rec_vars + 1) * sizeof *ru);
+    if (ru)
+        (net->rec_unit = ru)[net->n_rec_vars] = -1;
+    if (!rv || !rn || !ru || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
         return rct_oom(&net->err);
     net->rec_vars[net->n_rec_vars++] = v;
     net->err.code = 0;

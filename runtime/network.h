@@ -78,6 +78,7 @@ struct rectic_net {
     /* recording settings */
     int *rec_vars;
     char **rec_names;
+    int *rec_unit;           /* per recording: the one unit written (a circuit's node), or -1: all */
     int n_rec_vars;
     long sample_every, cutoff;
     int sample_mode;

@@ -193,6 +193,22 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
     return rc;
 }
 
+int rectic_net_record_unit(rectic_net *net, const char *path, const char *key, long unit)
+{
+    int rc = rectic_net_record_as(net, path, key);
+    if (rc || !net->pn || unit < 0)
+        return rc;
+    const char *var;
+    int p = rct_pn_split(net, path, "record", &var);
+    rectic_net *pop = net->pn->pops[p];
+    if (unit >= pop->n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "record %s=%s: unit %ld: population %s has %ld units", key ? key : "",
+                        path, unit, net->pn->names[p], (long)pop->n);
+    pop->rec_unit[pop->n_rec_vars - 1] = (int)unit;
+    net->err.code = 0;
+    return 0;
+}
+
 int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs)
 {
     if (!net || !count || !pairs)

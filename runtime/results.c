@@ -129,7 +129,19 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
             rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
-            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows, pop->n, type);
+            int unit = k > 0 && pop->rec_unit ? pop->rec_unit[k - 1] : -1;
+            if (unit < 0) {
+                rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows, pop->n, type);
+                continue;
+            }
+            double *col = malloc(sizeof(double) * (size_t)rows + 1); /* one unit: its column */
+            if (!col)
+                return rct_oom(&net->err);
+            for (long r = 0; r < rows; r++)
+                col[r] = pop->rec_data[k][r * pop->n + unit];
+            src.data = col;
+            rc = write_output(pop, set, pop->rec_names[k - 1], format, &src, rows, 1, type);
+            free(col);
         }
         if (!rc && pop->model->spike_def >= 0) {
             rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};

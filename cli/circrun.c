@@ -1,0 +1,229 @@
+/*
+ * circrun.c -- `rectic run CIRCUIT`: a PyRates CircuitTemplate (issue 14, docs/circuits.md) run as a network
+ * of populations.  Node paths (node/op/var, sub/node/op/var) of --input, --record and --set become
+ * POP/op/var and a unit; --record KEY=PATH writes that unit's column only.  The run, meta.json and writing
+ * are cmd_run's, as for a network file.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "circuit.h"
+#include "cli.h"
+
+#define complain rct_cli_complain
+
+/* A loader searching --template-path DIRs, then the current folder. */
+static rct_loader *circ_loader(const options *o, rct_err *err)
+{
+    rct_loader *L = rct_loader_new(err);
+    for (int k = 0; L && k < o->n_tpath; k++)
+        rct_loader_add_dir(L, o->tpath[k]);
+    if (L)
+        rct_loader_add_dir(L, ".");
+    return L;
+}
+
+int rct_cli_circuit_detect(const options *o)
+{
+    rct_err err = {0};
+    rct_loader *L = circ_loader(o, &err);
+    int found = L && rct_circuit_detect(L, o->spec.template_ref);
+    rct_loader_free(L);
+    return found;
+}
+
+/* The PATH of --record [KEY=]PATH. */
+static const char *record_path(const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    return eq ? eq + 1 : arg;
+}
+
+/* Resolves node path into the population path and unit; complains naming flag and arg. */
+static int node_path(const options *o, const char *flag, const char *arg, const char *path, char *out, size_t size,
+                     int *unit)
+{
+    rct_err err = {0};
+    if (rct_circuit_pop_path(o->circ, path, flag, out, size, unit, &err)) {
+        complain("%s %s: %s", flag, arg, err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads a one-column series of at least T rows for --input. */
+static int read_series(options *o, input_file *in)
+{
+    char flag[4300];
+    snprintf(flag, sizeof flag, "--input %s", in->path);
+    if (rct_cli_read_matrix(flag, in->file, &in->data, &in->rows, &in->cols))
+        return -1;
+    if (in->cols != 1) {
+        complain("--input %s=%s: %s has %ld columns: expected 1 (one value per step)", in->path, in->file, in->file,
+                 in->cols);
+        return -1;
+    }
+    if (o->steps >= 0 && in->rows < o->steps) {
+        complain("--steps %ld: %s (--input %s) has only %ld rows of input", o->steps, in->file, in->path, in->rows);
+        return -1;
+    }
+    if (o->steps < 0)
+        o->steps = in->rows;
+    return 0;
+}
+
+int rct_cli_circ_load(options *o)
+{
+    const char *ref = o->spec.template_ref;
+    if (o->template_flag) {
+        complain("%s: not for a circuit (%s names its nodes and edges)%s", o->template_flag, ref,
+                 strcmp(o->template_flag, "--inputs") ? "" : ": give --input NODE/OP/VAR=FILE per driven variable");
+        return -1;
+    }
+    if (o->spec.output_var) {
+        complain("--output-var %s: not for a circuit: give --record KEY=%s", o->spec.output_var, o->spec.output_var);
+        return -1;
+    }
+    rct_err err = {0};
+    rct_loader *L = circ_loader(o, &err);
+    rct_circuit *c = NULL;
+    int bad = !L || rct_circuit_load(L, ref, &c) || rct_circuit_plan(c, o->spec.dt, &err);
+    rct_loader_free(L);
+    o->circ = c;
+    if (bad) {
+        complain("%s", err.msg[0] ? err.msg : "out of memory");
+        return -1;
+    }
+    if (!o->n_records) {
+        complain("nothing to write: give --record KEY=NODE/OP/VAR (a circuit writes the variables it is asked for)");
+        return -1;
+    }
+    for (int k = 0; k < o->n_records; k++) {
+        char p[1024];
+        int unit;
+        if (node_path(o, "--record", o->records[k], record_path(o->records[k]), p, sizeof p, &unit))
+            return -1;
+    }
+    if (o->steps < 0 && !o->n_input) {
+        complain("give --steps T (the number of steps is unknown)");
+        return -1;
+    }
+    const char *paths[MAX_LIST];
+    const double *series[MAX_LIST];
+    for (int k = 0; k < o->n_input; k++)
+        if (read_series(o, &o->input[k]))
+            return -1;
+    for (int k = 0; k < o->n_input; k++) {
+        paths[k] = o->input[k].path;
+        series[k] = o->input[k].data;
+    }
+    if (rectic_netspec_new(&o->ns) != RECTIC_OK || rct_circuit_netspec(c, o->ns, &err)) {
+        complain("%s", err.msg[0] ? err.msg : "out of memory");
+        return -1;
+    }
+    if (rct_circuit_inputs(c, paths, series, o->n_input, o->steps, &o->cin, &o->n_cin, &err)) {
+        complain("--input: %s", err.msg);
+        return -1;
+    }
+    for (int k = 0; k < o->n_cin; k++) {
+        const rct_cpop *P = &c->pops[o->cin[k].pop];
+        char v[600];
+        snprintf(v, sizeof v, "%s/%s", P->tmpl->ops[o->cin[k].op].name, P->tmpl->ops[o->cin[k].op].vars[o->cin[k].var].name);
+        if (rectic_netspec_input(o->ns, P->name, v) != RECTIC_OK) {
+            complain("--input: %s", rectic_netspec_errmsg(o->ns));
+            return -1;
+        }
+    }
+    for (int i = 0; i < c->n_warnings; i++)
+        fprintf(stderr, "rectic: warning: %s\n", c->warnings[i]);
+    return 0;
+}
+
+/* --set NODE/OP/VAR=VALUE: the unit's value only. */
+static int circ_sets(options *o, rectic_net *net)
+{
+    for (int k = 0; k < o->n_sets; k++) {
+        const char *name = o->sets[k].name, *val = o->sets[k].value;
+        char p[1024], *end;
+        int unit;
+        if (node_path(o, "--set", name, name, p, sizeof p, &unit))
+            return -1;
+        double x = strtod(val, &end);
+        if (!*val || *end) {
+            complain("--set %s=%s: expected a number", name, val);
+            return -1;
+        }
+        long count = 0, n = rectic_net_size(net);
+        double *vals = malloc(sizeof(double) * (size_t)(n + 1));
+        int rc = vals ? rectic_net_get(net, p, vals, n, &count) : RECTIC_ENOMEM;
+        if (rc == RECTIC_OK) {
+            if (count == 1)
+                vals[0] = x; /* a parameter shared by the population: set for all its units */
+            else
+                vals[unit] = x;
+            rc = rectic_net_set(net, p, vals, count);
+        }
+        free(vals);
+        if (rc != RECTIC_OK) {
+            char flag[1200];
+            snprintf(flag, sizeof flag, "--set %s", name);
+            rct_cli_complain_net(flag, net);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+rectic_net *rct_cli_circ_build(options *o)
+{
+    rectic_spec opts = o->spec;
+    opts.template_ref = NULL;
+    opts.output_var = NULL;
+    rectic_net *net;
+    int rc = rectic_net_new_network(&net, o->ns, &opts);
+    if (!(net = rct_cli_made(net, rc)))
+        return NULL;
+    const rct_circuit *c = o->circ;
+    int bad = circ_sets(o, net);
+    for (int k = 0; !bad && k < o->n_cin; k++) {
+        const rct_cpop *P = &c->pops[o->cin[k].pop];
+        if (rectic_net_input(net, P->name, o->cin[k].data, o->steps, P->n) != RECTIC_OK) {
+            rct_cli_complain_net("--input", net);
+            bad = 1;
+        }
+    }
+    for (int k = 0; !bad && k < o->n_records; k++) {
+        const char *arg = o->records[k], *path = record_path(arg);
+        char key[256], p[1024], flag[1200];
+        int unit;
+        if (path == arg)
+            for (snprintf(key, sizeof key, "%s", path); strchr(key, '/');)
+                *strchr(key, '/') = '_';
+        else
+            snprintf(key, sizeof key, "%.*s", (int)(path - arg - 1), arg);
+        if (node_path(o, "--record", arg, path, p, sizeof p, &unit)) {
+            bad = 1;
+        } else if (!strcmp(key, "out")) {
+            complain("--record %s: the key out is reserved: choose another KEY", arg);
+            bad = 1;
+        } else if (rectic_net_record_unit(net, p, key, unit) != RECTIC_OK) {
+            snprintf(flag, sizeof flag, "--record %s", arg);
+            rct_cli_complain_net(flag, net);
+            bad = 1;
+        }
+    }
+    if (bad || rct_cli_sampling(o, net)) {
+        rectic_net_free(net);
+        return NULL;
+    }
+    return net;
+}
+
+void rct_cli_circ_free(options *o)
+{
+    rct_circuit_inputs_free(o->cin, o->n_cin);
+    rct_circuit_free(o->circ);
+    o->cin = NULL;
+    o->circ = NULL;
+}
