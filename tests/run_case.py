@@ -7,6 +7,8 @@ Translates the case's case.json (template, op, variables, node_vars, dtype, samp
 with --min-weight 1e-6 (PyRates' pruning) and --template-path pointing at the case's RectiPy templates when
 they are present, else rectic's own templates.  A case of several populations (kind multipop) runs its network
 file with --input and --record per population; its spikes_<POP>.csv files must hold the same pairs.
+A PyRates case (pyrates_*: a CircuitTemplate, no weights) runs `rectic run CIRCUIT` with its inputs and
+outputs by node path.
 Exit status: that of compare.py (0 = match); 77 (skip) for a case of another kind (see unsupported()).
 Pure Python 3 (no numpy).
 """
@@ -23,8 +25,8 @@ def unsupported(case):
         return None
     if "graph" in case:
         return "a RectiPy graph with input and readout layers (--input-weights/--readout-weights are not built yet)"
-    if "template" not in case or "weights" not in case:
-        return "a PyRates CircuitTemplate (rectic run CIRCUIT is not built yet)"
+    if "template" not in case:
+        return "neither a template nor a network file"
     return None
 
 
@@ -72,10 +74,28 @@ def same_spikes(case, case_dir, out_dir):
     return ok
 
 
+def circuit_command(rectic, case, case_dir, out_dir, extra):
+    """`rectic run CIRCUIT` for a PyRates case (shared/cases/pyrates_*: no weights): the templates of
+    shared/templates/pyrates, its inputs and outputs by node path, PyRates' sampling_step_size in steps."""
+    tp = os.path.join(case_dir, "..", "..", "templates", "pyrates")
+    args = [rectic, "run", case["template"], "--template-path", tp, "--dt", repr(case["dt"]), "--steps",
+            str(case["steps"]), "--sampling-steps", str(int(round(case["sampling_step_size"] / case["dt"]))),
+            "-o", out_dir, "--quiet"]
+    if case.get("float_precision") == "float32":
+        args += ["--dtype", "float32"]
+    for path, inp in case.get("inputs", {}).items():
+        args += ["--input", "%s=%s" % (path, os.path.join(case_dir, inp["file"]))]
+    for out in case["outputs"].values():
+        args += ["--record", "%s=%s" % (os.path.splitext(out["file"])[0], out["variable"])]
+    return case, args + extra
+
+
 def case_command(rectic, case_dir, out_dir, extra):
     case = load_case(case_dir)
     if case.get("kind") == "multipop":
         return network_command(rectic, case, case_dir, out_dir, extra)
+    if "weights" not in case:
+        return circuit_command(rectic, case, case_dir, out_dir, extra)
     args = [rectic, "run", case["template"], "--weights", os.path.join(case_dir, case["weights"]["file"]),
             "--inputs", os.path.join(case_dir, case["inputs"]["file"]), "--dt", repr(case["dt"]),
             "--steps", str(case["steps"]), "--min-weight", "1e-6", "-o", out_dir, "--quiet"]
