@@ -133,6 +133,10 @@ def main():
     if why:
         print("SKIP %s: %s" % (case_dir, why))
         return 77
+    if "weights" not in load_case(case_dir) and load_case(case_dir).get("kind") != "multipop" and \
+            not os.path.isdir(os.path.join(case_dir, "..", "..", "templates", "pyrates")):
+        print("SKIP %s: a PyRates circuit needs the templates of ../../templates/pyrates beside the case" % case_dir)
+        return 77
     case, args = case_command(rectic, case_dir, out_dir, sys.argv[4:])
     r = subprocess.run(args)
     if r.returncode != 0:
