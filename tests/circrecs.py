@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""circrecs.py -- `--record KEY=PATH` arguments for every state variable of every node of a CircuitTemplate
+"""circrecs.py -- `--record KEY=PATH` arguments for every state and output variable of every node of a CircuitTemplate
 (tests/e2e_circuit.sh): KEY is PATH with '/' replaced by '_'.
 
 usage: circrecs.py CIRCUIT [--template-path DIR]...
@@ -22,7 +22,7 @@ def main(argv):
     for path, ops in collect_nodes(load_circuit(Lib(dirs), ref)):
         for op in ops:
             for name, var in op.vars.items():
-                if getattr(var, "kind", None) == "state_var":
+                if getattr(var, "kind", None) in ("state_var", "output"):
                     p = "%s/%s/%s" % (path, op.name, name)
                     print("--record %s=%s" % (p.replace("/", "_"), p))
 

@@ -1,0 +1,205 @@
+#!/usr/bin/env bash
+# tests/e2e_circuit.sh -- end-to-end tests of `rectic run CIRCUIT` (issue 14, scope 2): PyRates
+# CircuitTemplates of ../shared/templates/pyrates run through the command line.
+#
+#   RECTIC_BUILD=build ./tests/e2e_circuit.sh      (make test runs it)
+#
+# 1. Every CircuitTemplate that tests/circref.py lists as runnable runs with `rectic run CIRCUIT`, every state
+#    and output variable of every node recorded (tests/circrecs.py), and equals tests/circref.py (the NumPy
+#    reference of PyRates 1.0.1) within atol 1e-10, rtol 1e-8: one column per node, time.csv n*dt; with
+#    --sampling-steps; with --input; with --set; in float32 (atol 1e-3, rtol 1e-3 against float64).
+# 2. PyRates' own outputs, ../shared/cases/pyrates_*, through tests/run_case.py.
+# 3. Errors: an unknown node, a bad KEY, refused circuits (FILE:LINE:COL), an input into a variable with
+#    edges; the previous output set left as it was.
+# Tests needing ../shared are skipped without it; those needing numpy/PyYAML without /usr/bin/python3's.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
+ROOT=$PWD
+BUILD=${RECTIC_BUILD:-build}
+case $BUILD in /*) RECTIC=$BUILD/rectic ;; *) RECTIC=$ROOT/$BUILD/rectic ;; esac
+PY=/usr/bin/python3
+CR=$ROOT/tests/circref.py
+SHARED=${RECTIC_SHARED:-$ROOT/../shared}
+TP=$SHARED/templates/pyrates
+M=model_templates
+export LC_ALL=C OPENBLAS_NUM_THREADS=1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-circuit.XXXXXX") || exit 2
+trap 'rm -rf "$TMP"' EXIT
+
+fail() {
+    printf '%s\n' "$*"
+    exit 1
+}
+skip() {
+    printf '%s\n' "$*"
+    exit 2
+}
+# shellcheck source=tests/expect_error.sh
+. tests/expect_error.sh
+
+work() {
+    mkdir -p "$TMP/work/$1" && cd "$TMP/work/$1" || fail "cannot make a work directory"
+}
+
+# need: rectic built, the shared templates, python with numpy and PyYAML.
+need() {
+    [ -x "$RECTIC" ] || skip "$RECTIC not built"
+    [ -d "$TP" ] || skip "$TP not found (no ../shared next to this checkout)"
+    $PY -c 'import numpy, yaml' 2>/dev/null || skip "$PY cannot import numpy and yaml"
+}
+
+# same_as_ref CIRCUIT DT STEPS [OPTIONS...]: rectic and circref run the circuit with every node variable
+# recorded (plus OPTIONS) and agree within atol 1e-10, rtol 1e-8; time.csv equal; one column per file.
+same_as_ref() {
+    local c=$1 dt=$2 steps=$3 recs f
+    shift 3
+    need
+    work "$(basename "$c")$*" 
+    recs=$($PY "$ROOT/tests/circrecs.py" "$c" --template-path "$TP") || fail "circrecs.py $c failed"
+    # shellcheck disable=SC2086
+    $PY "$CR" run "$c" --template-path "$TP" --dt "$dt" --steps "$steps" $recs "$@" -o ref >ref.log 2>&1 ||
+        fail "circref.py failed: $(tail -3 ref.log)"
+    # shellcheck disable=SC2086
+    "$RECTIC" run "$c" --template-path "$TP" --dt "$dt" --steps "$steps" $recs "$@" -o out -q 2>err.txt ||
+        fail "rectic failed: $(head -c 500 err.txt)"
+    $PY "$CR" compare ref out >cmp.log 2>&1 || fail "differs from circref: $(grep -v ': ok' cmp.log | head -5 | tr '\n' ' ')"
+    for f in ref/*.csv; do
+        [ -f "out/$(basename "$f")" ] || fail "out/$(basename "$f") missing"
+    done
+    $PY "$CR" compare ref out time.csv >/dev/null || fail "time.csv differs"
+    awk -F, 'NF != 1 { bad = 1 } END { exit bad }' out/*.csv || fail "a recording with more than one column"
+}
+
+for c in JRC JRC2 JRC_2delaycoupled; do
+    eval "test_${c}_matches_circref() { same_as_ref $M.neural_mass_models.jansenrit.$c 1e-4 3000; }"
+done
+for c in qif qif_sfa qif_conduct qif_sd qif_tsodyks; do
+    eval "test_${c}_matches_circref() { same_as_ref $M.neural_mass_models.qif.$c 1e-3 3000; }"
+done
+test_WC_matches_circref() { same_as_ref $M.neural_mass_models.wilsoncowan.WC 1e-4 3000; }
+test_WC_stp_matches_circref() { same_as_ref $M.neural_mass_models.wilsoncowan.WC_stp 1e-4 3000; }
+test_kmo_matches_circref() { same_as_ref $M.oscillators.kuramoto.kmo 1e-3 3000; }
+test_kmo_2coupled_matches_circref() { same_as_ref $M.oscillators.kuramoto.kmo_2coupled 1e-3 3000; }
+test_vdp_matches_circref() { same_as_ref $M.oscillators.vanderpol.vdp 1e-3 3000; }
+test_JRC_2delaycoupled_sampled_matches_circref() {
+    same_as_ref $M.neural_mass_models.jansenrit.JRC_2delaycoupled 1e-4 3000 --sampling-steps 7
+}
+test_qif_input_and_set_match_circref() {
+    need
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/in.csv", 3 * (np.arange(3000) >= 500))'
+    same_as_ref $M.neural_mass_models.qif.qif 1e-3 3000 --input "p/qif_op/I_ext=$TMP/in.csv" --set p/qif_op/eta=-4.5
+}
+
+test_every_runnable_circuit_is_tested() {
+    need
+    local c n
+    for c in $($PY "$CR" list --template-path "$TP" | grep ': runs$' | cut -d: -f1); do
+        n=${c##*.}
+        declare -F "test_${n}_matches_circref" >/dev/null || fail "$c runs but has no test_${n}_matches_circref"
+    done
+}
+
+test_float32_close_to_float64() {
+    need
+    work f32
+    local c=$M.neural_mass_models.jansenrit.JRC_2delaycoupled recs
+    recs=$($PY "$ROOT/tests/circrecs.py" "$c" --template-path "$TP")
+    # shellcheck disable=SC2086
+    $PY "$CR" run "$c" --template-path "$TP" --dt 1e-4 --steps 2000 $recs -o ref >/dev/null 2>&1 || fail "circref failed"
+    # shellcheck disable=SC2086
+    "$RECTIC" run "$c" --template-path "$TP" --dt 1e-4 --steps 2000 $recs --dtype float32 -o out -q 2>err.txt ||
+        fail "rectic float32 failed: $(head -c 400 err.txt)"
+    grep -q '"dtype": "float32"' out/meta.json || fail "meta.json: dtype is not float32"
+    $PY "$CR" compare ref out --atol 1e-3 --rtol 1e-3 >cmp.log || fail "float32 far from float64: $(grep -v ': ok' cmp.log | head -3)"
+    ! $PY "$CR" compare ref out >/dev/null || fail "float32 run equals float64 within 1e-10: not computed in float32?"
+}
+
+test_shared_pyrates_cases_match() {
+    [ -x "$RECTIC" ] || skip "$RECTIC not built"
+    [ -d "$SHARED/cases/pyrates_qif_mf" ] || skip "$SHARED/cases not found"
+    work cases
+    local c
+    for c in pyrates_qif_mf pyrates_vdp; do
+        python3 "$ROOT/tests/run_case.py" "$RECTIC" "$SHARED/cases/$c" "$c" >"$c.log" 2>&1 ||
+            fail "run_case.py $c: $(tail -5 "$c.log" | tr '\n' ' ')"
+    done
+}
+
+test_meta_json_names_the_circuit_and_its_warnings() {
+    need
+    work meta
+    "$RECTIC" run $M.neural_mass_models.jansenrit.JRC_2delaycoupled --template-path "$TP" --dt 1e-4 --steps 10 \
+        --record v=jrc1/pc/rpo_e_in/v -o out 2>err.txt || fail "rectic failed: $(head -c 400 err.txt)"
+    grep -q '"circuit": "model_templates.neural_mass_models.jansenrit.JRC_2delaycoupled"' out/meta.json ||
+        fail "meta.json does not name the circuit"
+    local n
+    n=$(grep -c '^rectic: warning: ' err.txt)
+    [ "$(wc -l <out/v.csv)" = 10 ] || fail "v.csv: $(wc -l <out/v.csv) rows, expected 10"
+    if [ "$n" -gt 0 ]; then
+        grep -q '"warnings": \["' out/meta.json || fail "$n warnings printed but none in meta.json"
+    fi
+}
+
+# previous_set: a complete output set in out/ whose files must survive the failing command.
+previous_set() {
+    "$RECTIC" run $M.neural_mass_models.qif.qif --template-path "$TP" --dt 1e-3 --steps 5 --record r=p/qif_op/r \
+        -o out -q || fail "the first run failed"
+    cp -r out before
+}
+intact() {
+    diff -r before out >/dev/null || fail "the previous output set changed"
+}
+
+test_error_unknown_node() {
+    need
+    work e_node
+    previous_set
+    expect_rectic_error "--record r=q/qif_op/r" "no node 'q'" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 5 --record r=q/qif_op/r -o out
+    expect_rectic_error "--set q/qif_op/eta" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 5 --record r=p/qif_op/r --set q/qif_op/eta=1 -o out
+    intact
+}
+
+test_error_bad_key() {
+    need
+    work e_key
+    previous_set
+    expect_rectic_error "--record r!=p/qif_op/r" "the key 'r!'" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 5 --record 'r!=p/qif_op/r' -o out
+    expect_rectic_error "reserved" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 5 --record 'time=p/qif_op/r' -o out
+    intact
+}
+
+test_error_refused_circuits_name_file_line_col() {
+    need
+    work e_refused
+    previous_set
+    expect_rectic_error "qif.yaml:132:35:" "alpha_edge" -- run $M.neural_mass_models.qif.qif_alpha_syn \
+        --template-path "$TP" --dt 1e-3 --steps 5 --record r=p/qif_op/r -o out
+    expect_rectic_error "kuramoto.yaml:45:8:" "complex-valued" -- run $M.oscillators.kuramoto.kmo_mf \
+        --template-path "$TP" --dt 1e-3 --steps 5 --record r=p/kmo_op/z -o out
+    expect_rectic_error "qif.yaml:124:8:" "no operator 'qif_op'" -- run $M.neural_mass_models.qif.qif_gap \
+        --template-path "$TP" --dt 1e-3 --steps 5 --record r=p/qif_op/r -o out
+    intact
+}
+
+test_error_inputs() {
+    need
+    work e_input
+    previous_set
+    seq 1 5 >in.csv
+    expect_rectic_error "--input p/qif_op/r_in" "receives edges" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 5 --input p/qif_op/r_in=in.csv --record r=p/qif_op/r -o out
+    expect_rectic_error "--steps 9" "only 5 rows" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
+        --dt 1e-3 --steps 9 --input p/qif_op/I_ext=in.csv --record r=p/qif_op/r -o out
+    expect_rectic_error "nothing to write" -- run $M.neural_mass_models.qif.qif --template-path "$TP" --dt 1e-3 --steps 5 -o out
+    expect_rectic_error "--weights" -- run $M.neural_mass_models.qif.qif --template-path "$TP" --dt 1e-3 --steps 5 \
+        --weights in.csv --record r=p/qif_op/r -o out
+    intact
+}
+
+# shellcheck source=tests/runner.sh
+. tests/runner.sh
+run_tests
