@@ -13,12 +13,17 @@
 
 #define complain rct_cli_complain
 
-/* A loader searching --template-path DIRs, then the current folder. */
+/* A loader searching as the network runtime does: --template-path DIRs, $RECTIC_TEMPLATE_PATH, the built-in
+   templates, then the current folder. */
 static rct_loader *circ_loader(const options *o, rct_err *err)
 {
     rct_loader *L = rct_loader_new(err);
     for (int k = 0; L && k < o->n_tpath; k++)
         rct_loader_add_dir(L, o->tpath[k]);
+    if (L && o->spec.use_env_path)
+        rct_loader_add_pathlist(L, getenv("RECTIC_TEMPLATE_PATH"));
+    if (L && rct_builtin_template_dir())
+        rct_loader_add_dir(L, rct_builtin_template_dir());
     if (L)
         rct_loader_add_dir(L, ".");
     return L;

@@ -195,17 +195,22 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
 
 int rectic_net_record_unit(rectic_net *net, const char *path, const char *key, long unit)
 {
-    int rc = rectic_net_record_as(net, path, key);
-    if (rc || !net->pn || unit < 0)
-        return rc;
+    if (!net || !net->pn || unit < 0)
+        return rectic_net_record_as(net, path, key);
+    char what[400];
+    snprintf(what, sizeof what, "record %s%s%s", key ? key : "", key ? "=" : "", path ? path : "(null)");
     const char *var;
-    int p = rct_pn_split(net, path, "record", &var);
+    int p = rct_pn_split(net, path, what, &var);
+    if (p < 0)
+        return net->err.code;
     rectic_net *pop = net->pn->pops[p];
-    if (unit >= pop->n)
-        return rct_errf(&net->err, RECTIC_EINVAL, "record %s=%s: unit %ld: population %s has %ld units", key ? key : "",
-                        path, unit, net->pn->names[p], (long)pop->n);
+    if (unit >= pop->n) /* checked first: a refused call records nothing */
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: unit %ld: population %s has %ld units", what, unit,
+                        net->pn->names[p], (long)pop->n);
+    int rc = rectic_net_record_as(net, path, key);
+    if (rc)
+        return rc;
     pop->rec_unit[pop->n_rec_vars - 1] = (int)unit;
-    net->err.code = 0;
     return 0;
 }
 

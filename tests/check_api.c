@@ -33,7 +33,7 @@ static const char *const api_functions[] = {
     "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning",
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
-    "rectic_net_population_spikes", "rectic_netspec_proj_file",
+    "rectic_net_population_spikes", "rectic_netspec_proj_file", "rectic_net_record_unit",
     "rectic_libversion", "rectic_libversion_number", "rectic_last_error", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
@@ -162,6 +162,7 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_ptr_null(rectic_net_projection_coupling(NULL, 0));
     ck_assert_int_eq(rectic_net_input(NULL, "E", NULL, 0, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_record_as(NULL, "E/v", "v"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record_unit(NULL, "E/v", "v", 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_population_spikes(NULL, "E", &count, &pairs), RECTIC_EINVAL);
     /* take no handle (test_header_and_library_versions_agree checks their values) */
     ck_assert_ptr_nonnull(rectic_libversion());

@@ -6,6 +6,10 @@
  */
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "rectic.h"
 #include "testutil.h"
@@ -177,9 +181,29 @@ START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d
     ck_assert_int_eq(rectic_net_record_as(net, "B/s", "Bs"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record_as(net, "B/s_in", "Bin"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record(net, "A/qif_op/s_in"), RECTIC_OK); /* key A_qif_op_s_in */
+    ck_assert_int_eq(rectic_net_record_unit(net, "B/s", "Bs9", 4), RECTIC_EINVAL); /* B has units 0..3 */
+    ck_assert_int_eq(rectic_net_record_unit(net, "B/s", "Bs2", 2), RECTIC_OK);   /* one column, written */
     ck_assert_int_eq(rectic_net_input(net, "A", in, STEPS, 5), RECTIC_OK);
     ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
     const double *as = rec(net, "As", STEPS, 5), *bs = rec(net, "Bs", STEPS, 4);
+    char dir[] = "/tmp/check_popnet_unit.XXXXXX", file[64], line[128];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_msg(rectic_net_write(net, dir, RECTIC_FORMAT_CSV) == RECTIC_OK, "%s", rectic_errmsg(net));
+    snprintf(file, sizeof file, "%s/Bs9.csv", dir);
+    ck_assert_int_ne(access(file, F_OK), 0);
+    snprintf(file, sizeof file, "%s/Bs2.csv", dir);
+    FILE *f = fopen(file, "r");
+    ck_assert_ptr_nonnull(f);
+    long rows = 0;
+    for (; fgets(line, sizeof line, f); rows++) {
+        ck_assert_ptr_null(strchr(line, ','));
+        ck_assert_msg(strtod(line, NULL) == bs[rows * 4 + 2], "Bs2.csv row %ld: %s, want %.17g", rows, line, bs[rows * 4 + 2]);
+    }
+    fclose(f);
+    ck_assert_int_eq(rows, STEPS);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
     const double *bin = rec(net, "Bin", STEPS, 4), *ain = rec(net, "A_qif_op_s_in", STEPS, 5);
     long spikes_a, spikes_b;
     const long *pairs;
