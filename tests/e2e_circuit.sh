@@ -26,14 +26,7 @@ export LC_ALL=C OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-circuit.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-fail() {
-    printf '%s\n' "$*"
-    exit 1
-}
-skip() {
-    printf '%s\n' "$*"
-    exit 2
-}
+# fail MESSAGE / skip MESSAGE (tests/runner.sh): end the current test.
 # shellcheck source=tests/expect_error.sh
 . tests/expect_error.sh
 
