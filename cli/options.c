@@ -222,6 +222,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
 {
     rectic_spec_init(&o->spec);
     o->spec.backend = RECTIC_BACKEND_AUTO; /* tiered: TinyCC at once, the system compiler when ready */
+    o->spec.defer_compile = 1;             /* compiled once, after --set (emit never compiles) */
     o->steps = -1;
     o->out_dir = "results";
     o->sampling_steps = 1;

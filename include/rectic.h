@@ -148,6 +148,10 @@ typedef struct rectic_spec {
                                          done == total at the end, also of a failed load); non-zero stops
                                          rectic_net_new with RECTIC_ECANCEL */
     void *load_progress_user;
+    int defer_compile;          /* 1: rectic_net_new (and rectic_net_new_network) do not compile the kernel; the
+                                   first run does, after the values set since (a parameter made per-neuron by
+                                   rectic_net_set then costs no second compilation).  Until then
+                                   rectic_net_source is NULL and rectic_net_backend "none".  Default 0 */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;

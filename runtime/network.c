@@ -385,7 +385,9 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return rc;
     if ((rc = rct_net_init_values(net)))
         return rc;
-    if ((rc = rct_net_compile(net)))
+    if (spec->defer_compile)
+        net->dirty = 1; /* the first run compiles, for the values set by then */
+    else if ((rc = rct_net_compile(net)))
         return rc;
     net->err.code = 0;
     return 0;
@@ -644,6 +646,8 @@ int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
         return 0;
     }
     rct_emit_opts o = rct_net_emit_opts(net);
+    if (net->dirty && !net->generic) /* a new first kernel is due: the one the next run compiles */
+        o.param_pow2 = net->param_pow2;
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);
     if (!*text)

@@ -682,7 +682,9 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
     if ((rc = build(net, ns, opts)))
         return rc;
     net->timings.load = rct_now() - t0;
-    if ((rc = rct_pn_compile(net)))
+    if (opts->defer_compile)
+        net->dirty = 1; /* the first run compiles */
+    else if ((rc = rct_pn_compile(net)))
         return rc;
     net->err.code = 0;
     return 0;

@@ -1,0 +1,137 @@
+/*
+ * check_phases.c -- the phases of a network's life: a deferred first compilation (rectic_spec.defer_compile:
+ * values set before the first run never cost a second compilation, for one template and for a network of
+ * populations) and the phase timings that add up across compilations.
+ */
+#include <math.h>
+
+#include "rectic.h"
+#include "testutil.h"
+
+#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
+
+/* A spec for RectiPy's QIF network roles with n neurons and weights w (n x n). */
+static void qif_spec(rectic_spec *s, long n, const double *w)
+{
+    rectic_spec_init(s);
+    s->template_ref = QIF;
+    s->op = "qif_op";
+    s->n = n;
+    s->weights = w;
+    s->source_var = "s";
+    s->target_var = "s_in";
+    s->input_var = "I_ext";
+    s->output_var = "s";
+    s->spike_var = "spike";
+    s->spike_def = "v";
+}
+
+/* Runs a 6-neuron network with eta per neuron set after rectic_net_new; *compilations and its v (owned). */
+static double *run_with_etas(int defer, int *compilations, const char **backend_before, char **source_before)
+{
+    enum { N = 6, STEPS = 300 };
+    static double w[N * N];
+    for (int i = 0; i < N * N; i++)
+        w[i] = 0.3 * (double)((i * 7) % 5) - 0.6;
+    double eta[N] = {-5, -1, 0.5, 2, 4, 7};
+    rectic_spec s;
+    qif_spec(&s, N, w);
+    s.defer_compile = defer;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    *backend_before = rectic_net_backend(net);
+    *source_before = rectic_net_source(net) ? strdup(rectic_net_source(net)) : NULL;
+    ck_assert_int_eq(rectic_net_set(net, "eta", eta, N), RECTIC_OK); /* per neuron: the kernel's shape changes */
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    *compilations = rectic_net_compilations(net);
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows * cols, STEPS * N);
+    double *v = malloc(sizeof(double) * STEPS * N);
+    memcpy(v, d, sizeof(double) * STEPS * N);
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(net), "long rectic_kernel"));
+    rectic_net_free(net);
+    return v;
+}
+
+START_TEST(test_deferred_compile_happens_once_at_the_first_run)
+{
+    int eager_count, lazy_count;
+    const char *eager_kind, *lazy_kind;
+    char *eager_src, *lazy_src;
+    double *eager = run_with_etas(0, &eager_count, &eager_kind, &eager_src);
+    double *lazy = run_with_etas(1, &lazy_count, &lazy_kind, &lazy_src);
+    ck_assert_int_eq(eager_count, 2); /* compiled by rectic_net_new, then again for eta per neuron */
+    ck_assert_int_eq(lazy_count, 1);  /* compiled once, by the run, for eta per neuron */
+    ck_assert_str_eq(eager_kind, "tcc");
+    ck_assert_str_eq(lazy_kind, "none"); /* nothing compiled before the run */
+    ck_assert_ptr_nonnull(eager_src);
+    ck_assert_ptr_null(lazy_src);
+    ck_assert_int_eq(memcmp(eager, lazy, sizeof(double) * 300 * 6), 0); /* the same numbers */
+    free(eager), free(lazy), free(eager_src);
+}
+END_TEST
+
+/* rectic_net_emit before the first run writes the kernel the run will compile. */
+START_TEST(test_deferred_emit_is_the_kernel_the_run_compiles)
+{
+    double w[16] = {0}, eta[4] = {1, 2, 3, 4};
+    rectic_spec s;
+    qif_spec(&s, 4, w);
+    s.defer_compile = 1;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_set(net, "eta", eta, 4), RECTIC_OK);
+    char *text;
+    ck_assert_int_eq(rectic_net_emit(net, RECTIC_BACKEND_TCC, &text), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_compilations(net), 0);
+    ck_assert_int_eq(rectic_net_run(net, 5, NULL, 0), RECTIC_OK);
+    ck_assert_str_eq(text, rectic_net_source(net));
+    free(text);
+    rectic_net_free(net);
+}
+END_TEST
+
+/* A network of populations with sets in its spec and one made per unit afterwards: one compilation. */
+START_TEST(test_deferred_compile_of_a_network_of_populations)
+{
+    for (int defer = 0; defer < 2; defer++) {
+        rectic_netspec *ns;
+        ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+        ck_assert_int_eq(rectic_netspec_population(ns, "E", QIF, "qif_op", 5), RECTIC_OK);
+        ck_assert_int_eq(rectic_netspec_spikes(ns, "E", "spike", "v", 100, -100), RECTIC_OK);
+        ck_assert_int_eq(rectic_netspec_scalar(ns, "E/s", "E/s_in", 0.5, 0), RECTIC_OK);
+        rectic_spec o;
+        rectic_spec_init(&o);
+        o.defer_compile = defer;
+        rectic_net *net;
+        ck_assert_msg(rectic_net_new_network(&net, ns, &o) == RECTIC_OK, "%s", rectic_errmsg(net));
+        ck_assert_int_eq(rectic_net_compilations(net), defer ? 0 : 1);
+        double eta[5] = {1, 2, 3, 4, 5};
+        ck_assert_int_eq(rectic_net_set(net, "E/eta", eta, 5), RECTIC_OK);
+        ck_assert_msg(rectic_net_run(net, 20, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+        ck_assert_int_eq(rectic_net_compilations(net), defer ? 1 : 2);
+        rectic_net_free(net);
+        rectic_netspec_free(ns);
+    }
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("phases");
+    TCase *c = tcase_create("compile");
+    tcase_set_timeout(c, 60);
+    tcase_add_test(c, test_deferred_compile_happens_once_at_the_first_run);
+    tcase_add_test(c, test_deferred_emit_is_the_kernel_the_run_compiles);
+    tcase_add_test(c, test_deferred_compile_of_a_network_of_populations);
+    suite_add_tcase(s, c);
+    return s;
+}
+
+int main(void)
+{
+    return tu_run(suite());
+}
