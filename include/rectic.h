@@ -206,6 +206,19 @@ int rectic_net_reset(rectic_net *net);
 
 /* Records a variable in the next runs (the output variable is always recorded as "out"). */
 int rectic_net_record(rectic_net *net, const char *name);
+/* Records variable name in the next runs for the neurons indices[0..count-1] only (Brian2's record=indices):
+   each in 0 .. n-1, distinct, in any order; column j of the recording (rectic_net_recording's *cols is
+   count) holds neuron indices[j].  key names the recording and its file ([A-Za-z0-9_.-]+, not a reserved
+   name), NULL: the name as rectic_net_record gives it.  name "out" restricts the output to those neurons.
+   On a network of populations name is a path ("POP/VAR", indices within the population) and key as in
+   rectic_net_record_as ("out" makes it the output).  indices NULL (count 0): every neuron.  Neither the
+   CUDA backend nor rectic_net_standalone take subsets (they refuse them). */
+int rectic_net_record_subset(rectic_net *net, const char *name, const char *key, const long *indices, long count);
+/* Keeps the spikes of the neurons indices[0..count-1] only (distinct, each in 0 .. n-1) in the next runs'
+   spikes (rectic_net_spikes, the spikes file); neuron numbers stay as they are.  pop: the population of a
+   network of populations (units counted within it), NULL or "" for a network of one template.  indices
+   NULL (count 0): every neuron again. */
+int rectic_net_record_spikes(rectic_net *net, const char *pop, const long *indices, long count);
 /* Records every sampling_steps-th step; mode RECTIC_SAMPLE_MEAN averages "out" over the steps since the
    previous row; steps before cutoff are not recorded. */
 int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mode, long cutoff);

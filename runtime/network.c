@@ -398,6 +398,7 @@ void rectic_net_free(rectic_net *net)
     if (!net)
         return;
     rct_obs_clear(net);
+    rct_subset_free(net);
     for (int k = 0; k < net->n_rec_vars; k++)
         free(net->rec_names[k]);
     free(net->rec_names);
@@ -572,16 +573,20 @@ int rct_net_record_key(rectic_net *net, const char *name, const char *key)
     if (net->model->vars[v].kind == RCT_VK_SPIKE)
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
                         what);
-    if (!key && check_record_file(net, name, what))
+    if (check_record_file(net, key ? key : name, what))
         return net->err.code;
     int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
     char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);
+    rct_subset *rs = realloc(net->rec_sub, (size_t)(net->n_rec_vars + 1) * sizeof *rs);
     if (rv)
         net->rec_vars = rv;
     if (rn)
         net->rec_names = rn;
-    if (!rv || !rn || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
+    if (rs)
+        net->rec_sub = rs;
+    if (!rv || !rn || !rs || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
         return rct_oom(&net->err);
+    net->rec_sub[net->n_rec_vars] = (rct_subset){NULL, 0}; /* every neuron */
     net->rec_vars[net->n_rec_vars++] = v;
     net->err.code = 0;
     return 0;
@@ -734,6 +739,9 @@ int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
     if (!text)
         return rct_errf(&net->err, RECTIC_EINVAL, "standalone: no place for the text (NULL)");
     *text = NULL;
+    if (rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: the program records whole variables and all spikes; "
+                                                  "recording subsets of neurons is not available in it");
     if (net->pn)
         return rct_pn_standalone(net, format, text);
     const rct_model *m = net->model;

@@ -119,8 +119,7 @@ int rct_pn_reset(rectic_net *net)
     return 0;
 }
 
-/* Is key a recording key: [A-Za-z0-9_.-]+? */
-static int valid_key(const char *key)
+int rct_valid_key(const char *key)
 {
     if (!*key)
         return 0;
@@ -176,7 +175,7 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
     if (!name)
         return rct_oom(&net->err);
     int rc = 0;
-    if (!valid_key(name))
+    if (!rct_valid_key(name))
         rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key '%s' must be letters, digits, '_', '.' or '-'", what, name);
     else if (key_taken(net->pn, name))
         rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key '%s' is taken by another recording", what, name);

@@ -316,6 +316,7 @@ static void finish(rectic_net *net, pn_run *r, long done)
 {
     rct_popnet *pn = net->pn;
     for (int p = 0; p < pn->n_pops; p++) {
+        rct_subset_filter_spikes(pn->pops[p], r->ctx[p].spikes, &r->ctx[p].n_spikes);
         pn->pops[p]->spikes = r->ctx[p].spikes;
         pn->pops[p]->n_spikes = r->ctx[p].n_spikes;
         pn->pops[p]->steps_done = done;

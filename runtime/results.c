@@ -107,7 +107,7 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
         if (!name)
             return rct_oom(&net->err);
         rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0, NULL, 0};
-        rc = write_output(net, set, name, format, &src, rows, net->n, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        rc = write_output(net, set, name, format, &src, rows, rct_obs_width(net, k), net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
         free(name);
     }
     rows_src time_src = {NULL, NULL, 1, NULL, 0};
@@ -129,7 +129,8 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
             rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
-            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows, pop->n, type);
+            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows,
+                              rct_obs_width(pop, k), type);
         }
         if (!rc && pop->model->spike_def >= 0) {
             rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};
@@ -177,8 +178,8 @@ int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format form
     double bytes = header + rows * (npy ? 8.0 : 2.0);                                 /* time */
     for (int p = 0; p < (net->pn ? net->pn->n_pops : 1); p++) {
         const rectic_net *pop = net->pn ? net->pn->pops[p] : net;
-        int outs = pop->n_rec_vars + (!net->pn || p == net->pn->out_pop);
-        bytes += outs * (header + rows * (double)pop->n * value);                   /* out, recordings */
+        for (int k = !net->pn || p == net->pn->out_pop ? 0 : 1; k <= pop->n_rec_vars; k++)
+            bytes += header + rows * (double)rct_obs_width(pop, k) * value;        /* out, recordings */
     }
     return rct_outset_check_dir(dir, bytes, &net->err);
 }

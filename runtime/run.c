@@ -29,6 +29,7 @@ typedef struct input_src {
 
 int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_spikes)
 {
+    rct_subset_filter_spikes(net, *spikes, n_spikes); /* --record-spikes SUBSET: only those are kept */
     long need = *n_spikes + net->n;
     if (need <= *cap_spikes)
         return 0;
@@ -163,6 +164,9 @@ static int run(rectic_net *net, long steps, const input_src *in)
     int rc;
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of neurons or of spikes "
+                                                  "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
         return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
@@ -251,6 +255,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
         }
         done += k;
         net->steps_done = done;
+        rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);
         net->n_spikes = c.n_spikes;
         if (rc)
             break;

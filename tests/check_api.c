@@ -34,7 +34,8 @@ static const char *const api_functions[] = {
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
     "rectic_net_population_spikes", "rectic_netspec_proj_file",
-    "rectic_libversion", "rectic_libversion_number", "rectic_last_error", NULL};
+    "rectic_libversion", "rectic_libversion_number", "rectic_last_error", "rectic_net_record_subset",
+    "rectic_net_record_spikes", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -72,6 +73,9 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_get(NULL, "eta", out, 4, &count), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_reset(NULL), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_record(NULL, "v"), RECTIC_EINVAL);
+    long idx[2] = {0, 1};
+    ck_assert_int_eq(rectic_net_record_subset(NULL, "v", NULL, idx, 2), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record_spikes(NULL, NULL, idx, 2), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_sampling(NULL, 1, RECTIC_SAMPLE_PICK, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_run(NULL, 10, NULL, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_run_fn(NULL, 10, input_zero, NULL, 1), RECTIC_EINVAL);
