@@ -328,7 +328,9 @@ void rectic_net_threads(rectic_net *net, int threads);
 /* Number of kernel compilations so far (cache hits of --backend cc do not count; tiered mode counts its
    TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
 int rectic_net_compilations(const rectic_net *net);
-/* Seconds spent in the phases of the last rectic_net_new / compile / run. */
+/* Seconds spent in the phases of the network's life: load (rectic_net_new: reading the template), generate
+   and jit (every compilation so far, added up: writing the kernel's source; compiling and loading it, and
+   OpenBLAS the first time dense coupling needs it), run (the last run: its buffers and steps). */
 typedef struct rectic_timings {
     double load, generate, jit, run;
     double weights;  /* rectic_net_new: reading and checking the weights (the first pass over them) */

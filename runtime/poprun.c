@@ -367,6 +367,7 @@ int rct_pn_run(rectic_net *net, long steps)
         return rc;
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);
+    double t0 = rct_now(); /* the run: its buffers and contexts, the steps */
     pn_run r;
     memset(&r, 0, sizeof r);
     r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
@@ -385,7 +386,6 @@ int rct_pn_run(rectic_net *net, long steps)
         rc = setup_pop(net, &r, p, steps);
     if (!rc)
         rc = setup_projs(net, &r);
-    double t0 = rct_now();
     if (!rc)
         rc = run_blocks(net, &r, steps);
     net->timings.run = rct_now() - t0;

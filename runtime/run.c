@@ -169,6 +169,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
                                                   "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
         return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+    double t0 = rct_now(); /* the run: its buffers, the event coupling's start, the steps, the last spill */
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
@@ -220,7 +221,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
     if (net->check_finite && (!snap_y || !snap_acc))
         rc = rct_oom(&net->err);
-    double t0 = rct_now();
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;

@@ -119,6 +119,29 @@ START_TEST(test_deferred_compile_of_a_network_of_populations)
 }
 END_TEST
 
+/* generate and jit add up over the compilations; run is the last run's. */
+START_TEST(test_compile_timings_add_up)
+{
+    double w[16] = {0}, eta[4] = {1, 2, 3, 4};
+    rectic_spec s;
+    qif_spec(&s, 4, w);
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    rectic_timings a, b;
+    rectic_net_timings(net, &a);
+    ck_assert(a.generate > 0 && a.jit > 0 && a.load > 0);
+    ck_assert_double_eq(a.run, 0);
+    ck_assert_int_eq(rectic_net_set(net, "eta", eta, 4), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 50, NULL, 0), RECTIC_OK);
+    rectic_net_timings(net, &b);
+    ck_assert_int_eq(rectic_net_compilations(net), 2);
+    ck_assert(b.generate > a.generate && b.jit > a.jit); /* the second compilation added to the first */
+    ck_assert_double_eq(b.load, a.load);
+    ck_assert(b.run > 0);
+    rectic_net_free(net);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("phases");
@@ -127,6 +150,7 @@ static Suite *suite(void)
     tcase_add_test(c, test_deferred_compile_happens_once_at_the_first_run);
     tcase_add_test(c, test_deferred_emit_is_the_kernel_the_run_compiles);
     tcase_add_test(c, test_deferred_compile_of_a_network_of_populations);
+    tcase_add_test(c, test_compile_timings_add_up);
     suite_add_tcase(s, c);
     return s;
 }
