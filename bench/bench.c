@@ -295,6 +295,95 @@ static int measure(const config *cf, result *r)
     return 0;
 }
 
+static void fmt_stats(char *out, size_t size, stats st);
+
+/* Threads that help (issue 15): the same network run with 1 and 2 threads (OpenBLAS's and the kernel's
+   loops), the two alternating run after run (this machine's speed drifts over minutes: the figures of a row
+   must come from the same minutes); per-step medians of `rounds` runs each. */
+static int measure_threads(const config *cf, int rounds, stats *one, stats *two, const char **coupling)
+{
+    const network *b = cf->net;
+    rectic_spec s;
+    bench_spec(&s, b);
+    s.coupling = cf->coupling;
+    s.backend = cf->backend;
+    rectic_net *net;
+    if (rectic_net_new(&net, &s) != RECTIC_OK || rectic_net_set(net, "eta", b->eta, b->n) != RECTIC_OK ||
+        rectic_net_set(net, "v", b->v0, b->n) != RECTIC_OK) {
+        fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+        rectic_net_free(net);
+        return -1;
+    }
+    double t[2][16];
+    for (int k = -1; k < rounds && k < 16; k++) /* round -1 warms up (first touch of the weights and buffers) */
+        for (int th = 1; th <= 2; th++) {
+            rectic_set_threads(th);
+            rectic_net_threads(net, th);
+            rectic_net_reset(net);
+            if (rectic_net_run(net, b->steps, b->inputs, b->n) != RECTIC_OK) {
+                fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+                rectic_net_free(net);
+                return -1;
+            }
+            rectic_timings tm;
+            rectic_net_timings(net, &tm);
+            if (k >= 0)
+                t[th - 1][k] = tm.run / (double)b->steps * 1e9;
+        }
+    *one = summarize(t[0], rounds);
+    *two = summarize(t[1], rounds);
+    *coupling = rectic_net_coupling(net);
+    rectic_net_free(net);
+    rectic_set_threads(1);
+    return 0;
+}
+
+/* The rows of threads 1 and 2 (bench --threads-only, and the table of make bench): speed of 2 threads
+   relative to 1 against the targets of issue 15. */
+static int threads_rows(FILE *md, int quick)
+{
+    network d4000 = dense_network(4000, quick ? 20 : 60, "dense N=4000"),
+            d8000 = dense_network(8000, quick ? 8 : 25, "dense N=8000"),
+            s100k = sparse_network(100000, quick ? 30 : 200, "sparse N=10^5, in-degree 100");
+    enum { CC = RECTIC_BACKEND_CC, TCC = RECTIC_BACKEND_TCC };
+    struct { config cf; double target; } rows[] = {
+        {{&d8000, RECTIC_COUPLING_AUTO, CC, RECTIC_FLOAT64, 0, 0}, 1.5},
+        {{&d8000, RECTIC_COUPLING_AUTO, TCC, RECTIC_FLOAT64, 0, 0}, 1.5},
+        {{&d4000, RECTIC_COUPLING_AUTO, CC, RECTIC_FLOAT64, 0, 0}, 0.95},
+        {{&d4000, RECTIC_COUPLING_EVENT, CC, RECTIC_FLOAT64, 0, 0}, 0.95},
+        {{&s100k, RECTIC_COUPLING_SPARSE, CC, RECTIC_FLOAT64, 0, 0}, 0.95},
+        {{&s100k, RECTIC_COUPLING_EVENT, CC, RECTIC_FLOAT64, 0, 0}, 0.95},
+    };
+    int rounds = quick ? 3 : 7, rc = 0;
+    fprintf(md, "\nThreads (issue 15): each network run with 1 and 2 threads (`--threads K`: OpenBLAS's and the cc "
+                "kernel's loops), the two alternating run after run, %d runs each; time per step, median (min-max). "
+                "Speed-up = time with 1 thread / time with 2. Targets: at least 0.95 where threads are used, at least "
+                "1.5 for dense N = 8000. This machine has 2 cores shared with other work: the ratios are noisy.\n\n"
+                "| network | coupling | kernel | 1 thread | 2 threads | speed-up | target |\n"
+                "|---|---|---|---|---|---|---|\n", rounds);
+    printf("\nthreads: 1 vs 2, interleaved, %d runs each\n", rounds);
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !rc; k++) {
+        stats one, two;
+        const char *coupling = "";
+        if (measure_threads(&rows[k].cf, rounds, &one, &two, &coupling)) {
+            rc = -1;
+            break;
+        }
+        char a[64], b[64];
+        fmt_stats(a, sizeof a, one);
+        fmt_stats(b, sizeof b, two);
+        double up = one.median / two.median;
+        const char *kernel = rows[k].cf.backend == CC ? "cc" : "tcc";
+        printf("%-30s %-7s %-4s %26s %26s %5.2fx (target >= %.2f)\n", rows[k].cf.net->name, coupling, kernel, a, b, up,
+               rows[k].target);
+        fflush(stdout);
+        fprintf(md, "| %s | %s | %s | %s | %s | %.2f× | >= %.2f%s |\n", rows[k].cf.net->name, coupling, kernel, a, b, up,
+                rows[k].target, up >= rows[k].target ? "" : " (missed)");
+    }
+    free_network(&d4000), free_network(&d8000), free_network(&s100k);
+    return rc;
+}
+
 /* Removes a temporary directory of the benchmark and what it holds. */
 static void remove_dir(const char *dir)
 {
@@ -461,18 +550,20 @@ int main(int argc, char **argv)
 {
     const char *rectic = "build/rectic";
     const char *only = NULL;
-    int quick = 0, big = 0;
+    int quick = 0, big = 0, threads_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
         else if (!strcmp(argv[i], "--big"))
             big = 1;
+        else if (!strcmp(argv[i], "--threads-only"))
+            threads_only = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else
             rectic = argv[i];
     }
-    FILE *md = fopen(only ? "/dev/null" : "bench/results.md", "w");
+    FILE *md = fopen(only || threads_only ? "/dev/null" : "bench/results.md", "w");
     if (!md) {
         perror("bench/results.md");
         return 1;
@@ -484,6 +575,10 @@ int main(int argc, char **argv)
     if (only && !strcmp(only, "populations")) {
         fclose(md);
         return popbench_rows(stdout, quick) ? 1 : 0;
+    }
+    if (threads_only) { /* the 1- and 2-thread rows, their Markdown table on stdout */
+        fclose(md);
+        return threads_rows(stdout, quick) ? 1 : 0;
     }
     /* first, while this process is small (a forked child starts with its resident pages), kept for the end */
     char *startup = NULL;

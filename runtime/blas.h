@@ -33,5 +33,9 @@ int rct_blas_loaded(void);
 
 /* Threads for the library's products: applied now when it is loaded, else when it loads. */
 void rct_blas_threads(int threads);
+/* single 1: OpenBLAS runs on one thread, while a kernel splits the product among its own threads (one pool
+   of threads, not two spinning against each other); 0: back to rct_blas_threads's count (or OpenBLAS's own).
+   Process-wide, like OpenBLAS's setting itself. */
+void rct_blas_pool(int single);
 
 #endif

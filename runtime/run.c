@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
 #include "network.h"
@@ -48,6 +49,14 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
     *cap_spikes = cap;
     net->spikes = s;
     return 0;
+}
+
+/* Does the running kernel split the dense product among its own threads (emit_gemv_split)?  Then OpenBLAS
+   runs on one thread meanwhile (rct_blas_pool). */
+static int splits_gemv(const rectic_net *net)
+{
+    return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && net->n >= RCT_PARALLEL_MIN_N && net->cc &&
+           net->threads > 1 && rct_cc_openmp();
 }
 
 /* Fills buf (block x cols values of the network's type) with the inputs of steps start..start+block-1. */
@@ -216,6 +225,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.acc = acc;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
     rct_coupling_start_run(net);
+    rct_blas_pool(splits_gemv(net));
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
@@ -229,6 +239,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
             rct_net_poll_tiered(net);
             io.kernel = (kernel_fn)net->kernel;
+            rct_blas_pool(splits_gemv(net));
         }
         rectic_kctx saved = c;
         long saved_spilled = net->spilled_rows, saved_spikes = net->spilled_spikes;
@@ -270,6 +281,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     }
     free(snap_y);
     free(snap_acc);
+    rct_blas_pool(0);
     if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
         int wrc = rct_obs_spill(net, c.rec_row);
         rc = rc ? rc : wrc;
