@@ -55,6 +55,7 @@ typedef struct options {
     int out_given;
     int network;         /* the positional argument is a network file (rct_netfile_detect) */
     rectic_netspec *ns;  /* network: the spec read from it */
+    struct rct_cli_subsets *subsets; /* --record-spikes SUBSET, and the subsets recorded (cli/subset.c) */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -108,6 +109,19 @@ const char *rct_cli_plot_var(const options *o, char *buf, size_t size);
 void rct_cli_json_str(FILE *f, const char *s);
 void rct_cli_json_opt(FILE *f, const char *key, const char *val);
 void rct_cli_json_pair(FILE *f, int k, const char *key, const char *val); /* k-th "key": "val" of an object */
+/* Recording subsets (subset.c).  Is arg a subset of neurons: A:B, [A:B], @FILE, or POP[A:B], POP@FILE?  (Then
+   it is the argument of --record-spikes, not the next option.) */
+int rct_cli_is_subset(const char *arg);
+/* Keeps the argument of --record-spikes SUBSET for rct_cli_record_spikes. */
+int rct_cli_subset_spikes_arg(options *o, const char *arg);
+/* Records --record ARG on net: [KEY=]VAR, or POP/VAR in a network, optionally followed by [A:B] (neurons A up
+   to B-1) or @FILE (a list of neuron indices).  0, or -1 after complaining. */
+int rct_cli_record(options *o, rectic_net *net, const char *arg);
+/* Applies every --record-spikes SUBSET.  0, or -1 after complaining. */
+int rct_cli_record_spikes(options *o, rectic_net *net);
+/* The meta.json member "recorded_neurons": {KEY: [indices], ...} of the subsets recorded (nothing without). */
+void rct_cli_subset_meta(FILE *f, const options *o);
+void rct_cli_subsets_free(options *o);
 
 /* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set); complains on failure. */
 int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall);

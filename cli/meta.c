@@ -123,7 +123,9 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
         fputs(k ? ", " : "", f);
         rct_cli_json_str(f, o->records[k]);
     }
-    fprintf(f, "],\n  \"sampling_steps\": %ld,\n", o->sampling_steps);
+    fputs("],\n", f);
+    rct_cli_subset_meta(f, o);
+    fprintf(f, "  \"sampling_steps\": %ld,\n", o->sampling_steps);
     rct_cli_json_opt(f, "sampling_mode", o->sampling_mode == RECTIC_SAMPLE_MEAN ? "mean" : "pick");
     fprintf(f, "  \"cutoff\": %ld,\n", o->cutoff);
     rct_cli_json_opt(f, "format", o->format == RECTIC_FORMAT_NPY ? "npy" : "csv");

@@ -95,9 +95,13 @@ const char rct_usage_run[] =
     "                          the outputs of known size); the files and meta.json, which lists them, form one\n"
     "                          set that replaces the previous one; a second run into DIR waits for the first\n"
     "                          to commit (the last to commit wins); other files in DIR are never touched\n"
-    "  --record VAR            also record VAR (repeatable); out is always recorded; names whose file would\n"
-    "                          be out, time, meta, spikes* or another --record's file are refused\n"
-    "  --record-spikes         write spikes.csv (automatic for spiking networks)\n"
+    "  --record [KEY=]VAR[SUBSET]  also record VAR (repeatable) as KEY.csv (default: VAR's name); out is always\n"
+    "                          recorded; names whose file would be out, time, meta, spikes* or another\n"
+    "                          --record's file are refused.  SUBSET: [A:B] the neurons A .. B-1, or @FILE a\n"
+    "                          list of neuron indices (CSV or .npy); meta.json lists them.  out[A:B] records\n"
+    "                          the output of those neurons only\n"
+    "  --record-spikes [SUBSET]  write spikes.csv (automatic for spiking networks); SUBSET (A:B or @FILE):\n"
+    "                          the spikes of those neurons only\n"
     "  --sampling-steps K      record every K-th step (default 1)\n"
     "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
     "  --cutoff C              do not record steps before C (C < the number of steps)\n"
@@ -214,8 +218,7 @@ static int split_pair(const char *flag, const char *v, const char *expect, const
 /* The flags that describe the one template of `rectic run TEMPLATE` (a network file refuses them). */
 static const char *const template_only[] = {"--op", "--weights", "--weights-coo", "-N", "--neurons",
                                             "--source-var", "--target-var", "--input-var", "--spike-var",
-                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs",
-                                            "--record-spikes"};
+                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs"};
 
 /* Parses the options after the command name; the one positional argument is the template. */
 int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
@@ -333,6 +336,11 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             if (o->n_records >= MAX_LIST) { complain("%s: too many", a); return -1; }
             o->records[o->n_records++] = v;
         } else if (IS("--record-spikes")) { o->record_spikes = 1;
+            if (!v && i + 1 < argc && rct_cli_is_subset(argv[i + 1]))
+                v = argv[++i];
+            if (!v && !o->template_flag) /* a network file writes every spiking population's spikes anyway */
+                o->template_flag = "--record-spikes";
+            if (v && rct_cli_subset_spikes_arg(o, v)) return -1;
         } else if (IS("--sampling-steps")) { TAKE(); if (parse_long(a, v, &o->sampling_steps)) return -1;
             if (o->sampling_steps < 1) { complain("%s: expected a positive whole number", a); return -1; }
         } else if (IS("--sampling-mode")) { TAKE();
@@ -457,6 +465,7 @@ void rct_cli_free_options(options *o)
     free(o->weights);
     free(o->inputs);
     rectic_netspec_free(o->ns);
+    rct_cli_subsets_free(o);
     o->n_sets = o->n_input = 0;
     o->weights = o->inputs = NULL;
     o->ns = NULL;
@@ -574,11 +583,8 @@ rectic_net *rct_cli_build(options *o)
     }
     int bad = rct_cli_apply_sets(o, net);
     for (int k = 0; !bad && k < o->n_records; k++)
-        if (rectic_net_record(net, o->records[k]) != RECTIC_OK) {
-            complain("%s", rectic_errmsg(net));
-            bad = 1;
-        }
-    if (bad || rct_cli_sampling(o, net)) {
+        bad = rct_cli_record(o, net, o->records[k]) != 0;
+    if (bad || rct_cli_record_spikes(o, net) || rct_cli_sampling(o, net)) {
         rectic_net_free(net);
         return NULL;
     }

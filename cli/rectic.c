@@ -393,8 +393,10 @@ static int cmd_emit(int argc, char **argv)
         return 1;
     }
     rectic_net *net = rct_cli_build(&o);
-    if (!net)
+    if (!net) {
+        rct_cli_subsets_free(&o);
         return 1;
+    }
     /* generated from the network as it is now: a --set that made a parameter per neuron counts */
     char *text = NULL;
     int code = o.standalone ? rectic_net_standalone(net, o.format, &text)
