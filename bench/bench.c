@@ -234,8 +234,8 @@ static void bench_spec(rectic_spec *s, const network *b)
     s->spike_reset = b->reset;
 }
 
-/* ns per step of rectic and (optionally) of the reference on the same network. */
-static int measure(const config *cf, result *r)
+/* The network of a configuration with its eta and initial v, or NULL after saying why. */
+static rectic_net *bench_net(const config *cf)
 {
     const network *b = cf->net;
     rectic_spec s;
@@ -243,14 +243,24 @@ static int measure(const config *cf, result *r)
     s.coupling = cf->coupling;
     s.backend = cf->backend;
     s.dtype = cf->dtype;
-    rectic_set_threads(cf->threads);
     rectic_net *net;
     if (rectic_net_new(&net, &s) != RECTIC_OK || rectic_net_set(net, "eta", b->eta, b->n) != RECTIC_OK ||
         rectic_net_set(net, "v", b->v0, b->n) != RECTIC_OK) {
         fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
         rectic_net_free(net);
-        return -1;
+        return NULL;
     }
+    return net;
+}
+
+/* ns per step of rectic and (optionally) of the reference on the same network. */
+static int measure(const config *cf, result *r)
+{
+    const network *b = cf->net;
+    rectic_set_threads(cf->threads);
+    rectic_net *net = bench_net(cf);
+    if (!net)
+        return -1;
     rectic_net_threads(net, cf->threads);
     double t_rectic[REPEAT], t_ref[REPEAT], jit = 0;
     long spikes = 0;
@@ -303,17 +313,9 @@ static void fmt_stats(char *out, size_t size, stats st);
 static int measure_threads(const config *cf, int rounds, stats *one, stats *two, const char **coupling)
 {
     const network *b = cf->net;
-    rectic_spec s;
-    bench_spec(&s, b);
-    s.coupling = cf->coupling;
-    s.backend = cf->backend;
-    rectic_net *net;
-    if (rectic_net_new(&net, &s) != RECTIC_OK || rectic_net_set(net, "eta", b->eta, b->n) != RECTIC_OK ||
-        rectic_net_set(net, "v", b->v0, b->n) != RECTIC_OK) {
-        fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
-        rectic_net_free(net);
+    rectic_net *net = bench_net(cf);
+    if (!net)
         return -1;
-    }
     double t[2][16];
     for (int k = -1; k < rounds && k < 16; k++) /* round -1 warms up (first touch of the weights and buffers) */
         for (int th = 1; th <= 2; th++) {

@@ -13,17 +13,8 @@
 /* A spec for RectiPy's QIF network roles with n neurons and weights w (n x n). */
 static void qif_spec(rectic_spec *s, long n, const double *w)
 {
-    rectic_spec_init(s);
-    s->template_ref = QIF;
-    s->op = "qif_op";
-    s->n = n;
+    tu_qif_spec(s, n);
     s->weights = w;
-    s->source_var = "s";
-    s->target_var = "s_in";
-    s->input_var = "I_ext";
-    s->output_var = "s";
-    s->spike_var = "spike";
-    s->spike_def = "v";
 }
 
 /* Runs a 6-neuron network with eta per neuron set after rectic_net_new; *compilations and its v (owned). */
@@ -142,20 +133,10 @@ START_TEST(test_compile_timings_add_up)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("phases");
-    TCase *c = tcase_create("compile");
-    tcase_set_timeout(c, 60);
-    tcase_add_test(c, test_deferred_compile_happens_once_at_the_first_run);
-    tcase_add_test(c, test_deferred_emit_is_the_kernel_the_run_compiles);
-    tcase_add_test(c, test_deferred_compile_of_a_network_of_populations);
-    tcase_add_test(c, test_compile_timings_add_up);
-    suite_add_tcase(s, c);
-    return s;
-}
-
 int main(void)
 {
-    return tu_run(suite());
+    const TTest *tests[] = {test_deferred_compile_happens_once_at_the_first_run,
+                            test_deferred_emit_is_the_kernel_the_run_compiles,
+                            test_deferred_compile_of_a_network_of_populations, test_compile_timings_add_up};
+    return tu_main("phases", 60, tests, (int)(sizeof tests / sizeof tests[0]));
 }

@@ -21,17 +21,8 @@ static rectic_net *qif_net(int backend)
     for (int i = 0; i < N * N; i++)
         w[i] = 0.4 * (double)((i * 5) % 7) - 1.0;
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = N;
+    tu_qif_spec(&s, N);
     s.weights = w;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     s.backend = backend;
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
@@ -374,10 +365,9 @@ END_TEST
 /* The system compiler's kernel records the same subsets (skipped without cc). */
 START_TEST(test_cc_kernel_records_the_same_subset)
 {
-    if (system("command -v cc >/dev/null 2>&1") != 0)
+    char *cache = tu_fresh_cache();
+    if (!cache)
         TU_SKIP("no C compiler (cc) on the PATH");
-    char *cache = tu_tmpdir();
-    setenv("XDG_CACHE_HOME", cache, 1);
     double *in = inputs(), *v[2];
     long rows, cols;
     for (int k = 0; k < 2; k++) {
@@ -397,24 +387,13 @@ START_TEST(test_cc_kernel_records_the_same_subset)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("record");
-    TCase *c = tcase_create("subsets");
-    tcase_set_timeout(c, 120);
-    tcase_add_test(c, test_subset_columns_equal_the_whole_recording);
-    tcase_add_test(c, test_subset_columns_equal_the_whole_recording_sampled);
-    tcase_add_test(c, test_spikes_of_a_subset_are_the_whole_runs_spikes_of_it);
-    tcase_add_test(c, test_streamed_subsets_write_the_same_files);
-    tcase_add_test(c, test_streamed_spikes_of_a_subset);
-    tcase_add_test(c, test_bad_subsets_are_refused_with_messages);
-    tcase_add_test(c, test_population_subsets);
-    tcase_add_test(c, test_cc_kernel_records_the_same_subset);
-    suite_add_tcase(s, c);
-    return s;
-}
-
 int main(void)
 {
-    return tu_run(suite());
+    const TTest *tests[] = {test_subset_columns_equal_the_whole_recording,
+                            test_subset_columns_equal_the_whole_recording_sampled,
+                            test_spikes_of_a_subset_are_the_whole_runs_spikes_of_it,
+                            test_streamed_subsets_write_the_same_files, test_streamed_spikes_of_a_subset,
+                            test_bad_subsets_are_refused_with_messages, test_population_subsets,
+                            test_cc_kernel_records_the_same_subset};
+    return tu_main("record", 120, tests, (int)(sizeof tests / sizeof tests[0]));
 }

@@ -10,23 +10,11 @@
 #include "rectic.h"
 #include "testutil.h"
 
-#define QIF "neuron_model_templates.spiking_neurons.qif.qif"
-
 /* Deterministic numbers in [0, 1). */
 static double uniform(uint64_t *r)
 {
     *r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
     return (double)(*r >> 11) / 9007199254740992.0;
-}
-
-/* A fresh compilation cache, or NULL (skip) without a C compiler. */
-static char *fresh_cache(void)
-{
-    if (system("command -v cc >/dev/null 2>&1") != 0)
-        return NULL;
-    char *dir = tu_tmpdir();
-    setenv("XDG_CACHE_HOME", dir, 1);
-    return dir;
 }
 
 /* Runs a QIF network (dense w n x n, or COO entries) with `threads` threads on a backend; returns v
@@ -37,20 +25,11 @@ static double *run_qif(long n, const double *w, const double *coo, long nnz, int
                        long steps, long *spikes, const char **kernel)
 {
     rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = QIF;
-    s.op = "qif_op";
-    s.n = n;
+    tu_qif_spec(&s, n);
     s.weights = w;
     s.weights_coo = coo;
     s.nnz = nnz;
     s.coupling = coupling;
-    s.source_var = "s";
-    s.target_var = "s_in";
-    s.input_var = "I_ext";
-    s.output_var = "s";
-    s.spike_var = "spike";
-    s.spike_def = "v";
     s.backend = backend;
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
@@ -81,7 +60,7 @@ static double *run_qif(long n, const double *w, const double *coo, long nnz, int
 /* n = 4100 (not a multiple of the blocks): cc on 2 and 3 threads against TinyCC on one. */
 START_TEST(test_split_dense_product_is_bit_identical)
 {
-    char *cache = fresh_cache();
+    char *cache = tu_fresh_cache();
     if (!cache)
         TU_SKIP("no C compiler (cc) on the PATH");
     const long n = 4100, steps = 12;
@@ -110,7 +89,7 @@ END_TEST
    shared out), full and sparse columns: cc on 2 and 3 threads against TinyCC on one. */
 START_TEST(test_split_event_update_is_bit_identical)
 {
-    char *cache = fresh_cache();
+    char *cache = tu_fresh_cache();
     if (!cache)
         TU_SKIP("no C compiler (cc) on the PATH");
     const long n = 4200, steps = 40, sparse_len = 200;
@@ -137,7 +116,6 @@ START_TEST(test_split_event_update_is_bit_identical)
         free(b);
     }
     ck_assert_int_gt(s0, 300 * steps); /* enough spikes a step for the shared-out update */
-    fprintf(stderr, "event: %.0f spikes a step\n", (double)s0 / (double)steps);
     free(a), free(coo);
     rectic_set_threads(1);
     tu_rmtree(cache);
@@ -145,18 +123,8 @@ START_TEST(test_split_event_update_is_bit_identical)
 }
 END_TEST
 
-static Suite *suite(void)
-{
-    Suite *s = suite_create("threads");
-    TCase *c = tcase_create("bits");
-    tcase_set_timeout(c, 240);
-    tcase_add_test(c, test_split_dense_product_is_bit_identical);
-    tcase_add_test(c, test_split_event_update_is_bit_identical);
-    suite_add_tcase(s, c);
-    return s;
-}
-
 int main(void)
 {
-    return tu_run(suite());
+    const TTest *tests[] = {test_split_dense_product_is_bit_identical, test_split_event_update_is_bit_identical};
+    return tu_main("threads", 240, tests, (int)(sizeof tests / sizeof tests[0]));
 }

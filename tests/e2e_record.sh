@@ -11,12 +11,7 @@
 set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
-ROOT=$PWD
-BUILD=${RECTIC_BUILD:-build}
-case $BUILD in
-/*) RECTIC=$BUILD/rectic ;;
-*) RECTIC=$ROOT/$BUILD/rectic ;;
-esac
+RECTIC=$(cd "${RECTIC_BUILD:-build}" && pwd)/rectic || exit 2
 export LC_ALL=C OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-record.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rectic.h"
+
 /* ../shared next to the checkout (RECTIC_SHARED overrides); NULL when absent. */
 static inline const char *tu_shared_dir(void)
 {
@@ -186,6 +188,46 @@ static inline int tu_run(Suite *s)
     printf("%s: %d passed, %d failed, %d skipped\n", program_invocation_short_name, passed < 0 ? 0 : passed, failed,
            skip_tests + skip_parts);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+/* Runs the tests (count of them, Check's START_TEST names) as one suite `name`, each with a timeout of that
+   many seconds; returns the process exit status (tu_run). */
+static inline int tu_main(const char *name, int timeout, const TTest *const *tests, int count)
+{
+    Suite *s = suite_create(name);
+    TCase *c = tcase_create(name);
+    tcase_set_timeout(c, timeout);
+    for (int k = 0; k < count; k++)
+        tcase_add_test(c, tests[k]);
+    suite_add_tcase(s, c);
+    return tu_run(s);
+}
+
+/* A fresh compilation cache for --backend cc in XDG_CACHE_HOME (the caller removes it with tu_rmtree), or
+   NULL when there is no C compiler (cc) on the PATH: the test is then skipped. */
+static inline char *tu_fresh_cache(void)
+{
+    if (system("command -v cc >/dev/null 2>&1") != 0)
+        return NULL;
+    char *dir = tu_tmpdir();
+    setenv("XDG_CACHE_HOME", dir, 1);
+    return dir;
+}
+
+/* A spec for RectiPy's QIF network roles with n neurons: the template and operator, coupling s -> s_in, input
+   I_ext, output s, spike var spike when v reaches the threshold; no weights yet. */
+static inline void tu_qif_spec(rectic_spec *s, long n)
+{
+    rectic_spec_init(s);
+    s->template_ref = "neuron_model_templates.spiking_neurons.qif.qif";
+    s->op = "qif_op";
+    s->n = n;
+    s->source_var = "s";
+    s->target_var = "s_in";
+    s->input_var = "I_ext";
+    s->output_var = "s";
+    s->spike_var = "spike";
+    s->spike_def = "v";
 }
 
 #endif
