@@ -24,6 +24,14 @@ typedef struct input_file {
     int pop;            /* network: the population's index */
 } input_file;
 
+/* Wall-clock times of the command's own phases (CLOCK_MONOTONIC seconds; phases.c). */
+typedef struct rct_cli_times {
+    double start;                  /* when main began */
+    double files;                  /* seconds reading the inputs, --set and --record files (building the
+                                      network apart from what rectic_net_timings counts) */
+    double write_start, write_end; /* writing the output set (0: not yet begun, not yet over) */
+} rct_cli_times;
+
 /* Everything the command line sets. */
 typedef struct options {
     rectic_spec spec;
@@ -56,6 +64,7 @@ typedef struct options {
     int network;         /* the positional argument is a network file (rct_netfile_detect) */
     rectic_netspec *ns;  /* network: the spec read from it */
     struct rct_cli_subsets *subsets; /* --record-spikes SUBSET, and the subsets recorded (cli/subset.c) */
+    rct_cli_times times;             /* run: the phases timed by the command itself */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -123,7 +132,14 @@ int rct_cli_record_spikes(options *o, rectic_net *net);
 void rct_cli_subset_meta(FILE *f, const options *o);
 void rct_cli_subsets_free(options *o);
 
-/* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set); complains on failure. */
-int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall);
+/* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set_fn); complains on failure.
+   meta.json's timings count writing up to its own (o->times.write_start set before). */
+int rct_cli_write_meta(const options *o, rectic_net *net, const char *status);
+
+/* The phases (phases.c): the library's timings t and the command's c summed against the wall time since
+   main began, at time now (rct_cli_now): as meta.json's "timings" member, and as -v's text. */
+double rct_cli_now(void);
+void rct_cli_phases_json(FILE *f, const rectic_timings *t, const rct_cli_times *c, double now);
+void rct_cli_phases_print(FILE *f, const rectic_timings *t, const rct_cli_times *c, double now);
 
 #endif

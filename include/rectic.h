@@ -279,6 +279,11 @@ int rectic_net_write(rectic_net *net, const char *dir, rectic_format format);
 /* The same, with meta_members (JSON object members such as "\"a\": 1,\n  \"b\": 2", or NULL) placed in
    meta.json before "files". */
 int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members);
+/* The same, with the members made by fn(user) once the recordings are written, just before meta.json is
+   (meta.json can then say how long writing them took): fn returns a string the library frees (free()), or
+   NULL for none. */
+typedef char *(*rectic_meta_fn)(void *user);
+int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format format, rectic_meta_fn fn, void *user);
 /* Checks before a run of `steps` steps that dir can be created and written and that its file system has
    room for the outputs whose size is known in advance (.npy exactly, CSV at least two bytes a value). */
 int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format format, long steps);

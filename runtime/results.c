@@ -144,7 +144,19 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
     return write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D);
 }
 
+/* rectic_net_write_set's members, made by the callback of rectic_net_write_set_fn. */
+static char *fixed_members(void *user)
+{
+    return user ? rct_strdup(user) : NULL;
+}
+
 int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members)
+{
+    return rectic_net_write_set_fn(net, dir, format, fixed_members, (void *)meta_members);
+}
+
+int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format format, rectic_meta_fn members,
+                            void *user)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -159,7 +171,10 @@ int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format,
         rct_outset_abort(&set);
         return rc;
     }
-    return rct_outset_commit(&set, meta_members, &net->err);
+    char *text = members ? members(user) : NULL; /* the recordings are written: now meta.json's members */
+    rc = rct_outset_commit(&set, text, &net->err);
+    free(text);
+    return rc;
 }
 
 int rectic_net_write(rectic_net *net, const char *dir, rectic_format format)

@@ -35,7 +35,7 @@ static const char *const api_functions[] = {
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
     "rectic_net_population_spikes", "rectic_netspec_proj_file",
     "rectic_libversion", "rectic_libversion_number", "rectic_last_error", "rectic_net_record_subset",
-    "rectic_net_record_spikes", NULL};
+    "rectic_net_record_spikes", "rectic_net_write_set_fn", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -90,6 +90,8 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_steps_done(NULL), 0);
     ck_assert_int_eq(rectic_net_write(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_write_set(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_write_set_fn(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL, NULL),
+                     RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_check_output(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, 10), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_output_incomplete(NULL), 0); /* takes no handle: a NULL folder holds no set */
     ck_assert_int_eq(rectic_read_matrix(NULL, NULL, NULL, NULL), RECTIC_EINVAL);

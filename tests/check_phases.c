@@ -1,7 +1,8 @@
 /*
  * check_phases.c -- the phases of a network's life: a deferred first compilation (rectic_spec.defer_compile:
  * values set before the first run never cost a second compilation, for one template and for a network of
- * populations) and the phase timings that add up across compilations.
+ * populations), the phase timings that add up across compilations, and meta.json's members made once the
+ * recordings are written (rectic_net_write_set_fn).
  */
 #include <math.h>
 
@@ -133,10 +134,46 @@ START_TEST(test_compile_timings_add_up)
 }
 END_TEST
 
+/* rectic_net_write_set_fn's callback: counts its calls and makes one member. */
+static char *one_member(void *user)
+{
+    ++*(int *)user;
+    return strdup("\"written\": true");
+}
+
+/* The members of meta.json are made once, after the recordings are written. */
+START_TEST(test_meta_members_are_made_after_the_recordings)
+{
+    double w[16] = {0};
+    rectic_spec s;
+    qif_spec(&s, 4, w);
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_run(net, 20, NULL, 0), RECTIC_OK);
+    char *dir = tu_tmpdir(), path[4200], text[4096];
+    int calls = 0;
+    ck_assert_int_eq(rectic_net_write_set_fn(net, dir, RECTIC_FORMAT_CSV, one_member, &calls), RECTIC_OK);
+    ck_assert_int_eq(calls, 1);
+    snprintf(path, sizeof path, "%s/meta.json", dir);
+    FILE *f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    size_t len = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[len] = 0;
+    ck_assert_ptr_nonnull(strstr(text, "\"written\": true"));
+    ck_assert_ptr_nonnull(strstr(text, "\"out.csv\""));
+    ck_assert_int_eq(rectic_net_write_set_fn(net, dir, RECTIC_FORMAT_CSV, NULL, NULL), RECTIC_OK); /* no members */
+    tu_rmtree(dir);
+    free(dir);
+    rectic_net_free(net);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {test_deferred_compile_happens_once_at_the_first_run,
                             test_deferred_emit_is_the_kernel_the_run_compiles,
-                            test_deferred_compile_of_a_network_of_populations, test_compile_timings_add_up};
+                            test_deferred_compile_of_a_network_of_populations, test_compile_timings_add_up,
+                            test_meta_members_are_made_after_the_recordings};
     return tu_main("phases", 60, tests, (int)(sizeof tests / sizeof tests[0]));
 }
