@@ -189,10 +189,10 @@ START_TEST(test_streamed_subsets_write_the_same_files)
     for (int f = 0; f < 4; f++) {
         double *d[2];
         long rows[2], cols[2];
-        char path[4300], err[256];
+        char path[4300];
         for (int k = 0; k < 2; k++) {
             snprintf(path, sizeof path, "%s/%s", dirs[k], files[f]);
-            ck_assert_msg(rectic_read_matrix(path, &d[k], &rows[k], &cols[k], err, sizeof err) == RECTIC_OK, "%s", err);
+            ck_assert_msg(rectic_read_matrix(path, &d[k], &rows[k], &cols[k]) == RECTIC_OK, "%s", rectic_last_error());
         }
         ck_assert_int_eq(rows[0], rows[1]);
         ck_assert_int_eq(cols[0], cols[1]);
@@ -232,10 +232,10 @@ START_TEST(test_streamed_spikes_of_a_subset)
     ck_assert_int_eq(counts[0], counts[1]);
     double *d[2];
     long rows[2], cols[2];
-    char path[4300], err[256];
+    char path[4300];
     for (int k = 0; k < 2; k++) {
         snprintf(path, sizeof path, "%s/spikes.npy", dirs[k]);
-        ck_assert_msg(rectic_read_matrix(path, &d[k], &rows[k], &cols[k], err, sizeof err) == RECTIC_OK, "%s", err);
+        ck_assert_msg(rectic_read_matrix(path, &d[k], &rows[k], &cols[k]) == RECTIC_OK, "%s", rectic_last_error());
         ck_assert_int_eq(rows[k], counts[0]);
     }
     ck_assert_int_eq(memcmp(d[0], d[1], sizeof(double) * 2 * (size_t)rows[0]), 0);
@@ -327,12 +327,12 @@ START_TEST(test_population_subsets)
         ck_assert_int_eq(rectic_net_population_spikes(net, "E", &n_spikes[k], &pairs), RECTIC_OK);
         spikes[k] = malloc(sizeof(long) * 2 * (size_t)n_spikes[k] + 1);
         memcpy(spikes[k], pairs, sizeof(long) * 2 * (size_t)n_spikes[k]);
-        char *dir = tu_tmpdir(), path[4300], err[256];
+        char *dir = tu_tmpdir(), path[4300];
         ck_assert_int_eq(rectic_net_write(net, dir, RECTIC_FORMAT_CSV), RECTIC_OK);
         double *d;
         long r, c;
         snprintf(path, sizeof path, "%s/ev.csv", dir);
-        ck_assert_msg(rectic_read_matrix(path, &d, &r, &c, err, sizeof err) == RECTIC_OK, "%s", err);
+        ck_assert_msg(rectic_read_matrix(path, &d, &r, &c) == RECTIC_OK, "%s", rectic_last_error());
         ck_assert_int_eq(c, k ? 3 : ne);
         free(d);
         tu_rmtree(dir);
