@@ -51,12 +51,39 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
     return 0;
 }
 
-/* Does the running kernel split the dense product among its own threads (emit_gemv_split)?  Then OpenBLAS
-   runs on one thread meanwhile (rct_blas_pool). */
+/* Does the running kernel run its loops over neurons on net->threads threads (a cc kernel built with OpenMP
+   for n >= RCT_PARALLEL_MIN_N)? */
+static int parallel_kernel(const rectic_net *net)
+{
+    return net->cc && net->n >= RCT_PARALLEL_MIN_N && net->threads > 1 && rct_cc_openmp();
+}
+
+/* Does it split the dense product among those threads (emit_gemv_split)?  Then OpenBLAS runs on one thread. */
 static int splits_gemv(const rectic_net *net)
 {
-    return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && net->n >= RCT_PARALLEL_MIN_N && net->cc &&
-           net->threads > 1 && rct_cc_openmp();
+    return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && parallel_kernel(net);
+}
+
+/* Threads that help: a run on more than one thread (the kernel's, or OpenBLAS's for a kernel that does not
+   split the product) measures, in each block, a few steps on one thread against as many on all of them and
+   runs the rest of the block on the faster: where a second thread does not pay (a machine whose cores are
+   busy, a step too small to share) the run goes on on one.  The results are the same bits either way. */
+#define PROBE_S 0.004      /* seconds a probe aims at */
+#define THREADS_GAIN 0.98  /* all the threads are used when their steps take at most this much of one's */
+
+/* Do threads matter to this run: more than one asked for, and someone to use them? */
+static int threads_matter(const rectic_net *net)
+{
+    return parallel_kernel(net) ||
+           (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && !splits_gemv(net) && rct_blas_count() > 1);
+}
+
+/* The next steps on all the threads asked for (many), or on one. */
+static void use_threads(rectic_net *net, rectic_kctx *c, int many)
+{
+    c->threads = many ? net->threads : 1;
+    if (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE)
+        rct_blas_use(splits_gemv(net) || !many ? 1 : 0);
 }
 
 /* Fills buf (block x cols values of the network's type) with the inputs of steps start..start+block-1. */
@@ -115,6 +142,32 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
         k += io->kernel(c, limit); /* returns early only when the spike buffer needs room */
     }
     return k - from;
+}
+
+/* Runs the `block` steps of the block starting at step `start` (run_block), on the threads that help; *step_s:
+   the seconds a step took when last measured (sizes the probes).  Returns the steps done. */
+static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc,
+                              double *step_s)
+{
+    if (!threads_matter(net) || block < 3) {
+        use_threads(net, c, 1);
+        return run_block(net, c, io, start, 0, block, rc);
+    }
+    long probe = *step_s > 0 ? (long)(PROBE_S / *step_s) : 1, k = 0;
+    probe = probe < 1 ? 1 : probe > block / 8 ? (block / 8 > 0 ? block / 8 : 1) : probe;
+    double per_step[2];
+    for (int many = 0; many < 2; many++) {
+        use_threads(net, c, many);
+        double t0 = rct_now();
+        long d = run_block(net, c, io, start, k, k + probe, rc);
+        per_step[many] = (rct_now() - t0) / (double)(d > 0 ? d : 1);
+        k += d;
+        if (d < probe) /* stopped early: an error */
+            return k;
+    }
+    *step_s = per_step[0] < per_step[1] ? per_step[0] : per_step[1];
+    use_threads(net, c, per_step[1] <= THREADS_GAIN * per_step[0]);
+    return k + run_block(net, c, io, start, k, block, rc);
 }
 
 int rct_state_finite(const rectic_net *net)
@@ -225,7 +278,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.acc = acc;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
     rct_coupling_start_run(net);
-    rct_blas_pool(splits_gemv(net));
+    double step_s = 0; /* seconds a step takes, as last measured */
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
@@ -239,7 +292,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
             rct_net_poll_tiered(net);
             io.kernel = (kernel_fn)net->kernel;
-            rct_blas_pool(splits_gemv(net));
         }
         rectic_kctx saved = c;
         long saved_spilled = net->spilled_rows, saved_spikes = net->spilled_spikes;
@@ -247,7 +299,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(snap_y, net->y, ybytes);
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
         }
-        long k = run_block(net, &c, &io, done, 0, block, &rc);
+        long k = run_block_threads(net, &c, &io, done, block, &rc, &step_s);
         if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
@@ -281,7 +333,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     }
     free(snap_y);
     free(snap_acc);
-    rct_blas_pool(0);
+    rct_blas_use(0);
     if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
         int wrc = rct_obs_spill(net, c.rec_row);
         rc = rc ? rc : wrc;
