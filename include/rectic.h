@@ -328,7 +328,11 @@ const char *rectic_net_weights_layout(const rectic_net *net);
 void rectic_set_threads(int threads);
 /* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
    system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the
-   same for any number of threads. */
+   same for any number of threads.  Such a kernel splits a dense product among these threads (OpenBLAS on
+   one thread meanwhile), and they wait passively between loops (OMP_WAIT_POLICY=passive is set before the
+   first such kernel is loaded, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).  A run on more than one
+   thread (these, or OpenBLAS's) times a few steps on one thread against as many on all of them in each block
+   of steps and runs the rest of the block on the faster. */
 void rectic_net_threads(rectic_net *net, int threads);
 /* Number of kernel compilations so far (cache hits of --backend cc do not count; tiered mode counts its
    TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
