@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "testutil.h"
+#include "tu_spec.h"
 
 #include "cudatest.h"
 

@@ -9,6 +9,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 #define N 9

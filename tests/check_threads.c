@@ -9,6 +9,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 /* Deterministic numbers in [0, 1). */
 static double uniform(uint64_t *r)
