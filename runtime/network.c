@@ -540,14 +540,17 @@ int rectic_net_reset(rectic_net *net)
 }
 
 /* Refuses a recording whose file would be one rectic writes itself or another recording's file. */
-static int check_record_file(rectic_net *net, const char *name, const char *what)
+static int check_record_file(rectic_net *net, const char *name, const char *what, int keyed)
 {
     char *file = rct_record_file_name(name), *other = NULL;
     if (!file)
         return rct_oom(&net->err);
     const char *holds = rct_reserved_file(file);
     int rc = 0;
-    if (holds)
+    if (holds && keyed)
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key %s is reserved for %s (reserved names: out, time, meta, "
+                                                "spikes*); choose another", what, name, holds);
+    else if (holds)
         rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is reserved for %s (reserved names: out, "
                                                 "time, meta, spikes*); record the variable under another spelling, "
                                                 "e.g. OP/%s", what, file, holds, name);
@@ -574,7 +577,7 @@ int rct_net_record_key(rectic_net *net, const char *name, const char *key)
     if (net->model->vars[v].kind == RCT_VK_SPIKE)
         return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
                         what);
-    if (check_record_file(net, key ? key : name, what))
+    if (check_record_file(net, key ? key : name, what, key != NULL))
         return net->err.code;
     int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
     char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # tests/e2e_record.sh -- end-to-end tests of recording subsets: --record VAR[A:B], [KEY=]VAR@FILE and
 # out[A:B] hold the columns of the whole recording at those neurons (byte for byte, CSV and .npy),
-# --record-spikes A:B / @FILE the whole run's spikes of those neurons, meta.json lists the neurons, and bad
-# subsets are refused with messages and no output set.
+# --record-spikes A:B / @FILE the whole run's spikes of those neurons, network files take POP/VAR[A:B] and
+# --record-spikes POP[A:B], meta.json lists the neurons, and bad subsets are refused with messages and no
+# output set.
 #
 #   RECTIC_BUILD=build ./tests/e2e_record.sh [NAME...]   (make test runs it; NAME: tests whose name contains it)
 #
@@ -158,12 +159,54 @@ test_bad_subsets_are_refused() {
     refused "--record v[a:b]: expected a range of neurons [A:B]" "${QIF[@]}" --record 'v[a:b]'
     refused "--record v@frac.csv: frac.csv: entry 2 is 2.5: expected a neuron index" "${QIF[@]}" --record v@frac.csv
     refused "--record v@twice.csv: record v: neuron 1 is listed twice (entry 2)" "${QIF[@]}" --record v@twice.csv
-    refused "--record zeta[0:2]:" "${QIF[@]}" --record 'zeta[0:2]'
+    refused "--record zeta: no variable 'zeta'" "${QIF[@]}" --record 'zeta[0:2]'
     refused "--record-spikes 0:20: the range 0:20 reaches past the last neuron" "${QIF[@]}" --record-spikes 0:20
-    refused "--record time=v[0:2]:" "${QIF[@]}" --record 'time=v[0:2]'
+    refused "--record v: the key time is reserved for the time of each recorded row" "${QIF[@]}" --record 'time=v[0:2]'
     "$RECTIC" emit neuron_model_templates.spiking_neurons.qif.qif --op qif_op --output-var s --spike-var spike \
         --spike-def v --record 'v[0:2]' -N 4 --standalone >out 2>err && fail "emit --standalone took a subset"
     grep -qF "recording subsets of neurons is not available" err || fail "emit --standalone: $(cat err)"
+}
+
+# ei: a fresh directory with ei.yaml, an E (8 units, eta per unit) and an I (5 units) QIF population.
+ei() {
+    fresh
+    python3 - <<'EOF'
+with open("eta_e.csv", "w") as f:
+    f.write("".join(repr(300.0 + 80.0 * i) + "\n" for i in range(8)))
+open("ei.yaml", "w").write('''populations:
+  E: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 8, spike: {var: spike, def: v},
+      set: {eta: "@eta_e.csv"}}
+  I: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 5, spike: {var: spike, def: v},
+      set: {eta: 200}}
+projections:
+  - {source: E/s, target: I/s_in, weight: 0.05}
+  - {source: I/s, target: E/s_in, weight: -0.05}
+''')
+EOF
+}
+
+NET=(run ei.yaml --steps 400 --backend tcc -q)
+
+test_network_subsets_of_a_population() {
+    ei
+    printf '4\n0\n' >idx.csv
+    rr "${NET[@]}" --record E/v --record I/v -o whole
+    rr "${NET[@]}" --record 'E/v[2:6]' --record 'iv=I/v@idx.csv' --record-spikes 'E[1:3]' -o sub
+    columns whole/E_v.csv sub/E_v.csv 2 3 4 5
+    columns whole/I_v.csv sub/iv.csv 4 0
+    spikes_of whole/spikes_E.csv sub/spikes_E.csv 1 2
+    cmp -s whole/spikes_I.csv sub/spikes_I.csv || fail "spikes_I changed"
+    [ "$(meta_neurons sub)" = "E_v=2,3,4,5 iv=4,0 spikes_E=1,2" ] || fail "meta.json: $(meta_neurons sub)"
+}
+
+test_network_subsets_are_refused_with_messages() {
+    ei
+    refused "--record E/v[0:9]: the range 0:9 reaches past the last neuron (the neurons are 0 .. 7)" "${NET[@]}" \
+        --record 'E/v[0:9]'
+    refused "--record out=E/v[0:2]: the key out is reserved for the output" "${NET[@]}" --record 'out=E/v[0:2]'
+    refused "--record-spikes Z[0:2]: unknown population 'Z'" "${NET[@]}" --record-spikes 'Z[0:2]'
+    refused "--record-spikes 0:2: expected POP[A:B] or POP@FILE" "${NET[@]}" --record-spikes 0:2
+    refused "--record-spikes: not for a network file" "${NET[@]}" --record-spikes
 }
 
 run_tests
