@@ -282,7 +282,9 @@ void rct_cli_subset_meta(FILE *f, const options *o)
     fputs("  \"recorded_neurons\": {", f);
     for (int k = 0; k < o->subsets->n_done; k++) {
         const chosen *d = &o->subsets->done[k];
-        fprintf(f, "%s\"%s\": [", k ? ", " : "", d->key); /* keys are [A-Za-z0-9_.-]+ */
+        fputs(k ? ", " : "", f);
+        rct_cli_json_str(f, d->key);
+        fputs(": [", f);
         for (long j = 0; j < d->count; j++)
             fprintf(f, "%s%ld", j ? ", " : "", d->idx[j]);
         fputc(']', f);
