@@ -8,23 +8,14 @@
 set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
-RECTIC=$(cd "${RECTIC_BUILD:-build}" && pwd)/rectic || exit 2
-export LC_ALL=C OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-phases.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-# shellcheck source=tests/runner.sh
-. tests/runner.sh
-
-fail() {
-    echo "$*"
-    exit 1
-}
+# shellcheck source=tests/sh_env.sh
+. tests/sh_env.sh
 
 # A QIF network of 50 neurons with dense weights (CSV) and eta per neuron, in a fresh directory.
 QIF=(run neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in
      --input-var I_ext --output-var s --spike-var spike --spike-def v --steps 300 --weights J.csv)
 network() {
-    cd "$(mktemp -d "$TMP/t.XXXXXX")" || fail "no work directory"
+    fresh
     python3 -c '
 n = 50
 open("J.csv", "w").write("".join(",".join(str(((i * 3 + j) % 7 - 3) / 40) for j in range(n)) + "\n" for i in range(n)))

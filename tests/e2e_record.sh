@@ -5,32 +5,15 @@
 # --record-spikes POP[A:B], meta.json lists the neurons, and bad subsets are refused with messages and no
 # output set.
 #
-#   RECTIC_BUILD=build ./tests/e2e_record.sh [NAME...]   (make test runs it; NAME: tests whose name contains it)
+#   RECTIC_BUILD=build ./tests/e2e_record.sh   (make test runs it)
 #
 # Every test is a function test_* that starts in an empty work directory of its own (tests/runner.sh runs
 # each in a subshell).
 set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
-RECTIC=$(cd "${RECTIC_BUILD:-build}" && pwd)/rectic || exit 2
-export LC_ALL=C OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-record.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-
-# shellcheck source=tests/runner.sh
-. tests/runner.sh
-
-# fail MESSAGE: ends the current test as failed.
-fail() {
-    echo "$*"
-    exit 1
-}
-
-# fresh: enters a new empty directory for the test.
-fresh() {
-    local d
-    d=$(mktemp -d "$TMP/t.XXXXXX") && cd "$d" || fail "cannot make a work directory"
-}
+# shellcheck source=tests/sh_env.sh
+. tests/sh_env.sh
 
 # rr ARGS...: runs rectic; fails the test (with rectic's message) when it exits non-zero.
 rr() {
