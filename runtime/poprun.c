@@ -365,6 +365,9 @@ int rct_pn_run(rectic_net *net, long steps)
         dirty |= pn->pops[p]->dirty;
     if (dirty && (rc = rct_pn_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of units or of spikes "
+                                                  "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);
     double t0 = rct_now(); /* the run: its buffers and contexts, the steps */

@@ -9,6 +9,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "gpu/mock_cuda.h"
 #include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
@@ -388,6 +389,42 @@ START_TEST(test_cc_kernel_records_the_same_subset)
 }
 END_TEST
 
+/* The CUDA backend (here its mock driver) refuses subsets at the run, saying so; whole recordings run. */
+START_TEST(test_cuda_backend_refuses_subsets)
+{
+    use_mock();
+    for (int k = 0; k < 3; k++) {
+        rectic_net *net = qif_net(RECTIC_BACKEND_NVRTC);
+        int rc = k == 0   ? rectic_net_record_subset(net, "v", NULL, pick, 3)
+                 : k == 1 ? rectic_net_record_spikes(net, NULL, pick, 3)
+                          : rectic_net_record(net, "v");
+        ck_assert_int_eq(rc, RECTIC_OK);
+        rc = rectic_net_run(net, 20, NULL, 0);
+        if (k < 2) {
+            ck_assert_int_eq(rc, RECTIC_EINVAL);
+            ck_assert_str_eq(rectic_errmsg(net), "the CUDA backend does not record subsets of neurons or of spikes "
+                                                 "yet: record whole variables, or run on the CPU");
+        } else {
+            ck_assert_msg(rc == RECTIC_OK, "%s", rectic_errmsg(net));
+        }
+        rectic_net_free(net);
+    }
+    rectic_netspec *ns; /* a network of populations too */
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_population(ns, "E", QIF, "qif_op", 8), RECTIC_OK);
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.backend = RECTIC_BACKEND_NVRTC;
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new_network(&net, ns, &o) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_record_subset(net, "E/v", NULL, pick + 1, 2), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(net, 20, NULL, 0), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "the CUDA backend does not record subsets of units"));
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 int main(void)
 {
     const TTest *tests[] = {test_subset_columns_equal_the_whole_recording,
@@ -395,6 +432,6 @@ int main(void)
                             test_spikes_of_a_subset_are_the_whole_runs_spikes_of_it,
                             test_streamed_subsets_write_the_same_files, test_streamed_spikes_of_a_subset,
                             test_bad_subsets_are_refused_with_messages, test_population_subsets,
-                            test_cc_kernel_records_the_same_subset};
+                            test_cc_kernel_records_the_same_subset, test_cuda_backend_refuses_subsets};
     return tu_main("record", 120, tests, (int)(sizeof tests / sizeof tests[0]));
 }
