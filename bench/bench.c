@@ -14,6 +14,7 @@
  * input 7 + N(0,1) per neuron and step, initial v uniform(-100,100), dt = 1e-3.
  */
 #include <math.h>
+#include <pthread.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -234,8 +235,8 @@ static void bench_spec(rectic_spec *s, const network *b)
     s->spike_reset = b->reset;
 }
 
-/* ns per step of rectic and (optionally) of the reference on the same network. */
-static int measure(const config *cf, result *r)
+/* The network of a configuration with its eta and initial v, or NULL after saying why. */
+static rectic_net *bench_net(const config *cf)
 {
     const network *b = cf->net;
     rectic_spec s;
@@ -243,14 +244,24 @@ static int measure(const config *cf, result *r)
     s.coupling = cf->coupling;
     s.backend = cf->backend;
     s.dtype = cf->dtype;
-    rectic_set_threads(cf->threads);
     rectic_net *net;
     if (rectic_net_new(&net, &s) != RECTIC_OK || rectic_net_set(net, "eta", b->eta, b->n) != RECTIC_OK ||
         rectic_net_set(net, "v", b->v0, b->n) != RECTIC_OK) {
         fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
         rectic_net_free(net);
-        return -1;
+        return NULL;
     }
+    return net;
+}
+
+/* ns per step of rectic and (optionally) of the reference on the same network. */
+static int measure(const config *cf, result *r)
+{
+    const network *b = cf->net;
+    rectic_set_threads(cf->threads);
+    rectic_net *net = bench_net(cf);
+    if (!net)
+        return -1;
     rectic_net_threads(net, cf->threads);
     double t_rectic[REPEAT], t_ref[REPEAT], jit = 0;
     long spikes = 0;
@@ -293,6 +304,168 @@ static int measure(const config *cf, result *r)
     rectic_net_free(net);
     rectic_set_threads(1);
     return 0;
+}
+
+static void fmt_stats(char *out, size_t size, stats st);
+
+/* Threads that help (issue 15): the same network run with 1 and 2 threads (OpenBLAS's and the kernel's
+   loops), the two alternating run after run (this machine's speed drifts over minutes: the figures of a row
+   must come from the same minutes); per-step medians of `rounds` runs each. */
+static int measure_threads(const config *cf, int rounds, stats *one, stats *two, const char **coupling)
+{
+    const network *b = cf->net;
+    rectic_net *net = bench_net(cf);
+    if (!net)
+        return -1;
+    double t[2][16];
+    for (int k = -1; k < rounds && k < 16; k++) /* round -1 warms up (first touch of the weights and buffers) */
+        for (int th = 1; th <= 2; th++) {
+            rectic_set_threads(th);
+            rectic_net_threads(net, th);
+            rectic_net_reset(net);
+            if (rectic_net_run(net, b->steps, b->inputs, b->n) != RECTIC_OK) {
+                fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+                rectic_net_free(net);
+                return -1;
+            }
+            rectic_timings tm;
+            rectic_net_timings(net, &tm);
+            if (k >= 0)
+                t[th - 1][k] = tm.run / (double)b->steps * 1e9;
+        }
+    *one = summarize(t[0], rounds);
+    *two = summarize(t[1], rounds);
+    *coupling = rectic_net_coupling(net);
+    rectic_net_free(net);
+    rectic_set_threads(1);
+    return 0;
+}
+
+/* One thread's share of the bandwidth probe: a vectorisable sum of x[lo..hi). */
+typedef struct bw_part {
+    const double *x;
+    size_t lo, hi;
+    double sum;
+} bw_part;
+
+static void *bw_sum(void *arg)
+{
+    bw_part *p = arg;
+    double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (size_t i = p->lo; i + 3 < p->hi; i += 4)
+        s0 += p->x[i], s1 += p->x[i + 1], s2 += p->x[i + 2], s3 += p->x[i + 3];
+    p->sum = s0 + s1 + s2 + s3;
+    return NULL;
+}
+
+/* GB/s reading 256 MiB with 1 and with 2 threads (best of 5 each, alternating): whether a second core reads
+   memory any faster here, which a dense product (bandwidth-bound) needs to gain from a second thread. */
+static void bandwidth_1_2(double *one, double *two)
+{
+    size_t n = (size_t)32 << 20;
+    double *x = malloc(n * sizeof *x);
+    *one = *two = 0;
+    if (!x)
+        return;
+    for (size_t i = 0; i < n; i++)
+        x[i] = (double)(i & 7);
+    volatile double sink = 0;
+    for (int k = 0; k < 10; k++) {
+        int t = 1 + k % 2;
+        bw_part parts[2] = {{x, 0, n / (size_t)t, 0}, {x, n / 2, n, 0}};
+        pthread_t th;
+        double t0 = now();
+        if (t == 2 && pthread_create(&th, NULL, bw_sum, &parts[1]) != 0)
+            continue;
+        bw_sum(&parts[0]);
+        if (t == 2)
+            pthread_join(th, NULL);
+        double gbs = (double)(n * sizeof *x) / (now() - t0) / 1e9;
+        sink += parts[0].sum + parts[1].sum;
+        double *best = t == 1 ? one : two;
+        *best = gbs > *best ? gbs : *best;
+    }
+    free(x);
+}
+
+/* The rows of threads 1 and 2 (bench --threads-only, and the table of make bench): speed of 2 threads
+   relative to 1 against the targets of issue 15.  only: the rows whose "network coupling kernel" contains
+   it, or NULL. */
+static int threads_rows(FILE *md, int quick, const char *only)
+{
+    network d4000 = dense_network(4000, quick ? 20 : 60, "dense N=4000"),
+            d8000 = dense_network(8000, quick ? 8 : 25, "dense N=8000"),
+            s100k = sparse_network(100000, quick ? 30 : 200, "sparse N=10^5, in-degree 100");
+    enum { CC = RECTIC_BACKEND_CC, TCC = RECTIC_BACKEND_TCC, AUTO = RECTIC_COUPLING_AUTO,
+           EVENT = RECTIC_COUPLING_EVENT, F64 = RECTIC_FLOAT64 };
+    struct { config cf; double target; } rows[] = {
+        {{&d8000, AUTO, CC, F64, 0, 0}, 1.5},
+        {{&d8000, AUTO, TCC, F64, 0, 0}, 1.5},
+        {{&d4000, AUTO, CC, F64, 0, 0}, 0.95},
+        {{&d8000, EVENT, CC, F64, 0, 0}, 0.95},
+        {{&s100k, RECTIC_COUPLING_SPARSE, CC, F64, 0, 0}, 0.95},
+        {{&s100k, EVENT, CC, F64, 0, 0}, 0.95},
+    };
+    int rounds = quick ? 3 : 9, rc = 0;
+    double bw1, bw2, load[2] = {0, 0};
+    bandwidth_1_2(&bw1, &bw2);
+    FILE *la = fopen("/proc/loadavg", "r");
+    if (!la || fscanf(la, "%lf", &load[0]) != 1)
+        load[0] = -1;
+    if (la)
+        fclose(la);
+    char *table = NULL;
+    size_t table_len = 0;
+    FILE *t_md = open_memstream(&table, &table_len);
+    if (!t_md)
+        return -1;
+    printf("\nthreads: 1 vs 2, interleaved, %d runs each; memory read by 1 thread %.1f GB/s, by 2 %.1f GB/s\n", rounds,
+           bw1, bw2);
+    for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !rc; k++) {
+        const char *kernel = rows[k].cf.backend == CC ? "cc" : "tcc";
+        const char *mode = rows[k].cf.coupling == EVENT ? "event" : rows[k].cf.coupling == AUTO ? "auto" : "sparse";
+        char what[160];
+        snprintf(what, sizeof what, "%s %s %s", rows[k].cf.net->name, mode, kernel);
+        if (only && !strstr(what, only))
+            continue;
+        stats one, two;
+        const char *coupling = "";
+        if (measure_threads(&rows[k].cf, rounds, &one, &two, &coupling)) {
+            rc = -1;
+            break;
+        }
+        char a[64], b[64];
+        fmt_stats(a, sizeof a, one);
+        fmt_stats(b, sizeof b, two);
+        double up = one.median / two.median;
+        int parallel = rows[k].cf.net->n >= 4096 && rows[k].cf.backend == CC; /* the kernel's loops use threads */
+        printf("%-30s %-7s %-4s %26s %26s %5.2fx (target >= %.2f)\n", rows[k].cf.net->name, coupling, kernel, a, b, up,
+               rows[k].target);
+        fflush(stdout);
+        fprintf(t_md, "| %s | %s | %s | %s | %s | %s | %.2f× | >= %.2f%s |\n", rows[k].cf.net->name, coupling, kernel,
+                coupling[0] == 'd' ? (parallel ? "kernel (GEMV split)" : "OpenBLAS") : "kernel", a, b, up,
+                rows[k].target, up >= rows[k].target ? "" : " (missed)");
+    }
+    fclose(t_md);
+    la = fopen("/proc/loadavg", "r");
+    if (!la || fscanf(la, "%lf", &load[1]) != 1)
+        load[1] = -1;
+    if (la)
+        fclose(la);
+    fprintf(md, "\nThreads (issue 15; `bench --threads-only`): each network run with 1 and 2 threads (`--threads K`), "
+                "the two alternating run after run, %d runs each; time per step, median (min-max); speed-up = time with "
+                "1 thread / time with 2. Targets: at least 0.95 where threads are used, at least 1.5 for dense N = 8000. "
+                "Who uses the threads: OpenBLAS (TinyCC's kernels, and cc's below N = 4096), or the cc kernel's own "
+                "pool (N >= 4096: its loops over neurons, the dense product split by rows with OpenBLAS on one thread, "
+                "and event updates of at least 65536 elements). Memory read in the same run: %.1f GB/s with 1 thread, "
+                "%.1f GB/s with 2 (a dense product reads W once a step: it gains from a second thread only as far as "
+                "a second core reads memory faster). Load average %.1f before the rows, %.1f after: this machine has 2 "
+                "cores shared with other work.\n\n"
+                "| network | coupling | kernel | threads used by | 1 thread | 2 threads | speed-up | target |\n"
+                "|---|---|---|---|---|---|---|---|\n%s", rounds, bw1, bw2, load[0], load[1], table ? table : "");
+    free(table);
+    free_network(&d4000), free_network(&d8000), free_network(&s100k);
+    return rc;
 }
 
 /* Removes a temporary directory of the benchmark and what it holds. */
@@ -461,18 +634,20 @@ int main(int argc, char **argv)
 {
     const char *rectic = "build/rectic";
     const char *only = NULL;
-    int quick = 0, big = 0;
+    int quick = 0, big = 0, threads_only = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick"))
             quick = 1;
         else if (!strcmp(argv[i], "--big"))
             big = 1;
+        else if (!strcmp(argv[i], "--threads-only"))
+            threads_only = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else
             rectic = argv[i];
     }
-    FILE *md = fopen(only ? "/dev/null" : "bench/results.md", "w");
+    FILE *md = fopen(only || threads_only ? "/dev/null" : "bench/results.md", "w");
     if (!md) {
         perror("bench/results.md");
         return 1;
@@ -484,6 +659,10 @@ int main(int argc, char **argv)
     if (only && !strcmp(only, "populations")) {
         fclose(md);
         return popbench_rows(stdout, quick) ? 1 : 0;
+    }
+    if (threads_only) { /* the 1- and 2-thread rows, their Markdown table on stdout */
+        fclose(md);
+        return threads_rows(stdout, quick, only) ? 1 : 0;
     }
     /* first, while this process is small (a forked child starts with its resident pages), kept for the end */
     char *startup = NULL;
@@ -581,6 +760,8 @@ int main(int argc, char **argv)
     if (!rc || (rc == 2 && event_cc[0] && event_cc[1])) /* also for --only "dense N=" */
         brian2_rows(md, event_cc, jit_ms_tcc);
     if (!rc && popbench_rows(md, quick))
+        rc = 1;
+    if (!rc && threads_rows(md, quick, NULL))
         rc = 1;
     if (!rc && startup && fputs(startup, md) < 0)
         rc = 1;

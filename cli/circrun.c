@@ -212,7 +212,7 @@ rectic_net *rct_cli_circ_build(options *o)
         } else if (!strcmp(key, "out")) {
             complain("--record %s: the key out is reserved: choose another KEY", arg);
             bad = 1;
-        } else if (rectic_net_record_unit(net, p, key, unit) != RECTIC_OK) {
+        } else if (rectic_net_record_subset(net, p, key, (const long[]){unit}, 1) != RECTIC_OK) { /* its column */
             snprintf(flag, sizeof flag, "--record %s", arg);
             rct_cli_complain_net(flag, net);
             bad = 1;

@@ -24,6 +24,14 @@ typedef struct input_file {
     int pop;            /* network: the population's index */
 } input_file;
 
+/* Wall-clock times of the command's own phases (CLOCK_MONOTONIC seconds; phases.c). */
+typedef struct rct_cli_times {
+    double start;                  /* when main began */
+    double files;                  /* seconds reading the inputs, --set and --record files (building the
+                                      network apart from what rectic_net_timings counts) */
+    double write_start, write_end; /* writing the output set (0: not yet begun, not yet over) */
+} rct_cli_times;
+
 /* Everything the command line sets. */
 typedef struct options {
     rectic_spec spec;
@@ -58,6 +66,8 @@ typedef struct options {
     struct rct_circuit *circ;   /* circuit (network == 2): the CircuitTemplate, planned */
     struct rct_cinput *cin;     /* circuit: one input per driven population */
     int n_cin;
+    struct rct_cli_subsets *subsets; /* --record-spikes SUBSET, and the subsets recorded (cli/subset.c) */
+    rct_cli_times times;             /* run: the phases timed by the command itself */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -119,8 +129,28 @@ void rct_cli_circ_free(options *o);
 void rct_cli_json_str(FILE *f, const char *s);
 void rct_cli_json_opt(FILE *f, const char *key, const char *val);
 void rct_cli_json_pair(FILE *f, int k, const char *key, const char *val); /* k-th "key": "val" of an object */
+/* Recording subsets (subset.c).  Is arg a subset of neurons: A:B, [A:B], @FILE, or POP[A:B], POP@FILE?  (Then
+   it is the argument of --record-spikes, not the next option.) */
+int rct_cli_is_subset(const char *arg);
+/* Keeps the argument of --record-spikes SUBSET for rct_cli_record_spikes. */
+int rct_cli_subset_spikes_arg(options *o, const char *arg);
+/* Records --record ARG on net: [KEY=]VAR, or POP/VAR in a network, optionally followed by [A:B] (neurons A up
+   to B-1) or @FILE (a list of neuron indices).  0, or -1 after complaining. */
+int rct_cli_record(options *o, rectic_net *net, const char *arg);
+/* Applies every --record-spikes SUBSET.  0, or -1 after complaining. */
+int rct_cli_record_spikes(options *o, rectic_net *net);
+/* The meta.json member "recorded_neurons": {KEY: [indices], ...} of the subsets recorded (nothing without). */
+void rct_cli_subset_meta(FILE *f, const options *o);
+void rct_cli_subsets_free(options *o);
 
-/* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set); complains on failure. */
-int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall);
+/* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set_fn); complains on failure.
+   meta.json's timings count writing up to its own (o->times.write_start set before). */
+int rct_cli_write_meta(const options *o, rectic_net *net, const char *status);
+
+/* The phases (phases.c): the library's timings t and the command's c summed against the wall time since
+   main began, at time now (rct_cli_now): as meta.json's "timings" member, and as -v's text. */
+double rct_cli_now(void);
+void rct_cli_phases_json(FILE *f, const rectic_timings *t, const rct_cli_times *c, double now);
+void rct_cli_phases_print(FILE *f, const rectic_timings *t, const rct_cli_times *c, double now);
 
 #endif

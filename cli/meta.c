@@ -88,16 +88,27 @@ static void template_roles(FILE *f, const options *o)
             o->spec.spike_reset);
 }
 
-/* Writes the run's output set into DIR: the recordings, then DIR/meta.json (the settings below and the
-   list of files) last, as one set (rectic_net_write_set). */
-int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, double wall)
+/* What meta.json's members are made of. */
+typedef struct meta_ctx {
+    const options *o;
+    rectic_net *net;
+    const char *status;
+    int failed;
+} meta_ctx;
+
+/* The members of meta.json (the settings and how the run went), made once the recordings are written: the
+   timings then include writing them (rectic_net_write_set_fn).  NULL (ctx->failed) when memory ran out. */
+static char *meta_members(void *user)
 {
+    meta_ctx *ctx = user;
+    const options *o = ctx->o;
+    rectic_net *net = ctx->net;
     char *members = NULL;
     size_t members_len = 0;
     FILE *f = open_memstream(&members, &members_len);
     if (!f) {
-        complain("-o %s: cannot write meta.json: %s", o->out_dir, strerror(errno));
-        return -1;
+        ctx->failed = 1;
+        return NULL;
     }
     rectic_timings t;
     rectic_net_timings(net, &t);
@@ -124,7 +135,9 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
         fputs(k ? ", " : "", f);
         rct_cli_json_str(f, o->records[k]);
     }
-    fprintf(f, "],\n  \"sampling_steps\": %ld,\n", o->sampling_steps);
+    fputs("],\n", f);
+    rct_cli_subset_meta(f, o);
+    fprintf(f, "  \"sampling_steps\": %ld,\n", o->sampling_steps);
     rct_cli_json_opt(f, "sampling_mode", o->sampling_mode == RECTIC_SAMPLE_MEAN ? "mean" : "pick");
     fprintf(f, "  \"cutoff\": %ld,\n", o->cutoff);
     rct_cli_json_opt(f, "format", o->format == RECTIC_FORMAT_NPY ? "npy" : "csv");
@@ -148,22 +161,31 @@ int rct_cli_write_meta(const options *o, rectic_net *net, const char *status, do
         rct_cli_json_opt(f, "weights_coo", o->coo_file);
     rct_cli_json_opt(f, "recordings", rectic_net_streamed(net) ? "streamed to disk (larger than --max-memory)" : "in memory");
     rct_cli_json_opt(f, "weights_layout", rectic_net_weights_layout(net));
-    fprintf(f, "  \"timings\": {\"load\": %.6f, \"weights\": %.6f, \"coupling\": %.6f, \"generate\": %.6f, "
-               "\"jit\": %.6f, \"run\": %.6f, \"wall\": %.6f},\n",
-            t.load, t.weights, t.coupling, t.generate, t.jit, t.run, wall);
-    rct_cli_json_opt(f, "status", status);
+    rct_cli_phases_json(f, &t, &o->times, rct_cli_now());
+    rct_cli_json_opt(f, "status", ctx->status);
     fputs("  \"end\": null", f);
     int bad = fflush(f) != 0 || ferror(f);
     fclose(f);
     if (bad || !members) {
         free(members);
-        complain("-o %s: cannot write meta.json: out of memory", o->out_dir);
-        return -1;
+        ctx->failed = 1;
+        return NULL;
     }
-    int rc = rectic_net_write_set(net, o->out_dir, o->format, members);
-    free(members);
+    return members;
+}
+
+/* Writes the run's output set into DIR: the recordings, then DIR/meta.json (the settings below and the
+   list of files) last, as one set (rectic_net_write_set_fn). */
+int rct_cli_write_meta(const options *o, rectic_net *net, const char *status)
+{
+    meta_ctx ctx = {o, net, status, 0};
+    int rc = rectic_net_write_set_fn(net, o->out_dir, o->format, meta_members, &ctx);
     if (rc != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
+        return -1;
+    }
+    if (ctx.failed) {
+        complain("-o %s: meta.json holds the list of files only: out of memory", o->out_dir);
         return -1;
     }
     return 0;

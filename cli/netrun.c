@@ -167,20 +167,11 @@ static int net_setup(options *o, rectic_net *net)
             return -1;
         }
     }
-    for (int k = 0; k < o->n_records; k++) {
-        const char *arg = o->records[k], *path = record_path(arg);
-        char key[256];
-        snprintf(key, sizeof key, "%.*s", (int)(path - arg - 1), arg);
-        if (path != arg && !strcmp(key, "out")) {
-            complain("--record %s: the key out is reserved for the output: give --output-var %s", arg, path);
+    for (int k = 0; k < o->n_records; k++) /* [KEY=]POP/VAR, maybe of a subset of units (subset.c) */
+        if (rct_cli_record(o, net, o->records[k]))
             return -1;
-        }
-        if (rectic_net_record_as(net, path, path == arg ? NULL : key) != RECTIC_OK) {
-            snprintf(flag, sizeof flag, "--record %s", arg);
-            rct_cli_complain_net(flag, net);
-            return -1;
-        }
-    }
+    if (rct_cli_record_spikes(o, net))
+        return -1;
     if (o->spec.output_var && rectic_net_record_as(net, o->spec.output_var, "out") != RECTIC_OK) {
         snprintf(flag, sizeof flag, "--output-var %s", o->spec.output_var);
         rct_cli_complain_net(flag, net);
@@ -229,7 +220,7 @@ const char *rct_cli_plot_var(const options *o, char *buf, size_t size)
     if (path != arg)
         snprintf(buf, size, "%.*s", (int)(path - arg - 1), arg);
     else
-        for (snprintf(buf, size, "%s", path); strchr(buf, '/');)
+        for (snprintf(buf, size, "%.*s", (int)strcspn(path, "[@"), path); strchr(buf, '/');) /* no subset */
             *strchr(buf, '/') = '_';
     return buf;
 }

@@ -52,11 +52,14 @@ const char rct_usage_run[] =
     "                          becomes POP's input variable when the file names none; without --steps, T is\n"
     "                          the inputs' row count.  With a template: --input VAR=FILE, the same as\n"
     "                          --inputs FILE --input-var VAR\n"
-    "  --record [KEY=]PATH     write KEY.csv (default KEY: PATH with / replaced by _; KEY of A-Z a-z 0-9 _ . -)\n"
+    "  --record [KEY=]PATH     write KEY.csv (default KEY: PATH with / replaced by _; KEY of A-Z a-z 0-9 _ . -);\n"
+    "                          PATH[A:B] or PATH@FILE: of those units of POP only\n"
     "  --set PATH=VALUE        a parameter or initial value of population POP: a number or @FILE\n"
     "  --output-var PATH       also write out.csv (optional); spikes_POP.csv is written per spiking population\n"
+    "  --record-spikes POP[A:B]  (or POP@FILE) spikes_POP.csv of those units only\n"
     "  The flags below that describe one template (--op, --weights, --weights-coo, -N, --source-var,\n"
-    "  --target-var, --input-var, --spike-*, --inputs, --record-spikes) are refused; the others apply.\n"
+    "  --target-var, --input-var, --spike-*, --inputs, --record-spikes without units) are refused; the\n"
+    "  others apply.\n"
     "\n"
     "network:\n"
     "  --op OP                 operator whose variables short names refer to (RectiPy's op=)\n"
@@ -100,9 +103,13 @@ const char rct_usage_run[] =
     "                          the outputs of known size); the files and meta.json, which lists them, form one\n"
     "                          set that replaces the previous one; a second run into DIR waits for the first\n"
     "                          to commit (the last to commit wins); other files in DIR are never touched\n"
-    "  --record VAR            also record VAR (repeatable); out is always recorded; names whose file would\n"
-    "                          be out, time, meta, spikes* or another --record's file are refused\n"
-    "  --record-spikes         write spikes.csv (automatic for spiking networks)\n"
+    "  --record [KEY=]VAR[SUBSET]  also record VAR (repeatable) as KEY.csv (default: VAR's name); out is always\n"
+    "                          recorded; names whose file would be out, time, meta, spikes* or another\n"
+    "                          --record's file are refused.  SUBSET: [A:B] the neurons A .. B-1, or @FILE a\n"
+    "                          list of neuron indices (CSV or .npy); meta.json lists them.  out[A:B] records\n"
+    "                          the output of those neurons only\n"
+    "  --record-spikes [SUBSET]  write spikes.csv (automatic for spiking networks); SUBSET (A:B or @FILE):\n"
+    "                          the spikes of those neurons only\n"
     "  --sampling-steps K      record every K-th step (default 1)\n"
     "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
     "  --cutoff C              do not record steps before C (C < the number of steps)\n"
@@ -219,14 +226,14 @@ static int split_pair(const char *flag, const char *v, const char *expect, const
 /* The flags that describe the one template of `rectic run TEMPLATE` (a network file refuses them). */
 static const char *const template_only[] = {"--op", "--weights", "--weights-coo", "-N", "--neurons",
                                             "--source-var", "--target-var", "--input-var", "--spike-var",
-                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs",
-                                            "--record-spikes"};
+                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs"};
 
 /* Parses the options after the command name; the one positional argument is the template. */
 int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
 {
     rectic_spec_init(&o->spec);
     o->spec.backend = RECTIC_BACKEND_AUTO; /* tiered: TinyCC at once, the system compiler when ready */
+    o->spec.defer_compile = 1;             /* compiled once, after --set (emit never compiles) */
     o->steps = -1;
     o->out_dir = "results";
     o->sampling_steps = 1;
@@ -337,6 +344,11 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             if (o->n_records >= MAX_LIST) { complain("%s: too many", a); return -1; }
             o->records[o->n_records++] = v;
         } else if (IS("--record-spikes")) { o->record_spikes = 1;
+            if (!v && i + 1 < argc && rct_cli_is_subset(argv[i + 1]))
+                v = argv[++i];
+            if (!v && !o->template_flag) /* a network file writes every spiking population's spikes anyway */
+                o->template_flag = "--record-spikes";
+            if (v && rct_cli_subset_spikes_arg(o, v)) return -1;
         } else if (IS("--sampling-steps")) { TAKE(); if (parse_long(a, v, &o->sampling_steps)) return -1;
             if (o->sampling_steps < 1) { complain("%s: expected a positive whole number", a); return -1; }
         } else if (IS("--sampling-mode")) { TAKE();
@@ -462,6 +474,7 @@ void rct_cli_free_options(options *o)
     free(o->inputs);
     rectic_netspec_free(o->ns);
     rct_cli_circ_free(o);
+    rct_cli_subsets_free(o);
     o->n_sets = o->n_input = 0;
     o->weights = o->inputs = NULL;
     o->ns = NULL;
@@ -579,11 +592,8 @@ rectic_net *rct_cli_build(options *o)
     }
     int bad = rct_cli_apply_sets(o, net);
     for (int k = 0; !bad && k < o->n_records; k++)
-        if (rectic_net_record(net, o->records[k]) != RECTIC_OK) {
-            complain("%s", rectic_errmsg(net));
-            bad = 1;
-        }
-    if (bad || rct_cli_sampling(o, net)) {
+        bad = rct_cli_record(o, net, o->records[k]) != 0;
+    if (bad || rct_cli_record_spikes(o, net) || rct_cli_sampling(o, net)) {
         rectic_net_free(net);
         return NULL;
     }

@@ -49,9 +49,20 @@ typedef struct progress {
     double start, drawn; /* when the run started, when the bar was last drawn */
     int shown, enabled;
     const char *loading; /* NULL: a run's steps; else what is loading (a percentage is shown) */
+    int lines;           /* stderr is no terminal (-v): a line now and then instead of a bar redrawn */
 } progress;
 
 #define PROGRESS_REDRAW 0.1 /* seconds between redraws: at most ~10 a second */
+#define PROGRESS_LINES 1.0  /* seconds between the lines of -v when stderr is no terminal */
+
+static double started; /* when main began */
+
+/* Seconds before a bar shows: 1, or RECTIC_PROGRESS_DELAY (the tests show a short load's bar with 0). */
+static double progress_delay(void)
+{
+    const char *d = getenv("RECTIC_PROGRESS_DELAY");
+    return d && *d ? atof(d) : 1.0;
+}
 
 static double now(void)
 {
@@ -69,16 +80,22 @@ static int on_progress(void *user, long done, long total)
         return 1;
     double t = now() - p->start;
     if (p->loading && p->shown && done >= total) {
-        fputs("\r\033[K", stderr);
+        fputs(p->lines ? "" : "\r\033[K", stderr);
         p->shown = 0;
         return 0;
     }
-    if (!p->enabled || t < 1.0 || total <= 0 || (p->shown && t - p->drawn < PROGRESS_REDRAW && done < total))
+    double redraw = p->lines ? PROGRESS_LINES : PROGRESS_REDRAW;
+    if (!p->enabled || t < progress_delay() || total <= 0 || (p->shown && t - p->drawn < redraw && done < total))
         return 0;
     p->drawn = t;
     double rate = done / t;
     double eta = rate > 0 ? (total - done) / rate : 0;
     int width = 30, fill = (int)((double)width * done / total);
+    if (p->loading && p->lines) {
+        fprintf(stderr, "rectic: loading %s: %3.0f%%, ETA %.1fs\n", p->loading, 100.0 * done / total, eta);
+        p->shown = 1;
+        return 0;
+    }
     if (p->loading) {
         fprintf(stderr, "\r[%.*s%*s] loading %s %3.0f%%  ETA %.1fs ", fill, "##############################",
                 width - fill, "", p->loading, 100.0 * done / total, eta);
@@ -131,6 +148,7 @@ static int cmd_run(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     double t0 = now();
+    o.times.start = started;
     if (rct_cli_parse_options(argc, argv, &o, rct_usage_run)) {
         rct_cli_free_options(&o);
         return 1;
@@ -147,15 +165,20 @@ static int cmd_run(int argc, char **argv)
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
         bad = 1;
     }
-    progress lp = {now(), 0, 0, !o.quiet && isatty(2), "the weights"};
+    o.times.files = now() - t0; /* the inputs, a network file and the files it names */
+    progress lp = {now(), 0, 0, !o.quiet && (isatty(2) || o.verbose), "the weights", !isatty(2)};
     o.spec.load_progress = on_progress;
     o.spec.load_progress_user = &lp;
+    double t_build = now();
     rectic_net *net = bad ? NULL : o.network == 2 ? rct_cli_circ_build(&o) : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
     if (!net) {
         rct_cli_free_options(&o);
         return 1;
     }
-    progress p = {now(), 0, 0, !o.quiet && isatty(2), NULL};
+    rectic_timings tb; /* building: the library's phases, and the command's reading of --set and --record files */
+    rectic_net_timings(net, &tb);
+    o.times.files += now() - t_build - (tb.load + tb.weights + tb.coupling + tb.generate + tb.jit);
+    progress p = {now(), 0, 0, !o.quiet && isatty(2), NULL, 0};
     rectic_net_on_progress(net, on_progress, &p);
     rectic_net_cancel_flag(net, &cancel_flag);
     rectic_net_check_finite(net, !o.no_check_finite);
@@ -192,9 +215,10 @@ static int cmd_run(int argc, char **argv)
     int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
-    double t_run_end = now();
-    if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status, now() - t0))
+    o.times.write_start = now();
+    if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status))
         exit_code = exit_code ? exit_code : 1;
+    o.times.write_end = now();
     if (caught_signal && !exit_code) /* a signal during the write phase: the set is complete, then we stop */
         exit_code = 128 + caught_signal;
     if (o.plot && exit_code == 0) {
@@ -203,25 +227,25 @@ static int cmd_run(int argc, char **argv)
             complain("%s (the run itself succeeded)", err); /* a missing plot never fails the run */
     }
     long n_spikes = rct_cli_spike_count(&o, net);
-    if (o.verbose) {
-        rectic_timings t;
-        rectic_net_timings(net, &t);
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        fprintf(stderr, "load %.3f ms, weights %.3f ms, coupling %.3f ms, generate %.3f ms, jit %.3f ms, run %.3f ms, "
-                        "write %.3f ms; kernel: %s; coupling: %s; weights: %s; peak RSS %.1f MiB%s\n",
-                t.load * 1e3, t.weights * 1e3, t.coupling * 1e3, t.generate * 1e3, t.jit * 1e3, t.run * 1e3,
-                (now() - t_run_end) * 1e3, rectic_net_backend(net), rectic_net_coupling(net),
-                rectic_net_weights_layout(net), ru.ru_maxrss / 1024.0,
-                rectic_net_streamed(net) ? " (recordings streamed)" : "");
-    }
-    if (!o.quiet)
-        fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s%s\n",
-                interrupted ? "interrupted" : numeric ? "stopped" : exit_code ? "failed" : "done",
-                rectic_net_steps_done(net), rectic_net_size(net), n_spikes, now() - t0,
-                exit_code == 0 ? "" : "");
+    rectic_timings t; /* what -v and the summary say, kept: they are said once everything is freed */
+    rectic_net_timings(net, &t);
+    const char *kernel = rectic_net_backend(net), *coupling = rectic_net_coupling(net),
+               *layout = rectic_net_weights_layout(net); /* names the library never frees */
+    int streamed = rectic_net_streamed(net);
+    long steps_done = rectic_net_steps_done(net), size = rectic_net_size(net);
     rectic_net_free(net);
     rct_cli_free_options(&o);
+    if (o.verbose) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        rct_cli_phases_print(stderr, &t, &o.times, now());
+        fprintf(stderr, "; kernel: %s; coupling: %s; weights: %s; peak RSS %.1f MiB%s\n", kernel, coupling, layout,
+                ru.ru_maxrss / 1024.0, streamed ? " (recordings streamed)" : "");
+    }
+    if (!o.quiet)
+        fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes, %.3f s\n",
+                interrupted ? "interrupted" : numeric ? "stopped" : exit_code ? "failed" : "done", steps_done, size,
+                n_spikes, now() - t0);
     return exit_code;
 }
 
@@ -395,8 +419,10 @@ static int cmd_emit(int argc, char **argv)
         return 1;
     }
     rectic_net *net = rct_cli_build(&o);
-    if (!net)
+    if (!net) {
+        rct_cli_subsets_free(&o);
         return 1;
+    }
     /* generated from the network as it is now: a --set that made a parameter per neuron counts */
     char *text = NULL;
     int code = o.standalone ? rectic_net_standalone(net, o.format, &text)
@@ -496,6 +522,7 @@ int main(int argc, char **argv)
         fputs(usage_main, stderr);
         return 2;
     }
+    started = now();
     const char *cmd = argv[1];
     /* a file-size limit makes writes fail with EFBIG, reported and cleaned up, instead of killing us */
     signal(SIGXFSZ, SIG_IGN);

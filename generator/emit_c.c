@@ -132,6 +132,26 @@ static void emit_coupling_rows(rct_emitter *E)
     rct_buf_puts(&E->b, ";\n        }\n");
 }
 
+/* Dense coupling of a kernel built with OpenMP: one pool of threads.  The rows of W go in blocks (a multiple
+   of 8 rows each) to the kernel's own threads, each calling GEMV on its block while OpenBLAS runs on one
+   thread (the runtime sees to it: rct_blas_pool), instead of OpenBLAS's threads spinning against the
+   kernel's.  Each row's sum is GEMV's, whoever computes it: the same bits on any number of threads. */
+static void emit_gemv_split(rct_emitter *E, const char *s, const char *t)
+{
+    rct_buf_printf(&E->b, "#ifdef _OPENMP\n"
+                          "        if (c->threads > 1) {\n"
+                          "            RECTIC_PARALLEL_REGION\n"
+                          "            {\n"
+                          "                const long team = omp_get_num_threads(), per = (n + 8*team - 1)/(8*team)*8;\n"
+                          "                const long lo = omp_get_thread_num()*per, hi = lo + per < n ? lo + per : n;\n"
+                          "                if (lo < hi)\n"
+                          "                    cblas_%cgemv(101, 111, (int)(hi - lo), (int)n, 1, w + lo*n, (int)n, %s_arr, 1, 0, "
+                          "%s_arr + lo, 1);\n"
+                          "            }\n"
+                          "        } else\n"
+                          "#endif\n", E->f32 ? 's' : 'd', s, t);
+}
+
 /* Writes the coupling product W @ source if it runs before pass p. */
 static void emit_coupling(rct_emitter *E, int p)
 {
@@ -174,46 +194,100 @@ static void emit_coupling(rct_emitter *E, int p)
         break;
     default:
             rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
+        if (E->o->parallel)
+            emit_gemv_split(E, s, t);
         rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, w, (int)n, "
                               "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', s, t);
     }
 }
 
+/* Event-driven updates touching fewer elements (n plus the spiking columns' entries) stay on one thread. */
+#define RCT_EVENT_PARALLEL_MIN 65536L
+#define RCT_STR_(x) #x
+#define RCT_STR(x) RCT_STR_(x)
+
 /* Event-driven coupling: after the step, moves target = W @ source along the source's equation
-   s' = -s/tau + c*spike: the target decays as the source does, target*(1 - dt/tau), and takes c times the
-   column of W of each neuron that spiked in this step, in spike order (spike = spk/dt, so that dt*c*spike
-   adds c per spike).  Consecutive full columns go up to eight in one pass; the first pass also scales. */
+   s' = -s/tau + c*spike (rectic_event).  In a kernel for many neurons, a step whose update touches many
+   elements shares the targets out among the kernel's threads (each thread the same operations in the same
+   order on its own targets: the same bits); a small one stays on one thread, where a parallel region would
+   cost more than it saves. */
 static void emit_event_update(rct_emitter *E, const rct_expr *gain)
 {
     const rct_model *m = E->m;
     const char *g = gain ? ", event_gain" : "";
     const char *t = m->vars[m->target].cname, *tn = m->vars[m->target].name, *sn = m->vars[m->source].name;
-    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does: %s*(1 - dt/tau), then the\n"
-                          "           columns of W of the neurons that spiked, in spike order */\n"
-                          "        const real *full[8]; /* consecutive full columns, added up to eight in one pass */\n"
-                          "        int n_full = 0;\n"
-                          "        real scale = event_decay; /* the first pass scales, the later ones only add */\n"
-                          "        for (long k = spikes_before; k < c->n_spikes; k++) {\n"
-                          "            const long j = c->spikes[2*k + 1], q0 = csr_ptr[j], q1 = csr_ptr[j + 1];\n"
-                          "            if (q1 - q0 == n) { /* a full column: targets 0 .. n-1 in order */\n"
-                          "                full[n_full++] = csr_val + q0;\n"
-                          "                if (n_full == 8) {\n"
-                          "                    rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n"
-                          "                    n_full = 0;\n"
-                          "                    scale = 1;\n"
+    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does, then takes the columns of W of\n"
+                          "           the neurons that spiked (rectic_event) */\n", tn, sn, sn);
+    if (!E->o->parallel) {
+        rct_buf_printf(&E->b, "        rectic_event(%s_arr, c, spikes_before, 0, n, event_decay%s);\n", t, g);
+        return;
+    }
+    rct_buf_printf(&E->b, "        {\n"
+                          "            long work = n; /* the elements this update touches */\n"
+                          "            for (long k = spikes_before; k < c->n_spikes; k++)\n"
+                          "                work += csr_ptr[c->spikes[2*k + 1] + 1] - csr_ptr[c->spikes[2*k + 1]];\n"
+                          "#ifdef _OPENMP\n"
+                          "            if (c->threads > 1 && work >= RECTIC_EVENT_PARALLEL_MIN) { /* targets shared out */\n"
+                          "                RECTIC_PARALLEL_REGION\n"
+                          "                {\n"
+                          "                    const long team = omp_get_num_threads(), per = (n + 8*team - 1)/(8*team)*8;\n"
+                          "                    const long lo = omp_get_thread_num()*per, hi = lo + per < n ? lo + per : n;\n"
+                          "                    if (lo < hi)\n"
+                          "                        rectic_event(%s_arr, c, spikes_before, lo, hi, event_decay%s);\n"
                           "                }\n"
-                          "                continue;\n"
+                          "            } else\n"
+                          "#endif\n"
+                          "            rectic_event(%s_arr, c, spikes_before, 0, n, event_decay%s);\n"
+                          "        }\n", t, g, t, g);
+}
+
+/* Writes rectic_event, the update of event-driven coupling for the targets lo .. hi-1: x decays as the source
+   does, x*(1 - dt/tau), and takes c times the column of W of each neuron that spiked in this step, in spike
+   order (spike = spk/dt, so that dt*c*spike adds c per spike).  Consecutive full columns go up to eight in one
+   pass; the first pass also scales.  The targets of a column are in increasing order. */
+static void emit_event_fn(rct_emitter *E, const rct_expr *gain)
+{
+    const char *g = gain ? ", c_gain" : "";
+    rct_buf_printf(&E->b, "\n/* Event-driven coupling of the targets lo .. hi-1 for the spikes from c->spikes[first] on: x decays, then\n"
+                          "   takes the columns of W of the neurons that spiked, in spike order (W by columns: csr_ptr, csr_col,\n"
+                          "   csr_val).  Each target sees the same operations in the same order whatever its range. */\n"
+                          "static void rectic_event(real *x, const rectic_kctx *c, long first, long lo, long hi, real decay%s)\n"
+                          "{\n"
+                          "    const long *const csr_ptr = c->csr_ptr;\n"
+                          "    const int *const csr_col = c->csr_col;\n"
+                          "    const real *const csr_val = c->csr_val;\n"
+                          "    const real *full[8]; /* consecutive full columns, added up to eight in one pass */\n"
+                          "    int n_full = 0;\n"
+                          "    real scale = decay; /* the first pass scales, the later ones only add */\n"
+                          "    for (long k = first; k < c->n_spikes; k++) {\n"
+                          "        const long j = c->spikes[2*k + 1], q0 = csr_ptr[j], q1 = csr_ptr[j + 1];\n"
+                          "        if (q1 - q0 == c->n) { /* a full column: targets 0 .. n-1 in order */\n"
+                          "            full[n_full++] = csr_val + q0;\n"
+                          "            if (n_full == 8) {\n"
+                          "                rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
+                          "                n_full = 0;\n"
+                          "                scale = 1;\n"
                           "            }\n"
-                          "            /* the full ones before it, then this sparse one */\n"
-                          "            rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n"
-                          "            n_full = 0;\n"
-                          "            scale = 1;\n"
-                          "            for (long q = q0; q < q1; q++)\n"
-                          "                %s_arr[csr_col[q]] += %scsr_val[q];\n"
+                          "            continue;\n"
                           "        }\n"
-                          "        if (n_full > 0 || scale != 1)\n"
-                          "            rectic_scale_add(%s_arr, scale, full, n_full, n%s);\n",
-                   tn, sn, sn, tn, t, g, t, g, t, gain ? "event_gain*" : "", t, g);
+                          "        /* the full ones before it, then this sparse one from its first target >= lo */\n"
+                          "        rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
+                          "        n_full = 0;\n"
+                          "        scale = 1;\n"
+                          "        long q = q0, q_end = q1;\n"
+                          "        while (lo > 0 && q < q_end) {\n"
+                          "            const long mid = q + (q_end - q)/2;\n"
+                          "            if (csr_col[mid] < lo)\n"
+                          "                q = mid + 1;\n"
+                          "            else\n"
+                          "                q_end = mid;\n"
+                          "        }\n"
+                          "        for (; q < q1 && csr_col[q] < hi; q++)\n"
+                          "            x[csr_col[q]] += %scsr_val[q];\n"
+                          "    }\n"
+                          "    if (n_full > 0 || scale != 1)\n"
+                          "        rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
+                          "}\n", gain ? ", real c_gain" : "", g, g, gain ? "c_gain*" : "", g);
 }
 
 /* Writes the constants of event-driven coupling: the target's decay per step, 1 - dt/tau, and the drive's
@@ -294,10 +368,10 @@ static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
                           "   then adding one column at a time, in passes of up to eight columns (memory streams side by side);\n"
                           "   the passes after the first scale by 1, which changes nothing.  m = 0 only scales (before a sparse\n"
                           "   column), and not at all by 1: a step with many sparse columns scales once. */\n"
-                          "static void rectic_scale_add(real *x, real scale, const real *const *col, int m, long n%s)\n"
+                          "static void rectic_scale_add(real *x, real scale, const real *const *col, int m, long lo, long hi%s)\n"
                           "{\n"
                           "    if (m == 0 && scale != 1)\n"
-                          "        for (long i = 0; i < n; i++)\n"
+                          "        for (long i = lo; i < hi; i++)\n"
                           "            x[i] = x[i]*scale;\n",
                    gain ? "c*" : "", gain ? "c*" : "", gain ? ", real c" : "");
     for (int w = 8; w >= 1; w /= 2) {
@@ -308,7 +382,7 @@ static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
                 rct_buf_printf(&E->b, "%s*const %s = col[%d]", q > k ? ", " : "", names[q], q);
             rct_buf_puts(&E->b, ";\n");
         }
-        rct_buf_puts(&E->b, "        for (long i = 0; i < n; i++)\n            x[i] = x[i]*scale");
+        rct_buf_puts(&E->b, "        for (long i = lo; i < hi; i++)\n            x[i] = x[i]*scale");
         for (int q = 0; q < w; q++)
             rct_buf_printf(&E->b, " + %s%s[i]", gain ? "c*" : "", names[q]);
         rct_buf_puts(&E->b, ";\n    }\n");
@@ -332,6 +406,9 @@ void rct_emc_parallel_macro(rct_emitter *E)
         "#ifdef _OPENMP\n"
         "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
         "if(c->threads > 1)\")\n"
+        "#define RECTIC_PARALLEL_REGION _Pragma(\"omp parallel num_threads(c->threads)\")\n"
+        "int omp_get_num_threads(void);\n"
+        "int omp_get_thread_num(void);\n"
         "#else\n"
         "#define RECTIC_PARALLEL_FOR\n"
         "#endif\n");
@@ -354,19 +431,24 @@ void rct_emc_recorder(rct_emitter *E)
         "        const %s *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
         "                        r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
         "        const long stride = r->stride;\n"
-        "        double *const row = c->rec_buf[k] + c->rec_row*n;\n"
+        "        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */\n"
+        "        const long count = idx ? r->count : n;\n"
+        "        double *const row = c->rec_buf[k] + c->rec_row*count;\n"
         "        if (k == 0 && c->sample_mean) {\n"
         "            double *const acc = c->acc;\n"
-        "            for (long i = 0; i < n; i++)\n"
-        "                acc[i] += src[i*stride];\n"
+        "            for (long i = 0; i < count; i++)\n"
+        "                acc[i] += src[(idx ? idx[i] : i)*stride];\n"
         "            c->acc_count++;\n"
         "            if (take) {\n"
-        "                for (long i = 0; i < n; i++) {\n"
+        "                for (long i = 0; i < count; i++) {\n"
         "                    row[i] = %s\n"
         "                    acc[i] = 0;\n"
         "                }\n"
         "                c->acc_count = 0;\n"
         "            }\n"
+        "        } else if (idx) {\n"
+        "            for (long i = 0; i < count; i++)\n"
+        "                row[i] = src[idx[i]*stride];\n"
         "        } else if (stride == 1) {\n"
         "            for (long i = 0; i < n; i++)\n"
         "                row[i] = src[i];\n"
@@ -389,8 +471,10 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
     rct_em_helper_fns(E, "static ");
     if (E->b.len == start + 1)
         E->b.len = start;
-    if (event)
+    if (event) {
         emit_scale_add(E, event_gain);
+        emit_event_fn(E, event_gain);
+    }
     if (E->o->fixed_n > 0)
         rct_buf_puts(&E->b,
             "\n/* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the\n"
@@ -403,6 +487,10 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
             "#endif\n");
     if (E->o->parallel)
         rct_emc_parallel_macro(E);
+    if (E->o->parallel && event)
+        rct_buf_puts(&E->b, "/* an event-driven update touching at least this many elements shares its targets out among the\n"
+                            "   threads (fewer: a parallel region would cost more than it saves; bench --threads-only) */\n"
+                            "#define RECTIC_EVENT_PARALLEL_MIN " RCT_STR(RCT_EVENT_PARALLEL_MIN) "\n");
     rct_emc_recorder(E);
 }
 
@@ -460,6 +548,13 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                        "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
                        "            for (int k = 0; k < c->n_rec; k++) {\n"
                        "                const real *const src = c->y + c->rec[k].slot*n;\n"
+                       "                const long *const idx = c->rec[k].idx; /* a subset: column j holds neuron idx[j] */\n"
+                       "                if (idx) {\n"
+                       "                    double *const row = c->rec_buf[k] + c->rec_row*c->rec[k].count;\n"
+                       "                    for (long j = 0; j < c->rec[k].count; j++)\n"
+                       "                        row[j] = src[idx[j]];\n"
+                       "                    continue;\n"
+                       "                }\n"
                        "                double *const row = c->rec_buf[k] + c->rec_row*n;\n"
                        "                for (long i = 0; i < n; i++)\n"
                        "                    row[i] = src[i];\n"

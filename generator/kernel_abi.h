@@ -22,6 +22,8 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         int slot;                    DOC(its state or algebraic block, or its parameter index)          \
         int phase;                   DOC(0: recorded before the update, 1: after the passes)            \
         long stride;                 DOC(1, or 0 for a value shared by all neurons)                     \
+        const long *idx;             DOC(a subset: column j of a row holds neuron idx[j]; or 0: all n)   \
+        long count;                  DOC(values per row: n, or the neurons of the subset)               \
     } rectic_krec;                                                                                      \
     typedef struct rectic_kctx {                                                                        \
         long n;                      DOC(neurons)                                                       \
@@ -36,11 +38,11 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         long step;                   DOC(steps done since the run started)                              \
         int n_rec;                   DOC(recorded values; entry 0 is the output)                        \
         const rectic_krec *rec;      DOC(where each recorded value lives)                               \
-        double *const *rec_buf;      DOC(per recorded value: a buffer of rec_cap rows of n)             \
+        double *const *rec_buf;      DOC(per recorded value: a buffer of rec_cap rows of its count)     \
         long rec_row, rec_cap;       DOC(the next row to write; rows in the buffers)                    \
         long sample_every, cutoff;   DOC(a row every sample_every steps, from step cutoff on)           \
         int sample_mean;             DOC(average the output over the steps since the previous row)      \
-        double *acc;                 DOC(n running sums of the output (sample_mean))                    \
+        double *acc;                 DOC(running sums of the output, one per column (sample_mean))      \
         long acc_count;              DOC(steps in those sums)                                           \
         long *spikes;                DOC((step, neuron) pairs)                                          \
         long n_spikes, cap_spikes;   DOC(pairs written; room for)                                       \

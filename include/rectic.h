@@ -148,6 +148,10 @@ typedef struct rectic_spec {
                                          done == total at the end, also of a failed load); non-zero stops
                                          rectic_net_new with RECTIC_ECANCEL */
     void *load_progress_user;
+    int defer_compile;          /* 1: rectic_net_new (and rectic_net_new_network) do not compile the kernel; the
+                                   first run does, after the values set since (a parameter made per-neuron by
+                                   rectic_net_set then costs no second compilation).  Until then
+                                   rectic_net_source is NULL and rectic_net_backend "none".  Default 0 */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;
@@ -202,6 +206,19 @@ int rectic_net_reset(rectic_net *net);
 
 /* Records a variable in the next runs (the output variable is always recorded as "out"). */
 int rectic_net_record(rectic_net *net, const char *name);
+/* Records variable name in the next runs for the neurons indices[0..count-1] only (Brian2's record=indices):
+   each in 0 .. n-1, distinct, in any order; column j of the recording (rectic_net_recording's *cols is
+   count) holds neuron indices[j].  key names the recording and its file ([A-Za-z0-9_.-]+, not a reserved
+   name), NULL: the name as rectic_net_record gives it.  name "out" restricts the output to those neurons.
+   On a network of populations name is a path ("POP/VAR", indices within the population) and key as in
+   rectic_net_record_as ("out" makes it the output).  indices NULL (count 0): every neuron.  Neither the
+   CUDA backend nor rectic_net_standalone take subsets (they refuse them). */
+int rectic_net_record_subset(rectic_net *net, const char *name, const char *key, const long *indices, long count);
+/* Keeps the spikes of the neurons indices[0..count-1] only (distinct, each in 0 .. n-1) in the next runs'
+   spikes (rectic_net_spikes, the spikes file); neuron numbers stay as they are.  pop: the population of a
+   network of populations (units counted within it), NULL or "" for a network of one template.  indices
+   NULL (count 0): every neuron again. */
+int rectic_net_record_spikes(rectic_net *net, const char *pop, const long *indices, long count);
 /* Records every sampling_steps-th step; mode RECTIC_SAMPLE_MEAN averages "out" over the steps since the
    previous row; steps before cutoff are not recorded. */
 int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mode, long cutoff);
@@ -262,6 +279,11 @@ int rectic_net_write(rectic_net *net, const char *dir, rectic_format format);
 /* The same, with meta_members (JSON object members such as "\"a\": 1,\n  \"b\": 2", or NULL) placed in
    meta.json before "files". */
 int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members);
+/* The same, with the members made by fn(user) once the recordings are written, just before meta.json is
+   (meta.json can then say how long writing them took): fn returns a string the library frees (free()), or
+   NULL for none. */
+typedef char *(*rectic_meta_fn)(void *user);
+int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format format, rectic_meta_fn fn, void *user);
 /* Checks before a run of `steps` steps that dir can be created and written and that its file system has
    room for the outputs whose size is known in advance (.npy exactly, CSV at least two bytes a value). */
 int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format format, long steps);
@@ -306,12 +328,18 @@ const char *rectic_net_weights_layout(const rectic_net *net);
 void rectic_set_threads(int threads);
 /* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
    system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the
-   same for any number of threads. */
+   same for any number of threads.  Such a kernel splits a dense product among these threads (OpenBLAS on
+   one thread meanwhile), and they wait passively between loops (OMP_WAIT_POLICY=passive is set before the
+   first such kernel is loaded, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).  A run on more than one
+   thread (these, or OpenBLAS's) times a few steps on one thread against as many on all of them in each block
+   of steps and runs the rest of the block on the faster. */
 void rectic_net_threads(rectic_net *net, int threads);
 /* Number of kernel compilations so far (cache hits of --backend cc do not count; tiered mode counts its
    TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
 int rectic_net_compilations(const rectic_net *net);
-/* Seconds spent in the phases of the last rectic_net_new / compile / run. */
+/* Seconds spent in the phases of the network's life: load (rectic_net_new: reading the template), generate
+   and jit (every compilation so far, added up: writing the kernel's source; compiling and loading it, and
+   OpenBLAS the first time dense coupling needs it), run (the last run: its buffers and steps). */
 typedef struct rectic_timings {
     double load, generate, jit, run;
     double weights;  /* rectic_net_new: reading and checking the weights (the first pass over them) */
@@ -482,9 +510,6 @@ int rectic_net_input(rectic_net *net, const char *pop, const double *data, long 
    file; [A-Za-z0-9_.-]+, not a reserved file name); key NULL: path with '/' replaced by '_'.  Key "out"
    makes it the network's output (rectic_net_sampling's mean applies to it). */
 int rectic_net_record_as(rectic_net *net, const char *path, const char *key);
-/* The same, writing only the column of unit (0-based within the population; -1: every unit): a circuit
-   node's variable as one column.  rectic_net_recording still gives every unit. */
-int rectic_net_record_unit(rectic_net *net, const char *path, const char *key, long unit);
 /* Spikes of population pop in the last run: (step, unit) pairs, units counted within the population,
    sorted by step then unit; borrowed. */
 int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs);

@@ -248,10 +248,32 @@ static void *open_checked(const char *so, int fd, rct_err *err)
     return h;
 }
 
+int rct_cc_openmp(void)
+{
+    return strstr(cflags(), "openmp") != NULL;
+}
+
+/* The kernels' OpenMP threads wait passively (sleep at once) between parallel regions unless the user chose
+   (OMP_WAIT_POLICY or GOMP_SPINCOUNT set): spinning threads take the cores that OpenBLAS's threads, the main
+   thread's serial work and other processes need.  libgomp reads the environment once, when it is loaded with
+   the first kernel built with OpenMP: later it is too late, and nothing is changed. */
+static void openmp_passive(void)
+{
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
+        return;
+    void *gomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    if (gomp) { /* loaded already, its settings made */
+        dlclose(gomp);
+        return;
+    }
+    setenv("OMP_WAIT_POLICY", "passive", 0);
+}
+
 int rct_cc_load(const char *so, const char *entry, rct_cc **out, void **fn, rct_err *err)
 {
     *out = NULL;
     *fn = NULL;
+    openmp_passive();
     int fd;
     int st = rct_cache_open(so, &fd, err);
     if (st != RCT_OBJ_OK) {

@@ -32,5 +32,7 @@ void rct_cc_reap(int *pid, int wait);
    why, and the object has been deleted. */
 int rct_cc_load(const char *so, const char *entry, rct_cc **out, void **fn, rct_err *err);
 void rct_cc_free(rct_cc *cc);
+/* Do the compiler's flags build kernels with OpenMP (the default; RECTIC_CFLAGS may leave it out)? */
+int rct_cc_openmp(void);
 
 #endif

@@ -17,6 +17,13 @@
    more than the loop: ~0.3 us each). */
 #define RCT_PARALLEL_MIN_N 4096
 
+/* The neurons a recording holds: idx[0..count-1] (owned, distinct, in the order given), or idx NULL: all n
+   in order (subset.c). */
+typedef struct rct_subset {
+    long *idx;
+    long count;
+} rct_subset;
+
 /* A compiled CPU kernel that is not the one running (see rectic_net.spare). */
 typedef struct rct_kernel_slot {
     rct_jit *jit;
@@ -78,10 +85,13 @@ struct rectic_net {
     /* recording settings */
     int *rec_vars;
     char **rec_names;
-    int *rec_unit;           /* per recording: the one unit written (a circuit's node), or -1: all */
     int n_rec_vars;
     long sample_every, cutoff;
     int sample_mode;
+    rct_subset *rec_sub;     /* per recorded variable: its neurons */
+    rct_subset out_sub;      /* the output's neurons */
+    unsigned char *spike_mask; /* spikes are kept of the neurons marked 1 only; NULL: of all */
+    long spikes_checked;     /* pairs at the start of the spike buffer already filtered by spike_mask */
     /* results of the last run */
     double **rec_data;       /* [0] = out, then rec_vars: rec_rows rows, or the current chunk */
     int n_rec_data;
@@ -156,6 +166,18 @@ int rct_report_nonfinite(rectic_net *net, long step);
 /* The caller's spec as this library's rectic_spec in *full: the fields its size covers, defaults for the
    rest; an error (RECTIC_EINVAL) when spec->size is not one rectic_spec_init sets. */
 int rct_spec_take(rectic_spec *full, const rectic_spec *spec, rct_err *err);
+
+/* Values per recorded row of recording k (0: the output, k: rec_vars[k-1]): n, or its subset's count. */
+long rct_obs_width(const rectic_net *net, int k);
+/* Drops the spike pairs past net->spikes_checked of neurons outside net->spike_mask (nothing without one);
+   *n_spikes shrinks to the pairs kept (subset.c). */
+void rct_subset_filter_spikes(rectic_net *net, long *spikes, long *n_spikes);
+/* Does net (or one of its populations) record a subset of neurons or of spikes? */
+int rct_subset_any(const rectic_net *net);
+/* Frees net's subsets. */
+void rct_subset_free(rectic_net *net);
+/* Is key a recording key: [A-Za-z0-9_.-]+ (popapi.c)? */
+int rct_valid_key(const char *key);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);

@@ -46,6 +46,7 @@ void rct_obs_clear(rectic_net *net)
         fclose(net->spike_spill);
     net->spike_spill = NULL;
     net->spilled_spikes = 0;
+    net->spikes_checked = 0;
 }
 
 /* Describes where variable v's values live for the kernel's recorder. */
@@ -92,7 +93,8 @@ static int open_spill(rectic_net *net, int count, double bytes)
 int rct_obs_spill(rectic_net *net, long rows)
 {
     for (int k = 0; k < net->n_rec_data; k++)
-        if (fwrite(net->rec_data[k], sizeof(double) * (size_t)net->n, (size_t)rows, net->spill[k]) != (size_t)rows)
+        if (fwrite(net->rec_data[k], sizeof(double) * (size_t)rct_obs_width(net, k), (size_t)rows, net->spill[k]) !=
+            (size_t)rows)
             return rct_errf(&net->err, RECTIC_EIO, "writing streamed recordings to a temporary file failed: %s",
                             strerror(errno));
     net->spilled_rows += rows;
@@ -101,8 +103,8 @@ int rct_obs_spill(rectic_net *net, long rows)
 
 int rct_obs_unspill(rectic_net *net, long spilled, long rows)
 {
-    size_t row_bytes = sizeof(double) * (size_t)net->n;
     for (int k = 0; k < net->n_rec_data; k++) {
+        size_t row_bytes = sizeof(double) * (size_t)rct_obs_width(net, k);
         FILE *f = net->spill[k];
         if (fseek(f, (long)((size_t)spilled * row_bytes), SEEK_SET) != 0 ||
             fread(net->rec_data[k], row_bytes, (size_t)rows, f) != (size_t)rows ||
@@ -119,8 +121,10 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
     rct_obs_clear(net);
     long rows = rct_obs_rows(steps, net->sample_every, net->cutoff);
     int count = 1 + net->n_rec_vars;
-    long n = net->n;
-    double row_bytes = (double)n * count * (double)sizeof(double);
+    double values = 0; /* per row, all recordings */
+    for (int k = 0; k < count; k++)
+        values += (double)rct_obs_width(net, k);
+    double row_bytes = values * (double)sizeof(double);
     double bytes = row_bytes * (double)rows;
     long chunk = rows;
     if (bytes > (double)net->max_memory) {
@@ -140,16 +144,19 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
     }
     net->n_rec_data = count;
     for (int k = 0; k < count; k++) {
-        size_t values = k == 0 && net->model->output < 0 ? 0 : (size_t)(chunk * n);
-        net->rec_data[k] = calloc(values + 1, sizeof(double));
+        long width = rct_obs_width(net, k);
+        size_t cells = k == 0 && net->model->output < 0 ? 0 : (size_t)chunk * (size_t)width;
+        net->rec_data[k] = calloc(cells + 1, sizeof(double));
         if (!net->rec_data[k]) {
             free(r);
-            return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %ld rows x %ld neurons x %d values do not fit in "
-                                                      "memory (%.1f MiB)", chunk, n, count,
-                            (double)chunk * (double)n * count * 8.0 / 1048576.0);
+            return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %ld rows x %.0f values do not fit in memory "
+                                                      "(%.1f MiB)", chunk, values, (double)chunk * row_bytes / 1048576.0);
         }
         if (k > 0 || net->model->output >= 0) /* a population of a network may have no output */
             describe(net, k == 0 ? net->model->output : net->rec_vars[k - 1], in_col, &r[k]);
+        const rct_subset *sub = k == 0 ? &net->out_sub : &net->rec_sub[k - 1];
+        r[k].idx = sub->idx; /* NULL: every neuron */
+        r[k].count = width;
     }
     net->rec_rows = rows;
     net->chunk_rows = chunk;
@@ -191,7 +198,7 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
         return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory limit "
                                                   "and streamed to disk: write them with rectic_net_write");
     *rows = net->steps_done == 0 ? 0 : rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
-    *cols = net->n;
+    *cols = rct_obs_width(net, k);
     *data = net->rec_data[k];
     net->err.code = 0;
     return 0;
@@ -230,7 +237,10 @@ int rectic_net_spikes(rectic_net *net, long *count, const long **pairs)
 /* Bytes of memory the recordings of a run hold (the whole run, or one chunk when streaming). */
 static double recording_bytes(const rectic_net *net)
 {
-    return (double)net->chunk_rows * (double)net->n * net->n_rec_data * (double)sizeof(double);
+    double values = 0;
+    for (int k = 0; k < net->n_rec_data; k++)
+        values += (double)rct_obs_width(net, k);
+    return (double)net->chunk_rows * values * (double)sizeof(double);
 }
 
 int rct_obs_spike_room(rectic_net *net, long *n_spikes, long cap)
@@ -245,6 +255,7 @@ int rct_obs_spike_room(rectic_net *net, long *n_spikes, long cap)
         return rct_errf(&net->err, RECTIC_EIO, "writing streamed spikes to a temporary file failed: %s", strerror(errno));
     net->spilled_spikes += *n_spikes;
     *n_spikes = 0;
+    net->spikes_checked = 0;
     return 0;
 }
 

@@ -119,8 +119,7 @@ int rct_pn_reset(rectic_net *net)
     return 0;
 }
 
-/* Is key a recording key: [A-Za-z0-9_.-]+? */
-static int valid_key(const char *key)
+int rct_valid_key(const char *key)
 {
     if (!*key)
         return 0;
@@ -176,7 +175,7 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
     if (!name)
         return rct_oom(&net->err);
     int rc = 0;
-    if (!valid_key(name))
+    if (!rct_valid_key(name))
         rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key '%s' must be letters, digits, '_', '.' or '-'", what, name);
     else if (key_taken(net->pn, name))
         rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key '%s' is taken by another recording", what, name);
@@ -191,27 +190,6 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
     if (!rc)
         net->err.code = 0;
     return rc;
-}
-
-int rectic_net_record_unit(rectic_net *net, const char *path, const char *key, long unit)
-{
-    if (!net || !net->pn || unit < 0)
-        return rectic_net_record_as(net, path, key);
-    char what[400];
-    snprintf(what, sizeof what, "record %s%s%s", key ? key : "", key ? "=" : "", path ? path : "(null)");
-    const char *var;
-    int p = rct_pn_split(net, path, what, &var);
-    if (p < 0)
-        return net->err.code;
-    rectic_net *pop = net->pn->pops[p];
-    if (unit >= pop->n) /* checked first: a refused call records nothing */
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: unit %ld: population %s has %ld units", what, unit,
-                        net->pn->names[p], (long)pop->n);
-    int rc = rectic_net_record_as(net, path, key);
-    if (rc)
-        return rc;
-    pop->rec_unit[pop->n_rec_vars - 1] = (int)unit;
-    return 0;
 }
 
 int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs)

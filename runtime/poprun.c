@@ -316,6 +316,7 @@ static void finish(rectic_net *net, pn_run *r, long done)
 {
     rct_popnet *pn = net->pn;
     for (int p = 0; p < pn->n_pops; p++) {
+        rct_subset_filter_spikes(pn->pops[p], r->ctx[p].spikes, &r->ctx[p].n_spikes);
         pn->pops[p]->spikes = r->ctx[p].spikes;
         pn->pops[p]->n_spikes = r->ctx[p].n_spikes;
         pn->pops[p]->steps_done = done;
@@ -364,8 +365,12 @@ int rct_pn_run(rectic_net *net, long steps)
         dirty |= pn->pops[p]->dirty;
     if (dirty && (rc = rct_pn_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of units or of spikes "
+                                                  "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);
+    double t0 = rct_now(); /* the run: its buffers and contexts, the steps */
     pn_run r;
     memset(&r, 0, sizeof r);
     r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
@@ -384,7 +389,6 @@ int rct_pn_run(rectic_net *net, long steps)
         rc = setup_pop(net, &r, p, steps);
     if (!rc)
         rc = setup_projs(net, &r);
-    double t0 = rct_now();
     if (!rc)
         rc = run_blocks(net, &r, steps);
     net->timings.run = rct_now() - t0;

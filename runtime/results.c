@@ -107,7 +107,7 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
         if (!name)
             return rct_oom(&net->err);
         rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0, NULL, 0};
-        rc = write_output(net, set, name, format, &src, rows, net->n, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        rc = write_output(net, set, name, format, &src, rows, rct_obs_width(net, k), net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
         free(name);
     }
     rows_src time_src = {NULL, NULL, 1, NULL, 0};
@@ -129,19 +129,8 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
             rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
-            int unit = k > 0 && pop->rec_unit ? pop->rec_unit[k - 1] : -1;
-            if (unit < 0) {
-                rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows, pop->n, type);
-                continue;
-            }
-            double *col = malloc(sizeof(double) * (size_t)rows + 1); /* one unit: its column */
-            if (!col)
-                return rct_oom(&net->err);
-            for (long r = 0; r < rows; r++)
-                col[r] = pop->rec_data[k][r * pop->n + unit];
-            src.data = col;
-            rc = write_output(pop, set, pop->rec_names[k - 1], format, &src, rows, 1, type);
-            free(col);
+            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows,
+                              rct_obs_width(pop, k), type);
         }
         if (!rc && pop->model->spike_def >= 0) {
             rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};
@@ -155,7 +144,19 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
     return write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D);
 }
 
+/* rectic_net_write_set's members, made by the callback of rectic_net_write_set_fn. */
+static char *fixed_members(void *user)
+{
+    return user ? rct_strdup(user) : NULL;
+}
+
 int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format, const char *meta_members)
+{
+    return rectic_net_write_set_fn(net, dir, format, fixed_members, (void *)meta_members);
+}
+
+int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format format, rectic_meta_fn members,
+                            void *user)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -170,7 +171,10 @@ int rectic_net_write_set(rectic_net *net, const char *dir, rectic_format format,
         rct_outset_abort(&set);
         return rc;
     }
-    return rct_outset_commit(&set, meta_members, &net->err);
+    char *text = members ? members(user) : NULL; /* the recordings are written: now meta.json's members */
+    rc = rct_outset_commit(&set, text, &net->err);
+    free(text);
+    return rc;
 }
 
 int rectic_net_write(rectic_net *net, const char *dir, rectic_format format)
@@ -189,8 +193,8 @@ int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format form
     double bytes = header + rows * (npy ? 8.0 : 2.0);                                 /* time */
     for (int p = 0; p < (net->pn ? net->pn->n_pops : 1); p++) {
         const rectic_net *pop = net->pn ? net->pn->pops[p] : net;
-        int outs = pop->n_rec_vars + (!net->pn || p == net->pn->out_pop);
-        bytes += outs * (header + rows * (double)pop->n * value);                   /* out, recordings */
+        for (int k = !net->pn || p == net->pn->out_pop ? 0 : 1; k <= pop->n_rec_vars; k++)
+            bytes += header + rows * (double)rct_obs_width(pop, k) * value;        /* out, recordings */
     }
     return rct_outset_check_dir(dir, bytes, &net->err);
 }

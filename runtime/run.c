@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
 #include "network.h"
@@ -29,6 +30,7 @@ typedef struct input_src {
 
 int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_spikes)
 {
+    rct_subset_filter_spikes(net, *spikes, n_spikes); /* --record-spikes SUBSET: only those are kept */
     long need = *n_spikes + net->n;
     if (need <= *cap_spikes)
         return 0;
@@ -47,6 +49,41 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
     *cap_spikes = cap;
     net->spikes = s;
     return 0;
+}
+
+/* Does the running kernel run its loops over neurons on net->threads threads (a cc kernel built with OpenMP
+   for n >= RCT_PARALLEL_MIN_N)? */
+static int parallel_kernel(const rectic_net *net)
+{
+    return net->cc && net->n >= RCT_PARALLEL_MIN_N && net->threads > 1 && rct_cc_openmp();
+}
+
+/* Does it split the dense product among those threads (emit_gemv_split)?  Then OpenBLAS runs on one thread. */
+static int splits_gemv(const rectic_net *net)
+{
+    return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && parallel_kernel(net);
+}
+
+/* Threads that help: a run on more than one thread (the kernel's, or OpenBLAS's for a kernel that does not
+   split the product) measures, in each block, a few steps on one thread against as many on all of them and
+   runs the rest of the block on the faster: where a second thread does not pay (a machine whose cores are
+   busy, a step too small to share) the run goes on on one.  The results are the same bits either way. */
+#define PROBE_S 0.004      /* seconds a probe aims at */
+#define THREADS_GAIN 0.98  /* all the threads are used when their steps take at most this much of one's */
+
+/* Do threads matter to this run: more than one asked for, and someone to use them? */
+static int threads_matter(const rectic_net *net)
+{
+    return parallel_kernel(net) ||
+           (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && !splits_gemv(net) && rct_blas_count() > 1);
+}
+
+/* The next steps on all the threads asked for (many), or on one. */
+static void use_threads(rectic_net *net, rectic_kctx *c, int many)
+{
+    c->threads = many ? net->threads : 1;
+    if (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE)
+        rct_blas_use(splits_gemv(net) || !many ? 1 : 0);
 }
 
 /* Fills buf (block x cols values of the network's type) with the inputs of steps start..start+block-1. */
@@ -107,6 +144,32 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     return k - from;
 }
 
+/* Runs the `block` steps of the block starting at step `start` (run_block), on the threads that help; *step_s:
+   the seconds a step took when last measured (sizes the probes).  Returns the steps done. */
+static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc,
+                              double *step_s)
+{
+    if (!threads_matter(net) || block < 3) {
+        use_threads(net, c, 1);
+        return run_block(net, c, io, start, 0, block, rc);
+    }
+    long probe = *step_s > 0 ? (long)(PROBE_S / *step_s) : 1, k = 0;
+    probe = probe < 1 ? 1 : probe > block / 8 ? (block / 8 > 0 ? block / 8 : 1) : probe;
+    double per_step[2];
+    for (int many = 0; many < 2; many++) {
+        use_threads(net, c, many);
+        double t0 = rct_now();
+        long d = run_block(net, c, io, start, k, k + probe, rc);
+        per_step[many] = (rct_now() - t0) / (double)(d > 0 ? d : 1);
+        k += d;
+        if (d < probe) /* stopped early: an error */
+            return k;
+    }
+    *step_s = per_step[0] < per_step[1] ? per_step[0] : per_step[1];
+    use_threads(net, c, per_step[1] <= THREADS_GAIN * per_step[0]);
+    return k + run_block(net, c, io, start, k, block, rc);
+}
+
 int rct_state_finite(const rectic_net *net)
 {
     long count = (long)net->model->n_state * net->n;
@@ -163,8 +226,12 @@ static int run(rectic_net *net, long steps, const input_src *in)
     int rc;
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
+    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of neurons or of spikes "
+                                                  "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
         return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+    double t0 = rct_now(); /* the run: its buffers, the event coupling's start, the steps, the last spill */
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
@@ -211,12 +278,12 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.acc = acc;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
     rct_coupling_start_run(net);
+    double step_s = 0; /* seconds a step takes, as last measured */
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
     if (net->check_finite && (!snap_y || !snap_acc))
         rc = rct_oom(&net->err);
-    double t0 = rct_now();
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;
@@ -232,7 +299,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(snap_y, net->y, ybytes);
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
         }
-        long k = run_block(net, &c, &io, done, 0, block, &rc);
+        long k = run_block_threads(net, &c, &io, done, block, &rc, &step_s);
         if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
@@ -251,6 +318,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
         }
         done += k;
         net->steps_done = done;
+        rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);
         net->n_spikes = c.n_spikes;
         if (rc)
             break;
@@ -265,6 +333,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     }
     free(snap_y);
     free(snap_acc);
+    rct_blas_use(0);
     if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
         int wrc = rct_obs_spill(net, c.rec_row);
         rc = rc ? rc : wrc;

@@ -33,8 +33,9 @@ static const char *const api_functions[] = {
     "rectic_netspec_proj_ends", "rectic_netspec_proj_weights", "rectic_net_warning_count", "rectic_net_warning",
     "rectic_net_new_network", "rectic_net_n_populations", "rectic_net_population", "rectic_net_population_size",
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
-    "rectic_net_population_spikes", "rectic_netspec_proj_file", "rectic_net_record_unit",
-    "rectic_libversion", "rectic_libversion_number", "rectic_last_error", NULL};
+    "rectic_net_population_spikes", "rectic_netspec_proj_file",
+    "rectic_libversion", "rectic_libversion_number", "rectic_last_error", "rectic_net_record_subset",
+    "rectic_net_record_spikes", "rectic_net_write_set_fn", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -72,6 +73,9 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_get(NULL, "eta", out, 4, &count), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_reset(NULL), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_record(NULL, "v"), RECTIC_EINVAL);
+    long idx[2] = {0, 1};
+    ck_assert_int_eq(rectic_net_record_subset(NULL, "v", NULL, idx, 2), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_record_spikes(NULL, NULL, idx, 2), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_sampling(NULL, 1, RECTIC_SAMPLE_PICK, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_run(NULL, 10, NULL, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_run_fn(NULL, 10, input_zero, NULL, 1), RECTIC_EINVAL);
@@ -86,6 +90,8 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_steps_done(NULL), 0);
     ck_assert_int_eq(rectic_net_write(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_write_set(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_write_set_fn(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, NULL, NULL),
+                     RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_check_output(NULL, "/nonexistent/rectic-null-test", RECTIC_FORMAT_CSV, 10), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_output_incomplete(NULL), 0); /* takes no handle: a NULL folder holds no set */
     ck_assert_int_eq(rectic_read_matrix(NULL, NULL, NULL, NULL), RECTIC_EINVAL);
@@ -162,7 +168,6 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_ptr_null(rectic_net_projection_coupling(NULL, 0));
     ck_assert_int_eq(rectic_net_input(NULL, "E", NULL, 0, 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_record_as(NULL, "E/v", "v"), RECTIC_EINVAL);
-    ck_assert_int_eq(rectic_net_record_unit(NULL, "E/v", "v", 0), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_population_spikes(NULL, "E", &count, &pairs), RECTIC_EINVAL);
     /* take no handle (test_header_and_library_versions_agree checks their values) */
     ck_assert_ptr_nonnull(rectic_libversion());

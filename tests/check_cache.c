@@ -14,6 +14,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 #define N 4
@@ -22,14 +23,8 @@
 /* A QIF network of N uncoupled neurons driven by a rising input (they spike). */
 static void qif_spec(rectic_spec *s, int backend, int dtype)
 {
-    rectic_spec_init(s);
-    s->template_ref = QIF;
-    s->op = "qif_op";
-    s->n = N;
-    s->input_var = "I_ext";
-    s->output_var = "s";
-    s->spike_var = "spike";
-    s->spike_def = "v";
+    tu_qif_spec(s, N);
+    s->source_var = s->target_var = NULL; /* uncoupled */
     s->backend = backend;
     s->dtype = dtype;
 }

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "testutil.h"
+#include "tu_spec.h"
 
 #include "cudatest.h"
 
@@ -80,20 +81,11 @@ static int case_dirs(char dirs[][4200], int cap)
 /* Spec of a QIF network of n neurons with random weights (seeded), spiking. */
 static void qif_spec(rectic_spec *s, long n, double *w, unsigned seed, double scale)
 {
-    rectic_spec_init(s);
+    tu_qif_spec(s, n);
     srand(seed);
     for (long i = 0; i < n * n; i++)
         w[i] = scale * (2.0 * rand() / RAND_MAX - 1.0);
-    s->template_ref = QIF;
-    s->op = "qif_op";
-    s->n = n;
     s->weights = w;
-    s->source_var = "s";
-    s->target_var = "s_in";
-    s->input_var = "I_ext";
-    s->output_var = "s";
-    s->spike_var = "spike";
-    s->spike_def = "v";
 }
 
 /* Creates a network, failing the test with the library's message. */

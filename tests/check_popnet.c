@@ -181,8 +181,9 @@ START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d
     ck_assert_int_eq(rectic_net_record_as(net, "B/s", "Bs"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record_as(net, "B/s_in", "Bin"), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record(net, "A/qif_op/s_in"), RECTIC_OK); /* key A_qif_op_s_in */
-    ck_assert_int_eq(rectic_net_record_unit(net, "B/s", "Bs9", 4), RECTIC_EINVAL); /* B has units 0..3 */
-    ck_assert_int_eq(rectic_net_record_unit(net, "B/s", "Bs2", 2), RECTIC_OK);   /* one column, written */
+    const long unit4 = 4, unit2 = 2;
+    ck_assert_int_eq(rectic_net_record_subset(net, "B/s", "Bs9", &unit4, 1), RECTIC_EINVAL); /* B has units 0..3 */
+    ck_assert_int_eq(rectic_net_record_subset(net, "B/s", "Bs2", &unit2, 1), RECTIC_OK);   /* one column, written */
     ck_assert_int_eq(rectic_net_input(net, "A", in, STEPS, 5), RECTIC_OK);
     ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
     const double *as = rec(net, "As", STEPS, 5), *bs = rec(net, "Bs", STEPS, 4);

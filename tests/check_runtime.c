@@ -8,22 +8,14 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 
 /* A spec for RectiPy's QIF network roles (template, op, coupling s -> s_in, input, output, spikes). */
 static void qif_spec(rectic_spec *s, long n)
 {
-    rectic_spec_init(s);
-    s->template_ref = QIF;
-    s->op = "qif_op";
-    s->n = n;
-    s->source_var = "s";
-    s->target_var = "s_in";
-    s->input_var = "I_ext";
-    s->output_var = "s";
-    s->spike_var = "spike";
-    s->spike_def = "v";
+    tu_qif_spec(s, n);
 }
 
 typedef struct mat {

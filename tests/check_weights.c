@@ -7,6 +7,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 #define N 40
@@ -15,15 +16,7 @@
 /* A spec for RectiPy's QIF network roles, coupled s -> s_in, driven through I_ext. */
 static void qif_spec(rectic_spec *s)
 {
-    rectic_spec_init(s);
-    s->template_ref = QIF;
-    s->op = "qif_op";
-    s->source_var = "s";
-    s->target_var = "s_in";
-    s->input_var = "I_ext";
-    s->output_var = "s";
-    s->spike_var = "spike";
-    s->spike_def = "v";
+    tu_qif_spec(s, 0);
 }
 
 /* Deterministic weights in (-0.5, 0.5) * 4 / sqrt(N), a third of them 0. */

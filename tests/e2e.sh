@@ -989,7 +989,7 @@ test_run_prints_summary_without_quiet() {
 test_verbose_prints_phase_timings() {
     "$RECTIC" run "${SEED[@]}" --verbose -o o >out.txt 2>err.txt || fail "exit $?: $(head -c 300 err.txt)"
     local p
-    for p in load generate jit run write; do
+    for p in read coupling generate compile run write unaccounted wall; do
         grep -qw "$p" err.txt || fail "no '$p' timing on stderr: $(head -c 300 err.txt)"
     done
 }

@@ -133,7 +133,8 @@ test_inputs_are_checked_against_the_size_of_the_weights() {
 
 test_verbose_and_meta_json_time_the_load_phases() {
     "$RECTIC" "${QIF[@]/-q/-v}" --weights "$W/plain.npy" -o v 2>err || fail "$(cat err)"
-    grep -qE "load [0-9.]+ ms, weights [0-9.]+ ms, coupling [0-9.]+ ms," err || fail "-v: $(cat err)"
+    grep -qE "read [0-9.]+ ms \(template [0-9.]+, weights [0-9.]+, files [0-9.]+\), build coupling [0-9.]+ ms," err ||
+        fail "-v: $(cat err)"
     grep -qF "weights: mapped in place;" err || fail "-v: $(cat err)"
     python3 - v/meta.json <<'EOF' || fail "meta.json timings"
 import json, sys

@@ -188,4 +188,28 @@ static inline int tu_run(Suite *s)
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
+/* Runs the tests (count of them, Check's START_TEST names) as one suite `name`, each with a timeout of that
+   many seconds; returns the process exit status (tu_run). */
+static inline int tu_main(const char *name, int timeout, const TTest *const *tests, int count)
+{
+    Suite *s = suite_create(name);
+    TCase *c = tcase_create(name);
+    tcase_set_timeout(c, timeout);
+    for (int k = 0; k < count; k++)
+        tcase_add_test(c, tests[k]);
+    suite_add_tcase(s, c);
+    return tu_run(s);
+}
+
+/* A fresh compilation cache for --backend cc in XDG_CACHE_HOME (the caller removes it with tu_rmtree), or
+   NULL when there is no C compiler (cc) on the PATH: the test is then skipped. */
+static inline char *tu_fresh_cache(void)
+{
+    if (system("command -v cc >/dev/null 2>&1") != 0)
+        return NULL;
+    char *dir = tu_tmpdir();
+    setenv("XDG_CACHE_HOME", dir, 1);
+    return dir;
+}
+
 #endif

@@ -180,6 +180,8 @@ int main(int argc, char **argv)
         rec[k].phase = rectic_sa_records[k].phase;
         rec[k].stride = rec[k].where == 3 ? (inputs_file && in.cols == n && n > 1)
                         : rec[k].where == 4 ? (long)rectic_sa_param_vector[rec[k].slot] : 1;
+        rec[k].idx = NULL; /* every neuron */
+        rec[k].count = n;
         buf[k] = sa_alloc((size_t)(run.rows * n), sizeof(double));
     }
     rectic_kctx c;

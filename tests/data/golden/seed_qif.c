@@ -19,6 +19,8 @@ typedef struct rectic_krec {
     int slot;                    /* its state or algebraic block, or its parameter index */
     int phase;                   /* 0: recorded before the update, 1: after the passes */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
+    const long *idx;             /* a subset: column j of a row holds neuron idx[j]; or 0: all n */
+    long count;                  /* values per row: n, or the neurons of the subset */
 } rectic_krec;
 typedef struct rectic_kctx {
     long n;                      /* neurons */
@@ -33,11 +35,11 @@ typedef struct rectic_kctx {
     long step;                   /* steps done since the run started */
     int n_rec;                   /* recorded values; entry 0 is the output */
     const rectic_krec *rec;      /* where each recorded value lives */
-    double *const *rec_buf;      /* per recorded value: a buffer of rec_cap rows of n */
+    double *const *rec_buf;      /* per recorded value: a buffer of rec_cap rows of its count */
     long rec_row, rec_cap;       /* the next row to write; rows in the buffers */
     long sample_every, cutoff;   /* a row every sample_every steps, from step cutoff on */
     int sample_mean;             /* average the output over the steps since the previous row */
-    double *acc;                 /* n running sums of the output (sample_mean) */
+    double *acc;                 /* running sums of the output, one per column (sample_mean) */
     long acc_count;              /* steps in those sums */
     long *spikes;                /* (step, neuron) pairs */
     long n_spikes, cap_spikes;   /* pairs written; room for */
@@ -69,19 +71,24 @@ static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                         r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
         const long stride = r->stride;
-        double *const row = c->rec_buf[k] + c->rec_row*n;
+        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */
+        const long count = idx ? r->count : n;
+        double *const row = c->rec_buf[k] + c->rec_row*count;
         if (k == 0 && c->sample_mean) {
             double *const acc = c->acc;
-            for (long i = 0; i < n; i++)
-                acc[i] += src[i*stride];
+            for (long i = 0; i < count; i++)
+                acc[i] += src[(idx ? idx[i] : i)*stride];
             c->acc_count++;
             if (take) {
-                for (long i = 0; i < n; i++) {
+                for (long i = 0; i < count; i++) {
                     row[i] = acc[i]/c->acc_count;
                     acc[i] = 0;
                 }
                 c->acc_count = 0;
             }
+        } else if (idx) {
+            for (long i = 0; i < count; i++)
+                row[i] = src[idx[i]*stride];
         } else if (stride == 1) {
             for (long i = 0; i < n; i++)
                 row[i] = src[i];
@@ -126,6 +133,13 @@ long rectic_kernel(rectic_kctx *c, long steps)
         if (record && copy_state) { /* each row a plain copy of the variable's block */
             for (int k = 0; k < c->n_rec; k++) {
                 const real *const src = c->y + c->rec[k].slot*n;
+                const long *const idx = c->rec[k].idx; /* a subset: column j holds neuron idx[j] */
+                if (idx) {
+                    double *const row = c->rec_buf[k] + c->rec_row*c->rec[k].count;
+                    for (long j = 0; j < c->rec[k].count; j++)
+                        row[j] = src[idx[j]];
+                    continue;
+                }
                 double *const row = c->rec_buf[k] + c->rec_row*n;
                 for (long i = 0; i < n; i++)
                     row[i] = src[i];
