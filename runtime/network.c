@@ -154,16 +154,12 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
     return o;
 }
 
-/* The symbols a kernel of net may call: the math functions and, for dense coupling, the loaded BLAS's
-   gemv (loaded now: kernels from the system compiler find it in the global scope too).  syms has room for
-   RCT_MAX_SYMBOLS entries. */
-#define RCT_MAX_SYMBOLS 64
-static int kernel_symbols(rectic_net *net, rct_symbol *syms)
+int rct_kernel_symbols(rectic_net *net, int blas, rct_symbol *syms)
 {
     int k = 0;
     for (const rct_symbol *s = rct_emit_symbols(); s->name && k < RCT_MAX_SYMBOLS - 3; s++)
         syms[k++] = *s;
-    if (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE) {
+    if (blas) {
         const rct_blas *b = rct_blas_load(&net->err);
         if (!b)
             return net->err.code;
@@ -244,7 +240,7 @@ int rct_net_compile(rectic_net *net)
         return rct_cuda_compile(net, &o);
     rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
-    int rc = kernel_symbols(net, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
+    int rc = rct_kernel_symbols(net, net->has_coupling && net->coupling_mode == RCT_COUP_DENSE, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
     if (rc)
         return rc;
     double t0 = rct_now();

@@ -484,24 +484,6 @@ static int apply_sets(rectic_net *net, const rectic_netspec *ns)
     return 0;
 }
 
-/* The symbols the fused kernel may call: the math functions and, when a projection is dense, the loaded
-   BLAS's gemv.  syms has room for n entries. */
-static int pn_symbols(rectic_net *net, rct_symbol *syms, int n)
-{
-    int k = 0;
-    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < n - 3; s++)
-        syms[k++] = *s;
-    if (net->pn->uses_blas) {
-        const rct_blas *b = rct_blas_load(&net->err);
-        if (!b)
-            return net->err.code;
-        syms[k++] = (rct_symbol){"cblas_dgemv", *(void **)&b->dgemv};
-        syms[k++] = (rct_symbol){"cblas_sgemv", *(void **)&b->sgemv};
-    }
-    syms[k] = (rct_symbol){NULL, NULL};
-    return 0;
-}
-
 void rct_pn_desc_free(rct_pn_desc *d)
 {
     free(d->models);
@@ -551,9 +533,9 @@ int rct_pn_compile(rectic_net *net)
 {
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the GPU's kernels (cuda_netrun.c) */
         return rct_cuda_pn_compile(net);
-    rct_symbol syms[64];
+    rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
-    int rc = pn_symbols(net, syms, 64); /* OpenBLAS is loaded here the first time: counted as compiling */
+    int rc = rct_kernel_symbols(net, net->pn->uses_blas, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
     if (rc)
         return rc;
     double t0 = rct_now();
