@@ -46,6 +46,8 @@ struct rectic_net {
     void *alg;               /* algebraic variables */
     void *coup;              /* coupling target */
     int threads;             /* threads for the kernel's loops over neurons (OpenMP builds) */
+    double thread_step[2];   /* seconds per step on one thread, on all (running means; run.c), 0: unknown */
+    int probe_gap, probe_wait; /* the other setting is probed every probe_gap blocks; blocks until the next */
     void *w;                 /* weights n x n (dense and inline coupling), or NULL */
     void *w_map;             /* w is this read-only mapping of a .npy file (munmap'ed, not freed), or NULL */
     size_t w_map_len;

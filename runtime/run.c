@@ -144,30 +144,56 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     return k - from;
 }
 
-/* Runs the `block` steps of the block starting at step `start` (run_block), on the threads that help; *step_s:
-   the seconds a step took when last measured (sizes the probes).  Returns the steps done. */
-static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc,
-                              double *step_s)
+/* Takes a measured time per step into net->thread_step[many] (a running mean, the newest counting half). */
+static void note_step_time(rectic_net *net, int many, double per_step)
+{
+    double *t = &net->thread_step[many];
+    *t = *t > 0 ? 0.5 * *t + 0.5 * per_step : per_step;
+}
+
+/* Runs steps from..to-1 of the block starting at `start` on one thread or all (many), noting their time per
+   step; returns the steps done. */
+static long run_timed(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long from, long to, int many,
+                      int *rc)
+{
+    use_threads(net, c, many);
+    double t0 = rct_now();
+    long d = run_block(net, c, io, start, from, to, rc);
+    if (d > 0)
+        note_step_time(net, many, (rct_now() - t0) / (double)d);
+    return d;
+}
+
+/* Runs the `block` steps of the block starting at step `start` (run_block) on the threads that help: on the
+   setting (one thread or all) whose running mean time per step is lower (net->thread_step, from whole blocks
+   and probes, kept across runs).  The other setting is probed with a few steps (~PROBE_S) now and then: at
+   first in every block, then, while it keeps losing, in every 2nd, 4th ... 64th block (net->probe_gap), so
+   that a setting that does not pay costs next to nothing.  Returns the steps done. */
+static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc)
 {
     if (!threads_matter(net) || block < 3) {
         use_threads(net, c, 1);
         return run_block(net, c, io, start, 0, block, rc);
     }
-    long probe = *step_s > 0 ? (long)(PROBE_S / *step_s) : 1, k = 0;
+    double *t = net->thread_step;
+    double known = t[0] > 0 ? t[0] : t[1];
+    long probe = known > 0 ? (long)(PROBE_S / known) : 1, k = 0;
     probe = probe < 1 ? 1 : probe > block / 8 ? (block / 8 > 0 ? block / 8 : 1) : probe;
-    double per_step[2];
-    for (int many = 0; many < 2; many++) {
-        use_threads(net, c, many);
-        double t0 = rct_now();
-        long d = run_block(net, c, io, start, k, k + probe, rc);
-        per_step[many] = (rct_now() - t0) / (double)(d > 0 ? d : 1);
+    int many = t[1] > 0 && t[0] > 0 && t[1] <= THREADS_GAIN * t[0];
+    for (int s = 0; s < 2; s++) { /* a setting never measured yet, or the other one when its turn has come */
+        int unknown = t[s] <= 0, other = s != many && --net->probe_wait <= 0;
+        if (!unknown && !other)
+            continue;
+        long d = run_timed(net, c, io, start, k, k + probe, s, rc);
         k += d;
         if (d < probe) /* stopped early: an error */
             return k;
+        int won = t[1] > 0 && t[0] > 0 && (t[1] <= THREADS_GAIN * t[0]) == s;
+        net->probe_gap = won || net->probe_gap < 1 ? 1 : net->probe_gap < 64 ? 2 * net->probe_gap : 64;
+        net->probe_wait = net->probe_gap;
     }
-    *step_s = per_step[0] < per_step[1] ? per_step[0] : per_step[1];
-    use_threads(net, c, per_step[1] <= THREADS_GAIN * per_step[0]);
-    return k + run_block(net, c, io, start, k, block, rc);
+    many = t[1] > 0 && t[0] > 0 && t[1] <= THREADS_GAIN * t[0];
+    return k + run_timed(net, c, io, start, k, block, many, rc);
 }
 
 int rct_state_finite(const rectic_net *net)
@@ -278,7 +304,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.acc = acc;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
     rct_coupling_start_run(net);
-    double step_s = 0; /* seconds a step takes, as last measured */
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
@@ -299,7 +324,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
             memcpy(snap_y, net->y, ybytes);
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
         }
-        long k = run_block_threads(net, &c, &io, done, block, &rc, &step_s);
+        long k = run_block_threads(net, &c, &io, done, block, &rc);
         if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
