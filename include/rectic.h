@@ -331,8 +331,8 @@ void rectic_set_threads(int threads);
    same for any number of threads.  Such a kernel splits a dense product among these threads (OpenBLAS on
    one thread meanwhile), and they wait passively between loops (OMP_WAIT_POLICY=passive is set before the
    first such kernel is loaded, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).  A run on more than one
-   thread (these, or OpenBLAS's) times a few steps on one thread against as many on all of them in each block
-   of steps and runs the rest of the block on the faster. */
+   thread (these, or OpenBLAS's) runs each block of steps on one thread or on all, whichever has been faster
+   per step (the network keeps the running means across runs), and tries the other now and then. */
 void rectic_net_threads(rectic_net *net, int threads);
 /* Number of kernel compilations so far (cache hits of --backend cc do not count; tiered mode counts its
    TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
