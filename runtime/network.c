@@ -231,6 +231,18 @@ static void pick_kernel(rectic_net *net)
     } /* else: the generic kernel runs and the specialised one was not kept (CUDA): it fits too */
 }
 
+void rct_net_install_kernel(rectic_net *net, const rct_cpu_kernel *k, char *src)
+{
+    net->jit = k->jit;
+    net->cc = k->cc;
+    net->kernel = k->fn;
+    net->kernel_kind = k->cc ? (k->hit ? "cc (cached)" : "cc") : "tcc";
+    net->pending_so = k->pending;
+    net->src = src;
+    net->compilations += k->hit ? 0 : 1;
+    net->dirty = 0;
+}
+
 int rct_net_compile(rectic_net *net)
 {
     if (!net->generic) /* a new first kernel: specialised for the powers of two among the values now */
@@ -255,14 +267,7 @@ int rct_net_compile(rectic_net *net)
         return rc;
     }
     retire_kernel(net);
-    net->jit = k.jit;
-    net->cc = k.cc;
-    net->kernel = k.fn;
-    net->kernel_kind = k.cc ? (k.hit ? "cc (cached)" : "cc") : "tcc";
-    net->pending_so = k.pending;
-    net->src = src;
-    net->compilations += k.hit ? 0 : 1;
-    net->dirty = 0;
+    rct_net_install_kernel(net, &k, src);
     net->timings.generate += t1 - t0; /* every compilation counts */
     net->timings.jit += rct_now() - t1 + (t0 - t00);
     net->err.code = 0;

@@ -552,14 +552,7 @@ int rct_pn_compile(rectic_net *net)
     rct_cc_free(net->cc);
     free(net->src);
     free(net->pending_so);
-    net->jit = k.jit;
-    net->cc = k.cc;
-    net->kernel = k.fn;
-    net->kernel_kind = k.cc ? (k.hit ? "cc (cached)" : "cc") : "tcc";
-    net->pending_so = k.pending;
-    net->src = src;
-    net->compilations += k.hit ? 0 : 1;
-    net->dirty = 0;
+    rct_net_install_kernel(net, &k, src);
     for (int p = 0; p < net->pn->n_pops; p++)
         net->pn->pops[p]->dirty = 0;
     net->timings.generate += t1 - t0; /* every compilation counts */
