@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "jit_tcc.h"
 #include "kernel_cpu.h"
+#include "layers.h"
 #include "library.h"
 #include "network.h"
 #include "popnet.h"
@@ -420,6 +421,7 @@ void rectic_net_free(rectic_net *net)
     free(net->coup);
     rct_coupling_free(net);
     rct_pn_free(net->pn);
+    rct_layers_free(net->layers);
     free(net->rec_vars);
     rct_model_free(net->model);
     free(net);

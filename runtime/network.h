@@ -114,6 +114,7 @@ struct rectic_net {
     struct rct_popnet *pn;   /* a network of populations (runtime/popnet.h): its populations, each a rectic_net
                                 with a model, values and recordings but no kernel, and its projections; the
                                 network itself then has no model.  NULL for a network of one template */
+    struct rct_layers *layers; /* input and readout layers, the last fit (runtime/layers.h), or NULL */
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
 };

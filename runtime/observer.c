@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "kernel_abi.h"
+#include "layers.h"
 #include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
@@ -175,6 +176,14 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 {
     if (!net)
         return RECTIC_EINVAL;
+    FILE *ro_spill = NULL;
+    if (name && strcmp(name, "out") == 0 && rct_layers_out(net, rows, cols, data, &ro_spill)) { /* the readout's */
+        if (ro_spill)
+            return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory "
+                                                      "limit and streamed to disk: write them with rectic_net_write");
+        net->err.code = 0;
+        return 0;
+    }
     if (net->pn)
         return rct_pn_recording(net, name, rows, cols, data);
     int k = -1;

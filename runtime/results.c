@@ -10,6 +10,7 @@
 #include "io_csv.h"
 #include "io_file.h"
 #include "io_npy.h"
+#include "layers.h"
 #include "library.h"
 #include "network.h"
 #include "observer.h"
@@ -107,7 +108,11 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
         if (!name)
             return rct_oom(&net->err);
         rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0, NULL, 0};
-        rc = write_output(net, set, name, format, &src, rows, rct_obs_width(net, k), net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        long cols = rct_obs_width(net, k), ro_rows;
+        if (k == 0 && rct_layers_out(net, &ro_rows, &cols, &src.data, &src.spill)) /* the readout's output */
+            rows = ro_rows;
+        rc = write_output(net, set, name, format, &src, rows, cols, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
         free(name);
     }
     rows_src time_src = {NULL, NULL, 1, NULL, 0};
@@ -129,8 +134,10 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
             rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
-            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows,
-                              rct_obs_width(pop, k), type);
+            long cols = rct_obs_width(pop, k), out_rows = rows;
+            if (k == 0 && rct_layers_out(net, &out_rows, &cols, &src.data, &src.spill)) /* the readout's output */
+                src.spill = NULL;
+            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, out_rows, cols, type);
         }
         if (!rc && pop->model->spike_def >= 0) {
             rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};
@@ -167,7 +174,8 @@ int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format form
         return rc;
     rct_outset set;
     rct_outset_init(&set, dir);
-    if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format))) {
+    if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format)) ||
+        (rc = rct_layers_write(net, &set, format))) {
         rct_outset_abort(&set);
         return rc;
     }
@@ -219,6 +227,8 @@ static const struct {
     {"time", "the time of each recorded row"},
     {"meta", "the record of the run (meta.json)"},
     {"spikes*", "the spikes"},
+    {"readout", "the readout a fit writes"},
+    {"y_fit", "the fitted outputs of a fit"},
 };
 
 const char *rct_reserved_file(const char *file)

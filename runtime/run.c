@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
+#include "layers.h"
 #include "network.h"
 #include "observer.h"
 #include "popnet.h"
@@ -348,6 +349,50 @@ static int run(rectic_net *net, long steps, const input_src *in)
     return rc;
 }
 
+/* An input layer between the run's inputs (m columns) and the kernel (n columns): each row projected. */
+typedef struct projected {
+    rectic_net *net;
+    const input_src *in;
+    double *x; /* one input row, from the callback */
+} projected;
+
+static int project_row(void *user, long step, double *row, long n_cols)
+{
+    projected *p = user;
+    const input_src *in = p->in;
+    const double *x = in->array ? in->array + step * in->cols : p->x;
+    if (!in->array && in->fn(in->user, step, p->x, in->cols) != 0)
+        return 1;
+    (void)n_cols;
+    rct_layers_project(p->net, x, row);
+    return 0;
+}
+
+/* Runs with the layers around the kernel: the input layer projects each row, the readout reads the
+   recorded output afterwards (also of a run that stopped early). */
+static int run_layers(rectic_net *net, long steps, const input_src *in)
+{
+    int rc = rct_layers_check_input(net, in->cols);
+    if (rc)
+        return rc;
+    if (!net->pn && rct_layers_has_input(net) && in->cols > 0) {
+        projected p = {net, in, calloc((size_t)in->cols + 1, sizeof(double))};
+        if (!p.x)
+            return rct_oom(&net->err);
+        input_src through = {NULL, project_row, &p, net->n};
+        rc = run(net, steps, &through);
+        free(p.x);
+    } else {
+        rc = run(net, steps, in);
+    }
+    char msg[sizeof net->err.msg];
+    memcpy(msg, net->err.msg, sizeof msg);
+    int lrc = rct_layers_after_run(net);
+    if (rc) /* the run's own error stays the message */
+        memcpy(net->err.msg, msg, sizeof msg), net->err.code = rc;
+    return rc ? rc : lrc;
+}
+
 int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols)
 {
     if (!net)
@@ -355,7 +400,7 @@ int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_co
     input_src in = {inputs, NULL, NULL, inputs ? in_cols : 0};
     if (inputs && in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs: the number of columns must be positive");
-    return run(net, steps, &in);
+    return run_layers(net, steps, &in);
 }
 
 int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols)
@@ -365,5 +410,5 @@ int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *use
     if (!fn || in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "run_fn: a callback and a positive column count are required");
     input_src in = {NULL, fn, user, in_cols};
-    return run(net, steps, &in);
+    return run_layers(net, steps, &in);
 }
