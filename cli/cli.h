@@ -46,6 +46,13 @@ typedef struct ridge_opts {
     rectic_score score;
 } ridge_opts;
 
+/* The flags of state checkpoints (cli/state.c). */
+typedef struct state_opts {
+    const char *save, *load; /* --save-state, --load-state */
+    long every;              /* --checkpoint-every */
+    long first;              /* the step counter when the run began */
+} state_opts;
+
 /* Everything the command line sets. */
 typedef struct options {
     rectic_spec spec;
@@ -83,6 +90,7 @@ typedef struct options {
     struct rct_cli_subsets *subsets; /* --record-spikes SUBSET, and the subsets recorded (cli/subset.c) */
     rct_cli_times times;             /* run: the phases timed by the command itself */
     ridge_opts ridge;    /* layers, fit ridge, --targets */
+    state_opts state;    /* --save-state, --load-state, --checkpoint-every */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -95,7 +103,7 @@ void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);
 
-extern const char rct_usage_fit[], rct_usage_layers[];
+extern const char rct_usage_fit[], rct_usage_layers[], rct_usage_state[];
 extern const char rct_usage_run[], rct_usage_emit[], rct_usage_check[], rct_usage_plot[], rct_usage_templates[];
 
 /* Parses the options after the command name (the one positional argument is the template). */
@@ -173,6 +181,15 @@ int rct_cli_ridge_apply(options *o, rectic_net *net);
 int rct_cli_ridge_after(options *o, rectic_net *net);
 void rct_cli_ridge_meta(FILE *f, const options *o);
 void rct_cli_ridge_free(options *o);
+
+/* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the
+   --save-state folder (before building), loading the state and applying --set again (after building),
+   saving it at the end of a run (finite: the state is worth saving), meta.json members. */
+int rct_cli_state_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+int rct_cli_state_check(const options *o);
+int rct_cli_state_apply(options *o, rectic_net *net);
+int rct_cli_state_save(const options *o, rectic_net *net, int finite);
+void rct_cli_state_meta(FILE *f, const options *o);
 
 /* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set_fn); complains on failure.
    meta.json's timings count writing up to its own (o->times.write_start set before). */

@@ -266,8 +266,10 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
                 o->template_flag = template_only[k];
         if (IS("-h") || IS("--help")) {
             fputs(usage, stdout);
-            if (usage == rct_usage_run)
+            if (usage == rct_usage_run) {
                 fputs(rct_usage_layers, stdout);
+                fputs(rct_usage_state, stdout);
+            }
             exit(0);
         } else if (IS("--op")) { TAKE(); o->spec.op = v;
         } else if (IS("--weights")) { TAKE(); o->weights_file = v;
@@ -366,7 +368,8 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             else { complain("--format: expected csv or npy, got '%s'", v); return -1; }
         } else if (IS("-q") || IS("--quiet")) { o->quiet = 1;
         } else if (IS("-v") || IS("--verbose")) { o->verbose = 1;
-        } else if ((took = rct_cli_ridge_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
+        } else if ((took = rct_cli_ridge_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
+                   (took = rct_cli_state_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
             if (took < 0)
                 return -1;
             i += took_next;
@@ -392,7 +395,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     o->spec.template_path = o->tpath;
     o->spec.n_template_path = o->n_tpath;
-    return rct_cli_ridge_check_flags(o);
+    return rct_cli_ridge_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
 }
 
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */

@@ -164,7 +164,7 @@ static int cmd_run(int argc, char **argv, int fit)
         complain("give --inputs FILE or --steps T");
         bad = 1;
     }
-    if (!bad && o.steps > 0 && o.cutoff >= o.steps) {
+    if (!bad && o.steps > 0 && o.cutoff >= o.steps && !o.state.load) { /* a loaded state: checked once loaded */
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
         bad = 1;
     }
@@ -174,7 +174,7 @@ static int cmd_run(int argc, char **argv, int fit)
     o.spec.load_progress_user = &lp;
     double t_build = now();
     rectic_net *net = bad ? NULL : o.network == 2 ? rct_cli_circ_build(&o) : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
-    if (net && rct_cli_ridge_apply(&o, net)) { /* the layers, the targets checked against the network */
+    if (net && (rct_cli_ridge_apply(&o, net) || rct_cli_state_apply(&o, net))) { /* layers, targets, --load-state */
         rectic_net_free(net);
         net = NULL;
     }
@@ -222,6 +222,7 @@ static int cmd_run(int argc, char **argv, int fit)
     int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
+    int saved = rc == RECTIC_OK || interrupted || numeric ? rct_cli_state_save(&o, net, !numeric) : 0;
     o.times.write_start = now();
     int failed_after = rc == RECTIC_OK && rct_cli_ridge_after(&o, net); /* fit ridge, or the test's score */
     if (failed_after) /* a fit or score that fails writes nothing: the previous outputs stay */
@@ -229,6 +230,8 @@ static int cmd_run(int argc, char **argv, int fit)
     else if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status))
         exit_code = exit_code ? exit_code : 1;
     o.times.write_end = now();
+    if (saved && !exit_code)
+        exit_code = 1;
     if (caught_signal && !exit_code) /* a signal during the write phase: the set is complete, then we stop */
         exit_code = 128 + caught_signal;
     if (o.plot && exit_code == 0) {

@@ -281,36 +281,16 @@ static void json_list(FILE *f, const double *x, long count)
     fputc(']', f);
 }
 
-static void json_path(FILE *f, const char *key, const char *path)
-{
-    fprintf(f, "  \"%s\": ", key);
-    if (!path) {
-        fputs("null,\n", f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = path; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputs("\",\n", f);
-}
-
 /* The meta.json members of this module: the layer and target files and, after a fit or a score, the "fit"
    or "test" object. */
 void rct_cli_ridge_meta(FILE *f, const options *o)
 {
     static const char *const acts[] = {"identity", "tanh", "sigmoid", "softmax", "softmin", "log_softmax"};
     const ridge_opts *r = &o->ridge;
-    json_path(f, "input_weights", r->input_weights);
-    json_path(f, "readout_weights", r->readout_weights);
-    json_path(f, "readout_activation", r->readout_weights ? acts[r->activation] : NULL);
-    json_path(f, "targets", r->targets);
+    rct_cli_json_opt(f, "input_weights", r->input_weights);
+    rct_cli_json_opt(f, "readout_weights", r->readout_weights);
+    rct_cli_json_opt(f, "readout_activation", r->readout_weights ? acts[r->activation] : NULL);
+    rct_cli_json_opt(f, "targets", r->targets);
     if (r->fit)
         fprintf(f, "  \"bias\": %s,\n", r->bias ? "true" : "false");
     if (!r->scored)

@@ -255,9 +255,10 @@ int rectic_net_streamed(const rectic_net *net);
 /* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
    row-major. */
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);
-/* Step numbers (from the run's start) of the recorded rows; borrowed, *rows entries. */
+/* Step numbers of the recorded rows (the step counter's: see "State checkpoints"); borrowed, *rows entries. */
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps);
-/* Spikes of the last run as (step, neuron) pairs, sorted by step then neuron; borrowed.  When they were
+/* Spikes of the last run as (step, neuron) pairs (steps of the step counter), sorted by step then neuron;
+   borrowed.  When they were
    streamed to disk: *count is their number, *pairs NULL, and the status RECTIC_EINVAL. */
 int rectic_net_spikes(rectic_net *net, long *count, const long **pairs);
 /* Number of steps the last run completed (less than asked when it stopped early). */
@@ -576,6 +577,32 @@ int rectic_net_fitted_outputs(rectic_net *net, long *rows, long *cols, const dou
    of the run, row n = the target of step n, one column per output; every recorded row is compared with the
    target of its step. */
 int rectic_net_score(rectic_net *net, const double *targets, long rows, long cols, rectic_score *score);
+
+/* ---------------------------------------------------------------------------------------------------
+ * State checkpoints
+ *
+ * A network keeps a step counter: 0 at creation and after rectic_net_reset, advanced by every run.  Runs
+ * count their recorded rows, spikes, sampling (n % sampling_steps) and cutoff in its steps (their inputs and
+ * step counts from their own first step), and what a step depends on carries from run to run (delay rings,
+ * event-driven sums, the sampling mean's sums), so that a run of T1 + T2 steps equals a run of T1 steps
+ * followed by one of T2, and equals it too when the state was saved in between and loaded into a new
+ * network.
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Saves everything the next step depends on into path (a NumPy .npz archive, written through a temporary
+   file and a rename; equal states give equal bytes): every state variable of every population, delay
+   rings, event-driven coupling sums, the sampling mean's sums and the step counter (keys: runtime/checkpoint.c). */
+int rectic_net_save_state(rectic_net *net, const char *path);
+/* Continues from a saved state: the file must belong to the same model (the same resolved equations,
+   population sizes, projections and their delays in steps, dtype and dt; parameter values, weights and
+   layers may differ), else RECTIC_EINVAL naming the first difference and nothing changes.  Values set with
+   rectic_net_set afterwards override the loaded ones. */
+int rectic_net_load_state(rectic_net *net, const char *path);
+/* Saves the state into path whenever the step counter reaches a multiple of steps during the next runs
+   (steps 0: never); a failed save stops the run with its error. */
+int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
+/* The step counter: the step the next run starts at (0 for a NULL net). */
+long rectic_net_step(const rectic_net *net);
 
 #ifdef __cplusplus
 }

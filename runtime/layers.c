@@ -267,7 +267,7 @@ int rct_layers_after_run(rectic_net *net)
     rectic_net *h = rct_layers_out_holder(net);
     if (!L->w_out || !h || h->n_rec_data == 0)
         return 0;
-    long rows = net->steps_done == 0 ? 0 : rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    long rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
     long n = rct_obs_width(h, 0), k = L->ro_k;
     if (L->ro_cols != n && L->ro_cols != n + 1)
         return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: %ld columns, but the output records %ld neurons "
@@ -323,7 +323,7 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
         return rct_errf(&net->err, RECTIC_EINVAL, "the network has no output (the X of a fit)");
     if (h->n_rec_data == 0 || net->steps_done == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "no run yet: run the network over the training inputs first");
-    *rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    *rows = rct_obs_run_rows(net, net->steps_done);
     *n = rct_obs_width(h, 0);
     *owned = 0;
     if (!h->spill) {
@@ -431,7 +431,7 @@ int rectic_net_score(rectic_net *net, const double *targets, long rows, long col
     const double *y = NULL;
     FILE *spill = NULL;
     if (!rct_layers_out(net, &out_rows, &out_cols, &y, &spill)) {
-        out_rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+        out_rows = rct_obs_run_rows(net, net->steps_done);
         out_cols = rct_obs_width(h, 0);
         y = h->spill ? NULL : h->rec_data[0];
     }

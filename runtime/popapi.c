@@ -101,7 +101,14 @@ int rct_pn_set(rectic_net *net, const char *path, const double *values, long cou
 {
     const char *var;
     int p = rct_pn_split(net, path, "set", &var);
-    return p < 0 ? net->err.code : pop_result(net, p, rectic_net_set(net->pn->pops[p], var, values, count));
+    if (p < 0)
+        return net->err.code;
+    rectic_net *pop = net->pn->pops[p];
+    pop->event_valid = 1;
+    int rc = pop_result(net, p, rectic_net_set(pop, var, values, count));
+    if (!pop->event_valid) /* a state was set: event-driven sums are recomputed at the next run */
+        net->event_valid = 0;
+    return rc;
 }
 
 int rct_pn_get(rectic_net *net, const char *path, double *out, long cap, long *count)
@@ -113,8 +120,13 @@ int rct_pn_get(rectic_net *net, const char *path, double *out, long cap, long *c
 
 int rct_pn_reset(rectic_net *net)
 {
-    for (int p = 0; p < net->pn->n_pops; p++)
-        rectic_net_reset(net->pn->pops[p]);
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++)
+        rectic_net_reset(pn->pops[p]);
+    for (int k = 0; k < pn->n_projs; k++) /* back to step 0: no history */
+        if (pn->projs[k].ring)
+            memset(pn->projs[k].ring, 0, rct_pn_ring_bytes(net, &pn->projs[k]));
+    rct_net_restart(net);
     net->err.code = 0;
     return 0;
 }

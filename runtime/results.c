@@ -101,7 +101,7 @@ static int write_output(rectic_net *net, rct_outset *set, const char *name, int 
 /* Writes every output of the last run into the set (under temporary names). */
 static int write_outputs(rectic_net *net, rct_outset *set, int format)
 {
-    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    long rows = rct_obs_run_rows(net, net->steps_done);
     int rc = 0;
     for (int k = 0; k < net->n_rec_data && !rc; k++) {
         char *name = k == 0 ? rct_strdup("out") : rct_record_file_name(net->rec_names[k - 1]);
@@ -112,7 +112,7 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
         if (k == 0 && rct_layers_out(net, &ro_rows, &cols, &src.data, &src.spill)) /* the readout's output */
             rows = ro_rows;
         rc = write_output(net, set, name, format, &src, rows, cols, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
-        rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+        rows = rct_obs_run_rows(net, net->steps_done);
         free(name);
     }
     rows_src time_src = {NULL, NULL, 1, NULL, 0};
@@ -127,7 +127,7 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
 int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
 {
     const rct_popnet *pn = net->pn;
-    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    long rows = rct_obs_run_rows(net, net->steps_done);
     int type = net->f32 ? RCT_NPY_F4 : RCT_NPY_F8, rc = 0;
     char name[300];
     for (int p = 0; p < pn->n_pops && !rc; p++) {
@@ -195,7 +195,7 @@ int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format form
     if (!net)
         return RECTIC_EINVAL;
     /* the least each file can take: .npy exactly (header + values), CSV two characters a value ("0,") */
-    double rows = (double)rct_obs_rows(steps, net->sample_every, net->cutoff);
+    double rows = (double)rct_obs_rows_from(net->step_at, steps, net->sample_every, net->cutoff);
     int npy = format == RECTIC_FORMAT_NPY;
     double value = npy ? (net->f32 ? 4.0 : 8.0) : 2.0, header = npy ? 128.0 : 0.0;
     double bytes = header + rows * (npy ? 8.0 : 2.0);                                 /* time */

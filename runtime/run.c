@@ -10,6 +10,7 @@
 #include "blas.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
+#include "checkpoint.h"
 #include "layers.h"
 #include "network.h"
 #include "observer.h"
@@ -206,6 +207,13 @@ int rct_report_nonfinite(rectic_net *net, long step)
     return 0;
 }
 
+/* The CUDA backend (cuda_run.c) from the step counter on: rows, spikes and sampling count from it. */
+static int cuda_run(rectic_net *net, long steps, const input_src *in)
+{
+    net->run_first = net->step_at;
+    return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+}
+
 /* Runs `steps` steps with inputs from in. */
 static int run(rectic_net *net, long steps, const input_src *in)
 {
@@ -231,22 +239,24 @@ static int run(rectic_net *net, long steps, const input_src *in)
         return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of neurons or of spikes "
                                                   "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
-        return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+        return cuda_run(net, steps, in);
     double t0 = rct_now(); /* the run: its buffers, the event coupling's start, the steps, the last spill */
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
     net->steps_done = 0;
+    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
         return rc;
-    double *acc = calloc((size_t)net->n + 1, sizeof *acc);
+    if (!net->mean_acc) /* the sampling mean's sums carry from run to run */
+        net->mean_acc = calloc((size_t)net->n + 1, sizeof *net->mean_acc);
+    double *acc = net->mean_acc;
     long cols = in->cols ? in->cols : 1;
     long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
     int direct = in->array && !net->f32; /* float64 arrays are read in place */
     void *buf = direct ? NULL : calloc((size_t)(block_max * cols) + 1, net->f32 ? sizeof(float) : sizeof(double));
     double *row = calloc((size_t)cols + 1, sizeof *row);
     if (!acc || (!direct && !buf) || !row) {
-        free(acc);
         free(buf);
         free(row);
         free(recs);
@@ -272,13 +282,17 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.n_rec = n_recs;
     c.rec = recs;
     c.rec_buf = net->rec_data;
-    c.rec_cap = net->rec_rows;
+    c.rec_cap = net->rec_rows + (net->sample_mode == RECTIC_SAMPLE_MEAN); /* a mean sums up to the run's end */
     c.sample_every = net->sample_every;
     c.cutoff = net->cutoff;
     c.sample_mean = net->sample_mode == RECTIC_SAMPLE_MEAN;
     c.acc = acc;
+    c.acc_count = net->mean_count;
+    c.step = net->step_at;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
-    rct_coupling_start_run(net);
+    if (!net->event_valid) /* else W @ source carries on from the previous run or the loaded state */
+        rct_coupling_start_run(net);
+    net->event_valid = 1;
     double step_s = 0; /* seconds a step takes, as last measured */
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
@@ -288,6 +302,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;
+        if (net->ckpt_every > 0) { /* a block ends where a checkpoint is due */
+            long due = net->ckpt_every - (net->step_at % net->ckpt_every);
+            block = due < block ? due : block;
+        }
         if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
@@ -314,13 +332,17 @@ static int run(rectic_net *net, long steps, const input_src *in)
             for (k = 0; k < block && !rc;) {
                 k += run_block(net, &c, &io, done, k, k + 1, &rc);
                 if (!rct_state_finite(net))
-                    rc = rct_report_nonfinite(net, done + k - 1);
+                    rc = rct_report_nonfinite(net, net->run_first + done + k - 1);
             }
         }
         done += k;
         net->steps_done = done;
         rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);
         net->n_spikes = c.n_spikes;
+        net->step_at = net->run_first + done;
+        net->mean_count = c.acc_count;
+        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)
+            rc = rct_checkpoint_due(net);
         if (rc)
             break;
         if (net->cancel && *net->cancel) {
@@ -342,7 +364,6 @@ static int run(rectic_net *net, long steps, const input_src *in)
     net->timings.run = rct_now() - t0;
     net->spikes = c.spikes;
     net->n_spikes = c.n_spikes;
-    free(acc);
     free(buf);
     free(row);
     free(recs);

@@ -37,7 +37,8 @@ static const char *const api_functions[] = {
     "rectic_libversion", "rectic_libversion_number", "rectic_last_error", "rectic_net_record_subset",
     "rectic_net_record_spikes", "rectic_net_write_set_fn", "rectic_activation_find",
     "rectic_net_input_weights", "rectic_net_readout", "rectic_net_fit_ridge", "rectic_net_fitted_readout",
-    "rectic_net_fitted_outputs", "rectic_net_score", NULL};
+    "rectic_net_fitted_outputs", "rectic_net_score", "rectic_net_save_state", "rectic_net_load_state",
+    "rectic_net_checkpoint_every", "rectic_net_step", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -184,6 +185,11 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_fitted_outputs(NULL, &rows, &cols, &data), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_score(NULL, &x, 1, 1, &score), RECTIC_EINVAL);
     ck_assert_int_eq(score.rows + score.outputs, 14); /* untouched */
+    /* state checkpoints */
+    ck_assert_int_eq(rectic_net_save_state(NULL, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_load_state(NULL, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_checkpoint_every(NULL, 10, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_step(NULL), 0);
     ck_assert_str_eq(str, "untouched");
     ck_assert_ptr_null(vals);
     ck_assert_int_eq(a + b, 14);

@@ -5,104 +5,17 @@
 # out = X, meta.json's "fit" object), testing a readout (`run --targets`: the "test" object and the summary
 # line), and every bad input (a message naming the flag or file, a non-zero exit, the previous outputs intact).
 #
-#   RECTIC_BUILD=build ./tests/e2e_ridge.sh [NAME...]   (make test runs it; NAME: tests whose name contains it)
+#   RECTIC_BUILD=build ./tests/e2e_ridge.sh      (make test runs it)
 #
-# Every test is a function test_* run in a subshell in its own empty work directory; the runner prints
-# "ok NAME", "FAIL NAME: why" or "skip NAME: why", then "e2e_ridge.sh: N passed, M failed, K skipped".
+# Every test is a function test_* run by tests/runner.sh in a subshell, in its own empty work directory.
 # Needs /usr/bin/python3 with numpy and PyYAML (skipped without them).
-set -u
-
-cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
-ROOT=$PWD
-BUILD=${RECTIC_BUILD:-build}
-case $BUILD in
-/*) RECTIC=$BUILD/rectic ;;
-*) RECTIC=$ROOT/$BUILD/rectic ;;
-esac
-SHARED=${RECTIC_SHARED:-$ROOT/../shared}
-SYSPY=/usr/bin/python3
-REF=$ROOT/tests/ridgeref.py
-export LC_ALL=C OPENBLAS_NUM_THREADS=1
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-ridge.XXXXXX") || exit 2
-trap 'rm -rf "$TMP"' EXIT
-
-WHY=/dev/null # per test: where fail/skip leave their reason
-
-fail() {
-    printf '%s\n' "$*" >"$WHY"
-    exit 1
-}
-
-skip() {
-    printf '%s\n' "$*" >"$WHY"
-    exit 77
-}
-
-# rr ARGS...: runs rectic; fails the test (with rectic's message) when it exits non-zero.
-rr() {
-    "$RECTIC" "$@" >rr.out 2>rr.err || fail "rectic $* -> exit $?: $(head -c 600 rr.err)"
-}
-
-# py ARGS... <<'EOF' program EOF: runs a NumPy program; its failure fails the test with its output.
-py() {
-    local msg
-    msg=$("$SYSPY" - "$@" 2>&1) || fail "$(printf '%s' "$msg" | tail -c 700)"
-}
-
-need_numpy() {
-    "$SYSPY" -c 'import numpy, yaml' 2>/dev/null || skip "$SYSPY cannot import numpy and yaml"
-}
-
-LI=neuron_model_templates.rate_neurons.leaky_integrator.tanh
-# a leaky-integrator tanh reservoir of 30 units (the data of make_data): rectic's flags and the same network
-# for ridgeref.py (network.yaml, one population P)
-RES=("$LI" --weights J.csv --source-var tanh_op/r --target-var li_op/r_in --input-var li_op/I_ext
-     --output-var li_op/v --set li_op/tau=0.1 --dt 0.01 --backend tcc)
-
-# make_data: J.csv (30 x 30, spectral radius ~0.9), w_in.csv (30 x 2), inputs x.csv (600 x 2) and x_test.csv
-# (400 x 2: smoothed noise and a sine), targets y.csv / y_test.csv (600/400 x 2: the noise 2 steps ago, the sine
-# 10 steps ago),
-# w_out3.csv (3 x 31, an intercept) and network.yaml for ridgeref.py.
-make_data() {
-    py <<'EOF'
-import numpy as np, yaml
-rng = np.random.RandomState(16)
-n, m = 30, 2
-J = rng.randn(n, n)
-J *= 0.9 / max(abs(np.linalg.eigvals(J)))
-np.savetxt("J.csv", J, delimiter=",", fmt="%r")
-np.savetxt("w_in.csv", rng.uniform(-1, 1, (n, m)), delimiter=",", fmt="%r")
-np.savetxt("w_out3.csv", rng.uniform(-1, 1, (3, n + 1)), delimiter=",", fmt="%r")
-u = 3 * np.convolve(rng.uniform(-1, 1, 1100), np.ones(5) / 5, mode="same")
-s = np.sin(np.arange(1100) * 0.05)
-x = np.stack([u, s], axis=1)
-y = np.stack([np.roll(u, 2), np.roll(s, 10)], axis=1)
-for name, a in (("x", x[:600]), ("x_test", x[600:1000]), ("y", y[:600]), ("y_test", y[600:1000])):
-    np.savetxt(name + ".csv", a, delimiter=",", fmt="%r")
-net = {"populations": {"P": {"template": "neuron_model_templates.rate_neurons.leaky_integrator.tanh", "n": n,
-                             "input": "li_op/I_ext", "set": {"li_op/tau": 0.1}}},
-       "projections": [{"source": "P/tanh_op/r", "target": "P/li_op/r_in", "weights": "J.csv"}]}
-yaml.safe_dump(net, open("network.yaml", "w"))
-EOF
-}
-
-# close A B RTOL [ATOL]: the CSV or .npy matrices A and B agree within RTOL relative to B's largest entry.
-close() {
-    py "$@" <<'EOF'
-import sys, numpy as np
-def rd(p):
-    return np.atleast_2d(np.load(p) if p.endswith(".npy") else np.loadtxt(p, delimiter=",", ndmin=2))
-a, b = rd(sys.argv[1]), rd(sys.argv[2])
-rtol, atol = float(sys.argv[3]), float(sys.argv[4]) if len(sys.argv) > 4 else 0.0
-assert a.shape == b.shape, "%s is %s, %s is %s" % (sys.argv[1], a.shape, sys.argv[2], b.shape)
-err = np.max(np.abs(a - b)) if a.size else 0.0
-assert err <= rtol * np.max(np.abs(b)) + atol, "%s vs %s: max abs error %g (largest %g)" % (sys.argv[1], sys.argv[2], err, np.max(np.abs(b)))
-EOF
-}
+# shellcheck source=tests/ridge_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
 
 # ------------------------------------------------------------------------------------- the graph (run)
 
 test_ridgeref_reproduces_rectipys_graph_case() {
+    in_workdir
     need_numpy
     local c=$SHARED/cases/rectipy_graph_li_tanh
     [ -d "$c" ] || skip "$c not found (no ../shared next to this checkout)"
@@ -112,6 +25,7 @@ test_ridgeref_reproduces_rectipys_graph_case() {
 }
 
 test_rectic_runs_rectipys_graph_case() {
+    in_workdir
     need_numpy
     local c=$SHARED/cases/rectipy_graph_li_tanh
     [ -d "$c" ] || skip "$c not found (no ../shared next to this checkout)"
@@ -119,6 +33,7 @@ test_rectic_runs_rectipys_graph_case() {
 }
 
 test_layers_match_ridgeref_for_each_activation() {
+    in_workdir
     need_numpy
     make_data
     local act
@@ -134,6 +49,7 @@ test_layers_match_ridgeref_for_each_activation() {
 }
 
 test_input_and_readout_layers_work_with_npy_and_cc() {
+    in_workdir
     need_numpy
     make_data
     command -v cc >/dev/null || skip "no C compiler (cc)"
@@ -151,6 +67,7 @@ EOF
 # ------------------------------------------------------------------------------------------ fit ridge
 
 test_fit_ridge_equals_numpy_solve() {
+    in_workdir
     need_numpy
     make_data
     local args
@@ -189,6 +106,7 @@ EOF
 }
 
 test_fit_ridge_of_the_inputs_themselves_equals_numpy_solve() {
+    in_workdir
     need_numpy
     # the output variable is the input variable: X is exactly the inputs
     py <<'EOF'
@@ -206,6 +124,7 @@ EOF
 }
 
 test_fit_ridge_writes_npy_and_keeps_readout_csv() {
+    in_workdir
     need_numpy
     make_data
     rr fit ridge "${RES[@]}" --inputs x.csv --input-weights w_in.csv --targets y.csv --format npy -o fit
@@ -219,6 +138,7 @@ test_fit_ridge_writes_npy_and_keeps_readout_csv() {
 # ------------------------------------------------------------------------------------- testing a readout
 
 test_run_with_targets_scores_the_readout() {
+    in_workdir
     need_numpy
     make_data
     rr fit ridge "${RES[@]}" --inputs x.csv --input-weights w_in.csv --targets y.csv --bias --alpha 1e-3 -o fit
@@ -272,6 +192,7 @@ good_set() {
 }
 
 test_bad_inputs_are_named_and_leave_the_previous_outputs() {
+    in_workdir
     need_numpy
     make_data
     good_set
@@ -302,26 +223,6 @@ test_bad_inputs_are_named_and_leave_the_previous_outputs() {
     bad "fit" "ridge" -- fit lasso "${RES[@]}" --inputs x.csv --targets y.csv
 }
 
-# ----------------------------------------------------------------------------------------------- runner
-
-pass=0 failed=0 skipped=0
-for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
-    if [ $# -gt 0 ]; then
-        want=0
-        for n in "$@"; do case $t in *"$n"*) want=1 ;; esac; done
-        [ $want = 1 ] || continue
-    fi
-    mkdir "$TMP/$t"
-    (cd "$TMP/$t" && WHY="$TMP/$t.why" && $t) >"$TMP/$t.log" 2>&1
-    rc=$?
-    why=$(cat "$TMP/$t.why" 2>/dev/null || tail -c 300 "$TMP/$t.log")
-    if [ $rc = 0 ]; then
-        echo "ok $t"; pass=$((pass + 1))
-    elif [ $rc = 77 ]; then
-        echo "skip $t: $why"; skipped=$((skipped + 1))
-    else
-        echo "FAIL $t: $why"; failed=$((failed + 1))
-    fi
-done
-echo "e2e_ridge.sh: $pass passed, $failed failed, $skipped skipped"
-[ $failed = 0 ]
+# shellcheck source=tests/runner.sh
+. tests/runner.sh
+run_tests

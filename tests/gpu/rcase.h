@@ -395,7 +395,7 @@ static inline int rcase_run(const char *dir, int backend, int device, int dtype,
         rectic_net_spikes(net, &count, &pairs);
         res->spikes = realloc(res->spikes, (size_t)(res->n_spikes + count + 1) * 2 * sizeof(long));
         for (long q = 0; q < count; q++) {
-            res->spikes[2 * (res->n_spikes + q)] = pairs[2 * q] + start;
+            res->spikes[2 * (res->n_spikes + q)] = pairs[2 * q]; /* the step counter goes on across runs */
             res->spikes[2 * (res->n_spikes + q) + 1] = pairs[2 * q + 1];
         }
         res->n_spikes += count;
