@@ -32,10 +32,10 @@ static const char *case_dir(const char *name)
 
 static mat load(const char *dir, const char *file)
 {
-    char path[4600], err[2200];
+    char path[4600];
     mat m = {NULL, 0, 0};
     snprintf(path, sizeof path, "%s/%s", dir, file);
-    ck_assert_msg(rectic_read_matrix(path, &m.d, &m.rows, &m.cols, err, sizeof err) == RECTIC_OK, "%s", err);
+    ck_assert_msg(rectic_read_matrix(path, &m.d, &m.rows, &m.cols) == RECTIC_OK, "%s", rectic_last_error());
     return m;
 }
 
