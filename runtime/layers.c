@@ -454,7 +454,7 @@ int rectic_net_score(rectic_net *net, const double *targets, long rows, long col
     if (!at)
         return rct_oom(&net->err);
     for (long r = 0; r < out_rows; r++)
-        at[r] = rct_obs_row_step(net, r); /* the step of each recorded row: its target row */
+        at[r] = rct_obs_row_step(net, r) - net->run_first; /* the row's step in this run: its target row */
     int rc = rct_layers_score(net, y, targets, at, out_rows, cols, score);
     free(at);
     if (!rc)

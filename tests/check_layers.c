@@ -395,6 +395,11 @@ START_TEST(test_score_compares_rows_with_the_targets_of_their_steps)
     ck_assert_int_eq(sc.rows, 4); /* steps 0, 3, 6, 9: all off by one */
     ck_assert_double_eq(sc.mse[0], 1.0);
     ck_assert_double_eq_tol(sc.nrmse[0], 1 / sqrt(11.25), 1e-15); /* targets 1, 3, 7, 10: variance 11.25 */
+    /* a run that continues (the step counter at 10): its rows against its own targets */
+    ck_assert_int_eq(rectic_net_run(net, t, x, 1), RECTIC_OK);
+    ck_assert_msg(rectic_net_score(net, y, t, 1, &sc) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(sc.rows, 3); /* steps 12, 15, 18: rows 2, 5, 8 of this run, targets exact */
+    ck_assert_double_eq(sc.mse[0], 0.0);
     /* a constant target has no variance: nrmse is NaN */
     double c[10] = {2, 2, 2, 2, 2, 2, 2, 2, 2, 2};
     ck_assert_int_eq(rectic_net_score(net, c, t, 1, &sc), RECTIC_OK);

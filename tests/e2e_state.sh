@@ -172,8 +172,14 @@ test_a_fit_continues_into_the_test_of_its_readout() {
     cat x.csv x_test.csv >both.csv
     rr run "${RES[@]}" --input-weights w_in.csv --readout-weights fit/readout.csv --inputs both.csv -o both
     tail -n 400 both/out.csv | cmp -s - test/out.csv || fail "the test's predictions differ from one run's"
-    python3 -c 'import json; t = json.load(open("test/meta.json")); assert t["test"]["rows"] == 400 and t["first_step"] == 600, t' ||
-        fail "test/meta.json"
+    "$SYSPY" "$REF" score test/out.csv y_test.csv -o score.json || fail "ridgeref score"
+    py test/meta.json score.json <<'EOF'
+import json, sys
+m, r = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+t = m["test"]
+assert t["rows"] == 400 and m["first_step"] == 600, (t, m["first_step"])
+assert abs(t["nrmse_mean"] - r["nrmse_mean"]) <= 1e-12 * r["nrmse_mean"], (t, r)
+EOF
 }
 
 # bad NEEDLE... -- ARGS...: `rectic ARGS` fails with every NEEDLE in its message and writes nothing into out/.
