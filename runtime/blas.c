@@ -125,6 +125,7 @@ static pthread_once_t lapack_once = PTHREAD_ONCE_INIT;
 static void load_lapack(void)
 {
 #ifdef RECTIC_BLAS_LINKED
+    lapack.dgemv = (rct_dgemv_fn)cblas_dgemv;
     lapack.dsyrk = (rct_dsyrk_fn)cblas_dsyrk;
     lapack.dgemm = (rct_dgemm_fn)cblas_dgemm;
     lapack.dposv = dposv_;
@@ -138,6 +139,7 @@ static void load_lapack(void)
         snprintf(lapack_error, sizeof lapack_error, "%.1000s", err.msg);
         return;
     }
+    lapack.dgemv = blas.dgemv;
     *(void **)&lapack.dsyrk = dlsym(blas_handle, "cblas_dsyrk");
     *(void **)&lapack.dgemm = dlsym(blas_handle, "cblas_dgemm");
     *(void **)&lapack.dposv = dlsym(blas_handle, "dposv_");

@@ -41,6 +41,7 @@ typedef struct rct_blas {
 /* What the ridge regression needs: BLAS level 3 and LAPACK's Cholesky solver, its condition estimate and the
    least-squares solver. */
 typedef struct rct_lapack {
+    rct_dgemv_fn dgemv;
     rct_dsyrk_fn dsyrk;
     rct_dgemm_fn dgemm;
     rct_dposv_fn dposv;

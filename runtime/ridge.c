@@ -14,13 +14,15 @@
 #include "layers.h"
 #include "observer.h"
 
+#define THIN 4 /* outputs up to this many: products one column at a time */
+
 /* CBLAS constants (cblas.h is not needed for five numbers) */
 enum { ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112, UPPER = 121 };
 
 /* Solves the p x p symmetric system a w = b (a: its upper triangle in row-major order, which is the lower
    one in LAPACK's column-major order; b: column-major, p x k, overwritten by w).  Cholesky first; when a is
    not positive definite, the least-squares solver on the whole matrix. */
-static int solve(rectic_net *net, const rct_lapack *la, double *a, double *b, int p, int k, const char **how)
+static int solve(rectic_net *net, const rct_lapack *la, double *a, double *b, int p, int k)
 {
     size_t pp = (size_t)p * (size_t)p;
     double *a2 = malloc(sizeof(double) * pp + 1), *b2 = malloc(sizeof(double) * (size_t)p * (size_t)k + 1);
@@ -40,7 +42,6 @@ static int solve(rectic_net *net, const rct_lapack *la, double *a, double *b, in
         anorm = col > anorm ? col : anorm;
     }
     la->dposv("L", &p, &k, a, &p, b, &p, &info, 1);
-    *how = "cholesky";
     int rc = 0;
     if (info == 0) { /* factored, but numerically singular when its reciprocal condition is below the precision */
         double rcond = 0, *work = malloc(sizeof(double) * (size_t)(3 * p) + 1);
@@ -81,7 +82,6 @@ static int solve(rectic_net *net, const rct_lapack *la, double *a, double *b, in
             else
                 memcpy(b, b2, sizeof(double) * (size_t)p * (size_t)k);
         }
-        *how = "least squares";
         if (!rc)
             rct_net_warn(net, "fit ridge: XᵀX + alpha I is singular to working precision: the readout is the "
                               "minimum-norm least-squares solution (rank %d of %d); a larger --alpha regularises", rank, p);
@@ -146,12 +146,6 @@ int rectic_net_fit_ridge(rectic_net *net, const double *targets, long rows, long
         return rc;
     if ((rc = check_fit(net, targets, rows, k, alpha, washout, t, n)))
         goto done;
-    for (long i = 0; i < t * n; i++)
-        if (!isfinite(x[i])) {
-            rc = rct_errf(&net->err, RECTIC_ENUMERIC, "fit ridge: the recorded output is not finite at step %ld, neuron "
-                                                      "%ld", i / n, i % n);
-            goto done;
-        }
     const rct_lapack *la = rct_lapack_load(&net->err);
     if (!la) {
         rc = net->err.code;
@@ -169,8 +163,13 @@ int rectic_net_fit_ridge(rectic_net *net, const double *targets, long rows, long
         la->dsyrk(ROW_MAJOR, UPPER, TRANS, in, r, 1.0, xw, in, 0.0, a, p);
         for (int j = 0; j < in; j++)
             a[(size_t)j * (size_t)p + (size_t)j] += alpha;
-        /* b = XᵀY (p x k, row-major), then column-major for LAPACK */
-        la->dgemm(ROW_MAJOR, TRANS, NO_TRANS, in, ik, r, 1.0, xw, in, yw, ik, 0.0, b, ik);
+        /* b = XᵀY (p x k, row-major), then column-major for LAPACK; a few outputs one column at a time (GEMV
+           streams X once a column, faster than GEMM with a thin result) */
+        if (k <= THIN)
+            for (int c = 0; c < ik; c++)
+                la->dgemv(ROW_MAJOR, TRANS, r, in, 1.0, xw, in, yw + c, ik, 0.0, b + c, ik);
+        else
+            la->dgemm(ROW_MAJOR, TRANS, NO_TRANS, in, ik, r, 1.0, xw, in, yw, ik, 0.0, b, ik);
         if (bias) {
             for (int j = 0; j < in; j++) {
                 double s = 0;
@@ -189,12 +188,33 @@ int rectic_net_fit_ridge(rectic_net *net, const double *targets, long rows, long
         for (int i = 0; i < p; i++)
             for (int c = 0; c < ik; c++)
                 bt[(size_t)c * (size_t)p + (size_t)i] = b[(size_t)i * (size_t)k + (size_t)c];
-        const char *how;
-        rc = solve(net, la, a, bt, p, ik, &how);
+        /* LAPACK is handed finite numbers only (given NaN, its error handler prints) */
+        int finite = 1;
+        for (size_t i = 0; i < (size_t)p * (size_t)p; i++)
+            finite &= isfinite(a[i]) != 0;
+        for (long i = 0; i < k * p; i++)
+            finite &= isfinite(bt[i]) != 0;
+        if (finite)
+            rc = solve(net, la, a, bt, p, ik);
+        for (long i = 0; finite && !rc && i < k * p; i++)
+            finite &= isfinite(bt[i]) != 0;
+        if (rc == RECTIC_ENUMERIC || !finite) { /* NaN in X (a run with --no-check-finite) poisons the solution */
+            long i = 0;
+            while (i < t * n && isfinite(x[i]))
+                i++;
+            rc = i < t * n ? rct_errf(&net->err, RECTIC_ENUMERIC, "fit ridge: the recorded output is not finite at "
+                                                                  "step %ld, neuron %ld", i / n, i % n)
+                           : rct_errf(&net->err, RECTIC_ENUMERIC, "fit ridge: the solution is not finite (outputs or "
+                                                                  "targets too large)");
+        }
     }
     if (!rc) {
         /* bt, column-major p x k, is the readout k x p in row-major order: row c = output c's weights */
-        la->dgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)t, ik, in, 1.0, x, in, bt, p, 0.0, yfit, ik);
+        if (k <= THIN)
+            for (int c = 0; c < ik; c++)
+                la->dgemv(ROW_MAJOR, NO_TRANS, (int)t, in, 1.0, x, in, bt + (size_t)c * (size_t)p, 1, 0.0, yfit + c, ik);
+        else
+            la->dgemm(ROW_MAJOR, NO_TRANS, TRANS, (int)t, ik, in, 1.0, x, in, bt, p, 0.0, yfit, ik);
         if (bias)
             for (long q = 0; q < t; q++)
                 for (long c = 0; c < k; c++)

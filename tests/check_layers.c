@@ -475,6 +475,15 @@ START_TEST(test_layer_and_fit_errors)
     y[13] = 0;
     ck_assert_int_eq(rectic_net_score(net, y, 10, 2, &(rectic_score){0}), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "3 outputs"));
+    /* a recorded output that is not finite (the guard off) */
+    double xn[20] = {0};
+    xn[7] = NAN;
+    ck_assert_int_eq(rectic_net_input_weights(net, NULL, NULL, 0, 0), RECTIC_OK);
+    rectic_net_check_finite(net, 0);
+    ck_assert_int_eq(rectic_net_run(net, 10, xn, 1), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 1, 1e-4, 0, 0, NULL), RECTIC_ENUMERIC);
+    ck_assert_msg(strstr(rectic_errmsg(net), "not finite at step 7, neuron 0") != NULL, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_input_weights(net, NULL, w, 3, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_sampling(net, 2, RECTIC_SAMPLE_PICK, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, 10, x, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 1, 1e-4, 0, 0, NULL), RECTIC_EINVAL);
