@@ -578,6 +578,22 @@ int rectic_net_fitted_outputs(rectic_net *net, long *rows, long *cols, const dou
    target of its step. */
 int rectic_net_score(rectic_net *net, const double *targets, long rows, long cols, rectic_score *score);
 
+/* A network of populations' input layer and readout (a network file's input_layer: and readout: entries),
+   applied by rectic_net_new_network.  input_layer: target "POP/VAR" (it becomes POP's input variable;
+   a different one given before is an error), w n_POP x m: POP's input (rectic_net_input) then has m columns
+   and its input variable receives w @ x_n.  readout: source "POP/VAR" (recorded as the network's output
+   "out"), w k x n_POP or k x (n_POP + 1) (the intercept last), act.  w is copied; a second call replaces the
+   first. */
+int rectic_netspec_input_layer(rectic_netspec *ns, const char *target, const double *w, long rows, long cols);
+int rectic_netspec_readout(rectic_netspec *ns, const char *source, const double *w, long rows, long cols,
+                           rectic_activation act);
+/* Reading them back: 1 and the layer (any out pointer may be NULL; borrowed), 0 when there is none, -1 for
+   a NULL handle. */
+int rectic_netspec_get_input_layer(const rectic_netspec *ns, const char **target, const double **w, long *rows,
+                                   long *cols);
+int rectic_netspec_get_readout(const rectic_netspec *ns, const char **source, const double **w, long *rows,
+                               long *cols, rectic_activation *act);
+
 /* ---------------------------------------------------------------------------------------------------
  * State checkpoints
  *

@@ -13,6 +13,7 @@
 #include "io_csv.h"
 #include "io_file.h"
 #include "io_npy.h"
+#include "netspec.h"
 #include "observer.h"
 #include "outset.h"
 #include "popnet.h"
@@ -193,7 +194,29 @@ int rct_layers_check_input(rectic_net *net, long cols)
     return 0;
 }
 
-void rct_layers_project(const rectic_net *net, const double *x, double *row)
+long rct_layers_input_cols(const rectic_net *net, int p)
+{
+    const rct_layers *L = net->layers;
+    return L && L->w_in && L->in_pop == p ? L->in_m : 0;
+}
+
+int rct_layers_from_netspec(rectic_net *net, const rectic_netspec *ns)
+{
+    const rct_netlayer *in = &ns->input_layer, *ro = &ns->readout;
+    char where[4200];
+    if (in->present && rectic_net_input_weights(net, ns->pops[in->pop].name, in->w, in->rows, in->cols)) {
+        rct_netspec_where(ns, in->at, where, sizeof where);
+        return rct_errf(&net->err, net->err.code, "%sinput_layer: %.1800s", where, net->err.msg);
+    }
+    if (ro->present && (rectic_net_record_as(net, ro->path, "out") ||
+                        rectic_net_readout(net, ro->w, ro->rows, ro->cols, (rectic_activation)ro->act))) {
+        rct_netspec_where(ns, ro->at, where, sizeof where);
+        return rct_errf(&net->err, net->err.code, "%sreadout: %.1800s", where, net->err.msg);
+    }
+    return 0;
+}
+
+void rct_layers_project(const rectic_net *net, const double *x, void *row, int as_float)
 {
     const rct_layers *L = net->layers;
     const long m = L->in_m;
@@ -202,7 +225,10 @@ void rct_layers_project(const rectic_net *net, const double *x, double *row)
         double acc = 0;
         for (long j = 0; j < m; j++)
             acc += w[j] * x[j];
-        row[i] = acc;
+        if (as_float)
+            ((float *)row)[i] = (float)acc;
+        else
+            ((double *)row)[i] = acc;
     }
 }
 

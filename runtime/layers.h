@@ -45,10 +45,17 @@ rectic_net *rct_layers_out_holder(rectic_net *net);
 
 /* Before a run: checks the input layer against the input's columns (cols 0: no input). */
 int rct_layers_check_input(rectic_net *net, long cols);
+/* A network of populations: the columns of population p's input when an input layer feeds it, else 0. */
+long rct_layers_input_cols(const rectic_net *net, int p);
+/* Applies a netspec's input layer and readout to the network built from it (rectic_net_new_network). */
+struct rectic_netspec;
+int rct_layers_from_netspec(rectic_net *net, const struct rectic_netspec *ns);
+
 /* Does net have an input layer? */
 int rct_layers_has_input(const rectic_net *net);
-/* row (in_n values) = w_in @ x (in_m values), summed in column order. */
-void rct_layers_project(const rectic_net *net, const double *x, double *row);
+/* row (in_n values: floats when as_float, else doubles) = w_in @ x (in_m values), summed in column order in
+   float64. */
+void rct_layers_project(const rectic_net *net, const double *x, void *row, int as_float);
 /* After a run (also one that stopped early): forgets the previous fit and applies the readout to the
    recorded output rows. */
 int rct_layers_after_run(rectic_net *net);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 
@@ -75,7 +76,11 @@ int rectic_net_input(rectic_net *net, const char *pop, const double *data, long 
     if (data && pn->pops[p]->model->input < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s has no input variable (give one in its spec)",
                         pop);
-    if (data && (rows < 0 || (cols != n && cols != 1)))
+    long m = rct_layers_input_cols(net, p); /* an input layer feeds the population: m columns */
+    if (data && m > 0 && (rows < 0 || cols != m))
+        return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s: %ld columns, expected %ld (the columns of its "
+                                                  "input layer: its input variable receives W_in @ x_n)", pop, cols, m);
+    if (data && m == 0 && (rows < 0 || (cols != n && cols != 1)))
         return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s: %ld columns, expected %ld (one per unit) or 1 "
                                                   "(the same input for every unit)", pop, cols, n);
     pn->in_data[p] = data;

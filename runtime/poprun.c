@@ -11,6 +11,7 @@
 #include "checkpoint.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
+#include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 
@@ -89,7 +90,8 @@ int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, i
     pop->sample_mode = net->sample_mode;
     pop->max_memory = net->max_memory;
     pop->run_first = net->run_first; /* the step counter goes on: rows, spikes and sampling count from it */
-    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
+    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     *recs = NULL;
     *n_recs = 0;
@@ -114,7 +116,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
 {
     rct_popnet *pn = net->pn;
     rectic_net *pop = pn->pops[p];
-    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
+    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     int n_recs = 0;
     void *recs = NULL;
@@ -125,7 +128,7 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     size_t rs = rct_rsize(net);
     if (!pop->mean_acc) /* the sampling mean's sums carry from run to run (the population owns them) */
         pop->mean_acc = calloc((size_t)pop->n + 1, sizeof(double));
-    r->inbuf[p] = calloc((size_t)(cols && net->f32 ? r->block_max * cols : 1) + 1, rs);
+    r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m) ? r->block_max * cols : 1) + 1, rs);
     r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
     if (!pop->mean_acc || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
         return rct_oom(&net->err);
@@ -205,6 +208,13 @@ static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
         if (!cols)
             continue;
         const double *rows = pn->in_data[p] + start * cols;
+        if (rct_layers_input_cols(net, p)) { /* W_in @ x_n of each step, in the network's type */
+            size_t row_bytes = (size_t)pn->pops[p]->n * rct_rsize(net);
+            for (long i = 0; i < count; i++)
+                rct_layers_project(net, rows + i * cols, (char *)r->inbuf[p] + (size_t)i * row_bytes, net->f32);
+            r->ctx[p].input = r->inbuf[p];
+            continue;
+        }
         if (!net->f32) {
             r->ctx[p].input = rows;
             continue;
@@ -232,9 +242,10 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
             break;
         for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
             if (pn->in_data[p]) {
-                long stride = pn->in_cols[p];
-                r->ctx[p].input = net->f32 ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
-                                           : (const void *)(pn->in_data[p] + (start + k) * stride);
+                int projected = rct_layers_input_cols(net, p) > 0;
+                long stride = projected ? pn->pops[p]->n : pn->in_cols[p];
+                r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
+                                                        : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
         k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
     }

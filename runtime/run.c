@@ -385,7 +385,7 @@ static int project_row(void *user, long step, double *row, long n_cols)
     if (!in->array && in->fn(in->user, step, p->x, in->cols) != 0)
         return 1;
     (void)n_cols;
-    rct_layers_project(p->net, x, row);
+    rct_layers_project(p->net, x, row, 0);
     return 0;
 }
 

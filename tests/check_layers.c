@@ -492,6 +492,125 @@ START_TEST(test_layer_and_fit_errors)
 }
 END_TEST
 
+/* A network file with input_layer: and readout: runs as the single template with the same layers (one
+   population, the same coupling strategy: the same bits); its errors point into the file. */
+START_TEST(test_network_file_layers_equal_the_template_layers)
+{
+    const long n = 6, t = 300;
+    double j[36], w_in[12], w_out[14], x[600];
+    unsigned long long st = 21;
+    for (int i = 0; i < 36; i++)
+        j[i] = rnd(&st);
+    for (int i = 0; i < 12; i++)
+        w_in[i] = rnd(&st);
+    for (int i = 0; i < 14; i++)
+        w_out[i] = rnd(&st);
+    for (int i = 0; i < 600; i++)
+        x[i] = 2 * rnd(&st);
+    char *dir = tu_tmpdir(), path[4200];
+    FILE *f;
+    const struct {
+        const char *name;
+        const double *d;
+        long rows, cols;
+    } files[] = {{"J.csv", j, n, n}, {"w_in.csv", w_in, n, 2}, {"w_out.csv", w_out, 2, n + 1}};
+    for (int k = 0; k < 3; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[k].name);
+        ck_assert_ptr_nonnull(f = fopen(path, "w"));
+        for (long r = 0; r < files[k].rows; r++)
+            for (long c = 0; c < files[k].cols; c++)
+                fprintf(f, "%.17g%c", files[k].d[r * files[k].cols + c], c + 1 < files[k].cols ? ',' : '\n');
+        fclose(f);
+    }
+    char *net_file = tu_write(dir, "net.yaml",
+                              "populations:\n  R: {template: " LI ", n: 6}\n"
+                              "projections:\n  - {source: R/tanh_op/r, target: R/li_op/r_in, weights: J.csv}\n"
+                              "input_layer: {target: R/li_op/I_ext, weights: w_in.csv}\n"
+                              "readout: {source: R/li_op/v, weights: w_out.csv, activation: softmax}\n");
+    rectic_netspec *ns;
+    ck_assert_msg(rectic_netspec_load(&ns, net_file) == RECTIC_OK, "%s", rectic_netspec_errmsg(ns));
+    const char *path_in, *path_out;
+    long rows, cols;
+    rectic_activation act;
+    ck_assert_int_eq(rectic_netspec_get_input_layer(ns, &path_in, NULL, &rows, &cols), 1);
+    ck_assert_str_eq(path_in, "R/li_op/I_ext");
+    ck_assert_int_eq(rows * 10 + cols, 62);
+    ck_assert_int_eq(rectic_netspec_get_readout(ns, &path_out, NULL, &rows, &cols, &act), 1);
+    ck_assert_int_eq(act, RECTIC_ACT_SOFTMAX);
+    ck_assert_str_eq(rectic_netspec_pop_input(ns, 0), "li_op/I_ext"); /* the layer's target became R's input */
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.coupling = RECTIC_COUPLING_INLINE;
+    rectic_net *pn;
+    ck_assert_msg(rectic_net_new_network(&pn, ns, &o) == RECTIC_OK, "%s", rectic_errmsg(pn));
+    ck_assert_int_eq(rectic_net_input(pn, "R", x, t, 6), RECTIC_EINVAL); /* the layer takes 2 columns */
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(pn), "expected 2 (the columns of its input layer"));
+    ck_assert_int_eq(rectic_net_input(pn, "R", x, t, 2), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(pn, t, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(pn));
+    /* the same as one template */
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = LI;
+    s.n = n;
+    s.weights = j;
+    s.coupling = RECTIC_COUPLING_INLINE;
+    s.source_var = "tanh_op/r";
+    s.target_var = "li_op/r_in";
+    s.input_var = "li_op/I_ext";
+    s.output_var = "li_op/v";
+    rectic_net *one;
+    ck_assert_int_eq(rectic_net_new(&one, &s), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_input_weights(one, NULL, w_in, n, 2), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_readout(one, w_out, 2, n + 1, RECTIC_ACT_SOFTMAX), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_run(one, t, x, 2), RECTIC_OK);
+    const double *a, *b;
+    long ra, ca, rb, cb;
+    ck_assert_int_eq(rectic_net_recording(pn, "out", &ra, &ca, &a), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_recording(one, "out", &rb, &cb, &b), RECTIC_OK);
+    ck_assert_int_eq(ra, t);
+    ck_assert_int_eq(ca, 2);
+    ck_assert_int_eq(ra * 10 + ca, rb * 10 + cb);
+    ck_assert_int_eq(memcmp(a, b, sizeof(double) * (size_t)(ra * ca)), 0);
+    /* a fit on the network of populations: X is the readout's source */
+    double y[300];
+    for (int i = 0; i < 300; i++)
+        y[i] = x[2 * i];
+    ck_assert_msg(rectic_net_fit_ridge(pn, y, t, 1, 1e-3, 10, 1, NULL) == RECTIC_OK, "%s", rectic_errmsg(pn));
+    ck_assert_int_eq(rectic_net_fitted_readout(pn, &rows, &cols, &a), RECTIC_OK);
+    ck_assert_int_eq(cols, n + 1);
+    rectic_net_free(pn);
+    rectic_net_free(one);
+    rectic_netspec_free(ns);
+    free(net_file);
+    /* errors, at their place in the file */
+    const struct {
+        const char *yaml, *msg;
+    } bad[] = {
+        {"input_layer: {target: R/li_op/I_ext, weights: w_out.csv}\n", "net.yaml:4:47: input_layer: weights of 2 x 7, "
+                                                                       "expected 6 rows"},
+        {"input_layer: {target: Q/I_ext, weights: w_in.csv}\n", "net.yaml:4:23: input_layer: target 'Q/I_ext': "
+                                                               "unknown population 'Q'"},
+        {"readout: {source: R/li_op/v, weights: w_in.csv}\n", "net.yaml:4:39: readout: weights of 6 x 2, expected k x 6"},
+        {"readout: {source: R/li_op/v, weights: w_out.csv, activation: relu}\n", "net.yaml:4:62: readout: activation: "
+                                                                                 "expected identity"},
+        {"readout: {source: R/li_op/v, weights: w_out.csv, bias: 1}\n", "net.yaml:4:50: unknown key 'bias' in readout"},
+        {"readout: {source: R/li_op/v}\n", "readout: missing key 'weights'"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char text[2000];
+        snprintf(text, sizeof text, "populations:\n  R: {template: " LI ", n: 6}\nprojections: []\n%s", bad[k].yaml);
+        net_file = tu_write(dir, "net.yaml", text);
+        ck_assert_int_ne(rectic_netspec_load(&ns, net_file), RECTIC_OK);
+        ck_assert_msg(strstr(rectic_netspec_errmsg(ns), bad[k].msg) != NULL, "%s: got %s", bad[k].msg,
+                      rectic_netspec_errmsg(ns));
+        rectic_netspec_free(ns);
+        free(net_file);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("layers");
@@ -506,6 +625,7 @@ static Suite *suite(void)
     tcase_add_test(c, test_score_compares_rows_with_the_targets_of_their_steps);
     tcase_add_test(c, test_fit_leaves_the_state_alone);
     tcase_add_test(c, test_layer_and_fit_errors);
+    tcase_add_test(c, test_network_file_layers_equal_the_template_layers);
     suite_add_tcase(s, c);
     return s;
 }
