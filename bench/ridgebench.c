@@ -129,20 +129,17 @@ int ridgebench_rows(FILE *md, int quick)
     char dir[] = "/tmp/rectic-ridgebench-XXXXXX", cmd[2048], path[256];
     double np_solve = -1, diff = -1, np_run = -1, np_fit = -1, np_diff = -1;
     if (mkdtemp(dir)) {
-        snprintf(path, sizeof path, "%s/x.npy", dir);
-        int bad = write_npy(path, X, rows, cols);
-        snprintf(path, sizeof path, "%s/y.npy", dir);
-        bad |= write_npy(path, y, steps, 1);
-        snprintf(path, sizeof path, "%s/w.npy", dir);
-        bad |= write_npy(path, w, k, c);
-        snprintf(path, sizeof path, "%s/in.npy", dir);
-        bad |= write_npy(path, x, steps, 1);
-        snprintf(path, sizeof path, "%s/w_in.npy", dir);
-        bad |= write_npy(path, w_in, N, 1);
-        snprintf(path, sizeof path, "%s/J.npy", dir);
-        bad |= write_npy(path, J, N, N);
-        snprintf(path, sizeof path, "%s/eta.npy", dir);
-        bad |= write_npy(path, eta, N, 1);
+        const struct {
+            const char *name;
+            const double *d;
+            long rows, cols;
+        } files[] = {{"x", X, rows, cols}, {"y", y, steps, 1}, {"w", w, k, c}, {"in", x, steps, 1},
+                     {"w_in", w_in, N, 1}, {"J", J, N, N}, {"eta", eta, N, 1}};
+        int bad = 0;
+        for (size_t q = 0; q < sizeof files / sizeof files[0]; q++) {
+            snprintf(path, sizeof path, "%s/%s.npy", dir, files[q].name);
+            bad |= write_npy(path, files[q].d, files[q].rows, files[q].cols);
+        }
         if (!bad) {
             snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/ridge_numpy.py solve %s/x.npy %s/y.npy %g %ld %s/w.npy",
                      dir, dir, ALPHA, WASHOUT, dir);

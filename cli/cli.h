@@ -175,6 +175,8 @@ void rct_cli_subsets_free(options *o);
    network is built), setting them on the network and checking the targets (before the run), the fit or the
    score (after a complete run), meta.json members, freeing. */
 int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+/* The value of flag: *v when given as --flag=VALUE, else next (*took_next set); -1 (complained) when none. */
+int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next);
 int rct_cli_ridge_check_flags(const options *o);
 int rct_cli_ridge_load(options *o);
 int rct_cli_ridge_apply(options *o, rectic_net *net);

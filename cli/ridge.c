@@ -42,6 +42,19 @@ const char rct_usage_layers[] =
     "  --targets FILE          T x k targets of the run's steps: meta.json gets a \"test\" object (mse, nrmse per\n"
     "                          output and their means over all rows) and the summary a line\n";
 
+int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next)
+{
+    if (*v)
+        return 0;
+    if (!next) {
+        complain("%s: expected a value after it", flag);
+        return -1;
+    }
+    *v = next;
+    *took_next = 1;
+    return 0;
+}
+
 /* Parses one flag of this module; returns 0 when the flag is not one of them, 1 when taken (with its value,
    v or next: *took_next is set when it was next), -1 on error. */
 int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
@@ -59,14 +72,8 @@ int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char
         known |= !strcmp(flag, with_value[k]);
     if (!known)
         return 0;
-    if (!v) {
-        if (!next) {
-            complain("%s: expected a value after it", flag);
-            return -1;
-        }
-        v = next;
-        *took_next = 1;
-    }
+    if (rct_cli_flag_value(flag, &v, next, took_next))
+        return -1;
     char *end;
     if (!strcmp(flag, "--input-weights")) {
         r->input_weights = v;

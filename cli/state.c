@@ -34,14 +34,8 @@ int rct_cli_state_option(options *o, const char *flag, const char *v, const char
     *took_next = 0;
     if (strcmp(flag, "--save-state") && strcmp(flag, "--load-state") && strcmp(flag, "--checkpoint-every"))
         return 0;
-    if (!v) {
-        if (!next) {
-            complain("%s: expected a value after it", flag);
-            return -1;
-        }
-        v = next;
-        *took_next = 1;
-    }
+    if (rct_cli_flag_value(flag, &v, next, took_next))
+        return -1;
     if (!strcmp(flag, "--save-state")) {
         s->save = v;
     } else if (!strcmp(flag, "--load-state")) {

@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "io_csv.h"
 #include "io_file.h"
-#include "io_npy.h"
 #include "netspec.h"
 #include "observer.h"
 #include "outset.h"
@@ -74,6 +72,22 @@ static long first_nonfinite(const double *w, long count)
     return -1;
 }
 
+/* A copy of rows x cols weights for flag, every entry finite; NULL with net's error filled. */
+static double *finite_copy(rectic_net *net, const char *flag, const double *w, long rows, long cols)
+{
+    long bad = first_nonfinite(w, rows * cols);
+    if (bad >= 0) {
+        rct_errf(&net->err, RECTIC_EINVAL, "%s: entry (%ld, %ld) is not a finite number", flag, bad / cols, bad % cols);
+        return NULL;
+    }
+    double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
+    if (!copy)
+        rct_oom(&net->err);
+    else
+        memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
+    return copy;
+}
+
 int rectic_net_input_weights(rectic_net *net, const char *pop, const double *w, long rows, long cols)
 {
     if (!net)
@@ -109,14 +123,9 @@ int rectic_net_input_weights(rectic_net *net, const char *pop, const double *w, 
         return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: a %ld x %ld matrix: expected %ld rows (one per "
                                                   "neuron%s%s, row i = target neuron i) and a column per input",
                         rows, cols, target->n, p >= 0 ? " of " : "", p >= 0 ? net->pn->names[p] : "");
-    long bad = first_nonfinite(w, rows * cols);
-    if (bad >= 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: entry (%ld, %ld) is not a finite number",
-                        bad / cols, bad % cols);
-    double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
+    double *copy = finite_copy(net, "--input-weights", w, rows, cols);
     if (!copy)
-        return rct_oom(&net->err);
-    memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
+        return net->err.code;
     free(L->w_in);
     L->w_in = copy;
     L->in_n = rows;
@@ -152,14 +161,9 @@ int rectic_net_readout(rectic_net *net, const double *w, long rows, long cols, r
         return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: a %ld x %ld matrix: expected k x %ld (row i = "
                                                   "output i, a column per neuron of the output) or k x %ld (the "
                                                   "intercept as the last column)", rows, cols, n, n + 1);
-    long bad = first_nonfinite(w, rows * cols);
-    if (bad >= 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: entry (%ld, %ld) is not a finite number",
-                        bad / cols, bad % cols);
-    double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
+    double *copy = finite_copy(net, "--readout-weights", w, rows, cols);
     if (!copy)
-        return rct_oom(&net->err);
-    memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
+        return net->err.code;
     free(L->w_out);
     L->w_out = copy;
     L->ro_k = rows;
@@ -370,32 +374,13 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
     return 0;
 }
 
-/* Writes rows x cols values as dir/name.<ext> into the set. */
-static int write_matrix(rectic_net *net, rct_outset *set, const char *name, int format, const double *data, long rows,
-                        long cols)
-{
-    char path[4600];
-    snprintf(path, sizeof path, "%s/%s.%s", set->dir, name, format == RECTIC_FORMAT_NPY ? "npy" : "csv");
-    rct_afile a;
-    int rc = rct_afile_open(&a, path, &net->err);
-    if (rc)
-        return rc;
-    int bad = format == RECTIC_FORMAT_NPY ? rct_npy_write(a.f, data, rows, cols, RCT_NPY_F8)
-                                          : rct_csv_write(a.f, data, rows, cols, 0);
-    if (bad) {
-        rct_afile_abort(&a);
-        return rct_errf(&net->err, RECTIC_EIO, "%s: write error: %s", path, strerror(errno ? errno : EIO));
-    }
-    return rct_outset_add(set, &a, &net->err);
-}
-
 int rct_layers_write(rectic_net *net, rct_outset *set, int format)
 {
     const rct_layers *L = net->layers;
     if (!L || !L->fit_w)
         return 0;
-    int rc = write_matrix(net, set, "readout", RECTIC_FORMAT_CSV, L->fit_w, L->fit_k, L->fit_cols); /* always CSV */
-    return rc ? rc : write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
+    int rc = rct_write_matrix(net, set, "readout", RECTIC_FORMAT_CSV, L->fit_w, L->fit_k, L->fit_cols); /* always CSV */
+    return rc ? rc : rct_write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
 }
 
 int rct_layers_score(rectic_net *net, const double *y, const double *t, const long *at, long rows, long k,

@@ -98,6 +98,13 @@ static int write_output(rectic_net *net, rct_outset *set, const char *name, int 
     return rct_outset_add(set, &a, &net->err);
 }
 
+int rct_write_matrix(rectic_net *net, rct_outset *set, const char *name, int format, const double *data, long rows,
+                     long cols)
+{
+    rows_src src = {data, NULL, 0, NULL, 0};
+    return write_output(net, set, name, format, &src, rows, cols, RCT_NPY_F8);
+}
+
 /* Writes every output of the last run into the set (under temporary names). */
 static int write_outputs(rectic_net *net, rct_outset *set, int format)
 {

@@ -11,33 +11,7 @@
 
 #define LI "neuron_model_templates.rate_neurons.leaky_integrator.tanh"
 
-typedef struct mat {
-    double *d;
-    long rows, cols;
-} mat;
-
-static const char *case_dir(const char *name)
-{
-    static char path[8300];
-    const char *shared = tu_shared_dir();
-    struct stat st;
-    if (shared) {
-        snprintf(path, sizeof path, "%s/cases/%s", shared, name);
-        if (stat(path, &st) == 0)
-            return path;
-    }
-    snprintf(path, sizeof path, "tests/data/cases/%s", name);
-    return stat(path, &st) == 0 ? path : NULL;
-}
-
-static mat load(const char *dir, const char *file)
-{
-    char path[4600];
-    mat m = {NULL, 0, 0};
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    ck_assert_msg(rectic_read_matrix(path, &m.d, &m.rows, &m.cols) == RECTIC_OK, "%s", rectic_last_error());
-    return m;
-}
+typedef tu_mat mat;
 
 /* A leaky-integrator network of n units whose output is its input variable: the recorded output (the X of
    a fit) is then exactly the run's input rows. */
@@ -137,11 +111,11 @@ static void assert_rel(const double *got, const double *exp, long count, double 
 
 START_TEST(test_graph_li_tanh_matches_rectipy)
 {
-    const char *dir = case_dir("rectipy_graph_li_tanh");
+    const char *dir = tu_case_dir("rectipy_graph_li_tanh");
     if (!dir)
         TU_SKIP("case rectipy_graph_li_tanh not found (../shared absent)");
-    mat j = load(dir, "weights.csv"), in = load(dir, "inputs.csv"), w_in = load(dir, "w_in.csv"),
-        w_out = load(dir, "w_out.csv"), out = load(dir, "out.csv"), v = load(dir, "li_op_v.csv");
+    mat j = tu_load(dir, "weights.csv"), in = tu_load(dir, "inputs.csv"), w_in = tu_load(dir, "w_in.csv"),
+        w_out = tu_load(dir, "w_out.csv"), out = tu_load(dir, "out.csv"), v = tu_load(dir, "li_op_v.csv");
     rectic_spec s;
     rectic_spec_init(&s);
     s.template_ref = LI;

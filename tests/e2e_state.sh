@@ -182,23 +182,6 @@ assert abs(t["nrmse_mean"] - r["nrmse_mean"]) <= 1e-12 * r["nrmse_mean"], (t, r)
 EOF
 }
 
-# bad NEEDLE... -- ARGS...: `rectic ARGS` fails with every NEEDLE in its message and writes nothing into out/.
-bad() {
-    local needles=() n rc
-    while [ "$1" != -- ]; do
-        needles+=("$1")
-        shift
-    done
-    shift
-    "$RECTIC" "$@" -o out >err.out 2>err.txt
-    rc=$?
-    [ $rc -ne 0 ] && [ $rc -lt 126 ] || fail "rectic $*: exit status $rc: $(head -c 300 err.txt)"
-    for n in "${needles[@]}"; do
-        grep -qF -- "$n" err.txt || fail "rectic $*: the message lacks '$n': $(head -c 400 err.txt)"
-    done
-    [ ! -e out/meta.json ] || fail "rectic $*: wrote an output set"
-}
-
 test_bad_state_flags_are_named() {
     in_workdir
     head -n 500 "$TWO/inputs.csv" >in.csv

@@ -96,3 +96,25 @@ assert err <= rtol * np.max(np.abs(b)) + atol, "%s vs %s: max abs error %g (larg
 EOF
 }
 
+
+# bad NEEDLE... -- ARGS...: `rectic ARGS -o res` fails (exit 1 to 125, not a crash), prints "rectic: " with every
+# NEEDLE, and leaves res/ as it was: the files of a previous set byte for byte, or nothing.
+bad() {
+    local needles=() n rc
+    while [ "$1" != -- ]; do
+        needles+=("$1")
+        shift
+    done
+    shift
+    (cd res 2>/dev/null && md5sum ./*) >before.md5 2>/dev/null
+    "$RECTIC" "$@" -o res >err.out 2>err.txt
+    rc=$?
+    [ $rc -ne 0 ] || fail "rectic $* exited 0"
+    [ $rc -lt 126 ] || fail "rectic $*: exit status $rc (a crash?): $(head -c 300 err.txt)"
+    grep -q '^rectic: ' err.txt || fail "rectic $*: no 'rectic: ' message: $(head -c 300 err.txt)"
+    for n in "${needles[@]}"; do
+        grep -qF -- "$n" err.txt || fail "rectic $*: the message lacks '$n': $(head -c 400 err.txt)"
+    done
+    (cd res 2>/dev/null && md5sum ./*) >after.md5 2>/dev/null
+    cmp -s before.md5 after.md5 || fail "rectic $*: the outputs in res/ changed"
+}
