@@ -183,6 +183,10 @@ int rct_cli_ridge_apply(options *o, rectic_net *net);
 int rct_cli_ridge_after(options *o, rectic_net *net);
 void rct_cli_ridge_meta(FILE *f, const options *o);
 void rct_cli_ridge_free(options *o);
+/* Network files: their input_layer: and readout: against the flags (--inputs feeds the input layer's
+   population); the input columns of population pop when the input layer feeds it (else 0). */
+int rct_cli_net_layers(options *o);
+long rct_cli_net_input_cols(const options *o, int pop);
 
 /* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the
    --save-state folder (before building), loading the state and applying --set again (after building),

@@ -40,7 +40,10 @@ const char rct_usage_layers[] =
     "  --readout-activation A  identity (default), tanh, sigmoid, softmax, softmin or log_softmax (the soft*\n"
     "                          ones over the k outputs)\n"
     "  --targets FILE          T x k targets of the run's steps: meta.json gets a \"test\" object (mse, nrmse per\n"
-    "                          output and their means over all rows) and the summary a line\n";
+    "                          output and their means over all rows) and the summary a line\n"
+    "  A network file gives its layers as input_layer: {target: POP/VAR, weights: FILE} and readout: {source:\n"
+    "  POP/VAR, weights: FILE, activation: A} (docs/network-files.md); --inputs FILE then feeds input_layer's\n"
+    "  population (m columns), and --readout-weights, --targets and fit ridge work as for a template.\n";
 
 int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next)
 {
@@ -184,6 +187,25 @@ static void complain_file(const char *flag, const char *file, rectic_net *net)
         complain("%s %s: %s", flag, file, msg);
 }
 
+/* The columns of the output "out" without a readout flag: the file's readout's rows, or the size of the output
+   variable's population (a network file), or the network's size (one template). */
+static long output_width(const options *o, rectic_net *net)
+{
+    long rows;
+    if (!o->network)
+        return rectic_net_size(net);
+    if (rectic_netspec_get_readout(o->ns, NULL, NULL, &rows, NULL, NULL) == 1)
+        return rows;
+    const char *out = o->spec.output_var;
+    int p = -1;
+    if (out) {
+        char pop[256];
+        snprintf(pop, sizeof pop, "%.*s", (int)strcspn(out, "/"), out);
+        p = rectic_netspec_find(o->ns, pop);
+    }
+    return p >= 0 ? rectic_net_population_size(net, p) : 0;
+}
+
 /* Sets the layers on the network and checks the targets and the fit's settings against it, before the
    run. */
 int rct_cli_ridge_apply(options *o, rectic_net *net)
@@ -209,7 +231,7 @@ int rct_cli_ridge_apply(options *o, rectic_net *net)
     }
     if (!r->targets)
         return 0;
-    long k = r->w_out ? r->w_out_rows : rectic_net_size(net);
+    long k = r->w_out ? r->w_out_rows : output_width(o, net);
     if (r->y_rows != o->steps) {
         complain("--targets: %s has %ld rows, but the run has %ld steps (one target row per step)", r->targets,
                  r->y_rows, o->steps);
@@ -328,4 +350,57 @@ void rct_cli_ridge_free(options *o)
     free(r->w_out);
     free(r->y);
     r->w_in = r->w_out = r->y = NULL;
+}
+
+/* The columns the input of population pop takes when the network file's input_layer: feeds it, else 0. */
+long rct_cli_net_input_cols(const options *o, int pop)
+{
+    const char *target;
+    long rows, cols;
+    if (rectic_netspec_get_input_layer(o->ns, &target, NULL, &rows, &cols) != 1)
+        return 0;
+    size_t len = strcspn(target, "/");
+    const char *name = rectic_netspec_pop_name(o->ns, pop);
+    return name && strlen(name) == len && !strncmp(name, target, len) ? cols : 0;
+}
+
+int rct_cli_net_layers(options *o)
+{
+    const char *file = o->spec.template_ref, *target, *source;
+    int has_input = rectic_netspec_get_input_layer(o->ns, &target, NULL, NULL, NULL) == 1;
+    int has_readout = rectic_netspec_get_readout(o->ns, &source, NULL, NULL, NULL, NULL) == 1;
+    if (o->inputs_file && !has_input) {
+        complain("--inputs: not for a network file without input_layer: (%s): give --input POP/VAR=FILE per "
+                 "population", file);
+        return -1;
+    }
+    if (o->inputs_file) { /* --inputs FILE: the input layer's population's input */
+        if (o->n_input >= MAX_LIST) {
+            complain("--inputs: too many inputs");
+            return -1;
+        }
+        input_file *in = &o->input[o->n_input];
+        memset(in, 0, sizeof *in);
+        if (!(in->path = strdup(target))) {
+            complain("out of memory");
+            return -1;
+        }
+        in->file = o->inputs_file;
+        o->n_input++;
+    }
+    if (o->ridge.input_weights) {
+        complain("--input-weights: not for a network file: %s gives its input layer as input_layer: {target: POP/VAR, "
+                 "weights: FILE}", file);
+        return -1;
+    }
+    if (has_readout && o->spec.output_var) {
+        complain("--output-var %s: %s's readout: records %s as the output already", o->spec.output_var, file, source);
+        return -1;
+    }
+    if (has_readout && o->ridge.fit) {
+        complain("fit ridge: %s has a readout: (the fit computes one): remove it, and give its source as --output-var "
+                 "%s", file, source);
+        return -1;
+    }
+    return 0;
 }

@@ -182,6 +182,80 @@ assert abs(t["nrmse_mean"] - r["nrmse_mean"]) <= 1e-12 * r["nrmse_mean"], (t, r)
 EOF
 }
 
+# A network file of two spiking populations with delayed projections, driven through --input, split at a
+# step that is not a multiple of the sampling steps: the parts equal the whole, byte for byte.
+test_split_delayed_network_run_equals_the_whole() {
+    in_workdir
+    need_numpy
+    py <<'EOF'
+import numpy as np
+rng = np.random.RandomState(5)
+np.savetxt("w_ea.csv", rng.uniform(0, 8, (4, 5)), delimiter=",", fmt="%r")
+np.savetxt("w_ae.csv", rng.uniform(-3, 0, (5, 4)), delimiter=",", fmt="%r")
+np.savetxt("in_a.csv", 150 + 60 * rng.uniform(-1, 1, (2000, 5)), delimiter=",", fmt="%r")
+open("net.yaml", "w").write("""populations:
+  A: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 5, input: I_ext,
+      spike: {var: spike, def: v}}
+  B: {template: neuron_model_templates.spiking_neurons.lif.lif, op: lif_op, n: 4,
+      spike: {var: spike, def: v, threshold: 1, reset: 0}, set: {eta: 3}}
+projections:
+  - {source: A/s, target: B/s_in, weights: w_ea.csv, delay: 0.0025}
+  - {source: B/s, target: A/s_in, weights: w_ae.csv, delay: 0.003}
+  - {source: A/s, target: A/s_in, weight: 0.5}
+""")
+EOF
+    local args=(net.yaml --dt 1e-3 --record Av=A/v --record Bs=B/s --output-var A/s --sampling-steps 3 -q)
+    rr run "${args[@]}" --input A/I_ext=in_a.csv -o whole
+    head -n 1001 in_a.csv >first.csv
+    tail -n +1002 in_a.csv >rest.csv
+    rr run "${args[@]}" --input A/I_ext=first.csv --save-state s.npz -o p1
+    rr run "${args[@]}" --input A/I_ext=rest.csv --load-state s.npz -o p2
+    local f b
+    for f in whole/*.csv; do
+        b=$(basename "$f")
+        cat "p1/$b" "p2/$b" | cmp -s - "$f" || fail "$b: the split network run differs from the whole"
+    done
+    [ -s whole/spikes_B.csv ] || fail "B never spiked: the delayed projections carry nothing"
+    py <<'EOF'
+import numpy as np
+z = np.load("s.npz")
+assert z["projection/0/ring"].shape == (3, 5) and z["projection/1/ring"].shape == (4, 4), z.files
+assert "state/A/qif_op/v" in z.files and "state/B/lif_op/v" in z.files, z.files
+EOF
+}
+
+# A network file with input_layer: and readout: runs as the template with the same flags; fit ridge and the
+# test of its readout work on a network file too (--inputs feeds the input layer's population).
+test_network_file_layers_fit_and_test() {
+    in_workdir
+    need_numpy
+    make_data
+    cat >net.yaml <<'EOF'
+populations:
+  P: {template: neuron_model_templates.rate_neurons.leaky_integrator.tanh, n: 30, set: {li_op/tau: 0.1}}
+projections:
+  - {source: P/tanh_op/r, target: P/li_op/r_in, weights: J.csv}
+input_layer: {target: P/li_op/I_ext, weights: w_in.csv}
+EOF
+    rr fit ridge net.yaml --dt 0.01 --output-var P/li_op/v --inputs x.csv --targets y.csv --bias \
+        --save-state net.npz -o nfit -q
+    rr fit ridge "${RES[@]}" --inputs x.csv --input-weights w_in.csv --targets y.csv --bias --save-state t.npz -o tfit
+    close nfit/readout.csv tfit/readout.csv 1e-9
+    { cat net.yaml; echo "readout: {source: P/li_op/v, weights: nfit/readout.csv}"; } >net_ro.yaml
+    rr run net_ro.yaml --dt 0.01 --load-state net.npz --inputs x_test.csv --targets y_test.csv -o ntest -q
+    rr run "${RES[@]}" --load-state t.npz --input-weights w_in.csv --readout-weights tfit/readout.csv \
+        --inputs x_test.csv --targets y_test.csv -o ttest
+    close ntest/out.csv ttest/out.csv 1e-9
+    python3 -c 'import json; t = json.load(open("ntest/meta.json"))["test"]; assert t["rows"] == 400, t' ||
+        fail "ntest/meta.json has no test object"
+    bad "--output-var P/li_op/v" "records P/li_op/v as the output already" -- run net_ro.yaml --dt 0.01 \
+        --inputs x.csv --output-var P/li_op/v
+    bad "--input-weights: not for a network file" -- run net.yaml --dt 0.01 --inputs x.csv --input-weights w_in.csv \
+        --output-var P/li_op/v
+    bad "--input P/li_op/I_ext=J.csv" "expected 2 (the columns of the input layer" -- run net.yaml --dt 0.01 \
+        --input P/li_op/I_ext=J.csv --output-var P/li_op/v
+}
+
 test_bad_state_flags_are_named() {
     in_workdir
     head -n 500 "$TWO/inputs.csv" >in.csv
