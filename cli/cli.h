@@ -178,6 +178,8 @@ int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char
 /* The value of flag: *v when given as --flag=VALUE, else next (*took_next set); -1 (complained) when none. */
 int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next);
 int rct_cli_ridge_check_flags(const options *o);
+/* The first flag given that only run and fit ridge take (layers, targets, fits, states), or NULL. */
+const char *rct_cli_run_only_flag(const options *o);
 int rct_cli_ridge_load(options *o);
 int rct_cli_ridge_apply(options *o, rectic_net *net);
 int rct_cli_ridge_after(options *o, rectic_net *net);

@@ -395,6 +395,11 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     o->spec.template_path = o->tpath;
     o->spec.n_template_path = o->n_tpath;
+    const char *run_only = usage == rct_usage_run || usage == rct_usage_fit ? NULL : rct_cli_run_only_flag(o);
+    if (run_only) {
+        complain("%s: only `rectic run` and `rectic fit ridge` take it", run_only);
+        return -1;
+    }
     return rct_cli_ridge_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
 }
 

@@ -113,6 +113,16 @@ int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char
     return 1;
 }
 
+const char *rct_cli_run_only_flag(const options *o)
+{
+    const ridge_opts *r = &o->ridge;
+    const state_opts *s = &o->state;
+    return r->input_weights ? "--input-weights" : r->readout_weights ? "--readout-weights"
+         : r->activation_given ? "--readout-activation" : r->targets ? "--targets" : r->alpha_given ? "--alpha"
+         : r->washout_given ? "--washout" : r->bias ? "--bias" : s->save ? "--save-state" : s->load ? "--load-state"
+         : s->every ? "--checkpoint-every" : NULL;
+}
+
 /* Refuses the flags of the other command; called after parsing. */
 int rct_cli_ridge_check_flags(const options *o)
 {

@@ -7,7 +7,7 @@
 #include <math.h>
 
 #include "rectic.h"
-#include "testutil.h"
+#include "caseutil.h"
 
 #define LI "neuron_model_templates.rate_neurons.leaky_integrator.tanh"
 

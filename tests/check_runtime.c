@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 
 #include "rectic.h"
-#include "testutil.h"
+#include "caseutil.h"
 #include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
