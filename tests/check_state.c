@@ -10,6 +10,7 @@
 
 #include "rectic.h"
 #include "testutil.h"
+#include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
 #define LIF "neuron_model_templates.spiking_neurons.lif.lif"
@@ -123,19 +124,10 @@ static rectic_net *make_qif(const scenario *s)
     double w[N * N];
     fill(w, N * N, 8.0, 1.0, 3);
     rectic_spec sp;
-    rectic_spec_init(&sp);
-    sp.template_ref = QIF;
-    sp.op = "qif_op";
-    sp.n = N;
+    tu_qif_spec(&sp, N);
     sp.weights = w;
     sp.coupling = s->coupling;
     sp.dtype = s->dtype;
-    sp.source_var = "s";
-    sp.target_var = "s_in";
-    sp.input_var = "I_ext";
-    sp.output_var = "s";
-    sp.spike_var = "spike";
-    sp.spike_def = "v";
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &sp) == RECTIC_OK, "%s", rectic_errmsg(net));
     ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
