@@ -130,7 +130,7 @@ test_fit_ridge_writes_npy_and_keeps_readout_csv() {
     rr fit ridge "${RES[@]}" --inputs x.csv --input-weights w_in.csv --targets y.csv --format npy -o fit
     local f
     for f in out.npy y_fit.npy readout.csv time.npy meta.json; do
-        [ -f "fit/$f" ] || fail "fit/$f missing: $(ls fit | tr '\n' ' ')"
+        [ -f "fit/$f" ] || fail "fit/$f missing: $(echo fit/*)"
     done
     [ ! -e fit/readout.npy ] || fail "readout.npy written (readout.csv is always CSV)"
 }
@@ -201,6 +201,4 @@ test_bad_inputs_are_named_and_leave_the_previous_outputs() {
     bad "fit" "ridge" -- fit lasso "${RES[@]}" --inputs x.csv --targets y.csv
 }
 
-# shellcheck source=tests/runner.sh
-. tests/runner.sh
 run_tests

@@ -128,11 +128,11 @@ test_a_run_stopped_by_a_signal_saves_its_state_and_resumes() {
     local rc=$?
     [ "$rc" = 143 ] || fail "exit status $rc after SIGTERM (expected 143): $(cat err.txt)"
     [ -f s.npz ] || fail "no state saved"
-    local done
-    done=$(python3 -c 'import json; print(json.load(open("part1/meta.json"))["steps_done"])')
-    [ "$done" -gt 0 ] || fail "steps_done $done"
+    local stopped
+    stopped=$(python3 -c 'import json; print(json.load(open("part1/meta.json"))["steps_done"])')
+    [ "$stopped" -gt 0 ] || fail "steps_done $stopped"
     rr run "${args[@]}" --steps 3000 --load-state s.npz -o part2
-    rr run "${args[@]}" --steps $((done + 3000)) -o whole
+    rr run "${args[@]}" --steps $((stopped + 3000)) -o whole
     local f
     for f in out.csv time.csv spikes.csv; do
         cat "part1/$f" "part2/$f" | cmp -s - "whole/$f" || fail "$f: stopped + resumed differs from the whole"
@@ -272,6 +272,4 @@ test_bad_state_flags_are_named() {
     bad "--cutoff 1000" "steps 500 to 899" -- run "${QIF[@]}" --inputs in.csv --load-state s.npz --cutoff 1000 --steps 400
 }
 
-# shellcheck source=tests/runner.sh
-. tests/runner.sh
 run_tests

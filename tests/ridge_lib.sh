@@ -1,7 +1,7 @@
 # tests/ridge_lib.sh -- sourced by tests/e2e_ridge.sh and tests/e2e_state.sh (issue 16): the binary, the NumPy
 # reference tests/ridgeref.py, helpers for tests run by tests/runner.sh (each in a subshell: fail and skip end
 # it; in_workdir gives it an empty folder of its own) and the data of a small reservoir.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034  # (variables used by the scripts that source this file)
 set -u
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -18,16 +18,9 @@ export LC_ALL=C OPENBLAS_NUM_THREADS=1
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rectic-e2e-ridge.XXXXXX") || exit 2
 trap 'rm -rf "$TMP"' EXIT
 
-# fail MESSAGE / skip MESSAGE: end the current test (tests/runner.sh: exit 1 fails, exit 2 skips).
-fail() {
-    printf '%s\n' "$*"
-    exit 1
-}
-
-skip() {
-    printf '%s\n' "$*"
-    exit 2
-}
+# fail MESSAGE / skip MESSAGE (they end the current test) and run_tests
+# shellcheck source=tests/runner.sh
+. tests/runner.sh
 
 # in_workdir: the test continues in an empty folder of its own.
 in_workdir() {
