@@ -32,6 +32,27 @@ typedef struct rct_cli_times {
     double write_start, write_end; /* writing the output set (0: not yet begun, not yet over) */
 } rct_cli_times;
 
+/* The flags of input and readout layers, fits and tests (cli/ridge.c). */
+typedef struct ridge_opts {
+    int fit;                       /* `rectic fit ridge` */
+    const char *input_weights, *readout_weights, *targets;
+    int activation, activation_given;
+    double alpha;
+    long washout;
+    int alpha_given, washout_given, bias;
+    double *w_in, *w_out, *y;      /* loaded */
+    long w_in_rows, w_in_cols, w_out_rows, w_out_cols, y_rows, y_cols;
+    int scored;                    /* score holds the fit's or the test's errors */
+    rectic_score score;
+} ridge_opts;
+
+/* The flags of state checkpoints (cli/state.c). */
+typedef struct state_opts {
+    const char *save, *load; /* --save-state, --load-state */
+    long every;              /* --checkpoint-every */
+    long first;              /* the step counter when the run began */
+} state_opts;
+
 /* Everything the command line sets. */
 typedef struct options {
     rectic_spec spec;
@@ -68,6 +89,8 @@ typedef struct options {
     int n_cin;
     struct rct_cli_subsets *subsets; /* --record-spikes SUBSET, and the subsets recorded (cli/subset.c) */
     rct_cli_times times;             /* run: the phases timed by the command itself */
+    ridge_opts ridge;    /* layers, fit ridge, --targets */
+    state_opts state;    /* --save-state, --load-state, --checkpoint-every */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -80,12 +103,16 @@ void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);
 
+extern const char rct_usage_fit[], rct_usage_layers[], rct_usage_state[];
 extern const char rct_usage_run[], rct_usage_emit[], rct_usage_check[], rct_usage_plot[], rct_usage_templates[];
 
 /* Parses the options after the command name (the one positional argument is the template). */
 int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage);
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
 int rct_cli_read_matrix(const char *flag, const char *path, double **data, long *rows, long *cols);
+/* "path:line" of the row-th row of numbers of a CSV file (blank and comment lines skipped), or path alone
+   for a .npy file or one that cannot be read again; written into buf. */
+const char *rct_cli_where_in_file(const char *path, long row, char *buf, size_t size);
 /* Loads weights and inputs and checks their shapes (need_inputs: --inputs is read). */
 int rct_cli_load_data(options *o, int need_inputs);
 /* Frees what parsing and loading allocated (set names, inputs, weights, the network spec). */
@@ -142,6 +169,35 @@ int rct_cli_record_spikes(options *o, rectic_net *net);
 /* The meta.json member "recorded_neurons": {KEY: [indices], ...} of the subsets recorded (nothing without). */
 void rct_cli_subset_meta(FILE *f, const options *o);
 void rct_cli_subsets_free(options *o);
+
+/* Input and readout layers, fit ridge, --targets (ridge.c): parsing one flag (0: not one of them, 1: taken,
+   *took_next when its value was `next`; -1: error), the flags' combinations, reading their files (before the
+   network is built), setting them on the network and checking the targets (before the run), the fit or the
+   score (after a complete run), meta.json members, freeing. */
+int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+/* The value of flag: *v when given as --flag=VALUE, else next (*took_next set); -1 (complained) when none. */
+int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next);
+int rct_cli_ridge_check_flags(const options *o);
+/* The first flag given that only run and fit ridge take (layers, targets, fits, states), or NULL. */
+const char *rct_cli_run_only_flag(const options *o);
+int rct_cli_ridge_load(options *o);
+int rct_cli_ridge_apply(options *o, rectic_net *net);
+int rct_cli_ridge_after(options *o, rectic_net *net);
+void rct_cli_ridge_meta(FILE *f, const options *o);
+void rct_cli_ridge_free(options *o);
+/* Network files: their input_layer: and readout: against the flags (--inputs feeds the input layer's
+   population); the input columns of population pop when the input layer feeds it (else 0). */
+int rct_cli_net_layers(options *o);
+long rct_cli_net_input_cols(const options *o, int pop);
+
+/* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the
+   --save-state folder (before building), loading the state and applying --set again (after building),
+   saving it at the end of a run (finite: the state is worth saving), meta.json members. */
+int rct_cli_state_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+int rct_cli_state_check(const options *o);
+int rct_cli_state_apply(options *o, rectic_net *net);
+int rct_cli_state_save(const options *o, rectic_net *net, int finite);
+void rct_cli_state_meta(FILE *f, const options *o);
 
 /* Writes the recordings and DIR/meta.json as one output set (rectic_net_write_set_fn); complains on failure.
    meta.json's timings count writing up to its own (o->times.write_start set before). */

@@ -89,8 +89,13 @@ static int load_inputs(options *o)
         }
         if (rct_cli_read_matrix(flag, in->file, &in->data, &in->rows, &in->cols))
             return -1;
-        long n = rectic_netspec_pop_size(o->ns, in->pop);
-        if (in->cols != n && in->cols != 1) {
+        long n = rectic_netspec_pop_size(o->ns, in->pop), m = rct_cli_net_input_cols(o, in->pop);
+        if (m > 0 && in->cols != m) {
+            complain("--input %s: %s has %ld columns: expected %ld (the columns of the input layer's weights: %s "
+                     "receives W_in @ x_n)", arg, in->file, in->cols, m, in->path);
+            return -1;
+        }
+        if (!m && in->cols != n && in->cols != 1) {
             complain("--input %s: %s has %ld columns: expected %ld (one per unit of %s) or 1", arg, in->file,
                      in->cols, n, pop);
             return -1;
@@ -126,6 +131,8 @@ static int settle_steps(options *o)
 int rct_cli_net_load(options *o)
 {
     const char *file = o->spec.template_ref;
+    if (o->template_flag && !strcmp(o->template_flag, "--inputs") && o->inputs_file)
+        o->template_flag = NULL; /* the inputs of an input_layer: (rct_cli_net_layers), checked once it is read */
     if (o->template_flag) {
         complain("%s: not for a network file (%s names its populations, templates and weights)%s", o->template_flag,
                  file, strcmp(o->template_flag, "--inputs") ? "" : ": give --input POP/VAR=FILE per population");
@@ -135,6 +142,8 @@ int rct_cli_net_load(options *o)
         complain("%s", o->ns ? rectic_netspec_errmsg(o->ns) : "out of memory");
         return -1;
     }
+    if (rct_cli_net_layers(o)) /* input_layer: and readout: against --inputs, --output-var */
+        return -1;
     for (int k = 0; k < o->n_records; k++)
         if (path_population(o, "--record", o->records[k], record_path(o->records[k])) < 0)
             return -1;
@@ -146,7 +155,7 @@ int rct_cli_net_load(options *o)
     int spiking = 0;
     for (int i = 0; i < rectic_netspec_n_populations(o->ns); i++)
         spiking |= rectic_netspec_pop_spikes(o->ns, i, NULL, NULL, NULL, NULL) == 1;
-    if (!o->n_records && !o->spec.output_var && !spiking) {
+    if (!o->n_records && !o->spec.output_var && !spiking && rectic_netspec_get_readout(o->ns, 0, 0, 0, 0, 0) != 1) {
         complain("nothing to write: no --record, no --output-var, and no population of %s spikes", file);
         return -1;
     }

@@ -117,7 +117,8 @@ const char rct_usage_run[] =
     "  --max-memory SIZE       recordings and spikes beyond SIZE (default 1G) stream to temporary files\n"
     "  --plot FIG              draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot\n"
     "  -q, --quiet             no progress bar, no summary\n"
-    "  -v, --verbose           phase timings\n";
+    "  -v, --verbose           phase timings\n"
+    "\n";
 
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
@@ -241,6 +242,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         const char *a = argv[i];
         const char *v = NULL;
         char flag[64];
+        int took, took_next;
         /* --flag=value form */
         const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
         if (eq && (size_t)(eq - a) < sizeof flag) {
@@ -264,6 +266,10 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
                 o->template_flag = template_only[k];
         if (IS("-h") || IS("--help")) {
             fputs(usage, stdout);
+            if (usage == rct_usage_run) {
+                fputs(rct_usage_layers, stdout);
+                fputs(rct_usage_state, stdout);
+            }
             exit(0);
         } else if (IS("--op")) { TAKE(); o->spec.op = v;
         } else if (IS("--weights")) { TAKE(); o->weights_file = v;
@@ -362,6 +368,11 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             else { complain("--format: expected csv or npy, got '%s'", v); return -1; }
         } else if (IS("-q") || IS("--quiet")) { o->quiet = 1;
         } else if (IS("-v") || IS("--verbose")) { o->verbose = 1;
+        } else if ((took = rct_cli_ridge_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
+                   (took = rct_cli_state_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
+            if (took < 0)
+                return -1;
+            i += took_next;
         } else if (a[0] == '-' && a[1]) {
             complain("unknown option '%s' (see --help)", a);
             return -1;
@@ -384,7 +395,12 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     o->spec.template_path = o->tpath;
     o->spec.n_template_path = o->n_tpath;
-    return 0;
+    const char *run_only = usage == rct_usage_run || usage == rct_usage_fit ? NULL : rct_cli_run_only_flag(o);
+    if (run_only) {
+        complain("%s: only `rectic run` and `rectic fit ridge` take it", run_only);
+        return -1;
+    }
+    return rct_cli_ridge_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
 }
 
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
@@ -413,7 +429,7 @@ int rct_cli_load_data(options *o, int need_inputs)
     if (o->inputs_file && need_inputs) {
         if (rct_cli_read_matrix(o->inputs_flag, o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
             return -1;
-        if (o->spec.n && o->in_cols != o->spec.n && o->in_cols != 1) {
+        if (o->spec.n && o->in_cols != o->spec.n && o->in_cols != 1 && !o->ridge.w_in) { /* W_in: m columns */
             complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
                      o->in_cols, o->spec.n);
             return -1;
@@ -472,6 +488,7 @@ void rct_cli_free_options(options *o)
     }
     free(o->weights);
     free(o->inputs);
+    rct_cli_ridge_free(o);
     rectic_netspec_free(o->ns);
     rct_cli_circ_free(o);
     rct_cli_subsets_free(o);
@@ -492,7 +509,7 @@ void rct_cli_complain_net(const char *flag, const rectic_net *net)
 
 /* "path:line" of the row-th row of numbers of a CSV file (blank and comment lines skipped), or path alone
    for a .npy file or one that cannot be read again; written into buf. */
-static const char *where_in_file(const char *path, long row, char *buf, size_t size)
+const char *rct_cli_where_in_file(const char *path, long row, char *buf, size_t size)
 {
     size_t n = strlen(path);
     FILE *f = n > 4 && !strcasecmp(path + n - 4, ".npy") ? NULL : fopen(path, "r");
@@ -535,7 +552,7 @@ int rct_cli_apply_sets(options *o, rectic_net *net)
             for (long i = 0; i < count; i++)
                 if (!isfinite(vals[i])) {
                     complain("%s: %s: value %ld (neuron %ld) is %s: expected a finite number", flag,
-                             where_in_file(val + 1, rows == 1 ? 0 : i, line, sizeof line), i + 1, i,
+                             rct_cli_where_in_file(val + 1, rows == 1 ? 0 : i, line, sizeof line), i + 1, i,
                              isnan(vals[i]) ? "NaN" : "infinite");
                     free(vals);
                     return -1;
@@ -584,7 +601,7 @@ rectic_net *rct_cli_build(options *o)
     if (!(net = rct_cli_made(net, rc)))
         return NULL;
     long n = rectic_net_size(net);
-    if (o->inputs && o->in_cols != n && o->in_cols != 1) { /* n may have come from the weights */
+    if (o->inputs && o->in_cols != n && o->in_cols != 1 && !o->ridge.w_in) { /* n may have come from the weights */
         complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
                  o->in_cols, n);
         rectic_net_free(net);

@@ -97,8 +97,9 @@ static void panel_frame(FILE *gp, const char *title)
             title, PANEL_LEFT, PANEL_RIGHT);
 }
 
-/* The steps between two recorded rows: "sampling_steps" of dir/meta.json, or 1 without it. */
-static long sampling_steps(const char *dir)
+/* A whole number member of dir/meta.json ("sampling_steps": the steps between two recorded rows;
+   "first_step": the step the run began at), or fallback without it. */
+static long meta_long(const char *dir, const char *key, long fallback)
 {
     char path[4300];
     snprintf(path, sizeof path, "%s/meta.json", dir);
@@ -108,13 +109,21 @@ static long sampling_steps(const char *dir)
     size_t len = text && fseek(f, 0, SEEK_SET) == 0 ? fread(text, 1, (size_t)size, f) : 0;
     if (f)
         fclose(f);
-    long k = 1;
+    long k = fallback;
     if (text) {
+        char member[64];
+        snprintf(member, sizeof member, "\"%s\":", key);
         text[len] = '\0';
-        const char *at = strstr(text, "\"sampling_steps\":");
-        k = at ? strtol(at + strlen("\"sampling_steps\":"), NULL, 10) : 1;
+        const char *at = strstr(text, member);
+        k = at ? strtol(at + strlen(member), NULL, 10) : fallback;
         free(text);
     }
+    return k;
+}
+
+static long sampling_steps(const char *dir)
+{
+    long k = meta_long(dir, "sampling_steps", 1);
     return k >= 1 ? k : 1;
 }
 
@@ -197,9 +206,10 @@ int rct_cli_plot(const char *dir, const char *var, const char *inputs, const cha
         }
     }
     if (in) {
+        long first = meta_long(dir, "first_step", 0); /* row r is step first + r (a run from a loaded state) */
         f = fopen(inp, "w");
         for (long r = 0; f && r < ir && r < 100000; r++) {
-            fprintf(f, "%.17g", (double)r * (tr > 1 ? dt : 1.0));
+            fprintf(f, "%.17g", (double)(first + r) * (tr > 1 ? dt : 1.0));
             for (long j = 0; j < ic && j < MAX_LINES; j++)
                 fprintf(f, " %.17g", in[r * ic + j]);
             fputc('\n', f);

@@ -36,6 +36,7 @@ static const char usage_main[] =
     "\n"
     "commands:\n"
     "  run TEMPLATE        simulate a network and write its recordings\n"
+    "  fit ridge TEMPLATE  run it over training inputs and fit a readout to targets (ridge regression)\n"
     "  emit TEMPLATE       write the generated C kernel\n"
     "  check TEMPLATE      print a template after inheritance: operators, variables, equations\n"
     "  templates           list the built-in templates\n"
@@ -143,25 +144,27 @@ static const char *signal_name(int sig)
 
 /* ---------------------------------------------------------------- commands */
 
-static int cmd_run(int argc, char **argv)
+/* rectic run, and rectic fit ridge (fit: a run followed by the fit of a readout). */
+static int cmd_run(int argc, char **argv, int fit)
 {
     options o;
     memset(&o, 0, sizeof o);
+    o.ridge.fit = fit;
     double t0 = now();
     o.times.start = started;
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_run)) {
+    if (rct_cli_parse_options(argc, argv, &o, fit ? rct_usage_fit : rct_usage_run)) {
         rct_cli_free_options(&o);
         return 1;
     }
     o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
-    int bad = o.network == 2 ? rct_cli_circ_load(&o)
-              : o.network  ? rct_cli_net_load(&o)
-                           : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1);
+    int bad = rct_cli_ridge_load(&o) || (o.network == 2 ? rct_cli_circ_load(&o)
+                                         : o.network  ? rct_cli_net_load(&o)
+                                                      : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1));
     if (!bad && o.steps < 0) {
         complain("give --inputs FILE or --steps T");
         bad = 1;
     }
-    if (!bad && o.steps > 0 && o.cutoff >= o.steps) {
+    if (!bad && o.steps > 0 && o.cutoff >= o.steps && !o.state.load) { /* a loaded state: checked once loaded */
         complain("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", o.cutoff, o.steps);
         bad = 1;
     }
@@ -171,6 +174,10 @@ static int cmd_run(int argc, char **argv)
     o.spec.load_progress_user = &lp;
     double t_build = now();
     rectic_net *net = bad ? NULL : o.network == 2 ? rct_cli_circ_build(&o) : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
+    if (net && (rct_cli_ridge_apply(&o, net) || rct_cli_state_apply(&o, net))) { /* layers, targets, --load-state */
+        rectic_net_free(net);
+        net = NULL;
+    }
     if (!net) {
         rct_cli_free_options(&o);
         return 1;
@@ -215,10 +222,16 @@ static int cmd_run(int argc, char **argv)
     int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
+    int saved = rc == RECTIC_OK || interrupted || numeric ? rct_cli_state_save(&o, net, !numeric) : 0;
     o.times.write_start = now();
-    if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status))
+    int failed_after = rc == RECTIC_OK && rct_cli_ridge_after(&o, net); /* fit ridge, or the test's score */
+    if (failed_after) /* a fit or score that fails writes nothing: the previous outputs stay */
+        exit_code = 1;
+    else if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status))
         exit_code = exit_code ? exit_code : 1;
     o.times.write_end = now();
+    if (saved && !exit_code)
+        exit_code = 1;
     if (caught_signal && !exit_code) /* a signal during the write phase: the set is complete, then we stop */
         exit_code = 128 + caught_signal;
     if (o.plot && exit_code == 0) {
@@ -247,6 +260,20 @@ static int cmd_run(int argc, char **argv)
                 interrupted ? "interrupted" : numeric ? "stopped" : exit_code ? "failed" : "done", steps_done, size,
                 n_spikes, now() - t0);
     return exit_code;
+}
+
+/* rectic fit ridge ...: the fit of a readout (cli/ridge.c). */
+static int cmd_fit(int argc, char **argv)
+{
+    if (argc >= 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
+        fputs(rct_usage_fit, stdout);
+        return 0;
+    }
+    if (argc < 1 || strcmp(argv[0], "ridge") != 0) {
+        complain("fit: expected a method: rectic fit ridge TEMPLATE ... (see rectic fit --help)");
+        return 2;
+    }
+    return cmd_run(argc - 1, argv + 1, 1);
 }
 
 /* Refuses a network file where a command takes one template (1: refused). */
@@ -535,7 +562,9 @@ int main(int argc, char **argv)
         return 0;
     }
     if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2);
+        return cmd_run(argc - 2, argv + 2, 0);
+    if (!strcmp(cmd, "fit"))
+        return cmd_fit(argc - 2, argv + 2);
     if (!strcmp(cmd, "emit"))
         return cmd_emit(argc - 2, argv + 2);
     if (!strcmp(cmd, "check"))
@@ -544,6 +573,6 @@ int main(int argc, char **argv)
         return cmd_templates(argc - 2, argv + 2);
     if (!strcmp(cmd, "plot"))
         return cmd_plot(argc - 2, argv + 2);
-    complain("unknown command '%s' (commands: run, emit, check, templates, plot; see --help)", cmd);
+    complain("unknown command '%s' (commands: run, fit, emit, check, templates, plot; see --help)", cmd);
     return 2;
 }

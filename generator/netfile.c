@@ -6,6 +6,8 @@
  *         spike: {var: spike, def: v, threshold: 100, reset: -100}, set: {eta: "@eta.csv", alpha: 0.5}}
  *   projections:
  *     - {source: E/s, target: E/s_in, weights: J.npy, delay: 0.002}   # or weights-coo: FILE, weight: W
+ *   input_layer: {target: E/I_ext, weights: W_in.csv}                  # optional (SEMANTICS 10)
+ *   readout: {source: E/s, weights: W_out.csv, activation: tanh}        # optional
  *
  * The builder (runtime/netspec.c) checks what it is given; this file checks the YAML (keys, kinds,
  * numbers), reads the matrix and value files (relative to the network file's folder) and turns every
@@ -34,7 +36,9 @@ typedef struct nfile {
 static const char *const POP_KEYS[] = {"template", "op", "n", "input", "spike", "set", NULL};
 static const char *const SPIKE_KEYS[] = {"var", "def", "threshold", "reset", NULL};
 static const char *const PROJ_KEYS[] = {"source", "target", "weights", "weights-coo", "weight", "delay", NULL};
-static const char *const TOP_KEYS[] = {"populations", "projections", NULL};
+static const char *const TOP_KEYS[] = {"populations", "projections", "input_layer", "readout", NULL};
+static const char *const INPUT_LAYER_KEYS[] = {"target", "weights", NULL};
+static const char *const READOUT_KEYS[] = {"source", "weights", "activation", NULL};
 
 /* Leaves "FILE:LINE:COL: message" at node n on the spec; returns code. */
 static int at_err(nfile *F, const rct_ynode *n, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
@@ -330,6 +334,34 @@ static int read_projection(nfile *F, const rct_ynode *q, size_t idx)
     return RECTIC_OK;
 }
 
+/* Reads input_layer: {target, weights} (readout 0) or readout: {source, weights, activation} (readout 1). */
+static int read_layer(nfile *F, const rct_ynode *m, int readout)
+{
+    const char *what = readout ? "readout" : "input_layer";
+    if (check_kind(F, m, RCT_Y_MAP, what) || check_keys(F, m, readout ? READOUT_KEYS : INPUT_LAYER_KEYS, what))
+        return F->ns->err.code;
+    const rct_ynode *path = need_scalar(F, m, readout ? "source" : "target", what);
+    const rct_ynode *wv = path ? need_scalar(F, m, "weights", what) : NULL, *av = rct_ymap_get(m, "activation");
+    int act = 0;
+    if (!wv || (av && check_kind(F, av, RCT_Y_SCALAR, "readout: activation")))
+        return F->ns->err.code;
+    if (av && (act = rectic_activation_find(av->str)) < 0)
+        return at_err(F, av, RECTIC_EINVAL, "readout: activation: expected identity, tanh, sigmoid, softmax, softmin "
+                      "or log_softmax, got '%s'", av->str);
+    rct_matrix w;
+    if (read_file(F, wv, wv->str, "weights", &w))
+        return F->ns->err.code;
+    int rc = readout ? rectic_netspec_readout(F->ns, path->str, w.data, w.rows, w.cols, (rectic_activation)act)
+                     : rectic_netspec_input_layer(F->ns, path->str, w.data, w.rows, w.cols);
+    rct_matrix_free(&w);
+    if (rc)
+        return at_builder(F, F->ns->bad_field == RCT_NSF_WEIGHTS ? wv : path, NULL);
+    rct_netlayer *l = readout ? &F->ns->readout : &F->ns->input_layer;
+    l->at = (rct_netpos){path->line, path->col};
+    l->at_weights = (rct_netpos){wv->line, wv->col};
+    return RECTIC_OK;
+}
+
 /* Reads the document: populations (a non-empty map), then projections (a list, optional). */
 static int read_doc(nfile *F, const rct_ydoc *doc)
 {
@@ -353,6 +385,9 @@ static int read_doc(nfile *F, const rct_ydoc *doc)
     for (size_t k = 0; projs && k < projs->n; k++)
         if (read_projection(F, projs->vals[k], k))
             return F->ns->err.code;
+    const rct_ynode *input_layer = rct_ymap_get(root, "input_layer"), *readout = rct_ymap_get(root, "readout");
+    if ((input_layer && read_layer(F, input_layer, 0)) || (readout && read_layer(F, readout, 1)))
+        return F->ns->err.code;
     return RECTIC_OK;
 }
 

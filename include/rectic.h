@@ -255,9 +255,10 @@ int rectic_net_streamed(const rectic_net *net);
 /* Recordings of the last run: name "out" or a recorded variable.  *data (borrowed) is rows x cols
    row-major. */
 int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data);
-/* Step numbers (from the run's start) of the recorded rows; borrowed, *rows entries. */
+/* Step numbers of the recorded rows (the step counter's: see "State checkpoints"); borrowed, *rows entries. */
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps);
-/* Spikes of the last run as (step, neuron) pairs, sorted by step then neuron; borrowed.  When they were
+/* Spikes of the last run as (step, neuron) pairs (steps of the step counter), sorted by step then neuron;
+   borrowed.  When they were
    streamed to disk: *count is their number, *pairs NULL, and the status RECTIC_EINVAL. */
 int rectic_net_spikes(rectic_net *net, long *count, const long **pairs);
 /* Number of steps the last run completed (less than asked when it stopped early). */
@@ -513,6 +514,111 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key);
 /* Spikes of population pop in the last run: (step, unit) pairs, units counted within the population,
    sorted by step then unit; borrowed. */
 int rectic_net_population_spikes(rectic_net *net, const char *pop, long *count, const long **pairs);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Input and readout layers, ridge regression (reservoir computing as RectiPy does it: SEMANTICS §10)
+ *
+ * RectiPy's graph input -> W_in -> network -> W_out -> activation: the input variable receives W_in @ x_n
+ * (x_n the run's input row n), and the output "out" becomes act(W_out @ y_n (+ b)), y_n the output
+ * variable before the step's update.  rectic_net_fit_ridge solves for W_out on a run's recorded outputs;
+ * rectic_net_score compares a run's outputs with targets.  Matrices are always target x source.
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Readout activations, applied to z = W_out @ y (+ b); the soft* ones over the k outputs of a step
+   (shifted by their largest first, as torch does). */
+typedef enum rectic_activation {
+    RECTIC_ACT_IDENTITY = 0,
+    RECTIC_ACT_TANH = 1,
+    RECTIC_ACT_SIGMOID = 2,   /* 1/(1 + exp(-z)) */
+    RECTIC_ACT_SOFTMAX = 3,
+    RECTIC_ACT_SOFTMIN = 4,   /* softmax(-z) */
+    RECTIC_ACT_LOG_SOFTMAX = 5
+} rectic_activation;
+/* The activation called name ("identity", "tanh", "sigmoid", "softmax", "softmin", "log_softmax"), or -1. */
+int rectic_activation_find(const char *name);
+
+/* An input layer for the next runs: w is rows x cols row-major, rows = the number of neurons of the network
+   (of population pop in a network of populations; pop NULL for a network of one template), cols = m inputs.
+   The population's input variable receives w @ x_n (summed in column order, in float64), and the inputs
+   of a run have m columns.  w NULL removes the layer.  Entries must be finite. */
+int rectic_net_input_weights(rectic_net *net, const char *pop, const double *w, long rows, long cols);
+/* A readout for the next runs: the recording "out" becomes act(w @ y_n + b), k columns, with y_n the output
+   variable (rectic_spec.output_var, or the recording "out" of a network of populations) before the step's
+   update; w is k x n, or k x (n + 1) with the intercept b as the last column.  Recorded variables stay per
+   neuron; with RECTIC_SAMPLE_MEAN the readout applies to the averaged output.  w NULL removes it. */
+int rectic_net_readout(rectic_net *net, const double *w, long rows, long cols, rectic_activation act);
+
+/* Errors of outputs against targets, per output column: mse over the rows, and nrmse = sqrt(mse / variance
+   of the target column over the same rows, divided by their count); NaN where that variance is 0.  mse_mean
+   and nrmse_mean: their means over the columns.  The arrays are borrowed from the network until its next
+   run, fit or score. */
+typedef struct rectic_score {
+    long rows;            /* rows compared */
+    long outputs;         /* columns (k) */
+    const double *mse;    /* k values */
+    const double *nrmse;  /* k values */
+    double mse_mean, nrmse_mean;
+} rectic_score;
+
+/* Ridge regression of a readout on the last run (RectiPy's fit_ridge): X = the recorded output (T x n, the
+   pre-update y_n of every step: the run must record every step, from its first), targets T x k (row n =
+   target of step n).  Solves (XᵀX + alpha I) w = XᵀY over the rows n >= washout with LAPACK (Cholesky; the
+   minimum-norm least-squares solution when that fails); bias adds an intercept that is not regularised.
+   The readout (k x n, or k x (n + 1) with bias: what rectic_net_readout takes) and the fitted outputs
+   X @ wᵀ (+ b) of all T rows are kept until the next run (rectic_net_fitted_readout, _fitted_outputs;
+   rectic_net_write writes them as readout.csv and y_fit); *score (may be NULL) gets their errors over the
+   fitted rows.  The network's state is not touched: the next run continues from where the run left it. */
+int rectic_net_fit_ridge(rectic_net *net, const double *targets, long rows, long k, double alpha, long washout,
+                         int bias, rectic_score *score);
+/* The last fit's readout (k x cols, borrowed) and fitted outputs (T x k, borrowed). */
+int rectic_net_fitted_readout(rectic_net *net, long *rows, long *cols, const double **w);
+int rectic_net_fitted_outputs(rectic_net *net, long *rows, long *cols, const double **y);
+/* Scores the last run's output "out" (the readout's, when there is one) against targets: rows = the steps
+   of the run, row n = the target of step n, one column per output; every recorded row is compared with the
+   target of its step. */
+int rectic_net_score(rectic_net *net, const double *targets, long rows, long cols, rectic_score *score);
+
+/* A network of populations' input layer and readout (a network file's input_layer: and readout: entries),
+   applied by rectic_net_new_network.  input_layer: target "POP/VAR" (it becomes POP's input variable;
+   a different one given before is an error), w n_POP x m: POP's input (rectic_net_input) then has m columns
+   and its input variable receives w @ x_n.  readout: source "POP/VAR" (recorded as the network's output
+   "out"), w k x n_POP or k x (n_POP + 1) (the intercept last), act.  w is copied; a second call replaces the
+   first. */
+int rectic_netspec_input_layer(rectic_netspec *ns, const char *target, const double *w, long rows, long cols);
+int rectic_netspec_readout(rectic_netspec *ns, const char *source, const double *w, long rows, long cols,
+                           rectic_activation act);
+/* Reading them back: 1 and the layer (any out pointer may be NULL; borrowed), 0 when there is none, -1 for
+   a NULL handle. */
+int rectic_netspec_get_input_layer(const rectic_netspec *ns, const char **target, const double **w, long *rows,
+                                   long *cols);
+int rectic_netspec_get_readout(const rectic_netspec *ns, const char **source, const double **w, long *rows,
+                               long *cols, rectic_activation *act);
+
+/* ---------------------------------------------------------------------------------------------------
+ * State checkpoints
+ *
+ * A network keeps a step counter: 0 at creation and after rectic_net_reset, advanced by every run.  Runs
+ * count their recorded rows, spikes, sampling (n % sampling_steps) and cutoff in its steps (their inputs and
+ * step counts from their own first step), and what a step depends on carries from run to run (delay rings,
+ * event-driven sums, the sampling mean's sums), so that a run of T1 + T2 steps equals a run of T1 steps
+ * followed by one of T2, and equals it too when the state was saved in between and loaded into a new
+ * network.
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Saves everything the next step depends on into path (a NumPy .npz archive, written through a temporary
+   file and a rename; equal states give equal bytes): every state variable of every population, delay
+   rings, event-driven coupling sums, the sampling mean's sums and the step counter (keys: runtime/checkpoint.c). */
+int rectic_net_save_state(rectic_net *net, const char *path);
+/* Continues from a saved state: the file must belong to the same model (the same resolved equations,
+   population sizes, projections and their delays in steps, dtype and dt; parameter values, weights and
+   layers may differ), else RECTIC_EINVAL naming the first difference and nothing changes.  Values set with
+   rectic_net_set afterwards override the loaded ones. */
+int rectic_net_load_state(rectic_net *net, const char *path);
+/* Saves the state into path whenever the step counter reaches a multiple of steps during the next runs
+   (steps 0: never); a failed save stops the run with its error. */
+int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
+/* The step counter: the step the next run starts at (0 for a NULL net). */
+long rectic_net_step(const rectic_net *net);
 
 #ifdef __cplusplus
 }

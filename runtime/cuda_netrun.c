@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "cuda_dev.h"
 #include "cuda_run.h"
 #include "emit_cuda_net.h"
@@ -247,8 +248,8 @@ static int setup_proj(netrun *r, int k)
         (j->delay > 0 && (rc = rct_dbuf_need(x, &J->ring, ring, err))) ||
         (j->delay > 0 && net->check_finite && (rc = rct_dbuf_need(x, &J->ring_snap, ring, err))))
         return rc;
-    if (j->delay > 0 && (rc = rct_cuexec_ck(x, r->api->cuMemsetD8Async(J->ring.p, 0, ring, x->stream), "cuMemsetD8Async",
-                                            err)))
+    if (j->delay > 0 && (rc = rct_cuexec_ck(x, r->api->cuMemcpyHtoDAsync(J->ring.p, j->ring, ring, x->stream),
+                                            "upload of the ring", err))) /* it carries from run to run (poprun.c) */
         return rc;
     const rct_var *v = &r->pn->pops[j->src]->model->vars[j->src_var];
     rectic_dproj *c = &r->cp->jctx[k];
@@ -336,12 +337,12 @@ static int begin_chunk(netrun *r, long start, long k)
     rct_err *err = &r->net->err;
     int rc = 0;
     for (int p = 0; p < pn->n_pops && !rc; p++) {
-        cp->pctx[p].step0 = start;
-        cp->pctx[p].ring_row0 = rct_obs_rows(start, r->net->sample_every, r->net->cutoff);
+        cp->pctx[p].step0 = r->net->run_first + start; /* the step counter's step */
+        cp->pctx[p].ring_row0 = rct_obs_run_rows(r->net, start);
         rc = rct_cu_rec_begin(&cp->x, &cp->pops[p].rec, k, err);
     }
     for (int j = 0; j < pn->n_projs; j++)
-        cp->jctx[j].step0 = start;
+        cp->jctx[j].step0 = r->net->run_first + start;
     size_t bytes = (size_t)pn->n_pops * sizeof(rectic_dctx) + (size_t)pn->n_projs * sizeof(rectic_dproj);
     if (!rc)
         rc = rct_cuexec_ck(&cp->x, r->api->cuMemcpyHtoDAsync(cp->ctx.p, cp->pctx, bytes, cp->x.stream),
@@ -361,18 +362,28 @@ static int collect(netrun *r, long start, long k)
     int rc = 0;
     for (int p = 0; p < r->pn->n_pops && !rc; p++) {
         const rectic_net *pop = r->pn->pops[p];
-        long rows = rct_obs_rows(start + k, pop->sample_every, pop->cutoff) - rct_obs_rows(start, pop->sample_every, pop->cutoff);
+        long rows = rct_obs_run_rows(pop, start + k) - rct_obs_run_rows(pop, start);
         rc = rct_cu_rec_collect(&r->cp->x, &r->cp->pops[p].rec, rows, start, k, &r->net->err);
     }
     return rc;
 }
 
-/* Copies every population's state back to the host. */
+/* Copies every population's state and every ring back to the host (the step counter goes on). */
 static int download(netrun *r)
 {
     int rc = 0;
     for (int p = 0; p < r->pn->n_pops && !rc; p++)
         rc = rct_cu_pop_download(&r->cp->x, &r->cp->pops[p], r->pn->pops[p], &r->net->err);
+    for (int k = 0; k < r->pn->n_projs && !rc; k++) {
+        const rct_proj *j = &r->pn->projs[k];
+        if (j->ring)
+            rc = rct_cuexec_ck(&r->cp->x, r->api->cuMemcpyDtoHAsync(j->ring, r->cp->projs[k].ring.p,
+                                                                   rct_pn_ring_bytes(r->net, j), r->cp->x.stream),
+                               "copy of the ring", &r->net->err);
+    }
+    if (!rc)
+        rc = rct_cuexec_ck(&r->cp->x, r->api->cuStreamSynchronize(r->cp->x.stream), "cuStreamSynchronize", &r->net->err);
+    r->net->step_at = r->net->run_first + r->net->steps_done;
     return rc;
 }
 
@@ -406,6 +417,10 @@ static int run_chunks(netrun *r)
     int rc = 0;
     while (done < r->steps && !rc) {
         long k = r->steps - done < r->ch.steps ? r->steps - done : r->ch.steps;
+        if (net->ckpt_every > 0) { /* a chunk ends where a checkpoint is due */
+            long due = net->ckpt_every - (net->run_first + done) % net->ckpt_every;
+            k = due < k ? due : k;
+        }
         for (int p = 0; p < r->pn->n_pops && !rc; p++)
             rc = rct_cu_pop_inputs(x, &cp->pops[p], r->pn->pops[p], r->pn->in_data[p], NULL, NULL, done, k, &net->err);
         if (rc || (rc = begin_chunk(r, done, k)) ||
@@ -428,7 +443,10 @@ static int run_chunks(netrun *r)
         done += k;
         set_done(r, done);
         if (nonfinite)
-            return report_nonfinite(r, done - 1);
+            return report_nonfinite(r, net->run_first + done - 1);
+        if (net->ckpt_every > 0 && (net->run_first + done) % net->ckpt_every == 0 &&
+            ((rc = download(r)) || (rc = rct_checkpoint_due(net))))
+            return rc;
         if ((net->cancel && *net->cancel) || (net->progress && net->progress(net->progress_user, done, r->steps) != 0))
             return rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, r->steps);
     }

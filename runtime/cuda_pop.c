@@ -174,7 +174,8 @@ int rct_cu_rec_collect(rct_cuexec *x, rct_cu_rec *r, long rows, long start, long
             for (unsigned int t = sum[sw]; t && !rc; t &= t - 1) {
                 long w = sw * 32 + __builtin_ctz(t);
                 for (unsigned int bits = b[w]; bits && !rc; bits &= bits - 1)
-                    rc = add_spike(net, &r->cap_spikes, start + s, w * 32 + __builtin_ctz(bits), err);
+                    rc = add_spike(net, &r->cap_spikes, net->run_first + start + s, w * 32 + __builtin_ctz(bits),
+                                   err); /* the step counter's step */
             }
     }
     return rc;
@@ -235,7 +236,10 @@ int rct_cu_pop_setup(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, long cols, c
                            "upload of the parameters", err);
     if (!rc) /* a zero input row (read with stride 0) when the run has none; the output sums of mean sampling */
         rc = rct_cuexec_ck(x, api->cuMemsetD8Async(P->input.p, 0, cols ? 1 : rs, s), "cuMemsetD8Async", err);
-    if (!rc)
+    if (!rc && net->mean_acc) /* the sampling mean's sums carry from run to run */
+        rc = rct_cuexec_ck(x, api->cuMemcpyHtoDAsync(P->acc.p, net->mean_acc, (size_t)n * sizeof(double), s), "upload",
+                           err);
+    else if (!rc)
         rc = rct_cuexec_ck(x, api->cuMemsetD8Async(P->acc.p, 0, (size_t)n * sizeof(double), s), "cuMemsetD8Async", err);
     if (!rc) /* the copies read pp: wait before freeing it */
         rc = rct_cuexec_ck(x, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
@@ -254,7 +258,8 @@ int rct_cu_pop_setup(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, long cols, c
     c->in_col = cols == n && n > 1 ? 1 : 0;
     c->red = (void *)(uintptr_t)P->red.p;
     c->part = (void *)(uintptr_t)P->part.p;
-    c->first_step = (net->cutoff + net->sample_every - 1) / net->sample_every * net->sample_every;
+    long from = net->cutoff > net->run_first ? net->cutoff : net->run_first; /* the run's first recorded step */
+    c->first_step = (from + net->sample_every - 1) / net->sample_every * net->sample_every;
     c->sample_every = net->sample_every;
     c->cutoff = net->cutoff;
     c->sample_mean = sample_mean;
@@ -307,7 +312,19 @@ int rct_cu_pop_download(rct_cuexec *x, rct_cu_pop *P, rectic_net *net, rct_err *
     if (!rc)
         rc = rct_cuexec_ck(x, api->cuMemcpyDtoHAsync(net->coup, P->coup.p, (size_t)(m->n_coup > 1 ? m->n_coup : 1) * nb,
                                                      x->stream), "copy", err);
-    return rc ? rc : rct_cuexec_ck(x, api->cuStreamSynchronize(x->stream), "cuStreamSynchronize", err);
+    if (!rc && !net->mean_acc && !(net->mean_acc = calloc((size_t)net->n + 1, sizeof(double))))
+        rc = rct_oom(err);
+    if (!rc) /* the sampling mean's sums, for the next run */
+        rc = rct_cuexec_ck(x, api->cuMemcpyDtoHAsync(net->mean_acc, P->acc.p, (size_t)net->n * sizeof(double), x->stream),
+                           "copy", err);
+    if (!rc)
+        rc = rct_cuexec_ck(x, api->cuStreamSynchronize(x->stream), "cuStreamSynchronize", err);
+    /* the step counter, and the steps in the sums: since the last recorded step (or the cutoff) */
+    long end = net->run_first + net->steps_done, last = (end - 1) / net->sample_every * net->sample_every;
+    long from = last >= net->cutoff ? last + 1 : net->cutoff;
+    net->mean_count = net->sample_mode == RECTIC_SAMPLE_MEAN && end > from ? end - from : 0;
+    net->step_at = end;
+    return rc;
 }
 
 void rct_cu_pop_free(rct_cuexec *x, rct_cu_pop *P)

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "emit_c.h"
 #include "cuda_dev.h"
 #include "emit_cuda.h"
@@ -233,10 +234,11 @@ typedef struct drun {
     rectic_dctx ctx;
 } drun;
 
-/* Number of recorded rows among steps 0..s-1 of the run. */
+/* Number of recorded rows among the run's first s steps (the run begins at step net->run_first of the
+   network's step counter, which sampling and the cutoff count in). */
 static long rows_before(const rectic_net *net, long s)
 {
-    return rct_obs_rows(s, net->sample_every, net->cutoff);
+    return rct_obs_rows_from(net->run_first, s, net->sample_every, net->cutoff);
 }
 
 /* Uploads the sparse weights as compressed sparse rows: the CPU's rows as they are, or its columns
@@ -304,7 +306,7 @@ static int begin_chunk(drun *r, long start, long k)
     const rct_cuapi *api = r->api;
     rct_err *err = &r->net->err;
     rct_CUstream s = cu->x.stream;
-    r->ctx.step0 = start;
+    r->ctx.step0 = r->net->run_first + start; /* the step counter's step */
     r->ctx.ring_row0 = rows_before(r->net, start);
     int rc = rct_cuexec_ck(&cu->x, api->cuMemcpyHtoDAsync(cu->ctx.p, &r->ctx, sizeof r->ctx, s), "upload of the context", err);
     if (!rc)
@@ -348,6 +350,10 @@ static int run_chunks(drun *r)
     int rc = 0;
     while (done < r->steps && !rc) {
         long k = r->steps - done < r->ch.steps ? r->steps - done : r->ch.steps;
+        if (net->ckpt_every > 0) { /* a chunk ends where a checkpoint is due */
+            long due = net->ckpt_every - (net->run_first + done) % net->ckpt_every;
+            k = due < k ? due : k;
+        }
         if ((rc = rct_cu_pop_inputs(&cu->x, &cu->pop, net, r->array, r->fn, r->user, done, k, &net->err)) ||
             (rc = begin_chunk(r, done, k)) || (rc = launch_chunk(cu, net->n, k, k == r->ch.steps, &net->err)))
             break;
@@ -368,9 +374,12 @@ static int run_chunks(drun *r)
         net->steps_done = done;
         if (nonfinite) {
             if (!(rc = rct_cu_pop_download(&cu->x, &cu->pop, net, &net->err)))
-                rc = report_nonfinite(r, done - 1);
+                rc = report_nonfinite(r, net->run_first + done - 1);
             return rc;
         }
+        if (net->ckpt_every > 0 && (net->run_first + done) % net->ckpt_every == 0 &&
+            ((rc = rct_cu_pop_download(&cu->x, &cu->pop, net, &net->err)) || (rc = rct_checkpoint_due(net))))
+            return rc;
         if (net->cancel && *net->cancel)
             return rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, r->steps);
         if (net->progress && net->progress(net->progress_user, done, r->steps) != 0)

@@ -121,6 +121,16 @@ static int parse_path(rectic_netspec *ns, const char *path, int *pop, rct_netvar
     return parse_var(ns, rest, v, field, what);
 }
 
+int rct_ns_parse_path(rectic_netspec *ns, const char *path, int *pop, rct_netvar *v, int field, const char *what)
+{
+    return parse_path(ns, path, pop, v, field, what);
+}
+
+void rct_ns_var_free(rct_netvar *v)
+{
+    var_free(v);
+}
+
 /* Whether x is a finite number >= 0. */
 static int ok_delay(double x)
 {
@@ -176,6 +186,7 @@ void rectic_netspec_free(rectic_netspec *ns)
     free(ns->projs);
     free(ns->template_path);
     free(ns->file);
+    rct_netspec_layers_free(ns);
     free(ns);
 }
 

@@ -63,6 +63,18 @@ typedef struct rct_netproj {
     rct_netpos at, at_weights, at_delay; /* the projection, its weights value, its delay value */
 } rct_netproj;
 
+/* An input layer (path: its target "pop/var", the population's input variable) or a readout (path: its
+   source, recorded as the network's output "out"), as a network file's input_layer: / readout: give them. */
+typedef struct rct_netlayer {
+    int present;
+    char *path;
+    int pop;                 /* the population of path */
+    double *w;               /* rows x cols row-major */
+    long rows, cols;
+    int act;                 /* the readout's rectic_activation */
+    rct_netpos at, at_weights;
+} rct_netlayer;
+
 struct rectic_netspec {
     rct_err err;
     char *file;              /* network file the spec was read from, or NULL */
@@ -73,6 +85,7 @@ struct rectic_netspec {
     char **template_path;    /* folders searched first for templates, in order */
     size_t n_template_path, cap_template_path;
     int bad_field;           /* which argument the last failed call rejected (RCT_NSF_*) */
+    rct_netlayer input_layer, readout; /* netspec_layers.c */
 };
 
 /* The argument a failed builder call rejected, so that the network file reader can point at it. */
@@ -81,6 +94,12 @@ enum {
     RCT_NSF_DEF, RCT_NSF_THRESHOLD, RCT_NSF_RESET, RCT_NSF_PATH, RCT_NSF_VALUES, RCT_NSF_SOURCE,
     RCT_NSF_TARGET, RCT_NSF_WEIGHTS, RCT_NSF_DELAY, RCT_NSF_FILE /* the weights' file: unreadable or not a matrix */
 };
+
+/* Splits "pop/var" or "pop/op/var" into a population index and a variable (netspec.c); frees a variable. */
+int rct_ns_parse_path(rectic_netspec *ns, const char *path, int *pop, rct_netvar *v, int field, const char *what);
+void rct_ns_var_free(rct_netvar *v);
+/* Frees the input layer and the readout (netspec_layers.c). */
+void rct_netspec_layers_free(rectic_netspec *ns);
 
 /* Adds a dense projection taking ownership of w (malloc'd, rows x cols): the network file reader hands
    over the matrix it read instead of copying it.  w is freed on failure too. */

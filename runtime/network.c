@@ -18,6 +18,7 @@
 #include "cache.h"
 #include "jit_tcc.h"
 #include "kernel_cpu.h"
+#include "layers.h"
 #include "library.h"
 #include "network.h"
 #include "popnet.h"
@@ -425,6 +426,9 @@ void rectic_net_free(rectic_net *net)
     free(net->coup);
     rct_coupling_free(net);
     rct_pn_free(net->pn);
+    rct_layers_free(net->layers);
+    free(net->mean_acc);
+    free(net->ckpt_path);
     free(net->rec_vars);
     rct_model_free(net->model);
     free(net);
@@ -464,6 +468,7 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
             net->y0[var->slot * n + i] = x;
             rct_rset(net, net->y, var->slot * n + i, x);
         }
+        net->event_valid = 0; /* W @ source is recomputed from the new state */
     } else if (var->kind == RCT_VK_PARAM) {
         if (count == n && n > 1 && net->coupling_mode == RCT_COUP_EVENT && rct_model_event_param(net->model, v)) {
             for (long i = 1; i < n; i++)
@@ -536,8 +541,18 @@ int rectic_net_reset(rectic_net *net)
     const rct_model *m = net->model;
     for (long i = 0; i < (long)m->n_state * net->n; i++)
         rct_rset(net, net->y, i, net->y0[i]);
+    rct_net_restart(net);
     net->err.code = 0;
     return 0;
+}
+
+void rct_net_restart(rectic_net *net)
+{
+    net->step_at = 0;
+    net->mean_count = 0;
+    if (net->mean_acc)
+        memset(net->mean_acc, 0, sizeof(double) * (size_t)net->n);
+    net->event_valid = 0;
 }
 
 /* Refuses a recording whose file would be one rectic writes itself or another recording's file. */

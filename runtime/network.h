@@ -108,6 +108,16 @@ struct rectic_net {
     FILE *spike_spill;       /* streaming: the first spilled_spikes pairs, as longs */
     long spilled_spikes;
     long steps_done;
+    /* what carries from run to run (a split run equals an unsplit one; rectic_net_save_state keeps it) */
+    long step_at;            /* the step counter: the step of the current state (0 at creation and after a
+                                reset; each run advances it; rectic_net_load_state restores it) */
+    long run_first;          /* the step counter when the last run began: its rows and spikes count from it */
+    double *mean_acc;        /* the sampling mean's running sums of the output (n values), or NULL (zeros) */
+    long mean_count;         /* ... and the steps in them */
+    int event_valid;         /* event-driven coupling: coup (a network of populations: each event projection's
+                                sum) holds W @ source of the current state; 0: recomputed when a run starts */
+    long ckpt_every;         /* rectic_net_checkpoint_every: save the state every ckpt_every steps ... */
+    char *ckpt_path;         /* ... into this file (0, NULL: never) */
     /* callbacks */
     rectic_progress_fn progress;
     void *progress_user;
@@ -116,6 +126,7 @@ struct rectic_net {
     struct rct_popnet *pn;   /* a network of populations (runtime/popnet.h): its populations, each a rectic_net
                                 with a model, values and recordings but no kernel, and its projections; the
                                 network itself then has no model.  NULL for a network of one template */
+    struct rct_layers *layers; /* input and readout layers, the last fit (runtime/layers.h), or NULL */
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
 };
@@ -150,6 +161,10 @@ int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *cons
                       rct_tnode **node);
 /* Allocates net->model's state, parameters and coupling slots and fills them with the template defaults. */
 int rct_net_init_values(rectic_net *net);
+
+/* Back to step 0: the step counter, the sampling mean's sums and event-driven coupling's sums (not the
+   state) (network.c). */
+void rct_net_restart(rectic_net *net);
 
 /* Adds a warning to net (printf-style; the same text only once).  The library never prints: the caller
    reads them with rectic_net_warning (warning.c). */

@@ -11,16 +11,28 @@
 #include <unistd.h>
 
 #include "kernel_abi.h"
+#include "layers.h"
 #include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
+long rct_obs_rows_from(long first, long steps, long every, long cutoff)
+{
+    long start = first > cutoff ? first : cutoff, end = first + steps;
+    if (end <= start)
+        return 0;
+    long row0 = (start + every - 1) / every * every; /* first multiple of every >= start */
+    return row0 >= end ? 0 : (end - 1 - row0) / every + 1;
+}
+
 long rct_obs_rows(long steps, long every, long cutoff)
 {
-    if (steps <= cutoff)
-        return 0;
-    long first = (cutoff + every - 1) / every * every; /* first multiple of every >= cutoff */
-    return first >= steps ? 0 : (steps - 1 - first) / every + 1;
+    return rct_obs_rows_from(0, steps, every, cutoff);
+}
+
+long rct_obs_run_rows(const rectic_net *net, long steps)
+{
+    return rct_obs_rows_from(net->run_first, steps, net->sample_every, net->cutoff);
 }
 
 void rct_obs_clear(rectic_net *net)
@@ -119,7 +131,7 @@ int rct_obs_unspill(rectic_net *net, long spilled, long rows)
 int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *n_recs)
 {
     rct_obs_clear(net);
-    long rows = rct_obs_rows(steps, net->sample_every, net->cutoff);
+    long rows = rct_obs_run_rows(net, steps);
     int count = 1 + net->n_rec_vars;
     double values = 0; /* per row, all recordings */
     for (int k = 0; k < count; k++)
@@ -145,7 +157,9 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
     net->n_rec_data = count;
     for (int k = 0; k < count; k++) {
         long width = rct_obs_width(net, k);
-        size_t cells = k == 0 && net->model->output < 0 ? 0 : (size_t)chunk * (size_t)width;
+        /* one row more: the kernel's recorder may write it while a mean goes on summing after the run's last
+           row (rectic_kctx.rec_cap is one more then), and nothing reads it */
+        size_t cells = k == 0 && net->model->output < 0 ? 0 : (size_t)(chunk + 1) * (size_t)width;
         net->rec_data[k] = calloc(cells + 1, sizeof(double));
         if (!net->rec_data[k]) {
             free(r);
@@ -167,7 +181,8 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
 
 long rct_obs_row_step(const rectic_net *net, long row)
 {
-    long first = (net->cutoff + net->sample_every - 1) / net->sample_every * net->sample_every;
+    long start = net->run_first > net->cutoff ? net->run_first : net->cutoff;
+    long first = (start + net->sample_every - 1) / net->sample_every * net->sample_every;
     return first + row * net->sample_every;
 }
 
@@ -175,6 +190,14 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 {
     if (!net)
         return RECTIC_EINVAL;
+    FILE *ro_spill = NULL;
+    if (name && strcmp(name, "out") == 0 && rct_layers_out(net, rows, cols, data, &ro_spill)) { /* the readout's */
+        if (ro_spill)
+            return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory "
+                                                      "limit and streamed to disk: write them with rectic_net_write");
+        net->err.code = 0;
+        return 0;
+    }
     if (net->pn)
         return rct_pn_recording(net, name, rows, cols, data);
     int k = -1;
@@ -197,7 +220,7 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
     if (net->spill)
         return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory limit "
                                                   "and streamed to disk: write them with rectic_net_write");
-    *rows = net->steps_done == 0 ? 0 : rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    *rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
     *cols = rct_obs_width(net, k);
     *data = net->rec_data[k];
     net->err.code = 0;
@@ -208,7 +231,7 @@ int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)
 {
     if (!net)
         return RECTIC_EINVAL;
-    *rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    *rows = rct_obs_run_rows(net, net->steps_done);
     free(net->rec_steps);
     net->rec_steps = calloc((size_t)*rows + 1, sizeof *net->rec_steps);
     if (!net->rec_steps)

@@ -33,6 +33,12 @@ int rct_outset_commit(rct_outset *s, const char *members, rct_err *err);
 /* Removes the temporary files and frees the set. */
 void rct_outset_abort(rct_outset *s);
 
+/* Writes rows x cols doubles as dir/name.csv or .npy (float64) under a temporary name into the set, failing on
+   net's error (results.c). */
+struct rectic_net;
+int rct_write_matrix(struct rectic_net *net, rct_outset *set, const char *name, int format, const double *data,
+                     long rows, long cols);
+
 /* Creates dir (and parents) and checks that a file can be created in it and that its file system has at
    least `bytes` free; flag names the option in messages. */
 int rct_outset_check_dir(const char *dir, double bytes, rct_err *err);

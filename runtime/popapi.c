@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 
@@ -75,7 +76,11 @@ int rectic_net_input(rectic_net *net, const char *pop, const double *data, long 
     if (data && pn->pops[p]->model->input < 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s has no input variable (give one in its spec)",
                         pop);
-    if (data && (rows < 0 || (cols != n && cols != 1)))
+    long m = rct_layers_input_cols(net, p); /* an input layer feeds the population: m columns */
+    if (data && m > 0 && (rows < 0 || cols != m))
+        return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s: %ld columns, expected %ld (the columns of its "
+                                                  "input layer: its input variable receives W_in @ x_n)", pop, cols, m);
+    if (data && m == 0 && (rows < 0 || (cols != n && cols != 1)))
         return rct_errf(&net->err, RECTIC_EINVAL, "input: population %s: %ld columns, expected %ld (one per unit) or 1 "
                                                   "(the same input for every unit)", pop, cols, n);
     pn->in_data[p] = data;
@@ -101,7 +106,14 @@ int rct_pn_set(rectic_net *net, const char *path, const double *values, long cou
 {
     const char *var;
     int p = rct_pn_split(net, path, "set", &var);
-    return p < 0 ? net->err.code : pop_result(net, p, rectic_net_set(net->pn->pops[p], var, values, count));
+    if (p < 0)
+        return net->err.code;
+    rectic_net *pop = net->pn->pops[p];
+    pop->event_valid = 1;
+    int rc = pop_result(net, p, rectic_net_set(pop, var, values, count));
+    if (!pop->event_valid) /* a state was set: event-driven sums are recomputed at the next run */
+        net->event_valid = 0;
+    return rc;
 }
 
 int rct_pn_get(rectic_net *net, const char *path, double *out, long cap, long *count)
@@ -113,8 +125,13 @@ int rct_pn_get(rectic_net *net, const char *path, double *out, long cap, long *c
 
 int rct_pn_reset(rectic_net *net)
 {
-    for (int p = 0; p < net->pn->n_pops; p++)
-        rectic_net_reset(net->pn->pops[p]);
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++)
+        rectic_net_reset(pn->pops[p]);
+    for (int k = 0; k < pn->n_projs; k++) /* back to step 0: no history */
+        if (pn->projs[k].ring)
+            memset(pn->projs[k].ring, 0, rct_pn_ring_bytes(net, &pn->projs[k]));
+    rct_net_restart(net);
     net->err.code = 0;
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "emit_cuda_net.h"
 #include "emit_net.h"
 #include "kernel_cpu.h"
+#include "layers.h"
 #include "netspec.h"
 #include "wload.h"
 
@@ -655,7 +656,7 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
         return rct_oom(&net->err);
     net->pn->out_pop = -1;
     double t0 = rct_now();
-    if ((rc = build(net, ns, opts)))
+    if ((rc = build(net, ns, opts)) || (rc = rct_layers_from_netspec(net, ns))) /* input_layer:, readout: */
         return rc;
     net->timings.load = rct_now() - t0;
     if (opts->defer_compile)

@@ -71,6 +71,8 @@ int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, i
 int rct_pn_take_error(rectic_net *net, int p);
 /* The standalone program of a network of populations (popsa.c; rectic_net_standalone). */
 int rct_pn_standalone(rectic_net *net, int format, char **text);
+/* Bytes of projection j's ring of delayed source values (0 without delay) (poprun.c). */
+size_t rct_pn_ring_bytes(const rectic_net *net, const rct_proj *j);
 /* Runs `steps` steps of a network of populations (poprun.c). */
 int rct_pn_run(rectic_net *net, long steps);
 /* The public calls on a network of populations, "POP/VAR" paths routed to the population (popapi.c). */

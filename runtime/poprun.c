@@ -8,8 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "checkpoint.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
+#include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 
@@ -24,7 +26,6 @@ typedef long (*net_kernel_fn)(rectic_kctx *pop, const rectic_kproj *proj, long s
 typedef struct pn_run {
     rectic_kctx *ctx;        /* per population */
     rectic_krec **recs;      /* per population: what its recorder writes (rct_obs_prepare) */
-    double **acc;            /* per population: running sums of the output (sample mean) */
     void **inbuf;            /* per population: its input rows of one block, converted (float32), or a zero row */
     rectic_kproj *proj;
     void **snap;             /* per population: its state at the block's start (the numerical guard) */
@@ -46,7 +47,6 @@ static void run_free(const rct_popnet *pn, pn_run *r)
 {
     for (int p = 0; p < pn->n_pops; p++) {
         free(r->recs ? r->recs[p] : NULL);
-        free(r->acc ? r->acc[p] : NULL);
         free(r->inbuf ? r->inbuf[p] : NULL);
         free(r->snap ? r->snap[p] : NULL);
     }
@@ -57,7 +57,6 @@ static void run_free(const rct_popnet *pn, pn_run *r)
     free(r->u_snap);
     free(r->ctx);
     free(r->recs);
-    free(r->acc);
     free(r->inbuf);
     free(r->proj);
     free(r->snap);
@@ -71,7 +70,7 @@ static size_t state_bytes(const rectic_net *pop)
 }
 
 /* Bytes of projection j's ring. */
-static size_t ring_bytes(const rectic_net *net, const rct_proj *j)
+size_t rct_pn_ring_bytes(const rectic_net *net, const rct_proj *j)
 {
     return j->ring ? (size_t)(j->delay + 1) * (size_t)net->pn->pops[j->src]->n * rct_rsize(net) : 0;
 }
@@ -90,7 +89,9 @@ int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, i
     pop->cutoff = net->cutoff;
     pop->sample_mode = net->sample_mode;
     pop->max_memory = net->max_memory;
-    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    pop->run_first = net->run_first; /* the step counter goes on: rows, spikes and sampling count from it */
+    long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
+    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     *recs = NULL;
     *n_recs = 0;
@@ -115,7 +116,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
 {
     rct_popnet *pn = net->pn;
     rectic_net *pop = pn->pops[p];
-    long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+    long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
+    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     int n_recs = 0;
     void *recs = NULL;
@@ -124,10 +126,11 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     if (rc)
         return rc;
     size_t rs = rct_rsize(net);
-    r->acc[p] = calloc((size_t)pop->n + 1, sizeof(double));
-    r->inbuf[p] = calloc((size_t)(cols && net->f32 ? r->block_max * cols : 1) + 1, rs);
+    if (!pop->mean_acc) /* the sampling mean's sums carry from run to run (the population owns them) */
+        pop->mean_acc = calloc((size_t)pop->n + 1, sizeof(double));
+    r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m) ? r->block_max * cols : 1) + 1, rs);
     r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
-    if (!r->acc[p] || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
+    if (!pop->mean_acc || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
         return rct_oom(&net->err);
     rectic_kctx *c = &r->ctx[p];
     memset(c, 0, sizeof *c);
@@ -147,11 +150,13 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     c->n_rec = n_recs - skip;
     c->rec = (const rectic_krec *)recs + skip;
     c->rec_buf = pop->rec_data + skip;
-    c->rec_cap = pop->rec_rows;
+    c->rec_cap = pop->rec_rows + (net->sample_mode == RECTIC_SAMPLE_MEAN); /* a mean sums up to the run's end */
     c->sample_every = net->sample_every;
     c->cutoff = net->cutoff;
     c->sample_mean = !skip && net->sample_mode == RECTIC_SAMPLE_MEAN;
-    c->acc = r->acc[p];
+    c->acc = pop->mean_acc;
+    c->acc_count = pop->mean_count;
+    c->step = net->step_at;
     return 0;
 }
 
@@ -175,18 +180,17 @@ static void start_event(rectic_net *net, const rct_proj *j)
     }
 }
 
-/* Sets up the projections' contexts; the rings start from zeros (the target reads 0 before step D). */
+/* Sets up the projections' contexts.  The rings carry from run to run (zeros at the network's step 0: the
+   target reads 0 before step D), and so do event-driven sums unless a state was set since. */
 static int setup_projs(rectic_net *net, pn_run *r)
 {
     rct_popnet *pn = net->pn;
     for (int k = 0; k < pn->n_projs; k++) {
         const rct_proj *j = &pn->projs[k];
         r->proj[k] = (rectic_kproj){j->w, j->csr_ptr, j->csr_col, j->csr_val, j->weight, j->ring, j->tmp};
-        if (j->ring)
-            memset(j->ring, 0, ring_bytes(net, j));
-        if (j->mode == RCT_COUP_EVENT)
+        if (j->mode == RCT_COUP_EVENT && !net->event_valid)
             start_event(net, j);
-        if (j->ring && net->check_finite && !(r->ring_snap[k] = malloc(ring_bytes(net, j) + 1)))
+        if (j->ring && net->check_finite && !(r->ring_snap[k] = malloc(rct_pn_ring_bytes(net, j) + 1)))
             return rct_oom(&net->err);
         if (j->mode == RCT_COUP_EVENT && net->check_finite && !(r->u_snap[k] = malloc(u_bytes(net, j) + 1)))
             return rct_oom(&net->err);
@@ -204,6 +208,13 @@ static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
         if (!cols)
             continue;
         const double *rows = pn->in_data[p] + start * cols;
+        if (rct_layers_input_cols(net, p)) { /* W_in @ x_n of each step, in the network's type */
+            size_t row_bytes = (size_t)pn->pops[p]->n * rct_rsize(net);
+            for (long i = 0; i < count; i++)
+                rct_layers_project(net, rows + i * cols, (char *)r->inbuf[p] + (size_t)i * row_bytes, net->f32);
+            r->ctx[p].input = r->inbuf[p];
+            continue;
+        }
         if (!net->f32) {
             r->ctx[p].input = rows;
             continue;
@@ -231,9 +242,10 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
             break;
         for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
             if (pn->in_data[p]) {
-                long stride = pn->in_cols[p];
-                r->ctx[p].input = net->f32 ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
-                                           : (const void *)(pn->in_data[p] + (start + k) * stride);
+                int projected = rct_layers_input_cols(net, p) > 0;
+                long stride = projected ? pn->pops[p]->n : pn->in_cols[p];
+                r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
+                                                        : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
         k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
     }
@@ -251,7 +263,7 @@ static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spill
     }
     for (int k = 0; k < pn->n_projs; k++) {
         if (r->ring_snap[k])
-            memcpy(r->ring_snap[k], pn->projs[k].ring, ring_bytes(net, &pn->projs[k]));
+            memcpy(r->ring_snap[k], pn->projs[k].ring, rct_pn_ring_bytes(net, &pn->projs[k]));
         if (r->u_snap[k])
             memcpy(r->u_snap[k], pn->projs[k].tmp, u_bytes(net, &pn->projs[k]));
     }
@@ -283,7 +295,7 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
     }
     for (int k = 0; k < pn->n_projs; k++) {
         if (r->ring_snap[k])
-            memcpy(pn->projs[k].ring, r->ring_snap[k], ring_bytes(net, &pn->projs[k]));
+            memcpy(pn->projs[k].ring, r->ring_snap[k], rct_pn_ring_bytes(net, &pn->projs[k]));
         if (r->u_snap[k])
             memcpy(pn->projs[k].tmp, r->u_snap[k], u_bytes(net, &pn->projs[k]));
     }
@@ -292,7 +304,7 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
         k += run_steps(net, r, start, k, k + 1, rc);
         for (int p = 0; p < pn->n_pops && !*rc; p++)
             if (!rct_state_finite(pn->pops[p])) {
-                rct_report_nonfinite(pn->pops[p], start + k - 1);
+                rct_report_nonfinite(pn->pops[p], net->run_first + start + k - 1);
                 *rc = take_pop_error(net, p);
                 return k; /* the bad step counts as done, as for one template: its row holds the finite state before it */
             }
@@ -320,8 +332,11 @@ static void finish(rectic_net *net, pn_run *r, long done)
         pn->pops[p]->spikes = r->ctx[p].spikes;
         pn->pops[p]->n_spikes = r->ctx[p].n_spikes;
         pn->pops[p]->steps_done = done;
+        pn->pops[p]->step_at = net->run_first + done;
+        pn->pops[p]->mean_count = r->ctx[p].acc_count;
     }
     net->steps_done = done;
+    net->step_at = net->run_first + done;
 }
 
 /* Runs the blocks of a run whose contexts are set up. */
@@ -334,6 +349,10 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < r->block_max ? steps - done : r->block_max;
+        if (net->ckpt_every > 0) { /* a block ends where a checkpoint is due */
+            long due = net->ckpt_every - (net->step_at % net->ckpt_every);
+            block = due < block ? due : block;
+        }
         point_inputs(net, r, done, block);
         if (net->pending_so) /* tiered mode: take the optimized kernel at a block boundary */
             rct_net_poll_tiered(net);
@@ -344,6 +363,8 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
             k = replay(net, r, saved, spilled, done, block, &rc);
         done += k;
         finish(net, r, done);
+        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)
+            rc = rct_checkpoint_due(net);
         if (rc)
             break;
         if ((net->cancel && *net->cancel) || (net->progress && net->progress(net->progress_user, done, steps) != 0))
@@ -368,6 +389,7 @@ int rct_pn_run(rectic_net *net, long steps)
     if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
         return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of units or of spikes "
                                                   "yet: record whole variables, or run on the CPU");
+    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);
     double t0 = rct_now(); /* the run: its buffers and contexts, the steps */
@@ -376,19 +398,21 @@ int rct_pn_run(rectic_net *net, long steps)
     r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
     r.ctx = calloc((size_t)pn->n_pops, sizeof *r.ctx);
     r.recs = calloc((size_t)pn->n_pops, sizeof *r.recs);
-    r.acc = calloc((size_t)pn->n_pops, sizeof *r.acc);
     r.inbuf = calloc((size_t)pn->n_pops, sizeof *r.inbuf);
     r.snap = calloc((size_t)pn->n_pops, sizeof *r.snap);
     r.proj = calloc((size_t)pn->n_projs + 1, sizeof *r.proj);
     r.ring_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.ring_snap);
     r.u_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.u_snap);
     net->steps_done = 0;
-    if (!r.ctx || !r.recs || !r.acc || !r.inbuf || !r.snap || !r.proj || !r.ring_snap || !r.u_snap)
+    net->run_first = net->step_at;
+    if (!r.ctx || !r.recs || !r.inbuf || !r.snap || !r.proj || !r.ring_snap || !r.u_snap)
         rc = rct_oom(&net->err);
     for (int p = 0; p < pn->n_pops && !rc; p++)
         rc = setup_pop(net, &r, p, steps);
     if (!rc)
         rc = setup_projs(net, &r);
+    if (!rc)
+        net->event_valid = 1;
     if (!rc)
         rc = run_blocks(net, &r, steps);
     net->timings.run = rct_now() - t0;

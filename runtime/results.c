@@ -10,6 +10,7 @@
 #include "io_csv.h"
 #include "io_file.h"
 #include "io_npy.h"
+#include "layers.h"
 #include "library.h"
 #include "network.h"
 #include "observer.h"
@@ -97,17 +98,28 @@ static int write_output(rectic_net *net, rct_outset *set, const char *name, int 
     return rct_outset_add(set, &a, &net->err);
 }
 
+int rct_write_matrix(rectic_net *net, rct_outset *set, const char *name, int format, const double *data, long rows,
+                     long cols)
+{
+    rows_src src = {data, NULL, 0, NULL, 0};
+    return write_output(net, set, name, format, &src, rows, cols, RCT_NPY_F8);
+}
+
 /* Writes every output of the last run into the set (under temporary names). */
 static int write_outputs(rectic_net *net, rct_outset *set, int format)
 {
-    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    long rows = rct_obs_run_rows(net, net->steps_done);
     int rc = 0;
     for (int k = 0; k < net->n_rec_data && !rc; k++) {
         char *name = k == 0 ? rct_strdup("out") : rct_record_file_name(net->rec_names[k - 1]);
         if (!name)
             return rct_oom(&net->err);
         rows_src src = {net->spill ? NULL : net->rec_data[k], net->spill ? net->spill[k] : NULL, 0, NULL, 0};
-        rc = write_output(net, set, name, format, &src, rows, rct_obs_width(net, k), net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        long cols = rct_obs_width(net, k), ro_rows;
+        if (k == 0 && rct_layers_out(net, &ro_rows, &cols, &src.data, &src.spill)) /* the readout's output */
+            rows = ro_rows;
+        rc = write_output(net, set, name, format, &src, rows, cols, net->f32 ? RCT_NPY_F4 : RCT_NPY_F8);
+        rows = rct_obs_run_rows(net, net->steps_done);
         free(name);
     }
     rows_src time_src = {NULL, NULL, 1, NULL, 0};
@@ -122,15 +134,17 @@ static int write_outputs(rectic_net *net, rct_outset *set, int format)
 int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
 {
     const rct_popnet *pn = net->pn;
-    long rows = rct_obs_rows(net->steps_done, net->sample_every, net->cutoff);
+    long rows = rct_obs_run_rows(net, net->steps_done);
     int type = net->f32 ? RCT_NPY_F4 : RCT_NPY_F8, rc = 0;
     char name[300];
     for (int p = 0; p < pn->n_pops && !rc; p++) {
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
             rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
-            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, rows,
-                              rct_obs_width(pop, k), type);
+            long cols = rct_obs_width(pop, k), out_rows = rows;
+            if (k == 0 && rct_layers_out(net, &out_rows, &cols, &src.data, &src.spill)) /* the readout's output */
+                src.spill = NULL;
+            rc = write_output(pop, set, k == 0 ? "out" : pop->rec_names[k - 1], format, &src, out_rows, cols, type);
         }
         if (!rc && pop->model->spike_def >= 0) {
             rows_src sp = {NULL, pop->spike_spill, 0, pop->spikes, pop->spilled_spikes};
@@ -167,7 +181,8 @@ int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format form
         return rc;
     rct_outset set;
     rct_outset_init(&set, dir);
-    if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format))) {
+    if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format)) ||
+        (rc = rct_layers_write(net, &set, format))) {
         rct_outset_abort(&set);
         return rc;
     }
@@ -187,7 +202,7 @@ int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format form
     if (!net)
         return RECTIC_EINVAL;
     /* the least each file can take: .npy exactly (header + values), CSV two characters a value ("0,") */
-    double rows = (double)rct_obs_rows(steps, net->sample_every, net->cutoff);
+    double rows = (double)rct_obs_rows_from(net->step_at, steps, net->sample_every, net->cutoff);
     int npy = format == RECTIC_FORMAT_NPY;
     double value = npy ? (net->f32 ? 4.0 : 8.0) : 2.0, header = npy ? 128.0 : 0.0;
     double bytes = header + rows * (npy ? 8.0 : 2.0);                                 /* time */
@@ -219,6 +234,8 @@ static const struct {
     {"time", "the time of each recorded row"},
     {"meta", "the record of the run (meta.json)"},
     {"spikes*", "the spikes"},
+    {"readout", "the readout a fit writes"},
+    {"y_fit", "the fitted outputs of a fit"},
 };
 
 const char *rct_reserved_file(const char *file)

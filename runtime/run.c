@@ -10,6 +10,8 @@
 #include "blas.h"
 #include "cuda_run.h"
 #include "kernel_abi.h"
+#include "checkpoint.h"
+#include "layers.h"
 #include "network.h"
 #include "observer.h"
 #include "popnet.h"
@@ -231,6 +233,13 @@ int rct_report_nonfinite(rectic_net *net, long step)
     return 0;
 }
 
+/* The CUDA backend (cuda_run.c) from the step counter on: rows, spikes and sampling count from it. */
+static int cuda_run(rectic_net *net, long steps, const input_src *in)
+{
+    net->run_first = net->step_at;
+    return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+}
+
 /* Runs `steps` steps with inputs from in. */
 static int run(rectic_net *net, long steps, const input_src *in)
 {
@@ -256,22 +265,24 @@ static int run(rectic_net *net, long steps, const input_src *in)
         return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of neurons or of spikes "
                                                   "yet: record whole variables, or run on the CPU");
     if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
-        return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
+        return cuda_run(net, steps, in);
     double t0 = rct_now(); /* the run: its buffers, the event coupling's start, the steps, the last spill */
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
     net->steps_done = 0;
+    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
         return rc;
-    double *acc = calloc((size_t)net->n + 1, sizeof *acc);
+    if (!net->mean_acc) /* the sampling mean's sums carry from run to run */
+        net->mean_acc = calloc((size_t)net->n + 1, sizeof *net->mean_acc);
+    double *acc = net->mean_acc;
     long cols = in->cols ? in->cols : 1;
     long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
     int direct = in->array && !net->f32; /* float64 arrays are read in place */
     void *buf = direct ? NULL : calloc((size_t)(block_max * cols) + 1, net->f32 ? sizeof(float) : sizeof(double));
     double *row = calloc((size_t)cols + 1, sizeof *row);
     if (!acc || (!direct && !buf) || !row) {
-        free(acc);
         free(buf);
         free(row);
         free(recs);
@@ -297,13 +308,17 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.n_rec = n_recs;
     c.rec = recs;
     c.rec_buf = net->rec_data;
-    c.rec_cap = net->rec_rows;
+    c.rec_cap = net->rec_rows + (net->sample_mode == RECTIC_SAMPLE_MEAN); /* a mean sums up to the run's end */
     c.sample_every = net->sample_every;
     c.cutoff = net->cutoff;
     c.sample_mean = net->sample_mode == RECTIC_SAMPLE_MEAN;
     c.acc = acc;
+    c.acc_count = net->mean_count;
+    c.step = net->step_at;
     block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
-    rct_coupling_start_run(net);
+    if (!net->event_valid) /* else W @ source carries on from the previous run or the loaded state */
+        rct_coupling_start_run(net);
+    net->event_valid = 1;
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
@@ -312,6 +327,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;
+        if (net->ckpt_every > 0) { /* a block ends where a checkpoint is due */
+            long due = net->ckpt_every - (net->step_at % net->ckpt_every);
+            block = due < block ? due : block;
+        }
         if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
@@ -338,13 +357,17 @@ static int run(rectic_net *net, long steps, const input_src *in)
             for (k = 0; k < block && !rc;) {
                 k += run_block(net, &c, &io, done, k, k + 1, &rc);
                 if (!rct_state_finite(net))
-                    rc = rct_report_nonfinite(net, done + k - 1);
+                    rc = rct_report_nonfinite(net, net->run_first + done + k - 1);
             }
         }
         done += k;
         net->steps_done = done;
         rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);
         net->n_spikes = c.n_spikes;
+        net->step_at = net->run_first + done;
+        net->mean_count = c.acc_count;
+        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)
+            rc = rct_checkpoint_due(net);
         if (rc)
             break;
         if (net->cancel && *net->cancel) {
@@ -366,11 +389,54 @@ static int run(rectic_net *net, long steps, const input_src *in)
     net->timings.run = rct_now() - t0;
     net->spikes = c.spikes;
     net->n_spikes = c.n_spikes;
-    free(acc);
     free(buf);
     free(row);
     free(recs);
     return rc;
+}
+
+/* An input layer between the run's inputs (m columns) and the kernel (n columns): each row projected. */
+typedef struct projected {
+    rectic_net *net;
+    const input_src *in;
+    double *x; /* one input row, from the callback */
+} projected;
+
+static int project_row(void *user, long step, double *row, long n_cols)
+{
+    projected *p = user;
+    const input_src *in = p->in;
+    const double *x = in->array ? in->array + step * in->cols : p->x;
+    if (!in->array && in->fn(in->user, step, p->x, in->cols) != 0)
+        return 1;
+    (void)n_cols;
+    rct_layers_project(p->net, x, row, 0);
+    return 0;
+}
+
+/* Runs with the layers around the kernel: the input layer projects each row, the readout reads the
+   recorded output afterwards (also of a run that stopped early). */
+static int run_layers(rectic_net *net, long steps, const input_src *in)
+{
+    int rc = rct_layers_check_input(net, in->cols);
+    if (rc)
+        return rc;
+    if (!net->pn && rct_layers_has_input(net) && in->cols > 0) {
+        projected p = {net, in, calloc((size_t)in->cols + 1, sizeof(double))};
+        if (!p.x)
+            return rct_oom(&net->err);
+        input_src through = {NULL, project_row, &p, net->n};
+        rc = run(net, steps, &through);
+        free(p.x);
+    } else {
+        rc = run(net, steps, in);
+    }
+    char msg[sizeof net->err.msg];
+    memcpy(msg, net->err.msg, sizeof msg);
+    int lrc = rct_layers_after_run(net);
+    if (rc) /* the run's own error stays the message */
+        memcpy(net->err.msg, msg, sizeof msg), net->err.code = rc;
+    return rc ? rc : lrc;
 }
 
 int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols)
@@ -380,7 +446,7 @@ int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_co
     input_src in = {inputs, NULL, NULL, inputs ? in_cols : 0};
     if (inputs && in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs: the number of columns must be positive");
-    return run(net, steps, &in);
+    return run_layers(net, steps, &in);
 }
 
 int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols)
@@ -390,5 +456,5 @@ int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *use
     if (!fn || in_cols <= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "run_fn: a callback and a positive column count are required");
     input_src in = {NULL, fn, user, in_cols};
-    return run(net, steps, &in);
+    return run_layers(net, steps, &in);
 }

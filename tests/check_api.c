@@ -35,7 +35,11 @@ static const char *const api_functions[] = {
     "rectic_net_projection_delay", "rectic_net_projection_coupling", "rectic_net_input", "rectic_net_record_as",
     "rectic_net_population_spikes", "rectic_netspec_proj_file",
     "rectic_libversion", "rectic_libversion_number", "rectic_last_error", "rectic_net_record_subset",
-    "rectic_net_record_spikes", "rectic_net_write_set_fn", NULL};
+    "rectic_net_record_spikes", "rectic_net_write_set_fn", "rectic_activation_find",
+    "rectic_net_input_weights", "rectic_net_readout", "rectic_net_fit_ridge", "rectic_net_fitted_readout",
+    "rectic_net_fitted_outputs", "rectic_net_score", "rectic_net_save_state", "rectic_net_load_state",
+    "rectic_net_checkpoint_every", "rectic_net_step", "rectic_netspec_input_layer", "rectic_netspec_readout",
+    "rectic_netspec_get_input_layer", "rectic_netspec_get_readout", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -172,6 +176,25 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     /* take no handle (test_header_and_library_versions_agree checks their values) */
     ck_assert_ptr_nonnull(rectic_libversion());
     ck_assert_int_gt(rectic_libversion_number(), 0);
+    /* input and readout layers, ridge regression */
+    rectic_score score = {7, 7, NULL, NULL, 7, 7};
+    ck_assert_int_eq(rectic_activation_find(NULL), -1); /* takes no handle: a NULL name is no activation */
+    ck_assert_int_eq(rectic_net_input_weights(NULL, NULL, &x, 1, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_readout(NULL, &x, 1, 1, RECTIC_ACT_TANH), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_fit_ridge(NULL, &x, 1, 1, 1e-4, 0, 0, &score), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_fitted_readout(NULL, &rows, &cols, &data), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_fitted_outputs(NULL, &rows, &cols, &data), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_score(NULL, &x, 1, 1, &score), RECTIC_EINVAL);
+    ck_assert_int_eq(score.rows + score.outputs, 14); /* untouched */
+    /* state checkpoints */
+    ck_assert_int_eq(rectic_net_save_state(NULL, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_load_state(NULL, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_checkpoint_every(NULL, 10, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_step(NULL), 0);
+    ck_assert_int_eq(rectic_netspec_input_layer(NULL, "E/I_ext", &x, 1, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_readout(NULL, "E/s", &x, 1, 1, RECTIC_ACT_TANH), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_netspec_get_input_layer(NULL, &str, &vals, &rows, &cols), -1);
+    ck_assert_int_eq(rectic_netspec_get_readout(NULL, &str, &vals, &rows, &cols, NULL), -1);
     ck_assert_str_eq(str, "untouched");
     ck_assert_ptr_null(vals);
     ck_assert_int_eq(a + b, 14);

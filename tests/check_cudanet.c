@@ -585,6 +585,70 @@ START_TEST(test_chunks_graphs_sampling_and_a_second_run)
 }
 END_TEST
 
+/* A state saved on the CPU continues on the device (and one saved on the device on the CPU): split at a step
+   that is not a multiple of the sampling steps, with the output's mean being summed, the two parts equal
+   the CPU's whole run bit for bit (records, spikes, the delay rings and the step counter carried). */
+START_TEST(test_a_saved_state_continues_on_the_other_backend)
+{
+    rectic_netspec *ns = two_pops();
+    const char *recs[] = {"out=A/v", "Bs=B/s", NULL};
+    const long t1 = 2003, t2 = 1500;
+    double *in = malloc(sizeof(double) * (size_t)((t1 + t2) * 5));
+    fill(in, (t1 + t2) * 5, 40.0, 120.0, 77);
+    char *dir = tu_tmpdir(), path[4200];
+    snprintf(path, sizeof path, "%s/state.npz", dir);
+    run_opts ro = {.records = recs, .sample_every = 4, .mean = 1};
+    for (int first = 0; first < 2; first++) { /* first: the backend of the first part (0 the CPU, 1 the device) */
+        rectic_net *nets[3];
+        const long from[3] = {0, 0, t1}, len[3] = {t1 + t2, t1, t2};
+        const int backend[3] = {RECTIC_BACKEND_TCC, first ? RECTIC_BACKEND_NVRTC : RECTIC_BACKEND_TCC,
+                                first ? RECTIC_BACKEND_TCC : RECTIC_BACKEND_NVRTC};
+        for (int k = 0; k < 3; k++) {
+            nets[k] = build(ns, backend[k], &ro);
+            for (int q = 0; recs[q]; q++) {
+                char key[64];
+                snprintf(key, sizeof key, "%.*s", (int)(strchr(recs[q], '=') - recs[q]), recs[q]);
+                ck_assert_int_eq(rectic_net_record_as(nets[k], strchr(recs[q], '=') + 1, key), RECTIC_OK);
+            }
+            ck_assert_int_eq(rectic_net_sampling(nets[k], 4, RECTIC_SAMPLE_MEAN, 0), RECTIC_OK);
+            if (k == 2)
+                ck_assert_msg(rectic_net_load_state(nets[k], path) == RECTIC_OK, "%s", rectic_errmsg(nets[k]));
+            ck_assert_int_eq(rectic_net_input(nets[k], "A", in + from[k] * 5, len[k], 5), RECTIC_OK);
+            ck_assert_msg(rectic_net_run(nets[k], len[k], NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(nets[k]));
+            if (k == 1)
+                ck_assert_msg(rectic_net_save_state(nets[k], path) == RECTIC_OK, "%s", rectic_errmsg(nets[k]));
+        }
+        ck_assert_int_eq(rectic_net_step(nets[2]), t1 + t2);
+        for (int q = 0; recs[q]; q++) {
+            char key[64];
+            snprintf(key, sizeof key, "%.*s", (int)(strchr(recs[q], '=') - recs[q]), recs[q]);
+            long r[3], c[3];
+            const double *d[3];
+            for (int k = 0; k < 3; k++)
+                ck_assert_int_eq(rectic_net_recording(nets[k], key, &r[k], &c[k], &d[k]), RECTIC_OK);
+            ck_assert_int_eq(r[1] + r[2], r[0]);
+            ck_assert_msg(memcmp(d[1], d[0], sizeof(double) * (size_t)(r[1] * c[1])) == 0, "%s: first part", key);
+            ck_assert_msg(memcmp(d[2], d[0] + r[1] * c[0], sizeof(double) * (size_t)(r[2] * c[2])) == 0,
+                          "%s: second part (first on %s)", key, first ? "the device" : "the CPU");
+        }
+        long n0, n1, n2;
+        const long *p0, *p1, *p2;
+        ck_assert_int_eq(rectic_net_population_spikes(nets[0], "B", &n0, &p0), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_population_spikes(nets[1], "B", &n1, &p1), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_population_spikes(nets[2], "B", &n2, &p2), RECTIC_OK);
+        ck_assert_int_gt(n0, 5);
+        ck_assert_int_eq(n1 + n2, n0);
+        ck_assert_int_eq(memcmp(p2, p0 + 2 * n1, sizeof(long) * (size_t)(2 * n2)), 0);
+        for (int k = 0; k < 3; k++)
+            rectic_net_free(nets[k]);
+    }
+    free(in);
+    tu_rmtree(dir);
+    free(dir);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 /* The reference cases of networks of populations (../shared/cases, "kind": "multipop") through the mock
    driver: the C kernel's numbers bit for bit, and the reference's within its tolerances. */
 START_TEST(test_network_cases_match_c_kernel_and_reference)
@@ -709,6 +773,7 @@ int main(void)
                  {"emulation", test_split_passes_and_reductions},
                  {"emulation", test_algebraic_sources_and_cycles},
                  {"emulation", test_chunks_graphs_sampling_and_a_second_run},
+                 {"emulation", test_a_saved_state_continues_on_the_other_backend},
                  {"emulation", test_network_cases_match_c_kernel_and_reference},
                  {"emulation", test_nonfinite_state_stops_like_the_cpu},
                  {"emulation", test_progress_and_cancel_between_chunks},

@@ -355,7 +355,8 @@ START_TEST(test_file_errors_in_structure_name_the_position)
     expect_error("", RECTIC_EINVAL, "{D}/net.yaml: empty file, expected populations: and projections:");
     expect_error("- a\n", RECTIC_EINVAL, "{D}/net.yaml:1:1: network file: expected a map, got a list");
     expect_error("populations: {E: {template: t, n: 1}}\nneurons: 3\n", RECTIC_EINVAL,
-                 "{D}/net.yaml:2:1: unknown key 'neurons' in a network file (expected populations, projections)");
+                 "{D}/net.yaml:2:1: unknown key 'neurons' in a network file (expected populations, projections, "
+                 "input_layer, readout)");
     expect_error("projections: []\n", RECTIC_EINVAL, "{D}/net.yaml:1:1: network file: missing key 'populations'");
     expect_error("populations: [E]\n", RECTIC_EINVAL, "{D}/net.yaml:1:14: populations: expected a map, got a list");
     expect_error("populations: {}\n", RECTIC_EINVAL, "{D}/net.yaml:1:14: populations: expected at least one population");

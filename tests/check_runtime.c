@@ -7,7 +7,7 @@
 #include <sys/wait.h>
 
 #include "rectic.h"
-#include "testutil.h"
+#include "caseutil.h"
 #include "tu_spec.h"
 
 #define QIF "neuron_model_templates.spiking_neurons.qif.qif"
@@ -18,37 +18,7 @@ static void qif_spec(rectic_spec *s, long n)
     tu_qif_spec(s, n);
 }
 
-typedef struct mat {
-    double *d;
-    long rows, cols;
-} mat;
-
-/* The directory of a reference case: ../shared/cases/NAME, else tests/data/cases/NAME, else NULL. */
-static const char *case_dir(const char *name)
-{
-    static char path[8300];
-    const char *shared = tu_shared_dir();
-    struct stat st;
-    if (shared) {
-        snprintf(path, sizeof path, "%s/cases/%s", shared, name);
-        if (stat(path, &st) == 0)
-            return path;
-    }
-    snprintf(path, sizeof path, "tests/data/cases/%s", name);
-    if (stat(path, &st) == 0)
-        return path;
-    return NULL;
-}
-
-static mat load(const char *dir, const char *file)
-{
-    char path[4600];
-    mat m = {NULL, 0, 0};
-    snprintf(path, sizeof path, "%s/%s", dir, file);
-    int rc = rectic_read_matrix(path, &m.d, &m.rows, &m.cols);
-    ck_assert_msg(rc == RECTIC_OK, "%s", rectic_last_error());
-    return m;
-}
+typedef tu_mat mat;
 
 /* Asserts every entry of got (rows x cols, starting at row `from` of exp) within atol + rtol*|exp|. */
 static void assert_close(const double *got, const mat *exp, long from, long rows, double atol, double rtol, const char *what)
@@ -78,7 +48,7 @@ static void assert_spikes(rectic_net *net, const mat *exp, long *next, long step
 static rectic_net *seed_net(const char *dir, mat *w, int dtype)
 {
     rectic_spec s;
-    *w = load(dir, "weights.csv");
+    *w = tu_load(dir, "weights.csv");
     qif_spec(&s, w->rows);
     s.weights = w->d;
     s.min_weight = 1e-6;
@@ -94,11 +64,11 @@ static rectic_net *seed_net(const char *dir, mat *w, int dtype)
 /* Runs a seed-like case and checks out, v and the spikes. */
 static void check_seed_case(const char *name, int dtype, double atol, double rtol)
 {
-    const char *dir = case_dir(name);
+    const char *dir = tu_case_dir(name);
     if (!dir)
         TU_SKIP("case %s not found (neither ../shared/cases nor tests/data/cases)", name);
-    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
-           sp = load(dir, "spikes.csv");
+    mat w, in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv"), v = tu_load(dir, "v.csv"),
+           sp = tu_load(dir, "spikes.csv");
     rectic_net *net = seed_net(dir, &w, dtype);
     ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
     long rows, cols, next = 0;
@@ -129,11 +99,11 @@ END_TEST
 
 START_TEST(test_threshold_equality_spikes_at_equality)
 {
-    const char *dir = case_dir("qif_threshold_equality");
+    const char *dir = tu_case_dir("qif_threshold_equality");
     if (!dir)
         TU_SKIP("case qif_threshold_equality not found");
-    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
-           sp = load(dir, "spikes.csv"), v0 = load(dir, "node_var_v.csv");
+    mat w, in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv"), v = tu_load(dir, "v.csv"),
+           sp = tu_load(dir, "spikes.csv"), v0 = tu_load(dir, "node_var_v.csv");
     rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
     ck_assert_int_eq(rectic_net_set(net, "v", v0.d, v0.rows * v0.cols), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
@@ -155,11 +125,11 @@ END_TEST
 /* RectiPy's run() continues from the current state: two runs of 3000 steps = one run of 6000. */
 START_TEST(test_two_runs_continue_from_state)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
-    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv"), v = load(dir, "v.csv"),
-           sp = load(dir, "spikes.csv");
+    mat w, in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv"), v = tu_load(dir, "v.csv"),
+           sp = tu_load(dir, "spikes.csv");
     rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
     long next = 0;
     for (int r = 0; r < 2; r++) {
@@ -171,7 +141,11 @@ START_TEST(test_two_runs_continue_from_state)
         assert_close(d, &out, r * 3000, rows, 1e-10, 1e-8, "out");
         ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
         assert_close(d, &v, r * 3000, rows, 1e-10, 1e-8, "v");
-        assert_spikes(net, &sp, &next, r * 3000); /* each run counts its steps from 0 */
+        assert_spikes(net, &sp, &next, 0); /* the step counter goes on: the second run's steps are 3000.. */
+        ck_assert_int_eq(rectic_net_step(net), (r + 1) * 3000);
+        const long *steps;
+        ck_assert_int_eq(rectic_net_recorded_steps(net, &rows, &steps), RECTIC_OK);
+        ck_assert_int_eq(steps[0], r * 3000);
     }
     ck_assert_int_eq(next, sp.rows);
     rectic_net_free(net);
@@ -181,10 +155,10 @@ END_TEST
 
 START_TEST(test_sampling_picks_every_kth_row)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
-    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    mat w, in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv");
     rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
     ck_assert_int_eq(rectic_net_sampling(net, 10, RECTIC_SAMPLE_PICK, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, in.rows, in.d, in.cols), RECTIC_OK);
@@ -204,10 +178,10 @@ END_TEST
    out_C..out_n, later rows the K steps since the previous row. */
 START_TEST(test_sampling_mean_averages_since_previous_row)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
-    mat w, in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    mat w, in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv");
     rectic_net *net = seed_net(dir, &w, RECTIC_FLOAT64);
     const long K = 10, C = 95;
     ck_assert_int_eq(rectic_net_sampling(net, K, RECTIC_SAMPLE_MEAN, C), RECTIC_OK);
@@ -242,12 +216,12 @@ static void check_case(const char *name, const char *tmpl, const char *op, const
                        const char *input, const char *output, int spiking, double dt, double thr,
                        const char *const *sets, const char *const *records, const char *const *files, int rate_shift)
 {
-    const char *dir = case_dir(name);
+    const char *dir = tu_case_dir(name);
     if (!dir) {
         tu_skip_note('T', name, "case not found (neither ../shared/cases nor tests/data/cases)");
         return; /* the test ends here: check_case is all it does */
     }
-    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv"), out = load(dir, "out.csv");
+    mat w = tu_load(dir, "weights.csv"), in = tu_load(dir, "inputs.csv"), out = tu_load(dir, "out.csv");
     rectic_spec s;
     rectic_spec_init(&s);
     s.template_ref = tmpl;
@@ -270,7 +244,7 @@ static void check_case(const char *name, const char *tmpl, const char *op, const
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
     for (int k = 0; sets[k]; k += 2) {
         if (sets[k + 1][0] == '@') {
-            mat v = load(dir, sets[k + 1] + 1);
+            mat v = tu_load(dir, sets[k + 1] + 1);
             ck_assert_msg(rectic_net_set(net, sets[k], v.d, v.rows * v.cols) == RECTIC_OK, "%s", rectic_errmsg(net));
             free(v.d);
         } else {
@@ -286,7 +260,7 @@ static void check_case(const char *name, const char *tmpl, const char *op, const
     ck_assert_int_eq(rectic_net_recording(net, "out", &rows, &cols, &d), RECTIC_OK);
     assert_close(d, &out, 0, rows, 1e-10, 1e-8, "out");
     for (int k = 0; records[k]; k++) {
-        mat e = load(dir, files[k]);
+        mat e = tu_load(dir, files[k]);
         ck_assert_int_eq(rectic_net_recording(net, records[k], &rows, &cols, &d), RECTIC_OK);
         /* RectiPy records a rate node's variables one step late (SEMANTICS 8.1) */
         if (rate_shift)
@@ -296,7 +270,7 @@ static void check_case(const char *name, const char *tmpl, const char *op, const
         free(e.d);
     }
     if (spiking) {
-        mat sp = load(dir, "spikes.csv");
+        mat sp = tu_load(dir, "spikes.csv");
         long next = 0;
         assert_spikes(net, &sp, &next, 0);
         ck_assert_int_eq(next, sp.rows);
@@ -527,7 +501,7 @@ END_TEST
 static double *run_backend(const char *dir, int backend, int dtype, int coupling, long *n_spikes,
                            rectic_progress_fn fn, void *user, const char **kind)
 {
-    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv");
+    mat w = tu_load(dir, "weights.csv"), in = tu_load(dir, "inputs.csv");
     rectic_spec s;
     qif_spec(&s, w.rows);
     s.weights = w.d;
@@ -567,7 +541,7 @@ static char *fresh_cache(void)
 
 START_TEST(test_cc_backend_is_bit_identical_to_tcc)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
     char *cache = fresh_cache();
@@ -610,7 +584,7 @@ static int wait_for_object(void *user, long done, long total)
 
 START_TEST(test_tiered_mode_switches_and_stays_identical)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
     char *cache = fresh_cache();
@@ -801,7 +775,7 @@ END_TEST
 /* Runs the seed-like case with a coupling strategy (dense weights, or the same as COO rows); returns v. */
 static double *run_coupling(const char *dir, int coupling, int coo, long *rows, long *n_spikes, const char **used)
 {
-    mat w = load(dir, "weights.csv"), in = load(dir, "inputs.csv");
+    mat w = tu_load(dir, "weights.csv"), in = tu_load(dir, "inputs.csv");
     double *trip = malloc(sizeof(double) * 3 * (size_t)(w.rows * w.cols));
     for (long i = 0; i < w.rows * w.cols; i++) { /* the transpose order: COO rows need not be sorted */
         long k = (i % w.rows) * w.cols + i / w.rows;
@@ -840,10 +814,10 @@ static double *run_coupling(const char *dir, int coupling, int coo, long *rows, 
    the same order (bit for bit); COO input equals dense input; event-driven differs only by rounding. */
 START_TEST(test_coupling_strategies_agree)
 {
-    const char *dir = case_dir("qif_two_runs");
+    const char *dir = tu_case_dir("qif_two_runs");
     if (!dir)
         TU_SKIP("case qif_two_runs not found");
-    mat v = load(dir, "v.csv"), sp = load(dir, "spikes.csv");
+    mat v = tu_load(dir, "v.csv"), sp = tu_load(dir, "spikes.csv");
     static const char *const names[] = {"inline", "dense", "inline", "sparse", "event"};
     double *res[5];
     for (int k = 0; k < 5; k++) {

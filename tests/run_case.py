@@ -23,11 +23,29 @@ def unsupported(case):
     populations (kind multipop), or None when it is one of them."""
     if case.get("kind") == "multipop":
         return None
-    if "graph" in case:
-        return "a RectiPy graph with input and readout layers (--input-weights/--readout-weights are not built yet)"
     if "template" not in case:
         return "neither a template nor a network file"
     return None
+
+
+def graph_args(case, case_dir):
+    """--input-weights, --readout-weights and --readout-activation of a RectiPy graph (SEMANTICS 10): the edge out
+    of the input node (the node without in-edges) and the edge into the output node (without out-edges)."""
+    graph = case.get("graph")
+    if not graph:
+        return []
+    nodes = {node["label"]: node for node in graph["nodes"]}
+    sources = {e["source"] for e in graph["edges"]}
+    targets = {e["target"] for e in graph["edges"]}
+    args = []
+    for e in graph["edges"]:
+        path = os.path.join(case_dir, e["weights"]["file"])
+        if e["source"] not in targets and nodes[e["source"]].get("type") == "function":
+            args += ["--input-weights", path]
+        if e["target"] not in sources and nodes[e["target"]].get("type") == "function":
+            args += ["--readout-weights", path,
+                     "--readout-activation", nodes[e["target"]].get("activation", "identity")]
+    return args
 
 
 def load_case(case_dir):
@@ -119,6 +137,7 @@ def case_command(rectic, case_dir, out_dir, extra):
     for key in case["outputs"]:
         if key not in ("out", "spikes"):
             args += ["--record", key]
+    args += graph_args(case, case_dir)
     if shared_templates(case_dir):
         args += ["--template-path", shared_templates(case_dir)]
     return case, args + extra

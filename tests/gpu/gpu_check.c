@@ -70,7 +70,7 @@ static double max_diff(const rresult *a, const rresult *b)
 {
     double m = 0;
     for (int k = 0; k < a->n_rec && k < b->n_rec; k++)
-        for (long i = 0; i < a->rows * a->n && a->rows == b->rows; i++) {
+        for (long i = 0; i < a->rows * a->cols[k] && a->rows == b->rows && a->cols[k] == b->cols[k]; i++) {
             double d = fabs(a->data[k][i] - b->data[k][i]);
             if (d > m || d != d)
                 m = d;
