@@ -65,7 +65,8 @@ static void capture(rectic_net *net, const scenario *s, result *r)
                          : rectic_net_spikes(net, &r->n_spikes[p], &pairs);
         ck_assert_int_eq(rc, RECTIC_OK);
         r->spikes[p] = malloc(sizeof(long) * (size_t)(2 * r->n_spikes[p]) + 1);
-        memcpy(r->spikes[p], pairs, sizeof(long) * (size_t)(2 * r->n_spikes[p]));
+        if (r->n_spikes[p] > 0) /* pairs may be NULL without spikes */
+            memcpy(r->spikes[p], pairs, sizeof(long) * (size_t)(2 * r->n_spikes[p]));
     }
     const long *steps;
     ck_assert_int_eq(rectic_net_recorded_steps(net, &r->n_steps, &steps), RECTIC_OK);
