@@ -33,8 +33,9 @@ typedef struct rct_cli_times {
 } rct_cli_times;
 
 /* The flags of input and readout layers, fits and tests (cli/ridge.c). */
+enum { RCT_FIT_RIDGE = 1, RCT_FIT_RLS = 2 };
 typedef struct ridge_opts {
-    int fit;                       /* `rectic fit ridge` */
+    int fit;                       /* `rectic fit ridge` (RCT_FIT_RIDGE) or `rectic fit rls` (RCT_FIT_RLS), or 0 */
     const char *input_weights, *readout_weights, *targets;
     int activation, activation_given;
     double alpha;
@@ -52,6 +53,19 @@ typedef struct state_opts {
     long every;              /* --checkpoint-every */
     long first;              /* the step counter when the run began */
 } state_opts;
+
+/* The flags of online training and FORCE feedback (cli/rls.c); alpha and the targets are ridge_opts'. */
+typedef struct rls_opts {
+    double beta;
+    long update_every, train_steps; /* train_steps -1: every step */
+    int beta_given, every_given, train_given;
+    const char *feedback_weights;
+    double *w_fb;                   /* loaded */
+    long w_fb_rows, w_fb_cols;
+    int trained;                    /* the run trained: mse, steps and updates below are set */
+    double mse[2];
+    long steps[2], updates;
+} rls_opts;
 
 /* Everything the command line sets. */
 typedef struct options {
@@ -91,6 +105,7 @@ typedef struct options {
     rct_cli_times times;             /* run: the phases timed by the command itself */
     ridge_opts ridge;    /* layers, fit ridge, --targets */
     state_opts state;    /* --save-state, --load-state, --checkpoint-every */
+    rls_opts rls;        /* fit rls, --feedback-weights */
     /* loaded data */
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
@@ -155,6 +170,8 @@ void rct_cli_circ_free(options *o);
 /* meta.c: JSON pieces for meta.json members. */
 void rct_cli_json_str(FILE *f, const char *s);
 void rct_cli_json_opt(FILE *f, const char *key, const char *val);
+/* A number for JSON: null for NaN and infinities (ridge.c). */
+void rct_cli_json_num(FILE *f, double x);
 void rct_cli_json_pair(FILE *f, int k, const char *key, const char *val); /* k-th "key": "val" of an object */
 /* Recording subsets (subset.c).  Is arg a subset of neurons: A:B, [A:B], @FILE, or POP[A:B], POP@FILE?  (Then
    it is the argument of --record-spikes, not the next option.) */
@@ -189,6 +206,18 @@ void rct_cli_ridge_free(options *o);
    population); the input columns of population pop when the input layer feeds it (else 0). */
 int rct_cli_net_layers(options *o);
 long rct_cli_net_input_cols(const options *o, int pop);
+
+/* Online training and FORCE feedback (rls.c): parsing one flag (as rct_cli_ridge_option), the flags'
+   combinations, reading --feedback-weights (before building), setting the training and the feedback on the
+   network (after rct_cli_ridge_apply), the summary line after the run, meta.json's "fit" object. */
+extern const char rct_usage_fit_rls[], rct_usage_feedback[];
+int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+int rct_cli_rls_check_flags(const options *o);
+int rct_cli_rls_load(options *o);
+int rct_cli_rls_apply(options *o, rectic_net *net);
+int rct_cli_rls_after(options *o, rectic_net *net);
+void rct_cli_rls_meta(FILE *f, const options *o);
+void rct_cli_rls_free(options *o);
 
 /* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the
    --save-state folder (before building), loading the state and applying --set again (after building),

@@ -269,6 +269,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
             if (usage == rct_usage_run) {
                 fputs(rct_usage_layers, stdout);
                 fputs(rct_usage_state, stdout);
+                fputs(rct_usage_feedback, stdout);
             }
             exit(0);
         } else if (IS("--op")) { TAKE(); o->spec.op = v;
@@ -369,7 +370,8 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("-q") || IS("--quiet")) { o->quiet = 1;
         } else if (IS("-v") || IS("--verbose")) { o->verbose = 1;
         } else if ((took = rct_cli_ridge_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
-                   (took = rct_cli_state_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
+                   (took = rct_cli_state_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
+                   (took = rct_cli_rls_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
             if (took < 0)
                 return -1;
             i += took_next;
@@ -395,12 +397,13 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     o->spec.template_path = o->tpath;
     o->spec.n_template_path = o->n_tpath;
-    const char *run_only = usage == rct_usage_run || usage == rct_usage_fit ? NULL : rct_cli_run_only_flag(o);
+    const char *run_only = usage == rct_usage_run || usage == rct_usage_fit || usage == rct_usage_fit_rls
+                               ? NULL : rct_cli_run_only_flag(o);
     if (run_only) {
-        complain("%s: only `rectic run` and `rectic fit ridge` take it", run_only);
+        complain("%s: only `rectic run` and `rectic fit` take it", run_only);
         return -1;
     }
-    return rct_cli_ridge_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
+    return rct_cli_ridge_check_flags(o) || rct_cli_rls_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
 }
 
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
@@ -489,6 +492,7 @@ void rct_cli_free_options(options *o)
     free(o->weights);
     free(o->inputs);
     rct_cli_ridge_free(o);
+    rct_cli_rls_free(o);
     rectic_netspec_free(o->ns);
     rct_cli_circ_free(o);
     rct_cli_subsets_free(o);

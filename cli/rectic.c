@@ -37,6 +37,7 @@ static const char usage_main[] =
     "commands:\n"
     "  run TEMPLATE        simulate a network and write its recordings\n"
     "  fit ridge TEMPLATE  run it over training inputs and fit a readout to targets (ridge regression)\n"
+    "  fit rls TEMPLATE    train a readout online while the network runs (recursive least squares, FORCE)\n"
     "  emit TEMPLATE       write the generated C kernel\n"
     "  check TEMPLATE      print a template after inheritance: operators, variables, equations\n"
     "  templates           list the built-in templates\n"
@@ -152,12 +153,12 @@ static int cmd_run(int argc, char **argv, int fit)
     o.ridge.fit = fit;
     double t0 = now();
     o.times.start = started;
-    if (rct_cli_parse_options(argc, argv, &o, fit ? rct_usage_fit : rct_usage_run)) {
+    if (rct_cli_parse_options(argc, argv, &o, fit == RCT_FIT_RLS ? rct_usage_fit_rls : fit ? rct_usage_fit : rct_usage_run)) {
         rct_cli_free_options(&o);
         return 1;
     }
     o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
-    int bad = rct_cli_ridge_load(&o) || (o.network == 2 ? rct_cli_circ_load(&o)
+    int bad = rct_cli_ridge_load(&o) || rct_cli_rls_load(&o) || (o.network == 2 ? rct_cli_circ_load(&o)
                                          : o.network  ? rct_cli_net_load(&o)
                                                       : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1));
     if (!bad && o.steps < 0) {
@@ -174,7 +175,8 @@ static int cmd_run(int argc, char **argv, int fit)
     o.spec.load_progress_user = &lp;
     double t_build = now();
     rectic_net *net = bad ? NULL : o.network == 2 ? rct_cli_circ_build(&o) : o.network ? rct_cli_net_build(&o) : rct_cli_build(&o);
-    if (net && (rct_cli_ridge_apply(&o, net) || rct_cli_state_apply(&o, net))) { /* layers, targets, --load-state */
+    if (net && (rct_cli_ridge_apply(&o, net) || rct_cli_rls_apply(&o, net) || rct_cli_state_apply(&o, net))) {
+        /* layers, targets, training and feedback, --load-state */
         rectic_net_free(net);
         net = NULL;
     }
@@ -224,7 +226,8 @@ static int cmd_run(int argc, char **argv, int fit)
         complain("%s", rectic_errmsg(net));
     int saved = rc == RECTIC_OK || interrupted || numeric ? rct_cli_state_save(&o, net, !numeric) : 0;
     o.times.write_start = now();
-    int failed_after = rc == RECTIC_OK && rct_cli_ridge_after(&o, net); /* fit ridge, or the test's score */
+    int failed_after = rc == RECTIC_OK && (rct_cli_ridge_after(&o, net) || rct_cli_rls_after(&o, net)); /* a fit, or
+                                                                                                         a score */
     if (failed_after) /* a fit or score that fails writes nothing: the previous outputs stay */
         exit_code = 1;
     else if ((rc == RECTIC_OK || interrupted || numeric) && rct_cli_write_meta(&o, net, status))
@@ -262,18 +265,21 @@ static int cmd_run(int argc, char **argv, int fit)
     return exit_code;
 }
 
-/* rectic fit ridge ...: the fit of a readout (cli/ridge.c). */
+/* rectic fit ridge|rls ...: the fit of a readout (cli/ridge.c), or its online training (cli/rls.c). */
 static int cmd_fit(int argc, char **argv)
 {
     if (argc >= 1 && (!strcmp(argv[0], "-h") || !strcmp(argv[0], "--help"))) {
         fputs(rct_usage_fit, stdout);
+        fputs("\n", stdout);
+        fputs(rct_usage_fit_rls, stdout);
         return 0;
     }
-    if (argc < 1 || strcmp(argv[0], "ridge") != 0) {
-        complain("fit: expected a method: rectic fit ridge TEMPLATE ... (see rectic fit --help)");
+    int method = argc < 1 ? 0 : !strcmp(argv[0], "ridge") ? RCT_FIT_RIDGE : !strcmp(argv[0], "rls") ? RCT_FIT_RLS : 0;
+    if (!method) {
+        complain("fit: expected a method: rectic fit ridge|rls TEMPLATE ... (see rectic fit --help)");
         return 2;
     }
-    return cmd_run(argc - 1, argv + 1, 1);
+    return cmd_run(argc - 1, argv + 1, method);
 }
 
 /* Refuses a network file where a command takes one template (1: refused). */

@@ -120,7 +120,7 @@ const char *rct_cli_run_only_flag(const options *o)
     return r->input_weights ? "--input-weights" : r->readout_weights ? "--readout-weights"
          : r->activation_given ? "--readout-activation" : r->targets ? "--targets" : r->alpha_given ? "--alpha"
          : r->washout_given ? "--washout" : r->bias ? "--bias" : s->save ? "--save-state" : s->load ? "--load-state"
-         : s->every ? "--checkpoint-every" : NULL;
+         : s->every ? "--checkpoint-every" : o->rls.feedback_weights ? "--feedback-weights" : NULL;
 }
 
 /* Refuses the flags of the other command; called after parsing. */
@@ -133,7 +133,7 @@ int rct_cli_ridge_check_flags(const options *o)
             complain("%s: only `rectic fit ridge` takes it (it sets up the fit of a readout)", only);
             return -1;
         }
-    } else if (r->readout_weights || r->activation_given) {
+    } else if (r->fit == RCT_FIT_RIDGE && (r->readout_weights || r->activation_given)) {
         complain("%s: `rectic fit ridge` computes the readout; test it with `rectic run ... --readout-weights "
                  "readout.csv`", r->readout_weights ? "--readout-weights" : "--readout-activation");
         return -1;
@@ -143,7 +143,8 @@ int rct_cli_ridge_check_flags(const options *o)
         return -1;
     }
     if (r->fit && !r->targets) {
-        complain("fit ridge: --targets FILE is required (T x k, row n = the target of step n)");
+        complain("fit %s: --targets FILE is required (T x k, row n = the target of step n)",
+                 r->fit == RCT_FIT_RIDGE ? "ridge" : "rls");
         return -1;
     }
     return 0;
@@ -247,24 +248,28 @@ int rct_cli_ridge_apply(options *o, rectic_net *net)
                  r->y_rows, o->steps);
         return -1;
     }
-    if (!r->fit && r->y_cols != k) {
+    int file_readout = o->network && rectic_netspec_get_readout(o->ns, NULL, NULL, NULL, NULL, NULL) == 1;
+    int fixed = !r->fit || (r->fit == RCT_FIT_RLS && (r->w_out || file_readout)); /* else rls starts from zeros */
+    if (fixed && r->y_cols != k) {
         complain("--targets: %s has %ld columns, but the run has %ld outputs (%s)", r->targets, r->y_cols, k,
-                 r->w_out ? "the rows of --readout-weights" : "no readout: one per neuron");
+                 r->w_out ? "the rows of --readout-weights" : file_readout ? "the rows of the network file's readout:"
+                                                                           : "no readout: one per neuron");
         return -1;
     }
     if (!r->fit)
         return 0;
+    const char *how = r->fit == RCT_FIT_RIDGE ? "ridge" : "rls";
     if (o->sampling_steps != 1) {
-        complain("--sampling-steps %ld: fit ridge needs every step recorded (the targets are per step)",
-                 o->sampling_steps);
+        complain("--sampling-steps %ld: fit %s needs every step recorded (the targets are per step)",
+                 o->sampling_steps, how);
         return -1;
     }
     if (o->cutoff != 0) {
-        complain("--cutoff %ld: fit ridge needs every step recorded; leave steps out of the fit with --washout",
-                 o->cutoff);
+        complain("--cutoff %ld: fit %s needs every step recorded%s", o->cutoff, how,
+                 r->fit == RCT_FIT_RIDGE ? "; leave steps out of the fit with --washout" : "");
         return -1;
     }
-    if (r->washout >= o->steps) {
+    if (r->fit == RCT_FIT_RIDGE && r->washout >= o->steps) {
         complain("--washout %ld: expected fewer than the %ld steps of the run (the fit uses the rows n >= W)",
                  r->washout, o->steps);
         return -1;
@@ -286,7 +291,7 @@ static void summary(const char *what, const rectic_score *s)
 int rct_cli_ridge_after(options *o, rectic_net *net)
 {
     ridge_opts *r = &o->ridge;
-    if (!r->targets)
+    if (!r->targets || r->fit == RCT_FIT_RLS) /* rls: cli/rls.c */
         return 0;
     int rc = r->fit ? rectic_net_fit_ridge(net, r->y, r->y_rows, r->y_cols, r->alpha_given ? r->alpha : 1e-4,
                                            r->washout, r->bias, &r->score)
@@ -302,7 +307,7 @@ int rct_cli_ridge_after(options *o, rectic_net *net)
 }
 
 /* A number for JSON: null for NaN and infinities. */
-static void json_num(FILE *f, double x)
+void rct_cli_json_num(FILE *f, double x)
 {
     if (isfinite(x))
         fprintf(f, "%.17g", x);
@@ -315,7 +320,7 @@ static void json_list(FILE *f, const double *x, long count)
     fputc('[', f);
     for (long i = 0; i < count; i++) {
         fputs(i ? ", " : "", f);
-        json_num(f, x[i]);
+        rct_cli_json_num(f, x[i]);
     }
     fputc(']', f);
 }
@@ -330,14 +335,14 @@ void rct_cli_ridge_meta(FILE *f, const options *o)
     rct_cli_json_opt(f, "readout_weights", r->readout_weights);
     rct_cli_json_opt(f, "readout_activation", r->readout_weights ? acts[r->activation] : NULL);
     rct_cli_json_opt(f, "targets", r->targets);
-    if (r->fit)
+    if (r->fit == RCT_FIT_RIDGE)
         fprintf(f, "  \"bias\": %s,\n", r->bias ? "true" : "false");
     if (!r->scored)
         return;
     const rectic_score *s = &r->score;
     if (r->fit) {
         fputs("  \"fit\": {\"method\": \"ridge\", \"alpha\": ", f);
-        json_num(f, r->alpha_given ? r->alpha : 1e-4);
+        rct_cli_json_num(f, r->alpha_given ? r->alpha : 1e-4);
         fprintf(f, ", \"washout\": %ld, ", r->washout);
     } else {
         fputs("  \"test\": {\"method\": null, \"alpha\": null, \"washout\": 0, ", f);
@@ -347,9 +352,9 @@ void rct_cli_ridge_meta(FILE *f, const options *o)
     fputs(", \"nrmse\": ", f);
     json_list(f, s->nrmse, s->outputs);
     fputs(", \"mse_mean\": ", f);
-    json_num(f, s->mse_mean);
+    rct_cli_json_num(f, s->mse_mean);
     fputs(", \"nrmse_mean\": ", f);
-    json_num(f, s->nrmse_mean);
+    rct_cli_json_num(f, s->nrmse_mean);
     fputs("},\n", f);
 }
 
@@ -407,7 +412,7 @@ int rct_cli_net_layers(options *o)
         complain("--output-var %s: %s's readout: records %s as the output already", o->spec.output_var, file, source);
         return -1;
     }
-    if (has_readout && o->ridge.fit) {
+    if (has_readout && o->ridge.fit == RCT_FIT_RIDGE) {
         complain("fit ridge: %s has a readout: (the fit computes one): remove it, and give its source as --output-var "
                  "%s", file, source);
         return -1;

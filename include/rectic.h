@@ -620,6 +620,43 @@ int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
 
+/* ---------------------------------------------------------------------------------------------------
+ * Online training of the readout: recursive least squares and FORCE feedback (SEMANTICS §10)
+ *
+ * With training or feedback set, the readout runs inside the run, step by step: ŷ_n = W y_n with y_n the
+ * output before step n's update (the recording "out" of the run becomes ŷ), and on the update steps
+ * (n % update_every == 0 and n < train_steps, n the step counter) W is trained by RLS, RectiPy's RLS edge:
+ *     e = y − ŷ;  k = P x / (β + xᵀ P x);  P ← (P − k (xᵀ P)) / β;  W ← W + e ⊗ (P x)   (x = y_n, P updated)
+ * with P = alpha I at the start (BLAS dsymv and dsyr: O(N²) per update).  Feedback (FORCE) adds W_fb @ ŷ_{n−1}
+ * to the input variable at step n (after the input layer, or to the plain input); the kernel then runs one
+ * step per call.  P, W and ŷ_{n−1} carry from run to run and into saved states (rls/P, rls/W,
+ * feedback/yhat), so that a run split in two equals it in one piece.  The output must be recorded at every
+ * step (sampling 1, no cutoff inside the run); CPU backends only.
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Trains the readout by RLS in the next runs.  targets: rows x cols row-major, borrowed until the network
+   is freed or the call repeated, row s = the target of step s of a run (a run of T steps needs rows >= T),
+   cols = k outputs; alpha > 0 (P0 = alpha I), beta in (0, 1] (the forgetting factor; 1: none), update_every
+   >= 1, train_steps: updates on steps n < train_steps only (-1: every step).  The readout set with
+   rectic_net_readout is the starting W (k x n, identity activation, no intercept); without one training
+   starts from zeros.  Each call starts the training again (P = alpha I at the next run); targets NULL stops
+   it (W stays).  After a run, rectic_net_fitted_readout gives the trained W (rectic_net_write writes it as
+   readout.csv, and the errors as error). */
+int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols, double alpha, double beta,
+                   long update_every, long train_steps);
+/* FORCE feedback in the next runs: w is n x k (row i = neuron i, column c = output c of the readout); the
+   input variable receives w @ ŷ_{n-1} on top of its input at every step n (nothing at step 0, or after a
+   reset).  Needs a readout (rectic_net_readout or training) and an input variable; a network of one template.
+   w NULL removes it. */
+int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, long cols);
+/* The errors e = y − ŷ of the last run's update steps: *rows (one per update) x *cols (k), borrowed until
+   the next run.  RECTIC_EINVAL before a training run. */
+int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e);
+/* The mean squared error of ŷ against the targets over the last run's steps before train_steps (mse[0]) and
+   from it on (mse[1]), each over its steps and the k outputs (NaN where there were none); steps (may be
+   NULL) gets their numbers. */
+int rectic_net_rls_mse(rectic_net *net, double mse[2], long steps[2]);
+
 #ifdef __cplusplus
 }
 #endif

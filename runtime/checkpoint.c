@@ -17,6 +17,8 @@
  *   projection/K/event    (n_target,): W @ source of event-driven projection K
  *   sampling/sum          (n,) float64: the sums of the output since the last recorded row (sampling mean)
  *   sampling/count        int64, 0-d: the steps in them
+ *   rls/P, rls/W          (n, n) and (k, n) float64: RLS training's P (symmetric) and the readout it trains
+ *   feedback/yhat         (k,) float64: the readout's ŷ of the step before `step` (FORCE feedback)
  * Reading accepts what np.savez writes (zip64 sizes included); compressed members are refused.
  */
 #include "checkpoint.h"
@@ -30,6 +32,7 @@
 #include "io_file.h"
 #include "layers.h"
 #include "popnet.h"
+#include "rls.h"
 
 #define STATE_FORMAT "rectic state 1"
 
@@ -453,9 +456,22 @@ int rectic_net_save_state(rectic_net *net, const char *path)
         npz_add(&z, "sampling/count", "<i8", 0, NULL, &count, sizeof count);
     }
     free(id);
-    int rc = 0;
+    double *p_full = NULL; /* RLS training and feedback (rls.c) */
+    const double *ro_w, *prev;
+    long ro_k = 0, ro_n = 0, prev_k = 0;
+    int rc = rct_online_save_view(net, &p_full, &ro_w, &ro_k, &ro_n, &prev, &prev_k);
+    if (p_full) {
+        long shape_p[2] = {ro_n, ro_n}, shape_w[2] = {ro_k, ro_n};
+        npz_add(&z, "rls/P", "<f8", 2, shape_p, p_full, sizeof(double) * (size_t)(ro_n * ro_n));
+        npz_add(&z, "rls/W", "<f8", 2, shape_w, ro_w, sizeof(double) * (size_t)(ro_k * ro_n));
+        free(p_full);
+    }
+    if (prev)
+        npz_add(&z, "feedback/yhat", "<f8", 1, &prev_k, prev, sizeof(double) * (size_t)prev_k);
     rct_afile a;
-    if (z.failed)
+    if (rc)
+        ;
+    else if (z.failed)
         rc = rct_oom(&net->err);
     else if (!(rc = rct_afile_open(&a, path, &net->err))) {
         int w = npz_write(&z, a.f);
@@ -550,6 +566,41 @@ static int check_array(rectic_net *net, const char *path, const array_in *a, con
     return 0;
 }
 
+/* Takes RLS training's P and W and the feedback's ŷ from the state when the network trains or feeds back
+   (checked first: a failed load changes nothing else). */
+static int load_online(rectic_net *net, const char *path, const npz_in *z, long at)
+{
+    const array_in *p = find(z, "rls/P"), *w = find(z, "rls/W"), *y = find(z, "feedback/yhat");
+    if ((p == NULL) != (w == NULL))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: rls/P and rls/W come together (one is missing)",
+                        path);
+    long n = p ? p->shape[0] : 0, k = w ? w->shape[0] : 0, yk = y ? y->shape[0] : 0;
+    int rc = p ? check_array(net, path, p, "rls/P", "<f8", n, n) : 0;
+    if (!rc && w)
+        rc = check_array(net, path, w, "rls/W", "<f8", k, n);
+    if (!rc && y)
+        rc = check_array(net, path, y, "feedback/yhat", "<f8", yk, -1);
+    if (rc)
+        return rc;
+    double *pd = p ? malloc(sizeof(double) * (size_t)(n * n) + 1) : NULL, *wd = w ? malloc(sizeof(double) * (size_t)(k * n) + 1) : NULL;
+    double *yd = y ? malloc(sizeof(double) * (size_t)yk + 1) : NULL; /* aligned copies of the members */
+    if ((p && !pd) || (w && !wd) || (y && !yd))
+        rc = rct_oom(&net->err);
+    else {
+        if (p)
+            memcpy(pd, p->data, sizeof(double) * (size_t)(n * n));
+        if (w)
+            memcpy(wd, w->data, sizeof(double) * (size_t)(k * n));
+        if (y)
+            memcpy(yd, y->data, sizeof(double) * (size_t)yk);
+        rc = rct_online_load(net, path, pd, n, wd, k, n, yd, yk, at);
+    }
+    free(pd);
+    free(wd);
+    free(yd);
+    return rc;
+}
+
 int rectic_net_load_state(rectic_net *net, const char *path)
 {
     if (!net)
@@ -617,6 +668,8 @@ int rectic_net_load_state(rectic_net *net, const char *path)
         if (at < 0)
             rc = rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: a negative step counter (%lld)", path, (long long)at);
     }
+    if (!rc)
+        rc = load_online(net, path, &z, (long)at);
     if (rc) {
         npz_in_free(&z);
         return rc;

@@ -15,6 +15,7 @@
 #include "observer.h"
 #include "outset.h"
 #include "popnet.h"
+#include "rls.h"
 
 rct_layers *rct_layers_get(rectic_net *net)
 {
@@ -53,6 +54,7 @@ void rct_layers_free(rct_layers *L)
     free(L->w_out);
     free(L->mse);
     free(L->nrmse);
+    rct_online_free(L->online);
     free(L);
 }
 
@@ -238,7 +240,7 @@ void rct_layers_project(const rectic_net *net, const double *x, void *row, int a
 
 /* z (k values) = act(w_out @ y (+ b)): the sums in column order, the intercept added last; softmax,
    softmin and log_softmax over the k values, shifted by their largest as torch does. */
-static void readout_row(const rct_layers *L, const double *y, long n, double *z)
+void rct_layers_readout_row(const rct_layers *L, const double *y, long n, double *z)
 {
     const long k = L->ro_k, cols = L->ro_cols;
     for (long i = 0; i < k; i++) {
@@ -294,6 +296,14 @@ int rct_layers_after_run(rectic_net *net)
     if (!L)
         return 0;
     clear_results(L);
+    double *online;
+    long online_rows, online_k;
+    int on = rct_online_end(net, &online, &online_rows, &online_k); /* ŷ computed during the run (rls.c) */
+    if (on) {
+        L->ro_data = online;
+        L->ro_rows = online_rows;
+        return on < 0 ? net->err.code : 0;
+    }
     rectic_net *h = rct_layers_out_holder(net);
     if (!L->w_out || !h || h->n_rec_data == 0)
         return 0;
@@ -307,7 +317,7 @@ int rct_layers_after_run(rectic_net *net)
         if (!L->ro_data)
             return rct_oom(&net->err);
         for (long r = 0; r < rows; r++)
-            readout_row(L, h->rec_data[0] + r * n, n, L->ro_data + r * k);
+            rct_layers_readout_row(L, h->rec_data[0] + r * n, n, L->ro_data + r * k);
         L->ro_rows = rows;
         return 0;
     }
@@ -323,7 +333,7 @@ int rct_layers_after_run(rectic_net *net)
             break;
         }
         for (long i = 0; i < count; i++)
-            readout_row(L, in + i * n, n, out + i * k);
+            rct_layers_readout_row(L, in + i * n, n, out + i * k);
         if (fwrite(out, sizeof(double) * (size_t)k, (size_t)count, L->ro_spill) != (size_t)count)
             rc = rct_errf(&net->err, RECTIC_EIO, "the readout of streamed recordings: writing a temporary file: %s",
                           strerror(errno));
@@ -380,7 +390,11 @@ int rct_layers_write(rectic_net *net, rct_outset *set, int format)
     if (!L || !L->fit_w)
         return 0;
     int rc = rct_write_matrix(net, set, "readout", RECTIC_FORMAT_CSV, L->fit_w, L->fit_k, L->fit_cols); /* always CSV */
-    return rc ? rc : rct_write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
+    if (!rc && L->y_fit)
+        rc = rct_write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
+    if (!rc && L->online && L->online->train && L->online->err) /* RLS: the error of each update step */
+        rc = rct_write_matrix(net, set, "error", format, L->online->err, L->online->err_rows, L->online->k);
+    return rc;
 }
 
 int rct_layers_score(rectic_net *net, const double *y, const double *t, const long *at, long rows, long k,

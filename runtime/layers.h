@@ -33,6 +33,7 @@ typedef struct rct_layers {
     long fit_k, fit_cols, fit_rows;
     /* the last score (of a fit or of rectic_net_score): k values each */
     double *mse, *nrmse;
+    struct rct_online *online; /* RLS training and feedback (rls.h), or NULL */
 } rct_layers;
 
 /* The network's layers, created empty on first use (NULL when memory ran out, with net->err filled). */
@@ -65,6 +66,9 @@ int rct_layers_out(const rectic_net *net, long *rows, long *cols, const double *
 /* The recorded output rows of the last run before the readout (the X of a fit), rows x n: in memory
    (*owned 0) or read back from the spill file into a new array (*owned 1: the caller frees it). */
 int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *owned);
+
+/* z (L->ro_k values) = act(w_out @ y (+ b)) for one output row y of n values. */
+void rct_layers_readout_row(const rct_layers *L, const double *y, long n, double *z);
 
 /* Writes readout.csv and y_fit of the last fit into an output set (nothing without a fit). */
 struct rct_outset;

@@ -14,6 +14,7 @@
 #include "layers.h"
 #include "observer.h"
 #include "popnet.h"
+#include "rls.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 RCT_KPROJ_DEF(void, RCT_NO_DOC)
@@ -247,7 +248,10 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
                                                         : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
-        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
+        long d = ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
+        if (d > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c) */
+            rct_online_rows(net, r->ctx[pn->out_pop].rec_row, d, r->ctx[pn->out_pop].step);
+        k += d;
     }
     return k - from;
 }

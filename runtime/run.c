@@ -15,6 +15,7 @@
 #include "network.h"
 #include "observer.h"
 #include "popnet.h"
+#include "rls.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -141,7 +142,10 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
             c->input = io->in->array + (start + k) * io->in->cols;
         else
             c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
-        k += io->kernel(c, limit); /* returns early only when the spike buffer needs room */
+        long d = io->kernel(c, limit); /* returns early only when the spike buffer needs room */
+        if (d > 0 && rct_online_on(rct_online_of(net))) /* the readout inside the run: RLS, feedback (rls.c) */
+            rct_online_rows(net, c->rec_row, d, c->step);
+        k += d;
     }
     return k - from;
 }
@@ -279,6 +283,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
     double *acc = net->mean_acc;
     long cols = in->cols ? in->cols : 1;
     long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
+    if (rct_online_per_step(net)) /* feedback: step n's input needs ŷ of step n - 1 */
+        block_max = 1;
     int direct = in->array && !net->f32; /* float64 arrays are read in place */
     void *buf = direct ? NULL : calloc((size_t)(block_max * cols) + 1, net->f32 ? sizeof(float) : sizeof(double));
     double *row = calloc((size_t)cols + 1, sizeof *row);
@@ -395,7 +401,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
     return rc;
 }
 
-/* An input layer between the run's inputs (m columns) and the kernel (n columns): each row projected. */
+/* An input layer or FORCE feedback between the run's inputs (m columns, 1, n or none) and the kernel (n
+   columns): each row projected (or copied), then W_fb @ ŷ_{n-1} added. */
 typedef struct projected {
     rectic_net *net;
     const input_src *in;
@@ -407,10 +414,16 @@ static int project_row(void *user, long step, double *row, long n_cols)
     projected *p = user;
     const input_src *in = p->in;
     const double *x = in->array ? in->array + step * in->cols : p->x;
-    if (!in->array && in->fn(in->user, step, p->x, in->cols) != 0)
+    if (in->cols > 0 && !in->array && in->fn(in->user, step, p->x, in->cols) != 0)
         return 1;
-    (void)n_cols;
-    rct_layers_project(p->net, x, row, 0);
+    if (in->cols == 0) /* feedback alone */
+        memset(row, 0, sizeof(double) * (size_t)n_cols);
+    else if (rct_layers_has_input(p->net))
+        rct_layers_project(p->net, x, row, 0);
+    else
+        for (long i = 0; i < n_cols; i++) /* one value per neuron, or one for all */
+            row[i] = x[in->cols == 1 ? 0 : i];
+    rct_online_feedback(p->net, p->net->run_first + step, row); /* FORCE: + W_fb @ ŷ_{n-1} */
     return 0;
 }
 
@@ -419,14 +432,18 @@ static int project_row(void *user, long step, double *row, long n_cols)
 static int run_layers(rectic_net *net, long steps, const input_src *in)
 {
     int rc = rct_layers_check_input(net, in->cols);
+    int layer = rct_layers_has_input(net) && in->cols > 0;
+    if (!rc && !net->pn && rct_online_has_feedback(net) && !layer && in->cols > 1 && in->cols != net->n)
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "inputs: %ld columns, expected %ld (one per neuron) or 1 (the same "
+                                                "input for every neuron)", in->cols, net->n);
+    if (!rc)
+        rc = rct_online_begin(net, steps);
     if (rc)
         return rc;
-    if (!net->pn && rct_layers_has_input(net) && in->cols > 0) {
+    if (!net->pn && (layer || rct_online_has_feedback(net))) {
         projected p = {net, in, calloc((size_t)in->cols + 1, sizeof(double))};
-        if (!p.x)
-            return rct_oom(&net->err);
         input_src through = {NULL, project_row, &p, net->n};
-        rc = run(net, steps, &through);
+        rc = p.x ? run(net, steps, &through) : rct_oom(&net->err);
         free(p.x);
     } else {
         rc = run(net, steps, in);

@@ -1,0 +1,194 @@
+/*
+ * rls.c -- the command line of issue 17: `rectic fit rls` (recursive least squares training of the readout
+ * while the network runs: --alpha, --beta, --update-every, --train-steps) and FORCE feedback
+ * (--feedback-weights, for fit rls and run): their flags, files, setting them on the network, the summary
+ * line and meta.json's "fit" object.  The targets, --alpha and --readout-weights are read by ridge.c.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+#define complain rct_cli_complain
+
+const char rct_usage_fit_rls[] =
+    "usage: rectic fit rls TEMPLATE|NETWORK.yaml --targets Y.csv (--inputs X.csv | --steps T) [run options]\n"
+    "                      [--alpha A] [--beta B] [--update-every K] [--train-steps T1] [--readout-weights W0]\n"
+    "                      [--feedback-weights W_FB] [-o DIR]\n"
+    "\n"
+    "Trains a linear readout online by recursive least squares while the network runs (RectiPy's RLS edge;\n"
+    "FORCE learning with --feedback-weights).  At every step n, x = the output before the step's update and\n"
+    "ŷ = W x; on the update steps, with target y:\n"
+    "    e = y - ŷ;  k = P x / (B + xᵀ P x);  P <- (P - k (xᵀ P)) / B;  W <- W + e ⊗ (P x)   (P updated)\n"
+    "Writes into DIR out (ŷ per step, T x k), error (e per update step), readout.csv (the final W, k x N: what\n"
+    "--readout-weights takes) and the other outputs of run, and in meta.json a \"fit\" object (method, alpha,\n"
+    "beta, update_every, train_steps, updates, mse over the training steps and over the steps after them).\n"
+    "\n"
+    "  --targets FILE          T x k targets, row n = the target of step n of the run (CSV or .npy)\n"
+    "  --alpha A               P starts as A I (default 1)\n"
+    "  --beta B                the forgetting factor, in (0, 1] (default 1: none)\n"
+    "  --update-every K        update on the steps n with n % K == 0 (default 1); n counts absolute steps\n"
+    "  --train-steps T1        update on the steps n < T1 only, then keep the readout fixed (default: all)\n"
+    "  --readout-weights FILE  k x N: the readout to start from (default zeros)\n"
+    "  --feedback-weights FILE N x k: FORCE feedback, the input variable receives W_fb @ ŷ_{n-1} at step n\n"
+    "                          (on top of --inputs, or of W_in @ x_n with --input-weights)\n"
+    "  --save-state FILE       keeps P, W and ŷ of the last step too: --load-state resumes the training exactly\n"
+    "  Every option of `rectic run` applies (see rectic run --help); --sampling-steps must be 1 and --cutoff 0.\n"
+    "  A network file gives the readout's source (and starting weights) as readout: {source: POP/VAR, ...}, or\n"
+    "  the source as --output-var POP/VAR; --feedback-weights takes a single template.\n";
+
+const char rct_usage_feedback[] =
+    "FORCE feedback (a closed loop through the readout; rectic fit rls trains it):\n"
+    "  --feedback-weights FILE N x k: the input variable receives W_fb @ ŷ_{n-1} at step n, ŷ the readout's\n"
+    "                          output (--readout-weights); out.csv holds ŷ of every step\n";
+
+/* Parses one flag of this module (as rct_cli_ridge_option). */
+int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
+{
+    rls_opts *r = &o->rls;
+    *took_next = 0;
+    if (strcmp(flag, "--beta") && strcmp(flag, "--update-every") && strcmp(flag, "--train-steps") &&
+        strcmp(flag, "--feedback-weights"))
+        return 0;
+    if (rct_cli_flag_value(flag, &v, next, took_next))
+        return -1;
+    char *end;
+    if (!strcmp(flag, "--feedback-weights")) {
+        r->feedback_weights = v;
+    } else if (!strcmp(flag, "--beta")) {
+        double b = strtod(v, &end);
+        if (end == v || *end || !(b > 0 && b <= 1)) {
+            complain("--beta: expected a forgetting factor in (0, 1], got '%s'", v);
+            return -1;
+        }
+        r->beta = b;
+        r->beta_given = 1;
+    } else {
+        long k = strtol(v, &end, 10);
+        int every = !strcmp(flag, "--update-every");
+        if (end == v || *end || k < (every ? 1 : 0)) {
+            complain("%s: expected a whole number of steps >= %d, got '%s'", flag, every, v);
+            return -1;
+        }
+        if (every)
+            r->update_every = k, r->every_given = 1;
+        else
+            r->train_steps = k, r->train_given = 1;
+    }
+    return 1;
+}
+
+/* Refuses the flags that do not belong to the command (called after parsing). */
+int rct_cli_rls_check_flags(const options *o)
+{
+    const rls_opts *r = &o->rls;
+    int rls = o->ridge.fit == RCT_FIT_RLS;
+    const char *only = r->beta_given ? "--beta" : r->every_given ? "--update-every" : r->train_given ? "--train-steps"
+                                                                                                       : NULL;
+    if (only && !rls) {
+        complain("%s: only `rectic fit rls` takes it (it sets up the online training of a readout)", only);
+        return -1;
+    }
+    if (rls && (o->ridge.washout_given || o->ridge.bias)) {
+        complain("%s: `rectic fit ridge` takes it; fit rls trains on the steps before --train-steps T1",
+                 o->ridge.bias ? "--bias" : "--washout");
+        return -1;
+    }
+    if (rls && o->ridge.activation_given) {
+        complain("--readout-activation: fit rls trains a linear readout (the identity)");
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads --feedback-weights (before the network is built). */
+int rct_cli_rls_load(options *o)
+{
+    rls_opts *r = &o->rls;
+    if (!r->update_every)
+        r->update_every = 1;
+    if (!r->train_given)
+        r->train_steps = -1;
+    if (!r->beta_given)
+        r->beta = 1;
+    if (r->feedback_weights &&
+        rct_cli_read_matrix("--feedback-weights", r->feedback_weights, &r->w_fb, &r->w_fb_rows, &r->w_fb_cols))
+        return -1;
+    return 0;
+}
+
+/* Sets the training and the feedback on the network (after the layers, before --load-state, which then
+   resumes them). */
+int rct_cli_rls_apply(options *o, rectic_net *net)
+{
+    rls_opts *r = &o->rls;
+    const ridge_opts *g = &o->ridge;
+    if (r->w_fb && rectic_net_feedback_weights(net, r->w_fb, r->w_fb_rows, r->w_fb_cols) != RECTIC_OK) {
+        const char *msg = rectic_errmsg(net);
+        complain("--feedback-weights %s:%s", r->feedback_weights,
+                 strncmp(msg, "--feedback-weights:", 19) ? msg : msg + 19);
+        return -1;
+    }
+    if (r->w_fb && !g->w_out && g->fit != RCT_FIT_RLS) {
+        complain("--feedback-weights: feeds the readout back: give --readout-weights too (or train one: fit rls)");
+        return -1;
+    }
+    if (g->fit != RCT_FIT_RLS)
+        return 0;
+    if (rectic_net_rls(net, g->y, g->y_rows, g->y_cols, g->alpha_given ? g->alpha : 1.0, r->beta, r->update_every,
+                       r->train_steps) != RECTIC_OK) {
+        complain("fit rls: %s", rectic_errmsg(net));
+        return -1;
+    }
+    return 0;
+}
+
+/* After the run: the errors of the training and the summary line (unless quiet). */
+int rct_cli_rls_after(options *o, rectic_net *net)
+{
+    rls_opts *r = &o->rls;
+    if (o->ridge.fit != RCT_FIT_RLS)
+        return 0;
+    long cols;
+    if (rectic_net_rls_mse(net, r->mse, r->steps) != RECTIC_OK ||
+        rectic_net_rls_errors(net, &r->updates, &cols, NULL) != RECTIC_OK) {
+        complain("fit rls: %s", rectic_errmsg(net));
+        return -1;
+    }
+    r->trained = 1;
+    if (!o->quiet)
+        fprintf(stderr, "fit rls: %ld updates; mse %.6g over the %ld training steps, %.6g over the %ld steps after "
+                        "them\n", r->updates, r->mse[0], r->steps[0], r->mse[1], r->steps[1]);
+    return 0;
+}
+
+/* meta.json: the feedback file and, after a training run, the "fit" object. */
+void rct_cli_rls_meta(FILE *f, const options *o)
+{
+    const rls_opts *r = &o->rls;
+    rct_cli_json_opt(f, "feedback_weights", r->feedback_weights);
+    if (!r->trained)
+        return;
+    fputs("  \"fit\": {\"method\": \"rls\", \"alpha\": ", f);
+    rct_cli_json_num(f, o->ridge.alpha_given ? o->ridge.alpha : 1.0);
+    fputs(", \"beta\": ", f);
+    rct_cli_json_num(f, r->beta);
+    fprintf(f, ", \"update_every\": %ld, \"train_steps\": ", r->update_every);
+    if (r->train_steps < 0)
+        fputs("null", f);
+    else
+        fprintf(f, "%ld", r->train_steps);
+    fprintf(f, ", \"updates\": %ld, \"mse_train\": ", r->updates);
+    rct_cli_json_num(f, r->mse[0]);
+    fprintf(f, ", \"train_rows\": %ld, \"mse_after\": ", r->steps[0]);
+    rct_cli_json_num(f, r->mse[1]);
+    fprintf(f, ", \"after_rows\": %ld},\n", r->steps[1]);
+}
+
+void rct_cli_rls_free(options *o)
+{
+    free(o->rls.w_fb);
+    o->rls.w_fb = NULL;
+}

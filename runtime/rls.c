@@ -1,0 +1,479 @@
+/*
+ * rls.c -- the online readout: recursive least squares training of the readout while the network runs
+ * (RectiPy's RLS edge, SEMANTICS §10) and FORCE feedback of the readout into the input variable (Sussillo &
+ * Abbott 2009): the calls of include/rectic.h, the checks before a run, the work per step, and what the
+ * run leaves (ŷ as the output "out", the errors, the trained W).  See rls.h.
+ */
+#include "rls.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blas.h"
+#include "layers.h"
+#include "observer.h"
+
+/* CBLAS constants */
+enum { ROW_MAJOR = 101, UPPER = 121 };
+
+rct_online *rct_online_of(const rectic_net *net)
+{
+    return net->layers ? net->layers->online : NULL;
+}
+
+/* The network's online readout, created empty on first use (NULL when memory ran out, with net->err). */
+static rct_online *online_get(rectic_net *net)
+{
+    rct_layers *L = rct_layers_get(net);
+    if (!L)
+        return NULL;
+    if (!L->online) {
+        L->online = calloc(1, sizeof *L->online);
+        if (!L->online) {
+            rct_oom(&net->err);
+            return NULL;
+        }
+        L->online->prev_step = -1;
+    }
+    return L->online;
+}
+
+void rct_online_free(rct_online *o)
+{
+    if (!o)
+        return;
+    free(o->P);
+    free(o->px);
+    free(o->fb);
+    free(o->prev);
+    free(o->out);
+    free(o->err);
+    free(o);
+}
+
+int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols, double alpha, double beta,
+                   long update_every, long train_steps)
+{
+    if (!net)
+        return RECTIC_EINVAL;
+    rct_online *o = online_get(net);
+    if (!o)
+        return net->err.code;
+    if (!targets) { /* training off: the readout stays as it is */
+        o->train = 0;
+        o->targets = NULL;
+        net->err.code = 0;
+        return 0;
+    }
+    if (rows < 1 || cols < 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: a %ld x %ld matrix: expected T x k (row n = the target "
+                                                  "of step n of a run, a column per output)", rows, cols);
+    if (!(isfinite(alpha) && alpha > 0))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--alpha: expected a number > 0 (P starts as alpha I), got %g", alpha);
+    if (!(isfinite(beta) && beta > 0 && beta <= 1))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--beta: expected a forgetting factor in (0, 1], got %g", beta);
+    if (update_every < 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--update-every: expected a whole number of steps >= 1, got %ld",
+                        update_every);
+    for (long i = 0; i < rows * cols; i++)
+        if (!isfinite(targets[i]))
+            return rct_errf(&net->err, RECTIC_EINVAL, "--targets: row %ld, column %ld is not a finite number", i / cols,
+                            i % cols);
+    o->train = 1;
+    o->targets = targets;
+    o->t_rows = rows;
+    o->t_cols = cols;
+    o->alpha = alpha;
+    o->beta = beta;
+    o->every = update_every;
+    o->train_end = train_steps < 0 ? -1 : train_steps;
+    free(o->P); /* training starts again: P = alpha I at the next run */
+    o->P = NULL;
+    o->p_n = 0;
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, long cols)
+{
+    if (!net)
+        return RECTIC_EINVAL;
+    rct_online *o = online_get(net);
+    if (!o)
+        return net->err.code;
+    if (!w) {
+        free(o->fb);
+        o->fb = NULL;
+        o->fb_n = o->fb_k = 0;
+        net->err.code = 0;
+        return 0;
+    }
+    if (net->pn)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: not for a network of populations yet (a network "
+                                                  "of one template only)");
+    if (!net->model || net->model->input < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: the network has no input variable to receive "
+                                                  "W_fb @ ŷ (give --input-var)");
+    if (rows != net->n || cols < 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: a %ld x %ld matrix: expected %ld x k (row i = "
+                                                  "neuron i, a column per output of the readout)", rows, cols, net->n);
+    for (long i = 0; i < rows * cols; i++)
+        if (!isfinite(w[i]))
+            return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: entry (%ld, %ld) is not a finite number",
+                            i / cols, i % cols);
+    double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
+    if (!copy)
+        return rct_oom(&net->err);
+    memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
+    free(o->fb);
+    o->fb = copy;
+    o->fb_n = rows;
+    o->fb_k = cols;
+    net->err.code = 0;
+    return 0;
+}
+
+int rct_online_per_step(const rectic_net *net)
+{
+    const rct_online *o = rct_online_of(net);
+    return rct_online_on(o) && o->fb;
+}
+
+int rct_online_has_feedback(const rectic_net *net)
+{
+    const rct_online *o = rct_online_of(net);
+    return o && o->fb;
+}
+
+/* Checks the readout before a run: a zero one of k x n when training starts without one; training needs it
+   linear (identity, no intercept). */
+static int check_readout(rectic_net *net, rct_online *o, long n)
+{
+    rct_layers *L = net->layers;
+    if (!L->w_out && o->train) {
+        double *zeros = calloc((size_t)(o->t_cols * n) + 1, sizeof(double));
+        if (!zeros)
+            return rct_oom(&net->err);
+        int rc = rectic_net_readout(net, zeros, o->t_cols, n, RECTIC_ACT_IDENTITY);
+        free(zeros);
+        if (rc)
+            return rc;
+    }
+    if (!L->w_out)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: feeds the readout back: give --readout-weights");
+    if (L->ro_cols != n && L->ro_cols != n + 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: %ld columns, but the output records %ld neurons",
+                        L->ro_cols, n);
+    if (o->train && (L->ro_cols != n || L->act != RECTIC_ACT_IDENTITY))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: RLS trains a linear readout: k x %ld weights "
+                                                  "without an intercept and the identity activation", n);
+    if (o->train && L->ro_k != o->t_cols)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld columns, but the readout has %ld outputs (its rows)",
+                        o->t_cols, L->ro_k);
+    if (o->fb && o->fb_k != L->ro_k)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %ld columns, but the readout has %ld outputs "
+                                                  "(one column per output)", o->fb_k, L->ro_k);
+    return 0;
+}
+
+/* Checks that the output is recorded at every step of the run, from its first. */
+static int check_recording(rectic_net *net)
+{
+    if (net->sample_every != 1 || net->sample_mode == RECTIC_SAMPLE_MEAN)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps: the online readout needs the output of every "
+                                                  "step (sampling 1, mode pick)");
+    if (net->cutoff > net->step_at)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff %ld: the online readout needs the output of every step of "
+                                                  "the run, from step %ld", net->cutoff, net->step_at);
+    if (net->backend == RECTIC_BACKEND_NVRTC)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the online readout (RLS training, feedback) runs on the CPU only");
+    return 0;
+}
+
+/* P = alpha I (n x n) unless P of that size carries on from the last run or a loaded state. */
+static int start_p(rectic_net *net, rct_online *o, long n)
+{
+    if (o->P && o->p_n == n)
+        return 0;
+    free(o->P);
+    o->P = calloc((size_t)(n * n) + 1, sizeof(double));
+    if (!o->P)
+        return rct_errf(&net->err, RECTIC_ENOMEM, "RLS: P (%ld x %ld) does not fit in memory", n, n);
+    for (long i = 0; i < n; i++)
+        o->P[i * n + i] = o->alpha;
+    o->p_n = n;
+    return 0;
+}
+
+/* Grows *buf to hold rows x k values. */
+static int room(rectic_net *net, double **buf, long *cap, long rows, long k)
+{
+    if (rows <= *cap)
+        return 0;
+    double *b = realloc(*buf, sizeof(double) * (size_t)(rows * k) + 1);
+    if (!b)
+        return rct_oom(&net->err);
+    *buf = b;
+    *cap = rows;
+    return 0;
+}
+
+int rct_online_begin(rectic_net *net, long steps)
+{
+    rct_online *o = rct_online_of(net);
+    if (!o || (!o->train && !o->fb))
+        return 0;
+    o->on = 0;
+    rectic_net *h = rct_layers_out_holder(net);
+    if (!h)
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: the network has no output to read out (give --output-var)",
+                        o->train ? "RLS" : "--feedback-weights");
+    int rc = check_recording(net);
+    long n = rct_obs_width(h, 0);
+    if (rc || (rc = check_readout(net, o, n)))
+        return rc;
+    long k = net->layers->ro_k;
+    if (o->train && o->t_rows < steps)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld rows, but the run has %ld steps (one target row per "
+                                                  "step)", o->t_rows, steps);
+    if (o->fb && o->fb_n != net->n)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %ld rows, expected %ld (one per neuron)", o->fb_n,
+                        net->n);
+    if (o->train && !rct_lapack_load(&net->err))
+        return net->err.code;
+    if (o->train && (rc = start_p(net, o, n)))
+        return rc;
+    double *px = o->train ? realloc(o->px, sizeof(double) * (size_t)n + 1) : o->px;
+    if (!px)
+        return rct_oom(&net->err);
+    o->px = px;
+    if (o->prev_k != k) { /* ŷ of the step before: none of this readout's shape */
+        free(o->prev);
+        if (!(o->prev = calloc((size_t)k + 1, sizeof(double))))
+            return rct_oom(&net->err);
+        o->prev_k = k;
+        o->prev_step = -1;
+    }
+    o->out_rows = o->err_rows = 0;
+    long updates = o->train ? steps / o->every + 1 : 0;
+    if ((rc = room(net, &o->out, &o->out_cap, steps, k)) || (rc = room(net, &o->err, &o->err_cap, updates, k)))
+        return rc;
+    o->k = k;
+    o->n = n;
+    o->first = o->next = net->step_at;
+    o->se[0] = o->se[1] = 0;
+    o->se_rows[0] = o->se_rows[1] = 0;
+    o->on = 1;
+    return 0;
+}
+
+/* One RLS update with x (n values), the prediction yhat and the target t (k values each). */
+static void update(rct_online *o, const rct_lapack *la, double *w, const double *x, const double *yhat,
+                   const double *t)
+{
+    const long n = o->n, k = o->k;
+    double *e = o->err + o->err_rows * k, *px = o->px, *P = o->P;
+    o->err_rows++;
+    for (long c = 0; c < k; c++)
+        e[c] = t[c] - yhat[c];
+    la->dsymv(ROW_MAJOR, UPPER, (int)n, 1.0, P, (int)n, x, 1, 0.0, px, 1);
+    double q = 0;
+    for (long j = 0; j < n; j++)
+        q += x[j] * px[j];
+    double denom = o->beta + q;
+    la->dsyr(ROW_MAJOR, UPPER, (int)n, -1.0 / denom, px, 1, P, (int)n); /* P - k (xᵀP), k = P x / denom */
+    if (o->beta != 1)
+        for (long i = 0; i < n; i++)
+            for (long j = i; j < n; j++)
+                P[i * n + j] /= o->beta;
+    for (long j = 0; j < n; j++) /* the updated P times x is k */
+        px[j] /= denom;
+    for (long c = 0; c < k; c++)
+        for (long j = 0; j < n; j++)
+            w[c * n + j] += e[c] * px[j];
+}
+
+/* Is every one of the n values finite? */
+static int finite_row(const double *x, long n)
+{
+    for (long j = 0; j < n; j++)
+        if (!isfinite(x[j]))
+            return 0;
+    return 1;
+}
+
+/* Step `step` with output row x: ŷ = W x (the readout of layers.c), its error against the target, the
+   update on an update step. */
+static void process(rectic_net *net, rct_online *o, const double *x, long step)
+{
+    rct_layers *L = net->layers;
+    const long k = o->k;
+    double *yhat = o->out + (step - o->first) * k;
+    rct_layers_readout_row(L, x, o->n, yhat);
+    o->out_rows = step - o->first + 1;
+    if (o->train) {
+        const double *t = o->targets + (step - o->first) * k;
+        int after = o->train_end >= 0 && step >= o->train_end;
+        for (long c = 0; c < k; c++)
+            o->se[after] += (t[c] - yhat[c]) * (t[c] - yhat[c]);
+        o->se_rows[after]++;
+        if (!after && step % o->every == 0 && finite_row(x, o->n))
+            update(o, rct_lapack_load(&net->err), L->w_out, x, yhat, t);
+    }
+    memcpy(o->prev, yhat, sizeof(double) * (size_t)k);
+    o->prev_step = step;
+}
+
+int rct_online_rows(rectic_net *net, long row_end, long count, long step_end)
+{
+    rct_online *o = net->layers->online;
+    const rectic_net *h = rct_layers_out_holder(net);
+    for (long i = 0; i < count; i++) {
+        long step = step_end - count + i;
+        if (step < o->next) /* a block replayed by the numerical guard: done already */
+            continue;
+        process(net, o, h->rec_data[0] + (row_end - count + i) * o->n, step);
+        o->next = step + 1;
+    }
+    return 0;
+}
+
+void rct_online_feedback(const rectic_net *net, long step, double *row)
+{
+    const rct_online *o = rct_online_of(net);
+    if (!o || !o->fb || o->prev_step != step - 1 || o->prev_step < 0)
+        return;
+    const long k = o->fb_k;
+    for (long i = 0; i < o->fb_n; i++) {
+        double acc = 0;
+        for (long c = 0; c < k; c++)
+            acc += o->fb[i * k + c] * o->prev[c];
+        row[i] += acc;
+    }
+}
+
+int rct_online_end(rectic_net *net, double **data, long *rows, long *k)
+{
+    rct_online *o = rct_online_of(net);
+    if (!rct_online_on(o))
+        return 0;
+    o->on = 0;
+    *data = o->out;
+    *rows = o->out_rows;
+    *k = o->k;
+    o->out = NULL;
+    o->out_cap = 0;
+    rct_layers *L = net->layers;
+    if (o->train) { /* the trained readout, as a fit's */
+        size_t bytes = sizeof(double) * (size_t)(L->ro_k * L->ro_cols);
+        if (!(L->fit_w = malloc(bytes + 1))) {
+            rct_oom(&net->err);
+            return -1;
+        }
+        memcpy(L->fit_w, L->w_out, bytes);
+        L->fit_k = L->ro_k;
+        L->fit_cols = L->ro_cols;
+    }
+    return 1;
+}
+
+int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e)
+{
+    if (!net)
+        return RECTIC_EINVAL;
+    const rct_online *o = rct_online_of(net);
+    if (!o || !o->train || !o->err)
+        return rct_errf(&net->err, RECTIC_EINVAL, "RLS: no training run yet (rectic_net_rls, then a run)");
+    if (rows)
+        *rows = o->err_rows;
+    if (cols)
+        *cols = o->k;
+    if (e)
+        *e = o->err;
+    net->err.code = 0;
+    return 0;
+}
+
+int rectic_net_rls_mse(rectic_net *net, double mse[2], long steps[2])
+{
+    if (!net)
+        return RECTIC_EINVAL;
+    const rct_online *o = rct_online_of(net);
+    if (!o || !o->train || !o->err || !mse)
+        return rct_errf(&net->err, RECTIC_EINVAL, "RLS: no training run yet (rectic_net_rls, then a run)");
+    for (int a = 0; a < 2; a++) {
+        mse[a] = o->se_rows[a] ? o->se[a] / ((double)o->se_rows[a] * (double)o->k) : NAN;
+        if (steps)
+            steps[a] = o->se_rows[a];
+    }
+    net->err.code = 0;
+    return 0;
+}
+
+int rct_online_save_view(rectic_net *net, double **p_full, const double **w, long *k, long *n, const double **prev,
+                         long *prev_k)
+{
+    *p_full = NULL;
+    *w = *prev = NULL;
+    const rct_online *o = rct_online_of(net);
+    const rct_layers *L = net->layers;
+    if (o && o->train && o->P && L->w_out && L->ro_cols == o->p_n) {
+        long m = o->p_n;
+        double *full = malloc(sizeof(double) * (size_t)(m * m) + 1);
+        if (!full)
+            return rct_oom(&net->err);
+        for (long i = 0; i < m; i++)
+            for (long j = 0; j < m; j++)
+                full[i * m + j] = j >= i ? o->P[i * m + j] : o->P[j * m + i];
+        *p_full = full;
+        *w = L->w_out;
+        *k = L->ro_k;
+        *n = m;
+    }
+    if (o && o->prev && o->prev_step >= 0 && o->prev_step == net->step_at - 1) {
+        *prev = o->prev;
+        *prev_k = o->prev_k;
+    }
+    return 0;
+}
+
+int rct_online_load(rectic_net *net, const char *path, const double *p_full, long p_n, const double *w, long k,
+                    long n, const double *prev, long prev_k, long at)
+{
+    rct_online *o = rct_online_of(net);
+    if (!o) /* nothing trains or feeds back here: the saved readout state is not used */
+        return 0;
+    const rectic_net *h = rct_layers_out_holder(net);
+    long width = h ? rct_obs_width(h, 0) : 0;
+    int take_p = o->train && p_full;
+    if (take_p && (p_n != width || n != width || (o->t_cols && k != o->t_cols)))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: rls/P is %ld x %ld and rls/W %ld x %ld, but this "
+                                                  "readout reads %ld outputs into %ld columns", path, p_n, p_n, k, n,
+                        width, o->t_cols);
+    if (take_p) {
+        double *copy = malloc(sizeof(double) * (size_t)(p_n * p_n) + 1);
+        if (!copy)
+            return rct_oom(&net->err);
+        memcpy(copy, p_full, sizeof(double) * (size_t)(p_n * p_n));
+        int rc = rectic_net_readout(net, w, k, n, RECTIC_ACT_IDENTITY);
+        if (rc) {
+            free(copy);
+            return rc;
+        }
+        free(o->P);
+        o->P = copy;
+        o->p_n = p_n;
+    }
+    if (prev && o->fb) {
+        double *copy = malloc(sizeof(double) * (size_t)prev_k + 1);
+        if (!copy)
+            return rct_oom(&net->err);
+        memcpy(copy, prev, sizeof(double) * (size_t)prev_k);
+        free(o->prev);
+        o->prev = copy;
+        o->prev_k = prev_k;
+        o->prev_step = at - 1;
+    }
+    return 0;
+}
