@@ -14,7 +14,7 @@
 #define complain rct_cli_complain
 
 const char rct_usage_fit_rls[] =
-    "usage: rectic fit rls TEMPLATE|NETWORK.yaml --targets Y.csv (--inputs X.csv | --steps T) [run options]\n"
+    "usage: rectic fit rls TEMPLATE|NETWORK.yaml --targets Y.csv [--inputs X.csv | --steps T] [run options]\n"
     "                      [--alpha A] [--beta B] [--update-every K] [--train-steps T1] [--readout-weights W0]\n"
     "                      [--feedback-weights W_FB] [-o DIR]\n"
     "\n"
@@ -26,7 +26,8 @@ const char rct_usage_fit_rls[] =
     "--readout-weights takes) and the other outputs of run, and in meta.json a \"fit\" object (method, alpha,\n"
     "beta, update_every, train_steps, updates, mse over the training steps and over the steps after them).\n"
     "\n"
-    "  --targets FILE          T x k targets, row n = the target of step n of the run (CSV or .npy)\n"
+    "  --targets FILE          T x k targets, row n = the target of step n of the run (CSV or .npy); without\n"
+    "                          --inputs the run has a step per row\n"
     "  --alpha A               P starts as A I (default 1)\n"
     "  --beta B                the forgetting factor, in (0, 1] (default 1: none)\n"
     "  --update-every K        update on the steps n with n % K == 0 (default 1); n counts absolute steps\n"
@@ -113,6 +114,8 @@ int rct_cli_rls_load(options *o)
         r->train_steps = -1;
     if (!r->beta_given)
         r->beta = 1;
+    if (o->ridge.fit == RCT_FIT_RLS && o->steps < 0 && !o->inputs_file && !o->n_input && o->ridge.y)
+        o->steps = o->ridge.y_rows; /* no inputs (a network driven by its feedback): a step per target row */
     if (r->feedback_weights &&
         rct_cli_read_matrix("--feedback-weights", r->feedback_weights, &r->w_fb, &r->w_fb_rows, &r->w_fb_cols))
         return -1;

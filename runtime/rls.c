@@ -244,10 +244,12 @@ int rct_online_begin(rectic_net *net, long steps)
         return net->err.code;
     if (o->train && (rc = start_p(net, o, n)))
         return rc;
-    double *px = o->train ? realloc(o->px, sizeof(double) * (size_t)n + 1) : o->px;
-    if (!px)
-        return rct_oom(&net->err);
-    o->px = px;
+    if (o->train) {
+        double *px = realloc(o->px, sizeof(double) * (size_t)n + 1);
+        if (!px)
+            return rct_oom(&net->err);
+        o->px = px;
+    }
     if (o->prev_k != k) { /* ŷ of the step before: none of this readout's shape */
         free(o->prev);
         if (!(o->prev = calloc((size_t)k + 1, sizeof(double))))

@@ -40,4 +40,19 @@ static inline tu_mat tu_load(const char *dir, const char *file)
     return m;
 }
 
+/* A leaky-integrator network of n units whose output is its input variable: the recorded output (the x of
+   a readout) is exactly the run's input rows (check_layers.c, check_rls.c). */
+static inline rectic_net *tu_identity_net(long n)
+{
+    rectic_spec s;
+    rectic_spec_init(&s);
+    s.template_ref = "neuron_model_templates.rate_neurons.leaky_integrator.tanh";
+    s.n = n;
+    s.input_var = "li_op/I_ext";
+    s.output_var = "li_op/I_ext";
+    rectic_net *net;
+    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    return net;
+}
+
 #endif

@@ -13,20 +13,7 @@
 
 typedef tu_mat mat;
 
-/* A leaky-integrator network of n units whose output is its input variable: the recorded output (the X of
-   a fit) is then exactly the run's input rows. */
-static rectic_net *identity_net(long n)
-{
-    rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = LI;
-    s.n = n;
-    s.input_var = "li_op/I_ext";
-    s.output_var = "li_op/I_ext";
-    rectic_net *net;
-    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
-    return net;
-}
+#define identity_net tu_identity_net
 
 /* Deterministic pseudo-random numbers in [-1, 1). */
 static double rnd(unsigned long long *state)
