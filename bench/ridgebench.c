@@ -37,8 +37,7 @@ static double unif(void)
     return (double)(rng >> 11) / 9007199254740992.0;
 }
 
-/* Writes rows x cols doubles as a NumPy .npy file. */
-static int write_npy(const char *path, const double *x, long rows, long cols)
+int ridgebench_write_npy(const char *path, const double *x, long rows, long cols)
 {
     FILE *f = fopen(path, "wb");
     if (!f)
@@ -138,7 +137,7 @@ int ridgebench_rows(FILE *md, int quick)
         int bad = 0;
         for (size_t q = 0; q < sizeof files / sizeof files[0]; q++) {
             snprintf(path, sizeof path, "%s/%s.npy", dir, files[q].name);
-            bad |= write_npy(path, files[q].d, files[q].rows, files[q].cols);
+            bad |= ridgebench_write_npy(path, files[q].d, files[q].rows, files[q].cols);
         }
         if (!bad) {
             snprintf(cmd, sizeof cmd, "/usr/bin/python3 bench/ridge_numpy.py solve %s/x.npy %s/y.npy %g %ld %s/w.npy",

@@ -10,5 +10,7 @@
    through the C API, against NumPy's solve on the same X and a NumPy re-implementation of the whole; a
    Markdown paragraph and table into md, a line printed.  0 or -1. */
 int ridgebench_rows(FILE *md, int quick);
+/* Writes rows x cols doubles as a NumPy .npy file (0 or -1); also bench/rlsbench.c's. */
+int ridgebench_write_npy(const char *path, const double *x, long rows, long cols);
 
 #endif
