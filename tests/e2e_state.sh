@@ -268,7 +268,7 @@ test_bad_state_flags_are_named() {
     bad "--checkpoint-every" "--save-state FILE too" -- run "${QIF[@]}" --inputs in.csv --checkpoint-every 10
     bad "--checkpoint-every" "'0'" -- run "${QIF[@]}" --inputs in.csv --checkpoint-every 0 --save-state x.npz
     bad "--save-state nodir/s.npz" "cannot write into nodir" -- run "${QIF[@]}" --inputs in.csv --save-state nodir/s.npz
-    bad "--save-state: only \`rectic run\` and \`rectic fit ridge\` take it" -- emit "${QIF[@]}" --save-state x.npz
+    bad "--save-state: only \`rectic run\` and \`rectic fit\` take it" -- emit "${QIF[@]}" --save-state x.npz
     bad "--cutoff 1000" "steps 500 to 899" -- run "${QIF[@]}" --inputs in.csv --load-state s.npz --cutoff 1000 --steps 400
 }
 
