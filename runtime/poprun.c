@@ -248,10 +248,7 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
                                                         : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
-        long d = ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
-        if (d > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c) */
-            rct_online_rows(net, r->ctx[pn->out_pop].rec_row, d, r->ctx[pn->out_pop].step);
-        k += d;
+        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
     }
     return k - from;
 }
@@ -365,6 +362,8 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
         long k = run_steps(net, r, done, 0, block, &rc);
         if (!rc && net->check_finite && !all_finite(pn))
             k = replay(net, r, saved, spilled, done, block, &rc);
+        if (k > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c): the steps kept */
+            rct_online_rows(net, r->ctx[pn->out_pop].rec_row, k, r->ctx[pn->out_pop].step);
         done += k;
         finish(net, r, done);
         if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)

@@ -333,7 +333,7 @@ int rct_online_rows(rectic_net *net, long row_end, long count, long step_end)
     const rectic_net *h = rct_layers_out_holder(net);
     for (long i = 0; i < count; i++) {
         long step = step_end - count + i;
-        if (step < o->next) /* a block replayed by the numerical guard: done already */
+        if (step < o->next) /* done already (the runtime hands each step over once) */
             continue;
         process(net, o, h->rec_data[0] + (row_end - count + i) * o->n, step);
         o->next = step + 1;

@@ -3,7 +3,7 @@
  * runs, and FORCE feedback of the readout into the input variable (rls.c).
  *
  * When training or feedback is set, the readout is computed inside the run, step by step in order: after
- * each kernel call the runtime hands over the recorded output rows of the steps it did (rct_online_rows),
+ * each block the runtime hands over the recorded output rows of the steps it kept (rct_online_rows),
  * and each row x = y_n (the output before step n's update) gives ŷ_n = W x; on an update step W is trained
  * with RLS (SEMANTICS §10: e = y − ŷ; k = P x / (β + xᵀ P x); P ← (P − k (xᵀ P)) / β; W ← W + e ⊗ (P x),
  * P x with the updated P being k).  With feedback the kernel runs one step per call and the input of step
@@ -46,7 +46,7 @@ typedef struct rct_online {
 rct_online *rct_online_of(const rectic_net *net);
 void rct_online_free(rct_online *o);
 
-/* Is training or feedback active in the run in progress?  (Cheap: the run loops ask after each kernel call.) */
+/* Is training or feedback active in the run in progress?  (Cheap: the run loops ask after each block.) */
 static inline int rct_online_on(const rct_online *o)
 {
     return o && o->on;
@@ -59,8 +59,9 @@ int rct_online_has_feedback(const rectic_net *net);
 /* Before a run of `steps` steps: checks the readout, targets, recording and feedback against the network and
    prepares the buffers (nothing when neither training nor feedback is set). */
 int rct_online_begin(rectic_net *net, long steps);
-/* The kernel did `count` steps ending before step `step_end` (absolute); their output rows end before row
-   `row_end` of the output holder's recording 0.  Processes the steps not processed yet, in order. */
+/* A block of `count` steps ending before step `step_end` (absolute) is done and kept by the numerical guard;
+   their output rows end before row `row_end` of the output holder's recording 0 (in memory: with streaming the
+   runtime ends a block where the chunk is full).  Processes the steps not processed yet, in order. */
 int rct_online_rows(rectic_net *net, long row_end, long count, long step_end);
 /* Adds fb @ ŷ_{n-1} to the input row (n values) of absolute step `step`. */
 void rct_online_feedback(const rectic_net *net, long step, double *row);

@@ -142,10 +142,7 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
             c->input = io->in->array + (start + k) * io->in->cols;
         else
             c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
-        long d = io->kernel(c, limit); /* returns early only when the spike buffer needs room */
-        if (d > 0 && rct_online_on(rct_online_of(net))) /* the readout inside the run: RLS, feedback (rls.c) */
-            rct_online_rows(net, c->rec_row, d, c->step);
-        k += d;
+        k += io->kernel(c, limit); /* returns early only when the spike buffer needs room */
     }
     return k - from;
 }
@@ -337,6 +334,10 @@ static int run(rectic_net *net, long steps, const input_src *in)
             long due = net->ckpt_every - (net->step_at % net->ckpt_every);
             block = due < block ? due : block;
         }
+        if (net->spill && rct_online_on(rct_online_of(net))) { /* the block's output rows stay in the chunk */
+            long room = c.rec_row < net->chunk_rows ? net->chunk_rows - c.rec_row : net->chunk_rows;
+            block = room < block ? room : block;
+        }
         if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
@@ -366,6 +367,8 @@ static int run(rectic_net *net, long steps, const input_src *in)
                     rc = rct_report_nonfinite(net, net->run_first + done + k - 1);
             }
         }
+        if (k > 0 && rct_online_on(rct_online_of(net))) /* the readout inside the run: RLS, feedback (rls.c), on */
+            rct_online_rows(net, c.rec_row, k, c.step);  /* the steps the numerical guard kept */
         done += k;
         net->steps_done = done;
         rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);

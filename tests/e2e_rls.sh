@@ -166,6 +166,33 @@ EOF
     same net/readout.csv one/readout.csv
 }
 
+test_streamed_and_stopped_runs_train_on_the_steps_kept() {
+    in_workdir
+    need_numpy
+    make_data
+    make_fb
+    local opts=(--inputs x.csv --input-weights w_in.csv --targets y.csv --feedback-weights fb.csv --update-every 2)
+    rr fit rls "${NET[@]}" "${opts[@]}" -o mem
+    rr fit rls "${NET[@]}" "${opts[@]}" --max-memory 20000 -v -o disk # recordings streamed in chunks
+    grep -q "recordings streamed" rr.err || fail "not streamed: $(tail -2 rr.err)"
+    same mem/out.csv disk/out.csv
+    same mem/readout.csv disk/readout.csv
+    rr fit rls "${NET[@]}" "${opts[@]}" --record li_op/v --max-memory 20000 -o disk2 # another recording too
+    same mem/out.csv disk2/out.csv
+    # a state that stops being finite (no spike resets: v' = v^2 + eta blows up) stops the training with it: the
+    # outputs and errors cover the steps done, as the other recordings do
+    seq 3000 | sed 's/.*/0.5/' >y3000.csv
+    "$RECTIC" fit rls neuron_model_templates.spiking_neurons.qif.qif --op qif_op -N 5 --input-var I_ext \
+        --output-var v --set eta=5 --set v=-1 --spike-var spike --spike-def v --spike-threshold 1e300 \
+        --targets y3000.csv --record v -o nan >nan.out 2>nan.err
+    local rc=$? rows
+    [ $rc = 3 ] || fail "exit status $rc (expected 3: the state became infinite): $(cat nan.err)"
+    rows=$(wc -l <nan/v.csv)
+    { [ "$rows" -gt 100 ] && [ "$rows" -lt 3000 ]; } || fail "v.csv has $rows rows"
+    [ "$(wc -l <nan/out.csv)" = "$rows" ] || fail "out.csv: $(wc -l <nan/out.csv) rows, v.csv $rows"
+    [ "$(wc -l <nan/error.csv)" = "$rows" ] || fail "error.csv: $(wc -l <nan/error.csv) rows, v.csv $rows"
+}
+
 # -------------------------------------------------------------------------------------------- the FORCE task
 
 test_force_learns_a_sine_and_the_untrained_network_does_not() {
