@@ -161,9 +161,12 @@ int rct_cli_rls_after(options *o, rectic_net *net)
         return -1;
     }
     r->trained = 1;
-    if (!o->quiet)
+    if (!o->quiet && r->steps[1] > 0)
         fprintf(stderr, "fit rls: %ld updates; mse %.6g over the %ld training steps, %.6g over the %ld steps after "
                         "them\n", r->updates, r->mse[0], r->steps[0], r->mse[1], r->steps[1]);
+    else if (!o->quiet)
+        fprintf(stderr, "fit rls: %ld updates; mse %.6g over the %ld training steps\n", r->updates, r->mse[0],
+                r->steps[0]);
     return 0;
 }
 
