@@ -78,6 +78,35 @@ static int read_series(options *o, input_file *in)
     return 0;
 }
 
+/* Reads and plans the circuit named by the options (--template-path, --dt); NULL after a complaint. */
+static rct_circuit *circ_read(const options *o)
+{
+    rct_err err = {0};
+    rct_loader *L = circ_loader(o, &err);
+    rct_circuit *c = NULL;
+    int bad = !L || rct_circuit_load(L, o->spec.template_ref, &c) || rct_circuit_plan(c, o->spec.dt, &err);
+    rct_loader_free(L);
+    if (bad) {
+        complain("%s", err.msg[0] ? err.msg : "out of memory");
+        rct_circuit_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+int rct_cli_circ_check(const options *o)
+{
+    rct_circuit *c = circ_read(o);
+    char *text = c ? rct_circuit_describe(c) : NULL;
+    if (c && !text)
+        complain("out of memory");
+    if (text)
+        fputs(text, stdout);
+    free(text);
+    rct_circuit_free(c);
+    return !text;
+}
+
 int rct_cli_circ_load(options *o)
 {
     const char *ref = o->spec.template_ref;
@@ -90,16 +119,10 @@ int rct_cli_circ_load(options *o)
         complain("--output-var %s: not for a circuit: give --record KEY=%s", o->spec.output_var, o->spec.output_var);
         return -1;
     }
-    rct_err err = {0};
-    rct_loader *L = circ_loader(o, &err);
-    rct_circuit *c = NULL;
-    int bad = !L || rct_circuit_load(L, ref, &c) || rct_circuit_plan(c, o->spec.dt, &err);
-    rct_loader_free(L);
-    o->circ = c;
-    if (bad) {
-        complain("%s", err.msg[0] ? err.msg : "out of memory");
+    rct_circuit *c = o->circ = circ_read(o);
+    if (!c)
         return -1;
-    }
+    rct_err err = {0};
     if (!o->n_records) {
         complain("nothing to write: give --record KEY=NODE/OP/VAR (a circuit writes the variables it is asked for)");
         return -1;

@@ -163,6 +163,8 @@ const char *rct_cli_plot_var(const options *o, char *buf, size_t size);
 int rct_cli_circuit_detect(const options *o);
 /* Reads and plans the circuit, translates it into o->ns, checks --record, reads and places the inputs. */
 int rct_cli_circ_load(options *o);
+/* `rectic check CIRCUIT`: prints the resolved, planned circuit (for --dt); 0, or 1 after a complaint. */
+int rct_cli_circ_check(const options *o);
 /* Builds the network of the circuit: --set per node, the inputs, --record per node (one column), sampling. */
 rectic_net *rct_cli_circ_build(options *o);
 void rct_cli_circ_free(options *o);

@@ -137,9 +137,12 @@ const char rct_usage_emit[] =
 
 const char rct_usage_check[] =
     "usage: rectic check TEMPLATE [--template-path DIR] [--op OP]\n"
+    "       rectic check CIRCUIT [--template-path DIR] [--dt DT]\n"
     "\n"
     "Resolves the template (inheritance, aliases, operators) and prints its operators, variables with\n"
-    "kinds and defaults, and equations.\n";
+    "kinds and defaults, and equations.  For a PyRates CircuitTemplate: its populations and nodes, its\n"
+    "edges with weights, delays in steps of DT (default 1e-3) and chain orders, and PyRates' departures\n"
+    "as warnings; errors name FILE:LINE:COL.\n";
 
 const char rct_usage_plot[] =
     "usage: rectic plot DIR [VAR] -o FIG.png|FIG.svg|FIG.pdf [--inputs FILE]\n"

@@ -480,6 +480,11 @@ static int cmd_check(int argc, char **argv)
         rct_cli_free_options(&o);
         return 1;
     }
+    if (rct_cli_circuit_detect(&o)) {
+        int code = rct_cli_circ_check(&o);
+        rct_cli_free_options(&o);
+        return code;
+    }
     char *text;
     int rc = rectic_describe_template(&o.spec, &text);
     if (rc != RECTIC_OK) {

@@ -189,7 +189,10 @@ char *rct_circuit_describe(const rct_circuit *c)
 {
     rct_buf b;
     rct_buf_init(&b);
-    rct_buf_printf(&b, "circuit %s (%s:%d:%d)\n", c->name, c->at.file, c->at.line, c->at.col);
+    rct_buf_printf(&b, "circuit %s (%s:%d:%d)", c->name, c->at.file, c->at.line, c->at.col);
+    if (c->dt > 0)
+        rct_buf_printf(&b, ", delays in steps of dt %.17g", c->dt);
+    rct_buf_putc(&b, '\n');
     for (int p = 0; p < c->n_pops; p++) {
         const rct_cpop *P = &c->pops[p];
         rct_buf_printf(&b, "population %s: %d %s of %s (", P->name, P->n, P->is_edge ? "edge nodes" : "nodes", P->ref);

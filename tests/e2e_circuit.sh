@@ -133,6 +133,53 @@ test_meta_json_names_the_circuit_and_its_warnings() {
     fi
 }
 
+# ring_yaml: writes ring.yaml, three rate nodes in a ring with delayed edges (README's example), here.
+ring_yaml() {
+    cat >ring.yaml <<'EOF'
+rate_op:
+  base: OperatorTemplate
+  equations: "d/dt * r = (-r + tanh(r_in + I_ext)) / tau"
+  variables: {r: output(0.0), tau: 0.01, r_in: input(0.0), I_ext: input(0.0)}
+rate_node:
+  base: NodeTemplate
+  operators: [rate_op]
+ring:
+  base: CircuitTemplate
+  nodes: {a: rate_node, b: rate_node, c: rate_node}
+  edges:
+    - [a/rate_op/r, b/rate_op/r_in, null, {weight: 2.0, delay: 0.005}]
+    - [b/rate_op/r, c/rate_op/r_in, null, {weight: 2.0, delay: 0.0025}]
+    - [c/rate_op/r, a/rate_op/r_in, null, {weight: -2.0, delay: 0.005}]
+EOF
+}
+
+test_check_prints_nodes_edges_delays_and_chains() {
+    need
+    work check
+    "$RECTIC" check $M.neural_mass_models.jansenrit.JRC_2delaycoupled --template-path "$TP" --dt 1e-4 >jrc.txt 2>err.txt ||
+        fail "rectic check failed: $(head -c 400 err.txt)"
+    grep -q '^population PC: 2 nodes of .*(operators rpo_e_in, rpo_i, pro)$' jrc.txt || fail "no PC population: $(head -3 jrc.txt)"
+    grep -q '^  jrc1/ein jrc1/iin jrc2/ein jrc2/iin$' jrc.txt || fail "IN's nodes not listed"
+    grep -q '^edge jrc1/pc/pro/m -> jrc2/pc/rpo_e_in/m_in weight 20 chain of 16 ODEs, rate 4000 (.*jansenrit.yaml:135:7)$' jrc.txt ||
+        fail "the chain edge is not shown: $(grep '^edge' jrc.txt | head -1)"
+    [ "$(grep -c '^edge' jrc.txt)" = 10 ] || fail "$(grep -c '^edge' jrc.txt) edges listed, expected 10"
+    ring_yaml
+    "$RECTIC" check ring/ring --dt 1e-3 >ring.txt 2>err.txt || fail "rectic check ring failed: $(head -c 400 err.txt)"
+    grep -q '^circuit ring/ring (.*ring.yaml:9:3), delays in steps of dt 0.001$' ring.txt || fail "header: $(head -1 ring.txt)"
+    grep -q '^edge a/rate_op/r -> b/rate_op/r_in weight 2 delay 5 steps (.*ring.yaml:12:7)$' ring.txt || fail "delay 5 not shown"
+    grep -q '^edge b/rate_op/r -> c/rate_op/r_in weight 2 delay 2 steps ' ring.txt || fail "2.5 steps not rounded half to even"
+}
+
+test_check_refuses_with_file_line_col() {
+    need
+    work check_err
+    expect_rectic_error "qif.yaml:132:35:" "alpha_edge" -- check $M.neural_mass_models.qif.qif_alpha_syn --template-path "$TP"
+    expect_rectic_error "kuramoto.yaml:45:8:" "complex-valued" -- check $M.oscillators.kuramoto.kmo_mf --template-path "$TP"
+    ring_yaml
+    sed -i 's|c/rate_op/r, a/rate_op/r_in|c/rate_op/q, a/rate_op/r_in|' ring.yaml
+    expect_rectic_error "ring.yaml:14:8:" "no variable 'q'" -- check ring/ring
+}
+
 # previous_set: a complete output set in out/ whose files must survive the failing command.
 previous_set() {
     "$RECTIC" run $M.neural_mass_models.qif.qif --template-path "$TP" --dt 1e-3 --steps 5 --record r=p/qif_op/r \
