@@ -243,9 +243,12 @@ void rct_circuit_free(rct_circuit *c)
         free(P->name);
         free(P->ref);
         rct_tnode_free(P->tmpl);
-        for (int u = 0; u < P->n; u++)
+        for (int u = 0; u < P->n; u++) {
             free(P->units[u]);
+            free(P->unit_at[u].file);
+        }
         free(P->units);
+        free(P->unit_at);
         for (int s = 0; s < P->n_sets; s++)
             free(P->sets[s].values);
         free(P->sets);

@@ -28,6 +28,7 @@ typedef struct rct_cpop {
     int is_edge;           /* edge nodes of an EdgeTemplate */
     int n;                 /* units */
     char **units;          /* node paths ("jrc1/pc"), or edge names ("tsodyks_edge.3": template.edge index) */
+    rct_srcpos *unit_at;   /* per unit: where its template is named (a node's entry, an edge's template) */
     rct_cset *sets;
     int n_sets;
     int sig;               /* PyRates' vectorised node: populations with equal operator lists share it */

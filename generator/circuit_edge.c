@@ -97,9 +97,12 @@ int rct_cl_add_unit_at(rct_cload *cl, const lfile *f, const rct_ynode *ref, int 
         return rc;
     rct_cpop *P = &cl->c->pops[p];
     char **g = realloc(P->units, sizeof *g * (size_t)(P->n + 1));
-    if (!g)
+    if (g)
+        P->units = g;
+    rct_srcpos *at = g ? realloc(P->unit_at, sizeof *at * (size_t)(P->n + 1)) : NULL;
+    if (!at)
         return rct_oom(cl->err);
-    P->units = g;
+    P->unit_at = at;
     for (int s = 0; s < P->n_sets; s++) {
         double *v = realloc(P->sets[s].values, sizeof *v * (size_t)(P->n + 1));
         if (!v)
@@ -107,8 +110,11 @@ int rct_cl_add_unit_at(rct_cload *cl, const lfile *f, const rct_ynode *ref, int 
         P->sets[s].values = v;
         v[P->n] = P->tmpl->ops[P->sets[s].op].vars[P->sets[s].var].value;
     }
-    if (!(P->units[P->n] = rct_strdup(path)))
+    at[P->n] = (rct_srcpos){rct_strdup(f->doc->file), ref->line, ref->col};
+    if (!at[P->n].file || !(P->units[P->n] = rct_strdup(path))) {
+        free(at[P->n].file);
         return rct_oom(cl->err);
+    }
     if (pop)
         *pop = p;
     if (unit)

@@ -88,11 +88,13 @@ static void plan_group(rct_circuit *c, const int *members, int n, double dt)
         max = i == 0 || m > max ? m : max;
     }
     char src[600];
-    end_name(c, &c->edges[members[0]].src, src, sizeof src);
+    const rct_cend *s0 = &c->edges[members[0]].src;
+    const rct_srcpos *at = &c->pops[s0->pop].unit_at[s0->unit]; /* the group's first node */
+    end_name(c, s0, src, sizeof src);
     if (!(any_float ? max > dt : max > 1)) {
         if (any_delayed)
-            rct_circuit_warn(c, "the delays of the edges from %s round to at most one step: they are instantaneous "
-                             "(PyRates)", src);
+            rct_circuit_warn(c, "%s:%d:%d: the delays of the edges from %s round to at most one step: they are "
+                             "instantaneous (PyRates)", at->file, at->line, at->col, src);
         return;
     }
     for (int i = 0; i < n; i++) {
@@ -112,7 +114,8 @@ static void plan_group(rct_circuit *c, const int *members, int n, double dt)
         }
     }
     if (!any_spread && any_plain)
-        rct_circuit_warn(c, "the undelayed edges from %s lag one step: another edge from it is delayed (PyRates)", src);
+        rct_circuit_warn(c, "%s:%d:%d: the undelayed edges from %s lag one step: another edge from it is delayed "
+                         "(PyRates)", at->file, at->line, at->col, src);
 }
 
 /* Whether unbuffered plain edges a and b join the same two units through the same variables. */

@@ -162,9 +162,9 @@ START_TEST(test_discrete_delays_round_half_to_even_and_lag_the_undelayed_edges_o
     ck_assert_int_eq(edge(f.c, "s", "b", 0)->D, 4);
     ck_assert_int_eq(edge(f.c, "s", "d", 0)->mode, RCT_CE_BUFFER);
     ck_assert_int_eq(edge(f.c, "s", "d", 0)->D, 1);
-    ck_assert(warned(f.c, "the undelayed edges from s/phase/theta lag one step"));
+    ck_assert(warned(f.c, "t/lib.yaml:32:14: the undelayed edges from s/phase/theta lag one step")); /* s's entry */
     ck_assert_int_eq(edge(f.c, "a", "b", 0)->mode, RCT_CE_NOW); /* 0.4 steps: its group is not buffered */
-    ck_assert(warned(f.c, "the delays of the edges from a/leak/v round to at most one step"));
+    ck_assert(warned(f.c, "t/lib.yaml:32:20: the delays of the edges from a/leak/v round to at most one step"));
     /* at dt = 0.5 ms every delay of s rounds to more steps */
     ck_assert_int_eq(rct_circuit_plan(f.c, 0.0005, &f.err), 0);
     ck_assert_int_eq(edge(f.c, "s", "a", 0)->D, 5);
