@@ -168,39 +168,79 @@ int rct_cli_circ_load(options *o)
     return 0;
 }
 
-/* --set NODE/OP/VAR=VALUE: the unit's value only. */
-static int circ_sets(options *o, rectic_net *net)
+/* The population that path "POP/op/var" names by its first part, or -1. */
+static int pop_named(const rct_circuit *c, const char *path)
 {
-    for (int k = 0; k < o->n_sets; k++) {
-        const char *name = o->sets[k].name, *val = o->sets[k].value;
-        char p[1024], *end;
-        int unit;
-        if (node_path(o, "--set", name, name, p, sizeof p, &unit))
-            return -1;
-        double x = strtod(val, &end);
-        if (!*val || *end) {
-            complain("--set %s=%s: expected a number", name, val);
-            return -1;
-        }
-        long count = 0, n = rectic_net_size(net);
-        double *vals = malloc(sizeof(double) * (size_t)(n + 1));
-        int rc = vals ? rectic_net_get(net, p, vals, n, &count) : RECTIC_ENOMEM;
-        if (rc == RECTIC_OK) {
-            if (count == 1)
-                vals[0] = x; /* a parameter shared by the population: set for all its units */
-            else
-                vals[unit] = x;
-            rc = rectic_net_set(net, p, vals, count);
-        }
-        free(vals);
-        if (rc != RECTIC_OK) {
-            char flag[1200];
-            snprintf(flag, sizeof flag, "--set %s", name);
-            rct_cli_complain_net(flag, net);
-            return -1;
-        }
+    const char *slash = strchr(path, '/');
+    if (!slash || !strchr(slash + 1, '/') || strchr(strchr(slash + 1, '/') + 1, '/'))
+        return -1;
+    for (int p = 0; p < c->n_pops; p++)
+        if (strlen(c->pops[p].name) == (size_t)(slash - path) && !strncmp(c->pops[p].name, path, (size_t)(slash - path)))
+            return p;
+    return -1;
+}
+
+/* Where --set NAME goes: a node's variable (*unit its unit) or, when NAME is no node path, a population's
+   (*unit -1); out receives the network path.  Returns the population, or -1 after a complaint. */
+static int set_target(const rct_circuit *c, const char *name, char *out, size_t size, int *unit)
+{
+    rct_err err = {0};
+    rct_cend e;
+    int p = pop_named(c, name);
+    if (!rct_circuit_var(c, name, "--set", &e, &err)) {
+        const rct_top *op = &c->pops[e.pop].tmpl->ops[e.op];
+        snprintf(out, size, "%s/%s/%s", c->pops[e.pop].name, op->name, op->vars[e.var].name);
+        *unit = e.unit;
+        return e.pop;
     }
-    return 0;
+    if (p < 0) {
+        complain("--set %s: %s (or name a population's variable, POP/OP/VAR, as rectic check lists them)", name, err.msg);
+        return -1;
+    }
+    snprintf(out, size, "%s", name);
+    *unit = -1;
+    return p;
+}
+
+/* --set NODE/OP/VAR=VALUE|@FILE: that node's value (a file of one value); --set POP/OP/VAR=VALUE|@FILE:
+   every node of population POP, one value or one per node in `rectic check`'s order. */
+static int circ_set(const options *o, rectic_net *net, const setting *st)
+{
+    const rct_circuit *c = o->circ;
+    char p[1024], flag[1200];
+    int unit, pop = set_target(c, st->name, p, sizeof p, &unit);
+    double *x, *vals = NULL;
+    long nx, count = 0;
+    snprintf(flag, sizeof flag, "--set %s", st->name);
+    if (pop < 0 || rct_cli_set_values(flag, st->value, &x, &nx))
+        return -1;
+    long n = c->pops[pop].n;
+    int rc = RECTIC_OK;
+    if (nx != 1 && (unit >= 0 || nx != n)) {
+        if (unit >= 0)
+            complain("%s: %s holds %ld values: a node takes one (POP/OP/VAR=@FILE sets every node of a population)",
+                     flag, st->value + 1, nx);
+        else
+            complain("%s: %s holds %ld values: population %s has %ld nodes (rectic check lists them)", flag,
+                     st->value + 1, nx, c->pops[pop].name, n);
+        free(x);
+        return -1;
+    }
+    if (unit < 0 || n == 1) { /* the whole population: one value for all, or one each */
+        rc = rectic_net_set(net, p, x, nx);
+    } else if (!(vals = malloc(sizeof(double) * (size_t)n))) {
+        rc = RECTIC_ENOMEM;
+    } else if ((rc = rectic_net_get(net, p, vals, n, &count)) == RECTIC_OK) {
+        for (long i = 1; count == 1 && i < n; i++) /* shared by the population until now: per node from here */
+            vals[i] = vals[0];
+        vals[unit] = x[0];
+        rc = rectic_net_set(net, p, vals, n);
+    }
+    free(x);
+    free(vals);
+    if (rc != RECTIC_OK)
+        rct_cli_complain_net(flag, net);
+    return rc != RECTIC_OK ? -1 : 0;
 }
 
 rectic_net *rct_cli_circ_build(options *o)
@@ -213,7 +253,9 @@ rectic_net *rct_cli_circ_build(options *o)
     if (!(net = rct_cli_made(net, rc)))
         return NULL;
     const rct_circuit *c = o->circ;
-    int bad = circ_sets(o, net);
+    int bad = 0;
+    for (int k = 0; !bad && k < o->n_sets; k++)
+        bad = circ_set(o, net, &o->sets[k]);
     for (int k = 0; !bad && k < o->n_cin; k++) {
         const rct_cpop *P = &c->pops[o->cin[k].pop];
         if (rectic_net_input(net, P->name, o->cin[k].data, o->steps, P->n) != RECTIC_OK) {

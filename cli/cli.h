@@ -159,6 +159,9 @@ long rct_cli_spike_count(const options *o, rectic_net *net);
 /* The recording --plot draws: out, or for a network without --output-var its first --record. */
 const char *rct_cli_plot_var(const options *o, char *buf, size_t size);
 
+/* The values of --set NAME=VALUE|@FILE (flag names it in messages): one number, or a file's row or column of
+   finite numbers; *vals (count of them) is the caller's to free.  -1 after a complaint. */
+int rct_cli_set_values(const char *flag, const char *val, double **vals, long *count);
 /* PyRates circuits (circrun.c).  Is the positional argument a CircuitTemplate? */
 int rct_cli_circuit_detect(const options *o);
 /* Reads and plans the circuit, translates it into o->ns, checks --record, reads and places the inputs. */

@@ -537,39 +537,53 @@ const char *rct_cli_where_in_file(const char *path, long row, char *buf, size_t 
     return buf;
 }
 
+int rct_cli_set_values(const char *flag, const char *val, double **vals, long *count)
+{
+    long rows, cols;
+    char line[4200];
+    if (val[0] != '@') {
+        *count = 1;
+        if (!(*vals = malloc(sizeof **vals))) {
+            complain("%s: out of memory", flag);
+            return -1;
+        }
+        if (parse_double(flag, val, *vals)) {
+            free(*vals);
+            return -1;
+        }
+        return 0;
+    }
+    if (rct_cli_read_matrix(flag, val + 1, vals, &rows, &cols))
+        return -1;
+    *count = rows * cols;
+    if (rows != 1 && cols != 1) {
+        complain("%s: %s is %ld x %ld: expected one value per neuron (a row or a column)", flag, val + 1, rows, cols);
+        free(*vals);
+        return -1;
+    }
+    for (long i = 0; i < *count; i++)
+        if (!isfinite((*vals)[i])) {
+            complain("%s: %s: value %ld (neuron %ld) is %s: expected a finite number", flag,
+                     rct_cli_where_in_file(val + 1, rows == 1 ? 0 : i, line, sizeof line), i + 1, i,
+                     isnan((*vals)[i]) ? "NaN" : "infinite");
+            free(*vals);
+            return -1;
+        }
+    return 0;
+}
+
 /* Applies every --set. */
 int rct_cli_apply_sets(options *o, rectic_net *net)
 {
     for (int k = 0; k < o->n_sets; k++) {
-        const char *val = o->sets[k].value;
-        double one, *vals = &one;
-        long count = 1, rows, cols;
-        char flag[300], line[4200];
+        double *vals;
+        long count;
+        char flag[300];
         snprintf(flag, sizeof flag, "--set %s", o->sets[k].name);
-        if (val[0] == '@') {
-            if (rct_cli_read_matrix(flag, val + 1, &vals, &rows, &cols))
-                return -1;
-            count = rows * cols;
-            if (rows != 1 && cols != 1) {
-                complain("%s: %s is %ld x %ld: expected one value per neuron (a row or a column)", flag, val + 1,
-                         rows, cols);
-                free(vals);
-                return -1;
-            }
-            for (long i = 0; i < count; i++)
-                if (!isfinite(vals[i])) {
-                    complain("%s: %s: value %ld (neuron %ld) is %s: expected a finite number", flag,
-                             rct_cli_where_in_file(val + 1, rows == 1 ? 0 : i, line, sizeof line), i + 1, i,
-                             isnan(vals[i]) ? "NaN" : "infinite");
-                    free(vals);
-                    return -1;
-                }
-        } else if (parse_double(flag, val, &one)) {
+        if (rct_cli_set_values(flag, o->sets[k].value, &vals, &count))
             return -1;
-        }
         int rc = rectic_net_set(net, o->sets[k].name, vals, count);
-        if (vals != &one)
-            free(vals);
+        free(vals);
         if (rc != RECTIC_OK) {
             rct_cli_complain_net(flag, net);
             return -1;

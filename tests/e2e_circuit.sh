@@ -83,6 +83,31 @@ test_qif_input_and_set_match_circref() {
     same_as_ref $M.neural_mass_models.qif.qif 1e-3 3000 --input "p/qif_op/I_ext=$TMP/in.csv" --set p/qif_op/eta=-4.5
 }
 
+test_set_population_from_file_and_one_node_match_circref() {
+    need
+    printf '3.0e-3\n3.25e-3\n3.5e-3\n3.75e-3\n' >"$TMP/h.csv"
+    local sets="--set jrc1/ein/rpo_e/h=3.0e-3 --set jrc1/iin/rpo_e/h=3.25e-3 --set jrc2/ein/rpo_e/h=3.5e-3"
+    sets="$sets --set jrc2/iin/rpo_e/h=3.75e-3 --set jrc2/pc/rpo_e_in/tau=0.012" # one PC node: the other keeps 0.01
+    local c=$M.neural_mass_models.jansenrit.JRC_2delaycoupled recs
+    work set_file
+    recs=$($PY "$ROOT/tests/circrecs.py" "$c" --template-path "$TP")
+    # shellcheck disable=SC2086
+    $PY "$CR" run "$c" --template-path "$TP" --dt 1e-4 --steps 2000 $recs $sets -o ref >ref.log 2>&1 ||
+        fail "circref failed: $(tail -3 ref.log)"
+    # shellcheck disable=SC2086
+    "$RECTIC" run "$c" --template-path "$TP" --dt 1e-4 --steps 2000 $recs --set "IN/rpo_e/h=@$TMP/h.csv" \
+        --set jrc2/pc/rpo_e_in/tau=0.012 -o out -q 2>err.txt || fail "rectic failed: $(head -c 400 err.txt)"
+    $PY "$CR" compare ref out >cmp.log 2>&1 || fail "differs from circref: $(grep -v ': ok' cmp.log | head -3 | tr '\n' ' ')"
+    # shellcheck disable=SC2086
+    "$RECTIC" run "$c" --template-path "$TP" --dt 1e-4 --steps 2000 $recs -o plain -q 2>err.txt || fail "plain run failed"
+    ! $PY "$CR" compare plain out >/dev/null 2>&1 || fail "the settings changed nothing"
+    head -3 "$TMP/h.csv" >h3.csv
+    expect_rectic_error "--set IN/rpo_e/h" "holds 3 values: population IN has 4 nodes" -- run "$c" --template-path "$TP" \
+        --dt 1e-4 --steps 5 --record v=jrc1/pc/pro/m --set "IN/rpo_e/h=@h3.csv" -o bad
+    expect_rectic_error "--set jrc1/ein/rpo_e/h" "a node takes one" -- run "$c" --template-path "$TP" \
+        --dt 1e-4 --steps 5 --record v=jrc1/pc/pro/m --set "jrc1/ein/rpo_e/h=@$TMP/h.csv" -o bad
+}
+
 test_every_runnable_circuit_is_tested() {
     need
     local c n
