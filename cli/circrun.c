@@ -146,19 +146,16 @@ int rct_cli_circ_load(options *o)
         paths[k] = o->input[k].path;
         series[k] = o->input[k].data;
     }
+    if (rct_circuit_inputs(c, paths, series, o->n_input, o->steps, &o->cin, &o->n_cin, &err)) { /* input nodes */
+        complain("--input: %s", err.msg);
+        return -1;
+    }
     if (rectic_netspec_new(&o->ns) != RECTIC_OK || rct_circuit_netspec(c, o->ns, &err)) {
         complain("%s", err.msg[0] ? err.msg : "out of memory");
         return -1;
     }
-    if (rct_circuit_inputs(c, paths, series, o->n_input, o->steps, &o->cin, &o->n_cin, &err)) {
-        complain("--input: %s", err.msg);
-        return -1;
-    }
     for (int k = 0; k < o->n_cin; k++) {
-        const rct_cpop *P = &c->pops[o->cin[k].pop];
-        char v[600];
-        snprintf(v, sizeof v, "%s/%s", P->tmpl->ops[o->cin[k].op].name, P->tmpl->ops[o->cin[k].op].vars[o->cin[k].var].name);
-        if (rectic_netspec_input(o->ns, P->name, v) != RECTIC_OK) {
+        if (rectic_netspec_input(o->ns, o->cin[k].name, o->cin[k].path) != RECTIC_OK) {
             complain("--input: %s", rectic_netspec_errmsg(o->ns));
             return -1;
         }
@@ -252,13 +249,11 @@ rectic_net *rct_cli_circ_build(options *o)
     int rc = rectic_net_new_network(&net, o->ns, &opts);
     if (!(net = rct_cli_made(net, rc)))
         return NULL;
-    const rct_circuit *c = o->circ;
     int bad = 0;
     for (int k = 0; !bad && k < o->n_sets; k++)
         bad = circ_set(o, net, &o->sets[k]);
     for (int k = 0; !bad && k < o->n_cin; k++) {
-        const rct_cpop *P = &c->pops[o->cin[k].pop];
-        if (rectic_net_input(net, P->name, o->cin[k].data, o->steps, P->n) != RECTIC_OK) {
+        if (rectic_net_input(net, o->cin[k].name, o->cin[k].data, o->steps, o->cin[k].n) != RECTIC_OK) {
             rct_cli_complain_net("--input", net);
             bad = 1;
         }

@@ -260,6 +260,7 @@ void rct_circuit_free(rct_circuit *c)
     for (int w = 0; w < c->n_warnings; w++)
         free(c->warnings[w]);
     free(c->warnings);
+    free(c->feeds);
     free(c->name);
     free(c->at.file);
     free(c);

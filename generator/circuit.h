@@ -70,7 +70,15 @@ typedef struct rct_circuit {
     char **warnings;       /* what PyRates does differently from the plain meaning, one line each */
     int n_warnings;
     double dt;             /* of the last plan (0: not planned) */
+    rct_cend *feeds;       /* run inputs into variables that also receive edges (rct_circuit_inputs): unit f of
+                              population RCT_CIRCUIT_FEEDS, joined to feeds[f] by an edge of weight 1 */
+    int n_feeds;
 } rct_circuit;
+
+/* The population of PyRates' input nodes (rct_circuit_inputs), of template RCT_CIRCUIT_FEED_REF: its
+   input feed_op/x takes the series, its output feed_op/s is projected. */
+#define RCT_CIRCUIT_FEEDS "run_inputs"
+#define RCT_CIRCUIT_FEED_REF "rectic.run_input.feed_op"
 
 /* Reads CircuitTemplate ref (dotted name or path) through L.  Errors name file:line:col. */
 int rct_circuit_load(rct_loader *L, const char *ref, rct_circuit **out);
@@ -102,15 +110,20 @@ int rct_circuit_netspec(const rct_circuit *c, rectic_netspec *ns, rct_err *err);
 
 /* A population's input: variable (op, var) and T x n values (row t = step t, column = unit). */
 typedef struct rct_cinput {
-    int pop, op, var;
+    int pop, op, var;      /* pop -1: the population RCT_CIRCUIT_FEEDS (op, var: -1) */
+    const char *name;      /* the population's name (borrowed from the circuit, or RCT_CIRCUIT_FEEDS) */
+    char path[512];        /* its input variable, "op/var" */
+    int n;                 /* its units: the columns of data */
     double *data;
 } rct_cinput;
 
 /* Turns run inputs (paths[i] node/op/var, series[i] T values) into one input per population: driven units
-   take their series (several into one unit add up), the others keep their value.  Refuses a variable that
-   also receives edges and a second input variable of one population.  Free *out with
+   take their series (several into one unit add up), the others keep their value.  An input into a variable
+   that also receives edges becomes, as in PyRates, an input node joined to it by an edge of weight 1: a unit
+   of population RCT_CIRCUIT_FEEDS (c->feeds), whose input is the last of *out; call before
+   rct_circuit_netspec, which adds them.  Refuses a second input variable of one population.  Free *out with
    rct_circuit_inputs_free. */
-int rct_circuit_inputs(const rct_circuit *c, const char *const *paths, const double *const *series, int n_inputs,
+int rct_circuit_inputs(rct_circuit *c, const char *const *paths, const double *const *series, int n_inputs,
                        long T, rct_cinput **out, int *n_out, rct_err *err);
 void rct_circuit_inputs_free(rct_cinput *in, int n);
 

@@ -2,7 +2,9 @@
  * circuit_net.c -- a planned circuit as a network of populations (issue 13's rectic_netspec): one
  * population per node template and per edge template (parameters per unit), one sparse (COO) projection per
  * source variable, target variable and delay in steps, and one population `delay_chains` of chain links
- * (templates/rectic/delay_chain.yaml) holding every spread edge's chain of ODEs.
+ * (templates/rectic/delay_chain.yaml) holding every spread edge's chain of ODEs, and one population
+ * RCT_CIRCUIT_FEEDS of input nodes (templates/rectic/run_input.yaml) for run inputs into variables that also
+ * receive edges, projected with weight 1.
  */
 #include <math.h>
 #include <stdio.h>
@@ -46,6 +48,8 @@ static int check_defaults(const rct_circuit *c, const rct_cedge *e, rct_err *err
             one_source &= c->pops[f->src.pop].sig == sig;
         }
     }
+    for (int f = 0; f < c->n_feeds; f++) /* an input node's edge: a second source */
+        one_source &= !(c->feeds[f].pop == e->tgt.pop && c->feeds[f].op == e->tgt.op && c->feeds[f].var == e->tgt.var);
     int rc = 0;
     for (int u = 0; one_source && u < T->n && !rc; u++) {
         double d = T->tmpl->ops[e->tgt.op].vars[e->tgt.var].value;
@@ -81,6 +85,8 @@ static int add_pops(const rct_circuit *c, rectic_netspec *ns, long n_links, rct_
     }
     if (n_links && rectic_netspec_population(ns, CHAIN_POP, CHAIN_REF, NULL, n_links))
         return rct_errf(err, RECTIC_EINVAL, "%s", rectic_netspec_errmsg(ns));
+    if (c->n_feeds && rectic_netspec_population(ns, RCT_CIRCUIT_FEEDS, RCT_CIRCUIT_FEED_REF, NULL, c->n_feeds))
+        return rct_errf(err, RECTIC_EINVAL, "%s", rectic_netspec_errmsg(ns));
     return 0;
 }
 
@@ -91,6 +97,34 @@ static int coo(rectic_netspec *ns, const char *src, const char *tgt, double *ent
     if (rct_netspec_coo_take(ns, src, tgt, entries, n, (double)D * dt))
         return rct_errf(err, RECTIC_EINVAL, "%s", rectic_netspec_errmsg(ns));
     return 0;
+}
+
+/* The edges of the input nodes: one projection of weight-1 entries per target variable. */
+static int add_feeds(const rct_circuit *c, rectic_netspec *ns, rct_err *err)
+{
+    char *done = calloc((size_t)c->n_feeds + 1, 1);
+    int rc = done ? 0 : rct_oom(err);
+    for (int f = 0; f < c->n_feeds && !rc; f++) {
+        const rct_cend *t = &c->feeds[f];
+        double *entries = malloc(sizeof *entries * 3 * (size_t)c->n_feeds);
+        long n = 0;
+        if (done[f] || !entries) {
+            free(entries);
+            rc = done[f] ? 0 : rct_oom(err);
+            continue;
+        }
+        for (int g = f; g < c->n_feeds; g++)
+            if (!done[g] && c->feeds[g].pop == t->pop && c->feeds[g].op == t->op && c->feeds[g].var == t->var) {
+                entries[3 * n] = c->feeds[g].unit, entries[3 * n + 1] = g, entries[3 * n + 2] = 1.0;
+                done[g] = 1;
+                n++;
+            }
+        char tgt[600];
+        end_path(c, t, tgt, sizeof tgt);
+        rc = coo(ns, RCT_CIRCUIT_FEEDS "/feed_op/s", tgt, entries, n, 0, c->dt, err);
+    }
+    free(done);
+    return rc;
 }
 
 /* The chains of the spread edges: links first[e] .. first[e] + K - 1 of the chain population. */
@@ -192,5 +226,7 @@ int rct_circuit_netspec(const rct_circuit *c, rectic_netspec *ns, rct_err *err)
         rc = coo(ns, src, tgt, entries, n, e->mode == RCT_CE_BUFFER ? e->D : 0, c->dt, err);
     }
     free(done);
+    if (!rc && c->n_feeds)
+        rc = add_feeds(c, ns, err);
     return rc ? rc : n_links ? add_chains(c, ns, n_links, c->dt, err) : 0;
 }

@@ -471,11 +471,35 @@ START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them
         ck_assert_double_eq(in[0].data[k], want2[k]);
     rct_circuit_inputs_free(in, n);
     const char *bad[] = {"d/leaku/r_in"}, *par[] = {"a/leaku/tau"}, *mix[] = {"a/leaku/u", "b/leaku/r_in"};
-    ck_assert_int_eq(rct_circuit_inputs(f.c, bad, series1, 1, 3, &in, &n, &f.err), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(f.err.msg, "--input d/leaku/r_in: the variable also receives edges ("));
-    ck_assert_ptr_nonnull(strstr(f.err.msg, "lib.yaml:34:7)"));
+    /* into a variable with edges: an input node (a unit of run_inputs) and its weight-1 edge, as in PyRates */
+    ck_assert_int_eq(rct_circuit_inputs(f.c, bad, series1, 1, 3, &in, &n, &f.err), 0);
+    ck_assert_int_eq(n, 1);
+    ck_assert_int_eq(in[0].pop, -1);
+    ck_assert_str_eq(in[0].name, RCT_CIRCUIT_FEEDS);
+    ck_assert_str_eq(in[0].path, "feed_op/x");
+    ck_assert_int_eq(in[0].n, 1);
+    ck_assert_double_eq(in[0].data[2], 3.0);
+    ck_assert_int_eq(f.c->n_feeds, 1);
+    ck_assert_int_eq(f.c->feeds[0].unit, 2);
+    rct_circuit_inputs_free(in, n);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.1, &f.err), 0);
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), 0);
+    ck_assert_int_eq(rct_circuit_netspec(f.c, ns, &f.err), 0);
+    const double *w = proj(ns, 1, RCT_CIRCUIT_FEEDS "/feed_op/s", "LU/leaku/r_in", 1, 0.0); /* after the edge's */
+    ck_assert_double_eq(w[0], 2.0); /* into d, from input node 0, weight 1 */
+    ck_assert_double_eq(w[1], 0.0);
+    ck_assert_double_eq(w[2], 1.0);
+    rectic_netspec_free(ns);
     ck_assert_int_eq(rct_circuit_inputs(f.c, par, series1, 1, 3, &in, &n, &f.err), RECTIC_EINVAL);
     ck_assert_str_eq(f.err.msg, "--input a/leaku/tau: not an input variable (declared input(...))");
+    ck_assert_int_eq(rct_circuit_inputs(f.c, mix, series2, 2, 3, &in, &n, &f.err), 0); /* u, and an input node */
+    ck_assert_int_eq(n, 2);
+    ck_assert_str_eq(in[0].path, "leaku/u");
+    ck_assert_str_eq(in[1].name, RCT_CIRCUIT_FEEDS);
+    rct_circuit_inputs_free(in, n);
+    done(&f);
+    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: LU, b: LU}\n", "c"), 0);
     ck_assert_int_eq(rct_circuit_inputs(f.c, mix, series2, 2, 3, &in, &n, &f.err), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(f.err.msg, "population LU already takes its input through another variable"));
     done(&f);
@@ -496,20 +520,18 @@ static double run_circuit(const char *ref, double dt, long steps, const char *in
     rct_circuit *c;
     ck_assert_msg(rct_circuit_load(L, ref, &c) == 0, "%s", err.msg);
     ck_assert_int_eq(rct_circuit_plan(c, dt, &err), 0);
+    rct_cinput *in = NULL;
+    int n_in = 0;
+    char var[512];
+    if (in_path) /* before the spec: an input into a variable with edges adds an input node */
+        ck_assert_msg(rct_circuit_inputs(c, &in_path, &series, 1, steps, &in, &n_in, &err) == 0, "%s", err.msg);
     rectic_netspec *ns;
     ck_assert_int_eq(rectic_netspec_new(&ns), 0);
     ck_assert_msg(rct_circuit_netspec(c, ns, &err) == 0, "%s", err.msg);
     if (set_path)
         ck_assert_msg(rectic_netspec_set(ns, set_path, set, n_set) == 0, "%s", rectic_netspec_errmsg(ns));
-    rct_cinput *in = NULL;
-    int n_in = 0;
-    char var[512];
-    if (in_path) {
-        ck_assert_msg(rct_circuit_inputs(c, &in_path, &series, 1, steps, &in, &n_in, &err) == 0, "%s", err.msg);
-        const rct_top *op = &c->pops[in[0].pop].tmpl->ops[in[0].op];
-        snprintf(var, sizeof var, "%s/%s", op->name, op->vars[in[0].var].name);
-        ck_assert_int_eq(rectic_netspec_input(ns, c->pops[in[0].pop].name, var), 0);
-    }
+    if (in_path)
+        ck_assert_int_eq(rectic_netspec_input(ns, in[0].name, in[0].path), 0);
     rectic_spec o;
     rectic_spec_init(&o);
     o.dt = dt;
@@ -519,7 +541,7 @@ static double run_circuit(const char *ref, double dt, long steps, const char *in
     rectic_net *net;
     ck_assert_msg(rectic_net_new_network(&net, ns, &o) == 0, "%s", rectic_errmsg(net));
     if (in_path)
-        ck_assert_int_eq(rectic_net_input(net, c->pops[in[0].pop].name, in[0].data, steps, c->pops[in[0].pop].n), 0);
+        ck_assert_int_eq(rectic_net_input(net, in[0].name, in[0].data, steps, in[0].n), 0);
     rct_cend e;
     ck_assert_int_eq(rct_circuit_var(c, rec, "rec", &e, &err), 0);
     const rct_top *op = &c->pops[e.pop].tmpl->ops[e.op];

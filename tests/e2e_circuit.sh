@@ -9,8 +9,8 @@
 #    reference of PyRates 1.0.1) within atol 1e-10, rtol 1e-8: one column per node, time.csv n*dt; with
 #    --sampling-steps; with --input; with --set; in float32 (atol 1e-3, rtol 1e-3 against float64).
 # 2. PyRates' own outputs, ../shared/cases/pyrates_*, through tests/run_case.py.
-# 3. Errors: an unknown node, a bad KEY, refused circuits (FILE:LINE:COL), an input into a variable with
-#    edges; the previous output set left as it was.
+# 3. Errors: an unknown node, a bad KEY, refused circuits (FILE:LINE:COL), an input into a parameter; the
+#    previous output set left as it was.
 # Tests needing ../shared are skipped without it; those needing numpy/PyYAML without /usr/bin/python3's.
 set -u
 cd "$(dirname "${BASH_SOURCE[0]}")/.." || exit 2
@@ -81,6 +81,15 @@ test_qif_input_and_set_match_circref() {
     need
     $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/in.csv", 3 * (np.arange(3000) >= 500))'
     same_as_ref $M.neural_mass_models.qif.qif 1e-3 3000 --input "p/qif_op/I_ext=$TMP/in.csv" --set p/qif_op/eta=-4.5
+}
+
+test_inputs_adding_to_edges_match_circref() { # PyRates: an input node joined by an edge of weight 1
+    need
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/pulse.csv", 2 * ((np.arange(3000) % 700) < 200))'
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/u.csv", 220 + 30 * np.sin(np.arange(3000) / 50))'
+    same_as_ref $M.neural_mass_models.qif.qif 1e-3 3000 --input "p/qif_op/r_in=$TMP/pulse.csv"
+    same_as_ref $M.neural_mass_models.jansenrit.JRC_2delaycoupled 1e-4 3000 --input "jrc1/pc/rpo_e_in/m_in=$TMP/pulse.csv" \
+        --input "jrc2/iin/rpo_e/m_in=$TMP/pulse.csv" --input "jrc1/pc/rpo_e_in/m_in=$TMP/u.csv" --input "jrc2/pc/rpo_e_in/u=$TMP/u.csv"
 }
 
 test_set_population_from_file_and_one_node_match_circref() {
@@ -255,8 +264,8 @@ test_error_inputs() {
     work e_input
     previous_set
     seq 1 5 >in.csv
-    expect_rectic_error "--input p/qif_op/r_in" "receives edges" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
-        --dt 1e-3 --steps 5 --input p/qif_op/r_in=in.csv --record r=p/qif_op/r -o out
+    expect_rectic_error "--input p/qif_op/eta" "not an input variable" -- run $M.neural_mass_models.qif.qif \
+        --template-path "$TP" --dt 1e-3 --steps 5 --input p/qif_op/eta=in.csv --record r=p/qif_op/r -o out
     expect_rectic_error "--steps 9" "only 5 rows" -- run $M.neural_mass_models.qif.qif --template-path "$TP" \
         --dt 1e-3 --steps 9 --input p/qif_op/I_ext=in.csv --record r=p/qif_op/r -o out
     expect_rectic_error "nothing to write" -- run $M.neural_mass_models.qif.qif --template-path "$TP" --dt 1e-3 --steps 5 -o out
