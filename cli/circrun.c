@@ -10,6 +10,7 @@
 
 #include "circuit.h"
 #include "cli.h"
+#include "io_csv.h"
 
 #define complain rct_cli_complain
 
@@ -283,6 +284,52 @@ rectic_net *rct_cli_circ_build(options *o)
         return NULL;
     }
     return net;
+}
+
+/* Writes one population's input matrix as dir/input_POP.csv; the argument the program takes for it goes to
+   args. */
+static int write_input(const rct_cinput *in, long T, const char *dir, rct_buf *args)
+{
+    char path[4400], tmp[4500];
+    snprintf(path, sizeof path, "%s/input_%s.csv", dir, in->name);
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int bad = !f || rct_csv_write(f, in->data, T, in->n, 0) != 0;
+    bad |= f && fclose(f) != 0;
+    if (bad || rename(tmp, path) != 0) {
+        complain("--input: cannot write %s", path);
+        if (f)
+            remove(tmp);
+        return -1;
+    }
+    rct_buf_printf(args, " --input %s=%s", in->name, path);
+    return 0;
+}
+
+int rct_cli_circ_write_inputs(const options *o)
+{
+    if (!o->n_cin)
+        return 0;
+    char dir[4200];
+    if (o->project) {
+        snprintf(dir, sizeof dir, "%s", o->project);
+    } else if (o->out_given) {
+        const char *slash = strrchr(o->out_dir, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - o->out_dir) : 1, slash ? o->out_dir : ".");
+    } else {
+        complain("--input: give -o FILE or --project DIR: the program's inputs are written beside it");
+        return -1;
+    }
+    rct_buf args;
+    rct_buf_init(&args);
+    int bad = 0;
+    for (int k = 0; k < o->n_cin && !bad; k++)
+        bad = write_input(&o->cin[k], o->steps, dir[0] ? dir : "/", &args);
+    if (!bad)
+        fprintf(stderr, "rectic: the circuit's inputs, as its populations' inputs: run the program with%s --steps %ld\n",
+                args.s, o->steps);
+    rct_buf_free(&args);
+    return bad;
 }
 
 void rct_cli_circ_free(options *o)

@@ -166,6 +166,10 @@ int rct_cli_set_values(const char *flag, const char *val, double **vals, long *c
 int rct_cli_circuit_detect(const options *o);
 /* Reads and plans the circuit, translates it into o->ns, checks --record, reads and places the inputs. */
 int rct_cli_circ_load(options *o);
+/* `rectic emit --standalone CIRCUIT`: writes the populations' inputs (o->cin) beside the program (its
+   --project folder or the folder of -o FILE) as input_POP.csv and says how to run it; 0, or -1 after a
+   complaint. */
+int rct_cli_circ_write_inputs(const options *o);
 /* `rectic check CIRCUIT`: prints the resolved, planned circuit (for --dt); 0, or 1 after a complaint. */
 int rct_cli_circ_check(const options *o);
 /* Builds the network of the circuit: --set per node, the inputs, --record per node (one column), sampling. */

@@ -384,16 +384,20 @@ static int put_emitted(const options *o, const char *src)
     return 0;
 }
 
-/* `rectic emit --standalone NETWORK.yaml [run options]`: the standalone program of a network file. */
+/* `rectic emit --standalone NETWORK.yaml|CIRCUIT [run options]`: the standalone program of a network file
+   or of a circuit (whose run inputs are written beside it, as its populations' inputs). */
 static int emit_network(options *o)
 {
     if (o->spec.backend == RECTIC_BACKEND_NVRTC || o->target_cuda) {
         complain("--standalone writes C: it cannot be combined with --target cuda");
         return 1;
     }
-    if ((o->project && check_project_files(o->project, o->force)) || rct_cli_net_load(o))
+    if (o->network == 2 && o->steps < 0 && !o->n_input)
+        o->steps = 0; /* the program takes --steps */
+    if ((o->project && check_project_files(o->project, o->force)) ||
+        (o->network == 2 ? rct_cli_circ_load(o) : rct_cli_net_load(o)))
         return 1;
-    rectic_net *net = rct_cli_net_build(o);
+    rectic_net *net = o->network == 2 ? rct_cli_circ_build(o) : rct_cli_net_build(o);
     if (!net)
         return 1;
     char *text = NULL;
@@ -401,7 +405,7 @@ static int emit_network(options *o)
     if (code)
         complain("%s", rectic_errmsg(net));
     else
-        code = put_emitted(o, text);
+        code = put_emitted(o, text) || (o->network == 2 && rct_cli_circ_write_inputs(o));
     free(text);
     rectic_net_free(net);
     return code;
@@ -416,10 +420,10 @@ static int cmd_emit(int argc, char **argv)
         rct_cli_free_options(&o);
         return 1;
     }
-    o.network = rct_netfile_detect(o.spec.template_ref);
+    o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
     if (o.network && !o.standalone) {
-        complain("emit: %s is a network file: `rectic emit` writes its standalone program (give --standalone); "
-                 "`rectic run` runs it", o.spec.template_ref);
+        complain("emit: %s is a %s: `rectic emit` writes its standalone program (give --standalone); "
+                 "`rectic run` runs it", o.spec.template_ref, o.network == 2 ? "circuit" : "network file");
         rct_cli_free_options(&o);
         return 1;
     }

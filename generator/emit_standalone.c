@@ -54,7 +54,8 @@ static void table_structs(rct_buf *b)
                     "    int slot, vector;\n    double value;          /* for every unit, unless values */\n"
                     "    const double *values;  /* one per unit, or NULL */\n"
                     "    int missing;           /* one per unit, not carried: NAME=@FILE is required */\n};\n"
-                    "struct rectic_sa_rec {\n    const char *file, *name;\n    int where, slot, phase;\n};\n");
+                    "struct rectic_sa_rec {\n    const char *file, *name;\n    int where, slot, phase;\n"
+                    "    const long *idx;       /* a subset: its units, or NULL: all */\n    long count;\n};\n");
 }
 
 /* Writes the table entry of settable variable v (a state or parameter) of m: its value for every unit, or
@@ -72,8 +73,10 @@ static void var_entry(rct_buf *b, const rct_model *m, int v, int vector, double 
     rct_buf_printf(b, ", %s, %d},\n", values ? values : "NULL", missing);
 }
 
-/* Where the recorder finds variable v (see kernel_abi.h), and the name it was asked for. */
-static void rec_entry(rct_buf *b, const rct_model *m, int v, const char *file, const char *asked)
+/* Where the recorder finds variable v (see kernel_abi.h), the name it was asked for, and its subset of count
+   units (the table called idx, or NULL: all). */
+static void rec_entry(rct_buf *b, const rct_model *m, int v, const char *file, const char *asked, const char *idx,
+                      long count)
 {
     const rct_var *var = &m->vars[v];
     int where = var->kind == RCT_VK_STATE ? RCT_REC_STATE : var->kind == RCT_VK_ALG ? RCT_REC_ALG
@@ -85,7 +88,7 @@ static void rec_entry(rct_buf *b, const rct_model *m, int v, const char *file, c
         put_name(b, NULL, asked);
     else
         put_name(b, var->op, var->name);
-    rct_buf_printf(b, ", %d, %d, %d},\n", where, var->slot, phase);
+    rct_buf_printf(b, ", %d, %d, %d, %s, %ld},\n", where, var->slot, phase, idx ? idx : "NULL", count);
 }
 
 /* Writes weight entries {position, value}. */
@@ -192,9 +195,9 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     put_double(&b, m->target >= 0 ? m->vars[m->target].value : 0.0);
     rct_buf_puts(&b, ";\n");
     rct_buf_puts(&b, "static const struct rectic_sa_rec rectic_sa_records[] = {\n");
-    rec_entry(&b, m, m->output, "out", NULL);
+    rec_entry(&b, m, m->output, "out", NULL, NULL, 0);
     for (int k = 0; k < s->n_records; k++)
-        rec_entry(&b, m, s->records[k], s->record_files[k], s->record_names[k]);
+        rec_entry(&b, m, s->records[k], s->record_files[k], s->record_names[k], NULL, 0);
     rct_buf_printf(&b, "};\n#define RECTIC_SA_N_RECORDS %d\n", 1 + s->n_records);
     rct_buf_printf(&b, "static const long rectic_sa_n = %ld, rectic_sa_steps = %ld;\n", s->n, s->steps);
     run_defaults(&b, s->sampling_steps, s->cutoff, s->sampling_mean, s->npy);
@@ -278,12 +281,22 @@ static void pop_tables(rct_buf *b, rct_buf *entry, const rct_emit_net *o, const 
         rct_buf_puts(b, "};\n");
     }
     int n_recs = sp->n_records + (sp->output != 0);
+    for (int k = 0; sp->record_idx && k < sp->n_records; k++)
+        if (sp->record_idx[k]) { /* a recording of chosen units */
+            rct_buf_printf(b, "static const long rectic_sa_idx_%s_%d[] = {", pop, k);
+            for (long j = 0; j < sp->record_count[k]; j++)
+                rct_buf_printf(b, "%s%ld", j ? ", " : "", sp->record_idx[k][j]);
+            rct_buf_puts(b, "};\n");
+        }
     if (n_recs) {
         rct_buf_printf(b, "static const struct rectic_sa_rec rectic_sa_recs_%s[] = {\n", pop);
         if (sp->output)
-            rec_entry(b, m, m->output, "out", NULL);
-        for (int k = 0; k < sp->n_records; k++)
-            rec_entry(b, m, sp->records[k], sp->record_keys[k], NULL);
+            rec_entry(b, m, m->output, "out", NULL, NULL, 0);
+        for (int k = 0; k < sp->n_records; k++) {
+            int sub = sp->record_idx && sp->record_idx[k];
+            snprintf(name, sizeof name, "rectic_sa_idx_%s_%d", pop, k);
+            rec_entry(b, m, sp->records[k], sp->record_keys[k], NULL, sub ? name : NULL, sub ? sp->record_count[k] : 0);
+        }
         rct_buf_puts(b, "};\n");
     }
     rct_buf_printf(entry, "    {\"%s\", \"", pop);

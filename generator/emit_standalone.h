@@ -44,6 +44,9 @@ typedef struct rct_sa_pop {
     const double *param;             /* n_param x n values (a parameter the kernel reads once: n copies) */
     const int *records;              /* recorded variables of its model, n_records of them */
     const char *const *record_keys;  /* and their keys (file names) */
+    const long *const *record_idx;   /* per recording: its units (record_count[k] of them), or NULL: all; or
+                                        record_idx NULL: every recording holds all units */
+    const long *record_count;
     int n_records;
     int output;                      /* its model's output is the network's out */
 } rct_sa_pop;

@@ -759,11 +759,11 @@ int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
     if (!text)
         return rct_errf(&net->err, RECTIC_EINVAL, "standalone: no place for the text (NULL)");
     *text = NULL;
+    if (net->pn) /* records chosen units of a variable too */
+        return rct_pn_standalone(net, format, text);
     if (rct_subset_any(net))
         return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: the program records whole variables and all spikes; "
                                                   "recording subsets of neurons is not available in it");
-    if (net->pn)
-        return rct_pn_standalone(net, format, text);
     const rct_model *m = net->model;
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);
     double *param = calloc((size_t)m->n_param + 1, sizeof *param);

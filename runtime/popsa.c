@@ -1,7 +1,8 @@
 /*
  * popsa.c -- the standalone program of a network of populations (rectic_net_standalone): the fused
- * kernel's description, each population's values and recordings, each projection's weights as the
- * kernel holds them, handed to the standalone emitter (generator/emit_standalone.h).
+ * kernel's description, each population's values and recordings (whole variables, or chosen units: a
+ * circuit's node), each projection's weights as the kernel holds them, handed to the standalone emitter
+ * (generator/emit_standalone.h).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,14 +17,21 @@ typedef struct sa_parts {
     rct_sa_pop *pops;
     rct_sa_proj *projs;
     double **param; /* per population: n_param x n values */
+    const long ***rec_idx; /* per population: per recording, its units or NULL */
+    long **rec_count;
     long **at;      /* per projection: positions of its weights */
     double **w;     /* and their values */
 } sa_parts;
 
 static void parts_free(const rct_popnet *pn, sa_parts *s)
 {
-    for (int p = 0; s->param && p < pn->n_pops; p++)
+    for (int p = 0; s->param && p < pn->n_pops; p++) {
         free(s->param[p]);
+        free(s->rec_idx ? s->rec_idx[p] : NULL);
+        free(s->rec_count ? s->rec_count[p] : NULL);
+    }
+    free(s->rec_idx);
+    free(s->rec_count);
     for (int k = 0; s->at && k < pn->n_projs; k++) {
         free(s->at[k]);
         free(s->w[k]);
@@ -48,8 +56,16 @@ static int pop_part(rectic_net *net, sa_parts *s, int p)
     for (int q = 0; q < m->n_param; q++)
         for (long i = 0; i < n; i++) /* a parameter the kernel reads once: its first value for every unit */
             param[(size_t)q * (size_t)n + (size_t)i] = rct_rget(pop, pop->param_real[q], pop->param_vector[q] ? (size_t)i : 0);
+    const long **idx = s->rec_idx[p] = calloc((size_t)pop->n_rec_vars + 1, sizeof *idx);
+    long *count = s->rec_count[p] = calloc((size_t)pop->n_rec_vars + 1, sizeof *count);
+    if (!idx || !count)
+        return rct_oom(&net->err);
+    for (int k = 0; pop->rec_sub && k < pop->n_rec_vars; k++) {
+        idx[k] = pop->rec_sub[k].idx;
+        count[k] = pop->rec_sub[k].count;
+    }
     s->pops[p] = (rct_sa_pop){n, pop->threshold, pop->reset, pop->y0, param, pop->rec_vars,
-                              (const char *const *)pop->rec_names, pop->n_rec_vars, p == pn->out_pop};
+                              (const char *const *)pop->rec_names, idx, count, pop->n_rec_vars, p == pn->out_pop};
     return 0;
 }
 
@@ -91,11 +107,23 @@ static int proj_part(rectic_net *net, sa_parts *s, int k)
     return 0;
 }
 
+/* Whether net or a population records a subset of the output or of the spikes (the program cannot). */
+static int output_or_spike_subsets(const rectic_net *net)
+{
+    int any = net->out_sub.idx || net->spike_mask;
+    for (int p = 0; net->pn && p < net->pn->n_pops; p++)
+        any |= output_or_spike_subsets(net->pn->pops[p]);
+    return any;
+}
+
 int rct_pn_standalone(rectic_net *net, int format, char **text)
 {
     rct_popnet *pn = net->pn;
     sa_parts s;
     memset(&s, 0, sizeof s);
+    if (output_or_spike_subsets(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: the program records the whole output and all spikes; "
+                                                  "subsets of them are not available in it");
     rct_pn_desc d;
     int rc = rct_pn_desc_make(net, &d);
     if (rc)
@@ -103,10 +131,12 @@ int rct_pn_standalone(rectic_net *net, int format, char **text)
     s.o = d.o;
     s.pops = calloc((size_t)pn->n_pops, sizeof *s.pops);
     s.param = calloc((size_t)pn->n_pops, sizeof *s.param);
+    s.rec_idx = calloc((size_t)pn->n_pops, sizeof *s.rec_idx);
+    s.rec_count = calloc((size_t)pn->n_pops, sizeof *s.rec_count);
     s.projs = calloc((size_t)pn->n_projs + 1, sizeof *s.projs);
     s.at = calloc((size_t)pn->n_projs + 1, sizeof *s.at);
     s.w = calloc((size_t)pn->n_projs + 1, sizeof *s.w);
-    if (!s.pops || !s.param || !s.projs || !s.at || !s.w)
+    if (!s.pops || !s.param || !s.rec_idx || !s.rec_count || !s.projs || !s.at || !s.w)
         rc = rct_oom(&net->err);
     for (int p = 0; !rc && p < pn->n_pops; p++)
         rc = pop_part(net, &s, p);

@@ -117,6 +117,63 @@ test_set_population_from_file_and_one_node_match_circref() {
         --dt 1e-4 --steps 5 --record v=jrc1/pc/pro/m --set "jrc1/ein/rpo_e/h=@$TMP/h.csv" -o bad
 }
 
+# standalone_same CIRCUIT DT STEPS [OPTIONS...]: `rectic emit --standalone` of the circuit, with every node
+# variable recorded plus OPTIONS, compiled with -Wall -Wextra -Werror and run with the --input and --steps
+# it names, writes the files `rectic run` writes, byte for byte (all but meta.json).
+standalone_same() {
+    local c=$1 dt=$2 steps=$3 recs f
+    shift 3
+    need
+    cc --version >/dev/null 2>&1 || skip "no cc"
+    work "sa_$(basename "$c")$*"
+    recs=$($PY "$ROOT/tests/circrecs.py" "$c" --template-path "$TP") || fail "circrecs.py $c failed"
+    mkdir sa
+    # shellcheck disable=SC2086
+    "$RECTIC" emit --standalone "$c" --template-path "$TP" --dt "$dt" --steps "$steps" $recs "$@" -o sa/sim.c 2>emit.txt ||
+        fail "emit failed: $(head -c 500 emit.txt)"
+    cc -std=c11 -O2 -Wall -Wextra -Werror -DRECTIC_NO_BLAS sa/sim.c -lm -o sa/sim 2>cc.log || fail "cc failed: $(head -c 600 cc.log)"
+    local prog
+    prog=$(sed -n 's/^rectic: .* run the program with //p' emit.txt)
+    # shellcheck disable=SC2086
+    ./sa/sim ${prog:---steps $steps} -o out.sa 2>sim.log || fail "sim failed: $(head -c 400 sim.log)"
+    # shellcheck disable=SC2086
+    "$RECTIC" run "$c" --template-path "$TP" --dt "$dt" --steps "$steps" $recs "$@" -o out.run -q 2>err.txt ||
+        fail "rectic run failed: $(head -c 400 err.txt)"
+    for f in $(cd out.run && ls); do
+        [ "$f" = meta.json ] || cmp -s "out.run/$f" "out.sa/$f" || fail "$f differs ($c $*)"
+    done
+    [ "$(cd out.run && ls)" = "$(cd out.sa && ls)" ] || fail "other files: $(cd out.sa && ls | tr '\n' ' ')"
+}
+
+test_standalone_circuits_write_the_bytes_of_the_run() {
+    need
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/sa_pulse.csv", 2 * ((np.arange(800) % 300) < 90))'
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/sa_u.csv", 220 + 30 * np.sin(np.arange(800) / 50))'
+    standalone_same $M.neural_mass_models.jansenrit.JRC_2delaycoupled 1e-4 800 --input "jrc1/pc/rpo_e_in/m_in=$TMP/sa_pulse.csv" \
+        --input "jrc2/pc/rpo_e_in/u=$TMP/sa_u.csv" --set "IN/rpo_e/h=0.0031" --set jrc1/pc/rpo_e_in/tau=0.012
+    standalone_same $M.neural_mass_models.qif.qif_sd 1e-3 800 --sampling-steps 3
+    standalone_same $M.neural_mass_models.wilsoncowan.WC_stp 1e-4 800 --dtype float32
+    standalone_same $M.oscillators.kuramoto.kmo_2coupled 1e-3 800 --format npy
+}
+
+test_standalone_circuit_project_and_errors() {
+    need
+    work sa_project
+    ring_yaml
+    seq 1 20 >in.csv
+    "$RECTIC" emit --standalone ring/ring --dt 1e-3 --steps 20 --record a=a/rate_op/r --input a/rate_op/I_ext=in.csv \
+        --input b/rate_op/r_in=in.csv --project proj 2>emit.txt || fail "emit --project failed: $(head -c 400 emit.txt)"
+    [ -f proj/sim.c ] && [ -f proj/Makefile ] || fail "no sim.c or Makefile in proj"
+    [ "$(wc -l <proj/input_rate_node.csv)" = 20 ] || fail "input_rate_node.csv: not 20 rows"
+    [ "$(head -1 proj/input_rate_node.csv)" = "1,0,0" ] || fail "input_rate_node.csv row 0: $(head -1 proj/input_rate_node.csv)"
+    [ "$(head -2 proj/input_run_inputs.csv | tail -1)" = 2 ] || fail "input_run_inputs.csv row 1 is not 2"
+    grep -q -- "--input rate_node=proj/input_rate_node.csv --input run_inputs=proj/input_run_inputs.csv --steps 20" emit.txt ||
+        fail "emit does not say how to run the program: $(cat emit.txt)"
+    expect_rectic_error "give -o FILE or --project DIR" -- emit --standalone ring/ring --dt 1e-3 --steps 20 \
+        --record a=a/rate_op/r --input a/rate_op/I_ext=in.csv
+    expect_rectic_error "is a circuit" "give --standalone" -- emit ring/ring --dt 1e-3 --record a=a/rate_op/r
+}
+
 test_every_runnable_circuit_is_tested() {
     need
     local c n

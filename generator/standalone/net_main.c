@@ -378,7 +378,9 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
         s->rec[k].slot = e->slot;
         s->rec[k].phase = e->phase;
         s->rec[k].stride = e->where == 3 ? c->in_col : e->where == 4 ? (long)sp->param_vector[e->slot] : 1;
-        s->buf[k] = sa_alloc((size_t)(r->rows * n), sizeof(double));
+        s->rec[k].idx = e->idx;
+        s->rec[k].count = e->idx ? e->count : n;
+        s->buf[k] = sa_alloc((size_t)(r->rows * s->rec[k].count), sizeof(double));
     }
     sa_run_sampling(r, c, sp->n_recs, s->rec, s->buf);
     c->sample_mean = sp->has_out && r->mean_mode; /* only the output is averaged */
@@ -511,7 +513,8 @@ int main(int argc, char **argv)
     for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
         const struct rectic_sa_pop *sp = &rectic_sa_pops[p];
         for (int k = 0; k < sp->n_recs; k++)
-            sa_write(run.dir, sp->recs[k].file, run.npy, pops[p].buf[k], run.rows, sp->n, RECTIC_SA_F32 ? SA_F4 : SA_F8);
+            sa_write(run.dir, sp->recs[k].file, run.npy, pops[p].buf[k], run.rows, pops[p].rec[k].count,
+                     RECTIC_SA_F32 ? SA_F4 : SA_F8);
         snprintf(name, sizeof name, "spikes_%s", sp->name);
         if (sp->spiking)
             sa_write_spikes(&run, name, &ctx[p]);
