@@ -211,8 +211,9 @@ int rectic_net_record(rectic_net *net, const char *name);
    count) holds neuron indices[j].  key names the recording and its file ([A-Za-z0-9_.-]+, not a reserved
    name), NULL: the name as rectic_net_record gives it.  name "out" restricts the output to those neurons.
    On a network of populations name is a path ("POP/VAR", indices within the population) and key as in
-   rectic_net_record_as ("out" makes it the output).  indices NULL (count 0): every neuron.  Neither the
-   CUDA backend nor rectic_net_standalone take subsets (they refuse them). */
+   rectic_net_record_as ("out" makes it the output).  indices NULL (count 0): every neuron.  The CUDA
+   backend and rectic_net_standalone take subsets of a network of populations' variables (not of its
+   output); of a network of one template they refuse them. */
 int rectic_net_record_subset(rectic_net *net, const char *name, const char *key, const long *indices, long count);
 /* Keeps the spikes of the neurons indices[0..count-1] only (distinct, each in 0 .. n-1) in the next runs'
    spikes (rectic_net_spikes, the spikes file); neuron numbers stay as they are.  pop: the population of a

@@ -116,9 +116,10 @@ typedef struct rct_cu_rec {
     /* the run's */
     rectic_net *net;
     double **rec_data;    /* the host rows of the recorded values (net->rec_data, or from its second entry) */
+    const void *recs;     /* their rectic_krec (borrowed): a subset's units are picked on the host */
     int n_rec;
     long ring_rows, words, sum_words, host_row, cap_spikes;
-    void *ring_host_p;    /* float32: one ring before conversion */
+    void *ring_host_p;    /* float32 or a subset: one ring before conversion or picking */
     unsigned int *bits_host_p, *sum_host_p; /* NULL: net does not spike */
 } rct_cu_rec;
 

@@ -61,6 +61,7 @@ int rct_cu_rec_setup(rct_cuexec *x, rct_cu_rec *r, rectic_net *net, const void *
     size_t nb = (size_t)net->n * rct_rsize(net);
     r->net = net;
     r->rec_data = rec_data;
+    r->recs = recs;
     r->n_rec = n_rec;
     r->ring_rows = ch->ring_rows;
     r->words = (net->n + 31) / 32;
@@ -69,7 +70,9 @@ int rct_cu_rec_setup(rct_cuexec *x, rct_cu_rec *r, rectic_net *net, const void *
     r->cap_spikes = 0;
     r->ring_host_p = NULL;
     r->bits_host_p = r->sum_host_p = NULL;
-    int spiking = net->model->spike_def >= 0, rc;
+    int spiking = net->model->spike_def >= 0, rc, staged = net->f32;
+    for (int k = 0; k < n_rec; k++)
+        staged |= ((const rectic_krec *)recs)[k].idx != NULL; /* a subset: the whole rows, then its units */
     size_t bits = (size_t)ch->steps * (size_t)r->words * 4, sum = (size_t)ch->steps * (size_t)r->sum_words * 4;
     void *bh = NULL, *sh = NULL;
     if ((rc = rct_dbuf_need(x, &r->rec, (size_t)n_rec * sizeof(rectic_drec), err)) ||
@@ -78,7 +81,7 @@ int rct_cu_rec_setup(rct_cuexec *x, rct_cu_rec *r, rectic_net *net, const void *
         (spiking && ((rc = rct_dbuf_need(x, &r->bits, bits, err)) || (rc = rct_dbuf_need(x, &r->sum, sum, err)) ||
                      (rc = rct_hbuf_need(x, &r->bits_host, bits, &bh, err)) ||
                      (rc = rct_hbuf_need(x, &r->sum_host, sum, &sh, err)))) ||
-        (net->f32 && (rc = rct_hbuf_need(x, &r->ring_host, (size_t)r->ring_rows * nb, &r->ring_host_p, err))))
+        (staged && (rc = rct_hbuf_need(x, &r->ring_host, (size_t)r->ring_rows * nb, &r->ring_host_p, err))))
         return rc;
     r->bits_host_p = bh;
     r->sum_host_p = sh;
@@ -148,14 +151,18 @@ int rct_cu_rec_collect(rct_cuexec *x, rct_cu_rec *r, long rows, long start, long
     int rc = 0;
     for (int q = 0; q < r->n_rec && !rc && rows > 0; q++) {
         rct_CUdeviceptr ring = r->ring.p + (size_t)q * (size_t)r->ring_rows * nb;
-        double *dst = r->rec_data[q] + (size_t)r->host_row * (size_t)n;
-        void *to = net->f32 ? r->ring_host_p : (void *)dst;
+        const long *idx = ((const rectic_krec *)r->recs)[q].idx; /* a subset: column j is unit idx[j] */
+        long w = idx ? ((const rectic_krec *)r->recs)[q].count : n;
+        double *dst = r->rec_data[q] + (size_t)r->host_row * (size_t)w;
+        void *to = net->f32 || idx ? r->ring_host_p : (void *)dst;
         rc = rct_cuexec_ck(x, api->cuMemcpyDtoHAsync(to, ring, (size_t)rows * nb, x->stream), "copy of the recordings", err);
-        if (!rc && net->f32) {
+        if (!rc && (net->f32 || idx))
             rc = rct_cuexec_ck(x, api->cuStreamSynchronize(x->stream), "cuStreamSynchronize", err);
-            for (long i = 0; !rc && i < rows * n; i++)
-                dst[i] = (double)((const float *)r->ring_host_p)[i];
-        }
+        for (long i = 0; !rc && (net->f32 || idx) && i < rows; i++)
+            for (long j = 0; j < w; j++) {
+                long at = i * n + (idx ? idx[j] : j);
+                dst[i * w + j] = net->f32 ? (double)((const float *)r->ring_host_p)[at] : ((const double *)r->ring_host_p)[at];
+            }
     }
     if (!rc && r->bits_host_p)
         rc = rct_cuexec_ck(x, api->cuMemcpyDtoHAsync(r->bits_host_p, r->bits.p, (size_t)k * (size_t)r->words * 4, x->stream),

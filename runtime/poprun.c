@@ -389,9 +389,12 @@ int rct_pn_run(rectic_net *net, long steps)
         dirty |= pn->pops[p]->dirty;
     if (dirty && (rc = rct_pn_compile(net)))
         return rc;
-    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
-        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of units or of spikes "
-                                                  "yet: record whole variables, or run on the CPU");
+    int spike_subsets = net->spike_mask != NULL; /* chosen units of a variable: picked on the host */
+    for (int p = 0; p < pn->n_pops; p++)
+        spike_subsets |= pn->pops[p]->spike_mask != NULL;
+    if (net->backend == RECTIC_BACKEND_NVRTC && spike_subsets)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of spikes yet: record all "
+                                                  "spikes, or run on the CPU");
     net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);

@@ -389,8 +389,9 @@ START_TEST(test_cc_kernel_records_the_same_subset)
 }
 END_TEST
 
-/* The CUDA backend (here its mock driver) refuses subsets at the run, saying so; whole recordings run. */
-START_TEST(test_cuda_backend_refuses_subsets)
+/* The CUDA backend (here its mock driver) refuses subsets of a network of one template at the run, saying
+   so, and subsets of spikes; a network of populations' variable subsets are the whole recording's columns. */
+START_TEST(test_cuda_backend_picks_population_subsets_and_refuses_the_others)
 {
     use_mock();
     for (int k = 0; k < 3; k++) {
@@ -412,14 +413,28 @@ START_TEST(test_cuda_backend_refuses_subsets)
     rectic_netspec *ns; /* a network of populations too */
     ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
     ck_assert_int_eq(rectic_netspec_population(ns, "E", QIF, "qif_op", 8), RECTIC_OK);
+    ck_assert_int_eq(rectic_netspec_spikes(ns, "E", "spike", "v", 100, -100), RECTIC_OK);
     rectic_spec o;
     rectic_spec_init(&o);
     o.backend = RECTIC_BACKEND_NVRTC;
     rectic_net *net;
     ck_assert_msg(rectic_net_new_network(&net, ns, &o) == RECTIC_OK, "%s", rectic_errmsg(net));
-    ck_assert_int_eq(rectic_net_record_subset(net, "E/v", NULL, pick + 1, 2), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record_subset(net, "E/v", "sub", pick + 1, 2), RECTIC_OK); /* picked on the host */
+    ck_assert_int_eq(rectic_net_record_as(net, "E/v", "all"), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, 20, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long rows, cols, rows_all, cols_all;
+    const double *sub, *all;
+    ck_assert_int_eq(rectic_net_recording(net, "sub", &rows, &cols, &sub), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_recording(net, "all", &rows_all, &cols_all, &all), RECTIC_OK);
+    ck_assert_int_eq(cols, 2);
+    ck_assert_int_eq(rows, 20);
+    for (long i = 0; i < rows; i++)
+        for (long j = 0; j < 2; j++)
+            ck_assert_double_eq(sub[i * 2 + j], all[i * cols_all + pick[1 + j]]);
+    ck_assert_int_eq(rectic_net_record_spikes(net, "E", pick, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, 20, NULL, 0), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "the CUDA backend does not record subsets of units"));
+    ck_assert_str_eq(rectic_errmsg(net), "the CUDA backend does not record subsets of spikes yet: record all spikes, or "
+                                         "run on the CPU");
     rectic_net_free(net);
     rectic_netspec_free(ns);
 }
@@ -432,6 +447,7 @@ int main(void)
                             test_spikes_of_a_subset_are_the_whole_runs_spikes_of_it,
                             test_streamed_subsets_write_the_same_files, test_streamed_spikes_of_a_subset,
                             test_bad_subsets_are_refused_with_messages, test_population_subsets,
-                            test_cc_kernel_records_the_same_subset, test_cuda_backend_refuses_subsets};
+                            test_cc_kernel_records_the_same_subset,
+                            test_cuda_backend_picks_population_subsets_and_refuses_the_others};
     return tu_main("record", 120, tests, (int)(sizeof tests / sizeof tests[0]));
 }
