@@ -8,7 +8,9 @@
  * prints a table and writes bench/results.md; --only runs just the rows whose network name contains TEXT
  * (and writes nothing), for working on one figure (--only startup: the memory and start-up rows of
  * bench/startup.c, their Markdown table on stdout; --only populations: the E/I row of bench/popbench.c; --only
- * reservoir: the reservoir row of bench/ridgebench.c; --only rls: the online-learning rows of bench/rlsbench.c); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
+ * reservoir: the reservoir row of bench/ridgebench.c; --only rls: the online-learning rows of bench/rlsbench.c;
+ * --only circuits: the PyRates circuit row of bench/circbench.c, ../shared or $RECTIC_SHARED holding the
+ * templates); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
  *
  * Networks (fixed, so that no figure comes from a silent network): the seed example (RectiPy's QIF
  * network, N=5); and QIF networks with J dense uniform(-1,1)*2/sqrt(N), eta per neuron uniform(-1,5),
@@ -30,6 +32,7 @@
 #include "popbench.h"
 #include "ridgebench.h"
 #include "rlsbench.h"
+#include "circbench.h"
 #include "startup.h"
 
 extern char **environ;
@@ -675,6 +678,11 @@ int main(int argc, char **argv)
         fclose(md);
         return rlsbench_rows(stdout, quick) ? 1 : 0;
     }
+    const char *shared = getenv("RECTIC_SHARED") ? getenv("RECTIC_SHARED") : "../shared";
+    if (only && !strcmp(only, "circuits")) {
+        fclose(md);
+        return circbench_rows(stdout, rectic, shared, quick) < 0;
+    }
     /* first, while this process is small (a forked child starts with its resident pages), kept for the end */
     char *startup = NULL;
     size_t startup_len = 0;
@@ -777,6 +785,8 @@ int main(int argc, char **argv)
     if (!rc && ridgebench_rows(md, quick))
         rc = 1;
     if (!rc && rlsbench_rows(md, quick))
+        rc = 1;
+    if (!rc && circbench_rows(md, rectic, shared, quick) < 0)
         rc = 1;
     if (!rc && startup && fputs(startup, md) < 0)
         rc = 1;

@@ -12,8 +12,9 @@ cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ibench -c bench/startup.c -
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ibench -c bench/popbench.c -o "$BUILD/bench/popbench.o"
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ibench -c bench/ridgebench.c -o "$BUILD/bench/ridgebench.o"
 cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Ibench -c bench/rlsbench.c -o "$BUILD/bench/rlsbench.o"
+cc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Ibench -c bench/circbench.c -o "$BUILD/bench/circbench.o"
 cc -o "$BUILD/bench/bench" "$BUILD/bench/bench.o" "$BUILD/bench/startup.o" "$BUILD/bench/popbench.o" \
-    "$BUILD/bench/ridgebench.o" "$BUILD/bench/rlsbench.o" \
+    "$BUILD/bench/ridgebench.o" "$BUILD/bench/rlsbench.o" "$BUILD/bench/circbench.o" \
     "$BUILD/bench/qif_ref.o" "$BUILD/librectic.a" \
     -ltcc $LIBS_BLAS -lyaml -ldl -lpthread -lm
 OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1} "$BUILD/bench/bench" "$BUILD/rectic" "$@"

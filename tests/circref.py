@@ -38,6 +38,7 @@ Numerics, PyRates 1.0.1 (16e68a77) with solver='euler', vectorize=True:
 import argparse
 import os
 import sys
+import time
 
 import numpy as np
 import yaml
@@ -441,6 +442,7 @@ def run(argv):
     ap.add_argument("--record", action="append", default=[])
     ap.add_argument("--set", action="append", default=[])
     ap.add_argument("--sampling-steps", type=int, default=1)
+    ap.add_argument("--time", action="store_true", help="print the seconds the steps took (the bench)")
     ap.add_argument("-o", dest="out", required=True)
     a = ap.parse_args(argv)
     model = build(a)
@@ -455,7 +457,10 @@ def run(argv):
         raise CircError("nothing to write: give --record")
     for w in model.warnings:
         print("circref: warning: %s" % w, file=sys.stderr)
+    t0 = time.perf_counter()
     data, rec_steps = simulate(model, a.steps, records, a.sampling_steps)
+    if a.time:
+        print("%.6f" % (time.perf_counter() - t0))
     os.makedirs(a.out, exist_ok=True)
     for key, rows in data.items():
         netref.write_csv(os.path.join(a.out, key + ".csv"), rows)
