@@ -95,11 +95,32 @@ static rct_circuit *circ_read(const options *o)
     return c;
 }
 
+/* Whether the network of c can be made (its populations' models, projections and roles; not compiled):
+   what `rectic run` would refuse before its first step.  0, or -1 after a complaint. */
+static int circ_network_ok(const options *o, const rct_circuit *c)
+{
+    rct_err err = {0};
+    rectic_netspec *ns = NULL;
+    rectic_net *net = NULL;
+    rectic_spec opts = o->spec;
+    opts.template_ref = NULL;
+    opts.defer_compile = 1;
+    int bad = rectic_netspec_new(&ns) != RECTIC_OK || rct_circuit_netspec(c, ns, &err);
+    if (bad)
+        complain("%s", err.msg[0] ? err.msg : "out of memory");
+    else if ((bad = rectic_net_new_network(&net, ns, &opts) != RECTIC_OK))
+        complain("%s", rectic_errmsg(net));
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+    return bad ? -1 : 0;
+}
+
 int rct_cli_circ_check(const options *o)
 {
     rct_circuit *c = circ_read(o);
-    char *text = c ? rct_circuit_describe(c) : NULL;
-    if (c && !text)
+    int bad = !c || circ_network_ok(o, c);
+    char *text = bad ? NULL : rct_circuit_describe(c);
+    if (!bad && !text)
         complain("out of memory");
     if (text)
         fputs(text, stdout);

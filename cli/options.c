@@ -37,7 +37,7 @@ const char rct_usage_run[] =
     "       rectic run NETWORK.yaml --dt DT [--steps T] [--input POP/VAR=FILE]... [--record [KEY=]PATH]...\n"
     "                  [--set PATH=VALUE|@FILE]... [--output-var PATH] [options]\n"
     "       rectic run CIRCUIT --dt DT --steps T [--input PATH=FILE]... [--record [KEY=]PATH]...\n"
-    "                  [--set PATH=VALUE]... [options]\n"
+    "                  [--set PATH=VALUE|@FILE]... [options]\n"
     "\n"
     "TEMPLATE is a dotted name (neuron_model_templates.spiking_neurons.qif.qif) searched in --template-path,\n"
     "$RECTIC_TEMPLATE_PATH, the built-in templates and the current directory, or a path dir/file/template.\n"
@@ -45,7 +45,9 @@ const char rct_usage_run[] =
     "of templates and projections between them (docs/network-files.md).\n"
     "CIRCUIT is a PyRates CircuitTemplate (dotted name or dir/file/template; docs/circuits.md); its PATH is\n"
     "node/op/var or sub/node/op/var: --input takes T rows (one value per step, a weight-1 edge), --record\n"
-    "KEY=PATH writes KEY.csv with that node's column, --set PATH=VALUE sets that node's value.\n"
+    "KEY=PATH writes KEY.csv with that node's column, --set PATH=VALUE sets that node's value;\n"
+    "--set POP/OP/VAR=VALUE|@FILE sets every node of population POP (one value per node, in the order\n"
+    "`rectic check CIRCUIT` lists them).\n"
     "\n"
     "network files (PATH is POP/VAR or POP/OP/VAR):\n"
     "  --input POP/VAR=FILE    T x n (or T x 1) inputs of population POP, row n = step n (repeatable); VAR\n"
@@ -122,7 +124,8 @@ const char rct_usage_run[] =
 
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
-    "       rectic emit TEMPLATE|NETWORK.yaml [run options] --standalone [-o sim.c | --project DIR [--force]]\n"
+    "       rectic emit TEMPLATE|NETWORK.yaml|CIRCUIT [run options] --standalone\n"
+    "                   [-o sim.c | --project DIR [--force]]\n"
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
@@ -131,6 +134,8 @@ const char rct_usage_emit[] =
     "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
     "A network file's program runs its populations and projections with the same fused kernel:\n"
     "    ./sim --input E=input_E.csv --input I=input_I.csv -o out/ E/eta=-4   (./sim --help lists the rest)\n"
+    "A circuit's program is its network's; the run's --input series are written beside sim.c as its\n"
+    "populations' inputs (input_POP.csv), and emit prints the arguments to run it with.\n"
     "Its outputs are byte-identical to `rectic run` with the same settings.  --project DIR writes\n"
     "DIR/sim.c with a Makefile and a README; it refuses to overwrite any of them that exists unless\n"
     "--force is given.\n";

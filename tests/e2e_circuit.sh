@@ -269,6 +269,19 @@ test_check_refuses_with_file_line_col() {
     ring_yaml
     sed -i 's|c/rate_op/r, a/rate_op/r_in|c/rate_op/q, a/rate_op/r_in|' ring.yaml
     expect_rectic_error "ring.yaml:14:8:" "no variable 'q'" -- check ring/ring
+    cat >kc.yaml <<'EOF'
+k_op:
+  base: OperatorTemplate
+  equations: "d/dt * r = (-r + r_in + u) / tau"
+  variables: {r: output(0.0), tau: 0.01, r_in: input(0.0), u: input(2.0)}
+k_node: {base: NodeTemplate, operators: [k_op]}
+kc:
+  base: CircuitTemplate
+  nodes: {a: k_node, b: k_node}
+  edges:
+    - [a/k_op/r, b/k_op/u, null, {weight: 1.0}]
+EOF
+    expect_rectic_error "kc.yaml:10:7:" "keeps its default 2 in PyRates" -- check kc/kc # refused by the network, as run
 }
 
 # previous_set: a complete output set in out/ whose files must survive the failing command.
