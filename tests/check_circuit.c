@@ -66,6 +66,19 @@ static int load(fx *f, const char *text, const char *name)
     return rct_circuit_load(f->L, ref, &f->c);
 }
 
+/* Loads circuit c, "c:\n  base: CircuitTemplate\n" and then body, asserting that it loads; plans it for dt
+   unless dt is 0. */
+static void circuit(fx *f, const char *body, double dt)
+{
+    char *text = malloc(strlen(body) + 64);
+    sprintf(text, "c:\n  base: CircuitTemplate\n%s", body);
+    int rc = load(f, text, "c");
+    free(text);
+    ck_assert_msg(rc == 0, "%s", f->err.msg);
+    if (dt > 0)
+        ck_assert_msg(rct_circuit_plan(f->c, dt, &f->err) == 0, "%s", f->err.msg);
+}
+
 static void done(fx *f)
 {
     rct_circuit_free(f->c);
@@ -99,8 +112,8 @@ static int warned(const rct_circuit *c, const char *text)
 START_TEST(test_nodes_of_one_template_form_one_population_in_order)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, s: P, b: L, d: L2}\n"
-                             "  edges:\n    - [s/phase/theta, b/leak/r_in, null, {weight: 2.5}]\n", "c"), 0);
+    circuit(&f, "  nodes: {a: L, s: P, b: L, d: L2}\n"
+                "  edges:\n    - [s/phase/theta, b/leak/r_in, null, {weight: 2.5}]\n", 0);
     ck_assert_int_eq(f.c->n_pops, 3);
     ck_assert_str_eq(f.c->pops[0].name, "L");
     ck_assert_int_eq(f.c->pops[0].n, 2);
@@ -151,12 +164,11 @@ END_TEST
 START_TEST(test_discrete_delays_round_half_to_even_and_lag_the_undelayed_edges_of_the_group)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
-                             "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0025}]\n"
-                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.0036}]\n"
-                             "    - [s/phase/theta, d/leak/r_in, null, {weight: 0.5}]\n"
-                             "    - [a/leak/v, b/leak/r_in, null, {delay: 0.0004}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    circuit(&f, "  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
+                "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0025}]\n"
+                "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.0036}]\n"
+                "    - [s/phase/theta, d/leak/r_in, null, {weight: 0.5}]\n"
+                "    - [a/leak/v, b/leak/r_in, null, {delay: 0.0004}]\n", 0.001);
     ck_assert_int_eq(edge(f.c, "s", "a", 0)->mode, RCT_CE_BUFFER);
     ck_assert_int_eq(edge(f.c, "s", "a", 0)->D, 2);
     ck_assert_int_eq(edge(f.c, "s", "b", 0)->D, 4);
@@ -177,10 +189,9 @@ END_TEST
 START_TEST(test_delays_of_at_most_one_step_leave_the_group_instantaneous)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L}\n  edges:\n"
-                             "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0014}]\n"
-                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.001}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    circuit(&f, "  nodes: {s: P, a: L, b: L}\n  edges:\n"
+                "    - [s/phase/theta, a/leak/r_in, null, {delay: 0.0014}]\n"
+                "    - [s/phase/theta, b/leak/r_in, null, {delay: 0.001}]\n", 0.001);
     ck_assert_int_eq(edge(f.c, "s", "a", 0)->mode, RCT_CE_NOW);
     ck_assert_int_eq(edge(f.c, "s", "b", 0)->mode, RCT_CE_NOW);
     ck_assert_int_eq(rct_circuit_plan(f.c, 0.0005, &f.err), 0); /* 2.8 -> 3 and 2 steps */
@@ -193,11 +204,10 @@ END_TEST
 START_TEST(test_spread_edges_become_chains_of_rounded_order_and_the_others_stay_instantaneous)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
-                             "    - [s/phase/theta, a/leak/r_in, null, {weight: 20.0, delay: 0.004, spread: 0.001}]\n"
-                             "    - [s/phase/theta, b/leak/r_in, null, {delay: 1.0, spread: 0.3}]\n"
-                             "    - [s/phase/theta, d/leak/r_in, null, {delay: 0.003}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.0001, &f.err), 0);
+    circuit(&f, "  nodes: {s: P, a: L, b: L, d: L}\n  edges:\n"
+                "    - [s/phase/theta, a/leak/r_in, null, {weight: 20.0, delay: 0.004, spread: 0.001}]\n"
+                "    - [s/phase/theta, b/leak/r_in, null, {delay: 1.0, spread: 0.3}]\n"
+                "    - [s/phase/theta, d/leak/r_in, null, {delay: 0.003}]\n", 0.0001);
     const rct_cedge *a = edge(f.c, "s", "a", 0), *b = edge(f.c, "s", "b", 0), *d = edge(f.c, "s", "d", 0);
     ck_assert_int_eq(a->mode, RCT_CE_CHAIN);
     ck_assert_int_eq(a->K, 16);
@@ -215,10 +225,9 @@ START_TEST(test_structurally_equal_templates_share_a_delay_group)
     fx f;
     /* L and L2 differ only in a value: PyRates vectorises them together, so the delayed edge from x makes
        the undelayed one from y lag */
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {x: L, y: L2, z: L}\n  edges:\n"
-                             "    - [x/leak/v, z/leak/r_in, null, {delay: 0.003}]\n"
-                             "    - [y/leak2/v, z/leak/r_in, null, {weight: 2.0}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    circuit(&f, "  nodes: {x: L, y: L2, z: L}\n  edges:\n"
+                "    - [x/leak/v, z/leak/r_in, null, {delay: 0.003}]\n"
+                "    - [y/leak2/v, z/leak/r_in, null, {weight: 2.0}]\n", 0.001);
     ck_assert_int_eq(f.c->pops[1].sig, f.c->pops[0].sig);
     ck_assert_int_eq(edge(f.c, "x", "z", 0)->D, 3);
     ck_assert_int_eq(edge(f.c, "y", "z", 0)->mode, RCT_CE_BUFFER);
@@ -230,9 +239,9 @@ END_TEST
 START_TEST(test_edge_template_gets_an_edge_node_fed_by_the_source)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n"
-                             "    - [a/leak/v, b/leak/r_in, dep_edge, {weight: 15.0, dep/tau_x: 50.0}]\n"
-                             "    - [b/leak/v, a/leak/r_in, dep_edge, {weight: 2.0, delay: 0.75, spread: 0.3}]\n", "c"), 0);
+    circuit(&f, "  nodes: {a: L, b: L}\n  edges:\n"
+                "    - [a/leak/v, b/leak/r_in, dep_edge, {weight: 15.0, dep/tau_x: 50.0}]\n"
+                "    - [b/leak/v, a/leak/r_in, dep_edge, {weight: 2.0, delay: 0.75, spread: 0.3}]\n", 0);
     ck_assert_int_eq(f.c->n_pops, 2);
     const rct_cpop *E = &f.c->pops[1];
     ck_assert(E->is_edge);
@@ -258,10 +267,9 @@ END_TEST
 START_TEST(test_edge_mappings_feed_the_edge_inputs_from_source_and_nodes)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {p1: P, p2: P}\n  edges:\n"
-                             "    - [p1/phase/theta, p2/phase/s_in, sin_edge, {weight: -4.0, sin_edge/cpl/theta_s: source,\n"
-                             "                                                 sin_edge/cpl/theta_t: p2/phase/theta}]\n",
-                          "c"), 0);
+    circuit(&f, "  nodes: {p1: P, p2: P}\n  edges:\n"
+                "    - [p1/phase/theta, p2/phase/s_in, sin_edge, {weight: -4.0, sin_edge/cpl/theta_s: source,\n"
+                "                                                 sin_edge/cpl/theta_t: p2/phase/theta}]\n", 0);
     ck_assert_int_eq(f.c->n_edges, 3);
     const rct_cedge *s = edge(f.c, "p1", "sin_edge.0", 0), *t = edge(f.c, "p2", "sin_edge.0", 0);
     const rct_top *cpl = &f.c->pops[1].tmpl->ops[0];
@@ -275,10 +283,9 @@ END_TEST
 START_TEST(test_repeated_unbuffered_pair_keeps_the_last_weight)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  edges:\n"
-                             "    - [a/leak/v, b/leak/r_in, null, {weight: 1.0}]\n"
-                             "    - [a/leak/v, b/leak/r_in, null, {weight: 2.0}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    circuit(&f, "  nodes: {a: L, b: L}\n  edges:\n"
+                "    - [a/leak/v, b/leak/r_in, null, {weight: 1.0}]\n"
+                "    - [a/leak/v, b/leak/r_in, null, {weight: 2.0}]\n", 0.001);
     ck_assert_int_eq(f.c->n_edges, 1);
     ck_assert_double_eq(f.c->edges[0].weight, 2.0);
     ck_assert(warned(f.c, "PyRates keeps the last weight"));
@@ -392,10 +399,10 @@ static const double *proj(const rectic_netspec *ns, int k, const char *src, cons
 START_TEST(test_planned_circuit_becomes_populations_and_coo_projections_with_delay_chains)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: L, b: L}\n  edges:\n"
-                             "    - [s/phase/theta, a/leak/r_in, null, {weight: 2.0, delay: 0.003}]\n"
-                             "    - [s/phase/theta, b/leak/r_in, null, {weight: 0.5}]\n"
-                             "    - [a/leak/v, b/leak/r_in, null, {weight: 3.0, delay: 0.004, spread: 0.001}]\n", "c"), 0);
+    circuit(&f, "  nodes: {s: P, a: L, b: L}\n  edges:\n"
+                "    - [s/phase/theta, a/leak/r_in, null, {weight: 2.0, delay: 0.003}]\n"
+                "    - [s/phase/theta, b/leak/r_in, null, {weight: 0.5}]\n"
+                "    - [a/leak/v, b/leak/r_in, null, {weight: 3.0, delay: 0.004, spread: 0.001}]\n", 0);
     rectic_netspec *ns;
     ck_assert_int_eq(rectic_netspec_new(&ns), 0);
     ck_assert_int_eq(rct_circuit_netspec(f.c, ns, &f.err), RECTIC_EINVAL); /* not planned */
@@ -433,9 +440,8 @@ END_TEST
 START_TEST(test_untargeted_unit_keeping_a_nonzero_default_is_refused_for_networks)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {s: P, a: LU, b: LU}\n  edges:\n"
-                             "    - [s/phase/theta, a/leaku/u, null, {weight: 2.0}]\n", "c"), 0);
-    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    circuit(&f, "  nodes: {s: P, a: LU, b: LU}\n  edges:\n"
+                "    - [s/phase/theta, a/leaku/u, null, {weight: 2.0}]\n", 0.001);
     rectic_netspec *ns;
     ck_assert_int_eq(rectic_netspec_new(&ns), 0);
     ck_assert_int_eq(rct_circuit_netspec(f.c, ns, &f.err), RECTIC_EINVAL);
@@ -448,8 +454,8 @@ END_TEST
 START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: LU, b: LU, d: LU, s: P}\n  edges:\n"
-                             "    - [s/phase/theta, d/leaku/r_in, null, {weight: 2.0}]\n", "c"), 0);
+    circuit(&f, "  nodes: {a: LU, b: LU, d: LU, s: P}\n  edges:\n"
+                "    - [s/phase/theta, d/leaku/r_in, null, {weight: 2.0}]\n", 0);
     const double s1[] = {1, 2, 3}, s2[] = {10, 20, 30};
     const char *one[] = {"b/leaku/u"}, *two[] = {"a/leaku/u", "b/leaku/u", "a/leaku/u"};
     const double *series1[] = {s1}, *series2[] = {s1, s2, s2};
@@ -499,7 +505,7 @@ START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them
     ck_assert_str_eq(in[1].name, RCT_CIRCUIT_FEEDS);
     rct_circuit_inputs_free(in, n);
     done(&f);
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: LU, b: LU}\n", "c"), 0);
+    circuit(&f, "  nodes: {a: LU, b: LU}\n", 0);
     ck_assert_int_eq(rct_circuit_inputs(f.c, mix, series2, 2, 3, &in, &n, &f.err), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(f.err.msg, "population LU already takes its input through another variable"));
     done(&f);
@@ -600,8 +606,8 @@ END_TEST
 START_TEST(test_node_paths_map_to_population_paths_and_units)
 {
     fx f;
-    ck_assert_int_eq(load(&f, "c:\n  base: CircuitTemplate\n  nodes: {a: L, s: P, b: L}\n  edges:\n"
-                             "    - [a/leak/v, b/leak/r_in, dep_edge]\n", "c"), 0);
+    circuit(&f, "  nodes: {a: L, s: P, b: L}\n  edges:\n"
+                "    - [a/leak/v, b/leak/r_in, dep_edge]\n", 0);
     ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.c"), 1);
     ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.L"), 0);
     ck_assert_int_eq(rct_circuit_detect(f.L, "t.lib.nothing"), 0);
