@@ -125,7 +125,7 @@ const char rct_usage_run[] =
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
     "       rectic emit TEMPLATE|NETWORK.yaml|CIRCUIT [run options] --standalone\n"
-    "                   [-o sim.c | --project DIR [--force]]\n"
+    "                   [-o sim.c | -o DIR | --project DIR [--force]]\n"
     "\n"
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
@@ -135,7 +135,8 @@ const char rct_usage_emit[] =
     "A network file's program runs its populations and projections with the same fused kernel:\n"
     "    ./sim --input E=input_E.csv --input I=input_I.csv -o out/ E/eta=-4   (./sim --help lists the rest)\n"
     "A circuit's program is its network's; the run's --input series are written beside sim.c as its\n"
-    "populations' inputs (input_POP.csv), and emit prints the arguments to run it with.\n"
+    "populations' inputs (input_POP.csv), and emit prints the arguments to run it with.  For a network file\n"
+    "or a circuit, -o DIR (an existing folder) writes DIR/sim.c.\n"
     "Its outputs are byte-identical to `rectic run` with the same settings.  --project DIR writes\n"
     "DIR/sim.c with a Makefile and a README; it refuses to overwrite any of them that exists unless\n"
     "--force is given.\n";

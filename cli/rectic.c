@@ -394,6 +394,12 @@ static int emit_network(options *o)
     }
     if (o->network == 2 && o->steps < 0 && !o->n_input)
         o->steps = 0; /* the program takes --steps */
+    static char in_dir[4200];
+    struct stat st;
+    if (o->out_given && stat(o->out_dir, &st) == 0 && S_ISDIR(st.st_mode)) { /* -o DIR: DIR/sim.c */
+        snprintf(in_dir, sizeof in_dir, "%s/sim.c", o->out_dir);
+        o->out_dir = in_dir;
+    }
     if ((o->project && check_project_files(o->project, o->force)) ||
         (o->network == 2 ? rct_cli_circ_load(o) : rct_cli_net_load(o)))
         return 1;

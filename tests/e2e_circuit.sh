@@ -169,6 +169,10 @@ test_standalone_circuit_project_and_errors() {
     [ "$(head -2 proj/input_run_inputs.csv | tail -1)" = 2 ] || fail "input_run_inputs.csv row 1 is not 2"
     grep -q -- "--input rate_node=proj/input_rate_node.csv --input run_inputs=proj/input_run_inputs.csv --steps 20" emit.txt ||
         fail "emit does not say how to run the program: $(cat emit.txt)"
+    mkdir odir
+    "$RECTIC" emit --standalone ring/ring --dt 1e-3 --steps 20 --record a=a/rate_op/r --input b/rate_op/r_in=in.csv \
+        -o odir 2>emit.txt || fail "emit -o DIR failed: $(head -c 400 emit.txt)"
+    [ -f odir/sim.c ] && [ -f odir/input_run_inputs.csv ] || fail "-o odir: $(ls odir | tr '\n' ' ')"
     expect_rectic_error "give -o FILE or --project DIR" -- emit --standalone ring/ring --dt 1e-3 --steps 20 \
         --record a=a/rate_op/r --input a/rate_op/I_ext=in.csv
     expect_rectic_error "is a circuit" "give --standalone" -- emit ring/ring --dt 1e-3 --record a=a/rate_op/r
