@@ -164,6 +164,7 @@ test_standalone_circuit_project_and_errors() {
     "$RECTIC" emit --standalone ring/ring --dt 1e-3 --steps 20 --record a=a/rate_op/r --input a/rate_op/I_ext=in.csv \
         --input b/rate_op/r_in=in.csv --project proj 2>emit.txt || fail "emit --project failed: $(head -c 400 emit.txt)"
     [ -f proj/sim.c ] && [ -f proj/Makefile ] || fail "no sim.c or Makefile in proj"
+    grep -q "PyRates circuit ring/ring" proj/README || fail "proj/README does not name the circuit"
     [ "$(wc -l <proj/input_rate_node.csv)" = 20 ] || fail "input_rate_node.csv: not 20 rows"
     [ "$(head -1 proj/input_rate_node.csv)" = "1,0,0" ] || fail "input_rate_node.csv row 0: $(head -1 proj/input_rate_node.csv)"
     [ "$(head -2 proj/input_run_inputs.csv | tail -1)" = 2 ] || fail "input_run_inputs.csv row 1 is not 2"
