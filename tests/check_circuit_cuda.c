@@ -156,14 +156,17 @@ END_TEST
 
 /* ---------------------------------------------------------------- 2. the device code on the CPU */
 
-/* Runs case k on the C kernel (TinyCC) and the emulated device in dtype; every recording bit for bit. */
-static void same_on_both(const ccase *k, int dtype)
+/* Runs case k on the C kernel (TinyCC) and the emulated device in dtype, recording every `every` steps;
+   every recording bit for bit. */
+static void same_on_both(const ccase *k, int dtype, long every)
 {
     cnet cpu, gpu;
     cnet_build(&cpu, k, RECTIC_BACKEND_TCC, dtype);
     cnet_build(&gpu, k, RECTIC_BACKEND_NVRTC, dtype);
     int n_keys = record_all(&cpu);
     ck_assert_int_eq(record_all(&gpu), n_keys);
+    ck_assert_int_eq(rectic_net_sampling(cpu.net, every, RECTIC_SAMPLE_PICK, 0), 0);
+    ck_assert_int_eq(rectic_net_sampling(gpu.net, every, RECTIC_SAMPLE_PICK, 0), 0);
     ck_assert_msg(rectic_net_run(cpu.net, STEPS, NULL, 0) == 0, "%s", rectic_errmsg(cpu.net));
     ck_assert_msg(rectic_net_run(gpu.net, STEPS, NULL, 0) == 0, "%s", rectic_errmsg(gpu.net));
     ck_assert_str_eq(rectic_net_backend(gpu.net), "nvrtc");
@@ -174,7 +177,7 @@ static void same_on_both(const ccase *k, int dtype)
         const double *a, *b;
         ck_assert_int_eq(rectic_net_recording(cpu.net, key, &ra, &ca, &a), 0);
         ck_assert_msg(rectic_net_recording(gpu.net, key, &rb, &cb, &b) == 0, "%s", rectic_errmsg(gpu.net));
-        ck_assert_int_eq(ra, STEPS);
+        ck_assert_int_eq(ra, (STEPS + every - 1) / every);
         ck_assert_int_eq(rb, ra);
         ck_assert_int_eq(cb, ca);
         for (long i = 0; i < ra * ca; i++)
@@ -193,12 +196,27 @@ START_TEST(test_circuits_on_the_emulated_device_equal_the_c_kernel)
         TU_SKIP("../shared not found");
     for (int k = 0; k < N_CASES; k++)
         for (int dtype = 0; dtype < 2; dtype++)
-            same_on_both(&CASES[k], dtype);
+            same_on_both(&CASES[k], dtype, 1);
+}
+END_TEST
+
+/* Sampled rows, and chunks of a few steps (the device's ring copied to the host many times, a node's
+   column picked from each chunk's rows at their place). */
+START_TEST(test_sampled_and_chunked_runs_pick_the_same_columns)
+{
+    if (!tu_shared_dir())
+        TU_SKIP("../shared not found");
+    same_on_both(&CASES[0], RECTIC_FLOAT64, 7);
+    setenv("RECTIC_CUDA_CHUNK_BYTES", "2048", 1);
+    same_on_both(&CASES[0], RECTIC_FLOAT64, 1);
+    same_on_both(&CASES[3], RECTIC_FLOAT32, 3);
+    unsetenv("RECTIC_CUDA_CHUNK_BYTES");
 }
 END_TEST
 
 int main(void)
 {
-    const TTest *tests[] = {test_circuit_kernels_compile_with_nvrtc, test_circuits_on_the_emulated_device_equal_the_c_kernel};
+    const TTest *tests[] = {test_circuit_kernels_compile_with_nvrtc, test_circuits_on_the_emulated_device_equal_the_c_kernel,
+                            test_sampled_and_chunked_runs_pick_the_same_columns};
     return tu_main("circuit_cuda", 600, tests, (int)(sizeof tests / sizeof tests[0]));
 }
