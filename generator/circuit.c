@@ -99,12 +99,38 @@ static int set_named(rct_cload *cl, cnamed **arr, int *n, const char *name, cons
 
 static int load_tmpl(rct_cload *cl, const lfile *cur, const rct_ynode *at, const char *ref, ctmpl **out, int depth);
 
+/* Whether n is YAML's null (null, ~ or nothing). */
+static int is_null(const rct_ynode *n)
+{
+    return n && n->kind == RCT_Y_SCALAR && !n->quoted && (!strcmp(n->str, "null") || !strcmp(n->str, "~") || !*n->str);
+}
+
+/* Member key of map body, or NULL when it is missing or null (`edges:` with nothing: no edges, as in PyRates). */
+static const rct_ynode *member(const rct_ynode *body, const char *key)
+{
+    const rct_ynode *n = rct_ymap_get(body, key);
+    return is_null(n) ? NULL : n;
+}
+
+/* Whether edge template tm (written in f) is an EdgeTemplate without operators, which PyRates 1.0.1 treats
+   as no template (a plain edge).  Lookup errors are left for the template's own reading. */
+static int empty_edge_template(rct_cload *cl, const lfile *f, const rct_ynode *tm)
+{
+    const lfile *tf;
+    const rct_ynode *body, *base, *ops;
+    rct_err saved = *cl->err;
+    int empty = rct_template_find(cl->L, f, tm, tm->str, &tf, &body) == 0 && (base = rct_ymap_get(body, "base")) &&
+                base->kind == RCT_Y_SCALAR && !strcmp(base->str, "EdgeTemplate") &&
+                (!(ops = member(body, "operators")) || (ops->kind == RCT_Y_SEQ && ops->n == 0));
+    *cl->err = saved;
+    return empty;
+}
+
 /* Reads the nodes:, circuits: and edges: of circuit body into t (after its base's). */
 static int read_body(rct_cload *cl, ctmpl *t, const rct_ynode *body, int depth)
 {
     const lfile *f = t->f;
-    const rct_ynode *nodes = rct_ymap_get(body, "nodes"), *subs = rct_ymap_get(body, "circuits");
-    const rct_ynode *edges = rct_ymap_get(body, "edges");
+    const rct_ynode *nodes = member(body, "nodes"), *subs = member(body, "circuits"), *edges = member(body, "edges");
     int rc;
     if (nodes && nodes->kind != RCT_Y_MAP)
         return rct_cl_err(cl, f, nodes, "nodes: expected a map of name: node template");
@@ -142,7 +168,7 @@ static int read_body(rct_cload *cl, ctmpl *t, const rct_ynode *body, int depth)
             !(e->vals[3]->kind == RCT_Y_SCALAR && !e->vals[3]->quoted && !strcmp(e->vals[3]->str, "null")))
             return rct_cl_err(cl, f, e->vals[3], "edge values: expected a map {weight: ..., delay: ..., ...}");
         const rct_ynode *tm = e->vals[2];
-        int null_t = !tm->quoted && (!strcmp(tm->str, "null") || !strcmp(tm->str, "~") || !*tm->str);
+        int null_t = is_null(tm) || empty_edge_template(cl, f, tm);
         crow r = {(char *)e->vals[0]->str, (char *)e->vals[1]->str, f, null_t ? NULL : tm,
                   e->n == 4 && e->vals[3]->kind == RCT_Y_MAP ? e->vals[3] : NULL, NULL, e};
         if ((rc = add_row(cl, t, &r, "")))

@@ -280,6 +280,26 @@ START_TEST(test_edge_mappings_feed_the_edge_inputs_from_source_and_nodes)
 }
 END_TEST
 
+/* PyRates 1.0.1: `edges:` (or nodes:, circuits:) with nothing is none, and an EdgeTemplate without
+   operators is no template: a plain edge with its weight and delay. */
+START_TEST(test_null_edges_and_operatorless_edge_templates_read_as_pyrates_reads_them)
+{
+    fx f;
+    ck_assert_int_eq(load(&f, "none_edge: {base: EdgeTemplate, operators: []}\n"
+                              "c:\n  base: CircuitTemplate\n  nodes: {a: L, b: L}\n  circuits:\n  edges:\n"
+                              "    - [a/leak/v, b/leak/r_in, none_edge, {weight: 2.5, delay: 0.003}]\n", "c"), 0);
+    ck_assert_int_eq(f.c->n_pops, 1); /* no edge node */
+    ck_assert_int_eq(f.c->n_edges, 1);
+    ck_assert_int_eq(rct_circuit_plan(f.c, 0.001, &f.err), 0);
+    ck_assert_double_eq(edge(f.c, "a", "b", 0)->weight, 2.5);
+    ck_assert_int_eq(edge(f.c, "a", "b", 0)->D, 3);
+    done(&f);
+    ck_assert_int_eq(load(&f, "d:\n  base: CircuitTemplate\n  nodes: {a: L}\n  edges:\n", "d"), 0);
+    ck_assert_int_eq(f.c->n_edges, 0);
+    done(&f);
+}
+END_TEST
+
 START_TEST(test_repeated_unbuffered_pair_keeps_the_last_weight)
 {
     fx f;
@@ -648,6 +668,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them);
     tcase_add_test(tc, test_shared_circuits_run_through_the_network_runtime_as_circref_computes);
     tcase_add_test(tc, test_node_paths_map_to_population_paths_and_units);
+    tcase_add_test(tc, test_null_edges_and_operatorless_edge_templates_read_as_pyrates_reads_them);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -152,6 +152,8 @@ class Model:
         tg, tj, tvar, ti = self.resolve(tgt, "edge target")
         if tg.kind(tj, tvar) != "input":
             raise CircError("edge %s -> %s: the target is not an input variable" % (src, tgt))
+        if et is not None and not et[1]:
+            et = None  # PyRates 1.0.1 treats an edge template without operators as none
         if et is None:
             if vals:
                 raise CircError("edge %s -> %s: values %s without an edge template" % (src, tgt, sorted(vals)))

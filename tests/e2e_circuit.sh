@@ -179,6 +179,33 @@ test_standalone_circuit_project_and_errors() {
     expect_rectic_error "is a circuit" "give --standalone" -- emit ring/ring --dt 1e-3 --record a=a/rate_op/r
 }
 
+# PyRates 1.0.1 reads `edges:` with nothing as no edges, and an EdgeTemplate without operators as none.
+test_empty_edges_and_operatorless_edge_templates_match_circref() {
+    need
+    cat >"$TMP/dm.yaml" <<'EOF'
+dummy_edge:
+  base: EdgeTemplate
+  operators: []
+c:
+  base: CircuitTemplate
+  nodes:
+    a: model_templates.neural_mass_models.qif.qif_pop
+    b: model_templates.neural_mass_models.qif.qif_pop
+  edges:
+    - [a/qif_op/r, b/qif_op/r_in, dummy_edge, {weight: 3.0, delay: 0.002}]
+    - [b/qif_op/r, a/qif_op/r_in, null, {weight: 2.0}]
+empty:
+  base: CircuitTemplate
+  nodes: {p: model_templates.neural_mass_models.qif.qif_pop}
+  edges:
+EOF
+    $PY -c 'import numpy as np; np.savetxt("'"$TMP"'/dm_in.csv", 3.0 * ((np.arange(500) >= 100) & (np.arange(500) < 300)))'
+    same_as_ref "$TMP/dm/c" 1e-3 500 --input "a/qif_op/I_ext=$TMP/dm_in.csv"
+    grep -q '^edge a/qif_op/r -> b/qif_op/r_in weight 3 delay 2 steps' <("$RECTIC" check "$TMP/dm/c" --template-path "$TP") ||
+        fail "the operator-less edge template is not a plain delayed edge"
+    same_as_ref "$TMP/dm/empty" 1e-3 500 --input "p/qif_op/I_ext=$TMP/dm_in.csv"
+}
+
 test_every_runnable_circuit_is_tested() {
     need
     local c n
