@@ -18,25 +18,6 @@
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
 #define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
 
-/* Allocates the weights' values (not zeroed: every caller writes all of them), on 2 MiB pages where the
-   kernel grants them: the product reads W every step, in event mode a column of it per spike, and with
-   4 KiB pages a 32 KB column alone spans 8 pages (TLB misses; event coupling at N = 4000 measured ~5%
-   faster).  Freed with free(). */
-static void *weights_alloc(size_t bytes)
-{
-    const size_t huge = (size_t)2 << 20;
-    void *p = NULL;
-    if (bytes >= 2 * huge) {
-        if (posix_memalign(&p, huge, bytes) != 0)
-            return NULL;
-#ifdef MADV_HUGEPAGE
-        madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it the pages are small */
-#endif
-        return p;
-    }
-    return malloc(bytes + 1);
-}
-
 /* The strategy for `want` given `count` kept entries of n x n weights; 0, or an error when a dense matrix
    would be too large. */
 static int choose_mode(rectic_net *net, int want, long count, int *mode)
@@ -69,14 +50,15 @@ static int kernel_reads_columns(const rectic_net *net, int mode)
    mapped when it could be used in place. */
 static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
 {
-    int want = spec->coupling, map = !net->f32 && (want == RECTIC_COUPLING_AUTO || want == RECTIC_COUPLING_DENSE);
+    int want = spec->coupling, in_place = !net->f32 && (want == RECTIC_COUPLING_AUTO || want == RECTIC_COUPLING_DENSE);
+    int map = in_place ? RCT_WSRC_MAP : RCT_WSRC_PASS; /* else read through in passes, without a copy */
     if (spec->weights)
         rct_wsrc_array(s, spec->weights, spec->n, spec->n, "weights");
     else if (spec->weights_coo)
         rct_wsrc_array(s, spec->weights_coo, spec->nnz, 3, "weights_coo");
     else {
         int rc = spec->weights_file ? rct_wsrc_open(s, spec->weights_file, map, 1, 0, &net->err)
-                                    : rct_wsrc_open(s, spec->weights_coo_file, 0, 0, 3, &net->err);
+                                    : rct_wsrc_open(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, &net->err);
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
         return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "--weights" : "--weights-coo", msg) : 0;
@@ -108,8 +90,8 @@ static int alloc_compressed(rectic_net *net, const long *cnt, long count, long *
 {
     long n = net->n;
     net->csr_ptr = malloc(((size_t)n + 1) * sizeof *net->csr_ptr);
-    net->csr_col = weights_alloc(sizeof *net->csr_col * (size_t)count);
-    net->csr_val = weights_alloc(rct_rsize(net) * (size_t)count);
+    net->csr_col = rct_wload_alloc(sizeof *net->csr_col * (size_t)count);
+    net->csr_val = rct_wload_alloc(rct_rsize(net) * (size_t)count);
     if (!net->csr_ptr || !net->csr_col || !net->csr_val)
         return rct_oom(&net->err);
     net->csr_ptr[0] = 0;
@@ -121,6 +103,16 @@ static int alloc_compressed(rectic_net *net, const long *cnt, long count, long *
     return 0;
 }
 
+/* Dense weights for compressed rows (sparse) or columns (event), the strategy asked for: one pass. */
+static int setup_dense_compressed(rectic_net *net, rct_wload *L, int want)
+{
+    long count = 0;
+    int mode, rc = rct_wload_dense_compressed(L, want == RECTIC_COUPLING_EVENT, &net->csr_ptr, &net->csr_col,
+                                              &net->csr_val, &count);
+    net->nnz = count;
+    return rc ? rc : choose_mode(net, want, count, &mode);
+}
+
 /* Dense weights: one scan (finite check, counts), then the layout: the source itself when it already is
    what the kernel reads (a mapped float64 .npy, or a CSV file's buffer), else one pass writing it. */
 static int setup_dense(rectic_net *net, rct_wload *L, int want)
@@ -128,9 +120,13 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
     rct_wsrc *s = L->src;
     long n = net->n, kept = 0;
     int exact = 0, mode = 0, rc;
-    long *row_cnt = calloc((size_t)n + 1, sizeof *row_cnt), *col_cnt = calloc((size_t)n + 1, sizeof *col_cnt);
+    /* counts per row for compressed rows (auto may choose them), per column for event coupling's columns */
+    int rows = want == RECTIC_COUPLING_AUTO || want == RECTIC_COUPLING_SPARSE, cols = want == RECTIC_COUPLING_EVENT;
+    long *row_cnt = rows ? calloc((size_t)n + 1, sizeof *row_cnt) : NULL;
+    long *col_cnt = cols ? calloc((size_t)n + 1, sizeof *col_cnt) : NULL;
     long *next = malloc(((size_t)n + 1) * sizeof *next);
-    rc = !row_cnt || !col_cnt || !next ? rct_oom(&net->err) : rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
+    rc = (rows && !row_cnt) || (cols && !col_cnt) || !next ? rct_oom(&net->err)
+                                                           : rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
     if (!rc)
         rc = choose_mode(net, want, kept, &mode);
     int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, by_col = mode == RCT_COUP_EVENT;
@@ -142,7 +138,7 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
         net->w_layout = s->map ? "mapped in place" : "read in place";
         s->map = NULL;
         s->owned = NULL;
-    } else if (!rc && dense && !(net->w = weights_alloc((size_t)(n * n) * rct_rsize(net)))) {
+    } else if (!rc && dense && !(net->w = rct_wload_alloc((size_t)(n * n) * rct_rsize(net)))) {
         rc = rct_oom(&net->err);
     }
     if (!rc && kernel_reads_columns(net, mode) && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net))))
@@ -232,8 +228,9 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     int dense = spec->weights || spec->weights_file;
     int rc = open_source(net, spec, &s);
     if (!rc && dense && !(rc = dense_shape(net, &s))) {
-        L.total = 2 * (long)s.count;
-        rc = setup_dense(net, &L, want);
+        int one_pass = want == RECTIC_COUPLING_SPARSE || want == RECTIC_COUPLING_EVENT;
+        L.total = (one_pass ? 1 : 2) * (long)s.count;
+        rc = one_pass ? setup_dense_compressed(net, &L, want) : setup_dense(net, &L, want);
     } else if (!rc && !dense) {
         rc = s.cols != 3 ? rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has %ld columns: expected 3 (target, "
                                                               "source, weight)", s.name, s.cols)

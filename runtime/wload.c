@@ -1,43 +1,24 @@
 /*
- * wload.c -- the passes that turn a source of weights into the buffers the kernel reads, streaming: dense
- * weights are scanned once (finite check, counts) and written once into their final layout; sparse weights
- * are counting-sorted into compressed rows or columns in two passes over the source, with no array of
- * per-entry structs and no global sort.
+ * wload.c -- the passes that turn a source of dense weights into the buffers the kernel reads, streaming:
+ * one scan (finite check, counts) and one pass writing the final layout, a block of lines at a time where
+ * that layout runs across the source's lines (a blocked transpose).  Sparse weights: wload_coo.c.
  */
 #include "wload.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define SHORT_RUN 32 /* segments up to this length are sorted by insertion */
-
-/* Counts k elements done and asks the progress callback; RECTIC_ECANCEL when it says stop. */
-static int tick(rct_wload *L, size_t k)
+/* Counts k elements done and asks the progress callback. */
+int rct_wload_tick(rct_wload *L, size_t k)
 {
     L->done += (long)k;
     if (L->fn && L->fn(L->user, L->done, L->total))
         return rct_errf(&L->net->err, RECTIC_ECANCEL, "%s: loading the weights was cancelled", L->src->name);
     return 0;
-}
-
-/* Whether weight x is kept (nonzero and not pruned). */
-static inline int kept_weight(double x, double minw)
-{
-    return x != 0 && !(minw >= 0 && fabs(x) <= minw);
-}
-
-/* Moves (i, j) to the next element in the source's order (row by row, or column by column) of a matrix
-   of `rows` x `cols`. */
-static inline void advance(long *i, long *j, long rows, long cols, int fortran)
-{
-    if (!fortran) {
-        if (++*j == cols)
-            *j = 0, ++*i;
-    } else if (++*i == rows) {
-        *i = 0, ++*j;
-    }
 }
 
 /* The matrix's rows and columns (targets x sources). */
@@ -47,303 +28,370 @@ static void shape(const rct_wload *L, long *rows, long *cols)
     *cols = L->rows > 0 ? L->cols : L->net->n;
 }
 
+/* The source's lines (rows, or columns of a column-major source) as the passes walk it: `lines` lines of
+   `len` elements; counts per line (maj) and per position within a line (minor). */
+typedef struct lines {
+    long lines, len;
+    long *maj, *minor;
+} lines;
+
+/* The lines of the source of L, with the per-row and per-column counts placed accordingly. */
+static lines source_lines(const rct_wload *L, long *row_cnt, long *col_cnt)
+{
+    long rows, cols;
+    shape(L, &rows, &cols);
+    if (L->src->fortran)
+        return (lines){cols, rows, col_cnt, row_cnt};
+    return (lines){rows, cols, row_cnt, col_cnt};
+}
+
+#define PREFETCH_AHEAD 512 /* elements: 4 KiB */
+
+typedef double v2d __attribute__((vector_size(16))); /* GCC/Clang vector extensions: 2 lanes (SSE2, NEON) */
+typedef long long v2l __attribute__((vector_size(16)));
+
+/* Scans x[0 .. len) of one line, the first at position m of the line: counts the kept entries (nonzero and
+   not pruned; minw < 0 prunes none) into *line_kept and minor[m ..]; *dropped is set when an entry is
+   dropped or is a negative zero (the kernel would not hold the same bits).  Branch-free, two pairs of
+   entries at a time, with comparisons of doubles only (SSE2 has no 64-bit integer compare); returns
+   nonzero when an entry is not finite. */
+static int scan_segment(const double *x, long len, long *minor, double minw, long *line_kept, int *dropped)
+{
+    const v2l sign = {LLONG_MIN, LLONG_MIN};
+    const v2d lim = {minw, minw}, zero = {0, 0};
+    v2l bad = {0, 0}, drop = {0, 0}, sum = {0, 0};
+    long e = 0;
+    if (minw < 0 && !minor) /* nothing pruned, no counts by position: the common case, fewer operations */
+        for (; e + 8 <= len; e += 8)
+            for (int h = 0; h < 8; h += 2) {
+                if (h == 0) /* the next pages: a mapped file's pages are scattered, the hardware stops at each */
+                    __builtin_prefetch(&x[e + PREFETCH_AHEAD]);
+                v2d v, t;
+                memcpy(&v, &x[e + h], sizeof v);
+                v2l nz = (v2l)(v != zero);
+                t = v - v; /* NaN where v is infinite or NaN */
+                bad |= (v2l)(t != t);
+                drop |= (v2l)(v == zero) & (v2l)v; /* a negative zero leaves its sign bit */
+                sum -= nz;
+            }
+    for (; e + 4 <= len; e += 4)
+        for (int h = 0; h < 4; h += 2) {
+            v2d v, t;
+            v2l cnt = {0, 0};
+            memcpy(&v, &x[e + h], sizeof v);
+            if (minor)
+                memcpy(&cnt, &minor[e + h], sizeof cnt);
+            v2l pruned = (v2l)((v2d)((v2l)v & ~sign) <= lim), nz = (v2l)(v != zero), k = nz & ~pruned;
+            t = v - v;
+            bad |= (v2l)(t != t);
+            drop |= ((v2l)(v == zero) & (v2l)v) | (nz & pruned);
+            cnt -= k; /* k: -1 where kept */
+            sum -= k;
+            if (minor)
+                memcpy(&minor[e + h], &cnt, sizeof cnt);
+        }
+    long tail = 0, tbad = 0, tdrop = 0;
+    for (; e < len; e++) {
+        int k = rct_wload_kept(x[e], minw);
+        tbad |= !isfinite(x[e]);
+        tdrop |= (x[e] != 0 || signbit(x[e])) && !k;
+        if (minor)
+            minor[e] += k;
+        tail += k;
+    }
+    *line_kept += sum[0] + sum[1] + tail;
+    *dropped |= (drop[0] | drop[1] | tdrop) != 0;
+    return (bad[0] | bad[1] | tbad) != 0;
+}
+
+/* The message for the first entry of x[0 .. len) that is not finite, the first at (line l, position m). */
+static int not_finite(rct_wload *L, const double *x, long len, long l, long m)
+{
+    long e = 0;
+    while (e < len - 1 && isfinite(x[e]))
+        e++;
+    long i = L->src->fortran ? m + e : l, j = L->src->fortran ? l : m + e;
+    return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s: entry at row %ld, column %ld is %s: weights must be "
+                    "finite numbers", L->what ? L->what : "--weights", L->src->name, i + 1, j + 1,
+                    isnan(x[e]) ? "NaN" : "infinite");
+}
+
 int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept, int *exact)
 {
     rct_wsrc *s = L->src;
-    long rows, cols, i = 0, j = 0, total = 0;
-    shape(L, &rows, &cols);
-    int all = 1, rc;
+    lines g = source_lines(L, row_cnt, col_cnt);
+    long l = 0, m = 0, total = 0;
+    int dropped = 0, rc;
     const double *c;
     size_t k;
     while (!(rc = rct_wsrc_next(s, &c, &k, &L->net->err)) && k) {
-        for (size_t e = 0; e < k; e++) {
-            double x = c[e];
-            if (!isfinite(x))
-                return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s: entry at row %ld, column %ld is %s: "
-                                "weights must be finite numbers", L->what ? L->what : "--weights", s->name, i + 1,
-                                j + 1, isnan(x) ? "NaN" : "infinite");
-            if (kept_weight(x, L->minw)) {
-                total++;
-                row_cnt[i]++;
-                col_cnt[j]++;
-            } else if (x != 0 || signbit(x)) {
-                all = 0; /* pruned, or a negative zero the kernel holds as +0 */
-            }
-            advance(&i, &j, rows, cols, s->fortran);
+        for (size_t e = 0; e < k;) { /* the chunk, cut where lines end */
+            long len = g.len - m < (long)(k - e) ? g.len - m : (long)(k - e), got = 0;
+            if (scan_segment(c + e, len, g.minor ? g.minor + m : NULL, L->minw, &got, &dropped))
+                return not_finite(L, c + e, len, l, m);
+            if (g.maj)
+                g.maj[l] += got;
+            total += got;
+            e += (size_t)len;
+            if ((m += len) == g.len)
+                m = 0, l++;
         }
-        if ((rc = tick(L, k)))
+        if ((rc = rct_wload_tick(L, k)))
             return rc;
     }
     *kept = total;
-    *exact = all;
+    *exact = !dropped;
     L->scanned = rct_now();
     return rc;
+}
+
+/* Where pass 2 writes: dense matrices (any of them NULL) and compressed lines, each either along the
+   source's lines (same) or across them (transposed: the source's position within a line is their line). */
+typedef struct fill_to {
+    rectic_net *net;
+    double minw;
+    void *same, *trans;     /* dense: [line * len + m], and [m * lines + line] */
+    long *next;             /* compressed: the next free slot of each of their lines */
+    int *idx;
+    void *val;
+    int sparse_trans;       /* the compressed lines run across the source's lines */
+    int room;               /* each compressed line has a slot for every entry (written at capacity) */
+    long lines, len;
+} fill_to;
+
+/* Weight x as the kernel holds it: 0 when dropped. */
+static inline double kept_value(const fill_to *t, double x)
+{
+    return rct_wload_kept(x, t->minw) ? x : 0.0;
+}
+
+/* Writes nl whole lines (the first is line l0), blk[line * len + m], along the source's lines. */
+static void fill_same(const fill_to *t, const double *blk, long l0, long nl)
+{
+    long len = t->len;
+    for (long l = 0; l < nl; l++) {
+        const double *x = blk + l * len;
+        size_t at = (size_t)(l0 + l) * (size_t)len;
+        if (t->same && t->net->f32)
+            for (long m = 0; m < len; m++)
+                ((float *)t->same)[at + (size_t)m] = (float)kept_value(t, x[m]);
+        else if (t->same)
+            for (long m = 0; m < len; m++)
+                ((double *)t->same)[at + (size_t)m] = kept_value(t, x[m]);
+        for (long m = 0; t->next && !t->sparse_trans && m < len; m++)
+            if (rct_wload_kept(x[m], t->minw)) {
+                long slot = t->next[l0 + l]++;
+                t->idx[slot] = (int)m;
+                rct_rset(t->net, t->val, (size_t)slot, x[m]);
+            }
+    }
+}
+
+/* Writes the same lines across the source's lines into the dense matrix: for each position m, the lines
+   of the block in order. */
+static void fill_trans_dense(const fill_to *t, const double *blk, long l0, long nl)
+{
+    long len = t->len;
+    for (long m = 0; m < len; m++) {
+        size_t at = (size_t)m * (size_t)t->lines + (size_t)l0;
+        for (long l = 0; l < nl; l++)
+            rct_rset(t->net, t->trans, at + (size_t)l, kept_value(t, blk[l * len + m]));
+    }
+}
+
+/* Appends the kept entries of x[0 .. nl) (those of lines l0 ..) to a compressed line whose next free
+   slot is *slot, values as doubles (f32 0) or floats.  With room (the line has a slot for every entry) every
+   entry is written and the slot advances past the kept ones (no branch); else only kept ones are written.
+   Returns the bits of x - x or'ed (nonzero when an entry is not finite). */
+static inline uint64_t append_as(int *restrict idx, void *restrict val, int f32, int room, double minw,
+                                 const double *x, long nl, long l0, long *slot)
+{
+    long s = *slot;
+    uint64_t bad = 0;
+    for (long l = 0; l < nl; l++) {
+        double v = x[l], d = v - v; /* NaN where v is not finite */
+        uint64_t b;
+        memcpy(&b, &d, sizeof b);
+        bad |= b;
+        long keep = (v != 0) & !(fabs(v) <= minw);
+        if (!keep && !room)
+            continue;
+        idx[s] = (int)(l0 + l);
+        if (f32)
+            ((float *)val)[s] = (float)v;
+        else
+            ((double *)val)[s] = v;
+        s += keep;
+    }
+    *slot = s;
+    return bad;
+}
+
+/* append_as for the target t, with its type and room fixed in each call (four loops). */
+static uint64_t append_line(const fill_to *t, const double *x, long nl, long l0, long *slot)
+{
+    if (t->net->f32)
+        return t->room ? append_as(t->idx, t->val, 1, 1, t->minw, x, nl, l0, slot)
+                       : append_as(t->idx, t->val, 1, 0, t->minw, x, nl, l0, slot);
+    return t->room ? append_as(t->idx, t->val, 0, 1, t->minw, x, nl, l0, slot)
+                   : append_as(t->idx, t->val, 0, 0, t->minw, x, nl, l0, slot);
+}
+
+#define STRIP 64       /* positions per strip of the staged transpose */
+#define GATHER_AHEAD 4 /* lines prefetched ahead in the gather */
+
+/* Appends the kept entries of the block's lines to the compressed lines across them.  A strip of STRIP
+   positions is first gathered by position into stage (STRIP x nl, in cache: each line of the block is read
+   once, in pieces of 512 bytes), then each position's entries are appended in line order, where the previous
+   block's ended: reads and writes both run on.  Returns nonzero when an entry is not finite. */
+static int fill_trans_sparse(const fill_to *t, const double *blk, long l0, long nl, double *stage)
+{
+    long len = t->len;
+    uint64_t bad = 0;
+    for (long m0 = 0; m0 < len; m0 += STRIP) {
+        long w = len - m0 < STRIP ? len - m0 : STRIP;
+        for (long l = 0; l < nl; l++) {
+            const double *r = blk + l * len + m0;
+            if (l + GATHER_AHEAD < nl) /* lines lie apart: the hardware fetches none ahead */
+                for (long q = 0; q < w; q += 8)
+                    __builtin_prefetch(r + GATHER_AHEAD * len + q);
+            for (long q = 0; q < w; q++)
+                stage[q * nl + l] = r[q];
+        }
+        for (long q = 0; q < w; q++)
+            bad |= append_line(t, stage + q * nl, nl, l0, &t->next[m0 + q]);
+    }
+    return bad != 0;
+}
+
+#define BLOCK_BYTES ((size_t)32 << 20) /* a block of lines of pass 2: about this many bytes (in cache) */
+
+/* Lines per block: about BLOCK_BYTES of them (the writes across lines then run on for hundreds of entries
+   per line: each page written is written at length, not one entry at a time). */
+static long block_lines(const lines *g)
+{
+    long per = (long)(BLOCK_BYTES / sizeof(double)) / (g->len ? g->len : 1);
+    return per < 1 ? 1 : per;
 }
 
 int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *idx, void *val, int by_col)
 {
-    rectic_net *net = L->net;
     rct_wsrc *s = L->src;
-    long rows, cols, i = 0, j = 0;
-    shape(L, &rows, &cols);
-    int rc;
+    lines g = source_lines(L, NULL, NULL);
+    int f = s->fortran, rc;
+    fill_to t = {L->net, L->minw, f ? w_cols : w, f ? w : w_cols, next, idx, val, by_col != f, 0, g.lines, g.len};
+    long per = block_lines(&g), l = 0;
+    double *stage = next && t.sparse_trans ? malloc(STRIP * (size_t)per * sizeof *stage) : NULL;
     const double *c;
     size_t k;
-    if ((rc = rct_wsrc_rewind(s, &net->err)))
-        return rc;
-    while (!(rc = rct_wsrc_next(s, &c, &k, &net->err)) && k) {
-        for (size_t e = 0; e < k; e++) {
-            double x = c[e];
-            int keep = kept_weight(x, L->minw);
-            if (w)
-                rct_rset(net, w, (size_t)i * (size_t)cols + (size_t)j, keep ? x : 0.0);
-            if (w_cols)
-                rct_rset(net, w_cols, (size_t)j * (size_t)rows + (size_t)i, keep ? x : 0.0);
-            if (keep && next) {
-                long at = next[by_col ? j : i]++;
-                idx[at] = (int)(by_col ? i : j);
-                rct_rset(net, val, (size_t)at, x);
-            }
-            advance(&i, &j, rows, cols, s->fortran);
-        }
-        if ((rc = tick(L, k)))
-            return rc;
-    }
-    return rc;
-}
-
-/* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
-   unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
-static int coo_check(rct_wload *L, const double *e, long row, long n)
-{
-    const char *what = L->what ? L->what : "--weights-coo";
-    if (!isfinite(e[2]))
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: the weight is not finite", what, row);
-    for (int c = 0; c < 2; c++) {
-        long bound = L->rows > 0 ? (c ? L->cols : L->rows) : n;
-        if (e[c] == floor(e[c]) && e[c] >= 0 && (bound ? e[c] < (double)bound : e[c] < (double)INT32_MAX))
-            continue;
-        if (bound)
-            return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a %s (0 .. %ld)", what, row,
-                            c ? "source" : "target", e[c], L->rows > 0 ? "unit" : "neuron", bound - 1);
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a neuron (a whole "
-                        "number from 0 to %d)", what, row, c ? "source" : "target", e[c], INT32_MAX - 1);
-    }
-    return 0;
-}
-
-/* Grows the zeroed counts *cnt (capacity *cap) to hold index at; 0 or an error code. */
-static int grow_counts(rct_wload *L, long **cnt, long *cap, long at)
-{
-    if (at < *cap)
-        return 0;
-    long c = *cap * 2 > at + 1 ? *cap * 2 : at + 1;
-    long *p = realloc(*cnt, ((size_t)c + 1) * sizeof *p);
-    if (!p)
+    if (next && t.sparse_trans && !stage)
         return rct_oom(&L->net->err);
-    memset(p + *cap, 0, ((size_t)(c - *cap) + 1) * sizeof *p);
-    *cnt = p;
-    *cap = c;
-    return 0;
-}
-
-/* What a pass over sparse weights does with a chunk of `count` entries (e: target, source, weight each),
-   the first being row `first` (0-based) of the source; 0 or an error code. */
-typedef int (*coo_fn)(rct_wload *L, void *ctx, const double *e, size_t count, long first);
-
-/* One pass over sparse weights, chunk by chunk (whole rows each). */
-static int coo_pass(rct_wload *L, coo_fn fn, void *ctx)
-{
-    const double *c;
-    size_t k;
-    long row = 0;
-    int rc;
-    while (!(rc = rct_wsrc_next(L->src, &c, &k, &L->net->err)) && k) {
-        if ((rc = fn(L, ctx, c, k / 3, row)) || (rc = tick(L, k)))
-            return rc;
-        row += (long)(k / 3);
+    if ((rc = rct_wsrc_rewind(s, &L->net->err)))
+        return free(stage), rc;
+    while (!(rc = rct_wsrc_next_max(s, (size_t)per * (size_t)g.len, &c, &k, &L->net->err)) && k) {
+        long nl = (long)k / g.len; /* whole lines: every chunk but the last is `per` of them */
+        fill_same(&t, c, l, nl);
+        if (t.trans)
+            fill_trans_dense(&t, c, l, nl);
+        if (t.next && t.sparse_trans)
+            fill_trans_sparse(&t, c, l, nl, stage); /* checked in pass 1 */
+        l += nl;
+        if ((rc = rct_wload_tick(L, k)))
+            break;
     }
+    free(stage);
     return rc;
 }
 
-/* Pass 1 over sparse weights: the counts of entries per major index (grown as needed when n is unknown)
-   and the largest index seen (-1 when none). */
-typedef struct coo_counts {
-    int by_col;
-    long n, cap, top;
-    long *cnt;
-} coo_counts;
-
-/* Checks the entries of a chunk and counts them. */
-static int coo_count(rct_wload *L, void *ctx, const double *e, size_t count, long first)
+void *rct_wload_alloc(size_t bytes)
 {
-    coo_counts *q = ctx;
-    int rc;
-    for (size_t x = 0; x < count; x++, e += 3) {
-        if ((rc = coo_check(L, e, first + (long)x + 1, q->n)))
-            return rc;
-        long major = (long)e[q->by_col], hi = (long)(e[0] > e[1] ? e[0] : e[1]);
-        if (hi > q->top)
-            q->top = hi;
-        if ((rc = grow_counts(L, &q->cnt, &q->cap, major)))
-            return rc;
-        q->cnt[major]++;
+    const size_t huge = (size_t)2 << 20;
+    void *p = NULL;
+    if (bytes >= 2 * huge) {
+        if (posix_memalign(&p, huge, bytes) != 0)
+            return NULL;
+#ifdef MADV_HUGEPAGE
+        madvise(p, bytes, MADV_HUGEPAGE); /* advice only: without it the pages are small */
+#endif
+        return p;
     }
-    return 0;
+    return malloc(bytes + 1);
 }
 
-/* Pass 2 over sparse weights: each entry goes to the next free slot of its row (next[], advanced), so a
-   row keeps the order of the source. */
-typedef struct coo_slots {
-    int by_col;
-    long n, n_minor;
-    const long *ptr;
-    long *next;
-    int *idx;
-    double *val;
-} coo_slots;
-
-/* Places the entries of a chunk (checked again: the file may have changed since pass 1). */
-static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, long first)
+/* Closes the gaps of compressed lines written at fixed capacity (line j from j * cap, next[j] its end):
+   ptr[] gets the starts, the entries move down, the buffers shrink to the count; *count the entries. */
+static void compact(rectic_net *net, long major, long cap, const long *next, long *ptr, int **idx, void **val,
+                    long *count)
 {
-    coo_slots *q = ctx;
-    for (size_t x = 0; x < count; x++, e += 3) {
-        double major = e[q->by_col], minor = e[!q->by_col];
-        long m = (long)major;
-        if (!(major >= 0 && major < q->n && q->next[m] < q->ptr[m + 1] && minor >= 0 && minor < q->n_minor))
-            return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
-                            L->src->name, first + (long)x + 1);
-        long at = q->next[m]++;
-        q->idx[at] = (int)minor;
-        q->val[at] = e[2];
-    }
-    return 0;
-}
-
-/* Sorts len (index, value) pairs by index, keeping equal indices in their order (insertion sort). */
-static void sort_short(int *k, double *v, long len)
-{
-    for (long a = 1; a < len; a++) {
-        int key = k[a];
-        double x = v[a];
-        long b = a;
-        for (; b > 0 && k[b - 1] > key; b--) {
-            k[b] = k[b - 1];
-            v[b] = v[b - 1];
+    size_t rs = rct_rsize(net);
+    ptr[0] = 0;
+    for (long j = 0; j < major; j++) {
+        long from = j * cap, len = next[j] - from;
+        if (ptr[j] != from) {
+            memmove(*idx + ptr[j], *idx + from, (size_t)len * sizeof **idx);
+            memmove((char *)*val + (size_t)ptr[j] * rs, (char *)*val + (size_t)from * rs, (size_t)len * rs);
         }
-        k[b] = key;
-        v[b] = x;
+        ptr[j + 1] = ptr[j] + len;
     }
-}
-
-/* Sorts len (index, value) pairs by index, stable (merge sort; tk, tv hold len / 2 pairs). */
-static void sort_pairs(int *k, double *v, long len, int *tk, double *tv)
-{
-    if (len <= SHORT_RUN) {
-        sort_short(k, v, len);
+    *count = ptr[major];
+    if (*count == major * cap)
         return;
-    }
-    long h = len / 2, a = 0, b = h, o = 0;
-    sort_pairs(k, v, h, tk, tv);
-    sort_pairs(k + h, v + h, len - h, tk, tv);
-    if (k[h - 1] <= k[h])
-        return;
-    memcpy(tk, k, (size_t)h * sizeof *tk);
-    memcpy(tv, v, (size_t)h * sizeof *tv);
-    while (a < h && b < len) {
-        if (k[b] < tk[a]) {
-            k[o] = k[b];
-            v[o++] = v[b++];
-        } else {
-            k[o] = tk[a];
-            v[o++] = tv[a++];
-        }
-    }
-    for (; a < h; a++, o++) {
-        k[o] = tk[a];
-        v[o] = tv[a];
-    }
+    int *i2 = realloc(*idx, (size_t)*count * sizeof **idx + 1); /* shrinking: the old block if it fails */
+    void *v2 = realloc(*val, (size_t)*count * rs + 1);
+    *idx = i2 ? i2 : *idx;
+    *val = v2 ? v2 : *val;
 }
 
-/* Sorts every row locally, sums duplicates in order and drops entries that are 0 or pruned, compacting
-   the rows in place; *count receives the entries kept. */
-static int coo_merge(rct_wload *L, long n, long *ptr, int *idx, double *val, long *count)
+/* Frees what rct_wload_dense_compressed allocated, on failure; returns rc. */
+static int drop_compressed(int rc, long **ptr, int **idx, void **val)
 {
-    long longest = 0, out = 0;
-    for (long r = 0; r < n; r++)
-        if (ptr[r + 1] - ptr[r] > longest)
-            longest = ptr[r + 1] - ptr[r];
-    int *tk = malloc(((size_t)longest / 2 + 1) * sizeof *tk);
-    double *tv = malloc(((size_t)longest / 2 + 1) * sizeof *tv);
-    if (!tk || !tv) {
-        free(tk);
-        return free(tv), rct_oom(&L->net->err);
-    }
-    for (long r = 0; r < n; r++) {
-        long a = ptr[r], b = ptr[r + 1];
-        sort_pairs(idx + a, val + a, b - a, tk, tv);
-        ptr[r] = out;
-        for (long k = a; k < b;) {
-            int at = idx[k];
-            double sum = val[k];
-            for (k++; k < b && idx[k] == at; k++)
-                sum += val[k];
-            if (kept_weight(sum, L->minw)) {
-                idx[out] = at;
-                val[out++] = sum;
-            }
-        }
-    }
-    ptr[n] = out;
-    *count = out;
-    free(tk);
-    free(tv);
-    return 0;
-}
-
-int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
-{
-    long entries = L->src->rows, nn;
-    if (L->rows > 0) /* rectangular: the major index counts rows (targets) or columns (sources) */
-        *n = by_col ? L->cols : L->rows;
-    coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL};
+    free(*ptr);
+    free(*idx);
+    free(*val);
     *ptr = NULL;
     *idx = NULL;
     *val = NULL;
-    q.cnt = calloc((size_t)q.cap + 1, sizeof *q.cnt);
-    int rc = q.cnt ? coo_pass(L, coo_count, &q) : rct_oom(&L->net->err);
-    L->scanned = rct_now();
-    nn = *n > 0 ? *n : q.top + 1;
-    if (!rc && nn > 0)
-        rc = grow_counts(L, &q.cnt, &q.cap, nn);
-    if (!rc && nn > 0 && (!(*ptr = malloc(((size_t)nn + 1) * sizeof **ptr)) ||
-                          !(*idx = malloc(((size_t)entries + 1) * sizeof **idx)) ||
-                          !(*val = malloc(((size_t)entries + 1) * sizeof **val))))
-        rc = rct_oom(&L->net->err);
-    if (!rc && nn > 0) {
-        (*ptr)[0] = 0;
-        for (long r = 0; r < nn; r++) {
-            (*ptr)[r + 1] = (*ptr)[r] + q.cnt[r];
-            q.cnt[r] = (*ptr)[r]; /* now: the next free slot of row r */
+    return rc;
+}
+
+int rct_wload_dense_compressed(rct_wload *L, int by_col, long **ptr, int **idx, void **val, long *count)
+{
+    rectic_net *net = L->net;
+    rct_wsrc *s = L->src;
+    lines g = source_lines(L, NULL, NULL);
+    int trans = by_col != s->fortran, dropped = 0, rc = 0;
+    long major = trans ? g.len : g.lines, cap = trans ? g.lines : g.len, per = block_lines(&g), l = 0;
+    *ptr = malloc(((size_t)major + 1) * sizeof **ptr);
+    *idx = rct_wload_alloc((size_t)major * (size_t)cap * sizeof **idx); /* pages untouched by a gap stay free */
+    *val = rct_wload_alloc((size_t)major * (size_t)cap * rct_rsize(net));
+    long *next = malloc(((size_t)major + 1) * sizeof *next);
+    double *stage = trans ? malloc(STRIP * (size_t)per * sizeof *stage) : NULL;
+    if (!*ptr || !*idx || !*val || !next || (trans && !stage))
+        rc = rct_oom(&net->err);
+    for (long j = 0; !rc && j < major; j++)
+        next[j] = j * cap;
+    fill_to t = {net, L->minw, NULL, NULL, next, *idx, *val, trans, 1, g.lines, g.len};
+    const double *c;
+    size_t k;
+    while (!rc && !(rc = rct_wsrc_next_max(s, (size_t)per * (size_t)g.len, &c, &k, &net->err)) && k) {
+        long nl = (long)k / g.len, got = 0, b = nl;
+        if (!trans || fill_trans_sparse(&t, c, l, nl, stage)) /* along lines: checked first (then in cache for
+                                                                the writes); across: the first not finite */
+            for (b = 0; b < nl && !scan_segment(c + b * g.len, g.len, NULL, L->minw, &got, &dropped); b++)
+                ;
+        if (b < nl) {
+            rc = not_finite(L, c + b * g.len, g.len, l + b, 0);
+            break;
         }
-        long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : nn;
-        coo_slots p = {by_col, nn, minor, *ptr, q.cnt, *idx, *val};
-        rc = rct_wsrc_rewind(L->src, &L->net->err);
-        if (!rc)
-            rc = coo_pass(L, coo_place, &p);
-        if (!rc)
-            rc = coo_merge(L, nn, *ptr, *idx, *val, count);
+        if (!trans)
+            fill_same(&t, c, l, nl);
+        l += nl;
+        rc = rct_wload_tick(L, k);
     }
-    free(q.cnt);
-    if (rc) {
-        free(*ptr);
-        free(*idx);
-        free(*val);
-        *ptr = NULL;
-        *idx = NULL;
-        *val = NULL;
-        return rc;
-    }
-    *n = nn;
-    return 0;
+    L->scanned = rct_now();
+    if (!rc)
+        compact(net, major, cap, next, *ptr, idx, val, count);
+    free(next);
+    free(stage);
+    return rc ? drop_compressed(rc, ptr, idx, val) : 0;
 }

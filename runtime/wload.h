@@ -7,6 +7,8 @@
 #ifndef RCT_WLOAD_H
 #define RCT_WLOAD_H
 
+#include <math.h>
+
 #include "network.h"
 #include "wsource.h"
 
@@ -26,15 +28,37 @@ typedef struct rct_wload {
     const char *what;
 } rct_wload;
 
+/* Whether weight x is kept (nonzero and not pruned: |x| <= minw counts as 0; minw < 0 prunes none). */
+static inline int rct_wload_kept(double x, double minw)
+{
+    return x != 0 && !(minw >= 0 && fabs(x) <= minw);
+}
+
+/* Counts k more elements done and asks the progress callback; RECTIC_ECANCEL when it says stop. */
+int rct_wload_tick(rct_wload *L, size_t k);
+
 /* Pass 1 over dense rows x cols weights: checks that every entry is finite and counts the kept ones per row
-   (row_cnt, rows zeroed entries) and per column (col_cnt, cols) and in all (*kept); *exact says whether the
-   data already are what the kernel holds (no entry dropped, no negative zero). */
+   (row_cnt, rows zeroed entries) and per column (col_cnt, cols; either may be NULL when not needed) and in
+   all (*kept); *exact says whether the data already are what the kernel holds (no entry dropped, no negative
+   zero). */
 int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept, int *exact);
 
 /* Pass 2 over dense weights, into any of: w (rows x cols row-major, the network's type), w_cols (the same
    by columns), and compressed rows (by_col 0) or columns (by_col 1) whose next free slots per row/column are
    next[] (the row/column starts; advanced), with indices idx and values val (the network's type). */
 int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *idx, void *val, int by_col);
+
+/* Dense weights into compressed rows (by_col 0: by target, sources ascending) or columns (by_col 1) in one
+   pass over the source, a block of lines at a time: checked (finite), then each kept entry appended to its
+   row or column, written at a fixed capacity (n per row or column) and moved together at the end.  Outputs
+   (*ptr)[rows or cols + 1], (*idx)[*count] and (*val)[*count] in the network's type, allocated with
+   rct_wload_alloc; the caller frees them. */
+int rct_wload_dense_compressed(rct_wload *L, int by_col, long **ptr, int **idx, void **val, long *count);
+
+/* Allocates buffers of weights (not zeroed), large ones aligned to and advised onto 2 MiB pages where the
+   kernel grants them (fewer TLB misses: a product reads W every step, event coupling a column per spike).
+   Freed with free(). */
+void *rct_wload_alloc(size_t bytes);
 
 /* Sparse weights (rows of target, source, weight) into compressed rows (by_col 0: by target, each row's
    sources ascending) or columns (by_col 1): two passes over the source, a counting sort by the major index,

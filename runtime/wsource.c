@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "io_file.h"
 
@@ -34,9 +35,10 @@ void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const
     s->count = (size_t)rows * (size_t)cols;
 }
 
-/* Maps the data of an open float64 .npy read-only (mem points at it); 0, or -1 when it cannot be mapped
-   (the caller streams it instead). */
-static int map_npy(rct_wsrc *s)
+/* Maps the data of an open float64 .npy read-only (mem points at it): whole and at once (RCT_WSRC_MAP), or
+   for passes that fault in each chunk and release it after (RCT_WSRC_PASS); 0, or -1 when it cannot be
+   mapped (the caller streams it instead). */
+static int map_npy(rct_wsrc *s, int map)
 {
     struct stat st;
     const rct_npy_info *in = &s->info;
@@ -46,7 +48,8 @@ static int map_npy(rct_wsrc *s)
     size_t len = (size_t)in->offset + s->count * 8;
     int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
-    flags |= MAP_POPULATE; /* every page is read at once anyway (the finite check): fault them in bulk */
+    if (map == RCT_WSRC_MAP)
+        flags |= MAP_POPULATE; /* every page is read at once anyway (the finite check): fault them in bulk */
 #endif
     void *p = mmap(NULL, len, PROT_READ, flags, fileno(s->f), 0);
     if (p == MAP_FAILED)
@@ -54,6 +57,41 @@ static int map_npy(rct_wsrc *s)
     s->map = p;
     s->map_len = len;
     s->mem = (const double *)(s->map + in->offset);
+    s->pass = map == RCT_WSRC_PASS;
+    return 0;
+}
+
+/* A pass over a mapped file about to hand out elements [pos, pos + k): the pages of the elements before
+   pos leave the process (the file stays in the page cache: the peak memory holds one chunk of it), those
+   of the chunk are faulted in at once. */
+static void pass_chunk(rct_wsrc *s, size_t k)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), at = (size_t)s->info.offset + s->pos * 8;
+    size_t below = at / page * page, end = at + k * 8;
+    if (below > s->released) {
+        madvise(s->map + s->released, below - s->released, MADV_DONTNEED);
+        s->released = below;
+    }
+#ifdef MADV_POPULATE_READ
+    madvise(s->map + below, end - below, MADV_POPULATE_READ); /* advice: faults do the same, one by one */
+#else
+    madvise(s->map + below, end - below, MADV_WILLNEED);
+#endif
+}
+
+/* Makes the streaming buffers hold at least `items` items; 0, or -1 when out of memory. */
+static int reserve(rct_wsrc *s, size_t items)
+{
+    if (items <= s->cap)
+        return 0;
+    unsigned char *raw = realloc(s->raw, items * (size_t)s->info.size);
+    if (raw)
+        s->raw = raw;
+    double *buf = raw ? realloc(s->buf, items * sizeof *buf) : NULL;
+    if (!buf)
+        return -1;
+    s->buf = buf;
+    s->cap = items;
     return 0;
 }
 
@@ -77,11 +115,9 @@ static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, rct_
         s->mem = s->owned = m.data;
         return 0;
     }
-    if (map && map_npy(s) == 0)
+    if (map && map_npy(s, map) == 0)
         return 0;
-    s->raw = malloc((size_t)CHUNK_ITEMS * (size_t)s->info.size);
-    s->buf = malloc(CHUNK_ITEMS * sizeof *s->buf);
-    return s->raw && s->buf ? 0 : rct_oom(err);
+    return reserve(s, CHUNK_ITEMS) ? rct_oom(err) : 0;
 }
 
 int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err)
@@ -107,18 +143,28 @@ int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long c
 
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
 {
+    return rct_wsrc_next_max(s, 0, chunk, k, err);
+}
+
+int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, rct_err *err)
+{
     size_t left = s->count - s->pos;
     *chunk = NULL;
     *k = 0;
     if (left == 0)
         return 0;
     if (s->mem) {
-        *k = left < MEM_CHUNK_ITEMS ? left : MEM_CHUNK_ITEMS;
+        size_t most = max ? max : MEM_CHUNK_ITEMS;
+        *k = left < most ? left : most;
+        if (s->pass)
+            pass_chunk(s, *k);
         *chunk = s->mem + s->pos;
         s->pos += *k;
         return 0;
     }
-    size_t want = left < CHUNK_ITEMS ? left : CHUNK_ITEMS;
+    size_t most = max ? max : CHUNK_ITEMS, want = left < most ? left : most;
+    if (reserve(s, want))
+        return rct_oom(err);
     int plain = s->info.kind == 'f' && s->info.size == 8 && !s->info.swap; /* read straight as doubles */
     size_t got = fread(plain ? (void *)s->buf : s->raw, (size_t)s->info.size, want, s->f);
     if (got < want)
@@ -135,6 +181,7 @@ int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
 int rct_wsrc_rewind(rct_wsrc *s, rct_err *err)
 {
     s->pos = 0;
+    s->released = 0; /* what a pass released is faulted in again when read */
     if (s->f && !s->mem && fseek(s->f, s->info.offset, SEEK_SET) != 0)
         return rct_errf(err, RECTIC_EIO, "%s: cannot read it again: %s", s->name, strerror(errno));
     return 0;

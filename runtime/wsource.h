@@ -25,17 +25,28 @@ typedef struct rct_wsrc {
     rct_npy_info info;
     unsigned char *raw;    /* streaming: the items as stored ... */
     double *buf;           /* ... and as doubles */
+    size_t cap;            /* items the two streaming buffers hold */
+    int pass;              /* mapped for passes: each chunk's pages released when the next is asked for */
+    size_t released;       /* bytes of the mapping released so far in this pass */
 } rct_wsrc;
+
+/* How rct_wsrc_open may map a float64 .npy: not (streamed through a buffer), whole (its pages mapped at
+   once and kept: the network may use it in place), or for passes (chunk by chunk, each chunk's pages released
+   when the next one is asked for: no copy, and the peak memory holds one chunk of the file). */
+enum { RCT_WSRC_STREAM = 0, RCT_WSRC_MAP = 1, RCT_WSRC_PASS = 2 };
 
 /* A source over an array of rows x cols doubles, row-major (borrowed). */
 void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const char *name);
-/* Opens a matrix file: .npy (by extension) streamed, or mapped when `map` is set and the data are float64
-   in this machine's byte order (aligned, a regular file); CSV is read whole.  fortran_ok: a column-major
+/* Opens a matrix file: .npy (by extension) streamed, or mapped as `map` (RCT_WSRC_*) says when the data are
+   float64 in this machine's byte order (aligned, a regular file); CSV is read whole.  fortran_ok: a column-major
    .npy is accepted.  An empty regular file is a 0 x cols_if_empty matrix when cols_if_empty > 0. */
 int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err);
 /* The next chunk of elements (*chunk, *k of them; *k is 0 at the end; a multiple of 3 but for the last
    chunk, so that chunks of sparse weights hold whole rows); 0 or an error code. */
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err);
+/* The same with at most `max` elements (0: the default size; any count, so a chunk may end inside a row of
+   sparse weights); the streaming buffers grow to hold them. */
+int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, rct_err *err);
 /* Starts again from the first element; 0 or an error code. */
 int rct_wsrc_rewind(rct_wsrc *s, rct_err *err);
 /* Releases what the source holds (safe after rct_wsrc_array or a failed open). */
