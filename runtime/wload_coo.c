@@ -9,8 +9,12 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
-#define SHORT_RUN 32 /* segments up to this length are sorted by insertion */
+#define SHORT_RUN 32        /* segments up to this length are sorted by insertion */
+#define BUCKETS_MAX 4096    /* buckets of the counting sort of a row */
+#define BUCKET_ROW (1L << 20) /* rows up to this length are counting-sorted first */
 
 /* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
    unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
@@ -72,50 +76,33 @@ typedef struct coo_counts {
     int by_col;
     long n, cap, top;
     long *cnt;
+    long prev;  /* the major index of the entry before */
+    int sorted; /* the major indices never go down (rows come whole, in order) */
 } coo_counts;
+
+/* Whether index x is a whole number in [0, bound). */
+static inline int index_ok(double x, double bound)
+{
+    return x >= 0 && x < bound && x == (double)(long)x;
+}
 
 /* Checks the entries of a chunk and counts them. */
 static int coo_count(rct_wload *L, void *ctx, const double *e, size_t count, long first)
 {
     coo_counts *q = ctx;
+    double tb = L->rows > 0 ? (double)L->rows : q->n ? (double)q->n : (double)INT32_MAX;
+    double sb = L->rows > 0 ? (double)L->cols : q->n ? (double)q->n : (double)INT32_MAX;
     int rc;
     for (size_t x = 0; x < count; x++, e += 3) {
-        if ((rc = coo_check(L, e, first + (long)x + 1, q->n)))
-            return rc;
+        if (!(isfinite(e[2]) && index_ok(e[0], tb) && index_ok(e[1], sb)))
+            return coo_check(L, e, first + (long)x + 1, q->n); /* the message */
         long major = (long)e[q->by_col], hi = (long)(e[0] > e[1] ? e[0] : e[1]);
-        if (hi > q->top)
-            q->top = hi;
-        if ((rc = grow_counts(L, &q->cnt, &q->cap, major)))
+        q->top = hi > q->top ? hi : q->top;
+        q->sorted &= major >= q->prev;
+        q->prev = major;
+        if (major >= q->cap && (rc = grow_counts(L, &q->cnt, &q->cap, major)))
             return rc;
         q->cnt[major]++;
-    }
-    return 0;
-}
-
-/* Pass 2 over sparse weights: each entry goes to the next free slot of its row (next[], advanced), so a
-   row keeps the order of the source. */
-typedef struct coo_slots {
-    int by_col;
-    long n, n_minor;
-    const long *ptr;
-    long *next;
-    int *idx;
-    double *val;
-} coo_slots;
-
-/* Places the entries of a chunk (checked again: the file may have changed since pass 1). */
-static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, long first)
-{
-    coo_slots *q = ctx;
-    for (size_t x = 0; x < count; x++, e += 3) {
-        double major = e[q->by_col], minor = e[!q->by_col];
-        long m = (long)major;
-        if (!(major >= 0 && major < q->n && q->next[m] < q->ptr[m + 1] && minor >= 0 && minor < q->n_minor))
-            return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
-                            L->src->name, first + (long)x + 1);
-        long at = q->next[m]++;
-        q->idx[at] = (int)minor;
-        q->val[at] = e[2];
     }
     return 0;
 }
@@ -165,48 +152,155 @@ static void sort_pairs(int *k, double *v, long len, int *tk, double *tv)
     }
 }
 
-/* Sorts every row locally, sums duplicates in order and drops entries that are 0 or pruned, compacting
-   the rows in place; *count receives the entries kept. */
-static int coo_merge(rct_wload *L, long n, long *ptr, int *idx, double *val, long *count)
+/* Room for sorting rows: the counts of the buckets and pairs for a row (rows longer than BUCKET_ROW are
+   merge-sorted without buckets, in half their length). */
+typedef struct row_sort {
+    long *bk;
+    int *tk;
+    double *tv;
+    long n_minor;
+} row_sort;
+
+/* Sorts a row of len (index, value) pairs k, v by index, stable; *sk, *sv: where the sorted row is (k, v,
+   or rs's pairs).  A sorted row is left as it is; a short one is sorted by insertion; a longer one is first
+   counting-sorted by its indices' top bits into about len buckets in rs's pairs (they then lie near their
+   places) and finished there by insertion, or by merge sort when a bucket is long (indices close
+   together). */
+static void sort_row(int *k, double *v, long len, const row_sort *rs, int **sk, double **sv)
 {
-    long longest = 0, out = 0;
-    for (long r = 0; r < n; r++)
-        if (ptr[r + 1] - ptr[r] > longest)
-            longest = ptr[r + 1] - ptr[r];
-    int *tk = malloc(((size_t)longest / 2 + 1) * sizeof *tk);
-    double *tv = malloc(((size_t)longest / 2 + 1) * sizeof *tv);
-    if (!tk || !tv) {
-        free(tk);
-        return free(tv), rct_oom(&L->net->err);
+    long a = 1;
+    *sk = k, *sv = v;
+    while (a < len && k[a - 1] <= k[a])
+        a++;
+    if (a >= len)
+        return;
+    if (len <= SHORT_RUN || len > BUCKET_ROW) {
+        sort_pairs(k, v, len, rs->tk, rs->tv);
+        return;
     }
-    for (long r = 0; r < n; r++) {
-        long a = ptr[r], b = ptr[r + 1];
-        sort_pairs(idx + a, val + a, b - a, tk, tv);
-        ptr[r] = out;
-        for (long k = a; k < b;) {
-            int at = idx[k];
-            double sum = val[k];
-            for (k++; k < b && idx[k] == at; k++)
-                sum += val[k];
-            if (rct_wload_kept(sum, L->minw)) {
-                idx[out] = at;
-                val[out++] = sum;
+    long nb = 2, top = 0, *bk = rs->bk;
+    int shift = 0;
+    while (nb < len && nb < BUCKETS_MAX)
+        nb *= 2;
+    while (((rs->n_minor - 1) >> shift) >= nb)
+        shift++;
+    memset(bk, 0, sizeof *bk * ((size_t)nb + 1));
+    for (long e = 0; e < len; e++)
+        bk[(k[e] >> shift) + 1]++;
+    for (long b = 0; b < nb; b++) {
+        top = bk[b + 1] > top ? bk[b + 1] : top;
+        bk[b + 1] += bk[b];
+    }
+    for (long e = 0; e < len; e++) {
+        long at = bk[k[e] >> shift]++;
+        rs->tk[at] = k[e];
+        rs->tv[at] = v[e];
+    }
+    *sk = rs->tk, *sv = rs->tv;
+    if (top <= SHORT_RUN)
+        sort_short(rs->tk, rs->tv, len); /* each pair at most a bucket away from its place */
+    else
+        sort_pairs(rs->tk, rs->tv, len, k, v); /* the row's own room is free now */
+}
+
+/* The compressed rows while they are built: row r's entries are placed at ptr[r] .. next[r]; rows below
+   `done` are finished: sorted, duplicates summed, zeros dropped, moved down to ptr[r] (rewritten) ..
+   `out`. */
+typedef struct coo_rows {
+    int by_col, fused; /* fused: the source's rows come in order, each finished once the next starts */
+    long n, n_minor;
+    long *ptr, *next;
+    int *idx;
+    double *val;
+    long done, out;
+    double minw;
+    row_sort rs;
+} coo_rows;
+
+/* Finishes the rows from R->done up to (not including) upto. */
+static void finish_rows(coo_rows *R, long upto)
+{
+    for (long r = R->done; r < upto; r++) {
+        long a = R->ptr[r], len = R->next[r] - a;
+        int *k;
+        double *v;
+        sort_row(R->idx + a, R->val + a, len, &R->rs, &k, &v);
+        R->ptr[r] = R->out; /* never above a: rows below are finished, and only shrink */
+        for (long e = 0; e < len;) {
+            int at = k[e];
+            double sum = v[e];
+            for (e++; e < len && k[e] == at; e++)
+                sum += v[e];
+            if (rct_wload_kept(sum, R->minw)) {
+                R->idx[R->out] = at;
+                R->val[R->out++] = sum;
             }
         }
     }
-    ptr[n] = out;
-    *count = out;
-    free(tk);
-    free(tv);
+    R->done = upto > R->done ? upto : R->done;
+}
+
+/* Pass 2: places the entries of a chunk in the next free slots of their rows, in the source's order
+   (checked again: the file may have changed since pass 1); fused, each row is finished when the next
+   one starts, while it is in cache. */
+static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, long first)
+{
+    coo_rows *R = ctx;
+    for (size_t x = 0; x < count; x++, e += 3) {
+        double major = e[R->by_col], minor = e[!R->by_col];
+        long m = (long)major;
+        if (!(major >= 0 && major < R->n && m >= R->done && R->next[m] < R->ptr[m + 1] && minor >= 0 &&
+              minor < R->n_minor))
+            return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
+                            L->src->name, first + (long)x + 1);
+        if (R->fused && m > R->done)
+            finish_rows(R, m);
+        long at = R->next[m]++;
+        R->idx[at] = (int)minor;
+        R->val[at] = e[2];
+    }
     return 0;
+}
+
+/* Pass 2 and the rows finished, into R (its ptr counted, next[] the row starts); *count the entries. */
+static int coo_build(rct_wload *L, coo_rows *R, long longest, long *count)
+{
+    size_t room = (size_t)(longest <= BUCKET_ROW ? longest : longest / 2) + 1;
+    R->rs = (row_sort){malloc(sizeof(long) * (BUCKETS_MAX + 1)), malloc(room * sizeof(int)),
+                       malloc(room * sizeof(double)), R->n_minor};
+    int rc = !R->rs.bk || !R->rs.tk || !R->rs.tv ? rct_oom(&L->net->err) : rct_wsrc_rewind(L->src, &L->net->err);
+    if (!rc)
+        rc = coo_pass(L, coo_place, R);
+    if (!rc) {
+        finish_rows(R, R->n);
+        R->ptr[R->n] = R->out;
+        *count = R->out;
+    }
+    free(R->rs.bk);
+    free(R->rs.tk);
+    free(R->rs.tv);
+    return rc;
+}
+
+/* Faults in the pages of a buffer about to be written whole, in one call (else one fault per page). */
+static void prefault(void *p, size_t bytes)
+{
+#ifdef MADV_POPULATE_WRITE
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), a = ((uintptr_t)p + page - 1) / page * page;
+    size_t b = ((uintptr_t)p + bytes) / page * page;
+    if (b > a)
+        madvise((void *)a, b - a, MADV_POPULATE_WRITE); /* advice: faults do the same */
+#else
+    (void)p, (void)bytes;
+#endif
 }
 
 int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
 {
-    long entries = L->src->rows, nn;
+    long entries = L->src->rows, nn, longest = 0;
     if (L->rows > 0) /* rectangular: the major index counts rows (targets) or columns (sources) */
         *n = by_col ? L->cols : L->rows;
-    coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL};
+    coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL, 0, 1};
     *ptr = NULL;
     *idx = NULL;
     *val = NULL;
@@ -221,18 +315,17 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
                           !(*val = malloc(((size_t)entries + 1) * sizeof **val))))
         rc = rct_oom(&L->net->err);
     if (!rc && nn > 0) {
+        prefault(*idx, (size_t)entries * sizeof **idx);
+        prefault(*val, (size_t)entries * sizeof **val);
         (*ptr)[0] = 0;
         for (long r = 0; r < nn; r++) {
             (*ptr)[r + 1] = (*ptr)[r] + q.cnt[r];
             q.cnt[r] = (*ptr)[r]; /* now: the next free slot of row r */
+            longest = (*ptr)[r + 1] - (*ptr)[r] > longest ? (*ptr)[r + 1] - (*ptr)[r] : longest;
         }
         long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : nn;
-        coo_slots p = {by_col, nn, minor, *ptr, q.cnt, *idx, *val};
-        rc = rct_wsrc_rewind(L->src, &L->net->err);
-        if (!rc)
-            rc = coo_pass(L, coo_place, &p);
-        if (!rc)
-            rc = coo_merge(L, nn, *ptr, *idx, *val, count);
+        coo_rows R = {by_col, q.sorted, nn, minor, *ptr, q.cnt, *idx, *val, 0, 0, L->minw, {0}};
+        rc = coo_build(L, &R, longest, count);
     }
     free(q.cnt);
     if (rc) {

@@ -74,11 +74,10 @@ static rectic_net *bare_net(int f32)
     return net;
 }
 
-/* Checks compressed lines against the reference, values as doubles or floats. */
-static void assert_same(const ref *r, int by_col, int f32, const long *ptr, const int *idx, const void *val,
-                        long count, const char *what)
+/* Checks major compressed lines against the reference, values as doubles or floats. */
+static void assert_same_n(const ref *r, long major, int f32, const long *ptr, const int *idx, const void *val,
+                          long count, const char *what)
 {
-    long major = by_col ? COLS : ROWS;
     ck_assert_msg(count == r->count, "%s: %ld entries, expected %ld", what, count, r->count);
     ck_assert_msg(memcmp(ptr, r->ptr, sizeof(long) * (size_t)(major + 1)) == 0, "%s: line starts differ", what);
     ck_assert_msg(memcmp(idx, r->idx, sizeof(int) * (size_t)count) == 0, "%s: indices differ", what);
@@ -91,6 +90,13 @@ static void assert_same(const ref *r, int by_col, int f32, const long *ptr, cons
             break;
     }
     ck_assert_msg(k == count, "%s: value %ld is %.17g, expected %.17g", what, k, got, want);
+}
+
+/* assert_same_n for the dense matrix of ROWS x COLS. */
+static void assert_same(const ref *r, int by_col, int f32, const long *ptr, const int *idx, const void *val,
+                        long count, const char *what)
+{
+    assert_same_n(r, by_col ? COLS : ROWS, f32, ptr, idx, val, count, what);
 }
 
 /* Loads src in one pass into compressed lines and checks them against r. */
@@ -209,6 +215,107 @@ START_TEST(test_the_first_entry_not_finite_in_the_source_order_is_named)
 }
 END_TEST
 
+#define CT 2000 /* COO targets */
+#define CS 1500 /* COO sources */
+
+/* COO rows (target, source, weight) into coo (room for 3 * 400000 numbers): ~60 random sources per target,
+   every 10th entry repeated later, pairs that cancel (w, -w), a few long rows (bucketed), one of them in
+   a narrow range of sources (long buckets), negative zeros; targets in order, or shuffled.  The count. */
+static long make_coo(double *coo, int shuffled)
+{
+    uint64_t x = 7;
+    long k = 0;
+    for (long t = 0; t < CT; t++) {
+        long len = t % 97 == 5 ? 5000 : 60, lo = t == 5 ? 700 : 0, span = t == 5 ? 40 : CS;
+        for (long e = 0; e < len; e++) {
+            x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+            double w = (double)(x >> 11) / 9007199254740992.0 - 0.5;
+            long src = lo + (long)((x >> 20) % (uint64_t)span);
+            coo[3 * k] = (double)t, coo[3 * k + 1] = (double)src, coo[3 * k + 2] = e % 50 == 3 ? -0.0 : w, k++;
+            if (e % 10 == 0) /* a duplicate, or a pair that cancels */
+                coo[3 * k] = (double)t, coo[3 * k + 1] = (double)src, coo[3 * k + 2] = e % 20 ? 0.25 * w : -w, k++;
+        }
+    }
+    for (long a = k - 1; shuffled && a > 0; a--) { /* Fisher-Yates over whole rows of the file */
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        long b = (long)((x >> 11) % (uint64_t)(a + 1));
+        for (int c = 0; c < 3; c++) {
+            double t = coo[3 * a + c];
+            coo[3 * a + c] = coo[3 * b + c];
+            coo[3 * b + c] = t;
+        }
+    }
+    return k;
+}
+
+/* The reference: the entries summed into a dense matrix in the file's order (0 + w is w, bit for bit), then
+   compressed by plain loops. */
+static ref coo_reference(const double *coo, long k, int by_col, double minw)
+{
+    double *d = calloc(CT * CS, sizeof *d);
+    for (long e = 0; e < k; e++)
+        d[(long)coo[3 * e] * CS + (long)coo[3 * e + 1]] += coo[3 * e + 2];
+    long major = by_col ? CS : CT, minor = by_col ? CT : CS;
+    ref r = {calloc((size_t)major + 1, sizeof(long)), 0, malloc(sizeof(int) * CT * CS), malloc(sizeof(double) * CT * CS)};
+    for (long a = 0; a < major; a++) {
+        for (long b = 0; b < minor; b++) {
+            double x = by_col ? d[b * CS + a] : d[a * CS + b];
+            if (kept(x, minw)) {
+                r.idx[r.count] = (int)b;
+                r.val[r.count++] = x;
+            }
+        }
+        r.ptr[a + 1] = r.count;
+    }
+    free(d);
+    return r;
+}
+
+START_TEST(test_coo_rows_in_any_order_with_duplicates_equal_a_summed_matrix)
+{
+    static double coo[3 * 400000];
+    char *dir = tu_tmpdir(), what[96];
+    for (int shuffled = 0; shuffled < 2; shuffled++) {
+        long k = make_coo(coo, shuffled);
+        ck_assert_int_lt(k, 400000);
+        char *path = tu_write_npy(dir, shuffled ? "s.npy" : "o.npy", coo, k, 3);
+        for (int by_col = 0; by_col < 2; by_col++)
+            for (int m = 0; m < 2; m++) {
+                double minw = m ? 0.05 : -1;
+                ref r = coo_reference(coo, k, by_col, minw);
+                for (int from = 0; from < 2; from++) { /* the array, the .npy mapped for passes */
+                    rectic_net *net = bare_net(0);
+                    rct_wsrc s;
+                    rct_err err = {0};
+                    if (from)
+                        ck_assert_int_eq(rct_wsrc_open(&s, path, RCT_WSRC_PASS, 0, 3, &err), 0);
+                    else
+                        rct_wsrc_array(&s, coo, k, 3, "weights_coo");
+                    rct_wload L = {net, &s, minw, NULL, NULL, 0, 0, 0, 0, CT, CS, "test"};
+                    long n = 0, *ptr, count;
+                    int *idx;
+                    double *val;
+                    snprintf(what, sizeof what, "shuffled %d, by_col %d, minw %g, source %d", shuffled, by_col, minw, from);
+                    ck_assert_msg(rct_wload_coo(&L, by_col, &n, &ptr, &idx, &val, &count) == 0, "%s: %s", what, net->err.msg);
+                    ck_assert_int_eq(n, by_col ? CS : CT);
+                    assert_same_n(&r, by_col ? CS : CT, 0, ptr, idx, val, count, what);
+                    free(ptr);
+                    free(idx);
+                    free(val);
+                    rct_wsrc_close(&s);
+                    free(net);
+                }
+                free(r.ptr);
+                free(r.idx);
+                free(r.val);
+            }
+        free(path);
+    }
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 int main(void)
 {
     const uint16_t one = 1;
@@ -218,6 +325,7 @@ int main(void)
     }
     const TTest *tests[] = {test_one_pass_into_rows_and_columns_equals_plain_loops_for_every_source,
                             test_two_passes_into_columns_and_a_transposed_matrix_equal_plain_loops,
-                            test_the_first_entry_not_finite_in_the_source_order_is_named};
-    return tu_main("wload", 120, tests, 3);
+                            test_the_first_entry_not_finite_in_the_source_order_is_named,
+                            test_coo_rows_in_any_order_with_duplicates_equal_a_summed_matrix};
+    return tu_main("wload", 120, tests, 4);
 }
