@@ -48,14 +48,14 @@ typedef struct ref {
     double *val;
 } ref;
 
-static ref reference(const double *w, int by_col, double minw)
+static ref compress(const double *w, long rows, long cols, int by_col, double minw)
 {
-    long major = by_col ? COLS : ROWS, minor = by_col ? ROWS : COLS;
-    ref r = {calloc((size_t)major + 1, sizeof(long)), 0, malloc(sizeof(int) * ROWS * COLS),
-             malloc(sizeof(double) * ROWS * COLS)};
+    long major = by_col ? cols : rows, minor = by_col ? rows : cols;
+    ref r = {calloc((size_t)major + 1, sizeof(long)), 0, malloc(sizeof(int) * (size_t)(rows * cols)),
+             malloc(sizeof(double) * (size_t)(rows * cols))};
     for (long a = 0; a < major; a++) {
         for (long b = 0; b < minor; b++) {
-            double x = by_col ? w[b * COLS + a] : w[a * COLS + b];
+            double x = by_col ? w[b * cols + a] : w[a * cols + b];
             if (kept(x, minw)) {
                 r.idx[r.count] = (int)b;
                 r.val[r.count++] = x;
@@ -64,6 +64,12 @@ static ref reference(const double *w, int by_col, double minw)
         r.ptr[a + 1] = r.count;
     }
     return r;
+}
+
+/* compress for the ROWS x COLS matrix. */
+static ref reference(const double *w, int by_col, double minw)
+{
+    return compress(w, ROWS, COLS, by_col, minw);
 }
 
 /* A network that only carries the type and the error (rows x cols set on the load). */
@@ -255,18 +261,7 @@ static ref coo_reference(const double *coo, long k, int by_col, double minw)
     double *d = calloc(CT * CS, sizeof *d);
     for (long e = 0; e < k; e++)
         d[(long)coo[3 * e] * CS + (long)coo[3 * e + 1]] += coo[3 * e + 2];
-    long major = by_col ? CS : CT, minor = by_col ? CT : CS;
-    ref r = {calloc((size_t)major + 1, sizeof(long)), 0, malloc(sizeof(int) * CT * CS), malloc(sizeof(double) * CT * CS)};
-    for (long a = 0; a < major; a++) {
-        for (long b = 0; b < minor; b++) {
-            double x = by_col ? d[b * CS + a] : d[a * CS + b];
-            if (kept(x, minw)) {
-                r.idx[r.count] = (int)b;
-                r.val[r.count++] = x;
-            }
-        }
-        r.ptr[a + 1] = r.count;
-    }
+    ref r = compress(d, CT, CS, by_col, minw);
     free(d);
     return r;
 }
