@@ -15,6 +15,8 @@
 #define SHORT_RUN 32        /* segments up to this length are sorted by insertion */
 #define BUCKETS_MAX 4096    /* buckets of the counting sort of a row */
 #define BUCKET_ROW (1L << 20) /* rows up to this length are counting-sorted first */
+#define GROUPS_MAX 2048     /* groups of rows of the grouped placement (at most; rows per group <= 65536) */
+#define GROUP_ROOM (1L << 18) /* entries of a group that are spread through a copy in any case */
 
 /* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
    unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
@@ -262,14 +264,107 @@ static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, lon
     return 0;
 }
 
+/* The grouped placement, pass 2 when the source's rows come in any order: each entry goes first to the
+   next free slot of its group of rows (group r >> shift: a few thousand groups, whose next slots stay in
+   cache while the writes run on in each), its row within the group kept on the side; then each group,
+   small enough for the cache, is spread into its rows.  Both steps keep the source's order in a row. */
+typedef struct coo_groups {
+    coo_rows *R;
+    int shift;
+    long ng, *gnext; /* groups; the next free slot of each */
+    uint16_t *local; /* per slot: the row within its group */
+} coo_groups;
+
+/* The end of group g's slots (the start of the next group's rows). */
+static inline long group_end(const coo_groups *G, long g)
+{
+    long r = (g + 1) << G->shift;
+    return G->R->ptr[r < G->R->n ? r : G->R->n];
+}
+
+/* Step 1: places the entries of a chunk in their groups (checked again, as coo_place does). */
+static int group_place(rct_wload *L, void *ctx, const double *e, size_t count, long first)
+{
+    coo_groups *G = ctx;
+    coo_rows *R = G->R;
+    for (size_t x = 0; x < count; x++, e += 3) {
+        double major = e[R->by_col], minor = e[!R->by_col];
+        long m = (long)major, g = m >> G->shift;
+        if (!(major >= 0 && major < R->n && G->gnext[g] < group_end(G, g) && minor >= 0 && minor < R->n_minor))
+            return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
+                            L->src->name, first + (long)x + 1);
+        long at = G->gnext[g]++;
+        R->idx[at] = (int)minor;
+        R->val[at] = e[2];
+        G->local[at] = (uint16_t)(m - (g << G->shift));
+    }
+    return 0;
+}
+
+/* Step 2: spreads each group's entries (at most `biggest`) into its rows, through a copy in cache. */
+static int group_spread(rct_wload *L, coo_groups *G, long biggest)
+{
+    coo_rows *R = G->R;
+    int *tk = malloc(sizeof *tk * ((size_t)biggest + 1));
+    double *tv = malloc(sizeof *tv * ((size_t)biggest + 1));
+    uint16_t *tl = malloc(sizeof *tl * ((size_t)biggest + 1));
+    int rc = tk && tv && tl ? 0 : rct_oom(&L->net->err);
+    for (long g = 0; !rc && g < G->ng; g++) {
+        long a = R->ptr[g << G->shift], len = group_end(G, g) - a;
+        memcpy(tk, R->idx + a, sizeof *tk * (size_t)len);
+        memcpy(tv, R->val + a, sizeof *tv * (size_t)len);
+        memcpy(tl, G->local + a, sizeof *tl * (size_t)len);
+        for (long e = 0; e < len; e++) {
+            long at = R->next[(g << G->shift) + tl[e]]++;
+            R->idx[at] = tk[e];
+            R->val[at] = tv[e];
+        }
+    }
+    free(tk);
+    free(tv);
+    free(tl);
+    return rc;
+}
+
+/* Pass 2 grouped, unless a group holds too many entries for its copy (rows holding most of the entries:
+   then *used is 0 and the caller places them plainly); 0 or an error code. */
+static int coo_place_grouped(rct_wload *L, coo_rows *R, long entries, int *used)
+{
+    coo_groups G = {R, 0, 0, NULL, NULL};
+    while ((R->n >> G.shift) >= GROUPS_MAX && G.shift < 16)
+        G.shift++;
+    G.ng = ((R->n - 1) >> G.shift) + 1;
+    long biggest = 0;
+    for (long g = 0; g < G.ng; g++)
+        biggest = group_end(&G, g) - R->ptr[g << G.shift] > biggest ? group_end(&G, g) - R->ptr[g << G.shift] : biggest;
+    *used = biggest <= GROUP_ROOM || biggest <= entries / 16;
+    if (!*used)
+        return 0;
+    G.gnext = malloc(sizeof *G.gnext * (size_t)G.ng);
+    G.local = malloc(sizeof *G.local * ((size_t)entries + 1));
+    int rc = G.gnext && G.local ? 0 : rct_oom(&L->net->err);
+    for (long g = 0; !rc && g < G.ng; g++)
+        G.gnext[g] = R->ptr[g << G.shift];
+    if (!rc)
+        rc = coo_pass(L, group_place, &G);
+    free(G.gnext);
+    if (!rc)
+        rc = group_spread(L, &G, biggest);
+    free(G.local);
+    return rc;
+}
+
 /* Pass 2 and the rows finished, into R (its ptr counted, next[] the row starts); *count the entries. */
-static int coo_build(rct_wload *L, coo_rows *R, long longest, long *count)
+static int coo_build(rct_wload *L, coo_rows *R, long entries, long longest, long *count)
 {
     size_t room = (size_t)(longest <= BUCKET_ROW ? longest : longest / 2) + 1;
     R->rs = (row_sort){malloc(sizeof(long) * (BUCKETS_MAX + 1)), malloc(room * sizeof(int)),
                        malloc(room * sizeof(double)), R->n_minor};
     int rc = !R->rs.bk || !R->rs.tk || !R->rs.tv ? rct_oom(&L->net->err) : rct_wsrc_rewind(L->src, &L->net->err);
-    if (!rc)
+    int grouped = 0;
+    if (!rc && !R->fused)
+        rc = coo_place_grouped(L, R, entries, &grouped);
+    if (!rc && !grouped)
         rc = coo_pass(L, coo_place, R);
     if (!rc) {
         finish_rows(R, R->n);
@@ -325,7 +420,7 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
         }
         long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : nn;
         coo_rows R = {by_col, q.sorted, nn, minor, *ptr, q.cnt, *idx, *val, 0, 0, L->minw, {0}};
-        rc = coo_build(L, &R, longest, count);
+        rc = coo_build(L, &R, entries, longest, count);
     }
     free(q.cnt);
     if (rc) {

@@ -221,10 +221,10 @@ START_TEST(test_the_first_entry_not_finite_in_the_source_order_is_named)
 }
 END_TEST
 
-#define CT 2000 /* COO targets */
-#define CS 1500 /* COO sources */
+#define CT 4200 /* COO targets: more than 2048, so that rows are placed by groups of two */
+#define CS 2100 /* COO sources */
 
-/* COO rows (target, source, weight) into coo (room for 3 * 400000 numbers): ~60 random sources per target,
+/* COO rows (target, source, weight) into coo (room for 3 * 600000 numbers): ~60 random sources per target,
    every 10th entry repeated later, pairs that cancel (w, -w), a few long rows (bucketed), one of them in
    a narrow range of sources (long buckets), negative zeros; targets in order, or shuffled.  The count. */
 static long make_coo(double *coo, int shuffled)
@@ -232,7 +232,7 @@ static long make_coo(double *coo, int shuffled)
     uint64_t x = 7;
     long k = 0;
     for (long t = 0; t < CT; t++) {
-        long len = t % 97 == 5 ? 5000 : 60, lo = t == 5 ? 700 : 0, span = t == 5 ? 40 : CS;
+        long len = t % 211 == 5 ? 5000 : 60, lo = t == 5 ? 700 : 0, span = t == 5 ? 40 : CS;
         for (long e = 0; e < len; e++) {
             x = x * 6364136223846793005ULL + 1442695040888963407ULL;
             double w = (double)(x >> 11) / 9007199254740992.0 - 0.5;
@@ -268,11 +268,11 @@ static ref coo_reference(const double *coo, long k, int by_col, double minw)
 
 START_TEST(test_coo_rows_in_any_order_with_duplicates_equal_a_summed_matrix)
 {
-    static double coo[3 * 400000];
+    static double coo[3 * 600000];
     char *dir = tu_tmpdir(), what[96];
     for (int shuffled = 0; shuffled < 2; shuffled++) {
         long k = make_coo(coo, shuffled);
-        ck_assert_int_lt(k, 400000);
+        ck_assert_int_lt(k, 600000);
         char *path = tu_write_npy(dir, shuffled ? "s.npy" : "o.npy", coo, k, 3);
         for (int by_col = 0; by_col < 2; by_col++)
             for (int m = 0; m < 2; m++) {
