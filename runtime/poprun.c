@@ -8,13 +8,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "blas.h"
 #include "checkpoint.h"
 #include "cuda_run.h"
+#include "jit_cc.h"
 #include "kernel_abi.h"
 #include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 #include "rls.h"
+#include "threadpick.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 RCT_KPROJ_DEF(void, RCT_NO_DOC)
@@ -253,6 +256,43 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
     return k - from;
 }
 
+/* Do threads matter to this network's run: more than one asked for, and someone to use them (a
+   population whose loops the cc kernel runs on its threads, or a projection through OpenBLAS)? */
+static int pn_threads_matter(const rectic_net *net)
+{
+    const rct_popnet *pn = net->pn;
+    int any = net->threads > 1 && pn->uses_blas && rct_blas_count() > 1;
+    for (int p = 0; p < pn->n_pops; p++)
+        any |= net->threads > 1 && net->cc && rct_cc_openmp() && pn->pops[p]->n >= RCT_PARALLEL_MIN_N;
+    return any;
+}
+
+/* A block's steps on one thread or all (rct_steps_fn): every population's loops and OpenBLAS. */
+typedef struct pn_block {
+    rectic_net *net;
+    pn_run *r;
+    long start;
+} pn_block;
+
+static long pn_block_steps(void *user, long from, long to, int many, int *rc)
+{
+    pn_block *b = user;
+    for (int p = 0; p < b->net->pn->n_pops; p++)
+        b->r->ctx[p].threads = many ? b->net->threads : 1;
+    if (b->net->pn->uses_blas)
+        rct_blas_use(many ? 0 : 1);
+    return run_steps(b->net, b->r, b->start, from, to, rc);
+}
+
+/* Runs the `block` steps of the block starting at `start` on the threads that help (threadpick.h). */
+static long run_steps_threads(rectic_net *net, pn_run *r, long start, long block, int *rc)
+{
+    pn_block b = {net, r, start};
+    if (!pn_threads_matter(net) || block < 3)
+        return pn_block_steps(&b, 0, block, 0, rc);
+    return rct_threads_block(net, pn_block_steps, &b, block, rc);
+}
+
 /* Keeps what the numerical guard needs to replay the block: states, rings, output sums, contexts. */
 static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spilled)
 {
@@ -359,7 +399,7 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
             rct_net_poll_tiered(net);
         if (net->check_finite)
             snapshot(net, r, saved, spilled);
-        long k = run_steps(net, r, done, 0, block, &rc);
+        long k = run_steps_threads(net, r, done, block, &rc);
         if (!rc && net->check_finite && !all_finite(pn))
             k = replay(net, r, saved, spilled, done, block, &rc);
         if (k > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c): the steps kept */
@@ -422,6 +462,8 @@ int rct_pn_run(rectic_net *net, long steps)
     if (!rc)
         rc = run_blocks(net, &r, steps);
     net->timings.run = rct_now() - t0;
+    if (pn->uses_blas)
+        rct_blas_use(0); /* OpenBLAS's own count again */
     run_free(pn, &r);
     if (!rc)
         net->err.code = 0;

@@ -14,6 +14,7 @@
 #include "layers.h"
 #include "network.h"
 #include "observer.h"
+#include "threadpick.h"
 #include "popnet.h"
 #include "rls.h"
 
@@ -66,13 +67,6 @@ static int splits_gemv(const rectic_net *net)
 {
     return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && parallel_kernel(net);
 }
-
-/* Threads that help: a run on more than one thread (the kernel's, or OpenBLAS's for a kernel that does not
-   split the product) measures, in each block, a few steps on one thread against as many on all of them and
-   runs the rest of the block on the faster: where a second thread does not pay (a machine whose cores are
-   busy, a step too small to share) the run goes on on one.  The results are the same bits either way. */
-#define PROBE_S 0.004      /* seconds a probe aims at */
-#define THREADS_GAIN 0.98  /* all the threads are used when their steps take at most this much of one's */
 
 /* Do threads matter to this run: more than one asked for, and someone to use them? */
 static int threads_matter(const rectic_net *net)
@@ -147,56 +141,29 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
     return k - from;
 }
 
-/* Takes a measured time per step into net->thread_step[many] (a running mean, the newest counting half). */
-static void note_step_time(rectic_net *net, int many, double per_step)
+/* A block's steps on one thread or all (rct_steps_fn): what run_block needs. */
+typedef struct block_run {
+    rectic_net *net;
+    rectic_kctx *c;
+    const block_io *io;
+    long start;
+} block_run;
+
+static long block_steps(void *user, long from, long to, int many, int *rc)
 {
-    double *t = &net->thread_step[many];
-    *t = *t > 0 ? 0.5 * *t + 0.5 * per_step : per_step;
+    block_run *b = user;
+    use_threads(b->net, b->c, many);
+    return run_block(b->net, b->c, b->io, b->start, from, to, rc);
 }
 
-/* Runs steps from..to-1 of the block starting at `start` on one thread or all (many), noting their time per
-   step; returns the steps done. */
-static long run_timed(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long from, long to, int many,
-                      int *rc)
-{
-    use_threads(net, c, many);
-    double t0 = rct_now();
-    long d = run_block(net, c, io, start, from, to, rc);
-    if (d > 0)
-        note_step_time(net, many, (rct_now() - t0) / (double)d);
-    return d;
-}
-
-/* Runs the `block` steps of the block starting at step `start` (run_block) on the threads that help: on the
-   setting (one thread or all) whose running mean time per step is lower (net->thread_step, from whole blocks
-   and probes, kept across runs).  The other setting is probed with a few steps (~PROBE_S) now and then: at
-   first in every block, then, while it keeps losing, in every 2nd, 4th ... 64th block (net->probe_gap), so
-   that a setting that does not pay costs next to nothing.  Returns the steps done. */
+/* Runs the `block` steps of the block starting at step `start` (run_block) on the threads that help
+   (threadpick.h); returns the steps done. */
 static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc)
 {
-    if (!threads_matter(net) || block < 3) {
-        use_threads(net, c, 1);
-        return run_block(net, c, io, start, 0, block, rc);
-    }
-    double *t = net->thread_step;
-    double known = t[0] > 0 ? t[0] : t[1];
-    long probe = known > 0 ? (long)(PROBE_S / known) : 1, k = 0;
-    probe = probe < 1 ? 1 : probe > block / 8 ? (block / 8 > 0 ? block / 8 : 1) : probe;
-    int many = t[1] > 0 && t[0] > 0 && t[1] <= THREADS_GAIN * t[0];
-    for (int s = 0; s < 2; s++) { /* a setting never measured yet, or the other one when its turn has come */
-        int unknown = t[s] <= 0, other = s != many && --net->probe_wait <= 0;
-        if (!unknown && !other)
-            continue;
-        long d = run_timed(net, c, io, start, k, k + probe, s, rc);
-        k += d;
-        if (d < probe) /* stopped early: an error */
-            return k;
-        int won = t[1] > 0 && t[0] > 0 && (t[1] <= THREADS_GAIN * t[0]) == s;
-        net->probe_gap = won || net->probe_gap < 1 ? 1 : net->probe_gap < 64 ? 2 * net->probe_gap : 64;
-        net->probe_wait = net->probe_gap;
-    }
-    many = t[1] > 0 && t[0] > 0 && t[1] <= THREADS_GAIN * t[0];
-    return k + run_timed(net, c, io, start, k, block, many, rc);
+    block_run b = {net, c, io, start};
+    if (!threads_matter(net) || block < 3)
+        return block_steps(&b, 0, block, 0, rc);
+    return rct_threads_block(net, block_steps, &b, block, rc);
 }
 
 int rct_state_finite(const rectic_net *net)

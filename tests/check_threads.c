@@ -7,6 +7,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "jit_cc.h"
+#include "network.h"
 #include "rectic.h"
 #include "testutil.h"
 #include "tu_spec.h"
@@ -16,6 +18,20 @@ static double uniform(uint64_t *r)
 {
     *r = *r * 6364136223846793005ULL + 1442695040888963407ULL;
     return (double)(*r >> 11) / 9007199254740992.0;
+}
+
+/* Runs net `steps` steps on `threads` threads and returns a copy of recording key (steps x n, owned). */
+static double *run_copy(rectic_net *net, const char *key, int threads, long steps, long n)
+{
+    rectic_net_threads(net, threads);
+    ck_assert_msg(rectic_net_run(net, steps, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    long rows, cols;
+    const double *d;
+    ck_assert_int_eq(rectic_net_recording(net, key, &rows, &cols, &d), RECTIC_OK);
+    ck_assert_int_eq(rows * cols, steps * n);
+    double *v = malloc(sizeof(double) * (size_t)(rows * cols));
+    memcpy(v, d, sizeof(double) * (size_t)(rows * cols));
+    return v;
 }
 
 /* Runs a QIF network (dense w n x n, or COO entries) with `threads` threads on a backend; returns v
@@ -42,14 +58,8 @@ static double *run_qif(long n, const double *w, const double *coo, long nnz, int
     ck_assert_int_eq(rectic_net_set(net, "v", v0, n), RECTIC_OK);
     ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
     rectic_set_threads(threads);
-    rectic_net_threads(net, threads);
-    ck_assert_msg(rectic_net_run(net, steps, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
-    long rows, cols;
-    const double *d;
     const long *pairs;
-    ck_assert_int_eq(rectic_net_recording(net, "v", &rows, &cols, &d), RECTIC_OK);
-    double *v = malloc(sizeof(double) * (size_t)(rows * cols));
-    memcpy(v, d, sizeof(double) * (size_t)(rows * cols));
+    double *v = run_copy(net, "v", threads, steps, n);
     rectic_net_spikes(net, spikes, &pairs);
     *kernel = rectic_net_backend(net);
     ck_assert_int_eq(strncmp(*kernel, backend == RECTIC_BACKEND_CC ? "cc" : "tcc", 2), 0);
@@ -124,8 +134,84 @@ START_TEST(test_split_event_update_is_bit_identical)
 }
 END_TEST
 
+/* A network of two QIF populations E (4200 units) and I (4100) with sparse projections E -> I, I -> E and
+   E -> E, run `steps` steps on `threads` threads with cc; returns E's v (owned), *spikes E's spikes and
+   *both whether both settings (one thread, all) were measured. */
+static double *run_pops(int threads, long steps, long *spikes, int *both)
+{
+    const long n[2] = {4200, 4100};
+    const char *names[2] = {"E", "I"};
+    rectic_netspec *ns;
+    ck_assert_int_eq(rectic_netspec_new(&ns), RECTIC_OK);
+    uint64_t r = 5;
+    for (int p = 0; p < 2; p++) {
+        char path[16];
+        ck_assert_int_eq(rectic_netspec_population(ns, names[p], "neuron_model_templates.spiking_neurons.qif.qif",
+                                                   "qif_op", n[p]), RECTIC_OK);
+        ck_assert_int_eq(rectic_netspec_spikes(ns, names[p], "spike", "v", 100, -100), RECTIC_OK);
+        double *eta = malloc(sizeof(double) * (size_t)n[p]);
+        for (long i = 0; i < n[p]; i++)
+            eta[i] = 20000.0 + 40000.0 * uniform(&r); /* a spike every ~10 steps */
+        snprintf(path, sizeof path, "%s/eta", names[p]);
+        ck_assert_int_eq(rectic_netspec_set(ns, path, eta, n[p]), RECTIC_OK);
+        free(eta);
+    }
+    const int pairs[3][2] = {{0, 1}, {1, 0}, {0, 0}};
+    for (int k = 0; k < 3; k++) {
+        long src = n[pairs[k][0]], tgt = n[pairs[k][1]], nnz = 50 * tgt;
+        double *coo = malloc(sizeof(double) * 3 * (size_t)nnz);
+        for (long e = 0; e < nnz; e++) {
+            coo[3 * e] = (double)(e / 50);
+            coo[3 * e + 1] = (double)(long)(uniform(&r) * (double)src);
+            coo[3 * e + 2] = (2.0 * uniform(&r) - 1.0) * 0.05;
+        }
+        char from[16], to[16];
+        snprintf(from, sizeof from, "%s/s", names[pairs[k][0]]);
+        snprintf(to, sizeof to, "%s/s_in", names[pairs[k][1]]);
+        ck_assert_int_eq(rectic_netspec_coo(ns, from, to, coo, nnz, 0), RECTIC_OK);
+        free(coo);
+    }
+    rectic_spec o;
+    rectic_spec_init(&o);
+    o.backend = RECTIC_BACKEND_CC;
+    o.dt = 1e-4;
+    rectic_net *net = NULL;
+    ck_assert_msg(rectic_net_new_network(&net, ns, &o) == RECTIC_OK, "%s", rectic_errmsg(net));
+    ck_assert_int_eq(rectic_net_record(net, "E/v"), RECTIC_OK);
+    const long *pairs_out;
+    double *v = run_copy(net, "E_v", threads, steps, n[0]);
+    ck_assert_int_eq(rectic_net_population_spikes(net, "E", spikes, &pairs_out), RECTIC_OK);
+    *both = net->thread_step[0] > 0 && net->thread_step[1] > 0;
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+    return v;
+}
+
+/* A network of populations: each block on one thread or two (both measured in the first block), the same
+   bits as on one thread throughout. */
+START_TEST(test_network_of_populations_on_one_or_two_threads_is_bit_identical)
+{
+    char *cache = tu_fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    const long steps = 60;
+    long s1, s2;
+    int both1, both2;
+    double *a = run_pops(1, steps, &s1, &both1), *b = run_pops(2, steps, &s2, &both2);
+    ck_assert_int_eq(s1, s2);
+    ck_assert_int_gt(s1, 5000);
+    ck_assert_int_eq(memcmp(a, b, sizeof(double) * (size_t)(steps * 4200)), 0);
+    ck_assert_msg(!both1, "one thread asked for: nothing to choose");
+    ck_assert_msg(both2 || !rct_cc_openmp(), "two threads asked for: both settings measured");
+    free(a), free(b);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
 int main(void)
 {
-    const TTest *tests[] = {test_split_dense_product_is_bit_identical, test_split_event_update_is_bit_identical};
+    const TTest *tests[] = {test_split_dense_product_is_bit_identical, test_split_event_update_is_bit_identical,
+                            test_network_of_populations_on_one_or_two_threads_is_bit_identical};
     return tu_main("threads", 240, tests, (int)(sizeof tests / sizeof tests[0]));
 }
