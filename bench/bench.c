@@ -469,6 +469,8 @@ static int threads_rows(FILE *md, int quick, const char *only)
                 "cores shared with other work.\n\n"
                 "| network | coupling | kernel | threads used by | 1 thread | 2 threads | speed-up | target |\n"
                 "|---|---|---|---|---|---|---|---|\n%s", rounds, bw1, bw2, load[0], load[1], table ? table : "");
+    if (!rc && (!only || strstr("E/I populations", only)))
+        rc = popbench_threads_rows(md, quick); /* a network of populations (bench/popbench.c) */
     free(table);
     free_network(&d4000), free_network(&d8000), free_network(&s100k);
     return rc;

@@ -58,26 +58,38 @@ static double *local(const double *e, long from, long to, long t0, long s0)
     return out;
 }
 
-/* Median run time per step (µs) of net over `steps` steps, REPEAT runs from its initial state. */
-static double time_per_step(rectic_net *net, long steps, const double *in, long in_cols)
+/* The median of n numbers (sorted in place). */
+static double median(double *t, int n)
 {
-    double t[REPEAT];
-    for (int k = 0; k < REPEAT; k++) {
-        rectic_net_reset(net);
-        if (rectic_net_run(net, steps, in, in_cols) != RECTIC_OK) {
-            fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
-            return -1;
-        }
-        rectic_timings tm;
-        rectic_net_timings(net, &tm);
-        t[k] = tm.run / (double)steps * 1e6;
-    }
-    for (int a = 1; a < REPEAT; a++) /* insertion sort */
+    for (int a = 1; a < n; a++) /* insertion sort */
         for (int b = a; b > 0 && t[b - 1] > t[b]; b--) {
             double x = t[b];
             t[b] = t[b - 1], t[b - 1] = x;
         }
-    return t[REPEAT / 2];
+    return t[n / 2];
+}
+
+/* Run time per step (µs) of one run of net over `steps` steps from its initial state, or -1. */
+static double one_run(rectic_net *net, long steps, const double *in, long in_cols)
+{
+    rectic_net_reset(net);
+    if (rectic_net_run(net, steps, in, in_cols) != RECTIC_OK) {
+        fprintf(stderr, "bench: %s\n", rectic_errmsg(net));
+        return -1;
+    }
+    rectic_timings tm;
+    rectic_net_timings(net, &tm);
+    return tm.run / (double)steps * 1e6;
+}
+
+/* Median run time per step (µs) of net over `steps` steps, REPEAT runs from its initial state. */
+static double time_per_step(rectic_net *net, long steps, const double *in, long in_cols)
+{
+    double t[REPEAT];
+    for (int k = 0; k < REPEAT; k++)
+        if ((t[k] = one_run(net, steps, in, in_cols)) < 0)
+            return -1;
+    return median(t, REPEAT);
 }
 
 /* The two-population network: E and I QIF populations, the four projections as COO. */
@@ -131,19 +143,55 @@ static rectic_net *one_population(const double *e, long nnz, const double *eta, 
     return net;
 }
 
-int popbench_rows(FILE *md, int quick)
+/* The E/I network's synapses (COO over the whole network, *nnz of them, cut[] where each projection's
+   begin) and eta; the caller frees both. */
+static double *ei_synapses(long *nnz, long *cut, double **eta)
 {
-    long steps = quick ? 50 : 500, nnz = 0, cap = 0, cut[5];
-    double *e = NULL, *eta = malloc(sizeof(double) * (size_t)(N_E + N_I));
+    long cap = 0;
+    double *e = NULL;
+    *nnz = 0;
+    *eta = malloc(sizeof(double) * (size_t)(N_E + N_I));
     for (long i = 0; i < N_E + N_I; i++)
-        eta[i] = -2 + 7 * unif();
+        (*eta)[i] = -2 + 7 * unif();
     long t0[4] = {0, N_E, 0, N_E}, s0[4] = {0, 0, N_E, N_E}, nt[4] = {N_E, N_I, N_E, N_I}, nsrc[4] = {N_E, N_E, N_I, N_I};
     double w[4] = {1, 1, -2, -2};
     for (int k = 0; k < 4; k++) {
-        cut[k] = nnz;
-        connect(&e, &nnz, &cap, nt[k], nsrc[k], t0[k], s0[k], w[k]);
+        cut[k] = *nnz;
+        connect(&e, nnz, &cap, nt[k], nsrc[k], t0[k], s0[k], w[k]);
     }
-    cut[4] = nnz;
+    cut[4] = *nnz;
+    return e;
+}
+
+int popbench_threads_rows(FILE *md, int quick)
+{
+    long steps = quick ? 50 : 300, nnz, cut[5];
+    double *eta, *e = ei_synapses(&nnz, cut, &eta), t[2][REPEAT];
+    rectic_net *net = ei_network(e, cut, eta, RECTIC_BACKEND_CC);
+    int rc = net ? 0 : -1;
+    for (int k = 0; k < REPEAT && !rc; k++)
+        for (int th = 0; th < 2 && !rc; th++) { /* 1 and 2 threads, alternating */
+            rectic_net_threads(net, th + 1);
+            rc = (t[th][k] = one_run(net, steps, NULL, 0)) < 0 ? -1 : 0;
+        }
+    if (!rc) {
+        double one = median(t[0], REPEAT), two = median(t[1], REPEAT);
+        fprintf(stderr, "E/I populations (cc): 1 thread %.1f us/step, 2 threads %.1f us/step, speed-up %.2f\n", one, two,
+                one / two);
+        fprintf(md, "| E/I populations (%ld + %ld, %ld synapses) | sparse | cc | kernel (E's loops; I below 4096) | "
+                    "%.1f µs | %.1f µs | %.2f× | >= 0.95%s |\n", N_E, N_I, nnz, one, two, one / two,
+                one / two >= 0.95 ? "" : " (missed)");
+    }
+    rectic_net_free(net);
+    free(e);
+    free(eta);
+    return rc;
+}
+
+int popbench_rows(FILE *md, int quick)
+{
+    long steps = quick ? 50 : 500, nnz, cut[5];
+    double *eta, *e = ei_synapses(&nnz, cut, &eta);
     int rc = 0;
     fprintf(md, "\nPopulations: an E/I network of QIF neurons (%ld + %ld units, four sparse projections with p = %.1f, "
                 "%ld synapses, dt = 1e-4) as two populations against one population of %ld units with the same "

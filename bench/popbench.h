@@ -10,5 +10,7 @@
    p = 0.1) against one population of n_e + n_i units with the same synapses: time per step of each
    (median of repeats), written as a Markdown row into md and printed.  quick: fewer steps.  0 or -1. */
 int popbench_rows(FILE *md, int quick);
+/* The E/I network on 1 and 2 threads (cc), runs alternating: one row of the threads table into md. */
+int popbench_threads_rows(FILE *md, int quick);
 
 #endif
