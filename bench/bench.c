@@ -7,10 +7,11 @@
  *
  * prints a table and writes bench/results.md; --only runs just the rows whose network name contains TEXT
  * (and writes nothing), for working on one figure (--only startup: the memory and start-up rows of
- * bench/startup.c, their Markdown table on stdout; --only populations: the E/I row of bench/popbench.c; --only
- * reservoir: the reservoir row of bench/ridgebench.c; --only rls: the online-learning rows of bench/rlsbench.c;
- * --only circuits: the PyRates circuit row of bench/circbench.c, ../shared or $RECTIC_SHARED holding the
- * templates); --big adds the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
+ * bench/startup.c, their Markdown table on stdout; --only brian2: the row beside Brian2's compiled program,
+ * bench/brian2net.c; --only populations: the E/I row of bench/popbench.c; --only reservoir: the reservoir row
+ * of bench/ridgebench.c; --only rls: the online-learning rows of bench/rlsbench.c; --only circuits: the
+ * PyRates circuit row of bench/circbench.c, ../shared or $RECTIC_SHARED holding the templates); --big adds
+ * the start-up row with 10^8 synapses (2.4 GB of weights, ~1 minute).
  *
  * Networks (fixed, so that no figure comes from a silent network): the seed example (RectiPy's QIF
  * network, N=5); and QIF networks with J dense uniform(-1,1)*2/sqrt(N), eta per neuron uniform(-1,5),
@@ -29,6 +30,7 @@
 
 #include "rectic.h"
 #include "reference/qif_ref.h"
+#include "brian2net.h"
 #include "popbench.h"
 #include "ridgebench.h"
 #include "rlsbench.h"
@@ -664,6 +666,10 @@ int main(int argc, char **argv)
         fclose(md);
         return startup_rows(stdout, rectic, big) ? 1 : 0;
     }
+    if (only && !strcmp(only, "brian2")) { /* the row beside Brian2's program, in Markdown on stdout */
+        fclose(md);
+        return brian2net_row(stdout, rectic) ? 1 : 0;
+    }
     if (only && !strcmp(only, "populations")) {
         fclose(md);
         return popbench_rows(stdout, quick) ? 1 : 0;
@@ -689,7 +695,7 @@ int main(int argc, char **argv)
     char *startup = NULL;
     size_t startup_len = 0;
     FILE *su = only ? NULL : open_memstream(&startup, &startup_len);
-    if (su && startup_rows(su, rectic, big)) {
+    if (su && (startup_rows(su, rectic, big) || brian2net_row(su, rectic))) {
         fclose(su);
         free(startup);
         fclose(md);

@@ -61,6 +61,24 @@ static void npy_header(FILE *f, long rows, long cols)
     fwrite(h, 1, (size_t)n, f);
 }
 
+static int write_weights(const char *path, const srow *r);
+
+int bench_write_npy(const char *path, const double *x, long n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f)
+        return -1;
+    npy_header(f, n, 1);
+    size_t put = fwrite(x, sizeof *x, (size_t)n, f);
+    return fclose(f) == 0 && put == (size_t)n ? 0 : -1;
+}
+
+int bench_write_coo(const char *path, long n, long degree)
+{
+    srow r = {"", n, degree, "auto", 0, 0, 0};
+    return write_weights(path, &r);
+}
+
 /* Writes the row's weights to path: dense J ~ U(-1,1)*2/sqrt(N), or COO rows (target, source, w) with
    random sources, targets in order.  0 or -1. */
 static int write_weights(const char *path, const srow *r)
@@ -90,9 +108,21 @@ static int write_weights(const char *path, const srow *r)
     return fclose(f) == 0 ? 0 : -1;
 }
 
-/* The seconds meta.json's timings account for (the phases: wall since main less "unaccounted") in the run
-   written into out, or -1 when they cannot be read. */
-static double accounted_s(const char *out)
+/* The timings of the run written into out (meta.json's "timings": seconds), all -1 when unreadable. */
+typedef struct timings {
+    double wall, unaccounted, run, write;
+} timings;
+
+/* The number after "key": in text (from `from`), or -1. */
+static double json_number(const char *from, const char *key)
+{
+    char k[64];
+    snprintf(k, sizeof k, "\"%s\": ", key);
+    const char *at = from ? strstr(from, k) : NULL;
+    return at ? strtod(at + strlen(k), NULL) : -1;
+}
+
+static timings read_timings(const char *out)
 {
     char path[4300], text[8192];
     snprintf(path, sizeof path, "%s/meta.json", out);
@@ -101,22 +131,13 @@ static double accounted_s(const char *out)
     if (f)
         fclose(f);
     text[len] = 0;
-    const char *t = strstr(text, "\"timings\": {"), *w = t ? strstr(t, "\"wall\": ") : NULL,
-               *u = t ? strstr(t, "\"unaccounted\": ") : NULL;
-    return w && u ? strtod(w + 8, NULL) - strtod(u + 15, NULL) : -1;
+    const char *t = strstr(text, "\"timings\": {");
+    timings r = {json_number(t, "wall"), json_number(t, "unaccounted"), json_number(t, "run"), json_number(t, "write")};
+    return r;
 }
 
-/* Runs `rectic run` one step on the row's weights; *wall_s and *peak_mib of the child.  0 or -1. */
-static int run_once(const char *rectic, const srow *r, const char *wpath, const char *out, double *wall_s,
-                    double *peak_mib)
+int bench_spawn(char *const argv[], const char *cwd, double *wall_s, double *peak_mib, double *cpu_s)
 {
-    char n[32];
-    snprintf(n, sizeof n, "%ld", r->n);
-    char *argv[] = {(char *)rectic, "run", "neuron_model_templates.spiking_neurons.qif.qif", "--op", "qif_op",
-                    "--source-var", "s", "--target-var", "s_in", "--input-var", "I_ext", "--output-var", "s",
-                    "--spike-var", "spike", "--spike-def", "v", "--backend", "tcc", "--steps", "1", "--format", "npy",
-                    "--coupling", (char *)r->coupling, r->degree ? "--weights-coo" : "--weights", (char *)wpath,
-                    "-N", n, "-o", (char *)out, "-q", NULL};
     /* fork, not posix_spawn: a child that shares the parent's memory (vfork) inherits its peak RSS */
     double t0 = now_s();
     pid_t pid = fork();
@@ -126,7 +147,9 @@ static int run_once(const char *rectic, const srow *r, const char *wpath, const 
         int null = open("/dev/null", O_WRONLY);
         if (null >= 0)
             dup2(null, 1);
-        execve(rectic, argv, environ);
+        if (cwd && chdir(cwd) != 0)
+            _exit(126);
+        execve(argv[0], argv, environ);
         _exit(127);
     }
     int status;
@@ -135,7 +158,22 @@ static int run_once(const char *rectic, const srow *r, const char *wpath, const 
         return -1;
     *wall_s = now_s() - t0;
     *peak_mib = (double)ru.ru_maxrss / 1024.0;
+    *cpu_s = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + 1e-6 * (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     return 0;
+}
+
+/* Runs `rectic run` one step on the row's weights (bench_spawn); 0 or -1. */
+static int run_once(const char *rectic, const srow *r, const char *wpath, const char *out, double *wall_s,
+                    double *peak_mib, double *cpu_s)
+{
+    char n[32];
+    snprintf(n, sizeof n, "%ld", r->n);
+    char *argv[] = {(char *)rectic, "run", "neuron_model_templates.spiking_neurons.qif.qif", "--op", "qif_op",
+                    "--source-var", "s", "--target-var", "s_in", "--input-var", "I_ext", "--output-var", "s",
+                    "--spike-var", "spike", "--spike-def", "v", "--backend", "tcc", "--steps", "1", "--format", "npy",
+                    "--coupling", (char *)r->coupling, r->degree ? "--weights-coo" : "--weights", (char *)wpath,
+                    "-N", n, "-o", (char *)out, "-q", NULL};
+    return bench_spawn(argv, NULL, wall_s, peak_mib, cpu_s);
 }
 
 /* Reads 512 MiB (a vectorisable sum), best of 5: the machine's memory bandwidth in GB/s now. */
@@ -170,6 +208,70 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* The median of RUNS numbers (sorted in place). */
+static double median(double *x)
+{
+    qsort(x, RUNS, sizeof x[0], cmp_d);
+    return x[RUNS / 2];
+}
+
+/* What the runs of a row measured: medians (and the range of the whole one-step run). */
+typedef struct measured {
+    double first, wall, wall_lo, wall_hi, cpu, unaccounted, peak;
+} measured;
+
+/* Runs the row RUNS times after a warm-up run; 0 or -1.  first: the wall time less meta.json's run and write
+   phases (the process's start to its first step, its teardown included). */
+static int measure_row(const char *rectic, const srow *r, const char *wpath, const char *out, measured *m)
+{
+    double wall[RUNS], first[RUNS], cpu[RUNS], left[RUNS], t, p, c;
+    m->peak = 0;
+    for (int i = -1; i < RUNS; i++) {
+        if (run_once(rectic, r, wpath, out, &t, &p, &c))
+            return -1;
+        if (i < 0)
+            continue;
+        timings tm = read_timings(out);
+        wall[i] = t, cpu[i] = c, first[i] = t - tm.run - tm.write;
+        left[i] = t - (tm.wall - tm.unaccounted); /* wall less the phases */
+        m->peak = p > m->peak ? p : m->peak;
+    }
+    m->first = median(first), m->cpu = median(cpu), m->unaccounted = median(left);
+    m->wall = median(wall), m->wall_lo = wall[0], m->wall_hi = wall[RUNS - 1];
+    return 0;
+}
+
+/* The load average over the last minute, or -1. */
+double bench_load(void)
+{
+    double x = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf", &x) != 1)
+        x = -1;
+    if (f)
+        fclose(f);
+    return x;
+}
+
+/* One row of the table into t_md (and a line on stdout). */
+static void print_row(FILE *t_md, const srow *r, const measured *m)
+{
+    double kb = r->degree ? (12.0 * (double)r->n * (double)r->degree + 8.0 * (double)r->n) / 1048576.0
+                          : 8.0 * (double)r->n * (double)r->n / 1048576.0;
+    double tpeak = r->w_factor * kb + r->w_extra;
+    char tfirst[32] = "-";
+    if (r->max_first_s > 0)
+        snprintf(tfirst, sizeof tfirst, "<= %.0f ms", r->max_first_s * 1e3);
+    printf("%-28s %-6s kernel %8.1f MiB  peak %8.1f MiB (%.2fx; target <= %.1f)  first step %8.1f ms (target %s), "
+           "one-step run %.1f ms, CPU %.1f ms, unaccounted %.1f ms\n", r->name, r->coupling, kb, m->peak, m->peak / kb,
+           tpeak, m->first * 1e3, tfirst, m->wall * 1e3, m->cpu * 1e3, m->unaccounted * 1e3);
+    fprintf(t_md, "| %s | %s | %.1f MiB | %.1f MiB | %.2f | <= %.1f MiB%s | %.1f ms | %s%s | %.1f ms (%.1f-%.1f) | %.1f ms | "
+                  "%.1f ms |\n", r->name, r->coupling, kb, m->peak, m->peak / kb, tpeak, m->peak <= tpeak ? "" : " (missed)",
+            m->first * 1e3, tfirst, r->max_first_s > 0 && m->first > r->max_first_s ? " (missed)" : "", m->wall * 1e3,
+            m->wall_lo * 1e3, m->wall_hi * 1e3, m->cpu * 1e3, m->unaccounted * 1e3);
+    fflush(stdout);
+}
+
 int startup_rows(FILE *md, const char *rectic, int big)
 {
     static const srow rows[] = {
@@ -187,73 +289,42 @@ int startup_rows(FILE *md, const char *rectic, int big)
     printf("\nmemory and start-up (one-step `rectic run`, %d runs after a warm-up)\n", RUNS);
     char *table = NULL;
     size_t table_len = 0;
-    FILE *t_md = open_memstream(&table, &table_len); /* the bandwidth comes first, measured last */
+    FILE *t_md = open_memstream(&table, &table_len); /* the rows, written after the header (measured last) */
     if (!t_md)
         return -1;
-    fprintf(t_md, "\nMemory and start-up at scale (issue 15): a one-step `rectic run --backend tcc --format npy` on a weights "
-                "file generated by the benchmark, run %d times after a warm-up run (the file in the page cache); peak "
-                "RSS from getrusage of the child, wall time from spawn to exit (an upper bound of the time to the first "
-                "step). Memory bandwidth measured in the same run: **%.1f GB/s** (one core reading 512 MiB). Kernel bytes: "
-                "W itself (8 N^2) for dense, 12 B per synapse + 8 B per neuron for sparse rows or columns. Unaccounted: "
-                "the wall time less the phases of the run's meta.json (read, build coupling, generate, compile, run, "
-                "write; the same run as the median), i.e. what no phase covers, starting and ending the process "
-                "included. This machine is shared and noisy: compare the ratios.\n\n| weights | coupling | kernel bytes | "
-                "peak RSS | peak / kernel bytes | target peak | wall to first step | target | unaccounted |\n"
-                "|---|---|---|---|---|---|---|---|---|\n",
-            RUNS, 0.0);
+    double load0 = bench_load();
     int rc = 0;
     for (size_t k = 0; k < sizeof rows / sizeof rows[0] && !rc; k++) {
         const srow *r = &rows[k];
+        measured m;
         if (r->n >= 1000000 && !big)
             continue;
         snprintf(wpath, sizeof wpath, "%s/w.npy", dir);
         snprintf(out, sizeof out, "%s/out", dir);
-        if (write_weights(wpath, r))
-            rc = -1;
-        double wall[RUNS], peak = 0, t, p, left[RUNS], sorted[RUNS];
-        for (int i = -1; !rc && i < RUNS; i++) {
-            if (run_once(rectic, r, wpath, out, &t, &p))
-                rc = -1;
-            else if (i >= 0) {
-                wall[i] = t;
-                left[i] = t - accounted_s(out); /* wall less the phases */
-                peak = p > peak ? p : peak;
-            }
-        }
-        memcpy(sorted, wall, sizeof wall);
-        qsort(sorted, RUNS, sizeof sorted[0], cmp_d);
-        double unaccounted = 0;
-        for (int i = 0; !rc && i < RUNS; i++)
-            if (wall[i] == sorted[RUNS / 2])
-                unaccounted = left[i]; /* of the median run */
+        rc = write_weights(wpath, r) || measure_row(rectic, r, wpath, out, &m) ? -1 : 0;
         unlink(wpath);
-        if (rc) {
+        if (rc)
             fprintf(stderr, "bench: %s: the one-step run failed\n", r->name);
-            break;
-        }
-        qsort(wall, RUNS, sizeof wall[0], cmp_d);
-        double kb = r->degree ? (12.0 * (double)r->n * (double)r->degree + 8.0 * (double)r->n) / 1048576.0
-                              : 8.0 * (double)r->n * (double)r->n / 1048576.0;
-        double tpeak = r->w_factor * kb + r->w_extra;
-        char tfirst[32] = "-";
-        if (r->max_first_s > 0)
-            snprintf(tfirst, sizeof tfirst, "<= %.0f ms", r->max_first_s * 1e3);
-        printf("%-28s %-6s kernel %8.1f MiB  peak %8.1f MiB (%.2fx; target <= %.1f)  wall %8.1f ms (target %s), "
-               "unaccounted %.1f ms\n", r->name, r->coupling, kb, peak, peak / kb, tpeak, wall[RUNS / 2] * 1e3, tfirst,
-               unaccounted * 1e3);
-        fprintf(t_md, "| %s | %s | %.1f MiB | %.1f MiB | %.2f | <= %.1f MiB%s | %.1f ms (%.1f-%.1f) | %s%s | %.1f ms |\n",
-                r->name, r->coupling, kb, peak, peak / kb, tpeak, peak <= tpeak ? "" : " (missed)", wall[RUNS / 2] * 1e3,
-                wall[0] * 1e3, wall[RUNS - 1] * 1e3, tfirst,
-                r->max_first_s > 0 && wall[RUNS / 2] > r->max_first_s ? " (missed)" : "", unaccounted * 1e3);
-        fflush(stdout);
+        else
+            print_row(t_md, r, &m);
     }
     fclose(t_md);
-    double bw = bandwidth_gbs(); /* after the rows: its buffer must not raise the children's peak */
+    double load1 = bench_load(), bw = bandwidth_gbs(); /* after the rows: its buffer must not raise their peak */
     printf("memory bandwidth %.1f GB/s\n", bw);
-    char *at = strstr(table, "**0.0 GB/s**"), bws[32];
-    snprintf(bws, sizeof bws, "**%.1f GB/s**", bw);
-    if (at)
-        fprintf(md, "%.*s%s%s", (int)(at - table), table, bws, at + strlen("**0.0 GB/s**"));
+    fprintf(md, "\nMemory and start-up at scale (issue 15): a one-step `rectic run --backend tcc --format npy` on a weights "
+                "file generated by the benchmark, run %d times after a warm-up run (the file in the page cache); "
+                "medians. Peak RSS from getrusage of the child; first step: the wall time from spawn to exit less the "
+                "run and write phases of the run's meta.json, i.e. from the process's start to its first step (its "
+                "teardown included); one-step run: spawn to exit; CPU: the child's user + system time. Kernel bytes: W "
+                "itself (8 N^2) for dense, 12 B per synapse + 8 B per neuron for sparse rows or columns. Unaccounted: "
+                "the wall time less meta.json's phases (read, build coupling, generate, compile, run, write): starting "
+                "and ending the process, the gaps. Memory bandwidth measured in the same run: **%.1f GB/s** (one core "
+                "reading 512 MiB); load average %.1f before the rows, %.1f after (2 cores, shared): where the load is "
+                "above 2, the wall times wait for a core and CPU is the better guide.\n\n| weights | coupling | "
+                "kernel bytes | peak RSS | peak / kernel bytes | target peak | first step | target | one-step run | CPU | "
+                "unaccounted |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+            RUNS, bw, load0, load1);
+    fprintf(md, "%s", table);
     free(table);
     char cmd[4300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
