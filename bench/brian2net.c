@@ -79,16 +79,10 @@ typedef struct side {
     double wall[B2_RUNS], peak[B2_RUNS], cpu[B2_RUNS];
 } side;
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
+/* The median of a side's B2_RUNS numbers (sorted in place). */
 static double med(double *x)
 {
-    qsort(x, B2_RUNS, sizeof x[0], cmp_d);
-    return x[B2_RUNS / 2];
+    return bench_median(x, B2_RUNS);
 }
 
 /* Runs Brian2's main and rectic alternately (after a warm-up run of each: the page cache, rectic's kernel

@@ -208,11 +208,16 @@ static int cmp_d(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+double bench_median(double *x, int n)
+{
+    qsort(x, (size_t)n, sizeof x[0], cmp_d);
+    return x[n / 2];
+}
+
 /* The median of RUNS numbers (sorted in place). */
 static double median(double *x)
 {
-    qsort(x, RUNS, sizeof x[0], cmp_d);
-    return x[RUNS / 2];
+    return bench_median(x, RUNS);
 }
 
 /* What the runs of a row measured: medians (and the range of the whole one-step run). */

@@ -16,6 +16,8 @@ int bench_spawn(char *const argv[], const char *cwd, double *wall_s, double *pea
 int bench_write_npy(const char *path, const double *x, long n);
 /* Writes the startup rows' COO weights (n targets in order, `degree` random sources each) to path; 0 or -1. */
 int bench_write_coo(const char *path, long n, long degree);
+/* The median of n numbers (sorted in place). */
+double bench_median(double *x, int n);
 /* The load average over the last minute (/proc/loadavg), or -1. */
 double bench_load(void);
 
