@@ -50,7 +50,8 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
 
 /* Dense weights into compressed rows (by_col 0: by target, sources ascending) or columns (by_col 1) in one
    pass over the source, a block of lines at a time: checked (finite), then each kept entry appended to its
-   row or column, written at a fixed capacity (n per row or column) and moved together at the end.  Outputs
+   row or column, written at a fixed capacity (n per row or column: 12 bytes per entry of the file, of which
+   pages of small gaps may stay untouched) and moved together at the end, the buffers shrunk to the count.  Outputs
    (*ptr)[rows or cols + 1], (*idx)[*count] and (*val)[*count] in the network's type, allocated with
    rct_wload_alloc; the caller frees them. */
 int rct_wload_dense_compressed(rct_wload *L, int by_col, long **ptr, int **idx, void **val, long *count);
