@@ -362,7 +362,8 @@ int rct_wload_dense_compressed(rct_wload *L, int by_col, long **ptr, int **idx, 
     int trans = by_col != s->fortran, dropped = 0, rc = 0;
     long major = trans ? g.len : g.lines, cap = trans ? g.lines : g.len, per = block_lines(&g), l = 0;
     *ptr = malloc(((size_t)major + 1) * sizeof **ptr);
-    *idx = rct_wload_alloc((size_t)major * (size_t)cap * sizeof **idx); /* at most 1.5 x the file */
+    /* room for every entry: 12 bytes each, 1.5 x a float64 file (shrunk to the entries kept at the end) */
+    *idx = rct_wload_alloc((size_t)major * (size_t)cap * sizeof **idx);
     *val = rct_wload_alloc((size_t)major * (size_t)cap * rct_rsize(net));
     long *next = malloc(((size_t)major + 1) * sizeof *next);
     double *stage = trans ? malloc(STRIP * (size_t)per * sizeof *stage) : NULL;
