@@ -221,6 +221,54 @@ START_TEST(test_the_first_entry_not_finite_in_the_source_order_is_named)
 }
 END_TEST
 
+/* The process's resident pages of files (RssFile of /proc/self/status), in KiB; -1 when unknown. */
+static long rss_file_kib(void)
+{
+    char line[256];
+    long kib = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "RssFile: %ld", &kib) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+START_TEST(test_a_file_mapped_for_passes_keeps_about_one_chunk_resident)
+{
+    double *w = make_matrix();
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "w.npy", w, ROWS, COLS);
+    rct_wsrc s;
+    rct_err err = {0};
+    ck_assert_int_eq(rct_wsrc_open(&s, path, RCT_WSRC_PASS, 0, 0, &err), 0);
+    long before = rss_file_kib(), most = 0;
+    if (before < 0)
+        TU_SKIP("no RssFile in /proc/self/status");
+    const double *c;
+    size_t k;
+    double sum = 0;
+    for (int pass = 0; pass < 2; pass++) { /* two passes, as the COO load makes */
+        ck_assert_int_eq(rct_wsrc_rewind(&s, &err), 0);
+        while (rct_wsrc_next(&s, &c, &k, &err) == 0 && k) {
+            for (size_t e = 0; e < k; e++)
+                sum += c[e];
+            long now = rss_file_kib() - before;
+            most = now > most ? now : most;
+        }
+    }
+    ck_assert_msg(sum == sum, "the data were read");
+    /* a chunk is 8 MiB of the 35 MB file: at most two chunks' pages at once, never the whole file */
+    ck_assert_msg(most < 17 * 1024, "%ld KiB of the file resident at once", most);
+    ck_assert_msg(most > 4 * 1024, "%ld KiB: the chunks were not faulted in", most);
+    rct_wsrc_close(&s);
+    tu_rmtree(dir);
+    free(dir);
+    free(path);
+    free(w);
+}
+END_TEST
+
 #define CT 4200 /* COO targets: more than 2048, so that rows are placed by groups of two */
 #define CS 2100 /* COO sources */
 
@@ -321,6 +369,7 @@ int main(void)
     const TTest *tests[] = {test_one_pass_into_rows_and_columns_equals_plain_loops_for_every_source,
                             test_two_passes_into_columns_and_a_transposed_matrix_equal_plain_loops,
                             test_the_first_entry_not_finite_in_the_source_order_is_named,
-                            test_coo_rows_in_any_order_with_duplicates_equal_a_summed_matrix};
-    return tu_main("wload", 120, tests, 4);
+                            test_coo_rows_in_any_order_with_duplicates_equal_a_summed_matrix,
+                            test_a_file_mapped_for_passes_keeps_about_one_chunk_resident};
+    return tu_main("wload", 120, tests, 5);
 }
