@@ -179,7 +179,7 @@ int popbench_threads_rows(FILE *md, int quick)
         fprintf(stderr, "E/I populations (cc): 1 thread %.1f us/step, 2 threads %.1f us/step, speed-up %.2f\n", one, two,
                 one / two);
         fprintf(md, "| E/I populations (%ld + %ld, %ld synapses) | sparse | cc | kernel (E's loops; I below 4096) | "
-                    "%.1f µs | %.1f µs | %.2f× | >= 0.95%s |\n", N_E, N_I, nnz, one, two, one / two,
+                    "%.3g ms | %.3g ms | %.2f× | >= 0.95%s |\n", N_E, N_I, nnz, one / 1e3, two / 1e3, one / two,
                 one / two >= 0.95 ? "" : " (missed)");
     }
     rectic_net_free(net);
