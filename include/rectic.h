@@ -647,9 +647,13 @@ int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols,
                    long update_every, long train_steps);
 /* FORCE feedback in the next runs: w is n x k (row i = neuron i, column c = output c of the readout); the
    input variable receives w @ ŷ_{n-1} on top of its input at every step n (nothing at step 0, or after a
-   reset).  Needs a readout (rectic_net_readout or training) and an input variable; a network of one template.
-   w NULL removes it. */
+   reset).  Needs a readout (rectic_net_readout or training) and an input variable.  In a network of
+   populations the population fed is the input layer's, else the one population with an input variable (more
+   than one: RECTIC_EINVAL, name it with rectic_net_feedback_into); n is its size.  w NULL removes it. */
 int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, long cols);
+/* As rectic_net_feedback_weights, into population pop of a network of populations (its input variable, after
+   its input layer or on top of its input; n = its size); pop NULL chooses as rectic_net_feedback_weights. */
+int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, long rows, long cols);
 /* The errors e = y − ŷ of the last run's update steps: *rows (one per update) x *cols (k), borrowed until
    the next run.  RECTIC_EINVAL before a training run. */
 int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e);

@@ -96,6 +96,7 @@ int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, i
     pop->run_first = net->run_first; /* the step counter goes on: rows, spikes and sampling count from it */
     long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
     long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
+    cols = rct_online_feeds(net, p) ? pop->n : cols; /* FORCE feedback (rls.c): n values a step */
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     *recs = NULL;
     *n_recs = 0;
@@ -121,7 +122,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     rct_popnet *pn = net->pn;
     rectic_net *pop = pn->pops[p];
     long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
-    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
+    int fb = rct_online_feeds(net, p);     /* FORCE feedback (rls.c): n values a step, filled there */
+    long cols = fb ? pop->n : pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     int n_recs = 0;
     void *recs = NULL;
@@ -132,7 +134,7 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     size_t rs = rct_rsize(net);
     if (!pop->mean_acc) /* the sampling mean's sums carry from run to run (the population owns them) */
         pop->mean_acc = calloc((size_t)pop->n + 1, sizeof(double));
-    r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m) ? r->block_max * cols : 1) + 1, rs);
+    r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m || fb) ? r->block_max * cols : 1) + 1, rs);
     r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
     if (!pop->mean_acc || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
         return rct_oom(&net->err);
@@ -209,6 +211,11 @@ static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
     rct_popnet *pn = net->pn;
     for (int p = 0; p < pn->n_pops; p++) {
         long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
+        if (rct_online_feeds(net, p)) { /* FORCE feedback: a block is one step (rls.c fills its row) */
+            rct_online_pop_input(net, p, start, r->inbuf[p]);
+            r->ctx[p].input = r->inbuf[p];
+            continue;
+        }
         if (!cols)
             continue;
         const double *rows = pn->in_data[p] + start * cols;
@@ -245,7 +252,7 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
         if (*rc)
             break;
         for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
-            if (pn->in_data[p]) {
+            if (pn->in_data[p] && !rct_online_feeds(net, p)) { /* feedback: point_inputs' one row */
                 int projected = rct_layers_input_cols(net, p) > 0;
                 long stride = projected ? pn->pops[p]->n : pn->in_cols[p];
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
@@ -442,6 +449,8 @@ int rct_pn_run(rectic_net *net, long steps)
     pn_run r;
     memset(&r, 0, sizeof r);
     r.block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
+    if (rct_online_per_step(net)) /* FORCE feedback: step n's input needs ŷ of step n - 1 */
+        r.block_max = 1;
     r.ctx = calloc((size_t)pn->n_pops, sizeof *r.ctx);
     r.recs = calloc((size_t)pn->n_pops, sizeof *r.recs);
     r.inbuf = calloc((size_t)pn->n_pops, sizeof *r.inbuf);

@@ -7,12 +7,14 @@
 #include "rls.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "blas.h"
 #include "layers.h"
 #include "observer.h"
+#include "popnet.h"
 
 /* CBLAS constants */
 enum { ROW_MAJOR = 101, UPPER = 121 };
@@ -35,6 +37,7 @@ static rct_online *online_get(rectic_net *net)
             return NULL;
         }
         L->online->prev_step = -1;
+        L->online->fb_pop = -1;
     }
     return L->online;
 }
@@ -46,6 +49,7 @@ void rct_online_free(rct_online *o)
     free(o->P);
     free(o->px);
     free(o->fb);
+    free(o->fb_row);
     free(o->prev);
     free(o->out);
     free(o->err);
@@ -95,7 +99,53 @@ int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols,
     return 0;
 }
 
+/* "E, I, ...": the populations of a network, those with an input variable only when inputs is set. */
+static const char *pop_list(const rct_popnet *pn, int inputs, char *buf, size_t size)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    for (int p = 0; p < pn->n_pops && len < size; p++)
+        if (!inputs || pn->pops[p]->model->input >= 0)
+            len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", pn->names[p]);
+    return buf;
+}
+
+/* The population of a network of populations that receives the feedback: pop by name; without a name the
+   input layer's population, else the one population with an input variable.  -1 with net's error when
+   there is none or more than one. */
+static int feedback_pop(rectic_net *net, const char *pop)
+{
+    const rct_popnet *pn = net->pn;
+    char list[1024];
+    if (pop) {
+        int p = rct_pn_find(pn, pop, strlen(pop));
+        if (p < 0)
+            rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: unknown population '%s' (the network has %s)", pop,
+                     pop_list(pn, 0, list, sizeof list));
+        return p;
+    }
+    if (net->layers && net->layers->w_in)
+        return net->layers->in_pop;
+    int found = -1, count = 0;
+    for (int p = 0; p < pn->n_pops; p++)
+        if (pn->pops[p]->model->input >= 0)
+            found = found < 0 ? p : found, count++;
+    if (count == 0)
+        rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: no population has an input variable to receive W_fb @ "
+                                           "ŷ (give one an input: in the network file)");
+    else if (count > 1)
+        rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: populations %s have an input variable: name the one "
+                                           "that receives W_fb @ ŷ (--feedback-weights POP=FILE)",
+                 pop_list(pn, 1, list, sizeof list));
+    return count == 1 ? found : -1;
+}
+
 int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, long cols)
+{
+    return rectic_net_feedback_into(net, NULL, w, rows, cols);
+}
+
+int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, long rows, long cols)
 {
     if (!net)
         return RECTIC_EINVAL;
@@ -106,18 +156,26 @@ int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, lon
         free(o->fb);
         o->fb = NULL;
         o->fb_n = o->fb_k = 0;
+        o->fb_pop = -1;
         net->err.code = 0;
         return 0;
     }
-    if (net->pn)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: not for a network of populations yet (a network "
-                                                  "of one template only)");
-    if (!net->model || net->model->input < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: the network has no input variable to receive "
-                                                  "W_fb @ ŷ (give --input-var)");
-    if (rows != net->n || cols < 1)
+    if (!net->pn && pop && *pop)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: population '%s' given, but the network is one "
+                                                  "template", pop);
+    int p = net->pn ? feedback_pop(net, pop) : -1;
+    if (net->pn && p < 0)
+        return net->err.code;
+    const rectic_net *target = p >= 0 ? net->pn->pops[p] : net;
+    const char *of = p >= 0 ? " of population " : "", *name = p >= 0 ? net->pn->names[p] : "";
+    if (!target->model || target->model->input < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %s%s has no input variable to receive W_fb @ ŷ "
+                                                  "(give %s)", p >= 0 ? "population " : "the network", name,
+                        p >= 0 ? "it an input: in the network file" : "--input-var");
+    if (rows != target->n || cols < 1)
         return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: a %ld x %ld matrix: expected %ld x k (row i = "
-                                                  "neuron i, a column per output of the readout)", rows, cols, net->n);
+                                                  "unit i%s%s, a column per output of the readout)", rows, cols,
+                        target->n, of, name);
     for (long i = 0; i < rows * cols; i++)
         if (!isfinite(w[i]))
             return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: entry (%ld, %ld) is not a finite number",
@@ -127,9 +185,12 @@ int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, lon
         return rct_oom(&net->err);
     memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
     free(o->fb);
+    free(o->fb_row); /* sized at the next run */
+    o->fb_row = NULL;
     o->fb = copy;
     o->fb_n = rows;
     o->fb_k = cols;
+    o->fb_pop = p;
     net->err.code = 0;
     return 0;
 }
@@ -237,9 +298,12 @@ int rct_online_begin(rectic_net *net, long steps)
     if (o->train && o->t_rows < steps)
         return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld rows, but the run has %ld steps (one target row per "
                                                   "step)", o->t_rows, steps);
-    if (o->fb && o->fb_n != net->n)
+    long fed = o->fb_pop >= 0 && net->pn ? net->pn->pops[o->fb_pop]->n : net->n;
+    if (o->fb && o->fb_n != fed)
         return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %ld rows, expected %ld (one per neuron)", o->fb_n,
-                        net->n);
+                        fed);
+    if (o->fb && net->pn && !o->fb_row && !(o->fb_row = malloc(sizeof(double) * (size_t)fed + 1)))
+        return rct_oom(&net->err);
     if (o->train && !rct_lapack_load(&net->err))
         return net->err.code;
     if (o->train && (rc = start_p(net, o, n)))
@@ -353,6 +417,34 @@ void rct_online_feedback(const rectic_net *net, long step, double *row)
             acc += o->fb[i * k + c] * o->prev[c];
         row[i] += acc;
     }
+}
+
+int rct_online_feeds(const rectic_net *net, int p)
+{
+    const rct_online *o = rct_online_of(net);
+    return rct_online_on(o) && o->fb && o->fb_pop == p;
+}
+
+void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst)
+{
+    const rct_popnet *pn = net->pn;
+    const rct_online *o = net->layers->online;
+    double *row = o->fb_row;
+    const long n = o->fb_n, cols = pn->in_cols[p];
+    const double *x = pn->in_data[p] ? pn->in_data[p] + start * cols : NULL;
+    if (!x)
+        memset(row, 0, sizeof(double) * (size_t)n);
+    else if (rct_layers_input_cols(net, p))
+        rct_layers_project(net, x, row, 0);
+    else
+        for (long i = 0; i < n; i++) /* one value per unit, or one for all */
+            row[i] = x[cols == 1 ? 0 : i];
+    rct_online_feedback(net, net->run_first + start, row);
+    for (long i = 0; i < n; i++) /* in the network's type, as run.c's rows */
+        if (net->f32)
+            ((float *)dst)[i] = (float)row[i];
+        else
+            ((double *)dst)[i] = row[i];
 }
 
 int rct_online_end(rectic_net *net, double **data, long *rows, long *k)

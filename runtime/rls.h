@@ -28,6 +28,8 @@ typedef struct rct_online {
     /* feedback (rectic_net_feedback_weights): the input of step n gains fb @ ŷ_{n-1} */
     double *fb;              /* fb_n x fb_k, row-major */
     long fb_n, fb_k;
+    int fb_pop;              /* a network of populations: the population fed; -1 for one template */
+    double *fb_row;          /* a network of populations: one input row of the population fed (fb_n values) */
     double *prev;            /* ŷ of step prev_step (k values) */
     long prev_k, prev_step;  /* prev_step -1: none */
     /* the run in progress or the last one */
@@ -65,6 +67,12 @@ int rct_online_begin(rectic_net *net, long steps);
 int rct_online_rows(rectic_net *net, long row_end, long count, long step_end);
 /* Adds fb @ ŷ_{n-1} to the input row (n values) of absolute step `step`. */
 void rct_online_feedback(const rectic_net *net, long step, double *row);
+/* A network of populations: does population p receive the feedback in the run in progress?  Its kernel input
+   is then one row of its n units per step, filled by rct_online_pop_input (the run goes a step per call). */
+int rct_online_feeds(const rectic_net *net, int p);
+/* Population p's kernel input of step `start` of the run into dst (n values of the network's type): its
+   input row (n values or one for all), W_in @ x_n with an input layer, or zeros, plus fb @ ŷ_{n-1}. */
+void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst);
 /* After the run: hands ŷ over as the readout's output (*data, rows x k, owned by the caller), keeps the
    trained W as the fit; 0 when the run had no online readout. */
 int rct_online_end(rectic_net *net, double **data, long *rows, long *k);
