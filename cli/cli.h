@@ -59,7 +59,9 @@ typedef struct rls_opts {
     double beta;
     long update_every, train_steps; /* train_steps -1: every step */
     int beta_given, every_given, train_given;
-    const char *feedback_weights;
+    const char *feedback_weights;   /* the flag's value: FILE, or POP=FILE for a network file */
+    const char *fb_file;            /* FILE */
+    char *fb_pop;                   /* POP, or NULL: the library's choice (owned) */
     double *w_fb;                   /* loaded */
     long w_fb_rows, w_fb_cols;
     int trained;                    /* the run trained: mse, steps and updates below are set */
@@ -218,14 +220,15 @@ long rct_cli_net_input_cols(const options *o, int pop);
 
 /* Online training and FORCE feedback (rls.c): parsing one flag (as rct_cli_ridge_option), the flags'
    combinations, reading --feedback-weights (before building), setting the training and the feedback on the
-   network (after rct_cli_ridge_apply), the summary line after the run, meta.json's "fit" object. */
+   network (after rct_cli_ridge_apply), the summary line after the run, meta.json's feedback members and "fit"
+   object. */
 extern const char rct_usage_fit_rls[], rct_usage_feedback[];
 int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
 int rct_cli_rls_check_flags(const options *o);
 int rct_cli_rls_load(options *o);
 int rct_cli_rls_apply(options *o, rectic_net *net);
 int rct_cli_rls_after(options *o, rectic_net *net);
-void rct_cli_rls_meta(FILE *f, const options *o);
+void rct_cli_rls_meta(FILE *f, const options *o, const rectic_net *net);
 void rct_cli_rls_free(options *o);
 
 /* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the

@@ -163,7 +163,7 @@ static char *meta_members(void *user)
     rct_cli_json_opt(f, "weights_layout", rectic_net_weights_layout(net));
     rct_cli_phases_json(f, &t, &o->times, rct_cli_now());
     rct_cli_ridge_meta(f, o);
-    rct_cli_rls_meta(f, o);
+    rct_cli_rls_meta(f, o, net);
     rct_cli_state_meta(f, o);
     rct_cli_json_opt(f, "status", ctx->status);
     fputs("  \"end\": null", f);

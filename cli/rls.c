@@ -33,17 +33,20 @@ const char rct_usage_fit_rls[] =
     "  --update-every K        update on the steps n with n % K == 0 (default 1); n counts absolute steps\n"
     "  --train-steps T1        update on the steps n < T1 only, then keep the readout fixed (default: all)\n"
     "  --readout-weights FILE  k x N: the readout to start from (default zeros)\n"
-    "  --feedback-weights FILE N x k: FORCE feedback, the input variable receives W_fb @ ŷ_{n-1} at step n\n"
-    "                          (on top of --inputs, or of W_in @ x_n with --input-weights)\n"
+    "  --feedback-weights [POP=]FILE  N x k: FORCE feedback, the input variable receives W_fb @ ŷ_{n-1} at\n"
+    "                          step n (on top of --inputs, or of W_in @ x_n with --input-weights)\n"
     "  --save-state FILE       keeps P, W and ŷ of the last step too: --load-state resumes the training exactly\n"
     "  Every option of `rectic run` applies (see rectic run --help); --sampling-steps must be 1 and --cutoff 0.\n"
     "  A network file gives the readout's source (and starting weights) as readout: {source: POP/VAR, ...}, or\n"
-    "  the source as --output-var POP/VAR; --feedback-weights takes a single template.\n";
+    "  the source as --output-var POP/VAR.  The feedback of a network file goes into one population: POP, else\n"
+    "  the input layer's, else the one population with an input variable (N = its size).\n";
 
 const char rct_usage_feedback[] =
     "FORCE feedback (a closed loop through the readout; rectic fit rls trains it):\n"
-    "  --feedback-weights FILE N x k: the input variable receives W_fb @ ŷ_{n-1} at step n, ŷ the readout's\n"
-    "                          output (--readout-weights); out.csv holds ŷ of every step\n";
+    "  --feedback-weights [POP=]FILE  N x k: the input variable receives W_fb @ ŷ_{n-1} at step n, ŷ the\n"
+    "                          readout's output (--readout-weights); out.csv holds ŷ of every step.  A network\n"
+    "                          file feeds population POP, else the input layer's, else the one with an input\n"
+    "                          variable (N = its size)\n";
 
 /* Parses one flag of this module (as rct_cli_ridge_option). */
 int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
@@ -104,6 +107,23 @@ int rct_cli_rls_check_flags(const options *o)
     return 0;
 }
 
+/* --feedback-weights of a network file may name the population fed: POP=FILE (a template's FILE is whole). */
+static int split_feedback(options *o)
+{
+    rls_opts *r = &o->rls;
+    const char *v = r->feedback_weights, *eq = o->network ? strchr(v, '=') : NULL;
+    r->fb_file = eq ? eq + 1 : v;
+    if (eq && (eq == v || !eq[1] || memchr(v, '/', (size_t)(eq - v)))) {
+        complain("--feedback-weights %s: expected FILE or POP=FILE (a population of %s)", v, o->spec.template_ref);
+        return -1;
+    }
+    if (eq && !(r->fb_pop = strndup(v, (size_t)(eq - v)))) {
+        complain("out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Reads --feedback-weights (before the network is built). */
 int rct_cli_rls_load(options *o)
 {
@@ -116,8 +136,10 @@ int rct_cli_rls_load(options *o)
         r->beta = 1;
     if (o->ridge.fit == RCT_FIT_RLS && o->steps < 0 && !o->inputs_file && !o->n_input && o->ridge.y)
         o->steps = o->ridge.y_rows; /* no inputs (a network driven by its feedback): a step per target row */
+    if (r->feedback_weights && split_feedback(o))
+        return -1;
     if (r->feedback_weights &&
-        rct_cli_read_matrix("--feedback-weights", r->feedback_weights, &r->w_fb, &r->w_fb_rows, &r->w_fb_cols))
+        rct_cli_read_matrix("--feedback-weights", r->fb_file, &r->w_fb, &r->w_fb_rows, &r->w_fb_cols))
         return -1;
     return 0;
 }
@@ -128,7 +150,7 @@ int rct_cli_rls_apply(options *o, rectic_net *net)
 {
     rls_opts *r = &o->rls;
     const ridge_opts *g = &o->ridge;
-    if (r->w_fb && rectic_net_feedback_weights(net, r->w_fb, r->w_fb_rows, r->w_fb_cols) != RECTIC_OK) {
+    if (r->w_fb && rectic_net_feedback_into(net, r->fb_pop, r->w_fb, r->w_fb_rows, r->w_fb_cols) != RECTIC_OK) {
         const char *msg = rectic_errmsg(net);
         complain("--feedback-weights %s:%s", r->feedback_weights,
                  strncmp(msg, "--feedback-weights:", 19) ? msg : msg + 19);
@@ -170,11 +192,14 @@ int rct_cli_rls_after(options *o, rectic_net *net)
     return 0;
 }
 
-/* meta.json: the feedback file and, after a training run, the "fit" object. */
-void rct_cli_rls_meta(FILE *f, const options *o)
+/* meta.json: the feedback file (and for a network the population fed) and, after a training run, the "fit"
+   object. */
+void rct_cli_rls_meta(FILE *f, const options *o, const rectic_net *net)
 {
     const rls_opts *r = &o->rls;
-    rct_cli_json_opt(f, "feedback_weights", r->feedback_weights);
+    rct_cli_json_opt(f, "feedback_weights", r->fb_file ? r->fb_file : r->feedback_weights);
+    if (o->network) /* the population fed: named, or the library's choice */
+        rct_cli_json_opt(f, "feedback_population", r->w_fb ? rectic_net_feedback_population(net) : NULL);
     if (!r->trained)
         return;
     fputs("  \"fit\": {\"method\": \"rls\", \"alpha\": ", f);
@@ -196,5 +221,7 @@ void rct_cli_rls_meta(FILE *f, const options *o)
 void rct_cli_rls_free(options *o)
 {
     free(o->rls.w_fb);
+    free(o->rls.fb_pop);
     o->rls.w_fb = NULL;
+    o->rls.fb_pop = NULL;
 }

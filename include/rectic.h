@@ -654,6 +654,9 @@ int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, lon
 /* As rectic_net_feedback_weights, into population pop of a network of populations (its input variable, after
    its input layer or on top of its input; n = its size); pop NULL chooses as rectic_net_feedback_weights. */
 int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, long rows, long cols);
+/* The population that receives the feedback (borrowed until the network is freed); NULL for a network of one
+   template or without feedback. */
+const char *rectic_net_feedback_population(const rectic_net *net);
 /* The errors e = y − ŷ of the last run's update steps: *rows (one per update) x *cols (k), borrowed until
    the next run.  RECTIC_EINVAL before a training run. */
 int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e);

@@ -195,6 +195,12 @@ int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, 
     return 0;
 }
 
+const char *rectic_net_feedback_population(const rectic_net *net)
+{
+    const rct_online *o = net ? rct_online_of(net) : NULL;
+    return o && o->fb && o->fb_pop >= 0 && net->pn ? net->pn->names[o->fb_pop] : NULL;
+}
+
 int rct_online_per_step(const rectic_net *net)
 {
     const rct_online *o = rct_online_of(net);

@@ -2,7 +2,7 @@
 # tests/e2e_rls.sh -- end-to-end tests of issue 17's commands against tests/rlsref.py, the NumPy reference of
 # the RLS update (SEMANTICS §10) and of FORCE feedback: `rectic fit rls` (out = ŷ per step, error.csv,
 # readout.csv, meta.json's "fit" object, the state that resumes training), `rectic run --feedback-weights`,
-# network files, the FORCE task of examples/force_sine.c (a QIF network learns a sine; the untrained one does
+# network files (FORCE feedback into one population of them), the FORCE task of examples/force_sine.c (a QIF network learns a sine; the untrained one does
 # not), and every bad input (a message naming the flag or file, a non-zero exit, the previous outputs intact).
 #
 #   RECTIC_BUILD=build ./tests/e2e_rls.sh      (make test runs it)
@@ -144,10 +144,9 @@ assert m["feedback_weights"] is None and m["targets"] == "y.csv"
 EOF
 }
 
-test_fit_rls_on_a_network_file_equals_the_template() {
-    in_workdir
-    need_numpy
-    make_data
+# make_net_file: net.yaml, the reservoir of make_data as a network file of one population R with an input layer
+# (w_in.csv) and a readout of R/tanh_op/r starting from zeros.csv (2 x 30)
+make_net_file() {
     py <<'EOF'
 import numpy as np, yaml
 np.savetxt("zeros.csv", np.zeros((2, 30)), delimiter=",")
@@ -158,6 +157,13 @@ net = {"populations": {"R": {"template": "neuron_model_templates.rate_neurons.le
        "readout": {"source": "R/tanh_op/r", "weights": "zeros.csv"}}
 yaml.safe_dump(net, open("net.yaml", "w"))
 EOF
+}
+
+test_fit_rls_on_a_network_file_equals_the_template() {
+    in_workdir
+    need_numpy
+    make_data
+    make_net_file
     local opts=(--inputs x.csv --targets y.csv --alpha 0.5 --update-every 3 --coupling inline --dt 0.01)
     rr fit rls net.yaml "${opts[@]}" -o net
     rr fit rls "${NET[@]}" --input-weights w_in.csv "${opts[@]}" -o one
@@ -191,6 +197,103 @@ test_streamed_and_stopped_runs_train_on_the_steps_kept() {
     { [ "$rows" -gt 100 ] && [ "$rows" -lt 3000 ]; } || fail "v.csv has $rows rows"
     [ "$(wc -l <nan/out.csv)" = "$rows" ] || fail "out.csv: $(wc -l <nan/out.csv) rows, v.csv $rows"
     [ "$(wc -l <nan/error.csv)" = "$rows" ] || fail "error.csv: $(wc -l <nan/error.csv) rows, v.csv $rows"
+}
+
+test_fit_rls_on_a_network_file_with_feedback_matches_rlsref_and_the_template() {
+    in_workdir
+    need_numpy
+    make_data
+    make_fb
+    make_net_file
+    local opts=(--inputs x.csv --targets y.csv --alpha 0.5 --beta 0.999 --update-every 2 --train-steps 450
+                --feedback-weights fb.csv --dt 0.01)
+    rr fit rls net.yaml "${opts[@]}" --coupling inline -o net
+    rr fit rls "${NET[@]}" --input-weights w_in.csv "${opts[@]}" --coupling inline -o one
+    same net/out.csv one/out.csv
+    same net/error.csv one/error.csv
+    same net/readout.csv one/readout.csv
+    "$SYSPY" "$RLSREF" simulate --weights J.csv --tau 0.1 --dt 0.01 --inputs x.csv --input-weights w_in.csv \
+        --targets y.csv --feedback-weights fb.csv --alpha 0.5 --beta 0.999 --update-every 2 --train-steps 450 \
+        -o ref || fail "rlsref simulate"
+    close net/out.csv ref/out.csv 1e-10
+    close net/readout.csv ref/readout.csv 1e-10
+    py net/meta.json <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+assert (m["feedback_weights"], m["feedback_population"]) == ("fb.csv", "R"), m
+EOF
+}
+
+# make_ei: an E/I network of li tanh populations (E 20 units, I 10) as ei.yaml (input layer and readout on E, I
+# with an input variable too) and ei_plain.yaml (no input layer, no readout); fb_e.csv (20 x 2), xe.csv (600 x
+# 20); and the same network as one population for rlsref.py: J_block.csv, w_in_pad.csv, fb_pad.csv, xe_pad.csv.
+make_ei() {
+    py <<'EOF'
+import numpy as np, yaml
+rng = np.random.RandomState(23)
+ne, ni = 20, 10
+J = rng.randn(ne + ni, ne + ni) / np.sqrt(ne + ni)
+J[:, ne:] = -abs(J[:, ne:])
+blocks = {"J_ee": J[:ne, :ne], "J_ei": J[:ne, ne:], "J_ie": J[ne:, :ne], "J_ii": J[ne:, ne:]}
+for name, a in blocks.items():
+    np.savetxt(name + ".csv", a, delimiter=",", fmt="%r")
+np.savetxt("J_block.csv", J, delimiter=",", fmt="%r")
+w_in = rng.uniform(-1, 1, (ne, 2))
+fb = rng.uniform(-1, 1, (ne, 2))
+xe = rng.uniform(-0.5, 0.5, (600, ne))
+np.savetxt("w_in_e.csv", w_in, delimiter=",", fmt="%r")
+np.savetxt("fb_e.csv", fb, delimiter=",", fmt="%r")
+np.savetxt("xe.csv", xe, delimiter=",", fmt="%r")
+np.savetxt("w_in_pad.csv", np.vstack([w_in, np.zeros((ni, 2))]), delimiter=",", fmt="%r")
+np.savetxt("fb_pad.csv", np.vstack([fb, np.zeros((ni, 2))]), delimiter=",", fmt="%r")
+np.savetxt("xe_pad.csv", np.hstack([xe, np.zeros((600, ni))]), delimiter=",", fmt="%r")
+np.savetxt("zeros_e.csv", np.zeros((2, ne)), delimiter=",")
+li = "neuron_model_templates.rate_neurons.leaky_integrator.tanh"
+pops = {"E": {"template": li, "n": ne, "set": {"li_op/tau": 0.1}},
+        "I": {"template": li, "n": ni, "input": "li_op/I_ext", "set": {"li_op/tau": 0.1}}}
+projs = [{"source": "%s/tanh_op/r" % s, "target": "%s/li_op/r_in" % t, "weights": "J_%s%s.csv" % (t.lower(), s.lower())}
+         for t in "EI" for s in "EI"]
+yaml.safe_dump({"populations": pops, "projections": projs,
+                "input_layer": {"target": "E/li_op/I_ext", "weights": "w_in_e.csv"},
+                "readout": {"source": "E/tanh_op/r", "weights": "zeros_e.csv"}}, open("ei.yaml", "w"))
+pops["E"]["input"] = "li_op/I_ext"
+yaml.safe_dump({"populations": pops, "projections": projs}, open("ei_plain.yaml", "w"))
+EOF
+}
+
+test_fit_rls_of_an_ei_network_with_feedback_into_e_matches_rlsref() {
+    in_workdir
+    need_numpy
+    make_data
+    make_ei
+    local rls=(--targets y.csv --alpha 0.5 --update-every 2 --train-steps 450)
+    # the input layer's population E takes the feedback (I has an input variable too)
+    rr fit rls ei.yaml --inputs x.csv --feedback-weights fb_e.csv "${rls[@]}" --dt 0.01 -o fit
+    "$SYSPY" "$RLSREF" simulate --weights J_block.csv --tau 0.1 --dt 0.01 --inputs x.csv --input-weights w_in_pad.csv \
+        --feedback-weights fb_pad.csv --out-units 20 "${rls[@]}" -o ref || fail "rlsref simulate"
+    close fit/out.csv ref/out.csv 1e-10
+    close fit/error.csv ref/error.csv 1e-10
+    close fit/readout.csv ref/readout.csv 1e-10
+    grep -q '"feedback_population": "E"' fit/meta.json || fail "meta.json: $(grep feedback fit/meta.json)"
+    # without an input layer E and I both have an input variable: POP=FILE names E; E's inputs one per unit
+    rr fit rls ei_plain.yaml --input E/li_op/I_ext=xe.csv --output-var E/tanh_op/r --feedback-weights E=fb_e.csv \
+        "${rls[@]}" --dt 0.01 -o plain
+    "$SYSPY" "$RLSREF" simulate --weights J_block.csv --tau 0.1 --dt 0.01 --inputs xe_pad.csv \
+        --feedback-weights fb_pad.csv --out-units 20 "${rls[@]}" -o ref_plain || fail "rlsref simulate (plain)"
+    close plain/out.csv ref_plain/out.csv 1e-10
+    close plain/readout.csv ref_plain/readout.csv 1e-10
+    # split in two through a saved state (P, W and ŷ carry over): the same as one run, byte for byte
+    head -300 x.csv >xa.csv
+    tail -n +301 x.csv >xb.csv
+    head -300 y.csv >ya.csv
+    tail -n +301 y.csv >yb.csv
+    rr fit rls ei.yaml --inputs xa.csv --feedback-weights fb_e.csv --targets ya.csv --alpha 0.5 --update-every 2 \
+        --train-steps 450 --dt 0.01 --save-state a.npz -o a
+    rr fit rls ei.yaml --inputs xb.csv --feedback-weights fb_e.csv --targets yb.csv --alpha 0.5 --update-every 2 \
+        --train-steps 450 --dt 0.01 --load-state a.npz -o b
+    cat a/out.csv b/out.csv >split_out.csv
+    same split_out.csv fit/out.csv
+    same b/readout.csv fit/readout.csv
 }
 
 # -------------------------------------------------------------------------------------------- the FORCE task
@@ -256,6 +359,25 @@ test_bad_inputs_are_named_and_leave_the_previous_outputs() {
     bad "--sampling-steps 2" "fit rls" -- "${F[@]}" --targets y.csv --sampling-steps 2
     bad "--cutoff 5" "fit rls" -- "${F[@]}" --targets y.csv --cutoff 5
     bad "--feedback-weights" "only \`rectic run\`" -- emit "${NET[@]}" --feedback-weights fb.csv
+}
+
+test_bad_feedback_into_a_network_file_is_named() {
+    in_workdir
+    need_numpy
+    make_data
+    make_ei
+    local P=(fit rls ei_plain.yaml --input E/li_op/I_ext=xe.csv --output-var E/tanh_op/r --targets y.csv --dt 0.01)
+    rr "${P[@]}" -o res
+    bad "--feedback-weights fb_e.csv" "populations E, I have an input variable" "POP=FILE" -- "${P[@]}" \
+        --feedback-weights fb_e.csv
+    bad "--feedback-weights Q=fb_e.csv" "unknown population 'Q' (the network has E, I)" -- "${P[@]}" \
+        --feedback-weights Q=fb_e.csv
+    bad "--feedback-weights I=fb_e.csv" "a 20 x 2 matrix: expected 10 x k" "population I" -- "${P[@]}" \
+        --feedback-weights I=fb_e.csv
+    bad "--feedback-weights" "E/x=fb_e.csv" "POP=FILE" -- "${P[@]}" --feedback-weights E/x=fb_e.csv
+    bad "--feedback-weights" "missing.csv" -- "${P[@]}" --feedback-weights E=missing.csv
+    bad "--feedback-weights" "give --readout-weights" -- run ei_plain.yaml --input E/li_op/I_ext=xe.csv \
+        --output-var E/tanh_op/r --dt 0.01 --feedback-weights E=fb_e.csv
 }
 
 run_tests

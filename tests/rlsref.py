@@ -6,10 +6,14 @@
 usage: rlsref.py update X Y [rls options] -o DIR
            RLS on given rows: x_n = row n of X (T x N, e.g. the recorded output of a run), target row n of Y.
        rlsref.py simulate --weights J --dt DT --tau TAU (--inputs X | --steps T) [--input-weights W_IN]
-                          [--feedback-weights W_FB] [--targets Y [rls options]] [--readout-weights W0] -o DIR
+                          [--feedback-weights W_FB] [--targets Y [rls options]] [--readout-weights W0]
+                          [--out-units K] -o DIR
            A leaky-integrator tanh network (rectic's leaky_integrator.tanh: r = tanh(v), r_in = J @ r,
            v' = -v/tau + r_in + I_ext) whose output x_n = r_n (before step n's update) is read out; the input
            of step n is row n of X (broadcast when it has one column), or W_IN @ x_n, plus W_FB @ ŷ_{n-1}.
+           --out-units K reads out r_n[:K] only: the E population of an E/I network of two such populations
+           with the same tau is this network with J = [[J_EE, J_EI], [J_IE, J_II]] and E's units first (the
+           inputs and W_FB of E padded with zero rows, or columns of X, for I).
 rls options: --alpha A (P0 = A I, default 1), --beta B (default 1), --update-every K (default 1),
              --train-steps T1 (updates on steps n < T1 only; default all), --first S (the step counter of row 0).
 Writes out.csv (ŷ_n = W x_n per step, W before the step's update), and with targets error.csv (e per update
@@ -81,13 +85,14 @@ def simulate(a):
     w_in, w_fb = load(a.input_weights), load(a.feedback_weights)
     steps = x.shape[0] if x is not None else a.steps
     k = y.shape[1] if y is not None else load(a.readout_weights).shape[0]
-    rls = make_rls(a, n, k)
+    units = a.out_units or n
+    rls = make_rls(a, units, k)
     v = np.zeros(n)
     prev = None
     yhat = []
     for s in range(steps):
         r = np.tanh(v)
-        out = rls.step(a.first + s, r, y[s] if y is not None else None)
+        out = rls.step(a.first + s, r[:units], y[s] if y is not None else None)
         yhat.append(out)
         u = np.zeros(n)
         if x is not None:
@@ -118,6 +123,7 @@ def main():
     ap.add_argument("--input-weights")
     ap.add_argument("--feedback-weights")
     ap.add_argument("--targets")
+    ap.add_argument("--out-units", type=int)
     ap.add_argument("-o", dest="out", required=True)
     a = ap.parse_args()
     update(a) if a.mode == "update" else simulate(a)
