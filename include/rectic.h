@@ -649,7 +649,8 @@ int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols,
    input variable receives w @ ŷ_{n-1} on top of its input at every step n (nothing at step 0, or after a
    reset).  Needs a readout (rectic_net_readout or training) and an input variable.  In a network of
    populations the population fed is the input layer's, else the one population with an input variable (more
-   than one: RECTIC_EINVAL, name it with rectic_net_feedback_into); n is its size.  w NULL removes it. */
+   than one: RECTIC_EINVAL, name it with rectic_net_feedback_into), chosen when called; n is its size.  w NULL
+   removes it. */
 int rectic_net_feedback_weights(rectic_net *net, const double *w, long rows, long cols);
 /* As rectic_net_feedback_weights, into population pop of a network of populations (its input variable, after
    its input layer or on top of its input; n = its size); pop NULL chooses as rectic_net_feedback_weights. */
