@@ -156,8 +156,10 @@ int rct_cli_rls_apply(options *o, rectic_net *net)
                  strncmp(msg, "--feedback-weights:", 19) ? msg : msg + 19);
         return -1;
     }
-    if (r->w_fb && !g->w_out && g->fit != RCT_FIT_RLS) {
-        complain("--feedback-weights: feeds the readout back: give --readout-weights too (or train one: fit rls)");
+    int file_readout = o->network && rectic_netspec_get_readout(o->ns, NULL, NULL, NULL, NULL, NULL) == 1;
+    if (r->w_fb && !g->w_out && !file_readout && g->fit != RCT_FIT_RLS) {
+        complain("--feedback-weights: feeds the readout back: give --readout-weights too (or train one: fit rls)%s",
+                 o->network ? ", or a readout: entry in the network file" : "");
         return -1;
     }
     if (g->fit != RCT_FIT_RLS)

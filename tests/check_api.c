@@ -40,7 +40,8 @@ static const char *const api_functions[] = {
     "rectic_net_fitted_outputs", "rectic_net_score", "rectic_net_save_state", "rectic_net_load_state",
     "rectic_net_checkpoint_every", "rectic_net_step", "rectic_netspec_input_layer", "rectic_netspec_readout",
     "rectic_netspec_get_input_layer", "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights",
-    "rectic_net_rls_errors", "rectic_net_rls_mse", NULL};
+    "rectic_net_rls_errors", "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population",
+    NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -192,6 +193,8 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     long steps2[2] = {7, 7};
     ck_assert_int_eq(rectic_net_rls(NULL, &x, 1, 1, 1.0, 1.0, 1, -1), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_feedback_weights(NULL, &x, 1, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_feedback_into(NULL, "E", &x, 1, 1), RECTIC_EINVAL);
+    ck_assert_ptr_null(rectic_net_feedback_population(NULL));
     ck_assert_int_eq(rectic_net_rls_errors(NULL, &rows, &cols, &data), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_rls_mse(NULL, mse, steps2), RECTIC_EINVAL);
     ck_assert(mse[0] + mse[1] == 14 && steps2[0] + steps2[1] == 14); /* untouched */

@@ -354,6 +354,8 @@ START_TEST(test_network_of_one_population_feeds_back_as_one_template)
         ck_assert_int_eq(rectic_net_set(one, "li_op/v", v0, N), RECTIC_OK);
         ck_assert_msg(rectic_net_feedback_weights(pn, fb, N, 1) == RECTIC_OK, "%s", rectic_errmsg(pn));
         ck_assert_int_eq(rectic_net_feedback_weights(one, fb, N, 1), RECTIC_OK);
+        ck_assert_str_eq(rectic_net_feedback_population(pn), "R");
+        ck_assert_ptr_null(rectic_net_feedback_population(one)); /* one template: no population */
         ck_assert_int_eq(rectic_net_rls(pn, y, T, 1, 0.5, 0.99, 2, 90), RECTIC_OK);
         ck_assert_int_eq(rectic_net_rls(one, y, T, 1, 0.5, 0.99, 2, 90), RECTIC_OK);
         if (c < 2)
@@ -467,6 +469,7 @@ START_TEST(test_feedback_into_e_of_an_ei_network_equals_a_loop_written_out)
     rectic_net *pn = ei_net(&ns, j_ee, j_ei, j_ie, j_ii, w_in);
     /* E and I have an input variable; the input layer's population E takes the feedback */
     ck_assert_msg(rectic_net_feedback_weights(pn, fb, NE, K) == RECTIC_OK, "%s", rectic_errmsg(pn));
+    ck_assert_str_eq(rectic_net_feedback_population(pn), "E");
     ck_assert_int_eq(rectic_net_rls(pn, y, T, K, 0.4, 1.0, 3, TRAIN), RECTIC_OK);
     ck_assert_int_eq(rectic_net_input(pn, "E", xe, T, MI), RECTIC_OK);
     ck_assert_int_eq(rectic_net_input(pn, "I", xi, T, 1), RECTIC_OK);
@@ -544,6 +547,7 @@ START_TEST(test_feedback_into_a_network_names_its_population)
     EXPECT_ERR(rectic_net_run(net, 5, NULL, 0), "--feedback-weights: 2 columns, but the readout has 1 outputs");
     ck_assert_int_eq(rectic_net_input_weights(net, "I", fb, NI, 2), RECTIC_OK); /* the input layer picks I */
     ck_assert_int_eq(rectic_net_feedback_weights(net, fb, NI, 1), RECTIC_OK);
+    ck_assert_str_eq(rectic_net_feedback_population(net), "I");
     ck_assert_msg(rectic_net_run(net, 5, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
     rectic_net_free(net);
     rectic_netspec_free(ns);

@@ -294,6 +294,15 @@ test_fit_rls_of_an_ei_network_with_feedback_into_e_matches_rlsref() {
     cat a/out.csv b/out.csv >split_out.csv
     same split_out.csv fit/out.csv
     same b/readout.csv fit/readout.csv
+    # run goes on from the trained state with the readout fixed: given by --readout-weights, or by the network
+    # file's readout: entry (no --readout-weights needed)
+    rr run ei.yaml --inputs xb.csv --feedback-weights fb_e.csv --load-state a.npz --readout-weights a/readout.csv \
+        --dt 0.01 -o r1
+    sed 's/zeros_e.csv/a\/readout.csv/' ei.yaml >ei_trained.yaml
+    rr run ei_trained.yaml --inputs xb.csv --feedback-weights fb_e.csv --load-state a.npz --dt 0.01 -o r2
+    same r1/out.csv r2/out.csv
+    cmp -s r1/out.csv b/out.csv && fail "the run with the readout fixed equals the training run"
+    [ "$(wc -l <r2/out.csv)" = 300 ] || fail "r2/out.csv: $(wc -l <r2/out.csv) rows"
 }
 
 # -------------------------------------------------------------------------------------------- the FORCE task
