@@ -162,13 +162,20 @@ static const double *rec(rectic_net *net, const char *key, long rows, long cols)
     return d;
 }
 
-START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d)
+/* The weights of two_pops' dense projection (4 x 5) and STEPS rows of input to A that make it spike every
+   ~0.25 s. */
+static void two_pops_data(double *w, double *in)
 {
-    double w[20], in[STEPS * 5];
     tu_fill(w, 20, 6.0, 7);
     tu_fill(in, STEPS * 5, 40.0, 8);
     for (long k = 0; k < STEPS * 5; k++)
-        in[k] += 150.0; /* A spikes every ~0.25 s */
+        in[k] += 150.0;
+}
+
+START_TEST(test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d)
+{
+    double w[20], in[STEPS * 5];
+    two_pops_data(w, in);
     rectic_netspec *ns = two_pops(w);
     rectic_spec o = opts(RECTIC_BACKEND_TCC);
     rectic_net *net = build(ns, &o);
@@ -255,10 +262,7 @@ static double rel_diff(rectic_net *a, rectic_net *b, const char *key, long rows,
 START_TEST(test_event_driven_projections_equal_sparse_ones_up_to_rounding)
 {
     double w[20], in[STEPS * 5];
-    tu_fill(w, 20, 6.0, 7);
-    tu_fill(in, STEPS * 5, 40.0, 8);
-    for (long k = 0; k < STEPS * 5; k++)
-        in[k] += 150.0;
+    two_pops_data(w, in);
     rectic_netspec *ns = two_pops(w);
     rectic_net *nets[2];
     for (int e = 0; e < 2; e++) {
@@ -395,6 +399,48 @@ START_TEST(test_weights_read_from_files_equal_weights_given_as_arrays)
 }
 END_TEST
 
+/* The output averaged by --sampling-mode mean: row 0 is step 0, row r the mean of the steps since row r-1,
+   whichever population the output belongs to (the first, or a later one). */
+START_TEST(test_sampling_mean_averages_the_output_of_any_population)
+{
+    double w[20], in[STEPS * 5];
+    two_pops_data(w, in);
+    rectic_netspec *ns = two_pops(w);
+    static const char *const outputs[2] = {"A/s", "B/s"};
+    const long every = 10, rows = STEPS / every, units[2] = {5, 4};
+    for (int p = 0; p < 2; p++) {
+        rectic_spec o = opts(RECTIC_BACKEND_TCC);
+        rectic_net *all = build(ns, &o), *mean = build(ns, &o);
+        ck_assert_int_eq(rectic_net_record_as(all, outputs[p], "s"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_record_as(mean, outputs[p], "out"), RECTIC_OK);
+        ck_assert_int_eq(rectic_net_sampling(mean, every, RECTIC_SAMPLE_MEAN, 0), RECTIC_OK);
+        for (int k = 0; k < 2; k++) {
+            rectic_net *net = k ? mean : all;
+            ck_assert_int_eq(rectic_net_input(net, "A", in, STEPS, 5), RECTIC_OK);
+            ck_assert_msg(rectic_net_run(net, STEPS, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+        }
+        const long n = units[p];
+        const double *s = rec(all, "s", STEPS, n), *out = rec(mean, "out", rows, n);
+        int differs = 0; /* a mean that is not the step's own value: picking would fail */
+        for (long r = 0; r < rows; r++)
+            for (long i = 0; i < n; i++) {
+                double sum = 0;
+                long from = r ? (r - 1) * every + 1 : 0, to = r * every;
+                for (long t = from; t <= to; t++)
+                    sum += s[t * n + i];
+                double want = sum / (double)(to - from + 1);
+                differs |= fabs(want - s[to * n + i]) > 1e-9;
+                ck_assert_msg(fabs(out[r * n + i] - want) <= 1e-12 * fmax(1, fabs(want)),
+                              "%s row %ld unit %ld: %.17g, want the mean %.17g", outputs[p], r, i, out[r * n + i], want);
+            }
+        ck_assert(differs);
+        rectic_net_free(all);
+        rectic_net_free(mean);
+    }
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 /* Asserts that rc is an error whose message holds `part`. */
 static void fails_with(rectic_net *net, int rc, const char *part)
 {
@@ -526,6 +572,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_delayed_and_scalar_projections_read_the_source_of_step_n_minus_d);
     tcase_add_test(tc, test_event_driven_projections_equal_sparse_ones_up_to_rounding);
     tcase_add_test(tc, test_weights_read_from_files_equal_weights_given_as_arrays);
+    tcase_add_test(tc, test_sampling_mean_averages_the_output_of_any_population);
     tcase_add_test(tc, test_population_paths_keys_and_inputs_are_checked);
     tcase_add_test(tc, test_network_errors_name_the_population_and_projection);
     tcase_add_test(tc, test_non_finite_state_stops_at_the_same_step_as_one_template);
