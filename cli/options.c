@@ -123,7 +123,7 @@ const char rct_usage_run[] =
     "\n";
 
 const char rct_usage_emit[] =
-    "usage: rectic emit TEMPLATE [run options] [-o kernel.c]\n"
+    "usage: rectic emit TEMPLATE|NETWORK.yaml [run options] [-o kernel.c]\n"
     "       rectic emit TEMPLATE|NETWORK.yaml|CIRCUIT [run options] --standalone\n"
     "                   [-o sim.c | -o DIR | --project DIR [--force]]\n"
     "\n"

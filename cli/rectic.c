@@ -38,7 +38,7 @@ static const char usage_main[] =
     "  run TEMPLATE        simulate a network and write its recordings\n"
     "  fit ridge TEMPLATE  run it over training inputs and fit a readout to targets (ridge regression)\n"
     "  fit rls TEMPLATE    train a readout online while the network runs (recursive least squares, FORCE)\n"
-    "  emit TEMPLATE       write the generated C kernel\n"
+    "  emit TEMPLATE       write the generated C kernel (of a network file too)\n"
     "  check TEMPLATE      print a template after inheritance: operators, variables, equations\n"
     "  templates           list the built-in templates\n"
     "  plot DIR [VAR]      draw recordings of a run with gnuplot\n"
@@ -393,19 +393,23 @@ static int put_emitted(const options *o, const char *src)
     return 0;
 }
 
-/* `rectic emit --standalone NETWORK.yaml|CIRCUIT [run options]`: the standalone program of a network file
-   or of a circuit (whose run inputs are written beside it, as its populations' inputs). */
+/* `rectic emit NETWORK.yaml [run options]`: the kernel of a network file (C, or CUDA with --target cuda); with
+   --standalone the program of a network file or of a circuit (whose run inputs are written beside it, as
+   its populations' inputs). */
 static int emit_network(options *o)
 {
-    if (o->spec.backend == RECTIC_BACKEND_NVRTC || o->target_cuda) {
+    if (o->standalone && (o->spec.backend == RECTIC_BACKEND_NVRTC || o->target_cuda)) {
         complain("--standalone writes C: it cannot be combined with --target cuda");
         return 1;
     }
+    int cuda = o->spec.backend == RECTIC_BACKEND_NVRTC || o->target_cuda;
+    if (cuda) /* writing CUDA needs no GPU: build on the CPU */
+        o->spec.backend = RECTIC_BACKEND_TCC;
     if (o->network == 2 && o->steps < 0 && !o->n_input)
         o->steps = 0; /* the program takes --steps */
     static char in_dir[4200];
     struct stat st;
-    if (o->out_given && stat(o->out_dir, &st) == 0 && S_ISDIR(st.st_mode)) { /* -o DIR: DIR/sim.c */
+    if (o->standalone && o->out_given && stat(o->out_dir, &st) == 0 && S_ISDIR(st.st_mode)) { /* -o DIR: DIR/sim.c */
         snprintf(in_dir, sizeof in_dir, "%s/sim.c", o->out_dir);
         o->out_dir = in_dir;
     }
@@ -416,7 +420,8 @@ static int emit_network(options *o)
     if (!net)
         return 1;
     char *text = NULL;
-    int code = rectic_net_standalone(net, o->format, &text) != RECTIC_OK;
+    int code = (o->standalone ? rectic_net_standalone(net, o->format, &text)
+                              : rectic_net_emit(net, cuda ? RECTIC_BACKEND_NVRTC : RECTIC_BACKEND_TCC, &text)) != RECTIC_OK;
     if (code)
         complain("%s", rectic_errmsg(net));
     else
@@ -436,9 +441,9 @@ static int cmd_emit(int argc, char **argv)
         return 1;
     }
     o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
-    if (o.network && !o.standalone) {
-        complain("emit: %s is a %s: `rectic emit` writes its standalone program (give --standalone); "
-                 "`rectic run` runs it", o.spec.template_ref, o.network == 2 ? "circuit" : "network file");
+    if (o.network == 2 && !o.standalone) {
+        complain("emit: %s is a circuit: `rectic emit` writes its standalone program (give --standalone); "
+                 "`rectic run` runs it", o.spec.template_ref);
         rct_cli_free_options(&o);
         return 1;
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# tests/e2e_golden.sh -- the whole generated source of the seed network, compared with golden files.
+# tests/e2e_golden.sh -- the whole generated source of the seed network, of a rate network and of a small
+# network file of two populations (tests/data/golden/ei_net/), compared with golden files.
 #
 #   RECTIC_BUILD=build ./tests/e2e_golden.sh                  (make test runs it)
 #   make golden   (or RECTIC_UPDATE_GOLDEN=1 ./tests/e2e_golden.sh)   rewrite the golden files
@@ -51,6 +52,21 @@ test_seed_cuda_kernels_match_golden_file() {
 test_rate_network_kernel_matches_golden_file() {
     same_as_golden li_tanh.c neuron_model_templates.rate_neurons.leaky_integrator.tanh -N 3 \
         --source-var tanh_op/r --target-var li_op/r_in --input-var li_op/I_ext --output-var li_op/v --dt 1e-2
+}
+
+# the network file's kernels: two templates; dense, sparse, scalar and delayed projections
+NET=(tests/data/golden/ei_net/network.yaml --dt 1e-3 --steps 10 --record E/v)
+
+test_network_file_kernel_matches_golden_file() {
+    same_as_golden ei_net.c "${NET[@]}"
+}
+
+test_network_file_sparse_kernel_matches_golden_file() {
+    same_as_golden ei_net_sparse.c "${NET[@]}" --coupling sparse --output-var I/s --sampling-steps 2 --sampling-mode mean
+}
+
+test_network_file_cuda_kernels_match_golden_file() {
+    same_as_golden ei_net.cu "${NET[@]}" --target cuda
 }
 
 # shellcheck source=tests/runner.sh

@@ -296,14 +296,14 @@ test_error_unknown_template_in_network_file() {
     net_error "$TMP/notpl.yaml:2:" "nosuch" -- run "$TMP/notpl.yaml" --dt 0.001 --steps 10 --record A/v
 }
 
-test_emit_and_check_refuse_network_files() {
+test_check_refuses_network_files_and_emit_writes_their_kernel() {
     need_tools
     work emit_check
-    local cmd
-    for cmd in emit check; do
-        "$RECTIC" $cmd "$GEN/ei_qif_lif/network.yaml" >out.txt 2>err.txt && fail "$cmd accepted a network file"
-        grep -qF "is a network file" err.txt || fail "$cmd: $(cat err.txt)"
-    done
+    "$RECTIC" check "$GEN/ei_qif_lif/network.yaml" >out.txt 2>err.txt && fail "check accepted a network file"
+    grep -qF "is a network file" err.txt || fail "check: $(cat err.txt)"
+    "$RECTIC" emit "$GEN/ei_qif_lif/network.yaml" --dt 0.001 --steps 10 --target cuda >out.txt 2>err.txt ||
+        fail "emit --target cuda: $(cat err.txt)"
+    grep -qF '__global__' out.txt || fail "emit --target cuda wrote no CUDA kernels: $(head -c 300 out.txt)"
 }
 
 # ------------------------------------------------------------------------------------------- runner

@@ -301,11 +301,13 @@ test_spike_rule_and_scalar_weight_options_change_the_run() {
         fail "meta.json: $(cat "$dir/b/meta.json")"
 }
 
-test_emit_of_a_network_file_needs_standalone() {
+test_emit_of_a_network_file_writes_its_kernel_or_program() {
     need_tools
     cd "$GEN/ei_qif_lif" || fail "no network"
-    expect_rectic_error "is a network file: \`rectic emit\` writes its standalone program (give --standalone)" -- \
-        emit network.yaml --dt 0.001
+    "$RECTIC" emit network.yaml --dt 0.001 --steps 10 -o "$TMP/kernel.c" || fail "emit of a network file failed"
+    grep -qF 'long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps)' "$TMP/kernel.c" ||
+        fail "no network kernel in $(head -c 300 "$TMP/kernel.c")"
+    grep -q '^int main' "$TMP/kernel.c" && fail "emit without --standalone wrote a program"
     expect_rectic_error "--standalone writes C: it cannot be combined with --target cuda" -- \
         emit --standalone network.yaml --dt 0.001 --target cuda
     expect_rectic_error "--weights: not for a network file" -- emit --standalone network.yaml --dt 0.001 --weights w_EE.csv
