@@ -178,6 +178,45 @@ projections:
 PY
 }
 
+# A state that stops being finite after several blocks of steps (Q's v' = v^2 + eta, read by A through a
+# delayed projection): the program stops after the same step as rectic run, with its message and exit
+# status 3, and writes the same recordings of the steps before it; --no-check-finite runs every step.
+test_a_state_that_is_not_finite_stops_the_program_as_the_run() {
+    need_tools
+    local dir=$TMP/nonfinite
+    mkdir -p "$dir" && cd "$dir" || fail "no $dir"
+    cat >net.yaml <<'YAML'
+populations:
+  A: {template: neuron_model_templates.spiking_neurons.lif.lif, op: lif_op, n: 2,
+      spike: {var: spike, def: v, threshold: 1, reset: 0}, set: {eta: 30}}
+  Q: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 3, set: {eta: 1}}
+projections:
+  - {source: Q/v, target: A/s_in, weight: 0.001, delay: 0.003}
+  - {source: A/s, target: Q/s_in, weight: 0.001}
+YAML
+    local args=(--dt 0.001 --steps 6000 --record A/v --record Q/v)
+    "$RECTIC" emit --standalone net.yaml "${args[@]}" -o sim.c || fail "emit failed"
+    cc "${CCFLAGS[@]}" sim.c -lopenblas -lm -o sim 2>cc.log || fail "cc failed: $(head -c 600 cc.log)"
+    "$RECTIC" run net.yaml "${args[@]}" -o run 2>run.log
+    [ $? = 3 ] || fail "rectic run: exit status not 3: $(cat run.log)"
+    ./sim --steps 6000 -o sa 2>sa.log
+    [ $? = 3 ] || fail "sim: exit status not 3: $(cat sa.log)"
+    local want got
+    want=$(sed -n 's/^rectic: //p' run.log)
+    got=$(sed -n 's|^\./sim: population|population|p' sa.log)
+    case $want in "population Q: the state became infinite at step "*) ;; *) fail "rectic run said: $(cat run.log)" ;; esac
+    [ "$got" = "$want" ] || fail "the program said '$got', rectic run '$want'"
+    local rows
+    rows=$(wc -l <run/Q_v.csv)
+    [ "$rows" -gt 1024 ] && [ "$rows" -lt 6000 ] || fail "stopped after $rows rows, not after the first block"
+    for f in A_v.csv Q_v.csv time.csv spikes_A.csv; do
+        cmp -s "run/$f" "sa/$f" || fail "$f differs"
+    done
+    grep -qF "\"steps_done\": $rows," sa/meta.json || fail "meta.json: $(grep steps sa/meta.json)"
+    ./sim --steps 6000 --no-check-finite -o nan 2>/dev/null || fail "--no-check-finite: the program failed"
+    [ "$(wc -l <nan/Q_v.csv)" = 6000 ] || fail "--no-check-finite: not every step recorded"
+}
+
 test_weights_too_many_to_carry_come_from_files() {
     need_tools
     big_network "$GEN/big"

@@ -387,13 +387,126 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
     c->acc = sa_alloc((size_t)n, sizeof(double));
 }
 
+/* Runs steps from .. from+count-1 of the kernel, growing the spike buffers as it asks. */
+static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, const sa_pop *pops, long from, long count)
+{
+    static const real zero = 0; /* the input of a population given none */
+    for (long done = 0; done < count;) {
+        for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
+            if (rectic_sa_pops[p].spiking)
+                sa_grow_spikes(&ctx[p]);
+            ctx[p].input = pops[p].inr ? pops[p].inr + (from + done) * ctx[p].in_row : &zero;
+        }
+        done += rectic_kernel(ctx, kproj, count - done);
+    }
+}
+
+/* The first population whose state is not finite (the block and unit in *s, *i), or -1. */
+static int sa_bad_pop(const sa_pop *pops, int *s, long *i)
+{
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
+        if ((*s = sa_nonfinite(pops[p].y, rectic_sa_pops[p].n_state, rectic_sa_pops[p].n, i)) >= 0)
+            return p;
+    return -1;
+}
+
+/* What a block of steps changes besides the recorded rows: the states, the rings of delayed projections,
+   the sums of event-driven ones and of the output's mean, and the counters. */
+typedef struct sa_snap {
+    real **y, **ring, **u;
+    double **acc;
+    rectic_kctx *ctx;
+} sa_snap;
+
+/* Copies (save 1) or restores (save 0) what a block changes. */
+static void sa_snap_copy(sa_snap *z, rectic_kctx *ctx, sa_pop *pops, sa_proj *projs, int save)
+{
+#define SA_COPY(a, b, bytes) (save ? memcpy(a, b, bytes) : memcpy(b, a, bytes))
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
+        long n = rectic_sa_pops[p].n;
+        SA_COPY(z->y[p], pops[p].y, (size_t)(rectic_sa_pops[p].n_state * n) * sizeof(real));
+        SA_COPY(z->acc[p], ctx[p].acc, (size_t)n * sizeof(double));
+    }
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        if (j->delay > 0)
+            SA_COPY(z->ring[k], projs[k].ring, (size_t)((j->delay + 1) * rectic_sa_pops[j->src].n) * sizeof(real));
+        if (j->mode == SA_EVENT)
+            SA_COPY(z->u[k], projs[k].tmp, (size_t)rectic_sa_pops[j->tgt].n * sizeof(real));
+    }
+#undef SA_COPY
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
+        rectic_kctx *c = &ctx[p], *saved = &z->ctx[p];
+        if (save)
+            *saved = *c;
+        else
+            c->step = saved->step, c->rec_row = saved->rec_row, c->n_spikes = saved->n_spikes,
+            c->acc_count = saved->acc_count;
+    }
+}
+
+/* Runs the whole run in blocks; with r->check_finite, a block after which a state is not finite is run
+   again from its start one step at a time, and the run stops after the step that made it so (reported as
+   `rectic run` does).  Returns the steps done, the bad one included. */
+static long sa_run_checked(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *pops, sa_proj *projs, const sa_run *r)
+{
+    if (!r->check_finite) {
+        sa_steps(ctx, kproj, pops, 0, r->steps);
+        return r->steps;
+    }
+    sa_snap z;
+    z.y = sa_alloc(RECTIC_SA_N_POPS, sizeof(real *));
+    z.acc = sa_alloc(RECTIC_SA_N_POPS, sizeof(double *));
+    z.ctx = sa_alloc(RECTIC_SA_N_POPS, sizeof(rectic_kctx));
+    z.ring = sa_alloc(RECTIC_SA_N_PROJS, sizeof(real *));
+    z.u = sa_alloc(RECTIC_SA_N_PROJS, sizeof(real *));
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
+        z.y[p] = sa_alloc((size_t)(rectic_sa_pops[p].n_state * rectic_sa_pops[p].n), sizeof(real));
+        z.acc[p] = sa_alloc((size_t)rectic_sa_pops[p].n, sizeof(double));
+    }
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        z.ring[k] = sa_alloc((size_t)((j->delay + 1) * rectic_sa_pops[j->src].n), sizeof(real));
+        z.u[k] = sa_alloc((size_t)rectic_sa_pops[j->tgt].n, sizeof(real));
+    }
+    long done = 0;
+    int bad = -1, s = -1;
+    long unit = 0;
+    while (done < r->steps && bad < 0) {
+        long block = r->steps - done < 1024 ? r->steps - done : 1024;
+        sa_snap_copy(&z, ctx, pops, projs, 1);
+        sa_steps(ctx, kproj, pops, done, block);
+        if (sa_bad_pop(pops, &s, &unit) < 0) {
+            done += block;
+            continue;
+        }
+        sa_snap_copy(&z, ctx, pops, projs, 0); /* again, one step at a time, to find the first bad step */
+        for (long k = 0; k < block && bad < 0; k++, done++) {
+            sa_steps(ctx, kproj, pops, done, 1);
+            bad = sa_bad_pop(pops, &s, &unit);
+        }
+    }
+    if (bad >= 0) {
+        char who[300];
+        snprintf(who, sizeof who, "population %s: ", rectic_sa_pops[bad].name);
+        sa_report_nonfinite(who, pops[bad].y, rectic_sa_pops[bad].n, s, unit, done - 1, rectic_sa_dt,
+                            rectic_sa_pops[bad].vars, rectic_sa_pops[bad].n_vars);
+    }
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
+        free(z.y[p]), free(z.acc[p]);
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++)
+        free(z.ring[k]), free(z.u[k]);
+    free(z.y), free(z.acc), free(z.ctx), free(z.ring), free(z.u);
+    return done;
+}
+
 /* Writes dir/meta.json: the network, every setting of the run and how it ended. */
-static void sa_write_meta(const sa_run *r, const sa_pop *pops, const sa_proj *projs, const rectic_kctx *ctx)
+static void sa_write_meta(const sa_run *r, const sa_pop *pops, const sa_proj *projs, const rectic_kctx *ctx, long done)
 {
     char path[4200], tmp[4200];
     FILE *f = sa_meta_begin(r, path, tmp, sizeof path);
     fprintf(f, "  \"dt\": %.17g,\n  \"steps\": %ld,\n  \"steps_done\": %ld,\n  \"dtype\": \"%s\",\n"
-               "  \"populations\": [", rectic_sa_dt, r->steps, r->steps, RECTIC_SA_F32 ? "float32" : "float64");
+               "  \"populations\": [", rectic_sa_dt, r->steps, done, RECTIC_SA_F32 ? "float32" : "float64");
     for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
         const struct rectic_sa_pop *sp = &rectic_sa_pops[p];
         fputs(p ? ",\n    {\"name\": " : "\n    {\"name\": ", f);
@@ -496,16 +609,10 @@ int main(int argc, char **argv)
     for (int p = 0; p < RECTIC_SA_N_POPS; p++)
         sa_context(&ctx[p], &pops[p], p, &run);
 
-    real zero = 0; /* the input of a population given none */
-    long done = 0;
-    while (done < run.steps) {
-        for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
-            if (rectic_sa_pops[p].spiking)
-                sa_grow_spikes(&ctx[p]);
-            ctx[p].input = pops[p].inr ? pops[p].inr + done * ctx[p].in_row : &zero;
-        }
-        done += rectic_kernel(ctx, kproj, run.steps - done);
-    }
+    long done = sa_run_checked(ctx, kproj, pops, projs, &run);
+    int stopped = done < run.steps;
+    if (stopped) /* the rows of the steps before the bad one */
+        run.rows = ctx[0].rec_row;
 
     sa_mkdirs(run.dir);
     long units = 0, spikes = 0;
@@ -522,8 +629,8 @@ int main(int argc, char **argv)
         spikes += ctx[p].n_spikes;
     }
     sa_write_time(&run, rectic_sa_dt);
-    sa_write_meta(&run, pops, projs, ctx);
-    fprintf(stderr, "%s: %ld steps, %d populations of %ld units, %ld spikes; recordings in %s%s\n", sa_prog, run.steps,
+    sa_write_meta(&run, pops, projs, ctx, done);
+    fprintf(stderr, "%s: %ld steps, %d populations of %ld units, %ld spikes; recordings in %s%s\n", sa_prog, done,
             RECTIC_SA_N_POPS, units, spikes, run.dir, strcmp(run.dir, "/") ? "/" : "");
 
     for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
@@ -540,5 +647,5 @@ int main(int argc, char **argv)
         free(s->w), free(s->val), free(s->ring), free(s->tmp), free(s->ptr), free(s->col);
     }
     free(ctx), free(kproj), free(pops), free(projs), free(run.dir);
-    return 0;
+    return stopped ? 3 : 0; /* as `rectic run` stopped by a state that is not finite */
 }

@@ -374,6 +374,7 @@ typedef struct sa_run {
     const char *out_dir;
     long steps, every, cutoff, threads;
     int mean_mode, npy;
+    int check_finite;              /* stop at the first state that is not finite (--no-check-finite: 0) */
     const char *sets[SA_MAX_SETS]; /* NAME=VALUE and NAME=@FILE overrides, in the order given */
     int n_sets;
     char *dir;                     /* out_dir without trailing slashes (sa_run_check) */
@@ -390,6 +391,7 @@ static void sa_run_init(sa_run *r)
     r->cutoff = rectic_sa_cutoff;
     r->mean_mode = rectic_sa_sampling_mean;
     r->npy = rectic_sa_npy;
+    r->check_finite = 1;
     r->threads = sysconf(_SC_NPROCESSORS_ONLN); /* used when built with -fopenmp, for n >= 4096 */
 }
 
@@ -410,6 +412,7 @@ static int sa_run_option(int argc, char **argv, int *i, sa_run *r)
     else if (!strcmp(a, "--sampling-steps")) r->every = sa_count(a, sa_value(argc, argv, i), 1);
     else if (!strcmp(a, "--cutoff")) r->cutoff = sa_count(a, sa_value(argc, argv, i), 0);
     else if (!strcmp(a, "--threads")) r->threads = sa_count(a, sa_value(argc, argv, i), 1);
+    else if (!strcmp(a, "--no-check-finite")) r->check_finite = 0;
     else if (!strcmp(a, "--sampling-mode")) {
         const char *v = sa_value(argc, argv, i);
         if (strcmp(v, "pick") && strcmp(v, "mean"))
@@ -449,6 +452,33 @@ static void sa_run_rows(sa_run *r)
         sa_die("--cutoff %ld: at or beyond the last step (%ld steps): nothing would be recorded", r->cutoff, r->steps);
     r->first = (r->cutoff + r->every - 1) / r->every * r->every;
     r->rows = r->steps <= r->cutoff || r->first >= r->steps ? 0 : (r->steps - 1 - r->first) / r->every + 1;
+}
+
+/* The first value of a state (n_state blocks of n values) that is not finite: its block, with its unit in
+   *unit; or -1. */
+static int sa_nonfinite(const real *y, int n_state, long n, long *unit)
+{
+    for (int s = 0; s < n_state; s++)
+        for (long i = 0; i < n; i++)
+            if (!isfinite(y[(long)s * n + i])) {
+                *unit = i;
+                return s;
+            }
+    return -1;
+}
+
+/* Prints, as `rectic run` words it, that state block s of y (n values each; vars names it) became NaN or
+   infinite at `step` (of size dt) in unit i; `who` goes before ("population P: " or ""). */
+static void sa_report_nonfinite(const char *who, const real *y, long n, int s, long i, long step, double dt,
+                                const struct rectic_sa_var *vars, int n_vars)
+{
+    const char *name = "?";
+    for (int k = 0; k < n_vars; k++)
+        if (vars[k].kind == 0 && vars[k].slot == s)
+            name = vars[k].name;
+    fprintf(stderr, "%s: %sthe state became %s at step %ld (t = %g): neuron %ld, variable %s; the recordings hold "
+                    "the steps before it (--no-check-finite carries NaN on, as RectiPy)\n", sa_prog, who,
+            isnan(y[(long)s * n + i]) ? "NaN" : "infinite", step, (double)step * dt, i, name);
 }
 
 /* Points context c at its recordings and gives it the run's sampling (the output's mean: sample_mean). */

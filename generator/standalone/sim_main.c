@@ -34,10 +34,61 @@ static sa_matrix sa_embedded_weights(long n)
     return w;
 }
 
+/* Runs steps from .. from+count-1 of the kernel on context c (inputs inr, cols a row), growing the spike
+   buffer as it asks. */
+static void sa_steps(rectic_kctx *c, const real *inr, long cols, long from, long count)
+{
+    for (long done = 0; done < count;) {
+        if (RECTIC_SA_SPIKING)
+            sa_grow_spikes(c);
+        c->input = inr + (from + done) * cols;
+        done += rectic_kernel(c, count - done);
+    }
+}
+
+/* Runs the whole run in blocks; with r->check_finite, a block after which the state y is not finite is run
+   again from its start one step at a time, and the run stops after the step that made it so (reported as
+   `rectic run` does).  Returns the steps done, the bad one included. */
+static long sa_run_checked(rectic_kctx *c, real *y, const real *inr, long cols, const sa_run *r, double dt)
+{
+    if (!r->check_finite) {
+        sa_steps(c, inr, cols, 0, r->steps);
+        return r->steps;
+    }
+    const size_t ybytes = (size_t)(RECTIC_SA_N_STATE * c->n) * sizeof(real), abytes = (size_t)c->n * sizeof(double);
+    real *snap_y = sa_alloc(ybytes + 1, 1);
+    double *snap_acc = sa_alloc(abytes + 1, 1);
+    long done = 0, unit = 0;
+    int s = -1;
+    while (done < r->steps && s < 0) {
+        long block = r->steps - done < 1024 ? r->steps - done : 1024;
+        rectic_kctx saved = *c;
+        memcpy(snap_y, y, ybytes);
+        memcpy(snap_acc, c->acc, abytes);
+        sa_steps(c, inr, cols, done, block);
+        if ((s = sa_nonfinite(y, RECTIC_SA_N_STATE, c->n, &unit)) < 0) {
+            done += block;
+            continue;
+        }
+        memcpy(y, snap_y, ybytes); /* again, one step at a time, to find the first bad step */
+        memcpy(c->acc, snap_acc, abytes);
+        c->step = saved.step, c->rec_row = saved.rec_row, c->n_spikes = saved.n_spikes, c->acc_count = saved.acc_count;
+        s = -1;
+        for (long k = 0; k < block && s < 0; k++, done++) {
+            sa_steps(c, inr, cols, done, 1);
+            s = sa_nonfinite(y, RECTIC_SA_N_STATE, c->n, &unit);
+        }
+    }
+    if (s >= 0)
+        sa_report_nonfinite("", y, c->n, s, unit, done - 1, dt, rectic_sa_vars, RECTIC_SA_N_VARS);
+    free(snap_y), free(snap_acc);
+    return done;
+}
+
 /* What meta.json records of a run besides its settings. */
 typedef struct sa_meta {
     const char *weights, *inputs;
-    long n, n_spikes;
+    long n, n_spikes, steps_done;
     double dt, min_weight, threshold, reset;
 } sa_meta;
 
@@ -49,7 +100,7 @@ static void sa_write_meta(const sa_run *r, const sa_meta *m)
     fputs("  \"template\": ", f);
     sa_json_str(f, rectic_sa_template);
     fprintf(f, ",\n  \"N\": %ld,\n  \"dt\": %.17g,\n  \"steps\": %ld,\n  \"steps_done\": %ld,\n"
-               "  \"dtype\": \"%s\",\n  \"weights\": ", m->n, m->dt, r->steps, r->steps,
+               "  \"dtype\": \"%s\",\n  \"weights\": ", m->n, m->dt, r->steps, m->steps_done,
             RECTIC_SA_F32 ? "float32" : "float64");
     if (m->weights)
         sa_json_str(f, m->weights);
@@ -200,13 +251,9 @@ int main(int argc, char **argv)
     sa_run_sampling(&run, &c, RECTIC_SA_N_RECORDS, rec, buf);
     c.sample_mean = run.mean_mode;
     c.acc = sa_alloc((size_t)n, sizeof(double));
-    long done = 0;
-    while (done < steps) {
-        if (RECTIC_SA_SPIKING)
-            sa_grow_spikes(&c);
-        c.input = inr + (inputs_file ? done * cols : 0);
-        done += rectic_kernel(&c, steps - done);
-    }
+    long done = sa_run_checked(&c, y, inr, inputs_file ? cols : 0, &run, dt);
+    if (done < steps) /* stopped: the rows of the steps before the bad one */
+        run.rows = c.rec_row;
 
     /* outputs */
     sa_mkdirs(run.dir);
@@ -215,9 +262,9 @@ int main(int argc, char **argv)
     sa_write_time(&run, dt);
     if (RECTIC_SA_SPIKING)
         sa_write_spikes(&run, "spikes", &c);
-    sa_meta meta = {weights_file, inputs_file, n, c.n_spikes, dt, min_weight, threshold, reset};
+    sa_meta meta = {weights_file, inputs_file, n, c.n_spikes, done, dt, min_weight, threshold, reset};
     sa_write_meta(&run, &meta);
-    fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s%s\n", sa_prog, steps, n, c.n_spikes,
+    fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s%s\n", sa_prog, done, n, c.n_spikes,
             run.dir, strcmp(run.dir, "/") ? "/" : "");
     for (int k = 0; k < RECTIC_SA_N_RECORDS; k++)
         free(buf[k]);
@@ -225,5 +272,5 @@ int main(int argc, char **argv)
         free(param[p]);
     free(c.acc), free(c.spikes), free(inr), free(wr), free(y), free(alg), free(coup);
     free(w.d), free(in.d), free(run.dir);
-    return 0;
+    return done < steps ? 3 : 0; /* as `rectic run` stopped by a state that is not finite */
 }
