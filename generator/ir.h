@@ -64,6 +64,11 @@ typedef struct rct_link {
     const char *source;
 } rct_link;
 
+/* Which link an error of rct_model_build is about: its index (-1: none), and its source (1) or target (0). */
+typedef struct rct_link_fault {
+    int link, source;
+} rct_link_fault;
+
 /* Names of the network roles (NULL when unused); short names are looked up in `op` first.  A population of
    a network gives links instead of source/target (which must then be NULL). */
 typedef struct rct_roles {
@@ -71,6 +76,7 @@ typedef struct rct_roles {
     const char *source, *target, *input, *output, *spike_var, *spike_def;
     const rct_link *links;
     int n_links;
+    rct_link_fault *fault;   /* NULL, or told which link a failed build's error is about */
 } rct_roles;
 
 typedef struct rct_model {

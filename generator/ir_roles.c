@@ -73,6 +73,8 @@ static int assign_links(rct_model *m, const rct_roles *r, int *link_slot, int *l
 {
     char full[256];
     for (int l = 0; l < r->n_links; l++) {
+        if (r->fault) /* an error from here on is about link l's target, then its source */
+            *r->fault = (rct_link_fault){l, 0};
         const rct_link *lk = &r->links[l];
         if (!lk->target)
             return rct_errf(err, RECTIC_EINVAL, "projection %d into this population names no target variable", l + 1);
@@ -93,6 +95,8 @@ static int assign_links(rct_model *m, const rct_roles *r, int *link_slot, int *l
         link_source[l] = -1;
         if (!lk->source)
             continue;
+        if (r->fault)
+            r->fault->source = 1;
         int s = rct_model_find(m, lk->source, r->op, "projection source", err);
         if (s < 0)
             return err->code;
@@ -101,6 +105,8 @@ static int assign_links(rct_model *m, const rct_roles *r, int *link_slot, int *l
                             rct_var_fullname(m, s, full, sizeof full), rct_vkind_name(m->vars[s].kind));
         link_source[l] = s;
     }
+    if (r->fault)
+        r->fault->link = -1;
     return 0;
 }
 
@@ -108,6 +114,8 @@ int rct_ir_assign_roles(rct_model *m, const rct_roles *r, int *link_slot, int *l
                         rct_err *err)
 {
     *n_links = 0;
+    if (r->fault)
+        r->fault->link = -1;
     int rc = check_op(m, r, err);
     if (!rc && r->n_links > 0 && (r->source || r->target))
         rc = rct_errf(err, RECTIC_EINVAL, "a population of a network is coupled by its projections: it takes no "

@@ -129,7 +129,7 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
     if (rc)
         return rc;
     rct_roles roles = {spec->op, spec->source_var, spec->target_var, spec->input_var, spec->output_var,
-                       spec->spike_var, spec->spike_def, NULL, 0};
+                       spec->spike_var, spec->spike_def, NULL, 0, NULL};
     rc = rct_model_build(node, &roles, model, &net->err);
     rct_tnode_free(node);
     return rc;

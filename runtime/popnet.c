@@ -109,6 +109,15 @@ static int pop_links(const rectic_netspec *ns, int p, const long *delays, rct_li
     return 0;
 }
 
+/* The projection of population p's link l (pop_links lists the projections into p in order). */
+static const rct_netproj *link_proj(const rectic_netspec *ns, int p, int l)
+{
+    for (size_t k = 0; k < ns->n_projs; k++)
+        if (ns->projs[k].tgt == p && l-- == 0)
+            return &ns->projs[k];
+    return NULL;
+}
+
 /* Makes population p: loads its template, builds its model with the links into it, allocates its values. */
 static int make_pop(rectic_net *net, const rectic_netspec *ns, const rectic_spec *opts, int p, const long *delays)
 {
@@ -140,15 +149,17 @@ static int make_pop(rectic_net *net, const rectic_netspec *ns, const rectic_spec
         rct_tnode_free(node);
         return rct_oom(&net->err);
     }
+    rct_link_fault fault = {-1, 0};
     rct_roles roles = {sp->op, NULL, NULL, sp->has_input ? sp->input.text : NULL, NULL,
                        sp->spiking ? sp->spike_var.text : NULL, sp->spiking ? sp->spike_def.text : NULL,
-                       links, n_links};
+                       links, n_links, &fault};
     rc = rct_model_build(node, &roles, &pop->model, &pop->err);
     rct_tnode_free(node);
     free(links);
-    if (rc) {
+    if (rc) { /* at the projection's source or target value when the error is about one, else the population */
+        const rct_netproj *j = fault.link >= 0 ? link_proj(ns, p, fault.link) : NULL;
         char pos[500];
-        rct_netspec_where(ns, sp->at_name, pos, sizeof pos);
+        rct_netspec_where(ns, !j ? sp->at_name : fault.source ? j->src_var.at : j->tgt_var.at, pos, sizeof pos);
         snprintf(where, sizeof where, "%spopulation %s: ", pos, sp->name);
         return take_error(net, pop, where);
     }
@@ -161,8 +172,8 @@ static int make_pop(rectic_net *net, const rectic_netspec *ns, const rectic_spec
 static int resolve_proj(rectic_net *net, const rectic_netspec *ns, int k, rct_proj *j)
 {
     const rct_netproj *sp = &ns->projs[k];
-    char where[600], what[700];
-    rct_netspec_where(ns, sp->at, where, sizeof where);
+    char where[600], what[700]; /* at the value of source: or target: */
+    rct_netspec_where(ns, sp->src_var.at, where, sizeof where);
     snprintf(what, sizeof what, "%sprojection %s -> %s: source", where, sp->src_path, sp->tgt_path);
     const rct_model *ms = net->pn->pops[sp->src]->model, *mt = net->pn->pops[sp->tgt]->model;
     int v = rct_model_find(ms, sp->src_var.text, ns->pops[sp->src].op, what, &net->err);
@@ -172,6 +183,7 @@ static int resolve_proj(rectic_net *net, const rectic_netspec *ns, int k, rct_pr
         return rct_errf(&net->err, RECTIC_EINVAL, "%s '%s' must be a state or algebraic variable, not %s", what,
                         sp->src_var.text, rct_vkind_name(ms->vars[v].kind));
     j->src_var = v;
+    rct_netspec_where(ns, sp->tgt_var.at, where, sizeof where);
     snprintf(what, sizeof what, "%sprojection %s -> %s: target", where, sp->src_path, sp->tgt_path);
     int t = rct_model_find(mt, sp->tgt_var.text, ns->pops[sp->tgt].op, what, &net->err);
     if (t < 0)

@@ -291,6 +291,26 @@ test_error_bad_network_file_names_file_line_col() {
         >"$TMP/bad.yaml"
     net_error "$TMP/bad.yaml:4:" "unknown population 'X'" -- run "$TMP/bad.yaml" --dt 0.001 --steps 10 --record A/v
 }
+test_error_projection_into_a_parameter_names_the_target_value() {
+    cat >"$TMP/param.yaml" <<'EOF'
+populations:
+  A: {template: neuron_model_templates.spiking_neurons.lif.lif, op: lif_op, n: 2}
+  Q: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 3}
+projections:
+  - {source: A/s, target: Q/s_in, weight: 0.5}
+  - {source: A/s,  target: Q/eta, weight: 0.5}
+  - {source: Q/tau, target: A/s_in, weight: 0.5}
+EOF
+    # line 6, column 28: the value of target:, not the population Q (line 3)
+    net_error "$TMP/param.yaml:6:28: population Q: projection target 'qif_op/eta' must be an input(...) variable" -- \
+        run "$TMP/param.yaml" --dt 0.001 --steps 10 --record A/v
+    sed -i '6d' "$TMP/param.yaml" # the source of the next one: a parameter, at its source: value
+    net_error "$TMP/param.yaml:6:14: projection Q/tau -> A/s_in: source 'tau' must be a state or algebraic" -- \
+        run "$TMP/param.yaml" --dt 0.001 --steps 10 --record A/v
+}
+test_error_record_of_a_spike_variable_points_to_record_spikes() {
+    net_error "--record E/spike" "spikes are recorded as (step, neuron) pairs" "--record-spikes" -- "${IN[@]}" --record E/spike
+}
 test_error_unknown_template_in_network_file() {
     printf 'populations:\n  A: {template: nosuch.file.tpl, n: 2}\n' >"$TMP/notpl.yaml"
     net_error "$TMP/notpl.yaml:2:" "nosuch" -- run "$TMP/notpl.yaml" --dt 0.001 --steps 10 --record A/v

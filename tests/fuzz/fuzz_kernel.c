@@ -177,7 +177,7 @@ static void dump_kernel(const rectic_spec *spec)
     if (!L || rct_loader_add_text(L, "fz", spec->template_yaml) || rct_template_load(L, spec->template_ref, &node))
         goto out;
     rct_roles roles = {spec->op, spec->source_var, spec->target_var, spec->input_var, spec->output_var,
-                       spec->spike_var, spec->spike_def, NULL, 0};
+                       spec->spike_var, spec->spike_def, NULL, 0, NULL};
     if (rct_model_build(node, &roles, &m, &err))
         goto out;
     int *pv = calloc((size_t)m->n_param + 1, sizeof *pv);
