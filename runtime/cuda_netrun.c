@@ -284,6 +284,12 @@ static int setup(netrun *r)
         rectic_net *pop = pn->pops[p];
         if ((rc = rct_pn_prepare_recordings(net, p, r->steps, &r->recs[p], &r->n_recs[p])))
             break;
+        if (pop->spill) {
+            rc = rct_errf(&net->err, RECTIC_ENOMEM, "the recordings exceed the memory limit; streaming them to disk "
+                          "is not available for networks of populations on the CUDA backend yet (record fewer "
+                          "variables, sample them, raise the limit or run on the CPU)");
+            break;
+        }
         long cols = pn->in_data[p] ? pn->in_cols[p] : 0;
         size_t nb = (size_t)pop->n * rs;
         rct_cu_chunk_fit(&r->ch, (size_t)(r->n_recs[p] - !has_output(pop)) * nb, 0, (size_t)cols * rs,

@@ -843,6 +843,9 @@ int rectic_net_streamed(const rectic_net *net)
 {
     if (!net)
         return 0;
+    for (int p = 0; net->pn && p < net->pn->n_pops; p++) /* a network of populations: any of them */
+        if (rectic_net_streamed(net->pn->pops[p]))
+            return 1;
     return net->spill != NULL || net->spike_spill != NULL;
 }
 

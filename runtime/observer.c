@@ -102,10 +102,32 @@ static int open_spill(rectic_net *net, int count, double bytes)
     return 0;
 }
 
+/* Does recording k hold values (entry 0, the output, is empty in a population without one)? */
+static int holds_values(const rectic_net *net, int k)
+{
+    return k > 0 || net->model->output >= 0;
+}
+
+long rct_obs_row_values(const rectic_net *net)
+{
+    long values = 0;
+    for (int k = 0; k < 1 + net->n_rec_vars; k++)
+        values += holds_values(net, k) ? rct_obs_width(net, k) : 0;
+    return values;
+}
+
+long rct_obs_chunk_steps(const rectic_net *net, long step, long rec_row)
+{
+    long next = step < net->cutoff ? net->cutoff : step;
+    next = (next + net->sample_every - 1) / net->sample_every * net->sample_every; /* the next recorded step */
+    long last = next + (net->chunk_rows - rec_row - 1) * net->sample_every;     /* the one filling the chunk */
+    return last - step + 1;
+}
+
 int rct_obs_spill(rectic_net *net, long rows)
 {
     for (int k = 0; k < net->n_rec_data; k++)
-        if (fwrite(net->rec_data[k], sizeof(double) * (size_t)rct_obs_width(net, k), (size_t)rows, net->spill[k]) !=
+        if (holds_values(net, k) && fwrite(net->rec_data[k], sizeof(double) * (size_t)rct_obs_width(net, k), (size_t)rows, net->spill[k]) !=
             (size_t)rows)
             return rct_errf(&net->err, RECTIC_EIO, "writing streamed recordings to a temporary file failed: %s",
                             strerror(errno));
@@ -116,6 +138,8 @@ int rct_obs_spill(rectic_net *net, long rows)
 int rct_obs_unspill(rectic_net *net, long spilled, long rows)
 {
     for (int k = 0; k < net->n_rec_data; k++) {
+        if (!holds_values(net, k))
+            continue;
         size_t row_bytes = sizeof(double) * (size_t)rct_obs_width(net, k);
         FILE *f = net->spill[k];
         if (fseek(f, (long)((size_t)spilled * row_bytes), SEEK_SET) != 0 ||
@@ -130,6 +154,11 @@ int rct_obs_unspill(rectic_net *net, long spilled, long rows)
 
 int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *n_recs)
 {
+    return rct_obs_prepare_chunked(net, steps, in_col, 0, recs, n_recs);
+}
+
+int rct_obs_prepare_chunked(rectic_net *net, long steps, long in_col, long stream_chunk, void **recs, int *n_recs)
+{
     rct_obs_clear(net);
     long rows = rct_obs_run_rows(net, steps);
     int count = 1 + net->n_rec_vars;
@@ -139,8 +168,8 @@ int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *
     double row_bytes = values * (double)sizeof(double);
     double bytes = row_bytes * (double)rows;
     long chunk = rows;
-    if (bytes > (double)net->max_memory) {
-        chunk = (long)((double)net->max_memory / row_bytes);
+    if (stream_chunk > 0 || bytes > (double)net->max_memory) {
+        chunk = stream_chunk > 0 ? stream_chunk : (long)((double)net->max_memory / row_bytes);
         if (chunk < 1)
             chunk = 1;
         int rc = open_spill(net, count, bytes);

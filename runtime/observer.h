@@ -16,6 +16,13 @@ long rct_obs_run_rows(const rectic_net *net, long steps);
    recorded value, entry 0 = out; `in_col` is the input's neuron stride).  *n_recs receives the count.
    Recordings larger than net->max_memory get buffers of net->chunk_rows rows and spill files. */
 int rct_obs_prepare(rectic_net *net, long steps, long in_col, void **recs, int *n_recs);
+/* The same, streaming in chunks of stream_chunk rows when it is > 0 (a network of populations, whose
+   populations stream together), or as net->max_memory decides. */
+int rct_obs_prepare_chunked(rectic_net *net, long steps, long in_col, long stream_chunk, void **recs, int *n_recs);
+/* Streaming: the steps from `step` on (rec_row rows of the chunk written) that fill net's chunk. */
+long rct_obs_chunk_steps(const rectic_net *net, long step, long rec_row);
+/* Values one recorded row of net holds, all recordings (an empty output left out). */
+long rct_obs_row_values(const rectic_net *net);
 /* The step number (the step counter's) of recorded row `row` of the last run. */
 long rct_obs_row_step(const rectic_net *net, long row);
 /* Frees the recordings. */

@@ -35,6 +35,7 @@ typedef struct pn_run {
     void **snap;             /* per population: its state at the block's start (the numerical guard) */
     void **ring_snap;        /* per projection: its ring at the block's start */
     void **u_snap;           /* per event-driven projection: its W @ source at the block's start */
+    long *rows_spilled;      /* per population: its rows streamed to disk at the block's start */
     long block_max;
 } pn_run;
 
@@ -59,6 +60,7 @@ static void run_free(const rct_popnet *pn, pn_run *r)
     for (int k = 0; r->u_snap && k < pn->n_projs; k++)
         free(r->u_snap[k]);
     free(r->u_snap);
+    free(r->rows_spilled);
     free(r->ctx);
     free(r->recs);
     free(r->inbuf);
@@ -85,6 +87,20 @@ static size_t u_bytes(const rectic_net *net, const rct_proj *j)
     return (size_t)net->pn->pops[j->tgt]->n * rct_rsize(net);
 }
 
+/* The rows every population holds in memory when the recordings of all of them together exceed the
+   memory limit and stream to disk (the same for all: they record the same steps), or 0. */
+static long stream_chunk(const rectic_net *net, long steps)
+{
+    const rct_popnet *pn = net->pn;
+    double row_bytes = 0, rows = (double)rct_obs_run_rows(net, steps);
+    for (int p = 0; p < pn->n_pops; p++)
+        row_bytes += (double)rct_obs_row_values(pn->pops[p]) * (double)sizeof(double);
+    if (row_bytes * rows <= (double)net->max_memory)
+        return 0;
+    long chunk = (long)((double)net->max_memory / row_bytes);
+    return chunk > 0 ? chunk : 1;
+}
+
 int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, int *n_recs)
 {
     rct_popnet *pn = net->pn;
@@ -100,14 +116,8 @@ int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, i
     long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
     *recs = NULL;
     *n_recs = 0;
-    if (rct_obs_prepare(pop, steps, in_col, recs, n_recs))
+    if (rct_obs_prepare_chunked(pop, steps, in_col, stream_chunk(net, steps), recs, n_recs))
         return take_pop_error(net, p);
-    if (pop->spill) {
-        rct_obs_clear(pop);
-        return rct_errf(&net->err, RECTIC_ENOMEM, "population %s: its recordings exceed the memory limit; streaming "
-                        "them to disk is not available for networks of populations yet (record fewer variables, "
-                        "sample them, or raise the limit)", pn->names[p]);
-    }
     return 0;
 }
 
@@ -236,6 +246,35 @@ static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
     }
 }
 
+/* Streaming: every population's recordings go to disk in chunks of the same rows.  Writes out the chunks
+   when full, and cuts *limit (steps for the kernel) to the steps that fill them. */
+static int chunk_room(rectic_net *net, pn_run *r, long *limit)
+{
+    rct_popnet *pn = net->pn;
+    rectic_kctx *c = &r->ctx[0]; /* every context has the same rows and steps */
+    long chunk = pn->pops[0]->chunk_rows;
+    if (c->rec_row == chunk) {
+        for (int p = 0; p < pn->n_pops; p++) {
+            if (rct_obs_spill(pn->pops[p], chunk))
+                return take_pop_error(net, p);
+            r->ctx[p].rec_row = 0;
+        }
+    }
+    long fill = rct_obs_chunk_steps(pn->pops[0], c->step, c->rec_row); /* the populations share the sampling */
+    *limit = fill < *limit ? fill : *limit;
+    return 0;
+}
+
+/* Streaming: writes out what the last chunks hold. */
+static int spill_rest(rectic_net *net, pn_run *r)
+{
+    rct_popnet *pn = net->pn;
+    for (int p = 0; p < pn->n_pops; p++)
+        if (pn->pops[p]->spill && r->ctx[p].rec_row > 0 && rct_obs_spill(pn->pops[p], r->ctx[p].rec_row))
+            return take_pop_error(net, p);
+    return 0;
+}
+
 /* Runs steps from..to-1 of the block that starts at step `start`; returns the steps done. */
 static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to, int *rc)
 {
@@ -249,6 +288,9 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
                 (*rc = rct_grow_spikes(pn->pops[p], &c->spikes, &c->n_spikes, &c->cap_spikes)))
                 *rc = take_pop_error(net, p);
         }
+        long limit = to - k;
+        if (pn->pops[0]->spill && (*rc = chunk_room(net, r, &limit)))
+            break;
         if (*rc)
             break;
         for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
@@ -258,7 +300,7 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
                                                         : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
-        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, to - k);
+        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, limit);
     }
     return k - from;
 }
@@ -308,6 +350,7 @@ static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spill
         memcpy(r->snap[p], pn->pops[p]->y, state_bytes(pn->pops[p]));
         saved[p] = r->ctx[p];
         spilled[p] = pn->pops[p]->spilled_spikes;
+        r->rows_spilled[p] = pn->pops[p]->spilled_rows;
     }
     for (int k = 0; k < pn->n_projs; k++) {
         if (r->ring_snap[k])
@@ -338,6 +381,8 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
         rectic_kctx *c = &r->ctx[p];
         c->step = saved[p].step, c->rec_row = saved[p].rec_row, c->n_spikes = saved[p].n_spikes;
         c->acc_count = saved[p].acc_count;
+        if (pop->spilled_rows != r->rows_spilled[p] && (*rc = rct_obs_unspill(pop, r->rows_spilled[p], c->rec_row)))
+            return take_pop_error(net, p), 0;
         if ((*rc = rct_obs_unspill_spikes(pop, spilled[p], &c->n_spikes)))
             return 0;
     }
@@ -458,9 +503,10 @@ int rct_pn_run(rectic_net *net, long steps)
     r.proj = calloc((size_t)pn->n_projs + 1, sizeof *r.proj);
     r.ring_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.ring_snap);
     r.u_snap = calloc((size_t)pn->n_projs + 1, sizeof *r.u_snap);
+    r.rows_spilled = calloc((size_t)pn->n_pops, sizeof *r.rows_spilled);
     net->steps_done = 0;
     net->run_first = net->step_at;
-    if (!r.ctx || !r.recs || !r.inbuf || !r.snap || !r.proj || !r.ring_snap || !r.u_snap)
+    if (!r.ctx || !r.recs || !r.inbuf || !r.snap || !r.proj || !r.ring_snap || !r.u_snap || !r.rows_spilled)
         rc = rct_oom(&net->err);
     for (int p = 0; p < pn->n_pops && !rc; p++)
         rc = setup_pop(net, &r, p, steps);
@@ -470,6 +516,10 @@ int rct_pn_run(rectic_net *net, long steps)
         net->event_valid = 1;
     if (!rc)
         rc = run_blocks(net, &r, steps);
+    if (r.ctx && r.rows_spilled) { /* the last, partial chunks (also of a run stopped by an error) */
+        int wrc = spill_rest(net, &r);
+        rc = rc ? rc : wrc;
+    }
     net->timings.run = rct_now() - t0;
     if (pn->uses_blas)
         rct_blas_use(0); /* OpenBLAS's own count again */

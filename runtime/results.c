@@ -140,7 +140,7 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
     for (int p = 0; p < pn->n_pops && !rc; p++) {
         rectic_net *pop = pn->pops[p];
         for (int k = p == pn->out_pop ? 0 : 1; k < pop->n_rec_data && !rc; k++) {
-            rows_src src = {pop->rec_data[k], NULL, 0, NULL, 0};
+            rows_src src = {pop->spill ? NULL : pop->rec_data[k], pop->spill ? pop->spill[k] : NULL, 0, NULL, 0};
             long cols = rct_obs_width(pop, k), out_rows = rows;
             if (k == 0 && rct_layers_out(net, &out_rows, &cols, &src.data, &src.spill)) /* the readout's output */
                 src.spill = NULL;

@@ -124,11 +124,8 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
                     break;
                 c->rec_row = 0;
             }
-            long next = c->step < net->cutoff ? net->cutoff : c->step;
-            next = (next + net->sample_every - 1) / net->sample_every * net->sample_every;
-            long last = next + (net->chunk_rows - c->rec_row - 1) * net->sample_every; /* fills the chunk */
-            if (last - c->step + 1 < limit)
-                limit = last - c->step + 1;
+            long fill = rct_obs_chunk_steps(net, c->step, c->rec_row);
+            limit = fill < limit ? fill : limit;
         }
         if (io->in->cols == 0)
             c->input = io->buf; /* one zero row read with stride 0 */

@@ -316,6 +316,36 @@ test_error_unknown_template_in_network_file() {
     net_error "$TMP/notpl.yaml:2:" "nosuch" -- run "$TMP/notpl.yaml" --dt 0.001 --steps 10 --record A/v
 }
 
+# Recordings larger than --max-memory stream to disk in chunks (every population the same rows): the files
+# equal those of the run that keeps them in memory, byte for byte; so with a sampling mean of an output in
+# the second population, and with a state that stops being finite (a block replayed across chunks).
+test_streamed_recordings_equal_the_in_memory_ones() {
+    need_tools
+    work stream
+    local args=(--record E/v --record I/s_in)
+    rectic_net ei_qif_lif 1 "$PWD/mem" "${args[@]}"
+    rectic_net ei_qif_lif 1 "$PWD/disk" "${args[@]}" --max-memory 2K
+    rm mem/meta.json disk/meta.json # timings
+    same_files mem disk
+    [ "$(wc -l <mem/E_v.csv)" -gt 20 ] || fail "too few rows to stream in chunks: $(wc -l <mem/E_v.csv)"
+    args=(--record E/s --output-var I/s --sampling-steps 3 --sampling-mode mean)
+    rectic_net ei_qif_lif 0 "$PWD/mem_mean" "${args[@]}"
+    rectic_net ei_qif_lif 0 "$PWD/disk_mean" "${args[@]}" --max-memory 1000
+    grep -qF '"recordings": "streamed to disk' disk_mean/meta.json || fail "not streamed: $(grep recordings disk_mean/meta.json)"
+    rm mem_mean/meta.json disk_mean/meta.json
+    same_files mem_mean disk_mean
+    local out here=$PWD
+    for out in mem_nan disk_nan; do
+        # shellcheck disable=SC2046
+        (cd "$GEN/ei_qif_lif" && "$RECTIC" run $(command_args ei_qif_lif 1) --backend tcc -q --record E/v \
+            --set E/tau=-1 --max-memory "$([ $out = mem_nan ] && echo 1G || echo 1500)" -o "$here/$out" 2>/dev/null)
+        [ $? = 3 ] || fail "$out: not stopped by a state that is not finite"
+    done
+    grep -qF '"steps_done": 202,' disk_nan/meta.json || fail "not stopped after step 201: $(grep steps_done disk_nan/meta.json)"
+    rm mem_nan/meta.json disk_nan/meta.json
+    same_files mem_nan disk_nan
+}
+
 test_check_refuses_network_files_and_emit_writes_their_kernel() {
     need_tools
     work emit_check
