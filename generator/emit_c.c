@@ -36,22 +36,6 @@ const rct_symbol *rct_emit_symbols(void)
     return syms;
 }
 
-/* ---------------------------------------------------------------- text helpers */
-
-void rct_emit_safe_comment(rct_buf *b, const char *text)
-{
-    for (const char *p = text; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        char last = b->len ? b->s[b->len - 1] : ' ';
-        if ((c == '/' && last == '*') || (c == '*' && last == '/'))
-            rct_buf_putc(b, ' '); /* never "*" "/" or "/" "*" side by side */
-        if (c == '\n' || c == '\r' || c == '\\' || c < 0x20 || c >= 0x7f || c == '?')
-            rct_buf_putc(b, '_');
-        else
-            rct_buf_putc(b, (char)c);
-    }
-}
-
 /* Writes text formatted as printf does, each line after `ind` (empty lines stay empty). */
 static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...)

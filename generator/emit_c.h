@@ -53,7 +53,4 @@ int rct_em_pow2_recip(double x, int f32);
    the kernel do; all others read rows (w[i*n + j]). */
 int rct_emit_w_by_columns(const rct_emit_opts *o);
 
-/* Writes text as a C comment body that cannot end the comment early. */
-void rct_emit_safe_comment(rct_buf *b, const char *text);
-
 #endif

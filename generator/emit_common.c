@@ -72,6 +72,20 @@ static void emit_num(rct_emitter *E, double x)
         rct_buf_putc(&E->b, 'f');
 }
 
+void rct_emit_safe_comment(rct_buf *b, const char *text)
+{
+    for (const char *p = text; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        char last = b->len ? b->s[b->len - 1] : ' ';
+        if ((c == '/' && last == '*') || (c == '*' && last == '/'))
+            rct_buf_putc(b, ' '); /* never "*" "/" or "/" "*" side by side */
+        if (c == '\n' || c == '\r' || c == '\\' || c < 0x20 || c >= 0x7f || c == '?')
+            rct_buf_putc(b, '_');
+        else
+            rct_buf_putc(b, (char)c);
+    }
+}
+
 /* Is x plus or minus a power of two whose reciprocal is a normal number of the kernel's type?  Then
    y/x and y*(1/x) are the same real number, rounded once: bit for bit equal. */
 int rct_em_pow2_recip(double x, int f32)

@@ -29,6 +29,9 @@ typedef struct rct_emitter {
                                      their arrays) */
 } rct_emitter;
 
+/* Writes text as a C comment body that cannot end the comment early. */
+void rct_emit_safe_comment(rct_buf *b, const char *text);
+
 /* Starts an emitter for model m with options o; 0, or RECTIC_ENOMEM with err filled. */
 int rct_em_init(rct_emitter *E, const rct_model *m, const rct_emit_opts *o, rct_err *err);
 /* Ends the emitter and returns the source (caller frees), or NULL with err filled. */

@@ -8,6 +8,7 @@
 #include "testutil.h"
 
 #include "emit_c.h"
+#include "emit_common.h"
 #include "ir.h"
 #include "jit_tcc.h"
 #include "rectic.h"
