@@ -5,6 +5,7 @@
 #   make demo       deps + build + run the seed QIF example (examples/qif_network.c and the CLI)
 #   make test       build and run the whole test suite (Check unit tests + end-to-end tests)
 #   make asan       the test suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make cycles     check that the library's files include and call each other without (new) cycles
 #   make bench      benchmarks (bench/)
 #   make install    install rectic, librectic.a, rectic.h, rectic.pc, the templates and the man page
 #                   under PREFIX (default /usr/local), staged under DESTDIR if given
@@ -111,6 +112,12 @@ check: test
 
 # Rewrites the golden files of the generated source (tests/data/golden/, checked by tests/e2e_golden.sh)
 # after a deliberate change of the emitter: review `git diff tests/data/golden` and commit them with it.
+# Cycles between the library's files (tests/depgraph.py): header includes, and calls between modules beyond
+# the known ones of tests/data/known_cycles.txt (make test runs the same check, tests/e2e_cycles.sh).
+.PHONY: cycles
+cycles: $(BUILD)/librectic.a
+	RECTIC_BUILD=$(BUILD) ./tests/e2e_cycles.sh
+
 .PHONY: golden
 golden: $(BUILD)/rectic
 	RECTIC_UPDATE_GOLDEN=1 RECTIC_BUILD=$(BUILD) ./tests/e2e_golden.sh
