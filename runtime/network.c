@@ -147,8 +147,11 @@ static void refresh_pow2(rectic_net *net)
    the powers of two it was built with, or generic). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net)
 {
+    /* a specialised kernel: for the powers of two among the values now when a new one is due, else for
+       those it was built for */
+    const int *pow2 = net->generic ? NULL : net->dirty ? net->param_pow2 : net->spec_pow2;
     rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
-                       .param_pow2 = net->generic ? NULL : net->spec_pow2,
+                       .param_pow2 = pow2,
                        .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
                        .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
                        .fixed_n = RCT_EMIT_FIXED_N(net->n)};
@@ -670,9 +673,7 @@ int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
         net->err.code = 0;
         return 0;
     }
-    rct_emit_opts o = rct_net_emit_opts(net);
-    if (net->dirty && !net->generic) /* a new first kernel is due: the one the next run compiles */
-        o.param_pow2 = net->param_pow2;
+    rct_emit_opts o = rct_net_emit_opts(net); /* those of the kernel the next run compiles */
     *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
                                             : rct_emit_c(net->model, &o, &net->err);
     if (!*text)

@@ -210,10 +210,10 @@ int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 void rct_coupling_start_run(rectic_net *net);
 void rct_coupling_free(rectic_net *net);
 
-/* The emitter's options for this network as it is now (precision, parameter shapes, coupling): computed
-   where a kernel or its source is built (rct_net_compile, which hands them to the CUDA backend,
-   rectic_net_emit, rectic_net_standalone; popnet.c per population).  Elsewhere the layout tells what the
-   kernel reads (net->w_cols). */
+/* The emitter's options of the kernel this network's next compilation builds (precision, parameter shapes,
+   coupling; the powers of two of a specialised kernel): the one rule, for rct_net_compile (which hands them
+   to the backend), rectic_net_emit and rectic_net_standalone (popnet.c per population).  Elsewhere the
+   layout tells what the kernel reads (net->w_cols). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes. */
 int rct_net_compile(rectic_net *net);
