@@ -51,6 +51,16 @@ struct rct_cuda {
 };
 
 /* Frees the graph, the device buffers, the module, the stream and the context reference. */
+void rct_cuda_release(rectic_net *net)
+{
+    rct_cuda_free(net->cuda);
+    net->cuda = NULL;
+    if (net->pn) {
+        rct_cuda_pn_free(net->pn->cuda);
+        net->pn->cuda = NULL;
+    }
+}
+
 void rct_cuda_free(rct_cuda *cu)
 {
     if (!cu)

@@ -19,6 +19,9 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o);
 int rct_cuda_run(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols);
 /* Frees the device buffers, the module and the context reference. */
 void rct_cuda_free(rct_cuda *cu);
+/* Frees what the CUDA backend holds for net: net->cuda, and a network of populations' kernels and buffers
+   (before the populations: its buffers mirror theirs). */
+void rct_cuda_release(rectic_net *net);
 
 /* A network of populations on the GPU (cuda_netrun.c): compiles its kernels for the populations' current
    parameter shapes (opening device net->device on first use; sets net->src), runs `steps` steps from the

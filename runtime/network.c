@@ -9,10 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cuda_run.h"
+#include "backend.h"
 #include "blas.h"
 #include "emit_c.h"
-#include "emit_cuda.h"
 #include "emit_standalone.h"
 #include "ir.h"
 #include "cache.h"
@@ -252,15 +251,18 @@ int rct_net_compile(rectic_net *net)
     if (!net->generic) /* a new first kernel: specialised for the powers of two among the values now */
         memcpy(net->spec_pow2, net->param_pow2, (size_t)net->model->n_param * sizeof(int));
     rct_emit_opts o = rct_net_emit_opts(net); /* computed once, here, for the kernel being built */
-    if (net->backend == RECTIC_BACKEND_NVRTC)
-        return rct_cuda_compile(net, &o);
+    return net->be->compile(net, &o);
+}
+
+int rct_cpu_compile(rectic_net *net, const rct_emit_opts *o)
+{
     rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
     int rc = rct_kernel_symbols(net, net->has_coupling && net->coupling_mode == RCT_COUP_DENSE, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
     if (rc)
         return rc;
     double t0 = rct_now();
-    char *src = rct_emit_c(net->model, &o, &net->err);
+    char *src = rct_emit_c(net->model, o, &net->err);
     if (!src)
         return net->err.code;
     double t1 = rct_now();
@@ -355,11 +357,11 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->threads = cpus > 0 ? (int)cpus : 1;
     net->max_memory = (size_t)1 << 30;
     net->backend = spec->backend;
+    net->be = rct_backend_of(spec->backend);
     net->device = spec->device;
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
-    if (spec->backend != RECTIC_BACKEND_TCC && spec->backend != RECTIC_BACKEND_CC && spec->backend != RECTIC_BACKEND_AUTO &&
-        spec->backend != RECTIC_BACKEND_NVRTC)
+    if (!net->be)
         return rct_errf(&net->err, RECTIC_EINVAL, "--backend: expected tcc, cc, auto or nvrtc");
     if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
         return rct_errf(&net->err, RECTIC_EINVAL, "--dtype: expected float64 or float32");
@@ -408,12 +410,7 @@ void rectic_net_free(rectic_net *net)
     for (int k = 0; k < net->n_rec_vars; k++)
         free(net->rec_names[k]);
     free(net->rec_names);
-    rct_jit_free(net->jit);
-    rct_cc_free(net->cc);
-    slot_free(&net->spare);
-    rct_cuda_free(net->cuda);
-    rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
-    free(net->pending_so);
+    (net->be ? net->be : rct_backend_of(RECTIC_BACKEND_TCC))->free(net); /* its kernels, before the populations */
     rct_net_warnings_free(net);
     free(net->src);
     if (net->model && net->param_real)
@@ -435,6 +432,18 @@ void rectic_net_free(rectic_net *net)
     free(net->rec_vars);
     rct_model_free(net->model);
     free(net);
+}
+
+void rct_cpu_free(rectic_net *net)
+{
+    rct_jit_free(net->jit);
+    rct_cc_free(net->cc);
+    net->jit = NULL;
+    net->cc = NULL;
+    slot_free(&net->spare);
+    rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
+    free(net->pending_so);
+    net->pending_so = NULL;
 }
 
 /* Finds a variable for the API (name forms of rct_model_find). */
@@ -673,9 +682,11 @@ int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
         net->err.code = 0;
         return 0;
     }
+    const rct_backend *be = rct_backend_of(backend);
+    if (!be)
+        return rct_errf(&net->err, RECTIC_EINVAL, "emit: unknown backend %d", (int)backend);
     rct_emit_opts o = rct_net_emit_opts(net); /* those of the kernel the next run compiles */
-    *text = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda(net->model, &o, &net->err)
-                                            : rct_emit_c(net->model, &o, &net->err);
+    *text = be->source(net->model, &o, &net->err);
     if (!*text)
         return net->err.code ? net->err.code : RECTIC_ENOMEM;
     net->err.code = 0;

@@ -71,6 +71,7 @@ struct rectic_net {
     /* kernel */
     char *src;
     int backend;             /* RECTIC_BACKEND_* asked for */
+    const struct rct_backend *be; /* its table (backend.h): how the kernel is compiled, run and freed */
     rct_jit *jit;            /* TinyCC's kernel */
     rct_cc *cc;              /* the system compiler's kernel */
     char *pending_so;        /* tiered mode: the object the background compiler will write */
@@ -215,8 +216,13 @@ void rct_coupling_free(rectic_net *net);
    to the backend), rectic_net_emit and rectic_net_standalone (popnet.c per population).  Elsewhere the
    layout tells what the kernel reads (net->w_cols). */
 rct_emit_opts rct_net_emit_opts(const rectic_net *net);
-/* Generates and compiles the kernel for the current parameter shapes. */
+/* Generates and compiles the kernel for the current parameter shapes (through net->be). */
 int rct_net_compile(rectic_net *net);
+/* The CPU backend (backend.c's table): builds the kernel with options o (TinyCC, cc or both, as net->backend
+   asks: kernel_cpu.c) and makes it the one net runs; frees net's CPU kernels; runs `steps` steps (run.c). */
+int rct_cpu_compile(rectic_net *net, const rct_emit_opts *o);
+void rct_cpu_free(rectic_net *net);
+int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols);
 /* Tiered mode: switches to the optimized kernel once the background compiler has written it. */
 void rct_net_poll_tiered(rectic_net *net);
 

@@ -3,6 +3,7 @@
  * no kernel), the projections' weights in the layout the fused kernel reads, and the kernel itself.
  */
 #include "popnet.h"
+#include "backend.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -13,8 +14,6 @@
 
 #include "blas.h"
 #include "coo.h"
-#include "cuda_run.h"
-#include "emit_cuda_net.h"
 #include "emit_net.h"
 #include "kernel_cpu.h"
 #include "layers.h"
@@ -58,7 +57,6 @@ void rct_pn_free(rct_popnet *pn)
 {
     if (!pn)
         return;
-    rct_cuda_pn_free(pn->cuda); /* before the populations: its buffers mirror theirs */
     for (int p = 0; p < pn->n_pops; p++) {
         rectic_net_free(pn->pops[p]);
         free(pn->names[p]);
@@ -537,22 +535,28 @@ char *rct_pn_source(rectic_net *net, int backend)
     rct_pn_desc d;
     if (rct_pn_desc_make(net, &d))
         return NULL;
-    char *src = backend == RECTIC_BACKEND_NVRTC ? rct_emit_cuda_net(&d.o, NULL, &net->err) : rct_emit_net_c(&d.o, &net->err);
+    const rct_backend *be = rct_backend_of(backend);
+    char *src = be ? be->pn_source(&d.o, &net->err) : NULL;
+    if (!be)
+        rct_errf(&net->err, RECTIC_EINVAL, "emit: unknown backend %d", backend);
     rct_pn_desc_free(&d);
     return src;
 }
 
 int rct_pn_compile(rectic_net *net)
 {
-    if (net->backend == RECTIC_BACKEND_NVRTC) /* the GPU's kernels (cuda_netrun.c) */
-        return rct_cuda_pn_compile(net);
+    return net->be->pn_compile(net);
+}
+
+int rct_pn_cpu_compile(rectic_net *net)
+{
     rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
     int rc = rct_kernel_symbols(net, net->pn->uses_blas, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
     if (rc)
         return rc;
     double t0 = rct_now();
-    char *src = rct_pn_source(net, RECTIC_BACKEND_TCC);
+    char *src = rct_pn_source(net, net->backend);
     if (!src)
         return net->err.code ? net->err.code : rct_oom(&net->err);
     double t1 = rct_now();
@@ -582,8 +586,7 @@ static int check_opts(rectic_net *net, const rectic_spec *o)
         o->spike_def || o->op || o->n)
         return rct_errf(&net->err, RECTIC_EINVAL, "a network of populations takes its templates, sizes, weights and "
                                                   "roles from the netspec: leave those fields of the options unset");
-    if (o->backend != RECTIC_BACKEND_TCC && o->backend != RECTIC_BACKEND_CC && o->backend != RECTIC_BACKEND_AUTO &&
-        o->backend != RECTIC_BACKEND_NVRTC)
+    if (!rct_backend_of(o->backend))
         return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc, auto or nvrtc");
     if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_EVENT)
         return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline, sparse or event");
@@ -662,6 +665,7 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
     net->threads = cpus > 0 ? (int)cpus : 1;
     net->max_memory = (size_t)1 << 30;
     net->backend = opts->backend;
+    net->be = rct_backend_of(opts->backend); /* check_opts checked it */
     net->device = opts->device;
     net->min_weight = -1;
     if (!(net->pn = calloc(1, sizeof *net->pn)))

@@ -63,6 +63,9 @@ int rct_pn_find(const rct_popnet *pn, const char *name, size_t len);
 int rct_pn_split(rectic_net *net, const char *path, const char *what, const char **rest);
 /* Generates and compiles the fused kernel for the populations' current parameter shapes (popnet.c). */
 int rct_pn_compile(rectic_net *net);
+/* The CPU backend's (backend.c): the fused C kernel built as rct_cpu_compile builds one; runs (poprun.c). */
+int rct_pn_cpu_compile(rectic_net *net);
+int rct_pn_cpu_run(rectic_net *net, long steps);
 /* Prepares population p's recordings of a run of `steps` steps (the network's sampling; streaming to disk is
    refused): *recs gets what its recorder writes (rectic_krec, n_recs of them; entry 0 the output, which
    only one population has), to be freed by the caller (poprun.c). */

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "blas.h"
 #include "checkpoint.h"
-#include "cuda_run.h"
 #include "jit_cc.h"
 #include "kernel_abi.h"
 #include "layers.h"
@@ -484,12 +484,20 @@ int rct_pn_run(rectic_net *net, long steps)
     int spike_subsets = net->spike_mask != NULL; /* chosen units of a variable: picked on the host */
     for (int p = 0; p < pn->n_pops; p++)
         spike_subsets |= pn->pops[p]->spike_mask != NULL;
-    if (net->backend == RECTIC_BACKEND_NVRTC && spike_subsets)
-        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of spikes yet: record all "
-                                                  "spikes, or run on the CPU");
+    if (!net->be->subsets && spike_subsets)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of spikes yet: record all "
+                                                  "spikes, or run on the CPU", net->be->name);
+    if (!net->be->pn_unit_subsets && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of units yet: record whole "
+                                                  "variables, or run on the CPU", net->be->name);
     net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
-    if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
-        return rct_cuda_pn_run(net, steps);
+    return net->be->pn_run(net, steps);
+}
+
+int rct_pn_cpu_run(rectic_net *net, long steps)
+{
+    rct_popnet *pn = net->pn;
+    int rc = 0;
     double t0 = rct_now(); /* the run: its buffers and contexts, the steps */
     pn_run r;
     memset(&r, 0, sizeof r);

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "blas.h"
-#include "cuda_run.h"
 #include "kernel_abi.h"
 #include "checkpoint.h"
 #include "layers.h"
@@ -198,13 +198,6 @@ int rct_report_nonfinite(rectic_net *net, long step)
     return 0;
 }
 
-/* The CUDA backend (cuda_run.c) from the step counter on: rows, spikes and sampling count from it. */
-static int cuda_run(rectic_net *net, long steps, const input_src *in)
-{
-    net->run_first = net->step_at;
-    return rct_cuda_run(net, steps, in->array, in->fn, in->user, in->cols);
-}
-
 /* Runs `steps` steps with inputs from in. */
 static int run(rectic_net *net, long steps, const input_src *in)
 {
@@ -226,17 +219,23 @@ static int run(rectic_net *net, long steps, const input_src *in)
     int rc;
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;
-    if (net->backend == RECTIC_BACKEND_NVRTC && rct_subset_any(net))
-        return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of neurons or of spikes "
-                                                  "yet: record whole variables, or run on the CPU");
-    if (net->backend == RECTIC_BACKEND_NVRTC) /* the CUDA backend runs on the GPU (cuda_run.c) */
-        return cuda_run(net, steps, in);
+    if (!net->be->subsets && rct_subset_any(net))
+        return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of neurons or of spikes "
+                                                  "yet: record whole variables, or run on the CPU", net->be->name);
+    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
+    return net->be->run(net, steps, in->array, in->fn, in->user, in->cols);
+}
+
+int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols_in)
+{
+    const rct_model *m = net->model;
+    const input_src in_src = {array, fn, user, cols_in}, *in = &in_src;
+    int rc;
     double t0 = rct_now(); /* the run: its buffers, the event coupling's start, the steps, the last spill */
     long in_col = in->cols == net->n && net->n > 1 ? 1 : 0;
     void *recs = NULL;
     int n_recs = 0;
     net->steps_done = 0;
-    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
         return rc;
     if (!net->mean_acc) /* the sampling mean's sums carry from run to run */

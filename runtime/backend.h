@@ -1,0 +1,35 @@
+/*
+ * backend.h -- the runtime's backends behind one table: the CPU (a kernel built by TinyCC, the system
+ * compiler or both, run by run.c and poprun.c) and CUDA (cuda_run.c, cuda_netrun.c).  A network takes its
+ * table once, when it is made (rct_backend_of); the rest of the runtime calls through net->be and never
+ * asks which backend it runs on.
+ */
+#ifndef RCT_BACKEND_H
+#define RCT_BACKEND_H
+
+#include "emit_net.h"
+#include "network.h"
+
+typedef struct rct_backend {
+    const char *name;       /* in messages: "CPU" or "CUDA" */
+    int subsets;            /* records subsets of neurons and of spikes */
+    int pn_unit_subsets;    /* records chosen units of a population's variable (a network of populations) */
+    /* one template: builds the kernel with the emitter's options o (rct_net_emit_opts) and sets net->src */
+    int (*compile)(rectic_net *net, const rct_emit_opts *o);
+    /* runs `steps` steps from net->run_first on; inputs from array (steps x cols), from fn, or zero (cols
+       0); run.c checked the arguments and compiled what was due */
+    int (*run)(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols);
+    /* a network of populations: builds its kernel(s) for the populations' parameter shapes, runs steps */
+    int (*pn_compile)(rectic_net *net);
+    int (*pn_run)(rectic_net *net, long steps);
+    /* frees what the backend holds for net: its kernels, device buffers */
+    void (*free)(rectic_net *net);
+    /* the source of the kernel(s) of a template (options o) or of a network of populations (d) */
+    char *(*source)(const rct_model *m, const rct_emit_opts *o, rct_err *err);
+    char *(*pn_source)(const rct_emit_net *d, rct_err *err);
+} rct_backend;
+
+/* The table of a RECTIC_BACKEND_* value (tcc, cc and auto: the CPU's), or NULL for another number. */
+const rct_backend *rct_backend_of(int backend);
+
+#endif
