@@ -74,16 +74,9 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
         put_indented(E, ind, "%s reduce_%d = 0;\n"
                              "for (long i = 0; i < n; i++) {\n", E->real, r);
         rct_em_red_value(E, r, inner);
-        switch (red->fn) {
-        case RCT_F_MAXR:
-            put_indented(E, inner, "reduce_%d = i == 0 ? x : rectic_max(reduce_%d, x);\n", r, r);
-            break;
-        case RCT_F_MINR:
-            put_indented(E, inner, "reduce_%d = i == 0 ? x : rectic_min(reduce_%d, x);\n", r, r);
-            break;
-        default:
-            put_indented(E, inner, "reduce_%d += x;\n", r);
-        }
+        char acc[32];
+        snprintf(acc, sizeof acc, "reduce_%d", r);
+        rct_em_combine(E, red->fn, acc, "i == 0", inner);
         put_indented(E, ind, "}\n");
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
@@ -411,9 +404,9 @@ void rct_emc_recorder(rct_emitter *E)
         "    for (int k = 0; k < c->n_rec; k++) {\n"
         "        const rectic_krec *r = &c->rec[k];\n"
         "        if (r->phase != phase)\n"
-        "            continue;\n"
-        "        const %s *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
-        "                        r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
+        "            continue;\n", r);
+    rct_em_rec_source(E, "        ");
+    rct_buf_printf(&E->b,
         "        const long stride = r->stride;\n"
         "        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */\n"
         "        const long count = idx ? r->count : n;\n"
@@ -441,7 +434,7 @@ void rct_emc_recorder(rct_emitter *E)
         "                row[i] = src[i*stride];\n"
         "        }\n"
         "    }\n"
-        "}\n\n", r, r, E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
+        "}\n\n", E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
 }
 
 /* Writes the helper functions and the recording routine. */

@@ -545,6 +545,27 @@ void rct_em_euler(rct_emitter *E, const char *ind)
 }
 
 /* Writes the comment naming reduction r. */
+void rct_em_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind)
+{
+    switch (fn) {
+    case RCT_F_MAXR:
+        rct_buf_printf(&E->b, "%s%s = %s ? x : rectic_max(%s, x);\n", ind, acc, first, acc);
+        break;
+    case RCT_F_MINR:
+        rct_buf_printf(&E->b, "%s%s = %s ? x : rectic_min(%s, x);\n", ind, acc, first, acc);
+        break;
+    default:
+        rct_buf_printf(&E->b, "%s%s += x;\n", ind, acc);
+    }
+}
+
+void rct_em_rec_source(rct_emitter *E, const char *ind)
+{
+    rct_buf_printf(&E->b, "%sconst %s *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
+                          "%s                  r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n",
+                   ind, E->real, ind);
+}
+
 void rct_em_red_comment(rct_emitter *E, int r, const char *ind)
 {
     const rct_reduction *red = &E->m->reds[r];

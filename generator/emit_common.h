@@ -70,6 +70,12 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind);
 void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind);
 /* Writes the forward Euler update of neuron i, with the reset blend of a spiking network. */
 void rct_em_euler(rct_emitter *E, const char *ind);
+/* Writes `acc` taking the value x as a reduction with function fn combines it (`first`: the condition that
+   x is acc's first value), after ind: the C kernel's loops and the CUDA kernels' threads the same way. */
+void rct_em_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind);
+/* Writes `const real *src = ...;`, where the recorder finds recorded value r (a rectic_krec or rectic_drec:
+   where, slot) of context c, `in` the input row (after ind; kernel_abi.h's RCT_REC_* numbers). */
+void rct_em_rec_source(rct_emitter *E, const char *ind);
 /* Writes the comment naming reduction r. */
 void rct_em_red_comment(rct_emitter *E, int r, const char *ind);
 /* Writes the loads and `const real x = ...;`, the value reduction r takes for neuron i. */

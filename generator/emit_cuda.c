@@ -108,9 +108,9 @@ void rct_emcu_recorder(rct_emitter *E)
         "        return; /* most steps when sampling: nothing to read */\n"
         "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
         "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
-        "        const rectic_drec *r = &c->rec[k];\n"
-        "        const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :\n"
-        "                          r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];\n"
+        "        const rectic_drec *r = &c->rec[k];\n");
+    rct_em_rec_source(E, "        ");
+    rct_buf_puts(&E->b,
         "        const real x = src[i*r->stride];\n"
         "        if (k == 0 && c->sample_mean) {\n"
         "            c->acc[i] += x;\n"
@@ -208,22 +208,6 @@ void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
                             "        acc += c->csr_val[q]*x[c->csr_col[q]];\n");
 }
 
-/* Writes how a reduction with function fn combines the value x into acc (i == first: the thread's
-   first value). */
-static void emit_combine(rct_emitter *E, int fn, const char *first)
-{
-    switch (fn) {
-    case RCT_F_MAXR:
-        rct_buf_printf(&E->b, "        acc = %s ? x : rectic_max(acc, x);\n", first);
-        break;
-    case RCT_F_MINR:
-        rct_buf_printf(&E->b, "        acc = %s ? x : rectic_min(acc, x);\n", first);
-        break;
-    default:
-        rct_buf_puts(&E->b, "        acc += x;\n");
-    }
-}
-
 /* Writes where a reduction thread leaves its result: a partial value, or (one thread left) the result. */
 static void emit_reduce_store(rct_emitter *E, const rct_cu_tree *t)
 {
@@ -252,7 +236,7 @@ void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
         rct_em_red_value(E, t->red, "        ");
     else
         rct_buf_puts(&E->b, t->value);
-    emit_combine(E, t->fn, "i == t");
+    rct_em_combine(E, t->fn, "acc", "i == t", "        ");
     rct_buf_puts(&E->b, "    }\n");
     emit_reduce_store(E, t);
     rct_buf_printf(&E->b, "/* The next level of %s: thread t < P combines part[src + t], part[src + t + P], ...\n"
@@ -263,7 +247,7 @@ void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
                           "    %s acc = 0;\n"
                           "    for (long i = t; i < count; i += P) {\n"
                           "        const %s x = c->part[src + i];\n", t->name, t->name, t->ctx, E->real, E->real);
-    emit_combine(E, t->fn, "i == t");
+    rct_em_combine(E, t->fn, "acc", "i == t", "        ");
     rct_buf_puts(&E->b, "    }\n");
     emit_reduce_store(E, t);
 }

@@ -81,7 +81,7 @@ static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)
         if (r->phase != phase)
             continue;
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
-                        r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
+                          r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
         const long stride = r->stride;
         const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */
         const long count = idx ? r->count : n;
