@@ -10,7 +10,6 @@
  */
 #include "emit_net.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,104 +90,6 @@ static int part_has_work(const net_writer *W, int j)
     return rct_net_part_reds(W->o, &W->ne.plan, j) || rct_net_part_eqs(W->o, &W->ne.plan, j);
 }
 
-/* Copies text without its comments into b (a name in a comment is no use of it). */
-static void strip_comments(rct_buf *b, const char *text)
-{
-    for (const char *p = text; *p;) {
-        const char *open = strstr(p, "/*"), *close = open ? strstr(open + 2, "*/") : NULL;
-        rct_buf_putn(b, p, open ? (size_t)(open - p) : strlen(p));
-        p = !open ? p + strlen(p) : close ? close + 2 : open + strlen(open);
-    }
-    rct_buf_putc(b, '\0');
-}
-
-/* Does text hold the identifier name (whole, not part of a longer one)? */
-static int mentions(const char *text, const char *name, size_t len)
-{
-    for (const char *p = text; (p = strstr(p, name)) != NULL; p += len) {
-        char before = p > text ? p[-1] : ' ', after = p[len];
-        if (!(isalnum((unsigned char)before) || before == '_') && !(isalnum((unsigned char)after) || after == '_'))
-            return 1;
-    }
-    return 0;
-}
-
-/* Does the declaration `line` (from rct_em_prologue: names before " = ", comment after) declare a name that
-   text reads? */
-static int declares_used(const char *line, size_t line_len, const char *text)
-{
-    char name[128];
-    const char *end = line + line_len, *comment = strstr(line, "/*");
-    if (comment && comment < end)
-        end = comment;
-    for (const char *eq = line; (eq = strstr(eq, " = ")) != NULL && eq < end; eq += 3) {
-        const char *start = eq;
-        while (start > line && (isalnum((unsigned char)start[-1]) || start[-1] == '_'))
-            start--;
-        size_t len = (size_t)(eq - start);
-        if (len && len < sizeof name) {
-            memcpy(name, start, len);
-            name[len] = '\0';
-            if (mentions(text, name, len))
-                return 1;
-        }
-    }
-    return 0;
-}
-
-/* Keeps of the declarations E->b[from, to) (one a line, as rct_em_prologue writes them) those that the text
-   after them reads, directly or through a later declaration kept: a pass reads only some of its
-   population's variables, and a C compiler warns about locals nobody reads (and, with -Wextra, about the
-   input row `in` of a part that reads none: marked read). */
-static void prune_decls(rct_emitter *E, size_t from, size_t to)
-{
-    rct_buf decls, used;
-    rct_buf_init(&decls);
-    rct_buf_init(&used);
-    rct_buf_putn(&decls, E->b.s + from, to - from);
-    strip_comments(&used, E->b.s + to);
-    rct_buf_putc(&decls, '\0');
-    if (decls.failed || used.failed) {
-        E->b.failed = 1;
-        goto done;
-    }
-    char *body = rct_strdup(E->b.s + to);
-    if (!body) {
-        E->b.failed = 1;
-        goto done;
-    }
-    size_t n_lines = 0;
-    const char *lines[256];
-    size_t lens[256];
-    for (const char *p = decls.s; *p && n_lines < 256;) {
-        const char *nl = strchr(p, '\n');
-        lines[n_lines] = p;
-        lens[n_lines++] = nl ? (size_t)(nl - p) + 1 : strlen(p);
-        p += lens[n_lines - 1];
-    }
-    int keep[256];
-    for (size_t i = n_lines; i-- > 0;) { /* the last first: a kept declaration reads earlier ones */
-        keep[i] = declares_used(lines[i], lens[i], used.s) || n_lines == 256;
-        if (keep[i]) { /* what its initializer reads counts as read */
-            const char *comment = strstr(lines[i], "/*");
-            used.len--; /* over the terminating zero */
-            rct_buf_putn(&used, lines[i], comment && comment < lines[i] + lens[i] ? (size_t)(comment - lines[i]) : lens[i]);
-            rct_buf_putc(&used, '\0');
-        }
-    }
-    E->b.len = from;
-    if (!mentions(used.s, "in", 2))
-        rct_buf_puts(&E->b, "    (void)in; /* this part reads no input */\n");
-    for (size_t i = 0; i < n_lines; i++)
-        if (keep[i])
-            rct_buf_putn(&E->b, lines[i], lens[i]);
-    rct_buf_puts(&E->b, body);
-    free(body);
-done:
-    rct_buf_free(&decls);
-    rct_buf_free(&used);
-}
-
 /* Writes part j of a population's step as a static function of its context and input row. */
 static void write_part(net_writer *W, int j)
 {
@@ -208,14 +109,13 @@ static void write_part(net_writer *W, int j)
                                                                 : ", the last: derivatives, forward Euler") : "",
                    rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), E->real);
     E->skip_eq = t->half == 1 ? W->ne.plan.late[t->pop] : t->half == 2 ? W->ne.plan.early[t->pop] : NULL;
-    size_t from = E->b.len;
+    if (rct_em_part_reads(E, t->pass, t->half != 2, t->update)) /* the prologue declares only what it reads */
+        E->b.failed = 1;
     rct_em_prologue(E, "    ");
-    size_t to = E->b.len;
     if (t->half != 2)
         rct_emc_reductions(E, t->pass, "    ");
     rct_emc_pass(E, t->pass, t->update, "    ");
     E->skip_eq = NULL;
-    prune_decls(E, from, to);
     rct_buf_puts(&E->b, "}\n\n");
     flush(W, E);
 }
