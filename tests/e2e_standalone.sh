@@ -73,6 +73,25 @@ test_standalone_overrides_match_set() {
     ! cmp -s "$TMP/ov/o1/v.csv" "$TMP/ov/o3/v.csv"
 }
 
+# A state that stops being finite (v' = v^2 + eta, no spike rule, after more than one block of steps): the
+# program stops after the same step as rectic run, with its message and exit status 3, and writes the same
+# recordings of the steps before it.
+test_standalone_stops_at_a_state_that_is_not_finite_as_run() {
+    local div=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op -N 3 --output-var v --record s --dt 1e-3)
+    build_sim nan "" "${div[@]}" --set eta=1 || return 1
+    "$TMP/nan/sim" --steps 5000 eta=1 -o "$TMP/nan/o1" 2>"$TMP/nan/sim.log"
+    [ $? = 3 ] || { echo "sim: exit status not 3: $(cat "$TMP/nan/sim.log")"; return 1; }
+    "$RECTIC" run "${div[@]}" --steps 5000 --set eta=1 -o "$TMP/nan/o2" 2>"$TMP/nan/run.log"
+    [ $? = 3 ] || { echo "rectic run: exit status not 3: $(cat "$TMP/nan/run.log")"; return 1; }
+    local want got
+    want=$(sed -n 's/^rectic: //p' "$TMP/nan/run.log")
+    got=$(sed -n "s|^$TMP/nan/sim: the state|the state|p" "$TMP/nan/sim.log")
+    case $want in "the state became infinite at step "*) ;; *) echo "rectic run said: $want"; return 1 ;; esac
+    [ "$got" = "$want" ] || { echo "the program said '$got', rectic run '$want'"; return 1; }
+    [ "$(wc -l <"$TMP/nan/o1/out.csv")" -gt 1024 ] || { echo "stopped within the first block"; return 1; }
+    same_files "$TMP/nan/o1" "$TMP/nan/o2" out.csv s.csv time.csv
+}
+
 test_standalone_npy_sampling_and_float32_match_run() {
     local extra=(--dtype float32 --sampling-steps 7 --sampling-mode mean --cutoff 30 --format npy)
     build_sim f32 "" "${QIF[@]}" --weights $CASE/weights.csv "${extra[@]}" || return 1
