@@ -116,6 +116,9 @@ typedef struct options {
 
 /* Prints "rectic: message" to stderr. */
 void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* msg with the library's names of spec fields and calls (spec.dt, rectic_net_set, ...) rewritten as the
+   flags that set them (flags.c), in buf (size bytes, cut short if needed). */
+const char *rct_cli_flags(const char *msg, char *buf, size_t size);
 
 /* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);

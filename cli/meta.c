@@ -153,7 +153,8 @@ static char *meta_members(void *user)
     }
     for (int i = 0; i < rectic_net_warning_count(net); i++, nw++) {
         fputs(nw ? ", " : "", f);
-        rct_cli_json_str(f, rectic_net_warning(net, i));
+        char flags[8192];
+        rct_cli_json_str(f, rct_cli_flags(rectic_net_warning(net, i), flags, sizeof flags));
     }
     fputs("],\n", f);
     rct_cli_json_opt(f, "coupling", rectic_net_coupling(net));

@@ -18,18 +18,19 @@
 void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void rct_cli_complain(const char *fmt, ...)
 {
+    char msg[8192], flags[8192];
     va_list ap;
     va_start(ap, fmt);
-    fputs("rectic: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "rectic: %s\n", rct_cli_flags(msg, flags, sizeof flags)); /* library messages name fields */
 }
 
 void rct_cli_warnings(const rectic_net *net, int *shown)
 {
+    char flags[8192];
     for (; *shown < rectic_net_warning_count(net); ++*shown)
-        fprintf(stderr, "rectic: warning: %s\n", rectic_net_warning(net, *shown));
+        fprintf(stderr, "rectic: warning: %s\n", rct_cli_flags(rectic_net_warning(net, *shown), flags, sizeof flags));
 }
 
 const char rct_usage_run[] =

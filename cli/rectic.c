@@ -214,13 +214,14 @@ static int cmd_run(int argc, char **argv, int fit)
         fputs("\r\033[K", stderr);
     rct_cli_warnings(net, &warned); /* a recompilation during the run may add some */
     int numeric = rc == RECTIC_ENUMERIC;
-    char status[2300];
+    char status[2300], flags[2200];
     if (rc == RECTIC_OK)
         snprintf(status, sizeof status, "completed");
     else if (interrupted)
         snprintf(status, sizeof status, "interrupted (%s)", signal_name(caught_signal));
     else
-        snprintf(status, sizeof status, "%s%s", numeric ? "stopped: " : "error", numeric ? rectic_errmsg(net) : "");
+        snprintf(status, sizeof status, "%s%s", numeric ? "stopped: " : "error",
+                 numeric ? rct_cli_flags(rectic_errmsg(net), flags, sizeof flags) : "");
     int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));

@@ -305,7 +305,7 @@ int rct_model_event_form_of(const rct_model *m, int source, const rct_expr **tau
     }
     const rct_var *src = &m->vars[source];
     if (src->kind != RCT_VK_STATE || source == m->spike_def) {
-        snprintf(why, size, "event-driven coupling needs a source that is a state variable other than --spike-def");
+        snprintf(why, size, "event-driven coupling needs a source that is a state variable other than spec.spike_def");
         return 0;
     }
     const rct_expr *e = m->eqs[src->eq].rhs;

@@ -21,7 +21,7 @@ static int check_op(const rct_model *m, const rct_roles *r, rct_err *err)
         rct_buf_printf(&ops, "%s%s", o ? ", " : "", m->op_names[o]);
     }
     if (!found)
-        rct_errf(err, RECTIC_EINVAL, "--op: no operator '%s' in the template (it has: %s)", r->op,
+        rct_errf(err, RECTIC_EINVAL, "spec.op: no operator '%s' in the template (it has: %s)", r->op,
                  ops.s ? ops.s : "none");
     rct_buf_free(&ops);
     return found ? 0 : err->code;
@@ -31,9 +31,9 @@ static int check_op(const rct_model *m, const rct_roles *r, rct_err *err)
 static int assign_named(rct_model *m, const rct_roles *r, rct_err *err)
 {
     struct { const char *name, *flag; int *slot; } roles[] = {
-        {r->input, "--input-var", &m->input},      {r->target, "--target-var", &m->target},
-        {r->spike_var, "--spike-var", &m->spike_var}, {r->spike_def, "--spike-def", &m->spike_def},
-        {r->source, "--source-var", &m->source},   {r->output, "--output-var", &m->output},
+        {r->input, "spec.input_var", &m->input},      {r->target, "spec.target_var", &m->target},
+        {r->spike_var, "spec.spike_var", &m->spike_var}, {r->spike_def, "spec.spike_def", &m->spike_def},
+        {r->source, "spec.source_var", &m->source},   {r->output, "spec.output_var", &m->output},
     };
     char full[256];
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
@@ -52,18 +52,18 @@ static int assign_named(rct_model *m, const rct_roles *r, rct_err *err)
             var->kind = roles[i].slot == &m->input ? RCT_VK_INPUT
                         : roles[i].slot == &m->target ? RCT_VK_COUPLING : RCT_VK_SPIKE;
         } else if (roles[i].slot == &m->spike_def && var->kind != RCT_VK_STATE) {
-            return rct_errf(err, RECTIC_EINVAL, "--spike-def: '%s' must be a state variable (one with x' = ...), not %s",
+            return rct_errf(err, RECTIC_EINVAL, "spec.spike_def: '%s' must be a state variable (one with x' = ...), not %s",
                             full, rct_vkind_name(var->kind));
         } else if (roles[i].slot == &m->source && var->kind != RCT_VK_STATE && var->kind != RCT_VK_ALG) {
-            return rct_errf(err, RECTIC_EINVAL, "--source-var: '%s' must be a state or algebraic variable, not %s",
+            return rct_errf(err, RECTIC_EINVAL, "spec.source_var: '%s' must be a state or algebraic variable, not %s",
                             full, rct_vkind_name(var->kind));
         }
         *roles[i].slot = v;
     }
     if ((m->source >= 0) != (m->target >= 0))
-        return rct_errf(err, RECTIC_EINVAL, "coupling needs both --source-var and --target-var");
+        return rct_errf(err, RECTIC_EINVAL, "coupling needs both spec.source_var and spec.target_var");
     if ((m->spike_var >= 0) != (m->spike_def >= 0))
-        return rct_errf(err, RECTIC_EINVAL, "spiking needs both --spike-var and --spike-def (RectiPy raises "
+        return rct_errf(err, RECTIC_EINVAL, "spiking needs both spec.spike_var and spec.spike_def (RectiPy raises "
                                             "ValueError for only one of them)");
     return 0;
 }

@@ -81,7 +81,7 @@ const rct_blas *rct_blas_load(rct_err *err)
     if (loaded)
         return &blas;
     rct_errf(err, RECTIC_EINVAL, "dense coupling needs a CBLAS library (Debian: libopenblas0) and none could be "
-                                 "loaded (%s); RECTIC_LIBBLAS names one, or use --coupling sparse", load_error);
+                                 "loaded (%s); RECTIC_LIBBLAS names one, or use spec.coupling sparse", load_error);
     return NULL;
 }
 

@@ -32,7 +32,7 @@ static int choose_mode(rectic_net *net, int want, long count, int *mode)
                 : n <= INLINE_MAX_N                                            ? RCT_COUP_INLINE
                                                                                : RCT_COUP_DENSE;
     if ((*mode == RCT_COUP_DENSE || *mode == RCT_COUP_INLINE) && !dense_ok)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.coupling: a dense %ld x %ld matrix needs %.1f GiB: use sparse "
                                                   "coupling", n, n, (double)n * n * rct_rsize(net) / 1073741824.0);
     net->coupling_mode = *mode;
     return 0;
@@ -61,7 +61,7 @@ static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
                                     : rct_wsrc_open(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, &net->err);
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
-        return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "--weights" : "--weights-coo", msg) : 0;
+        return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "spec.weights" : "spec.weights_coo", msg) : 0;
     }
     return 0;
 }
@@ -70,13 +70,13 @@ static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
 static int dense_shape(rectic_net *net, const rct_wsrc *s)
 {
     if (s->rows == 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is an empty %ld x %ld matrix: expected N x N weights "
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights: %s is an empty %ld x %ld matrix: expected N x N weights "
                                                   "with N >= 1", s->name, s->rows, s->cols);
     if (s->rows != s->cols)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is %ld x %ld: expected a square N x N matrix (row = "
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights: %s is %ld x %ld: expected a square N x N matrix (row = "
                                                   "target, column = source)", s->name, s->rows, s->cols);
     if (net->n && net->n != s->rows)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--weights: %s is %ld x %ld but -N says %ld neurons", s->name, s->rows,
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights: %s is %ld x %ld but spec.n says %ld neurons", s->name, s->rows,
                         s->cols, net->n);
     if (s->rows > INT32_MAX)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", s->rows);
@@ -176,8 +176,8 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
     if ((rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count)))
         return rc;
     if (!n)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has no entries: give the number of neurons with "
-                                                  "-N", L->src->name);
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: %s has no entries: give the number of neurons with "
+                                                  "spec.n", L->src->name);
     net->n = n;
     if ((rc = choose_mode(net, want, count, &mode)) == 0) {
         int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, cols = kernel_reads_columns(net, mode);
@@ -216,12 +216,12 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights: %ld neurons are too many", net->n);
     int want = spec->coupling;
     if (want < RECTIC_COUPLING_AUTO || want > RECTIC_COUPLING_EVENT)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--coupling: expected auto, dense, inline, sparse or event");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.coupling: expected auto, dense, inline, sparse or event");
     if (want == RECTIC_COUPLING_EVENT) {
         const rct_expr *tau, *gain;
         char why[1024];
         if (!rct_model_event_form(net->model, &tau, &gain, why, sizeof why))
-            return rct_errf(&net->err, RECTIC_EINVAL, "--coupling event: %s", why);
+            return rct_errf(&net->err, RECTIC_EINVAL, "spec.coupling event: %s", why);
     }
     rct_wsrc s;
     rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0, rct_now(), 0, 0, 0, NULL};
@@ -232,7 +232,7 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
         L.total = (one_pass ? 1 : 2) * (long)s.count;
         rc = one_pass ? setup_dense_compressed(net, &L, want) : setup_dense(net, &L, want);
     } else if (!rc && !dense) {
-        rc = s.cols != 3 ? rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: %s has %ld columns: expected 3 (target, "
+        rc = s.cols != 3 ? rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: %s has %ld columns: expected 3 (target, "
                                                               "source, weight)", s.name, s.cols)
                          : setup_coo(net, &L, want);
     }

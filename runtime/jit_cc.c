@@ -200,7 +200,7 @@ int rct_cc_start(const char *src, const char *so, int detach, int *pid_out, int 
 int rct_cc_build(const char *src, const char *so, rct_err *err)
 {
     if (!rct_cc_available())
-        return rct_errf(err, RECTIC_EJIT, "--backend cc: no C compiler '%s' on the PATH (RECTIC_CC names another)",
+        return rct_errf(err, RECTIC_EJIT, "spec.backend cc: no C compiler '%s' on the PATH (RECTIC_CC names another)",
                         compiler());
     int pid, log_fd = -1, status = 0;
     int rc = rct_cc_start(src, so, 0, &pid, &log_fd, err);

@@ -37,7 +37,7 @@ static int build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rc
     int rc = rct_cc_paths(src, so, sizeof so, &net->err);
     if (rc) {
         snprintf(why, sizeof why, "%s", net->err.msg);
-        return rct_errf(&net->err, rc, "--backend cc: %s", why);
+        return rct_errf(&net->err, rc, "spec.backend cc: %s", why);
     }
     int st = rct_cc_load(so, ENTRY, &k->cc, &k->fn, &net->err);
     if (st == RCT_OBJ_OK) {
@@ -50,7 +50,7 @@ static int build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rc
     if (!rc || st != RCT_OBJ_DAMAGED)
         return rc;
     snprintf(why, sizeof why, "%s", net->err.msg);
-    rct_net_warn(net, "--backend cc: the damaged kernel could not be rebuilt, so this run uses TinyCC's kernel "
+    rct_net_warn(net, "spec.backend cc: the damaged kernel could not be rebuilt, so this run uses TinyCC's kernel "
                  "(the next run tries again): %s", why);
     return use_tcc(net, src, syms, k);
 }
@@ -63,7 +63,7 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
     if (!rct_cc_available()) /* no compiler: TinyCC is all there is, as documented */
         return use_tcc(net, src, syms, k);
     if (rct_cc_paths(src, so, sizeof so, &net->err)) {
-        rct_net_warn(net, "%s; --backend auto runs TinyCC's kernel instead", net->err.msg);
+        rct_net_warn(net, "%s; spec.backend auto runs TinyCC's kernel instead", net->err.msg);
         return use_tcc(net, src, syms, k);
     }
     int st = rct_cc_load(so, ENTRY, &k->cc, &k->fn, &net->err);
@@ -79,7 +79,7 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
         k->pending = rct_strdup(so);
         net->spawn_pid = pid;
     } else if (!rc) {
-        rct_net_warn(net, "%s; --backend auto runs TinyCC's kernel alone", net->err.msg);
+        rct_net_warn(net, "%s; spec.backend auto runs TinyCC's kernel alone", net->err.msg);
     }
     return rc;
 }

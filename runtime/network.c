@@ -362,21 +362,21 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     if (!spec->template_ref || !*spec->template_ref)
         return rct_errf(&net->err, RECTIC_EINVAL, "no template given");
     if (!net->be)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--backend: expected tcc, cc, auto or nvrtc");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.backend: expected tcc, cc, auto or nvrtc");
     if (spec->dtype != RECTIC_FLOAT64 && spec->dtype != RECTIC_FLOAT32)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--dtype: expected float64 or float32");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.dtype: expected float64 or float32");
     if (!(spec->dt > 0) || !isfinite(spec->dt))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--dt: the step size must be a positive number, got %g", spec->dt);
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.dt: the step size must be a positive number, got %g", spec->dt);
     if (!isfinite(spec->spike_threshold) || !isfinite(spec->spike_reset))
         return rct_errf(&net->err, RECTIC_EINVAL, "spike threshold and reset must be finite numbers");
     net->n = spec->n;
     int from_file = spec->weights_file || spec->weights_coo_file; /* n may come from the file */
     if (net->n <= 0 && !(from_file && net->n == 0))
-        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or -N)");
+        return rct_errf(&net->err, RECTIC_EINVAL, "the number of neurons must be positive (give weights or spec.n)");
     if (weights > 1)
         return rct_errf(&net->err, RECTIC_EINVAL, "give dense weights or sparse weights, not both");
     if (spec->weights_coo && spec->nnz < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--weights-coo: a negative number of entries");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: a negative number of entries");
     double t0 = rct_now();
     int rc = load_model(net, spec, &net->model);
     if (rc)
@@ -384,11 +384,11 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     net->timings.load = rct_now() - t0;
     const rct_model *m = net->model;
     if (m->output < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--output-var is required (the variable recorded as 'out')");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.output_var is required (the variable recorded as 'out')");
     if (weights && m->source < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no --source-var and --target-var to couple");
+        return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no spec.source_var and spec.target_var to couple");
     if (!weights && m->source >= 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--source-var/--target-var given but no weights");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.source_var and spec.target_var given but no weights");
     if ((rc = rct_coupling_setup(net, spec)))
         return rc;
     if ((rc = rct_net_init_values(net)))
@@ -463,7 +463,7 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
     if (net->pn)
         return rct_pn_set(net, name, values, count);
     char what[300];
-    snprintf(what, sizeof what, "--set %s", name ? name : "");
+    snprintf(what, sizeof what, "rectic_net_set %s", name ? name : "");
     int v = find_var(net, name, what);
     if (v < 0)
         return net->err.code;
@@ -487,7 +487,7 @@ int rectic_net_set(rectic_net *net, const char *name, const double *values, long
                 if (values[i] != values[0])
                     return rct_errf(&net->err, RECTIC_EINVAL, "%s: event-driven coupling needs one value of '%s' for all "
                                     "neurons (it is the decay or gain of %s in %s), got different values per neuron; "
-                                    "use --coupling dense or sparse", what, var->name,
+                                    "use spec.coupling dense or sparse", what, var->name,
                                     net->model->vars[net->model->source].name,
                                     net->model->eq_text[net->model->vars[net->model->source].eq]);
             count = 1; /* n equal values: one shared value */
@@ -587,7 +587,7 @@ static int check_record_file(rectic_net *net, const char *name, const char *what
         if (!(other = rct_record_file_name(net->rec_names[k])))
             rc = rct_oom(&net->err);
         else if (strcmp(other, file) == 0)
-            rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is the file of --record %s too; record "
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is the file of rectic_net_record %s too; record "
                                                     "one of them only", what, file, net->rec_names[k]);
     }
     free(other);
@@ -598,12 +598,12 @@ static int check_record_file(rectic_net *net, const char *name, const char *what
 int rct_net_record_key(rectic_net *net, const char *name, const char *key)
 {
     char what[300];
-    snprintf(what, sizeof what, "--record %s", name ? name : "");
+    snprintf(what, sizeof what, "rectic_net_record %s", name ? name : "");
     int v = find_var(net, name, what);
     if (v < 0)
         return net->err.code;
     if (net->model->vars[v].kind == RCT_VK_SPIKE)
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use --record-spikes",
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use rectic_net_record_spikes",
                         what);
     if (check_record_file(net, key ? key : name, what, key != NULL))
         return net->err.code;
@@ -636,11 +636,11 @@ int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mo
     if (!net)
         return RECTIC_EINVAL;
     if (sampling_steps < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps: expected a positive integer, got %ld", sampling_steps);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: sampling_steps: expected a positive integer, got %ld", sampling_steps);
     if (mode != RECTIC_SAMPLE_PICK && mode != RECTIC_SAMPLE_MEAN)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-mode: expected pick or mean");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: mode: expected pick or mean");
     if (cutoff < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff: expected a step number >= 0, got %ld", cutoff);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: cutoff: expected a step number >= 0, got %ld", cutoff);
     net->sample_every = sampling_steps;
     net->sample_mode = mode;
     net->cutoff = cutoff;
@@ -774,7 +774,7 @@ int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
     if (net->pn) /* records chosen units of a variable too */
         return rct_pn_standalone(net, format, text);
     if (rct_subset_any(net))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: the program records whole variables and all spikes; "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_standalone: the program records whole variables and all spikes; "
                                                   "recording subsets of neurons is not available in it");
     const rct_model *m = net->model;
     double *state = calloc((size_t)m->n_state + 1, sizeof *state);
@@ -798,8 +798,8 @@ int rectic_net_standalone(rectic_net *net, rectic_format format, char **text)
         }
     }
     if (net->coupling_mode == RCT_COUP_EVENT) {
-        rc = rct_errf(&net->err, RECTIC_EINVAL, "--standalone: event-driven coupling is not available in standalone "
-                                                "sources (use --coupling auto, dense or sparse)");
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_standalone: event-driven coupling is not available in standalone "
+                                                "sources (use spec.coupling auto, dense or sparse)");
         goto done;
     }
     if (net->has_coupling && (rc = rct_coupling_entries(net, &w_at, &w_val, &w_nnz))) /* sim.c carries them */

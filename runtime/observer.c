@@ -89,7 +89,7 @@ static int open_spill(rectic_net *net, int count, double bytes)
         dir = "/tmp";
     struct statvfs fs;
     if (statvfs(dir, &fs) == 0 && (double)fs.f_bavail * (double)fs.f_frsize < bytes)
-        return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %.1f MiB exceed --max-memory and the %.1f MiB free "
+        return rct_errf(&net->err, RECTIC_ENOMEM, "recordings of %.1f MiB exceed rectic_net_max_memory and the %.1f MiB free "
                                                   "in %s (TMPDIR) where they would stream", bytes / 1048576.0,
                         (double)fs.f_bavail * (double)fs.f_frsize / 1048576.0, dir);
     net->spill = calloc((size_t)count, sizeof *net->spill);

@@ -90,7 +90,8 @@ int rectic_net_input(rectic_net *net, const char *pop, const double *data, long 
     return 0;
 }
 
-/* Runs a call of population p, naming the population in its error. */
+/* Runs a call of population p, naming the population in its error (without the call and variable the
+   population's message begins with, "rectic_net_set VAR: ": the caller's call names the path). */
 static int pop_result(rectic_net *net, int p, int rc)
 {
     if (!rc) {
@@ -98,8 +99,10 @@ static int pop_result(rectic_net *net, int p, int rc)
         net->err.code = 0;
         return 0;
     }
-    const rectic_net *pop = net->pn->pops[p];
-    return rct_errf(&net->err, rc, "population %s: %s", net->pn->names[p], pop->err.msg);
+    const char *msg = net->pn->pops[p]->err.msg, *colon = strstr(msg, ": ");
+    if (!strncmp(msg, "rectic_net_", 11) && colon && !memchr(msg, '/', (size_t)(colon - msg)))
+        msg = colon + 2;
+    return rct_errf(&net->err, rc, "population %s: %s", net->pn->names[p], msg);
 }
 
 int rct_pn_set(rectic_net *net, const char *path, const double *values, long count)

@@ -587,13 +587,13 @@ static int check_opts(rectic_net *net, const rectic_spec *o)
         return rct_errf(&net->err, RECTIC_EINVAL, "a network of populations takes its templates, sizes, weights and "
                                                   "roles from the netspec: leave those fields of the options unset");
     if (!rct_backend_of(o->backend))
-        return rct_errf(&net->err, RECTIC_EINVAL, "backend: expected tcc, cc, auto or nvrtc");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.backend: expected tcc, cc, auto or nvrtc");
     if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_EVENT)
-        return rct_errf(&net->err, RECTIC_EINVAL, "coupling: expected auto, dense, inline, sparse or event");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.coupling: expected auto, dense, inline, sparse or event");
     if (o->dtype != RECTIC_FLOAT64 && o->dtype != RECTIC_FLOAT32)
-        return rct_errf(&net->err, RECTIC_EINVAL, "dtype: expected float64 or float32");
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.dtype: expected float64 or float32");
     if (!(o->dt > 0) || !isfinite(o->dt))
-        return rct_errf(&net->err, RECTIC_EINVAL, "dt: the step size must be a positive number, got %g", o->dt);
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.dt: the step size must be a positive number, got %g", o->dt);
     return 0;
 }
 

@@ -122,7 +122,7 @@ int rct_pn_standalone(rectic_net *net, int format, char **text)
     sa_parts s;
     memset(&s, 0, sizeof s);
     if (output_or_spike_subsets(net))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--standalone: the program records the whole output and all spikes; "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_standalone: the program records the whole output and all spikes; "
                                                   "subsets of them are not available in it");
     rct_pn_desc d;
     int rc = rct_pn_desc_make(net, &d);

@@ -230,7 +230,7 @@ char *rct_record_file_name(const char *name)
 static const struct {
     const char *name, *holds;
 } reserved_files[] = {
-    {"out", "the output variable (--output-var)"},
+    {"out", "the output variable (spec.output_var)"},
     {"time", "the time of each recorded row"},
     {"meta", "the record of the run (meta.json)"},
     {"spikes*", "the spikes"},

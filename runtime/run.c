@@ -191,7 +191,7 @@ int rct_report_nonfinite(rectic_net *net, long step)
                 const rct_var *v = &m->vars[m->state_var[s]];
                 return rct_errf(&net->err, RECTIC_ENUMERIC,
                                 "the state became %s at step %ld (t = %g): neuron %ld, variable %s/%s; the recordings "
-                                "hold the steps before it (--no-check-finite carries NaN on, as RectiPy)",
+                                "hold the steps before it (rectic_net_check_finite(net, 0) carries NaN on, as RectiPy)",
                                 isnan(x) ? "NaN" : "infinite", step, (double)step * net->dt, i, v->op, v->name);
             }
         }
@@ -204,7 +204,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     const rct_model *m = net->model;
     net->err.code = 0;
     if (steps < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--steps: expected a number of steps >= 0, got %ld", steps);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_run: steps: expected a number of steps >= 0, got %ld", steps);
     if (net->pn) {
         if (in->cols != 0)
             return rct_errf(&net->err, RECTIC_EINVAL, "inputs: a network of populations takes its inputs through "
@@ -215,7 +215,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
         return rct_errf(&net->err, RECTIC_EINVAL, "inputs: %ld columns, expected %ld (one per neuron) or 1 (the same "
                                                   "input for every neuron)", in->cols, net->n);
     if (in->cols != 0 && m->input < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "inputs given but the network has no --input-var to receive them");
+        return rct_errf(&net->err, RECTIC_EINVAL, "inputs given but the network has no spec.input_var to receive them");
     int rc;
     if (net->dirty && (rc = rct_net_compile(net)))
         return rc;

@@ -112,7 +112,7 @@ static int not_finite(rct_wload *L, const double *x, long len, long l, long m)
         e++;
     long i = L->src->fortran ? m + e : l, j = L->src->fortran ? l : m + e;
     return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s: entry at row %ld, column %ld is %s: weights must be "
-                    "finite numbers", L->what ? L->what : "--weights", L->src->name, i + 1, j + 1,
+                    "finite numbers", L->what ? L->what : "spec.weights", L->src->name, i + 1, j + 1,
                     isnan(x[e]) ? "NaN" : "infinite");
 }
 

@@ -22,7 +22,7 @@
    unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
 static int coo_check(rct_wload *L, const double *e, long row, long n)
 {
-    const char *what = L->what ? L->what : "--weights-coo";
+    const char *what = L->what ? L->what : "spec.weights_coo";
     if (!isfinite(e[2]))
         return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: the weight is not finite", what, row);
     for (int c = 0; c < 2; c++) {

@@ -180,7 +180,7 @@ static void assert_untrusted(int how)
     assert_same(&ref64, &got);
     ck_assert_str_eq(got.kind, "tcc");
     ck_assert_int_eq(got.n_warnings, 1);
-    ck_assert_msg(strstr(got.warning, "--backend auto") && strstr(got.warning, dir) && strstr(got.warning, why), "%s",
+    ck_assert_msg(strstr(got.warning, "spec.backend auto") && strstr(got.warning, dir) && strstr(got.warning, why), "%s",
                   got.warning);
     tu_rmtree(cache);
     free(cache);

@@ -491,6 +491,30 @@ START_TEST(test_population_paths_keys_and_inputs_are_checked)
 }
 END_TEST
 
+/* Library messages name spec fields and calls, never command-line flags (the CLI adds those), and a path's
+   message names its population once, without the population's own call. */
+START_TEST(test_messages_name_spec_fields_and_calls_not_flags)
+{
+    double w[20] = {0}, x = 1;
+    rectic_netspec *ns = two_pops(w);
+    rectic_spec o = opts(RECTIC_BACKEND_TCC);
+    rectic_net *net = build(ns, &o);
+    fails_with(net, rectic_net_record_as(net, "A/zz", NULL), "population A: no variable 'zz' in the model");
+    ck_assert_ptr_null(strstr(rectic_errmsg(net), "--"));
+    fails_with(net, rectic_net_set(net, "B/zz", &x, 1), "population B: no variable 'zz'");
+    ck_assert_ptr_null(strstr(rectic_errmsg(net), "rectic_net_set"));
+    fails_with(net, rectic_net_record_as(net, "A/spike", NULL), "use rectic_net_record_spikes");
+    ck_assert_ptr_null(strstr(rectic_errmsg(net), "--"));
+    fails_with(net, rectic_net_sampling(net, 0, RECTIC_SAMPLE_PICK, 0), "rectic_net_sampling: sampling_steps: ");
+    rectic_net_free(net);
+    o.dt = -1;
+    fails_with(net, rectic_net_new_network(&net, ns, &o), "dt: the step size must be a positive number");
+    ck_assert_ptr_null(strstr(rectic_errmsg(net), "--"));
+    rectic_net_free(net);
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 START_TEST(test_network_errors_name_the_population_and_projection)
 {
     double w[20] = {0};
@@ -575,6 +599,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_sampling_mean_averages_the_output_of_any_population);
     tcase_add_test(tc, test_population_paths_keys_and_inputs_are_checked);
     tcase_add_test(tc, test_network_errors_name_the_population_and_projection);
+    tcase_add_test(tc, test_messages_name_spec_fields_and_calls_not_flags);
     tcase_add_test(tc, test_non_finite_state_stops_at_the_same_step_as_one_template);
     suite_add_tcase(s, tc);
     return s;

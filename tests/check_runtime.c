@@ -448,7 +448,7 @@ START_TEST(test_api_errors_have_messages)
     s.output_var = "s";
     s.dt = 0;
     ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--dt"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "spec.dt: the step size must be a positive number"));
     rectic_net_free(net);
     s.dt = 1e-3;
     s.template_ref = "no.such.template";
@@ -458,7 +458,7 @@ START_TEST(test_api_errors_have_messages)
     s.template_ref = QIF;
     s.spike_var = "spike";
     ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--spike-def"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "spec.spike_def"));
     rectic_net_free(net);
 }
 END_TEST
@@ -854,7 +854,7 @@ START_TEST(test_event_coupling_needs_linear_spike_driven_source)
     s.output_var = "li_op/v";
     rectic_net *net;
     ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--coupling event: event-driven coupling needs a spiking network"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "spec.coupling event: event-driven coupling needs a spiking network"));
     rectic_net_free(net);
     s.template_ref = "neuron_model_templates.spiking_neurons.ik.ik_biexp"; /* s' = -s/tau_d + x: no spike term */
     s.op = "ik_biexp_op";
@@ -881,7 +881,7 @@ START_TEST(test_event_coupling_needs_one_tau_for_all_neurons)
     rectic_net *net;
     ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
     ck_assert_int_eq(rectic_net_set(net, "tau_s", taus, 3), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--set tau_s: event-driven coupling needs one value of 'tau_s' for "
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_set tau_s: event-driven coupling needs one value of 'tau_s' for "
                                                      "all neurons"));
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "s' = -s/tau_s + spike"));
     ck_assert_int_eq(rectic_net_set(net, "tau_s", same, 3), RECTIC_OK);
