@@ -35,19 +35,8 @@
         long stride;               DOC(1, or 0 for a value shared by all neurons)                       \
     } rectic_drec;                                                                                      \
     typedef struct rectic_dctx {                                                                        \
-        long n;                    DOC(neurons)                                                         \
-        double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
-        real *y;                   DOC(state: one block of n per state variable)                        \
-        real *alg;                 DOC(algebraic variables: one block of n each)                        \
-        real *coup;                DOC(coupling targets: one block of n per coupling slot)              \
-        const real *w;             DOC(dense weights n x n, row = target)                               \
+        RCT_CTX_ARRAYS(real, DOC)                                                                       \
         real *wpart;               DOC(coupling partial sums: RCT_CUDA_LANES per row)                   \
-        const long *csr_ptr;       DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
-        const int *csr_col;        DOC(their source neurons)                                            \
-        const real *csr_val;       DOC(their weights)                                                   \
-        const real *const *param;  DOC(parameters: n values, or 1 shared)                               \
-        const real *input;         DOC(the input rows of this chunk)                                    \
-        long in_row, in_col;       DOC(strides of the input: per step, per neuron (0 = shared))         \
         long step0;                DOC(steps done since the run started, at the first step of the chunk)\
         real *red;                 DOC(reduction results)                                               \
         real *part;                DOC(partial values of the reductions)                                \
@@ -56,9 +45,7 @@
         real *const *ring;         DOC(per recorded value: the rows of the chunk, n values each)        \
         long ring_row0;            DOC(recorded row number of the first ring row of the chunk)          \
         long first_step;           DOC(step of recorded row 0)                                          \
-        long sample_every, cutoff; DOC(a row every sample_every steps, from step cutoff on)             \
-        int sample_mean;           DOC(average the output over the steps since the previous row)        \
-        double *acc;               DOC(n running sums of the output (sample_mean))                      \
+        RCT_CTX_SAMPLING(DOC)                                                                           \
         unsigned int *spike_bits;  DOC(per chunk step: bit i%32 of word i/32 set when neuron i spiked)  \
         long spike_words;          DOC(words per step: (n + 31)/32)                                     \
         unsigned int *spike_sum;   DOC(per chunk step: bit w%32 of word w/32 set when spike word w is not 0)\

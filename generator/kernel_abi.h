@@ -16,6 +16,27 @@
 /* where a recorded value lives */
 enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, RCT_REC_PARAM = 4 };
 
+/* The fields every context begins with, the C kernels' (RCT_KCTX_DEF) and the CUDA kernels' (emit_cuda.h's
+   RCT_DCTX_DEF): one description of a population's arrays, weights, parameters and input, and of the
+   sampling of its recordings. */
+#define RCT_CTX_ARRAYS(real, DOC)                                                                       \
+        long n;                      DOC(neurons)                                                       \
+        double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
+        real *y;                     DOC(state: one block of n per state variable)                      \
+        real *alg;                   DOC(algebraic variables: one block of n each)                      \
+        real *coup;                  DOC(coupling targets: one block of n per coupling slot)            \
+        const real *w;               DOC(dense weights: n x n, row = target)                            \
+        const long *csr_ptr;         DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
+        const int *csr_col;          DOC(their source neurons (event coupling in C: by source column, CSC))\
+        const real *csr_val;         DOC(their weights)                                                 \
+        const real *const *param;    DOC(parameters: n values each, or 1 shared)                        \
+        const real *input;           DOC(the input rows of this call, or of this chunk of steps)        \
+        long in_row, in_col;         DOC(strides of the input: per step, per neuron (0 = shared))
+#define RCT_CTX_SAMPLING(DOC)                                                                           \
+        long sample_every, cutoff;   DOC(a row every sample_every steps, from step cutoff on)           \
+        int sample_mean;             DOC(average the output over the steps since the previous row)      \
+        double *acc;                 DOC(running sums of the output, one per column (sample_mean))
+
 #define RCT_KCTX_DEF(real, DOC)                                                                         \
     typedef struct rectic_krec {                                                                        \
         int where;                   DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
@@ -26,29 +47,16 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         long count;                  DOC(values per row: n, or the neurons of the subset)               \
     } rectic_krec;                                                                                      \
     typedef struct rectic_kctx {                                                                        \
-        long n;                      DOC(neurons)                                                       \
-        double dt, threshold, reset; DOC(step size; spike threshold and reset value)                    \
-        real *y;                     DOC(state: one block of n per state variable)                      \
-        real *alg;                   DOC(algebraic variables: one block of n each)                      \
-        real *coup;                  DOC(coupling target: n values)                                     \
-        const real *w;               DOC(dense weights: n x n, row = target)                            \
-        const real *const *param;    DOC(parameters: n values each, or 1 shared)                        \
-        const real *input;           DOC(the input rows of this call)                                   \
-        long in_row, in_col;         DOC(strides of the input: per step, per neuron (0 = shared))       \
+        RCT_CTX_ARRAYS(real, DOC)                                                                       \
         long step;                   DOC(steps done since the run started)                              \
         int n_rec;                   DOC(recorded values; entry 0 is the output)                        \
         const rectic_krec *rec;      DOC(where each recorded value lives)                               \
         double *const *rec_buf;      DOC(per recorded value: a buffer of rec_cap rows of its count)     \
         long rec_row, rec_cap;       DOC(the next row to write; rows in the buffers)                    \
-        long sample_every, cutoff;   DOC(a row every sample_every steps, from step cutoff on)           \
-        int sample_mean;             DOC(average the output over the steps since the previous row)      \
-        double *acc;                 DOC(running sums of the output, one per column (sample_mean))      \
+        RCT_CTX_SAMPLING(DOC)                                                                           \
         long acc_count;              DOC(steps in those sums)                                           \
         long *spikes;                DOC((step, neuron) pairs)                                          \
         long n_spikes, cap_spikes;   DOC(pairs written; room for)                                       \
-        const long *csr_ptr;         DOC(sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
-        const int *csr_col;          DOC(their source neurons (event coupling: by source column, CSC))  \
-        const real *csr_val;         DOC(their weights)                                                 \
         int threads;                 DOC(threads for the loops over neurons (kernels built with OpenMP))\
     } rectic_kctx;
 

@@ -38,10 +38,13 @@ typedef struct rectic_kctx {
     double dt, threshold, reset; /* step size; spike threshold and reset value */
     real *y;                     /* state: one block of n per state variable */
     real *alg;                   /* algebraic variables: one block of n each */
-    real *coup;                  /* coupling target: n values */
+    real *coup;                  /* coupling targets: one block of n per coupling slot */
     const real *w;               /* dense weights: n x n, row = target */
+    const long *csr_ptr;         /* sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
+    const int *csr_col;          /* their source neurons (event coupling in C: by source column, CSC) */
+    const real *csr_val;         /* their weights */
     const real *const *param;    /* parameters: n values each, or 1 shared */
-    const real *input;           /* the input rows of this call */
+    const real *input;           /* the input rows of this call, or of this chunk of steps */
     long in_row, in_col;         /* strides of the input: per step, per neuron (0 = shared) */
     long step;                   /* steps done since the run started */
     int n_rec;                   /* recorded values; entry 0 is the output */
@@ -54,9 +57,6 @@ typedef struct rectic_kctx {
     long acc_count;              /* steps in those sums */
     long *spikes;                /* (step, neuron) pairs */
     long n_spikes, cap_spikes;   /* pairs written; room for */
-    const long *csr_ptr;         /* sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
-    const int *csr_col;          /* their source neurons (event coupling: by source column, CSC) */
-    const real *csr_val;         /* their weights */
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
 } rectic_kctx;
 

@@ -49,14 +49,14 @@ typedef struct rectic_dctx {
     real *y;                     /* state: one block of n per state variable */
     real *alg;                   /* algebraic variables: one block of n each */
     real *coup;                  /* coupling targets: one block of n per coupling slot */
-    const real *w;               /* dense weights n x n, row = target */
-    real *wpart;                 /* coupling partial sums: 32 per row */
+    const real *w;               /* dense weights: n x n, row = target */
     const long *csr_ptr;         /* sparse weights: row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
-    const int *csr_col;          /* their source neurons */
+    const int *csr_col;          /* their source neurons (event coupling in C: by source column, CSC) */
     const real *csr_val;         /* their weights */
-    const real *const *param;    /* parameters: n values, or 1 shared */
-    const real *input;           /* the input rows of this chunk */
+    const real *const *param;    /* parameters: n values each, or 1 shared */
+    const real *input;           /* the input rows of this call, or of this chunk of steps */
     long in_row, in_col;         /* strides of the input: per step, per neuron (0 = shared) */
+    real *wpart;                 /* coupling partial sums: 32 per row */
     long step0;                  /* steps done since the run started, at the first step of the chunk */
     real *red;                   /* reduction results */
     real *part;                  /* partial values of the reductions */
@@ -67,7 +67,7 @@ typedef struct rectic_dctx {
     long first_step;             /* step of recorded row 0 */
     long sample_every, cutoff;   /* a row every sample_every steps, from step cutoff on */
     int sample_mean;             /* average the output over the steps since the previous row */
-    double *acc;                 /* n running sums of the output (sample_mean) */
+    double *acc;                 /* running sums of the output, one per column (sample_mean) */
     unsigned int *spike_bits;    /* per chunk step: bit i%32 of word i/32 set when neuron i spiked */
     long spike_words;            /* words per step: (n + 31)/32 */
     unsigned int *spike_sum;     /* per chunk step: bit w%32 of word w/32 set when spike word w is not 0 */
