@@ -512,8 +512,8 @@ int rct_em_part_reads(rct_emitter *E, int p, int reds, int update)
         if (eq->kind == RCT_EQ_ALG && m->vars[eq->var].pass == p && !(E->skip_eq && E->skip_eq[k]))
             E->want[eq->var] = 1;
     }
-    if (update) { /* the spike list and the Euler update of every state variable */
-        E->want_flags |= RCT_WANT_DT | (E->o->spiking ? RCT_WANT_SPIKE : 0);
+    if (update) { /* the spike list and the Euler update of every state variable (with dt, if any) */
+        E->want_flags |= (m->n_state > 0 ? RCT_WANT_DT : 0) | (E->o->spiking ? RCT_WANT_SPIKE : 0);
         for (int s = 0; s < m->n_state; s++)
             E->want[m->state_var[s]] = 1;
     }
