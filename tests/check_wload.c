@@ -212,7 +212,7 @@ START_TEST(test_the_first_entry_not_finite_in_the_source_order_is_named)
         int *idx;
         void *val;
         ck_assert_int_eq(rct_wload_dense_compressed(&L, by_col, &ptr, &idx, &val, &count), RECTIC_EINVAL);
-        ck_assert_str_eq(net->err.msg, "--weights: w.npy: entry at row 2241, column 1501 is infinite: weights must "
+        ck_assert_str_eq(net->err.msg, "spec.weights: w.npy: entry at row 2241, column 1501 is infinite: weights must "
                                        "be finite numbers");
         ck_assert_ptr_null(ptr);
         free(net);
