@@ -20,9 +20,11 @@ void rct_cli_complain(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("rectic: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    FILE *held = rct_cli_mpi_held(); /* an MPI rank other than 0 holds its messages (cli/mpi.c) */
+    FILE *f = held ? held : stderr;
+    fputs("rectic: ", f);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
     va_end(ap);
 }
 

@@ -150,12 +150,12 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     rct_buf_init(&title);
     rct_emit_safe_comment(&title, m->template_ref);
     prologue(&b, title.s ? title.s : "",
-             " *   cc -O2 sim.c -lopenblas -lm -o sim        (or -DRECTIC_NO_BLAS: no CBLAS needed)\n"
+             " *   cc -O2 sim.c -lm -o sim\n"
              " *   ./sim --inputs inp.csv -o out/ [NAME=VALUE ...]   (./sim --help)\n"
              " *\n"
              " * Its outputs are byte-identical to `rectic run` with the same settings: floating-point\n"
              " * contraction is off, so no compiler fuses multiply-adds, and the coupling is summed by\n"
-             " * the same CBLAS.  The weights it was emitted with are in the table rectic_sa_w below\n"
+             " * rectic's own row kernel.  The weights it was emitted with are in the table rectic_sa_w below\n"
              " * (up to 65536 nonzero entries; a larger network reads them with --weights FILE);\n"
              " * --weights FILE replaces them.\n");
     b.failed |= title.failed;
@@ -359,9 +359,6 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
     char *kernel = rct_emit_net_c(o, err);
     if (!kernel)
         return NULL;
-    int dense = 0;
-    for (int k = 0; k < o->n_projs; k++)
-        dense |= o->projs[k].mode == RCT_COUP_DENSE;
     rct_buf b, title, usage, pops, projs;
     rct_buf_init(&b);
     rct_buf_init(&title);
@@ -369,14 +366,13 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
     rct_buf_init(&pops);
     rct_buf_init(&projs);
     net_title(&title, o, s);
-    rct_buf_printf(&usage, " *   cc -O2 sim.c %s-lm -o sim        (%s)\n"
+    rct_buf_puts(&usage, " *   cc -O2 sim.c -lm -o sim\n"
                            " *   ./sim --input POP=FILE ... [--steps T] -o out/ [POP/VAR=VALUE ...]   (./sim --help)\n"
                            " *\n"
                            " * Its outputs are byte-identical to `rectic run` with the same settings: the same kernel,\n"
-                           " * floating-point contraction off, dense projections summed by the same CBLAS.  The weights\n"
+                           " * floating-point contraction off, dense projections summed by rectic's own row kernel.  The weights\n"
                            " * and per-unit values it was emitted with are in the tables below (up to 65536 numbers in\n"
-                           " * all; the program asks for the others: --weights K=FILE, POP/VAR=@FILE).\n",
-                   dense ? "-lopenblas " : "", dense ? "or -DRECTIC_NO_BLAS: no CBLAS needed" : "no projection is dense: no CBLAS needed");
+                           " * all; the program asks for the others: --weights K=FILE, POP/VAR=@FILE).\n");
     prologue(&b, title.s ? title.s : "a network", usage.s ? usage.s : "");
     b.failed |= title.failed | usage.failed;
     rct_buf_free(&title);

@@ -129,6 +129,7 @@ struct rectic_net {
     struct rct_layers *layers; /* input and readout layers, the last fit (runtime/layers.h), or NULL */
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
+    struct rct_mpi *mpi;     /* runs partitioned across MPI ranks (runtime/mpi_net.c), or NULL */
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */
@@ -204,6 +205,9 @@ int rct_valid_key(const char *key);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
+/* The dense product by rows of the network's type (common/gemv_rows.h), for rectic_kctx.gemv. */
+typedef void (*rct_gemv_rows_fn)(long rows, long cols, const void *w, const void *x, void *y);
+rct_gemv_rows_fn rct_gemv_rows(int f32);
 /* The weights kept (nonzero) as row-major positions target * n + source and values (caller frees both). */
 int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 /* Before a run with event-driven coupling: target = W @ source from the current state. */

@@ -368,6 +368,9 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
     c->alg = s->alg;
     c->coup = s->coup;
     c->param = (const real *const *)s->param;
+    c->lo = 0;
+    c->hi = n;
+    c->gemv = sa_gemv_rows;
     c->in_row = cols;
     c->in_col = cols == n && n > 1 ? 1 : 0;
     s->rec = sa_alloc((size_t)sp->n_recs, sizeof(rectic_krec));

@@ -3,7 +3,7 @@
  * the tables and rectic's number formatting (common/fmt_number.h), before the program's main part
  * (sim_main.c for one template, net_main.c for a network of populations).  It reads CSV and .npy files,
  * takes the options every program has, and writes outputs exactly as `rectic run` does: the same CSV/.npy
- * bytes.  Depends only on libc, libm and CBLAS (-DRECTIC_NO_BLAS: a plain loop instead).
+ * bytes.  Depends only on libc and libm.
  * ==================================================================================================== */
 #include <errno.h>
 #include <math.h>
@@ -15,31 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef RECTIC_NO_BLAS
-/* y = A x for a row-major n x n matrix, summed in column order. */
-void cblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda, const double *x,
-                 int incx, double beta, double *y, int incy)
-{
-    (void)order, (void)trans, (void)alpha, (void)beta, (void)incx, (void)incy;
-    for (int i = 0; i < m; i++) {
-        double acc = 0;
-        for (int j = 0; j < n; j++)
-            acc += a[(long)i * lda + j] * x[j];
-        y[i] = acc;
-    }
-}
-void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda, const float *x,
-                 int incx, float beta, float *y, int incy)
-{
-    (void)order, (void)trans, (void)alpha, (void)beta, (void)incx, (void)incy;
-    for (int i = 0; i < m; i++) {
-        float acc = 0;
-        for (int j = 0; j < n; j++)
-            acc += a[(long)i * lda + j] * x[j];
-        y[i] = acc;
-    }
-}
-#endif
+/* the dense coupling product, row by row (common/gemv_rows.h, placed before this file): rectic's bits */
+RCT_GEMV_ROWS(sa_gemv_rows, real)
 
 static const char *sa_prog = "sim";
 

@@ -197,6 +197,9 @@ int main(int argc, char **argv)
     c.param = (const real *const *)param;
     c.in_row = inputs_file ? in.cols : 0;
     c.in_col = inputs_file && in.cols == n && n > 1 ? 1 : 0;
+    c.lo = 0;
+    c.hi = n;
+    c.gemv = sa_gemv_rows;
     sa_run_sampling(&run, &c, RECTIC_SA_N_RECORDS, rec, buf);
     c.sample_mean = run.mean_mode;
     c.acc = sa_alloc((size_t)n, sizeof(double));
