@@ -623,11 +623,14 @@ int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
    across the ranks of MPI_COMM_WORLD (MPI_Init is called if the program has not): every population is
    split into contiguous blocks of units, each rank updates its block, and every rank ends a run with the
    state, spikes and recordings of one process on rank 0 (the other ranks' recordings hold their own
-   units only).  Every rank must make the same calls.  use = 0: one process again.  RECTIC_EINVAL when
-   MPI cannot be opened (the message says why) or the network runs on CUDA. */
+   units only).  Each rank keeps only the incoming weights of its own units, so that a network partitioned
+   over several ranks cannot go back to one process (use = 0 then fails).  Every rank must make the same
+   calls.  RECTIC_EINVAL when MPI cannot be opened (the message says why) or the network runs on CUDA. */
 int rectic_net_use_mpi(rectic_net *net, int use);
 /* This process's rank and the number of ranks (0 and 1 without MPI). */
 int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);
+/* Bytes of weights this process holds (under MPI: the incoming weights of its own units); 0 for NULL. */
+double rectic_net_weight_bytes(const rectic_net *net);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
 

@@ -20,8 +20,11 @@ int rectic_net_use_mpi(rectic_net *net, int use)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (!use) {
-        net->mpi = NULL;
+    if (!use && net->mpi && rct_mpi_size(net->mpi) > 1)
+        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: this rank keeps only the weights of its own units: the "
+                                                  "network cannot run as one process again");
+    if (!use || net->mpi) {
+        net->mpi = use ? net->mpi : NULL;
         return RECTIC_OK;
     }
     rct_mpi *m = rct_mpi_world(&net->err);
@@ -30,7 +33,10 @@ int rectic_net_use_mpi(rectic_net *net, int use)
     if (net->backend == RECTIC_BACKEND_NVRTC)
         return rct_errf(&net->err, RECTIC_EINVAL, "MPI: the CUDA backend does not run partitioned yet: run on the CPU");
     net->mpi = m;
-    return RECTIC_OK;
+    int rc = rct_mpi_size(m) > 1 ? rct_mpi_keep_own_weights(net) : 0;
+    if (rc)
+        net->mpi = NULL;
+    return rc;
 }
 
 int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size)
@@ -40,6 +46,11 @@ int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size)
     *rank = rct_mpi_rank(net->mpi);
     *size = rct_mpi_size(net->mpi);
     return RECTIC_OK;
+}
+
+double rectic_net_weight_bytes(const rectic_net *net)
+{
+    return net ? rct_mpi_weight_bytes(net) : 0;
 }
 
 void rct_mpi_net_range(const rectic_net *net, long n, long *lo, long *hi)

@@ -19,6 +19,10 @@ int rct_mpi_exchange_ring(rectic_net *net, void *ring, long slot, long n, size_t
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows);
 /* Rank 0 takes the other ranks' blocks of n values (an event-driven projection's sums).  Collective. */
 int rct_mpi_gather_tmp(rectic_net *net, void *tmp, long n);
+/* Keeps only the incoming weights of this rank's units (mpi_part.c); 0 or a code with net->err. */
+int rct_mpi_keep_own_weights(rectic_net *net);
+/* Bytes of weights this rank holds (after rct_mpi_keep_own_weights: of its own units only). */
+double rct_mpi_weight_bytes(const rectic_net *net);
 /* *any = whether any rank wants to stop (cancellation at a block's end: every rank stops at the same step). */
 int rct_mpi_agree_stop(rectic_net *net, int stop, int *any);
 

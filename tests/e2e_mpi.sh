@@ -50,6 +50,20 @@ compare() {
         same one "p$p"
         grep -q "\"ranks\": $p," "p$p/meta.json" || fail "p$p/meta.json: no \"mpi\": {\"ranks\": $p"
     done
+    [ "${SMALL:-}" ] || held p1 p2 p3 p4 # (a kernel for <= 20 units reads W whole, by columns: kept whole)
+}
+
+# held DIR1 DIR...: with weights, every rank of a run on P > 1 ranks holds fewer weight bytes than one rank.
+held() {
+    local msg
+    msg=$(python3 - "$@" 2>&1 <<'EOF'
+import json, sys
+one = json.load(open(sys.argv[1] + "/meta.json"))["mpi"]["weight_bytes_held"][0]
+for d in sys.argv[2:]:
+    per = json.load(open(d + "/meta.json"))["mpi"]["weight_bytes_held"]
+    assert one == 0 or max(per) < one, (d, per, one)
+EOF
+) || fail "weights held: $(printf '%s' "$msg" | tail -c 300)"
 }
 
 # qif_data N T: writes J.csv (N x N, ~30% non-zero) and inp.csv (T x N) for a QIF network that spikes.
@@ -83,7 +97,7 @@ test_more_ranks_than_neurons_and_the_small_inline_kernel() {
     need_mpi
     in_workdir
     qif_data 3 300
-    compare "${QIF[@]}" --weights J.csv --inputs inp.csv
+    SMALL=1 compare "${QIF[@]}" --weights J.csv --inputs inp.csv
     grep -q '"blocks": \[\[0, 1\], \[1, 2\], \[2, 3\], \[3, 3\]\]' p4/meta.json || fail "p4: blocks $(grep -o '"blocks[^]]*]]' p4/meta.json)"
 }
 
