@@ -123,6 +123,10 @@ asan:
 bench: all
 	./bench/run.sh $(BUILD)
 
+# MPI scaling on this machine (1 -> 2 ranks) and the model projecting it to 64 and 1024 ranks: bench/results_mpi.md
+bench-mpi: all
+	sh bench/mpi.sh $(BUILD)
+
 # The CUDA backend on a GPU: builds the folder a GPU machine needs (.device/rectic-gpu.tar.gz: static
 # binaries, templates, reference cases; tests/gpu/prepare.sh) and runs it (tests/gpu/run.sh), which skips
 # with a message where no CUDA device is found.  On a GPU machine without a toolchain: sh tests/gpu/run.sh.

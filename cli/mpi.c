@@ -96,13 +96,14 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     if (!o->mpi)
         return 0;
     int P = rct_mpi_size(o->mpi), me = rct_mpi_rank(o->mpi);
-    double mine[3] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net)};
-    double *all = calloc(3 * (size_t)P, sizeof *all);
+    double mine[4] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
+                      rct_mpi_other_seconds(o->mpi)};
+    double *all = calloc(4 * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
     for (int r = 0; counts && r < P; r++)
-        counts[r] = 3, counts[P + r] = 3 * r;
-    int rc = !all || !counts || rct_mpi_gatherv_double(o->mpi, mine, 3, all, counts, counts + P, &err);
+        counts[r] = 4, counts[P + r] = 4 * r;
+    int rc = !all || !counts || rct_mpi_gatherv_double(o->mpi, mine, 4, all, counts, counts + P, &err);
     char *text = NULL;
     size_t len = 0;
     FILE *f = rc || me != 0 ? NULL : open_memstream(&text, &len);
@@ -122,15 +123,18 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
         }
         fputs("\"communication_seconds\": [", f);
         for (int r = 0; r < P; r++) {
-            fprintf(f, "%s%.6g", r ? ", " : "", all[3 * r]);
-            most = all[3 * r] > most ? all[3 * r] : most;
+            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r]);
+            most = all[4 * r] > most ? all[4 * r] : most;
         }
         fputs("], \"bytes_received\": [", f);
         for (int r = 0; r < P; r++)
-            fprintf(f, "%s%.17g", r ? ", " : "", all[3 * r + 1]);
+            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 1]);
         fputs("], \"weight_bytes_held\": [", f);
         for (int r = 0; r < P; r++)
-            fprintf(f, "%s%.17g", r ? ", " : "", all[3 * r + 2]);
+            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 2]);
+        fputs("], \"gather_seconds\": [", f);
+        for (int r = 0; r < P; r++)
+            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r + 3]);
         fprintf(f, "], \"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
         fclose(f);
         o->mpi_meta = text;

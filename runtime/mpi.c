@@ -23,7 +23,8 @@ typedef void *mpi_handle; /* MPI_Comm, MPI_Datatype, MPI_Op: pointers in OpenMPI
 struct rct_mpi {
     void *lib;
     int rank, size, inited_here;
-    double comm_seconds, comm_bytes;
+    double comm_seconds, comm_bytes;     /* the exchanges between steps (rct_mpi_allgather_blocks) */
+    double other_seconds, other_bytes;   /* the rest: gathers after a run, agreements */
     int *tables[RCT_MPI_TABLES]; /* block_table's */
     long table_n[RCT_MPI_TABLES];
     mpi_handle comm, t_double, t_float, t_int, t_byte, op_max;
@@ -168,6 +169,11 @@ double rct_mpi_comm_bytes(const rct_mpi *m)
     return m ? m->comm_bytes : 0;
 }
 
+double rct_mpi_other_seconds(const rct_mpi *m)
+{
+    return m ? m->other_seconds : 0;
+}
+
 void rct_mpi_block(long n, int p, int r, long *lo, long *hi)
 {
     long base = n / p, extra = n % p;
@@ -218,11 +224,11 @@ static double tic(const rct_mpi *m)
     return m->Wtime();
 }
 
-/* Ends timing an exchange that brought `bytes` bytes. */
-static void toc(rct_mpi *m, double t0, double bytes)
+/* Ends timing a call that brought `bytes` bytes (an exchange between steps, or another call). */
+static void toc(rct_mpi *m, double t0, double bytes, int exchange)
 {
-    m->comm_seconds += m->Wtime() - t0;
-    m->comm_bytes += bytes;
+    *(exchange ? &m->comm_seconds : &m->other_seconds) += m->Wtime() - t0;
+    *(exchange ? &m->comm_bytes : &m->other_bytes) += bytes;
 }
 
 int rct_mpi_allgather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err)
@@ -233,7 +239,7 @@ int rct_mpi_allgather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err
     double t0 = tic(m);
     int rc = m->Allgatherv(RCT_MPI_IN_PLACE, 0, m->t_byte, buf, t, t + m->size, size == 4 ? m->t_float : m->t_double,
                            m->comm);
-    toc(m, t0, (double)(n - t[m->rank]) * (double)size);
+    toc(m, t0, (double)(n - t[m->rank]) * (double)size, 1);
     return rc ? failed(err, "MPI_Allgatherv") : 0;
 }
 
@@ -246,7 +252,7 @@ int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *e
     mpi_handle type = size == 4 ? m->t_float : m->t_double;
     const void *send = m->rank == 0 ? RCT_MPI_IN_PLACE : (const char *)buf + (size_t)t[m->size + m->rank] * size;
     int rc = m->Gatherv(send, t[m->rank], type, buf, t, t + m->size, type, 0, m->comm);
-    toc(m, t0, m->rank == 0 ? (double)(n - t[0]) * (double)size : 0);
+    toc(m, t0, m->rank == 0 ? (double)(n - t[0]) * (double)size : 0, 0);
     return rc ? failed(err, "MPI_Gatherv") : 0;
 }
 
@@ -259,7 +265,7 @@ int rct_mpi_bcast(rct_mpi *m, void *buf, size_t bytes, rct_err *err)
             return failed(err, "MPI_Bcast");
         at += k;
     }
-    toc(m, t0, m->rank ? (double)bytes : 0);
+    toc(m, t0, m->rank ? (double)bytes : 0, 0);
     return 0;
 }
 
@@ -267,7 +273,7 @@ int rct_mpi_max_int(rct_mpi *m, int value, int *out, rct_err *err)
 {
     double t0 = tic(m);
     int rc = m->Allreduce(&value, out, 1, m->t_int, m->op_max, m->comm);
-    toc(m, t0, sizeof(int));
+    toc(m, t0, sizeof(int), 0);
     return rc ? failed(err, "MPI_Allreduce") : 0;
 }
 
@@ -275,7 +281,7 @@ int rct_mpi_allgather_int(rct_mpi *m, int value, int *all, rct_err *err)
 {
     double t0 = tic(m);
     int rc = m->Allgather(&value, 1, m->t_int, all, 1, m->t_int, m->comm);
-    toc(m, t0, (double)m->size * sizeof(int));
+    toc(m, t0, (double)m->size * sizeof(int), 0);
     return rc ? failed(err, "MPI_Allgather") : 0;
 }
 
@@ -286,6 +292,9 @@ int rct_mpi_gatherv_double(rct_mpi *m, const double *send, long count, double *r
         return rct_errf(err, RECTIC_EINVAL, "MPI: %ld values exceed one exchange", count) ? -1 : -1;
     double t0 = tic(m);
     int rc = m->Gatherv(send, (int)count, m->t_double, recv, counts, displs, m->t_double, 0, m->comm);
-    toc(m, t0, m->rank == 0 ? (double)count * 8 : 0);
+    double all = 0; /* what rank 0 received from the others */
+    for (int r = 1; m->rank == 0 && r < m->size; r++)
+        all += (double)counts[r] * 8;
+    toc(m, t0, all, 0);
     return rc ? failed(err, "MPI_Gatherv") : 0;
 }

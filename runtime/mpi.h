@@ -31,9 +31,11 @@ void rct_mpi_abort(rct_mpi *m, int code);
 
 int rct_mpi_rank(const rct_mpi *m);
 int rct_mpi_size(const rct_mpi *m);
-/* Seconds spent in exchanges and bytes received by this rank since the process started. */
+/* Seconds spent in the exchanges between steps and bytes they brought this rank since the process started
+   (waiting for slower ranks included); seconds in the other calls (gathers after a run, agreements). */
 double rct_mpi_comm_seconds(const rct_mpi *m);
 double rct_mpi_comm_bytes(const rct_mpi *m);
+double rct_mpi_other_seconds(const rct_mpi *m);
 
 /* Rank r's block of n units among p: lo .. hi-1, contiguous, sizes differing by at most one (first ranks
    larger); an empty block is n .. n. */

@@ -204,4 +204,20 @@ test_state_saved_under_mpi_loads_with_another_number_of_ranks() {
     done
 }
 
+test_checkpoints_and_a_fitted_readout_are_one_process_bytes() {
+    need_mpi
+    in_workdir
+    qif_data 29 300
+    python3 -c 'import math
+for n in range(300): print("%.6g" % math.sin(n / 7.0))' >y.csv
+    rr run "${QIF[@]}" --weights J.csv --inputs inp.csv --coupling event --checkpoint-every 100 --save-state one.npz -o one
+    mpi 3 run "${QIF[@]}" --weights J.csv --inputs inp.csv --coupling event --checkpoint-every 100 --save-state p.npz -o p
+    same one p
+    cmp -s one.npz p.npz || fail "the state file of 3 ranks differs from one process's"
+    rr fit ridge "${QIF[@]}" --weights J.csv --inputs inp.csv --targets y.csv --washout 20 -o fit1
+    mpi 2 fit ridge "${QIF[@]}" --weights J.csv --inputs inp.csv --targets y.csv --washout 20 -o fit2
+    same fit1 fit2
+    [ -s fit2/readout.csv ] || fail "no readout.csv"
+}
+
 run_tests
