@@ -16,6 +16,8 @@
 #include "mpi_net.h"
 #include "popnet.h"
 
+static void mark_whole(rectic_net *net);
+
 int rectic_net_use_mpi(rectic_net *net, int use)
 {
     if (!net)
@@ -33,6 +35,7 @@ int rectic_net_use_mpi(rectic_net *net, int use)
     if (net->backend == RECTIC_BACKEND_NVRTC)
         return rct_errf(&net->err, RECTIC_EINVAL, "MPI: the CUDA backend does not run partitioned yet: run on the CPU");
     net->mpi = m;
+    mark_whole(net);
     int rc = rct_mpi_size(m) > 1 ? rct_mpi_keep_own_weights(net) : 0;
     if (rc)
         net->mpi = NULL;
@@ -53,12 +56,56 @@ double rectic_net_weight_bytes(const rectic_net *net)
     return net ? rct_mpi_weight_bytes(net) : 0;
 }
 
-void rct_mpi_net_range(const rectic_net *net, long n, long *lo, long *hi)
+void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi)
 {
     *lo = 0;
-    *hi = n;
-    if (net->mpi)
-        rct_mpi_block(n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
+    *hi = pop->n;
+    if (net->mpi && !pop->mpi_whole)
+        rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
+}
+
+/* The first pass that may read a coupling value of model m (n_passes: none). */
+static int first_coupled_pass(const rct_model *m)
+{
+    int first = m->n_passes;
+    for (int k = 0; k < m->n_coup; k++)
+        first = m->coup_before[k] < first ? m->coup_before[k] : first;
+    return first;
+}
+
+/* Does a reduction of m read values that may depend on the coupling (computed for a rank's own units only)? */
+static int reduces_coupled(const rct_model *m)
+{
+    for (int r = 0; r < m->n_reds; r++)
+        if (m->reds[r].before_pass > first_coupled_pass(m))
+            return 1;
+    return 0;
+}
+
+/* Does a projection read variable v of m in the same step while only its owner computes it (in the pass
+   of the update, or after the coupling)? */
+static int reads_owned_only(const rct_model *m, int v)
+{
+    const rct_var *var = &m->vars[v];
+    return var->kind == RCT_VK_ALG && (var->pass >= first_coupled_pass(m) || var->pass == m->n_passes - 1);
+}
+
+/* Marks the populations (or the network) that every rank must compute whole: the exchange after a step
+   cannot give them values a projection or a reduction reads within the step. */
+static void mark_whole(rectic_net *net)
+{
+    if (!net->pn) {
+        net->mpi_whole = reduces_coupled(net->model);
+        return;
+    }
+    for (int p = 0; p < net->pn->n_pops; p++)
+        net->pn->pops[p]->mpi_whole = reduces_coupled(net->pn->pops[p]->model);
+    for (int k = 0; k < net->pn->n_projs; k++) {
+        const rct_proj *j = &net->pn->projs[k];
+        rectic_net *src = net->pn->pops[j->src];
+        if (j->delay == 0 && reads_owned_only(src->model, j->src_var))
+            src->mpi_whole = 1;
+    }
 }
 
 int rct_mpi_net_check(rectic_net *net)
@@ -72,6 +119,8 @@ int rct_mpi_net_check(rectic_net *net)
 
 int rct_mpi_exchange_state(rectic_net *net, rectic_net *pop)
 {
+    if (pop->mpi_whole) /* every rank computed all of it */
+        return 0;
     size_t rs = rct_rsize(pop), n = (size_t)pop->n;
     for (int s = 0; s < pop->model->n_state; s++)
         if (rct_mpi_allgather_blocks(net->mpi, (char *)pop->y + (size_t)s * n * rs, pop->n, rs, &net->err))
@@ -144,6 +193,8 @@ static int gather_values(rectic_net *net, void *v, long count, long n, size_t rs
 
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows)
 {
+    if (pop->mpi_whole) /* rank 0 computed all of it */
+        return 0;
     int rc = 0;
     for (int k = 0; !rc && rows >= 0 && k < pop->n_rec_data; k++) {
         if (!pop->rec_data[k] || (k == 0 && pop->model->output < 0)) /* a population without the output */

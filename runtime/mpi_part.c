@@ -99,7 +99,7 @@ static int keep_csc_targets(rectic_net *net, long **ptr, int **col, void **val, 
 static int keep_proj(rectic_net *net, rct_proj *j)
 {
     long n_tgt = net->pn->pops[j->tgt]->n, n_src = net->pn->pops[j->src]->n, lo, hi;
-    rct_mpi_net_range(net, n_tgt, &lo, &hi);
+    rct_mpi_net_range(net, net->pn->pops[j->tgt], &lo, &hi);
     if (j->w)
         return keep_dense_rows(net, &j->w, &j->w_map, &j->w_map_len, n_tgt, n_src, lo, hi);
     if (j->csr_ptr && j->mode == RCT_COUP_EVENT)
@@ -118,7 +118,7 @@ int rct_mpi_keep_own_weights(rectic_net *net)
         return 0;
     }
     long lo, hi;
-    rct_mpi_net_range(net, net->n, &lo, &hi);
+    rct_mpi_net_range(net, net, &lo, &hi);
     if (net->w && !net->w_cols) /* (a small fixed-size kernel reads w_cols: kept whole) */
         return keep_dense_rows(net, &net->w, &net->w_map, &net->w_map_len, net->n, net->n, lo, hi);
     if (net->csr_ptr && net->coupling_mode == RCT_COUP_EVENT)
@@ -142,7 +142,7 @@ double rct_mpi_weight_bytes(const rectic_net *net)
 {
     long lo, hi;
     if (!net->pn) {
-        rct_mpi_net_range(net, net->n, &lo, &hi);
+        rct_mpi_net_range(net, net, &lo, &hi);
         return held(net, net->w_cols ? net->w_cols : net->w, net->w_cols ? net->n : hi - lo, net->n, net->csr_ptr,
                     net->n, net->nnz);
     }
@@ -150,7 +150,7 @@ double rct_mpi_weight_bytes(const rectic_net *net)
     for (int k = 0; k < net->pn->n_projs; k++) {
         const rct_proj *j = &net->pn->projs[k];
         long n_tgt = net->pn->pops[j->tgt]->n, n_src = net->pn->pops[j->src]->n;
-        rct_mpi_net_range(net, n_tgt, &lo, &hi);
+        rct_mpi_net_range(net, net->pn->pops[j->tgt], &lo, &hi);
         sum += held(net, j->w, hi - lo, n_src, j->csr_ptr, j->mode == RCT_COUP_EVENT ? n_src : n_tgt, j->nnz);
     }
     return sum;

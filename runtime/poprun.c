@@ -150,7 +150,7 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     c->coup = pop->coup;
     c->param = (const void *const *)pop->param_real;
     c->threads = net->threads;
-    rct_mpi_net_range(net, pop->n, &c->lo, &c->hi); /* all units, or this MPI rank's block */
+    rct_mpi_net_range(net, pop, &c->lo, &c->hi); /* all units, or this MPI rank's block */
     c->gemv = rct_gemv_rows(net->f32);
     c->in_row = cols;
     c->in_col = in_col;
@@ -249,7 +249,7 @@ static int exchange(rectic_net *net, pn_run *r)
         rc = rct_mpi_exchange_state(net, pn->pops[p]);
     for (int k = 0; k < pn->n_projs && !rc; k++) {
         const rct_proj *j = &pn->projs[k];
-        if (j->ring) /* the slot the step just stored: step mod (delay + 1) */
+        if (j->ring && !pn->pops[j->src]->mpi_whole) /* the slot the step just stored: step mod (delay + 1) */
             rc = rct_mpi_exchange_ring(net, j->ring, (r->ctx[0].step - 1) % (j->delay + 1), pn->pops[j->src]->n,
                                        rct_rsize(net));
     }

@@ -280,7 +280,7 @@ static int run(rectic_net *net, long steps, const input_src *in)
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
     c.threads = net->threads;
-    rct_mpi_net_range(net, net->n, &c.lo, &c.hi); /* all neurons, or this MPI rank's block */
+    rct_mpi_net_range(net, net, &c.lo, &c.hi); /* all neurons, or this MPI rank's block */
     c.gemv = rct_gemv_rows(net->f32);
     c.param = (const void *const *)net->param_real;
     c.in_row = in->cols;

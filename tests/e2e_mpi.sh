@@ -146,6 +146,46 @@ EOF
     [ "$(wc -l <one/spikes_E.csv)" -gt 10 ] || fail "too few spikes to compare"
 }
 
+test_projection_from_a_coupled_algebraic_variable_and_a_coupled_reduction() {
+    need_mpi
+    in_workdir
+    cat >tpl.yaml <<'EOF'
+a_op:
+  base: OperatorTemplate
+  equations: ["r = tanh(r_in + I_ext)", "d/dt * v = (-v + r) / tau"]
+  variables: {v: output(0.0), r: variable(0.0), tau: 0.01, r_in: input(0.0), I_ext: input(0.0)}
+m_op:
+  base: OperatorTemplate
+  equations: ["r = tanh(r_in + I_ext)", "d/dt * v = (-v + r - mean(r)) / tau"]
+  variables: {v: output(0.0), r: variable(0.0), tau: 0.01, r_in: input(0.0), I_ext: input(0.0)}
+a_node:
+  base: NodeTemplate
+  operators: [a_op]
+m_node:
+  base: NodeTemplate
+  operators: [m_op]
+EOF
+    python3 - <<'EOF'
+import random
+random.seed(3)
+def write(name, rows):
+    open(name, "w").writelines(",".join("%.6g" % x for x in r) + "\n" for r in rows)
+write("wCA.csv", [[random.uniform(-1, 1) for j in range(6)] for i in range(7)])
+write("wAB.csv", [[random.uniform(-1, 1) for j in range(7)] for i in range(5)])
+write("inC.csv", [[random.uniform(-1, 1) for j in range(6)] for n in range(300)])
+open("net.yaml", "w").write("""populations:
+  C: {template: tpl.a_node, op: a_op, n: 6, input: I_ext}
+  A: {template: tpl.a_node, op: a_op, n: 7}
+  B: {template: tpl.m_node, op: m_op, n: 5}
+projections:
+  - {source: C/v, target: A/r_in, weights: wCA.csv}
+  - {source: A/r, target: B/r_in, weights: wAB.csv}
+""")
+EOF
+    # A's r depends on A's coupling and B reads it in the same step; B's mean(r) reads its coupling
+    SMALL=1 compare net.yaml --dt 1e-3 --input C/I_ext=inC.csv --record A/v --record B/v --record A/r --record B/r -q
+}
+
 test_pyrates_circuit_with_delays() {
     need_mpi
     in_workdir
