@@ -82,5 +82,6 @@ net "$WEAK" 100
 net $((2 * WEAK)) 100
 run 1 "$WEAK" 100 sparse >>"$ROWS"
 run 2 $((2 * WEAK)) 100 sparse >>"$ROWS"
-/usr/bin/python3 "$ROOT/bench/mpi_model.py" "$ROWS" "$STEPS" >"$ROOT/bench/results_mpi.md"
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg) # what else ran: the 2-rank rows wait for a rank that others slowed
+/usr/bin/python3 "$ROOT/bench/mpi_model.py" "$ROWS" "$STEPS" "$(nproc)" "$LOAD" >"$ROOT/bench/results_mpi.md"
 cat "$ROOT/bench/results_mpi.md"

@@ -48,11 +48,17 @@ def find(rows, **k):
 
 def main():
     rows, steps = load(sys.argv[1]), int(sys.argv[2])
+    cores, loadavg = (sys.argv[3], sys.argv[4]) if len(sys.argv) > 4 else ("?", "?")
     out = ["# MPI scaling (issue 18; `make bench-mpi`, bench/mpi.sh)", "",
            "QIF networks, random in-degree K, eta ~ U(-20, 400), %d steps, TinyCC kernel, one thread per rank, "
            "ranks on the 2 cores of this machine (shared with other work: times are indicative); "
            "`comm` is the time in the exchanges between steps on the rank that spent most (waiting for the slower "
            "rank included), bytes are what the busiest rank received per step. 1 and 2 ranks write the same bytes (checked)." % steps, "",
+           "Measured on %s cores with a load average of %s (1, 5, 15 min) from other work: two ranks on two busy "
+           "cores wait for each other (MPI busy-waits, the other work takes the cores), so the 2-rank rows are "
+           "slower than one rank and `comm` is mostly that wait, not the transfer (8 MB at memory speed is ~1-2 "
+           "ms); the per-unit figures below are upper bounds. On idle cores or separate machines the synapse "
+           "part halves with 2 ranks (each holds half the weights: last column)." % (cores, loadavg), "",
            "| P | N | K | coupling | ms/step | comm ms/step | bytes/step | spikes | weight bytes per rank |",
            "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
@@ -74,7 +80,8 @@ def main():
     for c, n, k, v in syn:
         out.append("- compute per synapse (%s, N = %d, K = %d, one rank, whole step / (N K)): %.2f ns" % (c, n, k, 1e9 * v))
     out.append("- per unit: update c_unit = %.2f ns, done by every rank for all units c_rep = %.2f ns (uncoupled "
-               "rows, P = 1 and 2)" % (1e9 * c_unit, 1e9 * c_rep))
+               "rows, P = 1 and 2; c_rep = the 2-rank compute beyond half the 1-rank time: here the wait "
+               "for the other rank, an upper bound)" % (1e9 * c_unit, 1e9 * c_rep))
     for r in rows:
         if r["P"] == 2:
             pred = S * 8 * r["N"] * (r["P"] - 1) / r["P"]
@@ -93,10 +100,14 @@ def main():
         tx_spk = 0 if p == 1 else (ALPHA * math.log2(p) + 4 * NU * n * DT * D / BETA) / D
         out.append("| %d | %.3f | %.3f | %.4f | %.3f | %.0f%% |" % (p, 1e3 * tc, 1e3 * tx_state, 1e3 * tx_spk,
                                                                     1e3 * (tc + tx_state), 100 * t1 / p / (tc + tx_state)))
-    out += ["", "Reading: at 64 ranks the synapses dominate and the state allgather costs ~%.1f ms a step; at 1024 "
-            "ranks the allgather (S*8*N bytes to every rank, %.0f MB a step) and the work every rank does for all N "
-            "units bound the time per step, where exchanging only spike indices every min-delay steps would move "
-            "%.0f kB a step: the next step for large P." % (1e3 * S * 8 * n / BETA, S * 8 * n / 1e6, 4 * NU * n * DT / 1e3)]
+    p = 1024
+    out += ["", "Reading, at %d ranks: the synapses take %.1f ms a step, the work every rank does for all N units "
+            "%.1f ms (c_rep * N, an upper bound from this machine), the state allgather %.1f ms (S*8*N = %.0f MB to "
+            "every rank). The last two do not shrink with P: rectic's next steps for large P are exchanging only "
+            "spike indices every min-delay steps (%.0f kB a step, %.3f ms) and spike detection on each rank's own "
+            "units." % (p, 1e3 * c_syn * n * k / p, 1e3 * c_rep * n, 1e3 * (ALPHA * math.log2(p) + S * 8 * n / BETA),
+                        S * 8 * n / 1e6, 4 * NU * n * DT / 1e3,
+                        1e3 * (ALPHA * math.log2(p) + 4 * NU * n * DT * D / BETA) / D)]
     print("\n".join(out))
 
 
