@@ -93,6 +93,7 @@ typedef struct options {
     int no_check_finite; /* run: let NaN carry on */
     double max_memory;   /* run: bytes of recordings kept in memory (0: the default) */
     int standalone;      /* emit: a whole simulation program */
+    int sa_mpi;          /* emit --standalone --mpi: the program partitions its neurons across MPI ranks */
     int target_cuda;     /* emit --target cuda: the CUDA kernels */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
     int force;           /* emit --project: overwrite the project's files that exist */

@@ -452,6 +452,12 @@ static int cmd_emit(int argc, char **argv)
         return 1;
     }
     o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
+    if (o.network && o.sa_mpi) {
+        complain("--mpi: the standalone program of a network file does not run on MPI yet (one template does; "
+                 "`mpirun rectic run %s` does)", o.spec.template_ref);
+        rct_cli_free_options(&o);
+        return 1;
+    }
     if (o.network && !o.standalone) {
         complain("emit: %s is a %s: `rectic emit` writes its standalone program (give --standalone); "
                  "`rectic run` runs it", o.spec.template_ref, o.network == 2 ? "circuit" : "network file");
@@ -498,6 +504,14 @@ static int cmd_emit(int argc, char **argv)
     if (code != RECTIC_OK) {
         complain("%s", rectic_errmsg(net));
         code = 1;
+    }
+    if (!code && o.sa_mpi) { /* the program's MPI part (generator/standalone/sa_common.c) switched on */
+        char *with = malloc(strlen(text) + 200);
+        if (with)
+            sprintf(with, "#define RECTIC_SA_MPI 1 /* build with mpicc; run with mpirun (rectic emit --mpi) */\n%s", text);
+        free(text);
+        text = with;
+        code = !with;
     }
     if (!code)
         code = put_emitted(&o, text);

@@ -199,6 +199,8 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     for (int k = 0; k < s->n_records; k++)
         rec_entry(&b, m, s->records[k], s->record_files[k], s->record_names[k], NULL, 0);
     rct_buf_printf(&b, "};\n#define RECTIC_SA_N_RECORDS %d\n", 1 + s->n_records);
+    rct_buf_printf(&b, "#define RECTIC_SA_WHOLE %d /* MPI: 1 when a reduction reads coupled values (every rank "
+                       "computes all neurons) */\n", rct_model_reduces_coupled(m));
     rct_buf_printf(&b, "static const long rectic_sa_n = %ld, rectic_sa_steps = %ld;\n", s->n, s->steps);
     run_defaults(&b, s->sampling_steps, s->cutoff, s->sampling_mean, s->npy);
     rct_buf_puts(&b, "static const double rectic_sa_dt = ");

@@ -64,30 +64,12 @@ void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, l
         rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
 }
 
-/* The first pass that may read a coupling value of model m (n_passes: none). */
-static int first_coupled_pass(const rct_model *m)
-{
-    int first = m->n_passes;
-    for (int k = 0; k < m->n_coup; k++)
-        first = m->coup_before[k] < first ? m->coup_before[k] : first;
-    return first;
-}
-
-/* Does a reduction of m read values that may depend on the coupling (computed for a rank's own units only)? */
-static int reduces_coupled(const rct_model *m)
-{
-    for (int r = 0; r < m->n_reds; r++)
-        if (m->reds[r].before_pass > first_coupled_pass(m))
-            return 1;
-    return 0;
-}
-
 /* Does a projection read variable v of m in the same step while only its owner computes it (in the pass
    of the update, or after the coupling)? */
 static int reads_owned_only(const rct_model *m, int v)
 {
     const rct_var *var = &m->vars[v];
-    return var->kind == RCT_VK_ALG && (var->pass >= first_coupled_pass(m) || var->pass == m->n_passes - 1);
+    return var->kind == RCT_VK_ALG && (var->pass >= rct_model_first_coupled_pass(m) || var->pass == m->n_passes - 1);
 }
 
 /* Marks the populations (or the network) that every rank must compute whole: the exchange after a step
@@ -95,11 +77,11 @@ static int reads_owned_only(const rct_model *m, int v)
 static void mark_whole(rectic_net *net)
 {
     if (!net->pn) {
-        net->mpi_whole = reduces_coupled(net->model);
+        net->mpi_whole = rct_model_reduces_coupled(net->model);
         return;
     }
     for (int p = 0; p < net->pn->n_pops; p++)
-        net->pn->pops[p]->mpi_whole = reduces_coupled(net->pn->pops[p]->model);
+        net->pn->pops[p]->mpi_whole = rct_model_reduces_coupled(net->pn->pops[p]->model);
     for (int k = 0; k < net->pn->n_projs; k++) {
         const rct_proj *j = &net->pn->projs[k];
         rectic_net *src = net->pn->pops[j->src];

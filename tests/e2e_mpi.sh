@@ -260,4 +260,22 @@ for n in range(300): print("%.6g" % math.sin(n / 7.0))' >y.csv
     [ -s fit2/readout.csv ] || fail "no readout.csv"
 }
 
+test_standalone_mpi_program_writes_the_bytes_of_rectic_run() {
+    need_mpi
+    command -v mpicc >/dev/null || skip "no mpicc (libopenmpi-dev)"
+    in_workdir
+    qif_data 31 300
+    rr emit "${QIF[@]}" --weights J.csv --inputs inp.csv --coupling sparse --standalone --mpi -o sim.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror sim.c -lm -o sim 2>cc.err || fail "mpicc: $(head -c 600 cc.err)"
+    rr run "${QIF[@]}" --weights J.csv --inputs inp.csv --coupling sparse -o one
+    for p in 1 3; do
+        mpirun --oversubscribe -np "$p" ./sim --weights J.csv --inputs inp.csv -o "s$p" >sim.out 2>&1 ||
+            fail "mpirun -np $p ./sim: $(head -c 600 sim.out)"
+        same one "s$p"
+    done
+    printf 'populations:\n  E: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 3, spike: {var: spike, def: v}}\n' >network.yaml
+    "$RECTIC" emit network.yaml --standalone --mpi -o x.c 2>err.txt && fail "--mpi accepted for a network file"
+    grep -q -- '--mpi' err.txt || fail "no message naming --mpi: $(cat err.txt)"
+}
+
 run_tests

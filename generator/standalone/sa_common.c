@@ -41,6 +41,98 @@ static void *sa_alloc(size_t count, size_t size)
     return p;
 }
 
+/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank updates a block of
+   the neurons and gathers the state after each step, rank 0 gathers the recordings and writes them: the
+   bytes of `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
+#ifdef RECTIC_SA_MPI
+#include <mpi.h>
+static int sa_rank, sa_size = 1;
+
+static inline void sa_mpi_start(int *argc, char ***argv)
+{
+    MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &sa_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &sa_size);
+}
+
+static inline void sa_mpi_end(void)
+{
+    MPI_Finalize();
+}
+#else
+#define sa_rank 0 /* one process */
+#define sa_size 1
+
+static inline void sa_mpi_start(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+}
+
+static inline void sa_mpi_end(void)
+{
+}
+#endif
+
+/* Rank r's block of n neurons: lo .. hi-1, sizes differing by at most one (first ranks larger), an empty
+   one as n .. n (rectic's runtime/mpi.c). */
+static inline void sa_block(long n, int r, long *lo, long *hi)
+{
+    long base = n / sa_size, extra = n % sa_size;
+    *lo = r * base + (r < extra ? r : extra);
+    *hi = *lo + base + (r < extra);
+    if (*lo == *hi)
+        *lo = *hi = n;
+}
+
+#ifdef RECTIC_SA_MPI
+/* Every rank's block of the n values at buf on every rank (after a step). */
+static inline void sa_mpi_allgather(real *buf, long n)
+{
+    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    for (int r = 0; r < sa_size; r++) {
+        long lo, hi;
+        sa_block(n, r, &lo, &hi);
+        counts[r] = (int)(hi - lo), counts[sa_size + r] = (int)lo;
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, counts + sa_size,
+                   RECTIC_SA_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_COMM_WORLD);
+    free(counts);
+}
+
+/* Rank 0 takes the other ranks' columns (their blocks of the n neurons) of rows x n values at buf. */
+static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+{
+    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    long lo, hi;
+    for (int r = 0, at = 0; r < sa_size; at += counts[r], r++) {
+        sa_block(n, r, &lo, &hi);
+        counts[r] = (int)(rows * (hi - lo)), counts[sa_size + r] = at;
+    }
+    sa_block(n, sa_rank, &lo, &hi);
+    double *mine = sa_alloc((size_t)(rows * (hi - lo)) + 1, sizeof *mine);
+    double *all = sa_alloc((size_t)(rows * n) + 1, sizeof *all);
+    for (long t = 0; t < rows; t++)
+        memcpy(mine + t * (hi - lo), buf + t * n + lo, sizeof(double) * (size_t)(hi - lo));
+    MPI_Gatherv(mine, counts[sa_rank], MPI_DOUBLE, all, counts, counts + sa_size, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    for (int r = 1; sa_rank == 0 && r < sa_size; r++) {
+        sa_block(n, r, &lo, &hi);
+        for (long t = 0; t < rows; t++)
+            memcpy(buf + t * n + lo, all + counts[sa_size + r] + t * (hi - lo), sizeof(double) * (size_t)(hi - lo));
+    }
+    free(mine), free(all), free(counts);
+}
+#else
+static inline void sa_mpi_allgather(real *buf, long n)
+{
+    (void)buf, (void)n;
+}
+
+static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+{
+    (void)buf, (void)rows, (void)n;
+}
+#endif
+
 /* ---------------------------------------------------------------- reading CSV and .npy */
 
 typedef struct sa_matrix {
