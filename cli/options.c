@@ -134,7 +134,7 @@ const char rct_usage_emit[] =
     "--standalone writes a whole simulation program instead: the same kernel (for any number of neurons),\n"
     "the Euler loop, recording and CSV/.npy output, needing only libc and libm:\n"
     "    cc -O2 sim.c -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
-    "--standalone --mpi (one template): a program for MPI clusters, the bytes of `mpirun rectic run`:\n"
+    "--standalone --mpi: a program for MPI clusters (built with mpicc), the bytes of `mpirun rectic run`:\n"
     "    mpicc -O2 sim.c -lm -o sim && mpirun -np 4 ./sim --weights J.csv --inputs inp.csv -o out/\n"
     "A network file's program runs its populations and projections with the same fused kernel:\n"
     "    ./sim --input E=input_E.csv --input I=input_I.csv -o out/ E/eta=-4   (./sim --help lists the rest)\n"

@@ -409,6 +409,23 @@ static int put_emitted(const options *o, const char *src)
     return 0;
 }
 
+/* Writes emitted text (put_emitted); with --mpi the standalone program's MPI part switched on first. */
+static int put_program(const options *o, const char *text)
+{
+    if (!o->sa_mpi)
+        return put_emitted(o, text);
+    const char *line = "#define RECTIC_SA_MPI 1 /* build with mpicc, run with mpirun (rectic emit --mpi) */\n";
+    char *with = malloc(strlen(line) + strlen(text) + 1);
+    if (!with) {
+        complain("--mpi: out of memory");
+        return 1;
+    }
+    strcat(strcpy(with, line), text);
+    int code = put_emitted(o, with);
+    free(with);
+    return code;
+}
+
 /* `rectic emit --standalone NETWORK.yaml|CIRCUIT [run options]`: the standalone program of a network file
    or of a circuit (whose run inputs are written beside it, as its populations' inputs). */
 static int emit_network(options *o)
@@ -436,7 +453,7 @@ static int emit_network(options *o)
     if (code)
         complain("%s", rectic_errmsg(net));
     else
-        code = put_emitted(o, text) || (o->network == 2 && rct_cli_circ_write_inputs(o));
+        code = put_program(o, text) || (o->network == 2 && rct_cli_circ_write_inputs(o));
     free(text);
     rectic_net_free(net);
     return code;
@@ -452,12 +469,6 @@ static int cmd_emit(int argc, char **argv)
         return 1;
     }
     o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
-    if (o.network && o.sa_mpi) {
-        complain("--mpi: the standalone program of a network file does not run on MPI yet (one template does; "
-                 "`mpirun rectic run %s` does)", o.spec.template_ref);
-        rct_cli_free_options(&o);
-        return 1;
-    }
     if (o.network && !o.standalone) {
         complain("emit: %s is a %s: `rectic emit` writes its standalone program (give --standalone); "
                  "`rectic run` runs it", o.spec.template_ref, o.network == 2 ? "circuit" : "network file");
@@ -505,16 +516,8 @@ static int cmd_emit(int argc, char **argv)
         complain("%s", rectic_errmsg(net));
         code = 1;
     }
-    if (!code && o.sa_mpi) { /* the program's MPI part (generator/standalone/sa_common.c) switched on */
-        char *with = malloc(strlen(text) + 200);
-        if (with)
-            sprintf(with, "#define RECTIC_SA_MPI 1 /* build with mpicc; run with mpirun (rectic emit --mpi) */\n%s", text);
-        free(text);
-        text = with;
-        code = !with;
-    }
     if (!code)
-        code = put_emitted(&o, text);
+        code = put_program(&o, text);
     free(text);
     rectic_net_free(net);
     rct_cli_free_options(&o);

@@ -318,7 +318,10 @@ static void pop_tables(rct_buf *b, rct_buf *entry, const rct_emit_net *o, const 
     rct_buf_printf(entry, "%s%s", n_vars ? "rectic_sa_vars_" : "NULL", n_vars ? pop : "");
     rct_buf_printf(entry, ", %d, %d, ", n_recs, sp->output != 0);
     rct_buf_printf(entry, "%s%s", n_recs ? "rectic_sa_recs_" : "NULL", n_recs ? pop : "");
-    rct_buf_puts(entry, "},\n");
+    int whole = rct_model_reduces_coupled(m); /* MPI: computed whole on every rank (runtime/mpi_net.c) */
+    for (int k = 0; k < o->n_projs; k++)
+        whole |= o->projs[k].src_pop == p && o->projs[k].delay == 0 && rct_model_owner_only(m, o->projs[k].src_var);
+    rct_buf_printf(entry, ", %d},\n", whole);
 }
 
 /* Writes projection k's weights table (while *budget lasts) and its entry of rectic_sa_projs into entry. */
@@ -392,7 +395,7 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
                      "    long n;\n    int n_state, n_alg, n_coup, n_param;\n    const int *param_vector;\n"
                      "    int spiking;\n    double threshold, reset;\n    int n_vars;\n"
                      "    const struct rectic_sa_var *vars;\n    int n_recs, has_out; /* has_out: recs[0] is out */\n"
-                     "    const struct rectic_sa_rec *recs;\n};\n"
+                     "    const struct rectic_sa_rec *recs;\n    int whole; /* MPI: every rank computes all its units */\n};\n"
                      "struct rectic_sa_w {\n    long at; /* target * n_source + source */\n    double w;\n};\n"
                      "struct rectic_sa_proj {\n    int src, src_slot, tgt, mode; /* src_slot: the source's block (state or algebraic) */\n"
                      "    long delay; /* steps */\n"

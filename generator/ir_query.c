@@ -347,3 +347,9 @@ int rct_model_reduces_coupled(const rct_model *m)
             return 1;
     return 0;
 }
+
+int rct_model_owner_only(const rct_model *m, int v)
+{
+    const rct_var *var = &m->vars[v];
+    return var->kind == RCT_VK_ALG && (var->pass >= rct_model_first_coupled_pass(m) || var->pass == m->n_passes - 1);
+}

@@ -64,14 +64,6 @@ void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, l
         rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
 }
 
-/* Does a projection read variable v of m in the same step while only its owner computes it (in the pass
-   of the update, or after the coupling)? */
-static int reads_owned_only(const rct_model *m, int v)
-{
-    const rct_var *var = &m->vars[v];
-    return var->kind == RCT_VK_ALG && (var->pass >= rct_model_first_coupled_pass(m) || var->pass == m->n_passes - 1);
-}
-
 /* Marks the populations (or the network) that every rank must compute whole: the exchange after a step
    cannot give them values a projection or a reduction reads within the step. */
 static void mark_whole(rectic_net *net)
@@ -85,7 +77,7 @@ static void mark_whole(rectic_net *net)
     for (int k = 0; k < net->pn->n_projs; k++) {
         const rct_proj *j = &net->pn->projs[k];
         rectic_net *src = net->pn->pops[j->src];
-        if (j->delay == 0 && reads_owned_only(src->model, j->src_var))
+        if (j->delay == 0 && rct_model_owner_only(src->model, j->src_var))
             src->mpi_whole = 1;
     }
 }

@@ -109,9 +109,9 @@ test_rate_network_coupled_through_an_algebraic_variable() {
         --target-var li_op/r_in --input-var li_op/I_ext --output-var tanh_op/r --record li_op/v --inputs inp.csv -q
 }
 
-test_network_file_of_populations_projections_and_delays() {
-    need_mpi
-    in_workdir
+# ei_net: writes network.yaml (E: 13 QIF-SFA units, I: 6 QIF units; dense, delayed dense, COO and delayed
+# scalar projections) and its files.
+ei_net() {
     python3 - <<'EOF'
 import random
 random.seed(7)
@@ -138,6 +138,12 @@ projections:
   - {source: I/s, target: I/s_in, weight: -0.05, delay: 0.002}
 """)
 EOF
+}
+
+test_network_file_of_populations_projections_and_delays() {
+    need_mpi
+    in_workdir
+    ei_net
     local args=(network.yaml --input E/I_ext=in_E.csv --input I/I_ext=in_I.csv --record E/v --record I_v=I/v
                 --output-var E/s -q)
     compare "${args[@]}"
@@ -273,9 +279,15 @@ test_standalone_mpi_program_writes_the_bytes_of_rectic_run() {
             fail "mpirun -np $p ./sim: $(head -c 600 sim.out)"
         same one "s$p"
     done
-    printf 'populations:\n  E: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 3, spike: {var: spike, def: v}}\n' >network.yaml
-    "$RECTIC" emit network.yaml --standalone --mpi -o x.c 2>err.txt && fail "--mpi accepted for a network file"
-    grep -q -- '--mpi' err.txt || fail "no message naming --mpi: $(cat err.txt)"
+    ei_net # a network file's program too
+    local net=(network.yaml --input E/I_ext=in_E.csv --input I/I_ext=in_I.csv --record E/v --record I_v=I/v
+               --output-var E/s -q)
+    rr emit "${net[@]}" --standalone --mpi -o net.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror net.c -lm -o net 2>cc.err || fail "mpicc net.c: $(head -c 600 cc.err)"
+    rr run "${net[@]}" -o none
+    mpirun --oversubscribe -np 3 ./net --input E=in_E.csv --input I=in_I.csv -o n3 >net.out 2>&1 ||
+        fail "mpirun -np 3 ./net: $(head -c 600 net.out)"
+    same none n3
 }
 
 run_tests

@@ -354,6 +354,21 @@ static void sa_start_event(sa_proj *s, int k, const sa_pop *pops)
             s->tmp[s->col[q]] += s->val[q] * x[c];
 }
 
+/* Under MPI, after step `step`: every rank's block of each population's state, and of each delay ring's
+   newest slot, on all ranks (populations computed whole need none). */
+static void sa_mpi_step(sa_pop *pops, sa_proj *projs, long step)
+{
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
+        for (int s = 0; !rectic_sa_pops[p].whole && s < rectic_sa_pops[p].n_state; s++)
+            sa_mpi_allgather(pops[p].y + s * rectic_sa_pops[p].n, rectic_sa_pops[p].n);
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        long n = rectic_sa_pops[j->src].n;
+        if (j->delay > 0 && !rectic_sa_pops[j->src].whole)
+            sa_mpi_allgather(projs[k].ring + (step % (j->delay + 1)) * n, n);
+    }
+}
+
 /* Sets up population p's context: its arrays, input and recordings. */
 static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
 {
@@ -370,6 +385,8 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
     c->param = (const real *const *)s->param;
     c->lo = 0;
     c->hi = n;
+    if (!sp->whole) /* under MPI this rank's block */
+        sa_block(n, sa_rank, &c->lo, &c->hi);
     c->gemv = sa_gemv_rows;
     c->in_row = cols;
     c->in_col = cols == n && n > 1 ? 1 : 0;
@@ -455,6 +472,7 @@ int main(int argc, char **argv)
 {
     sa_run run;
     sa_run_init(&run);
+    sa_mpi_start(&argc, &argv); /* MPI_Init when built with -DRECTIC_SA_MPI */
     sa_prog = argv[0];
     sa_pop *pops = sa_alloc(RECTIC_SA_N_POPS, sizeof *pops);
     sa_proj *projs = sa_alloc(RECTIC_SA_N_PROJS, sizeof *projs);
@@ -507,7 +525,17 @@ int main(int argc, char **argv)
                 sa_grow_spikes(&ctx[p]);
             ctx[p].input = pops[p].inr ? pops[p].inr + done * ctx[p].in_row : &zero;
         }
-        done += rectic_kernel(ctx, kproj, run.steps - done);
+        long d = rectic_kernel(ctx, kproj, sa_size > 1 ? 1 : run.steps - done); /* MPI: a step at a time */
+        done += d;
+        if (d > 0 && sa_size > 1)
+            sa_mpi_step(pops, projs, ctx[0].step - 1);
+    }
+    for (int p = 0; sa_size > 1 && p < RECTIC_SA_N_POPS; p++)
+        for (int k = 0; !rectic_sa_pops[p].whole && k < rectic_sa_pops[p].n_recs; k++)
+            sa_mpi_gather_columns(pops[p].buf[k], run.rows, rectic_sa_pops[p].n); /* rank 0 takes the others' */
+    if (sa_rank != 0) { /* rank 0 writes */
+        sa_mpi_end();
+        return 0;
     }
 
     sa_mkdirs(run.dir);
@@ -543,5 +571,6 @@ int main(int argc, char **argv)
         free(s->w), free(s->val), free(s->ring), free(s->tmp), free(s->ptr), free(s->col);
     }
     free(ctx), free(kproj), free(pops), free(projs), free(run.dir);
+    sa_mpi_end();
     return 0;
 }
