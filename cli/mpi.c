@@ -7,6 +7,7 @@
  * A failure during the run, where the others wait for its exchange, prints its message and ends every
  * rank (MPI_Abort).
  */
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -77,8 +78,10 @@ int rct_cli_mpi_agree(const options *o, int failed)
 
 void rct_cli_mpi_abort(const options *o, int code)
 {
-    if (o->mpi && rct_mpi_rank(o->mpi) != 0)
-        sleep(2); /* an error on every rank: rank 0's message ends the job first (mpirun kills the others) */
+    if (o->mpi && rct_mpi_rank(o->mpi) != 0) { /* an error on every rank: rank 0's message ends the job first */
+        signal(SIGTERM, SIG_DFL);              /* (mpirun then ends the others with SIGTERM) */
+        sleep(5);
+    }
     release();
     fflush(stderr);
     if (o->mpi)

@@ -229,6 +229,14 @@ test_an_error_on_every_rank_is_said_once_and_ends_all() {
     [ "$rc" = 1 ] || fail "exit $rc, expected 1: $(cat e.txt)"
     [ "$(grep -c 'missing.csv' e.txt)" = 1 ] || fail "expected one message naming missing.csv: $(cat e.txt)"
     [ ! -e out ] || fail "out/ written after a failure"
+    qif_data 7 50 # a failure when the run starts (recordings over --max-memory): MPI_Abort, one message
+    rc=0
+    mpirun --oversubscribe -np 3 "$RECTIC" run "${QIF[@]}" --weights J.csv --inputs inp.csv --max-memory 1000 \
+        -o out >o.txt 2>e.txt || rc=$?
+    [ "$rc" != 0 ] || fail "exit 0 after a failure"
+    [ "$(grep -c '^rectic: MPI: the recordings exceed the memory limit' e.txt)" = 1 ] ||
+        fail "expected the message once: $(cat e.txt)"
+    [ ! -e out/meta.json ] || fail "an output set written after a failure"
 }
 
 test_state_saved_under_mpi_loads_with_another_number_of_ranks() {
