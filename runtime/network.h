@@ -153,11 +153,10 @@ static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
     return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
 }
 
-/* The symbols a CPU kernel of net may call: the math functions and, with `blas` (a dense product), the
-   loaded BLAS's gemv (loaded now: kernels from the system compiler find it in the global scope too).  syms
-   has room for RCT_MAX_SYMBOLS entries (network.c). */
+/* The symbols a CPU kernel may call: the math functions (a dense product is the context's gemv, no BLAS).
+   syms has room for RCT_MAX_SYMBOLS entries (network.c). */
 #define RCT_MAX_SYMBOLS 64
-int rct_kernel_symbols(rectic_net *net, int blas, rct_symbol *syms);
+void rct_kernel_symbols(rct_symbol *syms);
 
 /* Loads a template node, searching the folders `first` before the spec's search path (network.c). */
 int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *const *first, int n_first, const char *ref,
