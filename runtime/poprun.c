@@ -484,6 +484,8 @@ int rct_pn_run(rectic_net *net, long steps)
     if (net->backend == RECTIC_BACKEND_NVRTC && spike_subsets)
         return rct_errf(&net->err, RECTIC_EINVAL, "the CUDA backend does not record subsets of spikes yet: record all "
                                                   "spikes, or run on the CPU");
+    if (net->mpi && (rc = rct_mpi_net_check(net))) /* what a partitioned run cannot do */
+        return rc;
     net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     if (net->backend == RECTIC_BACKEND_NVRTC) /* on the GPU (cuda_netrun.c) */
         return rct_cuda_pn_run(net, steps);
