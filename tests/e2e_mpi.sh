@@ -39,7 +39,7 @@ same() {
         n=$((n + 1))
     done
     [ "$n" -gt 0 ] || fail "$1: no data files"
-    [ "$(ls "$1" | wc -l)" = "$(ls "$2" | wc -l)" ] || fail "$1 and $2 hold different files"
+    [ "$(cd "$1" && echo *)" = "$(cd "$2" && echo *)" ] || fail "$1 and $2 hold different files"
 }
 
 # compare ARGS...: one process into one/, then P = 1..4 ranks into pP/, each the same bytes.
