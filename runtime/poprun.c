@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "blas.h"
 #include "checkpoint.h"
 #include "cuda_run.h"
 #include "jit_cc.h"
@@ -303,17 +302,17 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
 }
 
 /* Do threads matter to this network's run: more than one asked for, and someone to use them (a
-   population whose loops the cc kernel runs on its threads, or a projection through OpenBLAS)? */
+   population whose loops the cc kernel runs on its threads; a dense product runs on them too)? */
 static int pn_threads_matter(const rectic_net *net)
 {
     const rct_popnet *pn = net->pn;
-    int any = net->threads > 1 && pn->uses_blas && rct_blas_count() > 1;
+    int any = 0;
     for (int p = 0; p < pn->n_pops; p++)
         any |= net->threads > 1 && net->cc && rct_cc_openmp() && pn->pops[p]->n >= RCT_PARALLEL_MIN_N;
     return any;
 }
 
-/* A block's steps on one thread or all (rct_steps_fn): every population's loops and OpenBLAS. */
+/* A block's steps on one thread or all (rct_steps_fn): every population's loops. */
 typedef struct pn_block {
     rectic_net *net;
     pn_run *r;
@@ -325,8 +324,6 @@ static long pn_block_steps(void *user, long from, long to, int many, int *rc)
     pn_block *b = user;
     for (int p = 0; p < b->net->pn->n_pops; p++)
         b->r->ctx[p].threads = many ? b->net->threads : 1;
-    if (b->net->pn->uses_blas)
-        rct_blas_use(many ? 0 : 1);
     return run_steps(b->net, b->r, b->start, from, to, rc);
 }
 
@@ -519,8 +516,6 @@ int rct_pn_run(rectic_net *net, long steps)
         rc = rc ? rc : grc;
     }
     net->timings.run = rct_now() - t0;
-    if (pn->uses_blas)
-        rct_blas_use(0); /* OpenBLAS's own count again */
     run_free(pn, &r);
     if (!rc)
         net->err.code = 0;
