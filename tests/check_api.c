@@ -39,8 +39,7 @@ static const char *const api_functions[] = {
     "rectic_net_input_weights", "rectic_net_readout", "rectic_net_fit_ridge", "rectic_net_fitted_readout",
     "rectic_net_fitted_outputs", "rectic_net_score", "rectic_net_save_state", "rectic_net_load_state",
     "rectic_net_checkpoint_every", "rectic_net_step", "rectic_net_use_mpi", "rectic_net_mpi_rank",
-    "rectic_net_checkpoint_every", "rectic_net_step", "rectic_net_use_mpi", "rectic_net_mpi_rank", "rectic_net_weight_bytes",
-    "rectic_netspec_input_layer", "rectic_netspec_readout", "rectic_netspec_get_input_layer",
+    "rectic_net_weight_bytes", "rectic_netspec_input_layer", "rectic_netspec_readout", "rectic_netspec_get_input_layer",
     "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights", "rectic_net_rls_errors",
     "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population", NULL};
 
