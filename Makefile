@@ -20,7 +20,8 @@ SANFLAGS ?=
 # copy with the installed location here instead: see "Installation" below)
 BUILTIN_TEMPLATES ?= $(CURDIR)/templates
 
-DEB_PACKAGES = build-essential libyaml-dev libtcc-dev tcc libopenblas-dev check pkg-config python3-numpy file gnuplot-nox
+DEB_PACKAGES = build-essential libyaml-dev libtcc-dev tcc libopenblas-dev check pkg-config python3-numpy file gnuplot-nox \
+               openmpi-bin libopenmpi-dev
 
 # OpenBLAS is not linked: runtime/blas.c opens it when a network first needs it (libopenblas-dev brings
 # the shared library; the standalone programs and the benchmark's reference link it themselves)
@@ -64,7 +65,7 @@ $(BUILD)/%.o: %.c $(BUILD)/%.o.d
 	@$(CC) $(CFLAGS_ALL) $(DEPFLAGS) -c $< -o $@
 
 # the standalone programs' runtime (generator/standalone/), embedded as strings for `rectic emit --standalone`
-SA_TEXT_SRC = common/fmt_number.h common/coo.h $(wildcard generator/standalone/*.c) generator/standalone/embed.sh
+SA_TEXT_SRC = common/fmt_number.h common/gemv_rows.h common/coo.h $(wildcard generator/standalone/*.c) generator/standalone/embed.sh
 $(BUILD)/gen/sa_text.c: $(SA_TEXT_SRC)
 	@mkdir -p $(dir $@)
 	@sh generator/standalone/embed.sh $@
@@ -128,6 +129,10 @@ asan:
 
 bench: all
 	./bench/run.sh $(BUILD)
+
+# MPI scaling on this machine (1 -> 2 ranks) and the model projecting it to 64 and 1024 ranks: bench/results_mpi.md
+bench-mpi: all
+	sh bench/mpi.sh $(BUILD)
 
 # The CUDA backend on a GPU: builds the folder a GPU machine needs (.device/rectic-gpu.tar.gz: static
 # binaries, templates, reference cases; tests/gpu/prepare.sh) and runs it (tests/gpu/run.sh), which skips

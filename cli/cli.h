@@ -93,6 +93,7 @@ typedef struct options {
     int no_check_finite; /* run: let NaN carry on */
     double max_memory;   /* run: bytes of recordings kept in memory (0: the default) */
     int standalone;      /* emit: a whole simulation program */
+    int sa_mpi;          /* emit --standalone --mpi: the program partitions its neurons across MPI ranks */
     int target_cuda;     /* emit --target cuda: the CUDA kernels */
     const char *project; /* emit: a directory with sim.c, Makefile, README */
     int force;           /* emit --project: overwrite the project's files that exist */
@@ -112,6 +113,8 @@ typedef struct options {
     double *weights;     /* emit: a stand-in matrix when coupling has no weights file */
     double *inputs;
     long in_rows, in_cols;
+    struct rct_mpi *mpi; /* started by mpirun (cli/mpi.c), or NULL */
+    char *mpi_meta;      /* meta.json's "mpi" member, made on every rank after the run */
 } options;
 
 /* Prints "rectic: message" to stderr. */
@@ -119,6 +122,24 @@ void rct_cli_complain(const char *fmt, ...) __attribute__((format(printf, 1, 2))
 /* msg with the library's names of spec fields and calls (spec.dt, rectic_net_set, ...) rewritten as the
    flags that set them (flags.c), in buf (size bytes, cut short if needed). */
 const char *rct_cli_flags(const char *msg, char *buf, size_t size);
+
+/* MPI (cli/mpi.c).  Opens MPI when mpirun started the command (0; -1 after complaining); ranks other than 0
+   run quietly and hold their messages until rct_cli_mpi_agree. */
+int rct_cli_mpi_start(options *o);
+/* Where this rank's messages are held (a rank other than 0 before it knows it failed first), or NULL. */
+FILE *rct_cli_mpi_held(void);
+/* Collective: did any rank fail?  The first failing rank prints the messages it held. */
+int rct_cli_mpi_agree(const options *o, int failed);
+/* A rank failed where the others cannot know (during a run): prints its messages, ends every rank. */
+void rct_cli_mpi_abort(const options *o, int code);
+/* Collective, after the run: meta.json's "mpi" member (ranks, blocks, communication time) into o->mpi_meta. */
+int rct_cli_mpi_meta_make(options *o, rectic_net *net);
+/* Writes o->mpi_meta into meta.json (nothing without MPI). */
+void rct_cli_mpi_meta(FILE *f, const options *o);
+/* Is this rank the one that writes (rank 0, or no MPI)? */
+int rct_cli_mpi_writer(const options *o);
+/* Ends MPI (the command's last call). */
+void rct_cli_mpi_end(void);
 
 /* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);

@@ -166,6 +166,7 @@ static char *meta_members(void *user)
     rct_cli_ridge_meta(f, o);
     rct_cli_rls_meta(f, o, net);
     rct_cli_state_meta(f, o);
+    rct_cli_mpi_meta(f, o);
     rct_cli_json_opt(f, "status", ctx->status);
     fputs("  \"end\": null", f);
     int bad = fflush(f) != 0 || ferror(f);

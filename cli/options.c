@@ -23,7 +23,9 @@ void rct_cli_complain(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "rectic: %s\n", rct_cli_flags(msg, flags, sizeof flags)); /* library messages name fields */
+    FILE *held = rct_cli_mpi_held(); /* an MPI rank other than 0 holds its messages (cli/mpi.c) */
+    /* library messages name spec fields: the CLI names its flags */
+    fprintf(held ? held : stderr, "rectic: %s\n", rct_cli_flags(msg, flags, sizeof flags));
 }
 
 void rct_cli_warnings(const rectic_net *net, int *shown)
@@ -131,8 +133,10 @@ const char rct_usage_emit[] =
     "Writes the C kernel that `rectic run` with the same options would compile (stdout without -o).\n"
     "--target cuda (or --device cuda:N) writes the CUDA kernels instead (no GPU needed to write them).\n"
     "--standalone writes a whole simulation program instead: the same kernel (for any number of neurons),\n"
-    "the Euler loop, recording and CSV/.npy output, needing only libc, libm and CBLAS:\n"
-    "    cc -O2 sim.c -lopenblas -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
+    "the Euler loop, recording and CSV/.npy output, needing only libc and libm:\n"
+    "    cc -O2 sim.c -lm -o sim && ./sim --weights J.csv --inputs inp.csv -o out/ eta=-4\n"
+    "--standalone --mpi: a program for MPI clusters (built with mpicc), the bytes of `mpirun rectic run`:\n"
+    "    mpicc -O2 sim.c -lm -o sim && mpirun -np 4 ./sim --weights J.csv --inputs inp.csv -o out/\n"
     "A network file's program runs its populations and projections with the same fused kernel:\n"
     "    ./sim --input E=input_E.csv --input I=input_I.csv -o out/ E/eta=-4   (./sim --help lists the rest)\n"
     "A circuit's program is its network's; the run's --input series are written beside sim.c as its\n"
@@ -320,6 +324,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
         } else if (IS("--steps")) { TAKE(); if (parse_long(a, v, &o->steps)) return -1;
         } else if (IS("-o") || IS("--output")) { TAKE(); o->out_dir = v; o->out_given = 1;
         } else if (IS("--standalone")) { o->standalone = 1;
+        } else if (IS("--mpi")) { o->standalone = 1; o->sa_mpi = 1;
         } else if (IS("--backend")) { TAKE();
             if (!strcmp(v, "tcc")) o->spec.backend = RECTIC_BACKEND_TCC;
             else if (!strcmp(v, "cc")) o->spec.backend = RECTIC_BACKEND_CC;

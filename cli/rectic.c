@@ -153,7 +153,8 @@ static int cmd_run(int argc, char **argv, int fit)
     o.ridge.fit = fit;
     double t0 = now();
     o.times.start = started;
-    if (rct_cli_parse_options(argc, argv, &o, fit == RCT_FIT_RLS ? rct_usage_fit_rls : fit ? rct_usage_fit : rct_usage_run)) {
+    if (rct_cli_parse_options(argc, argv, &o, fit == RCT_FIT_RLS ? rct_usage_fit_rls : fit ? rct_usage_fit : rct_usage_run) ||
+        rct_cli_mpi_start(&o)) {
         rct_cli_free_options(&o);
         return 1;
     }
@@ -180,7 +181,13 @@ static int cmd_run(int argc, char **argv, int fit)
         rectic_net_free(net);
         net = NULL;
     }
-    if (!net) {
+    if (net && o.mpi && rectic_net_use_mpi(net, 1) != RECTIC_OK) {
+        complain("%s", rectic_errmsg(net));
+        rectic_net_free(net);
+        net = NULL;
+    }
+    if (rct_cli_mpi_agree(&o, !net)) { /* under MPI: every rank built its network, or all stop */
+        rectic_net_free(net);
         rct_cli_free_options(&o);
         return 1;
     }
@@ -200,8 +207,10 @@ static int cmd_run(int argc, char **argv, int fit)
     if (rectic_output_incomplete(o.out_dir))
         complain("warning: -o %s: the previous output set there is incomplete (its write was interrupted); this "
                  "run replaces it", o.out_dir);
-    if (rectic_net_check_output(net, o.out_dir, o.format, o.steps) != RECTIC_OK) { /* before a long run */
+    int out_bad = rct_cli_mpi_writer(&o) && rectic_net_check_output(net, o.out_dir, o.format, o.steps) != RECTIC_OK;
+    if (out_bad) /* before a long run; under MPI rank 0 writes */
         complain("%s", rectic_errmsg(net));
+    if (rct_cli_mpi_agree(&o, out_bad)) {
         rectic_net_free(net);
         rct_cli_free_options(&o);
         return 1;
@@ -225,6 +234,13 @@ static int cmd_run(int argc, char **argv, int fit)
     int exit_code = rc == RECTIC_OK ? 0 : interrupted ? 128 + caught_signal : numeric ? 3 : 1;
     if (rc != RECTIC_OK && !interrupted)
         complain("%s", rectic_errmsg(net));
+    if (o.mpi && rc != RECTIC_OK && !interrupted && !numeric && rc != RECTIC_ECANCEL)
+        rct_cli_mpi_abort(&o, exit_code); /* a rank's own error: the others may wait for it in an exchange */
+    if (rct_cli_mpi_meta_make(&o, net) || !rct_cli_mpi_writer(&o)) { /* the other ranks are done */
+        rectic_net_free(net);
+        rct_cli_free_options(&o);
+        return exit_code;
+    }
     int saved = rc == RECTIC_OK || interrupted || numeric ? rct_cli_state_save(&o, net, !numeric) : 0;
     o.times.write_start = now();
     int failed_after = rc == RECTIC_OK && (rct_cli_ridge_after(&o, net) || rct_cli_rls_after(&o, net)); /* a fit, or
@@ -394,6 +410,23 @@ static int put_emitted(const options *o, const char *src)
     return 0;
 }
 
+/* Writes emitted text (put_emitted); with --mpi the standalone program's MPI part switched on first. */
+static int put_program(const options *o, const char *text)
+{
+    if (!o->sa_mpi)
+        return put_emitted(o, text);
+    const char *line = "#define RECTIC_SA_MPI 1 /* build with mpicc, run with mpirun (rectic emit --mpi) */\n";
+    char *with = malloc(strlen(line) + strlen(text) + 1);
+    if (!with) {
+        complain("--mpi: out of memory");
+        return 1;
+    }
+    strcat(strcpy(with, line), text);
+    int code = put_emitted(o, with);
+    free(with);
+    return code;
+}
+
 /* `rectic emit NETWORK.yaml [run options]`: the kernel of a network file (C, or CUDA with --target cuda); with
    --standalone the program of a network file or of a circuit (whose run inputs are written beside it, as
    its populations' inputs). */
@@ -426,7 +459,7 @@ static int emit_network(options *o)
     if (code)
         complain("%s", rectic_errmsg(net));
     else
-        code = put_emitted(o, text) || (o->network == 2 && rct_cli_circ_write_inputs(o));
+        code = put_program(o, text) || (o->network == 2 && rct_cli_circ_write_inputs(o));
     free(text);
     rectic_net_free(net);
     return code;
@@ -490,7 +523,7 @@ static int cmd_emit(int argc, char **argv)
         code = 1;
     }
     if (!code)
-        code = put_emitted(&o, text);
+        code = put_program(&o, text);
     free(text);
     rectic_net_free(net);
     rct_cli_free_options(&o);
@@ -597,10 +630,11 @@ int main(int argc, char **argv)
         fputs(usage_main, stdout);
         return 0;
     }
-    if (!strcmp(cmd, "run"))
-        return cmd_run(argc - 2, argv + 2, 0);
-    if (!strcmp(cmd, "fit"))
-        return cmd_fit(argc - 2, argv + 2);
+    if (!strcmp(cmd, "run") || !strcmp(cmd, "fit")) {
+        int code = cmd[0] == 'r' ? cmd_run(argc - 2, argv + 2, 0) : cmd_fit(argc - 2, argv + 2);
+        rct_cli_mpi_end(); /* MPI_Finalize when mpirun started us */
+        return code;
+    }
     if (!strcmp(cmd, "emit"))
         return cmd_emit(argc - 2, argv + 2);
     if (!strcmp(cmd, "check"))

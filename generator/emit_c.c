@@ -99,7 +99,7 @@ static void emit_coupling_rows(rct_emitter *E)
                           "           columns: W[i][j] = w[j*n + i].  Each sum starts from 0, as the loop's accumulator\n"
                           "           does (0 + -0 is +0): the same bits as the loop */\n"
                           "        RECTIC_SIMD\n"
-                          "        for (long i = 0; i < n; i++) {\n"
+                          "        for (long i = c->lo; i < c->hi; i++) {\n"
                           "            const %s *const w_i = w + i; /* row i: w_i[j*n] */\n"
                           "            %s_arr[i] = 0", tgt->name, src->name, E->real, tgt->cname);
     for (long j = 0; j < E->o->fixed_n; j++) {
@@ -119,14 +119,14 @@ static void emit_gemv_split(rct_emitter *E, const char *s, const char *t)
                           "        if (c->threads > 1) {\n"
                           "            RECTIC_PARALLEL_REGION\n"
                           "            {\n"
-                          "                const long team = omp_get_num_threads(), per = (n + 8*team - 1)/(8*team)*8;\n"
-                          "                const long lo = omp_get_thread_num()*per, hi = lo + per < n ? lo + per : n;\n"
-                          "                if (lo < hi)\n"
-                          "                    cblas_%cgemv(101, 111, (int)(hi - lo), (int)n, 1, w + lo*n, (int)n, %s_arr, 1, 0, "
-                          "%s_arr + lo, 1);\n"
+                          "                const long rows = c->hi - c->lo, team = omp_get_num_threads();\n"
+                          "                const long per = (rows + 8*team - 1)/(8*team)*8, first = c->lo + omp_get_thread_num()*per;\n"
+                          "                const long last = first + per < c->hi ? first + per : c->hi;\n"
+                          "                if (first < last)\n"
+                          "                    c->gemv(last - first, n, w + first*n, %s_arr, %s_arr + first);\n"
                           "            }\n"
                           "        } else\n"
-                          "#endif\n", E->f32 ? 's' : 'd', s, t);
+                          "#endif\n", s, t);
 }
 
 /* Writes the coupling product W @ source if it runs before pass p. */
@@ -145,7 +145,7 @@ static void emit_coupling(rct_emitter *E, int p)
         }
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
                               "%s"
-                              "        for (long i = 0; i < n; i++) {\n"
+                              "        for (long i = c->lo; i < c->hi; i++) {\n"
                               "            const %s *const w_row = w + i*n;\n"
                               "            %s acc = 0;\n"
                               "            for (long j = 0; j < n; j++)\n"
@@ -157,7 +157,7 @@ static void emit_coupling(rct_emitter *E, int p)
     case RCT_COUP_CSR:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
                               "%s"
-                              "        for (long i = 0; i < n; i++) {\n"
+                              "        for (long i = c->lo; i < c->hi; i++) {\n"
                               "            %s acc = 0;\n"
                               "            for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
                               "                acc += csr_val[k]*%s_arr[csr_col[k]];\n"
@@ -173,8 +173,8 @@ static void emit_coupling(rct_emitter *E, int p)
             rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
         if (E->o->parallel)
             emit_gemv_split(E, s, t);
-        rct_buf_printf(&E->b, "        cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n, (int)n, 1, w, (int)n, "
-                              "%s_arr, 1, 0, %s_arr, 1);\n", E->f32 ? 's' : 'd', s, t);
+        rct_buf_printf(&E->b, "        c->gemv(c->hi - c->lo, n, w + c->lo*n, %s_arr, %s_arr + c->lo); /* rows lo .. hi-1 */\n",
+                       s, t);
     }
 }
 
@@ -196,7 +196,7 @@ static void emit_event_update(rct_emitter *E, const rct_expr *gain)
     rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does, then takes the columns of W of\n"
                           "           the neurons that spiked (rectic_event) */\n", tn, sn, sn);
     if (!E->o->parallel) {
-        rct_buf_printf(&E->b, "        rectic_event(%s_arr, c, spikes_before, 0, n, event_decay%s);\n", t, g);
+        rct_buf_printf(&E->b, "        rectic_event(%s_arr, c, spikes_before, c->lo, c->hi, event_decay%s);\n", t, g);
         return;
     }
     rct_buf_printf(&E->b, "        {\n"
@@ -207,14 +207,14 @@ static void emit_event_update(rct_emitter *E, const rct_expr *gain)
                           "            if (c->threads > 1 && work >= RECTIC_EVENT_PARALLEL_MIN) { /* targets shared out */\n"
                           "                RECTIC_PARALLEL_REGION\n"
                           "                {\n"
-                          "                    const long team = omp_get_num_threads(), per = (n + 8*team - 1)/(8*team)*8;\n"
-                          "                    const long lo = omp_get_thread_num()*per, hi = lo + per < n ? lo + per : n;\n"
+                          "                    const long team = omp_get_num_threads(), per = (c->hi - c->lo + 8*team - 1)/(8*team)*8;\n"
+                          "                    const long lo = c->lo + omp_get_thread_num()*per, hi = lo + per < c->hi ? lo + per : c->hi;\n"
                           "                    if (lo < hi)\n"
                           "                        rectic_event(%s_arr, c, spikes_before, lo, hi, event_decay%s);\n"
                           "                }\n"
                           "            } else\n"
                           "#endif\n"
-                          "            rectic_event(%s_arr, c, spikes_before, 0, n, event_decay%s);\n"
+                          "            rectic_event(%s_arr, c, spikes_before, c->lo, c->hi, event_decay%s);\n"
                           "        }\n", t, g, t, g);
 }
 
@@ -325,8 +325,9 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
                      m->vars[m->spike_def].cname);
     /* a fixed-size kernel's loop is marked: its neurons are independent, and gcc vectorises the loop only
        when told (its trip count is too small for its cost model) */
-    put_indented(E, ind, "%sfor (long i = 0; i < n; i++) {\n",
-                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "");
+    put_indented(E, ind, "%sfor (long i = %s; i++) {%s\n",
+                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "",
+                 update ? "c->lo; i < c->hi" : "0; i < n", update ? " /* the neurons this process updates */" : "");
     rct_em_loads(E, p, update, inner);
     rct_em_pass_eqs(E, p, inner);
     if (update)
@@ -365,14 +366,6 @@ static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
         rct_buf_puts(&E->b, ";\n    }\n");
     }
     rct_buf_puts(&E->b, "}\n");
-}
-
-void rct_emc_gemv_decl(rct_emitter *E)
-{
-    const char *t = E->type;
-    rct_buf_printf(&E->b, "void cblas_%cgemv(int order, int trans, int m, int n, %s alpha, const %s *a, int lda,\n"
-                          "    const %s *x, int incx, %s beta, %s *y, int incy);\n",
-                   E->f32 ? 's' : 'd', t, t, t, t, t);
 }
 
 void rct_emc_parallel_macro(rct_emitter *E)
@@ -443,8 +436,6 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
     size_t start = E->b.len;
     rct_buf_putc(&E->b, '\n'); /* a blank line before the declarations, kept only if there are some */
     rct_em_math_decls(E);
-    if (E->o->coupling && E->o->coupling_mode == RCT_COUP_DENSE)
-        rct_emc_gemv_decl(E);
     rct_em_helper_fns(E, "static ");
     if (E->b.len == start + 1)
         E->b.len = start;

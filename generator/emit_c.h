@@ -9,7 +9,7 @@
 /* Coupling strategies (the runtime chooses; rectic_spec.coupling forces one): the public RECTIC_COUPLING_*
    numbers, so that one numbering serves both (RECTIC_COUPLING_AUTO, 0, is a choice, never a kernel's). */
 enum {
-    RCT_COUP_DENSE = RECTIC_COUPLING_DENSE,   /* cblas_?gemv on the dense matrix */
+    RCT_COUP_DENSE = RECTIC_COUPLING_DENSE,   /* the context's gemv on the dense matrix, by rows */
     RCT_COUP_INLINE = RECTIC_COUPLING_INLINE, /* a plain loop in the kernel: no call overhead, for small n */
     RCT_COUP_CSR = RECTIC_COUPLING_SPARSE,    /* compressed sparse rows */
     RCT_COUP_EVENT = RECTIC_COUPLING_EVENT    /* u = W @ s kept up to date from the spikes (linear spike-driven
@@ -38,7 +38,7 @@ typedef struct rct_emit_opts {
 char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err);
 
 /* The math functions generated code may call, for the JIT's symbol table (NULL-terminated); a kernel with
-   dense coupling also calls cblas_dgemv or cblas_sgemv, which the runtime adds (runtime/blas.h). */
+   dense coupling calls the context's gemv (common/gemv_rows.h). */
 typedef struct rct_symbol {
     const char *name;
     void *addr;

@@ -15,8 +15,6 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind);
    with `update` (the last pass), first the spikes of the step, then the derivatives and the Euler update
    (each line starts with ind; an empty pass writes nothing). */
 void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind);
-/* Writes the prototype of cblas_dgemv (cblas_sgemv for float). */
-void rct_emc_gemv_decl(rct_emitter *E);
 /* Writes the RECTIC_PARALLEL_FOR macro (OpenMP over c->threads threads, empty without OpenMP). */
 void rct_emc_parallel_macro(rct_emitter *E);
 /* Writes rectic_record, the recorder of one context (model independent). */

@@ -67,12 +67,6 @@ static void write_decls(net_writer *W)
         rct_em_math_decls(&W->ne.em[p]);
         rct_em_take_new_lines(&decls, &W->ne.em[p]);
     }
-    for (int k = 0; k < o->n_projs; k++)
-        if (o->projs[k].mode == RCT_COUP_DENSE) {
-            rct_emc_gemv_decl(&W->ne.em[0]);
-            rct_em_take_new_lines(&decls, &W->ne.em[0]);
-            break;
-        }
     for (int p = 0; p < o->n_pops; p++) {
         rct_em_helper_fns(&W->ne.em[p], "static ");
         rct_em_take_new_lines(&decls, &W->ne.em[p]);
@@ -179,15 +173,15 @@ static void write_event_update(net_writer *W, int k)
         rct_buf_puts(&E->b, "); /* added per spike, times the column */\n");
     }
     flush(W, E);
-    rct_buf_printf(&W->out, "    const long n_tgt = pop[%d].n;\n"
+    rct_buf_printf(&W->out, "    const long lo = pop[%d].lo, hi = pop[%d].hi; /* the targets this process updates */\n"
                             "    real *const u = p->tmp;\n"
-                            "    for (long i = 0; i < n_tgt; i++)\n"
+                            "    for (long i = lo; i < hi; i++)\n"
                             "        u[i] = u[i]*decay;\n"
                             "    for (long k = first_spike; k < c->n_spikes; k++) {\n"
                             "        const long j = c->spikes[2*k + 1]; /* column j: csr_col[q] = target unit */\n"
                             "        for (long q = p->csr_ptr[j]; q < p->csr_ptr[j + 1]; q++)\n"
-                            "            u[p->csr_col[q]] += %sp->csr_val[q];\n"
-                            "    }\n}\n\n", pr->tgt_pop, gain ? "gain*" : "");
+                            "            u[p->csr_col[q]] += %sp->csr_val[q]; /* targets beyond lo .. hi-1: unused */\n"
+                            "    }\n}\n\n", pr->tgt_pop, pr->tgt_pop, gain ? "gain*" : "");
 }
 
 /* Does the function of projection k read the source's size (a loop over the source, or a block of it)? */
@@ -212,7 +206,10 @@ static void write_proj(net_writer *W, int k)
                    k, src, tgt, rct_net_first_into(o, k) ? "the first" : "a later", k, pr->delay > 0 ? ", long step" : "");
     if (reads_n_src(o, k))
         rct_buf_printf(&W->out, "n_src = pop[%d].n, ", pr->src_pop);
-    rct_buf_printf(&W->out, "n_tgt = pop[%d].n;\n", pr->tgt_pop);
+    if (pr->tgt_slot > 0)
+        rct_buf_printf(&W->out, "n_tgt = pop[%d].n, ", pr->tgt_pop);
+    rct_buf_printf(&W->out, "lo = pop[%d].lo, hi = pop[%d].hi; /* this process: targets lo .. hi-1 */\n", pr->tgt_pop,
+                   pr->tgt_pop);
     if (pr->mode != RCT_COUP_EVENT)
         write_source(W, k);
     rct_buf_printf(&W->out, "    real *const t = pop[%d].coup", pr->tgt_pop);
@@ -226,7 +223,7 @@ static void write_proj(net_writer *W, int k)
     switch (pr->mode) {
     case RCT_COUP_INLINE:
         rct_buf_printf(&W->out, "    const real *const w = p->w; /* n_tgt x n_src, row i = target unit i */\n%s"
-                                "    for (long i = 0; i < n_tgt; i++) {\n"
+                                "    for (long i = lo; i < hi; i++) {\n"
                                 "        const real *const w_row = w + i*n_src;\n"
                                 "        real acc = 0;\n"
                                 "        for (long j = 0; j < n_src; j++)\n"
@@ -238,7 +235,7 @@ static void write_proj(net_writer *W, int k)
         rct_buf_printf(&W->out, "    const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */\n"
                                 "    const int *const csr_col = p->csr_col;\n"
                                 "    const real *const csr_val = p->csr_val;\n%s"
-                                "    for (long i = 0; i < n_tgt; i++) {\n"
+                                "    for (long i = lo; i < hi; i++) {\n"
                                 "        real acc = 0;\n"
                                 "        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
                                 "            acc += csr_val[k]*x[csr_col[k]];\n"
@@ -247,14 +244,14 @@ static void write_proj(net_writer *W, int k)
         break;
     case RCT_COUP_EVENT:
         rct_buf_printf(&W->out, "    const real *const u = p->tmp; /* W @ source, kept up to date from the spikes (proj_%d_event) */\n"
-                                "    for (long i = 0; i < n_tgt; i++)\n"
+                                "    for (long i = lo; i < hi; i++)\n"
                                 "        t[i] %s u[i];\n", k, op);
         break;
     case RCT_COUP_DENSE:
-        rct_buf_printf(&W->out, "    cblas_%cgemv(101 /* row-major */, 111 /* no transpose */, (int)n_tgt, (int)n_src, 1, p->w, "
-                                "(int)n_src, x, 1, 0, %s, 1);\n", W->f32 ? 's' : 'd', *op == '=' ? "t" : "p->tmp");
+        rct_buf_printf(&W->out, "    pop[%d].gemv(hi - lo, n_src, p->w + lo*n_src, x, %s + lo); /* rows lo .. hi-1 */\n",
+                       pr->tgt_pop, *op == '=' ? "t" : "p->tmp");
         if (*op != '=')
-            rct_buf_puts(&W->out, "    for (long i = 0; i < n_tgt; i++)\n"
+            rct_buf_puts(&W->out, "    for (long i = lo; i < hi; i++)\n"
                                   "        t[i] += p->tmp[i];\n");
         break;
     default:
@@ -268,7 +265,7 @@ static void write_proj(net_writer *W, int k)
                                   "    const real contribution = 0 + weight*sum;\n");
         else
             rct_buf_puts(&W->out, "    const real contribution = weight*sum;\n");
-        rct_buf_printf(&W->out, "    for (long i = 0; i < n_tgt; i++)\n"
+        rct_buf_printf(&W->out, "    for (long i = lo; i < hi; i++)\n"
                                 "        t[i] %s contribution;\n", op);
     }
     rct_buf_puts(&W->out, "}\n\n");

@@ -150,12 +150,12 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     rct_buf_init(&title);
     rct_emit_safe_comment(&title, m->template_ref);
     prologue(&b, title.s ? title.s : "",
-             " *   cc -O2 sim.c -lopenblas -lm -o sim        (or -DRECTIC_NO_BLAS: no CBLAS needed)\n"
+             " *   cc -O2 sim.c -lm -o sim\n"
              " *   ./sim --inputs inp.csv -o out/ [NAME=VALUE ...]   (./sim --help)\n"
              " *\n"
              " * Its outputs are byte-identical to `rectic run` with the same settings: floating-point\n"
              " * contraction is off, so no compiler fuses multiply-adds, and the coupling is summed by\n"
-             " * the same CBLAS.  The weights it was emitted with are in the table rectic_sa_w below\n"
+             " * rectic's own row kernel.  The weights it was emitted with are in the table rectic_sa_w below\n"
              " * (up to 65536 nonzero entries; a larger network reads them with --weights FILE);\n"
              " * --weights FILE replaces them.\n");
     b.failed |= title.failed;
@@ -199,6 +199,8 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     for (int k = 0; k < s->n_records; k++)
         rec_entry(&b, m, s->records[k], s->record_files[k], s->record_names[k], NULL, 0);
     rct_buf_printf(&b, "};\n#define RECTIC_SA_N_RECORDS %d\n", 1 + s->n_records);
+    rct_buf_printf(&b, "#define RECTIC_SA_WHOLE %d /* MPI: 1 when a reduction reads coupled values (every rank "
+                       "computes all neurons) */\n", rct_model_reduces_coupled(m));
     rct_buf_printf(&b, "static const long rectic_sa_n = %ld, rectic_sa_steps = %ld;\n", s->n, s->steps);
     run_defaults(&b, s->sampling_steps, s->cutoff, s->sampling_mean, s->npy);
     rct_buf_puts(&b, "static const double rectic_sa_dt = ");
@@ -316,7 +318,10 @@ static void pop_tables(rct_buf *b, rct_buf *entry, const rct_emit_net *o, const 
     rct_buf_printf(entry, "%s%s", n_vars ? "rectic_sa_vars_" : "NULL", n_vars ? pop : "");
     rct_buf_printf(entry, ", %d, %d, ", n_recs, sp->output != 0);
     rct_buf_printf(entry, "%s%s", n_recs ? "rectic_sa_recs_" : "NULL", n_recs ? pop : "");
-    rct_buf_puts(entry, "},\n");
+    int whole = rct_model_reduces_coupled(m); /* MPI: computed whole on every rank (runtime/mpi_net.c) */
+    for (int k = 0; k < o->n_projs; k++)
+        whole |= o->projs[k].src_pop == p && o->projs[k].delay == 0 && rct_model_owner_only(m, o->projs[k].src_var);
+    rct_buf_printf(entry, ", %d},\n", whole);
 }
 
 /* Writes projection k's weights table (while *budget lasts) and its entry of rectic_sa_projs into entry. */
@@ -359,9 +364,6 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
     char *kernel = rct_emit_net_c(o, err);
     if (!kernel)
         return NULL;
-    int dense = 0;
-    for (int k = 0; k < o->n_projs; k++)
-        dense |= o->projs[k].mode == RCT_COUP_DENSE;
     rct_buf b, title, usage, pops, projs;
     rct_buf_init(&b);
     rct_buf_init(&title);
@@ -369,14 +371,13 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
     rct_buf_init(&pops);
     rct_buf_init(&projs);
     net_title(&title, o, s);
-    rct_buf_printf(&usage, " *   cc -O2 sim.c %s-lm -o sim        (%s)\n"
+    rct_buf_puts(&usage, " *   cc -O2 sim.c -lm -o sim\n"
                            " *   ./sim --input POP=FILE ... [--steps T] -o out/ [POP/VAR=VALUE ...]   (./sim --help)\n"
                            " *\n"
                            " * Its outputs are byte-identical to `rectic run` with the same settings: the same kernel,\n"
-                           " * floating-point contraction off, dense projections summed by the same CBLAS.  The weights\n"
+                           " * floating-point contraction off, dense projections summed by rectic's own row kernel.  The weights\n"
                            " * and per-unit values it was emitted with are in the tables below (up to 65536 numbers in\n"
-                           " * all; the program asks for the others: --weights K=FILE, POP/VAR=@FILE).\n",
-                   dense ? "-lopenblas " : "", dense ? "or -DRECTIC_NO_BLAS: no CBLAS needed" : "no projection is dense: no CBLAS needed");
+                           " * all; the program asks for the others: --weights K=FILE, POP/VAR=@FILE).\n");
     prologue(&b, title.s ? title.s : "a network", usage.s ? usage.s : "");
     b.failed |= title.failed | usage.failed;
     rct_buf_free(&title);
@@ -394,7 +395,7 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
                      "    long n;\n    int n_state, n_alg, n_coup, n_param;\n    const int *param_vector;\n"
                      "    int spiking;\n    double threshold, reset;\n    int n_vars;\n"
                      "    const struct rectic_sa_var *vars;\n    int n_recs, has_out; /* has_out: recs[0] is out */\n"
-                     "    const struct rectic_sa_rec *recs;\n};\n"
+                     "    const struct rectic_sa_rec *recs;\n    int whole; /* MPI: every rank computes all its units */\n};\n"
                      "struct rectic_sa_w {\n    long at; /* target * n_source + source */\n    double w;\n};\n"
                      "struct rectic_sa_proj {\n    int src, src_slot, tgt, mode; /* src_slot: the source's block (state or algebraic) */\n"
                      "    long delay; /* steps */\n"

@@ -58,6 +58,9 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         long *spikes;                DOC((step, neuron) pairs)                                          \
         long n_spikes, cap_spikes;   DOC(pairs written; room for)                                       \
         int threads;                 DOC(threads for the loops over neurons (kernels built with OpenMP))\
+        long lo, hi;                 DOC(the neurons this process updates: lo .. hi-1, all n in one process)\
+        void (*gemv)(long rows, long cols, const real *w, const real *x, real *y);                     \
+                                     DOC(dense coupling: y = w x for rows of w, each row in its own order)\
     } rectic_kctx;
 
 /* A network of populations (rct_emit_net_c) runs one kernel

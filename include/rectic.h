@@ -85,7 +85,7 @@ typedef enum rectic_backend {
 } rectic_backend;
 
 /* Coupling strategies for target = W @ source (rectic_spec.coupling).
-   AUTO: chosen from W: a loop inside the kernel for small n, OpenBLAS GEMV for dense W, compressed sparse
+   AUTO: chosen from W: a loop inside the kernel for small n, a product by rows for dense W, compressed sparse
          rows for sparse W -- all compute W @ source exactly (only the order of the sums differs).
    EVENT: when the source obeys s' = -s/tau + c*spike (scalar tau, c), W @ s is kept up to date from the
           spikes: O(n + n*spikes) per step instead of O(n^2); exact in real arithmetic, differs by rounding.
@@ -326,12 +326,12 @@ const char *rectic_net_coupling(const rectic_net *net);
    is) or "converted" (written once into the kernel's layout: another type, order or sparse form); NULL for
    a NULL net. */
 const char *rectic_net_weights_layout(const rectic_net *net);
-/* Threads OpenBLAS uses for the coupling product (process-wide; OpenBLAS's own default otherwise). */
+/* Threads OpenBLAS uses (the ridge regression; process-wide; OpenBLAS's own default otherwise). */
 void rectic_set_threads(int threads);
 /* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
    system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the
-   same for any number of threads.  Such a kernel splits a dense product among these threads (OpenBLAS on
-   one thread meanwhile), and they wait passively between loops (OMP_WAIT_POLICY=passive is set before the
+   same for any number of threads.  Such a kernel splits a dense product among these threads by rows, and
+   they wait passively between loops (OMP_WAIT_POLICY=passive is set before the
    first such kernel is loaded, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).  A run on more than one
    thread (these, or OpenBLAS's) runs each block of steps on one thread or on all, whichever has been faster
    per step (the network keeps the running means across runs), and tries the other now and then. */
@@ -340,8 +340,7 @@ void rectic_net_threads(rectic_net *net, int threads);
    TinyCC and cc kernels apart).  Changing values adds at most one: see rectic_net_set. */
 int rectic_net_compilations(const rectic_net *net);
 /* Seconds spent in the phases of the network's life: load (rectic_net_new: reading the template), generate
-   and jit (every compilation so far, added up: writing the kernel's source; compiling and loading it, and
-   OpenBLAS the first time dense coupling needs it), run (the last run: its buffers and steps). */
+   and jit (every compilation so far, added up: writing the kernel's source; compiling and loading it), run (the last run: its buffers and steps). */
 typedef struct rectic_timings {
     double load, generate, jit, run;
     double weights;  /* rectic_net_new: reading and checking the weights (the first pass over them) */
@@ -618,6 +617,19 @@ int rectic_net_load_state(rectic_net *net, const char *path);
 /* Saves the state into path whenever the step counter reaches a multiple of steps during the next runs
    (steps 0: never); a failed save stops the run with its error. */
 int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
+
+/* MPI (a process started by mpirun: OpenMPI, opened at run time).  use = 1: runs of net are partitioned
+   across the ranks of MPI_COMM_WORLD (MPI_Init is called if the program has not): every population is
+   split into contiguous blocks of units, each rank updates its block, and every rank ends a run with the
+   state, spikes and recordings of one process on rank 0 (the other ranks' recordings hold their own
+   units only).  Each rank keeps only the incoming weights of its own units, so that a network partitioned
+   over several ranks cannot go back to one process (use = 0 then fails).  Every rank must make the same
+   calls.  RECTIC_EINVAL when MPI cannot be opened (the message says why) or the network runs on CUDA. */
+int rectic_net_use_mpi(rectic_net *net, int use);
+/* This process's rank and the number of ranks (0 and 1 without MPI). */
+int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);
+/* Bytes of weights this process holds (under MPI: the incoming weights of its own units); 0 for NULL. */
+double rectic_net_weight_bytes(const rectic_net *net);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
 

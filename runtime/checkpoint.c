@@ -31,6 +31,7 @@
 
 #include "io_file.h"
 #include "layers.h"
+#include "mpi.h"
 #include "popnet.h"
 #include "rls.h"
 
@@ -498,7 +499,7 @@ int rectic_net_save_state(rectic_net *net, const char *path)
 
 int rct_checkpoint_due(rectic_net *net)
 {
-    if (!net->ckpt_path)
+    if (!net->ckpt_path || (net->mpi && rct_mpi_rank(net->mpi) != 0)) /* under MPI rank 0 writes the file */
         return 0;
     int rc = rectic_net_save_state(net, net->ckpt_path);
     if (rc) {

@@ -1,6 +1,6 @@
 /*
  * coupling.c -- the weights of a network and the strategy for target = W @ source: a loop inside the
- * kernel (small n), OpenBLAS GEMV (dense), compressed sparse rows (sparse), or event-driven updates.
+ * kernel (small n), a dense product by rows (dense), compressed sparse rows (sparse), or event-driven updates.
  */
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 
 #include "emit_c.h"
+#include "gemv_rows.h"
 #include "network.h"
 #include "popnet.h"
 #include "wload.h"
@@ -17,6 +18,14 @@
 #define INLINE_MAX_N 20       /* up to here a loop in the kernel beats a cblas call (~25-40 ns overhead) */
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights the sparse product wins */
 #define DENSE_MAX_BYTES (1L << 31) /* larger dense matrices are refused: give sparse weights */
+
+RCT_GEMV_ROWS(gemv_rows_d, double)
+RCT_GEMV_ROWS(gemv_rows_s, float)
+
+rct_gemv_rows_fn rct_gemv_rows(int f32)
+{
+    return f32 ? (rct_gemv_rows_fn)gemv_rows_s : (rct_gemv_rows_fn)gemv_rows_d;
+}
 
 /* The strategy for `want` given `count` kept entries of n x n weights; 0, or an error when a dense matrix
    would be too large. */

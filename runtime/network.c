@@ -157,20 +157,12 @@ rct_emit_opts rct_net_emit_opts(const rectic_net *net)
     return o;
 }
 
-int rct_kernel_symbols(rectic_net *net, int blas, rct_symbol *syms)
+void rct_kernel_symbols(rct_symbol *syms)
 {
     int k = 0;
-    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < RCT_MAX_SYMBOLS - 3; s++)
+    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < RCT_MAX_SYMBOLS - 1; s++)
         syms[k++] = *s;
-    if (blas) {
-        const rct_blas *b = rct_blas_load(&net->err);
-        if (!b)
-            return net->err.code;
-        syms[k++] = (rct_symbol){"cblas_dgemv", *(void **)&b->dgemv};
-        syms[k++] = (rct_symbol){"cblas_sgemv", *(void **)&b->sgemv};
-    }
     syms[k] = (rct_symbol){NULL, NULL};
-    return 0;
 }
 
 /* Frees a kernel slot's compiled code and source. */
@@ -258,16 +250,14 @@ int rct_cpu_compile(rectic_net *net, const rct_emit_opts *o)
 {
     rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
-    int rc = rct_kernel_symbols(net, net->has_coupling && net->coupling_mode == RCT_COUP_DENSE, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
-    if (rc)
-        return rc;
+    rct_kernel_symbols(syms);
     double t0 = rct_now();
     char *src = rct_emit_c(net->model, o, &net->err);
     if (!src)
         return net->err.code;
     double t1 = rct_now();
     rct_cpu_kernel k;
-    rc = rct_cpu_kernel_build(net, src, syms, &k);
+    int rc = rct_cpu_kernel_build(net, src, syms, &k);
     if (rc) {
         free(src);
         return rc;

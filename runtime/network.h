@@ -130,6 +130,9 @@ struct rectic_net {
     struct rct_layers *layers; /* input and readout layers, the last fit (runtime/layers.h), or NULL */
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
+    struct rct_mpi *mpi;     /* runs partitioned across MPI ranks (runtime/mpi_net.c), or NULL */
+    int mpi_whole;           /* under MPI every rank computes all units of this network or population: values
+                                another population reads, or a reduction, depend on its coupling (mpi_net.c) */
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */
@@ -151,11 +154,10 @@ static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
     return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
 }
 
-/* The symbols a CPU kernel of net may call: the math functions and, with `blas` (a dense product), the
-   loaded BLAS's gemv (loaded now: kernels from the system compiler find it in the global scope too).  syms
-   has room for RCT_MAX_SYMBOLS entries (network.c). */
+/* The symbols a CPU kernel may call: the math functions (a dense product is the context's gemv, no BLAS).
+   syms has room for RCT_MAX_SYMBOLS entries (network.c). */
 #define RCT_MAX_SYMBOLS 64
-int rct_kernel_symbols(rectic_net *net, int blas, rct_symbol *syms);
+void rct_kernel_symbols(rct_symbol *syms);
 
 /* Loads a template node, searching the folders `first` before the spec's search path (network.c). */
 int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *const *first, int n_first, const char *ref,
@@ -205,6 +207,9 @@ int rct_valid_key(const char *key);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
+/* The dense product by rows of the network's type (common/gemv_rows.h), for rectic_kctx.gemv. */
+typedef void (*rct_gemv_rows_fn)(long rows, long cols, const void *w, const void *x, void *y);
+rct_gemv_rows_fn rct_gemv_rows(int f32);
 /* The weights kept (nonzero) as row-major positions target * n + source and values (caller frees both). */
 int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 /* Before a run with event-driven coupling: target = W @ source from the current state. */

@@ -476,7 +476,6 @@ static int make_proj(rectic_net *net, const rectic_netspec *ns, int k, long dela
         return rct_oom(&net->err);
     if ((j->mode == RCT_COUP_DENSE || j->mode == RCT_COUP_EVENT) && !(j->tmp = pn_alloc(net, n_tgt)))
         return rct_oom(&net->err);
-    net->pn->uses_blas |= j->mode == RCT_COUP_DENSE;
     return 0;
 }
 
@@ -552,16 +551,15 @@ int rct_pn_cpu_compile(rectic_net *net)
 {
     rct_symbol syms[RCT_MAX_SYMBOLS];
     double t00 = rct_now();
-    int rc = rct_kernel_symbols(net, net->pn->uses_blas, syms); /* OpenBLAS is loaded here the first time: counted as compiling */
-    if (rc)
-        return rc;
+    rct_kernel_symbols(syms);
     double t0 = rct_now();
     char *src = rct_pn_source(net, net->backend);
     if (!src)
         return net->err.code ? net->err.code : rct_oom(&net->err);
     double t1 = rct_now();
     rct_cpu_kernel k;
-    if ((rc = rct_cpu_kernel_build(net, src, syms, &k))) {
+    int rc = rct_cpu_kernel_build(net, src, syms, &k);
+    if (rc) {
         free(src);
         return rc;
     }

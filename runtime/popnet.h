@@ -39,7 +39,6 @@ typedef struct rct_popnet {
     int out_pop;             /* the population holding the output ("out"), or -1 */
     const double **in_data;  /* per population: its input rows (borrowed), or NULL */
     long *in_rows, *in_cols;
-    int uses_blas;           /* a projection calls cblas_?gemv */
     struct rct_cuda_pn *cuda; /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_netrun.c) */
 } rct_popnet;
 

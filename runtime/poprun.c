@@ -9,11 +9,11 @@
 #include <string.h>
 
 #include "backend.h"
-#include "blas.h"
 #include "checkpoint.h"
 #include "jit_cc.h"
 #include "kernel_abi.h"
 #include "layers.h"
+#include "mpi_net.h"
 #include "observer.h"
 #include "popnet.h"
 #include "rls.h"
@@ -159,6 +159,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     c->coup = pop->coup;
     c->param = (const void *const *)pop->param_real;
     c->threads = net->threads;
+    rct_mpi_net_range(net, pop, &c->lo, &c->hi); /* all units, or this MPI rank's block */
+    c->gemv = rct_gemv_rows(net->f32);
     c->in_row = cols;
     c->in_col = in_col;
     c->input = r->inbuf[p];
@@ -275,6 +277,39 @@ static int spill_rest(rectic_net *net, pn_run *r)
     return 0;
 }
 
+/* Under MPI, after a step: the state of every population and the newest slot of every delay ring, each
+   rank's block on all ranks (mpi_net.c). */
+static int exchange(rectic_net *net, pn_run *r)
+{
+    rct_popnet *pn = net->pn;
+    int rc = 0;
+    for (int p = 0; p < pn->n_pops && !rc; p++)
+        rc = rct_mpi_exchange_state(net, pn->pops[p]);
+    for (int k = 0; k < pn->n_projs && !rc; k++) {
+        const rct_proj *j = &pn->projs[k];
+        if (j->ring && !pn->pops[j->src]->mpi_whole) /* the slot the step just stored: step mod (delay + 1) */
+            rc = rct_mpi_exchange_ring(net, j->ring, (r->ctx[0].step - 1) % (j->delay + 1), pn->pops[j->src]->n,
+                                       rct_rsize(net));
+    }
+    return rc;
+}
+
+/* Under MPI, at a run's end or a checkpoint: rank 0 takes the other ranks' part of what only they computed
+   (recordings, with `recorded`, sampling and coupling sums, event-driven projections' sums). */
+static int gather(rectic_net *net, pn_run *r, int recorded)
+{
+    rct_popnet *pn = net->pn;
+    int rc = 0;
+    for (int p = 0; p < pn->n_pops && !rc; p++) {
+        pn->pops[p]->mean_count = r->ctx[p].acc_count;
+        rc = rct_mpi_gather_pop(net, pn->pops[p], recorded ? r->ctx[p].rec_row : -1);
+    }
+    for (int k = 0; k < pn->n_projs && !rc; k++)
+        if (pn->projs[k].mode == RCT_COUP_EVENT)
+            rc = rct_mpi_gather_tmp(net, pn->projs[k].tmp, pn->pops[pn->projs[k].tgt]->n);
+    return rc;
+}
+
 /* Runs steps from..to-1 of the block that starts at step `start`; returns the steps done. */
 static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to, int *rc)
 {
@@ -300,23 +335,26 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
                                                         : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
-        k += ((net_kernel_fn)net->kernel)(r->ctx, r->proj, limit);
+        long done = ((net_kernel_fn)net->kernel)(r->ctx, r->proj, net->mpi ? 1 : limit); /* MPI: a step at a time */
+        k += done;
+        if (net->mpi && done > 0 && (*rc = exchange(net, r)))
+            break;
     }
     return k - from;
 }
 
 /* Do threads matter to this network's run: more than one asked for, and someone to use them (a
-   population whose loops the cc kernel runs on its threads, or a projection through OpenBLAS)? */
+   population whose loops the cc kernel runs on its threads; a dense product runs on them too)? */
 static int pn_threads_matter(const rectic_net *net)
 {
     const rct_popnet *pn = net->pn;
-    int any = net->threads > 1 && pn->uses_blas && rct_blas_count() > 1;
+    int any = 0;
     for (int p = 0; p < pn->n_pops; p++)
         any |= net->threads > 1 && net->cc && rct_cc_openmp() && pn->pops[p]->n >= RCT_PARALLEL_MIN_N;
     return any;
 }
 
-/* A block's steps on one thread or all (rct_steps_fn): every population's loops and OpenBLAS. */
+/* A block's steps on one thread or all (rct_steps_fn): every population's loops. */
 typedef struct pn_block {
     rectic_net *net;
     pn_run *r;
@@ -328,8 +366,6 @@ static long pn_block_steps(void *user, long from, long to, int many, int *rc)
     pn_block *b = user;
     for (int p = 0; p < b->net->pn->n_pops; p++)
         b->r->ctx[p].threads = many ? b->net->threads : 1;
-    if (b->net->pn->uses_blas)
-        rct_blas_use(many ? 0 : 1);
     return run_steps(b->net, b->r, b->start, from, to, rc);
 }
 
@@ -458,11 +494,14 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
             rct_online_rows(net, r->ctx[pn->out_pop].rec_row, k, r->ctx[pn->out_pop].step);
         done += k;
         finish(net, r, done);
-        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)
+        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0 && !(net->mpi && (rc = gather(net, r, 0))))
             rc = rct_checkpoint_due(net);
         if (rc)
             break;
-        if ((net->cancel && *net->cancel) || (net->progress && net->progress(net->progress_user, done, steps) != 0))
+        int stop = (net->cancel && *net->cancel) || (net->progress && net->progress(net->progress_user, done, steps) != 0);
+        if ((rc = rct_mpi_agree_stop(net, stop, &stop))) /* under MPI every rank stops at the same step */
+            break;
+        if (stop)
             rc = rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, steps);
     }
     free(saved);
@@ -490,6 +529,8 @@ int rct_pn_run(rectic_net *net, long steps)
     if (!net->be->pn_unit_subsets && rct_subset_any(net))
         return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of units yet: record whole "
                                                   "variables, or run on the CPU", net->be->name);
+    if (net->mpi && (rc = rct_mpi_net_check(net))) /* what a partitioned run cannot do */
+        return rc;
     net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
     return net->be->pn_run(net, steps);
 }
@@ -528,9 +569,11 @@ int rct_pn_cpu_run(rectic_net *net, long steps)
         int wrc = spill_rest(net, &r);
         rc = rc ? rc : wrc;
     }
+    if (net->mpi && (!rc || rc == RECTIC_ECANCEL || rc == RECTIC_ENUMERIC)) { /* every rank gets here: collective */
+        int grc = gather(net, &r, 1);
+        rc = rc ? rc : grc;
+    }
     net->timings.run = rct_now() - t0;
-    if (pn->uses_blas)
-        rct_blas_use(0); /* OpenBLAS's own count again */
     run_free(pn, &r);
     if (!rc)
         net->err.code = 0;

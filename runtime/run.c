@@ -12,6 +12,7 @@
 #include "kernel_abi.h"
 #include "checkpoint.h"
 #include "layers.h"
+#include "mpi_net.h"
 #include "network.h"
 #include "observer.h"
 #include "threadpick.h"
@@ -133,7 +134,10 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
             c->input = io->in->array + (start + k) * io->in->cols;
         else
             c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
-        k += io->kernel(c, limit); /* returns early only when the spike buffer needs room */
+        long d = io->kernel(c, net->mpi ? 1 : limit); /* returns early only when the spike buffer needs room */
+        k += d;
+        if (net->mpi && d > 0 && (*rc = rct_mpi_exchange_state(net, net))) /* MPI: the state after each step */
+            break;
     }
     return k - from;
 }
@@ -238,6 +242,10 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     net->steps_done = 0;
     if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
         return rc;
+    if (net->mpi && (rc = rct_mpi_net_check(net))) {
+        free(recs);
+        return rc;
+    }
     if (!net->mean_acc) /* the sampling mean's sums carry from run to run */
         net->mean_acc = calloc((size_t)net->n + 1, sizeof *net->mean_acc);
     double *acc = net->mean_acc;
@@ -268,6 +276,8 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     c.csr_col = net->csr_col;
     c.csr_val = net->csr_val;
     c.threads = net->threads;
+    rct_mpi_net_range(net, net, &c.lo, &c.hi); /* all neurons, or this MPI rank's block */
+    c.gemv = rct_gemv_rows(net->f32);
     c.param = (const void *const *)net->param_real;
     c.in_row = in->cols;
     c.in_col = in_col;
@@ -338,11 +348,15 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         net->n_spikes = c.n_spikes;
         net->step_at = net->run_first + done;
         net->mean_count = c.acc_count;
-        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0)
+        if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0 &&
+            !(net->mpi && (rc = rct_mpi_gather_pop(net, net, -1))))
             rc = rct_checkpoint_due(net);
         if (rc)
             break;
-        if (net->cancel && *net->cancel) {
+        int stop = net->cancel && *net->cancel;
+        if ((rc = rct_mpi_agree_stop(net, stop, &stop))) /* under MPI every rank stops at the same step */
+            break;
+        if (stop) {
             rc = rct_errf(&net->err, RECTIC_ECANCEL, "run cancelled after %ld of %ld steps", done, steps);
             break;
         }
@@ -357,6 +371,10 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
         int wrc = rct_obs_spill(net, c.rec_row);
         rc = rc ? rc : wrc;
+    }
+    if (net->mpi && (!rc || rc == RECTIC_ECANCEL || rc == RECTIC_ENUMERIC)) { /* every rank gets here: collective */
+        int grc = rct_mpi_gather_pop(net, net, c.rec_row);
+        rc = rc ? rc : grc;
     }
     net->timings.run = rct_now() - t0;
     net->spikes = c.spikes;

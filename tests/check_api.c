@@ -38,10 +38,10 @@ static const char *const api_functions[] = {
     "rectic_net_record_spikes", "rectic_net_write_set_fn", "rectic_activation_find",
     "rectic_net_input_weights", "rectic_net_readout", "rectic_net_fit_ridge", "rectic_net_fitted_readout",
     "rectic_net_fitted_outputs", "rectic_net_score", "rectic_net_save_state", "rectic_net_load_state",
-    "rectic_net_checkpoint_every", "rectic_net_step", "rectic_netspec_input_layer", "rectic_netspec_readout",
-    "rectic_netspec_get_input_layer", "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights",
-    "rectic_net_rls_errors", "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population",
-    NULL};
+    "rectic_net_checkpoint_every", "rectic_net_step", "rectic_net_use_mpi", "rectic_net_mpi_rank",
+    "rectic_net_weight_bytes", "rectic_netspec_input_layer", "rectic_netspec_readout", "rectic_netspec_get_input_layer",
+    "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights", "rectic_net_rls_errors",
+    "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -203,6 +203,11 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_load_state(NULL, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_checkpoint_every(NULL, 10, "/nonexistent/rectic-null-test.npz"), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_step(NULL), 0);
+    int rank = -1, size = -1;
+    ck_assert_int_eq(rectic_net_use_mpi(NULL, 1), RECTIC_EINVAL);
+    ck_assert_int_eq(rectic_net_mpi_rank(NULL, &rank, &size), RECTIC_EINVAL);
+    ck_assert(rectic_net_weight_bytes(NULL) == 0);
+    ck_assert_int_eq(rank, -1);
     ck_assert_int_eq(rectic_netspec_input_layer(NULL, "E/I_ext", &x, 1, 1), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_readout(NULL, "E/s", &x, 1, 1, RECTIC_ACT_TANH), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_get_input_layer(NULL, &str, &vals, &rows, &cols), -1);

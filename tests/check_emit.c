@@ -738,7 +738,8 @@ START_TEST(test_small_networks_get_fixed_size_kernels)
            a fixed-size kernel's update loop is marked for gcc, which would not vectorise so few neurons */
         ck_assert_msg(strstr(kernel, "/* the spikes of this step, in neuron order") != NULL, "n = %ld", n);
         ck_assert_msg((strstr(kernel, "i0 += 32") != NULL) == (n > 32), "n = %ld", n);
-        ck_assert_msg((strstr(kernel, "RECTIC_SIMD\n        for (long i = 0; i < n; i++) {\n            const real s_ = ") !=
+        ck_assert_msg((strstr(kernel, "RECTIC_SIMD\n        for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */\n"
+                                     "            const real s_ = ") !=
                        NULL) == (n <= 32), "n = %ld", n);
         ck_assert_ptr_null(strstr(cuda_src, fixed));
         ck_assert_ptr_nonnull(strstr(cuda_src, "const long n = c->n;"));

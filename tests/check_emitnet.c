@@ -12,6 +12,7 @@
 #include "ir.h"
 #include "jit_tcc.h"
 #include "kernel_abi.h"
+#include "network.h"
 #include "rectic.h"
 #include "template.h"
 #include "util.h"
@@ -245,6 +246,9 @@ static int add_pop(net *N, const char *name, rct_model *m, long n, int spiking, 
     N->mem[N->n_mem++] = c->spikes;
     c->cap_spikes = SPIKE_CAP;
     c->threads = 1;
+    c->lo = 0;
+    c->hi = n;
+    c->gemv = rct_gemv_rows(N->f32);
     return p;
 }
 
@@ -815,8 +819,7 @@ START_TEST(test_network_source_reads_like_the_single_kernel)
         "    real *const i_in_arr = c->coup + 1*n; /* coupling target i_op/i_in */\n",
         "    real *const s_in_arr = c->coup; /* coupling target e_op/s_in */\n",
         "static void proj_3(rectic_kctx *pop, const rectic_kproj *p)\n", /* step: for delayed projections only */
-        "    cblas_dgemv(101 /* row-major */, 111 /* no transpose */, (int)n_tgt, (int)n_src, 1, p->w, (int)n_src, x, 1, 0, p->tmp, 1);\n",
-        "void cblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda,\n",
+        "    pop[0].gemv(hi - lo, n_src, p->w + lo*n_src, x, p->tmp + lo); /* rows lo .. hi-1 */\n",
         "    const real contribution = 0 + weight*sum;\n",
         "long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps)\n",
         "        E_update(&pop[0], in_E);\n",

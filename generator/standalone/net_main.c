@@ -354,6 +354,21 @@ static void sa_start_event(sa_proj *s, int k, const sa_pop *pops)
             s->tmp[s->col[q]] += s->val[q] * x[c];
 }
 
+/* Under MPI, after step `step`: every rank's block of each population's state, and of each delay ring's
+   newest slot, on all ranks (populations computed whole need none). */
+static void sa_mpi_step(sa_pop *pops, sa_proj *projs, long step)
+{
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
+        for (int s = 0; !rectic_sa_pops[p].whole && s < rectic_sa_pops[p].n_state; s++)
+            sa_mpi_allgather(pops[p].y + s * rectic_sa_pops[p].n, rectic_sa_pops[p].n);
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        long n = rectic_sa_pops[j->src].n;
+        if (j->delay > 0 && !rectic_sa_pops[j->src].whole)
+            sa_mpi_allgather(projs[k].ring + (step % (j->delay + 1)) * n, n);
+    }
+}
+
 /* Sets up population p's context: its arrays, input and recordings. */
 static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
 {
@@ -368,6 +383,11 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
     c->alg = s->alg;
     c->coup = s->coup;
     c->param = (const real *const *)s->param;
+    c->lo = 0;
+    c->hi = n;
+    if (!sp->whole) /* under MPI this rank's block */
+        sa_block(n, sa_rank, &c->lo, &c->hi);
+    c->gemv = sa_gemv_rows;
     c->in_row = cols;
     c->in_col = cols == n && n > 1 ? 1 : 0;
     s->rec = sa_alloc((size_t)sp->n_recs, sizeof(rectic_krec));
@@ -388,7 +408,8 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
 }
 
 /* Runs steps from .. from+count-1 of the kernel, growing the spike buffers as it asks. */
-static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, const sa_pop *pops, long from, long count)
+static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *pops, sa_proj *projs, long from,
+                     long count)
 {
     static const real zero = 0; /* the input of a population given none */
     for (long done = 0; done < count;) {
@@ -397,7 +418,10 @@ static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, const sa_pop *
                 sa_grow_spikes(&ctx[p]);
             ctx[p].input = pops[p].inr ? pops[p].inr + (from + done) * ctx[p].in_row : &zero;
         }
-        done += rectic_kernel(ctx, kproj, count - done);
+        long d = rectic_kernel(ctx, kproj, sa_size > 1 ? 1 : count - done); /* MPI: a step at a time */
+        done += d;
+        if (d > 0 && sa_size > 1)
+            sa_mpi_step(pops, projs, ctx[0].step - 1);
     }
 }
 
@@ -451,7 +475,7 @@ static void sa_snap_copy(sa_snap *z, rectic_kctx *ctx, sa_pop *pops, sa_proj *pr
 static long sa_run_checked(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *pops, sa_proj *projs, const sa_run *r)
 {
     if (!r->check_finite) {
-        sa_steps(ctx, kproj, pops, 0, r->steps);
+        sa_steps(ctx, kproj, pops, projs, 0, r->steps);
         return r->steps;
     }
     sa_snap z;
@@ -475,14 +499,14 @@ static long sa_run_checked(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *
     while (done < r->steps && bad < 0) {
         long block = r->steps - done < 1024 ? r->steps - done : 1024;
         sa_snap_copy(&z, ctx, pops, projs, 1);
-        sa_steps(ctx, kproj, pops, done, block);
+        sa_steps(ctx, kproj, pops, projs, done, block);
         if (sa_bad_pop(pops, &s, &unit) < 0) {
             done += block;
             continue;
         }
         sa_snap_copy(&z, ctx, pops, projs, 0); /* again, one step at a time, to find the first bad step */
         for (long k = 0; k < block && bad < 0; k++, done++) {
-            sa_steps(ctx, kproj, pops, done, 1);
+            sa_steps(ctx, kproj, pops, projs, done, 1);
             bad = sa_bad_pop(pops, &s, &unit);
         }
     }
@@ -565,6 +589,7 @@ int main(int argc, char **argv)
 {
     sa_run run;
     sa_run_init(&run);
+    sa_mpi_start(&argc, &argv); /* MPI_Init when built with -DRECTIC_SA_MPI */
     sa_prog = argv[0];
     sa_pop *pops = sa_alloc(RECTIC_SA_N_POPS, sizeof *pops);
     sa_proj *projs = sa_alloc(RECTIC_SA_N_PROJS, sizeof *projs);
@@ -613,6 +638,13 @@ int main(int argc, char **argv)
     int stopped = done < run.steps;
     if (stopped) /* the rows of the steps before the bad one */
         run.rows = ctx[0].rec_row;
+    for (int p = 0; sa_size > 1 && p < RECTIC_SA_N_POPS; p++)
+        for (int k = 0; !rectic_sa_pops[p].whole && k < rectic_sa_pops[p].n_recs; k++)
+            sa_mpi_gather_columns(pops[p].buf[k], run.rows, rectic_sa_pops[p].n); /* rank 0 takes the others' */
+    if (sa_rank != 0) { /* rank 0 writes */
+        sa_mpi_end();
+        return stopped ? 3 : 0;
+    }
 
     sa_mkdirs(run.dir);
     long units = 0, spikes = 0;
@@ -647,5 +679,6 @@ int main(int argc, char **argv)
         free(s->w), free(s->val), free(s->ring), free(s->tmp), free(s->ptr), free(s->col);
     }
     free(ctx), free(kproj), free(pops), free(projs), free(run.dir);
+    sa_mpi_end();
     return stopped ? 3 : 0; /* as `rectic run` stopped by a state that is not finite */
 }

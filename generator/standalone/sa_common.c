@@ -3,7 +3,7 @@
  * the tables and rectic's number formatting (common/fmt_number.h), before the program's main part
  * (sim_main.c for one template, net_main.c for a network of populations).  It reads CSV and .npy files,
  * takes the options every program has, and writes outputs exactly as `rectic run` does: the same CSV/.npy
- * bytes.  Depends only on libc, libm and CBLAS (-DRECTIC_NO_BLAS: a plain loop instead).
+ * bytes.  Depends only on libc and libm.
  * ==================================================================================================== */
 #include <errno.h>
 #include <math.h>
@@ -15,31 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#ifdef RECTIC_NO_BLAS
-/* y = A x for a row-major n x n matrix, summed in column order. */
-void cblas_dgemv(int order, int trans, int m, int n, double alpha, const double *a, int lda, const double *x,
-                 int incx, double beta, double *y, int incy)
-{
-    (void)order, (void)trans, (void)alpha, (void)beta, (void)incx, (void)incy;
-    for (int i = 0; i < m; i++) {
-        double acc = 0;
-        for (int j = 0; j < n; j++)
-            acc += a[(long)i * lda + j] * x[j];
-        y[i] = acc;
-    }
-}
-void cblas_sgemv(int order, int trans, int m, int n, float alpha, const float *a, int lda, const float *x,
-                 int incx, float beta, float *y, int incy)
-{
-    (void)order, (void)trans, (void)alpha, (void)beta, (void)incx, (void)incy;
-    for (int i = 0; i < m; i++) {
-        float acc = 0;
-        for (int j = 0; j < n; j++)
-            acc += a[(long)i * lda + j] * x[j];
-        y[i] = acc;
-    }
-}
-#endif
+/* the dense coupling product, row by row (common/gemv_rows.h, placed before this file): rectic's bits */
+RCT_GEMV_ROWS(sa_gemv_rows, real)
 
 static const char *sa_prog = "sim";
 
@@ -63,6 +40,98 @@ static void *sa_alloc(size_t count, size_t size)
         sa_die("out of memory");
     return p;
 }
+
+/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank updates a block of
+   the neurons and gathers the state after each step, rank 0 gathers the recordings and writes them: the
+   bytes of `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
+#ifdef RECTIC_SA_MPI
+#include <mpi.h>
+static int sa_rank, sa_size = 1;
+
+static inline void sa_mpi_start(int *argc, char ***argv)
+{
+    MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &sa_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &sa_size);
+}
+
+static inline void sa_mpi_end(void)
+{
+    MPI_Finalize();
+}
+#else
+#define sa_rank 0 /* one process */
+#define sa_size 1
+
+static inline void sa_mpi_start(int *argc, char ***argv)
+{
+    (void)argc, (void)argv;
+}
+
+static inline void sa_mpi_end(void)
+{
+}
+#endif
+
+/* Rank r's block of n neurons: lo .. hi-1, sizes differing by at most one (first ranks larger), an empty
+   one as n .. n (rectic's runtime/mpi.c). */
+static inline void sa_block(long n, int r, long *lo, long *hi)
+{
+    long base = n / sa_size, extra = n % sa_size;
+    *lo = r * base + (r < extra ? r : extra);
+    *hi = *lo + base + (r < extra);
+    if (*lo == *hi)
+        *lo = *hi = n;
+}
+
+#ifdef RECTIC_SA_MPI
+/* Every rank's block of the n values at buf on every rank (after a step). */
+static inline void sa_mpi_allgather(real *buf, long n)
+{
+    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    for (int r = 0; r < sa_size; r++) {
+        long lo, hi;
+        sa_block(n, r, &lo, &hi);
+        counts[r] = (int)(hi - lo), counts[sa_size + r] = (int)lo;
+    }
+    MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, counts + sa_size,
+                   RECTIC_SA_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_COMM_WORLD);
+    free(counts);
+}
+
+/* Rank 0 takes the other ranks' columns (their blocks of the n neurons) of rows x n values at buf. */
+static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+{
+    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    long lo, hi;
+    for (int r = 0, at = 0; r < sa_size; at += counts[r], r++) {
+        sa_block(n, r, &lo, &hi);
+        counts[r] = (int)(rows * (hi - lo)), counts[sa_size + r] = at;
+    }
+    sa_block(n, sa_rank, &lo, &hi);
+    double *mine = sa_alloc((size_t)(rows * (hi - lo)) + 1, sizeof *mine);
+    double *all = sa_alloc((size_t)(rows * n) + 1, sizeof *all);
+    for (long t = 0; t < rows; t++)
+        memcpy(mine + t * (hi - lo), buf + t * n + lo, sizeof(double) * (size_t)(hi - lo));
+    MPI_Gatherv(mine, counts[sa_rank], MPI_DOUBLE, all, counts, counts + sa_size, MPI_DOUBLE, 0, MPI_COMM_WORLD);
+    for (int r = 1; sa_rank == 0 && r < sa_size; r++) {
+        sa_block(n, r, &lo, &hi);
+        for (long t = 0; t < rows; t++)
+            memcpy(buf + t * n + lo, all + counts[sa_size + r] + t * (hi - lo), sizeof(double) * (size_t)(hi - lo));
+    }
+    free(mine), free(all), free(counts);
+}
+#else
+static inline void sa_mpi_allgather(real *buf, long n)
+{
+    (void)buf, (void)n;
+}
+
+static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+{
+    (void)buf, (void)rows, (void)n;
+}
+#endif
 
 /* ---------------------------------------------------------------- reading CSV and .npy */
 

@@ -42,7 +42,10 @@ static void sa_steps(rectic_kctx *c, const real *inr, long cols, long from, long
         if (RECTIC_SA_SPIKING)
             sa_grow_spikes(c);
         c->input = inr + (from + done) * cols;
-        done += rectic_kernel(c, count - done);
+        long d = rectic_kernel(c, sa_size > 1 ? 1 : count - done); /* MPI: a step at a time */
+        done += d;
+        for (int s = 0; d > 0 && sa_size > 1 && !RECTIC_SA_WHOLE && s < RECTIC_SA_N_STATE; s++)
+            sa_mpi_allgather(c->y + s * c->n, c->n); /* every rank's block of the state on all */
     }
 }
 
@@ -136,6 +139,7 @@ int main(int argc, char **argv)
     sa_run run;
     sa_run_init(&run);
     run.steps = rectic_sa_steps;
+    sa_mpi_start(&argc, &argv); /* MPI_Init when built with -DRECTIC_SA_MPI */
     sa_prog = argv[0];
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -248,12 +252,23 @@ int main(int argc, char **argv)
     c.param = (const real *const *)param;
     c.in_row = inputs_file ? in.cols : 0;
     c.in_col = inputs_file && in.cols == n && n > 1 ? 1 : 0;
+    c.lo = 0;
+    c.hi = n;
+    if (!RECTIC_SA_WHOLE) /* under MPI this rank's block (a reduction over coupled values: all, on every rank) */
+        sa_block(n, sa_rank, &c.lo, &c.hi);
+    c.gemv = sa_gemv_rows;
     sa_run_sampling(&run, &c, RECTIC_SA_N_RECORDS, rec, buf);
     c.sample_mean = run.mean_mode;
     c.acc = sa_alloc((size_t)n, sizeof(double));
     long done = sa_run_checked(&c, y, inr, inputs_file ? cols : 0, &run, dt);
     if (done < steps) /* stopped: the rows of the steps before the bad one */
         run.rows = c.rec_row;
+    for (int k = 0; sa_size > 1 && !RECTIC_SA_WHOLE && k < RECTIC_SA_N_RECORDS; k++)
+        sa_mpi_gather_columns(buf[k], run.rows, n); /* rank 0 takes the others' columns */
+    if (sa_rank != 0) { /* rank 0 writes */
+        sa_mpi_end();
+        return done < steps ? 3 : 0;
+    }
 
     /* outputs */
     sa_mkdirs(run.dir);
@@ -272,5 +287,6 @@ int main(int argc, char **argv)
         free(param[p]);
     free(c.acc), free(c.spikes), free(inr), free(wr), free(y), free(alg), free(coup);
     free(w.d), free(in.d), free(run.dir);
+    sa_mpi_end();
     return done < steps ? 3 : 0; /* as `rectic run` stopped by a state that is not finite */
 }

@@ -46,6 +46,8 @@ typedef struct rectic_kctx {
     long *spikes;                /* (step, neuron) pairs */
     long n_spikes, cap_spikes;   /* pairs written; room for */
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
+    long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
+    void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
 } rectic_kctx;
 
 double tanh(double);
@@ -152,12 +154,12 @@ long rectic_kernel(rectic_kctx *c, long steps)
            columns: W[i][j] = w[j*n + i].  Each sum starts from 0, as the loop's accumulator
            does (0 + -0 is +0): the same bits as the loop */
         RECTIC_SIMD
-        for (long i = 0; i < n; i++) {
+        for (long i = c->lo; i < c->hi; i++) {
             const real *const w_i = w + i; /* row i: w_i[j*n] */
             r_in_arr[i] = 0 + w_i[0]*r_arr[0] + w_i[3]*r_arr[1] + w_i[6]*r_arr[2];
         }
         RECTIC_SIMD
-        for (long i = 0; i < n; i++) {
+        for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
             const real v_ = v_arr[i];
             const real r_in_ = r_in_arr[i];
             const real I_ext_ = in[i*in_col];

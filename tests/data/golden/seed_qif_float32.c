@@ -47,6 +47,8 @@ typedef struct rectic_kctx {
     long *spikes;                /* (step, neuron) pairs */
     long n_spikes, cap_spikes;   /* pairs written; room for */
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
+    long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
+    void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
 } rectic_kctx;
 
 /* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the
@@ -151,7 +153,7 @@ long rectic_kernel(rectic_kctx *c, long steps)
            columns: W[i][j] = w[j*n + i].  Each sum starts from 0, as the loop's accumulator
            does (0 + -0 is +0): the same bits as the loop */
         RECTIC_SIMD
-        for (long i = 0; i < n; i++) {
+        for (long i = c->lo; i < c->hi; i++) {
             const real *const w_i = w + i; /* row i: w_i[j*n] */
             s_in_arr[i] = 0 + w_i[0]*s_arr[0] + w_i[5]*s_arr[1] + w_i[10]*s_arr[2] + w_i[15]*s_arr[3]
                 + w_i[20]*s_arr[4];
@@ -165,7 +167,7 @@ long rectic_kernel(rectic_kctx *c, long steps)
                 c->n_spikes++;
             }
         RECTIC_SIMD
-        for (long i = 0; i < n; i++) {
+        for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
             const real s_ = s_arr[i];
             const real v_ = v_arr[i];
             const real I_ext_ = in[i*in_col];

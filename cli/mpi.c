@@ -1,0 +1,161 @@
+/*
+ * mpi.c -- `mpirun -np P rectic run ...`: the same command on every rank (runtime/mpi.h opens MPI).
+ *
+ * Every rank reads the files and builds the network; rank 0 alone checks and writes the output folder and
+ * prints.  Where the ranks could fail apart (building, loading a state, the output folder) they agree
+ * first: when any failed, the first failing rank prints the messages it held and all end with status 1.
+ * A failure during the run, where the others wait for its exchange, prints its message and ends every
+ * rank (MPI_Abort).
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "mpi.h"
+
+static FILE *held;      /* this rank's messages until it knows whether to print them */
+static char *held_text;
+static size_t held_len;
+
+FILE *rct_cli_mpi_held(void)
+{
+    return held;
+}
+
+int rct_cli_mpi_start(options *o)
+{
+    if (!rct_mpi_launched())
+        return 0;
+    rct_err err = {0, ""};
+    o->mpi = rct_mpi_world(&err);
+    if (!o->mpi) {
+        rct_cli_complain("%s", err.msg);
+        return -1;
+    }
+    if (rct_mpi_rank(o->mpi) != 0) {
+        o->quiet = 1;
+        held = open_memstream(&held_text, &held_len);
+    }
+    return 0;
+}
+
+/* Prints the messages this rank held. */
+static void release(void)
+{
+    if (!held)
+        return;
+    fflush(held);
+    if (held_len)
+        fwrite(held_text, 1, held_len, stderr);
+    fclose(held);
+    free(held_text);
+    held = NULL;
+    held_text = NULL;
+    held_len = 0;
+}
+
+int rct_cli_mpi_agree(const options *o, int failed)
+{
+    if (!o->mpi)
+        return failed;
+    int size = rct_mpi_size(o->mpi), *all = calloc((size_t)size, sizeof *all), first = -1;
+    rct_err err = {0, ""};
+    if (!all || rct_mpi_allgather_int(o->mpi, failed != 0, all, &err)) {
+        release();
+        rct_cli_complain("%s", all ? err.msg : "out of memory");
+        rct_cli_mpi_abort(o, 1);
+    }
+    for (int r = 0; r < size && first < 0; r++)
+        if (all[r])
+            first = r;
+    free(all);
+    if (first == rct_mpi_rank(o->mpi))
+        release();
+    return first >= 0;
+}
+
+void rct_cli_mpi_abort(const options *o, int code)
+{
+    if (o->mpi && rct_mpi_rank(o->mpi) != 0) { /* an error on every rank: rank 0's message ends the job first */
+        signal(SIGTERM, SIG_DFL);              /* (mpirun then ends the others with SIGTERM) */
+        sleep(5);
+    }
+    release();
+    fflush(stderr);
+    if (o->mpi)
+        rct_mpi_abort(o->mpi, code);
+    exit(code);
+}
+
+int rct_cli_mpi_writer(const options *o)
+{
+    return !o->mpi || rct_mpi_rank(o->mpi) == 0;
+}
+
+int rct_cli_mpi_meta_make(options *o, rectic_net *net)
+{
+    if (!o->mpi)
+        return 0;
+    int P = rct_mpi_size(o->mpi), me = rct_mpi_rank(o->mpi);
+    double mine[4] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
+                      rct_mpi_other_seconds(o->mpi)};
+    double *all = calloc(4 * (size_t)P, sizeof *all);
+    int *counts = calloc(2 * (size_t)P, sizeof *counts);
+    rct_err err = {0, ""};
+    for (int r = 0; counts && r < P; r++)
+        counts[r] = 4, counts[P + r] = 4 * r;
+    int rc = !all || !counts || rct_mpi_gatherv_double(o->mpi, mine, 4, all, counts, counts + P, &err);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = rc || me != 0 ? NULL : open_memstream(&text, &len);
+    if (f) {
+        long n = rectic_net_size(net), steps = rectic_net_steps_done(net);
+        double most = 0;
+        fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"every population in %d contiguous blocks of units, "
+                   "sizes differing by at most one, the first ranks larger\", ", P, P);
+        if (!o->network) { /* one template: the blocks of its units */
+            fputs("\"blocks\": [", f);
+            for (int r = 0; r < P; r++) {
+                long lo, hi;
+                rct_mpi_block(n, P, r, &lo, &hi);
+                fprintf(f, "%s[%ld, %ld]", r ? ", " : "", lo, hi);
+            }
+            fputs("], ", f);
+        }
+        fputs("\"communication_seconds\": [", f);
+        for (int r = 0; r < P; r++) {
+            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r]);
+            most = all[4 * r] > most ? all[4 * r] : most;
+        }
+        fputs("], \"bytes_received\": [", f);
+        for (int r = 0; r < P; r++)
+            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 1]);
+        fputs("], \"weight_bytes_held\": [", f);
+        for (int r = 0; r < P; r++)
+            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 2]);
+        fputs("], \"gather_seconds\": [", f);
+        for (int r = 0; r < P; r++)
+            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r + 3]);
+        fprintf(f, "], \"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
+        fclose(f);
+        o->mpi_meta = text;
+    }
+    free(all);
+    free(counts);
+    if (rc)
+        rct_cli_complain("%s", err.msg[0] ? err.msg : "out of memory");
+    return rc ? -1 : 0;
+}
+
+void rct_cli_mpi_meta(FILE *f, const options *o)
+{
+    if (o->mpi_meta)
+        fputs(o->mpi_meta, f);
+}
+
+void rct_cli_mpi_end(void)
+{
+    rct_mpi_finalize();
+}

@@ -1,0 +1,60 @@
+/*
+ * mpi.h -- MPI, opened with dlopen only when the process was started by mpirun (internal).
+ *
+ * runtime/mpi.c is the only file that knows MPI: a plain run never loads it and rectic builds without MPI
+ * headers.  An MPI launch is recognised from the environment (OpenMPI's OMPI_COMM_WORLD_SIZE, PMI's
+ * PMI_SIZE); then libmpi.so.40 (Debian's OpenMPI; RECTIC_LIBMPI names another) is opened and its
+ * functions and predefined handles (OpenMPI's handles are the addresses of ompi_mpi_comm_world,
+ * ompi_mpi_double, ...) are taken with dlsym.  An MPI with another ABI (MPICH's integer handles) is refused
+ * with a message naming what is missing.
+ *
+ * Every population is split into P contiguous blocks of units (rct_mpi_block): rank r updates units
+ * lo .. hi-1 of each (rectic_kctx.lo/hi) and holds the state of all of them, exchanged after every step.
+ */
+#ifndef RCT_MPI_H
+#define RCT_MPI_H
+
+#include <stddef.h>
+
+#include "util.h"
+
+typedef struct rct_mpi rct_mpi;
+
+/* Was this process started by mpirun (OMPI_COMM_WORLD_SIZE or PMI_SIZE in the environment)?  Its size, or 0. */
+int rct_mpi_launched(void);
+/* Opens MPI and calls MPI_Init once per process (thread-safe); the world; NULL with err filled. */
+rct_mpi *rct_mpi_world(rct_err *err);
+/* Calls MPI_Finalize if rct_mpi_world initialised MPI (the command's last call). */
+void rct_mpi_finalize(void);
+/* Ends every rank of the job with status code (MPI_Abort), after the caller printed its message. */
+void rct_mpi_abort(rct_mpi *m, int code);
+
+int rct_mpi_rank(const rct_mpi *m);
+int rct_mpi_size(const rct_mpi *m);
+/* Seconds spent in the exchanges between steps and bytes they brought this rank since the process started
+   (waiting for slower ranks included); seconds in the other calls (gathers after a run, agreements). */
+double rct_mpi_comm_seconds(const rct_mpi *m);
+double rct_mpi_comm_bytes(const rct_mpi *m);
+double rct_mpi_other_seconds(const rct_mpi *m);
+
+/* Rank r's block of n units among p: lo .. hi-1, contiguous, sizes differing by at most one (first ranks
+   larger); an empty block is n .. n. */
+void rct_mpi_block(long n, int p, int r, long *lo, long *hi);
+
+/* Every rank's block of n values of `size` bytes (4 or 8; rct_mpi_block) gathered into buf on every rank,
+   in place (MPI_Allgatherv).  Returns 0, or -1 with err filled. */
+int rct_mpi_allgather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err);
+/* The same gathered on rank 0 only (the others' buf unchanged). */
+int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err);
+/* Rank 0's `bytes` bytes at buf copied to every rank (MPI_Bcast). */
+int rct_mpi_bcast(rct_mpi *m, void *buf, size_t bytes, rct_err *err);
+/* The maximum of every rank's value, on every rank (MPI_Allreduce); -1 with err filled on a failure. */
+int rct_mpi_max_int(rct_mpi *m, int value, int *out, rct_err *err);
+/* Each rank's int gathered on every rank: all[r] = rank r's value. */
+int rct_mpi_allgather_int(rct_mpi *m, int value, int *all, rct_err *err);
+/* Rank 0 receives every rank's `count` doubles at send into recv (rank r's at displs[r], counts[r] of them;
+   counts and displs matter on rank 0 only: MPI_Gatherv). */
+int rct_mpi_gatherv_double(rct_mpi *m, const double *send, long count, double *recv, const int *counts,
+                           const int *displs, rct_err *err);
+
+#endif
