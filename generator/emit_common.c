@@ -384,6 +384,22 @@ static const char *block_offset(int k, char *buf, size_t size)
     return buf;
 }
 
+/* Does a part read a variable beyond the first block of its array (at k*n)? */
+static int wants_block(const rct_emitter *E)
+{
+    const rct_model *m = E->m;
+    for (int s = 1; s < m->n_state; s++)
+        if (E->want[m->state_var[s]])
+            return 1;
+    for (int a = 1; a < m->n_alg; a++)
+        if (E->want[m->alg_var[a]])
+            return 1;
+    for (int k = 1; k < m->n_coup; k++)
+        if (E->want[m->coup_var[k]])
+            return 1;
+    return 0;
+}
+
 /* Writes the array pointers and hoisted parameters of a kernel's prologue. */
 void rct_em_prologue(rct_emitter *E, const char *ind)
 {
@@ -393,7 +409,9 @@ void rct_em_prologue(rct_emitter *E, const char *ind)
     const unsigned all = E->want ? E->want_flags : ~0u;
     if (E->want && !(all & RCT_WANT_INPUT))
         rct_buf_printf(&E->b, "%s(void)in; /* this part reads no input */\n", ind);
-    if (E->o->fixed_n > 0)
+    if (E->want && !(all & RCT_WANT_N) && !wants_block(E))
+        ; /* the update of neurons lo .. hi-1 of variables in the first block of their arrays: no n */
+    else if (E->o->fixed_n > 0)
         rct_buf_printf(&E->b, "%sconst long n = %ld; /* this kernel serves networks of %ld neurons */\n", ind,
                        E->o->fixed_n, E->o->fixed_n);
     else
@@ -501,6 +519,7 @@ int rct_em_part_reads(rct_emitter *E, int p, int reds, int update)
     E->want_flags = 0;
     for (int r = 0; reds && r < m->n_reds; r++) /* each reduction's value: rct_em_red_value */
         if (m->reds[r].before_pass == p) {
+            E->want_flags |= RCT_WANT_N; /* a reduction sums over every neuron */
             memset(E->used, 0, (size_t)m->n_vars);
             mark_used(E, m->reds[r].arg);
             want_loads(E, 0);
@@ -512,6 +531,8 @@ int rct_em_part_reads(rct_emitter *E, int p, int reds, int update)
         if (eq->kind == RCT_EQ_ALG && m->vars[eq->var].pass == p && !(E->skip_eq && E->skip_eq[k]))
             E->want[eq->var] = 1;
     }
+    if (!update || E->o->spiking) /* a pass before the last, and the spike list, run over all n neurons */
+        E->want_flags |= RCT_WANT_N;
     if (update) { /* the spike list and the Euler update of every state variable (with dt, if any) */
         E->want_flags |= (m->n_state > 0 ? RCT_WANT_DT : 0) | (E->o->spiking ? RCT_WANT_SPIKE : 0);
         for (int s = 0; s < m->n_state; s++)

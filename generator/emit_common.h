@@ -33,7 +33,7 @@ typedef struct rct_emitter {
 } rct_emitter;
 
 /* What a part reads besides variables: dt, the spike threshold and reset, 1/dt, the input row. */
-enum { RCT_WANT_DT = 1, RCT_WANT_SPIKE = 2, RCT_WANT_INV_DT = 4, RCT_WANT_INPUT = 8 };
+enum { RCT_WANT_DT = 1, RCT_WANT_SPIKE = 2, RCT_WANT_INV_DT = 4, RCT_WANT_INPUT = 8, RCT_WANT_N = 16 /* a loop over all n */ };
 
 /* Writes text as a C comment body that cannot end the comment early. */
 void rct_emit_safe_comment(rct_buf *b, const char *text);

@@ -58,6 +58,8 @@ typedef struct rectic_kctx {
     long *spikes;                /* (step, neuron) pairs */
     long n_spikes, cap_spikes;   /* pairs written; room for */
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
+    long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
+    void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
 } rectic_kctx;
 
 typedef struct rectic_kproj {
@@ -145,7 +147,7 @@ static void E_update(rectic_kctx *c, const real *in)
                     c->n_spikes++;
                 }
     }
-    for (long i = 0; i < n; i++) {
+    for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
         const real s_ = s_arr[i];
         const real v_ = v_arr[i];
         const real I_ext_ = in[i*in_col];
@@ -198,7 +200,7 @@ static void I_update(rectic_kctx *c, const real *in)
                     c->n_spikes++;
                 }
     }
-    for (long i = 0; i < n; i++) {
+    for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
         const real v_ = v_arr[i];
         const real s_ = s_arr[i];
         const real s_in_ = s_in_arr[i];
@@ -217,13 +219,13 @@ static void I_update(rectic_kctx *c, const real *in)
 /* projection 0: E/qif_sfa_op/s -> E/qif_sfa_op/s_in, the first contribution into it */
 static void proj_0(rectic_kctx *pop, const rectic_kproj *p)
 {
-    const long n_src = pop[0].n, n_tgt = pop[0].n;
+    const long n_src = pop[0].n, lo = pop[0].lo, hi = pop[0].hi; /* this process: targets lo .. hi-1 */
     const real *const x = pop[0].y + 1*n_src; /* E/qif_sfa_op/s */
     real *const t = pop[0].coup;
     const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */
     const int *const csr_col = p->csr_col;
     const real *const csr_val = p->csr_val;
-    for (long i = 0; i < n_tgt; i++) {
+    for (long i = lo; i < hi; i++) {
         real acc = 0;
         for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
             acc += csr_val[k]*x[csr_col[k]];
@@ -234,7 +236,7 @@ static void proj_0(rectic_kctx *pop, const rectic_kproj *p)
 /* projection 1: E/qif_sfa_op/s -> I/lif_op/s_in, the first contribution into it */
 static void proj_1(rectic_kctx *pop, const rectic_kproj *p, long step)
 {
-    const long n_src = pop[0].n, n_tgt = pop[1].n;
+    const long n_src = pop[0].n, lo = pop[1].lo, hi = pop[1].hi; /* this process: targets lo .. hi-1 */
     const real *const x = p->ring + ((step + 1) % 3)*n_src; /* E/qif_sfa_op/s of step n - 2 (zeros before step 2) */
     real *const t = pop[1].coup;
     real sum = 0; /* the source summed in unit order */
@@ -244,7 +246,7 @@ static void proj_1(rectic_kctx *pop, const rectic_kproj *p, long step)
     /* 0 + : the reference adds each contribution to an accumulator starting at +0.0, which
        turns a product of -0 into +0 */
     const real contribution = 0 + weight*sum;
-    for (long i = 0; i < n_tgt; i++)
+    for (long i = lo; i < hi; i++)
         t[i] = contribution;
 }
 
@@ -261,13 +263,13 @@ static void proj_1_store(rectic_kctx *pop, const rectic_kproj *p, long step)
 /* projection 2: I/lif_op/s -> E/qif_sfa_op/s_in, a later contribution into it */
 static void proj_2(rectic_kctx *pop, const rectic_kproj *p)
 {
-    const long n_src = pop[1].n, n_tgt = pop[0].n;
+    const long n_src = pop[1].n, lo = pop[0].lo, hi = pop[0].hi; /* this process: targets lo .. hi-1 */
     const real *const x = pop[1].y + 1*n_src; /* I/lif_op/s */
     real *const t = pop[0].coup;
     const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */
     const int *const csr_col = p->csr_col;
     const real *const csr_val = p->csr_val;
-    for (long i = 0; i < n_tgt; i++) {
+    for (long i = lo; i < hi; i++) {
         real acc = 0;
         for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
             acc += csr_val[k]*x[csr_col[k]];
