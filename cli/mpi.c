@@ -157,5 +157,10 @@ void rct_cli_mpi_meta(FILE *f, const options *o)
 
 void rct_cli_mpi_end(void)
 {
+    if (held) { /* a rank other than 0 that did not fail: rank 0 has said what there was to say */
+        fclose(held);
+        free(held_text);
+        held = NULL, held_text = NULL, held_len = 0;
+    }
     rct_mpi_finalize();
 }

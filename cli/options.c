@@ -511,6 +511,8 @@ void rct_cli_free_options(options *o)
     rectic_netspec_free(o->ns);
     rct_cli_circ_free(o);
     rct_cli_subsets_free(o);
+    free(o->mpi_meta); /* meta.json's "mpi" member (cli/mpi.c) */
+    o->mpi_meta = NULL;
     o->n_sets = o->n_input = 0;
     o->weights = o->inputs = NULL;
     o->ns = NULL;
