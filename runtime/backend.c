@@ -3,6 +3,7 @@
  */
 #include "backend.h"
 
+#include "cpu_backend.h"
 #include "cuda_run.h"
 #include "emit_cuda.h"
 #include "emit_cuda_net.h"
@@ -21,10 +22,10 @@ static char *cuda_net_source(const rct_emit_net *d, rct_err *err)
     return rct_emit_cuda_net(d, NULL, err);
 }
 
-static const rct_backend cpu = {"CPU", 1, 1, rct_cpu_compile, rct_cpu_run, rct_pn_cpu_compile, rct_pn_cpu_run,
+static const rct_backend cpu = {"CPU", 1, 1, 1, 1, rct_cpu_compile, rct_cpu_run, rct_pn_cpu_compile, rct_pn_cpu_run,
                                 rct_cpu_free, rct_emit_c, c_net_source};
 
-static const rct_backend cuda = {"CUDA", 0, 1, rct_cuda_compile, rct_cuda_run, rct_cuda_pn_compile, rct_cuda_pn_run,
+static const rct_backend cuda = {"CUDA", 0, 1, 0, 0, rct_cuda_compile, rct_cuda_run, rct_cuda_pn_compile, rct_cuda_pn_run,
                                  rct_cuda_release, rct_emit_cuda, cuda_net_source};
 
 const rct_backend *rct_backend_of(int backend)
@@ -39,4 +40,9 @@ const rct_backend *rct_backend_of(int backend)
     default:
         return NULL;
     }
+}
+
+void rct_backend_release(rectic_net *net)
+{
+    (net->be ? net->be : &cpu)->free(net); /* without a table (a population): the CPU's kernels, if any */
 }

@@ -1,8 +1,9 @@
 /*
  * backend.h -- the runtime's backends behind one table: the CPU (a kernel built by TinyCC, the system
- * compiler or both, run by run.c and poprun.c) and CUDA (cuda_run.c, cuda_netrun.c).  A network takes its
- * table once, when it is made (rct_backend_of); the rest of the runtime calls through net->be and never
- * asks which backend it runs on.
+ * compiler or both: cpu_backend.h) and CUDA (cuda_run.h).  A network takes its table once, when it is made
+ * (rct_backend_of); the rest of the runtime calls through net->be and never asks which backend it runs on:
+ * the public calls (network.c, run.c, popnet.c, popapi.c) call the table, the backends call the services
+ * they share (run_common.c, observer.c, checkpoint.c, ...), and nothing below calls back up.
  */
 #ifndef RCT_BACKEND_H
 #define RCT_BACKEND_H
@@ -10,10 +11,20 @@
 #include "emit_net.h"
 #include "network.h"
 
+/* Where the inputs of a run come from (run.c hands them to the backend's run as array, fn, user, cols). */
+typedef struct rct_input_src {
+    const double *array;     /* steps x cols, or NULL */
+    rectic_input_fn fn;      /* or a callback */
+    void *user;
+    long cols;
+} rct_input_src;
+
 typedef struct rct_backend {
     const char *name;       /* in messages: "CPU" or "CUDA" */
     int subsets;            /* records subsets of neurons and of spikes */
     int pn_unit_subsets;    /* records chosen units of a population's variable (a network of populations) */
+    int online;             /* runs the online readout (RLS training, feedback: rls.c) */
+    int mpi;                /* runs partitioned across MPI ranks (mpi_net.c) */
     /* one template: builds the kernel with the emitter's options o (rct_net_emit_opts) and sets net->src */
     int (*compile)(rectic_net *net, const rct_emit_opts *o);
     /* runs `steps` steps from net->run_first on; inputs from array (steps x cols), from fn, or zero (cols
@@ -31,5 +42,8 @@ typedef struct rct_backend {
 
 /* The table of a RECTIC_BACKEND_* value (tcc, cc and auto: the CPU's), or NULL for another number. */
 const rct_backend *rct_backend_of(int backend);
+/* Frees what net's backend holds for it (net->be's free; a network without a table, a population or one
+   whose spec was refused, holds at most what the CPU backend frees). */
+void rct_backend_release(rectic_net *net);
 
 #endif

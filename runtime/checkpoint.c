@@ -32,8 +32,10 @@
 #include "io_file.h"
 #include "layers.h"
 #include "mpi.h"
+#include "netvals.h"
 #include "popnet.h"
 #include "rls.h"
+#include "run_common.h"
 
 #define STATE_FORMAT "rectic state 1"
 

@@ -23,6 +23,8 @@
 #include "kernel_abi.h"
 #include "observer.h"
 #include "popnet.h"
+#include "kdesc.h"
+#include "run_common.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 RCT_DPROJ_DEF(void, RCT_NO_DOC)

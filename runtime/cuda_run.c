@@ -33,6 +33,7 @@
 #include "kernel_abi.h"
 #include "observer.h"
 #include "popnet.h"
+#include "run_common.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 

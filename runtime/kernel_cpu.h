@@ -23,8 +23,4 @@ typedef struct rct_cpu_kernel {
    the shell of a background compile. */
 int rct_cpu_kernel_build(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k);
 
-/* Makes k (built from src, which net takes) the kernel net runs, counting the compilation; the caller
-   retired the previous one (network.c). */
-void rct_net_install_kernel(rectic_net *net, const rct_cpu_kernel *k, char *src);
-
 #endif

@@ -13,9 +13,8 @@
 #include "io_file.h"
 #include "netspec.h"
 #include "observer.h"
-#include "outset.h"
 #include "popnet.h"
-#include "rls.h"
+#include "record.h"
 
 rct_layers *rct_layers_get(rectic_net *net)
 {
@@ -30,8 +29,7 @@ rct_layers *rct_layers_get(rectic_net *net)
     return net->layers;
 }
 
-/* Forgets the readout's output and the fit of the last run. */
-static void clear_results(rct_layers *L)
+void rct_layers_forget(rct_layers *L)
 {
     free(L->ro_data);
     L->ro_data = NULL;
@@ -49,12 +47,11 @@ void rct_layers_free(rct_layers *L)
 {
     if (!L)
         return;
-    clear_results(L);
+    rct_layers_forget(L);
     free(L->w_in);
     free(L->w_out);
     free(L->mse);
     free(L->nrmse);
-    rct_online_free(L->online);
     free(L);
 }
 
@@ -290,20 +287,9 @@ void rct_layers_readout_row(const rct_layers *L, const double *y, long n, double
 
 #define SPILL_ROWS 4096L /* rows read back at a time from a streamed recording */
 
-int rct_layers_after_run(rectic_net *net)
+int rct_layers_apply_readout(rectic_net *net)
 {
     rct_layers *L = net->layers;
-    if (!L)
-        return 0;
-    clear_results(L);
-    double *online;
-    long online_rows, online_k;
-    int on = rct_online_end(net, &online, &online_rows, &online_k); /* ŷ computed during the run (rls.c) */
-    if (on) {
-        L->ro_data = online;
-        L->ro_rows = online_rows;
-        return on < 0 ? net->err.code : 0;
-    }
     rectic_net *h = rct_layers_out_holder(net);
     if (!L->w_out || !h || h->n_rec_data == 0)
         return 0;
@@ -382,19 +368,6 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
     *x = buf;
     *owned = 1;
     return 0;
-}
-
-int rct_layers_write(rectic_net *net, rct_outset *set, int format)
-{
-    const rct_layers *L = net->layers;
-    if (!L || !L->fit_w)
-        return 0;
-    int rc = rct_write_matrix(net, set, "readout", RECTIC_FORMAT_CSV, L->fit_w, L->fit_k, L->fit_cols); /* always CSV */
-    if (!rc && L->y_fit)
-        rc = rct_write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
-    if (!rc && L->online && L->online->train && L->online->err) /* RLS: the error of each update step */
-        rc = rct_write_matrix(net, set, "error", format, L->online->err, L->online->err_rows, L->online->k);
-    return rc;
 }
 
 int rct_layers_score(rectic_net *net, const double *y, const double *t, const long *at, long rows, long k,

@@ -38,6 +38,7 @@ typedef struct rct_layers {
 
 /* The network's layers, created empty on first use (NULL when memory ran out, with net->err filled). */
 rct_layers *rct_layers_get(rectic_net *net);
+/* Frees the layers (not their online readout: rct_online_free). */
 void rct_layers_free(rct_layers *L);
 
 /* The population (or net itself) whose recording "out" the readout reads, with its size; NULL when the
@@ -57,9 +58,11 @@ int rct_layers_has_input(const rectic_net *net);
 /* row (in_n values: floats when as_float, else doubles) = w_in @ x (in_m values), summed in column order in
    float64. */
 void rct_layers_project(const rectic_net *net, const double *x, void *row, int as_float);
-/* After a run (also one that stopped early): forgets the previous fit and applies the readout to the
-   recorded output rows. */
-int rct_layers_after_run(rectic_net *net);
+/* Forgets the readout's output and the fit of the last run. */
+void rct_layers_forget(rct_layers *L);
+/* After a run (also one that stopped early), without an online readout: applies the readout to the recorded
+   output rows (net->layers forgot the last run's). */
+int rct_layers_apply_readout(rectic_net *net);
 /* The readout's output of the last run, when there is a readout: 1 with its rows and columns and either
    its data (in memory) or its spill file; 0 when "out" is the plain output. */
 int rct_layers_out(const rectic_net *net, long *rows, long *cols, const double **data, FILE **spill);
@@ -70,9 +73,6 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
 /* z (L->ro_k values) = act(w_out @ y (+ b)) for one output row y of n values. */
 void rct_layers_readout_row(const rct_layers *L, const double *y, long n, double *z);
 
-/* Writes readout.csv and y_fit of the last fit into an output set (nothing without a fit). */
-struct rct_outset;
-int rct_layers_write(rectic_net *net, struct rct_outset *set, int format);
 
 /* Per-column errors of y (rows x k) against the targets t: row r of y against row at[r] of t (at NULL:
    row r).  mse, and nrmse = sqrt(mse / variance of the target column over the same rows, divided by the

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "mpi.h"
 #include "mpi_net.h"
 #include "popnet.h"
@@ -33,8 +34,9 @@ int rectic_net_use_mpi(rectic_net *net, int use)
     rct_mpi *m = rct_mpi_world(&net->err);
     if (!m)
         return net->err.code;
-    if (net->backend == RECTIC_BACKEND_NVRTC)
-        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: the CUDA backend does not run partitioned yet: run on the CPU");
+    if (!net->be->mpi)
+        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: the %s backend does not run partitioned yet: run on the CPU",
+                        net->be->name);
     net->mpi = m;
     mark_whole(net);
     int rc = rct_mpi_size(m) > 1 ? rct_mpi_keep_own_weights(net) : 0;
@@ -55,14 +57,6 @@ int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size)
 double rectic_net_weight_bytes(const rectic_net *net)
 {
     return net ? rct_mpi_weight_bytes(net) : 0;
-}
-
-void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi)
-{
-    *lo = 0;
-    *hi = pop->n;
-    if (net->mpi && !pop->mpi_whole)
-        rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
 }
 
 /* Marks the populations (or the network) that every rank must compute whole: the exchange after a step

@@ -7,7 +7,7 @@
 #include "network.h"
 
 /* This rank's units lo .. hi-1 of pop (a population of net, or net): its block, or 0 .. n without MPI or
-   for a population every rank computes whole (rectic_net.mpi_whole). */
+   for a population every rank computes whole (rectic_net.mpi_whole) (mpi_part.c). */
 void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi);
 /* Refuses what a partitioned run cannot do (recordings streamed to disk); 0 or a code with net->err. */
 int rct_mpi_net_check(rectic_net *net);

@@ -1,5 +1,6 @@
 /*
- * mpi_part.c -- each MPI rank keeps only the incoming weights of its own units (see mpi.h).
+ * mpi_part.c -- which units each MPI rank owns, and each rank keeps only the incoming weights of its own
+ * units (see mpi.h).
  *
  * Once a network is partitioned (rectic_net_use_mpi), rank r keeps of every matrix the rows of its targets
  * lo .. hi-1: dense rows in a fresh allocation of the whole matrix's size whose other rows are never
@@ -11,8 +12,17 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include "mpi.h"
 #include "mpi_net.h"
 #include "popnet.h"
+
+void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi)
+{
+    *lo = 0;
+    *hi = pop->n;
+    if (net->mpi && !pop->mpi_whole)
+        rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
+}
 
 /* Dense: rows lo .. hi-1 of rows x cols values of rs bytes into a new allocation; the old one freed
    (or unmapped: a memory-mapped .npy). */

@@ -1,27 +1,27 @@
 /*
- * network.c -- the public network API: builds the model and its kernel, owns the state, parameters,
- * weights and recordings, and drives the kernel through a run in blocks of steps.
+ * network.c -- the public network API of a network of one template: builds the model and its kernel
+ * (through the backend table, backend.h), owns the state, parameters, weights and recordings, and frees it
+ * all; set, get, reset and the kernel's source routed to popapi.c for a network of populations.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "backend.h"
-#include "blas.h"
-#include "emit_c.h"
 #include "emit_standalone.h"
 #include "ir.h"
-#include "cache.h"
-#include "jit_tcc.h"
-#include "kernel_cpu.h"
+#include "kdesc.h"
 #include "layers.h"
 #include "library.h"
-#include "network.h"
-#include "popnet.h"
+#include "netvals.h"
 #include "observer.h"
+#include "popnet.h"
+#include "record.h"
+#include "rls.h"
 #include "template.h"
 
 
@@ -71,14 +71,6 @@ long rectic_net_size(const rectic_net *net)
     if (!net)
         return 0;
     return net->n;
-}
-
-/* Allocates count values of the network's type (zeroed), checking for overflow. */
-static void *ralloc(const rectic_net *net, long count)
-{
-    if (count < 0 || (size_t)count > SIZE_MAX / rct_rsize(net) - 1)
-        return NULL;
-    return calloc((size_t)count + 1, rct_rsize(net));
 }
 
 /* Loads a template node: the folders `first` (n_first of them) are searched first, then the spec's
@@ -134,189 +126,12 @@ static int load_model(rectic_net *net, const rectic_spec *spec, rct_model **mode
     return rc;
 }
 
-/* Marks the shared parameters whose value is a power of two (net->param_pow2), which a specialised kernel
-   divides by multiplying with the reciprocal. */
-static void refresh_pow2(rectic_net *net)
-{
-    for (int p = 0; p < net->model->n_param; p++)
-        net->param_pow2[p] = !net->param_vector[p] && rct_em_pow2_recip(rct_rget(net, net->param_real[p], 0), net->f32);
-}
-
-/* The emitter's settings for the network's current parameter shapes and the kernel in use (specialised for
-   the powers of two it was built with, or generic). */
-rct_emit_opts rct_net_emit_opts(const rectic_net *net)
-{
-    /* a specialised kernel: for the powers of two among the values now when a new one is due, else for
-       those it was built for */
-    const int *pow2 = net->generic ? NULL : net->dirty ? net->param_pow2 : net->spec_pow2;
-    rct_emit_opts o = {.dtype = net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, .param_vector = net->param_vector,
-                       .param_pow2 = pow2,
-                       .coupling = net->has_coupling, .coupling_mode = net->coupling_mode,
-                       .spiking = net->model->spike_def >= 0, .parallel = net->n >= RCT_PARALLEL_MIN_N,
-                       .fixed_n = RCT_EMIT_FIXED_N(net->n)};
-    return o;
-}
-
-void rct_kernel_symbols(rct_symbol *syms)
-{
-    int k = 0;
-    for (const rct_symbol *s = rct_emit_symbols(); s->name && k < RCT_MAX_SYMBOLS - 1; s++)
-        syms[k++] = *s;
-    syms[k] = (rct_symbol){NULL, NULL};
-}
-
-/* Frees a kernel slot's compiled code and source. */
-static void slot_free(rct_kernel_slot *k)
-{
-    rct_jit_free(k->jit);
-    rct_cc_free(k->cc);
-    free(k->src);
-    free(k->pending_so);
-    memset(k, 0, sizeof *k);
-}
-
-/* Exchanges the running kernel with the spare one. */
-static void swap_spare(rectic_net *net)
-{
-    rct_kernel_slot run = {net->jit, net->cc, net->kernel, net->src, net->kernel_kind, net->pending_so};
-    net->jit = net->spare.jit;
-    net->cc = net->spare.cc;
-    net->kernel = net->spare.fn;
-    net->src = net->spare.src;
-    net->kernel_kind = net->spare.kind;
-    net->pending_so = net->spare.pending_so;
-    net->spare = run;
-}
-
-/* Replaces the running kernel by a new one: the specialised kernel is kept as the spare when the new one is
-   the generic kernel; a new specialised kernel (the shapes changed) makes both old ones useless. */
-static void retire_kernel(rectic_net *net)
-{
-    if (!net->generic)
-        slot_free(&net->spare);
-    if (net->generic && net->kernel) {
-        swap_spare(net);
-        return;
-    }
-    rct_kernel_slot run = {net->jit, net->cc, net->kernel, net->src, net->kernel_kind, net->pending_so};
-    slot_free(&run);
-}
-
-/* After values changed (shapes unchanged): keeps the running kernel while it fits them, else switches to
-   the spare one, or has the generic kernel compiled at the next run.  The specialised kernel fits while
-   every parameter it multiplies by a reciprocal is still a power of two; the generic one fits any values.
-   So a sweep compiles at most twice: x/p and x*(1/p) are equal for such p, so results never change. */
-static void pick_kernel(rectic_net *net)
-{
-    if (net->dirty && !net->generic)
-        return; /* a new specialised kernel is due anyway */
-    int fits = 1;
-    for (int p = 0; p < net->model->n_param; p++)
-        fits &= !net->spec_pow2[p] || net->param_pow2[p];
-    int want_generic = !fits, running_generic = net->generic && !net->dirty;
-    if (want_generic == running_generic) {
-        net->generic = want_generic;
-        net->dirty = 0; /* a generic compile still due is not needed after all */
-    } else if (net->spare.fn) {
-        swap_spare(net);
-        net->generic = want_generic;
-    } else if (want_generic) {
-        net->generic = 1;
-        net->dirty = 1;
-    } /* else: the generic kernel runs and the specialised one was not kept (CUDA): it fits too */
-}
-
-void rct_net_install_kernel(rectic_net *net, const rct_cpu_kernel *k, char *src)
-{
-    net->jit = k->jit;
-    net->cc = k->cc;
-    net->kernel = k->fn;
-    net->kernel_kind = k->cc ? (k->hit ? "cc (cached)" : "cc") : "tcc";
-    net->pending_so = k->pending;
-    net->src = src;
-    net->compilations += k->hit ? 0 : 1;
-    net->dirty = 0;
-}
-
 int rct_net_compile(rectic_net *net)
 {
     if (!net->generic) /* a new first kernel: specialised for the powers of two among the values now */
         memcpy(net->spec_pow2, net->param_pow2, (size_t)net->model->n_param * sizeof(int));
     rct_emit_opts o = rct_net_emit_opts(net); /* computed once, here, for the kernel being built */
     return net->be->compile(net, &o);
-}
-
-int rct_cpu_compile(rectic_net *net, const rct_emit_opts *o)
-{
-    rct_symbol syms[RCT_MAX_SYMBOLS];
-    double t00 = rct_now();
-    rct_kernel_symbols(syms);
-    double t0 = rct_now();
-    char *src = rct_emit_c(net->model, o, &net->err);
-    if (!src)
-        return net->err.code;
-    double t1 = rct_now();
-    rct_cpu_kernel k;
-    int rc = rct_cpu_kernel_build(net, src, syms, &k);
-    if (rc) {
-        free(src);
-        return rc;
-    }
-    retire_kernel(net);
-    rct_net_install_kernel(net, &k, src);
-    net->timings.generate += t1 - t0; /* every compilation counts */
-    net->timings.jit += rct_now() - t1 + (t0 - t00);
-    net->err.code = 0;
-    return 0;
-}
-
-void rct_net_poll_tiered(rectic_net *net)
-{
-    rct_cc_reap(&net->spawn_pid, 0);
-    if (!net->pending_so || access(net->pending_so, F_OK) != 0)
-        return;
-    rct_cc *cc;
-    void *fn;
-    rct_err quiet; /* a damaged object is deleted and this run goes on with TinyCC's kernel */
-    if (rct_cc_load(net->pending_so, "rectic_kernel", &cc, &fn, &quiet) == RCT_OBJ_OK) {
-        net->cc = cc;
-        net->kernel = fn; /* the TinyCC kernel stays loaded until the network is freed or recompiled */
-        net->kernel_kind = "tcc, then cc";
-        net->compilations++;
-    }
-    free(net->pending_so);
-    net->pending_so = NULL;
-}
-
-int rct_net_init_values(rectic_net *net)
-{
-    const rct_model *m = net->model;
-    long n = net->n;
-    net->y = ralloc(net, (long)m->n_state * n);
-    net->y0 = calloc((size_t)m->n_state * (size_t)n + 1, sizeof(double));
-    net->alg = ralloc(net, (long)m->n_alg * n);
-    net->coup = ralloc(net, (m->n_coup > 1 ? m->n_coup : 1) * n); /* one block of n per coupling slot */
-    net->param_vector = calloc((size_t)m->n_param + 1, sizeof(int));
-    net->param_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
-    net->spec_pow2 = calloc((size_t)m->n_param + 1, sizeof(int));
-    net->param_real = calloc((size_t)m->n_param + 1, sizeof(void *));
-    if (!net->y || !net->y0 || !net->alg || !net->coup || !net->param_vector || !net->param_pow2 ||
-        !net->spec_pow2 || !net->param_real)
-        return rct_oom(&net->err);
-    for (int s = 0; s < m->n_state; s++)
-        for (long i = 0; i < n; i++)
-            net->y0[s * n + i] = m->vars[m->state_var[s]].value;
-    for (int p = 0; p < m->n_param; p++) {
-        if (!(net->param_real[p] = ralloc(net, n)))
-            return rct_oom(&net->err);
-        for (long i = 0; i < n; i++)
-            rct_rset(net, net->param_real[p], i, m->vars[m->param_var[p]].value);
-    }
-    refresh_pow2(net);
-    if (m->target >= 0)
-        for (long i = 0; i < n; i++)
-            rct_rset(net, net->coup, i, m->vars[m->target].value);
-    return rectic_net_reset(net);
 }
 
 int rectic_net_new(rectic_net **out, const rectic_spec *spec)
@@ -391,6 +206,36 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
     return 0;
 }
 
+/* Frees a network of populations: the populations and projections. */
+static void free_populations(rct_popnet *pn)
+{
+    if (!pn)
+        return;
+    for (int p = 0; p < pn->n_pops; p++) {
+        rectic_net_free(pn->pops[p]);
+        free(pn->names[p]);
+    }
+    for (int k = 0; k < pn->n_projs; k++) {
+        rct_proj *j = &pn->projs[k];
+        if (j->w_map)
+            munmap(j->w_map, j->w_map_len);
+        else
+            free(j->w);
+        free(j->csr_ptr);
+        free(j->csr_col);
+        free(j->csr_val);
+        free(j->ring);
+        free(j->tmp);
+    }
+    free(pn->pops);
+    free(pn->names);
+    free(pn->projs);
+    free(pn->in_data);
+    free(pn->in_rows);
+    free(pn->in_cols);
+    free(pn);
+}
+
 void rectic_net_free(rectic_net *net)
 {
     if (!net)
@@ -400,7 +245,7 @@ void rectic_net_free(rectic_net *net)
     for (int k = 0; k < net->n_rec_vars; k++)
         free(net->rec_names[k]);
     free(net->rec_names);
-    (net->be ? net->be : rct_backend_of(RECTIC_BACKEND_TCC))->free(net); /* its kernels, before the populations */
+    rct_backend_release(net); /* its kernels, before the populations */
     rct_net_warnings_free(net);
     free(net->src);
     if (net->model && net->param_real)
@@ -415,7 +260,8 @@ void rectic_net_free(rectic_net *net)
     free(net->alg);
     free(net->coup);
     rct_coupling_free(net);
-    rct_pn_free(net->pn);
+    free_populations(net->pn);
+    rct_online_free(rct_online_of(net)); /* the layers hold it */
     rct_layers_free(net->layers);
     free(net->mean_acc);
     free(net->ckpt_path);
@@ -424,201 +270,25 @@ void rectic_net_free(rectic_net *net)
     free(net);
 }
 
-void rct_cpu_free(rectic_net *net)
-{
-    rct_jit_free(net->jit);
-    rct_cc_free(net->cc);
-    net->jit = NULL;
-    net->cc = NULL;
-    slot_free(&net->spare);
-    rct_cc_reap(&net->spawn_pid, 1); /* the shell that started a background compile (it returns at once) */
-    free(net->pending_so);
-    net->pending_so = NULL;
-}
-
-/* Finds a variable for the API (name forms of rct_model_find). */
-static int find_var(rectic_net *net, const char *name, const char *what)
-{
-    if (!name || !*name) {
-        rct_errf(&net->err, RECTIC_EINVAL, "%s: empty variable name", what);
-        return -1;
-    }
-    return rct_model_find(net->model, name, NULL, what, &net->err);
-}
-
 int rectic_net_set(rectic_net *net, const char *name, const double *values, long count)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->pn)
-        return rct_pn_set(net, name, values, count);
-    char what[300];
-    snprintf(what, sizeof what, "rectic_net_set %s", name ? name : "");
-    int v = find_var(net, name, what);
-    if (v < 0)
-        return net->err.code;
-    const rct_var *var = &net->model->vars[v];
-    long n = net->n;
-    if (count != 1 && count != n)
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: expected 1 value or %ld (one per neuron), got %ld", what, n, count);
-    for (long i = 0; i < count; i++)
-        if (!isfinite(values[i]))
-            return rct_errf(&net->err, RECTIC_EINVAL, "%s: value %ld is not a finite number", what, i);
-    if (var->kind == RCT_VK_STATE) {
-        for (long i = 0; i < n; i++) {
-            double x = values[count == 1 ? 0 : i];
-            net->y0[var->slot * n + i] = x;
-            rct_rset(net, net->y, var->slot * n + i, x);
-        }
-        net->event_valid = 0; /* W @ source is recomputed from the new state */
-    } else if (var->kind == RCT_VK_PARAM) {
-        if (count == n && n > 1 && net->coupling_mode == RCT_COUP_EVENT && rct_model_event_param(net->model, v)) {
-            for (long i = 1; i < n; i++)
-                if (values[i] != values[0])
-                    return rct_errf(&net->err, RECTIC_EINVAL, "%s: event-driven coupling needs one value of '%s' for all "
-                                    "neurons (it is the decay or gain of %s in %s), got different values per neuron; "
-                                    "use spec.coupling dense or sparse", what, var->name,
-                                    net->model->vars[net->model->source].name,
-                                    net->model->eq_text[net->model->vars[net->model->source].eq]);
-            count = 1; /* n equal values: one shared value */
-        }
-        if (count == n && n > 1 && !net->param_vector[var->slot]) {
-            net->param_vector[var->slot] = 1; /* the kernel must read it per neuron: a new specialised one */
-            net->dirty = 1;
-            net->generic = 0;
-        }
-        for (long i = 0; i < n; i++)
-            rct_rset(net, net->param_real[var->slot], i, values[count == 1 ? 0 : i]);
-        refresh_pow2(net);
-        pick_kernel(net);
-    } else {
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s/%s' is %s: its value comes from %s", what, var->op,
-                        var->name, rct_vkind_name(var->kind),
-                        var->kind == RCT_VK_ALG ? "its equation" : "the network (input, coupling or spikes)");
-    }
-    net->err.code = 0;
-    return 0;
+    return net->pn ? rct_pn_set(net, name, values, count) : rct_net_set_values(net, name, values, count);
 }
 
 int rectic_net_get(rectic_net *net, const char *name, double *out, long cap, long *count)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->pn)
-        return rct_pn_get(net, name, out, cap, count);
-    int v = find_var(net, name, "get");
-    if (v < 0)
-        return net->err.code;
-    const rct_var *var = &net->model->vars[v];
-    long n = net->n;
-    const void *src = NULL;
-    long len = n;
-    switch (var->kind) {
-    case RCT_VK_STATE: src = (const char *)net->y + (size_t)var->slot * (size_t)n * rct_rsize(net); break;
-    case RCT_VK_ALG: src = (const char *)net->alg + (size_t)var->slot * (size_t)n * rct_rsize(net); break;
-    case RCT_VK_COUPLING: src = net->coup; break;
-    case RCT_VK_PARAM:
-        src = net->param_real[var->slot];
-        len = net->param_vector[var->slot] ? n : 1;
-        break;
-    default:
-        return rct_errf(&net->err, RECTIC_EINVAL, "get: '%s' is %s and has no stored value", name,
-                        rct_vkind_name(var->kind));
-    }
-    *count = len;
-    if (cap < len)
-        return rct_errf(&net->err, RECTIC_EINVAL, "get: '%s' has %ld values, the buffer holds %ld", name, len, cap);
-    for (long i = 0; i < len; i++)
-        out[i] = rct_rget(net, src, i);
-    net->err.code = 0;
-    return 0;
+    return net->pn ? rct_pn_get(net, name, out, cap, count) : rct_net_get_values(net, name, out, cap, count);
 }
 
 int rectic_net_reset(rectic_net *net)
 {
     if (!net)
         return RECTIC_EINVAL;
-    if (net->pn)
-        return rct_pn_reset(net);
-    const rct_model *m = net->model;
-    for (long i = 0; i < (long)m->n_state * net->n; i++)
-        rct_rset(net, net->y, i, net->y0[i]);
-    rct_net_restart(net);
-    net->err.code = 0;
-    return 0;
-}
-
-void rct_net_restart(rectic_net *net)
-{
-    net->step_at = 0;
-    net->mean_count = 0;
-    if (net->mean_acc)
-        memset(net->mean_acc, 0, sizeof(double) * (size_t)net->n);
-    net->event_valid = 0;
-}
-
-/* Refuses a recording whose file would be one rectic writes itself or another recording's file. */
-static int check_record_file(rectic_net *net, const char *name, const char *what, int keyed)
-{
-    char *file = rct_record_file_name(name), *other = NULL;
-    if (!file)
-        return rct_oom(&net->err);
-    const char *holds = rct_reserved_file(file);
-    int rc = 0;
-    if (holds && keyed)
-        rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: the key %s is reserved for %s (reserved names: out, time, meta, "
-                                                "spikes*); choose another", what, name, holds);
-    else if (holds)
-        rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is reserved for %s (reserved names: out, "
-                                                "time, meta, spikes*); record the variable under another spelling, "
-                                                "e.g. OP/%s", what, file, holds, name);
-    for (int k = 0; !rc && k < net->n_rec_vars; k++) {
-        free(other);
-        if (!(other = rct_record_file_name(net->rec_names[k])))
-            rc = rct_oom(&net->err);
-        else if (strcmp(other, file) == 0)
-            rc = rct_errf(&net->err, RECTIC_EINVAL, "%s: its file %s.csv/.npy is the file of rectic_net_record %s too; record "
-                                                    "one of them only", what, file, net->rec_names[k]);
-    }
-    free(other);
-    free(file);
-    return rc;
-}
-
-int rct_net_record_key(rectic_net *net, const char *name, const char *key)
-{
-    char what[300];
-    snprintf(what, sizeof what, "rectic_net_record %s", name ? name : "");
-    int v = find_var(net, name, what);
-    if (v < 0)
-        return net->err.code;
-    if (net->model->vars[v].kind == RCT_VK_SPIKE)
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: spikes are recorded as (step, neuron) pairs: use rectic_net_record_spikes",
-                        what);
-    if (check_record_file(net, key ? key : name, what, key != NULL))
-        return net->err.code;
-    int *rv = realloc(net->rec_vars, (size_t)(net->n_rec_vars + 1) * sizeof *rv);
-    char **rn = realloc(net->rec_names, (size_t)(net->n_rec_vars + 1) * sizeof *rn);
-    rct_subset *rs = realloc(net->rec_sub, (size_t)(net->n_rec_vars + 1) * sizeof *rs);
-    if (rv)
-        net->rec_vars = rv;
-    if (rn)
-        net->rec_names = rn;
-    if (rs)
-        net->rec_sub = rs;
-    if (!rv || !rn || !rs || !(net->rec_names[net->n_rec_vars] = rct_strdup(key ? key : name)))
-        return rct_oom(&net->err);
-    net->rec_sub[net->n_rec_vars] = (rct_subset){NULL, 0}; /* every neuron */
-    net->rec_vars[net->n_rec_vars++] = v;
-    net->err.code = 0;
-    return 0;
-}
-
-int rectic_net_record(rectic_net *net, const char *name)
-{
-    if (!net)
-        return RECTIC_EINVAL;
-    return net->pn ? rectic_net_record_as(net, name, NULL) : rct_net_record_key(net, name, NULL);
+    return net->pn ? rct_pn_reset(net) : rct_net_reset_values(net);
 }
 
 int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mode, long cutoff)
@@ -660,13 +330,28 @@ const char *rectic_net_source(const rectic_net *net)
     return net->src;
 }
 
+/* The source of a network of populations' kernels for its current parameter shapes, for backend (C for
+   any CPU backend, or CUDA), whatever backend it runs on; caller frees; NULL with net->err. */
+static char *pn_source(rectic_net *net, int backend)
+{
+    rct_pn_desc d;
+    if (rct_pn_desc_make(net, &d))
+        return NULL;
+    const rct_backend *be = rct_backend_of(backend);
+    char *src = be ? be->pn_source(&d.o, &net->err) : NULL;
+    if (!be)
+        rct_errf(&net->err, RECTIC_EINVAL, "emit: unknown backend %d", backend);
+    rct_pn_desc_free(&d);
+    return src;
+}
+
 /* Generates the C or CUDA source for the network's current shapes, without compiling it. */
 int rectic_net_emit(rectic_net *net, rectic_backend backend, char **text)
 {
     if (!net)
         return RECTIC_EINVAL;
     if (net->pn) { /* the kernels of a network of populations: C or CUDA, whatever backend it runs on */
-        *text = rct_pn_source(net, backend);
+        *text = pn_source(net, backend);
         if (!*text)
             return net->err.code ? net->err.code : rct_oom(&net->err);
         net->err.code = 0;

@@ -46,7 +46,7 @@ struct rectic_net {
     void *alg;               /* algebraic variables */
     void *coup;              /* coupling target */
     int threads;             /* threads for the kernel's loops over neurons (OpenMP builds) */
-    double thread_step[2];   /* seconds per step on one thread, on all (running means; run.c), 0: unknown */
+    double thread_step[2];   /* seconds per step on one thread, on all (running means; threadpick.c), 0: unknown */
     int probe_gap, probe_wait; /* the other setting is probed every probe_gap blocks; blocks until the next */
     void *w;                 /* weights n x n (dense and inline coupling), or NULL */
     void *w_map;             /* w is this read-only mapping of a .npy file (munmap'ed, not freed), or NULL */
@@ -65,7 +65,7 @@ struct rectic_net {
                                 its reciprocal instead of dividing: the same bits, fewer cycles) */
     int *spec_pow2;          /* the marks the specialised kernel was built with (param_pow2 then) */
     int generic;             /* the kernel to run divides by every parameter (param_pow2 ignored): values
-                                changed so that the specialised kernel no longer fits (network.c: pick_kernel) */
+                                changed so that the specialised kernel no longer fits (netvals.c: pick_kernel) */
     rct_kernel_slot spare;   /* the other kernel (specialised or generic), kept to switch back without
                                 compiling; empty until both exist (never on the CUDA backend) */
     /* kernel */
@@ -154,20 +154,9 @@ static inline double rct_rget(const rectic_net *net, const void *arr, size_t i)
     return net->f32 ? (double)((const float *)arr)[i] : ((const double *)arr)[i];
 }
 
-/* The symbols a CPU kernel may call: the math functions (a dense product is the context's gemv, no BLAS).
-   syms has room for RCT_MAX_SYMBOLS entries (network.c). */
-#define RCT_MAX_SYMBOLS 64
-void rct_kernel_symbols(rct_symbol *syms);
-
 /* Loads a template node, searching the folders `first` before the spec's search path (network.c). */
 int rct_net_load_node(rectic_net *net, const rectic_spec *spec, const char *const *first, int n_first, const char *ref,
                       rct_tnode **node);
-/* Allocates net->model's state, parameters and coupling slots and fills them with the template defaults. */
-int rct_net_init_values(rectic_net *net);
-
-/* Back to step 0: the step counter, the sampling mean's sums and event-driven coupling's sums (not the
-   state) (network.c). */
-void rct_net_restart(rectic_net *net);
 
 /* Adds a warning to net (printf-style; the same text only once).  The library never prints: the caller
    reads them with rectic_net_warning (warning.c). */
@@ -178,16 +167,6 @@ void rct_net_warnings_free(rectic_net *net);
 int rct_obs_spill(rectic_net *net, long rows);
 /* Streaming: takes back the rows spilled after the first `spilled`, reloading `rows` rows into the chunk. */
 int rct_obs_unspill(rectic_net *net, long spilled, long rows);
-
-/* Records variable `name` in the next runs, under `key` (NULL: name; its file is checked) (network.c). */
-int rct_net_record_key(rectic_net *net, const char *name, const char *key);
-/* Makes sure a spike buffer (*spikes, *n_spikes pairs of *cap_spikes) has room for one more step of net's
-   neurons: moves its pairs to the spill file when --max-memory says so, else grows it (run.c). */
-int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_spikes);
-/* Is every state value of net finite?  If not, rct_report_nonfinite names the first bad one, after step
-   `step`, as net's error (run.c). */
-int rct_state_finite(const rectic_net *net);
-int rct_report_nonfinite(rectic_net *net, long step);
 
 /* The caller's spec as this library's rectic_spec in *full: the fields its size covers, defaults for the
    rest; an error (RECTIC_EINVAL) when spec->size is not one rectic_spec_init sets. */
@@ -202,8 +181,6 @@ void rct_subset_filter_spikes(rectic_net *net, long *spikes, long *n_spikes);
 int rct_subset_any(const rectic_net *net);
 /* Frees net's subsets. */
 void rct_subset_free(rectic_net *net);
-/* Is key a recording key: [A-Za-z0-9_.-]+ (popapi.c)? */
-int rct_valid_key(const char *key);
 
 /* Builds the coupling from the spec's weights and chooses the strategy (coupling.c). */
 int rct_coupling_setup(rectic_net *net, const rectic_spec *spec);
@@ -216,24 +193,8 @@ int rct_coupling_entries(rectic_net *net, long **at, double **w, long *count);
 void rct_coupling_start_run(rectic_net *net);
 void rct_coupling_free(rectic_net *net);
 
-/* The emitter's options of the kernel this network's next compilation builds (precision, parameter shapes,
-   coupling; the powers of two of a specialised kernel): the one rule, for rct_net_compile (which hands them
-   to the backend), rectic_net_emit and rectic_net_standalone (popnet.c per population).  Elsewhere the
-   layout tells what the kernel reads (net->w_cols). */
-rct_emit_opts rct_net_emit_opts(const rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes (through net->be). */
 int rct_net_compile(rectic_net *net);
-/* The CPU backend (backend.c's table): builds the kernel with options o (TinyCC, cc or both, as net->backend
-   asks: kernel_cpu.c) and makes it the one net runs; frees net's CPU kernels; runs `steps` steps (run.c). */
-int rct_cpu_compile(rectic_net *net, const rct_emit_opts *o);
-void rct_cpu_free(rectic_net *net);
-int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_fn fn, void *user, long cols);
-/* Tiered mode: switches to the optimized kernel once the background compiler has written it. */
-void rct_net_poll_tiered(rectic_net *net);
 
-/* The file name (without extension) of a recorded variable: "op/var" -> "op_var" (caller frees). */
-char *rct_record_file_name(const char *name);
-/* What a reserved output file name (without extension) holds, or NULL when a recording may take it. */
-const char *rct_reserved_file(const char *file);
 
 #endif

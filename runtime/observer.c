@@ -1,5 +1,6 @@
 /*
- * observer.c -- sizes and allocates a run's recordings and hands them out through the public API.
+ * observer.c -- sizes and allocates a run's recordings (their steps, buffers and spill files) and hands
+ * out the recorded steps and spikes (rectic_net_recording: results.c).
  */
 #include "observer.h"
 
@@ -11,8 +12,6 @@
 #include <unistd.h>
 
 #include "kernel_abi.h"
-#include "layers.h"
-#include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -213,47 +212,6 @@ long rct_obs_row_step(const rectic_net *net, long row)
     long start = net->run_first > net->cutoff ? net->run_first : net->cutoff;
     long first = (start + net->sample_every - 1) / net->sample_every * net->sample_every;
     return first + row * net->sample_every;
-}
-
-int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data)
-{
-    if (!net)
-        return RECTIC_EINVAL;
-    FILE *ro_spill = NULL;
-    if (name && strcmp(name, "out") == 0 && rct_layers_out(net, rows, cols, data, &ro_spill)) { /* the readout's */
-        if (ro_spill)
-            return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory "
-                                                      "limit and streamed to disk: write them with rectic_net_write");
-        net->err.code = 0;
-        return 0;
-    }
-    if (net->pn)
-        return rct_pn_recording(net, name, rows, cols, data);
-    int k = -1;
-    if (name && strcmp(name, "out") == 0 && net->n_rec_data > 0 && net->model->output >= 0)
-        k = 0;
-    for (int i = 0; k < 0 && name && i < net->n_rec_vars && i + 1 < net->n_rec_data; i++)
-        if (strcmp(net->rec_names[i], name) == 0)
-            k = i + 1;
-    if (k < 0) {
-        /* also accept another spelling of a recorded variable */
-        rct_err quiet;
-        int v = name ? rct_model_find(net->model, name, NULL, "recording", &quiet) : -1;
-        for (int i = 0; v >= 0 && k < 0 && i < net->n_rec_vars && i + 1 < net->n_rec_data; i++)
-            if (net->rec_vars[i] == v)
-                k = i + 1;
-    }
-    if (k < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "no recording named '%s' (record it with rectic_net_record before "
-                                                  "the run; \"out\" is the output)", name ? name : "(null)");
-    if (net->spill)
-        return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory limit "
-                                                  "and streamed to disk: write them with rectic_net_write");
-    *rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
-    *cols = rct_obs_width(net, k);
-    *data = net->rec_data[k];
-    net->err.code = 0;
-    return 0;
 }
 
 int rectic_net_recorded_steps(rectic_net *net, long *rows, const long **steps)

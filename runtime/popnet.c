@@ -14,73 +14,13 @@
 
 #include "blas.h"
 #include "coo.h"
-#include "emit_net.h"
-#include "kernel_cpu.h"
 #include "layers.h"
 #include "netspec.h"
+#include "netvals.h"
 #include "wload.h"
 
 #define INLINE_MAX_N 20        /* matrix projections up to this many sources: a loop in the kernel */
 #define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights: compressed sparse rows */
-
-int rct_pn_find(const rct_popnet *pn, const char *name, size_t len)
-{
-    for (int p = 0; p < pn->n_pops; p++)
-        if (strlen(pn->names[p]) == len && strncmp(pn->names[p], name, len) == 0)
-            return p;
-    return -1;
-}
-
-int rct_pn_split(rectic_net *net, const char *path, const char *what, const char **rest)
-{
-    const char *slash = path ? strchr(path, '/') : NULL;
-    if (!slash) {
-        rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s': expected POP/VAR or POP/OP/VAR", what, path ? path : "(null)");
-        return -1;
-    }
-    int p = rct_pn_find(net->pn, path, (size_t)(slash - path));
-    if (p < 0) {
-        rct_buf names;
-        rct_buf_init(&names);
-        for (int q = 0; q < net->pn->n_pops; q++)
-            rct_buf_printf(&names, "%s%s", q ? ", " : "", net->pn->names[q]);
-        rct_errf(&net->err, RECTIC_EINVAL, "%s: '%s': unknown population '%.*s' (the network has: %s)", what, path,
-                 (int)(slash - path), path, names.s ? names.s : "none");
-        rct_buf_free(&names);
-        return -1;
-    }
-    *rest = slash + 1;
-    return p;
-}
-
-void rct_pn_free(rct_popnet *pn)
-{
-    if (!pn)
-        return;
-    for (int p = 0; p < pn->n_pops; p++) {
-        rectic_net_free(pn->pops[p]);
-        free(pn->names[p]);
-    }
-    for (int k = 0; k < pn->n_projs; k++) {
-        rct_proj *j = &pn->projs[k];
-        if (j->w_map)
-            munmap(j->w_map, j->w_map_len);
-        else
-            free(j->w);
-        free(j->csr_ptr);
-        free(j->csr_col);
-        free(j->csr_val);
-        free(j->ring);
-        free(j->tmp);
-    }
-    free(pn->pops);
-    free(pn->names);
-    free(pn->projs);
-    free(pn->in_data);
-    free(pn->in_rows);
-    free(pn->in_cols);
-    free(pn);
-}
 
 /* Copies the error of population net `from` into net, after the prefix `where` (a file position). */
 static int take_error(rectic_net *net, const rectic_net *from, const char *where)
@@ -494,86 +434,9 @@ static int apply_sets(rectic_net *net, const rectic_netspec *ns)
     return 0;
 }
 
-void rct_pn_desc_free(rct_pn_desc *d)
-{
-    free(d->models);
-    free(d->opts);
-    free(d->projs);
-    memset(d, 0, sizeof *d);
-}
-
-int rct_pn_desc_make(rectic_net *net, rct_pn_desc *d)
-{
-    rct_popnet *pn = net->pn;
-    memset(d, 0, sizeof *d);
-    d->models = calloc((size_t)pn->n_pops, sizeof *d->models);
-    d->opts = calloc((size_t)pn->n_pops, sizeof *d->opts);
-    d->projs = calloc((size_t)pn->n_projs + 1, sizeof *d->projs);
-    if (!d->models || !d->opts || !d->projs) {
-        rct_pn_desc_free(d);
-        return rct_oom(&net->err);
-    }
-    for (int p = 0; p < pn->n_pops; p++) {
-        d->models[p] = pn->pops[p]->model;
-        d->opts[p] = rct_net_emit_opts(pn->pops[p]);
-        d->opts[p].coupling = 0;
-        d->opts[p].fixed_n = 0;
-        d->opts[p].param_pow2 = NULL; /* one kernel for any values: a sweep never recompiles */
-    }
-    for (int k = 0; k < pn->n_projs; k++) {
-        const rct_proj *j = &pn->projs[k];
-        d->projs[k] = (rct_emit_proj){j->src, j->src_var, j->tgt, j->tgt_slot, j->mode, j->delay};
-    }
-    d->o = (rct_emit_net){net->f32 ? RECTIC_FLOAT32 : RECTIC_FLOAT64, pn->n_pops, (const char *const *)pn->names,
-                          d->models, d->opts, pn->n_projs, d->projs};
-    return 0;
-}
-
-char *rct_pn_source(rectic_net *net, int backend)
-{
-    rct_pn_desc d;
-    if (rct_pn_desc_make(net, &d))
-        return NULL;
-    const rct_backend *be = rct_backend_of(backend);
-    char *src = be ? be->pn_source(&d.o, &net->err) : NULL;
-    if (!be)
-        rct_errf(&net->err, RECTIC_EINVAL, "emit: unknown backend %d", backend);
-    rct_pn_desc_free(&d);
-    return src;
-}
-
 int rct_pn_compile(rectic_net *net)
 {
     return net->be->pn_compile(net);
-}
-
-int rct_pn_cpu_compile(rectic_net *net)
-{
-    rct_symbol syms[RCT_MAX_SYMBOLS];
-    double t00 = rct_now();
-    rct_kernel_symbols(syms);
-    double t0 = rct_now();
-    char *src = rct_pn_source(net, net->backend);
-    if (!src)
-        return net->err.code ? net->err.code : rct_oom(&net->err);
-    double t1 = rct_now();
-    rct_cpu_kernel k;
-    int rc = rct_cpu_kernel_build(net, src, syms, &k);
-    if (rc) {
-        free(src);
-        return rc;
-    }
-    rct_jit_free(net->jit);
-    rct_cc_free(net->cc);
-    free(net->src);
-    free(net->pending_so);
-    rct_net_install_kernel(net, &k, src);
-    for (int p = 0; p < net->pn->n_pops; p++)
-        net->pn->pops[p]->dirty = 0;
-    net->timings.generate += t1 - t0; /* every compilation counts */
-    net->timings.jit += rct_now() - t1 + (t0 - t00);
-    net->err.code = 0;
-    return 0;
 }
 
 /* Checks the options a network of populations takes from a rectic_spec. */

@@ -1,5 +1,5 @@
 /*
- * poprun.c -- drives the fused kernel of a network of populations through a run: one context per
+ * poprun.c -- the CPU backend's run of a network of populations: drives its fused kernel: one context per
  * population (its state, inputs, recordings and spikes), one per projection, steps in blocks with spike
  * buffers grown between calls, the numerical guard (a block replayed step by step to find the first bad
  * step), progress and cancellation.
@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backend.h"
 #include "checkpoint.h"
+#include "cpu_backend.h"
 #include "jit_cc.h"
 #include "kernel_abi.h"
 #include "layers.h"
@@ -17,6 +17,7 @@
 #include "observer.h"
 #include "popnet.h"
 #include "rls.h"
+#include "run_common.h"
 #include "threadpick.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
@@ -38,14 +39,6 @@ typedef struct pn_run {
     long *rows_spilled;      /* per population: its rows streamed to disk at the block's start */
     long block_max;
 } pn_run;
-
-/* Takes population p's error as the network's, naming the population. */
-static int take_pop_error(rectic_net *net, int p)
-{
-    const rectic_net *pop = net->pn->pops[p];
-    return rct_errf(&net->err, pop->err.code ? pop->err.code : RECTIC_EINVAL, "population %s: %s", net->pn->names[p],
-                    pop->err.msg);
-}
 
 /* Frees what a run allocated. */
 static void run_free(const rct_popnet *pn, pn_run *r)
@@ -75,55 +68,10 @@ static size_t state_bytes(const rectic_net *pop)
     return (size_t)pop->model->n_state * (size_t)pop->n * rct_rsize(pop);
 }
 
-/* Bytes of projection j's ring. */
-size_t rct_pn_ring_bytes(const rectic_net *net, const rct_proj *j)
-{
-    return j->ring ? (size_t)(j->delay + 1) * (size_t)net->pn->pops[j->src]->n * rct_rsize(net) : 0;
-}
-
 /* Bytes of event-driven projection j's W @ source. */
 static size_t u_bytes(const rectic_net *net, const rct_proj *j)
 {
     return (size_t)net->pn->pops[j->tgt]->n * rct_rsize(net);
-}
-
-/* The rows every population holds in memory when the recordings of all of them together exceed the
-   memory limit and stream to disk (the same for all: they record the same steps), or 0. */
-static long stream_chunk(const rectic_net *net, long steps)
-{
-    const rct_popnet *pn = net->pn;
-    double row_bytes = 0, rows = (double)rct_obs_run_rows(net, steps);
-    for (int p = 0; p < pn->n_pops; p++)
-        row_bytes += (double)rct_obs_row_values(pn->pops[p]) * (double)sizeof(double);
-    if (row_bytes * rows <= (double)net->max_memory)
-        return 0;
-    long chunk = (long)((double)net->max_memory / row_bytes);
-    return chunk > 0 ? chunk : 1;
-}
-
-int rct_pn_prepare_recordings(rectic_net *net, int p, long steps, void **recs, int *n_recs)
-{
-    rct_popnet *pn = net->pn;
-    rectic_net *pop = pn->pops[p];
-    pop->sample_every = net->sample_every;
-    pop->cutoff = net->cutoff;
-    pop->sample_mode = net->sample_mode;
-    pop->max_memory = net->max_memory;
-    pop->run_first = net->run_first; /* the step counter goes on: rows, spikes and sampling count from it */
-    long m = rct_layers_input_cols(net, p); /* an input layer: the kernel reads n projected values a step */
-    long cols = pn->in_data[p] ? (m ? pop->n : pn->in_cols[p]) : 0;
-    cols = rct_online_feeds(net, p) ? pop->n : cols; /* FORCE feedback (rls.c): n values a step */
-    long in_col = cols == pop->n && pop->n > 1 ? 1 : 0;
-    *recs = NULL;
-    *n_recs = 0;
-    if (rct_obs_prepare_chunked(pop, steps, in_col, stream_chunk(net, steps), recs, n_recs))
-        return take_pop_error(net, p);
-    return 0;
-}
-
-int rct_pn_take_error(rectic_net *net, int p)
-{
-    return take_pop_error(net, p);
 }
 
 /* Sets up population p's context: its arrays, recordings and input. */
@@ -258,7 +206,7 @@ static int chunk_room(rectic_net *net, pn_run *r, long *limit)
     if (c->rec_row == chunk) {
         for (int p = 0; p < pn->n_pops; p++) {
             if (rct_obs_spill(pn->pops[p], chunk))
-                return take_pop_error(net, p);
+                return rct_pn_take_error(net, p);
             r->ctx[p].rec_row = 0;
         }
     }
@@ -273,7 +221,7 @@ static int spill_rest(rectic_net *net, pn_run *r)
     rct_popnet *pn = net->pn;
     for (int p = 0; p < pn->n_pops; p++)
         if (pn->pops[p]->spill && r->ctx[p].rec_row > 0 && rct_obs_spill(pn->pops[p], r->ctx[p].rec_row))
-            return take_pop_error(net, p);
+            return rct_pn_take_error(net, p);
     return 0;
 }
 
@@ -321,7 +269,7 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
             rectic_kctx *c = &r->ctx[p];
             if (pn->pops[p]->model->spike_def >= 0 &&
                 (*rc = rct_grow_spikes(pn->pops[p], &c->spikes, &c->n_spikes, &c->cap_spikes)))
-                *rc = take_pop_error(net, p);
+                *rc = rct_pn_take_error(net, p);
         }
         long limit = to - k;
         if (pn->pops[0]->spill && (*rc = chunk_room(net, r, &limit)))
@@ -418,7 +366,7 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
         c->step = saved[p].step, c->rec_row = saved[p].rec_row, c->n_spikes = saved[p].n_spikes;
         c->acc_count = saved[p].acc_count;
         if (pop->spilled_rows != r->rows_spilled[p] && (*rc = rct_obs_unspill(pop, r->rows_spilled[p], c->rec_row)))
-            return take_pop_error(net, p), 0;
+            return rct_pn_take_error(net, p), 0;
         if ((*rc = rct_obs_unspill_spikes(pop, spilled[p], &c->n_spikes)))
             return 0;
     }
@@ -434,22 +382,11 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
         for (int p = 0; p < pn->n_pops && !*rc; p++)
             if (!rct_state_finite(pn->pops[p])) {
                 rct_report_nonfinite(pn->pops[p], net->run_first + start + k - 1);
-                *rc = take_pop_error(net, p);
+                *rc = rct_pn_take_error(net, p);
                 return k; /* the bad step counts as done, as for one template: its row holds the finite state before it */
             }
     }
     return k;
-}
-
-/* Checks the inputs against the run's length. */
-static int check_inputs(rectic_net *net, long steps)
-{
-    rct_popnet *pn = net->pn;
-    for (int p = 0; p < pn->n_pops; p++)
-        if (pn->in_data[p] && pn->in_rows[p] < steps)
-            return rct_errf(&net->err, RECTIC_EINVAL, "population %s: its input has %ld rows, the run %ld steps",
-                            pn->names[p], pn->in_rows[p], steps);
-    return 0;
 }
 
 /* Hands the run's spikes and length to the populations. */
@@ -507,32 +444,6 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
     free(saved);
     free(spilled);
     return rc;
-}
-
-int rct_pn_run(rectic_net *net, long steps)
-{
-    rct_popnet *pn = net->pn;
-    int rc = check_inputs(net, steps);
-    if (rc)
-        return rc;
-    int dirty = net->dirty;
-    for (int p = 0; p < pn->n_pops; p++)
-        dirty |= pn->pops[p]->dirty;
-    if (dirty && (rc = rct_pn_compile(net)))
-        return rc;
-    int spike_subsets = net->spike_mask != NULL; /* chosen units of a variable: picked on the host */
-    for (int p = 0; p < pn->n_pops; p++)
-        spike_subsets |= pn->pops[p]->spike_mask != NULL;
-    if (!net->be->subsets && spike_subsets)
-        return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of spikes yet: record all "
-                                                  "spikes, or run on the CPU", net->be->name);
-    if (!net->be->pn_unit_subsets && rct_subset_any(net))
-        return rct_errf(&net->err, RECTIC_EINVAL, "the %s backend does not record subsets of units yet: record whole "
-                                                  "variables, or run on the CPU", net->be->name);
-    if (net->mpi && (rc = rct_mpi_net_check(net))) /* what a partitioned run cannot do */
-        return rc;
-    net->run_first = net->step_at; /* the step counter goes on: rows, spikes and sampling count from it */
-    return net->be->pn_run(net, steps);
 }
 
 int rct_pn_cpu_run(rectic_net *net, long steps)

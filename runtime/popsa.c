@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "emit_standalone.h"
+#include "kdesc.h"
 #include "popnet.h"
 
 /* What the emitter is given, and the arrays made for it. */

@@ -1,5 +1,6 @@
 /*
- * results.c -- writes a run's recordings as CSV or .npy files, each atomically (temporary name, rename).
+ * results.c -- the last run's recordings: handed out (rectic_net_recording) and written as CSV or .npy files,
+ * each atomically (temporary name, rename), with the readout's fit.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include "observer.h"
 #include "outset.h"
 #include "popnet.h"
+#include "record.h"
+#include "rls.h"
 
 /* Where the rows of an output come from: an array in memory, a spill file, the time of each row, or the
    spikes' (step, neuron) pairs in memory and then in a spill file. */
@@ -158,6 +161,20 @@ int rct_pn_write_outputs(rectic_net *net, rct_outset *set, int format)
     return write_output(net, set, "time", format, &time_src, rows, 1, RCT_NPY_F8 | RCT_NPY_1D);
 }
 
+/* Writes readout.csv and y_fit of the last fit into an output set (nothing without a fit). */
+static int write_fit(rectic_net *net, rct_outset *set, int format)
+{
+    const rct_layers *L = net->layers;
+    if (!L || !L->fit_w)
+        return 0;
+    int rc = rct_write_matrix(net, set, "readout", RECTIC_FORMAT_CSV, L->fit_w, L->fit_k, L->fit_cols); /* always CSV */
+    if (!rc && L->y_fit)
+        rc = rct_write_matrix(net, set, "y_fit", format, L->y_fit, L->fit_rows, L->fit_k);
+    if (!rc && L->online && L->online->train && L->online->err) /* RLS: the error of each update step */
+        rc = rct_write_matrix(net, set, "error", format, L->online->err, L->online->err_rows, L->online->k);
+    return rc;
+}
+
 /* rectic_net_write_set's members, made by the callback of rectic_net_write_set_fn. */
 static char *fixed_members(void *user)
 {
@@ -182,7 +199,7 @@ int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format form
     rct_outset set;
     rct_outset_init(&set, dir);
     if ((rc = net->pn ? rct_pn_write_outputs(net, &set, format) : write_outputs(net, &set, format)) ||
-        (rc = rct_layers_write(net, &set, format))) {
+        (rc = write_fit(net, &set, format))) {
         rct_outset_abort(&set);
         return rc;
     }
@@ -214,39 +231,62 @@ int rectic_net_check_output(rectic_net *net, const char *dir, rectic_format form
     return rct_outset_check_dir(dir, bytes, &net->err);
 }
 
-char *rct_record_file_name(const char *name)
+/* rectic_net_recording of a network of populations: the recording of the population that holds key. */
+static int pn_recording(rectic_net *net, const char *key, long *rows, long *cols, const double **data)
 {
-    if (strncmp(name, "all/", 4) == 0)
-        name += 4;
-    char *f = rct_strdup(name);
-    for (char *p = f; p && *p; p++)
-        if (*p == '/')
-            *p = '_';
-    return f;
+    rct_popnet *pn = net->pn;
+    int rc = RECTIC_EINVAL;
+    for (int p = 0; p < pn->n_pops; p++) {
+        rectic_net *pop = pn->pops[p];
+        int holds = key && strcmp(key, "out") == 0 ? p == pn->out_pop : 0;
+        for (int k = 0; key && !holds && k < pop->n_rec_vars; k++)
+            holds = strcmp(pop->rec_names[k], key) == 0;
+        if (holds)
+            return rct_pn_result(net, p, rectic_net_recording(pop, key, rows, cols, data));
+    }
+    return rct_errf(&net->err, rc, "no recording named '%s' (record it with rectic_net_record_as before the run)",
+                    key ? key : "(null)");
 }
 
-/* File names (without extension) that rectic writes itself: a recording may not take them.  A trailing '*'
-   reserves every name with that prefix. */
-static const struct {
-    const char *name, *holds;
-} reserved_files[] = {
-    {"out", "the output variable (spec.output_var)"},
-    {"time", "the time of each recorded row"},
-    {"meta", "the record of the run (meta.json)"},
-    {"spikes*", "the spikes"},
-    {"readout", "the readout a fit writes"},
-    {"y_fit", "the fitted outputs of a fit"},
-};
-
-const char *rct_reserved_file(const char *file)
+int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *cols, const double **data)
 {
-    for (size_t i = 0; i < sizeof reserved_files / sizeof *reserved_files; i++) {
-        const char *r = reserved_files[i].name;
-        size_t len = strlen(r);
-        if (r[len - 1] == '*' ? strncmp(file, r, len - 1) == 0 : strcmp(file, r) == 0)
-            return reserved_files[i].holds;
+    if (!net)
+        return RECTIC_EINVAL;
+    FILE *ro_spill = NULL;
+    if (name && strcmp(name, "out") == 0 && rct_layers_out(net, rows, cols, data, &ro_spill)) { /* the readout's */
+        if (ro_spill)
+            return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory "
+                                                      "limit and streamed to disk: write them with rectic_net_write");
+        net->err.code = 0;
+        return 0;
     }
-    return NULL;
+    if (net->pn)
+        return pn_recording(net, name, rows, cols, data);
+    int k = -1;
+    if (name && strcmp(name, "out") == 0 && net->n_rec_data > 0 && net->model->output >= 0)
+        k = 0;
+    for (int i = 0; k < 0 && name && i < net->n_rec_vars && i + 1 < net->n_rec_data; i++)
+        if (strcmp(net->rec_names[i], name) == 0)
+            k = i + 1;
+    if (k < 0) {
+        /* also accept another spelling of a recorded variable */
+        rct_err quiet;
+        int v = name ? rct_model_find(net->model, name, NULL, "recording", &quiet) : -1;
+        for (int i = 0; v >= 0 && k < 0 && i < net->n_rec_vars && i + 1 < net->n_rec_data; i++)
+            if (net->rec_vars[i] == v)
+                k = i + 1;
+    }
+    if (k < 0)
+        return rct_errf(&net->err, RECTIC_EINVAL, "no recording named '%s' (record it with rectic_net_record before "
+                                                  "the run; \"out\" is the output)", name ? name : "(null)");
+    if (net->spill)
+        return rct_errf(&net->err, RECTIC_EINVAL, "the recordings of the last run were larger than the memory limit "
+                                                  "and streamed to disk: write them with rectic_net_write");
+    *rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
+    *cols = rct_obs_width(net, k);
+    *data = net->rec_data[k];
+    net->err.code = 0;
+    return 0;
 }
 
 int rectic_read_matrix(const char *path, double **data, long *rows, long *cols)

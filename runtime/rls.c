@@ -11,10 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend.h"
 #include "blas.h"
 #include "layers.h"
 #include "observer.h"
 #include "popnet.h"
+#include "record.h"
 
 /* CBLAS constants */
 enum { ROW_MAJOR = 101, UPPER = 121 };
@@ -253,7 +255,7 @@ static int check_recording(rectic_net *net)
     if (net->cutoff > net->step_at)
         return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff %ld: the online readout needs the output of every step of "
                                                   "the run, from step %ld", net->cutoff, net->step_at);
-    if (net->backend == RECTIC_BACKEND_NVRTC)
+    if (!net->be->online)
         return rct_errf(&net->err, RECTIC_EINVAL, "the online readout (RLS training, feedback) runs on the CPU only");
     return 0;
 }
@@ -446,7 +448,7 @@ void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst)
         for (long i = 0; i < n; i++) /* one value per unit, or one for all */
             row[i] = x[cols == 1 ? 0 : i];
     rct_online_feedback(net, net->run_first + start, row);
-    for (long i = 0; i < n; i++) /* in the network's type, as run.c's rows */
+    for (long i = 0; i < n; i++) /* in the network's type, as cpu_run.c's rows */
         if (net->f32)
             ((float *)dst)[i] = (float)row[i];
         else
@@ -476,6 +478,23 @@ int rct_online_end(rectic_net *net, double **data, long *rows, long *k)
         L->fit_cols = L->ro_cols;
     }
     return 1;
+}
+
+int rct_readout_after_run(rectic_net *net)
+{
+    rct_layers *L = net->layers;
+    if (!L)
+        return 0;
+    rct_layers_forget(L);
+    double *online;
+    long online_rows, online_k;
+    int on = rct_online_end(net, &online, &online_rows, &online_k); /* ŷ computed during the run */
+    if (on) {
+        L->ro_data = online;
+        L->ro_rows = online_rows;
+        return on < 0 ? net->err.code : 0;
+    }
+    return rct_layers_apply_readout(net);
 }
 
 int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e)

@@ -77,6 +77,9 @@ void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst);
    trained W as the fit; 0 when the run had no online readout. */
 int rct_online_end(rectic_net *net, double **data, long *rows, long *k);
 
+/* After a run (also one that stopped early): the readout's output of the run, ŷ computed during the run
+   or the readout applied to the recorded output rows (layers.c); the previous fit forgotten. */
+int rct_readout_after_run(rectic_net *net);
 /* State checkpoints (checkpoint.c): what training and feedback carry from run to run.  The full symmetric P
    (a new array, caller frees), W and its shape, and ŷ of the step before the state's; NULLs when absent. */
 int rct_online_save_view(rectic_net *net, double **p_full, const double **w, long *k, long *n, const double **prev,

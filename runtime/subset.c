@@ -10,6 +10,7 @@
 
 #include "network.h"
 #include "popnet.h"
+#include "record.h"
 
 /* Checks indices (count of them; each in 0..n-1, distinct) and copies them into *sub; indices NULL: every
    neuron.  what names the call in messages. */

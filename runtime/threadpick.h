@@ -1,6 +1,6 @@
 /*
  * threadpick.h -- threads that help: the steps of a block run on one thread or on all those asked for,
- * whichever has been measured faster, the other setting probed now and then (run.c for a single network,
+ * whichever has been measured faster, the other setting probed now and then (cpu_run.c for a single network,
  * poprun.c for a network of populations).
  *
  * Internal to rectic (not installed).
