@@ -5,12 +5,11 @@
  * edge-variable values and mappings}] and `base:` inheritance between circuits.  Nodes become units of
  * populations (one per node template), edges become rct_cedges between units; an edge with an
  * EdgeTemplate gets an edge node (a unit of that template's population) fed by the source and by the
- * edge's mappings.  Planning the delays: circuit_plan.c.
+ * edge's mappings.  Planning the delays: circuit_plan.c; errors and warnings: circuit_msg.c.
  */
 #include "circuit.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,19 +17,6 @@
 #include "circuit_load.h"
 #include "io_yaml.h"
 #include "loader.h"
-
-/* Reports an error at YAML node n of file f ("file:line:col: message"). */
-int rct_cl_err(rct_cload *cl, const lfile *f, const rct_ynode *n, const char *fmt, ...)
-{
-    char msg[1536];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (n)
-        return rct_errf(cl->err, RECTIC_ETEMPLATE, "%s:%d:%d: %s", f->doc->file, n->line, n->col, msg);
-    return rct_errf(cl->err, RECTIC_ETEMPLATE, "%s: %s", f->doc->file, msg);
-}
 
 /* ---------------------------------------------------------------- circuit templates as read */
 
@@ -290,16 +276,6 @@ void rct_circuit_free(rct_circuit *c)
     free(c->name);
     free(c->at.file);
     free(c);
-}
-
-void rct_circuit_warn(rct_circuit *c, const char *fmt, ...)
-{
-    char text[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
-    va_end(ap);
-    (void)rct_strv_add_unique(&c->warnings, &c->n_warnings, text); /* out of memory: the warning is lost */
 }
 
 /* Adds the nodes of t (or of its sub-circuits, when it has them) under scope, in PyRates' order. */

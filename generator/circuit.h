@@ -99,7 +99,7 @@ int rct_circuit_pop_path(const rct_circuit *c, const char *path, const char *wha
 /* Plans every edge for step size dt (SEMANTICS 9) and records PyRates' departures as warnings. */
 int rct_circuit_plan(rct_circuit *c, double dt, rct_err *err);
 
-/* Appends a warning (deduplicated). */
+/* Appends a warning (deduplicated) (circuit_msg.c). */
 void rct_circuit_warn(rct_circuit *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Adds the planned circuit to ns: a population per node or edge template (named like it, values per

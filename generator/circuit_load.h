@@ -65,7 +65,8 @@ typedef struct rct_cload {
     int n_tcache;
 } rct_cload;
 
-/* Reports an error at YAML node n of file f ("file:line:col: message"); returns RECTIC_ETEMPLATE. */
+/* Reports an error at YAML node n of file f ("file:line:col: message"); returns RECTIC_ETEMPLATE
+   (circuit_msg.c). */
 int rct_cl_err(rct_cload *cl, const lfile *f, const rct_ynode *n, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 /* Adds a unit called path of the node (is_edge 0) or edge template referenced by ref (written in f) to

@@ -172,6 +172,14 @@ static void proj_free(rct_netproj *q)
     free(q->file);
 }
 
+/* Frees a layer's path and weights and empties it. */
+void rct_ns_layer_free(rct_netlayer *l)
+{
+    free(l->path);
+    free(l->w);
+    memset(l, 0, sizeof *l);
+}
+
 void rectic_netspec_free(rectic_netspec *ns)
 {
     if (!ns)
@@ -186,7 +194,8 @@ void rectic_netspec_free(rectic_netspec *ns)
     free(ns->projs);
     free(ns->template_path);
     free(ns->file);
-    rct_netspec_layers_free(ns);
+    rct_ns_layer_free(&ns->input_layer);
+    rct_ns_layer_free(&ns->readout);
     free(ns);
 }
 

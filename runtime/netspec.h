@@ -98,8 +98,8 @@ enum {
 /* Splits "pop/var" or "pop/op/var" into a population index and a variable (netspec.c); frees a variable. */
 int rct_ns_parse_path(rectic_netspec *ns, const char *path, int *pop, rct_netvar *v, int field, const char *what);
 void rct_ns_var_free(rct_netvar *v);
-/* Frees the input layer and the readout (netspec_layers.c). */
-void rct_netspec_layers_free(rectic_netspec *ns);
+/* Frees a layer (the input layer or the readout) and empties it (netspec.c). */
+void rct_ns_layer_free(rct_netlayer *l);
 
 /* Adds a dense projection taking ownership of w (malloc'd, rows x cols): the network file reader hands
    over the matrix it read instead of copying it.  w is freed on failure too. */

@@ -9,19 +9,6 @@
 
 #include "netspec.h"
 
-static void layer_free(rct_netlayer *l)
-{
-    free(l->path);
-    free(l->w);
-    memset(l, 0, sizeof *l);
-}
-
-void rct_netspec_layers_free(rectic_netspec *ns)
-{
-    layer_free(&ns->input_layer);
-    layer_free(&ns->readout);
-}
-
 /* Fills l from path (its population checked), w (rows x cols, finite, copied) and act. */
 static int set_layer(rectic_netspec *ns, rct_netlayer *l, const char *what, const char *path, const double *w,
                      long rows, long cols, int act, rct_netvar *v)
@@ -49,7 +36,7 @@ static int set_layer(rectic_netspec *ns, rct_netlayer *l, const char *what, cons
         return rct_ns_oom(ns);
     }
     memcpy(copy, w, sizeof(double) * (size_t)(rows * cols));
-    layer_free(l);
+    rct_ns_layer_free(l);
     *l = (rct_netlayer){1, copy_path, pop, copy, rows, cols, act, {0, 0}, {0, 0}};
     return RECTIC_OK;
 }
@@ -75,10 +62,10 @@ int rectic_netspec_input_layer(rectic_netspec *ns, const char *target, const dou
         rc = rectic_netspec_input(ns, p->name, v.text);
     rct_ns_var_free(&v);
     if (rc) {
-        layer_free(&l);
+        rct_ns_layer_free(&l);
         return rc;
     }
-    layer_free(&ns->input_layer);
+    rct_ns_layer_free(&ns->input_layer);
     ns->input_layer = l;
     return RECTIC_OK;
 }
@@ -102,10 +89,10 @@ int rectic_netspec_readout(rectic_netspec *ns, const char *source, const double 
         rc = rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL, "readout: weights of %ld x %ld, expected k x %ld (a column "
                          "per unit of population %s) or k x %ld (the intercept as the last column)", rows, cols, n,
                          ns->pops[l.pop].name, n + 1);
-        layer_free(&l);
+        rct_ns_layer_free(&l);
         return rc;
     }
-    layer_free(&ns->readout);
+    rct_ns_layer_free(&ns->readout);
     ns->readout = l;
     return RECTIC_OK;
 }
