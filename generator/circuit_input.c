@@ -31,7 +31,7 @@ static int input_of(const rct_circuit *c, const rct_cend *end, const char *path,
     for (int i = 0; i < *n; i++)
         if ((*in)[i].pop == end->pop) {
             if ((*in)[i].op != end->op || (*in)[i].var != end->var)
-                return rct_errf(err, RECTIC_EINVAL, "--input %s: population %s already takes its input through another "
+                return rct_errf(err, RECTIC_EINVAL, "circuit input %s: population %s already takes its input through another "
                                 "variable; a population has one input variable", path, c->pops[end->pop].name);
             *hit = &(*in)[i];
             return 0;
@@ -130,12 +130,12 @@ int rct_circuit_inputs(rct_circuit *c, const char *const *paths, const double *c
     for (int i = 0; i < n_inputs && !rc; i++) {
         rct_cend end;
         rct_cinput *x = NULL;
-        if ((rc = rct_circuit_var(c, paths[i], "--input", &end, err)))
+        if ((rc = rct_circuit_var(c, paths[i], "circuit input", &end, err)))
             break;
         ends[i] = end;
         const rct_cpop *P = &c->pops[end.pop];
         if (P->tmpl->ops[end.op].vars[end.var].decl != RCT_D_INPUT) {
-            rc = rct_errf(err, RECTIC_EINVAL, "--input %s: not an input variable (declared input(...))", paths[i]);
+            rc = rct_errf(err, RECTIC_EINVAL, "circuit input %s: not an input variable (declared input(...))", paths[i]);
             break;
         }
         if (receives_edges(c, &end)) { /* an input node and its edge */

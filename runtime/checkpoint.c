@@ -416,7 +416,7 @@ int rectic_net_save_state(rectic_net *net, const char *path)
     if (!net)
         return RECTIC_EINVAL;
     if (!path || !*path)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--save-state: no file given");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_save_state: no file given");
     npz_out z = {NULL, 0, 0, 0};
     char *id = identity(net);
     if (!id)
@@ -480,19 +480,19 @@ int rectic_net_save_state(rectic_net *net, const char *path)
         int w = npz_write(&z, a.f);
         if (w) {
             rct_afile_abort(&a);
-            rc = w == -2 ? rct_errf(&net->err, RECTIC_EIO, "--save-state %s: the state exceeds 4 GiB (zip without "
+            rc = w == -2 ? rct_errf(&net->err, RECTIC_EIO, "rectic_net_save_state %s: the state exceeds 4 GiB (zip without "
                                                            "zip64)", path)
-                         : rct_errf(&net->err, RECTIC_EIO, "--save-state %s: write error: %s", path,
+                         : rct_errf(&net->err, RECTIC_EIO, "rectic_net_save_state %s: write error: %s", path,
                                     strerror(errno ? errno : EIO));
         } else {
             rc = rct_afile_commit(&a, &net->err);
         }
     }
     npz_free(&z);
-    if (rc && strncmp(net->err.msg, "--save-state", 12) != 0) {
+    if (rc && strncmp(net->err.msg, "rectic_net_save_state", 21) != 0) {
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg);
-        rct_errf(&net->err, rc, "--save-state: %.2000s", msg);
+        rct_errf(&net->err, rc, "rectic_net_save_state: %.2000s", msg);
     }
     if (!rc)
         net->err.code = 0;
@@ -507,7 +507,7 @@ int rct_checkpoint_due(rectic_net *net)
     if (rc) {
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg);
-        rct_errf(&net->err, rc, "--checkpoint-every %ld (at step %ld): %.1900s", net->ckpt_every, net->step_at, msg);
+        rct_errf(&net->err, rc, "rectic_net_checkpoint_every %ld (at step %ld): %.1900s", net->ckpt_every, net->step_at, msg);
     }
     return rc;
 }
@@ -517,8 +517,8 @@ int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path)
     if (!net)
         return RECTIC_EINVAL;
     if (steps < 0 || (steps > 0 && (!path || !*path)))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--checkpoint-every: expected a number of steps >= 1 and a file "
-                                                  "(--save-state FILE)");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_checkpoint_every: expected a number of steps >= 1 "
+                                                  "and a path (the file rectic_net_save_state writes)");
     char *copy = steps > 0 ? rct_strdup(path) : NULL;
     if (steps > 0 && !copy)
         return rct_oom(&net->err);
@@ -556,14 +556,14 @@ static int check_array(rectic_net *net, const char *path, const array_in *a, con
                        long rows, long cols)
 {
     if (!a)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: no %s in it (a state of this model holds one)",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: no %s in it (a state of this model holds one)",
                         path, name);
     int ndim = rows < 0 ? 0 : cols < 0 ? 1 : 2;
     size_t item = descr[2] == '4' ? 4 : 8;
     size_t want = (size_t)(rows < 0 ? 1 : rows) * (size_t)(cols < 0 ? 1 : cols) * item;
     if (strcmp(a->descr, descr) != 0 || a->ndim != ndim || (ndim >= 1 && a->shape[0] != rows) ||
         (ndim == 2 && a->shape[1] != cols) || a->bytes < want)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: %s is a %s array of %d dimensions, expected %s of "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: %s is a %s array of %d dimensions, expected %s of "
                                                   "shape (%ld%s%ld)", path, name, a->descr, a->ndim, descr, rows,
                         ndim == 2 ? ", " : "", ndim == 2 ? cols : 0L);
     return 0;
@@ -575,7 +575,7 @@ static int load_online(rectic_net *net, const char *path, const npz_in *z, long 
 {
     const array_in *p = find(z, "rls/P"), *w = find(z, "rls/W"), *y = find(z, "feedback/yhat");
     if ((p == NULL) != (w == NULL))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: rls/P and rls/W come together (one is missing)",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: rls/P and rls/W come together (one is missing)",
                         path);
     long n = p ? p->shape[0] : 0, k = w ? w->shape[0] : 0, yk = y ? y->shape[0] : 0;
     int rc = p ? check_array(net, path, p, "rls/P", "<f8", n, n) : 0;
@@ -609,18 +609,18 @@ int rectic_net_load_state(rectic_net *net, const char *path)
     if (!net)
         return RECTIC_EINVAL;
     if (!path || !*path)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state: no file given");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state: no file given");
     npz_in z;
     char why[600], key[600];
     if (npz_read(path, &z, why, sizeof why)) {
         npz_in_free(&z);
-        return rct_errf(&net->err, RECTIC_EIO, "--load-state %s: %s", path, why);
+        return rct_errf(&net->err, RECTIC_EIO, "rectic_net_load_state %s: %s", path, why);
     }
     char *id = identity(net);
     int rc = id ? 0 : rct_oom(&net->err);
     const array_in *a = find(&z, "rectic_state");
     if (!rc && (!a || a->descr[0] != '|' || a->descr[1] != 'S' || a->ndim != 0))
-        rc = rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: not a rectic state (no rectic_state text in it)", path);
+        rc = rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: not a rectic state (no rectic_state text in it)", path);
     if (!rc) {
         size_t len = strnlen((const char *)a->data, a->bytes);
         char *saved = rct_strndup((const char *)a->data, len);
@@ -628,7 +628,7 @@ int rectic_net_load_state(rectic_net *net, const char *path)
             rc = rct_oom(&net->err);
         else if (strcmp(saved, id) != 0) {
             first_difference(saved, id, why, sizeof why);
-            rc = rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: a state of another model: %s", path, why);
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: a state of another model: %s", path, why);
         }
         free(saved);
     }
@@ -669,7 +669,7 @@ int rectic_net_load_state(rectic_net *net, const char *path)
     if (!rc) {
         memcpy(&at, step->data, sizeof at);
         if (at < 0)
-            rc = rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: a negative step counter (%lld)", path, (long long)at);
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: a negative step counter (%lld)", path, (long long)at);
     }
     if (!rc)
         rc = load_online(net, path, &z, (long)at);

@@ -108,7 +108,7 @@ static void load_cuda_locked(void)
     void *h = open_first(names, &real_api.cuda_lib, why, sizeof why);
     if (!h) {
         snprintf(cuda_msg, sizeof cuda_msg, "no CUDA driver (libcuda.so.1): %s; the CUDA backend needs an NVIDIA GPU "
-                 "and its driver (without --device cuda:N rectic runs on the CPU)", why);
+                 "and its driver (without spec.backend nvrtc rectic runs on the CPU)", why);
         cuda_state = -1;
         return;
     }
@@ -308,7 +308,7 @@ int rct_nvrtc_compile(const char *src, const char *name, const char *arch, int c
             api->nvrtcGetProgramLog(prog, log) == 0)
             log[len] = '\0';
         rc = rct_errf(err, RECTIC_EJIT, "NVRTC could not compile the generated CUDA kernels for %s (a bug in rectic; "
-                                        "`rectic emit --target cuda` shows the source): %s\n%s",
+                                        "rectic_net_emit with RECTIC_BACKEND_NVRTC shows the source): %s\n%s",
                       arch, api->nvrtcGetErrorString(res), log ? log : "");
         free(log);
         api->nvrtcDestroyProgram(&prog);

@@ -99,11 +99,11 @@ int rectic_net_input_weights(rectic_net *net, const char *pop, const double *w, 
     if (net->pn) {
         p = pop ? rct_pn_find(net->pn, pop, strlen(pop)) : -1;
         if (p < 0)
-            return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: unknown population '%s' (the population whose "
+            return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_input_weights: unknown population '%s' (the population whose "
                                                       "input variable receives W_in @ x)", pop ? pop : "(null)");
         target = net->pn->pops[p];
     } else if (pop && *pop) {
-        return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: population '%s' given, but the network is one "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_input_weights: population '%s' given, but the network is one "
                                                   "template (give NULL)", pop);
     }
     if (!w) {
@@ -115,14 +115,14 @@ int rectic_net_input_weights(rectic_net *net, const char *pop, const double *w, 
         return 0;
     }
     if (target->model->input < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: %s%s has no input variable to receive W_in @ x "
-                                                  "(give --input-var)", p >= 0 ? "population " : "the network",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_input_weights: %s%s has no input variable to receive W_in @ x "
+                                                  "(give spec.input_var)", p >= 0 ? "population " : "the network",
                         p >= 0 ? net->pn->names[p] : "");
     if (rows != target->n || cols < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--input-weights: a %ld x %ld matrix: expected %ld rows (one per "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_input_weights: a %ld x %ld matrix: expected %ld rows (one per "
                                                   "neuron%s%s, row i = target neuron i) and a column per input",
                         rows, cols, target->n, p >= 0 ? " of " : "", p >= 0 ? net->pn->names[p] : "");
-    double *copy = finite_copy(net, "--input-weights", w, rows, cols);
+    double *copy = finite_copy(net, "rectic_net_input_weights", w, rows, cols);
     if (!copy)
         return net->err.code;
     free(L->w_in);
@@ -142,7 +142,7 @@ int rectic_net_readout(rectic_net *net, const double *w, long rows, long cols, r
     if (!L)
         return net->err.code;
     if ((int)act < RECTIC_ACT_IDENTITY || (int)act > RECTIC_ACT_LOG_SOFTMAX)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-activation: unknown activation %d", (int)act);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: act: unknown activation %d", (int)act);
     if (!w) {
         free(L->w_out);
         L->w_out = NULL;
@@ -152,15 +152,15 @@ int rectic_net_readout(rectic_net *net, const double *w, long rows, long cols, r
     }
     const rectic_net *holder = rct_layers_out_holder(net);
     if (!holder)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: the network has no output to read out (%s)",
-                        net->pn ? "record a population's variable as \"out\": --output-var POP/VAR, or the readout's "
-                                  "source" : "give --output-var");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: the network has no output to read out (%s)",
+                        net->pn ? "record a population's variable as \"out\": spec.output_var POP/VAR, or the readout's "
+                                  "source" : "give spec.output_var");
     long n = rct_obs_width(holder, 0); /* the output's neurons (all, or a subset) */
     if (rows < 1 || (cols != n && cols != n + 1))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: a %ld x %ld matrix: expected k x %ld (row i = "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: a %ld x %ld matrix: expected k x %ld (row i = "
                                                   "output i, a column per neuron of the output) or k x %ld (the "
                                                   "intercept as the last column)", rows, cols, n, n + 1);
-    double *copy = finite_copy(net, "--readout-weights", w, rows, cols);
+    double *copy = finite_copy(net, "rectic_net_readout", w, rows, cols);
     if (!copy)
         return net->err.code;
     free(L->w_out);
@@ -192,7 +192,7 @@ int rct_layers_check_input(rectic_net *net, long cols)
     if (!L || !L->w_in || cols == 0)
         return 0;
     if (cols != L->in_m)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--inputs: %ld columns, but --input-weights has %ld (one per input: "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_run: inputs: %ld columns, but rectic_net_input_weights has %ld (one per input: "
                                                   "the input variable receives W_in @ x_n)", cols, L->in_m);
     return 0;
 }
@@ -296,7 +296,7 @@ int rct_layers_apply_readout(rectic_net *net)
     long rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
     long n = rct_obs_width(h, 0), k = L->ro_k;
     if (L->ro_cols != n && L->ro_cols != n + 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: %ld columns, but the output records %ld neurons "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: %ld columns, but the output records %ld neurons "
                                                   "(a subset chosen after the readout?)", L->ro_cols, n);
     if (!h->spill) {
         L->ro_data = malloc(sizeof(double) * (size_t)(rows * k) + 1);
@@ -420,11 +420,11 @@ int rectic_net_score(rectic_net *net, const double *targets, long rows, long col
     if (!net)
         return RECTIC_EINVAL;
     if (!targets || !score)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: no targets (or no place for the score)");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: no targets (or no place for the score)");
     memset(score, 0, sizeof *score);
     rectic_net *h = rct_layers_out_holder(net);
     if (!h || h->n_rec_data == 0 || net->steps_done == 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: no run yet to score");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: no run yet to score");
     long out_rows, out_cols;
     const double *y = NULL;
     FILE *spill = NULL;
@@ -434,19 +434,19 @@ int rectic_net_score(rectic_net *net, const double *targets, long rows, long col
         y = h->spill ? NULL : h->rec_data[0];
     }
     if (!y)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: the outputs were larger than the memory limit and "
-                                                  "streamed to disk; raise --max-memory to score them");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: the outputs were larger than the memory limit and "
+                                                  "streamed to disk; raise rectic_net_max_memory to score them");
     if (cols != out_cols)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld columns, but the run has %ld outputs%s", cols, out_cols,
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: %ld columns, but the run has %ld outputs%s", cols, out_cols,
                         net->layers && net->layers->w_out ? " (the readout's rows)" : " (no readout: one per neuron)");
     if (rows != net->steps_done)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld rows, but the run has %ld steps (one target row per "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: %ld rows, but the run has %ld steps (one target row per "
                                                   "step)", rows, net->steps_done);
     if (out_rows < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: the run recorded no rows to score");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: the run recorded no rows to score");
     long bad = first_nonfinite(targets, rows * cols);
     if (bad >= 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: row %ld, column %ld is not a finite number", bad / cols,
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: row %ld, column %ld is not a finite number", bad / cols,
                         bad % cols);
     long *at = malloc(sizeof(long) * (size_t)out_rows);
     if (!at)

@@ -81,7 +81,7 @@ int rct_mpi_net_check(rectic_net *net)
 {
     if (rct_mpi_size(net->mpi) > 1 && (rct_online_on(rct_online_of(net)) || rct_online_has_feedback(net)))
         return rct_errf(&net->err, RECTIC_EINVAL, "MPI: online training and feedback of the readout (fit rls, "
-                                                  "--feedback-weights) do not run on several ranks yet: run them on "
+                                                  "rectic_net_feedback_weights) do not run on several ranks yet: run them on "
                                                   "one process");
     if (net->spill)
         return rct_errf(&net->err, RECTIC_ENOMEM, "MPI: the recordings exceed the memory limit; streaming them to "

@@ -84,7 +84,7 @@ static int solve(rectic_net *net, const rct_lapack *la, double *a, double *b, in
         }
         if (!rc)
             rct_net_warn(net, "fit ridge: XᵀX + alpha I is singular to working precision: the readout is the "
-                              "minimum-norm least-squares solution (rank %d of %d); a larger --alpha regularises", rank, p);
+                              "minimum-norm least-squares solution (rank %d of %d); a larger alpha (rectic_net_fit_ridge: alpha) regularises", rank, p);
         free(s);
         free(iwork);
         free(work);
@@ -101,27 +101,27 @@ static int check_fit(rectic_net *net, const double *targets, long rows, long k, 
                      long n)
 {
     if (!(alpha >= 0) || !isfinite(alpha))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--alpha: expected a finite number >= 0, got %g", alpha);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_fit_ridge: alpha: expected a finite number >= 0, got %g", alpha);
     if (net->sample_every != 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps %ld: a fit needs every step recorded (the targets "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: sampling_steps %ld: a fit needs every step recorded (the targets "
                                                   "are per step)", net->sample_every);
     if (net->cutoff > 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff %ld: a fit needs every step recorded; leave steps out of "
-                                                  "the fit with --washout", net->cutoff);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: cutoff %ld: a fit needs every step recorded; "
+                                                  "leave steps out of the fit with rectic_net_fit_ridge: washout", net->cutoff);
     if (!targets || k < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: no targets (expected T x k, k >= 1)");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_fit_ridge: targets: no targets (expected T x k, k >= 1)");
     if (rows != t)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld rows, but the run recorded %ld steps (one target row "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_fit_ridge: targets: %ld rows, but the run recorded %ld steps (one target row "
                                                   "per step)", rows, t);
     if (washout < 0 || washout >= t)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--washout %ld: expected 0 <= W < %ld (the steps of the run): the "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_fit_ridge: washout %ld: expected 0 <= W < %ld (the steps of the run): the "
                                                   "fit uses rows n >= W", washout, t);
     if (n + 1 > INT_MAX || t > INT_MAX || k > INT_MAX)
         return rct_errf(&net->err, RECTIC_EINVAL, "fit ridge: %ld x %ld outputs and %ld targets exceed LAPACK's sizes",
                         t, n, k);
     for (long i = 0; i < rows * k; i++)
         if (!isfinite(targets[i]))
-            return rct_errf(&net->err, RECTIC_EINVAL, "--targets: row %ld, column %ld is not a finite number", i / k,
+            return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_fit_ridge: targets: row %ld, column %ld is not a finite number", i / k,
                             i % k);
     return 0;
 }

@@ -73,18 +73,18 @@ int rectic_net_rls(rectic_net *net, const double *targets, long rows, long cols,
         return 0;
     }
     if (rows < 1 || cols < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: a %ld x %ld matrix: expected T x k (row n = the target "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: targets: a %ld x %ld matrix: expected T x k (row n = the target "
                                                   "of step n of a run, a column per output)", rows, cols);
     if (!(isfinite(alpha) && alpha > 0))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--alpha: expected a number > 0 (P starts as alpha I), got %g", alpha);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: alpha: expected a number > 0 (P starts as alpha I), got %g", alpha);
     if (!(isfinite(beta) && beta > 0 && beta <= 1))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--beta: expected a forgetting factor in (0, 1], got %g", beta);
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: beta: expected a forgetting factor in (0, 1], got %g", beta);
     if (update_every < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--update-every: expected a whole number of steps >= 1, got %ld",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: update_every: expected a whole number of steps >= 1, got %ld",
                         update_every);
     for (long i = 0; i < rows * cols; i++)
         if (!isfinite(targets[i]))
-            return rct_errf(&net->err, RECTIC_EINVAL, "--targets: row %ld, column %ld is not a finite number", i / cols,
+            return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: targets: row %ld, column %ld is not a finite number", i / cols,
                             i % cols);
     o->train = 1;
     o->targets = targets;
@@ -122,7 +122,7 @@ static int feedback_pop(rectic_net *net, const char *pop)
     if (pop) {
         int p = rct_pn_find(pn, pop, strlen(pop));
         if (p < 0)
-            rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: unknown population '%s' (the network has %s)", pop,
+            rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: unknown population '%s' (the network has %s)", pop,
                      pop_list(pn, 0, list, sizeof list));
         return p;
     }
@@ -133,11 +133,11 @@ static int feedback_pop(rectic_net *net, const char *pop)
         if (pn->pops[p]->model->input >= 0)
             found = found < 0 ? p : found, count++;
     if (count == 0)
-        rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: no population has an input variable to receive W_fb @ "
+        rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: no population has an input variable to receive W_fb @ "
                                            "ŷ (give one an input: in the network file)");
     else if (count > 1)
-        rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: populations %s have an input variable: name the one "
-                                           "that receives W_fb @ ŷ (--feedback-weights POP=FILE)",
+        rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: populations %s have an input variable: name the one "
+                                           "that receives W_fb @ ŷ (rectic_net_feedback_into(net, POP, ...))",
                  pop_list(pn, 1, list, sizeof list));
     return count == 1 ? found : -1;
 }
@@ -163,7 +163,7 @@ int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, 
         return 0;
     }
     if (!net->pn && pop && *pop)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: population '%s' given, but the network is one "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: population '%s' given, but the network is one "
                                                   "template", pop);
     int p = net->pn ? feedback_pop(net, pop) : -1;
     if (net->pn && p < 0)
@@ -171,16 +171,16 @@ int rectic_net_feedback_into(rectic_net *net, const char *pop, const double *w, 
     const rectic_net *target = p >= 0 ? net->pn->pops[p] : net;
     const char *of = p >= 0 ? " of population " : "", *name = p >= 0 ? net->pn->names[p] : "";
     if (!target->model || target->model->input < 0)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %s%s has no input variable to receive W_fb @ ŷ "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: %s%s has no input variable to receive W_fb @ ŷ "
                                                   "(give %s)", p >= 0 ? "population " : "the network", name,
-                        p >= 0 ? "it an input: in the network file" : "--input-var");
+                        p >= 0 ? "it an input: in the network file" : "spec.input_var");
     if (rows != target->n || cols < 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: a %ld x %ld matrix: expected %ld x k (row i = "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: a %ld x %ld matrix: expected %ld x k (row i = "
                                                   "unit i%s%s, a column per output of the readout)", rows, cols,
                         target->n, of, name);
     for (long i = 0; i < rows * cols; i++)
         if (!isfinite(w[i]))
-            return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: entry (%ld, %ld) is not a finite number",
+            return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: entry (%ld, %ld) is not a finite number",
                             i / cols, i % cols);
     double *copy = malloc(sizeof(double) * (size_t)(rows * cols));
     if (!copy)
@@ -230,18 +230,18 @@ static int check_readout(rectic_net *net, rct_online *o, long n)
             return rc;
     }
     if (!L->w_out)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: feeds the readout back: give --readout-weights");
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: feeds the readout back: give rectic_net_readout");
     if (L->ro_cols != n && L->ro_cols != n + 1)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: %ld columns, but the output records %ld neurons",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: %ld columns, but the output records %ld neurons",
                         L->ro_cols, n);
     if (o->train && (L->ro_cols != n || L->act != RECTIC_ACT_IDENTITY))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--readout-weights: RLS trains a linear readout: k x %ld weights "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_readout: RLS trains a linear readout: k x %ld weights "
                                                   "without an intercept and the identity activation", n);
     if (o->train && L->ro_k != o->t_cols)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld columns, but the readout has %ld outputs (its rows)",
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: targets: %ld columns, but the readout has %ld outputs (its rows)",
                         o->t_cols, L->ro_k);
     if (o->fb && o->fb_k != L->ro_k)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %ld columns, but the readout has %ld outputs "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: %ld columns, but the readout has %ld outputs "
                                                   "(one column per output)", o->fb_k, L->ro_k);
     return 0;
 }
@@ -250,10 +250,10 @@ static int check_readout(rectic_net *net, rct_online *o, long n)
 static int check_recording(rectic_net *net)
 {
     if (net->sample_every != 1 || net->sample_mode == RECTIC_SAMPLE_MEAN)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--sampling-steps: the online readout needs the output of every "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: sampling_steps: the online readout needs the output of every "
                                                   "step (sampling 1, mode pick)");
     if (net->cutoff > net->step_at)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--cutoff %ld: the online readout needs the output of every step of "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_sampling: cutoff %ld: the online readout needs the output of every step of "
                                                   "the run, from step %ld", net->cutoff, net->step_at);
     if (!net->be->online)
         return rct_errf(&net->err, RECTIC_EINVAL, "the online readout (RLS training, feedback) runs on the CPU only");
@@ -296,19 +296,19 @@ int rct_online_begin(rectic_net *net, long steps)
     o->on = 0;
     rectic_net *h = rct_layers_out_holder(net);
     if (!h)
-        return rct_errf(&net->err, RECTIC_EINVAL, "%s: the network has no output to read out (give --output-var)",
-                        o->train ? "RLS" : "--feedback-weights");
+        return rct_errf(&net->err, RECTIC_EINVAL, "%s: the network has no output to read out (give spec.output_var)",
+                        o->train ? "RLS" : "rectic_net_feedback_weights");
     int rc = check_recording(net);
     long n = rct_obs_width(h, 0);
     if (rc || (rc = check_readout(net, o, n)))
         return rc;
     long k = net->layers->ro_k;
     if (o->train && o->t_rows < steps)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--targets: %ld rows, but the run has %ld steps (one target row per "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_rls: targets: %ld rows, but the run has %ld steps (one target row per "
                                                   "step)", o->t_rows, steps);
     long fed = o->fb_pop >= 0 && net->pn ? net->pn->pops[o->fb_pop]->n : net->n;
     if (o->fb && o->fb_n != fed)
-        return rct_errf(&net->err, RECTIC_EINVAL, "--feedback-weights: %ld rows, expected %ld (one per neuron)", o->fb_n,
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_feedback_weights: %ld rows, expected %ld (one per neuron)", o->fb_n,
                         fed);
     if (o->fb && net->pn && !o->fb_row && !(o->fb_row = malloc(sizeof(double) * (size_t)fed + 1)))
         return rct_oom(&net->err);
@@ -567,7 +567,7 @@ int rct_online_load(rectic_net *net, const char *path, const double *p_full, lon
     long width = h ? rct_obs_width(h, 0) : 0;
     int take_p = o->train && p_full;
     if (take_p && (p_n != width || n != width || (o->t_cols && k != o->t_cols)))
-        return rct_errf(&net->err, RECTIC_EINVAL, "--load-state %s: rls/P is %ld x %ld and rls/W %ld x %ld, but this "
+        return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_load_state %s: rls/P is %ld x %ld and rls/W %ld x %ld, but this "
                                                   "readout reads %ld outputs into %ld columns", path, p_n, p_n, k, n,
                         width, o->t_cols);
     if (take_p) {

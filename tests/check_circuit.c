@@ -518,7 +518,7 @@ START_TEST(test_run_inputs_become_one_matrix_per_population_as_pyrates_adds_them
     ck_assert_double_eq(w[2], 1.0);
     rectic_netspec_free(ns);
     ck_assert_int_eq(rct_circuit_inputs(f.c, par, series1, 1, 3, &in, &n, &f.err), RECTIC_EINVAL);
-    ck_assert_str_eq(f.err.msg, "--input a/leaku/tau: not an input variable (declared input(...))");
+    ck_assert_str_eq(f.err.msg, "circuit input a/leaku/tau: not an input variable (declared input(...))");
     ck_assert_int_eq(rct_circuit_inputs(f.c, mix, series2, 2, 3, &in, &n, &f.err), 0); /* u, and an input node */
     ck_assert_int_eq(n, 2);
     ck_assert_str_eq(in[0].path, "leaku/u");

@@ -407,12 +407,13 @@ START_TEST(test_layer_and_fit_errors)
     rectic_net *net = identity_net(3);
     double w[12] = {0}, y[40] = {0}, x[30] = {0};
     ck_assert_int_eq(rectic_net_input_weights(net, NULL, w, 2, 2), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--input-weights"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_input_weights: "));
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "expected 3 rows"));
     ck_assert_int_eq(rectic_net_input_weights(net, "E", w, 3, 2), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_readout(net, w, 2, 5, RECTIC_ACT_TANH), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--readout-weights"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_readout: "));
     ck_assert_int_eq(rectic_net_readout(net, w, 2, 3, (rectic_activation)17), RECTIC_EINVAL);
+    ck_assert_str_eq(rectic_errmsg(net), "rectic_net_readout: act: unknown activation 17"); /* names the argument */
     w[1] = NAN;
     ck_assert_int_eq(rectic_net_readout(net, w, 2, 3, RECTIC_ACT_TANH), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "entry (0, 1)"));
@@ -422,20 +423,20 @@ START_TEST(test_layer_and_fit_errors)
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "no run yet"));
     ck_assert_int_eq(rectic_net_input_weights(net, NULL, w, 3, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, 10, x, 3), RECTIC_EINVAL); /* 3 columns, the layer takes 2 */
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--input-weights has 2"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_run: inputs: 3 columns, but rectic_net_input_weights has 2"));
     ck_assert_int_eq(rectic_net_run(net, 10, x, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 9, 1, 1e-4, 0, 0, NULL), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--targets: 9 rows"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_fit_ridge: targets: 9 rows"));
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 1, -1, 0, 0, NULL), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--alpha"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_fit_ridge: alpha: "));
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 1, 1e-4, 10, 0, NULL), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--washout 10"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_fit_ridge: washout 10"));
     y[13] = INFINITY;
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 4, 1e-4, 0, 0, NULL), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "row 3, column 1"));
     y[13] = 0;
     ck_assert_int_eq(rectic_net_score(net, y, 10, 2, &(rectic_score){0}), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "3 outputs"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_score: targets: 2 columns, but the run has 3 outputs"));
     /* a recorded output that is not finite (the guard off) */
     double xn[20] = {0};
     xn[7] = NAN;
@@ -448,7 +449,7 @@ START_TEST(test_layer_and_fit_errors)
     ck_assert_int_eq(rectic_net_sampling(net, 2, RECTIC_SAMPLE_PICK, 0), RECTIC_OK);
     ck_assert_int_eq(rectic_net_run(net, 10, x, 2), RECTIC_OK);
     ck_assert_int_eq(rectic_net_fit_ridge(net, y, 10, 1, 1e-4, 0, 0, NULL), RECTIC_EINVAL);
-    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "--sampling-steps 2"));
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "rectic_net_sampling: sampling_steps 2: a fit needs every step"));
     rectic_net_free(net);
 }
 END_TEST

@@ -544,7 +544,7 @@ START_TEST(test_feedback_into_a_network_names_its_population)
     ck_assert_int_eq(rectic_net_feedback_into(net, "I", fb, NI, 2), RECTIC_OK);
     double w[NE] = {1};
     ck_assert_int_eq(rectic_net_readout(net, w, 1, NE, RECTIC_ACT_IDENTITY), RECTIC_OK);
-    EXPECT_ERR(rectic_net_run(net, 5, NULL, 0), "--feedback-weights: 2 columns, but the readout has 1 outputs");
+    EXPECT_ERR(rectic_net_run(net, 5, NULL, 0), "rectic_net_feedback_weights: 2 columns, but the readout has 1 outputs");
     ck_assert_int_eq(rectic_net_input_weights(net, "I", fb, NI, 2), RECTIC_OK); /* the input layer picks I */
     ck_assert_int_eq(rectic_net_feedback_weights(net, fb, NI, 1), RECTIC_OK);
     ck_assert_str_eq(rectic_net_feedback_population(net), "I");
@@ -558,14 +558,14 @@ START_TEST(test_online_readout_errors)
 {
     double y[20] = {0}, x[60] = {0}, w3[4] = {1, 2, 3, 4}, nan_y[2] = {0, NAN};
     rectic_net *net = identity_net(3);
-    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 0, 1, 1, -1), "--alpha: expected a number > 0");
-    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 1, 1.5, 1, -1), "--beta: expected a forgetting factor in (0, 1]");
-    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 1, 1, 0, -1), "--update-every: expected a whole number of steps >= 1");
-    EXPECT_ERR(rectic_net_rls(net, y, 0, 1, 1, 1, 1, -1), "--targets: a 0 x 1 matrix");
-    EXPECT_ERR(rectic_net_rls(net, nan_y, 2, 1, 1, 1, 1, -1), "--targets: row 1, column 0 is not a finite number");
-    EXPECT_ERR(rectic_net_feedback_weights(net, w3, 2, 2), "--feedback-weights: a 2 x 2 matrix: expected 3 x k");
+    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 0, 1, 1, -1), "rectic_net_rls: alpha: expected a number > 0");
+    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 1, 1.5, 1, -1), "rectic_net_rls: beta: expected a forgetting factor in (0, 1]");
+    EXPECT_ERR(rectic_net_rls(net, y, 20, 1, 1, 1, 0, -1), "rectic_net_rls: update_every: expected a whole number of steps >= 1");
+    EXPECT_ERR(rectic_net_rls(net, y, 0, 1, 1, 1, 1, -1), "rectic_net_rls: targets: a 0 x 1 matrix");
+    EXPECT_ERR(rectic_net_rls(net, nan_y, 2, 1, 1, 1, 1, -1), "rectic_net_rls: targets: row 1, column 0 is not a finite number");
+    EXPECT_ERR(rectic_net_feedback_weights(net, w3, 2, 2), "rectic_net_feedback_weights: a 2 x 2 matrix: expected 3 x k");
     ck_assert_int_eq(rectic_net_rls(net, y, 10, 1, 1, 1, 1, -1), RECTIC_OK);
-    EXPECT_ERR(rectic_net_run(net, 20, x, 3), "--targets: 10 rows, but the run has 20 steps");
+    EXPECT_ERR(rectic_net_run(net, 20, x, 3), "rectic_net_rls: targets: 10 rows, but the run has 20 steps");
     ck_assert_int_eq(rectic_net_rls(net, y, 20, 1, 1, 1, 1, -1), RECTIC_OK);
     ck_assert_int_eq(rectic_net_readout(net, w3, 1, 4, RECTIC_ACT_IDENTITY), RECTIC_OK); /* an intercept */
     EXPECT_ERR(rectic_net_run(net, 20, x, 3), "RLS trains a linear readout");
@@ -578,7 +578,7 @@ START_TEST(test_online_readout_errors)
     ck_assert_int_eq(rectic_net_feedback_weights(net, w3, 3, 1), RECTIC_OK);
     ck_assert_int_eq(rectic_net_rls(net, NULL, 0, 0, 0, 0, 0, 0), RECTIC_OK); /* training off, feedback on */
     ck_assert_int_eq(rectic_net_readout(net, NULL, 0, 0, RECTIC_ACT_IDENTITY), RECTIC_OK);
-    EXPECT_ERR(rectic_net_run(net, 20, x, 3), "--feedback-weights: feeds the readout back");
+    EXPECT_ERR(rectic_net_run(net, 20, x, 3), "rectic_net_feedback_weights: feeds the readout back");
     EXPECT_ERR(rectic_net_rls_errors(net, NULL, NULL, NULL), "RLS: no training run yet");
     rectic_net_free(net);
 }

@@ -91,7 +91,8 @@ EOF
 
 
 # bad NEEDLE... -- ARGS...: `rectic ARGS -o res` fails (exit 1 to 125, not a crash), prints "rectic: " with every
-# NEEDLE, and leaves res/ as it was: the files of a previous set byte for byte, or nothing.
+# NEEDLE and no library call or spec field (rectic_net_*, spec.*: cli/flags.c names their flags), and leaves
+# res/ as it was: the files of a previous set byte for byte, or nothing.
 bad() {
     local needles=() n rc
     while [ "$1" != -- ]; do
@@ -108,6 +109,9 @@ bad() {
     for n in "${needles[@]}"; do
         grep -qF -- "$n" err.txt || fail "rectic $*: the message lacks '$n': $(head -c 400 err.txt)"
     done
+    # the library names its calls and spec fields; the command line shows the flags (cli/flags.c)
+    ! grep -qE 'rectic_net_[a-z_]+|spec\.[a-z_]+' err.txt ||
+        fail "rectic $*: the message names a library call or field, not the flag: $(head -c 400 err.txt)"
     (cd res 2>/dev/null && md5sum ./*) >after.md5 2>/dev/null
     cmp -s before.md5 after.md5 || fail "rectic $*: the outputs in res/ changed"
 }
