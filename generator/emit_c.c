@@ -17,6 +17,7 @@
 
 #include "emit_c_parts.h"
 #include "emit_common.h"
+#include "emit_record.h"
 #include "kernel_abi.h"
 
 /* ---------------------------------------------------------------- symbols for the JIT */
@@ -384,50 +385,41 @@ void rct_emc_parallel_macro(rct_emitter *E)
         "#endif\n");
 }
 
+/* How a C kernel records (emit_record.h): the kernel decides when (rct_emc_record_due) and calls
+   rectic_record once per phase; a call copies whole rows of the entries of that phase into rec_buf. */
+static const rct_rec_target c_record = {
+    .comment = "/* Records step c->step into row c->rec_row (`take`; else only sums the output of a mean): phase 0\n"
+               "   before the update (state, input, parameters), phase 1 after the passes (algebraic variables,\n"
+               "   coupling).  Entry 0 (the output) may be averaged between rows. */",
+    .head = "static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)",
+    .due = "",
+    .entry = "rectic_krec",
+    .skip = "r->phase != phase",
+    .locate = "        const long *const idx = r->idx; /* a subset: column i holds unit idx[i] */\n"
+              "        const long count = idx ? r->count : n;\n"
+              "        double *const row = c->rec_buf[k] + c->rec_row*count;\n",
+    .each = "for (long i = 0; i < count; i++)",
+    .unit = "(idx ? idx[i] : i)",
+    .cell = "row[i]",
+    .steps = "            const long steps = ++c->acc_count; /* steps summed since the previous row */\n",
+    .mean_end = "            if (take)\n"
+                "                c->acc_count = 0;\n",
+    .block = "        } else if (take && !idx && r->stride == 1) { /* the whole block as it is */\n"
+             "            for (long i = 0; i < n; i++)\n"
+             "                row[i] = src[i];\n",
+};
+
+void rct_emc_record_due(rct_buf *b, const char *c, const char *step, const char *mean)
+{
+    rct_buf_printf(b, "        const int take = %ssample_every == 1 || %s %% %ssample_every == 0; /* a row is due */\n"
+                      "        const int record = %s >= %scutoff && %srec_row < %srec_cap && (take || %s);\n",
+                   c, step, c, step, c, c, c, mean);
+}
+
 void rct_emc_recorder(rct_emitter *E)
 {
-    const char *r = E->real;
-    rct_buf_printf(&E->b,
-        "\n/* Records step c->step into row c->rec_row (`take`; else only sums the output of a mean): phase 0\n"
-        "   before the update (state, input, parameters), phase 1 after the passes (algebraic variables,\n"
-        "   coupling).  Entry 0 (the output) may be averaged between rows. */\n"
-        "static void rectic_record(rectic_kctx *c, int phase, const %s *in, int take)\n"
-        "{\n"
-        "    const long n = c->n;\n"
-        "    for (int k = 0; k < c->n_rec; k++) {\n"
-        "        const rectic_krec *r = &c->rec[k];\n"
-        "        if (r->phase != phase)\n"
-        "            continue;\n", r);
-    rct_em_rec_source(E, "        ");
-    rct_buf_printf(&E->b,
-        "        const long stride = r->stride;\n"
-        "        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */\n"
-        "        const long count = idx ? r->count : n;\n"
-        "        double *const row = c->rec_buf[k] + c->rec_row*count;\n"
-        "        if (k == 0 && c->sample_mean) {\n"
-        "            double *const acc = c->acc;\n"
-        "            for (long i = 0; i < count; i++)\n"
-        "                acc[i] += src[(idx ? idx[i] : i)*stride];\n"
-        "            c->acc_count++;\n"
-        "            if (take) {\n"
-        "                for (long i = 0; i < count; i++) {\n"
-        "                    row[i] = %s\n"
-        "                    acc[i] = 0;\n"
-        "                }\n"
-        "                c->acc_count = 0;\n"
-        "            }\n"
-        "        } else if (idx) {\n"
-        "            for (long i = 0; i < count; i++)\n"
-        "                row[i] = src[idx[i]*stride];\n"
-        "        } else if (stride == 1) {\n"
-        "            for (long i = 0; i < n; i++)\n"
-        "                row[i] = src[i];\n"
-        "        } else {\n"
-        "            for (long i = 0; i < n; i++)\n"
-        "                row[i] = src[i*stride];\n"
-        "        }\n"
-        "    }\n"
-        "}\n\n", E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
+    rct_buf_putc(&E->b, '\n');
+    rct_em_recorder(E, &c_record);
 }
 
 /* Writes the helper functions and the recording routine. */
@@ -511,9 +503,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     rct_buf_printf(&E.b, "        const %s *const in = c->input + done*c->in_row;\n", E.real);
     if (event)
         rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
-    rct_buf_puts(&E.b, "        const int take = c->sample_every == 1 || c->step % c->sample_every == 0; /* a row is due */\n"
-                       "        const int record = c->step >= c->cutoff && c->rec_row < c->rec_cap && (take || c->sample_mean);\n"
-                       "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
+    rct_emc_record_due(&E.b, "c->", "c->step", "c->sample_mean");
+    rct_buf_puts(&E.b, "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
                        "            for (int k = 0; k < c->n_rec; k++) {\n"
                        "                const real *const src = c->y + c->rec[k].slot*n;\n"
                        "                const long *const idx = c->rec[k].idx; /* a subset: column j holds neuron idx[j] */\n"

@@ -17,7 +17,11 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind);
 void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind);
 /* Writes the RECTIC_PARALLEL_FOR macro (OpenMP over c->threads threads, empty without OpenMP). */
 void rct_emc_parallel_macro(rct_emitter *E);
-/* Writes rectic_record, the recorder of one context (model independent). */
+/* Writes the lines of a C kernel's step deciding what it records: `take` (a row is due) and `record` (the
+   recorder runs), from the sampling settings of context c (its members: "c->" or "pop[0].") at `step`;
+   `mean`: whether an output is averaged. */
+void rct_emc_record_due(rct_buf *b, const char *c, const char *step, const char *mean);
+/* Writes rectic_record, the recorder of one context (model independent; emit_record.h). */
 void rct_emc_recorder(rct_emitter *E);
 
 #endif

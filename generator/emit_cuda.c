@@ -33,6 +33,7 @@
 
 #include "emit_common.h"
 #include "emit_cuda_parts.h"
+#include "emit_record.h"
 #include "kernel_abi.h"
 
 /* Does pass p get a kernel?  The last pass always does (it records); another one when it computes an
@@ -92,39 +93,34 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "#endif\n\n");
 }
 
+/* How a CUDA kernel records (emit_record.h): the last pass's thread of unit i records its own values of
+   step `step` into the chunk's ring rows, the recorder deciding whether the step has a row. */
+static const rct_rec_target cuda_record = {
+    .comment = "/* Records unit i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
+               "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
+               "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */",
+    .head = "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)",
+    .due = "    if (step < c->cutoff)\n"
+           "        return;\n"
+           "    const int take = step % c->sample_every == 0;\n"
+           "    if (!take && !c->sample_mean)\n"
+           "        return; /* most steps when sampling: nothing to read */\n"
+           "    const long ring_row = (step - c->first_step)/c->sample_every - c->ring_row0;\n",
+    .entry = "rectic_drec",
+    .skip = NULL,
+    .locate = "",
+    .each = NULL,
+    .unit = "i",
+    .cell = "c->ring[k][ring_row*n + i]",
+    .steps = "            const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;\n"
+             "            const long steps = step - from + 1; /* steps summed since the previous row */\n",
+    .mean_end = "",
+    .block = "",
+};
+
 void rct_emcu_recorder(rct_emitter *E)
 {
-    rct_buf_puts(&E->b,
-        "/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
-        "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
-        "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */\n"
-        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)\n"
-        "{\n"
-        "    const long n = c->n;\n"
-        "    if (step < c->cutoff)\n"
-        "        return;\n"
-        "    const int take = step % c->sample_every == 0;\n"
-        "    if (!take && !c->sample_mean)\n"
-        "        return; /* most steps when sampling: nothing to read */\n"
-        "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
-        "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
-        "        const rectic_drec *r = &c->rec[k];\n");
-    rct_em_rec_source(E, "        ");
-    rct_buf_puts(&E->b,
-        "        const real x = src[i*r->stride];\n"
-        "        if (k == 0 && c->sample_mean) {\n"
-        "            c->acc[i] += x;\n"
-        "            if (take) {\n"
-        "                const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;\n"
-        "                const long count = step - from + 1; /* steps summed since the previous row */\n"
-        "                c->ring[k][row*n + i] = (real)(c->acc[i]/count);\n"
-        "                c->acc[i] = 0;\n"
-        "            }\n"
-        "        } else if (take) {\n"
-        "            c->ring[k][row*n + i] = x;\n"
-        "        }\n"
-        "    }\n"
-        "}\n\n");
+    rct_em_recorder(E, &cuda_record);
     rct_buf_printf(&E->b, "/* 0 for a NaN or an infinity (x - x is then NaN). */\n"
                           "RCT_DEVICE int rectic_finite(%s x)\n{\n    return x - x == 0;\n}\n\n", E->real);
 }

@@ -330,13 +330,12 @@ static void write_kernel(net_writer *W)
         rct_buf_printf(b, "        const real *const in_%s = pop[%d].input + done*pop[%d].in_row;\n", o->pop_names[p], p, p);
     rct_buf_puts(b, "        /* every context has the same sampling settings; the output, averaged by a sampling mean, is\n"
                     "           one population's */\n"
-                    "        const int take = pop[0].sample_every == 1 || step % pop[0].sample_every == 0; /* a row is due */\n"
                     "        const int mean = ");
     for (int p = 0; p < o->n_pops; p++)
         rct_buf_printf(b, "%spop[%d].sample_mean", p ? " || " : "", p);
-    rct_buf_puts(b, ";\n"
-                    "        const int record = step >= pop[0].cutoff && pop[0].rec_row < pop[0].rec_cap && (take || mean);\n"
-                    "        if (record) { /* before the update */\n");
+    rct_buf_puts(b, ";\n");
+    rct_emc_record_due(b, "pop[0].", "step", "mean");
+    rct_buf_puts(b, "        if (record) { /* before the update */\n");
     for (int p = 0; p < o->n_pops; p++)
         rct_buf_printf(b, "            rectic_record(&pop[%d], 0, in_%s, take);\n", p, o->pop_names[p]);
     rct_buf_puts(b, "        }\n");
