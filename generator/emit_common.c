@@ -45,10 +45,8 @@ char *rct_em_finish(rct_emitter *E, rct_err *err)
 {
     free(E->used);
     free(E->recip);
-    free(E->want);
     E->used = NULL;
     E->recip = NULL;
-    E->want = NULL;
     char *src = rct_buf_take(&E->b);
     if (!src)
         rct_oom(err);
@@ -213,17 +211,6 @@ void rct_em_expr(rct_emitter *E, const rct_expr *e)
     }
 }
 
-/* Marks the variables an expression reads (not those inside reductions: those are scalars here). */
-static void mark_used(rct_emitter *E, const rct_expr *e)
-{
-    if (e->kind == RCT_E_VAR)
-        E->used[e->ref] = 1;
-    if (e->kind == RCT_E_CALL && rct_funcs[e->ref].reduction)
-        return;
-    for (int i = 0; i < e->nargs; i++)
-        mark_used(E, e->args[i]);
-}
-
 /* Does the expression call function f anywhere? */
 static int uses_fn(const rct_expr *e, int f)
 {
@@ -384,70 +371,55 @@ static const char *block_offset(int k, char *buf, size_t size)
     return buf;
 }
 
-/* Does a part read a variable beyond the first block of its array (at k*n)? */
-static int wants_block(const rct_emitter *E)
-{
-    const rct_model *m = E->m;
-    for (int s = 1; s < m->n_state; s++)
-        if (E->want[m->state_var[s]])
-            return 1;
-    for (int a = 1; a < m->n_alg; a++)
-        if (E->want[m->alg_var[a]])
-            return 1;
-    for (int k = 1; k < m->n_coup; k++)
-        if (E->want[m->coup_var[k]])
-            return 1;
-    return 0;
-}
-
 /* Writes the array pointers and hoisted parameters of a kernel's prologue. */
 void rct_em_prologue(rct_emitter *E, const char *ind)
 {
     const rct_model *m = E->m;
     const char *r = E->real;
     char full[256], off[32];
-    const unsigned all = E->want ? E->want_flags : ~0u;
-    if (E->want && !(all & RCT_WANT_INPUT))
+    const unsigned all = E->reads ? E->reads->flags : ~0u;
+    const unsigned char *want = E->reads ? E->reads->vars : NULL;
+    if (E->reads && !(all & RCT_READS_INPUT))
         rct_buf_printf(&E->b, "%s(void)in; /* this part reads no input */\n", ind);
-    if (E->want && !(all & RCT_WANT_N) && !wants_block(E))
-        ; /* the update of neurons lo .. hi-1 of variables in the first block of their arrays: no n */
+    if (!(all & RCT_READS_N))
+        ; /* the update of units lo .. hi-1 of variables in the first block of their arrays: no n */
     else if (E->o->fixed_n > 0)
         rct_buf_printf(&E->b, "%sconst long n = %ld; /* this kernel serves networks of %ld neurons */\n", ind,
                        E->o->fixed_n, E->o->fixed_n);
     else
         rct_buf_printf(&E->b, "%sconst long n = c->n;\n", ind);
-    for (int v = 0; (all & RCT_WANT_INPUT) && v < m->n_vars; v++)
+    for (int v = 0; (all & RCT_READS_INPUT) && v < m->n_vars; v++)
         if (m->vars[v].kind == RCT_VK_INPUT) {
             rct_buf_printf(&E->b, "%sconst long in_col = c->in_col; /* input stride per neuron: 1, or 0 when shared */\n",
                            ind);
             break;
         }
-    if (all & (RCT_WANT_DT | RCT_WANT_INV_DT))
+    if (all & (RCT_READS_DT | RCT_READS_INV_DT))
         rct_buf_printf(&E->b, "%sconst %s dt = c->dt;%s\n", ind, r, E->f32 ? " /* rounded to float */" : "");
-    if (E->o->spiking && (all & RCT_WANT_SPIKE))
+    if (E->o->spiking && (all & RCT_READS_SPIKE))
         rct_buf_printf(&E->b, "%sconst %s threshold = c->threshold, reset = c->reset;\n", ind, r);
-    for (int v = 0; E->o->spiking && (all & RCT_WANT_INV_DT) && v < m->n_vars; v++)
+    for (int v = 0; E->o->spiking && (all & RCT_READS_INV_DT) && v < m->n_vars; v++)
         if (m->vars[v].kind == RCT_VK_SPIKE) {
             rct_buf_printf(&E->b, "%sconst %s inv_dt = 1/dt; /* a spike's value, spk/dt with spk = 1 */\n", ind, r);
             break;
         }
     for (int s = 0; s < m->n_state; s++) {
         int v = m->state_var[s];
-        if (E->want && !E->want[v])
+        if (want && !want[v])
             continue;
         rct_buf_printf(&E->b, "%s%s *const %s_arr = c->y%s; /* state %s */\n", ind, r, m->vars[v].cname,
                        block_offset(s, off, sizeof off), rct_var_fullname(m, v, full, sizeof full));
     }
     for (int a = 0; a < m->n_alg; a++) {
         int v = m->alg_var[a];
-        if (E->want && !E->want[v])
+        if (want && !want[v])
             continue;
         rct_buf_printf(&E->b, "%s%s *const %s_arr = c->alg%s; /* algebraic %s */\n", ind, r, m->vars[v].cname,
                        block_offset(a, off, sizeof off), rct_var_fullname(m, v, full, sizeof full));
     }
     for (int k = 0; k < m->n_coup; k++) {
         int v = m->coup_var[k];
-        if (E->want && !E->want[v])
+        if (want && !want[v])
             continue;
         rct_buf_printf(&E->b, "%s%s *const %s_arr = c->coup%s; /* coupling target %s */\n", ind, r, m->vars[v].cname,
                        block_offset(k, off, sizeof off), rct_var_fullname(m, v, full, sizeof full));
@@ -455,7 +427,7 @@ void rct_em_prologue(rct_emitter *E, const char *ind)
     for (int p = 0; p < m->n_param; p++) {
         int v = m->param_var[p];
         const char *c = m->vars[v].cname;
-        if (E->want && !E->want[v])
+        if (want && !want[v])
             continue;
         rct_var_fullname(m, v, full, sizeof full);
         if (E->o->param_vector[p]) {
@@ -484,62 +456,11 @@ int rct_em_pass_mark(rct_emitter *E, int p)
         if (!here || (E->skip_eq && E->skip_eq[m->order[k]]))
             continue;
         any = 1;
-        mark_used(E, eq->rhs);
+        rct_expr_mark_reads(eq->rhs, E->used);
         if (eq->kind == RCT_EQ_ODE)
             E->used[eq->var] = 1;
     }
     return any;
-}
-
-/* Adds to E->want what loading the variables E->used marks reads (as rct_em_loads loads them): their
-   arrays or values, the input row, and for a spike variable the spike flag (its definition, threshold, 1/dt). */
-static void want_loads(rct_emitter *E, int spike_flag)
-{
-    const rct_model *m = E->m;
-    for (int v = 0; v < m->n_vars; v++) {
-        if (!E->used[v])
-            continue;
-        if (m->vars[v].kind == RCT_VK_INPUT)
-            E->want_flags |= RCT_WANT_INPUT;
-        else if (m->vars[v].kind == RCT_VK_SPIKE)
-            E->want_flags |= RCT_WANT_INV_DT, spike_flag = 1;
-        else
-            E->want[v] = 1;
-    }
-    if (spike_flag && E->o->spiking)
-        E->want[m->spike_def] = 1, E->want_flags |= RCT_WANT_SPIKE;
-}
-
-int rct_em_part_reads(rct_emitter *E, int p, int reds, int update)
-{
-    const rct_model *m = E->m;
-    if (!E->want && !(E->want = calloc((size_t)m->n_vars + 1, 1)))
-        return RECTIC_ENOMEM;
-    memset(E->want, 0, (size_t)m->n_vars);
-    E->want_flags = 0;
-    for (int r = 0; reds && r < m->n_reds; r++) /* each reduction's value: rct_em_red_value */
-        if (m->reds[r].before_pass == p) {
-            E->want_flags |= RCT_WANT_N; /* a reduction sums over every neuron */
-            memset(E->used, 0, (size_t)m->n_vars);
-            mark_used(E, m->reds[r].arg);
-            want_loads(E, 0);
-        }
-    rct_em_pass_mark(E, p);
-    want_loads(E, update);
-    for (int k = 0; k < m->n_eqs; k++) { /* algebraic values of the pass are stored in their arrays */
-        const rct_eq *eq = &m->eqs[k];
-        if (eq->kind == RCT_EQ_ALG && m->vars[eq->var].pass == p && !(E->skip_eq && E->skip_eq[k]))
-            E->want[eq->var] = 1;
-    }
-    if (!update || E->o->spiking) /* a pass before the last, and the spike list, run over all n neurons */
-        E->want_flags |= RCT_WANT_N;
-    if (update) { /* the spike list and the Euler update of every state variable (with dt, if any) */
-        E->want_flags |= (m->n_state > 0 ? RCT_WANT_DT : 0) | (E->o->spiking ? RCT_WANT_SPIKE : 0);
-        for (int s = 0; s < m->n_state; s++)
-            E->want[m->state_var[s]] = 1;
-    }
-    memset(E->used, 0, (size_t)m->n_vars);
-    return 0;
 }
 
 /* Writes `const real x_ = ...;` for each marked variable that a pass over the neurons reads.  ALG
@@ -666,7 +587,7 @@ void rct_em_red_value(rct_emitter *E, int r, const char *ind)
 {
     const rct_reduction *red = &E->m->reds[r];
     memset(E->used, 0, (size_t)E->m->n_vars);
-    mark_used(E, red->arg);
+    rct_expr_mark_reads(red->arg, E->used);
     rct_em_loads(E, red->before_pass, 0, ind);
     rct_buf_printf(&E->b, "%sconst %s x = ", ind, E->real);
     rct_em_expr(E, red->arg);

@@ -13,6 +13,7 @@
 #define RCT_EMIT_COMMON_H
 
 #include "emit_c.h"
+#include "emit_reads.h"
 #include "ir.h"
 
 typedef struct rct_emitter {
@@ -27,13 +28,9 @@ typedef struct rct_emitter {
     const unsigned char *skip_eq; /* NULL, or per equation: 1 = not in the part of a pass being written (a pass
                                      written as two loops; the other loop's algebraic values are read from
                                      their arrays) */
-    unsigned char *want;  /* NULL: rct_em_prologue declares every variable; else per variable: the part being
-                             written reads it (rct_em_part_reads), and want_flags what else it reads */
-    unsigned want_flags;  /* RCT_WANT_* */
+    const rct_part_reads *reads; /* NULL: rct_em_prologue declares every variable; else what the part being
+                                    written reads (found when the step was planned: emit_reads.h) */
 } rct_emitter;
-
-/* What a part reads besides variables: dt, the spike threshold and reset, 1/dt, the input row. */
-enum { RCT_WANT_DT = 1, RCT_WANT_SPIKE = 2, RCT_WANT_INV_DT = 4, RCT_WANT_INPUT = 8, RCT_WANT_N = 16 /* a loop over all n */ };
 
 /* Writes text as a C comment body that cannot end the comment early. */
 void rct_emit_safe_comment(rct_buf *b, const char *text);
@@ -61,13 +58,9 @@ void rct_em_helper_fns(rct_emitter *E, const char *qual);
    so that each line is found whole), and empties E's text: declarations several models need, once. */
 void rct_em_take_new_lines(rct_buf *decls, rct_emitter *E);
 /* Writes the locals naming the state, algebraic, coupling (one block of n per slot) and parameter arrays
-   of context `c`, and the shared parameters' values (each line starts with ind); after rct_em_part_reads
-   only those the part reads, and `(void)in;` when it reads no input. */
+   of context `c`, and the shared parameters' values (each line starts with ind); with E->reads only those
+   the part reads, and `(void)in;` when it reads no input. */
 void rct_em_prologue(rct_emitter *E, const char *ind);
-/* Finds from the model what a part of a population's step reads (a function of its own in a network's
-   kernel): pass p's equations (those E->skip_eq keeps), with `reds` the reductions before it, with `update`
-   the spikes and the Euler update; the next rct_em_prologue declares only that.  0, or RECTIC_ENOMEM. */
-int rct_em_part_reads(rct_emitter *E, int p, int reds, int update);
 
 /* Marks what pass p reads (without the equations E->skip_eq leaves out); returns 1 when the pass has
    equations (an empty pass writes nothing). */

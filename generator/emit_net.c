@@ -103,13 +103,13 @@ static void write_part(net_writer *W, int j)
                                                                 : ", the last: derivatives, forward Euler") : "",
                    rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), E->real);
     E->skip_eq = t->half == 1 ? W->ne.plan.late[t->pop] : t->half == 2 ? W->ne.plan.early[t->pop] : NULL;
-    if (rct_em_part_reads(E, t->pass, t->half != 2, t->update)) /* the prologue declares only what it reads */
-        E->b.failed = 1;
+    E->reads = &W->ne.plan.reads[j]; /* the prologue declares only what the part reads */
     rct_em_prologue(E, "    ");
     if (t->half != 2)
         rct_emc_reductions(E, t->pass, "    ");
     rct_emc_pass(E, t->pass, t->update, "    ");
     E->skip_eq = NULL;
+    E->reads = NULL;
     rct_buf_puts(&E->b, "}\n\n");
     flush(W, E);
 }
