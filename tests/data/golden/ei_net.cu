@@ -53,7 +53,7 @@ typedef double real;
 /* the device contexts (generator/emit_cuda.h, emit_cuda_net.h) */
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* state/algebraic/coupling block or parameter index */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
@@ -92,15 +92,15 @@ typedef struct rectic_dproj {
     long n_src, n_tgt;           /* units of the source and of the target population */
     const real *x;               /* the source variable of this step: n_src values */
     real *t;                     /* the coupling block of the target: n_tgt values */
-    const real *w;               /* dense weights n_tgt x n_src, row = target */
-    real *wpart;                 /* dense: 32 partial sums per target row */
+    const real *w;               /* dense weights: n_target x n_source, row = target */
     const long *csr_ptr;         /* sparse weights: target row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
     const int *csr_col;          /* their source units */
     const real *csr_val;         /* their weights */
-    double weight;               /* scalar: target_i += weight * the sum of the source */
+    double weight;               /* a scalar projection: target_i += weight * sum of the source */
+    real *ring;                  /* delayed: delay+1 slots of n_source values, step s in slot s mod (delay+1) */
+    real *wpart;                 /* dense: 32 partial sums per target row */
     real *part;                  /* scalar: partial sums of the source */
     real *sum;                   /* scalar: the sum of the source */
-    real *ring;                  /* delayed: delay+1 slots of n_src values, step s in slot s mod (delay+1) */
     long step0;                  /* steps done since the run started, at the first step of the chunk */
 } rectic_dproj;
 

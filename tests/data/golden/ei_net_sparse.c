@@ -27,9 +27,9 @@ typedef double real;
 /* the kernel ABI (generator/kernel_abi.h) */
 typedef struct rectic_krec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* its state or algebraic block, or its parameter index */
-    int phase;                   /* 0: recorded before the update, 1: after the passes */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
+    int phase;                   /* 0: recorded before the update, 1: after the passes */
     const long *idx;             /* a subset: column j of a row holds neuron idx[j]; or 0: all n */
     long count;                  /* values per row: n, or the neurons of the subset */
 } rectic_krec;

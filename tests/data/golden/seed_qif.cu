@@ -40,7 +40,7 @@ typedef double real;
 /* the device context (generator/emit_cuda.h) */
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* state/algebraic/coupling block or parameter index */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
