@@ -17,6 +17,7 @@
 
 #include "emit_c_parts.h"
 #include "emit_common.h"
+#include "emit_product.h"
 #include "emit_record.h"
 #include "kernel_abi.h"
 
@@ -140,38 +141,31 @@ static void emit_coupling(rct_emitter *E, int p)
     const char *s = src->cname, *t = tgt->cname;
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
-        if (E->o->fixed_n > 0 && E->o->fixed_n <= RCT_UNROLL_MAX_N) {
+    case RCT_COUP_CSR: {
+        int sparse = E->o->coupling_mode == RCT_COUP_CSR;
+        if (!sparse && E->o->fixed_n > 0 && E->o->fixed_n <= RCT_UNROLL_MAX_N) {
             emit_coupling_rows(E);
             break;
         }
-        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
-                              "%s"
-                              "        for (long i = c->lo; i < c->hi; i++) {\n"
-                              "            const %s *const w_row = w + i*n;\n"
-                              "            %s acc = 0;\n"
-                              "            for (long j = 0; j < n; j++)\n"
-                              "                acc += w_row[j]*%s_arr[j];\n"
-                              "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
-                       E->real, E->real, s, t);
+        char x[80], target[80];
+        snprintf(x, sizeof x, "%s_arr", s);
+        snprintf(target, sizeof target, "%s_arr", t);
+        rct_row_sum row = {sparse, "w", "n", "", x, target, "="};
+        rct_buf_printf(&E->b, sparse ? "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
+                                     : "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n",
+                       tgt->name, src->name);
+        rct_buf_printf(&E->b, "%s        for (long i = c->lo; i < c->hi; i++) {\n",
+                       E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "");
+        rct_em_row_sum(E, &row, "            ");
+        rct_buf_puts(&E->b, "        }\n");
         break;
-    case RCT_COUP_CSR:
-        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
-                              "%s"
-                              "        for (long i = c->lo; i < c->hi; i++) {\n"
-                              "            %s acc = 0;\n"
-                              "            for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
-                              "                acc += csr_val[k]*%s_arr[csr_col[k]];\n"
-                              "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
-                       E->real, s, t);
-        break;
+    }
     case RCT_COUP_EVENT:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s is kept up to date from the spikes (after the update) */\n",
                        tgt->name, src->name);
         break;
     default:
-            rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
         if (E->o->parallel)
             emit_gemv_split(E, s, t);
         rct_buf_printf(&E->b, "        c->gemv(c->hi - c->lo, n, w + c->lo*n, %s_arr, %s_arr + c->lo); /* rows lo .. hi-1 */\n",

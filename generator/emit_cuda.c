@@ -33,6 +33,7 @@
 
 #include "emit_common.h"
 #include "emit_cuda_parts.h"
+#include "emit_product.h"
 #include "emit_record.h"
 #include "kernel_abi.h"
 
@@ -173,14 +174,14 @@ void rct_emcu_gemv(rct_emitter *E, const rct_cu_product *d, const char *part, co
                           "    %s[i] %s acc;\n}\n\n", r, RCT_CUDA_LANES, r, RCT_CUDA_LANES, d->target, d->op);
 }
 
-/* Writes the body of a product kernel after its head: x, acc = the row's sum (`loop`: its lines), the
-   target. */
-static void emit_product_body(rct_emitter *E, const rct_cu_product *d, const char *loop)
+/* Writes the body of a product kernel after its head: x, then row i summed as every target sums it
+   (emit_product.h) into the target. */
+static void emit_product_body(rct_emitter *E, const rct_cu_product *d, int sparse)
 {
-    rct_buf_printf(&E->b, "    const %s *const x = %s\n"
-                          "    %s acc = 0;\n"
-                          "%s"
-                          "    %s[i] %s acc;\n}\n\n", E->real, d->x, E->real, loop, d->target, d->op);
+    rct_row_sum row = {sparse, "c->w", d->cols, "c->", "x", d->target, d->op};
+    rct_buf_printf(&E->b, "    const %s *const x = %s\n", E->real, d->x);
+    rct_em_row_sum(E, &row, "    ");
+    rct_buf_puts(&E->b, "}\n\n");
 }
 
 void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
@@ -188,11 +189,7 @@ void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
     rct_buf_printf(&E->b, "/* %s %s = W @ %s:\n   thread i sums row i in column order (the C kernel's loop). */\n",
                    d->label, d->tgt, d->src);
     rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
-    char loop[256];
-    snprintf(loop, sizeof loop, "    const %s *const w_row = c->w + i*%s;\n"
-                                "    for (long j = 0; j < %s; j++)\n"
-                                "        acc += w_row[j]*x[j];\n", E->real, d->cols, d->cols);
-    emit_product_body(E, d, loop);
+    emit_product_body(E, d, 0);
 }
 
 void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
@@ -200,8 +197,7 @@ void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
     rct_buf_printf(&E->b, "/* %s %s = W @ %s with W in compressed sparse rows: thread i sums row i's entries in\n"
                           "   their stored order. */\n", d->label, d->tgt, d->src);
     rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
-    emit_product_body(E, d, "    for (long q = c->csr_ptr[i]; q < c->csr_ptr[i + 1]; q++)\n"
-                            "        acc += c->csr_val[q]*x[c->csr_col[q]];\n");
+    emit_product_body(E, d, 1);
 }
 
 /* Writes where a reduction thread leaves its result: a partial value, or (one thread left) the result. */

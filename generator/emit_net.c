@@ -17,6 +17,7 @@
 #include "emit_c_parts.h"
 #include "emit_common.h"
 #include "emit_net_plan.h"
+#include "emit_product.h"
 #include "kernel_abi.h"
 
 /* The writer's state: the output, one emitter per population, the plan of the step. */
@@ -193,6 +194,25 @@ static int reads_n_src(const rct_emit_net *o, int k)
     return pr->mode != RCT_COUP_CSR || pr->delay > 0 || o->models[pr->src_pop]->vars[pr->src_var].slot > 0;
 }
 
+/* Writes the loop of inline or sparse projection k over its targets lo .. hi-1 (on the target's threads:
+   `par`), each row summed as every target sums it (emit_product.h). */
+static void write_rows(net_writer *W, int k, const char *par, const char *op)
+{
+    const rct_emit_proj *pr = &W->o->projs[k];
+    rct_emitter *E = &W->ne.em[pr->tgt_pop];
+    rct_row_sum row = {pr->mode == RCT_COUP_CSR, "w", "n_src", "", "x", "t", op};
+    if (row.sparse)
+        rct_buf_puts(&E->b, "    const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */\n"
+                            "    const int *const csr_col = p->csr_col;\n"
+                            "    const real *const csr_val = p->csr_val;\n");
+    else
+        rct_buf_puts(&E->b, "    const real *const w = p->w; /* n_tgt x n_src, row i = target unit i */\n");
+    rct_buf_printf(&E->b, "%s    for (long i = lo; i < hi; i++) {\n", par);
+    rct_em_row_sum(E, &row, "        ");
+    rct_buf_puts(&E->b, "    }\n");
+    flush(W, E);
+}
+
 /* Writes the function of projection k: its weighted sum of the source, into (first) or onto its target. */
 static void write_proj(net_writer *W, int k)
 {
@@ -222,25 +242,8 @@ static void write_proj(net_writer *W, int k)
                                   "    RECTIC_PARALLEL_FOR\n", pr->tgt_pop);
     switch (pr->mode) {
     case RCT_COUP_INLINE:
-        rct_buf_printf(&W->out, "    const real *const w = p->w; /* n_tgt x n_src, row i = target unit i */\n%s"
-                                "    for (long i = lo; i < hi; i++) {\n"
-                                "        const real *const w_row = w + i*n_src;\n"
-                                "        real acc = 0;\n"
-                                "        for (long j = 0; j < n_src; j++)\n"
-                                "            acc += w_row[j]*x[j];\n"
-                                "        t[i] %s acc;\n"
-                                "    }\n", par, op);
-        break;
     case RCT_COUP_CSR:
-        rct_buf_printf(&W->out, "    const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */\n"
-                                "    const int *const csr_col = p->csr_col;\n"
-                                "    const real *const csr_val = p->csr_val;\n%s"
-                                "    for (long i = lo; i < hi; i++) {\n"
-                                "        real acc = 0;\n"
-                                "        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
-                                "            acc += csr_val[k]*x[csr_col[k]];\n"
-                                "        t[i] %s acc;\n"
-                                "    }\n", par, op);
+        write_rows(W, k, par, op);
         break;
     case RCT_COUP_EVENT:
         rct_buf_printf(&W->out, "    const real *const u = p->tmp; /* W @ source, kept up to date from the spikes (proj_%d_event) */\n"
@@ -257,14 +260,9 @@ static void write_proj(net_writer *W, int k)
     default:
         rct_buf_puts(&W->out, "    real sum = 0; /* the source summed in unit order */\n"
                               "    for (long j = 0; j < n_src; j++)\n"
-                              "        sum += x[j];\n"
-                              "    const real weight = (real)p->weight;\n");
-        if (*op == '=')
-            rct_buf_puts(&W->out, "    /* 0 + : the reference adds each contribution to an accumulator starting at +0.0, which\n"
-                                  "       turns a product of -0 into +0 */\n"
-                                  "    const real contribution = 0 + weight*sum;\n");
-        else
-            rct_buf_puts(&W->out, "    const real contribution = weight*sum;\n");
+                              "        sum += x[j];\n");
+        rct_em_scalar_contribution(&W->ne.em[pr->tgt_pop], "p->weight", "sum", *op == '=', "    ");
+        flush(W, &W->ne.em[pr->tgt_pop]);
         rct_buf_printf(&W->out, "    for (long i = lo; i < hi; i++)\n"
                                 "        t[i] %s contribution;\n", op);
     }

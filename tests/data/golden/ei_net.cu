@@ -237,8 +237,8 @@ RCT_KERNEL proj_0(const rectic_dproj *c, long k)
     if (i >= n_tgt)
         return;
     const real *const x = c->x; /* E/qif_sfa_op/s */
-    real acc = 0;
     const real *const w_row = c->w + i*n_src;
+    real acc = 0;
     for (long j = 0; j < n_src; j++)
         acc += w_row[j]*x[j];
     c->t[i] = acc;
@@ -315,8 +315,8 @@ RCT_KERNEL proj_2(const rectic_dproj *c, long k)
     if (i >= n_tgt)
         return;
     const real *const x = c->x; /* I/lif_op/s */
-    real acc = 0;
     const real *const w_row = c->w + i*n_src;
+    real acc = 0;
     for (long j = 0; j < n_src; j++)
         acc += w_row[j]*x[j];
     c->t[i] += acc;

@@ -222,8 +222,8 @@ static void proj_0(rectic_kctx *pop, const rectic_kproj *p)
     const real *const csr_val = p->csr_val;
     for (long i = lo; i < hi; i++) {
         real acc = 0;
-        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
-            acc += csr_val[k]*x[csr_col[k]];
+        for (long q = csr_ptr[i]; q < csr_ptr[i + 1]; q++)
+            acc += csr_val[q]*x[csr_col[q]];
         t[i] = acc;
     }
 }
@@ -266,8 +266,8 @@ static void proj_2(rectic_kctx *pop, const rectic_kproj *p)
     const real *const csr_val = p->csr_val;
     for (long i = lo; i < hi; i++) {
         real acc = 0;
-        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
-            acc += csr_val[k]*x[csr_col[k]];
+        for (long q = csr_ptr[i]; q < csr_ptr[i + 1]; q++)
+            acc += csr_val[q]*x[csr_col[q]];
         t[i] += acc;
     }
 }
