@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_c_event.h"
 #include "emit_c_parts.h"
 #include "emit_common.h"
 #include "emit_net_plan.h"
@@ -164,15 +165,7 @@ static void write_event_update(net_writer *W, int k)
     write_event_param(W, pr->src_pop, tau);
     write_event_param(W, pr->src_pop, gain);
     rct_emitter *E = &W->ne.em[pr->src_pop];
-    int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
-    rct_buf_printf(&E->b, "    const real decay = (real)(1 - dt/%s", paren ? "(" : "");
-    rct_em_expr(E, tau);
-    rct_buf_printf(&E->b, "%s);\n", paren ? ")" : "");
-    if (gain) {
-        rct_buf_puts(&E->b, "    const real gain = (real)(");
-        rct_em_expr(E, gain);
-        rct_buf_puts(&E->b, "); /* added per spike, times the column */\n");
-    }
+    rct_emc_event_decay(E, tau, gain, "", "");
     flush(W, E);
     rct_buf_printf(&W->out, "    const long lo = pop[%d].lo, hi = pop[%d].hi; /* the targets this process updates */\n"
                             "    real *const u = p->tmp;\n"
