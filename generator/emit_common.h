@@ -1,10 +1,12 @@
 /*
  * emit_common.h -- what the C and the CUDA emitters share: expressions, the variables a pass over the
  * neurons reads, the per-neuron body of each pass (equations in template order, the Euler update and the
- * reset), the value a reduction sums for one neuron, the prologue naming arrays and parameters, and the
- * helper functions.  Both emitters write the per-neuron arithmetic through these functions, so the C
- * kernel and the CUDA kernels compute every neuron with the same operations in the same order; only the
- * loop -> thread mapping, the coupling product, the reductions' order and the recording differ.
+ * reset), the value a reduction sums for one neuron and the prologue naming arrays and parameters.  Both
+ * emitters write the per-neuron arithmetic through these functions, so the C kernel and the CUDA kernels
+ * compute every neuron with the same operations in the same order; only the loop -> thread mapping, the
+ * coupling product's framing and the reductions' order differ.  Shared with them too: the declarations
+ * (emit_decls.h), what a part reads (emit_reads.h), the recorder (emit_record.h) and the products' row
+ * sums (emit_product.h).
  *
  * Internal to the generator.  The functions append to E->b; none of them fails (an allocation failure
  * is noted in the buffer and reported by rct_em_finish).
@@ -42,21 +44,8 @@ char *rct_em_finish(rct_emitter *E, rct_err *err);
 
 /* Writes an expression with the fewest parentheses that keep its tree (and so its rounding). */
 void rct_em_expr(rct_emitter *E, const rct_expr *e);
-/* Does any equation of m call function f? */
-int rct_em_model_uses_fn(const rct_model *m, int f);
-
-/* Writes the comment that heads a kernel source: template, precision, equations (what: "kernel" or
-   "kernels", lang: "" or ", CUDA"). */
-void rct_em_header(rct_emitter *E, const char *what, const char *lang);
-/* Writes a struct definition given as one line of C (from a *_DEF macro), pretty-printed. */
-void rct_em_struct(rct_emitter *E, const char *def);
-/* Writes prototypes of the libm functions the model calls. */
-void rct_em_math_decls(rct_emitter *E);
-/* Writes the helper functions the model calls (sigmoid, sign, max, min), each declared with `qual`. */
-void rct_em_helper_fns(rct_emitter *E, const char *qual);
-/* Appends to decls the lines emitter E wrote that decls does not hold yet (decls starts with a line break,
-   so that each line is found whole), and empties E's text: declarations several models need, once. */
-void rct_em_take_new_lines(rct_buf *decls, rct_emitter *E);
+/* Is e a power written as a product (v^2 -> v*v, x^3 -> x*x*x)? */
+int rct_em_pow_as_product(const rct_expr *e);
 /* Writes the locals naming the state, algebraic, coupling (one block of n per slot) and parameter arrays
    of context `c`, and the shared parameters' values (each line starts with ind); with E->reads only those
    the part reads, and `(void)in;` when it reads no input. */

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_cuda_parts.h"
 #include "emit_product.h"
 #include "emit_record.h"

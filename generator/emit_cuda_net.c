@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_cuda_parts.h"
 #include "emit_net_plan.h"
 #include "emit_product.h"

@@ -17,6 +17,7 @@
 #include "emit_c_event.h"
 #include "emit_c_parts.h"
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_net_plan.h"
 #include "emit_product.h"
 #include "kernel_abi.h"

@@ -41,19 +41,20 @@ static void add_loads(const rct_model *m, const unsigned char *used, int spike_f
         r->vars[m->spike_def] = 1, r->flags |= RCT_READS_SPIKE;
 }
 
-/* Marks in used[] what the equations of pass p that skip_eq keeps read (and the variables they integrate). */
-static void mark_pass(const rct_model *m, int p, const unsigned char *skip_eq, unsigned char *used)
+int rct_pass_mark_reads(const rct_model *m, int p, const unsigned char *skip_eq, unsigned char *marks)
 {
-    int last = p == m->n_passes - 1;
+    int last = p == m->n_passes - 1, any = 0;
     for (int k = 0; k < m->n_eqs; k++) {
         const rct_eq *eq = &m->eqs[k];
         int here = eq->kind == RCT_EQ_ALG ? m->vars[eq->var].pass == p : last;
         if (!here || (skip_eq && skip_eq[k]))
             continue;
-        rct_expr_mark_reads(eq->rhs, used);
+        any = 1;
+        rct_expr_mark_reads(eq->rhs, marks);
         if (eq->kind == RCT_EQ_ODE)
-            used[eq->var] = 1;
+            marks[eq->var] = 1;
     }
+    return any;
 }
 
 /* Does r read a variable beyond the first block of its array (at k*n)? */
@@ -89,7 +90,7 @@ int rct_part_reads_find(const rct_model *m, int p, const unsigned char *skip_eq,
             add_loads(m, used, 0, spiking, r);
         }
     memset(used, 0, (size_t)m->n_vars);
-    mark_pass(m, p, skip_eq, used);
+    rct_pass_mark_reads(m, p, skip_eq, used);
     add_loads(m, used, update, spiking, r);
     free(used);
     for (int k = 0; k < m->n_eqs; k++) { /* the algebraic values of the pass are stored in their arrays */

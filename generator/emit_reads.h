@@ -35,4 +35,8 @@ void rct_part_reads_free(rct_part_reads *r);
    computed before the pass). */
 void rct_expr_mark_reads(const rct_expr *e, unsigned char *marks);
 
+/* Marks in marks[] what the equations of pass p that skip_eq keeps read, and the variables they integrate;
+   returns 1 when the part has equations. */
+int rct_pass_mark_reads(const rct_model *m, int p, const unsigned char *skip_eq, unsigned char *marks);
+
 #endif
