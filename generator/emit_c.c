@@ -68,20 +68,15 @@ static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...)
 void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
 {
     const rct_model *m = E->m;
-    char inner[64];
-    snprintf(inner, sizeof inner, "%s    ", ind);
     for (int r = 0; r < m->n_reds; r++) {
         const rct_reduction *red = &m->reds[r];
         if (red->before_pass != p)
             continue;
         rct_em_red_comment(E, r, ind);
-        put_indented(E, ind, "%s reduce_%d = 0;\n"
-                             "for (long i = 0; i < n; i++) {\n", E->real, r);
-        rct_em_red_value(E, r, inner);
         char acc[32];
         snprintf(acc, sizeof acc, "reduce_%d", r);
-        rct_em_combine(E, red->fn, acc, "i == 0", inner);
-        put_indented(E, ind, "}\n");
+        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++"};
+        rct_em_red_loop(E, &loop, ind);
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
     }

@@ -409,7 +409,8 @@ void rct_em_euler(rct_emitter *E, const char *ind)
     }
 }
 
-void rct_em_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind)
+/* Writes `acc` taking the value x as a reduction with function fn combines it (`first`: x is acc's first). */
+static void emit_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind)
 {
     switch (fn) {
     case RCT_F_MAXR:
@@ -453,4 +454,19 @@ void rct_em_red_value(rct_emitter *E, int r, const char *ind)
     rct_buf_printf(&E->b, "%sconst %s x = ", ind, E->real);
     rct_em_expr(E, red->arg);
     rct_buf_puts(&E->b, ";\n");
+}
+
+void rct_em_red_loop(rct_emitter *E, const rct_red_loop *l, const char *ind)
+{
+    char inner[64], first[64];
+    snprintf(inner, sizeof inner, "%s    ", ind);
+    snprintf(first, sizeof first, "i == %s", l->from);
+    rct_buf_printf(&E->b, "%s%s %s = 0;\n%sfor (long i = %s; i < %s; %s) {\n", ind, E->real, l->acc, ind, l->from, l->end,
+                   l->next);
+    if (l->red >= 0)
+        rct_em_red_value(E, l->red, inner);
+    else
+        rct_buf_printf(&E->b, "%sconst %s x = %s;\n", inner, E->real, l->value);
+    emit_combine(E, l->fn, l->acc, first, inner);
+    rct_buf_printf(&E->b, "%s}\n", ind);
 }

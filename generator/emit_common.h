@@ -63,9 +63,17 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind);
 void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind);
 /* Writes the forward Euler update of neuron i, with the reset blend of a spiking network. */
 void rct_em_euler(rct_emitter *E, const char *ind);
-/* Writes `acc` taking the value x as a reduction with function fn combines it (`first`: the condition that
-   x is acc's first value), after ind: the C kernel's loops and the CUDA kernels' threads the same way. */
-void rct_em_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind);
+/* A loop combining the values of units from, ... (i < end; next: its step) into acc as a reduction does:
+   the C kernel's loop over the neurons, a CUDA thread's share of them, the same operations in each. */
+typedef struct rct_red_loop {
+    int fn;            /* RCT_F_SUM, _MEAN, _MAXR or _MINR */
+    int red;           /* the model's reduction whose value unit i takes (rct_em_red_value), or -1: `value` */
+    const char *value; /* red < 0: the expression of unit i's value */
+    const char *acc;   /* the accumulator */
+    const char *from, *end, *next; /* for (long i = from; i < end; next) */
+} rct_red_loop;
+/* Writes `real acc = 0;` and the loop (each line after ind). */
+void rct_em_red_loop(rct_emitter *E, const rct_red_loop *l, const char *ind);
 /* Writes `const real *src = ...;`, where the recorder finds recorded value r (a rectic_krec or rectic_drec:
    where, slot) of context c, `in` the input row (after ind; kernel_abi.h's RCT_REC_* numbers). */
 void rct_em_rec_source(rct_emitter *E, const char *ind);

@@ -244,7 +244,7 @@ static void write_projection(cu_writer *W, int k)
                        tgt, src);
         snprintf(sum, sizeof sum, "%s_sum", name);
         snprintf(prelude, sizeof prelude, "    const long n = c->n_src;\n    const %s *const x_src = %s\n", E->real, x);
-        rct_cu_tree t = {sum, "rectic_dproj", RCT_F_SUM, -1, prelude, "        const real x = x_src[i];\n", "c->sum[0]"};
+        rct_cu_tree t = {sum, "rectic_dproj", RCT_F_SUM, -1, prelude, "x_src[i]", "c->sum[0]"};
         rct_emcu_tree(E, &t);
         rct_buf_printf(&E->b, "/* %s every unit of %s takes weight * the sum */\n", label, tgt);
         rct_emcu_kernel_head(E, name, "rectic_dproj", NULL, "c->n_tgt");
