@@ -2,8 +2,10 @@
  * emit_c.c -- C code generation: one kernel function that runs K Euler steps of the whole network.
  *
  * The per-neuron arithmetic (expressions, loads, equations, Euler update) comes from emit_common.c,
- * which the CUDA emitter shares; this file adds the C structure around it: the loops over neurons, the
- * coupling product through CBLAS, the reductions as sequential loops, the spike list and the recording.
+ * which the CUDA emitter shares, and so do a product's row sum (emit_product.c), a reduction's loop and the
+ * recorder (emit_record.c, with the C target's hooks here); this file adds the C structure around them:
+ * the loops over neurons, the coupling product through CBLAS, the reductions as sequential loops, the
+ * spike list and when to record.  Event-driven coupling is emit_c_event.c's.
  * Only validated identifiers and numbers re-printed from parsed doubles reach the output; template text
  * never does.
  */

@@ -1,7 +1,7 @@
 /*
  * emit_c_parts.h -- pieces of the C kernel (emit_c.c) that the network emitter (emit_net.c) writes again
  * for each population: the reductions and the loop of a pass over the neurons (with the spike list), and
- * the declarations and the recorder every kernel has once.  Internal to the generator.
+ * the macros, the recorder and the recording decision every kernel has once.  Internal to the generator.
  */
 #ifndef RCT_EMIT_C_PARTS_H
 #define RCT_EMIT_C_PARTS_H

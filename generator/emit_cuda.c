@@ -20,7 +20,9 @@
  *                                        reads them in neuron order: no sorting, nothing lost).
  *
  * The platform lines, the recorder, the pass, reduction and product kernels are written by functions the
- * network emitter (emit_cuda_net.c) calls too, with its own names and contexts (emit_cuda_parts.h).
+ * network emitter (emit_cuda_net.c) calls too, with its own names and contexts (emit_cuda_parts.h).  Their
+ * bodies are the C kernels' too: the recorder (emit_record.c, with the CUDA target's hooks here), a
+ * product's row sum (emit_product.c) and a reduction's loop (emit_common.c), framed by threads.
  *
  * With RECTIC_HOST_EMULATION defined the same text is plain C: each kernel is a function the caller
  * runs once per thread index (rectic_emu_tid), which is how the tests check the device code on a CPU.
