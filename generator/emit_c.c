@@ -77,7 +77,7 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
         rct_em_red_comment(E, r, ind);
         char acc[32];
         snprintf(acc, sizeof acc, "reduce_%d", r);
-        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++"};
+        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++", 0};
         rct_em_red_loop(E, &loop, ind);
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);

@@ -461,8 +461,9 @@ void rct_em_red_loop(rct_emitter *E, const rct_red_loop *l, const char *ind)
     char inner[64], first[64];
     snprintf(inner, sizeof inner, "%s    ", ind);
     snprintf(first, sizeof first, "i == %s", l->from);
-    rct_buf_printf(&E->b, "%s%s %s = 0;\n%sfor (long i = %s; i < %s; %s) {\n", ind, E->real, l->acc, ind, l->from, l->end,
-                   l->next);
+    if (!l->declared)
+        rct_buf_printf(&E->b, "%s%s %s = 0;\n", ind, E->real, l->acc);
+    rct_buf_printf(&E->b, "%sfor (long i = %s; i < %s; %s) {\n", ind, l->from, l->end, l->next);
     if (l->red >= 0)
         rct_em_red_value(E, l->red, inner);
     else

@@ -71,8 +71,9 @@ typedef struct rct_red_loop {
     const char *value; /* red < 0: the expression of unit i's value */
     const char *acc;   /* the accumulator */
     const char *from, *end, *next; /* for (long i = from; i < end; next) */
+    int declared;      /* 1: the caller declared acc = 0 (a loop in one of two branches); 0: declare it */
 } rct_red_loop;
-/* Writes `real acc = 0;` and the loop (each line after ind). */
+/* Writes `real acc = 0;` (unless declared) and the loop (each line after ind). */
 void rct_em_red_loop(rct_emitter *E, const rct_red_loop *l, const char *ind);
 /* Writes `const real *src = ...;`, where the recorder finds recorded value r (a rectic_krec or rectic_drec:
    where, slot) of context c, `in` the input row (after ind; kernel_abi.h's RCT_REC_* numbers). */

@@ -226,7 +226,7 @@ void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
     } else {
         rct_buf_puts(&E->b, t->prelude);
     }
-    rct_red_loop first = {t->fn, t->red, t->value, "acc", "t", "n", "i += P"};
+    rct_red_loop first = {t->fn, t->red, t->value, "acc", "t", "n", "i += P", 0};
     rct_em_red_loop(E, &first, "    ");
     emit_reduce_store(E, t);
     rct_buf_printf(&E->b, "/* The next level of %s: thread t < P combines part[src + t], part[src + t + P], ...\n"
@@ -234,7 +234,7 @@ void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
                           "RCT_KERNEL %s_next(const %s *c, long count, long P, long src, long dst)\n{\n"
                           "    const long t = RCT_TID;\n"
                           "    if (t >= P)\n        return;\n", t->name, t->name, t->ctx);
-    rct_red_loop next = {t->fn, -1, "c->part[src + i]", "acc", "t", "count", "i += P"};
+    rct_red_loop next = {t->fn, -1, "c->part[src + i]", "acc", "t", "count", "i += P", 0};
     rct_em_red_loop(E, &next, "    ");
     emit_reduce_store(E, t);
 }
