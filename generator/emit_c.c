@@ -2,8 +2,10 @@
  * emit_c.c -- C code generation: one kernel function that runs K Euler steps of the whole network.
  *
  * The per-neuron arithmetic (expressions, loads, equations, Euler update) comes from emit_common.c,
- * which the CUDA emitter shares; this file adds the C structure around it: the loops over neurons, the
- * coupling product through CBLAS, the reductions as sequential loops, the spike list and the recording.
+ * which the CUDA emitter shares, and so do a product's row sum (emit_product.c), a reduction's loop and the
+ * recorder (emit_record.c, with the C target's hooks here); this file adds the C structure around them:
+ * the loops over neurons, the coupling product through CBLAS, the reductions as sequential loops, the
+ * spike list and when to record.  Event-driven coupling is emit_c_event.c's.
  * Only validated identifiers and numbers re-printed from parsed doubles reach the output; template text
  * never does.
  */
@@ -15,8 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_c_event.h"
 #include "emit_c_parts.h"
 #include "emit_common.h"
+#include "emit_decls.h"
+#include "emit_product.h"
+#include "emit_record.h"
 #include "kernel_abi.h"
 
 /* ---------------------------------------------------------------- symbols for the JIT */
@@ -64,20 +70,15 @@ static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...)
 void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
 {
     const rct_model *m = E->m;
-    char inner[64];
-    snprintf(inner, sizeof inner, "%s    ", ind);
     for (int r = 0; r < m->n_reds; r++) {
         const rct_reduction *red = &m->reds[r];
         if (red->before_pass != p)
             continue;
         rct_em_red_comment(E, r, ind);
-        put_indented(E, ind, "%s reduce_%d = 0;\n"
-                             "for (long i = 0; i < n; i++) {\n", E->real, r);
-        rct_em_red_value(E, r, inner);
         char acc[32];
         snprintf(acc, sizeof acc, "reduce_%d", r);
-        rct_em_combine(E, red->fn, acc, "i == 0", inner);
-        put_indented(E, ind, "}\n");
+        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++", 0};
+        rct_em_red_loop(E, &loop, ind);
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
     }
@@ -139,152 +140,35 @@ static void emit_coupling(rct_emitter *E, int p)
     const char *s = src->cname, *t = tgt->cname;
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
-        if (E->o->fixed_n > 0 && E->o->fixed_n <= RCT_UNROLL_MAX_N) {
+    case RCT_COUP_CSR: {
+        int sparse = E->o->coupling_mode == RCT_COUP_CSR;
+        if (!sparse && E->o->fixed_n > 0 && E->o->fixed_n <= RCT_UNROLL_MAX_N) {
             emit_coupling_rows(E);
             break;
         }
-        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n"
-                              "%s"
-                              "        for (long i = c->lo; i < c->hi; i++) {\n"
-                              "            const %s *const w_row = w + i*n;\n"
-                              "            %s acc = 0;\n"
-                              "            for (long j = 0; j < n; j++)\n"
-                              "                acc += w_row[j]*%s_arr[j];\n"
-                              "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
-                       E->real, E->real, s, t);
+        char x[80], target[80];
+        snprintf(x, sizeof x, "%s_arr", s);
+        snprintf(target, sizeof target, "%s_arr", t);
+        rct_row_sum row = {sparse, "w", "n", "", x, target, "="};
+        rct_buf_printf(&E->b, sparse ? "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
+                                     : "        /* coupling: %s = W @ %s (row i of W = target neuron i), summed in column order */\n",
+                       tgt->name, src->name);
+        rct_buf_printf(&E->b, "%s        for (long i = c->lo; i < c->hi; i++) {\n",
+                       E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "");
+        rct_em_row_sum(E, &row, "            ");
+        rct_buf_puts(&E->b, "        }\n");
         break;
-    case RCT_COUP_CSR:
-        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s with W in compressed sparse rows */\n"
-                              "%s"
-                              "        for (long i = c->lo; i < c->hi; i++) {\n"
-                              "            %s acc = 0;\n"
-                              "            for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
-                              "                acc += csr_val[k]*%s_arr[csr_col[k]];\n"
-                              "            %s_arr[i] = acc;\n"
-                              "        }\n", tgt->name, src->name, E->o->parallel ? "        RECTIC_PARALLEL_FOR\n" : "",
-                       E->real, s, t);
-        break;
+    }
     case RCT_COUP_EVENT:
         rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s is kept up to date from the spikes (after the update) */\n",
                        tgt->name, src->name);
         break;
     default:
-            rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
+        rct_buf_printf(&E->b, "        /* coupling: %s = W @ %s (row i of W = target neuron i) */\n", tgt->name, src->name);
         if (E->o->parallel)
             emit_gemv_split(E, s, t);
         rct_buf_printf(&E->b, "        c->gemv(c->hi - c->lo, n, w + c->lo*n, %s_arr, %s_arr + c->lo); /* rows lo .. hi-1 */\n",
                        s, t);
-    }
-}
-
-/* Event-driven updates touching fewer elements (n plus the spiking columns' entries) stay on one thread. */
-#define RCT_EVENT_PARALLEL_MIN 65536L
-#define RCT_STR_(x) #x
-#define RCT_STR(x) RCT_STR_(x)
-
-/* Event-driven coupling: after the step, moves target = W @ source along the source's equation
-   s' = -s/tau + c*spike (rectic_event).  In a kernel for many neurons, a step whose update touches many
-   elements shares the targets out among the kernel's threads (each thread the same operations in the same
-   order on its own targets: the same bits); a small one stays on one thread, where a parallel region would
-   cost more than it saves. */
-static void emit_event_update(rct_emitter *E, const rct_expr *gain)
-{
-    const rct_model *m = E->m;
-    const char *g = gain ? ", event_gain" : "";
-    const char *t = m->vars[m->target].cname, *tn = m->vars[m->target].name, *sn = m->vars[m->source].name;
-    rct_buf_printf(&E->b, "        /* coupling for the next step: %s = W @ %s moves as %s does, then takes the columns of W of\n"
-                          "           the neurons that spiked (rectic_event) */\n", tn, sn, sn);
-    if (!E->o->parallel) {
-        rct_buf_printf(&E->b, "        rectic_event(%s_arr, c, spikes_before, c->lo, c->hi, event_decay%s);\n", t, g);
-        return;
-    }
-    rct_buf_printf(&E->b, "        {\n"
-                          "            long work = n; /* the elements this update touches */\n"
-                          "            for (long k = spikes_before; k < c->n_spikes; k++)\n"
-                          "                work += csr_ptr[c->spikes[2*k + 1] + 1] - csr_ptr[c->spikes[2*k + 1]];\n"
-                          "#ifdef _OPENMP\n"
-                          "            if (c->threads > 1 && work >= RECTIC_EVENT_PARALLEL_MIN) { /* targets shared out */\n"
-                          "                RECTIC_PARALLEL_REGION\n"
-                          "                {\n"
-                          "                    const long team = omp_get_num_threads(), per = (c->hi - c->lo + 8*team - 1)/(8*team)*8;\n"
-                          "                    const long lo = c->lo + omp_get_thread_num()*per, hi = lo + per < c->hi ? lo + per : c->hi;\n"
-                          "                    if (lo < hi)\n"
-                          "                        rectic_event(%s_arr, c, spikes_before, lo, hi, event_decay%s);\n"
-                          "                }\n"
-                          "            } else\n"
-                          "#endif\n"
-                          "            rectic_event(%s_arr, c, spikes_before, c->lo, c->hi, event_decay%s);\n"
-                          "        }\n", t, g, t, g);
-}
-
-/* Writes rectic_event, the update of event-driven coupling for the targets lo .. hi-1: x decays as the source
-   does, x*(1 - dt/tau), and takes c times the column of W of each neuron that spiked in this step, in spike
-   order (spike = spk/dt, so that dt*c*spike adds c per spike).  Consecutive full columns go up to eight in one
-   pass; the first pass also scales.  The targets of a column are in increasing order. */
-static void emit_event_fn(rct_emitter *E, const rct_expr *gain)
-{
-    const char *g = gain ? ", c_gain" : "";
-    rct_buf_printf(&E->b, "\n/* Event-driven coupling of the targets lo .. hi-1 for the spikes from c->spikes[first] on: x decays, then\n"
-                          "   takes the columns of W of the neurons that spiked, in spike order (W by columns: csr_ptr, csr_col,\n"
-                          "   csr_val).  Each target sees the same operations in the same order whatever its range. */\n"
-                          "static void rectic_event(real *x, const rectic_kctx *c, long first, long lo, long hi, real decay%s)\n"
-                          "{\n"
-                          "    const long *const csr_ptr = c->csr_ptr;\n"
-                          "    const int *const csr_col = c->csr_col;\n"
-                          "    const real *const csr_val = c->csr_val;\n"
-                          "    const real *full[8]; /* consecutive full columns, added up to eight in one pass */\n"
-                          "    int n_full = 0;\n"
-                          "    real scale = decay; /* the first pass scales, the later ones only add */\n"
-                          "    for (long k = first; k < c->n_spikes; k++) {\n"
-                          "        const long j = c->spikes[2*k + 1], q0 = csr_ptr[j], q1 = csr_ptr[j + 1];\n"
-                          "        if (q1 - q0 == c->n) { /* a full column: targets 0 .. n-1 in order */\n"
-                          "            full[n_full++] = csr_val + q0;\n"
-                          "            if (n_full == 8) {\n"
-                          "                rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
-                          "                n_full = 0;\n"
-                          "                scale = 1;\n"
-                          "            }\n"
-                          "            continue;\n"
-                          "        }\n"
-                          "        /* the full ones before it, then this sparse one from its first target >= lo */\n"
-                          "        rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
-                          "        n_full = 0;\n"
-                          "        scale = 1;\n"
-                          "        long q = q0, q_end = q1;\n"
-                          "        while (lo > 0 && q < q_end) {\n"
-                          "            const long mid = q + (q_end - q)/2;\n"
-                          "            if (csr_col[mid] < lo)\n"
-                          "                q = mid + 1;\n"
-                          "            else\n"
-                          "                q_end = mid;\n"
-                          "        }\n"
-                          "        for (; q < q1 && csr_col[q] < hi; q++)\n"
-                          "            x[csr_col[q]] += %scsr_val[q];\n"
-                          "    }\n"
-                          "    if (n_full > 0 || scale != 1)\n"
-                          "        rectic_scale_add(x, scale, full, n_full, lo, hi%s);\n"
-                          "}\n", gain ? ", real c_gain" : "", g, g, gain ? "c_gain*" : "", g);
-}
-
-/* Writes the constants of event-driven coupling: the target's decay per step, 1 - dt/tau, and the drive's
-   gain c (when it has one), both from the source's equation s' = -s/tau + c*spike. */
-static void emit_event_constants(rct_emitter *E, const rct_expr *tau, const rct_expr *gain)
-{
-    const rct_model *m = E->m;
-    const rct_var *src = &m->vars[m->source];
-    rct_buf_puts(&E->b, "    /* event-driven coupling, from ");
-    rct_emit_safe_comment(&E->b, m->eq_text[src->eq]);
-    rct_buf_printf(&E->b, " */\n    const real event_decay = (real)(1 - dt/");
-    int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
-    rct_buf_puts(&E->b, paren ? "(" : "");
-    rct_em_expr(E, tau);
-    rct_buf_puts(&E->b, paren ? ")" : "");
-    rct_buf_printf(&E->b, "); /* %s decays as %s does */\n", m->vars[m->target].name, src->name);
-    if (gain) {
-        rct_buf_puts(&E->b, "    const real event_gain = (real)(");
-        rct_em_expr(E, gain);
-        rct_buf_puts(&E->b, "); /* added per spike, times the column */\n");
     }
 }
 
@@ -335,39 +219,6 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
     put_indented(E, ind, "}\n");
 }
 
-/* Writes rectic_scale_add, the helper of event-driven coupling: x = x*scale + col[0] + ... + col[m-1]
-   (each column times the gain where the source's drive has one), the same operations in the same order as
-   scaling and then adding one column at a time, in passes of up to eight columns (memory streams side by
-   side); the passes after the first get scale 1 (exact). */
-static void emit_scale_add(rct_emitter *E, const rct_expr *gain)
-{
-    static const char *const names[8] = {"a", "b", "d", "e", "f", "g", "h", "o"};
-    rct_buf_printf(&E->b, "\n/* x = x*scale + %scol[0] + ... + %scol[m-1]: the same operations in the same order as scaling and\n"
-                          "   then adding one column at a time, in passes of up to eight columns (memory streams side by side);\n"
-                          "   the passes after the first scale by 1, which changes nothing.  m = 0 only scales (before a sparse\n"
-                          "   column), and not at all by 1: a step with many sparse columns scales once. */\n"
-                          "static void rectic_scale_add(real *x, real scale, const real *const *col, int m, long lo, long hi%s)\n"
-                          "{\n"
-                          "    if (m == 0 && scale != 1)\n"
-                          "        for (long i = lo; i < hi; i++)\n"
-                          "            x[i] = x[i]*scale;\n",
-                   gain ? "c*" : "", gain ? "c*" : "", gain ? ", real c" : "");
-    for (int w = 8; w >= 1; w /= 2) {
-        rct_buf_printf(&E->b, "    for (; m >= %d; m -= %d, col += %d, scale = 1) {\n", w, w, w);
-        for (int k = 0; k < w; k += 4) {
-            rct_buf_puts(&E->b, "        const real ");
-            for (int q = k; q < w && q < k + 4; q++)
-                rct_buf_printf(&E->b, "%s*const %s = col[%d]", q > k ? ", " : "", names[q], q);
-            rct_buf_puts(&E->b, ";\n");
-        }
-        rct_buf_puts(&E->b, "        for (long i = lo; i < hi; i++)\n            x[i] = x[i]*scale");
-        for (int q = 0; q < w; q++)
-            rct_buf_printf(&E->b, " + %s%s[i]", gain ? "c*" : "", names[q]);
-        rct_buf_puts(&E->b, ";\n    }\n");
-    }
-    rct_buf_puts(&E->b, "}\n");
-}
-
 void rct_emc_parallel_macro(rct_emitter *E)
 {
     rct_buf_puts(&E->b,
@@ -384,50 +235,41 @@ void rct_emc_parallel_macro(rct_emitter *E)
         "#endif\n");
 }
 
+/* How a C kernel records (emit_record.h): the kernel decides when (rct_emc_record_due) and calls
+   rectic_record once per phase; a call copies whole rows of the entries of that phase into rec_buf. */
+static const rct_rec_target c_record = {
+    .comment = "/* Records step c->step into row c->rec_row (`take`; else only sums the output of a mean): phase 0\n"
+               "   before the update (state, input, parameters), phase 1 after the passes (algebraic variables,\n"
+               "   coupling).  Entry 0 (the output) may be averaged between rows. */",
+    .head = "static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)",
+    .due = "",
+    .entry = "rectic_krec",
+    .skip = "r->phase != phase",
+    .locate = "        const long *const idx = r->idx; /* a subset: column i holds unit idx[i] */\n"
+              "        const long count = idx ? r->count : n;\n"
+              "        double *const row = c->rec_buf[k] + c->rec_row*count;\n",
+    .each = "for (long i = 0; i < count; i++)",
+    .unit = "(idx ? idx[i] : i)",
+    .cell = "row[i]",
+    .steps = "            const long steps = ++c->acc_count; /* steps summed since the previous row */\n",
+    .mean_end = "            if (take)\n"
+                "                c->acc_count = 0;\n",
+    .block = "        } else if (take && !idx && r->stride == 1) { /* the whole block as it is */\n"
+             "            for (long i = 0; i < n; i++)\n"
+             "                row[i] = src[i];\n",
+};
+
+void rct_emc_record_due(rct_buf *b, const char *c, const char *step, const char *mean)
+{
+    rct_buf_printf(b, "        const int take = %ssample_every == 1 || %s %% %ssample_every == 0; /* a row is due */\n"
+                      "        const int record = %s >= %scutoff && %srec_row < %srec_cap && (take || %s);\n",
+                   c, step, c, step, c, c, c, mean);
+}
+
 void rct_emc_recorder(rct_emitter *E)
 {
-    const char *r = E->real;
-    rct_buf_printf(&E->b,
-        "\n/* Records step c->step into row c->rec_row (`take`; else only sums the output of a mean): phase 0\n"
-        "   before the update (state, input, parameters), phase 1 after the passes (algebraic variables,\n"
-        "   coupling).  Entry 0 (the output) may be averaged between rows. */\n"
-        "static void rectic_record(rectic_kctx *c, int phase, const %s *in, int take)\n"
-        "{\n"
-        "    const long n = c->n;\n"
-        "    for (int k = 0; k < c->n_rec; k++) {\n"
-        "        const rectic_krec *r = &c->rec[k];\n"
-        "        if (r->phase != phase)\n"
-        "            continue;\n", r);
-    rct_em_rec_source(E, "        ");
-    rct_buf_printf(&E->b,
-        "        const long stride = r->stride;\n"
-        "        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */\n"
-        "        const long count = idx ? r->count : n;\n"
-        "        double *const row = c->rec_buf[k] + c->rec_row*count;\n"
-        "        if (k == 0 && c->sample_mean) {\n"
-        "            double *const acc = c->acc;\n"
-        "            for (long i = 0; i < count; i++)\n"
-        "                acc[i] += src[(idx ? idx[i] : i)*stride];\n"
-        "            c->acc_count++;\n"
-        "            if (take) {\n"
-        "                for (long i = 0; i < count; i++) {\n"
-        "                    row[i] = %s\n"
-        "                    acc[i] = 0;\n"
-        "                }\n"
-        "                c->acc_count = 0;\n"
-        "            }\n"
-        "        } else if (idx) {\n"
-        "            for (long i = 0; i < count; i++)\n"
-        "                row[i] = src[idx[i]*stride];\n"
-        "        } else if (stride == 1) {\n"
-        "            for (long i = 0; i < n; i++)\n"
-        "                row[i] = src[i];\n"
-        "        } else {\n"
-        "            for (long i = 0; i < n; i++)\n"
-        "                row[i] = src[i*stride];\n"
-        "        }\n"
-        "    }\n"
-        "}\n\n", E->f32 ? "(real)(acc[i]/c->acc_count); /* the mean, rounded to float */" : "acc[i]/c->acc_count;");
+    rct_buf_putc(&E->b, '\n');
+    rct_em_recorder(E, &c_record);
 }
 
 /* Writes the helper functions and the recording routine. */
@@ -439,10 +281,8 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
     rct_em_helper_fns(E, "static ");
     if (E->b.len == start + 1)
         E->b.len = start;
-    if (event) {
-        emit_scale_add(E, event_gain);
-        emit_event_fn(E, event_gain);
-    }
+    if (event)
+        rct_emc_event_fns(E, event_gain);
     if (E->o->fixed_n > 0)
         rct_buf_puts(&E->b,
             "\n/* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the\n"
@@ -456,9 +296,7 @@ static void emit_helpers(rct_emitter *E, int event, const rct_expr *event_gain)
     if (E->o->parallel)
         rct_emc_parallel_macro(E);
     if (E->o->parallel && event)
-        rct_buf_puts(&E->b, "/* an event-driven update touching at least this many elements shares its targets out among the\n"
-                            "   threads (fewer: a parallel region would cost more than it saves; bench --threads-only) */\n"
-                            "#define RECTIC_EVENT_PARALLEL_MIN " RCT_STR(RCT_EVENT_PARALLEL_MIN) "\n");
+        rct_emc_event_parallel_min(E);
     rct_emc_recorder(E);
 }
 
@@ -496,7 +334,7 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                        o->coupling_mode == RCT_COUP_CSR ? "rows (compressed sparse rows)" : "columns (compressed sparse columns)",
                        E.real);
     if (event)
-        emit_event_constants(&E, ev_tau, ev_gain);
+        rct_emc_event_constants(&E, ev_tau, ev_gain);
     rct_buf_puts(&E.b, "    int rec_phase0 = 0, rec_phase1 = 0; /* is anything recorded before / after the update? */\n"
                        "    int copy_state = c->n_rec > 0 && !c->sample_mean; /* the common case: state variables, no mean */\n"
                        "    for (int k = 0; k < c->n_rec; k++) {\n"
@@ -511,9 +349,8 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
     rct_buf_printf(&E.b, "        const %s *const in = c->input + done*c->in_row;\n", E.real);
     if (event)
         rct_buf_puts(&E.b, "        const long spikes_before = c->n_spikes;\n");
-    rct_buf_puts(&E.b, "        const int take = c->sample_every == 1 || c->step % c->sample_every == 0; /* a row is due */\n"
-                       "        const int record = c->step >= c->cutoff && c->rec_row < c->rec_cap && (take || c->sample_mean);\n"
-                       "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
+    rct_emc_record_due(&E.b, "c->", "c->step", "c->sample_mean");
+    rct_buf_puts(&E.b, "        if (record && copy_state) { /* each row a plain copy of the variable's block */\n"
                        "            for (int k = 0; k < c->n_rec; k++) {\n"
                        "                const real *const src = c->y + c->rec[k].slot*n;\n"
                        "                const long *const idx = c->rec[k].idx; /* a subset: column j holds neuron idx[j] */\n"
@@ -539,7 +376,7 @@ char *rct_emit_c(const rct_model *m, const rct_emit_opts *o, rct_err *err)
                        "            rectic_record(c, 1, in, take);\n"
                        "        c->rec_row += record && take;\n");
     if (event)
-        emit_event_update(&E, ev_gain);
+        rct_emc_event_update(&E, ev_gain);
     rct_buf_puts(&E.b, "        c->step++;\n    }\n    return done;\n}\n");
     return rct_em_finish(&E, err);
 }

@@ -1,7 +1,7 @@
 /*
  * emit_c_parts.h -- pieces of the C kernel (emit_c.c) that the network emitter (emit_net.c) writes again
  * for each population: the reductions and the loop of a pass over the neurons (with the spike list), and
- * the declarations and the recorder every kernel has once.  Internal to the generator.
+ * the macros, the recorder and the recording decision every kernel has once.  Internal to the generator.
  */
 #ifndef RCT_EMIT_C_PARTS_H
 #define RCT_EMIT_C_PARTS_H
@@ -17,7 +17,11 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind);
 void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind);
 /* Writes the RECTIC_PARALLEL_FOR macro (OpenMP over c->threads threads, empty without OpenMP). */
 void rct_emc_parallel_macro(rct_emitter *E);
-/* Writes rectic_record, the recorder of one context (model independent). */
+/* Writes the lines of a C kernel's step deciding what it records: `take` (a row is due) and `record` (the
+   recorder runs), from the sampling settings of context c (its members: "c->" or "pop[0].") at `step`;
+   `mean`: whether an output is averaged. */
+void rct_emc_record_due(rct_buf *b, const char *c, const char *step, const char *mean);
+/* Writes rectic_record, the recorder of one context (model independent; emit_record.h). */
 void rct_emc_recorder(rct_emitter *E);
 
 #endif

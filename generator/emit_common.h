@@ -1,10 +1,12 @@
 /*
  * emit_common.h -- what the C and the CUDA emitters share: expressions, the variables a pass over the
  * neurons reads, the per-neuron body of each pass (equations in template order, the Euler update and the
- * reset), the value a reduction sums for one neuron, the prologue naming arrays and parameters, and the
- * helper functions.  Both emitters write the per-neuron arithmetic through these functions, so the C
- * kernel and the CUDA kernels compute every neuron with the same operations in the same order; only the
- * loop -> thread mapping, the coupling product, the reductions' order and the recording differ.
+ * reset), the value a reduction sums for one neuron and the prologue naming arrays and parameters.  Both
+ * emitters write the per-neuron arithmetic through these functions, so the C kernel and the CUDA kernels
+ * compute every neuron with the same operations in the same order; only the loop -> thread mapping, the
+ * coupling product's framing and the reductions' order differ.  Shared with them too: the declarations
+ * (emit_decls.h), what a part reads (emit_reads.h), the recorder (emit_record.h) and the products' row
+ * sums (emit_product.h).
  *
  * Internal to the generator.  The functions append to E->b; none of them fails (an allocation failure
  * is noted in the buffer and reported by rct_em_finish).
@@ -13,6 +15,7 @@
 #define RCT_EMIT_COMMON_H
 
 #include "emit_c.h"
+#include "emit_reads.h"
 #include "ir.h"
 
 typedef struct rct_emitter {
@@ -27,13 +30,9 @@ typedef struct rct_emitter {
     const unsigned char *skip_eq; /* NULL, or per equation: 1 = not in the part of a pass being written (a pass
                                      written as two loops; the other loop's algebraic values are read from
                                      their arrays) */
-    unsigned char *want;  /* NULL: rct_em_prologue declares every variable; else per variable: the part being
-                             written reads it (rct_em_part_reads), and want_flags what else it reads */
-    unsigned want_flags;  /* RCT_WANT_* */
+    const rct_part_reads *reads; /* NULL: rct_em_prologue declares every variable; else what the part being
+                                    written reads (found when the step was planned: emit_reads.h) */
 } rct_emitter;
-
-/* What a part reads besides variables: dt, the spike threshold and reset, 1/dt, the input row. */
-enum { RCT_WANT_DT = 1, RCT_WANT_SPIKE = 2, RCT_WANT_INV_DT = 4, RCT_WANT_INPUT = 8, RCT_WANT_N = 16 /* a loop over all n */ };
 
 /* Writes text as a C comment body that cannot end the comment early. */
 void rct_emit_safe_comment(rct_buf *b, const char *text);
@@ -45,29 +44,12 @@ char *rct_em_finish(rct_emitter *E, rct_err *err);
 
 /* Writes an expression with the fewest parentheses that keep its tree (and so its rounding). */
 void rct_em_expr(rct_emitter *E, const rct_expr *e);
-/* Does any equation of m call function f? */
-int rct_em_model_uses_fn(const rct_model *m, int f);
-
-/* Writes the comment that heads a kernel source: template, precision, equations (what: "kernel" or
-   "kernels", lang: "" or ", CUDA"). */
-void rct_em_header(rct_emitter *E, const char *what, const char *lang);
-/* Writes a struct definition given as one line of C (from a *_DEF macro), pretty-printed. */
-void rct_em_struct(rct_emitter *E, const char *def);
-/* Writes prototypes of the libm functions the model calls. */
-void rct_em_math_decls(rct_emitter *E);
-/* Writes the helper functions the model calls (sigmoid, sign, max, min), each declared with `qual`. */
-void rct_em_helper_fns(rct_emitter *E, const char *qual);
-/* Appends to decls the lines emitter E wrote that decls does not hold yet (decls starts with a line break,
-   so that each line is found whole), and empties E's text: declarations several models need, once. */
-void rct_em_take_new_lines(rct_buf *decls, rct_emitter *E);
+/* Is e a power written as a product (v^2 -> v*v, x^3 -> x*x*x)? */
+int rct_em_pow_as_product(const rct_expr *e);
 /* Writes the locals naming the state, algebraic, coupling (one block of n per slot) and parameter arrays
-   of context `c`, and the shared parameters' values (each line starts with ind); after rct_em_part_reads
-   only those the part reads, and `(void)in;` when it reads no input. */
+   of context `c`, and the shared parameters' values (each line starts with ind); with E->reads only those
+   the part reads, and `(void)in;` when it reads no input. */
 void rct_em_prologue(rct_emitter *E, const char *ind);
-/* Finds from the model what a part of a population's step reads (a function of its own in a network's
-   kernel): pass p's equations (those E->skip_eq keeps), with `reds` the reductions before it, with `update`
-   the spikes and the Euler update; the next rct_em_prologue declares only that.  0, or RECTIC_ENOMEM. */
-int rct_em_part_reads(rct_emitter *E, int p, int reds, int update);
 
 /* Marks what pass p reads (without the equations E->skip_eq leaves out); returns 1 when the pass has
    equations (an empty pass writes nothing). */
@@ -81,9 +63,18 @@ void rct_em_loads(rct_emitter *E, int pass, int integrate, const char *ind);
 void rct_em_pass_eqs(rct_emitter *E, int p, const char *ind);
 /* Writes the forward Euler update of neuron i, with the reset blend of a spiking network. */
 void rct_em_euler(rct_emitter *E, const char *ind);
-/* Writes `acc` taking the value x as a reduction with function fn combines it (`first`: the condition that
-   x is acc's first value), after ind: the C kernel's loops and the CUDA kernels' threads the same way. */
-void rct_em_combine(rct_emitter *E, int fn, const char *acc, const char *first, const char *ind);
+/* A loop combining the values of units from, ... (i < end; next: its step) into acc as a reduction does:
+   the C kernel's loop over the neurons, a CUDA thread's share of them, the same operations in each. */
+typedef struct rct_red_loop {
+    int fn;            /* RCT_F_SUM, _MEAN, _MAXR or _MINR */
+    int red;           /* the model's reduction whose value unit i takes (rct_em_red_value), or -1: `value` */
+    const char *value; /* red < 0: the expression of unit i's value */
+    const char *acc;   /* the accumulator */
+    const char *from, *end, *next; /* for (long i = from; i < end; next) */
+    int declared;      /* 1: the caller declared acc = 0 (a loop in one of two branches); 0: declare it */
+} rct_red_loop;
+/* Writes `real acc = 0;` (unless declared) and the loop (each line after ind). */
+void rct_em_red_loop(rct_emitter *E, const rct_red_loop *l, const char *ind);
 /* Writes `const real *src = ...;`, where the recorder finds recorded value r (a rectic_krec or rectic_drec:
    where, slot) of context c, `in` the input row (after ind; kernel_abi.h's RCT_REC_* numbers). */
 void rct_em_rec_source(rct_emitter *E, const char *ind);

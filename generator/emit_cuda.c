@@ -20,7 +20,9 @@
  *                                        reads them in neuron order: no sorting, nothing lost).
  *
  * The platform lines, the recorder, the pass, reduction and product kernels are written by functions the
- * network emitter (emit_cuda_net.c) calls too, with its own names and contexts (emit_cuda_parts.h).
+ * network emitter (emit_cuda_net.c) calls too, with its own names and contexts (emit_cuda_parts.h).  Their
+ * bodies are the C kernels' too: the recorder (emit_record.c, with the CUDA target's hooks here), a
+ * product's row sum (emit_product.c) and a reduction's loop (emit_common.c), framed by threads.
  *
  * With RECTIC_HOST_EMULATION defined the same text is plain C: each kernel is a function the caller
  * runs once per thread index (rectic_emu_tid), which is how the tests check the device code on a CPU.
@@ -32,7 +34,10 @@
 #include <string.h>
 
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_cuda_parts.h"
+#include "emit_product.h"
+#include "emit_record.h"
 #include "kernel_abi.h"
 
 /* Does pass p get a kernel?  The last pass always does (it records); another one when it computes an
@@ -92,39 +97,34 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "#endif\n\n");
 }
 
+/* How a CUDA kernel records (emit_record.h): the last pass's thread of unit i records its own values of
+   step `step` into the chunk's ring rows, the recorder deciding whether the step has a row. */
+static const rct_rec_target cuda_record = {
+    .comment = "/* Records unit i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
+               "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
+               "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */",
+    .head = "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)",
+    .due = "    if (step < c->cutoff)\n"
+           "        return;\n"
+           "    const int take = step % c->sample_every == 0;\n"
+           "    if (!take && !c->sample_mean)\n"
+           "        return; /* most steps when sampling: nothing to read */\n"
+           "    const long ring_row = (step - c->first_step)/c->sample_every - c->ring_row0;\n",
+    .entry = "rectic_drec",
+    .skip = NULL,
+    .locate = "",
+    .each = NULL,
+    .unit = "i",
+    .cell = "c->ring[k][ring_row*n + i]",
+    .steps = "            const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;\n"
+             "            const long steps = step - from + 1; /* steps summed since the previous row */\n",
+    .mean_end = "",
+    .block = "",
+};
+
 void rct_emcu_recorder(rct_emitter *E)
 {
-    rct_buf_puts(&E->b,
-        "/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the\n"
-        "   state, input and parameters before the update, the algebraic variables and the coupling of this\n"
-        "   step.  Entry 0 (the output) may be averaged over the steps since the previous row. */\n"
-        "RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)\n"
-        "{\n"
-        "    const long n = c->n;\n"
-        "    if (step < c->cutoff)\n"
-        "        return;\n"
-        "    const int take = step % c->sample_every == 0;\n"
-        "    if (!take && !c->sample_mean)\n"
-        "        return; /* most steps when sampling: nothing to read */\n"
-        "    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;\n"
-        "    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {\n"
-        "        const rectic_drec *r = &c->rec[k];\n");
-    rct_em_rec_source(E, "        ");
-    rct_buf_puts(&E->b,
-        "        const real x = src[i*r->stride];\n"
-        "        if (k == 0 && c->sample_mean) {\n"
-        "            c->acc[i] += x;\n"
-        "            if (take) {\n"
-        "                const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;\n"
-        "                const long count = step - from + 1; /* steps summed since the previous row */\n"
-        "                c->ring[k][row*n + i] = (real)(c->acc[i]/count);\n"
-        "                c->acc[i] = 0;\n"
-        "            }\n"
-        "        } else if (take) {\n"
-        "            c->ring[k][row*n + i] = x;\n"
-        "        }\n"
-        "    }\n"
-        "}\n\n");
+    rct_em_recorder(E, &cuda_record);
     rct_buf_printf(&E->b, "/* 0 for a NaN or an infinity (x - x is then NaN). */\n"
                           "RCT_DEVICE int rectic_finite(%s x)\n{\n    return x - x == 0;\n}\n\n", E->real);
 }
@@ -177,14 +177,14 @@ void rct_emcu_gemv(rct_emitter *E, const rct_cu_product *d, const char *part, co
                           "    %s[i] %s acc;\n}\n\n", r, RCT_CUDA_LANES, r, RCT_CUDA_LANES, d->target, d->op);
 }
 
-/* Writes the body of a product kernel after its head: x, acc = the row's sum (`loop`: its lines), the
-   target. */
-static void emit_product_body(rct_emitter *E, const rct_cu_product *d, const char *loop)
+/* Writes the body of a product kernel after its head: x, then row i summed as every target sums it
+   (emit_product.h) into the target. */
+static void emit_product_body(rct_emitter *E, const rct_cu_product *d, int sparse)
 {
-    rct_buf_printf(&E->b, "    const %s *const x = %s\n"
-                          "    %s acc = 0;\n"
-                          "%s"
-                          "    %s[i] %s acc;\n}\n\n", E->real, d->x, E->real, loop, d->target, d->op);
+    rct_row_sum row = {sparse, "c->w", d->cols, "c->", "x", d->target, d->op};
+    rct_buf_printf(&E->b, "    const %s *const x = %s\n", E->real, d->x);
+    rct_em_row_sum(E, &row, "    ");
+    rct_buf_puts(&E->b, "}\n\n");
 }
 
 void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
@@ -192,11 +192,7 @@ void rct_emcu_rows(rct_emitter *E, const rct_cu_product *d, const char *name)
     rct_buf_printf(&E->b, "/* %s %s = W @ %s:\n   thread i sums row i in column order (the C kernel's loop). */\n",
                    d->label, d->tgt, d->src);
     rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
-    char loop[256];
-    snprintf(loop, sizeof loop, "    const %s *const w_row = c->w + i*%s;\n"
-                                "    for (long j = 0; j < %s; j++)\n"
-                                "        acc += w_row[j]*x[j];\n", E->real, d->cols, d->cols);
-    emit_product_body(E, d, loop);
+    emit_product_body(E, d, 0);
 }
 
 void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
@@ -204,8 +200,7 @@ void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name)
     rct_buf_printf(&E->b, "/* %s %s = W @ %s with W in compressed sparse rows: thread i sums row i's entries in\n"
                           "   their stored order. */\n", d->label, d->tgt, d->src);
     rct_emcu_kernel_head(E, name, d->ctx, d->sizes, d->rows);
-    emit_product_body(E, d, "    for (long q = c->csr_ptr[i]; q < c->csr_ptr[i + 1]; q++)\n"
-                            "        acc += c->csr_val[q]*x[c->csr_col[q]];\n");
+    emit_product_body(E, d, 1);
 }
 
 /* Writes where a reduction thread leaves its result: a partial value, or (one thread left) the result. */
@@ -231,24 +226,16 @@ void rct_emcu_tree(rct_emitter *E, const rct_cu_tree *t)
     } else {
         rct_buf_puts(&E->b, t->prelude);
     }
-    rct_buf_printf(&E->b, "    %s acc = 0;\n    for (long i = t; i < n; i += P) {\n", E->real);
-    if (t->red >= 0)
-        rct_em_red_value(E, t->red, "        ");
-    else
-        rct_buf_puts(&E->b, t->value);
-    rct_em_combine(E, t->fn, "acc", "i == t", "        ");
-    rct_buf_puts(&E->b, "    }\n");
+    rct_red_loop first = {t->fn, t->red, t->value, "acc", "t", "n", "i += P", 0};
+    rct_em_red_loop(E, &first, "    ");
     emit_reduce_store(E, t);
     rct_buf_printf(&E->b, "/* The next level of %s: thread t < P combines part[src + t], part[src + t + P], ...\n"
                           "   of the `count` partial values. */\n"
                           "RCT_KERNEL %s_next(const %s *c, long count, long P, long src, long dst)\n{\n"
                           "    const long t = RCT_TID;\n"
-                          "    if (t >= P)\n        return;\n"
-                          "    %s acc = 0;\n"
-                          "    for (long i = t; i < count; i += P) {\n"
-                          "        const %s x = c->part[src + i];\n", t->name, t->name, t->ctx, E->real, E->real);
-    rct_em_combine(E, t->fn, "acc", "i == t", "        ");
-    rct_buf_puts(&E->b, "    }\n");
+                          "    if (t >= P)\n        return;\n", t->name, t->name, t->ctx);
+    rct_red_loop next = {t->fn, -1, "c->part[src + i]", "acc", "t", "count", "i += P", 0};
+    rct_em_red_loop(E, &next, "    ");
     emit_reduce_store(E, t);
 }
 

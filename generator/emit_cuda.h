@@ -30,9 +30,7 @@
    RCT_NO_DOC for the compiled structure, RCT_DOC for the text of the generated source (kernel_abi.h). */
 #define RCT_DCTX_DEF(real, DOC)                                                                         \
     typedef struct rectic_drec {                                                                        \
-        int where;                 DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
-        int slot;                  DOC(state/algebraic/coupling block or parameter index)               \
-        long stride;               DOC(1, or 0 for a value shared by all neurons)                       \
+        RCT_REC_WHERE(DOC)                                                                              \
     } rectic_drec;                                                                                      \
     typedef struct rectic_dctx {                                                                        \
         RCT_CTX_ARRAYS(real, DOC)                                                                       \

@@ -16,8 +16,10 @@
 #include <string.h>
 
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_cuda_parts.h"
 #include "emit_net_plan.h"
+#include "emit_product.h"
 #include "kernel_abi.h"
 
 /* The writer's state: the output, one emitter per population, the plan and the launches of a step. */
@@ -242,17 +244,11 @@ static void write_projection(cu_writer *W, int k)
                        tgt, src);
         snprintf(sum, sizeof sum, "%s_sum", name);
         snprintf(prelude, sizeof prelude, "    const long n = c->n_src;\n    const %s *const x_src = %s\n", E->real, x);
-        rct_cu_tree t = {sum, "rectic_dproj", RCT_F_SUM, -1, prelude, "        const real x = x_src[i];\n", "c->sum[0]"};
+        rct_cu_tree t = {sum, "rectic_dproj", RCT_F_SUM, -1, prelude, "x_src[i]", "c->sum[0]"};
         rct_emcu_tree(E, &t);
         rct_buf_printf(&E->b, "/* %s every unit of %s takes weight * the sum */\n", label, tgt);
         rct_emcu_kernel_head(E, name, "rectic_dproj", NULL, "c->n_tgt");
-        rct_buf_printf(&E->b, "    const %s weight = (%s)c->weight;\n", E->real, E->real);
-        if (first)
-            rct_buf_printf(&E->b, "    /* 0 + : the reference adds each contribution to an accumulator starting at +0.0, which\n"
-                                  "       turns a product of -0 into +0 */\n"
-                                  "    const %s contribution = 0 + weight*c->sum[0];\n", E->real);
-        else
-            rct_buf_printf(&E->b, "    const %s contribution = weight*c->sum[0];\n", E->real);
+        rct_em_scalar_contribution(E, "c->weight", "c->sum[0]", first, "    ");
         rct_buf_printf(&E->b, "    c->t[i] %s contribution;\n}\n\n", d.op);
     }
     if (pr->delay > 0) {

@@ -26,21 +26,17 @@
 #include "emit_net.h"
 
 /* The device context of a projection: the runtime fills one per projection in device memory per chunk of
-   steps (pointers into the populations' blocks).  real and DOC as for RCT_DCTX_DEF. */
+   steps (pointers into the populations' blocks); its weights and ring are every projection context's
+   (kernel_abi.h's RCT_PROJ_WEIGHTS).  real and DOC as for RCT_DCTX_DEF. */
 #define RCT_DPROJ_DEF(real, DOC)                                                                        \
     typedef struct rectic_dproj {                                                                       \
         long n_src, n_tgt;         DOC(units of the source and of the target population)                \
         const real *x;             DOC(the source variable of this step: n_src values)                  \
         real *t;                   DOC(the coupling block of the target: n_tgt values)                  \
-        const real *w;             DOC(dense weights n_tgt x n_src, row = target)                       \
+        RCT_PROJ_WEIGHTS(real, DOC)                                                                     \
         real *wpart;               DOC(dense: RCT_CUDA_LANES partial sums per target row)               \
-        const long *csr_ptr;       DOC(sparse weights: target row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
-        const int *csr_col;        DOC(their source units)                                              \
-        const real *csr_val;       DOC(their weights)                                                   \
-        double weight;             DOC(scalar: target_i += weight * the sum of the source)              \
         real *part;                DOC(scalar: partial sums of the source)                              \
         real *sum;                 DOC(scalar: the sum of the source)                                   \
-        real *ring;                DOC(delayed: delay+1 slots of n_src values, step s in slot s mod (delay+1))\
         long step0;                DOC(steps done since the run started, at the first step of the chunk)\
     } rectic_dproj;
 

@@ -25,7 +25,7 @@ void rct_emcu_pass(rct_emitter *E, int p, const char *name, const char *comment,
 
 /* A reduction over the values of a context's units, as kernels NAME (values t, t + P, t + 2P, ... by
    thread t) and NAME_next (the next level of a tree of partial values); each line of `prelude` declares
-   `n`, the values' count, and what `value` reads; `value` declares `x`, unit i's value. */
+   `n`, the values' count, and what `value` reads; `value` is the expression of unit i's value. */
 typedef struct rct_cu_tree {
     const char *name, *ctx;  /* the first kernel's name; the context's type */
     int fn;                  /* RCT_F_SUM, _MEAN, _MAXR or _MINR */

@@ -14,9 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "emit_c_event.h"
 #include "emit_c_parts.h"
 #include "emit_common.h"
+#include "emit_decls.h"
 #include "emit_net_plan.h"
+#include "emit_product.h"
 #include "kernel_abi.h"
 
 /* The writer's state: the output, one emitter per population, the plan of the step. */
@@ -103,13 +106,13 @@ static void write_part(net_writer *W, int j)
                                                                 : ", the last: derivatives, forward Euler") : "",
                    rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), E->real);
     E->skip_eq = t->half == 1 ? W->ne.plan.late[t->pop] : t->half == 2 ? W->ne.plan.early[t->pop] : NULL;
-    if (rct_em_part_reads(E, t->pass, t->half != 2, t->update)) /* the prologue declares only what it reads */
-        E->b.failed = 1;
+    E->reads = &W->ne.plan.reads[j]; /* the prologue declares only what the part reads */
     rct_em_prologue(E, "    ");
     if (t->half != 2)
         rct_emc_reductions(E, t->pass, "    ");
     rct_emc_pass(E, t->pass, t->update, "    ");
     E->skip_eq = NULL;
+    E->reads = NULL;
     rct_buf_puts(&E->b, "}\n\n");
     flush(W, E);
 }
@@ -163,15 +166,7 @@ static void write_event_update(net_writer *W, int k)
     write_event_param(W, pr->src_pop, tau);
     write_event_param(W, pr->src_pop, gain);
     rct_emitter *E = &W->ne.em[pr->src_pop];
-    int paren = tau->kind != RCT_E_NUM && tau->kind != RCT_E_VAR;
-    rct_buf_printf(&E->b, "    const real decay = (real)(1 - dt/%s", paren ? "(" : "");
-    rct_em_expr(E, tau);
-    rct_buf_printf(&E->b, "%s);\n", paren ? ")" : "");
-    if (gain) {
-        rct_buf_puts(&E->b, "    const real gain = (real)(");
-        rct_em_expr(E, gain);
-        rct_buf_puts(&E->b, "); /* added per spike, times the column */\n");
-    }
+    rct_emc_event_decay(E, tau, gain, "", "");
     flush(W, E);
     rct_buf_printf(&W->out, "    const long lo = pop[%d].lo, hi = pop[%d].hi; /* the targets this process updates */\n"
                             "    real *const u = p->tmp;\n"
@@ -191,6 +186,25 @@ static int reads_n_src(const rct_emit_net *o, int k)
     if (pr->mode == RCT_COUP_EVENT)
         return 0;
     return pr->mode != RCT_COUP_CSR || pr->delay > 0 || o->models[pr->src_pop]->vars[pr->src_var].slot > 0;
+}
+
+/* Writes the loop of inline or sparse projection k over its targets lo .. hi-1 (on the target's threads:
+   `par`), each row summed as every target sums it (emit_product.h). */
+static void write_rows(net_writer *W, int k, const char *par, const char *op)
+{
+    const rct_emit_proj *pr = &W->o->projs[k];
+    rct_emitter *E = &W->ne.em[pr->tgt_pop];
+    rct_row_sum row = {pr->mode == RCT_COUP_CSR, "w", "n_src", "", "x", "t", op};
+    if (row.sparse)
+        rct_buf_puts(&E->b, "    const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */\n"
+                            "    const int *const csr_col = p->csr_col;\n"
+                            "    const real *const csr_val = p->csr_val;\n");
+    else
+        rct_buf_puts(&E->b, "    const real *const w = p->w; /* n_tgt x n_src, row i = target unit i */\n");
+    rct_buf_printf(&E->b, "%s    for (long i = lo; i < hi; i++) {\n", par);
+    rct_em_row_sum(E, &row, "        ");
+    rct_buf_puts(&E->b, "    }\n");
+    flush(W, E);
 }
 
 /* Writes the function of projection k: its weighted sum of the source, into (first) or onto its target. */
@@ -222,25 +236,8 @@ static void write_proj(net_writer *W, int k)
                                   "    RECTIC_PARALLEL_FOR\n", pr->tgt_pop);
     switch (pr->mode) {
     case RCT_COUP_INLINE:
-        rct_buf_printf(&W->out, "    const real *const w = p->w; /* n_tgt x n_src, row i = target unit i */\n%s"
-                                "    for (long i = lo; i < hi; i++) {\n"
-                                "        const real *const w_row = w + i*n_src;\n"
-                                "        real acc = 0;\n"
-                                "        for (long j = 0; j < n_src; j++)\n"
-                                "            acc += w_row[j]*x[j];\n"
-                                "        t[i] %s acc;\n"
-                                "    }\n", par, op);
-        break;
     case RCT_COUP_CSR:
-        rct_buf_printf(&W->out, "    const long *const csr_ptr = p->csr_ptr; /* row i = target unit i */\n"
-                                "    const int *const csr_col = p->csr_col;\n"
-                                "    const real *const csr_val = p->csr_val;\n%s"
-                                "    for (long i = lo; i < hi; i++) {\n"
-                                "        real acc = 0;\n"
-                                "        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)\n"
-                                "            acc += csr_val[k]*x[csr_col[k]];\n"
-                                "        t[i] %s acc;\n"
-                                "    }\n", par, op);
+        write_rows(W, k, par, op);
         break;
     case RCT_COUP_EVENT:
         rct_buf_printf(&W->out, "    const real *const u = p->tmp; /* W @ source, kept up to date from the spikes (proj_%d_event) */\n"
@@ -257,14 +254,9 @@ static void write_proj(net_writer *W, int k)
     default:
         rct_buf_puts(&W->out, "    real sum = 0; /* the source summed in unit order */\n"
                               "    for (long j = 0; j < n_src; j++)\n"
-                              "        sum += x[j];\n"
-                              "    const real weight = (real)p->weight;\n");
-        if (*op == '=')
-            rct_buf_puts(&W->out, "    /* 0 + : the reference adds each contribution to an accumulator starting at +0.0, which\n"
-                                  "       turns a product of -0 into +0 */\n"
-                                  "    const real contribution = 0 + weight*sum;\n");
-        else
-            rct_buf_puts(&W->out, "    const real contribution = weight*sum;\n");
+                              "        sum += x[j];\n");
+        rct_em_scalar_contribution(&W->ne.em[pr->tgt_pop], "p->weight", "sum", *op == '=', "    ");
+        flush(W, &W->ne.em[pr->tgt_pop]);
         rct_buf_printf(&W->out, "    for (long i = lo; i < hi; i++)\n"
                                 "        t[i] %s contribution;\n", op);
     }
@@ -330,13 +322,12 @@ static void write_kernel(net_writer *W)
         rct_buf_printf(b, "        const real *const in_%s = pop[%d].input + done*pop[%d].in_row;\n", o->pop_names[p], p, p);
     rct_buf_puts(b, "        /* every context has the same sampling settings; the output, averaged by a sampling mean, is\n"
                     "           one population's */\n"
-                    "        const int take = pop[0].sample_every == 1 || step % pop[0].sample_every == 0; /* a row is due */\n"
                     "        const int mean = ");
     for (int p = 0; p < o->n_pops; p++)
         rct_buf_printf(b, "%spop[%d].sample_mean", p ? " || " : "", p);
-    rct_buf_puts(b, ";\n"
-                    "        const int record = step >= pop[0].cutoff && pop[0].rec_row < pop[0].rec_cap && (take || mean);\n"
-                    "        if (record) { /* before the update */\n");
+    rct_buf_puts(b, ";\n");
+    rct_emc_record_due(b, "pop[0].", "step", "mean");
+    rct_buf_puts(b, "        if (record) { /* before the update */\n");
     for (int p = 0; p < o->n_pops; p++)
         rct_buf_printf(b, "            rectic_record(&pop[%d], 0, in_%s, take);\n", p, o->pop_names[p]);
     rct_buf_puts(b, "        }\n");

@@ -378,6 +378,23 @@ static int cycle_error(const search *S, rct_err *err)
     return err->code;
 }
 
+/* Finds what each part reads: its half of the pass (the other half's equations skipped), the reductions
+   before the pass in the part that starts it, the spikes and the update in the last. */
+static int find_reads(const rct_emit_net *o, rct_net_plan *plan, rct_err *err)
+{
+    plan->reads = calloc((size_t)plan->n_parts + 1, sizeof *plan->reads);
+    if (!plan->reads)
+        return rct_oom(err);
+    for (int j = 0; j < plan->n_parts; j++) {
+        const rct_net_part *t = &plan->parts[j];
+        const unsigned char *skip = t->half == 1 ? plan->late[t->pop] : t->half == 2 ? plan->early[t->pop] : NULL;
+        if (rct_part_reads_find(o->models[t->pop], t->pass, skip, t->half != 2, t->update, o->pop_opts[t->pop].spiking,
+                                &plan->reads[j]))
+            return rct_oom(err);
+    }
+    return 0;
+}
+
 int rct_net_plan_make(const rct_emit_net *o, rct_net_plan *plan, rct_err *err)
 {
     memset(plan, 0, sizeof *plan);
@@ -412,6 +429,8 @@ int rct_net_plan_make(const rct_emit_net *o, rct_net_plan *plan, rct_err *err)
         if (!deadlock)
             break;
     }
+    if (!rc)
+        rc = find_reads(o, plan, err);
     free(S.next);
     free(S.done);
     free(S.state_left);
@@ -425,6 +444,9 @@ void rct_net_plan_free(rct_net_plan *plan, int n_pops)
         free(plan->early[p]);
     for (int p = 0; p < n_pops && plan->late; p++)
         free(plan->late[p]);
+    for (int j = 0; j < plan->n_parts && plan->reads; j++)
+        rct_part_reads_free(&plan->reads[j]);
+    free(plan->reads);
     free(plan->early);
     free(plan->late);
     free(plan->parts);

@@ -12,6 +12,7 @@
 
 #include "emit_common.h"
 #include "emit_net.h"
+#include "emit_reads.h"
 
 /* A part of a population's step: a pass, or one of its two halves; one static function. */
 typedef struct rct_net_part {
@@ -28,6 +29,7 @@ typedef struct rct_net_plan {
     unsigned char **late;  /* ... and 1 for an equation of half 2 (each the other's skip_eq) */
     int *order;           /* the calls of a step: part index >= 0, or -1-k for projection k */
     int n_order;
+    rct_part_reads *reads; /* per part: what it reads (its prologue declares only that) */
 } rct_net_plan;
 
 /* The emitters of a network's populations (each with the caller's options, the network's dtype, no
@@ -50,7 +52,7 @@ void rct_net_emitters_end(rct_net_emitters *w, const rct_emit_net *o);
 /* Checks the description o: names, indices, strategies; 0, or RECTIC_EINVAL (a mistake of the caller). */
 int rct_net_validate(const rct_emit_net *o, rct_err *err);
 
-/* Plans the step of network o; 0, or RECTIC_ETEMPLATE for a cycle (naming the projections in it),
+/* Plans the step of network o (and finds what each part reads); 0, or RECTIC_ETEMPLATE for a cycle (naming the projections in it),
    RECTIC_ENOMEM.  The plan is freed with rct_net_plan_free (also after a failure). */
 int rct_net_plan_make(const rct_emit_net *o, rct_net_plan *plan, rct_err *err);
 void rct_net_plan_free(rct_net_plan *plan, int n_pops);

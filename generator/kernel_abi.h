@@ -37,12 +37,17 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         int sample_mean;             DOC(average the output over the steps since the previous row)      \
         double *acc;                 DOC(running sums of the output, one per column (sample_mean))
 
+/* The fields every recorded entry begins with, the C kernels' (rectic_krec) and the CUDA kernels'
+   (emit_cuda.h's rectic_drec): where its values live. */
+#define RCT_REC_WHERE(DOC)                                                                              \
+        int where;                   DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
+        int slot;                    DOC(its state, algebraic or coupling block, or its parameter index)\
+        long stride;                 DOC(1, or 0 for a value shared by all neurons)
+
 #define RCT_KCTX_DEF(real, DOC)                                                                         \
     typedef struct rectic_krec {                                                                        \
-        int where;                   DOC(0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter)          \
-        int slot;                    DOC(its state or algebraic block, or its parameter index)          \
+        RCT_REC_WHERE(DOC)                                                                              \
         int phase;                   DOC(0: recorded before the update, 1: after the passes)            \
-        long stride;                 DOC(1, or 0 for a value shared by all neurons)                     \
         const long *idx;             DOC(a subset: column j of a row holds neuron idx[j]; or 0: all n)   \
         long count;                  DOC(values per row: n, or the neurons of the subset)               \
     } rectic_krec;                                                                                      \
@@ -70,14 +75,19 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
  * over an array of contexts, one per population (its coupling targets: `coup` holds one block of n per
  * coupling slot of its model), and one projection context per projection, in the order listed.
  * Strategies and delays are constants of the generated code; sizes come from the contexts (pop[p].n). */
-#define RCT_KPROJ_DEF(real, DOC)                                                                        \
-    typedef struct rectic_kproj {                                                                       \
+/* The fields every projection context holds, the C kernels' (rectic_kproj) and the CUDA kernels'
+   (emit_cuda_net.h's rectic_dproj): its weights, and the ring of a delayed projection. */
+#define RCT_PROJ_WEIGHTS(real, DOC)                                                                     \
         const real *w;               DOC(dense weights: n_target x n_source, row = target)              \
         const long *csr_ptr;         DOC(sparse weights: target row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1)\
         const int *csr_col;          DOC(their source units)                                            \
         const real *csr_val;         DOC(their weights)                                                 \
         double weight;               DOC(a scalar projection: target_i += weight * sum of the source)   \
-        real *ring;                  DOC(delayed: delay+1 slots of n_source values, step s in slot s mod (delay+1))\
+        real *ring;                  DOC(delayed: delay+1 slots of n_source values, step s in slot s mod (delay+1))
+
+#define RCT_KPROJ_DEF(real, DOC)                                                                        \
+    typedef struct rectic_kproj {                                                                       \
+        RCT_PROJ_WEIGHTS(real, DOC)                                                                     \
         real *tmp;                   DOC(n_target values: a dense product added to earlier projections)  \
     } rectic_kproj;
 

@@ -53,7 +53,7 @@ typedef double real;
 /* the device contexts (generator/emit_cuda.h, emit_cuda_net.h) */
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* state/algebraic/coupling block or parameter index */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
@@ -92,19 +92,19 @@ typedef struct rectic_dproj {
     long n_src, n_tgt;           /* units of the source and of the target population */
     const real *x;               /* the source variable of this step: n_src values */
     real *t;                     /* the coupling block of the target: n_tgt values */
-    const real *w;               /* dense weights n_tgt x n_src, row = target */
-    real *wpart;                 /* dense: 32 partial sums per target row */
+    const real *w;               /* dense weights: n_target x n_source, row = target */
     const long *csr_ptr;         /* sparse weights: target row i holds entries csr_ptr[i] .. csr_ptr[i+1]-1 */
     const int *csr_col;          /* their source units */
     const real *csr_val;         /* their weights */
-    double weight;               /* scalar: target_i += weight * the sum of the source */
+    double weight;               /* a scalar projection: target_i += weight * sum of the source */
+    real *ring;                  /* delayed: delay+1 slots of n_source values, step s in slot s mod (delay+1) */
+    real *wpart;                 /* dense: 32 partial sums per target row */
     real *part;                  /* scalar: partial sums of the source */
     real *sum;                   /* scalar: the sum of the source */
-    real *ring;                  /* delayed: delay+1 slots of n_src values, step s in slot s mod (delay+1) */
     long step0;                  /* steps done since the run started, at the first step of the chunk */
 } rectic_dproj;
 
-/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the
+/* Records unit i at step `step` (counted from the run's start) into the chunk's ring rows: the
    state, input and parameters before the update, the algebraic variables and the coupling of this
    step.  Entry 0 (the output) may be averaged over the steps since the previous row. */
 RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)
@@ -115,22 +115,21 @@ RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long
     const int take = step % c->sample_every == 0;
     if (!take && !c->sample_mean)
         return; /* most steps when sampling: nothing to read */
-    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;
-    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {
+    const long ring_row = (step - c->first_step)/c->sample_every - c->ring_row0;
+    for (int k = 0; k < c->n_rec && (take || k == 0); k++) { /* no row due: only the output's mean sums */
         const rectic_drec *r = &c->rec[k];
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                           r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
-        const real x = src[i*r->stride];
-        if (k == 0 && c->sample_mean) {
-            c->acc[i] += x;
+        if (k == 0 && c->sample_mean) { /* the output, averaged over the steps since the previous row */
+            const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;
+            const long steps = step - from + 1; /* steps summed since the previous row */
+            c->acc[i] += src[i*r->stride];
             if (take) {
-                const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;
-                const long count = step - from + 1; /* steps summed since the previous row */
-                c->ring[k][row*n + i] = (real)(c->acc[i]/count);
+                c->ring[k][ring_row*n + i] = (real)(c->acc[i]/steps); /* the mean, rounded to real */
                 c->acc[i] = 0;
             }
         } else if (take) {
-            c->ring[k][row*n + i] = x;
+            c->ring[k][ring_row*n + i] = src[i*r->stride];
         }
     }
 }
@@ -238,8 +237,8 @@ RCT_KERNEL proj_0(const rectic_dproj *c, long k)
     if (i >= n_tgt)
         return;
     const real *const x = c->x; /* E/qif_sfa_op/s */
-    real acc = 0;
     const real *const w_row = c->w + i*n_src;
+    real acc = 0;
     for (long j = 0; j < n_src; j++)
         acc += w_row[j]*x[j];
     c->t[i] = acc;
@@ -316,8 +315,8 @@ RCT_KERNEL proj_2(const rectic_dproj *c, long k)
     if (i >= n_tgt)
         return;
     const real *const x = c->x; /* I/lif_op/s */
-    real acc = 0;
     const real *const w_row = c->w + i*n_src;
+    real acc = 0;
     for (long j = 0; j < n_src; j++)
         acc += w_row[j]*x[j];
     c->t[i] += acc;

@@ -27,9 +27,9 @@ typedef double real;
 /* the kernel ABI (generator/kernel_abi.h) */
 typedef struct rectic_krec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* its state or algebraic block, or its parameter index */
-    int phase;                   /* 0: recorded before the update, 1: after the passes */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
+    int phase;                   /* 0: recorded before the update, 1: after the passes */
     const long *idx;             /* a subset: column j of a row holds neuron idx[j]; or 0: all n */
     long count;                  /* values per row: n, or the neurons of the subset */
 } rectic_krec;
@@ -78,37 +78,32 @@ typedef struct rectic_kproj {
 static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)
 {
     const long n = c->n;
-    for (int k = 0; k < c->n_rec; k++) {
+    for (int k = 0; k < c->n_rec && (take || k == 0); k++) { /* no row due: only the output's mean sums */
         const rectic_krec *r = &c->rec[k];
         if (r->phase != phase)
             continue;
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                           r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
-        const long stride = r->stride;
-        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */
+        const long *const idx = r->idx; /* a subset: column i holds unit idx[i] */
         const long count = idx ? r->count : n;
         double *const row = c->rec_buf[k] + c->rec_row*count;
-        if (k == 0 && c->sample_mean) {
-            double *const acc = c->acc;
-            for (long i = 0; i < count; i++)
-                acc[i] += src[(idx ? idx[i] : i)*stride];
-            c->acc_count++;
-            if (take) {
-                for (long i = 0; i < count; i++) {
-                    row[i] = acc[i]/c->acc_count;
-                    acc[i] = 0;
+        if (k == 0 && c->sample_mean) { /* the output, averaged over the steps since the previous row */
+            const long steps = ++c->acc_count; /* steps summed since the previous row */
+            for (long i = 0; i < count; i++) {
+                c->acc[i] += src[(idx ? idx[i] : i)*r->stride];
+                if (take) {
+                    row[i] = (real)(c->acc[i]/steps); /* the mean, rounded to real */
+                    c->acc[i] = 0;
                 }
-                c->acc_count = 0;
             }
-        } else if (idx) {
-            for (long i = 0; i < count; i++)
-                row[i] = src[idx[i]*stride];
-        } else if (stride == 1) {
+            if (take)
+                c->acc_count = 0;
+        } else if (take && !idx && r->stride == 1) { /* the whole block as it is */
             for (long i = 0; i < n; i++)
                 row[i] = src[i];
-        } else {
-            for (long i = 0; i < n; i++)
-                row[i] = src[i*stride];
+        } else if (take) {
+            for (long i = 0; i < count; i++)
+                row[i] = src[(idx ? idx[i] : i)*r->stride];
         }
     }
 }
@@ -227,8 +222,8 @@ static void proj_0(rectic_kctx *pop, const rectic_kproj *p)
     const real *const csr_val = p->csr_val;
     for (long i = lo; i < hi; i++) {
         real acc = 0;
-        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
-            acc += csr_val[k]*x[csr_col[k]];
+        for (long q = csr_ptr[i]; q < csr_ptr[i + 1]; q++)
+            acc += csr_val[q]*x[csr_col[q]];
         t[i] = acc;
     }
 }
@@ -271,8 +266,8 @@ static void proj_2(rectic_kctx *pop, const rectic_kproj *p)
     const real *const csr_val = p->csr_val;
     for (long i = lo; i < hi; i++) {
         real acc = 0;
-        for (long k = csr_ptr[i]; k < csr_ptr[i + 1]; k++)
-            acc += csr_val[k]*x[csr_col[k]];
+        for (long q = csr_ptr[i]; q < csr_ptr[i + 1]; q++)
+            acc += csr_val[q]*x[csr_col[q]];
         t[i] += acc;
     }
 }
@@ -289,8 +284,8 @@ long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps)
         const real *const in_I = pop[1].input + done*pop[1].in_row;
         /* every context has the same sampling settings; the output, averaged by a sampling mean, is
            one population's */
-        const int take = pop[0].sample_every == 1 || step % pop[0].sample_every == 0; /* a row is due */
         const int mean = pop[0].sample_mean || pop[1].sample_mean;
+        const int take = pop[0].sample_every == 1 || step % pop[0].sample_every == 0; /* a row is due */
         const int record = step >= pop[0].cutoff && pop[0].rec_row < pop[0].rec_cap && (take || mean);
         if (record) { /* before the update */
             rectic_record(&pop[0], 0, in_E, take);

@@ -40,7 +40,7 @@ typedef double real;
 /* the device context (generator/emit_cuda.h) */
 typedef struct rectic_drec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* state/algebraic/coupling block or parameter index */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
 } rectic_drec;
 typedef struct rectic_dctx {
@@ -75,7 +75,7 @@ typedef struct rectic_dctx {
     unsigned int *bad_step;      /* first chunk step whose update made a state value non-finite */
 } rectic_dctx;
 
-/* Records neuron i at step `step` (counted from the run's start) into the chunk's ring rows: the
+/* Records unit i at step `step` (counted from the run's start) into the chunk's ring rows: the
    state, input and parameters before the update, the algebraic variables and the coupling of this
    step.  Entry 0 (the output) may be averaged over the steps since the previous row. */
 RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long step)
@@ -86,22 +86,21 @@ RCT_DEVICE void rectic_record(const rectic_dctx *c, long i, const real *in, long
     const int take = step % c->sample_every == 0;
     if (!take && !c->sample_mean)
         return; /* most steps when sampling: nothing to read */
-    const long row = (step - c->first_step)/c->sample_every - c->ring_row0;
-    for (int k = 0; k < c->n_rec && (take || k == 0); k++) {
+    const long ring_row = (step - c->first_step)/c->sample_every - c->ring_row0;
+    for (int k = 0; k < c->n_rec && (take || k == 0); k++) { /* no row due: only the output's mean sums */
         const rectic_drec *r = &c->rec[k];
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                           r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
-        const real x = src[i*r->stride];
-        if (k == 0 && c->sample_mean) {
-            c->acc[i] += x;
+        if (k == 0 && c->sample_mean) { /* the output, averaged over the steps since the previous row */
+            const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;
+            const long steps = step - from + 1; /* steps summed since the previous row */
+            c->acc[i] += src[i*r->stride];
             if (take) {
-                const long from = step - c->sample_every + 1 > c->cutoff ? step - c->sample_every + 1 : c->cutoff;
-                const long count = step - from + 1; /* steps summed since the previous row */
-                c->ring[k][row*n + i] = (real)(c->acc[i]/count);
+                c->ring[k][ring_row*n + i] = (real)(c->acc[i]/steps); /* the mean, rounded to real */
                 c->acc[i] = 0;
             }
         } else if (take) {
-            c->ring[k][row*n + i] = x;
+            c->ring[k][ring_row*n + i] = src[i*r->stride];
         }
     }
 }

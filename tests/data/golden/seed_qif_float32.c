@@ -16,9 +16,9 @@ typedef float real;
 /* the kernel ABI (generator/kernel_abi.h) */
 typedef struct rectic_krec {
     int where;                   /* 0 state, 1 algebraic, 2 coupling, 3 input, 4 parameter */
-    int slot;                    /* its state or algebraic block, or its parameter index */
-    int phase;                   /* 0: recorded before the update, 1: after the passes */
+    int slot;                    /* its state, algebraic or coupling block, or its parameter index */
     long stride;                 /* 1, or 0 for a value shared by all neurons */
+    int phase;                   /* 0: recorded before the update, 1: after the passes */
     const long *idx;             /* a subset: column j of a row holds neuron idx[j]; or 0: all n */
     long count;                  /* values per row: n, or the neurons of the subset */
 } rectic_krec;
@@ -66,37 +66,32 @@ typedef struct rectic_kctx {
 static void rectic_record(rectic_kctx *c, int phase, const real *in, int take)
 {
     const long n = c->n;
-    for (int k = 0; k < c->n_rec; k++) {
+    for (int k = 0; k < c->n_rec && (take || k == 0); k++) { /* no row due: only the output's mean sums */
         const rectic_krec *r = &c->rec[k];
         if (r->phase != phase)
             continue;
         const real *src = r->where == 0 ? c->y + r->slot*n : r->where == 1 ? c->alg + r->slot*n :
                           r->where == 2 ? c->coup + r->slot*n : r->where == 3 ? in : c->param[r->slot];
-        const long stride = r->stride;
-        const long *const idx = r->idx; /* a subset: column j holds neuron idx[j] */
+        const long *const idx = r->idx; /* a subset: column i holds unit idx[i] */
         const long count = idx ? r->count : n;
         double *const row = c->rec_buf[k] + c->rec_row*count;
-        if (k == 0 && c->sample_mean) {
-            double *const acc = c->acc;
-            for (long i = 0; i < count; i++)
-                acc[i] += src[(idx ? idx[i] : i)*stride];
-            c->acc_count++;
-            if (take) {
-                for (long i = 0; i < count; i++) {
-                    row[i] = (real)(acc[i]/c->acc_count); /* the mean, rounded to float */
-                    acc[i] = 0;
+        if (k == 0 && c->sample_mean) { /* the output, averaged over the steps since the previous row */
+            const long steps = ++c->acc_count; /* steps summed since the previous row */
+            for (long i = 0; i < count; i++) {
+                c->acc[i] += src[(idx ? idx[i] : i)*r->stride];
+                if (take) {
+                    row[i] = (real)(c->acc[i]/steps); /* the mean, rounded to real */
+                    c->acc[i] = 0;
                 }
-                c->acc_count = 0;
             }
-        } else if (idx) {
-            for (long i = 0; i < count; i++)
-                row[i] = src[idx[i]*stride];
-        } else if (stride == 1) {
+            if (take)
+                c->acc_count = 0;
+        } else if (take && !idx && r->stride == 1) { /* the whole block as it is */
             for (long i = 0; i < n; i++)
                 row[i] = src[i];
-        } else {
-            for (long i = 0; i < n; i++)
-                row[i] = src[i*stride];
+        } else if (take) {
+            for (long i = 0; i < count; i++)
+                row[i] = src[(idx ? idx[i] : i)*r->stride];
         }
     }
 }
