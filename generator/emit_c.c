@@ -71,11 +71,23 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
         if (red->before_pass != p)
             continue;
         rct_em_red_comment(E, r, ind);
-        put_indented(E, ind, "%s reduce_%d = 0;\n"
-                             "for (long i = 0; i < n; i++) {\n", E->real, r);
-        rct_em_red_value(E, r, inner);
-        char acc[32];
+        char acc[32], inner2[72];
         snprintf(acc, sizeof acc, "reduce_%d", r);
+        snprintf(inner2, sizeof inner2, "%s    ", inner);
+        put_indented(E, ind, "%s reduce_%d = 0;\n"
+                             "if (c->mpi_values) { /* under MPI: every process's terms, combined in neuron order */\n"
+                             "    for (long i = c->lo; i < c->hi; i++) {\n", E->real, r);
+        rct_em_red_value(E, r, inner2);
+        put_indented(E, ind, "        c->mpi_terms[i] = x;\n"
+                             "    }\n"
+                             "    c->mpi_values(c->mpi, c->mpi_terms);\n"
+                             "    for (long i = 0; i < n; i++) {\n"
+                             "        const %s x = c->mpi_terms[i];\n", E->real);
+        rct_em_combine(E, red->fn, acc, "i == 0", inner2);
+        put_indented(E, ind, "    }\n"
+                             "} else\n"
+                             "for (long i = 0; i < n; i++) {\n");
+        rct_em_red_value(E, r, inner);
         rct_em_combine(E, red->fn, acc, "i == 0", inner);
         put_indented(E, ind, "}\n");
         if (red->fn == RCT_F_MEAN)
@@ -137,6 +149,9 @@ static void emit_coupling(rct_emitter *E, int p)
         return;
     const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
     const char *s = src->cname, *t = tgt->cname;
+    if (src->kind == RCT_VK_ALG && E->o->coupling_mode != RCT_COUP_EVENT) /* computed for lo .. hi-1 only */
+        rct_buf_printf(&E->b, "        if (c->mpi_values) /* under MPI: every process's %s, on all */\n"
+                              "            c->mpi_values(c->mpi, %s_arr);\n", src->name, s);
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
         if (E->o->fixed_n > 0 && E->o->fixed_n <= RCT_UNROLL_MAX_N) {
@@ -299,18 +314,23 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
     if (update && E->o->spiking && E->o->fixed_n > 0)
         put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
                              "   loop of its own, so that the update loop, which tests it again, has no branch) */\n"
-                             "for (long i = 0; i < n; i++)\n"
+                             "const long first_spike = c->n_spikes;\n"
+                             "for (long i = c->lo; i < c->hi; i++) /* the neurons this process updates */\n"
                              "    if (%s_arr[i] >= threshold) {\n"
                              "        c->spikes[2*c->n_spikes] = c->step;\n"
                              "        c->spikes[2*c->n_spikes + 1] = i;\n"
                              "        c->n_spikes++;\n"
-                             "    }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
+                             "    }\n"
+                             "if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */\n"
+                             "    c->mpi_spikes(c->mpi, c, first_spike);\n", m->vars[m->spike_def].name,
+                     m->vars[m->spike_def].cname);
     else if (update && E->o->spiking)
         put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
                              "   loop of its own, so that the update loop, which tests it again, has no branch; each\n"
                              "   block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
-                             "for (long i0 = 0; i0 < n; i0 += 32) {\n"
-                             "    const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
+                             "const long first_spike = c->n_spikes;\n"
+                             "for (long i0 = c->lo; i0 < c->hi; i0 += 32) { /* the neurons this process updates */\n"
+                             "    const long i1 = i0 + 32 < c->hi ? i0 + 32 : c->hi;\n"
                              "    int any = 0;\n"
                              "    for (long i = i0; i < i1; i++)\n"
                              "        any |= %s_arr[i] >= threshold;\n"
@@ -321,13 +341,14 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
                              "                c->spikes[2*c->n_spikes + 1] = i;\n"
                              "                c->n_spikes++;\n"
                              "            }\n"
-                             "}\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
+                             "}\n"
+                             "if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */\n"
+                             "    c->mpi_spikes(c->mpi, c, first_spike);\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
                      m->vars[m->spike_def].cname);
     /* a fixed-size kernel's loop is marked: its neurons are independent, and gcc vectorises the loop only
        when told (its trip count is too small for its cost model) */
-    put_indented(E, ind, "%sfor (long i = %s; i++) {%s\n",
-                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "",
-                 update ? "c->lo; i < c->hi" : "0; i < n", update ? " /* the neurons this process updates */" : "");
+    put_indented(E, ind, "%sfor (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */\n",
+                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "");
     rct_em_loads(E, p, update, inner);
     rct_em_pass_eqs(E, p, inner);
     if (update)

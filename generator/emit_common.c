@@ -531,8 +531,6 @@ int rct_em_part_reads(rct_emitter *E, int p, int reds, int update)
         if (eq->kind == RCT_EQ_ALG && m->vars[eq->var].pass == p && !(E->skip_eq && E->skip_eq[k]))
             E->want[eq->var] = 1;
     }
-    if (!update || E->o->spiking) /* a pass before the last, and the spike list, run over all n neurons */
-        E->want_flags |= RCT_WANT_N;
     if (update) { /* the spike list and the Euler update of every state variable (with dt, if any) */
         E->want_flags |= (m->n_state > 0 ? RCT_WANT_DT : 0) | (E->o->spiking ? RCT_WANT_SPIKE : 0);
         for (int s = 0; s < m->n_state; s++)

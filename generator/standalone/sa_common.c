@@ -41,9 +41,10 @@ static void *sa_alloc(size_t count, size_t size)
     return p;
 }
 
-/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank updates a block of
-   the neurons and gathers the state after each step, rank 0 gathers the recordings and writes them: the
-   bytes of `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
+/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank computes a block of
+   the neurons; after each step the source variables the coupling reads are gathered (the delay rings every
+   D_min steps), within a step what the kernel's callbacks ask; rank 0 gathers the recordings and writes
+   them: the bytes of `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
 #ifdef RECTIC_SA_MPI
 #include <mpi.h>
 static int sa_rank, sa_size = 1;
@@ -99,6 +100,41 @@ static inline void sa_mpi_allgather(real *buf, long n)
     free(counts);
 }
 
+/* The kernel's rectic_kctx.mpi_values (mpi: the context): every rank's block of the c->n values at v on all. */
+static void sa_mpi_values(void *mpi, real *v)
+{
+    sa_mpi_allgather(v, ((rectic_kctx *)mpi)->n);
+}
+
+/* The kernel's rectic_kctx.mpi_spikes: the spikes listed from `first` on, every rank's, in neuron order (the
+   ranks' blocks are in neuron order). */
+static void sa_mpi_spikes(void *mpi, rectic_kctx *c, long first)
+{
+    int mine = (int)(2 * (c->n_spikes - first)), *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    (void)mpi;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    long at = 0;
+    for (int r = 0; r < sa_size; at += counts[r], r++)
+        counts[sa_size + r] = (int)at;
+    long *all = sa_alloc((size_t)at + 1, sizeof *all);
+    MPI_Allgatherv(c->spikes + 2 * first, mine, MPI_LONG, all, counts, counts + sa_size, MPI_LONG, MPI_COMM_WORLD);
+    memcpy(c->spikes + 2 * first, all, sizeof *all * (size_t)at);
+    c->n_spikes = first + at / 2;
+    free(all), free(counts);
+}
+
+/* Under MPI, hands context c the kernel's callbacks: each rank computes its block in every pass, and what the
+   others' passes read within a step (algebraic values, a reduction's terms, the spikes) crosses in them. */
+static inline void sa_mpi_context(rectic_kctx *c)
+{
+    if (sa_size < 2)
+        return;
+    c->mpi = c;
+    c->mpi_values = sa_mpi_values;
+    c->mpi_spikes = sa_mpi_spikes;
+    c->mpi_terms = sa_alloc((size_t)c->n + 1, sizeof(real));
+}
+
 /* Rank 0 takes the other ranks' columns (their blocks of the n neurons) of rows x n values at buf. */
 static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
 {
@@ -130,6 +166,11 @@ static inline void sa_mpi_allgather(real *buf, long n)
 static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
 {
     (void)buf, (void)rows, (void)n;
+}
+
+static inline void sa_mpi_context(rectic_kctx *c)
+{
+    (void)c;
 }
 #endif
 
