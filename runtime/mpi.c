@@ -23,7 +23,7 @@ typedef void *mpi_handle; /* MPI_Comm, MPI_Datatype, MPI_Op: pointers in OpenMPI
 struct rct_mpi {
     void *lib;
     int rank, size, inited_here;
-    double comm_seconds, comm_bytes;     /* the exchanges between steps (rct_mpi_allgather_blocks) */
+    double comm_seconds, comm_bytes;     /* the exchanges between steps and within them */
     double other_seconds, other_bytes;   /* the rest: gathers after a run, agreements */
     int *tables[RCT_MPI_TABLES]; /* block_table's */
     long table_n[RCT_MPI_TABLES];

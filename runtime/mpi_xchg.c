@@ -4,8 +4,8 @@
  * The entries a rank needs of another rank's units are found once per run from its weights (the columns
  * of its sparse rows; every unit for dense and scalar projections): each rank sends the owners the list
  * of what it needs (MPI_Alltoallv), and from then on every exchange is one MPI_Alltoallv of the listed
- * values, packed rank by rank.  Every rank's block of units is taken from rct_mpi_net_range on that rank
- * (allgathered), so any contiguous partition works.
+ * values, packed rank by rank.  Every rank's block of units is its kernel context's lo .. hi (which
+ * rct_mpi_net_range gave; allgathered), so any contiguous partition works.
  */
 #include "mpi_xchg.h"
 
@@ -14,7 +14,6 @@
 
 #include "kernel_abi.h"
 #include "mpi.h"
-#include "mpi_net.h"
 #include "popnet.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
@@ -52,6 +51,7 @@ struct rct_mpx {
     char *sbuf, *rbuf;
     int *sc, *sd, *rc, *rd; /* bytes sent to, received from each rank */
     int failed;           /* a callback failed within the step (net->err says why) */
+    const struct rectic_kctx *ctx; /* while the exchange is built: the contexts (their lo .. hi) */
 };
 
 /* Population p of the network (the network itself without populations). */
@@ -66,8 +66,7 @@ static int start_pop(rct_mpx *x, int p)
 {
     xpop *xp = &x->pops[p];
     rectic_net *pop = xp->pop = pop_at(x->net, p);
-    long lo, hi;
-    rct_mpi_net_range(x->net, pop, &lo, &hi);
+    long lo = x->ctx[p].lo, hi = x->ctx[p].hi; /* rct_mpi_net_range's */
     xp->x = x;
     xp->lo = calloc(6 * (size_t)x->P, sizeof(int));
     xp->spikes = malloc(sizeof(long) * (size_t)(2 * pop->n + x->P + 2)); /* (the counts go through it first) */
@@ -177,21 +176,18 @@ static int pn_segments(rct_mpx *x, unsigned char *need)
             continue;
         for (int e = k; e < pn->n_projs; e++) { /* it and every later one reading the same variable */
             const rct_proj *f = &pn->projs[e];
-            long lo, hi;
-            rct_mpi_net_range(x->net, pn->pops[f->tgt], &lo, &hi);
             if (f->src == j->src && f->src_var == j->src_var && f->delay == 0 && f->mode != RCT_COUP_EVENT)
-                mark_needed(need, pn->pops[j->src]->n, f->mode, f->csr_ptr, f->csr_col, lo, hi);
+                mark_needed(need, pn->pops[j->src]->n, f->mode, f->csr_ptr, f->csr_col, x->ctx[f->tgt].lo,
+                            x->ctx[f->tgt].hi);
         }
         rc = add_seg(x, j->src, v->slot, -1, need);
     }
     x->n_step = x->n_seg;
     for (int k = 0; k < pn->n_projs && !rc; k++) {
         const rct_proj *j = &pn->projs[k];
-        long lo, hi;
         if (!j->ring)
             continue;
-        rct_mpi_net_range(x->net, pn->pops[j->tgt], &lo, &hi);
-        mark_needed(need, pn->pops[j->src]->n, j->mode, j->csr_ptr, j->csr_col, lo, hi);
+        mark_needed(need, pn->pops[j->src]->n, j->mode, j->csr_ptr, j->csr_col, x->ctx[j->tgt].lo, x->ctx[j->tgt].hi);
         rc = add_seg(x, j->src, 0, k, need);
         x->batch = x->batch == 0 || j->delay < x->batch ? j->delay : x->batch;
     }
@@ -206,10 +202,8 @@ static int net_segments(rct_mpx *x, unsigned char *need)
     const rct_model *m = net->model;
     if (!net->has_coupling || net->coupling_mode == RCT_COUP_EVENT || m->vars[m->source].kind != RCT_VK_STATE)
         return 0;
-    long lo, hi;
-    rct_mpi_net_range(net, net, &lo, &hi);
     int mode = net->w || net->w_cols ? RCT_COUP_DENSE : net->coupling_mode;
-    mark_needed(need, net->n, mode, net->csr_ptr, net->csr_col, lo, hi);
+    mark_needed(need, net->n, mode, net->csr_ptr, net->csr_col, x->ctx[0].lo, x->ctx[0].hi);
     int rc = add_seg(x, 0, m->vars[m->source].slot, -1, need);
     x->n_step = x->n_seg;
     return rc;
@@ -391,7 +385,7 @@ int rct_mpi_run_start(rectic_net *net, void *ctx)
     rct_mpx *x = net->mpx = calloc(1, sizeof *x);
     if (!x)
         return rct_oom(&net->err);
-    x->net = net, x->m = net->mpi, x->P = rct_mpi_size(net->mpi), x->me = rct_mpi_rank(net->mpi);
+    x->net = net, x->m = net->mpi, x->P = rct_mpi_size(net->mpi), x->me = rct_mpi_rank(net->mpi), x->ctx = ctx;
     x->rs = rct_rsize(net);
     x->n_pops = net->pn ? net->pn->n_pops : 1;
     x->pops = calloc((size_t)x->n_pops, sizeof *x->pops);
@@ -409,6 +403,7 @@ int rct_mpi_run_start(rectic_net *net, void *ctx)
     if (!rc)
         rc = make_buffers(x);
     rectic_kctx *c = ctx;
+    x->ctx = NULL;
     for (int p = 0; p < x->n_pops && !rc; p++) {
         c[p].mpi = &x->pops[p];
         c[p].mpi_values = cb_values;
