@@ -10,9 +10,9 @@ dt, a network of latency ALPHA and bandwidth BETA):
 
   compute   t_c = c_syn * N*K/P + c_unit * N/P + c_rep * N
             c_syn: one synapse (measured: sparse and event rows at P = 1), c_unit: one unit's update
-            (uncoupled rows), c_rep: what every rank still does for all N units per step (from the uncoupled
-            rows at P = 1 and 2; since each rank computes only its own units in every pass, only the gathered
-            spike list and the state gathered once per block of steps remain)
+            (uncoupled, one rank), c_rep: what every rank would do for all N units per step: none in the scheme
+            (each rank computes only its own units in every pass; the gathered spike list is O(spikes)); the
+            uncoupled 2-rank run bounds it from above (its compute beyond half the 1-rank time)
   exchange  (rectic's scheme, runtime/mpi_xchg.c; checked against the bytes the 2-rank runs received)
             spikes, every step (every spiking population): the counts, 4*(P-1) bytes, and the other ranks'
             (step, unit) pairs, 16 bytes each: B_spk = 4*(P-1) + 16*nu*N*dt*(P-1)/P
@@ -80,20 +80,22 @@ def measured_table(rows, steps, cores, loadavg):
 def model_inputs(rows, steps):
     """The model's inputs from the runs (c_syn, c_unit, c_rep) and the bytes it predicts against those measured."""
     out = ["", "## Model inputs, checked against the runs", ""]
-    syn = [(r["c"], r["N"], r["K"], 1e-3 * r["ms"] / (r["N"] * r["K"])) for r in rows
-           if r["P"] == 1 and r["K"] > 0 and r["c"] in ("sparse", "event")]
     un1 = [r for r in rows if r["K"] == 0 and r["P"] == 1]
     un2 = [r for r in rows if r["K"] == 0 and r["P"] == 2]
-    c_unit = c_rep = float("nan")
-    if un1 and un2:  # t1 = c_unit*N + c_rep*N, t2 = c_unit*N/2 + c_rep*N (+ comm, taken out)
+    c_unit = c_rep = 0.0
+    if un1 and un2:  # t1 = c_unit*N, t2 = c_unit*N/2 + c_rep*N (+ comm, taken out)
         n, t1, t2 = un1[0]["N"], 1e-3 * un1[0]["ms"], 1e-3 * (un2[0]["ms"] - un2[0]["comm"])
-        c_unit = min(t1 / n, max(2 * (t1 - t2) / n, 0.0))
-        c_rep = max(t1 / n - c_unit, 0.0)
+        c_unit = t1 / n
+        c_rep = max(t2 - t1 / 2, 0.0) / n
+    syn = [(r["c"], r["N"], r["K"], max(1e-3 * r["ms"] - c_unit * r["N"], 0.0) / (r["N"] * r["K"])) for r in rows
+           if r["P"] == 1 and r["K"] > 0 and r["c"] in ("sparse", "event")]
     for c, n, k, v in syn:
-        out.append("- compute per synapse (%s, N = %d, K = %d, one rank, whole step / (N K)): %.2f ns" % (c, n, k, 1e9 * v))
-    out.append("- per unit: update c_unit = %.2f ns, done by every rank for all units c_rep = %.2f ns (uncoupled "
-               "rows, P = 1 and 2: c_rep = the 2-rank compute beyond half the 1-rank time, the wait for the other "
-               "rank included: an upper bound)" % (1e9 * c_unit, 1e9 * c_rep))
+        out.append("- compute per synapse (%s, N = %d, K = %d, one rank, (whole step - c_unit N) / (N K)): %.2f ns"
+                   % (c, n, k, 1e9 * v))
+    out.append("- per unit: update c_unit = %.2f ns (uncoupled, one rank, whole step / N). The scheme leaves no "
+               "work per unit that every rank does for all units (only the gathered spike list, O(spikes)); the "
+               "2-rank uncoupled run's compute beyond half the 1-rank time is c_rep = %.2f ns per unit of N: the "
+               "two ranks sharing two busy cores and their memory bandwidth, an upper bound" % (1e9 * c_unit, 1e9 * c_rep))
     for r in rows:
         if r["P"] == 2:
             rate = r["spikes"] / steps / r["N"]  # spikes per unit per step of this run
@@ -119,10 +121,10 @@ def projection(c_event, c_sparse, c_unit, c_rep):
            "| P | event: compute ms/step | event: spike indices ms/step | event: time per step ms | event: efficiency "
            "| sparse rate: compute ms/step | sparse rate: needed entries ms/step | sparse rate: efficiency |",
            "|---|---|---|---|---|---|---|---|"]
-    t1e = c_event * n * k + (c_unit + c_rep) * n
-    t1s = c_sparse * n * k + (c_unit + c_rep) * n
+    t1e = c_event * n * k + c_unit * n
+    t1s = c_sparse * n * k + c_unit * n
     for p in (1, 2, 64, 1024):
-        common = c_unit * n / p + c_rep * n
+        common = c_unit * n / p
         tce, tcs = c_event * n * k / p + common, c_sparse * n * k / p + common
         txe = 0 if p == 1 else 2 * ALPHA * math.log2(p) + bytes_spikes(p, n, NU * DT) / BETA
         txs = 0 if p == 1 else ALPHA * (p - 1) + bytes_rate(p, n, k) / BETA + txe
@@ -131,14 +133,17 @@ def projection(c_event, c_sparse, c_unit, c_rep):
             100 * t1s / p / (tcs + txs)))
     p = 1024
     txe = 2 * ALPHA * math.log2(p) + bytes_spikes(p, n, NU * DT) / BETA
-    out += ["", "Reading, at %d ranks: event-driven coupling exchanges only spike indices (%.0f kB a step, %.3f ms, "
-            "%.4f ms every min-delay steps once spikes are batched as NEST does), so its time per step is the "
-            "synapses' %.2f ms and c_rep * N = %.2f ms (an upper bound from 2 busy cores). Sparse rate coupling "
-            "with 10^3 random sources per unit needs %.0f%% of the other ranks' values each step (%.1f MB, %.2f ms "
-            "with P - 1 messages): rate networks scale while K/P is small or the sources are local." %
+    tce = c_event * n * k / p + c_unit * n / p
+    out += ["", "Reading, at %d ranks: event-driven coupling exchanges only spike indices (%.0f kB a step, %.3f ms; "
+            "%.4f ms a step if they were batched over the min-delay as NEST does), so its time per step is the "
+            "synapses' and units' %.2f ms. Were c_rep = %.2f ns per unit (the bound above) real replicated work, it "
+            "would add %.1f ms a step at any P (efficiency %.0f%%). Sparse rate coupling with 10^3 random sources per "
+            "unit needs %.0f%% of the other ranks' values each step (%.1f MB, %.2f ms with P - 1 messages): rate "
+            "networks scale while K/P is small or the sources are local." %
             (p, bytes_spikes(p, n, NU * DT) / 1e3, 1e3 * txe,
              1e3 * (2 * ALPHA * math.log2(p) + bytes_spikes(p, n, NU * DT) * D / BETA) / D,
-             1e3 * c_event * n * k / p, 1e3 * c_rep * n, 100 * (1 - math.exp(-k / p)), bytes_rate(p, n, k) / 1e6,
+             1e3 * tce, 1e9 * c_rep, 1e3 * c_rep * n, 100 * t1e / p / (tce + txe + c_rep * n),
+             100 * (1 - math.exp(-k / p)), bytes_rate(p, n, k) / 1e6,
              1e3 * (ALPHA * (p - 1) + bytes_rate(p, n, k) / BETA))]
     return out
 

@@ -85,11 +85,12 @@ void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
                              "        const %s x = c->mpi_terms[i];\n", E->real);
         rct_em_combine(E, red->fn, acc, "i == 0", inner2);
         put_indented(E, ind, "    }\n"
-                             "} else\n"
-                             "for (long i = 0; i < n; i++) {\n");
-        rct_em_red_value(E, r, inner);
-        rct_em_combine(E, red->fn, acc, "i == 0", inner);
-        put_indented(E, ind, "}\n");
+                             "} else {\n"
+                             "    for (long i = 0; i < n; i++) {\n");
+        rct_em_red_value(E, r, inner2);
+        rct_em_combine(E, red->fn, acc, "i == 0", inner2);
+        put_indented(E, ind, "    }\n"
+                             "}\n");
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
     }

@@ -68,6 +68,8 @@ static int start_pop(rct_mpx *x, int p)
     rectic_net *pop = xp->pop = pop_at(x->net, p);
     long lo = x->ctx[p].lo, hi = x->ctx[p].hi; /* rct_mpi_net_range's */
     xp->x = x;
+    if ((double)pop->n * (double)(2 * sizeof(long)) > 0x7fffffff)
+        return rct_errf(&x->net->err, RECTIC_EINVAL, "MPI: a population of %ld units exceeds one message", pop->n);
     xp->lo = calloc(6 * (size_t)x->P, sizeof(int));
     xp->spikes = malloc(sizeof(long) * (size_t)(2 * pop->n + x->P + 2)); /* (the counts go through it first) */
     xp->terms = malloc(x->rs * (size_t)(pop->n + 1));
@@ -99,7 +101,7 @@ static void mark_needed(unsigned char *need, long n_src, int mode, const long *p
     memset(need, 1, (size_t)n_src);
 }
 
-/* Offsets in bytes of counts in units: out[r] = count[r]*rs, displacements after them. */
+/* Rank r's entries off[r] .. off[r+1]-1 of values of rs bytes as a count and a displacement in bytes. */
 static void to_bytes(const long *off, int P, size_t rs, int *count, int *displ)
 {
     for (int r = 0; r < P; r++) {
