@@ -403,6 +403,14 @@ test_standalone_mpi_program_writes_the_bytes_of_rectic_run() {
     mpirun --oversubscribe -np 3 ./net --input E=in_E.csv --input I=in_I.csv -o n3 >net.out 2>&1 ||
         fail "mpirun -np 3 ./net: $(head -c 600 net.out)"
     same none n3
+    rate_net # sparse, dense and delayed rate projections, a reduction, a population smaller than P
+    local rate=(net.yaml --dt 1e-3 --steps 301 --input P/I_ext=inP.csv --record P/r --record T/v --record T/q -q)
+    rr emit "${rate[@]}" --standalone --mpi -o rate.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror rate.c -lm -o rate 2>cc.err || fail "mpicc rate.c: $(head -c 600 cc.err)"
+    rr run "${rate[@]}" -o rone
+    mpirun --oversubscribe -np 4 ./rate --input P=inP.csv -o r4 >rate.out 2>&1 ||
+        fail "mpirun -np 4 ./rate: $(head -c 600 rate.out)"
+    same rone r4
 }
 
 run_tests
