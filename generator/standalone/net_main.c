@@ -366,18 +366,56 @@ static int sa_first_reader(int k)
     return first;
 }
 
-/* Under MPI, after step `step`: every rank's block of each state variable that a projection without delay
-   reads, on all ranks; every D_min steps (the smallest delay), the delay rings' slots of those steps. */
+/* Marks in need[] the units of projection e's source that this rank's targets read: the columns of its
+   sparse rows, or every unit (dense, scalar). */
+static void sa_mark_needed(const sa_proj *projs, int e, unsigned char *need)
+{
+    const struct rectic_sa_proj *f = &rectic_sa_projs[e];
+    long lo, hi;
+    sa_block(rectic_sa_pops[f->tgt].n, sa_rank, &lo, &hi);
+    if (lo >= hi)
+        return;
+    if (f->mode == SA_CSR) {
+        for (long q = projs[e].ptr[lo]; q < projs[e].ptr[hi]; q++)
+            need[projs[e].col[q]] = 1;
+        return;
+    }
+    memset(need, 1, (size_t)rectic_sa_pops[f->src].n);
+}
+
+/* Under MPI, the lists of what crosses for projection k (built at the first step): for the first projection
+   without delay reading a state variable, the units that every such projection reads; for a delayed one,
+   its own. */
+static const sa_xlist *sa_lists(const sa_proj *projs, int k)
+{
+    static sa_xlist lists[RECTIC_SA_N_PROJS + 1];
+    const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+    if (lists[k].made)
+        return &lists[k];
+    unsigned char *need = sa_alloc((size_t)rectic_sa_pops[j->src].n + 1, 1);
+    for (int e = k; e < RECTIC_SA_N_PROJS; e++) {
+        const struct rectic_sa_proj *f = &rectic_sa_projs[e];
+        if (e == k || (j->delay == 0 && f->delay == 0 && f->mode != SA_EVENT && f->src == j->src &&
+                       f->src_slot == j->src_slot && f->src_state))
+            sa_mark_needed(projs, e, need);
+    }
+    sa_xlist_make(&lists[k], need, rectic_sa_pops[j->src].n);
+    free(need);
+    return &lists[k];
+}
+
 static long sa_pending; /* MPI: steps whose ring slots are still to cross */
 
+/* Under MPI, after step `step`: of each state variable that projections without delay read, the units each
+   rank's rows read of the others (sparse: their columns; else all); every D_min steps (the smallest delay),
+   the delay rings' entries of those steps the same way. */
 static void sa_mpi_step(sa_pop *pops, sa_proj *projs, long step)
 {
     long batch = 0;
     for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
         const struct rectic_sa_proj *j = &rectic_sa_projs[k];
-        long n = rectic_sa_pops[j->src].n;
         if (sa_first_reader(k))
-            sa_mpi_allgather(pops[j->src].y + j->src_slot * n, n);
+            sa_xlist_run(sa_lists(projs, k), pops[j->src].y + j->src_slot * rectic_sa_pops[j->src].n);
         batch = j->delay > 0 && (batch == 0 || j->delay < batch) ? j->delay : batch;
     }
     if (batch == 0 || ++sa_pending < batch)
@@ -386,7 +424,7 @@ static void sa_mpi_step(sa_pop *pops, sa_proj *projs, long step)
         const struct rectic_sa_proj *j = &rectic_sa_projs[k];
         long n = rectic_sa_pops[j->src].n;
         for (long t = step - batch + 1; j->delay > 0 && t <= step; t++)
-            sa_mpi_allgather(projs[k].ring + (t % (j->delay + 1)) * n, n);
+            sa_xlist_run(sa_lists(projs, k), projs[k].ring + (t % (j->delay + 1)) * n);
     }
     sa_pending = 0;
 }
