@@ -1,9 +1,10 @@
 #!/bin/sh
 # make bench-mpi: MPI scaling on this machine (issue 18).  Strong scaling of QIF networks of N = 10^5 (in-degree
 # 100) and N = 10^6 (in-degree 10) with sparse and event-driven coupling from 1 to 2 ranks, weak scaling (5*10^4
-# units per rank), the time per step and the communication time per step (meta.json's "mpi" member), and a
-# check that both write the same bytes; then bench/mpi_model.py projects the time per step to 64 and 1024
-# ranks from these measurements.  Writes bench/results_mpi.md (RECTIC_BENCH_MPI_QUICK=1: smaller networks).
+# units per rank), the time per step, the communication time and the bytes received per step (meta.json's "mpi"
+# member: what runtime/mpi_xchg.c's scheme exchanges), and a check that both write the same bytes; then
+# bench/mpi_model.py checks its bytes per step against the runs and projects the time per step to 64 and 1024
+# ranks.  Writes bench/results_mpi.md (RECTIC_BENCH_MPI_QUICK=1: smaller networks).
 #
 #   sh bench/mpi.sh [BUILD]        (make bench-mpi; needs mpirun and python3-numpy)
 set -eu

@@ -70,15 +70,29 @@ static void put_indented(rct_emitter *E, const char *ind, const char *fmt, ...)
 void rct_emc_reductions(rct_emitter *E, int p, const char *ind)
 {
     const rct_model *m = E->m;
+    char inner[64];
+    snprintf(inner, sizeof inner, "%s    ", ind);
     for (int r = 0; r < m->n_reds; r++) {
         const rct_reduction *red = &m->reds[r];
         if (red->before_pass != p)
             continue;
         rct_em_red_comment(E, r, ind);
-        char acc[32];
+        char acc[32], inner2[72];
         snprintf(acc, sizeof acc, "reduce_%d", r);
-        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++", 0};
-        rct_em_red_loop(E, &loop, ind);
+        snprintf(inner2, sizeof inner2, "%s    ", inner);
+        put_indented(E, ind, "%s reduce_%d = 0;\n"
+                             "if (c->mpi_values) { /* under MPI: every process's terms, combined in neuron order */\n"
+                             "    for (long i = c->lo; i < c->hi; i++) {\n", E->real, r);
+        rct_em_red_value(E, r, inner2);
+        put_indented(E, ind, "        c->mpi_terms[i] = x;\n"
+                             "    }\n"
+                             "    c->mpi_values(c->mpi, c->mpi_terms);\n");
+        rct_red_loop terms = {red->fn, -1, "c->mpi_terms[i]", acc, "0", "n", "i++", 1};
+        rct_em_red_loop(E, &terms, inner);
+        put_indented(E, ind, "} else {\n");
+        rct_red_loop loop = {red->fn, r, NULL, acc, "0", "n", "i++", 1};
+        rct_em_red_loop(E, &loop, inner);
+        put_indented(E, ind, "}\n");
         if (red->fn == RCT_F_MEAN)
             put_indented(E, ind, "reduce_%d = reduce_%d/(%s)n;\n", r, r, E->real);
     }
@@ -138,6 +152,9 @@ static void emit_coupling(rct_emitter *E, int p)
         return;
     const rct_var *src = &m->vars[m->source], *tgt = &m->vars[m->target];
     const char *s = src->cname, *t = tgt->cname;
+    if (src->kind == RCT_VK_ALG && E->o->coupling_mode != RCT_COUP_EVENT) /* computed for lo .. hi-1 only */
+        rct_buf_printf(&E->b, "        if (c->mpi_values) /* under MPI: every process's %s, on all */\n"
+                              "            c->mpi_values(c->mpi, %s_arr);\n", src->name, s);
     switch (E->o->coupling_mode) {
     case RCT_COUP_INLINE:
     case RCT_COUP_CSR: {
@@ -183,18 +200,23 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
     if (update && E->o->spiking && E->o->fixed_n > 0)
         put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
                              "   loop of its own, so that the update loop, which tests it again, has no branch) */\n"
-                             "for (long i = 0; i < n; i++)\n"
+                             "const long first_spike = c->n_spikes;\n"
+                             "for (long i = c->lo; i < c->hi; i++) /* the neurons this process updates */\n"
                              "    if (%s_arr[i] >= threshold) {\n"
                              "        c->spikes[2*c->n_spikes] = c->step;\n"
                              "        c->spikes[2*c->n_spikes + 1] = i;\n"
                              "        c->n_spikes++;\n"
-                             "    }\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname);
+                             "    }\n"
+                             "if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */\n"
+                             "    c->mpi_spikes(c->mpi, c, first_spike);\n", m->vars[m->spike_def].name,
+                     m->vars[m->spike_def].cname);
     else if (update && E->o->spiking)
         put_indented(E, ind, "/* the spikes of this step, in neuron order: where %s >= threshold before the update (a\n"
                              "   loop of its own, so that the update loop, which tests it again, has no branch; each\n"
                              "   block of 32 neurons looked at as a whole first, a loop without branches: most have none) */\n"
-                             "for (long i0 = 0; i0 < n; i0 += 32) {\n"
-                             "    const long i1 = i0 + 32 < n ? i0 + 32 : n;\n"
+                             "const long first_spike = c->n_spikes;\n"
+                             "for (long i0 = c->lo; i0 < c->hi; i0 += 32) { /* the neurons this process updates */\n"
+                             "    const long i1 = i0 + 32 < c->hi ? i0 + 32 : c->hi;\n"
                              "    int any = 0;\n"
                              "    for (long i = i0; i < i1; i++)\n"
                              "        any |= %s_arr[i] >= threshold;\n"
@@ -205,13 +227,14 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
                              "                c->spikes[2*c->n_spikes + 1] = i;\n"
                              "                c->n_spikes++;\n"
                              "            }\n"
-                             "}\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
+                             "}\n"
+                             "if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */\n"
+                             "    c->mpi_spikes(c->mpi, c, first_spike);\n", m->vars[m->spike_def].name, m->vars[m->spike_def].cname,
                      m->vars[m->spike_def].cname);
     /* a fixed-size kernel's loop is marked: its neurons are independent, and gcc vectorises the loop only
        when told (its trip count is too small for its cost model) */
-    put_indented(E, ind, "%sfor (long i = %s; i++) {%s\n",
-                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "",
-                 update ? "c->lo; i < c->hi" : "0; i < n", update ? " /* the neurons this process updates */" : "");
+    put_indented(E, ind, "%sfor (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */\n",
+                 E->o->parallel ? "RECTIC_PARALLEL_FOR\n" : E->o->fixed_n > 0 ? "RECTIC_SIMD\n" : "");
     rct_em_loads(E, p, update, inner);
     rct_em_pass_eqs(E, p, inner);
     if (update)

@@ -8,12 +8,14 @@
 
 #include "emit_common.h"
 
-/* Writes the reductions that run before pass p, each as a sequential loop over the neurons (each line
-   starts with ind). */
+/* Writes the reductions that run before pass p, each as a sequential loop over the neurons; under MPI
+   (c->mpi_values) each process computes its neurons' terms, which are gathered and combined in neuron
+   order (each line starts with ind). */
 void rct_emc_reductions(rct_emitter *E, int p, const char *ind);
-/* Writes pass p: the loop over the neurons computing its algebraic variables (those E->skip_eq keeps) and,
-   with `update` (the last pass), first the spikes of the step, then the derivatives and the Euler update
-   (each line starts with ind; an empty pass writes nothing). */
+/* Writes pass p: the loop over the neurons lo .. hi-1 computing its algebraic variables (those E->skip_eq
+   keeps) and, with `update` (the last pass), first the spikes of the step (under MPI every process's, through
+   c->mpi_spikes), then the derivatives and the Euler update (each line starts with ind; an empty pass writes
+   nothing). */
 void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind);
 /* Writes the RECTIC_PARALLEL_FOR macro (OpenMP over c->threads threads, empty without OpenMP). */
 void rct_emc_parallel_macro(rct_emitter *E);

@@ -299,6 +299,29 @@ static int event_source(const rct_emit_net *o, int p)
     return 0;
 }
 
+/* Writes, after part j, the calls that under MPI give every process the algebraic values of the part that a
+   projection without delay reads (each process computed its units' only), each variable once. */
+static void write_shares(net_writer *W, int j)
+{
+    const rct_emit_net *o = W->o;
+    for (int k = 0; k < o->n_projs; k++) {
+        const rct_emit_proj *pr = &o->projs[k];
+        const rct_model *m = o->models[pr->src_pop];
+        int first = 1;
+        for (int e = 0; e < k; e++)
+            first &= !(o->projs[e].src_pop == pr->src_pop && o->projs[e].src_var == pr->src_var &&
+                       o->projs[e].delay == 0 && o->projs[e].mode != RCT_COUP_EVENT);
+        if (!first || pr->delay > 0 || pr->mode == RCT_COUP_EVENT || m->vars[pr->src_var].kind != RCT_VK_ALG ||
+            rct_net_plan_part_of(&W->ne.plan, m, pr->src_pop, pr->src_var) != j)
+            continue;
+        char path[256];
+        rct_buf_printf(&W->out, "        if (pop[%d].mpi_values) /* under MPI: every process's %s, on all */\n"
+                                "            pop[%d].mpi_values(pop[%d].mpi, pop[%d].alg + %d*pop[%d].n);\n",
+                       pr->src_pop, rct_net_var_path(o, pr->src_pop, pr->src_var, path, sizeof path), pr->src_pop,
+                       pr->src_pop, pr->src_pop, m->vars[pr->src_var].slot, pr->src_pop);
+    }
+}
+
 /* Writes rectic_kernel: the K-step loop calling the parts and the projections in the planned order. */
 static void write_kernel(net_writer *W)
 {
@@ -346,6 +369,7 @@ static void write_kernel(net_writer *W)
         if (part_has_work(W, j))
             rct_buf_printf(b, "        %s(&pop[%d], in_%s);\n", rct_net_part_name(W->o, &W->ne.plan, j, name, sizeof name), t->pop,
                            o->pop_names[t->pop]);
+        write_shares(W, j);
         write_stores(W, j);
         for (int k = 0; t->update && k < o->n_projs; k++)
             if (o->projs[k].mode == RCT_COUP_EVENT && o->projs[k].src_pop == t->pop)

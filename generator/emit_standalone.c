@@ -199,8 +199,9 @@ char *rct_emit_standalone(const rct_model *m, const rct_emit_opts *o, const rct_
     for (int k = 0; k < s->n_records; k++)
         rec_entry(&b, m, s->records[k], s->record_files[k], s->record_names[k], NULL, 0);
     rct_buf_printf(&b, "};\n#define RECTIC_SA_N_RECORDS %d\n", 1 + s->n_records);
-    rct_buf_printf(&b, "#define RECTIC_SA_WHOLE %d /* MPI: 1 when a reduction reads coupled values (every rank "
-                       "computes all neurons) */\n", rct_model_reduces_coupled(m));
+    int source = o->coupling && o->coupling_mode != RCT_COUP_EVENT && m->vars[m->source].kind == RCT_VK_STATE;
+    rct_buf_printf(&b, "#define RECTIC_SA_SOURCE_SLOT %d /* MPI: the coupling's source, a state variable exchanged "
+                       "after each step, or -1 */\n", source ? m->vars[m->source].slot : -1);
     rct_buf_printf(&b, "static const long rectic_sa_n = %ld, rectic_sa_steps = %ld;\n", s->n, s->steps);
     run_defaults(&b, s->sampling_steps, s->cutoff, s->sampling_mean, s->npy);
     rct_buf_puts(&b, "static const double rectic_sa_dt = ");
@@ -317,11 +318,7 @@ static void pop_tables(rct_buf *b, rct_buf *entry, const rct_emit_net *o, const 
     rct_buf_printf(entry, ", %d, ", n_vars);
     rct_buf_printf(entry, "%s%s", n_vars ? "rectic_sa_vars_" : "NULL", n_vars ? pop : "");
     rct_buf_printf(entry, ", %d, %d, ", n_recs, sp->output != 0);
-    rct_buf_printf(entry, "%s%s", n_recs ? "rectic_sa_recs_" : "NULL", n_recs ? pop : "");
-    int whole = rct_model_reduces_coupled(m); /* MPI: computed whole on every rank (runtime/mpi_net.c) */
-    for (int k = 0; k < o->n_projs; k++)
-        whole |= o->projs[k].src_pop == p && o->projs[k].delay == 0 && rct_model_owner_only(m, o->projs[k].src_var);
-    rct_buf_printf(entry, ", %d},\n", whole);
+    rct_buf_printf(entry, "%s%s},\n", n_recs ? "rectic_sa_recs_" : "NULL", n_recs ? pop : "");
 }
 
 /* Writes projection k's weights table (while *budget lasts) and its entry of rectic_sa_projs into entry. */
@@ -339,7 +336,8 @@ static void proj_tables(rct_buf *b, rct_buf *entry, const rct_emit_net *o, const
     char src[256], tgt[256];
     rct_net_var_path(o, pr->src_pop, pr->src_var, src, sizeof src);
     rct_net_var_path(o, pr->tgt_pop, o->models[pr->tgt_pop]->coup_var[pr->tgt_slot], tgt, sizeof tgt);
-    rct_buf_printf(entry, "    {%d, %d, %d, %d, %ld, \"%s\", \"%s\", ", pr->src_pop, o->models[pr->src_pop]->vars[pr->src_var].slot,
+    const rct_var *v = &o->models[pr->src_pop]->vars[pr->src_var];
+    rct_buf_printf(entry, "    {%d, %d, %d, %d, %d, %ld, \"%s\", \"%s\", ", pr->src_pop, v->slot, v->kind == RCT_VK_STATE,
                    pr->tgt_pop, pr->mode, pr->delay, src, tgt);
     put_double(entry, matrix ? 0.0 : sp->weight);
     rct_buf_printf(entry, ", %ld, %ld, ", !matrix ? 0 : carried ? sp->count : -1, sp->count);
@@ -395,9 +393,10 @@ char *rct_emit_standalone_net(const rct_emit_net *o, const rct_sa_net *s, rct_er
                      "    long n;\n    int n_state, n_alg, n_coup, n_param;\n    const int *param_vector;\n"
                      "    int spiking;\n    double threshold, reset;\n    int n_vars;\n"
                      "    const struct rectic_sa_var *vars;\n    int n_recs, has_out; /* has_out: recs[0] is out */\n"
-                     "    const struct rectic_sa_rec *recs;\n    int whole; /* MPI: every rank computes all its units */\n};\n"
+                     "    const struct rectic_sa_rec *recs;\n};\n"
                      "struct rectic_sa_w {\n    long at; /* target * n_source + source */\n    double w;\n};\n"
-                     "struct rectic_sa_proj {\n    int src, src_slot, tgt, mode; /* src_slot: the source's block (state or algebraic) */\n"
+                     "struct rectic_sa_proj {\n    int src, src_slot, src_state, tgt, mode; /* src_slot: the source's block (a state\n"
+                     "                                             variable's when src_state, else an algebraic one's) */\n"
                      "    long delay; /* steps */\n"
                      "    const char *source, *target;\n    double weight; /* SA_SCALAR */\n"
                      "    long count; /* weights carried, or -1: not carried (--weights K=FILE is required) */\n"

@@ -139,14 +139,6 @@ int rct_model_event_form_of(const rct_model *m, int source, const rct_expr **tau
 /* Is parameter variable v the tau or the gain of the event form (so that it must be one value for all
    neurons)? */
 int rct_model_event_param(const rct_model *m, int v);
-/* The first pass that may read a coupling value (n_passes: the model has no coupling). */
-int rct_model_first_coupled_pass(const rct_model *m);
-/* Does a reduction read values that may depend on the coupling (under MPI, computed for a process's own
-   units only)? */
-int rct_model_reduces_coupled(const rct_model *m);
-/* Is variable v computed, under MPI, for a process's own units only (an algebraic variable of the update's
-   pass or after the coupling), so that a projection reading it in the same step needs every unit computed? */
-int rct_model_owner_only(const rct_model *m, int v);
 /* Prints an expression (or an equation's right-hand side) in the template language. */
 void rct_expr_print(rct_buf *b, const rct_model *m, const rct_expr *e);
 

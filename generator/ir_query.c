@@ -331,25 +331,3 @@ int rct_model_event_param(const rct_model *m, int v)
         return 0;
     return is_var(tau, v) || (gain && is_var(gain, v));
 }
-
-int rct_model_first_coupled_pass(const rct_model *m)
-{
-    int first = m->n_passes;
-    for (int k = 0; k < m->n_coup; k++)
-        first = m->coup_before[k] < first ? m->coup_before[k] : first;
-    return first;
-}
-
-int rct_model_reduces_coupled(const rct_model *m)
-{
-    for (int r = 0; r < m->n_reds; r++)
-        if (m->reds[r].before_pass > rct_model_first_coupled_pass(m))
-            return 1;
-    return 0;
-}
-
-int rct_model_owner_only(const rct_model *m, int v)
-{
-    const rct_var *var = &m->vars[v];
-    return var->kind == RCT_VK_ALG && (var->pass >= rct_model_first_coupled_pass(m) || var->pass == m->n_passes - 1);
-}

@@ -66,6 +66,12 @@ enum { RCT_REC_STATE = 0, RCT_REC_ALG = 1, RCT_REC_COUP = 2, RCT_REC_INPUT = 3, 
         long lo, hi;                 DOC(the neurons this process updates: lo .. hi-1, all n in one process)\
         void (*gemv)(long rows, long cols, const real *w, const real *x, real *y);                     \
                                      DOC(dense coupling: y = w x for rows of w, each row in its own order)\
+        void *mpi;                   DOC(under MPI: the runtime exchange of this population; 0 in one process)\
+        void (*mpi_values)(void *mpi, real *v);                                                        \
+                                     DOC(under MPI: the values lo .. hi-1 at v of every process, on all)  \
+        void (*mpi_spikes)(void *mpi, struct rectic_kctx *c, long first);                              \
+                                     DOC(under MPI: the spikes from first on of every process, in neuron order)\
+        real *mpi_terms;             DOC(under MPI: n values, the terms of a reduction)                 \
     } rectic_kctx;
 
 /* A network of populations (rct_emit_net_c) runs one kernel

@@ -15,6 +15,7 @@
 #include "cpu_backend.h"
 #include "kernel_abi.h"
 #include "mpi_net.h"
+#include "mpi_xchg.h"
 #include "observer.h"
 #include "rls.h"
 #include "run_common.h"
@@ -106,7 +107,7 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
             c->input = (const char *)io->buf + (size_t)(k * io->cols) * rs;
         long d = io->kernel(c, net->mpi ? 1 : limit); /* returns early only when the spike buffer needs room */
         k += d;
-        if (net->mpi && d > 0 && (*rc = rct_mpi_exchange_state(net, net))) /* MPI: the state after each step */
+        if (net->mpi && d > 0 && (*rc = rct_mpi_after_step(net, c->step - 1))) /* MPI: what crosses */
             break;
     }
     return k - from;
@@ -207,6 +208,8 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
     if (net->check_finite && (!snap_y || !snap_acc))
         rc = rct_oom(&net->err);
+    if (!rc && net->mpi)
+        rc = rct_mpi_run_start(net, &c); /* what crosses between the ranks */
     long done = 0;
     while (done < steps && !rc) {
         long block = steps - done < block_max ? steps - done : block_max;
@@ -231,6 +234,8 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
             memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
         }
         long k = run_block_threads(net, &c, &io, done, block, &rc);
+        if (!rc && net->mpi)
+            rc = rct_mpi_sync(net); /* every rank's part of the state on all: the checks agree */
         if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
@@ -243,7 +248,9 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
             c.acc_count = saved.acc_count;
             for (k = 0; k < block && !rc;) {
                 k += run_block(net, &c, &io, done, k, k + 1, &rc);
-                if (!rct_state_finite(net))
+                if (!rc && net->mpi)
+                    rc = rct_mpi_sync(net);
+                if (!rc && !rct_state_finite(net))
                     rc = rct_report_nonfinite(net, net->run_first + done + k - 1);
             }
         }
@@ -284,6 +291,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         rc = rc ? rc : grc;
     }
     net->timings.run = rct_now() - t0;
+    rct_mpi_run_end(net);
     net->spikes = c.spikes;
     net->n_spikes = c.n_spikes;
     free(buf);

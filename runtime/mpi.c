@@ -23,7 +23,7 @@ typedef void *mpi_handle; /* MPI_Comm, MPI_Datatype, MPI_Op: pointers in OpenMPI
 struct rct_mpi {
     void *lib;
     int rank, size, inited_here;
-    double comm_seconds, comm_bytes;     /* the exchanges between steps (rct_mpi_allgather_blocks) */
+    double comm_seconds, comm_bytes;     /* the exchanges between steps and within them */
     double other_seconds, other_bytes;   /* the rest: gathers after a run, agreements */
     int *tables[RCT_MPI_TABLES]; /* block_table's */
     long table_n[RCT_MPI_TABLES];
@@ -42,6 +42,10 @@ struct rct_mpi {
                      mpi_handle comm);
     int (*Bcast)(void *buf, int count, mpi_handle type, int root, mpi_handle comm);
     int (*Allreduce)(const void *send, void *recv, int count, mpi_handle type, mpi_handle op, mpi_handle comm);
+    int (*Alltoall)(const void *send, int scount, mpi_handle stype, void *recv, int rcount, mpi_handle rtype,
+                    mpi_handle comm);
+    int (*Alltoallv)(const void *send, const int *scounts, const int *sdispls, mpi_handle stype, void *recv,
+                     const int *rcounts, const int *rdispls, mpi_handle rtype, mpi_handle comm);
     double (*Wtime)(void);
 };
 
@@ -81,6 +85,7 @@ static const char *take_all(rct_mpi *m)
         {"MPI_Allgatherv", (void **)&m->Allgatherv}, {"MPI_Gatherv", (void **)&m->Gatherv},
         {"MPI_Allgather", (void **)&m->Allgather}, {"MPI_Bcast", (void **)&m->Bcast},
         {"MPI_Allreduce", (void **)&m->Allreduce}, {"MPI_Wtime", (void **)&m->Wtime},
+        {"MPI_Alltoall", (void **)&m->Alltoall},   {"MPI_Alltoallv", (void **)&m->Alltoallv},
         /* OpenMPI's predefined handles: the addresses of these objects */
         {"ompi_mpi_comm_world", &m->comm},         {"ompi_mpi_double", &m->t_double},
         {"ompi_mpi_float", &m->t_float},           {"ompi_mpi_int", &m->t_int},
@@ -231,16 +236,33 @@ static void toc(rct_mpi *m, double t0, double bytes, int exchange)
     *(exchange ? &m->comm_bytes : &m->other_bytes) += bytes;
 }
 
-int rct_mpi_allgather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err)
+int rct_mpi_allgatherv(rct_mpi *m, void *buf, const int *counts, const int *displs, int exchange, rct_err *err)
 {
-    const int *t = block_table(m, n, err);
-    if (!t)
-        return -1;
-    double t0 = tic(m);
-    int rc = m->Allgatherv(RCT_MPI_IN_PLACE, 0, m->t_byte, buf, t, t + m->size, size == 4 ? m->t_float : m->t_double,
-                           m->comm);
-    toc(m, t0, (double)(n - t[m->rank]) * (double)size, 1);
+    double t0 = tic(m), bytes = 0;
+    int rc = m->Allgatherv(RCT_MPI_IN_PLACE, 0, m->t_byte, buf, counts, displs, m->t_byte, m->comm);
+    for (int r = 0; r < m->size; r++)
+        bytes += r == m->rank ? 0 : counts[r];
+    toc(m, t0, bytes, exchange);
     return rc ? failed(err, "MPI_Allgatherv") : 0;
+}
+
+int rct_mpi_alltoallv(rct_mpi *m, const void *send, const int *scounts, const int *sdispls, void *recv,
+                      const int *rcounts, const int *rdispls, int exchange, rct_err *err)
+{
+    double t0 = tic(m), bytes = 0;
+    int rc = m->Alltoallv(send, scounts, sdispls, m->t_byte, recv, rcounts, rdispls, m->t_byte, m->comm);
+    for (int r = 0; r < m->size; r++)
+        bytes += r == m->rank ? 0 : rcounts[r];
+    toc(m, t0, bytes, exchange);
+    return rc ? failed(err, "MPI_Alltoallv") : 0;
+}
+
+int rct_mpi_alltoall_int(rct_mpi *m, const int *send, int *recv, rct_err *err)
+{
+    double t0 = tic(m);
+    int rc = m->Alltoall(send, 1, m->t_int, recv, 1, m->t_int, m->comm);
+    toc(m, t0, (double)(m->size - 1) * sizeof(int), 0);
+    return rc ? failed(err, "MPI_Alltoall") : 0;
 }
 
 int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err)

@@ -9,7 +9,7 @@
  * with a message naming what is missing.
  *
  * Every population is split into P contiguous blocks of units (rct_mpi_block): rank r updates units
- * lo .. hi-1 of each (rectic_kctx.lo/hi) and holds the state of all of them, exchanged after every step.
+ * lo .. hi-1 of each (rectic_kctx.lo/hi); only what other ranks read crosses (runtime/mpi_xchg.c).
  */
 #ifndef RCT_MPI_H
 #define RCT_MPI_H
@@ -41,10 +41,17 @@ double rct_mpi_other_seconds(const rct_mpi *m);
    larger); an empty block is n .. n. */
 void rct_mpi_block(long n, int p, int r, long *lo, long *hi);
 
-/* Every rank's block of n values of `size` bytes (4 or 8; rct_mpi_block) gathered into buf on every rank,
-   in place (MPI_Allgatherv).  Returns 0, or -1 with err filled. */
-int rct_mpi_allgather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err);
-/* The same gathered on rank 0 only (the others' buf unchanged). */
+/* Rank r's counts[r] bytes at buf + displs[r] on every rank, in place (MPI_Allgatherv in bytes).  `exchange`:
+   an exchange between steps (counted in rct_mpi_comm_seconds/bytes), else another call.  0, or -1 with err. */
+int rct_mpi_allgatherv(rct_mpi *m, void *buf, const int *counts, const int *displs, int exchange, rct_err *err);
+/* Rank r gets scounts[r] bytes from send + sdispls[r]; this rank rcounts[q] bytes from rank q at recv +
+   rdispls[q] (MPI_Alltoallv in bytes); `exchange` as above. */
+int rct_mpi_alltoallv(rct_mpi *m, const void *send, const int *scounts, const int *sdispls, void *recv,
+                      const int *rcounts, const int *rdispls, int exchange, rct_err *err);
+/* Rank r gets send[r]; recv[q] is what rank q sent this one (MPI_Alltoall of one int each). */
+int rct_mpi_alltoall_int(rct_mpi *m, const int *send, int *recv, rct_err *err);
+/* Every rank's block of n values of `size` bytes (4 or 8; rct_mpi_block) gathered on rank 0 only (the
+   others' buf unchanged). */
 int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err);
 /* Rank 0's `bytes` bytes at buf copied to every rank (MPI_Bcast). */
 int rct_mpi_bcast(rct_mpi *m, void *buf, size_t bytes, rct_err *err);

@@ -1,13 +1,11 @@
 /*
- * mpi_net.c -- a network partitioned across MPI ranks (see mpi.h): the blocks, the exchange after each
- * step, and what rank 0 gathers after a run so that it writes the bytes of one process.
+ * mpi_net.c -- a network partitioned across MPI ranks (see mpi.h): the blocks, and what rank 0 gathers
+ * after a run so that it writes the bytes of one process.
  *
- * Rank r updates units lo .. hi-1 of every population (rectic_kctx.lo/hi) with the incoming weights of those
- * units; the kernel lists the spikes and computes the reductions and the algebraic passes before the
- * coupling for all units from the state, which every rank holds whole: after each step every rank's block
- * of each state variable is gathered on all (MPI_Allgatherv), and so is each delay ring's newest slot.
- * The coupling sums and the values computed in the update pass are right on their owner only: rank 0
- * gathers the recorded columns, the sampling means and the coupling sums of the other ranks after a run.
+ * Rank r computes units lo .. hi-1 of every population (rectic_kctx.lo/hi) in every pass, with the incoming
+ * weights of those units; what other ranks read crosses during the run (mpi_xchg.c).  The coupling sums
+ * and the values computed in the passes are right on their owner only: rank 0 gathers the recorded
+ * columns, the sampling means and the coupling sums of the other ranks after a run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +15,6 @@
 #include "mpi_net.h"
 #include "popnet.h"
 #include "rls.h"
-
-static void mark_whole(rectic_net *net);
 
 int rectic_net_use_mpi(rectic_net *net, int use)
 {
@@ -38,7 +34,6 @@ int rectic_net_use_mpi(rectic_net *net, int use)
         return rct_errf(&net->err, RECTIC_EINVAL, "MPI: the %s backend does not run partitioned yet: run on the CPU",
                         net->be->name);
     net->mpi = m;
-    mark_whole(net);
     int rc = rct_mpi_size(m) > 1 ? rct_mpi_keep_own_weights(net) : 0;
     if (rc)
         net->mpi = NULL;
@@ -59,24 +54,6 @@ double rectic_net_weight_bytes(const rectic_net *net)
     return net ? rct_mpi_weight_bytes(net) : 0;
 }
 
-/* Marks the populations (or the network) that every rank must compute whole: the exchange after a step
-   cannot give them values a projection or a reduction reads within the step. */
-static void mark_whole(rectic_net *net)
-{
-    if (!net->pn) {
-        net->mpi_whole = rct_model_reduces_coupled(net->model);
-        return;
-    }
-    for (int p = 0; p < net->pn->n_pops; p++)
-        net->pn->pops[p]->mpi_whole = rct_model_reduces_coupled(net->pn->pops[p]->model);
-    for (int k = 0; k < net->pn->n_projs; k++) {
-        const rct_proj *j = &net->pn->projs[k];
-        rectic_net *src = net->pn->pops[j->src];
-        if (j->delay == 0 && rct_model_owner_only(src->model, j->src_var))
-            src->mpi_whole = 1;
-    }
-}
-
 int rct_mpi_net_check(rectic_net *net)
 {
     if (rct_mpi_size(net->mpi) > 1 && (rct_online_on(rct_online_of(net)) || rct_online_has_feedback(net)))
@@ -87,24 +64,6 @@ int rct_mpi_net_check(rectic_net *net)
         return rct_errf(&net->err, RECTIC_ENOMEM, "MPI: the recordings exceed the memory limit; streaming them to "
                                                   "disk is not available under MPI (record fewer variables or "
                                                   "sample them)");
-    return 0;
-}
-
-int rct_mpi_exchange_state(rectic_net *net, rectic_net *pop)
-{
-    if (pop->mpi_whole) /* every rank computed all of it */
-        return 0;
-    size_t rs = rct_rsize(pop), n = (size_t)pop->n;
-    for (int s = 0; s < pop->model->n_state; s++)
-        if (rct_mpi_allgather_blocks(net->mpi, (char *)pop->y + (size_t)s * n * rs, pop->n, rs, &net->err))
-            return net->err.code ? net->err.code : RECTIC_EINVAL;
-    return 0;
-}
-
-int rct_mpi_exchange_ring(rectic_net *net, void *ring, long slot, long n, size_t rs)
-{
-    if (rct_mpi_allgather_blocks(net->mpi, (char *)ring + (size_t)slot * (size_t)n * rs, n, rs, &net->err))
-        return net->err.code ? net->err.code : RECTIC_EINVAL;
     return 0;
 }
 
@@ -166,8 +125,6 @@ static int gather_values(rectic_net *net, void *v, long count, long n, size_t rs
 
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows)
 {
-    if (pop->mpi_whole) /* rank 0 computed all of it */
-        return 0;
     int rc = 0;
     for (int k = 0; !rc && rows >= 0 && k < pop->n_rec_data; k++) {
         if (!pop->rec_data[k] || (k == 0 && pop->model->output < 0)) /* a population without the output */

@@ -6,15 +6,10 @@
 
 #include "network.h"
 
-/* This rank's units lo .. hi-1 of pop (a population of net, or net): its block, or 0 .. n without MPI or
-   for a population every rank computes whole (rectic_net.mpi_whole) (mpi_part.c). */
+/* This rank's units lo .. hi-1 of pop (a population of net, or net): its block, or 0 .. n without MPI (mpi_part.c). */
 void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi);
 /* Refuses what a partitioned run cannot do (recordings streamed to disk); 0 or a code with net->err. */
 int rct_mpi_net_check(rectic_net *net);
-/* After a step: every rank's block of each state variable of pop (a population of net, or net) on all. */
-int rct_mpi_exchange_state(rectic_net *net, rectic_net *pop);
-/* After a step: every rank's block of slot `slot` of a delay ring of n values of rs bytes on all. */
-int rct_mpi_exchange_ring(rectic_net *net, void *ring, long slot, long n, size_t rs);
 /* After a run of `rows` recorded rows (-1: at a checkpoint, no recordings): rank 0 takes the other ranks'
    recorded columns, sampling sums and coupling sums of pop (a population of net, or net).  Collective. */
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows);

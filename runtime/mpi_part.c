@@ -20,7 +20,7 @@ void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, l
 {
     *lo = 0;
     *hi = pop->n;
-    if (net->mpi && !pop->mpi_whole)
+    if (net->mpi)
         rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
 }
 

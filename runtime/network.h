@@ -131,8 +131,7 @@ struct rectic_net {
     char **warnings;         /* what the caller should know (rct_net_warn, runtime/warning.c) */
     int n_warnings;
     struct rct_mpi *mpi;     /* runs partitioned across MPI ranks (runtime/mpi_net.c), or NULL */
-    int mpi_whole;           /* under MPI every rank computes all units of this network or population: values
-                                another population reads, or a reduction, depend on its coupling (mpi_net.c) */
+    struct rct_mpx *mpx;     /* during a partitioned run: what crosses between the ranks (mpi_xchg.c) */
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */

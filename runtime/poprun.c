@@ -14,6 +14,7 @@
 #include "kernel_abi.h"
 #include "layers.h"
 #include "mpi_net.h"
+#include "mpi_xchg.h"
 #include "observer.h"
 #include "popnet.h"
 #include "rls.h"
@@ -225,23 +226,6 @@ static int spill_rest(rectic_net *net, pn_run *r)
     return 0;
 }
 
-/* Under MPI, after a step: the state of every population and the newest slot of every delay ring, each
-   rank's block on all ranks (mpi_net.c). */
-static int exchange(rectic_net *net, pn_run *r)
-{
-    rct_popnet *pn = net->pn;
-    int rc = 0;
-    for (int p = 0; p < pn->n_pops && !rc; p++)
-        rc = rct_mpi_exchange_state(net, pn->pops[p]);
-    for (int k = 0; k < pn->n_projs && !rc; k++) {
-        const rct_proj *j = &pn->projs[k];
-        if (j->ring && !pn->pops[j->src]->mpi_whole) /* the slot the step just stored: step mod (delay + 1) */
-            rc = rct_mpi_exchange_ring(net, j->ring, (r->ctx[0].step - 1) % (j->delay + 1), pn->pops[j->src]->n,
-                                       rct_rsize(net));
-    }
-    return rc;
-}
-
 /* Under MPI, at a run's end or a checkpoint: rank 0 takes the other ranks' part of what only they computed
    (recordings, with `recorded`, sampling and coupling sums, event-driven projections' sums). */
 static int gather(rectic_net *net, pn_run *r, int recorded)
@@ -285,7 +269,7 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
             }
         long done = ((net_kernel_fn)net->kernel)(r->ctx, r->proj, net->mpi ? 1 : limit); /* MPI: a step at a time */
         k += done;
-        if (net->mpi && done > 0 && (*rc = exchange(net, r)))
+        if (net->mpi && done > 0 && (*rc = rct_mpi_after_step(net, r->ctx[0].step - 1))) /* what crosses */
             break;
     }
     return k - from;
@@ -379,6 +363,8 @@ static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const l
     long k = 0;
     while (k < block && !*rc) {
         k += run_steps(net, r, start, k, k + 1, rc);
+        if (!*rc && net->mpi)
+            *rc = rct_mpi_sync(net);
         for (int p = 0; p < pn->n_pops && !*rc; p++)
             if (!rct_state_finite(pn->pops[p])) {
                 rct_report_nonfinite(pn->pops[p], net->run_first + start + k - 1);
@@ -425,6 +411,8 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
         if (net->check_finite)
             snapshot(net, r, saved, spilled);
         long k = run_steps_threads(net, r, done, block, &rc);
+        if (!rc && net->mpi)
+            rc = rct_mpi_sync(net); /* every rank's part of the state on all: the checks agree */
         if (!rc && net->check_finite && !all_finite(pn))
             k = replay(net, r, saved, spilled, done, block, &rc);
         if (k > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c): the steps kept */
@@ -474,6 +462,8 @@ int rct_pn_cpu_run(rectic_net *net, long steps)
         rc = setup_projs(net, &r);
     if (!rc)
         net->event_valid = 1;
+    if (!rc && net->mpi)
+        rc = rct_mpi_run_start(net, r.ctx); /* what crosses between the ranks */
     if (!rc)
         rc = run_blocks(net, &r, steps);
     if (r.ctx && r.rows_spilled) { /* the last, partial chunks (also of a run stopped by an error) */
@@ -485,6 +475,7 @@ int rct_pn_cpu_run(rectic_net *net, long steps)
         rc = rc ? rc : grc;
     }
     net->timings.run = rct_now() - t0;
+    rct_mpi_run_end(net);
     run_free(pn, &r);
     if (!rc)
         net->err.code = 0;

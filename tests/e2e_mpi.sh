@@ -4,7 +4,8 @@
 # event-driven and small inline coupling, spikes, recordings and sampling; a rate network whose coupling
 # reads an algebraic variable; a network file of several populations with sparse, dense, scalar and delayed
 # projections; a PyRates circuit with delays; meta.json's "mpi" member; one message for a failure on every
-# rank; --save-state under MPI loaded by another P.
+# rank; --save-state under MPI loaded by another P; the bytes exchanged between steps are the scheme's
+# (sparse rows' needed entries, dense sources, delay rings every D_min steps, reductions' terms, spike indices).
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -196,6 +197,108 @@ EOF
     SMALL=1 compare net.yaml --dt 1e-3 --input C/I_ext=inC.csv --record A/v --record B/v --record A/r --record B/r -q
 }
 
+# rate_net: writes net.yaml (P: 40 rate units with a sparse banded projection onto themselves and a delayed
+# sparse one from far units; T: 2 units reading all of P through a dense projection, with mean() over its
+# units) and its files.
+rate_net() {
+    cat >tpl.yaml <<'EOF'
+r_op:
+  base: OperatorTemplate
+  equations: "d/dt * r = (-r + tanh(r_in + I_ext)) / tau"
+  variables: {r: output(0.1), tau: 0.01, r_in: input(0.0), I_ext: input(0.0)}
+m_op:
+  base: OperatorTemplate
+  equations: ["q = tanh(r_in)", "d/dt * v = (-v + q - mean(q)) / tau"]
+  variables: {v: output(0.0), q: variable(0.0), tau: 0.02, r_in: input(0.0)}
+r_node:
+  base: NodeTemplate
+  operators: [r_op]
+m_node:
+  base: NodeTemplate
+  operators: [m_op]
+EOF
+    python3 - <<'EOF'
+import random
+random.seed(11)
+n = 40
+def write(name, rows):
+    open(name, "w").writelines(",".join("%.6g" % x for x in r) + "\n" for r in rows)
+write("band.csv", [(i, j % n, random.uniform(-1, 1)) for i in range(n) for j in (i - 2, i + 1, i + 3)])
+write("far.csv", [(i, (i + n // 2) % n, random.uniform(-1, 1)) for i in range(n)])
+write("wPT.csv", [[random.uniform(-0.2, 0.2) for j in range(n)] for i in range(2)])
+write("inP.csv", [[random.uniform(-1, 1) for j in range(n)] for s in range(301)])
+open("net.yaml", "w").write("""populations:
+  P: {template: tpl.r_node, op: r_op, n: 40, input: I_ext}
+  T: {template: tpl.m_node, op: m_op, n: 2}
+projections:
+  - {source: P/r, target: P/r_in, weights-coo: band.csv}
+  - {source: P/r, target: T/r_in, weights: wPT.csv}
+  - {source: P/r, target: P/r_in, weights-coo: far.csv, delay: 0.003}
+""")
+EOF
+}
+
+# scheme_bytes DIR P STEPS: every rank's bytes received between steps (meta.json) are what the scheme says
+# for rate_net's network: after each step the entries of P/r that a rank's sparse and dense rows read of
+# other ranks' units, the delay ring's entries every D_min = 3 steps (the last partial batch crosses at the
+# block's end, with the rest of the state), and within each step T's terms of mean(q).
+scheme_bytes() {
+    local msg
+    msg=$(python3 - "$@" 2>&1 <<'EOF'
+import json, sys
+d, P, S = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def block(n, r):
+    base, extra = divmod(n, P)
+    lo = r * base + min(r, extra)
+    hi = lo + base + (r < extra)
+    return (n, n) if lo == hi else (lo, hi)
+def coo(name):
+    return [tuple(int(float(x)) for x in line.split(",")[:2]) for line in open(name)]
+band, far = coo("band.csv"), coo("far.csv")
+got = json.load(open(d + "/meta.json"))["mpi"]["bytes_received"]
+for r in range(P):
+    lo, hi = block(40, r)
+    tlo, thi = block(2, r)
+    own = set(range(lo, hi))
+    step = {j for i, j in band if lo <= i < hi} | (set(range(40)) if thi > tlo else set())
+    ring = {j for i, j in far if lo <= i < hi}
+    want = S * 8 * len(step - own) + (S // 3) * 3 * 8 * len(ring - own) + (S * 8 * (2 - (thi - tlo)) if P > 1 else 0)
+    assert got[r] == want, (d, r, got[r], want)
+EOF
+) || fail "bytes received: $(printf '%s' "$msg" | tail -c 400)"
+}
+
+test_sparse_rate_exchange_sends_only_the_entries_each_rank_reads() {
+    need_mpi
+    in_workdir
+    rate_net
+    local args=(net.yaml --dt 1e-3 --steps 301 --input P/I_ext=inP.csv --record P/r --record T/v --record T/q -q)
+    SMALL=1 compare "${args[@]}"
+    for p in 1 2 3 4; do
+        scheme_bytes "p$p" "$p" 301
+    done
+}
+
+test_event_coupling_exchanges_spike_indices_only() {
+    need_mpi
+    in_workdir
+    qif_data 37 400
+    compare "${QIF[@]}" --weights J.csv --inputs inp.csv --coupling event
+    local msg
+    msg=$(python3 - 2>&1 <<'EOF'
+import json
+spikes = [int(float(line.split(",")[1])) for line in open("one/spikes.csv") if line[0].isdigit()]
+assert len(spikes) > 20, len(spikes)
+for P in (2, 3, 4):
+    meta = json.load(open("p%d/meta.json" % P))["mpi"]
+    for r, (lo, hi) in enumerate(meta["blocks"]):
+        mine = sum(lo <= j < hi for j in spikes)
+        want = 400 * 4 * (P - 1) + 16 * (len(spikes) - mine)  # the counts, then (step, unit) pairs
+        assert meta["bytes_received"][r] == want, (P, r, meta["bytes_received"][r], want)
+EOF
+) || fail "event coupling bytes: $(printf '%s' "$msg" | tail -c 400)"
+}
+
 test_pyrates_circuit_with_delays() {
     need_mpi
     in_workdir
@@ -300,6 +403,14 @@ test_standalone_mpi_program_writes_the_bytes_of_rectic_run() {
     mpirun --oversubscribe -np 3 ./net --input E=in_E.csv --input I=in_I.csv -o n3 >net.out 2>&1 ||
         fail "mpirun -np 3 ./net: $(head -c 600 net.out)"
     same none n3
+    rate_net # sparse, dense and delayed rate projections, a reduction, a population smaller than P
+    local rate=(net.yaml --dt 1e-3 --steps 301 --input P/I_ext=inP.csv --record P/r --record T/v --record T/q -q)
+    rr emit "${rate[@]}" --standalone --mpi -o rate.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror rate.c -lm -o rate 2>cc.err || fail "mpicc rate.c: $(head -c 600 cc.err)"
+    rr run "${rate[@]}" -o rone
+    mpirun --oversubscribe -np 4 ./rate --input P=inP.csv -o r4 >rate.out 2>&1 ||
+        fail "mpirun -np 4 ./rate: $(head -c 600 rate.out)"
+    same rone r4
 }
 
 run_tests

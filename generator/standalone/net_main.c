@@ -354,19 +354,94 @@ static void sa_start_event(sa_proj *s, int k, const sa_pop *pops)
             s->tmp[s->col[q]] += s->val[q] * x[c];
 }
 
-/* Under MPI, after step `step`: every rank's block of each population's state, and of each delay ring's
-   newest slot, on all ranks (populations computed whole need none). */
+/* Is projection k the first without delay (nor event-driven) to read its source, a state variable? */
+static int sa_first_reader(int k)
+{
+    const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+    int first = j->delay == 0 && j->mode != SA_EVENT && j->src_state;
+    for (int e = 0; e < k; e++) {
+        const struct rectic_sa_proj *f = &rectic_sa_projs[e];
+        first &= !(f->src == j->src && f->src_slot == j->src_slot && f->src_state && f->delay == 0 && f->mode != SA_EVENT);
+    }
+    return first;
+}
+
+/* Marks in need[] the units of projection e's source that this rank's targets read: the columns of its
+   sparse rows, or every unit (dense, scalar). */
+static void sa_mark_needed(const sa_proj *projs, int e, unsigned char *need)
+{
+    const struct rectic_sa_proj *f = &rectic_sa_projs[e];
+    long lo, hi;
+    sa_block(rectic_sa_pops[f->tgt].n, sa_rank, &lo, &hi);
+    if (lo >= hi)
+        return;
+    if (f->mode == SA_CSR) {
+        for (long q = projs[e].ptr[lo]; q < projs[e].ptr[hi]; q++)
+            need[projs[e].col[q]] = 1;
+        return;
+    }
+    memset(need, 1, (size_t)rectic_sa_pops[f->src].n);
+}
+
+/* Under MPI, the lists of what crosses for projection k (built at the first step): for the first projection
+   without delay reading a state variable, the units that every such projection reads; for a delayed one,
+   its own. */
+static const sa_xlist *sa_lists(const sa_proj *projs, int k)
+{
+    static sa_xlist lists[RECTIC_SA_N_PROJS + 1];
+    const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+    if (lists[k].made)
+        return &lists[k];
+    unsigned char *need = sa_alloc((size_t)rectic_sa_pops[j->src].n + 1, 1);
+    for (int e = k; e < RECTIC_SA_N_PROJS; e++) {
+        const struct rectic_sa_proj *f = &rectic_sa_projs[e];
+        if (e == k || (j->delay == 0 && f->delay == 0 && f->mode != SA_EVENT && f->src == j->src &&
+                       f->src_slot == j->src_slot && f->src_state))
+            sa_mark_needed(projs, e, need);
+    }
+    sa_xlist_make(&lists[k], need, rectic_sa_pops[j->src].n);
+    free(need);
+    return &lists[k];
+}
+
+static long sa_pending; /* MPI: steps whose ring slots are still to cross */
+
+/* Under MPI, after step `step`: of each state variable that projections without delay read, the units each
+   rank's rows read of the others (sparse: their columns; else all); every D_min steps (the smallest delay),
+   the delay rings' entries of those steps the same way. */
 static void sa_mpi_step(sa_pop *pops, sa_proj *projs, long step)
 {
-    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
-        for (int s = 0; !rectic_sa_pops[p].whole && s < rectic_sa_pops[p].n_state; s++)
-            sa_mpi_allgather(pops[p].y + s * rectic_sa_pops[p].n, rectic_sa_pops[p].n);
+    long batch = 0;
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        if (sa_first_reader(k))
+            sa_xlist_run(sa_lists(projs, k), pops[j->src].y + j->src_slot * rectic_sa_pops[j->src].n);
+        batch = j->delay > 0 && (batch == 0 || j->delay < batch) ? j->delay : batch;
+    }
+    if (batch == 0 || ++sa_pending < batch)
+        return;
     for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
         const struct rectic_sa_proj *j = &rectic_sa_projs[k];
         long n = rectic_sa_pops[j->src].n;
-        if (j->delay > 0 && !rectic_sa_pops[j->src].whole)
-            sa_mpi_allgather(projs[k].ring + (step % (j->delay + 1)) * n, n);
+        for (long t = step - batch + 1; j->delay > 0 && t <= step; t++)
+            sa_xlist_run(sa_lists(projs, k), projs[k].ring + (t % (j->delay + 1)) * n);
     }
+    sa_pending = 0;
+}
+
+/* Under MPI, at the end of a block of steps: every rank's part of the states and rings on all (the checks
+   of finiteness agree). */
+static void sa_mpi_sync(sa_pop *pops, sa_proj *projs)
+{
+    for (int p = 0; p < RECTIC_SA_N_POPS; p++)
+        for (int s = 0; s < rectic_sa_pops[p].n_state; s++)
+            sa_mpi_allgather(pops[p].y + s * rectic_sa_pops[p].n, rectic_sa_pops[p].n);
+    for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
+        const struct rectic_sa_proj *j = &rectic_sa_projs[k];
+        for (long t = 0; j->delay > 0 && t <= j->delay; t++)
+            sa_mpi_allgather(projs[k].ring + t * rectic_sa_pops[j->src].n, rectic_sa_pops[j->src].n);
+    }
+    sa_pending = 0;
 }
 
 /* Sets up population p's context: its arrays, input and recordings. */
@@ -383,10 +458,8 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
     c->alg = s->alg;
     c->coup = s->coup;
     c->param = (const real *const *)s->param;
-    c->lo = 0;
-    c->hi = n;
-    if (!sp->whole) /* under MPI this rank's block */
-        sa_block(n, sa_rank, &c->lo, &c->hi);
+    sa_block(n, sa_rank, &c->lo, &c->hi); /* under MPI this rank's block, else all */
+    sa_mpi_context(c);
     c->gemv = sa_gemv_rows;
     c->in_row = cols;
     c->in_col = cols == n && n > 1 ? 1 : 0;
@@ -423,6 +496,8 @@ static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *pops, 
         if (d > 0 && sa_size > 1)
             sa_mpi_step(pops, projs, ctx[0].step - 1);
     }
+    if (sa_size > 1)
+        sa_mpi_sync(pops, projs);
 }
 
 /* The first population whose state is not finite (the block and unit in *s, *i), or -1. */
@@ -639,7 +714,7 @@ int main(int argc, char **argv)
     if (stopped) /* the rows of the steps before the bad one */
         run.rows = ctx[0].rec_row;
     for (int p = 0; sa_size > 1 && p < RECTIC_SA_N_POPS; p++)
-        for (int k = 0; !rectic_sa_pops[p].whole && k < rectic_sa_pops[p].n_recs; k++)
+        for (int k = 0; k < rectic_sa_pops[p].n_recs; k++)
             sa_mpi_gather_columns(pops[p].buf[k], run.rows, rectic_sa_pops[p].n); /* rank 0 takes the others' */
     if (sa_rank != 0) { /* rank 0 writes */
         sa_mpi_end();

@@ -41,9 +41,11 @@ static void *sa_alloc(size_t count, size_t size)
     return p;
 }
 
-/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank updates a block of
-   the neurons and gathers the state after each step, rank 0 gathers the recordings and writes them: the
-   bytes of `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
+/* MPI (`rectic emit --standalone --mpi`: built with mpicc, -DRECTIC_SA_MPI): every rank computes a block of
+   the neurons; after each step the entries of the source variables that the coupling reads cross (sa_xlist:
+   of sparse projections only the columns of a rank's rows; the delay rings every D_min steps), within a step
+   what the kernel's callbacks ask; rank 0 gathers the recordings and writes them: the bytes of
+   `mpirun rectic run`.  Without RECTIC_SA_MPI one process, rank 0 of 1. */
 #ifdef RECTIC_SA_MPI
 #include <mpi.h>
 static int sa_rank, sa_size = 1;
@@ -84,6 +86,14 @@ static inline void sa_block(long n, int r, long *lo, long *hi)
         *lo = *hi = n;
 }
 
+/* Under MPI, which values of a source cross between ranks: those this rank sends each rank (sidx, scnt[r]
+   from sdsp[r] on) and those it receives (ridx, rcnt, rdsp), with room for them. */
+typedef struct sa_xlist {
+    int made, *scnt, *sdsp, *rcnt, *rdsp;
+    long ns, nr, *sidx, *ridx;
+    real *sbuf, *rbuf;
+} sa_xlist;
+
 #ifdef RECTIC_SA_MPI
 /* Every rank's block of the n values at buf on every rank (after a step). */
 static inline void sa_mpi_allgather(real *buf, long n)
@@ -97,6 +107,82 @@ static inline void sa_mpi_allgather(real *buf, long n)
     MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, counts + sa_size,
                    RECTIC_SA_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_COMM_WORLD);
     free(counts);
+}
+
+/* The kernel's rectic_kctx.mpi_values (mpi: the context): every rank's block of the c->n values at v on all. */
+static void sa_mpi_values(void *mpi, real *v)
+{
+    sa_mpi_allgather(v, ((rectic_kctx *)mpi)->n);
+}
+
+/* The kernel's rectic_kctx.mpi_spikes: the spikes listed from `first` on, every rank's, in neuron order (the
+   ranks' blocks are in neuron order). */
+static void sa_mpi_spikes(void *mpi, rectic_kctx *c, long first)
+{
+    int mine = (int)(2 * (c->n_spikes - first)), *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    (void)mpi;
+    MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
+    long at = 0;
+    for (int r = 0; r < sa_size; at += counts[r], r++)
+        counts[sa_size + r] = (int)at;
+    long *all = sa_alloc((size_t)at + 1, sizeof *all);
+    MPI_Allgatherv(c->spikes + 2 * first, mine, MPI_LONG, all, counts, counts + sa_size, MPI_LONG, MPI_COMM_WORLD);
+    memcpy(c->spikes + 2 * first, all, sizeof *all * (size_t)at);
+    c->n_spikes = first + at / 2;
+    free(all), free(counts);
+}
+
+/* Under MPI, hands context c the kernel's callbacks: each rank computes its block in every pass, and what the
+   others' passes read within a step (algebraic values, a reduction's terms, the spikes) crosses in them. */
+static inline void sa_mpi_context(rectic_kctx *c)
+{
+    if (sa_size < 2)
+        return;
+    c->mpi = c;
+    c->mpi_values = sa_mpi_values;
+    c->mpi_spikes = sa_mpi_spikes;
+    c->mpi_terms = sa_alloc((size_t)c->n + 1, sizeof(real));
+}
+
+/* Builds x from need[] (the units of a source of n this rank reads): it asks each owner for its units
+   among them, and learns what the others ask of it. */
+static inline void sa_xlist_make(sa_xlist *x, const unsigned char *need, long n)
+{
+    x->scnt = sa_alloc(4 * (size_t)sa_size, sizeof *x->scnt);
+    x->sdsp = x->scnt + sa_size, x->rcnt = x->sdsp + sa_size, x->rdsp = x->rcnt + sa_size;
+    x->nr = x->ns = 0;
+    for (int r = 0; r < sa_size; r++) {
+        long lo, hi, k = 0;
+        sa_block(n, r, &lo, &hi);
+        for (long j = lo; r != sa_rank && j < hi; j++)
+            k += need[j];
+        x->rcnt[r] = (int)k, x->rdsp[r] = (int)x->nr, x->nr += k;
+    }
+    x->ridx = sa_alloc((size_t)x->nr + 1, sizeof *x->ridx);
+    long lo, hi;
+    sa_block(n, sa_rank, &lo, &hi);
+    for (long j = 0, q = 0; j < n; j++)
+        if (need[j] && (j < lo || j >= hi))
+            x->ridx[q++] = j; /* in unit order: rank by rank */
+    MPI_Alltoall(x->rcnt, 1, MPI_INT, x->scnt, 1, MPI_INT, MPI_COMM_WORLD);
+    for (int r = 0; r < sa_size; r++)
+        x->sdsp[r] = (int)x->ns, x->ns += x->scnt[r];
+    x->sidx = sa_alloc((size_t)x->ns + 1, sizeof *x->sidx);
+    MPI_Alltoallv(x->ridx, x->rcnt, x->rdsp, MPI_LONG, x->sidx, x->scnt, x->sdsp, MPI_LONG, MPI_COMM_WORLD);
+    x->sbuf = sa_alloc((size_t)x->ns + 1, sizeof(real));
+    x->rbuf = sa_alloc((size_t)x->nr + 1, sizeof(real));
+    x->made = 1;
+}
+
+/* The values of v that x lists, from their owners (one MPI_Alltoallv). */
+static inline void sa_xlist_run(const sa_xlist *x, real *v)
+{
+    for (long q = 0; q < x->ns; q++)
+        x->sbuf[q] = v[x->sidx[q]];
+    MPI_Alltoallv(x->sbuf, x->scnt, x->sdsp, RECTIC_SA_F32 ? MPI_FLOAT : MPI_DOUBLE, x->rbuf, x->rcnt, x->rdsp,
+                  RECTIC_SA_F32 ? MPI_FLOAT : MPI_DOUBLE, MPI_COMM_WORLD);
+    for (long q = 0; q < x->nr; q++)
+        v[x->ridx[q]] = x->rbuf[q];
 }
 
 /* Rank 0 takes the other ranks' columns (their blocks of the n neurons) of rows x n values at buf. */
@@ -130,6 +216,21 @@ static inline void sa_mpi_allgather(real *buf, long n)
 static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
 {
     (void)buf, (void)rows, (void)n;
+}
+
+static inline void sa_mpi_context(rectic_kctx *c)
+{
+    (void)c;
+}
+
+static inline void sa_xlist_make(sa_xlist *x, const unsigned char *need, long n)
+{
+    (void)x, (void)need, (void)n;
+}
+
+static inline void sa_xlist_run(const sa_xlist *x, real *v)
+{
+    (void)x, (void)v;
 }
 #endif
 

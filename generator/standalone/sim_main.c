@@ -44,9 +44,11 @@ static void sa_steps(rectic_kctx *c, const real *inr, long cols, long from, long
         c->input = inr + (from + done) * cols;
         long d = rectic_kernel(c, sa_size > 1 ? 1 : count - done); /* MPI: a step at a time */
         done += d;
-        for (int s = 0; d > 0 && sa_size > 1 && !RECTIC_SA_WHOLE && s < RECTIC_SA_N_STATE; s++)
-            sa_mpi_allgather(c->y + s * c->n, c->n); /* every rank's block of the state on all */
+        if (d > 0 && sa_size > 1 && RECTIC_SA_SOURCE_SLOT >= 0) /* the coupling's source on all */
+            sa_mpi_allgather(c->y + RECTIC_SA_SOURCE_SLOT * c->n, c->n);
     }
+    for (int s = 0; sa_size > 1 && s < RECTIC_SA_N_STATE; s++) /* every rank's state on all: the checks agree */
+        sa_mpi_allgather(c->y + s * c->n, c->n);
 }
 
 /* Runs the whole run in blocks; with r->check_finite, a block after which the state y is not finite is run
@@ -252,10 +254,8 @@ int main(int argc, char **argv)
     c.param = (const real *const *)param;
     c.in_row = inputs_file ? in.cols : 0;
     c.in_col = inputs_file && in.cols == n && n > 1 ? 1 : 0;
-    c.lo = 0;
-    c.hi = n;
-    if (!RECTIC_SA_WHOLE) /* under MPI this rank's block (a reduction over coupled values: all, on every rank) */
-        sa_block(n, sa_rank, &c.lo, &c.hi);
+    sa_block(n, sa_rank, &c.lo, &c.hi); /* under MPI this rank's block, else all */
+    sa_mpi_context(&c);
     c.gemv = sa_gemv_rows;
     sa_run_sampling(&run, &c, RECTIC_SA_N_RECORDS, rec, buf);
     c.sample_mean = run.mean_mode;
@@ -263,7 +263,7 @@ int main(int argc, char **argv)
     long done = sa_run_checked(&c, y, inr, inputs_file ? cols : 0, &run, dt);
     if (done < steps) /* stopped: the rows of the steps before the bad one */
         run.rows = c.rec_row;
-    for (int k = 0; sa_size > 1 && !RECTIC_SA_WHOLE && k < RECTIC_SA_N_RECORDS; k++)
+    for (int k = 0; sa_size > 1 && k < RECTIC_SA_N_RECORDS; k++)
         sa_mpi_gather_columns(buf[k], run.rows, n); /* rank 0 takes the others' columns */
     if (sa_rank != 0) { /* rank 0 writes */
         sa_mpi_end();

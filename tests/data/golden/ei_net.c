@@ -60,6 +60,10 @@ typedef struct rectic_kctx {
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
     long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
     void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
+    void *mpi;                   /* under MPI: the runtime exchange of this population; 0 in one process */
+    void (*mpi_values)(void *mpi, real *v); /* under MPI: the values lo .. hi-1 at v of every process, on all */
+    void (*mpi_spikes)(void *mpi, struct rectic_kctx *c, long first); /* under MPI: the spikes from first on of every process, in neuron order */
+    real *mpi_terms;             /* under MPI: n values, the terms of a reduction */
 } rectic_kctx;
 
 typedef struct rectic_kproj {
@@ -129,8 +133,9 @@ static void E_update(rectic_kctx *c, const real *in)
     /* the spikes of this step, in neuron order: where v >= threshold before the update (a
        loop of its own, so that the update loop, which tests it again, has no branch; each
        block of 32 neurons looked at as a whole first, a loop without branches: most have none) */
-    for (long i0 = 0; i0 < n; i0 += 32) {
-        const long i1 = i0 + 32 < n ? i0 + 32 : n;
+    const long first_spike = c->n_spikes;
+    for (long i0 = c->lo; i0 < c->hi; i0 += 32) { /* the neurons this process updates */
+        const long i1 = i0 + 32 < c->hi ? i0 + 32 : c->hi;
         int any = 0;
         for (long i = i0; i < i1; i++)
             any |= v_arr[i] >= threshold;
@@ -142,6 +147,8 @@ static void E_update(rectic_kctx *c, const real *in)
                     c->n_spikes++;
                 }
     }
+    if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */
+        c->mpi_spikes(c->mpi, c, first_spike);
     for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
         const real s_ = s_arr[i];
         const real v_ = v_arr[i];
@@ -182,8 +189,9 @@ static void I_update(rectic_kctx *c, const real *in)
     /* the spikes of this step, in neuron order: where v >= threshold before the update (a
        loop of its own, so that the update loop, which tests it again, has no branch; each
        block of 32 neurons looked at as a whole first, a loop without branches: most have none) */
-    for (long i0 = 0; i0 < n; i0 += 32) {
-        const long i1 = i0 + 32 < n ? i0 + 32 : n;
+    const long first_spike = c->n_spikes;
+    for (long i0 = c->lo; i0 < c->hi; i0 += 32) { /* the neurons this process updates */
+        const long i1 = i0 + 32 < c->hi ? i0 + 32 : c->hi;
         int any = 0;
         for (long i = i0; i < i1; i++)
             any |= v_arr[i] >= threshold;
@@ -195,6 +203,8 @@ static void I_update(rectic_kctx *c, const real *in)
                     c->n_spikes++;
                 }
     }
+    if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */
+        c->mpi_spikes(c->mpi, c, first_spike);
     for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
         const real v_ = v_arr[i];
         const real s_ = s_arr[i];

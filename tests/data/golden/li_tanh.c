@@ -48,6 +48,10 @@ typedef struct rectic_kctx {
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
     long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
     void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
+    void *mpi;                   /* under MPI: the runtime exchange of this population; 0 in one process */
+    void (*mpi_values)(void *mpi, real *v); /* under MPI: the values lo .. hi-1 at v of every process, on all */
+    void (*mpi_spikes)(void *mpi, struct rectic_kctx *c, long first); /* under MPI: the spikes from first on of every process, in neuron order */
+    real *mpi_terms;             /* under MPI: n values, the terms of a reduction */
 } rectic_kctx;
 
 double tanh(double);
@@ -139,12 +143,14 @@ long rectic_kernel(rectic_kctx *c, long steps)
             rectic_record(c, 0, in, take);
         }
         RECTIC_SIMD
-        for (long i = 0; i < n; i++) {
+        for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
             const real v_ = v_arr[i];
             /* tanh_op: r = tanh(v) */
             const real r_ = tanh(v_);
             r_arr[i] = r_;
         }
+        if (c->mpi_values) /* under MPI: every process's r, on all */
+            c->mpi_values(c->mpi, r_arr);
         /* coupling: r_in = W @ r (row i of W = target neuron i), summed in column order; W by
            columns: W[i][j] = w[j*n + i].  Each sum starts from 0, as the loop's accumulator
            does (0 + -0 is +0): the same bits as the loop */

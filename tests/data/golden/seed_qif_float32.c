@@ -49,6 +49,10 @@ typedef struct rectic_kctx {
     int threads;                 /* threads for the loops over neurons (kernels built with OpenMP) */
     long lo, hi;                 /* the neurons this process updates: lo .. hi-1, all n in one process */
     void (*gemv)(long rows, long cols, const real *w, const real *x, real *y); /* dense coupling: y = w x for rows of w, each row in its own order */
+    void *mpi;                   /* under MPI: the runtime exchange of this population; 0 in one process */
+    void (*mpi_values)(void *mpi, real *v); /* under MPI: the values lo .. hi-1 at v of every process, on all */
+    void (*mpi_spikes)(void *mpi, struct rectic_kctx *c, long first); /* under MPI: the spikes from first on of every process, in neuron order */
+    real *mpi_terms;             /* under MPI: n values, the terms of a reduction */
 } rectic_kctx;
 
 /* RECTIC_SIMD marks a loop whose neurons are independent: built with OpenMP (the cc backend), the
@@ -155,12 +159,15 @@ long rectic_kernel(rectic_kctx *c, long steps)
         }
         /* the spikes of this step, in neuron order: where v >= threshold before the update (a
            loop of its own, so that the update loop, which tests it again, has no branch) */
-        for (long i = 0; i < n; i++)
+        const long first_spike = c->n_spikes;
+        for (long i = c->lo; i < c->hi; i++) /* the neurons this process updates */
             if (v_arr[i] >= threshold) {
                 c->spikes[2*c->n_spikes] = c->step;
                 c->spikes[2*c->n_spikes + 1] = i;
                 c->n_spikes++;
             }
+        if (c->mpi_spikes) /* under MPI: every process's spikes, in neuron order */
+            c->mpi_spikes(c->mpi, c, first_spike);
         RECTIC_SIMD
         for (long i = c->lo; i < c->hi; i++) { /* the neurons this process updates */
             const real s_ = s_arr[i];
