@@ -4,9 +4,9 @@
  * The rules follow what the emitters write for the part (emit_common.c, emit_c.c): the loads of the
  * variables its equations and reductions read (a spike variable reads the spike flag: its definition, the
  * threshold and 1/dt), the arrays of the algebraic variables it stores, and for the update every state
- * variable, dt and the spike list.  The loop of a pass before the last, a reduction and the spike list run
- * over all n units; the update's loop over the units of this process (lo .. hi-1) needs n only for a
- * variable beyond the first block of its array.
+ * variable, dt and the spike list.  A reduction runs over all n units; the passes and the spike list run
+ * over the units of this process (lo .. hi-1) and need n only for a variable beyond the first block of its
+ * array.
  */
 #include "emit_reads.h"
 
@@ -98,8 +98,6 @@ int rct_part_reads_find(const rct_model *m, int p, const unsigned char *skip_eq,
         if (eq->kind == RCT_EQ_ALG && m->vars[eq->var].pass == p && !(skip_eq && skip_eq[k]))
             r->vars[eq->var] = 1;
     }
-    if (!update || spiking) /* a pass before the last, and the spike list, run over all n units */
-        r->flags |= RCT_READS_N;
     if (update) { /* the spike list and the Euler update of every state variable (with dt, if any) */
         r->flags |= (m->n_state > 0 ? RCT_READS_DT : 0) | (spiking ? RCT_READS_SPIKE : 0);
         for (int s = 0; s < m->n_state; s++)

@@ -15,8 +15,8 @@ enum {
     RCT_READS_SPIKE = 2,  /* the spike threshold and reset */
     RCT_READS_INV_DT = 4, /* 1/dt, the value of a spike */
     RCT_READS_INPUT = 8,  /* the input row */
-    RCT_READS_N = 16      /* the size n: a loop over all units (a pass before the last, a reduction, the spike
-                             list) or a variable beyond the first block of its array (at k*n) */
+    RCT_READS_N = 16      /* the size n: a loop over all units (a reduction) or a variable beyond the first
+                             block of its array (at k*n) */
 };
 
 typedef struct rct_part_reads {
