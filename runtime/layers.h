@@ -73,7 +73,6 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
 /* z (L->ro_k values) = act(w_out @ y (+ b)) for one output row y of n values. */
 void rct_layers_readout_row(const rct_layers *L, const double *y, long n, double *z);
 
-
 /* Per-column errors of y (rows x k) against the targets t: row r of y against row at[r] of t (at NULL:
    row r).  mse, and nrmse = sqrt(mse / variance of the target column over the same rows, divided by the
    row count), NaN where that variance is 0; kept in the layers, borrowed by *score. */

@@ -195,5 +195,4 @@ void rct_coupling_free(rectic_net *net);
 /* Generates and compiles the kernel for the current parameter shapes (through net->be). */
 int rct_net_compile(rectic_net *net);
 
-
 #endif

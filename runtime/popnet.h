@@ -43,7 +43,6 @@ typedef struct rct_popnet {
     struct rct_cuda_pn *cuda; /* RECTIC_BACKEND_NVRTC: kernels and buffers on the GPU (runtime/cuda_netrun.c) */
 } rct_popnet;
 
-
 /* Generates and compiles the fused kernel for the populations' current parameter shapes (popnet.c). */
 int rct_pn_compile(rectic_net *net);
 /* The standalone program of a network of populations (popsa.c; rectic_net_standalone). */
