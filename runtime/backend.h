@@ -19,12 +19,16 @@ typedef struct rct_input_src {
     long cols;
 } rct_input_src;
 
+struct rct_cpu_kernel; /* kernel_cpu.h */
+
 typedef struct rct_backend {
     const char *name;       /* in messages: "CPU" or "CUDA" */
     int subsets;            /* records subsets of neurons and of spikes */
     int pn_unit_subsets;    /* records chosen units of a population's variable (a network of populations) */
     int online;             /* runs the online readout (RLS training, feedback: rls.c) */
     int mpi;                /* runs partitioned across MPI ranks (mpi_net.c) */
+    /* the CPU backends: builds the kernel of src with TinyCC, cc or both (kernel_cpu.h); NULL for others */
+    int (*cpu_build)(rectic_net *net, const char *src, const rct_symbol *syms, struct rct_cpu_kernel *k);
     /* one template: builds the kernel with the emitter's options o (rct_net_emit_opts) and sets net->src */
     int (*compile)(rectic_net *net, const rct_emit_opts *o);
     /* runs `steps` steps from net->run_first on; inputs from array (steps x cols), from fn, or zero (cols

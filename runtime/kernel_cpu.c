@@ -1,6 +1,6 @@
 /*
  * kernel_cpu.c -- chooses and builds a network's CPU kernel: TinyCC's, the system compiler's through the
- * cache (--backend cc), or auto (the cached object, else TinyCC's kernel now and cc's in the background).
+ * cache (spec.backend cc), or auto (the cached object, else TinyCC's kernel now and cc's in the background).
  * A cache that cannot be trusted or an object found damaged is what turns into a warning here.
  */
 #include "kernel_cpu.h"
@@ -8,13 +8,13 @@
 #include <limits.h>
 #include <string.h>
 
+#include "backend.h"
 #include "cache.h"
 #include "network.h"
 
 #define ENTRY "rectic_kernel"
 
-/* TinyCC's kernel of src. */
-static int use_tcc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
+int rct_cpu_build_tcc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
 {
     return rct_jit_compile(src, syms, ENTRY, &k->jit, &k->fn, &net->err);
 }
@@ -29,9 +29,7 @@ static int build_and_load(rectic_net *net, const char *src, const char *so, rct_
     return rc ? rc : st == RCT_OBJ_OK ? 0 : RECTIC_EJIT;
 }
 
-/* --backend cc: the cached object, else a compile.  An untrusted cache is an error; a damaged object is
-   deleted and rebuilt, and when the rebuild fails too the run uses TinyCC (the next run tries again). */
-static int build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
+int rct_cpu_build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
 {
     char so[PATH_MAX], why[sizeof net->err.msg];
     int rc = rct_cc_paths(src, so, sizeof so, &net->err);
@@ -52,19 +50,17 @@ static int build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rc
     snprintf(why, sizeof why, "%s", net->err.msg);
     rct_net_warn(net, "spec.backend cc: the damaged kernel could not be rebuilt, so this run uses TinyCC's kernel "
                  "(the next run tries again): %s", why);
-    return use_tcc(net, src, syms, k);
+    return rct_cpu_build_tcc(net, src, syms, k);
 }
 
-/* --backend auto: the cached object, else TinyCC's kernel while cc compiles in the background.  An untrusted
-   cache or a damaged object (deleted, then compiled again) leaves TinyCC's kernel with a warning. */
-static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
+int rct_cpu_build_auto(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
 {
     char so[PATH_MAX];
     if (!rct_cc_available()) /* no compiler: TinyCC is all there is, as documented */
-        return use_tcc(net, src, syms, k);
+        return rct_cpu_build_tcc(net, src, syms, k);
     if (rct_cc_paths(src, so, sizeof so, &net->err)) {
         rct_net_warn(net, "%s; spec.backend auto runs TinyCC's kernel instead", net->err.msg);
-        return use_tcc(net, src, syms, k);
+        return rct_cpu_build_tcc(net, src, syms, k);
     }
     int st = rct_cc_load(so, ENTRY, &k->cc, &k->fn, &net->err);
     if (st == RCT_OBJ_OK) {
@@ -73,7 +69,7 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
     }
     if (st == RCT_OBJ_DAMAGED)
         rct_net_warn(net, "%s; deleted: TinyCC's kernel runs while cc compiles it again", net->err.msg);
-    int rc = use_tcc(net, src, syms, k), pid;
+    int rc = rct_cpu_build_tcc(net, src, syms, k), pid;
     rct_cc_reap(&net->spawn_pid, 1); /* an earlier compile's shell, long gone */
     if (!rc && rct_cc_start(src, so, 1, &pid, NULL, &net->err) == 0) {
         k->pending = rct_strdup(so);
@@ -87,9 +83,5 @@ static int build_auto(rectic_net *net, const char *src, const rct_symbol *syms, 
 int rct_cpu_kernel_build(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k)
 {
     memset(k, 0, sizeof *k);
-    if (net->backend == RECTIC_BACKEND_CC)
-        return build_cc(net, src, syms, k);
-    if (net->backend == RECTIC_BACKEND_AUTO)
-        return build_auto(net, src, syms, k);
-    return use_tcc(net, src, syms, k);
+    return net->be->cpu_build(net, src, syms, k); /* TinyCC, cc or auto, as backend.c's table says */
 }

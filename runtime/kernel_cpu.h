@@ -18,9 +18,19 @@ typedef struct rct_cpu_kernel {
     int hit;        /* cc's kernel came from the cache (no compilation) */
 } rct_cpu_kernel;
 
-/* Builds the kernel of src for net's backend (tcc, cc or auto), with syms for TinyCC.  The cache's
-   refusals and repairs that the run survives become warnings on net (rct_net_warn); net->spawn_pid takes
-   the shell of a background compile. */
+/* The CPU backends' builders of the kernel of src (syms: for TinyCC), each into k (zeroed):
+   tcc: TinyCC's kernel.
+   cc: the cached object, else a compile.  An untrusted cache is an error; a damaged object is deleted and
+   rebuilt, and when the rebuild fails too the run uses TinyCC (the next run tries again).
+   auto: the cached object, else TinyCC's kernel while cc compiles in the background.  An untrusted cache or
+   a damaged object (deleted, then compiled again) leaves TinyCC's kernel with a warning. */
+int rct_cpu_build_tcc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k);
+int rct_cpu_build_cc(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k);
+int rct_cpu_build_auto(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k);
+
+/* Builds the kernel of src with net's backend's builder (net->be->cpu_build), with syms for TinyCC.  The
+   cache's refusals and repairs that the run survives become warnings on net (rct_net_warn); net->spawn_pid
+   takes the shell of a background compile. */
 int rct_cpu_kernel_build(rectic_net *net, const char *src, const rct_symbol *syms, rct_cpu_kernel *k);
 
 #endif
