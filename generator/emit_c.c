@@ -124,21 +124,18 @@ static void emit_coupling_rows(rct_emitter *E)
     rct_buf_puts(&E->b, ";\n        }\n");
 }
 
-/* Dense coupling of a kernel built with OpenMP: one pool of threads.  The rows of W go in blocks (a multiple
-   of 8 rows each) to the kernel's own threads, each calling GEMV on its block while OpenBLAS runs on one
-   thread (the runtime sees to it: rct_blas_pool), instead of OpenBLAS's threads spinning against the
-   kernel's.  Each row's sum is GEMV's, whoever computes it: the same bits on any number of threads. */
+/* Dense coupling of a kernel built with OpenMP: the rows of W go in blocks of 64 to the kernel's own threads
+   as they come free (a thread that a busy machine holds back costs one block, not half of W), each running
+   the row kernel on its block.  Each row's sum is the row kernel's, whoever computes it: the same bits on
+   any number of threads. */
 static void emit_gemv_split(rct_emitter *E, const char *s, const char *t)
 {
     rct_buf_printf(&E->b, "#ifdef _OPENMP\n"
                           "        if (c->threads > 1) {\n"
-                          "            RECTIC_PARALLEL_REGION\n"
-                          "            {\n"
-                          "                const long rows = c->hi - c->lo, team = omp_get_num_threads();\n"
-                          "                const long per = (rows + 8*team - 1)/(8*team)*8, first = c->lo + omp_get_thread_num()*per;\n"
-                          "                const long last = first + per < c->hi ? first + per : c->hi;\n"
-                          "                if (first < last)\n"
-                          "                    c->gemv(last - first, n, w + first*n, %s_arr, %s_arr + first);\n"
+                          "            RECTIC_PARALLEL_BLOCKS\n"
+                          "            for (long first = c->lo; first < c->hi; first += 64) {\n"
+                          "                const long last = first + 64 < c->hi ? first + 64 : c->hi;\n"
+                          "                c->gemv(last - first, n, w + first*n, %s_arr, %s_arr + first);\n"
                           "            }\n"
                           "        } else\n"
                           "#endif\n", s, t);
@@ -245,11 +242,14 @@ void rct_emc_pass(rct_emitter *E, int p, int update, const char *ind)
 void rct_emc_parallel_macro(rct_emitter *E)
 {
     rct_buf_puts(&E->b,
-        "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads; every\n"
-        "   neuron's arithmetic is unchanged, so are the results.  Other compilers see nothing. */\n"
+        "\n/* Built with OpenMP (the cc backend), the loops over neurons run on c->threads threads, handed out\n"
+        "   in chunks of 1024 neurons (blocks of rows: one at a time) as threads come free, so that a thread\n"
+        "   that a busy machine holds back costs a chunk, not half the loop; every neuron's arithmetic is\n"
+        "   unchanged, so are the results.  Other compilers see nothing. */\n"
         "#ifdef _OPENMP\n"
-        "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(static) num_threads(c->threads) "
+        "#define RECTIC_PARALLEL_FOR _Pragma(\"omp parallel for schedule(dynamic, 1024) num_threads(c->threads) "
         "if(c->threads > 1)\")\n"
+        "#define RECTIC_PARALLEL_BLOCKS _Pragma(\"omp parallel for schedule(dynamic) num_threads(c->threads)\")\n"
         "#define RECTIC_PARALLEL_REGION _Pragma(\"omp parallel num_threads(c->threads)\")\n"
         "int omp_get_num_threads(void);\n"
         "int omp_get_thread_num(void);\n"

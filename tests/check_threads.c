@@ -1,7 +1,8 @@
 /*
- * check_threads.c -- threads that help without changing a bit: the dense product split among the cc kernel's
- * own threads (OpenBLAS on one thread meanwhile) and event-driven coupling split across targets give the
- * numbers of TinyCC's single-threaded kernel; OpenBLAS's thread count is given back after the run.
+ * check_threads.c -- threads that help without changing a bit: under every coupling strategy (the dense product
+ * split by rows among the cc kernel's own threads, the loop of inline coupling, compressed sparse rows, and
+ * event-driven updates split across targets) cc's kernel on 2 and 3 threads gives the numbers of TinyCC's
+ * single-threaded kernel, both settings (one thread, all) measured in the run.
  * (Speed lives in bench: make bench, bench --threads-only.)
  */
 #include <math.h>
@@ -35,11 +36,11 @@ static double *run_copy(rectic_net *net, const char *key, int threads, long step
 }
 
 /* Runs a QIF network (dense w n x n, or COO entries) with `threads` threads on a backend; returns v
-   (steps x n, owned) and the spike count. */
+   (steps x n, owned), the spike count and *both, whether both settings (one thread, all) were measured. */
 static double eta_lo = 20.0; /* eta ~ U(eta_lo, 3 eta_lo) */
 
 static double *run_qif(long n, const double *w, const double *coo, long nnz, int coupling, int backend, int threads,
-                       long steps, long *spikes, const char **kernel)
+                       long steps, long *spikes, int *both)
 {
     rectic_spec s;
     tu_qif_spec(&s, n);
@@ -61,36 +62,77 @@ static double *run_qif(long n, const double *w, const double *coo, long nnz, int
     const long *pairs;
     double *v = run_copy(net, "v", threads, steps, n);
     rectic_net_spikes(net, spikes, &pairs);
-    *kernel = rectic_net_backend(net);
-    ck_assert_int_eq(strncmp(*kernel, backend == RECTIC_BACKEND_CC ? "cc" : "tcc", 2), 0);
+    ck_assert_int_eq(strncmp(rectic_net_backend(net), backend == RECTIC_BACKEND_CC ? "cc" : "tcc", 2), 0);
+    *both = net->thread_step[0] > 0 && net->thread_step[1] > 0;
     rectic_net_free(net);
     free(eta), free(v0);
     return v;
 }
 
-/* n = 4100 (not a multiple of the blocks): cc on 2 and 3 threads against TinyCC on one. */
-START_TEST(test_split_dense_product_is_bit_identical)
+/* The weights (dense w, or COO entries) under a coupling strategy: cc's kernel on 2 and 3 threads gives the
+   bits of TinyCC's on one, with both settings (one thread, all) measured; returns the spike count. */
+static long same_bits_on_threads(long n, const double *w, const double *coo, long nnz, int coupling, long steps)
 {
-    char *cache = tu_fresh_cache();
-    if (!cache)
-        TU_SKIP("no C compiler (cc) on the PATH");
-    const long n = 4100, steps = 12;
+    long s0, s1;
+    int both;
+    double *a = run_qif(n, w, coo, nnz, coupling, RECTIC_BACKEND_TCC, 1, steps, &s0, &both);
+    ck_assert_msg(!both, "one thread asked for: nothing to choose");
+    for (int threads = 2; threads <= 3; threads++) {
+        double *b = run_qif(n, w, coo, nnz, coupling, RECTIC_BACKEND_CC, threads, steps, &s1, &both);
+        ck_assert_int_eq(s0, s1);
+        ck_assert_int_eq(memcmp(a, b, sizeof(double) * (size_t)(n * steps)), 0);
+        ck_assert_msg(both || !rct_cc_openmp(), "%d threads asked for: both settings measured", threads);
+        free(b);
+    }
+    free(a);
+    rectic_set_threads(1);
+    return s0;
+}
+
+/* Random weights U(-1,1)*2/sqrt(n), n x n (owned). */
+static double *dense_weights(long n)
+{
     double *w = malloc(sizeof(double) * (size_t)(n * n));
     uint64_t r = 7;
     for (long i = 0; i < n * n; i++)
         w[i] = (2.0 * uniform(&r) - 1.0) * 2.0 / sqrt((double)n);
-    long s0, s1;
-    const char *k;
-    double *a = run_qif(n, w, NULL, 0, RECTIC_COUPLING_DENSE, RECTIC_BACKEND_TCC, 1, steps, &s0, &k);
-    for (int threads = 2; threads <= 3; threads++) {
-        double *b = run_qif(n, w, NULL, 0, RECTIC_COUPLING_DENSE, RECTIC_BACKEND_CC, threads, steps, &s1, &k);
-        ck_assert_int_eq(s0, s1);
-        ck_assert_int_eq(memcmp(a, b, sizeof(double) * (size_t)(n * steps)), 0);
-        free(b);
+    return w;
+}
+
+/* n = 4100 (not a multiple of the blocks): the dense product (rows in blocks) and inline coupling's loop in the
+   kernel (rows shared out), cc on 2 and 3 threads against TinyCC on one. */
+START_TEST(test_split_dense_product_and_inline_loop_are_bit_identical)
+{
+    char *cache = tu_fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    const long n = 4100;
+    double *w = dense_weights(n);
+    ck_assert_int_gt(same_bits_on_threads(n, w, NULL, 0, RECTIC_COUPLING_DENSE, 12), 50);
+    ck_assert_int_gt(same_bits_on_threads(n, w, NULL, 0, RECTIC_COUPLING_INLINE, 8), 30);
+    free(w);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
+/* Compressed sparse rows at n = 5000 with 60 random sources per target (repeats add up), unsorted: the rows
+   shared out among the threads, each summed in stored order as on one. */
+START_TEST(test_split_sparse_rows_are_bit_identical)
+{
+    char *cache = tu_fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    const long n = 5000, degree = 60, nnz = n * degree;
+    double *coo = malloc(sizeof(double) * 3 * (size_t)nnz);
+    uint64_t r = 13;
+    for (long e = 0; e < nnz; e++) {
+        coo[3 * e] = (double)((e * 7919) % n); /* targets out of order */
+        coo[3 * e + 1] = (double)(long)(uniform(&r) * (double)n);
+        coo[3 * e + 2] = (2.0 * uniform(&r) - 1.0) * 2.0 / sqrt((double)degree);
     }
-    ck_assert_int_gt(s0, 50);
-    free(a), free(w);
-    rectic_set_threads(1);
+    ck_assert_int_gt(same_bits_on_threads(n, NULL, coo, nnz, RECTIC_COUPLING_SPARSE, 30), 100);
+    free(coo);
     tu_rmtree(cache);
     free(cache);
 }
@@ -117,18 +159,10 @@ START_TEST(test_split_event_update_is_bit_identical)
             coo[3 * k + 1] = (double)j;
             coo[3 * k + 2] = (2.0 * uniform(&r) - 1.0) * 0.05;
         }
-    long s0, s1;
-    const char *kind;
-    double *a = run_qif(n, NULL, coo, nnz, RECTIC_COUPLING_EVENT, RECTIC_BACKEND_TCC, 1, steps, &s0, &kind);
-    for (int threads = 2; threads <= 3; threads++) {
-        double *b = run_qif(n, NULL, coo, nnz, RECTIC_COUPLING_EVENT, RECTIC_BACKEND_CC, threads, steps, &s1, &kind);
-        ck_assert_int_eq(s0, s1);
-        ck_assert_int_eq(memcmp(a, b, sizeof(double) * (size_t)(n * steps)), 0);
-        free(b);
-    }
-    ck_assert_int_gt(s0, 300 * steps); /* enough spikes a step for the shared-out update */
-    free(a), free(coo);
-    rectic_set_threads(1);
+    /* enough spikes a step for the shared-out update */
+    ck_assert_int_gt(same_bits_on_threads(n, NULL, coo, nnz, RECTIC_COUPLING_EVENT, steps), 300 * steps);
+    eta_lo = 20.0;
+    free(coo);
     tu_rmtree(cache);
     free(cache);
 }
@@ -211,7 +245,8 @@ END_TEST
 
 int main(void)
 {
-    const TTest *tests[] = {test_split_dense_product_is_bit_identical, test_split_event_update_is_bit_identical,
+    const TTest *tests[] = {test_split_dense_product_and_inline_loop_are_bit_identical,
+                            test_split_sparse_rows_are_bit_identical, test_split_event_update_is_bit_identical,
                             test_network_of_populations_on_one_or_two_threads_is_bit_identical};
     return tu_main("threads", 240, tests, (int)(sizeof tests / sizeof tests[0]));
 }
