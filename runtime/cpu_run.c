@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "backend.h"
-#include "blas.h"
 #include "checkpoint.h"
 #include "cpu_backend.h"
 #include "kernel_abi.h"
@@ -34,25 +33,11 @@ static int parallel_kernel(const rectic_net *net)
     return net->cc && net->n >= RCT_PARALLEL_MIN_N && net->threads > 1 && rct_cc_openmp();
 }
 
-/* Does it split the dense product among those threads (emit_gemv_split)?  Then OpenBLAS runs on one thread. */
-static int splits_gemv(const rectic_net *net)
-{
-    return net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && parallel_kernel(net);
-}
-
-/* Do threads matter to this run: more than one asked for, and someone to use them? */
-static int threads_matter(const rectic_net *net)
-{
-    return parallel_kernel(net) ||
-           (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE && !splits_gemv(net) && rct_blas_count() > 1);
-}
-
-/* The next steps on all the threads asked for (many), or on one. */
+/* The next steps on all the threads asked for (many), or on one: only a parallel kernel uses them (the dense
+   product is the kernel's own row kernel, split among its threads, not OpenBLAS's). */
 static void use_threads(rectic_net *net, rectic_kctx *c, int many)
 {
     c->threads = many ? net->threads : 1;
-    if (net->has_coupling && net->coupling_mode == RCT_COUP_DENSE)
-        rct_blas_use(splits_gemv(net) || !many ? 1 : 0);
 }
 
 /* Fills buf (block x cols values of the network's type) with the inputs of steps start..start+block-1. */
@@ -133,7 +118,7 @@ static long block_steps(void *user, long from, long to, int many, int *rc)
 static long run_block_threads(rectic_net *net, rectic_kctx *c, const block_io *io, long start, long block, int *rc)
 {
     block_run b = {net, c, io, start};
-    if (!threads_matter(net) || block < 3)
+    if (!parallel_kernel(net) || block < 3)
         return block_steps(&b, 0, block, 0, rc);
     return rct_threads_block(net, block_steps, &b, block, rc);
 }
@@ -281,7 +266,6 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     }
     free(snap_y);
     free(snap_acc);
-    rct_blas_use(0);
     if (net->spill && c.rec_row > 0) { /* the last, partial chunk */
         int wrc = rct_obs_spill(net, c.rec_row);
         rc = rc ? rc : wrc;
