@@ -8,12 +8,16 @@
  * rank (MPI_Abort).
  */
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "mpi.h"
+
+#define META_VALUES 6 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
+                         seconds, weight values read, peak resident memory */
 
 static FILE *held;      /* this rank's messages until it knows whether to print them */
 static char *held_text;
@@ -34,6 +38,7 @@ int rct_cli_mpi_start(options *o)
         rct_cli_complain("%s", err.msg);
         return -1;
     }
+    o->spec.mpi = 1; /* each rank reads only its part of the weights */
     if (rct_mpi_rank(o->mpi) != 0) {
         o->quiet = 1;
         held = open_memstream(&held_text, &held_len);
@@ -94,19 +99,31 @@ int rct_cli_mpi_writer(const options *o)
     return !o->mpi || rct_mpi_rank(o->mpi) == 0;
 }
 
+/* Writes "name": [...], with value k of every rank's META_VALUES in all, to `digits` significant digits. */
+static void put_ranks(FILE *f, const char *name, const double *all, int P, int k, int digits)
+{
+    fprintf(f, "\"%s\": [", name);
+    for (int r = 0; r < P; r++)
+        fprintf(f, "%s%.*g", r ? ", " : "", digits, all[META_VALUES * r + k]);
+    fputs("], ", f);
+}
+
 int rct_cli_mpi_meta_make(options *o, rectic_net *net)
 {
     if (!o->mpi)
         return 0;
     int P = rct_mpi_size(o->mpi), me = rct_mpi_rank(o->mpi);
-    double mine[4] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
-                      rct_mpi_other_seconds(o->mpi)};
-    double *all = calloc(4 * (size_t)P, sizeof *all);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru); /* (ru_maxrss: KiB on Linux) */
+    double mine[META_VALUES] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
+                                rct_mpi_other_seconds(o->mpi), rectic_net_weight_values_read(net),
+                                (double)ru.ru_maxrss * 1024.0};
+    double *all = calloc(META_VALUES * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
     for (int r = 0; counts && r < P; r++)
-        counts[r] = 4, counts[P + r] = 4 * r;
-    int rc = !all || !counts || rct_mpi_gatherv_double(o->mpi, mine, 4, all, counts, counts + P, &err);
+        counts[r] = META_VALUES, counts[P + r] = META_VALUES * r;
+    int rc = !all || !counts || rct_mpi_gatherv_double(o->mpi, mine, META_VALUES, all, counts, counts + P, &err);
     char *text = NULL;
     size_t len = 0;
     FILE *f = rc || me != 0 ? NULL : open_memstream(&text, &len);
@@ -124,21 +141,15 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
             }
             fputs("], ", f);
         }
-        fputs("\"communication_seconds\": [", f);
-        for (int r = 0; r < P; r++) {
-            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r]);
-            most = all[4 * r] > most ? all[4 * r] : most;
-        }
-        fputs("], \"bytes_received\": [", f);
         for (int r = 0; r < P; r++)
-            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 1]);
-        fputs("], \"weight_bytes_held\": [", f);
-        for (int r = 0; r < P; r++)
-            fprintf(f, "%s%.17g", r ? ", " : "", all[4 * r + 2]);
-        fputs("], \"gather_seconds\": [", f);
-        for (int r = 0; r < P; r++)
-            fprintf(f, "%s%.6g", r ? ", " : "", all[4 * r + 3]);
-        fprintf(f, "], \"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
+            most = all[META_VALUES * r] > most ? all[META_VALUES * r] : most;
+        put_ranks(f, "communication_seconds", all, P, 0, 6);
+        put_ranks(f, "bytes_received", all, P, 1, 17);
+        put_ranks(f, "weight_bytes_held", all, P, 2, 17);
+        put_ranks(f, "gather_seconds", all, P, 3, 6);
+        put_ranks(f, "weight_values_read", all, P, 4, 17);
+        put_ranks(f, "peak_rss_bytes", all, P, 5, 17);
+        fprintf(f, "\"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
         fclose(f);
         o->mpi_meta = text;
     }

@@ -152,6 +152,11 @@ typedef struct rectic_spec {
                                    first run does, after the values set since (a parameter made per-neuron by
                                    rectic_net_set then costs no second compilation).  Until then
                                    rectic_net_source is NULL and rectic_net_backend "none".  Default 0 */
+    int mpi;                    /* 1: the network runs partitioned across the ranks of MPI_COMM_WORLD, as after
+                                   rectic_net_use_mpi(net, 1), from the start: each rank reads only its units'
+                                   part of weights_file (dense rows; the other rows' bytes are not read) and
+                                   keeps only their entries of weights_coo_file (streamed).  Every rank must
+                                   make the same calls.  Default 0 */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;
@@ -630,6 +635,10 @@ int rectic_net_use_mpi(rectic_net *net, int use);
 int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);
 /* Bytes of weights this process holds (under MPI: the incoming weights of its own units); 0 for NULL. */
 double rectic_net_weight_bytes(const rectic_net *net);
+/* Values this process read from the weight file while rectic_net_new loaded it, in all its passes (a
+   network made with spec.mpi: of its units' rows of dense weights; every entry of sparse weights, which
+   are streamed); 0 for NULL, for weights given as arrays and for a network file. */
+double rectic_net_weight_values_read(const rectic_net *net);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
 

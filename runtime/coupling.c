@@ -11,6 +11,7 @@
 
 #include "emit_c.h"
 #include "gemv_rows.h"
+#include "wpart.h"
 #include "network.h"
 #include "popnet.h"
 #include "wload.h"
@@ -65,9 +66,12 @@ static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
         rct_wsrc_array(s, spec->weights, spec->n, spec->n, "weights");
     else if (spec->weights_coo)
         rct_wsrc_array(s, spec->weights_coo, spec->nnz, 3, "weights_coo");
-    else {
-        int rc = spec->weights_file ? rct_wsrc_open(s, spec->weights_file, map, 1, 0, &net->err)
-                                    : rct_wsrc_open(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, &net->err);
+    else { /* under MPI: this rank's part (matrices a kernel of fixed size may read by columns: whole) */
+        int part, parts = rct_wpart_parts(net, &part);
+        int rc = spec->weights_file ? rct_wsrc_open_part(s, spec->weights_file, map, 1, 0, parts, part,
+                                                         RCT_FIXED_N_MAX, &net->err)
+                                    : rct_wsrc_open_part(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, parts, part,
+                                                         RCT_FIXED_N_MAX, &net->err);
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
         return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "spec.weights" : "spec.weights_coo", msg) : 0;
@@ -119,6 +123,7 @@ static int setup_dense_compressed(rectic_net *net, rct_wload *L, int want)
     int mode, rc = rct_wload_dense_compressed(L, want == RECTIC_COUPLING_EVENT, &net->csr_ptr, &net->csr_col,
                                               &net->csr_val, &count);
     net->nnz = count;
+    rc = rct_wpart_agree(net, rc, L->src->parts, NULL);
     return rc ? rc : choose_mode(net, want, count, &mode);
 }
 
@@ -127,7 +132,7 @@ static int setup_dense_compressed(rectic_net *net, rct_wload *L, int want)
 static int setup_dense(rectic_net *net, rct_wload *L, int want)
 {
     rct_wsrc *s = L->src;
-    long n = net->n, kept = 0;
+    long n = net->n, kept = 0, all;
     int exact = 0, mode = 0, rc;
     /* counts per row for compressed rows (auto may choose them), per column for event coupling's columns */
     int rows = want == RECTIC_COUPLING_AUTO || want == RECTIC_COUPLING_SPARSE, cols = want == RECTIC_COUPLING_EVENT;
@@ -136,8 +141,10 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
     long *next = malloc(((size_t)n + 1) * sizeof *next);
     rc = (rows && !row_cnt) || (cols && !col_cnt) || !next ? rct_oom(&net->err)
                                                            : rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
+    all = kept;
+    rc = rct_wpart_agree(net, rc, s->parts, &all); /* a part: the strategy is the one for all the weights */
     if (!rc)
-        rc = choose_mode(net, want, kept, &mode);
+        rc = choose_mode(net, want, all, &mode);
     int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, by_col = mode == RCT_COUP_EVENT;
     int in_place = !rc && dense && exact && !net->f32 && !s->fortran && (s->map || s->owned);
     if (in_place) {
@@ -163,6 +170,15 @@ static int setup_dense(rectic_net *net, rct_wload *L, int want)
     return rc;
 }
 
+/* Checks that a sparse source has 3 columns (target, source, weight). */
+static int coo_shape(rectic_net *net, const rct_wsrc *s)
+{
+    if (s->cols != 3)
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: %s has %ld columns: expected 3 (target, source, "
+                                                  "weight)", s->name, s->cols);
+    return 0;
+}
+
 /* Narrows n doubles to floats in place (each float lands below the doubles still to read) and shrinks
    the buffer. */
 static void *narrow_to_float(double *val, long n)
@@ -182,13 +198,17 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
     int *idx, mode, rc, by_col = want == RECTIC_COUPLING_EVENT;
     double *val;
     L->total = 2 * (long)L->src->count;
-    if ((rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count)))
+    rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count);
+    long all = count;
+    if ((rc = rct_wpart_agree(net, rc, L->src->parts, &all))) { /* a part: the strategy is the one for all */
+        free(ptr), free(idx), free(val);
         return rc;
+    }
     if (!n)
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: %s has no entries: give the number of neurons with "
                                                   "spec.n", L->src->name);
     net->n = n;
-    if ((rc = choose_mode(net, want, count, &mode)) == 0) {
+    if ((rc = choose_mode(net, want, all, &mode)) == 0) {
         int dense = mode == RCT_COUP_DENSE || mode == RCT_COUP_INLINE, cols = kernel_reads_columns(net, mode);
         if ((dense && !(net->w = calloc((size_t)(n * n) + 1, rct_rsize(net)))) ||
             (cols && !(net->w_cols = calloc((size_t)(n * n) + 1, rct_rsize(net)))))
@@ -236,15 +256,19 @@ int rct_coupling_setup(rectic_net *net, const rectic_spec *spec)
     rct_wload L = {net, &s, spec->min_weight, spec->load_progress, spec->load_progress_user, 0, 0, rct_now(), 0, 0, 0, NULL};
     int dense = spec->weights || spec->weights_file;
     int rc = open_source(net, spec, &s);
-    if (!rc && dense && !(rc = dense_shape(net, &s))) {
+    if (!rc)
+        rc = dense ? dense_shape(net, &s) : coo_shape(net, &s);
+    if (rc) {
+        rc = rct_wpart_agree(net, rc, s.parts, NULL); /* in parts: the other ranks learn of it */
+    } else if (dense) {
         int one_pass = want == RECTIC_COUPLING_SPARSE || want == RECTIC_COUPLING_EVENT;
         L.total = (one_pass ? 1 : 2) * (long)s.count;
         rc = one_pass ? setup_dense_compressed(net, &L, want) : setup_dense(net, &L, want);
-    } else if (!rc && !dense) {
-        rc = s.cols != 3 ? rct_errf(&net->err, RECTIC_EINVAL, "spec.weights_coo: %s has %ld columns: expected 3 (target, "
-                                                              "source, weight)", s.name, s.cols)
-                         : setup_coo(net, &L, want);
+    } else {
+        rc = setup_coo(net, &L, want);
     }
+    net->w_part = !rc && s.parts > 1 && (s.lo > 0 || s.hi < net->n); /* (then no other rank's weights held) */
+    net->w_read = (double)s.delivered;
     if (!rc && !strcmp(net->w_layout, "none"))
         net->w_layout = spec->weights || spec->weights_coo ? "copied" : "converted";
     rct_wsrc_close(&s);

@@ -11,6 +11,7 @@
  *     if needed; exact ties and everything else (hex, nan, inf, long mantissas, far exponents) go to strtod.
  */
 #include "io_csv.h"
+#include "mpi.h"
 
 #include <errno.h>
 #include <float.h>
@@ -28,6 +29,7 @@ typedef struct csv_reader {
     long rows, cols; /* rows read so far; values per row (-1 before the first row) */
     double *data;
     size_t n, cap;   /* values stored, capacity */
+    int fixed;       /* data lies inside a larger buffer (a part read in place): never grown */
 } csv_reader;
 
 /* Whether the text at p ends a number token. */
@@ -294,6 +296,9 @@ static int err_token(csv_reader *r, const char *line, const char *p, const char 
 /* Appends one value, growing the array geometrically; 0 or an error code. */
 static int push(csv_reader *r, double v, rct_err *err)
 {
+    if (r->n == r->cap && r->fixed)
+        return rct_errf(err, RECTIC_ESYNTAX, "%s:%ld:1: row has more than %ld values (as on line %ld)", r->path,
+                        r->line, r->cols, r->first_line);
     if (r->n == r->cap) {
         /* the limit keeps n (= rows * cols) within long and the byte size within ptrdiff_t */
         if (r->n >= ((size_t)PTRDIFF_MAX / sizeof(double)) / 2 || (unsigned long)r->n >= LONG_MAX / 2)
@@ -364,8 +369,78 @@ static int parse_line(csv_reader *r, const char *line, size_t len, rct_err *err)
     return 0;
 }
 
-/* Reads a CSV file of numbers into m. */
-int rct_csv_read(const char *path, rct_matrix *m, rct_err *err)
+/* Whether a line (without its newline) holds numbers: not blank, not only a comment. */
+static int has_data(const char *p, size_t len)
+{
+    for (const char *end = p + len; p < end && *p != '#'; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\r')
+            return 1;
+    return 0;
+}
+
+/* A part of a square matrix read in place (rct_csv_read_part): the rows lo .. hi-1 of `all` (n x n). */
+typedef struct csv_part {
+    int parts, part;
+    long min_rows, lo, hi;
+    double *all;
+} csv_part;
+
+/* After the first row (r->cols values in r->data): the part's rows and the buffer of the whole matrix,
+   into which r then parses the part's rows in place; nothing changes for a matrix of at most min_rows
+   columns (read whole).  0 or an error code. */
+static int part_start(csv_reader *r, csv_part *q, rct_err *err)
+{
+    long n = r->cols;
+    if (n <= q->min_rows)
+        return 0;
+    rct_mpi_block(n, q->parts, q->part, &q->lo, &q->hi);
+    if (!(q->all = malloc((size_t)n * (size_t)n * sizeof *q->all + 1))) /* pages never written take no memory */
+        return rct_oom(err);
+    size_t kept = q->lo == 0 && q->hi > 0 ? (size_t)n : 0; /* the first row is the part's */
+    memcpy(q->all, r->data, kept * sizeof *q->all);
+    free(r->data);
+    r->data = q->all + (size_t)q->lo * (size_t)n;
+    r->n = kept;
+    r->cap = (size_t)(q->hi - q->lo) * (size_t)n;
+    r->fixed = 1;
+    return 0;
+}
+
+/* Reads the lines of f into r; with a part q (or NULL), only the part's rows are parsed, the others
+   counted.  0 or an error code. */
+static int read_lines(csv_reader *r, FILE *f, csv_part *q, rct_err *err)
+{
+    char *line = NULL;
+    size_t linecap = 0;
+    ssize_t len;
+    int rc = 0;
+    errno = 0;
+    while ((len = getline(&line, &linecap, f)) >= 0) {
+        r->line++;
+        if (len > 0 && line[len - 1] == '\n')
+            len--;
+        size_t bom = r->line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* UTF-8 BOM */
+        if (q && q->all && (r->rows < q->lo || r->rows >= q->hi)) { /* another rank's row: counted only */
+            r->rows += has_data(line + bom, (size_t)len - bom);
+            continue;
+        }
+        long before = r->rows;
+        if ((rc = parse_line(r, line + bom, (size_t)len - bom, err)))
+            break;
+        if (q && !q->all && before == 0 && r->rows == 1 && (rc = part_start(r, q, err)))
+            break;
+        errno = 0;
+    }
+    if (!rc && ferror(f))
+        rc = rct_errf(err, RECTIC_EIO, "%s: read error: %s", r->path, strerror(errno ? errno : EIO));
+    else if (!rc && len < 0 && errno == ENOMEM)
+        rc = rct_oom(err);
+    free(line);
+    return rc;
+}
+
+/* Reads a CSV file into m, whole (q NULL) or a part of it. */
+static int read_csv(const char *path, csv_part *q, rct_matrix *m, rct_err *err)
 {
     m->rows = m->cols = 0;
     m->data = NULL;
@@ -374,39 +449,45 @@ int rct_csv_read(const char *path, rct_matrix *m, rct_err *err)
         return rct_errf(err, RECTIC_EIO, "%s: cannot open: %s", path, strerror(errno));
     setvbuf(f, NULL, _IOFBF, 1 << 18); /* fewer read calls than the default 4 KiB */
     csv_reader r = {.path = path, .line = 0, .first_line = 0, .rows = 0, .cols = -1};
-    char *line = NULL;
-    size_t linecap = 0;
-    ssize_t len;
-    int rc = 0;
-    errno = 0;
-    while ((len = getline(&line, &linecap, f)) >= 0) {
-        r.line++;
-        if (len > 0 && line[len - 1] == '\n')
-            len--;
-        size_t bom = r.line == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* UTF-8 BOM */
-        rc = parse_line(&r, line + bom, (size_t)len - bom, err);
-        if (rc)
-            break;
-        errno = 0;
-    }
-    if (!rc && ferror(f))
-        rc = rct_errf(err, RECTIC_EIO, "%s: read error: %s", path, strerror(errno ? errno : EIO));
-    else if (!rc && len < 0 && errno == ENOMEM)
-        rc = rct_oom(err);
-    free(line);
+    int rc = read_lines(&r, f, q, err);
     fclose(f);
     if (!rc && r.rows == 0)
         rc = rct_errf(err, RECTIC_ESYNTAX, "%s: %s: expected at least one row of numbers", path,
                       r.line == 0 ? "empty file" : "no data");
+    double *all = q ? q->all : NULL;
     if (rc) {
-        free(r.data);
+        free(all ? all : r.data);
         return rc;
     }
-    double *d = realloc(r.data, r.n * sizeof *d); /* give back the slack */
-    m->data = d ? d : r.data;
+    if (all && r.rows > r.cols) { /* not square (refused by the caller): room for every row, never read */
+        double *d = realloc(all, (size_t)r.rows * (size_t)r.cols * sizeof *d + 1);
+        if (!d) {
+            free(all);
+            return rct_oom(err);
+        }
+        all = d;
+    }
+    double *d = all ? NULL : realloc(r.data, r.n * sizeof *d); /* give back the slack */
+    m->data = all ? all : d ? d : r.data;
     m->rows = r.rows;
     m->cols = r.cols;
     return RECTIC_OK;
+}
+
+/* Reads a CSV file of numbers into m. */
+int rct_csv_read(const char *path, rct_matrix *m, rct_err *err)
+{
+    return read_csv(path, NULL, m, err);
+}
+
+int rct_csv_read_part(const char *path, int parts, int part, long min_rows, rct_matrix *m, long *lo, long *hi,
+                      rct_err *err)
+{
+    csv_part q = {parts, part, min_rows, 0, 0, NULL};
+    int rc = read_csv(path, &q, m, err);
+    *lo = q.all ? q.lo : 0;
+    *hi = q.all ? q.hi : m->rows;
+    return rc;
 }
 
 /* Writes the matrix as CSV text, one row per line. */

@@ -16,6 +16,15 @@
    every row the same length.  Errors name file:line:col. */
 int rct_csv_read(const char *path, rct_matrix *m, rct_err *err);
 
+/* Reads this rank's part of a square matrix for a run on several processes: the first row (for the number
+   of columns n) and rows lo .. hi-1 (block `part` of `parts`, rct_mpi_block over n) are parsed, the other
+   rows only counted (a line with anything but blanks and a comment is a row; their numbers are not
+   checked).  m->data holds rows x cols values of which only rows lo .. hi-1 are written: the others are
+   pages never touched, which take no memory.  A matrix of at most min_rows columns is read whole (lo 0,
+   hi its rows).  Errors as rct_csv_read. */
+int rct_csv_read_part(const char *path, int parts, int part, long min_rows, rct_matrix *m, long *lo, long *hi,
+                      rct_err *err);
+
 /* Writes rows x cols values, comma separated, one row per line, no header; as_float: values are float32
    values stored in doubles, printed with rct_fmt_float, else rct_fmt_double (shortest round trip).
    Returns 0 or -1 on a write error. */

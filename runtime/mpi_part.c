@@ -121,6 +121,8 @@ static int keep_proj(rectic_net *net, rct_proj *j)
 
 int rct_mpi_keep_own_weights(rectic_net *net)
 {
+    if (net->w_part || rct_mpi_size(net->mpi) <= 1) /* read for this rank's units only (spec.mpi), or one rank */
+        return 0;
     if (net->pn) {
         for (int k = 0; k < net->pn->n_projs; k++)
             if (keep_proj(net, &net->pn->projs[k]))
@@ -164,4 +166,9 @@ double rct_mpi_weight_bytes(const rectic_net *net)
         sum += held(net, j->w, hi - lo, n_src, j->csr_ptr, j->mode == RCT_COUP_EVENT ? n_src : n_tgt, j->nnz);
     }
     return sum;
+}
+
+double rectic_net_weight_values_read(const rectic_net *net)
+{
+    return net ? net->w_read : 0;
 }

@@ -18,6 +18,7 @@
 #include "layers.h"
 #include "library.h"
 #include "netvals.h"
+#include "mpi_net.h"
 #include "observer.h"
 #include "popnet.h"
 #include "record.h"
@@ -194,7 +195,11 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no spec.source_var and spec.target_var to couple");
     if (!weights && m->source >= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.source_var and spec.target_var given but no weights");
+    if (spec->mpi && (rc = rectic_net_use_mpi(net, 1))) /* before the weights: each rank reads its part */
+        return rc;
     if ((rc = rct_coupling_setup(net, spec)))
+        return rc;
+    if (net->mpi && (rc = rct_mpi_keep_own_weights(net))) /* what was read whole (rct_mpi_parts) */
         return rc;
     if ((rc = rct_net_init_values(net)))
         return rc;

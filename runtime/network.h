@@ -132,6 +132,8 @@ struct rectic_net {
     int n_warnings;
     struct rct_mpi *mpi;     /* runs partitioned across MPI ranks (runtime/mpi_net.c), or NULL */
     struct rct_mpx *mpx;     /* during a partitioned run: what crosses between the ranks (mpi_xchg.c) */
+    int w_part;              /* the weights were read for this rank's units only (spec.mpi: mpi_part.h) */
+    double w_read;           /* values the weights' source delivered, all passes (rectic_net_weight_values_read) */
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */

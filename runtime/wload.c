@@ -45,6 +45,13 @@ static lines source_lines(const rct_wload *L, long *row_cnt, long *col_cnt)
     return (lines){rows, cols, row_cnt, col_cnt};
 }
 
+/* The first line the source delivers (a part of the rows: its first row; lines of a column-major source
+   are always delivered whole). */
+static long first_line(const rct_wsrc *s, const lines *g)
+{
+    return g->len > 0 ? (long)(s->first / (size_t)g->len) : 0;
+}
+
 #define PREFETCH_AHEAD 512 /* elements: 4 KiB */
 
 typedef double v2d __attribute__((vector_size(16))); /* GCC/Clang vector extensions: 2 lanes (SSE2, NEON) */
@@ -120,7 +127,7 @@ int rct_wload_dense_scan(rct_wload *L, long *row_cnt, long *col_cnt, long *kept,
 {
     rct_wsrc *s = L->src;
     lines g = source_lines(L, row_cnt, col_cnt);
-    long l = 0, m = 0, total = 0;
+    long l = first_line(s, &g), m = 0, total = 0;
     int dropped = 0, rc;
     const double *c;
     size_t k;
@@ -280,7 +287,7 @@ int rct_wload_dense_fill(rct_wload *L, void *w, void *w_cols, long *next, int *i
     lines g = source_lines(L, NULL, NULL);
     int f = s->fortran, rc;
     fill_to t = {L->net, L->minw, f ? w_cols : w, f ? w : w_cols, next, idx, val, by_col != f, 0, g.lines, g.len};
-    long per = block_lines(&g), l = 0;
+    long per = block_lines(&g), l = first_line(s, &g);
     double *stage = next && t.sparse_trans ? malloc(STRIP * (size_t)per * sizeof *stage) : NULL;
     const double *c;
     size_t k;
@@ -360,7 +367,8 @@ int rct_wload_dense_compressed(rct_wload *L, int by_col, long **ptr, int **idx, 
     rct_wsrc *s = L->src;
     lines g = source_lines(L, NULL, NULL);
     int trans = by_col != s->fortran, dropped = 0, rc = 0;
-    long major = trans ? g.len : g.lines, cap = trans ? g.lines : g.len, per = block_lines(&g), l = 0;
+    long major = trans ? g.len : g.lines, per = block_lines(&g), l = first_line(s, &g);
+    long cap = trans ? (s->fortran ? g.lines : s->hi - s->lo) : g.len; /* a column's entries: its rows */
     *ptr = malloc(((size_t)major + 1) * sizeof **ptr);
     /* room for every entry: 12 bytes each, 1.5 x a float64 file (shrunk to the entries kept at the end) */
     *idx = rct_wload_alloc((size_t)major * (size_t)cap * sizeof **idx);

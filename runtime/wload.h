@@ -66,7 +66,12 @@ void *rct_wload_alloc(size_t bytes);
    each row sorted locally by the minor index (stable), duplicates summed in the order of the source, then
    entries that are 0 or pruned dropped.  n: the number of neurons, or 0 (then one more than the largest
    index; only for a square matrix: with L->rows set, targets must be below rows, sources below cols, and
-   *n becomes the count of the major index).  Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count]
+   *n becomes the count of the major index).  With a part of the targets asked of the source
+   (rct_wsrc_open_part; a square matrix only) only entries whose target is in its block are kept (the others
+   checked, not stored): src->lo .. src->hi-1 after the call.  A source whose major indices never go down
+   is read once (checked while it streams: rows appended in place and each finished when the next starts);
+   any other goes through the two passes (after the part read so far, when it turns out unsorted).
+   Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count]
    as double; the caller frees them. */
 int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count);
 

@@ -5,6 +5,7 @@
  */
 #include "wload.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,11 +13,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "mpi.h"
+
 #define SHORT_RUN 32        /* segments up to this length are sorted by insertion */
 #define BUCKETS_MAX 4096    /* buckets of the counting sort of a row */
 #define BUCKET_ROW (1L << 20) /* rows up to this length are counting-sorted first */
 #define GROUPS_MAX 2048     /* groups of rows of the grouped placement (at most; rows per group <= 65536) */
 #define GROUP_ROOM (1L << 18) /* entries of a group that are spread through a copy in any case */
+#define COO_UNSORTED (-2)   /* the one pass stops: an entry's major index went down */
 
 /* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
    unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
@@ -80,6 +84,7 @@ typedef struct coo_counts {
     long *cnt;
     long prev;  /* the major index of the entry before */
     int sorted; /* the major indices never go down (rows come whole, in order) */
+    long lo, hi; /* only entries whose target is in lo .. hi-1 are counted */
 } coo_counts;
 
 /* Whether index x is a whole number in [0, bound). */
@@ -100,6 +105,8 @@ static int coo_count(rct_wload *L, void *ctx, const double *e, size_t count, lon
             return coo_check(L, e, first + (long)x + 1, q->n); /* the message */
         long major = (long)e[q->by_col], hi = (long)(e[0] > e[1] ? e[0] : e[1]);
         q->top = hi > q->top ? hi : q->top;
+        if (e[0] < (double)q->lo || e[0] >= (double)q->hi) /* another part's target */
+            continue;
         q->sorted &= major >= q->prev;
         q->prev = major;
         if (major >= q->cap && (rc = grow_counts(L, &q->cnt, &q->cap, major)))
@@ -217,6 +224,7 @@ typedef struct coo_rows {
     long done, out;
     double minw;
     row_sort rs;
+    long lo, hi; /* only entries whose target is in lo .. hi-1 are placed */
 } coo_rows;
 
 /* Finishes the rows from R->done up to (not including) upto. */
@@ -251,6 +259,8 @@ static int coo_place(rct_wload *L, void *ctx, const double *e, size_t count, lon
     for (size_t x = 0; x < count; x++, e += 3) {
         double major = e[R->by_col], minor = e[!R->by_col];
         long m = (long)major;
+        if (e[0] < (double)R->lo || e[0] >= (double)R->hi) /* another part's target */
+            continue;
         if (!(major >= 0 && major < R->n && m >= R->done && R->next[m] < R->ptr[m + 1] && minor >= 0 &&
               minor < R->n_minor))
             return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
@@ -290,6 +300,8 @@ static int group_place(rct_wload *L, void *ctx, const double *e, size_t count, l
     for (size_t x = 0; x < count; x++, e += 3) {
         double major = e[R->by_col], minor = e[!R->by_col];
         long m = (long)major, g = m >> G->shift;
+        if (e[0] < (double)R->lo || e[0] >= (double)R->hi) /* another part's target */
+            continue;
         if (!(major >= 0 && major < R->n && G->gnext[g] < group_end(G, g) && minor >= 0 && minor < R->n_minor))
             return rct_errf(&L->net->err, RECTIC_EIO, "%s: the file changed while it was read (row %ld)",
                             L->src->name, first + (long)x + 1);
@@ -390,21 +402,167 @@ static void prefault(void *p, size_t bytes)
 #endif
 }
 
-int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
+/* The one pass over a source in order of its major index (issue 15): each entry appended where the
+   entries so far end, to its row, which is opened when its first entry comes, after every row before it
+   was finished (sorted, duplicates summed, zeros dropped, moved down): no counts, no second read. */
+typedef struct coo_stream {
+    coo_rows *R;
+    long rows;    /* rows of R->ptr and R->next (grown while the number of rows is unknown) */
+    long opened;  /* rows 0 .. opened-1 have their start */
+    long known_n; /* the number of rows given (0: unknown; indices checked below INT32_MAX) */
+    long top;     /* the largest index so far */
+    long prev;    /* the major index of the entry before */
+    long room;    /* pairs the row sort's room holds */
+    int prefault; /* the entries' buffers are to be faulted in at once, after a first chunk in order */
+} coo_stream;
+
+/* Makes the row-sorting room hold a row of len pairs; 0 or an error code. */
+static int sort_room(rct_wload *L, row_sort *rs, long len, long *room)
 {
-    long entries = L->src->rows, nn, longest = 0;
-    if (L->rows > 0) /* rectangular: the major index counts rows (targets) or columns (sources) */
-        *n = by_col ? L->cols : L->rows;
-    coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL, 0, 1};
-    *ptr = NULL;
-    *idx = NULL;
-    *val = NULL;
+    if (len <= *room)
+        return 0;
+    long want = len * 2 > 64 ? len * 2 : 64;
+    int *tk = realloc(rs->tk, (size_t)want * sizeof *tk);
+    if (tk)
+        rs->tk = tk;
+    double *tv = tk ? realloc(rs->tv, (size_t)want * sizeof *tv) : NULL;
+    if (!tv)
+        return rct_oom(&L->net->err);
+    rs->tv = tv;
+    *room = want;
+    return 0;
+}
+
+/* Opens rows S->opened .. upto-1 (empty, where the entries so far end), after finishing those before. */
+static int stream_open(rct_wload *L, coo_stream *S, long upto)
+{
+    coo_rows *R = S->R;
+    if (upto - 1 > S->rows) { /* the number of rows is unknown: grow (ptr and next hold rows + 1) */
+        long c = S->rows * 2 > upto ? S->rows * 2 : upto;
+        long *p = realloc(R->ptr, ((size_t)c + 1) * sizeof *p);
+        if (p)
+            R->ptr = p;
+        long *q = p ? realloc(R->next, ((size_t)c + 1) * sizeof *q) : NULL;
+        if (!q)
+            return rct_oom(&L->net->err);
+        R->next = q;
+        S->rows = c;
+    }
+    if (S->opened > 0) { /* the last row opened is complete */
+        long r = S->opened - 1;
+        int rc = sort_room(L, &R->rs, R->next[r] - R->ptr[r], &S->room);
+        if (rc)
+            return rc;
+        R->rs.n_minor = S->known_n ? R->n_minor : S->top + 1; /* the minor indices so far: the row's buckets */
+        finish_rows(R, S->opened);
+    }
+    for (long r = S->opened; r < upto; r++)
+        R->ptr[r] = R->next[r] = R->out;
+    S->opened = upto > S->opened ? upto : S->opened;
+    return 0;
+}
+
+/* The pass: appends the entries of a chunk; COO_UNSORTED when a major index goes down. */
+static int coo_append(rct_wload *L, void *ctx, const double *e, size_t count, long first)
+{
+    coo_stream *S = ctx;
+    coo_rows *R = S->R;
+    double tb = L->rows > 0 ? (double)L->rows : S->known_n ? (double)S->known_n : (double)INT32_MAX;
+    double sb = L->rows > 0 ? (double)L->cols : S->known_n ? (double)S->known_n : (double)INT32_MAX;
+    if (S->prefault && first > 0) { /* (not before: a file out of order is seen in its first chunk) */
+        prefault(R->idx, (size_t)L->src->rows * sizeof *R->idx);
+        prefault(R->val, (size_t)L->src->rows * sizeof *R->val);
+        S->prefault = 0;
+    }
+    for (size_t x = 0; x < count; x++, e += 3) {
+        if (!(isfinite(e[2]) && index_ok(e[0], tb) && index_ok(e[1], sb)))
+            return coo_check(L, e, first + (long)x + 1, S->known_n); /* the message */
+        long major = (long)e[R->by_col], hi = (long)(e[0] > e[1] ? e[0] : e[1]);
+        S->top = hi > S->top ? hi : S->top;
+        if (major < S->prev)
+            return COO_UNSORTED;
+        S->prev = major;
+        if (e[0] < (double)R->lo || e[0] >= (double)R->hi) /* another part's target */
+            continue;
+        if (major >= S->opened) {
+            int rc = stream_open(L, S, major + 1);
+            if (rc)
+                return rc;
+        }
+        long at = R->next[major]++;
+        R->idx[at] = (int)e[!R->by_col];
+        R->val[at] = e[2];
+    }
+    return 0;
+}
+
+/* Reads a source in order of its major index once (see coo_stream); COO_UNSORTED when it is not in order
+   (nothing kept: the caller reads it in two passes), else as rct_wload_coo. */
+static int coo_one_pass(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
+{
+    long entries = L->src->rows, rows = *n > 0 ? *n : 1024;
+    long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : *n > 0 ? *n : INT32_MAX;
+    coo_rows R = {by_col, 1, *n, minor, malloc(((size_t)rows + 1) * sizeof(long)), malloc(((size_t)rows + 1) * sizeof(long)),
+                  malloc(((size_t)entries + 1) * sizeof(int)), malloc(((size_t)entries + 1) * sizeof(double)), 0, 0,
+                  L->minw, {malloc(sizeof(long) * (BUCKETS_MAX + 1)), NULL, NULL, minor}, L->src->lo, L->src->hi};
+    coo_stream S = {&R, rows, 0, *n, -1, -1, 0, L->src->parts <= 1}; /* (a part: pages of its entries only) */
+    int rc = R.ptr && R.next && R.idx && R.val && R.rs.bk ? 0 : rct_oom(&L->net->err);
+    if (!rc)
+        rc = coo_pass(L, coo_append, &S);
+    long nn = *n > 0 ? *n : S.top + 1;
+    if (!rc && (rc = stream_open(L, &S, nn + 1)) == 0) { /* the last row finished, ptr[nn] */
+        R.ptr[nn] = R.out;
+        *count = R.out;
+    }
+    L->scanned = rct_now();
+    free(R.next);
+    free(R.rs.bk);
+    free(R.rs.tk);
+    free(R.rs.tv);
+    if (rc) {
+        free(R.ptr), free(R.idx), free(R.val);
+        return rc;
+    }
+    int *i2 = realloc(R.idx, (size_t)R.out * sizeof *i2 + 1); /* shrinking: the old block if it fails */
+    double *v2 = realloc(R.val, (size_t)R.out * sizeof *v2 + 1);
+    *ptr = R.ptr;
+    *idx = i2 ? i2 : R.idx;
+    *val = v2 ? v2 : R.val;
+    *n = nn;
+    L->src->hi = L->src->hi < nn ? L->src->hi : nn;
+    return 0;
+}
+
+/* The counting sort in two passes (see rct_wload_coo); parts: how many parts the targets are split in. */
+static int coo_two_pass(rct_wload *L, int by_col, int parts, long *n, long **ptr, int **idx, double **val, long *count)
+{
+    long nn, longest = 0;
+    coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL, 0, 1, L->src->lo, L->src->hi};
+    int rc = 0;
+    if (parts > 1 && *n <= 0 && by_col) { /* the part needs the number of neurons before the counts by source */
+        coo_counts t = {0, 0, 1024, -1, calloc(1025, sizeof(long)), 0, 1, 0, LONG_MAX};
+        rc = t.cnt ? coo_pass(L, coo_count, &t) : rct_oom(&L->net->err);
+        free(t.cnt);
+        if (rc || (rc = rct_wsrc_rewind(L->src, &L->net->err)))
+            return rc;
+        rct_mpi_block(t.top + 1, parts, L->src->part, &q.lo, &q.hi);
+    }
     q.cnt = calloc((size_t)q.cap + 1, sizeof *q.cnt);
-    int rc = q.cnt ? coo_pass(L, coo_count, &q) : rct_oom(&L->net->err);
+    rc = q.cnt ? coo_pass(L, coo_count, &q) : rct_oom(&L->net->err);
     L->scanned = rct_now();
     nn = *n > 0 ? *n : q.top + 1;
     if (!rc && nn > 0)
         rc = grow_counts(L, &q.cnt, &q.cap, nn);
+    if (!rc && parts > 1 && q.hi == LONG_MAX) { /* the part known now: the counts of its targets only */
+        rct_mpi_block(nn, parts, L->src->part, &q.lo, &q.hi);
+        for (long r = 0; r < nn; r++)
+            q.cnt[r] = r >= q.lo && r < q.hi ? q.cnt[r] : 0;
+    }
+    L->src->lo = q.lo;
+    L->src->hi = q.hi < nn ? q.hi : nn;
+    long entries = 0;
+    for (long r = 0; r < nn; r++)
+        entries += q.cnt[r];
     if (!rc && nn > 0 && (!(*ptr = malloc(((size_t)nn + 1) * sizeof **ptr)) ||
                           !(*idx = malloc(((size_t)entries + 1) * sizeof **idx)) ||
                           !(*val = malloc(((size_t)entries + 1) * sizeof **val))))
@@ -419,7 +577,7 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
             longest = (*ptr)[r + 1] - (*ptr)[r] > longest ? (*ptr)[r + 1] - (*ptr)[r] : longest;
         }
         long minor = L->rows > 0 ? (by_col ? L->rows : L->cols) : nn;
-        coo_rows R = {by_col, q.sorted, nn, minor, *ptr, q.cnt, *idx, *val, 0, 0, L->minw, {0}};
+        coo_rows R = {by_col, q.sorted, nn, minor, *ptr, q.cnt, *idx, *val, 0, 0, L->minw, {0}, q.lo, q.hi};
         rc = coo_build(L, &R, entries, longest, count);
     }
     free(q.cnt);
@@ -434,4 +592,28 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
     }
     *n = nn;
     return 0;
+}
+
+int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count)
+{
+    if (L->rows > 0) /* rectangular: the major index counts rows (targets) or columns (sources) */
+        *n = by_col ? L->cols : L->rows;
+    int parts = L->src->parts > 1 && L->rows <= 0 ? L->src->parts : 1, rc;
+    *ptr = NULL;
+    *idx = NULL;
+    *val = NULL;
+    L->src->lo = 0;
+    L->src->hi = LONG_MAX;
+    if (parts > 1 && *n > 0)
+        rct_mpi_block(*n, parts, L->src->part, &L->src->lo, &L->src->hi);
+    if (parts == 1 || *n > 0) { /* (a part of an unknown number of targets is known only after a pass) */
+        rc = coo_one_pass(L, by_col, n, ptr, idx, val, count);
+        if (rc != COO_UNSORTED) {
+            return rc;
+        }
+        if ((rc = rct_wsrc_rewind(L->src, &L->net->err)))
+            return rc;
+        L->done = 0;
+    }
+    return coo_two_pass(L, by_col, parts, n, ptr, idx, val, count);
 }

@@ -12,7 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io_csv.h"
 #include "io_file.h"
+#include "mpi.h"
 
 /* Chunk sizes are multiples of 3, so that a chunk of sparse weights holds whole (target, source, weight)
    rows. */
@@ -24,6 +26,26 @@ static void wsrc_init(rct_wsrc *s, const char *name)
 {
     memset(s, 0, sizeof *s);
     s->name = name;
+    s->reads = 1;
+}
+
+/* Delivers every element (no part). */
+static void whole(rct_wsrc *s)
+{
+    s->first = s->pos = 0;
+    s->end = s->count;
+    s->lo = 0;
+    s->hi = s->rows;
+    s->reads = 1;
+}
+
+/* Delivers rows lo .. hi-1 only. */
+static void rows_part(rct_wsrc *s, long lo, long hi)
+{
+    s->lo = lo;
+    s->hi = hi;
+    s->first = s->pos = (size_t)lo * (size_t)s->cols;
+    s->end = (size_t)hi * (size_t)s->cols;
 }
 
 void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const char *name)
@@ -33,6 +55,20 @@ void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const
     s->rows = rows;
     s->cols = cols;
     s->count = (size_t)rows * (size_t)cols;
+    whole(s);
+}
+
+/* Faults in the pages of bytes at p at once (advice: faults do the same, one by one). */
+static void populate(unsigned char *p, size_t bytes)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE), below = (size_t)p % page;
+    if (bytes == 0)
+        return;
+#ifdef MADV_POPULATE_READ
+    madvise(p - below, bytes + below, MADV_POPULATE_READ);
+#else
+    madvise(p - below, bytes + below, MADV_WILLNEED);
+#endif
 }
 
 /* Maps the data of an open float64 .npy read-only (mem points at it): whole and at once (RCT_WSRC_MAP), or
@@ -46,9 +82,9 @@ static int map_npy(rct_wsrc *s, int map)
         fstat(fileno(s->f), &st) != 0 || !S_ISREG(st.st_mode) || s->count == 0)
         return -1;
     size_t len = (size_t)in->offset + s->count * 8;
-    int flags = MAP_PRIVATE;
+    int flags = MAP_PRIVATE, part = s->first > 0 || s->end < s->count;
 #ifdef MAP_POPULATE
-    if (map == RCT_WSRC_MAP)
+    if (map == RCT_WSRC_MAP && !part)
         flags |= MAP_POPULATE; /* every page is read at once anyway (the finite check): fault them in bulk */
 #endif
     void *p = mmap(NULL, len, PROT_READ, flags, fileno(s->f), 0);
@@ -58,6 +94,8 @@ static int map_npy(rct_wsrc *s, int map)
     s->map_len = len;
     s->mem = (const double *)(s->map + in->offset);
     s->pass = map == RCT_WSRC_PASS;
+    if (part && map == RCT_WSRC_MAP) /* only the part's pages (a part of a page or two more) */
+        populate(s->map + in->offset + s->first * 8, (s->end - s->first) * 8);
     return 0;
 }
 
@@ -67,16 +105,12 @@ static int map_npy(rct_wsrc *s, int map)
 static void pass_chunk(rct_wsrc *s, size_t k)
 {
     size_t page = (size_t)sysconf(_SC_PAGESIZE), at = (size_t)s->info.offset + s->pos * 8;
-    size_t below = at / page * page, end = at + k * 8;
+    size_t below = at / page * page;
     if (below > s->released) {
         madvise(s->map + s->released, below - s->released, MADV_DONTNEED);
         s->released = below;
     }
-#ifdef MADV_POPULATE_READ
-    madvise(s->map + below, end - below, MADV_POPULATE_READ); /* advice: faults do the same, one by one */
-#else
-    madvise(s->map + below, end - below, MADV_WILLNEED);
-#endif
+    populate(s->map + at, k * 8);
 }
 
 /* Makes the streaming buffers hold at least `items` items; 0, or -1 when out of memory. */
@@ -97,7 +131,7 @@ static int reserve(rct_wsrc *s, size_t items)
 
 /* Opens a .npy file: mapped when asked and possible, else streamed through a buffer; an unseekable one
    (a pipe) is read whole. */
-static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, rct_err *err)
+static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, int dense, rct_err *err)
 {
     int rc = rct_npy_open(path, &s->f, &s->info, fortran_ok, err);
     if (rc)
@@ -106,6 +140,7 @@ static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, rct_
     s->cols = s->info.cols;
     s->fortran = s->info.fortran;
     s->count = (size_t)s->rows * (size_t)s->cols;
+    whole(s);
     if (s->info.avail < 0) { /* cannot read it twice: hold it */
         fclose(s->f);
         s->f = NULL;
@@ -115,30 +150,60 @@ static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, rct_
         s->mem = s->owned = m.data;
         return 0;
     }
+    long lo = 0, hi = 0;
+    if (dense && s->parts > 1 && !s->fortran && s->rows > s->min_rows) {
+        rct_mpi_block(s->rows, s->parts, s->part, &lo, &hi);
+        rows_part(s, lo, hi);
+    }
     if (map && map_npy(s, map) == 0)
         return 0;
+    if (s->first > 0 && fseek(s->f, s->info.offset + (long)(s->first * (size_t)s->info.size), SEEK_SET) != 0)
+        return rct_errf(err, RECTIC_EIO, "%s: cannot read its rows %ld to %ld: %s", path, lo + 1, hi, strerror(errno));
     return reserve(s, CHUNK_ITEMS) ? rct_oom(err) : 0;
 }
 
-int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err)
+/* rct_wsrc_open, or its part (s->parts > 1). */
+static int open_file(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err)
 {
-    wsrc_init(s, path);
     struct stat st;
     if (cols_if_empty > 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0) {
         s->cols = cols_if_empty; /* no entries */
         return 0;
     }
+    int dense = cols_if_empty == 0;
     if (rct_is_npy_path(path))
-        return open_npy(s, path, map, fortran_ok, err);
+        return open_npy(s, path, map, fortran_ok, dense, err);
     rct_matrix m;
-    int rc = rct_matrix_read(path, &m, err);
+    long lo = 0, hi = 0;
+    int part = dense && s->parts > 1;
+    int rc = part ? rct_csv_read_part(path, s->parts, s->part, s->min_rows, &m, &lo, &hi, err)
+                  : rct_matrix_read(path, &m, err);
     if (rc)
         return rc;
     s->mem = s->owned = m.data;
     s->rows = m.rows;
     s->cols = m.cols;
     s->count = (size_t)m.rows * (size_t)m.cols;
+    whole(s);
+    if (part && m.rows == m.cols) /* (else refused by the caller, which reads nothing) */
+        rows_part(s, lo, hi);
     return 0;
+}
+
+int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err)
+{
+    wsrc_init(s, path);
+    return open_file(s, path, map, fortran_ok, cols_if_empty, err);
+}
+
+int rct_wsrc_open_part(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, int parts,
+                       int part, long min_rows, rct_err *err)
+{
+    wsrc_init(s, path);
+    s->parts = parts;
+    s->part = part;
+    s->min_rows = min_rows;
+    return open_file(s, path, map, fortran_ok, cols_if_empty, err);
 }
 
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
@@ -148,7 +213,7 @@ int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
 
 int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, rct_err *err)
 {
-    size_t left = s->count - s->pos;
+    size_t left = s->end - s->pos;
     *chunk = NULL;
     *k = 0;
     if (left == 0)
@@ -160,6 +225,7 @@ int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, 
             pass_chunk(s, *k);
         *chunk = s->mem + s->pos;
         s->pos += *k;
+        s->delivered += *k;
         return 0;
     }
     size_t most = max ? max : CHUNK_ITEMS, want = left < most ? left : most;
@@ -175,14 +241,16 @@ int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, 
     *chunk = s->buf;
     *k = got;
     s->pos += got;
+    s->delivered += got;
     return 0;
 }
 
 int rct_wsrc_rewind(rct_wsrc *s, rct_err *err)
 {
-    s->pos = 0;
+    s->pos = s->first;
+    s->reads++;
     s->released = 0; /* what a pass released is faulted in again when read */
-    if (s->f && !s->mem && fseek(s->f, s->info.offset, SEEK_SET) != 0)
+    if (s->f && !s->mem && fseek(s->f, s->info.offset + (long)(s->first * (size_t)s->info.size), SEEK_SET) != 0)
         return rct_errf(err, RECTIC_EIO, "%s: cannot read it again: %s", s->name, strerror(errno));
     return 0;
 }

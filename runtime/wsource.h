@@ -16,7 +16,14 @@ typedef struct rct_wsrc {
     const char *name;      /* the file, or "weights" for an array: for messages */
     long rows, cols;
     int fortran;           /* the elements come column by column (else row by row) */
-    size_t count, pos;     /* elements in all; elements delivered so far */
+    size_t count, pos;     /* elements in all; the next one delivered (from first) */
+    size_t first, end;     /* the elements delivered: first .. end-1 (a part of dense rows: rows lo .. hi-1) */
+    int parts, part;       /* the part of the targets asked for: block `part` of `parts` (parts <= 1: all) */
+    long lo, hi;           /* that part's targets: dense rows delivered; sparse weights: the targets kept,
+                              set by their loader (rct_wload_coo) */
+    long min_rows;         /* smaller matrices are taken whole */
+    int reads;             /* passes begun over the source (1 + rewinds) */
+    size_t delivered;      /* elements delivered in all passes */
     const double *mem;     /* all elements in memory (an array, a CSV file, or a mapped float64 .npy) */
     double *owned;         /* mem when the source owns it (a CSV file read whole) */
     unsigned char *map;    /* the mapped .npy file (mem points into it) */
@@ -41,13 +48,22 @@ void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const
    float64 in this machine's byte order (aligned, a regular file); CSV is read whole.  fortran_ok: a column-major
    .npy is accepted.  An empty regular file is a 0 x cols_if_empty matrix when cols_if_empty > 0. */
 int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, rct_err *err);
+/* Opens this process's part of a square matrix file, for a run on several processes: the weights onto
+   the targets of block `part` of `parts` (rct_mpi_block over the targets).  Dense weights (cols_if_empty 0)
+   in C order: only rows lo .. hi-1 are delivered, and only their bytes read (a .npy: mapped or read from
+   their offset; CSV: the other rows counted, not parsed); a matrix of at most min_rows rows, a column-major
+   .npy and one that cannot be read twice (a pipe) are delivered whole (lo 0, hi rows).  Sparse weights
+   (cols_if_empty 3): every entry is delivered, and rct_wload_coo keeps those of the part's targets.
+   Otherwise as rct_wsrc_open. */
+int rct_wsrc_open_part(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, int parts,
+                       int part, long min_rows, rct_err *err);
 /* The next chunk of elements (*chunk, *k of them; *k is 0 at the end; a multiple of 3 but for the last
    chunk, so that chunks of sparse weights hold whole rows); 0 or an error code. */
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err);
 /* The same with at most `max` elements (0: the default size; any count, so a chunk may end inside a row of
    sparse weights); the streaming buffers grow to hold them. */
 int rct_wsrc_next_max(rct_wsrc *s, size_t max, const double **chunk, size_t *k, rct_err *err);
-/* Starts again from the first element; 0 or an error code. */
+/* Starts again from the first element delivered; 0 or an error code. */
 int rct_wsrc_rewind(rct_wsrc *s, rct_err *err);
 /* Releases what the source holds (safe after rct_wsrc_array or a failed open). */
 void rct_wsrc_close(rct_wsrc *s);

@@ -41,7 +41,8 @@ static const char *const api_functions[] = {
     "rectic_net_checkpoint_every", "rectic_net_step", "rectic_net_use_mpi", "rectic_net_mpi_rank",
     "rectic_net_weight_bytes", "rectic_netspec_input_layer", "rectic_netspec_readout", "rectic_netspec_get_input_layer",
     "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights", "rectic_net_rls_errors",
-    "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population", NULL};
+    "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population",
+    "rectic_net_weight_values_read", NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -207,6 +208,7 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_use_mpi(NULL, 1), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_net_mpi_rank(NULL, &rank, &size), RECTIC_EINVAL);
     ck_assert(rectic_net_weight_bytes(NULL) == 0);
+    ck_assert(rectic_net_weight_values_read(NULL) == 0);
     ck_assert_int_eq(rank, -1);
     ck_assert_int_eq(rectic_netspec_input_layer(NULL, "E/I_ext", &x, 1, 1), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_readout(NULL, "E/s", &x, 1, 1, RECTIC_ACT_TANH), RECTIC_EINVAL);

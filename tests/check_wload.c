@@ -361,11 +361,8 @@ END_TEST
 
 int main(void)
 {
-    const uint16_t one = 1;
-    if (*(const unsigned char *)&one != 1) {
-        puts("skip: check_wload writes little-endian .npy files");
-        return 0;
-    }
+    if (!tu_little_endian())
+        return puts("skip: check_wload writes little-endian .npy files"), 0;
     const TTest *tests[] = {test_one_pass_into_rows_and_columns_equals_plain_loops_for_every_source,
                             test_two_passes_into_columns_and_a_transposed_matrix_equal_plain_loops,
                             test_the_first_entry_not_finite_in_the_source_order_is_named,

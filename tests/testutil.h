@@ -120,6 +120,13 @@ static inline char *tu_write(const char *dir, const char *name, const char *text
     return path;
 }
 
+/* Whether this machine stores numbers little-endian (tu_write_npy's files are). */
+static inline int tu_little_endian(void)
+{
+    const uint16_t one = 1;
+    return *(const unsigned char *)&one == 1;
+}
+
 /* Writes rows x cols doubles as a little-endian float64 .npy (format 1.0); the malloc'd path. */
 static inline char *tu_write_npy(const char *dir, const char *name, const double *d, long rows, long cols)
 {

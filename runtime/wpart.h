@@ -1,0 +1,23 @@
+/*
+ * wpart.h -- what a rank of a partitioned network reads of the weights (runtime/wpart.c; internal).
+ *
+ * A network made with spec.mpi is partitioned before its weights load: each rank reads only the part of
+ * the weight file that holds the incoming weights of its own units (runtime/wsource.h's parts), and the
+ * ranks agree on what needs the whole (the count of weights that picks the strategy) and on failures.
+ */
+#ifndef RCT_WPART_H
+#define RCT_WPART_H
+
+#include "network.h"
+
+/* The parts the weights of net (one template) load in: the number of ranks, and this rank's index in
+   *part; 1 (and 0) without MPI. */
+int rct_wpart_parts(const rectic_net *net, int *part);
+/* After a rank's part of the weights was loaded (rc its status): with parts > 1, every rank learns every
+   other's status and *count (when count is not NULL) becomes the sum of all ranks' counts, added in rank
+   order; when any rank failed, every rank fails with the code and message of the first that did (so that
+   no rank waits for one that stopped).  Collective over the ranks when parts > 1 (every rank calls it once
+   per load); returns rc otherwise. */
+int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count);
+
+#endif

@@ -1,0 +1,192 @@
+#!/usr/bin/env bash
+# tests/e2e_mpi_io.sh -- end-to-end tests of what each rank of `mpirun -np P rectic run ...` reads of the
+# weight files (issue 18 scope 2, issue 15): dense .npy (float64 mapped, float32 streamed, Fortran order
+# read whole), dense CSV (other ranks' rows counted, not parsed) and sparse COO (.npy and CSV; in target
+# order, shuffled, with duplicates; every entry streamed, those of other ranks' targets not stored), with
+# dense, sparse and event-driven coupling: every data file byte-identical to one process for P = 1..4, each
+# rank reading only its rows of dense weights (meta.json's weight_values_read) and holding only the
+# weights onto its units (weight_bytes_held); an error in one rank's rows ends every rank with its message
+# and leaves the previous output set intact; peak memory per rank shrinks with P.
+#
+#   RECTIC_BUILD=build ./tests/e2e_mpi_io.sh      (make test runs it; skipped where mpirun is missing)
+#
+# Every test is a function test_* run by tests/runner.sh in a subshell, in its own empty work directory.
+# shellcheck source=tests/ridge_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own memory at MPI_Finalize)
+export OMPI_MCA_orte_tmpdir_base=$TMP # (session folders of its own: mpiruns of other tests at the same time)
+QIF=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
+     --output-var s --spike-var spike --spike-def v --dt 1e-3 --record v -q --inputs inp.npy)
+N=61 # neurons: more than a kernel of fixed size (32), blocks of 61 / P rows
+
+# need_tools: skips the test where mpirun or NumPy is missing.
+need_tools() {
+    command -v mpirun >/dev/null || skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
+    need_numpy
+}
+
+# data: weight files of one N x N matrix (~30% non-zero, row = target) in every layout, and inputs that
+# make the QIF neurons spike: W.npy, W32.npy (float32), Wf.npy (Fortran order), W.csv; COO rows (target,
+# source, weight) in target order (coo.npy, coo.csv), shuffled (cooshuf.npy, cooshuf.csv), in target order
+# with duplicates (coodup.npy: entries repeated, summed in file order), sorted for a prefix then not
+# (coomix.npy); inp.npy (300 x N).
+data() {
+    py "$N" <<'EOF'
+import sys, numpy as np
+n = int(sys.argv[1])
+rng = np.random.RandomState(18)
+W = rng.uniform(-2, 3, (n, n)) * (rng.rand(n, n) < 0.3)
+np.save("W.npy", W)
+np.save("W32.npy", W.astype(np.float32))
+np.save("Wf.npy", np.asfortranarray(W))
+np.savetxt("W.csv", W, delimiter=",", fmt="%.17g")
+t, s = np.nonzero(W)
+coo = np.stack([t, s, W[t, s]], 1)
+np.save("coo.npy", coo)
+np.savetxt("coo.csv", coo, delimiter=",", fmt="%.17g")
+shuf = coo[rng.permutation(len(coo))]
+np.save("cooshuf.npy", shuf)
+np.savetxt("cooshuf.csv", shuf, delimiter=",", fmt="%.17g")
+extra = coo[::7] * [1, 1, 0.375]
+dup = np.concatenate([coo, extra])
+np.save("coodup.npy", dup[np.argsort(dup[:, 0], kind="stable")])
+half = len(coo) // 2
+np.save("coomix.npy", np.concatenate([coo[:half], coo[half:][rng.permutation(len(coo) - half)]]))
+np.save("inp.npy", rng.uniform(100, 400, (300, n)))
+EOF
+}
+
+# on_ranks P DIR ARGS...: `rectic run ARGS... -o DIR` on P ranks; fails the test with its messages when it
+# exits non-zero.
+on_ranks() {
+    local p=$1 dir=$2
+    shift 2
+    mpirun --oversubscribe -np "$p" "$RECTIC" run "$@" -o "$dir" >mpi.out 2>mpi.err ||
+        fail "mpirun -np $p rectic run $* -o $dir -> exit $?: $(head -c 800 mpi.err)"
+}
+
+# same_as_one DIR: every file of one/ but meta.json is in DIR, byte-identical, and DIR holds no other.
+same_as_one() {
+    local f b
+    for f in one/*; do
+        b=$(basename "$f")
+        [ "$b" = meta.json ] || cmp -s "$f" "$1/$b" || fail "$1/$b differs from one process's ($*)"
+    done
+    [ "$(cd one && echo *)" = "$(cd "$1" && echo *)" ] || fail "one/ and $1 hold different files"
+}
+
+# meta DIR EXPR: evaluates the Python expression EXPR over m, DIR/meta.json's "mpi" member; fails unless true.
+meta() {
+    py "$1/meta.json" "$2" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))["mpi"]
+assert eval(sys.argv[2]), (sys.argv[2], {k: v for k, v in m.items() if k != "communication_seconds"})
+EOF
+}
+
+# ranks_match WEIGHTS... : one process into one/, then P = 1..4 ranks into pP/ with the same arguments
+# (the weights flags and --coupling), each the same bytes; every rank of P > 1 holds fewer weight bytes.
+ranks_match() {
+    rm -rf one p1 p2 p3 p4
+    rr run "${QIF[@]}" "$@" -o one
+    for p in 1 2 3 4; do
+        on_ranks "$p" "p$p" "${QIF[@]}" "$@"
+        same_as_one "p$p" "$@"
+    done
+    local one
+    one=$("$SYSPY" -c 'import json,sys; print(json.load(open("p1/meta.json"))["mpi"]["weight_bytes_held"][0])')
+    for p in 2 3 4; do
+        meta "p$p" "max(m['weight_bytes_held']) < $one"
+    done
+}
+
+test_dense_npy_and_csv_rows_read_by_their_rank_only_equal_one_process() {
+    need_tools
+    in_workdir
+    data
+    for w in W.npy W32.npy W.csv; do
+        for c in auto sparse event; do
+            ranks_match --weights "$w" --coupling "$c"
+            local one # values one process read: the matrix, once or twice (a scan, then a pass writing it)
+            one=$("$SYSPY" -c 'import json; print(int(json.load(open("p1/meta.json"))["mpi"]["weight_values_read"][0]))')
+            [ "$one" = $((N * N)) ] || [ "$one" = $((2 * N * N)) ] || fail "$w, $c: one process read $one values"
+            for p in 2 3 4; do # each rank read its block's rows only, as often
+                meta "p$p" "[int(v) * $N for v in m['weight_values_read']] == [(hi - lo) * $one for lo, hi in m['blocks']]"
+            done
+        done
+    done
+    [ "$(wc -l <one/spikes.csv)" -gt 20 ] || fail "too few spikes to compare"
+}
+
+test_fortran_order_npy_is_read_whole_and_still_kept_in_part() {
+    need_tools
+    in_workdir
+    data
+    ranks_match --weights Wf.npy --coupling sparse
+    meta p3 "m['weight_values_read'] == [$N * $N] * 3"
+}
+
+test_coo_sorted_shuffled_and_with_duplicates_equal_one_process() {
+    need_tools
+    in_workdir
+    data
+    for w in coo.npy coo.csv cooshuf.npy cooshuf.csv coodup.npy coomix.npy; do
+        for c in auto sparse event; do
+            ranks_match --weights-coo "$w" --coupling "$c"
+        done
+    done
+    ranks_match --weights-coo coo.npy -N "$N" --coupling event # the block known before the file is read
+    ranks_match --weights-coo cooshuf.npy -N "$N" --coupling event
+}
+
+test_a_bad_entry_in_one_ranks_rows_ends_every_rank_with_its_message() {
+    need_tools
+    in_workdir
+    data
+    py "$N" <<'EOF'
+import sys, numpy as np
+n = int(sys.argv[1])
+W = np.load("W.npy")
+W[n - 3, 5] = np.nan # a row of the last rank
+np.save("Wnan.npy", W)
+lines = open("W.csv").read().splitlines()
+lines[n - 3] = lines[n - 3].replace(",", ",x", 1)
+open("Wbad.csv", "w").write("\n".join(lines) + "\n")
+EOF
+    rr run "${QIF[@]}" --weights W.npy -o out
+    cp out/v.csv v.before
+    for w in Wnan.npy Wbad.csv; do
+        for c in auto sparse; do
+            if mpirun --oversubscribe -np 3 "$RECTIC" run "${QIF[@]}" --weights "$w" --coupling "$c" -o out >mpi.out 2>mpi.err; then
+                fail "$w, $c: accepted under MPI"
+            fi
+            [ "$(grep -c '^rectic: ' mpi.err)" = 1 ] || fail "$w, $c: not one message: $(head -c 600 mpi.err)"
+            case $w in
+            Wnan.npy) grep -q "row $((N - 2)), column 6 is NaN" mpi.err || fail "$w: $(head -c 400 mpi.err)" ;;
+            *) grep -q "Wbad.csv:$((N - 2)):" mpi.err || fail "$w: $(head -c 400 mpi.err)" ;;
+            esac
+            cmp -s out/v.csv v.before || fail "$w, $c: the previous output set changed"
+        done
+    done
+}
+
+test_peak_memory_of_a_rank_shrinks_with_its_part_of_dense_weights() {
+    need_tools
+    in_workdir
+    py <<'EOF'
+import numpy as np
+n = 2048 # 32 MiB of float64 weights
+rng = np.random.RandomState(3)
+np.save("big.npy", rng.uniform(-1e-3, 1e-3, (n, n)))
+np.save("inp.npy", rng.uniform(100, 400, (2, n)))
+EOF
+    on_ranks 1 p1 "${QIF[@]}" --weights big.npy --coupling dense
+    on_ranks 4 p4 "${QIF[@]}" --weights big.npy --coupling dense
+    # a quarter of the rows resident: each rank's peak is well below that of one rank (by 3/4 of 32 MiB,
+    # less what four ranks hold more than one: the exchange's buffers)
+    meta p4 "max(m['peak_rss_bytes']) < $("$SYSPY" -c 'import json; print(json.load(open("p1/meta.json"))["mpi"]["peak_rss_bytes"][0])') - 16 * 2**20"
+}
+
+run_tests
