@@ -134,6 +134,10 @@ bench: all
 bench-mpi: all
 	sh bench/mpi.sh $(BUILD)
 
+# What each MPI rank reads of the weight files, the one-pass COO read: bench/results_mpi_io.md
+bench-mpi-io: all
+	sh bench/mpi_io.sh $(BUILD)
+
 # The CUDA backend on a GPU: builds the folder a GPU machine needs (.device/rectic-gpu.tar.gz: static
 # binaries, templates, reference cases; tests/gpu/prepare.sh) and runs it (tests/gpu/run.sh), which skips
 # with a message where no CUDA device is found.  On a GPU machine without a toolchain: sh tests/gpu/run.sh.

@@ -1,0 +1,92 @@
+#!/bin/sh
+# bench/mpi_io.sh -- what each rank reads of the weight files, and the one-pass COO read (issues 18 and 15):
+# writes bench/results_mpi_io.md.  `make bench-mpi-io` runs it; RECTIC_BUILD (or $1) names the build.
+#
+#   A. one process, COO N = 10^5 x 100 (.npy, 240 MB) in target order (read once) and shuffled (two
+#      passes): wall and CPU time of a one-step run, the -v load phase, peak RSS (RECTIC_BEFORE names a
+#      rectic binary without the one pass, run on the sorted file beside);
+#   B. the same file on 1 and 2 ranks, every rank streaming it and keeping its targets' entries: each
+#      rank's load time, peak RSS, weight bytes held (the one pass applies to the sorted file, -N given).
+#      Rank 0 reading and scattering is not implemented:
+#      it would read the file once and send each rank its part;
+#   C. dense N = 4096 (.npy, 128 MiB) on 1, 2 and 4 ranks: each rank maps and reads its rows only;
+#
+# Times on this shared machine are noisy: the load average is printed with the figures.
+set -eu
+BUILD=${1:-${RECTIC_BUILD:-build}}
+R=$(cd "$BUILD" && pwd)/rectic
+OUT=$(pwd)/bench/results_mpi_io.md
+W=$(mktemp -d "${TMPDIR:-/tmp}/rectic-mpi-io.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+command -v mpirun >/dev/null || { echo "bench-mpi-io: no mpirun (apt-get install openmpi-bin libopenmpi-dev)"; exit 1; }
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export LC_ALL=C OPENBLAS_NUM_THREADS=1 OMPI_MCA_orte_tmpdir_base="$W"
+cd "$W"
+/usr/bin/python3 - <<'EOF'
+import numpy as np
+rng = np.random.default_rng(0)
+n, d = 100000, 100
+coo = np.stack([np.repeat(np.arange(n, dtype=float), d), rng.integers(0, n, n * d).astype(float),
+                (rng.random(n * d) * 2 - 1) * 0.5 / np.sqrt(d)], 1)
+np.save("sorted.npy", coo)
+np.save("shuffled.npy", coo[rng.permutation(len(coo))])
+np.save("dense.npy", rng.uniform(-1e-3, 1e-3, (4096, 4096)))
+EOF
+QIF="neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
+     --output-var s --spike-var spike --spike-def v --dt 1e-3 --format npy -q"
+
+# meta DIR EXPR: prints a Python expression over DIR/meta.json (j: the whole, m: its "mpi" member).
+meta() {
+    /usr/bin/python3 -c "import json; j = json.load(open('$1/meta.json')); m = j.get('mpi', {}); print($2)"
+}
+
+{
+    echo "# What each MPI rank reads of the weights; the one-pass COO read (issues 18 and 15)"
+    echo
+    echo "bench/mpi_io.sh (\`make bench-mpi-io\`), $(date -u +%Y-%m-%d), 2 cores shared with other work, load average"
+    echo "$(cut -d' ' -f1-3 /proc/loadavg) (1, 5, 15 min): times are indicative; CPU times (user + system) vary less."
+    echo
+    echo "## A. COO N = 10^5 x 100, one process, one step (--coupling auto: sparse rows)"
+    echo
+    echo "| file | run | wall s | CPU s | load phase ms (-v: weights + build coupling) | peak RSS MiB |"
+    echo "|---|---|---|---|---|---|"
+    for k in 1 2 3; do
+        for f in sorted shuffled before; do
+            bin=$R file=$f.npy how=$([ $f = sorted ] && echo 'read once' || echo 'two passes')
+            if [ $f = before ]; then # RECTIC_BEFORE: a build without the one pass, on the sorted file
+                [ "${RECTIC_BEFORE:-}" ] || continue
+                bin=$RECTIC_BEFORE file=sorted.npy how="RECTIC_BEFORE: two passes"
+            fi
+            /usr/bin/time -f "%e %U %S %M" -o t.txt "$bin" run $QIF --backend tcc --steps 1 --weights-coo $file \
+                -N 100000 -o a -v 2>v.txt
+            ph=$(grep -o "weights [0-9.]*\|build coupling [0-9.]*" v.txt | awk '{s += $NF} END {printf "%.0f", s}')
+            read -r wall us ss kb <t.txt
+            echo "| $file ($how) | $k | $wall |" \
+                "$(echo "$us $ss" | awk '{printf "%.2f", $1 + $2}') | $ph | $(echo "$kb" | awk '{printf "%.1f", $1 / 1024}') |"
+        done
+    done
+    echo
+    echo "## B. The same file on P ranks, each streaming it and keeping its targets' entries (one step)"
+    echo
+    echo "| file | P | rank 0 load ms (weights + coupling) | peak RSS MiB per rank | weight bytes held per rank |"
+    echo "|---|---|---|---|---|"
+    for f in sorted shuffled; do
+        for p in 1 2; do
+            mpirun -np $p "$R" run $QIF --backend tcc --steps 1 --weights-coo $f.npy -N 100000 -o b >/dev/null 2>&1
+            echo "| $f | $p | $(meta b "'%.0f' % (1000 * (j['timings']['weights'] + j['timings']['coupling']))") |" \
+                "$(meta b "', '.join('%.1f' % (x / 2**20) for x in m['peak_rss_bytes'])") |" \
+                "$(meta b "', '.join('%.3g' % x for x in m['weight_bytes_held'])") |"
+        done
+    done
+    echo
+    echo "## C. Dense N = 4096 (.npy float64, 128 MiB), mapped in place, one step"
+    echo
+    echo "| P | peak RSS MiB per rank | values read per rank |"
+    echo "|---|---|---|"
+    for p in 1 2 4; do
+        mpirun -np $p "$R" run $QIF --backend tcc --steps 1 --weights dense.npy --coupling dense -o c >/dev/null 2>&1
+        echo "| $p | $(meta c "', '.join('%.1f' % (x / 2**20) for x in m['peak_rss_bytes'])") |" \
+            "$(meta c "', '.join('%d' % x for x in m['weight_values_read'])") |"
+    done
+} >"$OUT"
+echo "wrote $OUT"
