@@ -14,6 +14,7 @@ static const char *const names[][2] = {
     {"spec.input_var", "--input-var"},          {"spec.output_var", "--output-var"},
     {"spec.spike_var", "--spike-var"},          {"spec.spike_def", "--spike-def"},
     {"spec.backend", "--backend"},              {"spec.coupling", "--coupling"},
+    {"spec.mpi_partition", "--mpi-partition"},
     {"spec.dtype", "--dtype"},                  {"spec.dt", "--dt"},
     {"spec.op", "--op"},                        {"spec.n", "-N"},
     {"rectic_net_record_spikes", "--record-spikes"},

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "mpi.h"
+#include "mpi_net.h"
 
 #define META_VALUES 6 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
                          seconds, weight values read, peak resident memory */
@@ -128,15 +129,19 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     size_t len = 0;
     FILE *f = rc || me != 0 ? NULL : open_memstream(&text, &len);
     if (f) {
-        long n = rectic_net_size(net), steps = rectic_net_steps_done(net);
+        long steps = rectic_net_steps_done(net);
         double most = 0;
-        fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"every population in %d contiguous blocks of units, "
-                   "sizes differing by at most one, the first ranks larger\", ", P, P);
+        if (rct_mpi_net_balanced(net))
+            fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"%d contiguous blocks of units of about equal "
+                       "cost (incoming synapses, plus one per unit)\", ", P, P);
+        else
+            fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"every population in %d contiguous blocks of "
+                       "units, sizes differing by at most one, the first ranks larger\", ", P, P);
         if (!o->network) { /* one template: the blocks of its units */
             fputs("\"blocks\": [", f);
             for (int r = 0; r < P; r++) {
                 long lo, hi;
-                rct_mpi_block(n, P, r, &lo, &hi);
+                rct_mpi_part_block(net, net, r, &lo, &hi);
                 fprintf(f, "%s[%ld, %ld]", r ? ", " : "", lo, hi);
             }
             fputs("], ", f);

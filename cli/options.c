@@ -79,6 +79,9 @@ const char rct_usage_run[] =
     "  --threads K             with the cc backend, threads for the loops over neurons and the coupling\n"
     "                          product for N >= 4096; OpenBLAS's for fit ridge (default: every core); same\n"
     "                          results\n"
+    "  --mpi-partition MODE    under mpirun, which units each rank owns: units (equal blocks), synapses\n"
+    "                          (blocks of about equal incoming synapses: --weights-coo), auto (default:\n"
+    "                          synapses for --weights-coo, else units)\n"
     "  --source-var VAR        coupling: TARGET = W @ SOURCE\n"
     "  --target-var VAR\n"
     "  --input-var VAR         receives the input row of each step\n"
@@ -298,6 +301,10 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
                     found = k;
             if (found < 0) { complain("--coupling: expected auto, dense, inline, sparse or event, got '%s'", v); return -1; }
             o->spec.coupling = found;
+        } else if (IS("--mpi-partition")) { TAKE();
+            o->spec.mpi_partition = !strcmp(v, "auto") ? RECTIC_MPI_PARTITION_AUTO : !strcmp(v, "units")
+                                    ? RECTIC_MPI_PARTITION_UNITS : !strcmp(v, "synapses") ? RECTIC_MPI_PARTITION_SYNAPSES : -1;
+            if ((int)o->spec.mpi_partition < 0) { complain("--mpi-partition: expected auto, units or synapses, got '%s'", v); return -1; }
         } else if (IS("--threads")) { TAKE(); if (parse_long(a, v, &o->threads)) return -1;
             if (o->threads < 1) { complain("--threads: expected at least 1"); return -1; }
         } else if (IS("-N") || IS("--neurons")) { TAKE(); if (parse_long(a, v, &o->spec.n)) return -1;

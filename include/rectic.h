@@ -101,6 +101,17 @@ typedef enum rectic_coupling {
 /* Sampling modes of the recorded output (RectiPy 0.9.3 picks; RectiPy >= 0.12 averages). */
 typedef enum rectic_sampling { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 } rectic_sampling;
 
+/* How a network made with spec.mpi is split across the ranks: contiguous blocks of units, of equal sizes
+   (UNITS), or of about equal cost, counting the incoming synapses of each unit and one for the unit
+   itself (SYNAPSES: sparse weights from weights_coo_file only; the other weights are split in equal
+   blocks, their rows costing the same in a dense product, and dense files are read in parts of rows).
+   AUTO (the default): SYNAPSES where it applies. */
+typedef enum rectic_mpi_partition {
+    RECTIC_MPI_PARTITION_AUTO = 0,
+    RECTIC_MPI_PARTITION_UNITS = 1,
+    RECTIC_MPI_PARTITION_SYNAPSES = 2
+} rectic_mpi_partition;
+
 /* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
 typedef int (*rectic_progress_fn)(void *user, long done, long total);
 
@@ -157,6 +168,7 @@ typedef struct rectic_spec {
                                    part of weights_file (dense rows; the other rows' bytes are not read) and
                                    keeps only their entries of weights_coo_file (streamed).  Every rank must
                                    make the same calls.  Default 0 */
+    rectic_mpi_partition mpi_partition; /* with mpi: which units each rank owns (RECTIC_MPI_PARTITION_*) */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;

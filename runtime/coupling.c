@@ -72,6 +72,7 @@ static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
                                                          RCT_FIXED_N_MAX, &net->err)
                                     : rct_wsrc_open_part(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, parts, part,
                                                          RCT_FIXED_N_MAX, &net->err);
+        s->balance = spec->mpi_partition != RECTIC_MPI_PARTITION_UNITS; /* sparse weights: balanced parts */
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
         return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "spec.weights" : "spec.weights_coo", msg) : 0;
@@ -200,7 +201,8 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
     L->total = 2 * (long)L->src->count;
     rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count);
     long all = count;
-    if ((rc = rct_wpart_agree(net, rc, L->src->parts, &all))) { /* a part: the strategy is the one for all */
+    if ((rc = rct_wpart_agree(net, rc, L->src->parts, &all)) || (rc = rct_wpart_keep(net, L->src))) {
+        /* a part: the strategy is the one for all; a balanced one: its bounds */
         free(ptr), free(idx), free(val);
         return rc;
     }

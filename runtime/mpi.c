@@ -17,7 +17,6 @@
 
 typedef void *mpi_handle; /* MPI_Comm, MPI_Datatype, MPI_Op: pointers in OpenMPI */
 
-#define RCT_MPI_TABLES 8 /* block tables kept (one per population size exchanged) */
 
 /* The functions and handles rectic uses, taken from the library with dlsym. */
 struct rct_mpi {
@@ -25,8 +24,6 @@ struct rct_mpi {
     int rank, size, inited_here;
     double comm_seconds, comm_bytes;     /* the exchanges between steps and within them */
     double other_seconds, other_bytes;   /* the rest: gathers after a run, agreements */
-    int *tables[RCT_MPI_TABLES]; /* block_table's */
-    long table_n[RCT_MPI_TABLES];
     mpi_handle comm, t_double, t_float, t_int, t_byte, op_max;
     int (*Init)(int *argc, char ***argv);
     int (*Initialized)(int *flag);
@@ -188,35 +185,6 @@ void rct_mpi_block(long n, int p, int r, long *lo, long *hi)
         *lo = *hi = n;
 }
 
-/* The counts and then the displacements (in values) of every rank's block of n, kept for the next exchange
-   of that size (the tables of RCT_MPI_TABLES sizes are kept); NULL with err filled. */
-static const int *block_table(rct_mpi *m, long n, rct_err *err)
-{
-    if (n > 0x7fffffffL) {
-        rct_errf(err, RECTIC_EINVAL, "MPI: %ld values exceed one exchange", n);
-        return NULL;
-    }
-    int k = 0;
-    for (; k < RCT_MPI_TABLES && m->tables[k]; k++)
-        if (m->table_n[k] == n)
-            return m->tables[k];
-    k = k < RCT_MPI_TABLES ? k : (int)(n % RCT_MPI_TABLES); /* all in use: one makes room */
-    free(m->tables[k]);
-    int *t = m->tables[k] = malloc(2 * (size_t)m->size * sizeof *t);
-    if (!t) {
-        rct_oom(err);
-        return NULL;
-    }
-    m->table_n[k] = n;
-    for (int r = 0; r < m->size; r++) {
-        long lo, hi;
-        rct_mpi_block(n, m->size, r, &lo, &hi);
-        t[r] = (int)(hi - lo);
-        t[m->size + r] = (int)lo;
-    }
-    return t;
-}
-
 /* Fails with the name of MPI call `what`. */
 static int failed(rct_err *err, const char *what)
 {
@@ -265,16 +233,24 @@ int rct_mpi_alltoall_int(rct_mpi *m, const int *send, int *recv, rct_err *err)
     return rc ? failed(err, "MPI_Alltoall") : 0;
 }
 
-int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err)
+int rct_mpi_gather_parts(rct_mpi *m, void *buf, const long *bounds, size_t size, rct_err *err)
 {
-    const int *t = block_table(m, n, err);
+    long n = bounds[m->size];
+    if (n > 0x7fffffffL)
+        return rct_errf(err, RECTIC_EINVAL, "MPI: %ld values exceed one exchange", n) ? -1 : -1;
+    int *t = malloc(2 * (size_t)m->size * sizeof *t); /* the counts, then the displacements (in values) */
     if (!t)
-        return -1;
+        return rct_oom(err) ? -1 : -1;
+    for (int r = 0; r < m->size; r++) {
+        t[r] = (int)(bounds[r + 1] - bounds[r]);
+        t[m->size + r] = (int)bounds[r];
+    }
     double t0 = tic(m);
     mpi_handle type = size == 4 ? m->t_float : m->t_double;
     const void *send = m->rank == 0 ? RCT_MPI_IN_PLACE : (const char *)buf + (size_t)t[m->size + m->rank] * size;
     int rc = m->Gatherv(send, t[m->rank], type, buf, t, t + m->size, type, 0, m->comm);
     toc(m, t0, m->rank == 0 ? (double)(n - t[0]) * (double)size : 0, 0);
+    free(t);
     return rc ? failed(err, "MPI_Gatherv") : 0;
 }
 

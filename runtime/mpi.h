@@ -8,8 +8,9 @@
  * ompi_mpi_double, ...) are taken with dlsym.  An MPI with another ABI (MPICH's integer handles) is refused
  * with a message naming what is missing.
  *
- * Every population is split into P contiguous blocks of units (rct_mpi_block): rank r updates units
- * lo .. hi-1 of each (rectic_kctx.lo/hi); only what other ranks read crosses (runtime/mpi_xchg.c).
+ * Every population is split into P contiguous blocks of units (equal ones: rct_mpi_block, or blocks balanced
+ * by incoming synapses: spec.mpi_partition; mpi_net.h's rct_mpi_part_block says which): rank r updates
+ * units lo .. hi-1 of each (rectic_kctx.lo/hi); only what other ranks read crosses (runtime/mpi_xchg.c).
  */
 #ifndef RCT_MPI_H
 #define RCT_MPI_H
@@ -50,9 +51,10 @@ int rct_mpi_alltoallv(rct_mpi *m, const void *send, const int *scounts, const in
                       const int *rcounts, const int *rdispls, int exchange, rct_err *err);
 /* Rank r gets send[r]; recv[q] is what rank q sent this one (MPI_Alltoall of one int each). */
 int rct_mpi_alltoall_int(rct_mpi *m, const int *send, int *recv, rct_err *err);
-/* Every rank's block of n values of `size` bytes (4 or 8; rct_mpi_block) gathered on rank 0 only (the
-   others' buf unchanged). */
-int rct_mpi_gather_blocks(rct_mpi *m, void *buf, long n, size_t size, rct_err *err);
+/* Every rank's part of an array of values of `size` bytes (4 or 8), rank r's values bounds[r] ..
+   bounds[r+1]-1 (bounds: size + 1 of them, bounds[0] 0), gathered on rank 0 only (the others' buf
+   unchanged).  0, or -1 with err filled. */
+int rct_mpi_gather_parts(rct_mpi *m, void *buf, const long *bounds, size_t size, rct_err *err);
 /* Rank 0's `bytes` bytes at buf copied to every rank (MPI_Bcast). */
 int rct_mpi_bcast(rct_mpi *m, void *buf, size_t bytes, rct_err *err);
 /* The maximum of every rank's value, on every rank (MPI_Allreduce); -1 with err filled on a failure. */

@@ -67,20 +67,29 @@ int rct_mpi_net_check(rectic_net *net)
     return 0;
 }
 
-/* Rank of the owner of unit i among p ranks of a population of n (rct_mpi_block's blocks). */
-static int owner(long n, int p, long i)
+/* Rank of the owner of unit i among p ranks whose parts begin at b[0 .. p] (rct_mpi_part_bounds). */
+static int owner(const long *b, int p, long i)
 {
-    long base = n / p, extra = n % p, big = extra * (base + 1);
-    return i < big ? (int)(i / (base + 1)) : (int)(extra + (i - big) / (base > 0 ? base : 1));
+    int lo = 0, hi = p - 1; /* the last rank r with b[r] <= i (a binary search: empty parts are skipped) */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (b[mid] <= i)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
-/* Rank 0 takes the columns of rows 0 .. rows-1 of buf (width columns; column j holds unit idx[j], or unit j)
-   that other ranks own.  Collective. */
-static int gather_columns(rectic_net *net, double *buf, long rows, long width, const long *idx, long n)
+/* Rank 0 takes the columns of rows 0 .. rows-1 of buf (width columns; column j holds unit idx[j], or unit j
+   of pop) that other ranks own.  Collective. */
+static int gather_columns(rectic_net *net, const rectic_net *pop, double *buf, long rows, long width, const long *idx)
 {
     rct_mpi *m = net->mpi;
     int P = rct_mpi_size(m), me = rct_mpi_rank(m);
-    long mine = 0;
+    long mine = 0, *n = rct_mpi_part_bounds(net, pop);
+    if (!n)
+        return net->err.code;
     for (long j = 0; j < width; j++)
         mine += owner(n, P, idx ? idx[j] : j) == me;
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
@@ -111,16 +120,20 @@ static int gather_columns(rectic_net *net, double *buf, long rows, long width, c
     free(cols);
     free(send);
     free(recv);
+    free(n);
     return rc;
 }
 
-/* Rank 0 takes the other ranks' blocks of the count values at v of a population of n (the coupling sums). */
-static int gather_values(rectic_net *net, void *v, long count, long n, size_t rs)
+/* Rank 0 takes the other ranks' parts of the count values at v, arrays of pop's n (the coupling sums). */
+static int gather_values(rectic_net *net, const rectic_net *pop, void *v, long count, size_t rs)
 {
-    for (long at = 0; at + n <= count; at += n)
-        if (rct_mpi_gather_blocks(net->mpi, (char *)v + (size_t)at * rs, n, rs, &net->err))
-            return net->err.code ? net->err.code : RECTIC_EINVAL;
-    return 0;
+    long n = pop->n, *b = rct_mpi_part_bounds(net, pop);
+    int rc = b ? 0 : net->err.code;
+    for (long at = 0; !rc && at + n <= count; at += n)
+        if (rct_mpi_gather_parts(net->mpi, (char *)v + (size_t)at * rs, b, rs, &net->err))
+            rc = net->err.code ? net->err.code : RECTIC_EINVAL;
+    free(b);
+    return rc;
 }
 
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows)
@@ -132,20 +145,20 @@ int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows)
         const rct_subset *s = k == 0 ? &pop->out_sub : pop->rec_sub ? &pop->rec_sub[k - 1] : NULL;
         long width = rct_obs_width(pop, k);
         if (s && s->idx)
-            rc = gather_columns(net, pop->rec_data[k], rows, width, s->idx, pop->n);
+            rc = gather_columns(net, pop, pop->rec_data[k], rows, width, s->idx);
         else if (width == pop->n)
-            rc = gather_columns(net, pop->rec_data[k], rows, width, NULL, pop->n);
+            rc = gather_columns(net, pop, pop->rec_data[k], rows, width, NULL);
     }
     if (!rc && pop->mean_acc && pop->model->output >= 0) /* the sampling mean's sums of the output's columns */
-        rc = gather_columns(net, pop->mean_acc, 1, rct_obs_width(pop, 0), pop->out_sub.idx, pop->n);
+        rc = gather_columns(net, pop, pop->mean_acc, 1, rct_obs_width(pop, 0), pop->out_sub.idx);
     if (!rc && pop->coup && pop->model->n_coup > 0)
-        rc = gather_values(net, pop->coup, (long)pop->model->n_coup * pop->n, pop->n, rct_rsize(pop));
+        rc = gather_values(net, pop, pop->coup, (long)pop->model->n_coup * pop->n, rct_rsize(pop));
     return rc;
 }
 
-int rct_mpi_gather_tmp(rectic_net *net, void *tmp, long n)
+int rct_mpi_gather_tmp(rectic_net *net, const rectic_net *pop, void *tmp)
 {
-    return gather_values(net, tmp, n, n, rct_rsize(net));
+    return gather_values(net, pop, tmp, pop->n, rct_rsize(net));
 }
 
 int rct_mpi_agree_stop(rectic_net *net, int stop, int *any)

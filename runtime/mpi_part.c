@@ -16,12 +16,44 @@
 #include "mpi_net.h"
 #include "popnet.h"
 
-void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi)
+void rct_mpi_part_block(const rectic_net *net, const rectic_net *pop, int r, long *lo, long *hi)
 {
     *lo = 0;
     *hi = pop->n;
-    if (net->mpi)
-        rct_mpi_block(pop->n, rct_mpi_size(net->mpi), rct_mpi_rank(net->mpi), lo, hi);
+    if (!net->mpi)
+        return;
+    if (pop->mpi_bounds) {
+        *lo = pop->mpi_bounds[r];
+        *hi = pop->mpi_bounds[r + 1];
+    } else {
+        rct_mpi_block(pop->n, rct_mpi_size(net->mpi), r, lo, hi);
+    }
+}
+
+void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, long *hi)
+{
+    rct_mpi_part_block(net, pop, net->mpi ? rct_mpi_rank(net->mpi) : 0, lo, hi);
+}
+
+int rct_mpi_net_balanced(const rectic_net *net)
+{
+    return net->mpi_bounds != NULL;
+}
+
+long *rct_mpi_part_bounds(rectic_net *net, const rectic_net *pop)
+{
+    int P = net->mpi ? rct_mpi_size(net->mpi) : 1;
+    long *b = malloc(((size_t)P + 1) * sizeof *b), lo, hi;
+    if (!b) {
+        rct_oom(&net->err);
+        return NULL;
+    }
+    b[0] = 0;
+    for (int r = 0; r < P; r++) {
+        rct_mpi_part_block(net, pop, r, &lo, &hi);
+        b[r + 1] = hi;
+    }
+    return b;
 }
 
 /* Dense: rows lo .. hi-1 of rows x cols values of rs bytes into a new allocation; the old one freed

@@ -195,6 +195,8 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "weights given but no spec.source_var and spec.target_var to couple");
     if (!weights && m->source >= 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.source_var and spec.target_var given but no weights");
+    if ((unsigned)spec->mpi_partition > RECTIC_MPI_PARTITION_SYNAPSES)
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.mpi_partition: expected auto, units or synapses");
     if (spec->mpi && (rc = rectic_net_use_mpi(net, 1))) /* before the weights: each rank reads its part */
         return rc;
     if ((rc = rct_coupling_setup(net, spec)))
@@ -250,6 +252,7 @@ void rectic_net_free(rectic_net *net)
     for (int k = 0; k < net->n_rec_vars; k++)
         free(net->rec_names[k]);
     free(net->rec_names);
+    free(net->mpi_bounds);
     rct_backend_release(net); /* its kernels, before the populations */
     rct_net_warnings_free(net);
     free(net->src);

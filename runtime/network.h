@@ -132,7 +132,9 @@ struct rectic_net {
     int n_warnings;
     struct rct_mpi *mpi;     /* runs partitioned across MPI ranks (runtime/mpi_net.c), or NULL */
     struct rct_mpx *mpx;     /* during a partitioned run: what crosses between the ranks (mpi_xchg.c) */
-    int w_part;              /* the weights were read for this rank's units only (spec.mpi: mpi_part.h) */
+    int w_part;              /* the weights were read for this rank's units only (spec.mpi: wpart.h) */
+    long *mpi_bounds;        /* under MPI: rank r's units are mpi_bounds[r] .. mpi_bounds[r + 1]-1 (a partition
+                                balanced by incoming synapses), or NULL: rct_mpi_block's equal blocks */
     double w_read;           /* values the weights' source delivered, all passes (rectic_net_weight_values_read) */
 };
 

@@ -238,7 +238,7 @@ static int gather(rectic_net *net, pn_run *r, int recorded)
     }
     for (int k = 0; k < pn->n_projs && !rc; k++)
         if (pn->projs[k].mode == RCT_COUP_EVENT)
-            rc = rct_mpi_gather_tmp(net, pn->projs[k].tmp, pn->pops[pn->projs[k].tgt]->n);
+            rc = rct_mpi_gather_tmp(net, pn->pops[pn->projs[k].tgt], pn->projs[k].tmp);
     return rc;
 }
 

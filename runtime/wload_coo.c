@@ -533,35 +533,78 @@ static int coo_one_pass(rct_wload *L, int by_col, long *n, long **ptr, int **idx
     return 0;
 }
 
+/* The part of nn targets the source keeps, into *lo, *hi: all of them (no part asked, or at most min_rows
+   targets), rct_mpi_block's block, or with the source's balance and counts (cnt: entries onto each target)
+   its part of contiguous parts of about equal cost (a target's entries plus one), whose bounds the source
+   keeps.  0 or an error code. */
+static int part_of(rct_wload *L, const long *cnt, long nn, long *lo, long *hi)
+{
+    rct_wsrc *s = L->src;
+    *lo = 0;
+    *hi = nn;
+    if (s->parts <= 1 || L->rows > 0 || nn <= s->min_rows)
+        return 0;
+    if (!s->balance) {
+        rct_mpi_block(nn, s->parts, s->part, lo, hi);
+        return 0;
+    }
+    free(s->bounds);
+    if (!(s->bounds = malloc(((size_t)s->parts + 1) * sizeof *s->bounds)))
+        return rct_oom(&L->net->err);
+    double total = 0, acc = 0; /* (sums of whole numbers below 2^53: exact, the same on every rank) */
+    for (long i = 0; i < nn; i++)
+        total += (double)cnt[i] + 1;
+    long i = 0;
+    s->bounds[0] = 0;
+    for (int r = 1; r < s->parts; r++) {
+        double goal = total * r / s->parts;
+        while (i < nn && acc + (double)cnt[i] + 1 <= goal)
+            acc += (double)cnt[i++] + 1;
+        s->bounds[r] = i;
+    }
+    s->bounds[s->parts] = nn;
+    *lo = s->bounds[s->part];
+    *hi = s->bounds[s->part + 1];
+    return 0;
+}
+
+/* Event-driven columns of a part not known yet: the number of targets and the part, from a pass counting
+   the entries onto each target (then the source is read again).  0 or an error code. */
+static int part_first(rct_wload *L, long n, long *lo, long *hi)
+{
+    coo_counts t = {0, n, n > 0 ? n : 1024, -1, NULL, 0, 1, 0, LONG_MAX};
+    t.cnt = calloc((size_t)t.cap + 1, sizeof *t.cnt);
+    int rc = t.cnt ? coo_pass(L, coo_count, &t) : rct_oom(&L->net->err);
+    long nn = n > 0 ? n : t.top + 1;
+    if (!rc && nn > 0)
+        rc = grow_counts(L, &t.cnt, &t.cap, nn);
+    if (!rc)
+        rc = part_of(L, t.cnt, nn, lo, hi);
+    free(t.cnt);
+    return rc ? rc : rct_wsrc_rewind(L->src, &L->net->err);
+}
+
 /* The counting sort in two passes (see rct_wload_coo); parts: how many parts the targets are split in. */
 static int coo_two_pass(rct_wload *L, int by_col, int parts, long *n, long **ptr, int **idx, double **val, long *count)
 {
     long nn, longest = 0;
     coo_counts q = {by_col, *n, *n > 0 ? *n : 1024, -1, NULL, 0, 1, L->src->lo, L->src->hi};
     int rc = 0;
-    if (parts > 1 && *n <= 0 && by_col) { /* the part needs the number of neurons before the counts by source */
-        coo_counts t = {0, 0, 1024, -1, calloc(1025, sizeof(long)), 0, 1, 0, LONG_MAX};
-        rc = t.cnt ? coo_pass(L, coo_count, &t) : rct_oom(&L->net->err);
-        free(t.cnt);
-        if (rc || (rc = rct_wsrc_rewind(L->src, &L->net->err)))
-            return rc;
-        rct_mpi_block(t.top + 1, parts, L->src->part, &q.lo, &q.hi);
-    }
+    if (parts > 1 && by_col && q.hi == LONG_MAX && (rc = part_first(L, *n, &q.lo, &q.hi)))
+        return rc; /* (the counts by source are of the part's targets only) */
     q.cnt = calloc((size_t)q.cap + 1, sizeof *q.cnt);
     rc = q.cnt ? coo_pass(L, coo_count, &q) : rct_oom(&L->net->err);
     L->scanned = rct_now();
     nn = *n > 0 ? *n : q.top + 1;
     if (!rc && nn > 0)
         rc = grow_counts(L, &q.cnt, &q.cap, nn);
-    if (!rc && parts > 1 && q.hi == LONG_MAX) { /* the part known now: the counts of its targets only */
-        rct_mpi_block(nn, parts, L->src->part, &q.lo, &q.hi);
-        for (long r = 0; r < nn; r++)
+    if (!rc && parts > 1 && q.hi == LONG_MAX && !(rc = part_of(L, q.cnt, nn, &q.lo, &q.hi)))
+        for (long r = 0; r < nn; r++) /* the part known now: the counts of its targets only */
             q.cnt[r] = r >= q.lo && r < q.hi ? q.cnt[r] : 0;
-    }
     L->src->lo = q.lo;
     L->src->hi = q.hi < nn ? q.hi : nn;
     long entries = 0;
-    for (long r = 0; r < nn; r++)
+    for (long r = 0; !rc && r < nn; r++)
         entries += q.cnt[r];
     if (!rc && nn > 0 && (!(*ptr = malloc(((size_t)nn + 1) * sizeof **ptr)) ||
                           !(*idx = malloc(((size_t)entries + 1) * sizeof **idx)) ||
@@ -604,13 +647,12 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
     *val = NULL;
     L->src->lo = 0;
     L->src->hi = LONG_MAX;
-    if (parts > 1 && *n > 0)
-        rct_mpi_block(*n, parts, L->src->part, &L->src->lo, &L->src->hi);
-    if (parts == 1 || *n > 0) { /* (a part of an unknown number of targets is known only after a pass) */
+    if (parts > 1 && *n > 0 && !L->src->balance && (rc = part_of(L, NULL, *n, &L->src->lo, &L->src->hi)))
+        return rc;
+    if (parts == 1 || L->src->hi != LONG_MAX) { /* (a part not known yet is known after a pass) */
         rc = coo_one_pass(L, by_col, n, ptr, idx, val, count);
-        if (rc != COO_UNSORTED) {
+        if (rc != COO_UNSORTED)
             return rc;
-        }
         if ((rc = rct_wsrc_rewind(L->src, &L->net->err)))
             return rc;
         L->done = 0;

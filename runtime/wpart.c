@@ -64,3 +64,13 @@ int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count)
     free(all);
     return rc;
 }
+
+int rct_wpart_keep(rectic_net *net, rct_wsrc *s)
+{
+    if (!s->bounds)
+        return 0;
+    free(net->mpi_bounds);
+    net->mpi_bounds = s->bounds;
+    s->bounds = NULL;
+    return 0;
+}

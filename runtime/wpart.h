@@ -9,6 +9,7 @@
 #define RCT_WPART_H
 
 #include "network.h"
+#include "wsource.h"
 
 /* The parts the weights of net (one template) load in: the number of ranks, and this rank's index in
    *part; 1 (and 0) without MPI. */
@@ -19,5 +20,9 @@ int rct_wpart_parts(const rectic_net *net, int *part);
    no rank waits for one that stopped).  Collective over the ranks when parts > 1 (every rank calls it once
    per load); returns rc otherwise. */
 int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count);
+/* Takes the bounds of a partition balanced by synapses that the load of s found (wload.h's rct_wload_coo)
+   as net's: rct_mpi_net_range, and through it loading, the kernel contexts and the exchanges, then
+   follow them.  0 or an error code. */
+int rct_wpart_keep(rectic_net *net, rct_wsrc *s);
 
 #endif

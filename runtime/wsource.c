@@ -262,6 +262,7 @@ void rct_wsrc_close(rct_wsrc *s)
     if (s->f)
         fclose(s->f);
     free(s->owned);
+    free(s->bounds);
     free(s->raw);
     free(s->buf);
     memset(s, 0, sizeof *s);

@@ -22,6 +22,10 @@ typedef struct rct_wsrc {
     long lo, hi;           /* that part's targets: dense rows delivered; sparse weights: the targets kept,
                               set by their loader (rct_wload_coo) */
     long min_rows;         /* smaller matrices are taken whole */
+    int balance;           /* sparse weights: parts of about equal cost (entries onto a target, plus one), not
+                              equal blocks of targets */
+    long *bounds;          /* with balance: every part's first target and the end (parts + 1), set by the
+                              loader; freed with the source unless taken */
     int reads;             /* passes begun over the source (1 + rewinds) */
     size_t delivered;      /* elements delivered in all passes */
     const double *mem;     /* all elements in memory (an array, a CSV file, or a mapped float64 .npy) */

@@ -213,6 +213,53 @@ START_TEST(test_a_part_of_sparse_weights_keeps_the_entries_onto_its_targets_only
 }
 END_TEST
 
+START_TEST(test_parts_balanced_by_synapses_hold_about_equal_costs_and_the_entries_onto_their_targets)
+{
+    static double coo[3 * MAXE];
+    long k = 0, cnt[NN] = {0};
+    uint64_t x = 5;
+    for (long t = 0; t < NN; t++) /* the first quarter of the targets has 10 times the entries of the rest */
+        for (long e = 0; e < (t < NN / 4 ? 30 : 3); e++, k++) {
+            coo[3 * k] = (double)t, coo[3 * k + 1] = (double)(next(&x) % NN);
+            coo[3 * k + 2] = (double)next(&x) / 9007199254740992.0 - 0.5;
+            cnt[t]++;
+        }
+    double *dense = summed(coo, k), total = (double)k + NN;
+    char *dir = tu_tmpdir(), *path = tu_write_npy(dir, "skew.npy", coo, k, 3), what[64];
+    for (int by_col = 0; by_col < 2; by_col++)
+        for (long n = 0; n <= NN; n += NN) {
+            long end = 0;
+            for (int part = 0; part < 4; part++) {
+                rct_wsrc s;
+                rct_err err = {0, ""};
+                ck_assert_int_eq(rct_wsrc_open_part(&s, path, RCT_WSRC_PASS, 0, 3, 4, part, 32, &err), 0);
+                s.balance = 1;
+                snprintf(what, sizeof what, "by_col %d, n %ld, part %d", by_col, n, part);
+                rectic_net *net = calloc(1, sizeof *net);
+                rct_wload L = {net, &s, -1, NULL, NULL, 0, 0, 0, 0, 0, 0, "test"};
+                long nn = n, *ptr, count;
+                int *idx;
+                double *val;
+                ck_assert_msg(rct_wload_coo(&L, by_col, &nn, &ptr, &idx, &val, &count) == 0, "%s: %s", what, net->err.msg);
+                ck_assert_msg(s.bounds && s.bounds[0] == 0 && s.bounds[4] == NN && s.lo == end &&
+                              s.lo == s.bounds[part] && s.hi == s.bounds[part + 1], "%s: part %ld .. %ld", what, s.lo, s.hi);
+                double cost = 0;
+                for (long t = s.lo; t < s.hi; t++)
+                    cost += (double)cnt[t] + 1;
+                ck_assert_msg(fabs(cost - total / 4) <= 31, "%s: cost %g, a quarter of %g", what, cost, total);
+                assert_lines(dense, by_col, s.lo, s.hi, ptr, idx, val, count, what);
+                end = s.hi;
+                free(ptr), free(idx), free(val), free(net);
+                rct_wsrc_close(&s);
+            }
+        }
+    free(dense);
+    free(path);
+    tu_rmtree(dir);
+    free(dir);
+}
+END_TEST
+
 #define DN 100 /* rows and columns of the dense weights */
 
 /* Reads every chunk of s; checks they are rows lo .. hi-1 of w and that no other value was delivered. */
@@ -297,6 +344,7 @@ int main(void)
     const TTest *tests[] = {test_coo_in_target_order_is_read_once_and_sums_duplicates_in_file_order,
                             test_a_file_out_of_order_after_a_sorted_prefix_takes_the_two_passes_with_the_same_result,
                             test_a_part_of_sparse_weights_keeps_the_entries_onto_its_targets_only,
+                            test_parts_balanced_by_synapses_hold_about_equal_costs_and_the_entries_onto_their_targets,
                             test_a_part_of_dense_weights_delivers_its_rows_and_leaves_the_others_unparsed};
-    return tu_main("wpart", 120, tests, 4);
+    return tu_main("wpart", 120, tests, 5);
 }

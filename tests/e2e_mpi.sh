@@ -247,7 +247,7 @@ scheme_bytes() {
     msg=$(python3 - "$@" 2>&1 <<'EOF'
 import json, sys
 d, P, S = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-def block(n, r):
+def block(n, r):  # populations stay in equal blocks (--mpi-partition balances one template's --weights-coo)
     base, extra = divmod(n, P)
     lo = r * base + min(r, extra)
     hi = lo + base + (r < extra)

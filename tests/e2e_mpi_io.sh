@@ -6,7 +6,8 @@
 # dense, sparse and event-driven coupling: every data file byte-identical to one process for P = 1..4, each
 # rank reading only its rows of dense weights (meta.json's weight_values_read) and holding only the
 # weights onto its units (weight_bytes_held); an error in one rank's rows ends every rank with its message
-# and leaves the previous output set intact; peak memory per rank shrinks with P.
+# and leaves the previous output set intact; peak memory per rank shrinks with P; blocks balanced by
+# incoming synapses (--mpi-partition) give the same bytes and even out the weights held.
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi_io.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -139,6 +140,32 @@ test_coo_sorted_shuffled_and_with_duplicates_equal_one_process() {
     done
     ranks_match --weights-coo coo.npy -N "$N" --coupling event # the block known before the file is read
     ranks_match --weights-coo cooshuf.npy -N "$N" --coupling event
+}
+
+test_blocks_balanced_by_synapses_equal_one_process_and_even_out_the_weights_held() {
+    need_tools
+    in_workdir
+    data
+    py "$N" <<'EOF'
+import sys, numpy as np
+n = int(sys.argv[1])
+rng = np.random.RandomState(4)
+rows = [(t, s, rng.uniform(0.1, 1)) for t in range(n) for s in rng.randint(0, n, 40 if t < n // 4 else 4)]
+np.save("skew.npy", np.array(rows, float))
+EOF
+    for c in sparse event; do
+        ranks_match --weights-coo skew.npy --coupling "$c" # (the default: synapses)
+        for p in 2 3 4; do
+            grep -q '"partition": "[0-9]* contiguous blocks of units of about equal cost' "p$p/meta.json" ||
+                fail "p$p: $(grep -o '"partition[^,]*' "p$p/meta.json")"
+            meta "p$p" "m['blocks'][0][1] < $N // $p and max(m['weight_bytes_held']) < 1.5 * min(m['weight_bytes_held'])"
+        done
+        ranks_match --weights-coo skew.npy --coupling "$c" --mpi-partition units
+        meta p2 "m['blocks'] == [[0, 31], [31, 61]] and max(m['weight_bytes_held']) > 2 * min(m['weight_bytes_held'])"
+    done
+    ranks_match --weights-coo skew.npy -N "$N" --mpi-partition synapses
+    "$RECTIC" run "${QIF[@]}" --weights-coo skew.npy --mpi-partition cells -o bad 2>err && fail "--mpi-partition cells accepted"
+    grep -q -- "--mpi-partition: expected auto, units or synapses, got 'cells'" err || fail "$(cat err)"
 }
 
 test_a_bad_entry_in_one_ranks_rows_ends_every_rank_with_its_message() {
