@@ -6,10 +6,13 @@
 #      passes): wall and CPU time of a one-step run, the -v load phase, peak RSS (RECTIC_BEFORE names a
 #      rectic binary without the one pass, run on the sorted file beside);
 #   B. the same file on 1 and 2 ranks, every rank streaming it and keeping its targets' entries: each
-#      rank's load time, peak RSS, weight bytes held (the one pass applies to the sorted file, -N given).
+#      rank's load time, peak RSS, weight bytes held (the one pass applies to the sorted file, -N given, in
+#      equal blocks; balanced: two passes, the first counting).
 #      Rank 0 reading and scattering is not implemented:
 #      it would read the file once and send each rank its part;
 #   C. dense N = 4096 (.npy, 128 MiB) on 1, 2 and 4 ranks: each rank maps and reads its rows only;
+#   D. a skewed COO network (N = 50000, the first quarter of the targets with 400 synapses, the rest 40) on
+#      2 ranks, blocks of equal units vs blocks balanced by incoming synapses: ms per step and the wait.
 #
 # Times on this shared machine are noisy: the load average is printed with the figures.
 set -eu
@@ -31,6 +34,11 @@ coo = np.stack([np.repeat(np.arange(n, dtype=float), d), rng.integers(0, n, n * 
 np.save("sorted.npy", coo)
 np.save("shuffled.npy", coo[rng.permutation(len(coo))])
 np.save("dense.npy", rng.uniform(-1e-3, 1e-3, (4096, 4096)))
+n = 50000
+deg = np.where(np.arange(n) < n // 4, 400, 40)
+t = np.repeat(np.arange(n), deg).astype(float)
+np.save("skew.npy", np.stack([t, rng.integers(0, n, len(t)).astype(float), rng.uniform(0, 0.02, len(t))], 1))
+np.save("inp.npy", rng.uniform(100, 400, (200, n)))
 EOF
 QIF="neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
      --output-var s --spike-var spike --spike-def v --dt 1e-3 --format npy -q"
@@ -68,12 +76,14 @@ meta() {
     echo
     echo "## B. The same file on P ranks, each streaming it and keeping its targets' entries (one step)"
     echo
-    echo "| file | P | rank 0 load ms (weights + coupling) | peak RSS MiB per rank | weight bytes held per rank |"
-    echo "|---|---|---|---|---|"
+    echo "| file | P | partition | rank 0 load ms (weights + coupling) | peak RSS MiB per rank | weight bytes held per rank |"
+    echo "|---|---|---|---|---|---|"
     for f in sorted shuffled; do
-        for p in 1 2; do
-            mpirun -np $p "$R" run $QIF --backend tcc --steps 1 --weights-coo $f.npy -N 100000 -o b >/dev/null 2>&1
-            echo "| $f | $p | $(meta b "'%.0f' % (1000 * (j['timings']['weights'] + j['timings']['coupling']))") |" \
+        for pp in "1 units" "2 units" "2 synapses"; do
+            set -- $pp
+            mpirun -np $1 "$R" run $QIF --backend tcc --steps 1 --weights-coo $f.npy -N 100000 --mpi-partition $2 \
+                -o b >/dev/null 2>&1
+            echo "| $f | $1 | $2 | $(meta b "'%.0f' % (1000 * (j['timings']['weights'] + j['timings']['coupling']))") |" \
                 "$(meta b "', '.join('%.1f' % (x / 2**20) for x in m['peak_rss_bytes'])") |" \
                 "$(meta b "', '.join('%.3g' % x for x in m['weight_bytes_held'])") |"
         done
@@ -87,6 +97,26 @@ meta() {
         mpirun -np $p "$R" run $QIF --backend tcc --steps 1 --weights dense.npy --coupling dense -o c >/dev/null 2>&1
         echo "| $p | $(meta c "', '.join('%.1f' % (x / 2**20) for x in m['peak_rss_bytes'])") |" \
             "$(meta c "', '.join('%d' % x for x in m['weight_values_read'])") |"
+    done
+    echo
+    echo "## D. Skewed COO network, 2 ranks, 200 steps (sparse, cc kernel, 1 thread per rank)"
+    echo
+    echo "N = 50000: targets 0 .. 12499 have 400 incoming synapses, the others 40 (6.5 10^6 in all)."
+    echo
+    echo "The wait includes the time the other work on the cores takes; the busiest rank's compute is ms/step less"
+    echo "its wait."
+    echo
+    echo "| partition | run | blocks | ms/step | wait in the exchange per rank, ms/step | busiest rank's compute, ms/step | weight bytes held per rank |"
+    echo "|---|---|---|---|---|---|---|"
+    for k in 1 2; do
+        for part in units synapses; do
+            mpirun -np 2 "$R" run $QIF --backend cc --threads 1 --inputs inp.npy --weights-coo skew.npy \
+                --coupling sparse --mpi-partition $part -o d >/dev/null 2>&1
+            echo "| $part | $k | $(meta d "m['blocks']") | $(meta d "'%.1f' % (1000 * j['timings']['run'] / 200)") |" \
+                "$(meta d "', '.join('%.1f' % (1000 * x / 200) for x in m['communication_seconds'])") |" \
+                "$(meta d "'%.1f' % (1000 * (j['timings']['run'] - min(m['communication_seconds'])) / 200)") |" \
+                "$(meta d "', '.join('%.3g' % x for x in m['weight_bytes_held'])") |"
+        done
     done
 } >"$OUT"
 echo "wrote $OUT"
