@@ -7,7 +7,8 @@
 # rank reading only its rows of dense weights (meta.json's weight_values_read) and holding only the
 # weights onto its units (weight_bytes_held); an error in one rank's rows ends every rank with its message
 # and leaves the previous output set intact; peak memory per rank shrinks with P; blocks balanced by
-# incoming synapses (--mpi-partition) give the same bytes and even out the weights held.
+# incoming synapses (--mpi-partition) give the same bytes (outputs and saved state) and even out the
+# weights held.
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi_io.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -164,6 +165,12 @@ EOF
         meta p2 "m['blocks'] == [[0, 31], [31, 61]] and max(m['weight_bytes_held']) > 2 * min(m['weight_bytes_held'])"
     done
     ranks_match --weights-coo skew.npy -N "$N" --mpi-partition synapses
+    rm -rf one p3
+    rr run "${QIF[@]}" --weights-coo skew.npy --checkpoint-every 100 --save-state one.npz -o one
+    on_ranks 3 p3 "${QIF[@]}" --weights-coo skew.npy --checkpoint-every 100 --save-state p.npz
+    same_as_one p3
+    meta p3 "m['blocks'][0][1] < $N // 3"
+    cmp -s one.npz p.npz || fail "the state file of 3 ranks in balanced blocks differs from one process's"
     "$RECTIC" run "${QIF[@]}" --weights-coo skew.npy --mpi-partition cells -o bad 2>err && fail "--mpi-partition cells accepted"
     grep -q -- "--mpi-partition: expected auto, units or synapses, got 'cells'" err || fail "$(cat err)"
 }
