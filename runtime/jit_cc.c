@@ -254,15 +254,18 @@ int rct_cc_openmp(void)
 }
 
 /* The kernels' OpenMP threads wait passively (sleep at once) between parallel regions unless the user chose
-   (OMP_WAIT_POLICY or GOMP_SPINCOUNT set): spinning threads take the cores that OpenBLAS's threads, the main
-   thread's serial work and other processes need.  libgomp reads the environment once, when it is loaded with
-   the first kernel built with OpenMP: later it is too late, and nothing is changed. */
-static void openmp_passive(void)
+   (OMP_WAIT_POLICY or GOMP_SPINCOUNT set): spinning threads take the cores that the main thread's serial work
+   and other processes need.  libgomp reads the environment once, when it is loaded with the first kernel
+   built with OpenMP, so the setting must be made before; and setenv may not run while another thread reads
+   the environment (glibc's getenv takes no lock: a host's threads building kernels at once crashed in it).
+   So it is made once, when the program is loaded and has one thread, and only if libgomp is not loaded
+   already (its settings made). */
+__attribute__((constructor)) static void openmp_passive(void)
 {
     if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"))
         return;
     void *gomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
-    if (gomp) { /* loaded already, its settings made */
+    if (gomp) {
         dlclose(gomp);
         return;
     }
@@ -273,7 +276,6 @@ int rct_cc_load(const char *so, const char *entry, rct_cc **out, void **fn, rct_
 {
     *out = NULL;
     *fn = NULL;
-    openmp_passive();
     int fd;
     int st = rct_cache_open(so, &fd, err);
     if (st != RCT_OBJ_OK) {

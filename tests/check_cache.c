@@ -365,6 +365,28 @@ START_TEST(test_concurrent_compilations_on_a_cold_cache_all_succeed)
 }
 END_TEST
 
+/* Building and loading a cc kernel leaves the environment alone: OpenMP's passive waiting was set when the
+   program started (one thread), since setenv while another thread reads the environment crashes getenv
+   (it did: the concurrent compilations above, under AddressSanitizer). */
+START_TEST(test_building_a_kernel_leaves_the_environment_alone)
+{
+    extern char **environ;
+    char *cache = fresh_cache();
+    if (!cache)
+        TU_SKIP("no C compiler (cc) on the PATH");
+    ck_assert_msg(getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT"), "OMP_WAIT_POLICY not set at start");
+    char **before = environ;
+    const char *policy = getenv("OMP_WAIT_POLICY");
+    result r;
+    run_net(RECTIC_BACKEND_CC, RECTIC_FLOAT64, &r);
+    ck_assert_msg(r.rc == 0, "%s", r.err);
+    ck_assert_ptr_eq(environ, before);
+    ck_assert_ptr_eq(getenv("OMP_WAIT_POLICY"), policy);
+    tu_rmtree(cache);
+    free(cache);
+}
+END_TEST
+
 START_TEST(test_warning_api_is_null_safe)
 {
     ck_assert_int_eq(rectic_net_warning_count(NULL), 0);
@@ -404,6 +426,7 @@ static Suite *suite(void)
     tcase_add_test(t, test_damaged_object_is_deleted_and_rebuilt);
     tcase_add_test(t, test_failed_rebuild_runs_tinycc_with_a_warning_and_retries_next_run);
     tcase_add_test(t, test_concurrent_compilations_on_a_cold_cache_all_succeed);
+    tcase_add_test(t, test_building_a_kernel_leaves_the_environment_alone);
     tcase_add_test(t, test_warning_api_is_null_safe);
     suite_add_tcase(s, t);
     return s;
