@@ -250,7 +250,7 @@ static inline const char *rcase_unsupported(const char *dir)
     if (kind && !strcmp(kind, "multipop"))
         why = "a network file of several populations (rnet.h runs it: tests/check_cudanet.c, tests/gpu)";
     else if (!rj_str(c, "template") || !rj_get(c, "weights"))
-        why = "a PyRates CircuitTemplate (not built yet)";
+        why = "a PyRates CircuitTemplate (circuits on the CUDA backend: tests/check_circuit_cuda.c)";
     rj_free(c);
     free(c);
     return why;
