@@ -24,10 +24,6 @@ static int loaded;              /* 1: blas is filled */
 static char load_error[1024];   /* why it could not be */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int want_threads;        /* rectic_set_threads before the library was loaded */
-static int (*get_threads)(void); /* openblas_get_num_threads, or NULL */
-static int initial_threads;     /* OpenBLAS's own count when it was loaded (0: unknown) */
-static int overridden;          /* rct_blas_use set the count for a while */
-static int current;             /* the count last set, 0: OpenBLAS's own */
 
 /* Opens the first CBLAS library that has both gemv functions. */
 static void load(void)
@@ -36,11 +32,9 @@ static void load(void)
     blas.dgemv = (rct_dgemv_fn)cblas_dgemv;
     blas.sgemv = (rct_sgemv_fn)cblas_sgemv;
     blas.set_threads = openblas_set_num_threads;
-    get_threads = openblas_get_num_threads;
-    initial_threads = current = get_threads();
     snprintf(blas.name, sizeof blas.name, "OpenBLAS (linked)");
     if (want_threads > 0)
-        blas.set_threads(current = want_threads);
+        blas.set_threads(want_threads);
     loaded = 1;
 #else
     const char *env = getenv("RECTIC_LIBBLAS");
@@ -54,13 +48,11 @@ static void load(void)
             *(void **)&blas.dgemv = dlsym(h, "cblas_dgemv");
             *(void **)&blas.sgemv = dlsym(h, "cblas_sgemv");
             *(void **)&blas.set_threads = dlsym(h, "openblas_set_num_threads");
-            *(void **)&get_threads = dlsym(h, "openblas_get_num_threads");
-            initial_threads = current = get_threads ? get_threads() : 0;
             if (blas.dgemv && blas.sgemv) {
                 blas_handle = h;
                 snprintf(blas.name, sizeof blas.name, "%s", names[k]);
                 if (want_threads > 0 && blas.set_threads)
-                    blas.set_threads(current = want_threads);
+                    blas.set_threads(want_threads);
                 loaded = 1;
                 return;
             }
@@ -93,28 +85,10 @@ int rct_blas_loaded(void)
 void rct_blas_threads(int threads)
 {
     want_threads = threads;
-    if (loaded && blas.set_threads && !overridden) {
+    if (loaded && blas.set_threads)
         blas.set_threads(threads);
-        current = threads;
-    }
 }
 
-int rct_blas_count(void)
-{
-    return want_threads > 0 ? want_threads : initial_threads;
-}
-
-void rct_blas_use(int threads)
-{
-    if (!loaded || !blas.set_threads)
-        return;
-    int k = threads > 0 ? threads : rct_blas_count();
-    if (k > 0 && k != current) {
-        blas.set_threads(k);
-        current = k;
-    }
-    overridden = threads > 0;
-}
 
 static rct_lapack lapack;
 static int lapack_loaded;

@@ -69,11 +69,5 @@ int rct_blas_loaded(void);
 
 /* Threads for the library's products: applied now when it is loaded, else when it loads. */
 void rct_blas_threads(int threads);
-/* threads > 0: OpenBLAS runs on that many threads for a while (1 while a kernel splits the product among its
-   own threads: one pool of threads, not two spinning against each other); 0: back to the count asked
-   (rct_blas_threads, else OpenBLAS's own).  Process-wide, like OpenBLAS's setting itself. */
-void rct_blas_use(int threads);
-/* The count asked: rct_blas_threads's, else OpenBLAS's own when it was loaded (0: unknown). */
-int rct_blas_count(void);
 
 #endif
