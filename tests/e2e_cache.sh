@@ -82,12 +82,24 @@ test_cache_writable_by_others_fails_cc_and_warns_auto() {
 
 # in_private_tmp COMMAND...: runs COMMAND as root in a mount namespace of its own with an empty /tmp
 # (the fallback cache /tmp/rectic-cache-UID of the real /tmp is left alone), HOME and XDG_CACHE_HOME unset.
+# The checkout, the build and the work folders stay reachable where they lie under the real /tmp (a clone
+# in /tmp): each is bound back from the real /tmp, held open on descriptor 9 while the empty one is mounted (not canonicalized: the path is the old /tmp).
 in_private_tmp() {
     [ "$(id -u)" = 0 ] || skip "needs root (a folder of another user, and a private /tmp)"
     command -v unshare >/dev/null || skip "no unshare(1) for a private /tmp"
     unshare -m true 2>/dev/null || skip "unshare -m is not permitted here"
-    env -u HOME -u XDG_CACHE_HOME unshare -m bash -c 'mount -t tmpfs rectic-test /tmp && chmod 1777 /tmp && "$@"' \
-        bash "$@"
+    local keep
+    keep="$ROOT:$(dirname "$RECTIC"):$TMP"
+    env -u HOME -u XDG_CACHE_HOME KEEP="$keep" unshare -m bash -c '
+        exec 9</tmp
+        mount -t tmpfs rectic-test /tmp && chmod 1777 /tmp || exit 97
+        IFS=: read -ra dirs <<<"$KEEP"
+        for d in "${dirs[@]}"; do
+            case $d in /tmp/*) mkdir -p "$d" && mount --no-canonicalize --bind "/proc/self/fd/9/${d#/tmp/}" "$d" || exit 97 ;; esac
+        done
+        exec 9<&-
+        unset KEEP
+        "$@"' bash "$@"
 }
 
 test_fallback_cache_in_tmp_is_created_private() {
