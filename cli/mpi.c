@@ -109,6 +109,29 @@ static void put_ranks(FILE *f, const char *name, const double *all, int P, int k
     fputs("], ", f);
 }
 
+/* Writes "blocks": rank r's units [lo, hi) of one template, [[lo, hi], ...], or of each population of a
+   network, {"POP": [[lo, hi], ...], ...}. */
+static void put_blocks(FILE *f, const rectic_net *net, int P)
+{
+    const char *name;
+    const rectic_net *g;
+    rct_mpi_net_unit_group(net, 0, &name);
+    int pops = name != NULL;
+    fputs(pops ? "\"blocks\": {" : "\"blocks\": ", f);
+    for (int k = 0; (g = rct_mpi_net_unit_group(net, k, &name)); k++) {
+        if (name)
+            fprintf(f, "%s\"%s\": ", k ? ", " : "", name); /* (population names are identifiers) */
+        fputs("[", f);
+        for (int r = 0; r < P; r++) {
+            long lo, hi;
+            rct_mpi_part_block(net, g, r, &lo, &hi);
+            fprintf(f, "%s[%ld, %ld]", r ? ", " : "", lo, hi);
+        }
+        fputs("]", f);
+    }
+    fputs(pops ? "}, " : ", ", f);
+}
+
 int rct_cli_mpi_meta_make(options *o, rectic_net *net)
 {
     if (!o->mpi)
@@ -131,21 +154,17 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     if (f) {
         long steps = rectic_net_steps_done(net);
         double most = 0;
-        if (rct_mpi_net_balanced(net))
+        if (rct_mpi_net_balanced(net) && o->network)
+            fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"every population in %d contiguous blocks of "
+                       "units, those with sparse weights onto them (all with --mpi-partition synapses) of about equal "
+                       "cost (incoming synapses over all projections, plus one per unit)\", ", P, P);
+        else if (rct_mpi_net_balanced(net))
             fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"%d contiguous blocks of units of about equal "
                        "cost (incoming synapses, plus one per unit)\", ", P, P);
         else
             fprintf(f, "  \"mpi\": {\"ranks\": %d, \"partition\": \"every population in %d contiguous blocks of "
                        "units, sizes differing by at most one, the first ranks larger\", ", P, P);
-        if (!o->network) { /* one template: the blocks of its units */
-            fputs("\"blocks\": [", f);
-            for (int r = 0; r < P; r++) {
-                long lo, hi;
-                rct_mpi_part_block(net, net, r, &lo, &hi);
-                fprintf(f, "%s[%ld, %ld]", r ? ", " : "", lo, hi);
-            }
-            fputs("], ", f);
-        }
+        put_blocks(f, net, P);
         for (int r = 0; r < P; r++)
             most = all[META_VALUES * r] > most ? all[META_VALUES * r] : most;
         put_ranks(f, "communication_seconds", all, P, 0, 6);

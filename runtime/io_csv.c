@@ -378,10 +378,11 @@ static int has_data(const char *p, size_t len)
     return 0;
 }
 
-/* A part of a square matrix read in place (rct_csv_read_part): the rows lo .. hi-1 of `all` (n x n). */
+/* A part of a matrix read in place: the rows lo .. hi-1 of `all` (room for `room` rows); a square matrix's
+   block `part` of `parts` (rct_csv_read_part), or the rows asked (parts 0: rct_csv_read_rows). */
 typedef struct csv_part {
     int parts, part;
-    long min_rows, lo, hi;
+    long min_rows, lo, hi, room;
     double *all;
 } csv_part;
 
@@ -391,10 +392,12 @@ typedef struct csv_part {
 static int part_start(csv_reader *r, csv_part *q, rct_err *err)
 {
     long n = r->cols;
-    if (n <= q->min_rows)
+    if (q->parts > 0 && n <= q->min_rows)
         return 0;
-    rct_mpi_block(n, q->parts, q->part, &q->lo, &q->hi);
-    if (!(q->all = malloc((size_t)n * (size_t)n * sizeof *q->all + 1))) /* pages never written take no memory */
+    if (q->parts > 0)
+        rct_mpi_block(n, q->parts, q->part, &q->lo, &q->hi);
+    q->room = q->parts > 0 ? n : q->hi > 1 ? q->hi : 1; /* (a square matrix: all of its rows) */
+    if (!(q->all = malloc((size_t)q->room * (size_t)n * sizeof *q->all + 1))) /* pages never written take no memory */
         return rct_oom(err);
     size_t kept = q->lo == 0 && q->hi > 0 ? (size_t)n : 0; /* the first row is the part's */
     memcpy(q->all, r->data, kept * sizeof *q->all);
@@ -459,7 +462,7 @@ static int read_csv(const char *path, csv_part *q, rct_matrix *m, rct_err *err)
         free(all ? all : r.data);
         return rc;
     }
-    if (all && r.rows > r.cols) { /* not square (refused by the caller): room for every row, never read */
+    if (all && r.rows > q->room) { /* more rows than room was made for: room for every row, never read */
         double *d = realloc(all, (size_t)r.rows * (size_t)r.cols * sizeof *d + 1);
         if (!d) {
             free(all);
@@ -483,11 +486,17 @@ int rct_csv_read(const char *path, rct_matrix *m, rct_err *err)
 int rct_csv_read_part(const char *path, int parts, int part, long min_rows, rct_matrix *m, long *lo, long *hi,
                       rct_err *err)
 {
-    csv_part q = {parts, part, min_rows, 0, 0, NULL};
+    csv_part q = {parts, part, min_rows, 0, 0, 0, NULL};
     int rc = read_csv(path, &q, m, err);
     *lo = q.all ? q.lo : 0;
     *hi = q.all ? q.hi : m->rows;
     return rc;
+}
+
+int rct_csv_read_rows(const char *path, long lo, long hi, rct_matrix *m, rct_err *err)
+{
+    csv_part q = {0, 0, 0, lo, hi > lo ? hi : lo, 0, NULL};
+    return read_csv(path, &q, m, err);
 }
 
 /* Writes the matrix as CSV text, one row per line. */

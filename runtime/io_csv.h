@@ -25,6 +25,12 @@ int rct_csv_read(const char *path, rct_matrix *m, rct_err *err);
 int rct_csv_read_part(const char *path, int parts, int part, long min_rows, rct_matrix *m, long *lo, long *hi,
                       rct_err *err);
 
+/* Reads rows lo .. hi-1 of a matrix of any shape (a rank's targets of a projection's weights): the first row
+   (for the number of columns) and those rows are parsed, the others only counted, as rct_csv_read_part
+   does.  m->data holds m->rows x m->cols values of which only rows lo .. hi-1 (and row 0) are written.
+   Errors as rct_csv_read. */
+int rct_csv_read_rows(const char *path, long lo, long hi, rct_matrix *m, rct_err *err);
+
 /* Writes rows x cols values, comma separated, one row per line, no header; as_float: values are float32
    values stored in doubles, printed with rct_fmt_float, else rct_fmt_double (shortest round trip).
    Returns 0 or -1 on a write error. */

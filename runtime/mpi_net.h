@@ -13,8 +13,12 @@ void rct_mpi_part_block(const rectic_net *net, const rectic_net *pop, int r, lon
 /* Every rank's first unit of pop and the end (P + 1 values, from rct_mpi_part_block), allocated (the
    caller frees it), or NULL with net->err. */
 long *rct_mpi_part_bounds(rectic_net *net, const rectic_net *pop);
-/* Whether net is split in blocks balanced by incoming synapses (mpi_part.c), not in equal blocks. */
+/* Whether net (or a population of it) is split in blocks balanced by incoming synapses (mpi_part.c), not
+   in equal blocks. */
 int rct_mpi_net_balanced(const rectic_net *net);
+/* The k-th group of units split in blocks: population k of a network of populations (its name in *name),
+   or net itself for k 0 of one template (*name NULL); NULL past the last (mpi_part.c). */
+const rectic_net *rct_mpi_net_unit_group(const rectic_net *net, int k, const char **name);
 /* Refuses what a partitioned run cannot do (recordings streamed to disk); 0 or a code with net->err. */
 int rct_mpi_net_check(rectic_net *net);
 /* After a run of `rows` recorded rows (-1: at a checkpoint, no recordings): rank 0 takes the other ranks'

@@ -37,7 +37,21 @@ void rct_mpi_net_range(const rectic_net *net, const rectic_net *pop, long *lo, l
 
 int rct_mpi_net_balanced(const rectic_net *net)
 {
+    for (int p = 0; net->pn && p < net->pn->n_pops; p++)
+        if (net->pn->pops[p]->mpi_bounds)
+            return 1;
     return net->mpi_bounds != NULL;
+}
+
+const rectic_net *rct_mpi_net_unit_group(const rectic_net *net, int k, const char **name)
+{
+    *name = NULL;
+    if (!net->pn)
+        return k == 0 ? net : NULL;
+    if (k < 0 || k >= net->pn->n_pops)
+        return NULL;
+    *name = net->pn->names[k];
+    return net->pn->pops[k];
 }
 
 long *rct_mpi_part_bounds(rectic_net *net, const rectic_net *pop)
@@ -137,11 +151,14 @@ static int keep_csc_targets(rectic_net *net, long **ptr, int **col, void **val, 
     return 0;
 }
 
-/* Projection j of a network of populations: the rows of this rank's targets. */
+/* Projection j of a network of populations: the rows of this rank's targets (once). */
 static int keep_proj(rectic_net *net, rct_proj *j)
 {
     long n_tgt = net->pn->pops[j->tgt]->n, n_src = net->pn->pops[j->src]->n, lo, hi;
     rct_mpi_net_range(net, net->pn->pops[j->tgt], &lo, &hi);
+    if (j->own_rows) /* read for this rank's targets only (spec.mpi: popload.c) */
+        return 0;
+    j->own_rows = 1;
     if (j->w)
         return keep_dense_rows(net, &j->w, &j->w_map, &j->w_map_len, n_tgt, n_src, lo, hi);
     if (j->csr_ptr && j->mode == RCT_COUP_EVENT)

@@ -60,6 +60,8 @@ typedef struct rct_netproj {
     double delay;            /* seconds, >= 0 (0: none) */
     char *file;              /* dense or COO weights left in this file (checked, read when the network is built:
                                 one copy, in the kernel's layout); w is then NULL */
+    int deferred;            /* the file's values (and a CSV file's shape) are checked when the network is built,
+                                each MPI rank those it reads (a netspec read under mpirun: rct_netspec_file_proj) */
     rct_netpos at, at_weights, at_delay; /* the projection, its weights value, its delay value */
 } rct_netproj;
 
@@ -120,9 +122,17 @@ int rct_ns_proj_end(rectic_netspec *ns, rct_netproj *q, int rc);
 
 /* Adds a dense (kind RECTIC_WEIGHTS_DENSE) or COO projection whose weights stay in file `path` (.npy or
    CSV; display: its name in messages, NULL: path): its shape and every entry are checked now, streaming
-   (nothing kept); the network reads it again when it is built, straight into the kernel's layout. */
+   (nothing kept); the network reads it again when it is built, straight into the kernel's layout.  In a
+   process started by mpirun on several ranks (rct_mpi_launched) only a .npy file's header is read now (its
+   shape) and a CSV file opened: each rank reads and checks only its targets' part when it builds the network
+   (q->deferred). */
 int rct_netspec_file_proj(rectic_netspec *ns, int kind, const char *source, const char *target, const char *path,
                           const char *display, double delay);
+
+/* Checks `count` COO entries of projection q, the first being entry `first` (0-based), as the netspec does
+   (whole-number indices within the populations, finite weights); 0, or RECTIC_EINVAL with the message in err. */
+int rct_netspec_coo_check(const rectic_netspec *ns, const rct_netproj *q, const double *e, long count, long first,
+                          rct_err *err);
 
 /* "FILE:LINE:COL: " for a position of this spec's file, or "" for a field given through the API; for
    messages of the runtime's later checks (unknown template, variable, ...). */

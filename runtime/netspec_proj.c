@@ -3,12 +3,16 @@
  * (copied) or left in their files (checked now, streaming, and read once more when the network is built,
  * straight into the kernel's layout: one copy of the weights).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "coo.h"
+#include "io_file.h"
+#include "mpi.h"
 #include "netspec.h"
 #include "wsource.h"
 
@@ -41,23 +45,29 @@ static int check_dense_part(rectic_netspec *ns, const rct_netproj *q, const doub
     return RECTIC_OK;
 }
 
-/* Checks `count` COO entries, the first being entry `first` (0-based): integral 0-based indices within the
-   populations, finite weights. */
-static int check_coo_part(rectic_netspec *ns, const rct_netproj *q, const double *e, long count, long first)
+int rct_netspec_coo_check(const rectic_netspec *ns, const rct_netproj *q, const double *e, long count, long first,
+                          rct_err *err)
 {
     const rct_netpop *t = &ns->pops[q->tgt], *s = &ns->pops[q->src];
     long k;
     int bad = rct_coo_check(e, count, t->n, s->n, &k);
     if (bad == 1 || bad == 2)
-        return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                           "projection %s -> %s: entry %ld: %s index %g is not a whole number in 0..%ld", q->src_path,
-                           q->tgt_path, first + k + 1, bad == 1 ? "target" : "source", e[3 * k + bad - 1],
-                           (bad == 1 ? t->n : s->n) - 1);
+        return rct_errf(err, RECTIC_EINVAL, "projection %s -> %s: entry %ld: %s index %g is not a whole number in "
+                        "0..%ld", q->src_path, q->tgt_path, first + k + 1, bad == 1 ? "target" : "source",
+                        e[3 * k + bad - 1], (bad == 1 ? t->n : s->n) - 1);
     if (bad == 3)
-        return rct_ns_fail(ns, RCT_NSF_WEIGHTS, RECTIC_EINVAL,
-                           "projection %s -> %s: entry %ld: the weight is not a finite number", q->src_path,
-                           q->tgt_path, first + k + 1);
+        return rct_errf(err, RECTIC_EINVAL, "projection %s -> %s: entry %ld: the weight is not a finite number",
+                        q->src_path, q->tgt_path, first + k + 1);
     return RECTIC_OK;
+}
+
+/* Checks `count` COO entries, the first being entry `first` (0-based), against the weights argument. */
+static int check_coo_part(rectic_netspec *ns, const rct_netproj *q, const double *e, long count, long first)
+{
+    if (!rct_netspec_coo_check(ns, q, e, count, first, &ns->err))
+        return RECTIC_OK;
+    ns->bad_field = RCT_NSF_WEIGHTS;
+    return ns->err.code;
 }
 
 /* Checks a dense matrix given as an array. */
@@ -164,9 +174,21 @@ int rectic_netspec_scalar(rectic_netspec *ns, const char *source, const char *ta
     return add_proj(ns, RECTIC_WEIGHTS_SCALAR, source, target, NULL, 0, 0, w, delay);
 }
 
-/* Streams the file of projection q (opened as s; display: its name in messages) through the checks of its
-   kind. */
-static int check_file(rectic_netspec *ns, const rct_netproj *q, rct_wsrc *s, const char *display)
+/* Whether the file at path can be opened for reading (a deferred check of a CSV file); 0 or an error code
+   about the file. */
+static int can_open(rectic_netspec *ns, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f) {
+        fclose(f);
+        return 0;
+    }
+    return rct_ns_fail(ns, RCT_NSF_FILE, RECTIC_EIO, "%s: cannot open: %s", path, strerror(errno));
+}
+
+/* Checks the file of projection q (opened as s; display: its name in messages): its shape, then (unless
+   `shape_only`) its entries, streamed through the checks of its kind. */
+static int check_file(rectic_netspec *ns, const rct_netproj *q, rct_wsrc *s, const char *display, int shape_only)
 {
     const double *c;
     size_t k;
@@ -176,7 +198,7 @@ static int check_file(rectic_netspec *ns, const rct_netproj *q, rct_wsrc *s, con
     if (q->kind == RECTIC_WEIGHTS_COO && s->rows > 0 && s->cols != 3)
         return rct_ns_fail(ns, RCT_NSF_FILE, RECTIC_EINVAL, "%s has %ld columns, expected 3 (target, source, weight)",
                            display, s->cols);
-    while (!(rc = rct_wsrc_next(s, &c, &k, &ns->err)) && k) {
+    while (!shape_only && !(rc = rct_wsrc_next(s, &c, &k, &ns->err)) && k) {
         size_t start = s->pos - k;
         rc = q->kind == RECTIC_WEIGHTS_DENSE ? check_dense_part(ns, q, c, k, start, s->rows, s->cols, s->fortran)
                                              : check_coo_part(ns, q, c, (long)(k / 3), (long)(start / 3));
@@ -199,11 +221,15 @@ int rct_netspec_file_proj(rectic_netspec *ns, int kind, const char *source, cons
     q.kind = kind;
     rct_wsrc s;
     memset(&s, 0, sizeof s);
-    if (!rc && (rc = rct_wsrc_open(&s, path, 0, kind == RECTIC_WEIGHTS_DENSE, kind == RECTIC_WEIGHTS_COO ? 3 : 0,
-                                   &ns->err)))
+    q.deferred = rct_mpi_launched() > 1; /* under mpirun: each rank checks its part when it reads it */
+    int csv_later = q.deferred && !rct_is_npy_path(path); /* (a CSV file is read to learn its shape) */
+    if (!rc && csv_later)
+        rc = can_open(ns, path);
+    else if (!rc && (rc = rct_wsrc_open(&s, path, 0, kind == RECTIC_WEIGHTS_DENSE, kind == RECTIC_WEIGHTS_COO ? 3 : 0,
+                                        &ns->err)))
         ns->bad_field = RCT_NSF_FILE;
-    if (!rc)
-        rc = check_file(ns, &q, &s, display ? display : path);
+    if (!rc && !csv_later)
+        rc = check_file(ns, &q, &s, display ? display : path, q.deferred);
     q.nnz = kind == RECTIC_WEIGHTS_COO ? s.rows : 0;
     rct_wsrc_close(&s);
     if (!rc && !(q.file = rct_strdup(path)))

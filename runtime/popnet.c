@@ -17,10 +17,9 @@
 #include "layers.h"
 #include "netspec.h"
 #include "netvals.h"
-#include "wload.h"
-
-#define INLINE_MAX_N 20        /* matrix projections up to this many sources: a loop in the kernel */
-#define SPARSE_MAX_DENSITY 0.1 /* below this fraction of non-zero weights: compressed sparse rows */
+#include "mpi_net.h"
+#include "mpi_pop.h"
+#include "popload.h"
 
 /* Copies the error of population net `from` into net, after the prefix `where` (a file position). */
 static int take_error(rectic_net *net, const rectic_net *from, const char *where)
@@ -133,12 +132,6 @@ static int resolve_proj(rectic_net *net, const rectic_netspec *ns, int k, rct_pr
     return 0;
 }
 
-/* Allocates count values of the network's type (zeroed). */
-static void *pn_alloc(const rectic_net *net, long count)
-{
-    return calloc((size_t)(count > 0 ? count : 0) + 1, rct_rsize(net));
-}
-
 /* Stores a weight into an array of float64 or float32 values (rct_coo_to_csr). */
 static void put_f64(void *val, long i, double w)
 {
@@ -156,7 +149,7 @@ static int csr_from_coo(rectic_net *net, rct_proj *j, const double *e, long nnz,
     long *order = malloc(sizeof(long) * (size_t)nnz + 1);
     j->csr_ptr = calloc((size_t)n_tgt + 2, sizeof(long));
     j->csr_col = malloc(sizeof(int) * (size_t)nnz + 1);
-    j->csr_val = pn_alloc(net, nnz);
+    j->csr_val = rct_pn_alloc(net, nnz);
     if (!order || !j->csr_ptr || !j->csr_col || !j->csr_val) {
         free(order);
         return rct_oom(&net->err);
@@ -164,34 +157,6 @@ static int csr_from_coo(rectic_net *net, rct_proj *j, const double *e, long nnz,
     j->nnz = rct_coo_to_csr(e, nnz, n_tgt, j->csr_ptr, j->csr_col, j->csr_val, net->f32 ? put_f32 : put_f64, order);
     free(order);
     return 0;
-}
-
-/* The strategy of a matrix projection: forced by `want`, or chosen from its size and density. */
-static int choose_mode(int want, long n_src, long nonzero, long n_tgt)
-{
-    double density = (double)nonzero / ((double)n_src * (double)n_tgt);
-    switch (want) {
-    case RECTIC_COUPLING_DENSE: return RCT_COUP_DENSE;
-    case RECTIC_COUPLING_INLINE: return RCT_COUP_INLINE;
-    case RECTIC_COUPLING_SPARSE: return RCT_COUP_CSR;
-    default:
-        return n_src > INLINE_MAX_N && density < SPARSE_MAX_DENSITY ? RCT_COUP_CSR
-               : n_src <= INLINE_MAX_N                               ? RCT_COUP_INLINE
-                                                                     : RCT_COUP_DENSE;
-    }
-}
-
-/* Can projection j be event-driven: no delay, a spiking source obeying s' = -s/tau + c*spike?  If not,
-   why says so. */
-static int event_ok(const rectic_net *net, const rct_proj *j, char *why, size_t size)
-{
-    const rct_model *m = net->pn->pops[j->src]->model;
-    const rct_expr *tau, *gain;
-    if (j->delay > 0) {
-        snprintf(why, size, "it has a delay");
-        return 0;
-    }
-    return rct_model_event_form_of(m, j->src_var, &tau, &gain, why, size);
 }
 
 /* Event-driven weights: W by columns (csr_ptr over the source units, csr_col the target units). */
@@ -210,132 +175,6 @@ static int csc_from(rectic_net *net, rct_proj *j, const rct_netproj *sp, long n_
     return rc;
 }
 
-/* The strategy of a matrix projection with `nonzero` entries kept; EVENT when asked for and possible, else
-   sparse with a warning. */
-static int pick_mode(rectic_net *net, const rct_netproj *sp, rct_proj *j, int want, long n_src, long nonzero,
-                     long n_tgt)
-{
-    char why[600];
-    if (want == RECTIC_COUPLING_EVENT && event_ok(net, j, why, sizeof why))
-        return RCT_COUP_EVENT;
-    if (want == RECTIC_COUPLING_EVENT) {
-        rct_net_warn(net, "projection %s -> %s is not event-driven (%s): it is computed with sparse weights",
-                     sp->src_path, sp->tgt_path, why);
-        want = RECTIC_COUPLING_SPARSE;
-    }
-    return choose_mode(want, n_src, nonzero, n_tgt);
-}
-
-/* Row (or column) starts of compressed weights from the counts per row (column); next[] a copy. */
-static int starts(rectic_net *net, rct_proj *j, const long *cnt, long n, long **next)
-{
-    j->csr_ptr = malloc(sizeof(long) * (size_t)(n + 1));
-    *next = malloc(sizeof(long) * (size_t)(n + 1));
-    if (!j->csr_ptr || !*next)
-        return rct_oom(&net->err);
-    j->csr_ptr[0] = 0;
-    for (long r = 0; r < n; r++)
-        j->csr_ptr[r + 1] = j->csr_ptr[r] + cnt[r];
-    memcpy(*next, j->csr_ptr, sizeof(long) * (size_t)(n + 1));
-    return 0;
-}
-
-/* A dense weights file into projection j's layout: a pass that checks and counts, then one that writes
-   the matrix, its compressed rows or (event) columns; a float64 .npy that needs no change is the kernel's
-   matrix itself, mapped read-only. */
-static int load_dense_file(rectic_net *net, rct_wload *L, const rct_netproj *sp, rct_proj *j, int want)
-{
-    long n_tgt = L->rows, n_src = L->cols, kept, *next = NULL;
-    int exact, rc;
-    long *row_cnt = calloc((size_t)n_tgt + 1, sizeof(long)), *col_cnt = calloc((size_t)n_src + 1, sizeof(long));
-    if (!row_cnt || !col_cnt)
-        rc = rct_oom(&net->err);
-    else
-        rc = rct_wload_dense_scan(L, row_cnt, col_cnt, &kept, &exact);
-    if (!rc)
-        j->mode = pick_mode(net, sp, j, want, n_src, kept, n_tgt);
-    int sparse = j->mode == RCT_COUP_CSR || j->mode == RCT_COUP_EVENT, by_col = j->mode == RCT_COUP_EVENT;
-    rct_wsrc *s = L->src;
-    if (!rc && !sparse && s->map && !net->f32 && !s->fortran && exact) { /* used in place */
-        j->w = (void *)s->mem;
-        j->w_map = s->map, j->w_map_len = s->map_len;
-        s->map = NULL; /* the projection unmaps it */
-    } else if (!rc && !sparse) {
-        rc = (j->w = pn_alloc(net, n_tgt * n_src)) ? rct_wload_dense_fill(L, j->w, NULL, NULL, NULL, NULL, 0)
-                                                   : rct_oom(&net->err);
-    } else if (!rc && !(rc = starts(net, j, by_col ? col_cnt : row_cnt, by_col ? n_src : n_tgt, &next))) {
-        j->nnz = kept;
-        j->csr_col = malloc(sizeof(int) * (size_t)kept + 1);
-        j->csr_val = pn_alloc(net, kept);
-        rc = j->csr_col && j->csr_val ? rct_wload_dense_fill(L, NULL, NULL, next, j->csr_col, j->csr_val, by_col)
-                                      : rct_oom(&net->err);
-    }
-    free(next);
-    free(row_cnt);
-    free(col_cnt);
-    return rc;
-}
-
-/* Values of a double array in the network's type: the array itself (float64), or a converted copy. */
-static void *to_real(rectic_net *net, double *v, long count)
-{
-    if (!net->f32)
-        return v;
-    float *f = malloc(sizeof(float) * (size_t)count + 1);
-    for (long i = 0; f && i < count; i++)
-        f[i] = (float)v[i];
-    free(v);
-    return f;
-}
-
-/* A COO weights file into projection j's layout: compressed rows or (event) columns by counting sort, two
-   streamed passes; or, for a dense strategy, the matrix with duplicates added in file order. */
-static int load_coo_file(rectic_net *net, rct_wload *L, const rct_netproj *sp, rct_proj *j, int want)
-{
-    j->mode = pick_mode(net, sp, j, want, L->cols, sp->nnz, L->rows);
-    if (j->mode == RCT_COUP_CSR || j->mode == RCT_COUP_EVENT) {
-        long n = 0, count = 0;
-        double *val = NULL;
-        int rc = rct_wload_coo(L, j->mode == RCT_COUP_EVENT, &n, &j->csr_ptr, &j->csr_col, &val, &count);
-        if (!rc && !(j->csr_val = to_real(net, val, count)))
-            rc = rct_oom(&net->err);
-        j->nnz = count;
-        return rc;
-    }
-    double *dense = calloc((size_t)(L->rows * L->cols) + 1, sizeof(double));
-    const double *c;
-    size_t k;
-    int rc = dense ? 0 : rct_oom(&net->err);
-    while (!rc && !(rc = rct_wsrc_next(L->src, &c, &k, &net->err)) && k) /* checked when the spec was read */
-        for (size_t e = 0; e + 2 < k; e += 3)
-            dense[(long)c[e] * L->cols + (long)c[e + 1]] += c[e + 2];
-    if (!rc && !(j->w = to_real(net, dense, L->rows * L->cols)))
-        rc = rct_oom(&net->err);
-    else if (rc)
-        free(dense);
-    return rc;
-}
-
-/* Projection k's weights from their file, straight into the layout its strategy reads (one copy). */
-static int load_file(rectic_net *net, const rct_netproj *sp, long n_src, long n_tgt, int want, rct_proj *j)
-{
-    char what[600];
-    snprintf(what, sizeof what, "projection %s -> %s", sp->src_path, sp->tgt_path);
-    rct_wsrc s;
-    memset(&s, 0, sizeof s);
-    int dense = sp->kind == RECTIC_WEIGHTS_DENSE;
-    double t0 = rct_now();
-    int rc = rct_wsrc_open(&s, sp->file, dense && !net->f32, dense, dense ? 0 : 3, &net->err);
-    if (!rc && dense && (s.rows != n_tgt || s.cols != n_src))
-        rc = rct_errf(&net->err, RECTIC_EIO, "%s: %s changed since the network file was read", what, sp->file);
-    rct_wload L = {net, &s, -1, NULL, NULL, 0, 0, t0, 0, n_tgt, n_src, what};
-    if (!rc)
-        rc = dense ? load_dense_file(net, &L, sp, j, want) : load_coo_file(net, &L, sp, j, want);
-    rct_wsrc_close(&s);
-    net->timings.weights += rct_now() - t0;
-    return rc;
-}
-
 /* Puts projection k's weights into the layout its strategy reads. */
 static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int want, rct_proj *j)
 {
@@ -347,9 +186,9 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         return 0;
     }
     if (sp->file)
-        return load_file(net, sp, n_src, n_tgt, want, j);
+        return rct_pn_load_file(net, ns, k, want, j);
     char why[600];
-    if (want == RECTIC_COUPLING_EVENT && event_ok(net, j, why, sizeof why)) {
+    if (want == RECTIC_COUPLING_EVENT && rct_pn_event_ok(net, j, why, sizeof why)) {
         j->mode = RCT_COUP_EVENT;
         return csc_from(net, j, sp, n_src, n_tgt);
     }
@@ -364,7 +203,7 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         for (long i = 0; i < n_src * n_tgt; i++)
             nonzero += sp->w[i] != 0;
     }
-    j->mode = choose_mode(want, n_src, nonzero, n_tgt);
+    j->mode = rct_pn_choose_mode(want, n_src, nonzero, n_tgt);
     if (j->mode == RCT_COUP_CSR) {
         if (sp->kind == RECTIC_WEIGHTS_COO)
             return csr_from_coo(net, j, sp->w, sp->nnz, n_tgt);
@@ -378,7 +217,7 @@ static int load_weights(rectic_net *net, const rectic_netspec *ns, int k, int wa
         return rct_errf(&net->err, RECTIC_EINVAL, "projection %s -> %s: a dense %ld x %ld matrix needs %.1f GiB: use "
                         "sparse coupling", sp->src_path, sp->tgt_path, n_tgt, n_src,
                         (double)n_src * (double)n_tgt * (double)rct_rsize(net) / 1073741824.0);
-    if (!(j->w = pn_alloc(net, n_src * n_tgt)))
+    if (!(j->w = rct_pn_alloc(net, n_src * n_tgt)))
         return rct_oom(&net->err);
     if (sp->kind == RECTIC_WEIGHTS_DENSE) {
         for (long i = 0; i < n_src * n_tgt; i++)
@@ -412,9 +251,9 @@ static int make_proj(rectic_net *net, const rectic_netspec *ns, int k, long dela
     if (delay > 0 && (double)(delay + 1) * (double)n_src * (double)rct_rsize(net) > (double)(1L << 34))
         return rct_errf(&net->err, RECTIC_EINVAL, "projection %s -> %s: a delay of %ld steps keeps %ld x %ld values",
                         sp->src_path, sp->tgt_path, delay, delay + 1, n_src);
-    if (delay > 0 && !(j->ring = pn_alloc(net, (delay + 1) * n_src)))
+    if (delay > 0 && !(j->ring = rct_pn_alloc(net, (delay + 1) * n_src)))
         return rct_oom(&net->err);
-    if ((j->mode == RCT_COUP_DENSE || j->mode == RCT_COUP_EVENT) && !(j->tmp = pn_alloc(net, n_tgt)))
+    if ((j->mode == RCT_COUP_DENSE || j->mode == RCT_COUP_EVENT) && !(j->tmp = rct_pn_alloc(net, n_tgt)))
         return rct_oom(&net->err);
     return 0;
 }
@@ -447,6 +286,8 @@ static int check_opts(rectic_net *net, const rectic_spec *o)
         o->spike_def || o->op || o->n)
         return rct_errf(&net->err, RECTIC_EINVAL, "a network of populations takes its templates, sizes, weights and "
                                                   "roles from the netspec: leave those fields of the options unset");
+    if ((unsigned)o->mpi_partition > RECTIC_MPI_PARTITION_SYNAPSES)
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.mpi_partition: expected auto, units or synapses");
     if (!rct_backend_of(o->backend))
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.backend: expected tcc, cc, auto or nvrtc");
     if (o->coupling < RECTIC_COUPLING_AUTO || o->coupling > RECTIC_COUPLING_EVENT)
@@ -490,8 +331,12 @@ static int build(rectic_net *net, const rectic_netspec *ns, const rectic_spec *o
         else
             rc = make_pop(net, ns, opts, p, delays);
     }
+    if (!rc) /* under MPI: which units each rank owns, before the weights onto them are read */
+        rc = rct_mpi_pop_partition(net, ns, opts->mpi_partition);
     for (int k = 0; !rc && k < nj; k++)
         rc = make_proj(net, ns, k, delays[k], opts->coupling);
+    if (!rc && net->mpi) /* what was not read in part (arrays, scalars, a column-major .npy): trimmed */
+        rc = rct_mpi_keep_own_weights(net);
     free(delays);
     if (!rc)
         rc = apply_sets(net, ns);
@@ -532,6 +377,8 @@ int rectic_net_new_network(rectic_net **out, const rectic_netspec *ns, const rec
     if (!(net->pn = calloc(1, sizeof *net->pn)))
         return rct_oom(&net->err);
     net->pn->out_pop = -1;
+    if (opts->mpi && (rc = rectic_net_use_mpi(net, 1))) /* before the weights: each rank reads its part */
+        return rc;
     double t0 = rct_now();
     if ((rc = build(net, ns, opts)) || (rc = rct_layers_from_netspec(net, ns))) /* input_layer:, readout: */
         return rc;

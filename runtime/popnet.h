@@ -29,6 +29,7 @@ typedef struct rct_proj {
     double weight;           /* scalar */
     void *ring;              /* delayed: (delay + 1) x n_src values, zeroed at the start of each run */
     void *tmp;               /* n_tgt values: a dense product added to earlier contributions */
+    int own_rows;            /* under MPI: only the weights onto this rank's targets were read (popload.c) */
 } rct_proj;
 
 typedef struct rct_popnet {

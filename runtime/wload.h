@@ -68,7 +68,9 @@ void *rct_wload_alloc(size_t bytes);
    index; only for a square matrix: with L->rows set, targets must be below rows, sources below cols, and
    *n becomes the count of the major index).  With a part of the targets asked of the source
    (rct_wsrc_open_part; a square matrix only) only entries whose target is in its block are kept (the others
-   checked, not stored): src->lo .. src->hi-1 after the call.  A source whose major indices never go down
+   checked, not stored): src->lo .. src->hi-1 after the call.  A rectangular matrix (L->rows set) of a
+   source opened with src->parts > 1 keeps the entries onto the targets src->lo .. src->hi-1 set by the
+   caller.  A source whose major indices never go down
    is read once (checked while it streams: rows appended in place and each finished when the next starts);
    any other goes through the two passes (after the part read so far, when it turns out unsorted).
    Outputs *n, (*ptr)[n + 1], (*idx)[*count] and (*val)[*count]

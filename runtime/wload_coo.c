@@ -645,8 +645,10 @@ int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, doub
     *ptr = NULL;
     *idx = NULL;
     *val = NULL;
-    L->src->lo = 0;
-    L->src->hi = LONG_MAX;
+    if (L->rows <= 0 || L->src->parts <= 1) { /* (a part of a rectangular matrix: the targets the caller set) */
+        L->src->lo = 0;
+        L->src->hi = LONG_MAX;
+    }
     if (parts > 1 && *n > 0 && !L->src->balance && (rc = part_of(L, NULL, *n, &L->src->lo, &L->src->hi)))
         return rc;
     if (parts == 1 || L->src->hi != LONG_MAX) { /* (a part not known yet is known after a pass) */

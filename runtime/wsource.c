@@ -58,6 +58,22 @@ void rct_wsrc_array(rct_wsrc *s, const double *data, long rows, long cols, const
     whole(s);
 }
 
+/* The rows of a part of a dense matrix of `rows` rows: rct_mpi_block's block (s->parts > 1, more than
+   s->min_rows rows) or the rows asked (clipped to the matrix); 0 when the whole matrix is delivered. */
+static int part_rows(const rct_wsrc *s, long rows, long *lo, long *hi)
+{
+    if (s->asked) {
+        *lo = s->ask_lo < rows ? s->ask_lo : rows;
+        *hi = s->ask_hi < rows ? s->ask_hi : rows;
+        *hi = *hi > *lo ? *hi : *lo;
+        return 1;
+    }
+    if (s->parts <= 1 || rows <= s->min_rows)
+        return 0;
+    rct_mpi_block(rows, s->parts, s->part, lo, hi);
+    return 1;
+}
+
 /* Faults in the pages of bytes at p at once (advice: faults do the same, one by one). */
 static void populate(unsigned char *p, size_t bytes)
 {
@@ -151,10 +167,8 @@ static int open_npy(rct_wsrc *s, const char *path, int map, int fortran_ok, int 
         return 0;
     }
     long lo = 0, hi = 0;
-    if (dense && s->parts > 1 && !s->fortran && s->rows > s->min_rows) {
-        rct_mpi_block(s->rows, s->parts, s->part, &lo, &hi);
+    if (dense && !s->fortran && part_rows(s, s->rows, &lo, &hi))
         rows_part(s, lo, hi);
-    }
     if (map && map_npy(s, map) == 0)
         return 0;
     if (s->first > 0 && fseek(s->f, s->info.offset + (long)(s->first * (size_t)s->info.size), SEEK_SET) != 0)
@@ -175,9 +189,10 @@ static int open_file(rct_wsrc *s, const char *path, int map, int fortran_ok, lon
         return open_npy(s, path, map, fortran_ok, dense, err);
     rct_matrix m;
     long lo = 0, hi = 0;
-    int part = dense && s->parts > 1;
-    int rc = part ? rct_csv_read_part(path, s->parts, s->part, s->min_rows, &m, &lo, &hi, err)
-                  : rct_matrix_read(path, &m, err);
+    int part = dense && (s->parts > 1 || s->asked);
+    int rc = s->asked && dense ? rct_csv_read_rows(path, s->ask_lo, s->ask_hi, &m, err)
+             : part            ? rct_csv_read_part(path, s->parts, s->part, s->min_rows, &m, &lo, &hi, err)
+                               : rct_matrix_read(path, &m, err);
     if (rc)
         return rc;
     s->mem = s->owned = m.data;
@@ -185,7 +200,9 @@ static int open_file(rct_wsrc *s, const char *path, int map, int fortran_ok, lon
     s->cols = m.cols;
     s->count = (size_t)m.rows * (size_t)m.cols;
     whole(s);
-    if (part && m.rows == m.cols) /* (else refused by the caller, which reads nothing) */
+    if (s->asked && dense && part_rows(s, m.rows, &lo, &hi))
+        rows_part(s, lo, hi);
+    else if (part && m.rows == m.cols) /* (else refused by the caller, which reads nothing) */
         rows_part(s, lo, hi);
     return 0;
 }
@@ -204,6 +221,15 @@ int rct_wsrc_open_part(rct_wsrc *s, const char *path, int map, int fortran_ok, l
     s->part = part;
     s->min_rows = min_rows;
     return open_file(s, path, map, fortran_ok, cols_if_empty, err);
+}
+
+int rct_wsrc_open_rows(rct_wsrc *s, const char *path, int map, long lo, long hi, rct_err *err)
+{
+    wsrc_init(s, path);
+    s->asked = 1;
+    s->ask_lo = lo;
+    s->ask_hi = hi;
+    return open_file(s, path, map, 1, 0, err);
 }
 
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)

@@ -19,6 +19,8 @@ typedef struct rct_wsrc {
     size_t count, pos;     /* elements in all; the next one delivered (from first) */
     size_t first, end;     /* the elements delivered: first .. end-1 (a part of dense rows: rows lo .. hi-1) */
     int parts, part;       /* the part of the targets asked for: block `part` of `parts` (parts <= 1: all) */
+    int asked;             /* rct_wsrc_open_rows: the rows ask_lo .. ask_hi-1 of a dense matrix of any shape */
+    long ask_lo, ask_hi;
     long lo, hi;           /* that part's targets: dense rows delivered; sparse weights: the targets kept,
                               set by their loader (rct_wload_coo) */
     long min_rows;         /* smaller matrices are taken whole */
@@ -61,6 +63,11 @@ int rct_wsrc_open(rct_wsrc *s, const char *path, int map, int fortran_ok, long c
    Otherwise as rct_wsrc_open. */
 int rct_wsrc_open_part(rct_wsrc *s, const char *path, int map, int fortran_ok, long cols_if_empty, int parts,
                        int part, long min_rows, rct_err *err);
+/* Opens rows lo .. hi-1 of a dense matrix file of any shape (a rank's targets of a projection's weights):
+   only their bytes are read (a .npy: mapped or read from their offset; CSV: the other rows counted, not
+   parsed: rct_csv_read_rows); a column-major .npy and one that cannot be read twice (a pipe) are delivered
+   whole (s->lo 0, s->hi rows).  Otherwise as rct_wsrc_open. */
+int rct_wsrc_open_rows(rct_wsrc *s, const char *path, int map, long lo, long hi, rct_err *err);
 /* The next chunk of elements (*chunk, *k of them; *k is 0 at the end; a multiple of 3 but for the last
    chunk, so that chunks of sparse weights hold whole rows); 0 or an error code. */
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err);

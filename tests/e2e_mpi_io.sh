@@ -15,19 +15,11 @@
 # Every test is a function test_* run by tests/runner.sh in a subshell, in its own empty work directory.
 # shellcheck source=tests/ridge_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
-
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own memory at MPI_Finalize)
-export OMPI_MCA_orte_tmpdir_base=$TMP # (session folders of its own: mpiruns of other tests at the same time)
+# shellcheck source=tests/mpi_lib.sh
+. tests/mpi_lib.sh # need_tools, on_ranks, same_as_one, meta
 QIF=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
      --output-var s --spike-var spike --spike-def v --dt 1e-3 --record v -q --inputs inp.npy)
 N=61 # neurons: more than a kernel of fixed size (32), blocks of 61 / P rows
-
-# need_tools: skips the test where mpirun or NumPy is missing.
-need_tools() {
-    command -v mpirun >/dev/null || skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
-    need_numpy
-}
 
 # data: weight files of one N x N matrix (~30% non-zero, row = target) in every layout, and inputs that
 # make the QIF neurons spike: W.npy, W32.npy (float32), Wf.npy (Fortran order), W.csv; COO rows (target,
@@ -57,34 +49,6 @@ np.save("coodup.npy", dup[np.argsort(dup[:, 0], kind="stable")])
 half = len(coo) // 2
 np.save("coomix.npy", np.concatenate([coo[:half], coo[half:][rng.permutation(len(coo) - half)]]))
 np.save("inp.npy", rng.uniform(100, 400, (300, n)))
-EOF
-}
-
-# on_ranks P DIR ARGS...: `rectic run ARGS... -o DIR` on P ranks; fails the test with its messages when it
-# exits non-zero.
-on_ranks() {
-    local p=$1 dir=$2
-    shift 2
-    mpirun --oversubscribe -np "$p" "$RECTIC" run "$@" -o "$dir" >mpi.out 2>mpi.err ||
-        fail "mpirun -np $p rectic run $* -o $dir -> exit $?: $(head -c 800 mpi.err)"
-}
-
-# same_as_one DIR: every file of one/ but meta.json is in DIR, byte-identical, and DIR holds no other.
-same_as_one() {
-    local f b
-    for f in one/*; do
-        b=$(basename "$f")
-        [ "$b" = meta.json ] || cmp -s "$f" "$1/$b" || fail "$1/$b differs from one process's ($*)"
-    done
-    [ "$(cd one && echo *)" = "$(cd "$1" && echo *)" ] || fail "one/ and $1 hold different files"
-}
-
-# meta DIR EXPR: evaluates the Python expression EXPR over m, DIR/meta.json's "mpi" member; fails unless true.
-meta() {
-    py "$1/meta.json" "$2" <<'EOF'
-import json, sys
-m = json.load(open(sys.argv[1]))["mpi"]
-assert eval(sys.argv[2]), (sys.argv[2], {k: v for k, v in m.items() if k != "communication_seconds"})
 EOF
 }
 
