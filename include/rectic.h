@@ -103,9 +103,12 @@ typedef enum rectic_sampling { RECTIC_SAMPLE_PICK = 0, RECTIC_SAMPLE_MEAN = 1 } 
 
 /* How a network made with spec.mpi is split across the ranks: contiguous blocks of units, of equal sizes
    (UNITS), or of about equal cost, counting the incoming synapses of each unit and one for the unit
-   itself (SYNAPSES: sparse weights from weights_coo_file only; the other weights are split in equal
-   blocks, their rows costing the same in a dense product, and dense files are read in parts of rows).
-   AUTO (the default): SYNAPSES where it applies. */
+   itself (SYNAPSES: for one template, sparse weights from weights_coo_file only; the other weights are
+   split in equal blocks, their rows costing the same in a dense product, and dense files are read in parts
+   of rows; for a network of populations, every population by its units' synapses over all projections
+   onto it, a COO entry counting one, a dense row all its sources, a scalar projection nothing; equal costs
+   give equal blocks).  AUTO (the default): SYNAPSES where it applies (for a network of populations: the
+   populations with COO weights onto them). */
 typedef enum rectic_mpi_partition {
     RECTIC_MPI_PARTITION_AUTO = 0,
     RECTIC_MPI_PARTITION_UNITS = 1,
@@ -166,8 +169,9 @@ typedef struct rectic_spec {
     int mpi;                    /* 1: the network runs partitioned across the ranks of MPI_COMM_WORLD, as after
                                    rectic_net_use_mpi(net, 1), from the start: each rank reads only its units'
                                    part of weights_file (dense rows; the other rows' bytes are not read) and
-                                   keeps only their entries of weights_coo_file (streamed).  Every rank must
-                                   make the same calls.  Default 0 */
+                                   keeps only their entries of weights_coo_file (streamed); with
+                                   rectic_net_new_network, of every projection's file likewise.  Every rank
+                                   must make the same calls.  Default 0 */
     rectic_mpi_partition mpi_partition; /* with mpi: which units each rank owns (RECTIC_MPI_PARTITION_*) */
 } rectic_spec;
 
@@ -447,7 +451,9 @@ int rectic_netspec_template_path(rectic_netspec *ns, const char *dir);
    The file's folder becomes the first template path; files it names are relative to that folder.
    *out receives a handle even on failure (NULL only when memory ran out), with the message
    ("FILE:LINE:COL: ...") and what was read before the error; free it with rectic_netspec_free in
-   either case. */
+   either case.  In a process started by mpirun on several ranks, weight files are only opened (a .npy's
+   header read for its shape): each rank checks the part it reads when rectic_net_new_network builds the
+   network with spec.mpi. */
 int rectic_netspec_load(rectic_netspec **out, const char *path);
 /* The network file the spec was read from (borrowed), or NULL. */
 const char *rectic_netspec_file(const rectic_netspec *ns);
@@ -649,7 +655,10 @@ int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);
 double rectic_net_weight_bytes(const rectic_net *net);
 /* Values this process read from the weight file while rectic_net_new loaded it, in all its passes (a
    network made with spec.mpi: of its units' rows of dense weights; every entry of sparse weights, which
-   are streamed); 0 for NULL, for weights given as arrays and for a network file. */
+   are streamed); for a network of populations, from its projections' files while rectic_net_new_network
+   built it (under spec.mpi: the rows of this rank's targets of dense files; every entry of COO files, once
+   more to count them for blocks balanced by synapses), not while the network file was read; 0 for NULL
+   and for weights given as arrays. */
 double rectic_net_weight_values_read(const rectic_net *net);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
