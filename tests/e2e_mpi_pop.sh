@@ -94,6 +94,12 @@ test_each_rank_reads_only_its_rows_of_dense_files_and_streams_coo_files() {
         meta "d$p" "[int(v) for v in m['weight_values_read']] == [2 * 37 * ((a[1] - a[0]) + (b[1] - b[0])) for a, b in zip(m['blocks']['A'], m['blocks']['B'])]"
         meta "d$p" "sum(m['weight_values_read']) == 2 * 37 * (37 + 23) and ($p == 1 or max(m['weight_values_read']) < 2 * 37 * (37 + 23))"
     done
+    # a column-major .npy is read whole by every rank, then trimmed to its rows: the same bytes
+    "$SYSPY" -c 'import numpy as np; np.save("AAf.npy", np.asfortranarray(np.load("AA.npy")))'
+    sed 's/AA.npy/AAf.npy/' dense.yaml >fortran.yaml
+    on_ranks 3 f3 fortran.yaml "${RUN[@]}" --coupling sparse --mpi-partition units
+    meta f3 "[int(v) for v in m['weight_values_read']] == [2 * 37 * (37 + b[1] - b[0]) for b in m['blocks']['B']]"
+    same_as_one_dirs d3 f3
     # COO files in target order: every rank streams every entry once (keeping those onto its targets); the
     # blocks balanced by synapses cost one more pass, which counts the entries onto each target
     local entries
