@@ -144,11 +144,102 @@ void rct_cli_mpi_end(void);
 /* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);
 
-extern const char rct_usage_fit[], rct_usage_layers[], rct_usage_state[];
+extern const char rct_usage_fit[], rct_usage_fit_rls[];
 extern const char rct_usage_run[], rct_usage_emit[], rct_usage_check[], rct_usage_plot[], rct_usage_templates[];
 
-/* Parses the options after the command name (the one positional argument is the template). */
-int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage);
+/* The flag table (flagtab.c): the commands that take a flag (bits), how its value is stored, and the
+   sections --help lists flags in. */
+enum { RCT_CMD_RUN = 1, RCT_CMD_RIDGE = 2, RCT_CMD_RLS = 4, RCT_CMD_EMIT = 8, RCT_CMD_CHECK = 16 };
+enum {
+    RCT_ARG_ON,     /* no value: the int field becomes 1 */
+    RCT_ARG_STR,    /* the value itself (const char *) */
+    RCT_ARG_DOUBLE, /* a finite number (double) */
+    RCT_ARG_LONG,   /* a whole number >= 0 (long) */
+    RCT_ARG_FN,     /* the entry's function reads it */
+    RCT_ARG_HELP    /* prints the command's --help and exits */
+};
+/* A flag's attributes: it describes the one template of `run TEMPLATE` (network files refuse it); its value
+   is optional (taken when the next argument is one: rct_cli_is_subset). */
+enum { RCT_FLAG_TEMPLATE = 1, RCT_FLAG_OPTIONAL = 2 };
+enum {
+    RCT_SEC_EMIT, RCT_SEC_FIT, RCT_SEC_NETFILE, RCT_SEC_NETWORK, RCT_SEC_SIM, RCT_SEC_REC, RCT_SEC_LAYERS,
+    RCT_SEC_STATE, RCT_SEC_FEEDBACK, RCT_SEC_OTHER, RCT_SEC_COUNT
+};
+/* Reads flag's value v into o (v NULL for a flag without one); 0, or -1 after a complaint. */
+typedef int (*rct_cli_take_fn)(options *o, const char *flag, const char *v);
+typedef struct rct_cli_flag {
+    const char *name, *alias; /* the spelling messages use ("--dt", "-N"); another one ("--neurons") or NULL */
+    const char *arg;          /* the value's name in --help; NULL: none */
+    int kind;                 /* RCT_ARG_* */
+    size_t field;             /* offsetof(options, ...) of what RCT_ARG_ON .. RCT_ARG_LONG set */
+    rct_cli_take_fn take;     /* RCT_ARG_FN */
+    unsigned cmds;            /* the RCT_CMD_* that take it */
+    int section;              /* RCT_SEC_* */
+    int attrs;                /* RCT_FLAG_* */
+    const char *help;         /* its --help text; lines after the first are continued under it */
+    const char *lib;          /* the library's names for it (spec fields, calls), '|' between them, or NULL */
+    const char *why;          /* why a command refuses it, or NULL */
+} rct_cli_flag;
+typedef struct rct_cli_section {
+    const char *title, *footer; /* footer: text after its flags, or NULL */
+} rct_cli_section;
+extern const rct_cli_flag rct_cli_flag_table[];
+extern const int rct_cli_flag_count;
+extern const rct_cli_section rct_cli_sections[RCT_SEC_COUNT];
+
+/* Reading flags (flagparse.c).  The entry named s (name or alias), or NULL. */
+const rct_cli_flag *rct_cli_flag_find(const char *s);
+/* Reads the flag at argv[*i] (and its value: *i moves past it) for command cmd (RCT_CMD_*): 0; 1 when
+   argv[*i] is no flag (a positional argument); -1 after a complaint (unknown, refused by cmd, no value, a bad
+   value).  --help prints cmd's help and exits. */
+int rct_cli_flag_parse(options *o, int cmd, int argc, char **argv, int *i);
+/* Prints cmd's --help: its usage text, then every flag it takes, by section. */
+void rct_cli_help(FILE *out, int cmd);
+
+/* Flag values (flagset.c): a finite number, a whole number >= 0 (1e6 too), into *out; 0, or -1 after a
+   complaint naming flag.  The rct_cli_take_* functions read the value of the flag their name says. */
+int rct_cli_parse_double(const char *flag, const char *s, double *out);
+int rct_cli_parse_long(const char *flag, const char *s, long *out);
+/* Is v a finite number, all of it (into *x)?  No complaint. */
+int rct_cli_is_number(const char *v, double *x);
+/* A whole number of steps >= min (digits only) into *out; 0, or -1 after "FLAG: expected a whole number of
+   steps >= MIN, got 'v'". */
+int rct_cli_parse_steps(const char *flag, const char *v, long min, long *out);
+int rct_cli_take_max_memory(options *o, const char *flag, const char *v);
+int rct_cli_take_coupling(options *o, const char *flag, const char *v);
+int rct_cli_take_mpi_partition(options *o, const char *flag, const char *v);
+int rct_cli_take_threads(options *o, const char *flag, const char *v);
+int rct_cli_take_neurons(options *o, const char *flag, const char *v);
+int rct_cli_take_min_weight(options *o, const char *flag, const char *v);
+int rct_cli_take_dt(options *o, const char *flag, const char *v);
+int rct_cli_take_dtype(options *o, const char *flag, const char *v);
+int rct_cli_take_backend(options *o, const char *flag, const char *v);
+int rct_cli_take_device(options *o, const char *flag, const char *v);
+int rct_cli_take_target(options *o, const char *flag, const char *v);
+int rct_cli_take_sampling_steps(options *o, const char *flag, const char *v);
+int rct_cli_take_sampling_mode(options *o, const char *flag, const char *v);
+int rct_cli_take_format(options *o, const char *flag, const char *v);
+int rct_cli_take_template_path(options *o, const char *flag, const char *v);
+int rct_cli_take_set(options *o, const char *flag, const char *v);
+int rct_cli_take_input(options *o, const char *flag, const char *v);
+int rct_cli_take_record(options *o, const char *flag, const char *v);
+int rct_cli_take_record_spikes(options *o, const char *flag, const char *v);
+int rct_cli_take_output(options *o, const char *flag, const char *v);
+int rct_cli_take_mpi(options *o, const char *flag, const char *v);
+int rct_cli_take_project(options *o, const char *flag, const char *v);
+int rct_cli_take_check_finite(options *o, const char *flag, const char *v);
+/* ... of ridge.c (--readout-activation, --alpha, --washout), rls.c (--beta; --update-every and --train-steps)
+   and state.c (--checkpoint-every). */
+int rct_cli_take_activation(options *o, const char *flag, const char *v);
+int rct_cli_take_alpha(options *o, const char *flag, const char *v);
+int rct_cli_take_washout(options *o, const char *flag, const char *v);
+int rct_cli_take_beta(options *o, const char *flag, const char *v);
+int rct_cli_take_rls_steps(options *o, const char *flag, const char *v);
+int rct_cli_take_checkpoint_every(options *o, const char *flag, const char *v);
+
+/* Parses the options after the command name for command cmd (RCT_CMD_*; the one positional argument is the
+   template). */
+int rct_cli_parse_options(int argc, char **argv, options *o, int cmd);
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
 int rct_cli_read_matrix(const char *flag, const char *path, double **data, long *rows, long *cols);
 /* "path:line" of the row-th row of numbers of a CSV file (blank and comment lines skipped), or path alone
@@ -222,16 +313,10 @@ int rct_cli_record_spikes(options *o, rectic_net *net);
 void rct_cli_subset_meta(FILE *f, const options *o);
 void rct_cli_subsets_free(options *o);
 
-/* Input and readout layers, fit ridge, --targets (ridge.c): parsing one flag (0: not one of them, 1: taken,
-   *took_next when its value was `next`; -1: error), the flags' combinations, reading their files (before the
-   network is built), setting them on the network and checking the targets (before the run), the fit or the
-   score (after a complete run), meta.json members, freeing. */
-int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
-/* The value of flag: *v when given as --flag=VALUE, else next (*took_next set); -1 (complained) when none. */
-int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next);
+/* Input and readout layers, fit ridge, --targets (ridge.c): the flags' combinations, reading their files
+   (before the network is built), setting them on the network and checking the targets (before the run), the
+   fit or the score (after a complete run), meta.json members, freeing. */
 int rct_cli_ridge_check_flags(const options *o);
-/* The first flag given that only run and fit ridge take (layers, targets, fits, states), or NULL. */
-const char *rct_cli_run_only_flag(const options *o);
 int rct_cli_ridge_load(options *o);
 int rct_cli_ridge_apply(options *o, rectic_net *net);
 int rct_cli_ridge_after(options *o, rectic_net *net);
@@ -242,23 +327,18 @@ void rct_cli_ridge_free(options *o);
 int rct_cli_net_layers(options *o);
 long rct_cli_net_input_cols(const options *o, int pop);
 
-/* Online training and FORCE feedback (rls.c): parsing one flag (as rct_cli_ridge_option), the flags'
-   combinations, reading --feedback-weights (before building), setting the training and the feedback on the
-   network (after rct_cli_ridge_apply), the summary line after the run, meta.json's feedback members and "fit"
-   object. */
-extern const char rct_usage_fit_rls[], rct_usage_feedback[];
-int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
-int rct_cli_rls_check_flags(const options *o);
+/* Online training and FORCE feedback (rls.c): reading --feedback-weights (before building), setting the
+   training and the feedback on the network (after rct_cli_ridge_apply), the summary line after the run,
+   meta.json's feedback members and "fit" object. */
 int rct_cli_rls_load(options *o);
 int rct_cli_rls_apply(options *o, rectic_net *net);
 int rct_cli_rls_after(options *o, rectic_net *net);
 void rct_cli_rls_meta(FILE *f, const options *o, const rectic_net *net);
 void rct_cli_rls_free(options *o);
 
-/* State checkpoints (state.c): parsing one flag (as rct_cli_ridge_option), the flags' combinations and the
-   --save-state folder (before building), loading the state and applying --set again (after building),
-   saving it at the end of a run (finite: the state is worth saving), meta.json members. */
-int rct_cli_state_option(options *o, const char *flag, const char *v, const char *next, int *took_next);
+/* State checkpoints (state.c): the flags' combinations and the --save-state folder (before building),
+   loading the state and applying --set again (after building), saving it at the end of a run (finite: the
+   state is worth saving), meta.json members. */
 int rct_cli_state_check(const options *o);
 int rct_cli_state_apply(options *o, rectic_net *net);
 int rct_cli_state_save(const options *o, rectic_net *net, int finite);

@@ -6,45 +6,11 @@
 
 #include "cli.h"
 
-/* Library names and the flags they stand for; a longer name before any name it begins with. */
-static const char *const names[][2] = {
-    {"spec.weights_coo_file", "--weights-coo"}, {"spec.weights_coo", "--weights-coo"},
-    {"spec.weights_file", "--weights"},         {"spec.weights", "--weights"},
-    {"spec.source_var", "--source-var"},        {"spec.target_var", "--target-var"},
-    {"spec.input_var", "--input-var"},          {"spec.output_var", "--output-var"},
-    {"spec.spike_var", "--spike-var"},          {"spec.spike_def", "--spike-def"},
-    {"spec.backend", "--backend"},              {"spec.coupling", "--coupling"},
-    {"spec.mpi_partition", "--mpi-partition"},
-    {"spec.dtype", "--dtype"},                  {"spec.dt", "--dt"},
-    {"spec.op", "--op"},                        {"spec.n", "-N"},
-    {"rectic_net_record_spikes", "--record-spikes"},
-    {"rectic_net_record", "--record"},          {"rectic_net_set", "--set"},
-    {"rectic_net_run: steps", "--steps"},
-    {"rectic_net_sampling: sampling_steps", "--sampling-steps"},
-    {"rectic_net_sampling: mode", "--sampling-mode"},
-    {"rectic_net_sampling: cutoff", "--cutoff"},
-    {"rectic_net_standalone", "--standalone"},
-    {"rectic_net_max_memory", "--max-memory"},
-    {"rectic_net_check_finite(net, 0)", "--no-check-finite"},
-    {"rectic_net_save_state", "--save-state"},
-    {"rectic_net_load_state", "--load-state"},
-    {"rectic_net_checkpoint_every", "--checkpoint-every"},
-    {"rectic_net_run: inputs", "--inputs"},
-    {"rectic_net_input_weights", "--input-weights"},
-    {"rectic_net_readout: act", "--readout-activation"},
-    {"rectic_net_readout", "--readout-weights"},
-    {"rectic_net_score: targets", "--targets"},
-    {"rectic_net_fit_ridge: targets", "--targets"},
-    {"rectic_net_fit_ridge: alpha", "--alpha"},
-    {"rectic_net_fit_ridge: washout", "--washout"},
-    {"rectic_net_rls: targets", "--targets"},
-    {"rectic_net_rls: alpha", "--alpha"},
-    {"rectic_net_rls: beta", "--beta"},
-    {"rectic_net_rls: update_every", "--update-every"},
+/* Library phrases rewritten as something other than a flag's own name (the flags' library names are in
+   the flag table, flagtab.c). */
+static const char *const phrases[][2] = {
     {"rectic_net_feedback_into(net, POP, ...)", "--feedback-weights POP=FILE"},
-    {"rectic_net_feedback_weights", "--feedback-weights"},
     {"rectic_net_emit with RECTIC_BACKEND_NVRTC", "`rectic emit --target cuda`"},
-    {"circuit input", "--input"},
 };
 
 /* Is c a character of a C name (so that a name followed by it is only part of a longer one)? */
@@ -53,27 +19,49 @@ static int name_char(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
+/* Does the library name n (len bytes) stand at p as a whole name (not followed by a character of a name)? */
+static int name_at(const char *p, const char *n, size_t len)
+{
+    return !strncmp(p, n, len) && !name_char(p[len]);
+}
+
+/* The longest library name at p (a name of the flag table's, or a phrase) and what it becomes: its length,
+   0 when none; *as the replacement, *as_len its length. */
+static size_t longest_name(const char *p, const char **as, size_t *as_len)
+{
+    size_t best = 0;
+    for (int k = 0; k < rct_cli_flag_count; k++) {
+        const rct_cli_flag *f = &rct_cli_flag_table[k];
+        for (const char *n = f->lib; n && *n;) { /* '|' between the names */
+            size_t len = strcspn(n, "|");
+            if (len > best && name_at(p, n, len))
+                best = len, *as = f->name, *as_len = strlen(f->name);
+            n += len + (n[len] == '|');
+        }
+    }
+    for (size_t k = 0; k < sizeof phrases / sizeof phrases[0]; k++) {
+        size_t len = strlen(phrases[k][0]);
+        if (len > best && name_at(p, phrases[k][0], len))
+            best = len, *as = phrases[k][1], *as_len = strlen(phrases[k][1]);
+    }
+    return best;
+}
+
 const char *rct_cli_flags(const char *msg, char *buf, size_t size)
 {
     size_t out = 0;
     for (const char *p = msg; *p && out + 1 < size;) {
-        size_t k = 0, len = 0;
-        int at_start = p == msg || !name_char(p[-1]);
-        for (; at_start && k < sizeof names / sizeof names[0]; k++) {
-            len = strlen(names[k][0]);
-            if (!strncmp(p, names[k][0], len) && !name_char(p[len]))
-                break;
-        }
-        if (at_start && k < sizeof names / sizeof names[0]) {
-            size_t flag = strlen(names[k][1]);
-            if (out + flag + 1 >= size)
-                break;
-            memcpy(buf + out, names[k][1], flag);
-            out += flag;
-            p += len;
-        } else {
+        const char *as = NULL;
+        size_t as_len = 0, len = p == msg || !name_char(p[-1]) ? longest_name(p, &as, &as_len) : 0;
+        if (!len) {
             buf[out++] = *p++;
+            continue;
         }
+        if (out + as_len + 1 >= size)
+            break;
+        memcpy(buf + out, as, as_len);
+        out += as_len;
+        p += len;
     }
     buf[out] = '\0';
     return buf;

@@ -51,84 +51,7 @@ const char rct_usage_run[] =
     "KEY=PATH writes KEY.csv with that node's column, --set PATH=VALUE sets that node's value;\n"
     "--set POP/OP/VAR=VALUE|@FILE sets every node of population POP (one value per node, in the order\n"
     "`rectic check CIRCUIT` lists them).\n"
-    "\n"
-    "network files (PATH is POP/VAR or POP/OP/VAR):\n"
-    "  --input POP/VAR=FILE    T x n (or T x 1) inputs of population POP, row n = step n (repeatable); VAR\n"
-    "                          becomes POP's input variable when the file names none; without --steps, T is\n"
-    "                          the inputs' row count.  With a template: --input VAR=FILE, the same as\n"
-    "                          --inputs FILE --input-var VAR\n"
-    "  --record [KEY=]PATH     write KEY.csv (default KEY: PATH with / replaced by _; KEY of A-Z a-z 0-9 _ . -);\n"
-    "                          PATH[A:B] or PATH@FILE: of those units of POP only\n"
-    "  --set PATH=VALUE        a parameter or initial value of population POP: a number or @FILE\n"
-    "  --output-var PATH       also write out.csv (optional); spikes_POP.csv is written per spiking population\n"
-    "  --record-spikes POP[A:B]  (or POP@FILE) spikes_POP.csv of those units only\n"
-    "  The flags below that describe one template (--op, --weights, --weights-coo, -N, --source-var,\n"
-    "  --target-var, --input-var, --spike-*, --inputs, --record-spikes without units) are refused; the\n"
-    "  others apply.\n"
-    "\n"
-    "network:\n"
-    "  --op OP                 operator whose variables short names refer to (RectiPy's op=)\n"
-    "  --weights FILE          N x N weights (CSV or .npy): row i = target neuron, column j = source\n"
-    "  --weights-coo FILE      sparse weights: rows of target,source,weight (CSV or an nnz x 3 .npy); N: -N,\n"
-    "                          or one more than the largest index\n"
-    "  -N, --neurons N         number of neurons without coupling (or checked against the weights)\n"
-    "  --coupling MODE         auto (default: a loop in the kernel for N <= 20, a product by rows for dense W,\n"
-    "                          sparse rows below 10% non-zero), dense, inline, sparse, or event (W @ s kept\n"
-    "                          up to date from the spikes when s' = -s/tau + c*spike; exact in real arithmetic,\n"
-    "                          differs by rounding; use dense to reproduce RectiPy)\n"
-    "  --threads K             with the cc backend, threads for the loops over neurons and the coupling\n"
-    "                          product for N >= 4096; OpenBLAS's for fit ridge (default: every core); same\n"
-    "                          results\n"
-    "  --mpi-partition MODE    under mpirun, which units each rank owns: units (equal blocks), synapses\n"
-    "                          (blocks of about equal incoming synapses: --weights-coo, or every population\n"
-    "                          of a network file), auto (default: synapses for --weights-coo and for the\n"
-    "                          populations with weights-coo projections onto them, else units)\n"
-    "  --source-var VAR        coupling: TARGET = W @ SOURCE\n"
-    "  --target-var VAR\n"
-    "  --input-var VAR         receives the input row of each step\n"
-    "  --output-var VAR        recorded as out\n"
-    "  --spike-var VAR         spiking: receives spike/dt for one step ...\n"
-    "  --spike-def VAR         ... when this state variable reaches the threshold\n"
-    "  --spike-threshold X     default 100\n"
-    "  --spike-reset X         default -100\n"
-    "  --min-weight W          treat weights with |w| <= W as 0 (RectiPy/PyRates: 1e-6; default: keep all)\n"
-    "  --set NAME=VALUE        parameter or initial value (NAME: var, op/var); VALUE a number or @FILE\n"
-    "                          with one value per neuron; repeatable\n"
-    "  --dtype float64|float32 default float64\n"
-    "  --backend auto|tcc|cc   who compiles the kernel: TinyCC in memory (~1 ms), the system C compiler\n"
-    "                          (-O3 -march=native, cached in $XDG_CACHE_HOME/rectic), or auto (default):\n"
-    "                          start with TinyCC, switch to cc's kernel when it is ready; same results;\n"
-    "                          nvrtc: CUDA kernels on the GPU (the same as --device cuda:0)\n"
-    "  --device cpu|cuda:N     where to run: the CPU (default) or CUDA device N (NVRTC, needs an NVIDIA\n"
-    "                          GPU and its driver)\n"
-    "  --template-path DIR     search DIR for dotted template names (repeatable)\n"
-    "simulation:\n"
-    "  --dt DT                 step size (default 1e-3)\n"
-    "  --inputs FILE           T x N (or T x 1) inputs, row n = step n (CSV or .npy)\n"
-    "  --steps T               number of steps (default: the rows of --inputs; zero input without it)\n"
-    "  --no-check-finite       let NaN/inf carry on (default: stop with exit status 3, naming the step,\n"
-    "                          neuron and variable, and write the steps before it)\n"
-    "recording:\n"
-    "  -o, --output DIR        where to write (default results/); checked before the run (writable, room for\n"
-    "                          the outputs of known size); the files and meta.json, which lists them, form one\n"
-    "                          set that replaces the previous one; a second run into DIR waits for the first\n"
-    "                          to commit (the last to commit wins); other files in DIR are never touched\n"
-    "  --record [KEY=]VAR[SUBSET]  also record VAR (repeatable) as KEY.csv (default: VAR's name); out is always\n"
-    "                          recorded; names whose file would be out, time, meta, spikes* or another\n"
-    "                          --record's file are refused.  SUBSET: [A:B] the neurons A .. B-1, or @FILE a\n"
-    "                          list of neuron indices (CSV or .npy); meta.json lists them.  out[A:B] records\n"
-    "                          the output of those neurons only\n"
-    "  --record-spikes [SUBSET]  write spikes.csv (automatic for spiking networks); SUBSET (A:B or @FILE):\n"
-    "                          the spikes of those neurons only\n"
-    "  --sampling-steps K      record every K-th step (default 1)\n"
-    "  --sampling-mode pick|mean  mean: out averaged over the K steps of each row (RectiPy >= 0.12)\n"
-    "  --cutoff C              do not record steps before C (C < the number of steps)\n"
-    "  --format csv|npy        default csv\n"
-    "  --max-memory SIZE       recordings and spikes beyond SIZE (default 1G) stream to temporary files\n"
-    "  --plot FIG              draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot\n"
-    "  -q, --quiet             no progress bar, no summary\n"
-    "  -v, --verbose           phase timings\n"
-    "\n";
+    "Every flag of a command is listed below; a flag the command does not take is refused.\n";
 
 const char rct_usage_emit[] =
     "usage: rectic emit TEMPLATE|NETWORK.yaml [run options] [-o kernel.c]\n"
@@ -172,84 +95,8 @@ const char rct_usage_templates[] =
     "\n"
     "Lists the built-in node templates with their descriptions.\n";
 
-/* Parses a double option value. */
-static int parse_double(const char *flag, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || *end || errno == ERANGE || !isfinite(x)) {
-        complain("%s: expected a number, got '%s'", flag, s);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-/* Parses a non-negative whole number option value (written as an integer or as a number such as 1e6). */
-static int parse_long(const char *flag, const char *s, long *out)
-{
-    char *end;
-    errno = 0;
-    long x = strtol(s, &end, 10);
-    if (end != s && (*end == '.' || *end == 'e' || *end == 'E')) { /* 1e6, 2.5e3, 100.0 */
-        double d = strtod(s, &end);
-        x = !*end && d >= 0 && d < 9.2e18 && d == floor(d) ? (long)d : -1;
-    }
-    if (end == s || *end || errno == ERANGE || x < 0) {
-        complain("%s: expected a whole number >= 0, got '%s'", flag, s);
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-/* Parses a size such as 512M or 2G (bytes, K, M or G) for --max-memory; 0 or -1. */
-static int parse_size(const char *flag, const char *s, double *out)
-{
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    double unit = !*end ? 1 : !strcmp(end, "K") || !strcmp(end, "k") ? 1024.0 : !strcmp(end, "M") ? 1048576.0
-                : !strcmp(end, "G") ? 1073741824.0 : -1;
-    if (end == s || unit < 0 || !(x > 0) || errno == ERANGE) {
-        complain("%s: expected a size such as 512M or 2G, got '%s'", flag, s);
-        return -1;
-    }
-    if (!(x * unit < 9.2e18)) { /* the byte count must fit size_t on every host we build for */
-        complain("%s: %s is too large: more bytes than a 64-bit size can count", flag, s);
-        return -1;
-    }
-    *out = x * unit;
-    return 0;
-}
-
-/* Splits "NAME=VALUE" of a flag's value: *name a copy of NAME (the caller frees it), *value points into v;
-   expect says what the flag takes (for the message). */
-static int split_pair(const char *flag, const char *v, const char *expect, const char **name, const char **value)
-{
-    const char *e = strchr(v, '=');
-    if (!e || e == v || !e[1]) {
-        complain("%s %s: expected %s", flag, v, expect);
-        return -1;
-    }
-    char *copy = strndup(v, (size_t)(e - v));
-    if (!copy) {
-        complain("out of memory");
-        return -1;
-    }
-    *name = copy;
-    *value = e + 1;
-    return 0;
-}
-
-/* The flags that describe the one template of `rectic run TEMPLATE` (a network file refuses them). */
-static const char *const template_only[] = {"--op", "--weights", "--weights-coo", "-N", "--neurons",
-                                            "--source-var", "--target-var", "--input-var", "--spike-var",
-                                            "--spike-def", "--spike-threshold", "--spike-reset", "--inputs"};
-
-/* Parses the options after the command name; the one positional argument is the template. */
-int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
+/* Parses the options after the command name for command cmd; the one positional argument is the template. */
+int rct_cli_parse_options(int argc, char **argv, options *o, int cmd)
 {
     rectic_spec_init(&o->spec);
     o->spec.backend = RECTIC_BACKEND_AUTO; /* tiered: TinyCC at once, the system compiler when ready */
@@ -258,158 +105,16 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     o->out_dir = "results";
     o->sampling_steps = 1;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = NULL;
-        char flag[64];
-        int took, took_next;
-        /* --flag=value form */
-        const char *eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
-        if (eq && (size_t)(eq - a) < sizeof flag) {
-            snprintf(flag, sizeof flag, "%.*s", (int)(eq - a), a);
-            a = flag;
-            v = eq + 1;
-        }
-#define TAKE()                                                                     \
-    do {                                                                           \
-        if (!v) {                                                                  \
-            if (i + 1 >= argc) {                                                   \
-                complain("%s: expected a value after it", a);                      \
-                return -1;                                                         \
-            }                                                                      \
-            v = argv[++i];                                                         \
-        }                                                                          \
-    } while (0)
-#define IS(s) (strcmp(a, s) == 0)
-        for (size_t k = 0; !o->template_flag && k < sizeof template_only / sizeof template_only[0]; k++)
-            if (IS(template_only[k]))
-                o->template_flag = template_only[k];
-        if (IS("-h") || IS("--help")) {
-            fputs(usage, stdout);
-            if (usage == rct_usage_run) {
-                fputs(rct_usage_layers, stdout);
-                fputs(rct_usage_state, stdout);
-                fputs(rct_usage_feedback, stdout);
-            }
-            exit(0);
-        } else if (IS("--op")) { TAKE(); o->spec.op = v;
-        } else if (IS("--weights")) { TAKE(); o->weights_file = v;
-        } else if (IS("--weights-coo")) { TAKE(); o->coo_file = v;
-        } else if (IS("--coupling")) { TAKE();
-            static const char *const names[] = {"auto", "dense", "inline", "sparse", "event"};
-            int found = -1;
-            for (int k = 0; k < 5; k++)
-                if (!strcmp(v, names[k]))
-                    found = k;
-            if (found < 0) { complain("--coupling: expected auto, dense, inline, sparse or event, got '%s'", v); return -1; }
-            o->spec.coupling = found;
-        } else if (IS("--mpi-partition")) { TAKE();
-            o->spec.mpi_partition = !strcmp(v, "auto") ? RECTIC_MPI_PARTITION_AUTO : !strcmp(v, "units")
-                                    ? RECTIC_MPI_PARTITION_UNITS : !strcmp(v, "synapses") ? RECTIC_MPI_PARTITION_SYNAPSES : -1;
-            if ((int)o->spec.mpi_partition < 0) { complain("--mpi-partition: expected auto, units or synapses, got '%s'", v); return -1; }
-        } else if (IS("--threads")) { TAKE(); if (parse_long(a, v, &o->threads)) return -1;
-            if (o->threads < 1) { complain("--threads: expected at least 1"); return -1; }
-        } else if (IS("-N") || IS("--neurons")) { TAKE(); if (parse_long(a, v, &o->spec.n)) return -1;
-            if (o->spec.n == 0) { complain("%s: expected at least 1 neuron", a); return -1; }
-        } else if (IS("--source-var")) { TAKE(); o->spec.source_var = v;
-        } else if (IS("--target-var")) { TAKE(); o->spec.target_var = v;
-        } else if (IS("--input-var")) { TAKE(); o->spec.input_var = v;
-        } else if (IS("--output-var")) { TAKE(); o->spec.output_var = v;
-        } else if (IS("--spike-var")) { TAKE(); o->spec.spike_var = v;
-        } else if (IS("--spike-def")) { TAKE(); o->spec.spike_def = v;
-        } else if (IS("--spike-threshold")) { TAKE(); if (parse_double(a, v, &o->spec.spike_threshold)) return -1;
-        } else if (IS("--spike-reset")) { TAKE(); if (parse_double(a, v, &o->spec.spike_reset)) return -1;
-        } else if (IS("--min-weight")) { TAKE(); if (parse_double(a, v, &o->spec.min_weight)) return -1;
-            if (o->spec.min_weight < 0) { complain("%s: expected a number >= 0", a); return -1; }
-        } else if (IS("--dt")) { TAKE(); if (parse_double(a, v, &o->spec.dt)) return -1;
-            if (!(o->spec.dt > 0)) { complain("--dt: the step size must be positive, got '%s'", v); return -1; }
-        } else if (IS("--dtype")) { TAKE();
-            if (!strcmp(v, "float64") || !strcmp(v, "double")) o->spec.dtype = RECTIC_FLOAT64;
-            else if (!strcmp(v, "float32") || !strcmp(v, "float")) o->spec.dtype = RECTIC_FLOAT32;
-            else { complain("--dtype: expected float64 or float32, got '%s'", v); return -1; }
-        } else if (IS("--template-path")) { TAKE();
-            if (o->n_tpath >= MAX_LIST) { complain("%s: too many", a); return -1; }
-            o->tpath[o->n_tpath++] = v;
-        } else if (IS("--inputs")) { TAKE(); o->inputs_file = v;
-        } else if (IS("--steps")) { TAKE(); if (parse_long(a, v, &o->steps)) return -1;
-        } else if (IS("-o") || IS("--output")) { TAKE(); o->out_dir = v; o->out_given = 1;
-        } else if (IS("--standalone")) { o->standalone = 1;
-        } else if (IS("--mpi")) { o->standalone = 1; o->sa_mpi = 1;
-        } else if (IS("--backend")) { TAKE();
-            if (!strcmp(v, "tcc")) o->spec.backend = RECTIC_BACKEND_TCC;
-            else if (!strcmp(v, "cc")) o->spec.backend = RECTIC_BACKEND_CC;
-            else if (!strcmp(v, "auto")) o->spec.backend = RECTIC_BACKEND_AUTO;
-            else if (!strcmp(v, "nvrtc")) o->spec.backend = RECTIC_BACKEND_NVRTC;
-            else { complain("--backend: expected auto, tcc, cc or nvrtc, got '%s'", v); return -1; }
-        } else if (IS("--device")) { TAKE();
-            char *end = NULL;
-            long dev = !strncmp(v, "cuda:", 5) && v[5] ? strtol(v + 5, &end, 10) : -1;
-            if (!strcmp(v, "cpu")) {
-                if (o->spec.backend == RECTIC_BACKEND_NVRTC) o->spec.backend = RECTIC_BACKEND_AUTO;
-            } else if (!strcmp(v, "cuda")) {
-                o->spec.backend = RECTIC_BACKEND_NVRTC, o->spec.device = 0;
-            } else if (dev >= 0 && dev < 1024 && end && !*end) {
-                o->spec.backend = RECTIC_BACKEND_NVRTC, o->spec.device = (int)dev;
-            } else { complain("--device: expected cpu or cuda:N (N = 0, 1, ...), got '%s'", v); return -1; }
-        } else if (IS("--target")) { TAKE();
-            if (!strcmp(v, "c")) o->target_cuda = 0;
-            else if (!strcmp(v, "cuda")) o->target_cuda = 1;
-            else { complain("--target: expected c or cuda, got '%s'", v); return -1; }
-        } else if (IS("--max-memory")) { TAKE(); if (parse_size(a, v, &o->max_memory)) return -1;
-        } else if (IS("--check-finite")) { o->no_check_finite = 0;
-        } else if (IS("--no-check-finite")) { o->no_check_finite = 1;
-        } else if (IS("--plot")) { TAKE(); o->plot = v;
-        } else if (IS("--project")) { TAKE(); o->project = v; o->standalone = 1;
-        } else if (IS("--force")) { o->force = 1;
-        } else if (IS("--set")) { TAKE();
-            if (o->n_sets >= MAX_LIST) { complain("%s: too many", a); return -1; }
-            if (split_pair(a, v, "NAME=VALUE or NAME=@FILE", &o->sets[o->n_sets].name, &o->sets[o->n_sets].value))
-                return -1;
-            o->n_sets++;
-        } else if (IS("--input")) { TAKE();
-            if (o->n_input >= MAX_LIST) { complain("%s: too many", a); return -1; }
-            if (split_pair(a, v, "POP/VAR=FILE (a network file) or VAR=FILE (a template)", &o->input[o->n_input].path,
-                           &o->input[o->n_input].file))
-                return -1;
-            o->n_input++;
-        } else if (IS("--record")) { TAKE();
-            if (o->n_records >= MAX_LIST) { complain("%s: too many", a); return -1; }
-            o->records[o->n_records++] = v;
-        } else if (IS("--record-spikes")) { o->record_spikes = 1;
-            if (!v && i + 1 < argc && rct_cli_is_subset(argv[i + 1]))
-                v = argv[++i];
-            if (!v && !o->template_flag) /* a network file writes every spiking population's spikes anyway */
-                o->template_flag = "--record-spikes";
-            if (v && rct_cli_subset_spikes_arg(o, v)) return -1;
-        } else if (IS("--sampling-steps")) { TAKE(); if (parse_long(a, v, &o->sampling_steps)) return -1;
-            if (o->sampling_steps < 1) { complain("%s: expected a positive whole number", a); return -1; }
-        } else if (IS("--sampling-mode")) { TAKE();
-            if (!strcmp(v, "pick")) o->sampling_mode = RECTIC_SAMPLE_PICK;
-            else if (!strcmp(v, "mean")) o->sampling_mode = RECTIC_SAMPLE_MEAN;
-            else { complain("--sampling-mode: expected pick or mean, got '%s'", v); return -1; }
-        } else if (IS("--cutoff")) { TAKE(); if (parse_long(a, v, &o->cutoff)) return -1;
-        } else if (IS("--format")) { TAKE();
-            if (!strcmp(v, "csv")) o->format = RECTIC_FORMAT_CSV;
-            else if (!strcmp(v, "npy")) o->format = RECTIC_FORMAT_NPY;
-            else { complain("--format: expected csv or npy, got '%s'", v); return -1; }
-        } else if (IS("-q") || IS("--quiet")) { o->quiet = 1;
-        } else if (IS("-v") || IS("--verbose")) { o->verbose = 1;
-        } else if ((took = rct_cli_ridge_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
-                   (took = rct_cli_state_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0 ||
-                   (took = rct_cli_rls_option(o, a, v, i + 1 < argc ? argv[i + 1] : NULL, &took_next)) != 0) {
-            if (took < 0)
-                return -1;
-            i += took_next;
-        } else if (a[0] == '-' && a[1]) {
-            complain("unknown option '%s' (see --help)", a);
+        int rc = rct_cli_flag_parse(o, cmd, argc, argv, &i); /* cli/flagparse.c */
+        if (rc < 0)
             return -1;
-        } else if (!o->spec.template_ref) {
-            o->spec.template_ref = a;
-        } else {
-            complain("unexpected argument '%s': only one template may be given", a);
+        if (rc == 0)
+            continue;
+        if (o->spec.template_ref) {
+            complain("unexpected argument '%s': only one template may be given", argv[i]);
             return -1;
         }
-#undef TAKE
-#undef IS
+        o->spec.template_ref = argv[i];
     }
     if (!o->spec.template_ref) {
         complain("no template given (see --help)");
@@ -421,13 +126,7 @@ int rct_cli_parse_options(int argc, char **argv, options *o, const char *usage)
     }
     o->spec.template_path = o->tpath;
     o->spec.n_template_path = o->n_tpath;
-    const char *run_only = usage == rct_usage_run || usage == rct_usage_fit || usage == rct_usage_fit_rls
-                               ? NULL : rct_cli_run_only_flag(o);
-    if (run_only) {
-        complain("%s: only `rectic run` and `rectic fit` take it", run_only);
-        return -1;
-    }
-    return rct_cli_ridge_check_flags(o) || rct_cli_rls_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
+    return rct_cli_ridge_check_flags(o) || rct_cli_state_check(o) ? -1 : 0;
 }
 
 /* Reads a matrix file for a flag, reporting errors as "rectic: FLAG: message". */
@@ -570,7 +269,7 @@ int rct_cli_set_values(const char *flag, const char *val, double **vals, long *c
             complain("%s: out of memory", flag);
             return -1;
         }
-        if (parse_double(flag, val, *vals)) {
+        if (rct_cli_parse_double(flag, val, *vals)) {
             free(*vals);
             return -1;
         }

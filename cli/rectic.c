@@ -153,7 +153,8 @@ static int cmd_run(int argc, char **argv, int fit)
     o.ridge.fit = fit;
     double t0 = now();
     o.times.start = started;
-    if (rct_cli_parse_options(argc, argv, &o, fit == RCT_FIT_RLS ? rct_usage_fit_rls : fit ? rct_usage_fit : rct_usage_run) ||
+    int cmd = fit == RCT_FIT_RLS ? RCT_CMD_RLS : fit ? RCT_CMD_RIDGE : RCT_CMD_RUN;
+    if (rct_cli_parse_options(argc, argv, &o, cmd) ||
         rct_cli_mpi_start(&o)) {
         rct_cli_free_options(&o);
         return 1;
@@ -289,6 +290,7 @@ static int cmd_fit(int argc, char **argv)
         fputs(rct_usage_fit, stdout);
         fputs("\n", stdout);
         fputs(rct_usage_fit_rls, stdout);
+        fputs("\n`rectic fit ridge --help` and `rectic fit rls --help` list every flag of each.\n", stdout);
         return 0;
     }
     int method = argc < 1 ? 0 : !strcmp(argv[0], "ridge") ? RCT_FIT_RIDGE : !strcmp(argv[0], "rls") ? RCT_FIT_RLS : 0;
@@ -470,7 +472,7 @@ static int cmd_emit(int argc, char **argv)
     options o;
     memset(&o, 0, sizeof o);
     o.steps = 0;
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_emit)) {
+    if (rct_cli_parse_options(argc, argv, &o, RCT_CMD_EMIT)) {
         rct_cli_free_options(&o);
         return 1;
     }
@@ -534,7 +536,7 @@ static int cmd_check(int argc, char **argv)
 {
     options o;
     memset(&o, 0, sizeof o);
-    if (rct_cli_parse_options(argc, argv, &o, rct_usage_check) || refuse_network("check", &o)) {
+    if (rct_cli_parse_options(argc, argv, &o, RCT_CMD_CHECK) || refuse_network("check", &o)) {
         rct_cli_free_options(&o);
         return 1;
     }

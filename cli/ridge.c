@@ -23,121 +23,45 @@ const char rct_usage_fit[] =
     "readout.csv (k x N, or k x (N+1) with --bias: what --readout-weights takes), y_fit (T x k: X @ wᵀ for\n"
     "every row), out (X) and the other outputs of run, and in meta.json a \"fit\" object: method, alpha,\n"
     "washout, rows, mse and nrmse per output (over the fitted rows) and their means.\n"
-    "\n"
-    "  --targets FILE          T x k targets, row n = the target of step n (CSV or .npy)\n"
-    "  --alpha A               the regularisation (default 1e-4, as RectiPy)\n"
-    "  --washout W             leave the first W steps out of the fit (default 0)\n"
-    "  --bias                  fit an intercept too (not regularised; the last column of readout.csv)\n"
-    "  --input-weights FILE    N x m: the input variable receives W_in @ x_n (x_n: row n of --inputs, m columns)\n"
-    "  Every option of `rectic run` applies (see rectic run --help) except --readout-weights; --sampling-steps\n"
-    "  must be 1 and --cutoff 0 (the targets are per step).\n";
+    "--sampling-steps must be 1 and --cutoff 0 (the targets are per step).\n";
 
-const char rct_usage_layers[] =
-    "input and readout layers (RectiPy's graph: SEMANTICS §10; matrices are target x source, never transposed):\n"
-    "  --input-weights FILE    N x m: the input variable receives W_in @ x_n, x_n = row n of the T x m --inputs\n"
-    "  --readout-weights FILE  k x N (or k x (N+1), the intercept last): out.csv = act(W_out @ y_n (+ b)), k\n"
-    "                          columns, from the output variable before the step's update\n"
-    "  --readout-activation A  identity (default), tanh, sigmoid, softmax, softmin or log_softmax (the soft*\n"
-    "                          ones over the k outputs)\n"
-    "  --targets FILE          T x k targets of the run's steps: meta.json gets a \"test\" object (mse, nrmse per\n"
-    "                          output and their means over all rows) and the summary a line\n"
-    "  A network file gives its layers as input_layer: {target: POP/VAR, weights: FILE} and readout: {source:\n"
-    "  POP/VAR, weights: FILE, activation: A} (docs/network-files.md); --inputs FILE then feeds input_layer's\n"
-    "  population (m columns), and --readout-weights, --targets and fit ridge work as for a template.\n";
-
-int rct_cli_flag_value(const char *flag, const char **v, const char *next, int *took_next)
+/* --readout-activation A: one of the library's activations. */
+int rct_cli_take_activation(options *o, const char *flag, const char *v)
 {
-    if (*v)
-        return 0;
-    if (!next) {
-        complain("%s: expected a value after it", flag);
+    (void)flag;
+    int act = rectic_activation_find(v);
+    if (act < 0) {
+        complain("--readout-activation: expected identity, tanh, sigmoid, softmax, softmin or log_softmax, got '%s'",
+                 v);
         return -1;
     }
-    *v = next;
-    *took_next = 1;
+    o->ridge.activation = act;
+    o->ridge.activation_given = 1;
     return 0;
 }
 
-/* Parses one flag of this module; returns 0 when the flag is not one of them, 1 when taken (with its value,
-   v or next: *took_next is set when it was next), -1 on error. */
-int rct_cli_ridge_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
+/* --alpha A: A >= 0 (fit rls checks A > 0 itself). */
+int rct_cli_take_alpha(options *o, const char *flag, const char *v)
 {
-    static const char *const with_value[] = {"--input-weights", "--readout-weights", "--readout-activation",
-                                             "--targets", "--alpha", "--washout"};
-    ridge_opts *r = &o->ridge;
-    *took_next = 0;
-    if (!strcmp(flag, "--bias")) {
-        r->bias = 1;
-        return 1;
-    }
-    int known = 0;
-    for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++)
-        known |= !strcmp(flag, with_value[k]);
-    if (!known)
-        return 0;
-    if (rct_cli_flag_value(flag, &v, next, took_next))
+    if (!rct_cli_is_number(v, &o->ridge.alpha) || o->ridge.alpha < 0) {
+        complain("%s: expected a number >= 0, got '%s'", flag, v);
         return -1;
-    char *end;
-    if (!strcmp(flag, "--input-weights")) {
-        r->input_weights = v;
-    } else if (!strcmp(flag, "--readout-weights")) {
-        r->readout_weights = v;
-    } else if (!strcmp(flag, "--targets")) {
-        r->targets = v;
-    } else if (!strcmp(flag, "--readout-activation")) {
-        int act = rectic_activation_find(v);
-        if (act < 0) {
-            complain("--readout-activation: expected identity, tanh, sigmoid, softmax, softmin or log_softmax, got "
-                     "'%s'", v);
-            return -1;
-        }
-        r->activation = act;
-        r->activation_given = 1;
-    } else if (!strcmp(flag, "--alpha")) {
-        double a = strtod(v, &end);
-        if (end == v || *end || !isfinite(a) || a < 0) {
-            complain("--alpha: expected a number >= 0, got '%s'", v);
-            return -1;
-        }
-        r->alpha = a;
-        r->alpha_given = 1;
-    } else { /* --washout */
-        long w = strtol(v, &end, 10);
-        if (end == v || *end || w < 0) {
-            complain("--washout: expected a whole number of steps >= 0, got '%s'", v);
-            return -1;
-        }
-        r->washout = w;
-        r->washout_given = 1;
     }
-    return 1;
+    o->ridge.alpha_given = 1;
+    return 0;
 }
 
-const char *rct_cli_run_only_flag(const options *o)
+/* --washout W: a whole number of steps >= 0. */
+int rct_cli_take_washout(options *o, const char *flag, const char *v)
 {
-    const ridge_opts *r = &o->ridge;
-    const state_opts *s = &o->state;
-    return r->input_weights ? "--input-weights" : r->readout_weights ? "--readout-weights"
-         : r->activation_given ? "--readout-activation" : r->targets ? "--targets" : r->alpha_given ? "--alpha"
-         : r->washout_given ? "--washout" : r->bias ? "--bias" : s->save ? "--save-state" : s->load ? "--load-state"
-         : s->every ? "--checkpoint-every" : o->rls.feedback_weights ? "--feedback-weights" : NULL;
+    o->ridge.washout_given = 1;
+    return rct_cli_parse_steps(flag, v, 0, &o->ridge.washout);
 }
 
-/* Refuses the flags of the other command; called after parsing. */
+/* Checks the flags' combinations (the table refuses what the command does not take); called after parsing. */
 int rct_cli_ridge_check_flags(const options *o)
 {
     const ridge_opts *r = &o->ridge;
-    if (!r->fit) {
-        const char *only = r->alpha_given ? "--alpha" : r->washout_given ? "--washout" : r->bias ? "--bias" : NULL;
-        if (only) {
-            complain("%s: only `rectic fit ridge` takes it (it sets up the fit of a readout)", only);
-            return -1;
-        }
-    } else if (r->fit == RCT_FIT_RIDGE && (r->readout_weights || r->activation_given)) {
-        complain("%s: `rectic fit ridge` computes the readout; test it with `rectic run ... --readout-weights "
-                 "readout.csv`", r->readout_weights ? "--readout-weights" : "--readout-activation");
-        return -1;
-    }
     if (r->activation_given && !r->readout_weights) {
         complain("--readout-activation: give --readout-weights too (the activation is the readout's)");
         return -1;

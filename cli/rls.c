@@ -25,86 +25,34 @@ const char rct_usage_fit_rls[] =
     "Writes into DIR out (ŷ per step, T x k), error (e per update step), readout.csv (the final W, k x N: what\n"
     "--readout-weights takes) and the other outputs of run, and in meta.json a \"fit\" object (method, alpha,\n"
     "beta, update_every, train_steps, updates, mse over the training steps and over the steps after them).\n"
-    "\n"
-    "  --targets FILE          T x k targets, row n = the target of step n of the run (CSV or .npy); without\n"
-    "                          --inputs the run has a step per row\n"
-    "  --alpha A               P starts as A I (default 1)\n"
-    "  --beta B                the forgetting factor, in (0, 1] (default 1: none)\n"
-    "  --update-every K        update on the steps n with n % K == 0 (default 1); n counts absolute steps\n"
-    "  --train-steps T1        update on the steps n < T1 only, then keep the readout fixed (default: all)\n"
-    "  --readout-weights FILE  k x N: the readout to start from (default zeros)\n"
-    "  --feedback-weights [POP=]FILE  N x k: FORCE feedback, the input variable receives W_fb @ ŷ_{n-1} at\n"
-    "                          step n (on top of --inputs, or of W_in @ x_n with --input-weights)\n"
-    "  --save-state FILE       keeps P, W and ŷ of the last step too: --load-state resumes the training exactly\n"
-    "  Every option of `rectic run` applies (see rectic run --help); --sampling-steps must be 1 and --cutoff 0.\n"
-    "  A network file gives the readout's source (and starting weights) as readout: {source: POP/VAR, ...}, or\n"
-    "  the source as --output-var POP/VAR.  The feedback of a network file goes into one population: POP, else\n"
-    "  the input layer's, else the one population with an input variable (N = its size).\n";
+    "--sampling-steps must be 1 and --cutoff 0.  A network file gives the readout's source (and starting\n"
+    "weights) as readout: {source: POP/VAR, ...}, or the source as --output-var POP/VAR.  The feedback of a\n"
+    "network file goes into one population: POP, else the input layer's, else the one population with an\n"
+    "input variable (N = its size).\n";
 
-const char rct_usage_feedback[] =
-    "FORCE feedback (a closed loop through the readout; rectic fit rls trains it):\n"
-    "  --feedback-weights [POP=]FILE  N x k: the input variable receives W_fb @ ŷ_{n-1} at step n, ŷ the\n"
-    "                          readout's output (--readout-weights); out.csv holds ŷ of every step.  A network\n"
-    "                          file feeds population POP, else the input layer's, else the one with an input\n"
-    "                          variable (N = its size)\n";
-
-/* Parses one flag of this module (as rct_cli_ridge_option). */
-int rct_cli_rls_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
+/* --beta B: a forgetting factor in (0, 1]. */
+int rct_cli_take_beta(options *o, const char *flag, const char *v)
 {
-    rls_opts *r = &o->rls;
-    *took_next = 0;
-    if (strcmp(flag, "--beta") && strcmp(flag, "--update-every") && strcmp(flag, "--train-steps") &&
-        strcmp(flag, "--feedback-weights"))
-        return 0;
-    if (rct_cli_flag_value(flag, &v, next, took_next))
+    double b;
+    if (!rct_cli_is_number(v, &b) || !(b > 0 && b <= 1)) {
+        complain("%s: expected a forgetting factor in (0, 1], got '%s'", flag, v);
         return -1;
-    char *end;
-    if (!strcmp(flag, "--feedback-weights")) {
-        r->feedback_weights = v;
-    } else if (!strcmp(flag, "--beta")) {
-        double b = strtod(v, &end);
-        if (end == v || *end || !(b > 0 && b <= 1)) {
-            complain("--beta: expected a forgetting factor in (0, 1], got '%s'", v);
-            return -1;
-        }
-        r->beta = b;
-        r->beta_given = 1;
-    } else {
-        long k = strtol(v, &end, 10);
-        int every = !strcmp(flag, "--update-every");
-        if (end == v || *end || k < (every ? 1 : 0)) {
-            complain("%s: expected a whole number of steps >= %d, got '%s'", flag, every, v);
-            return -1;
-        }
-        if (every)
-            r->update_every = k, r->every_given = 1;
-        else
-            r->train_steps = k, r->train_given = 1;
     }
-    return 1;
+    o->rls.beta = b;
+    o->rls.beta_given = 1;
+    return 0;
 }
 
-/* Refuses the flags that do not belong to the command (called after parsing). */
-int rct_cli_rls_check_flags(const options *o)
+/* --update-every K (K >= 1) and --train-steps T1 (T1 >= 0): whole numbers of steps. */
+int rct_cli_take_rls_steps(options *o, const char *flag, const char *v)
 {
-    const rls_opts *r = &o->rls;
-    int rls = o->ridge.fit == RCT_FIT_RLS;
-    const char *only = r->beta_given ? "--beta" : r->every_given ? "--update-every" : r->train_given ? "--train-steps"
-                                                                                                       : NULL;
-    if (only && !rls) {
-        complain("%s: only `rectic fit rls` takes it (it sets up the online training of a readout)", only);
-        return -1;
+    rls_opts *r = &o->rls;
+    if (!strcmp(flag, "--update-every")) {
+        r->every_given = 1;
+        return rct_cli_parse_steps(flag, v, 1, &r->update_every);
     }
-    if (rls && (o->ridge.washout_given || o->ridge.bias)) {
-        complain("%s: `rectic fit ridge` takes it; fit rls trains on the steps before --train-steps T1",
-                 o->ridge.bias ? "--bias" : "--washout");
-        return -1;
-    }
-    if (rls && o->ridge.activation_given) {
-        complain("--readout-activation: fit rls trains a linear readout (the identity)");
-        return -1;
-    }
-    return 0;
+    r->train_given = 1;
+    return rct_cli_parse_steps(flag, v, 0, &r->train_steps);
 }
 
 /* --feedback-weights of a network file may name the population fed: POP=FILE (a template's FILE is whole). */

@@ -15,41 +15,10 @@
 
 #define complain rct_cli_complain
 
-const char rct_usage_state[] =
-    "state checkpoints (a run of T1 + T2 steps equals T1 steps with --save-state, then T2 with --load-state):\n"
-    "  --save-state FILE       save everything the next step depends on at the end of the run (also one\n"
-    "                          stopped by a signal): a NumPy .npz (state/OP/VAR or state/POP/OP/VAR arrays,\n"
-    "                          step, delay rings, event-driven sums, the sampling mean's sums)\n"
-    "  --load-state FILE       start from a saved state of the same model (equations, sizes, projections and\n"
-    "                          delays, dtype, dt); the step counter goes on: time, spike steps, sampling and\n"
-    "                          --cutoff count absolute steps, --inputs rows and --steps this run's; --set of a\n"
-    "                          state variable overrides the loaded value\n"
-    "  --checkpoint-every K    also save the state into the --save-state FILE whenever the step counter\n"
-    "                          reaches a multiple of K during the run\n";
-
-/* Parses one flag of this module (as rct_cli_ridge_option). */
-int rct_cli_state_option(options *o, const char *flag, const char *v, const char *next, int *took_next)
+/* --checkpoint-every K: a whole number of steps >= 1. */
+int rct_cli_take_checkpoint_every(options *o, const char *flag, const char *v)
 {
-    state_opts *s = &o->state;
-    *took_next = 0;
-    if (strcmp(flag, "--save-state") && strcmp(flag, "--load-state") && strcmp(flag, "--checkpoint-every"))
-        return 0;
-    if (rct_cli_flag_value(flag, &v, next, took_next))
-        return -1;
-    if (!strcmp(flag, "--save-state")) {
-        s->save = v;
-    } else if (!strcmp(flag, "--load-state")) {
-        s->load = v;
-    } else {
-        char *end;
-        long k = strtol(v, &end, 10);
-        if (end == v || *end || k < 1) {
-            complain("--checkpoint-every: expected a whole number of steps >= 1, got '%s'", v);
-            return -1;
-        }
-        s->every = k;
-    }
-    return 1;
+    return rct_cli_parse_steps(flag, v, 1, &o->state.every);
 }
 
 /* Checks the flags' combinations and that the --save-state file's folder can take it (before a long run). */
