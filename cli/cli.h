@@ -187,8 +187,7 @@ extern const rct_cli_flag rct_cli_flag_table[];
 extern const int rct_cli_flag_count;
 extern const rct_cli_section rct_cli_sections[RCT_SEC_COUNT];
 
-/* Reading flags (flagparse.c).  The entry named s (name or alias), or NULL. */
-const rct_cli_flag *rct_cli_flag_find(const char *s);
+/* Reading flags (flagparse.c). */
 /* Reads the flag at argv[*i] (and its value: *i moves past it) for command cmd (RCT_CMD_*): 0; 1 when
    argv[*i] is no flag (a positional argument); -1 after a complaint (unknown, refused by cmd, no value, a bad
    value).  --help prints cmd's help and exits. */

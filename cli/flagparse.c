@@ -11,7 +11,7 @@
 #define complain rct_cli_complain
 
 /* The entry whose name or alias is s, or NULL. */
-const rct_cli_flag *rct_cli_flag_find(const char *s)
+static const rct_cli_flag *find(const char *s)
 {
     for (int k = 0; k < rct_cli_flag_count; k++) {
         const rct_cli_flag *f = &rct_cli_flag_table[k];
@@ -100,6 +100,7 @@ static int value(const rct_cli_flag *f, const char *a, int argc, char **argv, in
     return 0;
 }
 
+/* Reads the flag at argv[*i] for command cmd: 0, 1 (no flag: a positional argument), -1 (complained). */
 int rct_cli_flag_parse(options *o, int cmd, int argc, char **argv, int *i)
 {
     const char *a = argv[*i], *v = NULL;
@@ -112,7 +113,7 @@ int rct_cli_flag_parse(options *o, int cmd, int argc, char **argv, int *i)
         a = flag;
         v = eq + 1;
     }
-    const rct_cli_flag *f = rct_cli_flag_find(a);
+    const rct_cli_flag *f = find(a);
     if (!f) {
         complain("unknown option '%s' (see --help)", a);
         return -1;
@@ -164,6 +165,7 @@ static const char *preamble(int cmd)
          ? rct_usage_emit : cmd == RCT_CMD_CHECK ? rct_usage_check : rct_usage_run;
 }
 
+/* Prints cmd's usage text, then the flags it takes, section by section. */
 void rct_cli_help(FILE *out, int cmd)
 {
     fputs(preamble(cmd), out);
