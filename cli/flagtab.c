@@ -20,6 +20,7 @@
 #define DBL(f) RCT_ARG_DOUBLE, offsetof(options, f), NULL
 #define LNG(f) RCT_ARG_LONG, offsetof(options, f), NULL
 #define FN(fn) RCT_ARG_FN, 0, fn
+#define TPL RCT_FLAG_TEMPLATE /* network files refuse it */
 
 /* The --help sections, in the order they are listed. */
 const rct_cli_section rct_cli_sections[RCT_SEC_COUNT] = {
@@ -37,8 +38,8 @@ const rct_cli_section rct_cli_sections[RCT_SEC_COUNT] = {
     [RCT_SEC_NETWORK] = {"network:", NULL},
     [RCT_SEC_SIM] = {"simulation:", NULL},
     [RCT_SEC_REC] = {"recording:", NULL},
-    [RCT_SEC_LAYERS] = {"input and readout layers (RectiPy's graph: SEMANTICS §10; matrices are target x source, never "
-                        "transposed):",
+    [RCT_SEC_LAYERS] = {"input and readout layers (RectiPy's graph: SEMANTICS §10; matrices are target x source, "
+                        "never transposed):",
         "  A network file gives its layers as input_layer: {target: POP/VAR, weights: FILE} and readout: {source:\n"
         "  POP/VAR, weights: FILE, activation: A} (docs/network-files.md); --inputs FILE then feeds input_layer's\n"
         "  population (m columns), and --readout-weights, --targets and fit ridge work as for a template.\n"},
@@ -88,14 +89,14 @@ const rct_cli_flag rct_cli_flag_table[] = {
      "the inputs' row count.  With a template: --input VAR=FILE, the same as\n"
      "--inputs FILE --input-var VAR", "circuit input", NULL},
     /* network */
-    {"--op", NULL, "OP", STR(spec.op), ALL, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE,
+    {"--op", NULL, "OP", STR(spec.op), ALL, RCT_SEC_NETWORK, TPL,
      "operator whose variables short names refer to (RectiPy's op=)", "spec.op", NULL},
-    {"--weights", NULL, "FILE", STR(weights_file), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE,
+    {"--weights", NULL, "FILE", STR(weights_file), SIMS, RCT_SEC_NETWORK, TPL,
      "N x N weights (CSV or .npy): row i = target neuron, column j = source", "spec.weights_file|spec.weights", NULL},
-    {"--weights-coo", NULL, "FILE", STR(coo_file), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE,
+    {"--weights-coo", NULL, "FILE", STR(coo_file), SIMS, RCT_SEC_NETWORK, TPL,
      "sparse weights: rows of target,source,weight (CSV or an nnz x 3 .npy); N: -N,\n"
      "or one more than the largest index", "spec.weights_coo_file|spec.weights_coo", NULL},
-    {"-N", "--neurons", "N", FN(rct_cli_take_neurons), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE,
+    {"-N", "--neurons", "N", FN(rct_cli_take_neurons), SIMS, RCT_SEC_NETWORK, TPL,
      "number of neurons without coupling (or checked against the weights)", "spec.n", NULL},
     {"--coupling", NULL, "MODE", FN(rct_cli_take_coupling), SIMS, RCT_SEC_NETWORK, 0,
      "auto (default: a loop in the kernel for N <= 20, a product by rows for dense W,\n"
@@ -111,19 +112,20 @@ const rct_cli_flag rct_cli_flag_table[] = {
      "(blocks of about equal incoming synapses: --weights-coo, or every population\n"
      "of a network file), auto (default: synapses for --weights-coo and for the\n"
      "populations with weights-coo projections onto them, else units)", "spec.mpi_partition", NULL},
-    {"--source-var", NULL, "VAR", STR(spec.source_var), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "coupling: TARGET = W @ SOURCE",
-     "spec.source_var", NULL},
-    {"--target-var", NULL, "VAR", STR(spec.target_var), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "", "spec.target_var", NULL},
-    {"--input-var", NULL, "VAR", STR(spec.input_var), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "receives the input row of each step",
-     "spec.input_var", NULL},
+    {"--source-var", NULL, "VAR", STR(spec.source_var), SIMS, RCT_SEC_NETWORK, TPL,
+     "coupling: TARGET = W @ SOURCE", "spec.source_var", NULL},
+    {"--target-var", NULL, "VAR", STR(spec.target_var), SIMS, RCT_SEC_NETWORK, TPL, "", "spec.target_var", NULL},
+    {"--input-var", NULL, "VAR", STR(spec.input_var), SIMS, RCT_SEC_NETWORK, TPL,
+     "receives the input row of each step", "spec.input_var", NULL},
     {"--output-var", NULL, "VAR", STR(spec.output_var), SIMS, RCT_SEC_NETWORK, 0, "recorded as out", "spec.output_var",
      NULL},
-    {"--spike-var", NULL, "VAR", STR(spec.spike_var), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "spiking: receives spike/dt for one step ...",
-     "spec.spike_var", NULL},
-    {"--spike-def", NULL, "VAR", STR(spec.spike_def), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE,
+    {"--spike-var", NULL, "VAR", STR(spec.spike_var), SIMS, RCT_SEC_NETWORK, TPL,
+     "spiking: receives spike/dt for one step ...", "spec.spike_var", NULL},
+    {"--spike-def", NULL, "VAR", STR(spec.spike_def), SIMS, RCT_SEC_NETWORK, TPL,
      "... when this state variable reaches the threshold", "spec.spike_def", NULL},
-    {"--spike-threshold", NULL, "X", DBL(spec.spike_threshold), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "default 100", NULL, NULL},
-    {"--spike-reset", NULL, "X", DBL(spec.spike_reset), SIMS, RCT_SEC_NETWORK, RCT_FLAG_TEMPLATE, "default -100", NULL, NULL},
+    {"--spike-threshold", NULL, "X", DBL(spec.spike_threshold), SIMS, RCT_SEC_NETWORK, TPL, "default 100", NULL,
+     NULL},
+    {"--spike-reset", NULL, "X", DBL(spec.spike_reset), SIMS, RCT_SEC_NETWORK, TPL, "default -100", NULL, NULL},
     {"--min-weight", NULL, "W", FN(rct_cli_take_min_weight), SIMS, RCT_SEC_NETWORK, 0,
      "treat weights with |w| <= W as 0 (RectiPy/PyRates: 1e-6; default: keep all)", NULL, NULL},
     {"--set", NULL, "NAME=VALUE", FN(rct_cli_take_set), SIMS, RCT_SEC_NETWORK, 0,
@@ -143,7 +145,7 @@ const rct_cli_flag rct_cli_flag_table[] = {
      "search DIR for dotted template names (repeatable)", NULL, NULL},
     /* simulation */
     {"--dt", NULL, "DT", FN(rct_cli_take_dt), ALL, RCT_SEC_SIM, 0, "step size (default 1e-3)", "spec.dt", NULL},
-    {"--inputs", NULL, "FILE", STR(inputs_file), SIMS, RCT_SEC_SIM, RCT_FLAG_TEMPLATE,
+    {"--inputs", NULL, "FILE", STR(inputs_file), SIMS, RCT_SEC_SIM, TPL,
      "T x N (or T x 1) inputs, row n = step n (CSV or .npy)", "rectic_net_run: inputs", NULL},
     {"--steps", NULL, "T", LNG(steps), SIMS, RCT_SEC_SIM, 0,
      "number of steps (default: the rows of --inputs; zero input without it)", "rectic_net_run: steps", NULL},
@@ -177,8 +179,8 @@ const rct_cli_flag rct_cli_flag_table[] = {
     {"--format", NULL, "csv|npy", FN(rct_cli_take_format), SIMS, RCT_SEC_REC, 0, "default csv", NULL, NULL},
     {"--max-memory", NULL, "SIZE", FN(rct_cli_take_max_memory), SIMS, RCT_SEC_REC, 0,
      "recordings and spikes beyond SIZE (default 1G) stream to temporary files", "rectic_net_max_memory", NULL},
-    {"--plot", NULL, "FIG", STR(plot), SIMS, RCT_SEC_REC, 0, "draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot",
-     NULL, NULL},
+    {"--plot", NULL, "FIG", STR(plot), SIMS, RCT_SEC_REC, 0,
+     "draw out (and the spikes) into FIG (.png, .svg, .pdf) with gnuplot", NULL, NULL},
     {"-q", "--quiet", NULL, ON(quiet), SIMS, RCT_SEC_REC, 0, "no progress bar, no summary", NULL, NULL},
     {"-v", "--verbose", NULL, ON(verbose), SIMS, RCT_SEC_REC, 0, "phase timings", NULL, NULL},
     /* input and readout layers */
