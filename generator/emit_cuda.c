@@ -40,6 +40,9 @@
 #include "emit_record.h"
 #include "kernel_abi.h"
 
+#define RCT_STR_(x) #x
+#define RCT_STR(x) RCT_STR_(x)
+
 /* Does pass p get a kernel?  The last pass always does (it records); another one when it computes an
    algebraic variable (the C kernel skips an empty loop likewise). */
 static int pass_runs(const rct_model *m, int p)
@@ -57,7 +60,7 @@ int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops
 {
     int n = 0;
     for (int p = 0; p < m->n_passes; p++) {
-        if (o->coupling && m->coupling_before == p && n < cap)
+        if (o->coupling && !RCT_CUDA_EVENT(o) && m->coupling_before == p && n < cap)
             ops[n++] = (rct_cu_op){RCT_CUDA_SPARSE(o) ? RCT_CU_CSR : RCT_CU_GEMV, 0};
         for (int r = 0; r < m->n_reds; r++)
             if (m->reds[r].before_pass == p && n < cap)
@@ -65,6 +68,8 @@ int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops
         if (pass_runs(m, p) && n < cap)
             ops[n++] = (rct_cu_op){RCT_CU_PASS, p};
     }
+    if (RCT_CUDA_EVENT(o) && n < cap) /* after the update, from its spike bits: the coupling of the next step */
+        ops[n++] = (rct_cu_op){RCT_CU_EVENT, 0};
     return n;
 }
 
@@ -85,7 +90,13 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "static void rectic_atomic_or(unsigned int *p, unsigned int v)\n"
         "{\n"
         "    *p |= v;\n"
-        "}\n");
+        "}\n"
+        "/* a warp per row: the call of lane 0 runs the warp, each phase for the 32 lanes in turn (lock-step) */\n"
+        "#define RCT_WARP_LEAD (rectic_emu_tid%32 == 0)\n"
+        "#define RCT_WARP_SLOTS(type, name) type name[32]\n"
+        "#define RCT_LANES(l) for (int l = 0; l < 32; l++)\n"
+        "#define RCT_LANE0\n"
+        "#define RCT_SYNCWARP()\n");
     rct_buf_puts(&E->b, decls);
     rct_buf_puts(&E->b,
         "#else\n"
@@ -94,6 +105,12 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "#define RCT_TID ((long)blockIdx.x*blockDim.x + threadIdx.x)\n"
         "#define rectic_atomic_or(p, v) atomicOr(p, v)\n"
         "#define rectic_atomic_min(p, v) atomicMin(p, v)\n"
+        "#define RCT_WARP_LEAD 1\n"
+        "#define RCT_WARP_SLOTS(type, name) __shared__ type name##_warps[" RCT_STR(RCT_CUDA_BLOCK) "/32][32]; \\\n"
+        "    type *const name = name##_warps[threadIdx.x/32]\n"
+        "#define RCT_LANES(l) for (int l = threadIdx.x%32, l##_once = 1; l##_once; l##_once = 0)\n"
+        "#define RCT_LANE0 if (threadIdx.x%32 == 0)\n"
+        "#define RCT_SYNCWARP() __syncwarp()\n"
         "#endif\n\n");
 }
 
@@ -280,9 +297,14 @@ static void emit_coupling(rct_emitter *E)
     snprintf(x, sizeof x, "c->%s + %d*n; /* %s */", src->kind == RCT_VK_STATE ? "y" : "alg", src->slot, src->name);
     rct_cu_product d = {"rectic_dctx", "const long n = c->n;", "n", "n", x, "c->coup", "=", "coupling", tgt->name,
                         src->name};
-    if (RCT_CUDA_SPARSE(E->o))
+    const rct_expr *tau = NULL, *gain = NULL;
+    char why[512];
+    if (RCT_CUDA_EVENT(E->o) && rct_model_event_form(m, &tau, &gain, why, sizeof why)) {
+        rct_emcu_event(E, tau, gain);
+    } else if (RCT_CUDA_SPARSE(E->o)) {
         rct_emcu_csr(E, &d, "rectic_csr");
-    else
+        rct_emcu_csr_warp(E, &d, "rectic_csr_warp");
+    } else
         rct_emcu_gemv(E, &d, "rectic_gemv_part", "rectic_gemv_sum");
 }
 
@@ -297,16 +319,19 @@ char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
         return NULL;
     rct_em_header(&E, "kernels", ", CUDA");
     rct_buf_puts(&E.b, " *\n * One forward-Euler step launches, in this order:\n");
-    if (RCT_CUDA_SPARSE(o))
-        rct_buf_puts(&E.b, " *   rectic_csr                  the coupling product, W in compressed sparse rows;\n");
-    else if (o->coupling)
+    if (RCT_CUDA_SPARSE(o) && !RCT_CUDA_EVENT(o)) /* event-driven: after the passes, below */
+        rct_buf_puts(&E.b, " *   rectic_csr (or _warp)       the coupling product, W in compressed sparse rows;\n");
+    else if (o->coupling && !RCT_CUDA_SPARSE(o))
         rct_buf_puts(&E.b, " *   rectic_gemv_part, _sum      the coupling product, dense W;\n");
     if (m->n_reds)
         rct_buf_puts(&E.b, " *   rectic_reduce_K (+ _next)   the reductions, in a fixed order (no atomics);\n");
     rct_buf_printf(&E.b, " *   rectic_pass_P               one thread per neuron; the last pass evaluates the equations\n"
-                         " *                               from the state at t_n, records, updates the state%s.\n"
-                         " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n",
+                         " *                               from the state at t_n, records, updates the state%s.\n",
                    o->spiking ? ",\n *                               detects spikes and resets the neurons that spiked" : "");
+    if (RCT_CUDA_EVENT(o))
+        rct_buf_puts(&E.b, " *   rectic_event_clear, _mark, _gather   event-driven coupling: W @ source for the next step, from\n"
+                           " *                               this step's spike bits (no product, no host round trip).\n");
+    rct_buf_puts(&E.b, " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n");
     rct_buf text = E.b; /* the libm prototypes, for the emulation */
     rct_buf_init(&E.b);
     rct_em_math_decls(&E);

@@ -20,6 +20,9 @@
 
 /* Lanes per weight-matrix row in the dense coupling product: lane l sums W[i, l], W[i, l + 32], ... */
 #define RCT_CUDA_LANES 32
+/* Threads per block of every launch (runtime/cuda_dev.c); a warp-per-row kernel keeps a slot per lane for
+   each of the block's RCT_CUDA_BLOCK/32 warps in shared memory. */
+#define RCT_CUDA_BLOCK 256
 /* A reduction over at most this many values is summed by one thread in neuron order (the C kernel's
    order); above it a tree of partial sums of at most RCT_CUDA_RED_FAN values each. */
 #define RCT_CUDA_RED_SERIAL 1024
@@ -49,21 +52,27 @@
         unsigned int *spike_sum;   DOC(per chunk step: bit w%32 of word w/32 set when spike word w is not 0)\
         long sum_words;            DOC(summary words per step: (spike_words + 31)/32)                   \
         unsigned int *bad_step;    DOC(first chunk step whose update made a state value non-finite)     \
+        const long *ev_ptr;        DOC(event coupling: the targets of source j are ev_tgt[ev_ptr[j]] ..)\
+        const int *ev_tgt;         DOC(event coupling: .. ev_tgt[ev_ptr[j+1]-1], increasing (W by source))\
+        unsigned int *touched;     DOC(event coupling: bit i%32 of word i/32 set when a spike reaches i)\
     } rectic_dctx;
 
 /* One kernel launch of a step, in order. */
-typedef enum { RCT_CU_GEMV, RCT_CU_CSR, RCT_CU_REDUCE, RCT_CU_PASS } rct_cu_opkind;
+typedef enum { RCT_CU_GEMV, RCT_CU_CSR, RCT_CU_REDUCE, RCT_CU_PASS, RCT_CU_EVENT } rct_cu_opkind;
 typedef struct rct_cu_op {
     rct_cu_opkind kind;
     int index;           /* reduction or pass index */
 } rct_cu_op;
 
-/* Sparse weights on the GPU: the C kernel's compressed sparse rows (RCT_COUP_CSR), also used for
-   event-driven coupling (RCT_COUP_EVENT), which the GPU computes as a sparse product. */
+/* Sparse weights on the GPU: the C kernel's compressed sparse rows (RCT_COUP_CSR), a product each step
+   (rectic_csr: a thread per row; rectic_csr_warp: a warp per row, chosen by RECTIC_CUDA_CSR=warp), or
+   event-driven coupling (RCT_COUP_EVENT): target = W @ source kept up to date after each step from the
+   step's spike bits (rectic_event_clear, _mark, _gather: emit_cuda_sparse.c), W by target as rows. */
 #define RCT_CUDA_SPARSE(o) ((o)->coupling && ((o)->coupling_mode == RCT_COUP_CSR || (o)->coupling_mode == RCT_COUP_EVENT))
+#define RCT_CUDA_EVENT(o) ((o)->coupling && (o)->coupling_mode == RCT_COUP_EVENT)
 
 /* Fills ops (capacity cap) with the launches of one step; returns their number (at most
-   2 + n_reds + n_passes). */
+   2 + n_reds + n_passes).  RCT_CU_EVENT (the event-driven update, three kernels) comes last. */
 int rct_cuda_schedule(const rct_model *m, const rct_emit_opts *o, rct_cu_op *ops, int cap);
 
 /* Returns the CUDA source (caller frees), or NULL with err filled. */

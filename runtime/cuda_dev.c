@@ -11,7 +11,7 @@
 
 #include "emit_cuda.h"
 
-#define BLOCK_THREADS 256u
+#define BLOCK_THREADS ((unsigned int)RCT_CUDA_BLOCK) /* the warp kernels size their shared slots by it */
 
 int rct_cuexec_ck(const rct_cuexec *x, rct_CUresult res, const char *what, rct_err *err)
 {

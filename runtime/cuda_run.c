@@ -44,10 +44,13 @@ struct rct_cuda {
     rct_cu_op ops[MAX_OPS];
     int n_ops;
     rct_CUfunction gemv_part, gemv_sum, csr, *reduce, *reduce_next, *pass;
+    rct_CUfunction ev_clear, ev_mark, ev_gather; /* event-driven coupling */
+    int csr_lanes;           /* threads per row of the sparse product: 1, or 32 (RECTIC_CUDA_CSR=warp) */
     int n_reds, n_passes;
     /* device buffers */
     rct_cu_pop pop;          /* state, parameters, inputs, recordings, spikes */
     rct_dbuf w, wpart, csr_ptr, csr_col, csr_val, bad_step, ctx;
+    rct_dbuf ev_ptr, ev_tgt, touched, coup_snap; /* event-driven: W by source, targets reached, a snapshot */
     int w_uploaded;
 };
 
@@ -69,7 +72,8 @@ void rct_cuda_free(rct_cuda *cu)
     if (cu->x.dev) {
         rct_err quiet;
         rct_cuexec_use(&cu->x, &quiet);
-        rct_dbuf *all[] = {&cu->w, &cu->wpart, &cu->csr_ptr, &cu->csr_col, &cu->csr_val, &cu->bad_step, &cu->ctx};
+        rct_dbuf *all[] = {&cu->w,      &cu->wpart,  &cu->csr_ptr, &cu->csr_col, &cu->csr_val, &cu->bad_step,
+                           &cu->ctx,    &cu->ev_ptr, &cu->ev_tgt,  &cu->touched, &cu->coup_snap};
         for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
             rct_dbuf_free(&cu->x, all[k]);
         rct_cu_pop_free(&cu->x, &cu->pop);
@@ -98,6 +102,22 @@ static int open_device(rectic_net *net)
     return 0;
 }
 
+/* The sparse product's kernel that RECTIC_CUDA_CSR asks for: `thread` (the default, rectic_csr) or `warp`
+   (rectic_csr_warp); sets *lanes to its threads per row.  Both give the C kernel's bits. */
+static int csr_kernel(const char **name, int *lanes, rct_err *err)
+{
+    const char *v = getenv("RECTIC_CUDA_CSR");
+    *name = "rectic_csr";
+    *lanes = 1;
+    if (!v || !*v || !strcmp(v, "thread"))
+        return 0;
+    if (strcmp(v, "warp"))
+        return rct_errf(err, RECTIC_EINVAL, "RECTIC_CUDA_CSR: expected thread or warp, not '%.40s'", v);
+    *name = "rectic_csr_warp";
+    *lanes = 32;
+    return 0;
+}
+
 /* Emits the CUDA kernels, compiles them with NVRTC, loads them and looks up every kernel of the schedule. */
 int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
 {
@@ -116,13 +136,16 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
         return rct_errf(&net->err, RECTIC_EINVAL, "the model needs more than %d kernels per step", MAX_OPS - 1);
     }
     double t1 = rct_now();
+    const char *csr_name;
+    int lanes;
     rct_CUmodule mod = NULL;
-    if ((rc = rct_cuexec_compile(&cu->x, src, &mod, &net->err))) {
+    if ((rc = csr_kernel(&csr_name, &lanes, &net->err)) || (rc = rct_cuexec_compile(&cu->x, src, &mod, &net->err))) {
         free(src);
         return rc;
     }
     rct_CUfunction *red = calloc((size_t)m->n_reds + 1, sizeof *red), *next = calloc((size_t)m->n_reds + 1, sizeof *next),
-                   *pass = calloc((size_t)m->n_passes + 1, sizeof *pass), part = NULL, sum = NULL, csr = NULL;
+                   *pass = calloc((size_t)m->n_passes + 1, sizeof *pass), part = NULL, sum = NULL, csr = NULL,
+                   ev[3] = {NULL, NULL, NULL};
     if (!red || !next || !pass)
         rc = rct_oom(&net->err);
     for (int k = 0; k < n_ops && !rc; k++) {
@@ -134,7 +157,12 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
                 rc = rct_cuexec_fn(&cu->x, mod, "rectic_gemv_sum", &sum, &net->err);
             break;
         case RCT_CU_CSR:
-            rc = rct_cuexec_fn(&cu->x, mod, "rectic_csr", &csr, &net->err);
+            rc = rct_cuexec_fn(&cu->x, mod, csr_name, &csr, &net->err);
+            break;
+        case RCT_CU_EVENT:
+            if (!(rc = rct_cuexec_fn(&cu->x, mod, "rectic_event_clear", &ev[0], &net->err)) &&
+                !(rc = rct_cuexec_fn(&cu->x, mod, "rectic_event_mark", &ev[1], &net->err)))
+                rc = rct_cuexec_fn(&cu->x, mod, "rectic_event_gather", &ev[2], &net->err);
             break;
         case RCT_CU_REDUCE:
             snprintf(name, sizeof name, "rectic_reduce_%d", i);
@@ -158,6 +186,7 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
     free(cu->reduce), free(cu->reduce_next), free(cu->pass);
     cu->n_ops = n_ops;
     cu->gemv_part = part, cu->gemv_sum = sum, cu->csr = csr, cu->reduce = red, cu->reduce_next = next, cu->pass = pass;
+    cu->ev_clear = ev[0], cu->ev_mark = ev[1], cu->ev_gather = ev[2], cu->csr_lanes = lanes;
     cu->n_reds = m->n_reds;
     cu->n_passes = m->n_passes;
     free(net->src);
@@ -212,7 +241,12 @@ static int launch_step(void *user, long k, rct_err *err)
             if (!(rc = rct_cu_launch(x, cu->gemv_part, n * RCT_CUDA_LANES, params, err)))
                 rc = rct_cu_launch(x, cu->gemv_sum, n, params, err);
         } else if (cu->ops[o].kind == RCT_CU_CSR) {
-            rc = rct_cu_launch(x, cu->csr, n, params, err);
+            rc = rct_cu_launch(x, cu->csr, n * cu->csr_lanes, params, err);
+        } else if (cu->ops[o].kind == RCT_CU_EVENT) { /* a thread per spike word, then per target */
+            long words = (n + 31) / 32;
+            if (!(rc = rct_cu_launch(x, cu->ev_clear, words, params, err)) &&
+                !(rc = rct_cu_launch(x, cu->ev_mark, words, params, err)))
+                rc = rct_cu_launch(x, cu->ev_gather, n, params, err);
         } else if (cu->ops[o].kind == RCT_CU_REDUCE) {
             rc = rct_cu_launch_tree(x, cu->reduce[i], cu->reduce_next[i], ctx, k, n, err);
         } else {
@@ -253,16 +287,50 @@ static long rows_before(const rectic_net *net, long s)
 }
 
 /* Uploads the sparse weights as compressed sparse rows: the CPU's rows as they are, or its columns
-   (event-driven coupling keeps W by source) turned into rows. */
+   (event-driven coupling keeps W by source) turned into rows, and then also the columns' targets as they
+   are (which targets a spike reaches). */
 static int upload_sparse(drun *r)
 {
     rectic_net *net = r->net;
     rct_cuda *cu = r->cu;
+    int event = net->coupling_mode == RCT_COUP_EVENT, rc;
     if (!net->csr_ptr)
         return rct_errf(&net->err, RECTIC_EINVAL, "the network's coupling has neither dense nor sparse weights");
+    if (event && ((rc = rct_dbuf_upload(&cu->x, &cu->ev_ptr, net->csr_ptr, ((size_t)net->n + 1) * sizeof(long), &net->err)) ||
+                  (rc = rct_dbuf_upload(&cu->x, &cu->ev_tgt, net->csr_col, (size_t)net->csr_ptr[net->n] * sizeof(int),
+                                        &net->err))))
+        return rc;
     return rct_dbuf_upload_sparse(&cu->x, &cu->csr_ptr, &cu->csr_col, &cu->csr_val, net->csr_ptr, net->csr_col,
-                                  net->csr_val, net->n, net->n, net->coupling_mode == RCT_COUP_EVENT, rct_rsize(net),
-                                  &net->err);
+                                  net->csr_val, net->n, net->n, event, rct_rsize(net), &net->err);
+}
+
+/* Event-driven coupling: W @ source from the run's starting state when the host has none kept (as the CPU
+   runtime does, in its order), and room for the touched targets and the snapshot of W @ source. */
+static int event_start(drun *r)
+{
+    rectic_net *net = r->net;
+    if (net->coupling_mode != RCT_COUP_EVENT)
+        return 0;
+    if (!net->event_valid) /* else W @ source carries on from the previous run or the loaded state */
+        rct_coupling_start_run(net);
+    net->event_valid = 1;
+    size_t words = ((size_t)net->n + 31) / 32 * sizeof(unsigned int);
+    int rc = rct_dbuf_need(&r->cu->x, &r->cu->touched, words, &net->err);
+    return rc ? rc : rct_dbuf_need(&r->cu->x, &r->cu->coup_snap, (size_t)net->n * rct_rsize(net), &net->err);
+}
+
+/* Event-driven coupling keeps W @ source in the coupling block from step to step: it is state, copied
+   (restore 0) or put back (restore 1) with the chunk's snapshot. */
+static int event_snapshot(drun *r, int restore)
+{
+    rct_cuda *cu = r->cu;
+    if (r->net->coupling_mode != RCT_COUP_EVENT)
+        return 0;
+    size_t bytes = (size_t)r->net->n * rct_rsize(r->net);
+    rct_CUdeviceptr coup = cu->pop.coup.p;
+    return rct_cuexec_ck(&cu->x, restore ? r->api->cuMemcpyDtoDAsync(coup, cu->coup_snap.p, bytes, cu->x.stream)
+                                         : r->api->cuMemcpyDtoDAsync(cu->coup_snap.p, coup, bytes, cu->x.stream),
+                         "snapshot", &r->net->err);
 }
 
 /* Allocates the run's device and host buffers and uploads the state, parameters and weights. */
@@ -281,7 +349,7 @@ static int setup(drun *r, const void *recs, int n_recs, long cols)
     r->host_rows = net->spill ? net->chunk_rows : rows_before(net, r->steps);
     rectic_dctx *c = &r->ctx;
     memset(c, 0, sizeof *c);
-    if ((rc = rct_dbuf_need(&cu->x, &cu->bad_step, sizeof(unsigned int), err)) ||
+    if ((rc = event_start(r)) || (rc = rct_dbuf_need(&cu->x, &cu->bad_step, sizeof(unsigned int), err)) ||
         (rc = rct_dbuf_need(&cu->x, &cu->ctx, sizeof(rectic_dctx), err)) ||
         (rc = rct_cu_pop_setup(&cu->x, &cu->pop, net, cols, &r->ch, recs, net->rec_data, n_recs,
                                net->sample_mode == RECTIC_SAMPLE_MEAN, net->check_finite, c, err)))
@@ -307,6 +375,9 @@ static int setup(drun *r, const void *recs, int n_recs, long cols)
     c->csr_col = (const int *)(uintptr_t)cu->csr_col.p;
     c->csr_val = (const void *)(uintptr_t)cu->csr_val.p;
     c->bad_step = (unsigned int *)(uintptr_t)cu->bad_step.p;
+    c->ev_ptr = (const long *)(uintptr_t)cu->ev_ptr.p;
+    c->ev_tgt = (const int *)(uintptr_t)cu->ev_tgt.p;
+    c->touched = (unsigned int *)(uintptr_t)cu->touched.p;
     return 0;
 }
 
@@ -324,8 +395,8 @@ static int begin_chunk(drun *r, long start, long k)
         rc = rct_cuexec_ck(&cu->x, api->cuMemsetD8Async(cu->bad_step.p, 0xff, sizeof(unsigned int), s), "cuMemsetD8Async", err);
     if (!rc)
         rc = rct_cu_rec_begin(&cu->x, &cu->pop.rec, k, err);
-    if (!rc && r->net->check_finite)
-        rc = rct_cu_pop_snapshot(&cu->x, &cu->pop, r->net, 0, err);
+    if (!rc && r->net->check_finite && !(rc = rct_cu_pop_snapshot(&cu->x, &cu->pop, r->net, 0, err)))
+        rc = event_snapshot(r, 0);
     /* the context and the counters are copied from host memory that changes later: wait for them */
     return rc ? rc : rct_cuexec_ck(&cu->x, api->cuStreamSynchronize(s), "cuStreamSynchronize", err);
 }
@@ -375,7 +446,8 @@ static int run_chunks(drun *r)
         int nonfinite = net->check_finite && bad < (unsigned int)k;
         if (nonfinite) { /* replay the chunk up to the step that went wrong, so that it ends the run */
             k = (long)bad + 1;
-            if ((rc = rct_cu_pop_snapshot(&cu->x, &cu->pop, net, 1, &net->err)) || (rc = begin_chunk(r, done, k)) ||
+            if ((rc = rct_cu_pop_snapshot(&cu->x, &cu->pop, net, 1, &net->err)) || (rc = event_snapshot(r, 1)) ||
+                (rc = begin_chunk(r, done, k)) ||
                 (rc = launch_chunk(cu, net->n, k, 0, &net->err)))
                 break;
         }

@@ -254,6 +254,37 @@ START_TEST(test_every_function_compiles_with_nvrtc)
 }
 END_TEST
 
+/* The sparse product's kernels (a thread per row, a warp per row) and event-driven coupling's (clear,
+   mark, gather) compile with NVRTC, float64 and float32; a shared parameter in the event decay. */
+START_TEST(test_sparse_and_event_kernels_compile_with_nvrtc)
+{
+    if (!ct_have_nvrtc(__func__))
+        return;
+    double coo[3 * 6] = {0, 1, 0.5, 1, 2, -0.25, 2, 0, 1, 3, 0, 0.5, 3, 2, 0.75, 1, 3, 2};
+    const int modes[2] = {RECTIC_COUPLING_SPARSE, RECTIC_COUPLING_EVENT};
+    const char *kernels[2][3] = {{"RCT_KERNEL rectic_csr(", "RCT_KERNEL rectic_csr_warp(", "__syncwarp()"},
+                                 {"RCT_KERNEL rectic_event_clear(", "RCT_KERNEL rectic_event_mark(",
+                                  "RCT_KERNEL rectic_event_gather("}};
+    for (int dtype = 0; dtype < 2; dtype++)
+        for (int m = 0; m < 2; m++) {
+            rectic_spec s;
+            tu_qif_spec(&s, 4);
+            s.weights_coo = coo;
+            s.nnz = 6;
+            s.coupling = modes[m];
+            s.dtype = dtype;
+            rectic_net *net = make(&s);
+            char *src = NULL;
+            ck_assert_msg(rectic_net_emit(net, RECTIC_BACKEND_NVRTC, &src) == RECTIC_OK, "%s", rectic_errmsg(net));
+            for (int k = 0; k < 3; k++)
+                ck_assert_msg(strstr(src, kernels[m][k]), "%s missing", kernels[m][k]);
+            ck_assert_int_ge(ct_compile_ptx(src, m ? "event" : "sparse"), m ? 4 : 3);
+            free(src);
+            rectic_net_free(net);
+        }
+}
+END_TEST
+
 /* NVRTC also writes a cubin for sm_90 (the fallback for drivers older than the toolkit). */
 START_TEST(test_cubin_for_sm_90)
 {
@@ -487,69 +518,137 @@ START_TEST(test_chunks_graphs_and_callback_inputs)
 }
 END_TEST
 
-/* Sparse weights: the GPU's rows equal the CPU's sparse rows (bit for bit), also when the CPU keeps W by
-   source for event-driven coupling (the GPU then turns the columns into rows).  2100 neurons: the spike
-   bits span three summary words. */
-START_TEST(test_sparse_and_event_coupling_as_sparse_rows)
+/* A spiking QIF network of n neurons with random sparse weights: row i has `deg` entries, `wide` entries
+   every 50th row (more than a warp's 32), from random sources; coupling `mode`, on the CPU or (gpu) the
+   mock device, with the sparse product kernel RECTIC_CUDA_CSR=csr_kind (NULL: the default); run for
+   `steps` steps recording v and s_in. */
+static rectic_net *sparse_qif(long n, long deg, long wide, int mode, int gpu, const char *csr_kind, long steps)
 {
-    long n = 2100, k = 6, nnz = n * k, steps = 1500;
+    long nnz = 0;
+    for (long i = 0; i < n; i++)
+        nnz += i % 50 ? deg : wide;
     double *coo = malloc((size_t)nnz * 3 * sizeof *coo);
     srand(21);
     for (long i = 0, q = 0; i < n; i++)
-        for (long d = 0; d < k; d++, q++) {
+        for (long d = 0; d < (i % 50 ? deg : wide); d++, q++) {
             coo[3 * q] = (double)i;
             coo[3 * q + 1] = (double)(rand() % n);
-            coo[3 * q + 2] = 4.0 * rand() / RAND_MAX - 1.0;
+            coo[3 * q + 2] = (4.0 * rand() / RAND_MAX - 1.0) * (i % 50 ? 1.0 : 0.1);
         }
     double *eta = malloc((size_t)n * sizeof *eta);
     for (long i = 0; i < n; i++)
         eta[i] = 40.0 + 20.0 * sin((double)i);
-    rectic_net *nets[3];
-    const int modes[3] = {RECTIC_COUPLING_SPARSE, RECTIC_COUPLING_SPARSE, RECTIC_COUPLING_EVENT};
-    for (int b = 0; b < 3; b++) {
-        rectic_spec s;
-        rectic_spec_init(&s);
-        s.template_ref = QIF;
-        s.op = "qif_op";
-        s.n = n;
-        s.weights_coo = coo;
-        s.nnz = nnz;
-        s.coupling = modes[b];
-        s.source_var = "s";
-        s.target_var = "s_in";
-        s.input_var = "I_ext";
-        s.output_var = "s";
-        s.spike_var = "spike";
-        s.spike_def = "v";
-        if (b) {
-            use_mock();
-            s.backend = RECTIC_BACKEND_NVRTC;
-        } else {
-            rct_cuda_api_override(NULL);
-        }
-        nets[b] = make(&s);
-        ck_assert_int_eq(rectic_net_set(nets[b], "eta", eta, n), RECTIC_OK);
-        ck_assert_int_eq(rectic_net_record(nets[b], "v"), RECTIC_OK);
-        ck_assert_int_eq(rectic_net_record(nets[b], "s_in"), RECTIC_OK);
-        ck_assert_msg(rectic_net_run(nets[b], steps, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(nets[b]));
+    rectic_spec s;
+    tu_qif_spec(&s, n);
+    s.weights_coo = coo;
+    s.nnz = nnz;
+    s.coupling = mode;
+    if (gpu) {
+        use_mock();
+        s.backend = RECTIC_BACKEND_NVRTC;
+    } else {
+        rct_cuda_api_override(NULL);
     }
-    ck_assert_str_eq(rectic_net_coupling(nets[0]), "sparse");
-    ck_assert_str_eq(rectic_net_coupling(nets[2]), "event");
-    const char *names[] = {"out", "v", "s_in", NULL};
-    assert_same_run(nets[1], nets[0], names, 0, 0);
-    assert_same_run(nets[2], nets[0], names, 0, 0);
-    long count;
+    if (csr_kind)
+        setenv("RECTIC_CUDA_CSR", csr_kind, 1);
+    rectic_net *net = make(&s);
+    ck_assert_int_eq(rectic_net_set(net, "eta", eta, n), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(net, "v"), RECTIC_OK);
+    ck_assert_int_eq(rectic_net_record(net, "s_in"), RECTIC_OK);
+    ck_assert_msg(rectic_net_run(net, steps, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(net));
+    unsetenv("RECTIC_CUDA_CSR"); /* read when the kernels are compiled */
+    free(coo);
+    free(eta);
+    return net;
+}
+
+/* Asserts a run spiked often, also in the neurons the third spike summary word covers (>= 2048). */
+static void assert_spikes_beyond_2048(rectic_net *net)
+{
+    long count, beyond = 0;
     const long *pairs;
-    rectic_net_spikes(nets[0], &count, &pairs);
+    rectic_net_spikes(net, &count, &pairs);
     ck_assert_int_gt(count, 50);
-    long beyond = 0; /* spikes of neurons the third summary word covers */
     for (long q = 0; q < count; q++)
         beyond += pairs[2 * q + 1] >= 2048;
     ck_assert_int_gt(beyond, 0);
-    for (int b = 0; b < 3; b++)
-        rectic_net_free(nets[b]);
-    free(coo);
-    free(eta);
+}
+
+/* Sparse weights: the GPU's rows, a thread per row or a warp per row (rows of 6 and of 70 entries: more
+   than two loads of a warp), equal the CPU's sparse rows bit for bit.  2100 neurons: the spike bits span
+   three summary words. */
+START_TEST(test_sparse_rows_thread_and_warp_equal_cpu)
+{
+    rectic_net *cpu = sparse_qif(2100, 6, 70, RECTIC_COUPLING_SPARSE, 0, NULL, 1500);
+    rectic_net *thread = sparse_qif(2100, 6, 70, RECTIC_COUPLING_SPARSE, 1, "thread", 1500);
+    rectic_net *warp = sparse_qif(2100, 6, 70, RECTIC_COUPLING_SPARSE, 1, "warp", 1500);
+    ck_assert_str_eq(rectic_net_coupling(cpu), "sparse");
+    ck_assert_ptr_nonnull(strstr(rectic_net_source(warp), "RCT_KERNEL rectic_csr_warp("));
+    const char *names[] = {"out", "v", "s_in", NULL};
+    assert_same_run(thread, cpu, names, 0, 0);
+    assert_same_run(warp, cpu, names, 0, 0);
+    assert_spikes_beyond_2048(cpu);
+    rectic_net_free(cpu);
+    rectic_net_free(thread);
+    rectic_net_free(warp);
+}
+END_TEST
+
+/* Event-driven coupling on the device (W @ s kept from the step's spike bits, no product): the CPU event
+   kernel's bits, in a first run and in a second that carries W @ s on; with a row of 70 entries every 50th. */
+START_TEST(test_event_coupling_on_device_equals_cpu_event)
+{
+    rectic_net *cpu = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, 0, NULL, 1500);
+    rectic_net *gpu = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, 1, NULL, 1500);
+    ck_assert_str_eq(rectic_net_coupling(gpu), "event");
+    const char *src = rectic_net_source(gpu);
+    ck_assert_ptr_nonnull(strstr(src, "RCT_KERNEL rectic_event_gather("));
+    ck_assert_ptr_null(strstr(src, "RCT_KERNEL rectic_csr(")); /* no product */
+    const char *names[] = {"out", "v", "s_in", NULL};
+    assert_same_run(gpu, cpu, names, 0, 0);
+    assert_spikes_beyond_2048(cpu);
+    for (int b = 0; b < 2; b++) /* a second run: W @ s carries on from the first */
+        ck_assert_msg(rectic_net_run(b ? gpu : cpu, 700, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(b ? gpu : cpu));
+    assert_same_run(gpu, cpu, names, 0, 0);
+    /* the event order is not the product's: the same network summed as a product differs in the last bits */
+    rectic_net *product = sparse_qif(2100, 6, 70, RECTIC_COUPLING_SPARSE, 0, NULL, 1500);
+    long rows, cols, rows_p, cols_p;
+    const double *a, *p;
+    ck_assert_int_eq(rectic_net_recording(product, "s_in", &rows_p, &cols_p, &p), RECTIC_OK);
+    rectic_net_free(gpu);
+    gpu = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, 1, NULL, 1500);
+    ck_assert_int_eq(rectic_net_recording(gpu, "s_in", &rows, &cols, &a), RECTIC_OK);
+    ck_assert_int_eq(rows * cols, rows_p * cols_p);
+    long differ = 0;
+    for (long q = 0; q < rows * cols; q++)
+        differ += a[q] != p[q];
+    ck_assert_int_gt(differ, 0);
+    rectic_net_free(product);
+    rectic_net_free(cpu);
+    rectic_net_free(gpu);
+}
+END_TEST
+
+/* RECTIC_CUDA_CSR other than thread or warp: a clear error naming it. */
+START_TEST(test_unknown_csr_kernel_is_an_error)
+{
+    use_mock();
+    setenv("RECTIC_CUDA_CSR", "block", 1);
+    rectic_spec s;
+    tu_qif_spec(&s, 4);
+    double coo[3] = {0, 1, 0.5};
+    s.weights_coo = coo;
+    s.nnz = 1;
+    s.coupling = RECTIC_COUPLING_SPARSE;
+    s.backend = RECTIC_BACKEND_NVRTC;
+    rectic_net *net;
+    int rc = rectic_net_new(&net, &s);
+    if (rc == RECTIC_OK) /* the kernels are compiled by the first run */
+        rc = rectic_net_run(net, 2, NULL, 0);
+    unsetenv("RECTIC_CUDA_CSR");
+    ck_assert_int_eq(rc, RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "RECTIC_CUDA_CSR: expected thread or warp, not 'block'"));
+    rectic_net_free(net);
 }
 END_TEST
 
@@ -735,6 +834,7 @@ int main(void)
     tcase_set_timeout(nv, 300);
     tcase_add_test(nv, test_every_template_compiles_with_nvrtc);
     tcase_add_test(nv, test_every_function_compiles_with_nvrtc);
+    tcase_add_test(nv, test_sparse_and_event_kernels_compile_with_nvrtc);
     tcase_add_test(nv, test_cubin_for_sm_90);
     tcase_add_test(nv, test_nvrtc_reports_compile_errors);
     suite_add_tcase(s, nv);
@@ -745,7 +845,9 @@ int main(void)
     tcase_add_test(emu, test_every_function_bit_identical_to_c_kernel);
     tcase_add_test(emu, test_tree_reductions_and_gemv_within_rounding);
     tcase_add_test(emu, test_chunks_graphs_and_callback_inputs);
-    tcase_add_test(emu, test_sparse_and_event_coupling_as_sparse_rows);
+    tcase_add_test(emu, test_sparse_rows_thread_and_warp_equal_cpu);
+    tcase_add_test(emu, test_event_coupling_on_device_equals_cpu_event);
+    tcase_add_test(emu, test_unknown_csr_kernel_is_an_error);
     tcase_add_test(emu, test_tiny_chunks_and_streamed_recordings);
     tcase_add_test(emu, test_progress_and_cancel_between_chunks);
     tcase_add_test(emu, test_nonfinite_state_stops_like_the_cpu);

@@ -27,12 +27,24 @@ static void rectic_atomic_or(unsigned int *p, unsigned int v)
 {
     *p |= v;
 }
+/* a warp per row: the call of lane 0 runs the warp, each phase for the 32 lanes in turn (lock-step) */
+#define RCT_WARP_LEAD (rectic_emu_tid%32 == 0)
+#define RCT_WARP_SLOTS(type, name) type name[32]
+#define RCT_LANES(l) for (int l = 0; l < 32; l++)
+#define RCT_LANE0
+#define RCT_SYNCWARP()
 #else
 #define RCT_KERNEL extern "C" __global__ void
 #define RCT_DEVICE static __device__
 #define RCT_TID ((long)blockIdx.x*blockDim.x + threadIdx.x)
 #define rectic_atomic_or(p, v) atomicOr(p, v)
 #define rectic_atomic_min(p, v) atomicMin(p, v)
+#define RCT_WARP_LEAD 1
+#define RCT_WARP_SLOTS(type, name) __shared__ type name##_warps[256/32][32]; \
+    type *const name = name##_warps[threadIdx.x/32]
+#define RCT_LANES(l) for (int l = threadIdx.x%32, l##_once = 1; l##_once; l##_once = 0)
+#define RCT_LANE0 if (threadIdx.x%32 == 0)
+#define RCT_SYNCWARP() __syncwarp()
 #endif
 
 typedef double real;
@@ -73,6 +85,9 @@ typedef struct rectic_dctx {
     unsigned int *spike_sum;     /* per chunk step: bit w%32 of word w/32 set when spike word w is not 0 */
     long sum_words;              /* summary words per step: (spike_words + 31)/32 */
     unsigned int *bad_step;      /* first chunk step whose update made a state value non-finite */
+    const long *ev_ptr;          /* event coupling: the targets of source j are ev_tgt[ev_ptr[j]] .. */
+    const int *ev_tgt;           /* event coupling: .. ev_tgt[ev_ptr[j+1]-1], increasing (W by source) */
+    unsigned int *touched;       /* event coupling: bit i%32 of word i/32 set when a spike reaches i */
 } rectic_dctx;
 
 /* Records unit i at step `step` (counted from the run's start) into the chunk's ring rows: the
