@@ -304,6 +304,7 @@ static void emit_coupling(rct_emitter *E)
     } else if (RCT_CUDA_SPARSE(E->o)) {
         rct_emcu_csr(E, &d, "rectic_csr");
         rct_emcu_csr_warp(E, &d, "rectic_csr_warp");
+        rct_emcu_csr_tree(E, &d, "rectic_csr_tree");
     } else
         rct_emcu_gemv(E, &d, "rectic_gemv_part", "rectic_gemv_sum");
 }
@@ -320,7 +321,7 @@ char *rct_emit_cuda(const rct_model *m, const rct_emit_opts *opts, rct_err *err)
     rct_em_header(&E, "kernels", ", CUDA");
     rct_buf_puts(&E.b, " *\n * One forward-Euler step launches, in this order:\n");
     if (RCT_CUDA_SPARSE(o) && !RCT_CUDA_EVENT(o)) /* event-driven: after the passes, below */
-        rct_buf_puts(&E.b, " *   rectic_csr (or _warp)       the coupling product, W in compressed sparse rows;\n");
+        rct_buf_puts(&E.b, " *   rectic_csr (_warp, _tree)   the coupling product, W in compressed sparse rows;\n");
     else if (o->coupling && !RCT_CUDA_SPARSE(o))
         rct_buf_puts(&E.b, " *   rectic_gemv_part, _sum      the coupling product, dense W;\n");
     if (m->n_reds)

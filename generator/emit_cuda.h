@@ -65,7 +65,9 @@ typedef struct rct_cu_op {
 } rct_cu_op;
 
 /* Sparse weights on the GPU: the C kernel's compressed sparse rows (RCT_COUP_CSR), a product each step
-   (rectic_csr: a thread per row; rectic_csr_warp: a warp per row, chosen by RECTIC_CUDA_CSR=warp), or
+   (rectic_csr: a thread per row; rectic_csr_warp: a warp per row, chosen by RECTIC_CUDA_CSR=warp, both in
+   the C kernel's order; rectic_csr_tree, RECTIC_CUDA_CSR=tree: a warp per row summed by lanes then a fixed
+   tree, within rounding), or
    event-driven coupling (RCT_COUP_EVENT): target = W @ source kept up to date after each step from the
    step's spike bits (rectic_event_clear, _mark, _gather: emit_cuda_sparse.c), W by target as rows. */
 #define RCT_CUDA_SPARSE(o) ((o)->coupling && ((o)->coupling_mode == RCT_COUP_CSR || (o)->coupling_mode == RCT_COUP_EVENT))

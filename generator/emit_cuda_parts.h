@@ -57,6 +57,9 @@ void rct_emcu_csr(rct_emitter *E, const rct_cu_product *d, const char *name);
 /* The same product with a warp per row (emit_cuda_sparse.c): 32 entries loaded side by side, their
    products added by lane 0 in stored order (the same bits); launched with 32 threads per row. */
 void rct_emcu_csr_warp(rct_emitter *E, const rct_cu_product *d, const char *name);
+/* The same product with a warp per row summed by lanes (entries l, l + 32, ... by lane l) and then a fixed
+   pairwise tree over the lanes: deterministic, within rounding of the C kernel's order. */
+void rct_emcu_csr_tree(rct_emitter *E, const rct_cu_product *d, const char *name);
 /* Event-driven coupling of a single template (emit_cuda_sparse.c): rectic_event_clear and _mark (a thread
    per spike word) and rectic_event_gather (a thread per target), run after the update of each step;
    tau and gain: the source's equation s' = -s/tau + gain*spike (gain NULL for 1). */

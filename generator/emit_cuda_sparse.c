@@ -2,7 +2,12 @@
  * emit_cuda_sparse.c -- the CUDA kernels of sparse coupling beyond a thread per row (emit_cuda_parts.h):
  * a warp per row of compressed sparse rows, and event-driven coupling kept up to date on the device.
  *
- * Both keep the C kernel's order of operations, so their results are the C kernel's bits:
+ * rectic_csr_tree, a warp per row in another order (RECTIC_CUDA_CSR=tree): lane l sums entries l, l + 32,
+ * l + 64, ... of the row in order, then the 32 partial sums are added pairwise in a fixed tree (lanes
+ * l and l + 16, then l and l + 8, ... down to 1): fewer instructions per entry, the same bits run to run
+ * and on the emulation, but not the C kernel's order: within rounding of it (tests/check_cuda.c).
+ *
+ * The others keep the C kernel's order of operations, so their results are the C kernel's bits:
  *   - the warp per row loads 32 entries at a time (consecutive lanes, consecutive addresses: one
  *     transaction for the columns, one or two for the values), each lane rounds its own product, and lane
  *     0 adds the 32 products in stored order (the C loop's sum, product after product).  The products
@@ -52,6 +57,40 @@ void rct_emcu_csr_warp(rct_emitter *E, const rct_cu_product *d, const char *name
                           "    }\n"
                           "    RCT_LANE0 {\n"
                           "        %s[i] %s acc;\n"
+                          "    }\n}\n\n",
+                   name, d->ctx, d->sizes, d->rows, r, r, d->x, r, d->target, d->op);
+}
+
+void rct_emcu_csr_tree(rct_emitter *E, const rct_cu_product *d, const char *name)
+{
+    const char *r = E->real;
+    rct_buf_printf(&E->b, "/* %s %s = W @ %s with W in compressed sparse rows, a warp per row (thread 32*i + l is lane l\n"
+                          "   of row i): lane l sums entries l, l + 32, ... in order, then the partial sums are added pairwise\n"
+                          "   (l + 16 into l, then l + 8, ..., 1): a fixed order, not the C kernel's (within rounding). */\n",
+                   d->label, d->tgt, d->src);
+    rct_buf_printf(&E->b, "RCT_KERNEL %s(const %s *c, long k)\n{\n"
+                          "    const long i = RCT_TID/32; /* the same for the 32 lanes: a warp returns whole */\n"
+                          "    %s\n"
+                          "    if (i >= %s || !RCT_WARP_LEAD)\n        return;\n"
+                          "    RCT_WARP_SLOTS(%s, part); /* a partial sum per lane */\n"
+                          "    const %s *const x = %s\n"
+                          "    const long q0 = c->csr_ptr[i], q1 = c->csr_ptr[i + 1];\n"
+                          "    RCT_LANES(l) {\n"
+                          "        %s acc = 0;\n"
+                          "        for (long q = q0 + l; q < q1; q += 32)\n"
+                          "            acc += c->csr_val[q]*x[c->csr_col[q]];\n"
+                          "        part[l] = acc;\n"
+                          "    }\n"
+                          "    for (int h = 16; h >= 1; h /= 2) {\n"
+                          "        RCT_SYNCWARP();\n"
+                          "        RCT_LANES(l) {\n"
+                          "            if (l < h) /* writes slots 0 .. h-1, reads h .. 2h-1 */\n"
+                          "                part[l] = part[l] + part[l + h];\n"
+                          "        }\n"
+                          "    }\n"
+                          "    RCT_SYNCWARP();\n"
+                          "    RCT_LANE0 {\n"
+                          "        %s[i] %s part[0];\n"
                           "    }\n}\n\n",
                    name, d->ctx, d->sizes, d->rows, r, r, d->x, r, d->target, d->op);
 }

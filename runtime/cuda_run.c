@@ -102,8 +102,9 @@ static int open_device(rectic_net *net)
     return 0;
 }
 
-/* The sparse product's kernel that RECTIC_CUDA_CSR asks for: `thread` (the default, rectic_csr) or `warp`
-   (rectic_csr_warp); sets *lanes to its threads per row.  Both give the C kernel's bits. */
+/* The sparse product's kernel that RECTIC_CUDA_CSR asks for: `thread` (the default, rectic_csr), `warp`
+   (rectic_csr_warp), both the C kernel's bits, or `tree` (rectic_csr_tree, within rounding); sets *lanes
+   to its threads per row. */
 static int csr_kernel(const char **name, int *lanes, rct_err *err)
 {
     const char *v = getenv("RECTIC_CUDA_CSR");
@@ -111,9 +112,9 @@ static int csr_kernel(const char **name, int *lanes, rct_err *err)
     *lanes = 1;
     if (!v || !*v || !strcmp(v, "thread"))
         return 0;
-    if (strcmp(v, "warp"))
-        return rct_errf(err, RECTIC_EINVAL, "RECTIC_CUDA_CSR: expected thread or warp, not '%.40s'", v);
-    *name = "rectic_csr_warp";
+    if (strcmp(v, "warp") && strcmp(v, "tree"))
+        return rct_errf(err, RECTIC_EINVAL, "RECTIC_CUDA_CSR: expected thread, warp or tree, not '%.40s'", v);
+    *name = strcmp(v, "warp") ? "rectic_csr_tree" : "rectic_csr_warp";
     *lanes = 32;
     return 0;
 }
