@@ -19,7 +19,9 @@ void dgelsd_(const int *m, const int *n, const int *nrhs, double *a, const int *
 #endif
 
 static rct_blas blas;
-static void *blas_handle;       /* the library blas comes from (dlopen), or NULL when linked */
+#ifndef RECTIC_BLAS_LINKED
+static void *blas_handle;       /* the library blas comes from (dlopen); none when linked */
+#endif
 static int loaded;              /* 1: blas is filled */
 static char load_error[1024];   /* why it could not be */
 static pthread_once_t once = PTHREAD_ONCE_INIT;

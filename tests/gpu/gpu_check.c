@@ -1,7 +1,7 @@
 /*
  * gpu_check.c -- the CUDA backend's checks that need a GPU (tests/gpu/run.sh, make check-gpu).
  *
- *   gpu_check [--device N] [--quick] CASES_DIR...
+ *   gpu_check [--device N] [--quick] [--sparse-only] CASES_DIR...
  *
  * CASES_DIR holds RectiPy reference cases (one directory with case.json each).  Checks:
  *   1. every case on the GPU in its own precision against RectiPy's files: float64 within atol 1e-10,
@@ -13,6 +13,8 @@
  *      float32 reported), and an Izhikevich network with mean-field reductions (N = 3000: a reduction tree);
  *   3. determinism: the same network twice, with and without CUDA graphs, bit for bit;
  *   4. sampling modes and cutoff on the GPU against the CPU;
+ *   2b. the sparse kernels (gpu_sparse.c): a thread, a warp and a lane tree per row, and event-driven
+ *      coupling on the device, against the CPU and run twice;
  *   5. networks of populations (issue 13): the reference cases of networks ("kind": "multipop") against the
  *      reference and the CPU, a random E/I network of two QIF populations (sparse projections, a delayed
  *      one, a scalar one) CPU vs GPU bit for bit in float64 (float32 reported), and the same network twice
@@ -29,6 +31,7 @@
 
 #include "cuda_run.h"
 #include "network.h"
+#include "gpu_sparse.h"
 #include "netgen.h"
 #include "rcase.h"
 #include "rectic.h"
@@ -582,7 +585,7 @@ static void cases_under(const char *root)
 /* Probes the device, then runs every check; the exit status says whether one failed. */
 int main(int argc, char **argv)
 {
-    int quick = 0, first_dir = argc;
+    int quick = 0, sparse_only = 0, first_dir = argc;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--device") && i + 1 < argc)
             device = atoi(argv[++i]);
@@ -590,6 +593,8 @@ int main(int argc, char **argv)
             quick = 1;
         else if (!strcmp(argv[i], "--emulated"))
             shrink = 8, quick = 1;
+        else if (!strcmp(argv[i], "--sparse-only")) /* the sparse kernels' checks only (issue 19's device script) */
+            sparse_only = 1;
         else {
             first_dir = i;
             break;
@@ -614,11 +619,16 @@ int main(int argc, char **argv)
            info.load_seconds * 1e3);
     rectic_net_free(probe);
     double t0 = now();
+    long steps = quick ? 2000 / shrink : 10000;
+    if (sparse_only) {
+        gpu_sparse_checks(report, device, 4000 / shrink, steps);
+        printf("%d passed, %d failed, %d skipped (%.1f s)\n", passed, failed, skipped, now() - t0);
+        return failed ? 1 : 0;
+    }
     for (int i = first_dir; i < argc; i++)
         cases_under(argv[i]);
     check_sampling();
     check_determinism();
-    long steps = quick ? 2000 / shrink : 10000;
     char name[128];
     snprintf(name, sizeof name, "random QIF N=%ld dense", 1000 / shrink);
     check_random(name, 1000 / shrink, 0, RECTIC_FLOAT64, steps, 1);
@@ -626,6 +636,7 @@ int main(int argc, char **argv)
     check_random(name, 4000 / shrink, 100, RECTIC_FLOAT64, steps, 1);
     snprintf(name, sizeof name, "random QIF N=%ld dense, float32", 1000 / shrink);
     check_random(name, 1000 / shrink, 0, RECTIC_FLOAT32, steps, 0);
+    gpu_sparse_checks(report, device, 4000 / shrink, steps);
     check_iku(shrink > 1 ? 1100 : 3000, quick ? 1000 / shrink : 3000);
     check_random_ei(4000 / shrink, 1000 / shrink, quick ? 1000 / shrink : 3000, RECTIC_FLOAT64);
     check_random_ei(4000 / shrink, 1000 / shrink, quick ? 1000 / shrink : 3000, RECTIC_FLOAT32);

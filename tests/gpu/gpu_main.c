@@ -27,7 +27,7 @@ int main(int argc, char **argv)
         return gpu_check_main(argc - 1, argv + 1);
     if (argc >= 2 && !strcmp(argv[1], "bench"))
         return bench_gpu_main(argc - 1, argv + 1);
-    fprintf(stderr, "usage: rectic_gpu check [--device N] [--quick] CASES_DIR...\n"
-                    "       rectic_gpu bench [--device N] [--quick] [--out FILE.md]\n");
+    fprintf(stderr, "usage: rectic_gpu check [--device N] [--quick] [--sparse-only] CASES_DIR...\n"
+                    "       rectic_gpu bench [--device N] [--quick] [--only TEXT[,TEXT...]] [--out FILE.md]\n");
     return 2;
 }

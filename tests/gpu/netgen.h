@@ -50,10 +50,12 @@ static inline double *ng_coo(ng_rng *r, long n_tgt, long n_src, long in_degree)
     return coo;
 }
 
-/* A generated network: weights (dense n x n, or nnz COO rows), eta and v0 per neuron. */
+/* A generated network: weights (dense n x n, or nnz COO rows), eta and v0 per neuron; the coupling
+   strategy asked for (ng_make: RECTIC_COUPLING_AUTO; set RECTIC_COUPLING_EVENT afterwards for events). */
 typedef struct ng_net {
     long n, nnz;
     double *dense, *coo, *eta, *v0;
+    int coupling;
 } ng_net;
 
 /* Makes the weights (in_degree 0: dense; < 0: none), eta and v0 of an n-neuron network from seed. */
@@ -106,6 +108,7 @@ static inline void ng_spec(rectic_spec *s, const ng_net *g, int dtype, int backe
     s->weights = g->dense;
     s->weights_coo = g->coo;
     s->nnz = g->nnz;
+    s->coupling = (rectic_coupling)g->coupling;
     s->source_var = g->dense || g->coo ? "s" : NULL; /* uncoupled: s_in stays 0 */
     s->target_var = g->dense || g->coo ? "s_in" : NULL;
     s->input_var = "I_ext";

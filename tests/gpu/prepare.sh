@@ -4,7 +4,7 @@
 # alone can be carried to a machine with a GPU and run there with `sh tests/gpu/run.sh`: no compiler and
 # no package registry are needed there.  The archive holds
 #
-#   bin/rectic_gpu       `check` (tests/gpu/gpu_check.c) and `bench` (bench/gpu/bench_gpu.c) in one binary:
+#   bin/rectic_gpu       `check` (tests/gpu/gpu_check.c, gpu_sparse.c) and `bench` (bench/gpu/bench_gpu.c) in one binary:
 #                        librectic, libtcc, libyaml and OpenBLAS (with libgfortran) linked in statically;
 #                        libc, libm from the system; the CUDA driver (libcuda.so.1) and NVRTC
 #                        (libnvrtc.so.13) loaded at run time from the GPU machine's own installation
@@ -41,9 +41,11 @@ done
 STATIC="$(static_lib libtcc) $(static_lib libopenblas) $(static_lib libyaml)$EXTRA"
 CFLAGS="-std=c11 -O2 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -Icommon -Igenerator -Iruntime -Itests/gpu"
 
-echo "  CC      tests/gpu/gpu_check.c bench/gpu/bench_gpu.c tests/gpu/gpu_main.c"
+echo "  CC      tests/gpu/gpu_check.c tests/gpu/gpu_sparse.c bench/gpu/bench_gpu.c tests/gpu/gpu_main.c"
 # shellcheck disable=SC2086
 cc $CFLAGS -Dmain=gpu_check_main -c tests/gpu/gpu_check.c -o "$BUILD/gpu/gpu_check.o"
+# shellcheck disable=SC2086
+cc $CFLAGS -c tests/gpu/gpu_sparse.c -o "$BUILD/gpu/gpu_sparse.o"
 # shellcheck disable=SC2086
 cc $CFLAGS -Dmain=bench_gpu_main -c bench/gpu/bench_gpu.c -o "$BUILD/gpu/bench_gpu.o"
 # shellcheck disable=SC2086
@@ -54,7 +56,7 @@ cc $CFLAGS -c tests/gpu/gpu_main.c -o "$BUILD/gpu/gpu_main.o"
 cc $CFLAGS -DRECTIC_BLAS_LINKED $(pkg-config --cflags openblas 2>/dev/null) -c runtime/blas.c -o "$BUILD/gpu/blas_linked.o"
 echo "  LD      rectic_gpu (static OpenBLAS, libyaml, libtcc)"
 # shellcheck disable=SC2086
-cc -o "$STAGE/bin/rectic_gpu" "$BUILD/gpu/gpu_main.o" "$BUILD/gpu/gpu_check.o" "$BUILD/gpu/bench_gpu.o" \
+cc -o "$STAGE/bin/rectic_gpu" "$BUILD/gpu/gpu_main.o" "$BUILD/gpu/gpu_check.o" "$BUILD/gpu/gpu_sparse.o" "$BUILD/gpu/bench_gpu.o" \
     "$BUILD/gpu/blas_linked.o" "$BUILD/librectic.a" $STATIC -ldl -lpthread -lm
 strip "$STAGE/bin/rectic_gpu"
 
@@ -71,4 +73,4 @@ fi
 tar czf "$DIR/rectic-gpu.tar.gz" -C "$STAGE" bin tcc templates cases
 rm -rf "$STAGE"
 echo "prepared $DIR/rectic-gpu.tar.gz ($(du -h "$DIR/rectic-gpu.tar.gz" | cut -f1), $(ls -d "$SHARED"/cases/*/ 2>/dev/null | wc -l) shared cases):"
-echo "  carry $DIR and run  sh tests/gpu/run.sh  (check, bench or all)"
+echo "  carry $DIR and run  sh tests/gpu/run.sh  (check, bench, all, or sparse: issue 19's device script)"
