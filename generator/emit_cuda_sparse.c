@@ -130,7 +130,9 @@ void rct_emcu_event(rct_emitter *E, const rct_expr *tau, const rct_expr *gain)
                           "   (x*decay), then takes %sW[i,j] for each neuron j that spiked in step k, j increasing: the\n"
                           "   C kernel's rectic_event target by target (the same bits).  Thread i is target i; an untouched\n"
                           "   target only decays. */\n", tn, sn, sn, gain ? "event_gain*" : "");
-    rct_emcu_kernel_head(E, "rectic_event_gather", "rectic_dctx", NULL, "c->n");
+    rct_buf_puts(&E->b, "RCT_KERNEL rectic_event_gather(const rectic_dctx *c, long k)\n{\n"
+                        "    const long i = RCT_TID;\n"
+                        "    if (i >= c->n)\n        return;\n");
     rct_em_prologue(E, "    ");
     rct_buf_printf(&E->b, "    const %s *const in = c->input + k*c->in_row;\n    (void)in;\n", E->real);
     rct_emc_event_decay(E, tau, gain, "event_", "");
