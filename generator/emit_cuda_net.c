@@ -103,7 +103,8 @@ static int schedule(cu_writer *W)
             else if (mode == RCT_COUP_SCALAR)
                 rc = add_op(W, -1, k, RCT_CUN_TREE, "proj_%d_sum", k);
             if (!rc)
-                rc = add_op(W, -1, k, RCT_CUN_UNITS, "proj_%d", k);
+                rc = add_op(W, -1, k, mode == RCT_COUP_CSR || mode == RCT_COUP_EVENT ? RCT_CUN_ROWS : RCT_CUN_UNITS,
+                            "proj_%d", k);
             continue;
         }
         const rct_net_part *t = &W->ne.plan.parts[j];
@@ -140,7 +141,8 @@ static void write_header(cu_writer *W)
     for (int i = 0; i < W->sched.n_ops; i++) {
         const rct_cun_op *op = &W->sched.ops[i];
         rct_buf_printf(&W->out, " *   %-28s %s[%d]%s\n", op->name, op->pop >= 0 ? "pop" : "proj",
-                       op->pop >= 0 ? op->pop : op->proj, op->threads == RCT_CUN_TREE ? ", a reduction (+ _next)" : "");
+                       op->pop >= 0 ? op->pop : op->proj, op->threads == RCT_CUN_TREE ? ", a reduction (+ _next)"
+                       : op->threads == RCT_CUN_ROWS ? " (or _warp, _tree)" : "");
     }
     rct_buf_puts(&W->out, " * Compiled with NVRTC --fmad=false: every operation rounds as in the C kernel.\n */\n");
 }
@@ -234,6 +236,10 @@ static void write_projection(cu_writer *W, int k)
     case RCT_COUP_CSR:
     case RCT_COUP_EVENT: /* the CPU keeps W @ source up to date from the spikes; the GPU sums it anew each step */
         rct_emcu_csr(E, &d, name);
+        snprintf(sum, sizeof sum, "%s_warp", name);
+        rct_emcu_csr_warp(E, &d, sum);
+        snprintf(sum, sizeof sum, "%s_tree", name);
+        rct_emcu_csr_tree(E, &d, sum);
         break;
     case RCT_COUP_DENSE:
         snprintf(sum, sizeof sum, "%s_part", name);

@@ -10,7 +10,9 @@
  *                           integrates, resets and sets the spike bits.
  * Per projection (context rectic_dproj below):
  *   proj_K                  inline: one thread per target row, the row summed in column order (the C loop's);
- *                           sparse: one thread per row, entries in their stored order (the C loop's);
+ *                           sparse: one thread per row, entries in their stored order (the C loop's), or
+ *                           proj_K_warp (a warp per row, the same order) or proj_K_tree (a warp per row
+ *                           and a lane tree: within rounding), as the runtime chooses (RECTIC_CUDA_CSR);
  *                           event-driven (the C kernel keeps W @ source up to date from the spikes): as
  *                           sparse, the runtime turns the columns of W into rows;
  *                           dense: proj_K_part (RCT_CUDA_LANES threads per row) then proj_K (the parts in
@@ -43,6 +45,8 @@
 /* The threads of a launch. */
 typedef enum {
     RCT_CUN_UNITS,  /* one per unit of the context: a population's n, a projection's n_tgt */
+    RCT_CUN_ROWS,   /* a sparse projection's product: NAME one thread per target row, or NAME_warp or
+                       NAME_tree a warp per row (the runtime's choice, RECTIC_CUDA_CSR) */
     RCT_CUN_LANES,  /* RCT_CUDA_LANES per target unit of a projection */
     RCT_CUN_SOURCE, /* one per source unit of a projection */
     RCT_CUN_TREE    /* a reduction over a population's units or a projection's source: NAME, then NAME_next

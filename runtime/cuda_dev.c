@@ -226,6 +226,20 @@ int rct_hbuf_need(rct_cuexec *x, rct_hbuf *h, size_t bytes, void **out, rct_err 
     return 0;
 }
 
+int rct_cu_csr_kernel(const char **suffix, int *lanes, rct_err *err)
+{
+    const char *v = getenv("RECTIC_CUDA_CSR");
+    *suffix = "";
+    *lanes = 1;
+    if (!v || !*v || !strcmp(v, "thread"))
+        return 0;
+    if (strcmp(v, "warp") && strcmp(v, "tree"))
+        return rct_errf(err, RECTIC_EINVAL, "RECTIC_CUDA_CSR: expected thread, warp or tree, not '%.40s'", v);
+    *suffix = strcmp(v, "warp") ? "_tree" : "_warp";
+    *lanes = 32;
+    return 0;
+}
+
 int rct_cu_launch(rct_cuexec *x, rct_CUfunction f, long threads, void **params, rct_err *err)
 {
     long grid = (threads + BLOCK_THREADS - 1) / BLOCK_THREADS;

@@ -75,6 +75,11 @@ int rct_dbuf_upload_sparse(rct_cuexec *x, rct_dbuf *ptr_b, rct_dbuf *col_b, rct_
 int rct_hbuf_need(rct_cuexec *x, rct_hbuf *h, size_t bytes, void **out, rct_err *err);
 void rct_hbuf_free(rct_cuexec *x, rct_hbuf *h);
 
+/* The sparse product's kernel that the environment's RECTIC_CUDA_CSR asks for, as a suffix of the kernel's
+   name: "" (thread, the default: a thread per row), "_warp" (a warp per row in stored order; both the C
+   kernel's bits) or "_tree" (a warp per row and a lane tree, within rounding); *lanes: threads per row. */
+int rct_cu_csr_kernel(const char **suffix, int *lanes, rct_err *err);
+
 /* Launches f on `threads` threads with the given parameters. */
 int rct_cu_launch(rct_cuexec *x, rct_CUfunction f, long threads, void **params, rct_err *err);
 /* Launches the reduction of n values as emit_cuda.h's tree: f(ctx, k, P, dst), then f_next(ctx, count, P,

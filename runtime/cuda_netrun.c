@@ -45,6 +45,7 @@ struct rct_cuda_pn {
     rectic_dctx *pctx;       /* the contexts on the host: pctx, then jctx, as on the device */
     rectic_dproj *jctx;
     rct_dbuf ctx, bad_step;  /* the contexts on the device; the first bad chunk step */
+    int csr_lanes;           /* threads per target row of a sparse projection: 1, or 32 (RECTIC_CUDA_CSR) */
 };
 
 void rct_cuda_pn_free(struct rct_cuda_pn *cp)
@@ -104,16 +105,18 @@ static int open_device(rectic_net *net)
     return 0;
 }
 
-/* Looks up the kernels of every launch of sched in mod: fn[2i] its kernel, fn[2i + 1] a reduction's next
-   level. */
-static int find_kernels(rectic_net *net, rct_CUmodule mod, const rct_cun_sched *sched, rct_CUfunction *fn)
+/* Looks up the kernels of every launch of sched in mod: fn[2i] its kernel (a sparse product's in the variant
+   RECTIC_CUDA_CSR names, whose threads per row go to *lanes), fn[2i + 1] a reduction's next level. */
+static int find_kernels(rectic_net *net, rct_CUmodule mod, const rct_cun_sched *sched, rct_CUfunction *fn, int *lanes)
 {
     rct_cuexec *x = &net->pn->cuda->x;
-    int rc = 0;
+    const char *suffix;
+    int rc = rct_cu_csr_kernel(&suffix, lanes, &net->err);
     for (int i = 0; i < sched->n_ops && !rc; i++) {
         const rct_cun_op *op = &sched->ops[i];
         char next[RCT_CUN_NAME + 8];
-        rc = rct_cuexec_fn(x, mod, op->name, &fn[2 * i], &net->err);
+        snprintf(next, sizeof next, "%s%s", op->name, op->threads == RCT_CUN_ROWS ? suffix : "");
+        rc = rct_cuexec_fn(x, mod, next, &fn[2 * i], &net->err);
         snprintf(next, sizeof next, "%s_next", op->name);
         if (!rc && op->threads == RCT_CUN_TREE)
             rc = rct_cuexec_fn(x, mod, next, &fn[2 * i + 1], &net->err);
@@ -140,8 +143,9 @@ int rct_cuda_pn_compile(rectic_net *net)
     double t1 = rct_now();
     rct_CUmodule mod = NULL;
     rct_CUfunction *fn = calloc(2 * (size_t)sched.n_ops + 1, sizeof *fn);
+    int lanes = 1;
     rc = !fn ? rct_oom(&net->err) : rct_cuexec_compile(&cp->x, src, &mod, &net->err);
-    if (!rc && (rc = find_kernels(net, mod, &sched, fn)))
+    if (!rc && (rc = find_kernels(net, mod, &sched, fn, &lanes)))
         cp->x.dev->api->cuModuleUnload(mod);
     if (rc) {
         free(fn), free(src);
@@ -153,6 +157,7 @@ int rct_cuda_pn_compile(rectic_net *net)
     free(cp->fn);
     cp->sched = sched;
     cp->fn = fn;
+    cp->csr_lanes = lanes;
     free(net->src);
     net->src = src;
     net->compilations++;
@@ -193,6 +198,9 @@ static int launch_step(void *user, long k, rct_err *err)
             break;
         case RCT_CUN_LANES:
             rc = rct_cu_launch(&cp->x, cp->fn[2 * i], units * RCT_CUDA_LANES, params, err);
+            break;
+        case RCT_CUN_ROWS: /* a thread or a warp per row */
+            rc = rct_cu_launch(&cp->x, cp->fn[2 * i], units * cp->csr_lanes, params, err);
             break;
         case RCT_CUN_SOURCE:
             rc = rct_cu_launch(&cp->x, cp->fn[2 * i], j->n_src, params, err);

@@ -102,23 +102,6 @@ static int open_device(rectic_net *net)
     return 0;
 }
 
-/* The sparse product's kernel that RECTIC_CUDA_CSR asks for: `thread` (the default, rectic_csr), `warp`
-   (rectic_csr_warp), both the C kernel's bits, or `tree` (rectic_csr_tree, within rounding); sets *lanes
-   to its threads per row. */
-static int csr_kernel(const char **name, int *lanes, rct_err *err)
-{
-    const char *v = getenv("RECTIC_CUDA_CSR");
-    *name = "rectic_csr";
-    *lanes = 1;
-    if (!v || !*v || !strcmp(v, "thread"))
-        return 0;
-    if (strcmp(v, "warp") && strcmp(v, "tree"))
-        return rct_errf(err, RECTIC_EINVAL, "RECTIC_CUDA_CSR: expected thread, warp or tree, not '%.40s'", v);
-    *name = strcmp(v, "warp") ? "rectic_csr_tree" : "rectic_csr_warp";
-    *lanes = 32;
-    return 0;
-}
-
 /* Emits the CUDA kernels, compiles them with NVRTC, loads them and looks up every kernel of the schedule. */
 int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
 {
@@ -137,10 +120,13 @@ int rct_cuda_compile(rectic_net *net, const rct_emit_opts *o)
         return rct_errf(&net->err, RECTIC_EINVAL, "the model needs more than %d kernels per step", MAX_OPS - 1);
     }
     double t1 = rct_now();
-    const char *csr_name;
+    const char *csr_suffix;
+    char csr_name[64];
     int lanes;
     rct_CUmodule mod = NULL;
-    if ((rc = csr_kernel(&csr_name, &lanes, &net->err)) || (rc = rct_cuexec_compile(&cu->x, src, &mod, &net->err))) {
+    if (!(rc = rct_cu_csr_kernel(&csr_suffix, &lanes, &net->err)))
+        snprintf(csr_name, sizeof csr_name, "rectic_csr%s", csr_suffix);
+    if (rc || (rc = rct_cuexec_compile(&cu->x, src, &mod, &net->err))) {
         free(src);
         return rc;
     }

@@ -466,6 +466,27 @@ START_TEST(test_three_populations_every_strategy)
 }
 END_TEST
 
+/* Sparse projections a warp per target row (RECTIC_CUDA_CSR=warp): the C kernel's bits; by a lane tree
+   (tree): within rounding; float64 and float32. */
+START_TEST(test_sparse_projections_a_warp_per_row)
+{
+    rectic_netspec *ns = three_pops();
+    const char *recs[] = {"Ev=E/v", "Es=E/s_in", "Iin=I/s_in", "Rin=R/r_in", NULL};
+    const char *inputs[] = {"E", "R", NULL};
+    for (int dtype = 0; dtype < 2; dtype++) {
+        run_opts ro = {.dtype = dtype, .coupling = RECTIC_COUPLING_SPARSE, .steps = 600, .records = recs,
+                       .inputs = inputs};
+        setenv("RECTIC_CUDA_CSR", "warp", 1);
+        ck_assert_int_gt(both(ns, &ro, 0, 0), 20);
+        setenv("RECTIC_CUDA_CSR", "tree", 1);
+        ro.steps = 150;
+        both(ns, &ro, dtype ? 1e-5 : 1e-9, dtype ? 1e-5 : 1e-9);
+        unsetenv("RECTIC_CUDA_CSR");
+    }
+    rectic_netspec_free(ns);
+}
+END_TEST
+
 /* Event-driven projections (E -> E and E -> I; the delayed ones fall back to sparse weights): the GPU sums
    W @ s anew from sparse rows each step, the C kernel's sparse projections bit for bit; the C kernel's
    event-driven ones (W @ s kept up to date from the spikes) within rounding. */
@@ -769,6 +790,7 @@ int main(void)
                  {"nvrtc", test_network_source_lists_the_launches_of_a_step},
                  {"emulation", test_two_populations_bit_identical_to_c_kernel},
                  {"emulation", test_three_populations_every_strategy},
+                 {"emulation", test_sparse_projections_a_warp_per_row},
                  {"emulation", test_event_driven_projections_as_sparse_rows},
                  {"emulation", test_split_passes_and_reductions},
                  {"emulation", test_algebraic_sources_and_cycles},
