@@ -653,6 +653,30 @@ START_TEST(test_event_coupling_on_device_equals_cpu_event)
 }
 END_TEST
 
+/* Event-driven W @ s is state: saved after a run on one backend and loaded on the other, the next 300
+   steps are those of one network running on (CPU -> GPU and GPU -> CPU). */
+START_TEST(test_event_state_saved_on_one_backend_continues_on_the_other)
+{
+    char path[2][64];
+    rectic_net *whole = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, 0, NULL, 700);
+    ck_assert_msg(rectic_net_run(whole, 300, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(whole));
+    const char *names[] = {"out", "v", "s_in", NULL};
+    for (int gpu_first = 0; gpu_first < 2; gpu_first++) {
+        snprintf(path[gpu_first], sizeof path[0], "/tmp/rectic_event_state_%d_%d.npz", (int)getpid(), gpu_first);
+        rectic_net *first = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, gpu_first, NULL, 700);
+        ck_assert_msg(rectic_net_save_state(first, path[gpu_first]) == RECTIC_OK, "%s", rectic_errmsg(first));
+        rectic_net *second = sparse_qif(2100, 6, 70, RECTIC_COUPLING_EVENT, !gpu_first, NULL, 1);
+        ck_assert_msg(rectic_net_load_state(second, path[gpu_first]) == RECTIC_OK, "%s", rectic_errmsg(second));
+        ck_assert_msg(rectic_net_run(second, 300, NULL, 0) == RECTIC_OK, "%s", rectic_errmsg(second));
+        assert_same_run(second, whole, names, 0, 0);
+        unlink(path[gpu_first]);
+        rectic_net_free(first);
+        rectic_net_free(second);
+    }
+    rectic_net_free(whole);
+}
+END_TEST
+
 /* RECTIC_CUDA_CSR other than thread, warp or tree: a clear error naming it. */
 START_TEST(test_unknown_csr_kernel_is_an_error)
 {
@@ -872,6 +896,7 @@ int main(void)
     tcase_add_test(emu, test_sparse_rows_thread_and_warp_equal_cpu);
     tcase_add_test(emu, test_sparse_rows_tree_within_rounding);
     tcase_add_test(emu, test_event_coupling_on_device_equals_cpu_event);
+    tcase_add_test(emu, test_event_state_saved_on_one_backend_continues_on_the_other);
     tcase_add_test(emu, test_unknown_csr_kernel_is_an_error);
     tcase_add_test(emu, test_tiny_chunks_and_streamed_recordings);
     tcase_add_test(emu, test_progress_and_cancel_between_chunks);
