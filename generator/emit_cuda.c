@@ -96,7 +96,8 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "#define RCT_WARP_SLOTS(type, name) type name[32]\n"
         "#define RCT_LANES(l) for (int l = 0; l < 32; l++)\n"
         "#define RCT_LANE0\n"
-        "#define RCT_SYNCWARP()\n");
+        "#define RCT_SYNCWARP()\n"
+        "#define RCT_LDG(p) (*(p))\n");
     rct_buf_puts(&E->b, decls);
     rct_buf_puts(&E->b,
         "#else\n"
@@ -111,6 +112,7 @@ void rct_emcu_platform(rct_emitter *E, const char *decls)
         "#define RCT_LANES(l) for (int l = threadIdx.x%32, l##_once = 1; l##_once; l##_once = 0)\n"
         "#define RCT_LANE0 if (threadIdx.x%32 == 0)\n"
         "#define RCT_SYNCWARP() __syncwarp()\n"
+        "#define RCT_LDG(p) __ldg(p) /* a load through the read-only data cache */\n"
         "#endif\n\n");
 }
 

@@ -42,10 +42,12 @@ void rct_emcu_csr_warp(rct_emitter *E, const rct_cu_product *d, const char *name
                           "    RCT_WARP_SLOTS(%s, prod); /* a product per lane */\n"
                           "    const %s *const x = %s\n"
                           "    const long q0 = c->csr_ptr[i], q1 = c->csr_ptr[i + 1];\n"
+                          "    const int *const col = c->csr_col;\n"
+                          "    const %s *const val = c->csr_val;\n"
                           "    %s acc = 0; /* lane 0's */\n"
                           "    for (long q = q0; q < q1; q += 32) {\n"
-                          "        RCT_LANES(l) {\n"
-                          "            prod[l] = q + l < q1 ? c->csr_val[q + l]*x[c->csr_col[q + l]] : 0;\n"
+                          "        RCT_LANES(l) { /* read-only during the kernel: through the read-only cache */\n"
+                          "            prod[l] = q + l < q1 ? RCT_LDG(&val[q + l])*RCT_LDG(&x[RCT_LDG(&col[q + l])]) : 0;\n"
                           "        }\n"
                           "        RCT_SYNCWARP();\n"
                           "        RCT_LANE0 {\n"
@@ -58,7 +60,7 @@ void rct_emcu_csr_warp(rct_emitter *E, const rct_cu_product *d, const char *name
                           "    RCT_LANE0 {\n"
                           "        %s[i] %s acc;\n"
                           "    }\n}\n\n",
-                   name, d->ctx, d->sizes, d->rows, r, r, d->x, r, d->target, d->op);
+                   name, d->ctx, d->sizes, d->rows, r, r, d->x, r, r, d->target, d->op);
 }
 
 void rct_emcu_csr_tree(rct_emitter *E, const rct_cu_product *d, const char *name)
@@ -75,10 +77,12 @@ void rct_emcu_csr_tree(rct_emitter *E, const rct_cu_product *d, const char *name
                           "    RCT_WARP_SLOTS(%s, part); /* a partial sum per lane */\n"
                           "    const %s *const x = %s\n"
                           "    const long q0 = c->csr_ptr[i], q1 = c->csr_ptr[i + 1];\n"
-                          "    RCT_LANES(l) {\n"
+                          "    const int *const col = c->csr_col;\n"
+                          "    const %s *const val = c->csr_val;\n"
+                          "    RCT_LANES(l) { /* read-only during the kernel: through the read-only cache */\n"
                           "        %s acc = 0;\n"
                           "        for (long q = q0 + l; q < q1; q += 32)\n"
-                          "            acc += c->csr_val[q]*x[c->csr_col[q]];\n"
+                          "            acc += RCT_LDG(&val[q])*RCT_LDG(&x[RCT_LDG(&col[q])]);\n"
                           "        part[l] = acc;\n"
                           "    }\n"
                           "    for (int h = 16; h >= 1; h /= 2) {\n"
@@ -92,7 +96,7 @@ void rct_emcu_csr_tree(rct_emitter *E, const rct_cu_product *d, const char *name
                           "    RCT_LANE0 {\n"
                           "        %s[i] %s part[0];\n"
                           "    }\n}\n\n",
-                   name, d->ctx, d->sizes, d->rows, r, r, d->x, r, d->target, d->op);
+                   name, d->ctx, d->sizes, d->rows, r, r, d->x, r, r, d->target, d->op);
 }
 
 /* rectic_event_clear and rectic_event_mark: the bits of the targets this step's spikes reach. */

@@ -46,6 +46,7 @@ static void rectic_atomic_or(unsigned int *p, unsigned int v)
 #define RCT_LANES(l) for (int l = 0; l < 32; l++)
 #define RCT_LANE0
 #define RCT_SYNCWARP()
+#define RCT_LDG(p) (*(p))
 #else
 #define RCT_KERNEL extern "C" __global__ void
 #define RCT_DEVICE static __device__
@@ -58,6 +59,7 @@ static void rectic_atomic_or(unsigned int *p, unsigned int v)
 #define RCT_LANES(l) for (int l = threadIdx.x%32, l##_once = 1; l##_once; l##_once = 0)
 #define RCT_LANE0 if (threadIdx.x%32 == 0)
 #define RCT_SYNCWARP() __syncwarp()
+#define RCT_LDG(p) __ldg(p) /* a load through the read-only data cache */
 #endif
 
 typedef double real;
