@@ -9,6 +9,9 @@
  *   rectic_gemv_part / rectic_gemv_sum   target = W @ source: RCT_CUDA_LANES threads per row each sum a
  *                                        strided part of the row in order, then one thread per row sums
  *                                        the parts in lane order (coalesced reads, no atomics);
+ *   rectic_csr (_warp, _tree)            target = W @ source in compressed sparse rows: a thread per row,
+ *                                        or a warp per row (emit_cuda_sparse.c, as the event-driven
+ *                                        kernels rectic_event_clear, _mark, _gather);
  *   rectic_reduce_K / rectic_reduce_K_next   reduction K (mean(v), ...): values t, t + P, t + 2P, ... are
  *                                        combined in that order by thread t; the runtime repeats with
  *                                        fewer threads until one is left.  The shape depends on N only,

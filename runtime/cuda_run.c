@@ -5,8 +5,9 @@
  * Memory layout on the device (`real` = the network's type): the state y (one block of n per state
  * variable, as on the host), a copy of it taken at each chunk's start (to replay a chunk that produced a
  * non-finite value), the algebraic variables, the coupling target, the weights as the CPU kernel has
- * them (dense n x n, row = target, with RCT_CUDA_LANES partial sums per row; or compressed sparse rows),
- * uploaded once, the parameters (n values each), the
+ * them (dense n x n, row = target, with RCT_CUDA_LANES partial sums per row; or compressed sparse rows;
+ * event-driven coupling: W by target as rows and the columns' targets, one bit per target touched by a
+ * step's spikes, a snapshot of W @ source), uploaded once, the parameters (n values each), the
  * reductions' partial values, the chunk's input rows, one ring of recorded rows per recorded value, one
  * bit per neuron and step for the spikes, and the context (rectic_dctx) every kernel reads.
  *
@@ -45,7 +46,7 @@ struct rct_cuda {
     int n_ops;
     rct_CUfunction gemv_part, gemv_sum, csr, *reduce, *reduce_next, *pass;
     rct_CUfunction ev_clear, ev_mark, ev_gather; /* event-driven coupling */
-    int csr_lanes;           /* threads per row of the sparse product: 1, or 32 (RECTIC_CUDA_CSR=warp) */
+    int csr_lanes;           /* threads per row of the sparse product: 1, or 32 (RECTIC_CUDA_CSR warp, tree) */
     int n_reds, n_passes;
     /* device buffers */
     rct_cu_pop pop;          /* state, parameters, inputs, recordings, spikes */
