@@ -207,6 +207,7 @@ int rct_cli_parse_steps(const char *flag, const char *v, long min, long *out);
 int rct_cli_take_max_memory(options *o, const char *flag, const char *v);
 int rct_cli_take_coupling(options *o, const char *flag, const char *v);
 int rct_cli_take_mpi_partition(options *o, const char *flag, const char *v);
+int rct_cli_take_mpi_read(options *o, const char *flag, const char *v);
 int rct_cli_take_threads(options *o, const char *flag, const char *v);
 int rct_cli_take_neurons(options *o, const char *flag, const char *v);
 int rct_cli_take_min_weight(options *o, const char *flag, const char *v);

@@ -136,6 +136,17 @@ int rct_cli_take_mpi_partition(options *o, const char *flag, const char *v)
     return k < 0 ? -1 : 0;
 }
 
+/* --mpi-read stream|scatter. */
+int rct_cli_take_mpi_read(options *o, const char *flag, const char *v)
+{
+    static const char *const names[] = {"stream", "scatter"};
+    static const rectic_mpi_read modes[] = {RECTIC_MPI_READ_STREAM, RECTIC_MPI_READ_SCATTER};
+    int k = choice(flag, v, names, 2);
+    if (k >= 0)
+        o->spec.mpi_read = modes[k];
+    return k < 0 ? -1 : 0;
+}
+
 /* --threads K: at least 1. */
 int rct_cli_take_threads(options *o, const char *flag, const char *v)
 {

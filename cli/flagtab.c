@@ -112,6 +112,10 @@ const rct_cli_flag rct_cli_flag_table[] = {
      "(blocks of about equal incoming synapses: --weights-coo, or every population\n"
      "of a network file), auto (default: synapses for --weights-coo and for the\n"
      "populations with weights-coo projections onto them, else units)", "spec.mpi_partition", NULL},
+    {"--mpi-read", NULL, "MODE", FN(rct_cli_take_mpi_read), SIMS, RCT_SEC_NETWORK, TPL,
+     "under mpirun, how --weights-coo is read: stream (default: every rank reads the\n"
+     "file and keeps its units' entries) or scatter (rank 0 reads it and sends each\n"
+     "rank its entries: the file need only be on rank 0's machine); same weights", "spec.mpi_read", NULL},
     {"--source-var", NULL, "VAR", STR(spec.source_var), SIMS, RCT_SEC_NETWORK, TPL,
      "coupling: TARGET = W @ SOURCE", "spec.source_var", NULL},
     {"--target-var", NULL, "VAR", STR(spec.target_var), SIMS, RCT_SEC_NETWORK, TPL, "", "spec.target_var", NULL},

@@ -115,6 +115,13 @@ typedef enum rectic_mpi_partition {
     RECTIC_MPI_PARTITION_SYNAPSES = 2
 } rectic_mpi_partition;
 
+/* How the ranks of a network made with spec.mpi read a weights_coo_file: every rank streams the whole
+   file, checks every entry and keeps those onto its units (STREAM, the default: the file must be
+   readable on every rank), or rank 0 alone reads it and sends each rank the entries onto its units in
+   chunks of bounded size, in file order (SCATTER: the file need only be on rank 0's machine; rank 0 reads
+   it twice, a pass counting and checking, then a pass sending).  The weights are the same bits either way. */
+typedef enum rectic_mpi_read { RECTIC_MPI_READ_STREAM = 0, RECTIC_MPI_READ_SCATTER = 1 } rectic_mpi_read;
+
 /* Progress callback: called every few thousand steps; return non-zero to cancel the run. */
 typedef int (*rectic_progress_fn)(void *user, long done, long total);
 
@@ -173,6 +180,7 @@ typedef struct rectic_spec {
                                    rectic_net_new_network, of every projection's file likewise.  Every rank
                                    must make the same calls.  Default 0 */
     rectic_mpi_partition mpi_partition; /* with mpi: which units each rank owns (RECTIC_MPI_PARTITION_*) */
+    rectic_mpi_read mpi_read;   /* with mpi: how weights_coo_file is read (RECTIC_MPI_READ_*; default STREAM) */
 } rectic_spec;
 
 typedef struct rectic_net rectic_net;

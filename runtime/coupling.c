@@ -11,6 +11,7 @@
 
 #include "emit_c.h"
 #include "gemv_rows.h"
+#include "wload_scatter.h"
 #include "wpart.h"
 #include "network.h"
 #include "popnet.h"
@@ -68,11 +69,17 @@ static int open_source(rectic_net *net, const rectic_spec *spec, rct_wsrc *s)
         rct_wsrc_array(s, spec->weights_coo, spec->nnz, 3, "weights_coo");
     else { /* under MPI: this rank's part (matrices a kernel of fixed size may read by columns: whole) */
         int part, parts = rct_wpart_parts(net, &part);
+        if (spec->weights_coo_file && parts > 1 && spec->mpi_read == RECTIC_MPI_READ_SCATTER && part > 0) {
+            rct_wsrc_remote(s, spec->weights_coo_file, 3, parts, part, RCT_FIXED_N_MAX); /* rank 0 reads it */
+            s->balance = spec->mpi_partition != RECTIC_MPI_PARTITION_UNITS;
+            return 0;
+        }
         int rc = spec->weights_file ? rct_wsrc_open_part(s, spec->weights_file, map, 1, 0, parts, part,
                                                          RCT_FIXED_N_MAX, &net->err)
                                     : rct_wsrc_open_part(s, spec->weights_coo_file, RCT_WSRC_PASS, 0, 3, parts, part,
                                                          RCT_FIXED_N_MAX, &net->err);
         s->balance = spec->mpi_partition != RECTIC_MPI_PARTITION_UNITS; /* sparse weights: balanced parts */
+        s->scatter = spec->weights_coo_file && parts > 1 && spec->mpi_read == RECTIC_MPI_READ_SCATTER;
         char msg[sizeof net->err.msg];
         snprintf(msg, sizeof msg, "%s", net->err.msg); /* the file's message, under the flag's name */
         return rc ? rct_errf(&net->err, rc, "%s: %s", spec->weights_file ? "spec.weights" : "spec.weights_coo", msg) : 0;
@@ -199,9 +206,10 @@ static int setup_coo(rectic_net *net, rct_wload *L, int want)
     int *idx, mode, rc, by_col = want == RECTIC_COUPLING_EVENT;
     double *val;
     L->total = 2 * (long)L->src->count;
-    rc = rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count);
+    rc = L->src->scatter ? rct_wload_coo_scatter(L, by_col, &n, &ptr, &idx, &val, &count)
+                         : rct_wload_coo(L, by_col, &n, &ptr, &idx, &val, &count);
     long all = count;
-    if ((rc = rct_wpart_agree(net, rc, L->src->parts, &all)) || (rc = rct_wpart_keep(net, L->src))) {
+    if ((rc = L->src->agreed ? rc : rct_wpart_agree(net, rc, L->src->parts, &all)) || (rc = rct_wpart_keep(net, L->src))) {
         /* a part: the strategy is the one for all; a balanced one: its bounds */
         free(ptr), free(idx), free(val);
         return rc;

@@ -14,6 +14,7 @@
 
 #define RCT_MPI_IN_PLACE ((void *)1)      /* OpenMPI's MPI_IN_PLACE */
 #define RCT_MPI_STATUS_IGNORE ((void *)0) /* OpenMPI's MPI_STATUS_IGNORE */
+#define RCT_MPI_TAG 18                    /* the tag of rectic's messages from one rank to another */
 
 typedef void *mpi_handle; /* MPI_Comm, MPI_Datatype, MPI_Op: pointers in OpenMPI */
 
@@ -24,6 +25,7 @@ struct rct_mpi {
     int rank, size, inited_here;
     double comm_seconds, comm_bytes;     /* the exchanges between steps and within them */
     double other_seconds, other_bytes;   /* the rest: gathers after a run, agreements */
+    double sent_bytes;                   /* bytes of messages sent to one rank (rct_mpi_isend) */
     mpi_handle comm, t_double, t_float, t_int, t_byte, op_max;
     int (*Init)(int *argc, char ***argv);
     int (*Initialized)(int *flag);
@@ -43,6 +45,9 @@ struct rct_mpi {
                     mpi_handle comm);
     int (*Alltoallv)(const void *send, const int *scounts, const int *sdispls, mpi_handle stype, void *recv,
                      const int *rcounts, const int *rdispls, mpi_handle rtype, mpi_handle comm);
+    int (*Isend)(const void *buf, int count, mpi_handle type, int dest, int tag, mpi_handle comm, void **req);
+    int (*Wait)(void **req, void *status);
+    int (*Recv)(void *buf, int count, mpi_handle type, int source, int tag, mpi_handle comm, void *status);
     double (*Wtime)(void);
 };
 
@@ -83,6 +88,8 @@ static const char *take_all(rct_mpi *m)
         {"MPI_Allgather", (void **)&m->Allgather}, {"MPI_Bcast", (void **)&m->Bcast},
         {"MPI_Allreduce", (void **)&m->Allreduce}, {"MPI_Wtime", (void **)&m->Wtime},
         {"MPI_Alltoall", (void **)&m->Alltoall},   {"MPI_Alltoallv", (void **)&m->Alltoallv},
+        {"MPI_Isend", (void **)&m->Isend},         {"MPI_Wait", (void **)&m->Wait},
+        {"MPI_Recv", (void **)&m->Recv},
         /* OpenMPI's predefined handles: the addresses of these objects */
         {"ompi_mpi_comm_world", &m->comm},         {"ompi_mpi_double", &m->t_double},
         {"ompi_mpi_float", &m->t_float},           {"ompi_mpi_int", &m->t_int},
@@ -183,6 +190,19 @@ void rct_mpi_block(long n, int p, int r, long *lo, long *hi)
     *hi = *lo + base + (r < extra);
     if (*lo == *hi)
         *lo = *hi = n;
+}
+
+int rct_mpi_owner(const long *b, int p, long i)
+{
+    int lo = 0, hi = p - 1; /* the last rank r with b[r] <= i (a binary search: empty parts are skipped) */
+    while (lo < hi) {
+        int mid = (lo + hi + 1) / 2;
+        if (b[mid] <= i)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo;
 }
 
 /* Fails with the name of MPI call `what`. */
@@ -295,4 +315,42 @@ int rct_mpi_gatherv_double(rct_mpi *m, const double *send, long count, double *r
         all += (double)counts[r] * 8;
     toc(m, t0, all, 0);
     return rc ? failed(err, "MPI_Gatherv") : 0;
+}
+
+int rct_mpi_isend(rct_mpi *m, const void *buf, size_t bytes, int dest, rct_mpi_req *req, rct_err *err)
+{
+    if (bytes > 0x7fffffffu)
+        return rct_errf(err, RECTIC_EINVAL, "MPI: %zu bytes exceed one message", bytes) ? -1 : -1;
+    double t0 = tic(m);
+    int rc = m->Isend(buf, (int)bytes, m->t_byte, dest, RCT_MPI_TAG, m->comm, &req->h);
+    toc(m, t0, 0, 0);
+    m->sent_bytes += (double)bytes;
+    req->active = !rc;
+    return rc ? failed(err, "MPI_Isend") : 0;
+}
+
+int rct_mpi_wait(rct_mpi *m, rct_mpi_req *req, rct_err *err)
+{
+    if (!req->active)
+        return 0;
+    double t0 = tic(m);
+    int rc = m->Wait(&req->h, RCT_MPI_STATUS_IGNORE);
+    toc(m, t0, 0, 0);
+    req->active = 0;
+    return rc ? failed(err, "MPI_Wait") : 0;
+}
+
+int rct_mpi_recv(rct_mpi *m, void *buf, size_t bytes, int source, rct_err *err)
+{
+    if (bytes > 0x7fffffffu)
+        return rct_errf(err, RECTIC_EINVAL, "MPI: %zu bytes exceed one message", bytes) ? -1 : -1;
+    double t0 = tic(m);
+    int rc = m->Recv(buf, (int)bytes, m->t_byte, source, RCT_MPI_TAG, m->comm, RCT_MPI_STATUS_IGNORE);
+    toc(m, t0, 0, 0);
+    return rc ? failed(err, "MPI_Recv") : 0;
+}
+
+double rct_mpi_sent_bytes(const rct_mpi *m)
+{
+    return m ? m->sent_bytes : 0;
 }

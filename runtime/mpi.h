@@ -41,6 +41,9 @@ double rct_mpi_other_seconds(const rct_mpi *m);
 /* Rank r's block of n units among p: lo .. hi-1, contiguous, sizes differing by at most one (first ranks
    larger); an empty block is n .. n. */
 void rct_mpi_block(long n, int p, int r, long *lo, long *hi);
+/* The rank that owns unit i (0 <= i < b[p]) among p ranks whose blocks begin at b[0 .. p]: the last r with
+   b[r] <= i (empty blocks own nothing). */
+int rct_mpi_owner(const long *b, int p, long i);
 
 /* Rank r's counts[r] bytes at buf + displs[r] on every rank, in place (MPI_Allgatherv in bytes).  `exchange`:
    an exchange between steps (counted in rct_mpi_comm_seconds/bytes), else another call.  0, or -1 with err. */
@@ -65,5 +68,23 @@ int rct_mpi_allgather_int(rct_mpi *m, int value, int *all, rct_err *err);
    counts and displs matter on rank 0 only: MPI_Gatherv). */
 int rct_mpi_gatherv_double(rct_mpi *m, const double *send, long count, double *recv, const int *counts,
                            const int *displs, rct_err *err);
+
+/* A message being sent (rct_mpi_isend); zero-initialised: none. */
+typedef struct rct_mpi_req {
+    void *h; /* OpenMPI's MPI_Request */
+    int active;
+} rct_mpi_req;
+
+/* Starts sending `bytes` bytes at buf to rank dest (MPI_Isend); buf must stay unchanged until
+   rct_mpi_wait(req) returns.  Messages from one rank to another arrive in the order they were sent.  0,
+   or -1 with err filled. */
+int rct_mpi_isend(rct_mpi *m, const void *buf, size_t bytes, int dest, rct_mpi_req *req, rct_err *err);
+/* Waits until the message of req (if any) is sent; 0, or -1 with err filled. */
+int rct_mpi_wait(rct_mpi *m, rct_mpi_req *req, rct_err *err);
+/* Receives the next message from rank `source` into buf, which holds at most `bytes` bytes (MPI_Recv);
+   0, or -1 with err filled. */
+int rct_mpi_recv(rct_mpi *m, void *buf, size_t bytes, int source, rct_err *err);
+/* Bytes this rank sent with rct_mpi_isend since the process started. */
+double rct_mpi_sent_bytes(const rct_mpi *m);
 
 #endif

@@ -70,15 +70,7 @@ int rct_mpi_net_check(rectic_net *net)
 /* Rank of the owner of unit i among p ranks whose parts begin at b[0 .. p] (rct_mpi_part_bounds). */
 static int owner(const long *b, int p, long i)
 {
-    int lo = 0, hi = p - 1; /* the last rank r with b[r] <= i (a binary search: empty parts are skipped) */
-    while (lo < hi) {
-        int mid = (lo + hi + 1) / 2;
-        if (b[mid] <= i)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
+    return rct_mpi_owner(b, p, i);
 }
 
 /* Rank 0 takes the columns of rows 0 .. rows-1 of buf (width columns; column j holds unit idx[j], or unit j

@@ -197,6 +197,8 @@ int rectic_net_new(rectic_net **out, const rectic_spec *spec)
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.source_var and spec.target_var given but no weights");
     if ((unsigned)spec->mpi_partition > RECTIC_MPI_PARTITION_SYNAPSES)
         return rct_errf(&net->err, RECTIC_EINVAL, "spec.mpi_partition: expected auto, units or synapses");
+    if ((unsigned)spec->mpi_read > RECTIC_MPI_READ_SCATTER)
+        return rct_errf(&net->err, RECTIC_EINVAL, "spec.mpi_read: expected stream or scatter");
     if (spec->mpi && (rc = rectic_net_use_mpi(net, 1))) /* before the weights: each rank reads its part */
         return rc;
     if ((rc = rct_coupling_setup(net, spec)))

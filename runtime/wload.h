@@ -77,4 +77,10 @@ void *rct_wload_alloc(size_t bytes);
    as double; the caller frees them. */
 int rct_wload_coo(rct_wload *L, int by_col, long *n, long **ptr, int **idx, double **val, long *count);
 
+/* Pass 1 of sparse weights over every entry of L's source (a square matrix): checks each (with
+   rct_wload_coo's messages) and counts the entries onto each target into (*cnt)[0 .. *n-1] (zeroed beyond;
+   freed by the caller); *n as rct_wload_coo's (given, or one more than the largest index).  The source is
+   rewound.  0 or an error code. */
+int rct_wload_coo_counts(rct_wload *L, long *n, long **cnt);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mpi.h"
+#include "wpart.h"
 #include "wload_rows.h"
 #include "wload_stream.h"
 
@@ -224,20 +225,28 @@ static int part_of(rct_wload *L, const long *cnt, long nn, long *lo, long *hi)
     free(s->bounds);
     if (!(s->bounds = malloc(((size_t)s->parts + 1) * sizeof *s->bounds)))
         return rct_oom(&L->net->err);
-    double total = 0, acc = 0; /* (sums of whole numbers below 2^53: exact, the same on every rank) */
-    for (long i = 0; i < nn; i++)
-        total += (double)cnt[i] + 1;
-    long i = 0;
-    s->bounds[0] = 0;
-    for (int r = 1; r < s->parts; r++) {
-        double goal = total * r / s->parts;
-        while (i < nn && acc + (double)cnt[i] + 1 <= goal)
-            acc += (double)cnt[i++] + 1;
-        s->bounds[r] = i;
-    }
-    s->bounds[s->parts] = nn;
+    rct_wpart_balance(cnt, nn, s->parts, s->bounds);
     *lo = s->bounds[s->part];
     *hi = s->bounds[s->part + 1];
+    return 0;
+}
+
+int rct_wload_coo_counts(rct_wload *L, long *n, long **cnt)
+{
+    coo_counts t = {0, *n, *n > 0 ? *n : 1024, -1, NULL, 0, 1, 0, LONG_MAX};
+    t.cnt = calloc((size_t)t.cap + 1, sizeof *t.cnt);
+    int rc = t.cnt ? rct_coo_pass(L, coo_count, &t) : rct_oom(&L->net->err);
+    long nn = *n > 0 ? *n : t.top + 1;
+    if (!rc && nn > 0)
+        rc = grow_counts(L, &t.cnt, &t.cap, nn);
+    if (!rc)
+        rc = rct_wsrc_rewind(L->src, &L->net->err);
+    if (rc) {
+        free(t.cnt);
+        return rc;
+    }
+    *n = nn;
+    *cnt = t.cnt;
     return 0;
 }
 
@@ -245,16 +254,12 @@ static int part_of(rct_wload *L, const long *cnt, long nn, long *lo, long *hi)
    the entries onto each target (then the source is read again).  0 or an error code. */
 static int part_first(rct_wload *L, long n, long *lo, long *hi)
 {
-    coo_counts t = {0, n, n > 0 ? n : 1024, -1, NULL, 0, 1, 0, LONG_MAX};
-    t.cnt = calloc((size_t)t.cap + 1, sizeof *t.cnt);
-    int rc = t.cnt ? rct_coo_pass(L, coo_count, &t) : rct_oom(&L->net->err);
-    long nn = n > 0 ? n : t.top + 1;
-    if (!rc && nn > 0)
-        rc = grow_counts(L, &t.cnt, &t.cap, nn);
+    long *cnt = NULL;
+    int rc = rct_wload_coo_counts(L, &n, &cnt);
     if (!rc)
-        rc = part_of(L, t.cnt, nn, lo, hi);
-    free(t.cnt);
-    return rc ? rc : rct_wsrc_rewind(L->src, &L->net->err);
+        rc = part_of(L, cnt, n, lo, hi);
+    free(cnt);
+    return rc;
 }
 
 /* The counting sort in two passes (see rct_wload_coo); parts: how many parts the targets are split in. */

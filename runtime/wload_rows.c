@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -17,20 +18,29 @@
    unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
 int rct_coo_check(rct_wload *L, const double *e, long row, long n)
 {
-    const char *what = L->what ? L->what : "spec.weights_coo";
-    if (!isfinite(e[2]))
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: the weight is not finite", what, row);
-    for (int c = 0; c < 2; c++) {
+    char what[512]; /* the weights' name, and the file with the entry's row and column */
+    const rct_wsrc *s = L->src;
+    int file = !L->what && (s->f || s->map || s->owned), col = isfinite(e[2]) ? 0 : 3;
+    for (int c = 0; c < 2 && !col; c++) {
         long bound = L->rows > 0 ? (c ? L->cols : L->rows) : n;
-        if (e[c] == floor(e[c]) && e[c] >= 0 && (bound ? e[c] < (double)bound : e[c] < (double)INT32_MAX))
-            continue;
-        if (bound)
-            return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a %s (0 .. %ld)", what, row,
-                            c ? "source" : "target", e[c], L->rows > 0 ? "unit" : "neuron", bound - 1);
-        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: row %ld: %s index %g is not a neuron (a whole "
-                        "number from 0 to %d)", what, row, c ? "source" : "target", e[c], INT32_MAX - 1);
+        if (!(e[c] == floor(e[c]) && e[c] >= 0 && (bound ? e[c] < (double)bound : e[c] < (double)INT32_MAX)))
+            col = c + 1;
     }
-    return 0;
+    if (!col)
+        return 0;
+    if (file)
+        snprintf(what, sizeof what, "spec.weights_coo: %s: row %ld, column %d", s->name, row, col);
+    else
+        snprintf(what, sizeof what, "%s: row %ld", L->what ? L->what : "spec.weights_coo", row);
+    if (col == 3)
+        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: the weight is not finite", what);
+    int c = col - 1;
+    long bound = L->rows > 0 ? (c ? L->cols : L->rows) : n;
+    if (bound)
+        return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s index %g is not a %s (0 .. %ld)", what,
+                        c ? "source" : "target", e[c], L->rows > 0 ? "unit" : "neuron", bound - 1);
+    return rct_errf(&L->net->err, RECTIC_EINVAL, "%s: %s index %g is not a neuron (a whole number from 0 to %d)",
+                    what, c ? "source" : "target", e[c], INT32_MAX - 1);
 }
 
 /* One pass over sparse weights, chunk by chunk (whole rows each). */

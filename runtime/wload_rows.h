@@ -43,7 +43,9 @@ typedef struct rct_coo_rows {
 } rct_coo_rows;
 
 /* Checks one sparse entry (target, source, weight) of source row `row` (1-based) against n neurons (n 0:
-   unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code. */
+   unknown yet; a rectangular matrix checks against its rows and columns); 0 or an error code, whose
+   message names the file (for spec.weights_coo_file), the row and the column (1: target, 2: source, 3:
+   weight). */
 int rct_coo_check(rct_wload *L, const double *e, long row, long n);
 
 /* What a pass over sparse weights does with a chunk of `count` entries (e: target, source, weight each),

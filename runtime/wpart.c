@@ -74,3 +74,19 @@ int rct_wpart_keep(rectic_net *net, rct_wsrc *s)
     s->bounds = NULL;
     return 0;
 }
+
+void rct_wpart_balance(const long *cnt, long n, int parts, long *bounds)
+{
+    double total = 0, acc = 0; /* (sums of whole numbers below 2^53: exact, the same on every rank) */
+    for (long i = 0; i < n; i++)
+        total += (double)cnt[i] + 1;
+    long i = 0;
+    bounds[0] = 0;
+    for (int r = 1; r < parts; r++) {
+        double goal = total * r / parts;
+        while (i < n && acc + (double)cnt[i] + 1 <= goal)
+            acc += (double)cnt[i++] + 1;
+        bounds[r] = i;
+    }
+    bounds[parts] = n;
+}

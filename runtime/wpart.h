@@ -25,4 +25,10 @@ int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count);
    follow them.  0 or an error code. */
 int rct_wpart_keep(rectic_net *net, rct_wsrc *s);
 
+/* bounds[0 .. parts]: contiguous parts of n targets of about equal cost, a target's cost being its entries
+   cnt[i] plus one: part r is bounds[r] .. bounds[r+1]-1, bounds[0] 0 and bounds[parts] n; each bound is
+   the first target whose cost would take its part's running sum past the part's share of the total.
+   The sums are exact (whole numbers below 2^53): every rank computes the same bounds. */
+void rct_wpart_balance(const long *cnt, long n, int parts, long *bounds);
+
 #endif

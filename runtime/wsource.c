@@ -232,6 +232,16 @@ int rct_wsrc_open_rows(rct_wsrc *s, const char *path, int map, long lo, long hi,
     return open_file(s, path, map, 1, 0, err);
 }
 
+void rct_wsrc_remote(rct_wsrc *s, const char *path, long cols, int parts, int part, long min_rows)
+{
+    wsrc_init(s, path);
+    s->cols = cols;
+    s->parts = parts;
+    s->part = part;
+    s->min_rows = min_rows;
+    s->scatter = 1;
+}
+
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err)
 {
     return rct_wsrc_next_max(s, 0, chunk, k, err);

@@ -26,6 +26,9 @@ typedef struct rct_wsrc {
     long min_rows;         /* smaller matrices are taken whole */
     int balance;           /* sparse weights: parts of about equal cost (entries onto a target, plus one), not
                               equal blocks of targets */
+    int scatter;           /* sparse weights in parts: rank 0 reads them and sends each rank its part
+                              (wload_scatter.h); the other ranks' sources deliver nothing */
+    int agreed;            /* the ranks loading it in parts already agreed on the load's failure */
     long *bounds;          /* with balance: every part's first target and the end (parts + 1), set by the
                               loader; freed with the source unless taken */
     int reads;             /* passes begun over the source (1 + rewinds) */
@@ -68,6 +71,9 @@ int rct_wsrc_open_part(rct_wsrc *s, const char *path, int map, int fortran_ok, l
    parsed: rct_csv_read_rows); a column-major .npy and one that cannot be read twice (a pipe) are delivered
    whole (s->lo 0, s->hi rows).  Otherwise as rct_wsrc_open. */
 int rct_wsrc_open_rows(rct_wsrc *s, const char *path, int map, long lo, long hi, rct_err *err);
+/* A source of rows x cols (rows 0 until known) whose elements this process does not read: another rank
+   reads the file `path` and sends this one its part of `parts` (wload_scatter.h); it delivers nothing. */
+void rct_wsrc_remote(rct_wsrc *s, const char *path, long cols, int parts, int part, long min_rows);
 /* The next chunk of elements (*chunk, *k of them; *k is 0 at the end; a multiple of 3 but for the last
    chunk, so that chunks of sparse weights hold whole rows); 0 or an error code. */
 int rct_wsrc_next(rct_wsrc *s, const double **chunk, size_t *k, rct_err *err);

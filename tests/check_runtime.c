@@ -460,6 +460,11 @@ START_TEST(test_api_errors_have_messages)
     ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
     ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "spec.spike_def"));
     rectic_net_free(net);
+    s.spike_var = NULL;
+    s.mpi_read = (rectic_mpi_read)2;
+    ck_assert_int_eq(rectic_net_new(&net, &s), RECTIC_EINVAL);
+    ck_assert_ptr_nonnull(strstr(rectic_errmsg(net), "spec.mpi_read: expected stream or scatter"));
+    rectic_net_free(net);
 }
 END_TEST
 

@@ -12,6 +12,7 @@
 #include "network.h"
 #include "testutil.h"
 #include "wload.h"
+#include "wpart.h"
 
 #define NN 3000 /* neurons of the sparse weights */
 #define MAXE (NN * 40)
@@ -260,6 +261,33 @@ START_TEST(test_parts_balanced_by_synapses_hold_about_equal_costs_and_the_entrie
 }
 END_TEST
 
+START_TEST(test_balanced_bounds_cut_before_the_unit_that_passes_each_share_and_owners_follow_them)
+{
+    /* costs 1 + cnt: 10 2 2 2 2 2 (total 20; running sums 10 12 14 16 18 20; shares 5 10 15 for the first
+       three of 4 parts): a part ends at the first unit that would take the sum past its share: unit 0
+       alone passes 5 (part 0 empty), the sum 10 reaches 10 (part 1: unit 0), 14 stays within 15 (part 2:
+       units 1, 2), the rest is part 3's */
+    const long cnt[6] = {9, 1, 1, 1, 1, 1};
+    long b[5];
+    rct_wpart_balance(cnt, 6, 4, b);
+    const long want[5] = {0, 0, 1, 3, 6};
+    for (int r = 0; r <= 4; r++)
+        ck_assert_msg(b[r] == want[r], "bound %d: %ld, expected %ld", r, b[r], want[r]);
+    /* (an empty part owns nothing: unit 0 is part 1's, the last of those starting at 0) */
+    const int owner[6] = {1, 2, 2, 3, 3, 3};
+    for (long t = 0; t < 6; t++)
+        ck_assert_msg(rct_mpi_owner(b, 4, t) == owner[t], "unit %ld: part %d, expected %d", t,
+                      rct_mpi_owner(b, 4, t), owner[t]);
+    const long even[7] = {1, 1, 1, 1, 1, 1, 1}; /* equal costs 2 (total 14, shares 4.67, 9.33): 2, 2, 3 units */
+    long e[4];
+    rct_wpart_balance(even, 7, 3, e);
+    ck_assert_msg(e[0] == 0 && e[1] == 2 && e[2] == 4 && e[3] == 7, "%ld %ld %ld %ld", e[0], e[1], e[2], e[3]);
+    ck_assert_int_eq(rct_mpi_owner(e, 3, 1), 0);
+    ck_assert_int_eq(rct_mpi_owner(e, 3, 2), 1);
+    ck_assert_int_eq(rct_mpi_owner(e, 3, 6), 2);
+}
+END_TEST
+
 #define DN 100 /* rows and columns of the dense weights */
 
 /* Reads every chunk of s; checks they are rows lo .. hi-1 of w and that no other value was delivered. */
@@ -345,6 +373,7 @@ int main(void)
                             test_a_file_out_of_order_after_a_sorted_prefix_takes_the_two_passes_with_the_same_result,
                             test_a_part_of_sparse_weights_keeps_the_entries_onto_its_targets_only,
                             test_parts_balanced_by_synapses_hold_about_equal_costs_and_the_entries_onto_their_targets,
-                            test_a_part_of_dense_weights_delivers_its_rows_and_leaves_the_others_unparsed};
-    return tu_main("wpart", 120, tests, 5);
+                            test_a_part_of_dense_weights_delivers_its_rows_and_leaves_the_others_unparsed,
+                            test_balanced_bounds_cut_before_the_unit_that_passes_each_share_and_owners_follow_them};
+    return tu_main("wpart", 120, tests, 6);
 }

@@ -135,8 +135,117 @@ EOF
     same_as_one p3
     meta p3 "m['blocks'][0][1] < $N // 3"
     cmp -s one.npz p.npz || fail "the state file of 3 ranks in balanced blocks differs from one process's"
+    # that state, loaded by 2 ranks (balanced blocks of their own) and by 1, goes on as one process does
+    rm -rf one p1 p2
+    rr run "${QIF[@]}" --weights-coo skew.npy --load-state one.npz --checkpoint-every 100 --save-state one2.npz -o one
+    for p in 2 1; do
+        on_ranks "$p" "p$p" "${QIF[@]}" --weights-coo skew.npy --load-state p.npz --checkpoint-every 100 \
+            --save-state "p$p.npz"
+        same_as_one "p$p"
+        cmp -s one2.npz "p$p.npz" || fail "the state continued on $p ranks from 3 ranks' differs from one process's"
+    done
+    meta p2 "m['blocks'][0][1] < $N // 2"
     "$RECTIC" run "${QIF[@]}" --weights-coo skew.npy --mpi-partition cells -o bad 2>err && fail "--mpi-partition cells accepted"
     grep -q -- "--mpi-partition: expected auto, units or synapses, got 'cells'" err || fail "$(cat err)"
+}
+
+# entries FILE: the number of entries of a COO file (.npy or CSV).
+entries() {
+    "$SYSPY" -c 'import numpy as np, sys; f = sys.argv[1]
+print(len(np.load(f)) if f.endswith(".npy") else len(np.loadtxt(f, delimiter=",")))' "$1"
+}
+
+# same_parts DIR1 DIR2: the runs in DIR1 and DIR2 had the same blocks and held the same weights per rank.
+same_parts() {
+    "$SYSPY" -c 'import json, sys; a, b = (json.load(open(d + "/meta.json"))["mpi"] for d in sys.argv[1:])
+assert (a["blocks"], a["weight_bytes_held"]) == (b["blocks"], b["weight_bytes_held"]), (a, b)' "$1" "$2" ||
+        fail "the parts of $1 and $2 differ"
+}
+
+test_coo_scattered_by_rank_0_equals_one_process() {
+    need_tools
+    in_workdir
+    data
+    local w c p e
+    for w in coo.npy cooshuf.csv coodup.npy coomix.npy; do
+        e=$(entries "$w")
+        for c in auto event; do
+            ranks_match --weights-coo "$w" --coupling "$c" --mpi-read scatter
+            for p in 2 3 4; do # rank 0 alone read the file: a pass counting, a pass sending
+                meta "p$p" "m['weight_values_read'] == [2 * 3 * $e] + [0] * ($p - 1)"
+            done
+        done
+    done
+    ranks_match --weights-coo cooshuf.npy --coupling sparse --mpi-read scatter --mpi-partition units
+    meta p3 "m['blocks'] == [[0, 21], [21, 41], [41, 61]]"
+    ranks_match --weights-coo coodup.npy -N "$N" --coupling event --mpi-read scatter
+    on_ranks 3 s3 "${QIF[@]}" --weights-coo coodup.npy -N "$N" --coupling event
+    same_parts p3 s3
+    "$RECTIC" run "${QIF[@]}" --weights-coo coo.npy --mpi-read spread -o bad 2>err && fail "--mpi-read spread accepted"
+    grep -q -- "--mpi-read: expected stream or scatter, got 'spread'" err || fail "$(cat err)"
+}
+
+test_a_small_coo_scattered_goes_whole_to_every_rank() {
+    need_tools
+    in_workdir
+    local N=20 # (at most 32 units: a kernel of fixed size, which may read the weights by columns)
+    data
+    ranks_match --weights-coo cooshuf.npy --coupling sparse --mpi-read scatter
+    on_ranks 3 s3 "${QIF[@]}" --weights-coo cooshuf.npy --coupling sparse
+    same_parts p3 s3
+}
+
+test_only_rank_0_needs_the_coo_file_to_scatter_it() {
+    need_tools
+    in_workdir
+    data
+    mkdir -p elsewhere
+    cp inp.npy elsewhere/ # ranks 1 and 2 start in a folder without the weights
+    rr run "${QIF[@]}" --weights-coo cooshuf.npy -o one
+    mpirun --oversubscribe -np 1 "$RECTIC" run "${QIF[@]}" --weights-coo cooshuf.npy --mpi-read scatter -o p3 : \
+        -np 2 -wdir "$PWD/elsewhere" "$RECTIC" run "${QIF[@]}" --weights-coo cooshuf.npy --mpi-read scatter -o p3 \
+        >mpi.out 2>mpi.err || fail "scatter without the file on ranks 1, 2: $(head -c 800 mpi.err)"
+    same_as_one p3
+    meta p3 "m['ranks'] == 3 and m['weight_values_read'][1:] == [0, 0]"
+    if mpirun --oversubscribe -np 1 "$RECTIC" run "${QIF[@]}" --weights-coo cooshuf.npy -o s3 : -np 2 \
+        -wdir "$PWD/elsewhere" "$RECTIC" run "${QIF[@]}" --weights-coo cooshuf.npy -o s3 >mpi.out 2>mpi.err; then
+        fail "streaming read a file that ranks 1 and 2 do not have"
+    fi
+}
+
+test_a_bad_entry_rank_0_reads_for_rank_2_ends_every_rank_with_its_message() {
+    need_tools
+    in_workdir
+    data
+    local row w
+    row=$("$SYSPY" - "$N" <<'EOF'
+import sys, numpy as np
+n = int(sys.argv[1])
+coo = np.loadtxt("coo.csv", delimiter=",")
+i = int(np.nonzero(coo[:, 0] == n - 3)[0][1]) # an entry onto the last rank's units
+bad = coo.copy()
+bad[i, 2] = np.nan
+np.save("coonan.npy", bad)
+lines = open("coo.csv").read().splitlines()
+lines[i] = lines[i].replace(",", ",x", 1)
+open("coobad.csv", "w").write("\n".join(lines) + "\n")
+print(i + 1)
+EOF
+)
+    rr run "${QIF[@]}" --weights-coo coo.npy -o out
+    cp out/v.csv v.before
+    for w in coonan.npy coobad.csv; do
+        if mpirun --oversubscribe -np 3 "$RECTIC" run "${QIF[@]}" --weights-coo "$w" --mpi-read scatter -o out \
+            >mpi.out 2>mpi.err; then
+            fail "$w: accepted under MPI"
+        fi
+        [ "$(grep -c '^rectic: ' mpi.err)" = 1 ] || fail "$w: not one message: $(head -c 600 mpi.err)"
+        case $w in
+        coonan.npy) grep -q "^rectic: --weights-coo: coonan.npy: row $row, column 3: the weight is not finite" mpi.err ;;
+        *) grep -q "^rectic: --weights-coo: coobad.csv:$row:[0-9]*: expected a number, found 'x" mpi.err ;;
+        esac || fail "$w: $(head -c 400 mpi.err)"
+        cmp -s out/v.csv v.before || fail "$w: the previous output set changed"
+    done
 }
 
 test_a_bad_entry_in_one_ranks_rows_ends_every_rank_with_its_message() {

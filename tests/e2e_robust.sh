@@ -100,7 +100,7 @@ test_bad_coo_index_is_error() {
     printf '0,1,0.5\n7,0,1\n' > "$TMP/badcoo.csv"
     local msg
     msg=$("$RECTIC" "${QIF[@]}" --weights-coo "$TMP/badcoo.csv" -N 5 --steps 10 -o "$TMP/bc" 2>&1) && return 1
-    echo "$msg" | grep -qF -- "--weights-coo: row 2: target index 7 is not a neuron (0 .. 4)" || { echo "$msg"; return 1; }
+    echo "$msg" | grep -qF -- "--weights-coo: $TMP/badcoo.csv: row 2, column 1: target index 7 is not a neuron (0 .. 4)" || { echo "$msg"; return 1; }
     [ ! -e "$TMP/bc/out.csv" ]
 }
 
