@@ -5,10 +5,12 @@
 # order, shuffled, with duplicates; every entry streamed, those of other ranks' targets not stored), with
 # dense, sparse and event-driven coupling: every data file byte-identical to one process for P = 1..4, each
 # rank reading only its rows of dense weights (meta.json's weight_values_read) and holding only the
-# weights onto its units (weight_bytes_held); an error in one rank's rows ends every rank with its message
-# and leaves the previous output set intact; peak memory per rank shrinks with P; blocks balanced by
-# incoming synapses (--mpi-partition) give the same bytes (outputs and saved state) and even out the
-# weights held.
+# weights onto its units (weight_bytes_held); COO read by rank 0 alone and scattered (--mpi-read scatter)
+# gives the same bytes, also to ranks started without the file; an error in one rank's rows (or,
+# scattered, in the rows rank 0 reads for another) ends every rank with its message and leaves the
+# previous output set intact; peak memory per rank shrinks with P; blocks balanced by incoming synapses
+# (--mpi-partition) give the same bytes (outputs and saved state, which 2 ranks and 1 load and continue as
+# one process) and even out the weights held.
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi_io.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -171,13 +173,19 @@ test_coo_scattered_by_rank_0_equals_one_process() {
         e=$(entries "$w")
         for c in auto event; do
             ranks_match --weights-coo "$w" --coupling "$c" --mpi-read scatter
-            for p in 2 3 4; do # rank 0 alone read the file: a pass counting, a pass sending
+            for p in 2 3 4; do # rank 0 alone read the file (a pass counting, a pass sending) and sent
                 meta "p$p" "m['weight_values_read'] == [2 * 3 * $e] + [0] * ($p - 1)"
+                meta "p$p" "m['weight_bytes_sent'][0] > 0 and m['weight_bytes_sent'][1:] == [0] * ($p - 1)"
             done
         done
     done
     ranks_match --weights-coo cooshuf.npy --coupling sparse --mpi-read scatter --mpi-partition units
     meta p3 "m['blocks'] == [[0, 21], [21, 41], [41, 61]]"
+    # what rank 0 sent: 16 bytes per entry onto another rank's units, 8 per count of such a unit, and 16
+    # per message's header (at this size one message of entries per rank, and the end of the pass)
+    local onto
+    onto=$("$SYSPY" -c 'import numpy as np; print(int((np.load("cooshuf.npy")[:, 0] >= 21).sum()))')
+    meta p3 "m['weight_bytes_sent'] == [16 * $onto + 8 * 40 + 2 * 2 * 16, 0, 0]"
     ranks_match --weights-coo coodup.npy -N "$N" --coupling event --mpi-read scatter
     on_ranks 3 s3 "${QIF[@]}" --weights-coo coodup.npy -N "$N" --coupling event
     same_parts p3 s3
