@@ -176,9 +176,10 @@ typedef struct rectic_spec {
     int mpi;                    /* 1: the network runs partitioned across the ranks of MPI_COMM_WORLD, as after
                                    rectic_net_use_mpi(net, 1), from the start: each rank reads only its units'
                                    part of weights_file (dense rows; the other rows' bytes are not read) and
-                                   keeps only their entries of weights_coo_file (streamed); with
-                                   rectic_net_new_network, of every projection's file likewise.  Every rank
-                                   must make the same calls.  Default 0 */
+                                   keeps only their entries of weights_coo_file (streamed by every rank, or
+                                   sent by rank 0: mpi_read); with rectic_net_new_network, of every
+                                   projection's file likewise (streamed).  Every rank must make the same
+                                   calls.  Default 0 */
     rectic_mpi_partition mpi_partition; /* with mpi: which units each rank owns (RECTIC_MPI_PARTITION_*) */
     rectic_mpi_read mpi_read;   /* with mpi: how weights_coo_file is read (RECTIC_MPI_READ_*; default STREAM) */
 } rectic_spec;
@@ -663,7 +664,8 @@ int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);
 double rectic_net_weight_bytes(const rectic_net *net);
 /* Values this process read from the weight file while rectic_net_new loaded it, in all its passes (a
    network made with spec.mpi: of its units' rows of dense weights; every entry of sparse weights, which
-   are streamed); for a network of populations, from its projections' files while rectic_net_new_network
+   are streamed; with spec.mpi_read RECTIC_MPI_READ_SCATTER rank 0 reads them twice and the others none);
+   for a network of populations, from its projections' files while rectic_net_new_network
    built it (under spec.mpi: the rows of this rank's targets of dense files; every entry of COO files, once
    more to count them for blocks balanced by synapses), not while the network file was read; 0 for NULL
    and for weights given as arrays. */
