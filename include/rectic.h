@@ -356,7 +356,9 @@ const char *rectic_net_coupling(const rectic_net *net);
    is) or "converted" (written once into the kernel's layout: another type, order or sparse form); NULL for
    a NULL net. */
 const char *rectic_net_weights_layout(const rectic_net *net);
-/* Threads OpenBLAS uses (the ridge regression; process-wide; OpenBLAS's own default otherwise). */
+/* Threads OpenBLAS uses (the ridge regression; process-wide).  Without a call: one, not OpenBLAS's own
+   default, which follows the CPUs the process may use (mpirun binds a rank to a core) while the bits of its
+   threaded products depend on the count: a fit gives the same bits in every process with the same count. */
 void rectic_set_threads(int threads);
 /* Threads for the kernel's loops over neurons (default: every online core).  Only kernels built by the
    system compiler (--backend cc/auto, with OpenMP) use them, and only for n >= 4096; the results are the

@@ -25,7 +25,9 @@ static void *blas_handle;       /* the library blas comes from (dlopen); none wh
 static int loaded;              /* 1: blas is filled */
 static char load_error[1024];   /* why it could not be */
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int want_threads;        /* rectic_set_threads before the library was loaded */
+static int want_threads;        /* rectic_set_threads's count; none: one thread, not OpenBLAS's own default, which
+                                   follows the CPU affinity (mpirun binds a rank to a core) while the bits of its
+                                   threaded products (dsyrk, dgemm, dposv) depend on the count */
 
 /* Opens the first CBLAS library that has both gemv functions. */
 static void load(void)
@@ -35,8 +37,7 @@ static void load(void)
     blas.sgemv = (rct_sgemv_fn)cblas_sgemv;
     blas.set_threads = openblas_set_num_threads;
     snprintf(blas.name, sizeof blas.name, "OpenBLAS (linked)");
-    if (want_threads > 0)
-        blas.set_threads(want_threads);
+    blas.set_threads(want_threads > 0 ? want_threads : 1);
     loaded = 1;
 #else
     const char *env = getenv("RECTIC_LIBBLAS");
@@ -53,8 +54,8 @@ static void load(void)
             if (blas.dgemv && blas.sgemv) {
                 blas_handle = h;
                 snprintf(blas.name, sizeof blas.name, "%s", names[k]);
-                if (want_threads > 0 && blas.set_threads)
-                    blas.set_threads(want_threads);
+                if (blas.set_threads) /* (see want_threads) */
+                    blas.set_threads(want_threads > 0 ? want_threads : 1);
                 loaded = 1;
                 return;
             }

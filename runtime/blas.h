@@ -67,7 +67,8 @@ const rct_lapack *rct_lapack_load(rct_err *err);
 /* Whether the library is loaded already (nothing is loaded to answer). */
 int rct_blas_loaded(void);
 
-/* Threads for the library's products: applied now when it is loaded, else when it loads. */
+/* Threads for the library's products: applied now when it is loaded, else when it loads (one when never
+   set, so that a product's bits do not depend on the CPUs the process may use). */
 void rct_blas_threads(int threads);
 
 #endif
