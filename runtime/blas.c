@@ -108,8 +108,6 @@ static void load_lapack(void)
     lapack.dposv = dposv_;
     lapack.dpocon = dpocon_;
     lapack.dgelsd = dgelsd_;
-    lapack.dsymv = (rct_dsymv_fn)cblas_dsymv;
-    lapack.dsyr = (rct_dsyr_fn)cblas_dsyr;
     snprintf(lapack.name, sizeof lapack.name, "OpenBLAS (linked)");
     lapack_loaded = 1;
 #else
@@ -121,14 +119,12 @@ static void load_lapack(void)
     lapack.dgemv = blas.dgemv;
     *(void **)&lapack.dsyrk = dlsym(blas_handle, "cblas_dsyrk");
     *(void **)&lapack.dgemm = dlsym(blas_handle, "cblas_dgemm");
-    *(void **)&lapack.dsymv = dlsym(blas_handle, "cblas_dsymv");
-    *(void **)&lapack.dsyr = dlsym(blas_handle, "cblas_dsyr");
     *(void **)&lapack.dposv = dlsym(blas_handle, "dposv_");
     *(void **)&lapack.dpocon = dlsym(blas_handle, "dpocon_");
     *(void **)&lapack.dgelsd = dlsym(blas_handle, "dgelsd_");
     snprintf(lapack.name, sizeof lapack.name, "%s", blas.name);
-    if (!lapack.dsyrk || !lapack.dgemm || !lapack.dsymv || !lapack.dsyr) {
-        snprintf(lapack_error, sizeof lapack_error, "%s has no cblas_dsyrk/cblas_dgemm/cblas_dsymv/cblas_dsyr", blas.name);
+    if (!lapack.dsyrk || !lapack.dgemm) {
+        snprintf(lapack_error, sizeof lapack_error, "%s has no cblas_dsyrk/cblas_dgemm", blas.name);
         return;
     }
     if (!lapack.dposv || !lapack.dpocon || !lapack.dgelsd) { /* a BLAS without LAPACK: the reference LAPACK */

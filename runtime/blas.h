@@ -20,10 +20,6 @@ typedef void (*rct_sgemv_fn)(int order, int trans, int m, int n, float alpha, co
 
 typedef void (*rct_dsyrk_fn)(int order, int uplo, int trans, int n, int k, double alpha, const double *a, int lda,
                              double beta, double *c, int ldc);
-/* level 2 for the RLS update of P (runtime/rls.c): y = alpha A x + beta y and A += alpha x xᵀ, A symmetric */
-typedef void (*rct_dsymv_fn)(int order, int uplo, int n, double alpha, const double *a, int lda, const double *x,
-                             int incx, double beta, double *y, int incy);
-typedef void (*rct_dsyr_fn)(int order, int uplo, int n, double alpha, const double *x, int incx, double *a, int lda);
 typedef void (*rct_dgemm_fn)(int order, int transa, int transb, int m, int n, int k, double alpha, const double *a,
                              int lda, const double *b, int ldb, double beta, double *c, int ldc);
 /* LAPACK's Fortran interface (column-major; the trailing size_t is gfortran's hidden length of uplo) */
@@ -43,7 +39,7 @@ typedef struct rct_blas {
 } rct_blas;
 
 /* What the ridge regression needs: BLAS level 3 and LAPACK's Cholesky solver, its condition estimate and the
-   least-squares solver; and the RLS update, dsymv and dsyr. */
+   least-squares solver. */
 typedef struct rct_lapack {
     rct_dgemv_fn dgemv;
     rct_dsyrk_fn dsyrk;
@@ -51,8 +47,6 @@ typedef struct rct_lapack {
     rct_dposv_fn dposv;
     rct_dpocon_fn dpocon;
     rct_dgelsd_fn dgelsd;
-    rct_dsymv_fn dsymv;
-    rct_dsyr_fn dsyr;
     char name[512]; /* the libraries they come from */
 } rct_lapack;
 

@@ -12,14 +12,10 @@
 #include <string.h>
 
 #include "backend.h"
-#include "blas.h"
 #include "layers.h"
 #include "observer.h"
 #include "popnet.h"
 #include "record.h"
-
-/* CBLAS constants */
-enum { ROW_MAJOR = 101, UPPER = 121 };
 
 rct_online *rct_online_of(const rectic_net *net)
 {
@@ -312,8 +308,6 @@ int rct_online_begin(rectic_net *net, long steps)
                         fed);
     if (o->fb && net->pn && !o->fb_row && !(o->fb_row = malloc(sizeof(double) * (size_t)fed + 1)))
         return rct_oom(&net->err);
-    if (o->train && !rct_lapack_load(&net->err))
-        return net->err.code;
     if (o->train && (rc = start_p(net, o, n)))
         return rc;
     if (o->train) {
@@ -342,25 +336,81 @@ int rct_online_begin(rectic_net *net, long steps)
     return 0;
 }
 
+/* Two doubles in one SSE2 register (GCC's and Clang's vector extension): the loops of the update below,
+   which -O2 leaves scalar, at the speed of a one-thread BLAS.  Loads and stores through memcpy (unaligned). */
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline v2d load2(const double *p)
+{
+    v2d v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store2(double *p, v2d v)
+{
+    memcpy(p, &v, sizeof v);
+}
+
+/* px = P x for the symmetric P (n x n, its upper triangle row-major), in one fixed order: px_i gathers
+   P_ri x_r of the rows r < i as they pass, then P_ii x_i plus row i's sum over j > i (four running sums s_u,
+   j = i + 1 + u mod 4, added as (s_0 + s_1) + (s_2 + s_3), then the rest one by one).  rectic's own loop,
+   not a BLAS's dsymv, whose sums depend on its thread count and its CPU's kernel (mpirun binds a rank to a
+   core; a cluster's nodes differ): one process and every MPI rank get the same bits. */
+static void sym_times(const double *P, const double *x, double *px, long n)
+{
+    memset(px, 0, sizeof(double) * (size_t)n);
+    for (long i = 0; i < n; i++) {
+        const double *row = P + i * n;
+        const double xi = x[i];
+        const v2d xv = {xi, xi};
+        v2d s01 = {0, 0}, s23 = {0, 0};
+        long j = i + 1;
+        for (; j + 3 < n; j += 4) {
+            v2d r0 = load2(row + j), r1 = load2(row + j + 2);
+            s01 += r0 * load2(x + j);
+            s23 += r1 * load2(x + j + 2);
+            store2(px + j, load2(px + j) + r0 * xv);
+            store2(px + j + 2, load2(px + j + 2) + r1 * xv);
+        }
+        double acc = (s01[0] + s01[1]) + (s23[0] + s23[1]);
+        for (; j < n; j++) {
+            acc += row[j] * x[j];
+            px[j] += row[j] * xi;
+        }
+        px[i] += row[i] * xi + acc;
+    }
+}
+
+/* row[j] = (row[j] + a px[j]) / beta for j = 0 .. m-1 (without the division when beta is 1): one row of
+   P's update, each entry on its own. */
+static void row_update(double *row, const double *px, long m, double a, double beta)
+{
+    const v2d av = {a, a}, bv = {beta, beta};
+    long j = 0;
+    for (; j + 1 < m; j += 2) {
+        v2d r = load2(row + j) + av * load2(px + j);
+        store2(row + j, beta != 1 ? r / bv : r);
+    }
+    for (; j < m; j++)
+        row[j] = beta != 1 ? (row[j] + a * px[j]) / beta : row[j] + a * px[j];
+}
+
 /* One RLS update with x (n values), the prediction yhat and the target t (k values each). */
-static void update(rct_online *o, const rct_lapack *la, double *w, const double *x, const double *yhat,
-                   const double *t)
+static void update(rct_online *o, double *w, const double *x, const double *yhat, const double *t)
 {
     const long n = o->n, k = o->k;
     double *e = o->err + o->err_rows * k, *px = o->px, *P = o->P;
     o->err_rows++;
     for (long c = 0; c < k; c++)
         e[c] = t[c] - yhat[c];
-    la->dsymv(ROW_MAJOR, UPPER, (int)n, 1.0, P, (int)n, x, 1, 0.0, px, 1);
+    sym_times(P, x, px, n);
     double q = 0;
     for (long j = 0; j < n; j++)
         q += x[j] * px[j];
     double denom = o->beta + q;
-    la->dsyr(ROW_MAJOR, UPPER, (int)n, -1.0 / denom, px, 1, P, (int)n); /* P - k (xᵀP), k = P x / denom */
-    if (o->beta != 1)
-        for (long i = 0; i < n; i++)
-            for (long j = i; j < n; j++)
-                P[i * n + j] /= o->beta;
+    for (long i = 0; i < n; i++) /* (P - k (xᵀP)) / beta, k = P x / denom: the upper triangle */
+        row_update(P + i * n + i, px + i, n - i, -1.0 / denom * px[i], o->beta);
     for (long j = 0; j < n; j++) /* the updated P times x is k */
         px[j] /= denom;
     for (long c = 0; c < k; c++)
@@ -393,7 +443,7 @@ static void process(rectic_net *net, rct_online *o, const double *x, long step)
             o->se[after] += (t[c] - yhat[c]) * (t[c] - yhat[c]);
         o->se_rows[after]++;
         if (!after && step % o->every == 0 && finite_row(x, o->n))
-            update(o, rct_lapack_load(&net->err), L->w_out, x, yhat, t);
+            update(o, L->w_out, x, yhat, t);
     }
     memcpy(o->prev, yhat, sizeof(double) * (size_t)k);
     o->prev_step = step;

@@ -8,7 +8,8 @@
  * with RLS (SEMANTICS §10: e = y − ŷ; k = P x / (β + xᵀ P x); P ← (P − k (xᵀ P)) / β; W ← W + e ⊗ (P x),
  * P x with the updated P being k).  With feedback the kernel runs one step per call and the input of step
  * n gains W_fb @ ŷ_{n−1} (rct_online_feedback).  P lives here (its upper triangle, row-major) and is
- * updated with BLAS (dsymv, dsyr): O(N²) per update.
+ * updated by rectic's own loops in a fixed order (a BLAS's dsymv sums in an order that depends on its
+ * threads): O(N²) per update.
  */
 #ifndef RCT_RLS_H
 #define RCT_RLS_H
