@@ -16,10 +16,11 @@
 #include "cli.h"
 #include "mpi.h"
 #include "mpi_net.h"
+#include "rls.h"
 
-#define META_VALUES 7 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
+#define META_VALUES 8 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
                          seconds, weight values read, peak resident memory, bytes sent to one rank (the
-                         weights rank 0 scatters) */
+                         weights rank 0 scatters), the online readout's bytes */
 
 static FILE *held;      /* this rank's messages until it knows whether to print them */
 static char *held_text;
@@ -142,7 +143,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     getrusage(RUSAGE_SELF, &ru); /* (ru_maxrss: KiB on Linux) */
     double mine[META_VALUES] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
                                 rct_mpi_other_seconds(o->mpi), rectic_net_weight_values_read(net),
-                                (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi)};
+                                (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi), rct_online_mpi_bytes(net)};
     double *all = calloc(META_VALUES * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
@@ -175,6 +176,11 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
         put_ranks(f, "weight_values_read", all, P, 4, 17);
         put_ranks(f, "peak_rss_bytes", all, P, 5, 17);
         put_ranks(f, "weight_bytes_sent", all, P, 6, 17);
+        double readout = 0; /* fit rls, feedback: the output's columns each step */
+        for (int r = 0; r < P; r++)
+            readout += all[META_VALUES * r + 7];
+        if (readout > 0)
+            put_ranks(f, "readout_bytes_received", all, P, 7, 17);
         fprintf(f, "\"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
         fclose(f);
         o->mpi_meta = text;

@@ -658,7 +658,10 @@ int rectic_net_checkpoint_every(rectic_net *net, long steps, const char *path);
    state, spikes and recordings of one process on rank 0 (the other ranks' recordings hold their own
    units only).  Each rank keeps only the incoming weights of its own units, so that a network partitioned
    over several ranks cannot go back to one process (use = 0 then fails).  Every rank must make the same
-   calls.  RECTIC_EINVAL when MPI cannot be opened (the message says why) or the network runs on CUDA. */
+   calls.  With online training or feedback (rectic_net_rls, rectic_net_feedback_weights) every rank takes
+   the output's columns of each block of steps from their owners and runs the same readout: its output, W,
+   P and the errors are one process's on every rank; rectic_net_fit_ridge fits one process's on rank 0.
+   RECTIC_EINVAL when MPI cannot be opened (the message says why) or the network runs on CUDA. */
 int rectic_net_use_mpi(rectic_net *net, int use);
 /* This process's rank and the number of ranks (0 and 1 without MPI). */
 int rectic_net_mpi_rank(const rectic_net *net, int *rank, int *size);

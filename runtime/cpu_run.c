@@ -239,8 +239,10 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
                     rc = rct_report_nonfinite(net, net->run_first + done + k - 1);
             }
         }
-        if (k > 0 && rct_online_on(rct_online_of(net))) /* the readout inside the run: RLS, feedback (rls.c), on */
-            rct_online_rows(net, c.rec_row, k, c.step);  /* the steps the numerical guard kept */
+        if (k > 0 && rct_online_on(rct_online_of(net))) { /* the readout inside the run: RLS, feedback (rls.c), on */
+            int orc = rct_online_rows(net, c.rec_row, k, c.step); /* the steps the numerical guard kept */
+            rc = rc ? rc : orc;
+        }
         done += k;
         net->steps_done = done;
         rct_subset_filter_spikes(net, c.spikes, &c.n_spikes);

@@ -14,7 +14,6 @@
 #include "mpi.h"
 #include "mpi_net.h"
 #include "popnet.h"
-#include "rls.h"
 
 int rectic_net_use_mpi(rectic_net *net, int use)
 {
@@ -56,10 +55,6 @@ double rectic_net_weight_bytes(const rectic_net *net)
 
 int rct_mpi_net_check(rectic_net *net)
 {
-    if (rct_mpi_size(net->mpi) > 1 && (rct_online_on(rct_online_of(net)) || rct_online_has_feedback(net)))
-        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: online training and feedback of the readout (fit rls, "
-                                                  "rectic_net_feedback_weights) do not run on several ranks yet: run them on "
-                                                  "one process");
     if (net->spill)
         return rct_errf(&net->err, RECTIC_ENOMEM, "MPI: the recordings exceed the memory limit; streaming them to "
                                                   "disk is not available under MPI (record fewer variables or "
@@ -112,6 +107,60 @@ static int gather_columns(rectic_net *net, const rectic_net *pop, double *buf, l
     free(cols);
     free(send);
     free(recv);
+    free(n);
+    return rc;
+}
+
+/* Copies the columns of rows 0 .. rows-1 of buf (width columns) that rank r owns (of[j]: column j's owner)
+   between buf and the packed values at q, row by row: into q, or (out) back into buf. */
+static void pack_columns(double *buf, long rows, long width, const int *of, int r, double *q, int out)
+{
+    for (long t = 0; t < rows; t++)
+        for (long j = 0; j < width; j++)
+            if (of[j] == r) {
+                if (out)
+                    buf[t * width + j] = *q++;
+                else
+                    *q++ = buf[t * width + j];
+            }
+}
+
+/* Every rank's columns of the rows to all (mpi_net.h): each rank packs its own at its place in one buffer,
+   one MPI_Allgatherv, each takes the others' back into buf. */
+int rct_mpi_share_columns(rectic_net *net, const rectic_net *pop, double *buf, long rows, long width, const long *idx,
+                          double *received)
+{
+    rct_mpi *m = net->mpi;
+    int P = rct_mpi_size(m), me = rct_mpi_rank(m);
+    long *n = rct_mpi_part_bounds(net, pop);
+    int *counts = calloc(2 * (size_t)P + 1, sizeof *counts), *of = malloc(sizeof(int) * (size_t)width + 1);
+    double *all = malloc(sizeof(double) * (size_t)(rows * width) + 1);
+    long at = 0;
+    int rc = !n ? net->err.code : !counts || !of || !all ? rct_oom(&net->err) : 0;
+    for (long j = 0; !rc && j < width; j++) /* each column's owner */
+        of[j] = owner(n, P, idx ? idx[j] : j);
+    for (int r = 0; !rc && r < P; r++) { /* each rank's values in bytes, and their place */
+        long cols = 0;
+        for (long j = 0; j < width; j++)
+            cols += of[j] == r;
+        counts[P + r] = (int)at;
+        at += rows * cols * (long)sizeof(double);
+        counts[r] = (int)(rows * cols * (long)sizeof(double));
+        if (at > 0x7fffffff)
+            rc = rct_errf(&net->err, RECTIC_EINVAL, "MPI: the readout's %ld x %ld values exceed one message", rows, width);
+    }
+    if (!rc)
+        pack_columns(buf, rows, width, of, me, all + counts[P + me] / (int)sizeof(double), 0);
+    if (!rc && rct_mpi_allgatherv(m, all, counts, counts + P, 1, &net->err))
+        rc = net->err.code ? net->err.code : RECTIC_EINVAL;
+    for (int r = 0; !rc && r < P; r++)
+        if (r != me) {
+            pack_columns(buf, rows, width, of, r, all + counts[P + r] / (int)sizeof(double), 1);
+            *received += counts[r];
+        }
+    free(counts);
+    free(of);
+    free(all);
     free(n);
     return rc;
 }

@@ -24,6 +24,12 @@ int rct_mpi_net_check(rectic_net *net);
 /* After a run of `rows` recorded rows (-1: at a checkpoint, no recordings): rank 0 takes the other ranks'
    recorded columns, sampling sums and coupling sums of pop (a population of net, or net).  Collective. */
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows);
+/* Every rank takes the other ranks' columns of rows 0 .. rows-1 of buf (width columns: column j holds unit
+   idx[j] of pop, or unit j when idx is NULL), so that all hold the same rows (the features of the online
+   readout, rls.c); the bytes that came from the others are added to *received.  An exchange between
+   steps (counted in rct_mpi_comm_bytes too).  Collective. */
+int rct_mpi_share_columns(rectic_net *net, const rectic_net *pop, double *buf, long rows, long width, const long *idx,
+                          double *received);
 /* Rank 0 takes the other ranks' parts of the n values of pop at tmp (an event-driven projection's sums onto
    its target pop).  Collective. */
 int rct_mpi_gather_tmp(rectic_net *net, const rectic_net *pop, void *tmp);

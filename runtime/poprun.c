@@ -415,8 +415,10 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
             rc = rct_mpi_sync(net); /* every rank's part of the state on all: the checks agree */
         if (!rc && net->check_finite && !all_finite(pn))
             k = replay(net, r, saved, spilled, done, block, &rc);
-        if (k > 0 && rct_online_on(rct_online_of(net))) /* RLS training of the readout (rls.c): the steps kept */
-            rct_online_rows(net, r->ctx[pn->out_pop].rec_row, k, r->ctx[pn->out_pop].step);
+        if (k > 0 && rct_online_on(rct_online_of(net))) { /* RLS training of the readout (rls.c): the steps kept */
+            int orc = rct_online_rows(net, r->ctx[pn->out_pop].rec_row, k, r->ctx[pn->out_pop].step);
+            rc = rc ? rc : orc;
+        }
         done += k;
         finish(net, r, done);
         if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0 && !(net->mpi && (rc = gather(net, r, 0))))

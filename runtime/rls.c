@@ -13,6 +13,8 @@
 
 #include "backend.h"
 #include "layers.h"
+#include "mpi.h"
+#include "mpi_net.h"
 #include "observer.h"
 #include "popnet.h"
 #include "record.h"
@@ -449,11 +451,28 @@ static void process(rectic_net *net, rct_online *o, const double *x, long step)
     o->prev_step = step;
 }
 
+/* Under MPI on several ranks: rows first .. first+count-1 of the output holder h's recording 0 are right
+   on the owners of their columns only; every rank takes the others' columns, so that all run the same
+   readout and updates on the same rows (one process's bits on every rank). */
+static int share_rows(rectic_net *net, rct_online *o, rectic_net *h, long first, long count)
+{
+    if (!net->mpi || rct_mpi_size(net->mpi) < 2 || count < 1)
+        return 0;
+    long width = rct_obs_width(h, 0);
+    return rct_mpi_share_columns(net, h, h->rec_data[0] + first * width, count, width, h->out_sub.idx,
+                                 &o->mpi_bytes);
+}
+
 int rct_online_rows(rectic_net *net, long row_end, long count, long step_end)
 {
     rct_online *o = net->layers->online;
-    const rectic_net *h = rct_layers_out_holder(net);
-    for (long i = 0; i < count; i++) {
+    rectic_net *h = rct_layers_out_holder(net);
+    long done = o->next - (step_end - count); /* the steps of the block handed over already */
+    done = done < 0 ? 0 : done > count ? count : done;
+    int rc = share_rows(net, o, h, row_end - count + done, count - done);
+    if (rc)
+        return rc;
+    for (long i = done; i < count; i++) {
         long step = step_end - count + i;
         if (step < o->next) /* done already (the runtime hands each step over once) */
             continue;
@@ -469,7 +488,9 @@ void rct_online_feedback(const rectic_net *net, long step, double *row)
     if (!o || !o->fb || o->prev_step != step - 1 || o->prev_step < 0)
         return;
     const long k = o->fb_k;
-    for (long i = 0; i < o->fb_n; i++) {
+    long lo, hi; /* the units this rank updates: all, or its block under MPI */
+    rct_mpi_net_range(net, o->fb_pop >= 0 && net->pn ? net->pn->pops[o->fb_pop] : net, &lo, &hi);
+    for (long i = lo; i < hi && i < o->fb_n; i++) {
         double acc = 0;
         for (long c = 0; c < k; c++)
             acc += o->fb[i * k + c] * o->prev[c];
@@ -545,6 +566,12 @@ int rct_readout_after_run(rectic_net *net)
         return on < 0 ? net->err.code : 0;
     }
     return rct_layers_apply_readout(net);
+}
+
+double rct_online_mpi_bytes(const rectic_net *net)
+{
+    const rct_online *o = net ? rct_online_of(net) : NULL;
+    return o ? o->mpi_bytes : 0;
 }
 
 int rectic_net_rls_errors(rectic_net *net, long *rows, long *cols, const double **e)

@@ -9,7 +9,8 @@
  * P x with the updated P being k).  With feedback the kernel runs one step per call and the input of step
  * n gains W_fb @ ŷ_{n−1} (rct_online_feedback).  P lives here (its upper triangle, row-major) and is
  * updated by rectic's own loops in a fixed order (a BLAS's dsymv sums in an order that depends on its
- * threads): O(N²) per update.
+ * threads): O(N²) per update.  Under MPI every rank takes the output's columns of the steps from their
+ * owners first (mpi_net.h's rct_mpi_share_columns) and runs the same updates: one process's bits on all.
  */
 #ifndef RCT_RLS_H
 #define RCT_RLS_H
@@ -43,6 +44,7 @@ typedef struct rct_online {
     long err_rows, err_cap;
     double se[2];            /* squared errors summed over the steps n < train_end and n >= train_end */
     long se_rows[2];
+    double mpi_bytes;        /* under MPI: bytes of the output's columns the other ranks sent this one */
 } rct_online;
 
 /* The network's online readout, or NULL when neither training nor feedback was ever set. */
@@ -64,9 +66,12 @@ int rct_online_has_feedback(const rectic_net *net);
 int rct_online_begin(rectic_net *net, long steps);
 /* A block of `count` steps ending before step `step_end` (absolute) is done and kept by the numerical guard;
    their output rows end before row `row_end` of the output holder's recording 0 (in memory: with streaming the
-   runtime ends a block where the chunk is full).  Processes the steps not processed yet, in order. */
+   runtime ends a block where the chunk is full).  Processes the steps not processed yet, in order; under MPI
+   on several ranks every rank first takes the other ranks' columns of their rows (collective).  0, or a code
+   with net->err. */
 int rct_online_rows(rectic_net *net, long row_end, long count, long step_end);
-/* Adds fb @ ŷ_{n-1} to the input row (n values) of absolute step `step`. */
+/* Adds fb @ ŷ_{n-1} to the input row (n values) of absolute step `step`: to the units this rank updates
+   (all, or its block under MPI; the others' entries are left as they are). */
 void rct_online_feedback(const rectic_net *net, long step, double *row);
 /* A network of populations: does population p receive the feedback in the run in progress?  Its kernel input
    is then one row of its n units per step, filled by rct_online_pop_input (the run goes a step per call). */
@@ -77,6 +82,10 @@ void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst);
 /* After the run: hands ŷ over as the readout's output (*data, rows x k, owned by the caller), keeps the
    trained W as the fit; 0 when the run had no online readout. */
 int rct_online_end(rectic_net *net, double **data, long *rows, long *k);
+
+/* Under MPI on several ranks: bytes of the output's rows that came from the other ranks for the online
+   readout since it was made (rct_online_rows), 0 without one. */
+double rct_online_mpi_bytes(const rectic_net *net);
 
 /* After a run (also one that stopped early): the readout's output of the run, ŷ computed during the run
    or the readout applied to the recorded output rows (layers.c); the previous fit forgotten. */
