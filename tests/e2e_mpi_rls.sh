@@ -12,21 +12,13 @@
 # Every test is a function test_* run by tests/runner.sh in a subshell, in its own empty work directory.
 # shellcheck source=tests/ridge_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
-
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own memory at MPI_Finalize)
-export OMPI_MCA_orte_tmpdir_base=$TMP # (session folders of its own: mpiruns of other tests at the same time)
+# shellcheck source=tests/mpi_lib.sh
+. tests/mpi_lib.sh # need_tools
 
 # a leaky-integrator tanh reservoir of 40 units with sparse coupling (J40.csv of data), read out from r = tanh(v),
 # which crosses to every rank within each step, or from v, which crosses only at the end of a block of steps
 RATE=("$LI" --weights J40.csv --coupling sparse --source-var tanh_op/r --target-var li_op/r_in
       --input-var li_op/I_ext --set li_op/tau=0.1 --dt 0.01 --backend tcc -q)
-
-# need_tools: skips the test where mpirun or NumPy is missing.
-need_tools() {
-    command -v mpirun >/dev/null || skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
-    need_numpy
-}
 
 # data: J40.csv (40 x 40, ~30% non-zero, spectral radius 0.9), w_in40.csv (40 x 2), fb40.csv (40 x 2),
 # x.csv (600 x 2 inputs), y.csv (600 x 2 targets), idx.csv (12 of the 40 units in mixed order: the output),

@@ -1,7 +1,7 @@
 # tests/mpi_lib.sh -- sourced (after tests/ridge_lib.sh) by the end-to-end tests of what the ranks of
-# `mpirun -np P rectic run ...` read and write (tests/e2e_mpi_io.sh, tests/e2e_mpi_pop.sh): OpenMPI's
-# settings for root, oversubscription and sanitizers, and helpers that run rectic on P ranks and compare
-# its outputs and meta.json's "mpi" member.
+# `mpirun -np P rectic run ...` read and write (tests/e2e_mpi_io.sh, tests/e2e_mpi_pop.sh,
+# tests/e2e_mpi_rls.sh): OpenMPI's settings for root, oversubscription and sanitizers, and helpers that run
+# rectic on P ranks and compare its outputs and meta.json's "mpi" member.
 # shellcheck shell=bash
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
