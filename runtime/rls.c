@@ -18,6 +18,7 @@
 #include "observer.h"
 #include "popnet.h"
 #include "record.h"
+#include "rls_kernel.h"
 
 rct_online *rct_online_of(const rectic_net *net)
 {
@@ -338,66 +339,6 @@ int rct_online_begin(rectic_net *net, long steps)
     return 0;
 }
 
-/* Two doubles in one SSE2 register (GCC's and Clang's vector extension): the loops of the update below,
-   which -O2 leaves scalar, at the speed of a one-thread BLAS.  Loads and stores through memcpy (unaligned). */
-typedef double v2d __attribute__((vector_size(16)));
-
-static inline v2d load2(const double *p)
-{
-    v2d v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store2(double *p, v2d v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
-/* px = P x for the symmetric P (n x n, its upper triangle row-major), in one fixed order: px_i gathers
-   P_ri x_r of the rows r < i as they pass, then P_ii x_i plus row i's sum over j > i (four running sums s_u,
-   j = i + 1 + u mod 4, added as (s_0 + s_1) + (s_2 + s_3), then the rest one by one).  rectic's own loop,
-   not a BLAS's dsymv, whose sums depend on its thread count and its CPU's kernel (mpirun binds a rank to a
-   core; a cluster's nodes differ): one process and every MPI rank get the same bits. */
-static void sym_times(const double *P, const double *x, double *px, long n)
-{
-    memset(px, 0, sizeof(double) * (size_t)n);
-    for (long i = 0; i < n; i++) {
-        const double *row = P + i * n;
-        const double xi = x[i];
-        const v2d xv = {xi, xi};
-        v2d s01 = {0, 0}, s23 = {0, 0};
-        long j = i + 1;
-        for (; j + 3 < n; j += 4) {
-            v2d r0 = load2(row + j), r1 = load2(row + j + 2);
-            s01 += r0 * load2(x + j);
-            s23 += r1 * load2(x + j + 2);
-            store2(px + j, load2(px + j) + r0 * xv);
-            store2(px + j + 2, load2(px + j + 2) + r1 * xv);
-        }
-        double acc = (s01[0] + s01[1]) + (s23[0] + s23[1]);
-        for (; j < n; j++) {
-            acc += row[j] * x[j];
-            px[j] += row[j] * xi;
-        }
-        px[i] += row[i] * xi + acc;
-    }
-}
-
-/* row[j] = (row[j] + a px[j]) / beta for j = 0 .. m-1 (without the division when beta is 1): one row of
-   P's update, each entry on its own. */
-static void row_update(double *row, const double *px, long m, double a, double beta)
-{
-    const v2d av = {a, a}, bv = {beta, beta};
-    long j = 0;
-    for (; j + 1 < m; j += 2) {
-        v2d r = load2(row + j) + av * load2(px + j);
-        store2(row + j, beta != 1 ? r / bv : r);
-    }
-    for (; j < m; j++)
-        row[j] = beta != 1 ? (row[j] + a * px[j]) / beta : row[j] + a * px[j];
-}
-
 /* One RLS update with x (n values), the prediction yhat and the target t (k values each). */
 static void update(rct_online *o, double *w, const double *x, const double *yhat, const double *t)
 {
@@ -406,13 +347,13 @@ static void update(rct_online *o, double *w, const double *x, const double *yhat
     o->err_rows++;
     for (long c = 0; c < k; c++)
         e[c] = t[c] - yhat[c];
-    sym_times(P, x, px, n);
+    rct_rls_sym_times(P, x, px, n);
     double q = 0;
     for (long j = 0; j < n; j++)
         q += x[j] * px[j];
     double denom = o->beta + q;
     for (long i = 0; i < n; i++) /* (P - k (xᵀP)) / beta, k = P x / denom: the upper triangle */
-        row_update(P + i * n + i, px + i, n - i, -1.0 / denom * px[i], o->beta);
+        rct_rls_row_update(P + i * n + i, px + i, n - i, -1.0 / denom * px[i], o->beta);
     for (long j = 0; j < n; j++) /* the updated P times x is k */
         px[j] /= denom;
     for (long c = 0; c < k; c++)
