@@ -15,7 +15,8 @@ dt, a network of latency ALPHA and bandwidth BETA):
             uncoupled 2-rank run bounds it from above (its compute beyond half the 1-rank time)
   exchange  (rectic's scheme, runtime/mpi_xchg.c; checked against the bytes the 2-rank runs received)
             spikes, every step (every spiking population): the counts, 4*(P-1) bytes, and the other ranks'
-            (step, unit) pairs, 16 bytes each: B_spk = 4*(P-1) + 16*nu*N*dt*(P-1)/P
+            spiking units, 4 bytes each (an int; 8 for populations of 2^31 units or more; the step is the one
+            being computed, so it does not cross): B_spk = 4*(P-1) + 4*nu*N*dt*(P-1)/P
             sparse rate coupling: the source entries a rank's rows reference on other ranks, 8 bytes each,
             with random sources B_rate = 8*N*(1 - exp(-K/P))*(P-1)/P, one MPI_Alltoallv (P-1 messages)
             event-driven coupling: B_spk only, t_x = 2*ALPHA*log2(P) + B_spk/BETA
@@ -32,8 +33,8 @@ D = 2                 # min-delay 2 ms / dt
 
 
 def bytes_spikes(p, n, rate_per_step):
-    """Bytes a rank receives per step for the spike lists: counts, then the other ranks' (step, unit) pairs."""
-    return 0.0 if p == 1 else 4 * (p - 1) + 16 * rate_per_step * n * (p - 1) / p
+    """Bytes a rank receives per step for the spike lists: counts, then the other ranks' spiking units (ints)."""
+    return 0.0 if p == 1 else 4 * (p - 1) + 4 * rate_per_step * n * (p - 1) / p
 
 
 def bytes_rate(p, n, k):
@@ -101,7 +102,7 @@ def model_inputs(rows, steps):
             rate = r["spikes"] / steps / r["N"]  # spikes per unit per step of this run
             pred = bytes_spikes(2, r["N"], rate) + (bytes_rate(2, r["N"], r["K"]) if r["c"] == "sparse" else 0)
             out.append("- bytes received per step, N = %d, K = %d (%s): measured %.0f, model %.0f (%+.1f%%; "
-                       "spikes 4*(P-1) + 16*nu*N*dt*(P-1)/P%s)" % (r["N"], r["K"], r["c"], r["bytes"], pred,
+                       "spikes 4*(P-1) + 4*nu*N*dt*(P-1)/P%s)" % (r["N"], r["K"], r["c"], r["bytes"], pred,
                                                                100 * (r["bytes"] / pred - 1),
                                                                " + sparse source 8*N*(1-exp(-K/P))*(P-1)/P"
                                                                if r["c"] == "sparse" else ""))

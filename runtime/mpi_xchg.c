@@ -27,7 +27,7 @@ typedef struct xpop {
     int *lo, *hi;         /* every rank's units lo[r] .. hi[r]-1 */
     int *bcount, *bdispl; /* the same in bytes of the network's type */
     int *scount, *sdispl; /* a step's spikes: bytes from each rank */
-    long *spikes;         /* room for a step's spikes of every rank: n (step, unit) pairs */
+    long *spikes;         /* room for a step's spikes of every rank: n unit indices (ints where they fit) */
     void *terms;          /* n values: a reduction's terms */
 } xpop;
 
@@ -60,6 +60,12 @@ static rectic_net *pop_at(rectic_net *net, int p)
     return net->pn ? net->pn->pops[p] : net;
 }
 
+/* Bytes of a spike's unit index as it crosses: 4 (an int) where every unit fits, else 8. */
+static size_t index_bytes(const rectic_net *pop)
+{
+    return pop->n <= 0x7fffffffL ? sizeof(int) : sizeof(long);
+}
+
 /* Every rank's block of population p, in units and in bytes, and room for the step's spikes and a
    reduction's terms.  Collective. */
 static int start_pop(rct_mpx *x, int p)
@@ -68,10 +74,10 @@ static int start_pop(rct_mpx *x, int p)
     rectic_net *pop = xp->pop = pop_at(x->net, p);
     long lo = x->ctx[p].lo, hi = x->ctx[p].hi; /* rct_mpi_net_range's */
     xp->x = x;
-    if ((double)pop->n * (double)(2 * sizeof(long)) > 0x7fffffff)
+    if ((double)pop->n * (double)index_bytes(pop) > 0x7fffffff)
         return rct_errf(&x->net->err, RECTIC_EINVAL, "MPI: a population of %ld units exceeds one message", pop->n);
     xp->lo = calloc(6 * (size_t)x->P, sizeof(int));
-    xp->spikes = malloc(sizeof(long) * (size_t)(2 * pop->n + x->P + 2)); /* (the counts go through it first) */
+    xp->spikes = malloc(sizeof(long) * (size_t)(pop->n + x->P + 2)); /* (the counts go through it first) */
     xp->terms = malloc(x->rs * (size_t)(pop->n + 1));
     if (!xp->lo || !xp->spikes || !xp->terms)
         return rct_oom(&x->net->err);
@@ -245,24 +251,33 @@ static void cb_values(void *arg, void *v)
         xp->x->failed = 1;
 }
 
-/* Orders (step, unit) pairs by unit (one step's). */
-static int by_unit(const void *a, const void *b)
+/* Orders unit indices of 4 bytes (a step's spikes of ranks whose blocks are not in unit order). */
+static int by_int(const void *a, const void *b)
 {
-    long i = ((const long *)a)[1], j = ((const long *)b)[1];
+    int i = *(const int *)a, j = *(const int *)b;
+    return (i > j) - (i < j);
+}
+
+/* The same for indices of 8 bytes (a population of 2^31 units or more). */
+static int by_long(const void *a, const void *b)
+{
+    long i = *(const long *)a, j = *(const long *)b;
     return (i > j) - (i < j);
 }
 
 /* The kernel's rectic_kctx.mpi_spikes: the spikes this rank listed from `first` on replaced by every rank's,
-   in unit order (rank order is unit order for blocks in rank order; else sorted). */
+   in unit order (rank order is unit order for blocks in rank order; else sorted).  Only the units cross, as
+   ints where they fit: every pair from `first` on is of step c->step. */
 static void cb_spikes(void *arg, struct rectic_kctx *c, long first)
 {
     xpop *xp = arg;
     rct_mpx *x = xp->x;
+    size_t w = index_bytes(xp->pop);
     int P = x->P, *cnt = xp->scount, *four = xp->sdispl; /* one int from each rank, then the spikes */
     for (int r = 0; r < P; r++)
         cnt[r] = sizeof(int), four[r] = r * (int)sizeof(int);
     int *mine = (int *)xp->spikes; /* the counts go through the spike room first */
-    mine[x->me] = (int)(2 * sizeof(long) * (size_t)(c->n_spikes - first));
+    mine[x->me] = (int)(w * (size_t)(c->n_spikes - first));
     if (rct_mpi_allgatherv(x->m, mine, cnt, four, 1, &x->net->err)) {
         x->failed = 1;
         return;
@@ -273,18 +288,29 @@ static void cb_spikes(void *arg, struct rectic_kctx *c, long first)
         four[r] = (int)at;
         at += mine[r];
     }
-    memcpy((char *)xp->spikes + four[x->me], c->spikes + 2 * first, (size_t)cnt[x->me]);
+    char *units = (char *)xp->spikes + four[x->me];
+    for (long q = first; q < c->n_spikes; q++, units += w) { /* this rank's units, packed */
+        int i = (int)c->spikes[2 * q + 1];
+        long l = c->spikes[2 * q + 1];
+        memcpy(units, w == sizeof(int) ? (const void *)&i : (const void *)&l, w);
+    }
     if (rct_mpi_allgatherv(x->m, xp->spikes, cnt, four, 1, &x->net->err)) {
         x->failed = 1;
         return;
     }
-    long pairs = at / (long)(2 * sizeof(long)), sorted = 1;
-    for (long k = 1; k < pairs; k++)
-        sorted &= xp->spikes[2 * k + 1] > xp->spikes[2 * k - 1];
+    long count = at / (long)w;
+    const int *ints = (const int *)xp->spikes;
+    const long *longs = xp->spikes;
+    int sorted = 1;
+    for (long k = 1; k < count; k++)
+        sorted &= w == sizeof(int) ? ints[k] > ints[k - 1] : longs[k] > longs[k - 1];
     if (!sorted)
-        qsort(xp->spikes, (size_t)pairs, 2 * sizeof(long), by_unit);
-    memcpy(c->spikes + 2 * first, xp->spikes, (size_t)at);
-    c->n_spikes = first + pairs;
+        qsort(xp->spikes, (size_t)count, w, w == sizeof(int) ? by_int : by_long);
+    for (long k = 0; k < count; k++) { /* back into (step, unit) pairs */
+        c->spikes[2 * (first + k)] = c->step;
+        c->spikes[2 * (first + k) + 1] = w == sizeof(int) ? ints[k] : longs[k];
+    }
+    c->n_spikes = first + count;
 }
 
 /* Copies the values of the listed units between packed (p) and an array (a): into p, or out of it. */

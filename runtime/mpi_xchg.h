@@ -9,7 +9,8 @@
  *     since the last (a value stored at step s is read at step s + D >= s + D_min);
  *   - within a step, through the kernel's callbacks (rectic_kctx.mpi_values, mpi_spikes): the algebraic
  *     values a projection reads, a reduction's terms (combined in neuron order on every rank: one
- *     process's bits) and the spike indices of the step (MPI_Allgatherv, rank order = neuron order);
+ *     process's bits) and the spike indices of the step (MPI_Allgatherv, rank order = neuron order; the
+ *     units alone, 4 bytes each where they fit in an int: the step is the step being computed);
  *   - at the end of every block of steps (and a replayed step), the whole state and rings, so that the
  *     finiteness checks, checkpoints and the next run see one process's arrays on every rank.
  */

@@ -293,7 +293,7 @@ for P in (2, 3, 4):
     meta = json.load(open("p%d/meta.json" % P))["mpi"]
     for r, (lo, hi) in enumerate(meta["blocks"]):
         mine = sum(lo <= j < hi for j in spikes)
-        want = 400 * 4 * (P - 1) + 16 * (len(spikes) - mine)  # the counts, then (step, unit) pairs
+        want = 400 * 4 * (P - 1) + 4 * (len(spikes) - mine)  # the counts, then the units (ints)
         assert meta["bytes_received"][r] == want, (P, r, meta["bytes_received"][r], want)
 EOF
 ) || fail "event coupling bytes: $(printf '%s' "$msg" | tail -c 400)"

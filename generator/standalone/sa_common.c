@@ -116,20 +116,31 @@ static void sa_mpi_values(void *mpi, real *v)
 }
 
 /* The kernel's rectic_kctx.mpi_spikes: the spikes listed from `first` on, every rank's, in neuron order (the
-   ranks' blocks are in neuron order). */
+   ranks' blocks are in neuron order).  Only the units cross, as ints where they fit (every pair from `first`
+   on is of step c->step), as rectic's runtime/mpi_xchg.c sends them. */
 static void sa_mpi_spikes(void *mpi, rectic_kctx *c, long first)
 {
-    int mine = (int)(2 * (c->n_spikes - first)), *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    int mine = (int)(c->n_spikes - first), *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
+    int wide = c->n > 0x7fffffffL; /* units of 8 bytes */
     (void)mpi;
     MPI_Allgather(&mine, 1, MPI_INT, counts, 1, MPI_INT, MPI_COMM_WORLD);
     long at = 0;
     for (int r = 0; r < sa_size; at += counts[r], r++)
         counts[sa_size + r] = (int)at;
-    long *all = sa_alloc((size_t)at + 1, sizeof *all);
-    MPI_Allgatherv(c->spikes + 2 * first, mine, MPI_LONG, all, counts, counts + sa_size, MPI_LONG, MPI_COMM_WORLD);
-    memcpy(c->spikes + 2 * first, all, sizeof *all * (size_t)at);
-    c->n_spikes = first + at / 2;
-    free(all), free(counts);
+    long *own = sa_alloc((size_t)mine + 1, sizeof *own), *all = sa_alloc((size_t)at + 1, sizeof *all);
+    int *own4 = sa_alloc((size_t)mine + 1, sizeof *own4), *all4 = sa_alloc((size_t)at + 1, sizeof *all4);
+    for (long q = 0; q < mine; q++)
+        own[q] = c->spikes[2 * (first + q) + 1], own4[q] = (int)own[q];
+    if (wide)
+        MPI_Allgatherv(own, mine, MPI_LONG, all, counts, counts + sa_size, MPI_LONG, MPI_COMM_WORLD);
+    else
+        MPI_Allgatherv(own4, mine, MPI_INT, all4, counts, counts + sa_size, MPI_INT, MPI_COMM_WORLD);
+    for (long q = 0; q < at; q++) {
+        c->spikes[2 * (first + q)] = c->step;
+        c->spikes[2 * (first + q) + 1] = wide ? all[q] : all4[q];
+    }
+    c->n_spikes = first + at;
+    free(own), free(all), free(own4), free(all4), free(counts);
 }
 
 /* Under MPI, hands context c the kernel's callbacks: each rank computes its block in every pass, and what the
