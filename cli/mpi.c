@@ -16,11 +16,12 @@
 #include "cli.h"
 #include "mpi.h"
 #include "mpi_net.h"
+#include "mpi_rec.h"
 #include "rls.h"
 
-#define META_VALUES 8 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
+#define META_VALUES 9 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
                          seconds, weight values read, peak resident memory, bytes sent to one rank (the
-                         weights rank 0 scatters), the online readout's bytes */
+                         weights rank 0 scatters), the online readout's bytes, recorded values held */
 
 static FILE *held;      /* this rank's messages until it knows whether to print them */
 static char *held_text;
@@ -143,7 +144,8 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     getrusage(RUSAGE_SELF, &ru); /* (ru_maxrss: KiB on Linux) */
     double mine[META_VALUES] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
                                 rct_mpi_other_seconds(o->mpi), rectic_net_weight_values_read(net),
-                                (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi), rct_online_mpi_bytes(net)};
+                                (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi), rct_online_mpi_bytes(net),
+                                (double)rct_mpi_rec_values(net)};
     double *all = calloc(META_VALUES * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
@@ -181,6 +183,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
             readout += all[META_VALUES * r + 7];
         if (readout > 0)
             put_ranks(f, "readout_bytes_received", all, P, 7, 17);
+        put_ranks(f, "record_values", all, P, 8, 17);
         fprintf(f, "\"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
         fclose(f);
         o->mpi_meta = text;

@@ -14,6 +14,7 @@
 #include "cpu_backend.h"
 #include "kernel_abi.h"
 #include "mpi_net.h"
+#include "mpi_rec.h"
 #include "mpi_xchg.h"
 #include "observer.h"
 #include "rls.h"
@@ -135,13 +136,15 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     net->steps_done = 0;
     if ((rc = rct_obs_prepare(net, steps, in_col, &recs, &n_recs)))
         return rc;
-    if (net->mpi && (rc = rct_mpi_net_check(net))) {
-        free(recs);
-        return rc;
-    }
     if (!net->mean_acc) /* the sampling mean's sums carry from run to run */
         net->mean_acc = calloc((size_t)net->n + 1, sizeof *net->mean_acc);
-    double *acc = net->mean_acc;
+    int whole_out = rct_online_on(rct_online_of(net)); /* the online readout reads the output on every rank */
+    if (net->mpi && ((rc = rct_mpi_net_check(net)) || (rc = rct_mpi_rec_own(net, net, recs, n_recs, whole_out)))) {
+        free(recs); /* (a rank records only its own units' columns) */
+        return rc;
+    }
+    long acc_n; /* the sampling mean's sums the kernel adds to: every column, or this rank's */
+    double *acc = rct_mpi_rec_acc(net, &acc_n);
     long cols = in->cols ? in->cols : 1;
     long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
     if (rct_online_per_step(net)) /* feedback: step n's input needs ŷ of step n - 1 */
@@ -190,7 +193,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     net->event_valid = 1;
     size_t ybytes = (size_t)m->n_state * (size_t)net->n * (net->f32 ? sizeof(float) : sizeof(double));
     void *snap_y = net->check_finite ? malloc(ybytes + 1) : NULL;
-    double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)net->n + 1) : NULL;
+    double *snap_acc = net->check_finite ? malloc(sizeof(double) * (size_t)acc_n + 1) : NULL;
     if (net->check_finite && (!snap_y || !snap_acc))
         rc = rct_oom(&net->err);
     if (!rc && net->mpi)
@@ -216,7 +219,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         long saved_spilled = net->spilled_rows, saved_spikes = net->spilled_spikes;
         if (snap_y) { /* to replay the block step by step if the state stops being finite */
             memcpy(snap_y, net->y, ybytes);
-            memcpy(snap_acc, acc, sizeof(double) * (size_t)net->n);
+            memcpy(snap_acc, acc, sizeof(double) * (size_t)acc_n);
         }
         long k = run_block_threads(net, &c, &io, done, block, &rc);
         if (!rc && net->mpi)
@@ -224,7 +227,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         if (!rc && snap_y && !rct_state_finite(net)) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
-            memcpy(acc, snap_acc, sizeof(double) * (size_t)net->n);
+            memcpy(acc, snap_acc, sizeof(double) * (size_t)acc_n);
             c.step = saved.step, c.rec_row = saved.rec_row, c.n_spikes = saved.n_spikes;
             if (net->spilled_rows != saved_spilled && (rc = rct_obs_unspill(net, saved_spilled, saved.rec_row)))
                 break;

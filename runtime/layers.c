@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "io_file.h"
+#include "mpi_rec.h"
 #include "netspec.h"
 #include "observer.h"
 #include "popnet.h"
@@ -291,7 +292,7 @@ int rct_layers_apply_readout(rectic_net *net)
 {
     rct_layers *L = net->layers;
     rectic_net *h = rct_layers_out_holder(net);
-    if (!L->w_out || !h || h->n_rec_data == 0)
+    if (!L->w_out || !h || h->n_rec_data == 0 || rct_mpi_rec_partial(h)) /* MPI: rank 0 holds the output */
         return 0;
     long rows = net->steps_done == 0 ? 0 : rct_obs_run_rows(net, net->steps_done);
     long n = rct_obs_width(h, 0), k = L->ro_k;
@@ -349,6 +350,9 @@ int rct_layers_raw_out(rectic_net *net, long *rows, long *n, double **x, int *ow
         return rct_errf(&net->err, RECTIC_EINVAL, "the network has no output (the X of a fit)");
     if (h->n_rec_data == 0 || net->steps_done == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "no run yet: run the network over the training inputs first");
+    if (rct_mpi_rec_partial(h))
+        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: this rank recorded only the columns of its own units; rank 0 "
+                                                  "holds the output to fit");
     *rows = rct_obs_run_rows(net, net->steps_done);
     *n = rct_obs_width(h, 0);
     *owned = 0;
@@ -425,6 +429,9 @@ int rectic_net_score(rectic_net *net, const double *targets, long rows, long col
     rectic_net *h = rct_layers_out_holder(net);
     if (!h || h->n_rec_data == 0 || net->steps_done == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "rectic_net_score: targets: no run yet to score");
+    if (rct_mpi_rec_partial(h))
+        return rct_errf(&net->err, RECTIC_EINVAL, "MPI: this rank recorded only the columns of its own units; rank 0 "
+                                                  "holds the output to score");
     long out_rows, out_cols;
     const double *y = NULL;
     FILE *spill = NULL;

@@ -5,7 +5,8 @@
  * Rank r computes units lo .. hi-1 of every population (rectic_kctx.lo/hi) in every pass, with the incoming
  * weights of those units; what other ranks read crosses during the run (mpi_xchg.c).  The coupling sums
  * and the values computed in the passes are right on their owner only: rank 0 gathers the recorded
- * columns, the sampling means and the coupling sums of the other ranks after a run.
+ * columns and the sampling means (each rank records only its own: mpi_rec.c) and the coupling sums of the
+ * other ranks after a run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "backend.h"
 #include "mpi.h"
 #include "mpi_net.h"
+#include "mpi_rec.h"
 #include "popnet.h"
 
 int rectic_net_use_mpi(rectic_net *net, int use)
@@ -66,49 +68,6 @@ int rct_mpi_net_check(rectic_net *net)
 static int owner(const long *b, int p, long i)
 {
     return rct_mpi_owner(b, p, i);
-}
-
-/* Rank 0 takes the columns of rows 0 .. rows-1 of buf (width columns; column j holds unit idx[j], or unit j
-   of pop) that other ranks own.  Collective. */
-static int gather_columns(rectic_net *net, const rectic_net *pop, double *buf, long rows, long width, const long *idx)
-{
-    rct_mpi *m = net->mpi;
-    int P = rct_mpi_size(m), me = rct_mpi_rank(m);
-    long mine = 0, *n = rct_mpi_part_bounds(net, pop);
-    if (!n)
-        return net->err.code;
-    for (long j = 0; j < width; j++)
-        mine += owner(n, P, idx ? idx[j] : j) == me;
-    int *counts = calloc(2 * (size_t)P, sizeof *counts);
-    long *cols = calloc((size_t)P + 1, sizeof *cols);
-    double *send = malloc((size_t)(rows * mine + 1) * sizeof *send);
-    double *recv = me == 0 ? malloc((size_t)(rows * width + 1) * sizeof *recv) : NULL;
-    int rc = !counts || !cols || !send || (me == 0 && !recv) ? rct_oom(&net->err) : 0;
-    for (long j = 0; !rc && j < width; j++)
-        cols[owner(n, P, idx ? idx[j] : j)]++;
-    for (int r = 0, at = 0; !rc && r < P; at += counts[r], r++) {
-        counts[r] = (int)(rows * cols[r]);
-        counts[P + r] = at;
-    }
-    for (long t = 0, q = 0; !rc && t < rows; t++) /* this rank's columns, row by row */
-        for (long j = 0; j < width; j++)
-            if (owner(n, P, idx ? idx[j] : j) == me)
-                send[q++] = buf[t * width + j];
-    if (!rc && rct_mpi_gatherv_double(m, send, rows * mine, recv, counts, counts + P, &net->err))
-        rc = net->err.code ? net->err.code : RECTIC_EINVAL;
-    for (int r = 1; !rc && me == 0 && r < P; r++) { /* each other rank's columns into place */
-        const double *from = recv + counts[P + r];
-        for (long t = 0, q = 0; t < rows; t++)
-            for (long j = 0; j < width; j++)
-                if (owner(n, P, idx ? idx[j] : j) == r)
-                    buf[t * width + j] = from[q++];
-    }
-    free(counts);
-    free(cols);
-    free(send);
-    free(recv);
-    free(n);
-    return rc;
 }
 
 /* Copies the columns of rows 0 .. rows-1 of buf (width columns) that rank r owns (of[j]: column j's owner)
@@ -179,19 +138,7 @@ static int gather_values(rectic_net *net, const rectic_net *pop, void *v, long c
 
 int rct_mpi_gather_pop(rectic_net *net, rectic_net *pop, long rows)
 {
-    int rc = 0;
-    for (int k = 0; !rc && rows >= 0 && k < pop->n_rec_data; k++) {
-        if (!pop->rec_data[k] || (k == 0 && pop->model->output < 0)) /* a population without the output */
-            continue;
-        const rct_subset *s = k == 0 ? &pop->out_sub : pop->rec_sub ? &pop->rec_sub[k - 1] : NULL;
-        long width = rct_obs_width(pop, k);
-        if (s && s->idx)
-            rc = gather_columns(net, pop, pop->rec_data[k], rows, width, s->idx);
-        else if (width == pop->n)
-            rc = gather_columns(net, pop, pop->rec_data[k], rows, width, NULL);
-    }
-    if (!rc && pop->mean_acc && pop->model->output >= 0) /* the sampling mean's sums of the output's columns */
-        rc = gather_columns(net, pop, pop->mean_acc, 1, rct_obs_width(pop, 0), pop->out_sub.idx);
+    int rc = rct_mpi_rec_gather(net, pop, rows); /* the recorded columns and the output's sums (mpi_rec.c) */
     if (!rc && pop->coup && pop->model->n_coup > 0)
         rc = gather_values(net, pop, pop->coup, (long)pop->model->n_coup * pop->n, rct_rsize(pop));
     return rc;

@@ -109,6 +109,7 @@ struct rectic_net {
     FILE *spike_spill;       /* streaming: the first spilled_spikes pairs, as longs */
     long spilled_spikes;
     long steps_done;
+    struct rct_mpi_rec *mrec; /* under MPI on P > 1 ranks: this rank's columns of the recordings (mpi_rec.h) */
     /* what carries from run to run (a split run equals an unsplit one; rectic_net_save_state keeps it) */
     long step_at;            /* the step counter: the step of the current state (0 at creation and after a
                                 reset; each run advances it; rectic_net_load_state restores it) */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "kernel_abi.h"
+#include "mpi_rec.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -41,6 +42,7 @@ void rct_obs_clear(rectic_net *net)
     free(net->rec_data);
     net->rec_data = NULL;
     net->n_rec_data = 0;
+    rct_mpi_rec_free(net);
     free(net->rec_steps);
     net->rec_steps = NULL;
     net->rec_rows = 0;

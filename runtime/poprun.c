@@ -14,6 +14,7 @@
 #include "kernel_abi.h"
 #include "layers.h"
 #include "mpi_net.h"
+#include "mpi_rec.h"
 #include "mpi_xchg.h"
 #include "observer.h"
 #include "popnet.h"
@@ -93,6 +94,9 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     size_t rs = rct_rsize(net);
     if (!pop->mean_acc) /* the sampling mean's sums carry from run to run (the population owns them) */
         pop->mean_acc = calloc((size_t)pop->n + 1, sizeof(double));
+    int whole_out = rct_online_on(rct_online_of(net)); /* the online readout reads the output on every rank */
+    if (net->mpi && (rc = rct_mpi_rec_own(net, pop, recs, n_recs, whole_out))) /* a rank records its own columns */
+        return rc;
     r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m || fb) ? r->block_max * cols : 1) + 1, rs);
     r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
     if (!pop->mean_acc || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
@@ -121,7 +125,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     c->sample_every = net->sample_every;
     c->cutoff = net->cutoff;
     c->sample_mean = !skip && net->sample_mode == RECTIC_SAMPLE_MEAN;
-    c->acc = pop->mean_acc;
+    long acc_n;
+    c->acc = rct_mpi_rec_acc(pop, &acc_n); /* every column's sums, or this rank's */
     c->acc_count = pop->mean_count;
     c->step = net->step_at;
     return 0;

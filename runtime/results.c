@@ -14,6 +14,7 @@
 #include "layers.h"
 #include "library.h"
 #include "network.h"
+#include "mpi_rec.h"
 #include "observer.h"
 #include "outset.h"
 #include "popnet.h"
@@ -175,6 +176,13 @@ static int write_fit(rectic_net *net, rct_outset *set, int format)
     return rc;
 }
 
+/* The error of a rank other than 0 asked for the recordings of a partitioned run. */
+static int partial(rectic_net *net)
+{
+    return rct_errf(&net->err, RECTIC_EINVAL, "MPI: this rank recorded only the columns of its own units; rank 0 "
+                                              "holds the recordings (write and read them there)");
+}
+
 /* rectic_net_write_set's members, made by the callback of rectic_net_write_set_fn. */
 static char *fixed_members(void *user)
 {
@@ -193,6 +201,8 @@ int rectic_net_write_set_fn(rectic_net *net, const char *dir, rectic_format form
         return RECTIC_EINVAL;
     if (net->pn ? net->pn->pops[0]->n_rec_data == 0 : net->n_rec_data == 0)
         return rct_errf(&net->err, RECTIC_EINVAL, "nothing to write: no run yet");
+    if (rct_mpi_rec_partial(net))
+        return partial(net);
     int rc = rct_outset_check_dir(dir, 0, &net->err);
     if (rc)
         return rc;
@@ -252,6 +262,8 @@ int rectic_net_recording(rectic_net *net, const char *name, long *rows, long *co
 {
     if (!net)
         return RECTIC_EINVAL;
+    if (rct_mpi_rec_partial(net))
+        return partial(net);
     FILE *ro_spill = NULL;
     if (name && strcmp(name, "out") == 0 && rct_layers_out(net, rows, cols, data, &ro_spill)) { /* the readout's */
         if (ro_spill)

@@ -98,6 +98,36 @@ test_one_template_dense_sparse_event_equal_one_process_for_1_to_4_ranks() {
         --record 'vsub=v[5:30]'
 }
 
+# record_values ONE DIR...: in each DIR (a run on P ranks), meta.json's "mpi" record_values are what the ranks'
+# recordings hold: rank 0 every recorded column of every row (it gathers them), each other rank only the
+# columns of its own units.  Recorded columns: ONE's out.csv, out[3:33]; v.csv, all 37; vl.csv, idx.csv's list.
+own_record_values() {
+    local msg
+    msg=$(python3 - "$@" 2>&1 <<'EOF'
+import json, sys
+rows = len(open(sys.argv[1] + "/out.csv").readlines())
+cols = [list(range(3, 33)), list(range(37)), [int(x) for x in open("idx.csv").read().split()]]
+for d in sys.argv[2:]:
+    m = json.load(open(d + "/meta.json"))["mpi"]
+    want = [rows * sum(len(c) if r == 0 else sum(lo <= u < hi for u in c) for c in cols)
+            for r, (lo, hi) in enumerate(m["blocks"])]
+    assert m["record_values"] == want, (d, m["record_values"], want)
+    assert len(want) == 1 or max(want[1:]) < want[0], want
+EOF
+) || fail "record_values: $(printf '%s' "$msg" | tail -c 400)"
+}
+
+test_each_rank_records_only_the_columns_of_its_own_units() {
+    need_mpi
+    in_workdir
+    qif_data 37 400
+    printf '30\n2\n17\n36\n5\n20\n' >idx.csv # a list out of order: columns in this order
+    compare "${QIF[@]}" --weights J.csv --inputs inp.csv --record 'vl=v@idx.csv' --record 'out[3:33]' \
+        --sampling-steps 3 --sampling-mode mean --cutoff 10
+    own_record_values one p1 p2 p3 p4
+    [ "$(wc -l <one/vl.csv)" = 130 ] || fail "vl.csv: $(wc -l <one/vl.csv) rows, expected 130"
+}
+
 test_more_ranks_than_neurons_and_the_small_inline_kernel() {
     need_mpi
     in_workdir
@@ -155,6 +185,28 @@ test_network_file_of_populations_projections_and_delays() {
     compare "${args[@]}" --coupling dense
     compare "${args[@]}" --coupling event
     [ "$(wc -l <one/spikes_E.csv)" -gt 10 ] || fail "too few spikes to compare"
+}
+
+test_populations_record_their_own_units_columns_of_subsets_and_the_mean() {
+    need_mpi
+    in_workdir
+    ei_net
+    printf '4\n0\n5\n2\n' >ix.csv
+    compare network.yaml --input E/I_ext=in_E.csv --input I/I_ext=in_I.csv --record 'ev=E/v[2:11]' \
+        --record 'I_v=I/v@ix.csv' --output-var E/s --sampling-steps 2 --sampling-mode mean -q
+    local msg
+    msg=$(python3 - 2>&1 <<'EOF'
+import json
+rows = len(open("one/out.csv").readlines())
+recorded = [("E", list(range(13))), ("E", list(range(2, 11))), ("I", [4, 0, 5, 2])]  # out, ev, I_v
+assert rows == 200, rows
+for P in (1, 2, 3, 4):
+    m = json.load(open("p%d/meta.json" % P))["mpi"]
+    want = [rows * sum(len(c) if r == 0 else sum(m["blocks"][pop][r][0] <= u < m["blocks"][pop][r][1] for u in c)
+                       for pop, c in recorded) for r in range(P)]
+    assert m["record_values"] == want, (P, m["record_values"], want, m["blocks"])
+EOF
+) || fail "record_values: $(printf '%s' "$msg" | tail -c 400)"
 }
 
 test_projection_from_a_coupled_algebraic_variable_and_a_coupled_reduction() {
@@ -344,6 +396,14 @@ test_an_error_on_every_rank_is_said_once_and_ends_all() {
     [ "$(grep -c '^rectic: MPI: the recordings exceed the memory limit' e.txt)" = 1 ] ||
         fail "expected the message once: $(cat e.txt)"
     [ ! -e out/meta.json ] || fail "an output set written after a failure"
+    ei_net # the same for a network of populations (each records its own columns: none may stream)
+    rc=0
+    mpirun --oversubscribe -np 2 "$RECTIC" run network.yaml --input E/I_ext=in_E.csv --input I/I_ext=in_I.csv \
+        --record E/v --output-var E/s --max-memory 1000 -q -o out >o.txt 2>e.txt || rc=$?
+    [ "$rc" != 0 ] || fail "exit 0 after a failure (network)"
+    [ "$(grep -c '^rectic: MPI: the recordings exceed the memory limit' e.txt)" = 1 ] ||
+        fail "expected the message once (network): $(cat e.txt)"
+    [ ! -e out/meta.json ] || fail "an output set written after a failure (network)"
 }
 
 test_state_saved_under_mpi_loads_with_another_number_of_ranks() {
@@ -403,6 +463,15 @@ test_standalone_mpi_program_writes_the_bytes_of_rectic_run() {
     mpirun --oversubscribe -np 3 ./net --input E=in_E.csv --input I=in_I.csv -o n3 >net.out 2>&1 ||
         fail "mpirun -np 3 ./net: $(head -c 600 net.out)"
     same none n3
+    printf '4\n0\n5\n2\n' >ix.csv # subsets, one out of order, and the output's mean: each rank its columns
+    net=(network.yaml --input E/I_ext=in_E.csv --input I/I_ext=in_I.csv --record 'ev=E/v[2:11]'
+         --record 'I_v=I/v@ix.csv' --output-var E/s --sampling-steps 2 --sampling-mode mean -q)
+    rr emit "${net[@]}" --standalone --mpi -o sub.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror sub.c -lm -o sub 2>cc.err || fail "mpicc sub.c: $(head -c 600 cc.err)"
+    rr run "${net[@]}" -o sone
+    mpirun --oversubscribe -np 4 ./sub --input E=in_E.csv --input I=in_I.csv -o sub4 >sub.out 2>&1 ||
+        fail "mpirun -np 4 ./sub: $(head -c 600 sub.out)"
+    same sone sub4
     rate_net # sparse, dense and delayed rate projections, a reduction, a population smaller than P
     local rate=(net.yaml --dt 1e-3 --steps 301 --input P/I_ext=inP.csv --record P/r --record T/v --record T/q -q)
     rr emit "${rate[@]}" --standalone --mpi -o rate.c

@@ -471,9 +471,7 @@ static void sa_context(rectic_kctx *c, sa_pop *s, int p, const sa_run *r)
         s->rec[k].slot = e->slot;
         s->rec[k].phase = e->phase;
         s->rec[k].stride = e->where == 3 ? c->in_col : e->where == 4 ? (long)sp->param_vector[e->slot] : 1;
-        s->rec[k].idx = e->idx;
-        s->rec[k].count = e->idx ? e->count : n;
-        s->buf[k] = sa_alloc((size_t)(r->rows * s->rec[k].count), sizeof(double));
+        s->buf[k] = sa_rec_own(&s->rec[k], e->idx, e->idx ? e->count : n, n, r->rows); /* MPI: this rank's columns */
     }
     sa_run_sampling(r, c, sp->n_recs, s->rec, s->buf);
     c->sample_mean = sp->has_out && r->mean_mode; /* only the output is averaged */
@@ -714,8 +712,11 @@ int main(int argc, char **argv)
     if (stopped) /* the rows of the steps before the bad one */
         run.rows = ctx[0].rec_row;
     for (int p = 0; sa_size > 1 && p < RECTIC_SA_N_POPS; p++)
-        for (int k = 0; k < rectic_sa_pops[p].n_recs; k++)
-            sa_mpi_gather_columns(pops[p].buf[k], run.rows, rectic_sa_pops[p].n); /* rank 0 takes the others' */
+        for (int k = 0; k < rectic_sa_pops[p].n_recs; k++) { /* rank 0 takes the others' columns */
+            const struct rectic_sa_rec *e = &rectic_sa_pops[p].recs[k];
+            long n = rectic_sa_pops[p].n;
+            sa_mpi_gather_rec(pops[p].buf[k], &pops[p].rec[k], e->idx, e->idx ? e->count : n, n, run.rows);
+        }
     if (sa_rank != 0) { /* rank 0 writes */
         sa_mpi_end();
         return stopped ? 3 : 0;
@@ -727,8 +728,8 @@ int main(int argc, char **argv)
     for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
         const struct rectic_sa_pop *sp = &rectic_sa_pops[p];
         for (int k = 0; k < sp->n_recs; k++)
-            sa_write(run.dir, sp->recs[k].file, run.npy, pops[p].buf[k], run.rows, pops[p].rec[k].count,
-                     RECTIC_SA_F32 ? SA_F4 : SA_F8);
+            sa_write(run.dir, sp->recs[k].file, run.npy, pops[p].buf[k], run.rows,
+                     sp->recs[k].idx ? sp->recs[k].count : sp->n, RECTIC_SA_F32 ? SA_F4 : SA_F8); /* every column */
         snprintf(name, sizeof name, "spikes_%s", sp->name);
         if (sp->spiking)
             sa_write_spikes(&run, name, &ctx[p]);
@@ -743,7 +744,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
         sa_pop *s = &pops[p];
         for (int k = 0; k < rectic_sa_pops[p].n_recs; k++)
-            free(s->buf[k]);
+            free(s->buf[k]), sa_rec_free(&s->rec[k], rectic_sa_pops[p].recs[k].idx);
         for (int q = 0; q < rectic_sa_pops[p].n_param; q++)
             free(s->param[q]);
         free(s->buf), free(s->rec), free(s->param), free(s->y), free(s->alg), free(s->coup), free(s->inr);

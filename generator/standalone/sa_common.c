@@ -86,6 +86,49 @@ static inline void sa_block(long n, int r, long *lo, long *hi)
         *lo = *hi = n;
 }
 
+/* Column j of a recorded value of n neurons holds neuron idx[j] (a subset of count), or neuron j (idx NULL):
+   the number of columns whose neuron rank r owns, and (where units, cols are not NULL) their neurons and
+   columns, in column order. */
+static inline long sa_own_columns(const long *idx, long count, long n, int r, long *units, long *cols)
+{
+    long lo, hi, q = 0;
+    sa_block(n, r, &lo, &hi);
+    for (long j = 0; j < count; j++) {
+        long u = idx ? idx[j] : j;
+        if (u < lo || u >= hi)
+            continue;
+        if (units)
+            units[q] = u;
+        if (cols)
+            cols[q] = j;
+        q++;
+    }
+    return q;
+}
+
+/* Points rec at the columns this rank records of a value of n neurons (idx, count: its subset, or NULL and
+   n) and returns a buffer for `rows` rows: in one process every column; under MPI the columns of the neurons
+   this rank owns (rec->idx lists them), in a buffer of those columns on the ranks other than 0 and of every
+   column on rank 0, which gathers them (sa_mpi_gather_rec).  sa_rec_free frees the list. */
+static inline double *sa_rec_own(rectic_krec *rec, const long *idx, long count, long n, long rows)
+{
+    rec->idx = idx;
+    rec->count = count;
+    if (sa_size > 1) {
+        long *units = sa_alloc((size_t)count + 1, sizeof *units);
+        rec->count = sa_own_columns(idx, count, n, sa_rank, units, NULL);
+        rec->idx = units;
+    }
+    return sa_alloc((size_t)(rows * (sa_rank == 0 ? count : rec->count)) + 1, sizeof(double));
+}
+
+/* Frees the list of units sa_rec_own made for rec (a value whose subset was idx). */
+static inline void sa_rec_free(rectic_krec *rec, const long *idx)
+{
+    if (rec->idx != idx)
+        free((void *)rec->idx);
+}
+
 /* Under MPI, which values of a source cross between ranks: those this rank sends each rank (sidx, scnt[r]
    from sdsp[r] on) and those it receives (ridx, rcnt, rdsp), with room for them. */
 typedef struct sa_xlist {
@@ -196,27 +239,44 @@ static inline void sa_xlist_run(const sa_xlist *x, real *v)
         v[x->ridx[q]] = x->rbuf[q];
 }
 
-/* Rank 0 takes the other ranks' columns (their blocks of the n neurons) of rows x n values at buf. */
-static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+/* Rank 0 takes every rank's columns of the first `rows` rows of a recorded value (rec: this rank's columns,
+   sa_rec_own; idx, count, n as given to it) into one process's rows of count values at buf: its own rows,
+   written at the start of buf, spread into place from the last value back (a value only moves forward),
+   then the other ranks' a block of rows at a time. */
+static inline void sa_mpi_gather_rec(double *buf, const rectic_krec *rec, const long *idx, long count, long n,
+                                     long rows)
 {
-    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts);
-    long lo, hi;
-    for (int r = 0, at = 0; r < sa_size; at += counts[r], r++) {
-        sa_block(n, r, &lo, &hi);
-        counts[r] = (int)(rows * (hi - lo)), counts[sa_size + r] = at;
+    long mine = rec->count, block = (8L << 20) / (8 * (count > 0 ? count : 1));
+    block = block < 1 ? 1 : block;
+    int *counts = sa_alloc(2 * (size_t)sa_size, sizeof *counts), *owner = sa_alloc((size_t)count + 1, sizeof *owner);
+    long *cols = sa_alloc((size_t)count + 1, sizeof *cols), *ncols = sa_alloc((size_t)sa_size, sizeof *ncols);
+    double *recv = sa_alloc(sa_rank == 0 ? (size_t)(block * count) + 1 : 1, sizeof *recv);
+    for (int r = 0; sa_rank == 0 && r < sa_size; r++) { /* which rank holds each column */
+        ncols[r] = sa_own_columns(idx, count, n, r, NULL, cols);
+        for (long q = 0; q < ncols[r]; q++)
+            owner[cols[q]] = r;
     }
-    sa_block(n, sa_rank, &lo, &hi);
-    double *mine = sa_alloc((size_t)(rows * (hi - lo)) + 1, sizeof *mine);
-    double *all = sa_alloc((size_t)(rows * n) + 1, sizeof *all);
-    for (long t = 0; t < rows; t++)
-        memcpy(mine + t * (hi - lo), buf + t * n + lo, sizeof(double) * (size_t)(hi - lo));
-    MPI_Gatherv(mine, counts[sa_rank], MPI_DOUBLE, all, counts, counts + sa_size, MPI_DOUBLE, 0, MPI_COMM_WORLD);
-    for (int r = 1; sa_rank == 0 && r < sa_size; r++) {
-        sa_block(n, r, &lo, &hi);
-        for (long t = 0; t < rows; t++)
-            memcpy(buf + t * n + lo, all + counts[sa_size + r] + t * (hi - lo), sizeof(double) * (size_t)(hi - lo));
+    if (sa_rank == 0) {
+        sa_own_columns(idx, count, n, 0, NULL, cols);
+        for (long t = rows - 1; t >= 0; t--)
+            for (long q = mine - 1; q >= 0; q--)
+                buf[t * count + cols[q]] = buf[t * mine + q];
     }
-    free(mine), free(all), free(counts);
+    for (long t0 = 0; t0 < rows; t0 += block) {
+        long tr = rows - t0 < block ? rows - t0 : block;
+        for (int r = 0, at = 0; r < sa_size; at += counts[r], r++) /* rank 0's columns are in place */
+            counts[r] = r == 0 ? 0 : (int)(tr * ncols[r]), counts[sa_size + r] = at;
+        MPI_Gatherv(buf + t0 * mine, sa_rank == 0 ? 0 : (int)(tr * mine), MPI_DOUBLE, recv, counts, counts + sa_size,
+                    MPI_DOUBLE, 0, MPI_COMM_WORLD);
+        for (int r = 1; sa_rank == 0 && r < sa_size; r++) {
+            const double *from = recv + counts[sa_size + r];
+            for (long t = 0; t < tr; t++)
+                for (long j = 0; j < count; j++)
+                    if (owner[j] == r)
+                        buf[(t0 + t) * count + j] = *from++;
+        }
+    }
+    free(counts), free(owner), free(cols), free(ncols), free(recv);
 }
 #else
 static inline void sa_mpi_allgather(real *buf, long n)
@@ -224,9 +284,10 @@ static inline void sa_mpi_allgather(real *buf, long n)
     (void)buf, (void)n;
 }
 
-static inline void sa_mpi_gather_columns(double *buf, long rows, long n)
+static inline void sa_mpi_gather_rec(double *buf, const rectic_krec *rec, const long *idx, long count, long n,
+                                     long rows)
 {
-    (void)buf, (void)rows, (void)n;
+    (void)buf, (void)rec, (void)idx, (void)count, (void)n, (void)rows;
 }
 
 static inline void sa_mpi_context(rectic_kctx *c)

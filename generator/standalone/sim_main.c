@@ -237,9 +237,7 @@ int main(int argc, char **argv)
         rec[k].phase = rectic_sa_records[k].phase;
         rec[k].stride = rec[k].where == 3 ? (inputs_file && in.cols == n && n > 1)
                         : rec[k].where == 4 ? (long)rectic_sa_param_vector[rec[k].slot] : 1;
-        rec[k].idx = NULL; /* every neuron */
-        rec[k].count = n;
-        buf[k] = sa_alloc((size_t)(run.rows * n), sizeof(double));
+        buf[k] = sa_rec_own(&rec[k], NULL, n, n, run.rows); /* every neuron (under MPI: this rank's) */
     }
     rectic_kctx c;
     memset(&c, 0, sizeof c);
@@ -264,7 +262,7 @@ int main(int argc, char **argv)
     if (done < steps) /* stopped: the rows of the steps before the bad one */
         run.rows = c.rec_row;
     for (int k = 0; sa_size > 1 && k < RECTIC_SA_N_RECORDS; k++)
-        sa_mpi_gather_columns(buf[k], run.rows, n); /* rank 0 takes the others' columns */
+        sa_mpi_gather_rec(buf[k], &rec[k], NULL, n, n, run.rows); /* rank 0 takes the others' columns */
     if (sa_rank != 0) { /* rank 0 writes */
         sa_mpi_end();
         return done < steps ? 3 : 0;
@@ -282,7 +280,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "%s: %ld steps, %ld neurons, %ld spikes; recordings in %s%s\n", sa_prog, done, n, c.n_spikes,
             run.dir, strcmp(run.dir, "/") ? "/" : "");
     for (int k = 0; k < RECTIC_SA_N_RECORDS; k++)
-        free(buf[k]);
+        free(buf[k]), sa_rec_free(&rec[k], NULL);
     for (int p = 0; p < RECTIC_SA_N_PARAM; p++)
         free(param[p]);
     free(c.acc), free(c.spikes), free(inr), free(wr), free(y), free(alg), free(coup);
