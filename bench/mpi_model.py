@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""bench/mpi_model.py ROWS STEPS -- the MPI scaling table of bench/mpi.sh and a model projecting it to 64 and
-1024 ranks (Markdown on stdout; bench/results_mpi.md).
+"""bench/mpi_model.py ROWS STEPS [CORES LOAD [PARTS]] -- the MPI scaling table of bench/mpi.sh and a model
+projecting it to 64 and 1024 ranks (Markdown on stdout; bench/results_mpi.md).
 
-ROWS: one measured run a line, "P N K coupling ms_per_step comm_ms_per_step bytes_per_step spikes weight_bytes"
-(K = 0: no coupling).
+ROWS: one measured run a line, "P N K coupling ms_per_step comm_ms_per_step bytes_per_step spikes weight_bytes
+[partition blocks busiest_compute_ms_per_step]" (K = 0: no coupling).  PARTS: rows of the same form, the runs
+of --mpi-partition units and synapses side by side (a table of their own).
 
 The model (per step, per rank; N units, in-degree K (random sources), P ranks, nu spikes per unit per second,
 dt, a network of latency ALPHA and bandwidth BETA):
@@ -48,7 +49,9 @@ def load(path):
         f = line.split()
         if len(f) >= 9:
             rows.append(dict(P=int(f[0]), N=int(f[1]), K=int(f[2]), c=f[3], ms=float(f[4]), comm=float(f[5]),
-                             bytes=float(f[6]), spikes=int(f[7]), wbytes=float(f[8])))
+                             bytes=float(f[6]), spikes=int(f[7]), wbytes=float(f[8]),
+                             part=f[9] if len(f) > 11 else "auto", blocks=f[10] if len(f) > 11 else "-",
+                             busy=float(f[11]) if len(f) > 11 else float("nan")))
     return rows
 
 
@@ -75,6 +78,34 @@ def measured_table(rows, steps, cores, loadavg):
            "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         out.append("| %(P)d | %(N)d | %(K)d | %(c)s | %(ms).3f | %(comm).3f | %(bytes).0f | %(spikes)d | %(wbytes).3g |" % r)
+    return out
+
+
+def partition_table(parts):
+    """The runs with equal blocks and with blocks balanced by incoming synapses, side by side."""
+    out = ["", "## Partitions: equal blocks (`--mpi-partition units`) vs blocks of about equal incoming synapses "
+           "(`synapses`), 2 ranks", "",
+           "The uniform network has K random sources per unit (both partitions give about the same blocks); the "
+           "skewed one (K = 130 on average) gives units 0 .. N/4-1 400 sources each and the others 40. The busiest "
+           "rank's compute is ms/step less the smallest wait in the exchange (the rank that waited least is the one "
+           "the other waited for). Both partitions write the same bytes (checked).", "",
+           "| network | N | partition | blocks | ms/step | comm ms/step | busiest rank's compute ms/step | "
+           "bytes/step | weight bytes, busiest rank |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for r in parts:
+        out.append("| %s | %d | %s | %s | %.3f | %.3f | %.3f | %.0f | %.3g |" % (
+            "skewed" if r["K"] == 130 else "uniform, K = %d" % r["K"], r["N"], r["part"],
+            r["blocks"].replace(";", ", "), r["ms"], r["comm"], r["busy"], r["bytes"], r["wbytes"]))
+    said = []
+    for r in parts:  # each network: balanced blocks against equal ones, measured in the same run
+        u = [q for q in parts if (q["N"], q["K"], q["part"]) == (r["N"], r["K"], "units")]
+        if r["part"] != "synapses" or not u:
+            continue
+        said.append("%s: %.2f times the time per step of equal blocks, %.2f times the busiest rank's compute" % (
+            "skewed" if r["K"] == 130 else "uniform", r["ms"] / u[0]["ms"], r["busy"] / u[0]["busy"]))
+    if said:
+        out += ["", "Blocks balanced by synapses, " + "; ".join(said) + " (on the uniform network the blocks are the "
+                "same, so its ratios are the noise of the busy machine)."]
     return out
 
 
@@ -106,6 +137,21 @@ def model_inputs(rows, steps):
                                                                100 * (r["bytes"] / pred - 1),
                                                                " + sparse source 8*N*(1-exp(-K/P))*(P-1)/P"
                                                                if r["c"] == "sparse" else ""))
+    ratios = []
+    for r in rows:  # the compute model at P = 2 against the busiest rank's compute (the step less its least wait)
+        one = [s[3] for s in syn if (s[0], s[1], s[2]) == (r["c"], r["N"], r["K"])]
+        if r["P"] != 2 or r["busy"] != r["busy"] or (r["K"] > 0 and not one):
+            continue
+        pred = 1e3 * ((one[0] * r["N"] * r["K"] if r["K"] > 0 else 0) + c_unit * r["N"]) / 2
+        ratios.append(r["busy"] / pred)
+        out.append("- compute per step on 2 ranks, N = %d, K = %d (%s): busiest rank measured %.2f ms, model "
+                   "(c_syn N K + c_unit N) / 2 from the 1-rank rows %.2f ms (%+.0f%%)" % (
+                       r["N"], r["K"], r["c"], r["busy"], pred, 100 * (r["busy"] / pred - 1)))
+    if ratios:
+        out.append("- so the bytes per step are the model's, while the busiest rank's compute on 2 ranks is %.2f-%.2f "
+                   "times the model's half of the 1-rank compute: with the load above, two ranks on these two cores "
+                   "do not get a core each (a rank on a core of its own would be 1.0); the per-synapse and per-unit "
+                   "costs, and the projection from them, are those of a busy machine" % (min(ratios), max(ratios)))
     c_syn = [s[3] for s in syn if s[0] == "event"]
     c_sparse = [s[3] for s in syn if s[0] == "sparse"]
     return out, (sum(c_syn) / len(c_syn) if c_syn else float("nan")), \
@@ -155,6 +201,8 @@ def main():
     out = measured_table(rows, steps, cores, loadavg)
     inputs, c_event, c_sparse, c_unit, c_rep = model_inputs(rows, steps)
     out += inputs + projection(c_event, c_sparse, c_unit, c_rep)
+    if len(sys.argv) > 5:
+        out += partition_table(load(sys.argv[5]))
     print("\n".join(out))
 
 
