@@ -182,8 +182,9 @@ int rct_cli_circ_load(options *o)
             return -1;
         }
     }
+    FILE *held = rct_cli_mpi_held(); /* under MPI said once, by rank 0 (the others hold theirs) */
     for (int i = 0; i < c->n_warnings; i++)
-        fprintf(stderr, "rectic: warning: %s\n", c->warnings[i]);
+        fprintf(held ? held : stderr, "rectic: warning: %s\n", c->warnings[i]);
     return 0;
 }
 

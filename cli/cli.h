@@ -141,7 +141,8 @@ int rct_cli_mpi_writer(const options *o);
 /* Ends MPI (the command's last call). */
 void rct_cli_mpi_end(void);
 
-/* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr; *shown = count. */
+/* Prints the network's warnings from index *shown on as "rectic: warning: ..." to stderr (under MPI: rank 0;
+   the others hold them, cli/mpi.c); *shown = count. */
 void rct_cli_warnings(const rectic_net *net, int *shown);
 
 extern const char rct_usage_fit[], rct_usage_fit_rls[];

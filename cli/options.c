@@ -31,8 +31,10 @@ void rct_cli_complain(const char *fmt, ...)
 void rct_cli_warnings(const rectic_net *net, int *shown)
 {
     char flags[8192];
+    FILE *held = rct_cli_mpi_held(); /* under MPI said once, by rank 0 (the others hold theirs) */
     for (; *shown < rectic_net_warning_count(net); ++*shown)
-        fprintf(stderr, "rectic: warning: %s\n", rct_cli_flags(rectic_net_warning(net, *shown), flags, sizeof flags));
+        fprintf(held ? held : stderr, "rectic: warning: %s\n",
+                rct_cli_flags(rectic_net_warning(net, *shown), flags, sizeof flags));
 }
 
 const char rct_usage_run[] =

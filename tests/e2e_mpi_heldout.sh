@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# tests/e2e_mpi_heldout.sh -- issue 18's held-out check: random cases of tests/heldout_gen.py (templates,
+# network files of populations, PyRates circuits; every weight form, coupling, delay, recording, sampling and
+# state option) run by one process and by `mpirun -np 2` and `-np 3` write the same bytes
+# (tests/mpi_heldout.py), for a fixed set of seeds; some also through the standalone --mpi program and with a
+# spoiled file (the same message and exit status on 3 ranks, the earlier outputs intact).  Then the cases
+# that its seeds found, reduced.  `tests/mpi_heldout.py --keep DIR A:B` runs more seeds by hand.
+#
+#   RECTIC_BUILD=build ./tests/e2e_mpi_heldout.sh      (make test runs it; skipped where mpirun is missing)
+# shellcheck source=tests/ridge_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own allocations: e2e_mpi.sh)
+
+# need_mpi: skips the test where mpirun is missing.
+need_mpi() {
+    command -v mpirun >/dev/null || skip "no mpirun (apt-get install openmpi-bin libopenmpi-dev)"
+}
+
+# heldout ARGS...: runs tests/mpi_heldout.py; fails the test with its failures.
+heldout() {
+    need_numpy
+    local out
+    out=$("$SYSPY" "$ROOT/tests/mpi_heldout.py" --rectic "$RECTIC" "$@" 2>&1) ||
+        fail "$(printf '%s\n' "$out" | grep -A3 '^FAIL' | head -c 1500)"
+    printf '%s\n' "$out" | grep -q '^mpi_heldout: [1-9][0-9]* passed, 0 failed' || fail "no case ran: $out"
+}
+
+test_held_out_cases_write_one_process_bytes_on_2_and_3_ranks() {
+    need_mpi
+    heldout 0:24
+}
+
+test_held_out_standalone_programs_and_spoiled_files() {
+    need_mpi
+    heldout --standalone --errors 100:108
+}
+
+# ring_circuit: ring.yaml, a PyRates circuit whose edges from a are delayed and undelayed (a warning).
+ring_circuit() {
+    cat >ring.yaml <<'EOF'
+rate_op: {base: OperatorTemplate, equations: "d/dt * r = (-r + tanh(r_in)) / tau",
+          variables: {r: output(0.1), tau: 0.01, r_in: input(0.0)}}
+rate_node: {base: NodeTemplate, operators: [rate_op]}
+ring:
+  base: CircuitTemplate
+  nodes: {a: rate_node, b: rate_node}
+  edges: [[a/rate_op/r, b/rate_op/r_in, null, {weight: 2.0, delay: 0.005}],
+          [a/rate_op/r, a/rate_op/r_in, null, {weight: 0.5}]]
+EOF
+}
+
+test_warnings_are_said_once_on_3_ranks() {
+    need_mpi
+    in_workdir
+    ring_circuit
+    local rc=0
+    mpirun -np 3 "$RECTIC" run ring/ring --dt 1e-3 --steps 20 --record a=a/rate_op/r -q -o out >o.txt 2>e.txt ||
+        rc=$?
+    [ "$rc" = 0 ] || fail "exit $rc: $(cat e.txt)"
+    [ "$(grep -c 'rectic: warning: .*lag one step' e.txt)" = 1 ] || fail "circuit warning not said once: $(cat e.txt)"
+    printf '1,0\n0,1\n' >w.csv # a delayed projection asked to be event-driven: a warning from the library
+    cat >net.yaml <<'EOF'
+populations:
+  A: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 2, spike: {var: spike, def: v}}
+projections:
+  - {source: A/s, target: A/s_in, weights: w.csv, delay: 0.002}
+EOF
+    mpirun -np 3 "$RECTIC" run net.yaml --dt 1e-3 --steps 20 --record A/v --coupling event -q -o out2 >o.txt 2>e.txt ||
+        rc=$?
+    [ "$rc" = 0 ] || fail "exit $rc: $(cat e.txt)"
+    [ "$(grep -c 'rectic: warning: .*not event-driven' e.txt)" = 1 ] || fail "network warning not said once: $(cat e.txt)"
+}
+
+run_tests
