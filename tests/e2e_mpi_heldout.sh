@@ -73,4 +73,33 @@ EOF
     [ "$(grep -c 'rectic: warning: .*not event-driven' e.txt)" = 1 ] || fail "network warning not said once: $(cat e.txt)"
 }
 
+test_standalone_network_program_records_subsets_of_units_on_2_and_3_ranks() {
+    need_mpi
+    command -v mpicc >/dev/null || skip "no mpicc (libopenmpi-dev)"
+    in_workdir
+    printf '0.5,0,1\n0,0,0\n1,0.25,0\n' >w.csv
+    printf '4\n0\n2\n' >idx.csv
+    cat >net.yaml <<'EOF'
+populations:
+  A: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 3, spike: {var: spike, def: v}}
+  B: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 5, spike: {var: spike, def: v},
+      set: {eta: 3}}
+projections:
+  - {source: A/s, target: A/s_in, weights: w.csv}
+  - {source: A/s, target: B/s_in, weight: 0.5}
+EOF
+    local args=(net.yaml --dt 1e-3 --steps 300 --set A/eta=4 --record 'B_v=B/v@idx.csv' --record 'A_v=A/v[1:3]'
+                --record B/s -q)
+    rr run "${args[@]}" -o one
+    rr emit "${args[@]}" --standalone --mpi -o sim.c
+    mpicc -std=c11 -O2 sim.c -lm -o sim 2>cc.err || fail "mpicc: $(head -c 600 cc.err)"
+    local p f
+    for p in 2 3; do
+        mpirun -np "$p" ./sim --steps 300 -o "s$p" >sim.out 2>&1 || fail "mpirun -np $p ./sim: $(head -c 600 sim.out)"
+        for f in A_v.csv B_v.csv B_s.csv spikes_A.csv spikes_B.csv; do
+            cmp -s "one/$f" "s$p/$f" || fail "$f of ./sim on $p ranks differs from rectic run's"
+        done
+    done
+}
+
 run_tests
