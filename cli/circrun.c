@@ -263,6 +263,14 @@ static int circ_set(const options *o, rectic_net *net, const setting *st)
     return rc != RECTIC_OK ? -1 : 0;
 }
 
+int rct_cli_circ_sets(const options *o, rectic_net *net)
+{
+    for (int k = 0; k < o->n_sets; k++)
+        if (circ_set(o, net, &o->sets[k]))
+            return -1;
+    return 0;
+}
+
 rectic_net *rct_cli_circ_build(options *o)
 {
     rectic_spec opts = o->spec;
@@ -272,9 +280,7 @@ rectic_net *rct_cli_circ_build(options *o)
     int rc = rectic_net_new_network(&net, o->ns, &opts);
     if (!(net = rct_cli_made(net, rc)))
         return NULL;
-    int bad = 0;
-    for (int k = 0; !bad && k < o->n_sets; k++)
-        bad = circ_set(o, net, &o->sets[k]);
+    int bad = rct_cli_circ_sets(o, net);
     for (int k = 0; !bad && k < o->n_cin; k++) {
         if (rectic_net_input(net, o->cin[k].name, o->cin[k].data, o->steps, o->cin[k].n) != RECTIC_OK) {
             rct_cli_complain_net("--input", net);

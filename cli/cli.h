@@ -290,6 +290,8 @@ int rct_cli_circ_load(options *o);
 int rct_cli_circ_write_inputs(const options *o);
 /* `rectic check CIRCUIT`: prints the resolved, planned circuit (for --dt); 0, or 1 after a complaint. */
 int rct_cli_circ_check(const options *o);
+/* Applies every --set of a circuit (node paths and POP/OP/VAR, circrun.c): 0, or -1 after complaining. */
+int rct_cli_circ_sets(const options *o, rectic_net *net);
 /* Builds the network of the circuit: --set per node, the inputs, --record per node (one column), sampling. */
 rectic_net *rct_cli_circ_build(options *o);
 void rct_cli_circ_free(options *o);

@@ -53,7 +53,7 @@ int rct_cli_state_apply(options *o, rectic_net *net)
             complain("%s", rectic_errmsg(net));
             return -1;
         }
-        if (rct_cli_apply_sets(o, net))
+        if (o->network == 2 ? rct_cli_circ_sets(o, net) : rct_cli_apply_sets(o, net)) /* (a circuit's node paths) */
             return -1;
     }
     s->first = rectic_net_step(net);

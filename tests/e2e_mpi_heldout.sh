@@ -102,4 +102,19 @@ EOF
     done
 }
 
+test_set_of_a_circuit_node_after_load_state_overrides_the_loaded_value() {
+    need_mpi
+    in_workdir
+    ring_circuit
+    local args=(ring/ring --dt 1e-3 --record a=a/rate_op/r --record b=b/rate_op/r --set b/rate_op/r=0.25 -q)
+    rr run "${args[@]}" --steps 30 -o whole
+    rr run "${args[@]}" --steps 12 --save-state s.npz -o first
+    rr run "${args[@]}" --steps 18 --load-state s.npz -o one
+    mpirun -np 3 "$RECTIC" run "${args[@]}" --steps 18 --load-state s.npz -o p3 >o.txt 2>e.txt ||
+        fail "3 ranks: $(cat e.txt)"
+    cmp -s one/b.csv p3/b.csv && cmp -s one/a.csv p3/a.csv || fail "3 ranks differ from one process"
+    [ "$(head -n 1 one/b.csv)" = 0.25 ] || fail "b's first row after the load: $(head -n 1 one/b.csv), not 0.25"
+    [ "$(head -n 1 one/a.csv)" = "$(sed -n 13p whole/a.csv)" ] || fail "a's first row is not the loaded state"
+}
+
 run_tests
