@@ -129,6 +129,10 @@ def common_opts(rng, steps):
     if rng.random() < 0.25:
         o += ["--format", "npy"]
     o += ["--backend", "cc" if rng.random() < 0.2 else "tcc"]
+    if o[-1] == "cc" and rng.random() < 0.5:
+        o += ["--threads", "2"]
+    if rng.random() < 0.05:
+        o += ["--no-check-finite"]
     return o
 
 
@@ -170,28 +174,40 @@ def template_case(d, rng, shared):
     tpl, op, src, tgt, inp, out, spike, dt, mean, sd, scale, recs, event = MODELS[name]
     n = int(rng.choice([1, 2, 3, 5, 7, 11, 16, 23, 31, 40]))
     steps = int(rng.integers(60, 400))
+    if rng.random() < 0.1:  # across the end of a block of 4096 steps (the ranks then exchange the whole state)
+        n, steps = min(n, 7), int(rng.integers(4097, 4300))
+    elif rng.random() < 0.05:  # threads for the loops (cc) and the coupling product of N >= 4096
+        n, steps = 4100, 30
     a = [tpl] + (["--op", op] if op else []) + ["--dt", num(dt), "-q"]
     rectipy = os.path.join(shared or "", "templates", "rectipy")
     if shared and os.path.isdir(rectipy) and rng.random() < 0.3:
         a += ["--template-path", rectipy]  # RectiPy's own template files
     desc = [name, "N=%d" % n]
-    wk = rng.choice(["none", "dense", "dense", "coo"])
+    wk = rng.choice(["none", "dense", "dense", "coo"]) if n < 1000 else "coo"
     if wk == "none":
         a += ["-N", str(n)]
     else:
-        w = matrix(rng, n, n, scale / max(1.0, np.sqrt(n)), no_self=True)
         a += ["--source-var", src, "--target-var", tgt]
-        if wk == "dense":
+        if n >= 1000:  # about 8 synapses a unit
+            nnz = 8 * n
+            w = np.zeros((1, 1))  # (N is given)
+            rows = np.column_stack([rng.integers(0, n, nnz), rng.integers(0, n, nnz),
+                                    np.round(rng.uniform(-0.5, 1.0, nnz) * scale / 3, 5)])
+            a += ["--weights-coo", write_coo(d, "W", rows.tolist(), rng), "-N", str(n)]
+        elif wk == "dense":
+            w = matrix(rng, n, n, scale / max(1.0, np.sqrt(n)), no_self=True)
             a += ["--weights", write_matrix(d, "W", w, rng)]
         else:
+            w = matrix(rng, n, n, scale / max(1.0, np.sqrt(n)), no_self=True)
             a += ["--weights-coo", write_coo(d, "W", coo(rng, w), rng)]
-            if rng.random() < 0.5:
+            if rng.random() < 0.5 and n < 1000:
                 a += ["-N", str(n)]
-            elif not np.any(w[n - 1]) and not np.any(w[:, n - 1]):
+            elif n < 1000 and not np.any(w[n - 1]) and not np.any(w[:, n - 1]):
                 a += ["-N", str(n)]  # N would shrink: the largest index is smaller
-            if rng.random() < 0.4:
-                a += ["--mpi-partition", str(rng.choice(["units", "synapses"]))]
-        modes = ["auto", "dense", "sparse", "inline"] + (["event", "event"] if event and spike else [])
+        if wk == "coo" and rng.random() < 0.4:
+            a += ["--mpi-partition", str(rng.choice(["units", "synapses"]))]
+        modes = ["auto", "dense", "sparse", "inline"] if n < 1000 else ["auto", "sparse"]
+        modes += ["event", "event"] if event and spike else []
         c = str(rng.choice(modes))
         a += ["--coupling", c]
         desc += [wk + ":" + c]
