@@ -19,6 +19,7 @@ with the command that shows them, and "mpi_heldout: N passed, M failed, K skippe
 import argparse
 import filecmp
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -120,17 +121,26 @@ def standalone(d, rectic, case, nps):
     return "standalone"
 
 
+def named_files(d, case):
+    """The files the case's first run names, and those its network file names."""
+    names = [a.split("@")[-1].split("=")[-1] for a in case["runs"][0]]
+    if os.path.isfile(os.path.join(d, "net.yaml")):
+        text = open(os.path.join(d, "net.yaml")).read()
+        names += re.findall(r"weights(?:-coo)?: ([^,}\s]+)", text) + re.findall(r'"@([^"]+)"', text)
+    return sorted({n for n in names if os.path.isfile(os.path.join(d, n)) and n != "circ.yaml"})
+
+
 def spoil(d, case, seed):
-    """Spoils one file the first run names; returns what was done."""
+    """Spoils one file the case names (removed, cut, a word for a number, a short row, a row less, an index
+    out of range, a negative delay); returns what was done."""
     import numpy as np
     rng = np.random.default_rng(seed + 7)
-    names = [a.split("@")[-1].split("=")[-1] for a in case["runs"][0]]
-    cands = sorted({n for n in names if os.path.isfile(os.path.join(d, n)) and n != "circ.yaml"})
+    cands = named_files(d, case)
     if not cands:
         return None
     f = cands[rng.integers(len(cands))]
     path = os.path.join(d, f)
-    how = rng.integers(3)
+    how = rng.integers(5)
     if how == 0:
         os.remove(path)
         return "removed " + f
@@ -138,18 +148,21 @@ def spoil(d, case, seed):
         data = open(path, "rb").read()
         open(path, "wb").write(data[:len(data) - 9] if len(data) > 140 else data[:60])
         return "cut " + f
-    lines = open(path).read().splitlines()
-    k = int(rng.integers(len(lines))) if lines else 0
-    if not lines:
-        lines = ["x"]
-    elif how == 1 and f.endswith(".csv"):
+    lines = open(path).read().splitlines() or [""]
+    k = int(rng.integers(len(lines)))
+    if f.endswith(".yaml"):
+        k = max(i for i, ln in enumerate(lines) if ln.startswith("  "))
+        lines[k] = lines[k].replace("}", ", delay: -0.001}") if how < 3 and "source" in lines[k] else lines[k] + " ]"
+    elif how == 1:
         lines[k] = lines[k].replace(",", ",1e+x", 1) if "," in lines[k] else lines[k] + "e+x"
-    elif f.endswith(".yaml"):
-        lines[k] = lines[k] + " ]"
-    else:
+    elif how == 2:
         lines[k] = lines[k].rsplit(",", 1)[0] if "," in lines[k] else "1,2"
+    elif how == 3 and len(lines) > 1:
+        del lines[k]
+    else:
+        lines[k] = "99999" + lines[k][len(lines[k].split(",")[0]):]
     open(path, "w").write("\n".join(lines) + "\n")
-    return "spoiled line %d of %s" % (k + 1, f)
+    return "spoiled line %d of %s (%d)" % (k + 1, f, how)
 
 
 def errors(d, rectic, case, seed):
