@@ -468,7 +468,12 @@ def circuit_case(d, rng, shared):
             o[o.index("--steps") + 1] = str(hi - lo)
         return o
     runs = state_runs(rng, a, steps, inp_opt)
-    return {"kind": "circuit", "desc": desc + " runs=%d" % len(runs), "runs": runs, "emit": None}
+    emit = None
+    if len(runs) == 1 and "--save-state" not in runs[0]:  # the program's inputs: what emit says
+        emit = (["emit"] + [x for i, x in enumerate(runs[0][1:]) if x not in ("-o", "--backend", "--threads")
+                            and runs[0][i] not in ("-o", "--backend", "--threads")] + ["--standalone", "--mpi"],
+                ["-o", "{OUT}/a"])
+    return {"kind": "circuit", "desc": desc + " runs=%d" % len(runs), "runs": runs, "emit": emit}
 
 
 def make_case(d, seed, shared):

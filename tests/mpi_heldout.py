@@ -110,6 +110,8 @@ def standalone(d, rectic, case, nps):
     rc, text = run([rectic] + emit + ["-o", "sim.c"], d)
     if rc != 0:
         return "emit refused: " + " ".join(messages(text))  # not an MPI matter: reported, not failed
+    said = re.search(r"run the program with (.*)$", text, re.M)  # a circuit's inputs, written beside sim.c
+    prog = prog + (said.group(1).split() if said else [])
     rc, text = run(["mpicc", "-std=c11", "-O2", "-Wall", "-Wextra", "-Werror", "sim.c", "-lm", "-o", "sim"], d)
     if rc != 0:
         raise Failure("mpicc sim.c: " + text[-1500:])
