@@ -34,6 +34,7 @@ test_held_out_cases_write_one_process_bytes_on_2_and_3_ranks() {
 
 test_held_out_standalone_programs_and_spoiled_files() {
     need_mpi
+    command -v mpicc >/dev/null || skip "no mpicc (libopenmpi-dev)"
     heldout --standalone --errors 12 27 100:104
 }
 
