@@ -429,6 +429,18 @@ static int put_program(const options *o, const char *text)
     return code;
 }
 
+/* A standalone program computes no input_layer: or readout: of a network file: complains (1) when it has one. */
+static int standalone_layers(const options *o)
+{
+    const char *which = rectic_netspec_get_input_layer(o->ns, NULL, NULL, NULL, NULL) == 1 ? "an input_layer:"
+                        : rectic_netspec_get_readout(o->ns, NULL, NULL, NULL, NULL, NULL) == 1 ? "a readout:"
+                                                                                               : NULL;
+    if (which)
+        complain("--standalone: %s has %s, which the program does not compute (`rectic run` and `rectic fit` do)",
+                 o->spec.template_ref, which);
+    return which != NULL;
+}
+
 /* `rectic emit NETWORK.yaml [run options]`: the kernel of a network file (C, or CUDA with --target cuda); with
    --standalone the program of a network file or of a circuit (whose run inputs are written beside it, as
    its populations' inputs). */
@@ -451,6 +463,8 @@ static int emit_network(options *o)
     }
     if ((o->project && check_project_files(o->project, o->force)) ||
         (o->network == 2 ? rct_cli_circ_load(o) : rct_cli_net_load(o)))
+        return 1;
+    if (o->standalone && o->network == 1 && standalone_layers(o))
         return 1;
     rectic_net *net = o->network == 2 ? rct_cli_circ_build(o) : rct_cli_net_build(o);
     if (!net)

@@ -118,4 +118,28 @@ test_set_of_a_circuit_node_after_load_state_overrides_the_loaded_value() {
     [ "$(head -n 1 one/a.csv)" = "$(sed -n 13p whole/a.csv)" ] || fail "a's first row is not the loaded state"
 }
 
+test_standalone_refuses_a_network_file_with_layers_it_would_not_compute() {
+    in_workdir
+    printf '1\n-1\n' >win.csv
+    printf '0.5,0.5\n' >wout.csv
+    cat >net.yaml <<'EOF'
+populations:
+  P: {template: neuron_model_templates.rate_neurons.leaky_integrator.tanh, n: 2, input: li_op/I_ext}
+projections:
+  - {source: P/tanh_op/r, target: P/li_op/r_in, weight: 0.5}
+input_layer: {target: P/li_op/I_ext, weights: win.csv}
+EOF
+    local rc=0
+    "$RECTIC" emit net.yaml --dt 0.01 --record P/li_op/v --standalone -o sim.c >o.txt 2>e.txt || rc=$?
+    [ "$rc" = 1 ] || fail "exit $rc: $(cat e.txt)"
+    grep -q '^rectic: --standalone: net.yaml has an input_layer:' e.txt || fail "message: $(cat e.txt)"
+    [ ! -e sim.c ] || fail "sim.c written"
+    printf 'readout: {source: P/li_op/v, weights: wout.csv}\n' >>net.yaml
+    sed -i '/^input_layer/d' net.yaml
+    rc=0
+    "$RECTIC" emit net.yaml --dt 0.01 --standalone --mpi -o sim.c >o.txt 2>e.txt || rc=$?
+    [ "$rc" = 1 ] || fail "exit $rc: $(cat e.txt)"
+    grep -q '^rectic: --standalone: net.yaml has a readout:' e.txt || fail "message: $(cat e.txt)"
+}
+
 run_tests

@@ -326,13 +326,24 @@ def network_case(d, rng):
         if rng.random() < 0.5:
             f.append("delay: %s" % num(dt * int(rng.integers(1, 5)) + (0.5 * dt if rng.random() < 0.2 else 0)))
         lines.append("  - {%s}" % ", ".join(f))
+    steps = int(rng.integers(60, 300))
+    layer = readout = None
+    if rng.random() < 0.15:  # RectiPy's layers: --inputs feeds P0 through W_in; out.csv is the readout's
+        m = int(rng.integers(1, 4))
+        layer = inputs(rng, steps, m, 0.0, 1.0) * pops[0][1][9]
+        lines.append("input_layer: {target: P0/%s, weights: %s}" % (
+            pops[0][1][4], write_matrix(d, "Win", np.round(rng.uniform(-1, 1, (pops[0][2], m)), 4), rng)))
+        if rng.random() < 0.5:
+            readout = pops[-1]
+            lines.append("readout: {source: %s/%s, weights: %s, activation: %s}" % (
+                readout[0], readout[1][5], write_matrix(d, "Wout", np.round(rng.uniform(-1, 1, (2, readout[2])), 4),
+                                                       rng), rng.choice(["identity", "tanh", "softmax"])))
     with open(os.path.join(d, "net.yaml"), "w") as fh:
         fh.write("\n".join(lines) + "\n")
-    steps = int(rng.integers(60, 300))
     a = ["net.yaml", "--dt", num(dt), "-q"]
     data = {}
     for pname, model, n in pops:
-        if rng.random() < 0.8:
+        if rng.random() < 0.8 and (layer is None or pname != "P0"):
             data[pname] = inputs(rng, steps, n if rng.random() < 0.7 else 1, model[8], model[9])
         recs = model[11]
         for k, v in enumerate(recs):
@@ -345,7 +356,7 @@ def network_case(d, rng):
             vals = np.round(rng.uniform(-1, 1, n), 4)
             f = write_matrix(d, "v0_" + pname, vals[None, :], rng, ("csv", "npy"))
             a += ["--set", "%s/%s=@%s" % (pname, model[11][0], f)]
-    if rng.random() < 0.6:
+    if rng.random() < 0.6 and not readout:
         pname, model, n = pops[rng.integers(npop)]
         a += ["--output-var", pname + "/" + model[5]]
     if not any(x == "--record" for x in a) and "--output-var" not in a:
@@ -360,9 +371,13 @@ def network_case(d, rng):
             name = "in_%s_%d_%d.csv" % (pname, lo, hi)
             write_csv(os.path.join(d, name), arr[lo:hi])
             o += ["--input", "%s/%s=%s" % (pname, dict((p[0], p[1]) for p in pops)[pname][4], name)]
+        if layer is not None:
+            write_csv(os.path.join(d, "x_%d_%d.csv" % (lo, hi)), layer[lo:hi])
+            o += ["--inputs", "x_%d_%d.csv" % (lo, hi)]
         return o + ["--steps", str(hi - lo)]
     runs = state_runs(rng, a, steps, inp_opt)
     desc = "net " + " ".join("%s:%s*%d" % (p[0], p[1][0].split(".")[-1], p[2]) for p in pops)
+    desc += " layers" if layer is not None else ""
     emit = None
     if len(runs) == 1 and "--save-state" not in runs[0] and rng.random() < 0.5:
         prog = []
