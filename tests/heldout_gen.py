@@ -363,6 +363,8 @@ def network_case(d, rng):
         a += ["--record", "%s/%s" % (pops[0][0], pops[0][1][11][0])]
     if rng.random() < 0.4:
         a += ["--coupling", str(rng.choice(["dense", "sparse", "event"]))]
+    if rng.random() < 0.4:
+        a += ["--mpi-partition", str(rng.choice(["units", "synapses", "auto"]))]
     a += common_opts(rng, steps)
 
     def inp_opt(lo, hi):
@@ -387,7 +389,8 @@ def network_case(d, rng):
                 prog += ["--input", r[i + 1].split("/")[0] + "=" + r[i + 1].split("=", 1)[1]]
             if x == "--steps":
                 prog += ["--steps", r[i + 1]]
-        e = [x for i, x in enumerate(r) if x not in ("-o", "--backend") and r[i - 1] not in ("-o", "--backend")]
+        drop = ("-o", "--backend", "--mpi-partition")
+        e = [x for i, x in enumerate(r) if x not in drop and r[i - 1] not in drop]
         emit = (["emit"] + e + ["--standalone", "--mpi"], prog + ["-o", "{OUT}/a"])
     return {"kind": "network", "desc": desc + " runs=%d" % len(runs), "runs": [["run"] + r for r in runs],
             "emit": emit}

@@ -68,7 +68,7 @@ def variant(d, rectic, case, p, tag, load=None):
     for r in case["runs"]:
         rc, text = run(launcher(p) + [rectic] + subst(r, tag + "/out", tag + "/state.npz",
                                                       (load or tag) + "/state.npz"), d)
-        res.append((rc, messages(text), text))
+        res.append((rc, [m.replace(tag + "/", "{V}/") for m in messages(text)], text))  # (its own paths)
         if rc != 0:
             break
     return res
