@@ -257,14 +257,27 @@ def template_case(d, rng, shared):
         var = "li_op/v" if name in ("tanh", "sigmoid") else "v"
         f = write_matrix(d, "v0", np.round(rng.uniform(-1, 1, (n, 1)), 4), rng, ("csv",))
         a += ["--set", var + "=@" + f]
-    a += common_opts(rng, steps)
-    runs = state_runs(rng, a, steps, input_maker(d, rng, data, flags))
+    fit = not spike and data is not None and flags("x")[0] == "--inputs" and "--readout-weights" not in a and \
+        rng.random() < 0.3
+    if fit:  # fit ridge: the run's outputs, readout.csv and y_fit (LAPACK on rank 0's gathered output)
+        write_csv(os.path.join(d, "y.csv"), np.round(rng.normal(0, 1, (steps, int(rng.integers(1, 3)))), 4))
+        a = ["--targets", "y.csv", "--washout", str(int(rng.integers(0, 20)))] + a + (["--bias"] if rng.random() < 0.5
+                                                                                       else [])
+        a += [x for x in common_opts(rng, steps) if x not in ("--sampling-mode", "mean")]
+        a = [x for i, x in enumerate(a) if x not in ("--sampling-steps", "--cutoff") and
+             a[i - 1] not in ("--sampling-steps", "--cutoff")]
+        runs = [a + input_maker(d, rng, data, flags)(0, steps) + ["-o", "{OUT}/a"]]
+        desc += ["fit ridge"]
+    else:
+        a += common_opts(rng, steps)
+        runs = state_runs(rng, a, steps, input_maker(d, rng, data, flags))
     desc += ["runs=%d" % len(runs)]
     emit = None
     if not layers and not any(x in a for x in ("--readout-weights", "--weights-coo", "--record-spikes")) and \
             "--load-state" not in runs[-1] and "--save-state" not in runs[0]:
         emit = standalone_args(runs[0])
-    return {"kind": "template", "desc": " ".join(desc), "runs": [["run"] + r for r in runs], "emit": emit}
+    return {"kind": "template", "desc": " ".join(desc), "runs": [(["fit", "ridge"] if fit else ["run"]) + r
+                                                                 for r in runs], "emit": None if fit else emit}
 
 
 def standalone_args(run):
