@@ -327,8 +327,10 @@ static void write_kernel(net_writer *W)
 {
     const rct_emit_net *o = W->o;
     rct_buf *b = &W->out;
-    rct_buf_puts(b, "long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps)\n{\n"
-                    "    long done;\n    for (done = 0; done < steps; done++) {\n");
+    rct_buf_puts(b, "long rectic_kernel(rectic_kctx *pop, const rectic_kproj *proj, long steps)\n{\n");
+    if (!o->n_projs)
+        rct_buf_puts(b, "    (void)proj; /* no projections */\n");
+    rct_buf_puts(b, "    long done;\n    for (done = 0; done < steps; done++) {\n");
     int spiking = 0;
     for (int p = 0; p < o->n_pops; p++)
         if (o->pop_opts[p].spiking)

@@ -142,4 +142,16 @@ EOF
     grep -q '^rectic: --standalone: net.yaml has a readout:' e.txt || fail "message: $(cat e.txt)"
 }
 
+test_standalone_program_of_a_circuit_without_edges_builds_without_warnings() {
+    command -v mpicc >/dev/null || skip "no mpicc (libopenmpi-dev)"
+    in_workdir
+    ring_circuit
+    printf 'lone: {base: CircuitTemplate, nodes: {a: rate_node}}\n' >>ring.yaml
+    rr emit --standalone --mpi ring/lone --dt 1e-3 --steps 50 --record a=a/rate_op/r -o sim.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror sim.c -lm -o sim 2>cc.err || fail "mpicc: $(head -c 600 cc.err)"
+    rr run ring/lone --dt 1e-3 --steps 50 --record a=a/rate_op/r -q -o one
+    mpirun -np 2 ./sim --steps 50 -o s2 >sim.out 2>&1 || fail "mpirun -np 2 ./sim: $(head -c 600 sim.out)"
+    cmp -s one/a.csv s2/a.csv || fail "a.csv of ./sim on 2 ranks differs from rectic run's"
+}
+
 run_tests
