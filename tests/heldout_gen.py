@@ -501,9 +501,10 @@ def circuit_case(d, rng, shared):
     runs = state_runs(rng, a, steps, inp_opt)
     emit = None
     if len(runs) == 1 and "--save-state" not in runs[0]:  # the program's inputs: what emit says
-        emit = (["emit"] + [x for i, x in enumerate(runs[0][1:]) if x not in ("-o", "--backend", "--threads")
-                            and runs[0][i] not in ("-o", "--backend", "--threads")] + ["--standalone", "--mpi"],
-                ["-o", "{OUT}/a"])
+        r = runs[0]
+        emit = (["emit"] + [x for i, x in enumerate(r[1:]) if x not in ("-o", "--backend", "--threads")
+                            and r[i] not in ("-o", "--backend", "--threads")] + ["--standalone", "--mpi"],
+                ["-o", "{OUT}/a"] + ([] if data is not None else ["--steps", r[r.index("--steps") + 1]]))
     return {"kind": "circuit", "desc": desc + " runs=%d" % len(runs), "runs": runs, "emit": emit}
 
 
