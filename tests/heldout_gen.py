@@ -206,6 +206,8 @@ def template_case(d, rng, shared):
                 a += ["-N", str(n)]  # N would shrink: the largest index is smaller
         if wk == "coo" and rng.random() < 0.4:
             a += ["--mpi-partition", str(rng.choice(["units", "synapses"]))]
+        if wk == "coo" and rng.random() < 0.4:
+            a += ["--mpi-read", "scatter"]  # rank 0 reads the file and sends each rank its entries
         modes = ["auto", "dense", "sparse", "inline"] if n < 1000 else ["auto", "sparse"]
         modes += ["event", "event"] if event and spike else []
         c = str(rng.choice(modes))
@@ -284,7 +286,7 @@ def standalone_args(run):
     """(emit arguments, program arguments) for `rectic emit --standalone --mpi` of a template run: the program
     gets the inputs, the per-unit values and -o; emit the rest."""
     emit, prog = [], []
-    skip = {"--backend", "--mpi-partition", "-o"}
+    skip = {"--backend", "--mpi-partition", "--mpi-read", "-o"}
     i = 0
     while i < len(run):
         x = run[i]
