@@ -134,6 +134,11 @@ int rct_cli_mpi_agree(const options *o, int failed);
 void rct_cli_mpi_abort(const options *o, int code);
 /* Collective, after the run: meta.json's "mpi" member (ranks, blocks, communication time) into o->mpi_meta. */
 int rct_cli_mpi_meta_make(options *o, rectic_net *net);
+/* Reads an input file for flag (cli/mpi_input.c): whole, or under MPI only its shape (*data NULL). */
+int rct_cli_read_input(const options *o, const char *flag, const char *path, double **data, long *rows, long *cols);
+/* Under MPI, once the network is partitioned: each rank reads its part of every input file (or keeps its
+   part of a circuit's inputs) and hands it to the network; 0, or -1 after complaining (every rank fails). */
+int rct_cli_mpi_inputs(options *o, rectic_net *net);
 /* Writes o->mpi_meta into meta.json (nothing without MPI). */
 void rct_cli_mpi_meta(FILE *f, const options *o);
 /* Is this rank the one that writes (rank 0, or no MPI)? */

@@ -19,9 +19,10 @@
 #include "mpi_rec.h"
 #include "rls.h"
 
-#define META_VALUES 9 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
+#define META_VALUES 10 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
                          seconds, weight values read, peak resident memory, bytes sent to one rank (the
-                         weights rank 0 scatters), the online readout's bytes, recorded values held */
+                         weights rank 0 scatters), the online readout's bytes, recorded values held, input values
+                         read */
 
 static FILE *held;      /* this rank's messages until it knows whether to print them */
 static char *held_text;
@@ -145,7 +146,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     double mine[META_VALUES] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
                                 rct_mpi_other_seconds(o->mpi), rectic_net_weight_values_read(net),
                                 (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi), rct_online_mpi_bytes(net),
-                                (double)rct_mpi_rec_values(net)};
+                                (double)rct_mpi_rec_values(net), rectic_net_input_values_read(net)};
     double *all = calloc(META_VALUES * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
@@ -184,6 +185,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
         if (readout > 0)
             put_ranks(f, "readout_bytes_received", all, P, 7, 17);
         put_ranks(f, "record_values", all, P, 8, 17);
+        put_ranks(f, "input_values_read", all, P, 9, 17);
         fprintf(f, "\"communication_seconds_per_step\": %.6g},\n", steps > 0 ? most / (double)steps : 0.0);
         fclose(f);
         o->mpi_meta = text;

@@ -87,7 +87,7 @@ static int load_inputs(options *o)
             complain("--input %s: %s", arg, rectic_netspec_errmsg(o->ns));
             return -1;
         }
-        if (rct_cli_read_matrix(flag, in->file, &in->data, &in->rows, &in->cols))
+        if (rct_cli_read_input(o, flag, in->file, &in->data, &in->rows, &in->cols)) /* under MPI: its shape */
             return -1;
         long n = rectic_netspec_pop_size(o->ns, in->pop), m = rct_cli_net_input_cols(o, in->pop);
         if (m > 0 && in->cols != m) {
@@ -170,7 +170,7 @@ static int net_setup(options *o, rectic_net *net)
         return -1;
     for (int k = 0; k < o->n_input; k++) {
         const input_file *in = &o->input[k];
-        if (rectic_net_input(net, rectic_netspec_pop_name(o->ns, in->pop), in->data, in->rows, in->cols) != RECTIC_OK) {
+        if (in->data && rectic_net_input(net, rectic_netspec_pop_name(o->ns, in->pop), in->data, in->rows, in->cols) != RECTIC_OK) {
             snprintf(flag, sizeof flag, "--input %s=%s", in->path, in->file);
             rct_cli_complain_net(flag, net);
             return -1;

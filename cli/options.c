@@ -155,7 +155,7 @@ int rct_cli_load_data(options *o, int need_inputs)
     if (!o->inputs_flag[0])
         snprintf(o->inputs_flag, sizeof o->inputs_flag, "--inputs");
     if (o->inputs_file && need_inputs) {
-        if (rct_cli_read_matrix(o->inputs_flag, o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
+        if (rct_cli_read_input(o, o->inputs_flag, o->inputs_file, &o->inputs, &o->in_rows, &o->in_cols))
             return -1;
         if (o->spec.n && o->in_cols != o->spec.n && o->in_cols != 1 && !o->ridge.w_in) { /* W_in: m columns */
             complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
@@ -346,7 +346,7 @@ rectic_net *rct_cli_build(options *o)
     if (!(net = rct_cli_made(net, rc)))
         return NULL;
     long n = rectic_net_size(net);
-    if (o->inputs && o->in_cols != n && o->in_cols != 1 && !o->ridge.w_in) { /* n may have come from the weights */
+    if (o->in_cols && o->in_cols != n && o->in_cols != 1 && !o->ridge.w_in) { /* n may have come from the weights */
         complain("%s: %s has %ld columns: expected %ld (one per neuron) or 1", o->inputs_flag, o->inputs_file,
                  o->in_cols, n);
         rectic_net_free(net);

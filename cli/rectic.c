@@ -187,7 +187,8 @@ static int cmd_run(int argc, char **argv, int fit)
         rectic_net_free(net);
         net = NULL;
     }
-    if (rct_cli_mpi_agree(&o, !net)) { /* under MPI: every rank built its network, or all stop */
+    if (rct_cli_mpi_agree(&o, !net) || rct_cli_mpi_agree(&o, rct_cli_mpi_inputs(&o, net))) {
+        /* under MPI: every rank built its network and read its part of the inputs, or all stop */
         rectic_net_free(net);
         rct_cli_free_options(&o);
         return 1;

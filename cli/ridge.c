@@ -154,7 +154,7 @@ int rct_cli_ridge_apply(options *o, rectic_net *net)
         complain_file("--input-weights", r->input_weights, net);
         return -1;
     }
-    if (r->w_in && o->inputs && o->in_cols != r->w_in_cols) {
+    if (r->w_in && o->in_cols && o->in_cols != r->w_in_cols) {
         complain("--inputs: %s has %ld columns, but --input-weights %s has %ld (one per input: the input variable "
                  "receives W_in @ x_n)", o->inputs_file, o->in_cols, r->input_weights, r->w_in_cols);
         return -1;

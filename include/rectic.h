@@ -259,7 +259,11 @@ int rectic_net_sampling(rectic_net *net, long sampling_steps, rectic_sampling mo
 typedef int (*rectic_input_fn)(void *user, long step, double *row, long n_cols);
 
 /* Runs `steps` Euler steps continuing from the current state.  inputs: steps x in_cols row-major, with
-   in_cols = n or 1 (broadcast), or NULL for zero input.  Recordings of this run replace the previous run's. */
+   in_cols = n or 1 (broadcast), or NULL for zero input.  Recordings of this run replace the previous run's.
+   On a network partitioned over several MPI ranks, inputs of one column per neuron (in_cols = n > 1, no
+   input layer) hold this rank's neurons only: steps x (hi - lo) values, row s = neurons lo .. hi-1 of step
+   s (rectic_net_mpi_block; rectic_net_read_input reads a file so); the callback of rectic_net_run_fn still
+   fills whole rows. */
 int rectic_net_run(rectic_net *net, long steps, const double *inputs, long in_cols);
 /* The same, pulling the input row by row from a callback. */
 int rectic_net_run_fn(rectic_net *net, long steps, rectic_input_fn fn, void *user, long in_cols);
@@ -539,7 +543,9 @@ const char *rectic_net_projection_coupling(const rectic_net *net, int k);
 /* The input of population pop for the next runs: rows x cols row-major (cols = the population's size, or
    1: the same value for every unit), row s = step s of a run; borrowed until the network is freed or the
    input replaced (data NULL removes it).  A run of T steps needs rows >= T.  The population must have an
-   input variable (its spec's input). */
+   input variable (its spec's input).  Partitioned over several MPI ranks, cols = the population's size > 1
+   (no input layer) means rows x (hi - lo) values: this rank's units lo .. hi-1 (rectic_net_mpi_block), as
+   rectic_net_read_input reads them. */
 int rectic_net_input(rectic_net *net, const char *pop, const double *data, long rows, long cols);
 /* Records variable path ("POP/VAR" or "POP/OP/VAR") in the next runs under key (its recording's name and
    file; [A-Za-z0-9_.-]+, not a reserved file name); key NULL: path with '/' replaced by '_'.  Key "out"
@@ -675,6 +681,21 @@ double rectic_net_weight_bytes(const rectic_net *net);
    more to count them for blocks balanced by synapses), not while the network file was read; 0 for NULL
    and for weights given as arrays. */
 double rectic_net_weight_values_read(const rectic_net *net);
+/* Reads an input file (CSV or .npy, as rectic_read_matrix) for population pop (NULL or "" for a network of
+   one template): *rows x *cols is the file's shape.  On a network partitioned over several ranks a file of
+   one column per unit of pop (n > 1, no input layer) is read only for this rank's units lo .. hi-1
+   (rectic_net_mpi_block): only their fields of a CSV file are parsed (the others are skipped), only their
+   bytes of a .npy file read, and *data holds *rows x (hi - lo) values, what rectic_net_run and
+   rectic_net_input take on this rank; any other file (and any file without MPI) is read whole, *rows x
+   *cols.  The caller owns *data (free()).  Partitioned, every rank must call it with the same file: a
+   malformed file fails on every rank with the message of the error earliest in the file (file:line:col). */
+int rectic_net_read_input(rectic_net *net, const char *pop, const char *path, double **data, long *rows, long *cols);
+/* This rank's units lo .. hi-1 of population pop (NULL or "" for a network of one template): its block
+   under MPI, 0 .. n without. */
+int rectic_net_mpi_block(rectic_net *net, const char *pop, long *lo, long *hi);
+/* Values this process read (parsed or converted) of input files by rectic_net_read_input, all calls
+   together; 0 for NULL. */
+double rectic_net_input_values_read(const rectic_net *net);
 /* The step counter: the step the next run starts at (0 for a NULL net). */
 long rectic_net_step(const rectic_net *net);
 

@@ -13,6 +13,7 @@
 #include "checkpoint.h"
 #include "cpu_backend.h"
 #include "kernel_abi.h"
+#include "inpart.h"
 #include "mpi_net.h"
 #include "mpi_rec.h"
 #include "mpi_xchg.h"
@@ -64,6 +65,9 @@ typedef struct block_io {
     void *buf;        /* converted input rows of the block (or one zero row) */
     long cols;
     int direct;       /* float64 input arrays are read in place */
+    int part;         /* the array holds an MPI rank's neurons lo .. hi-1 only (inpart.h), copied each step
+                         into buf, a row of n (the kernel reads neuron i at i; it steps one at a time) */
+    long lo, hi;
     kernel_fn kernel;
 } block_io;
 
@@ -85,7 +89,9 @@ static long run_block(rectic_net *net, rectic_kctx *c, const block_io *io, long 
             long fill = rct_obs_chunk_steps(net, c->step, c->rec_row);
             limit = fill < limit ? fill : limit;
         }
-        if (io->in->cols == 0)
+        if (io->part) /* this rank's neurons of the step, in a row of all */
+            rct_inpart_row(io->in->array, start + k, io->lo, io->hi, io->buf, net->f32), c->input = io->buf;
+        else if (io->in->cols == 0)
             c->input = io->buf; /* one zero row read with stride 0 */
         else if (io->direct)
             c->input = io->in->array + (start + k) * io->in->cols;
@@ -145,12 +151,15 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     }
     long acc_n; /* the sampling mean's sums the kernel adds to: every column, or this rank's */
     double *acc = rct_mpi_rec_acc(net, &acc_n);
-    long cols = in->cols ? in->cols : 1;
+    long lo, hi; /* under MPI, an array of a column per neuron holds this rank's neurons lo .. hi-1 */
+    int part = in->array && rct_inpart_own(net, -1, in->cols, &lo, &hi);
+    long cols = part ? 1 : in->cols ? in->cols : 1; /* (a part: one row of n in buf) */
     long block_max = steps < BLOCK_STEPS ? (steps > 0 ? steps : 1) : BLOCK_STEPS;
     if (rct_online_per_step(net)) /* feedback: step n's input needs ŷ of step n - 1 */
         block_max = 1;
-    int direct = in->array && !net->f32; /* float64 arrays are read in place */
-    void *buf = direct ? NULL : calloc((size_t)(block_max * cols) + 1, net->f32 ? sizeof(float) : sizeof(double));
+    int direct = in->array && !net->f32 && !part; /* float64 arrays are read in place */
+    size_t buf_len = part ? (size_t)net->n : (size_t)(block_max * cols);
+    void *buf = direct ? NULL : calloc(buf_len + 1, net->f32 ? sizeof(float) : sizeof(double));
     double *row = calloc((size_t)cols + 1, sizeof *row);
     if (!acc || (!direct && !buf) || !row) {
         free(buf);
@@ -187,7 +196,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
     c.acc = acc;
     c.acc_count = net->mean_count;
     c.step = net->step_at;
-    block_io io = {in, buf, cols, direct, (kernel_fn)net->kernel};
+    block_io io = {in, buf, cols, direct, part, lo, hi, (kernel_fn)net->kernel};
     if (!net->event_valid) /* else W @ source carries on from the previous run or the loaded state */
         rct_coupling_start_run(net);
     net->event_valid = 1;
@@ -209,7 +218,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
             long room = c.rec_row < net->chunk_rows ? net->chunk_rows - c.rec_row : net->chunk_rows;
             block = room < block ? room : block;
         }
-        if (!direct && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
+        if (!direct && !part && in->cols != 0 && (rc = fill_inputs(net, in, done, block, buf, row)))
             break;
         if (net->pending_so) { /* tiered mode: take the optimized kernel at a block boundary */
             rct_net_poll_tiered(net);

@@ -266,13 +266,24 @@ static int parse_fast(const char *p, const char *end, double *out, const char **
 }
 #endif
 
-/* Fills err with "path:line:col: expected <what>, found '<token>'" for the token at p. */
-static int err_token(csv_reader *r, const char *line, const char *p, const char *end, const char *what,
-                     rct_err *err)
+int rct_csv_number(const char *p, const char *end, double *v, const char **next)
+{
+    if (parse_fast(p, end, v, next))
+        return 1;
+    if (p >= end || *p == ',' || *p == ' ' || *p == '\t')
+        return 0;
+    char *e;
+    *v = strtod(p, &e);
+    *next = e;
+    return !(e == p || e > end || !is_sep(e, end));
+}
+
+int rct_csv_err_token(const char *path, long lineno, const char *line, const char *p, const char *end,
+                      const char *what, rct_err *err)
 {
     long col = (long)(p - line) + 1;
     if (p >= end)
-        return rct_errf(err, RECTIC_ESYNTAX, "%s:%ld:%ld: expected %s, found end of line", r->path, r->line,
+        return rct_errf(err, RECTIC_ESYNTAX, "%s:%ld:%ld: expected %s, found end of line", path, lineno,
                         col, what);
     const char *q = p;
     if (*q == ',')
@@ -289,8 +300,15 @@ static int err_token(csv_reader *r, const char *line, const char *p, const char 
     char tok[41];
     for (int i = 0; i < len; i++)
         tok[i] = (p[i] >= 32 && p[i] < 127) ? p[i] : '?';
-    return rct_errf(err, RECTIC_ESYNTAX, "%s:%ld:%ld: expected %s, found '%.*s%s'", r->path, r->line, col,
+    return rct_errf(err, RECTIC_ESYNTAX, "%s:%ld:%ld: expected %s, found '%.*s%s'", path, lineno, col,
                     what, len, tok, more);
+}
+
+/* Fills err with "path:line:col: expected <what>, found '<token>'" for the token at p of r's line. */
+static int err_token(csv_reader *r, const char *line, const char *p, const char *end, const char *what,
+                     rct_err *err)
+{
+    return rct_csv_err_token(r->path, r->line, line, p, end, what, err);
 }
 
 /* Appends one value, growing the array geometrically; 0 or an error code. */
@@ -314,17 +332,24 @@ static int push(csv_reader *r, double v, rct_err *err)
     return 0;
 }
 
+const char *rct_csv_span(const char *line, size_t len, const char **end)
+{
+    const char *p = line;
+    *end = line + len;
+    if (p < *end && (*end)[-1] == '\r')
+        --*end;
+    const char *hash = p < *end ? memchr(p, '#', (size_t)(*end - p)) : NULL;
+    if (hash)
+        *end = hash; /* a comment runs to the end of the line */
+    while (p < *end && (*p == ' ' || *p == '\t'))
+        p++;
+    return p;
+}
+
 /* Parses one line (without its newline) of len bytes; 0 or an error code. */
 static int parse_line(csv_reader *r, const char *line, size_t len, rct_err *err)
 {
-    const char *end = line + len, *p = line;
-    if (p < end && end[-1] == '\r')
-        end--;
-    const char *hash = p < end ? memchr(p, '#', (size_t)(end - p)) : NULL;
-    if (hash)
-        end = hash; /* a comment runs to the end of the line */
-    while (p < end && (*p == ' ' || *p == '\t'))
-        p++;
+    const char *end, *p = rct_csv_span(line, len, &end);
     if (p == end)
         return 0; /* blank line or comment */
     int commas = memchr(p, ',', (size_t)(end - p)) != NULL;
@@ -332,15 +357,8 @@ static int parse_line(csv_reader *r, const char *line, size_t len, rct_err *err)
     for (;;) {
         double v;
         const char *next;
-        if (!parse_fast(p, end, &v, &next)) {
-            if (p >= end || *p == ',' || *p == ' ' || *p == '\t')
-                return err_token(r, line, p, end, "a number", err);
-            char *e;
-            v = strtod(p, &e);
-            next = e;
-            if (next == p || next > end || !is_sep(next, end))
-                return err_token(r, line, p, end, "a number", err);
-        }
+        if (!rct_csv_number(p, end, &v, &next))
+            return err_token(r, line, p, end, "a number", err);
         int rc = push(r, v, err);
         if (rc)
             return rc;

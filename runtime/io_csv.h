@@ -31,6 +31,16 @@ int rct_csv_read_part(const char *path, int parts, int part, long min_rows, rct_
    Errors as rct_csv_read. */
 int rct_csv_read_rows(const char *path, long lo, long hi, rct_matrix *m, rct_err *err);
 
+/* Parses the number at p (before end) as rct_csv_read does (the same bits as strtod): 1 with *v and *next
+   (the end of the number, followed by a separator or end), 0 when no number starts there. */
+int rct_csv_number(const char *p, const char *end, double *v, const char **next);
+/* The text of a line (without its newline) that holds numbers: from its first non-blank to *end, before a
+   CR at its end and a '#' comment; blank (the result is *end) when it holds none. */
+const char *rct_csv_span(const char *line, size_t len, const char **end);
+/* Fills err with "path:line:col: expected <what>, found '<token>'" (or "found end of line") for the token
+   at p of line lineno (line: its text after a byte order mark, p .. end the rest); returns the code. */
+int rct_csv_err_token(const char *path, long lineno, const char *line, const char *p, const char *end,
+                      const char *what, rct_err *err);
 /* Writes rows x cols values, comma separated, one row per line, no header; as_float: values are float32
    values stored in doubles, printed with rct_fmt_float, else rct_fmt_double (shortest round trip).
    Returns 0 or -1 on a write error. */

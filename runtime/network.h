@@ -137,6 +137,7 @@ struct rectic_net {
     long *mpi_bounds;        /* under MPI: rank r's units are mpi_bounds[r] .. mpi_bounds[r + 1]-1 (a partition
                                 balanced by incoming synapses), or NULL: rct_mpi_block's equal blocks */
     double w_read;           /* values the weights' source delivered, all passes (rectic_net_weight_values_read) */
+    double in_read;          /* values read of input files (rectic_net_read_input; rectic_net_input_values_read) */
 };
 
 /* Values of the network's type (double, or float for float32 networks): size, store, load. */

@@ -13,6 +13,7 @@
 #include "jit_cc.h"
 #include "kernel_abi.h"
 #include "layers.h"
+#include "inpart.h"
 #include "mpi_net.h"
 #include "mpi_rec.h"
 #include "mpi_xchg.h"
@@ -76,6 +77,14 @@ static size_t u_bytes(const rectic_net *net, const rct_proj *j)
     return (size_t)net->pn->pops[j->tgt]->n * rct_rsize(net);
 }
 
+/* Whether population p's input array holds this MPI rank's units lo .. hi-1 only (inpart.h): copied a step
+   at a time into its place in a row of all (r->inbuf[p]). */
+static int own_input(const rectic_net *net, int p, long *lo, long *hi)
+{
+    const rct_popnet *pn = net->pn;
+    return pn->in_data[p] && !rct_online_feeds(net, p) && rct_inpart_own(net, p, pn->in_cols[p], lo, hi);
+}
+
 /* Sets up population p's context: its arrays, recordings and input. */
 static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
 {
@@ -97,7 +106,8 @@ static int setup_pop(rectic_net *net, pn_run *r, int p, long steps)
     int whole_out = rct_online_on(rct_online_of(net)); /* the online readout reads the output on every rank */
     if (net->mpi && (rc = rct_mpi_rec_own(net, pop, recs, n_recs, whole_out))) /* a rank records its own columns */
         return rc;
-    r->inbuf[p] = calloc((size_t)(cols && (net->f32 || m || fb) ? r->block_max * cols : 1) + 1, rs);
+    long lo, hi, len = own_input(net, p, &lo, &hi) ? pop->n : cols && (net->f32 || m || fb) ? r->block_max * cols : 1;
+    r->inbuf[p] = calloc((size_t)len + 1, rs);
     r->snap[p] = net->check_finite ? malloc(state_bytes(pop) + 1) : NULL;
     if (!pop->mean_acc || !r->inbuf[p] || (net->check_finite && !r->snap[p]))
         return rct_oom(&net->err);
@@ -182,7 +192,8 @@ static void point_inputs(rectic_net *net, pn_run *r, long start, long count)
             r->ctx[p].input = r->inbuf[p];
             continue;
         }
-        if (!cols)
+        long lo, hi;
+        if (!cols || own_input(net, p, &lo, &hi)) /* (a rank's part: run_steps copies each step) */
             continue;
         const double *rows = pn->in_data[p] + start * cols;
         if (rct_layers_input_cols(net, p)) { /* W_in @ x_n of each step, in the network's type */
@@ -265,13 +276,18 @@ static long run_steps(rectic_net *net, pn_run *r, long start, long from, long to
             break;
         if (*rc)
             break;
-        for (int p = 0; p < pn->n_pops; p++) /* the rows of step k of the block */
-            if (pn->in_data[p] && !rct_online_feeds(net, p)) { /* feedback: point_inputs' one row */
+        for (int p = 0; p < pn->n_pops; p++) { /* the rows of step k of the block */
+            long lo, hi;
+            if (own_input(net, p, &lo, &hi)) { /* this rank's units of the step, in a row of all */
+                rct_inpart_row(pn->in_data[p], start + k, lo, hi, r->inbuf[p], net->f32);
+                r->ctx[p].input = r->inbuf[p];
+            } else if (pn->in_data[p] && !rct_online_feeds(net, p)) { /* feedback: point_inputs' one row */
                 int projected = rct_layers_input_cols(net, p) > 0;
                 long stride = projected ? pn->pops[p]->n : pn->in_cols[p];
                 r->ctx[p].input = net->f32 || projected ? (const char *)r->inbuf[p] + (size_t)(k * stride) * rs
                                                         : (const void *)(pn->in_data[p] + (start + k) * stride);
             }
+        }
         long done = ((net_kernel_fn)net->kernel)(r->ctx, r->proj, net->mpi ? 1 : limit); /* MPI: a step at a time */
         k += done;
         if (net->mpi && done > 0 && (*rc = rct_mpi_after_step(net, r->ctx[0].step - 1))) /* what crosses */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "inpart.h"
 #include "layers.h"
 #include "mpi_net.h"
 #include "network.h"
@@ -91,14 +92,18 @@ static int project_row(void *user, long step, double *row, long n_cols)
 {
     projected *p = user;
     const rct_input_src *in = p->in;
-    const double *x = in->array ? in->array + step * in->cols : p->x;
+    long lo = 0, hi = in->cols; /* under MPI an array of a column per neuron: this rank's lo .. hi-1 (inpart.h) */
+    int part = in->array && rct_inpart_own(p->net, -1, in->cols, &lo, &hi);
+    const double *x = in->array ? in->array + step * (hi - lo) : p->x;
     if (in->cols > 0 && !in->array && in->fn(in->user, step, p->x, in->cols) != 0)
         return 1;
-    if (in->cols == 0) /* feedback alone */
+    if (in->cols == 0 || part) /* feedback alone; a rank's neurons (the others' are never read) */
         memset(row, 0, sizeof(double) * (size_t)n_cols);
-    else if (rct_layers_has_input(p->net))
+    if (part)
+        rct_inpart_row(in->array, step, lo, hi, row, 0);
+    else if (in->cols > 0 && rct_layers_has_input(p->net))
         rct_layers_project(p->net, x, row, 0);
-    else
+    else if (in->cols > 0)
         for (long i = 0; i < n_cols; i++) /* one value per neuron, or one for all */
             row[i] = x[in->cols == 1 ? 0 : i];
     rct_online_feedback(p->net, p->net->run_first + step, row); /* FORCE: + W_fb @ ŷ_{n-1} */

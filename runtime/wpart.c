@@ -19,9 +19,14 @@ int rct_wpart_parts(const rectic_net *net, int *part)
 }
 
 #define AGREE_MSG (sizeof(((rct_err *)0)->msg) / sizeof(double)) /* a message in doubles */
-#define AGREE_SLOT (2 + AGREE_MSG)                                /* a rank's code, count and message */
+#define AGREE_SLOT (3 + AGREE_MSG)                                /* a rank's code, count, place, message */
 
 int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count)
+{
+    return rct_wpart_agree_at(net, rc, parts, count, 0);
+}
+
+int rct_wpart_agree_at(rectic_net *net, int rc, int parts, long *count, double at)
 {
     if (parts <= 1)
         return rc;
@@ -32,8 +37,9 @@ int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count)
     double *mine = all + (size_t)me * AGREE_SLOT;
     mine[0] = rc;
     mine[1] = count ? (double)*count : 0;
+    mine[2] = at;
     if (rc)
-        memcpy(mine + 2, net->err.msg, sizeof net->err.msg);
+        memcpy(mine + 3, net->err.msg, sizeof net->err.msg);
     rct_err err = {0, ""};
     int *counts = malloc(2 * (size_t)P * sizeof *counts);
     for (int r = 0; counts && r < P; r++) /* each rank's slot, in bytes */
@@ -48,12 +54,13 @@ int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count)
     int first = -1;
     for (int r = 0; r < P; r++) {
         sum += (long)all[(size_t)r * AGREE_SLOT + 1];
-        if (first < 0 && all[(size_t)r * AGREE_SLOT] != 0)
-            first = r;
+        const double *slot = all + (size_t)r * AGREE_SLOT;
+        if (slot[0] != 0 && (first < 0 || slot[2] < all[(size_t)first * AGREE_SLOT + 2]))
+            first = r; /* the earliest failure, the first rank's among equals */
     }
     if (first >= 0 && first != me) { /* another rank's failure, in its words */
         char msg[sizeof net->err.msg];
-        memcpy(msg, all + (size_t)first * AGREE_SLOT + 2, sizeof msg);
+        memcpy(msg, all + (size_t)first * AGREE_SLOT + 3, sizeof msg);
         msg[sizeof msg - 1] = 0;
         rc = rct_errf(&net->err, (int)all[(size_t)first * AGREE_SLOT], "%s", msg);
     } else if (first >= 0) {

@@ -20,6 +20,9 @@ int rct_wpart_parts(const rectic_net *net, int *part);
    no rank waits for one that stopped).  Collective over the ranks when parts > 1 (every rank calls it once
    per load); returns rc otherwise. */
 int rct_wpart_agree(rectic_net *net, int rc, int parts, long *count);
+/* As rct_wpart_agree, where a failure is `at` a place of its file (a byte): every rank fails with the message
+   of the failure at the earliest place (of the first such rank among equals). */
+int rct_wpart_agree_at(rectic_net *net, int rc, int parts, long *count, double at);
 /* Takes the bounds of a partition balanced by synapses that the load of s found (wload.h's rct_wload_coo)
    as net's: rct_mpi_net_range, and through it loading, the kernel contexts and the exchanges, then
    follow them.  0 or an error code. */

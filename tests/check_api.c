@@ -42,7 +42,8 @@ static const char *const api_functions[] = {
     "rectic_net_weight_bytes", "rectic_netspec_input_layer", "rectic_netspec_readout", "rectic_netspec_get_input_layer",
     "rectic_netspec_get_readout", "rectic_net_rls", "rectic_net_feedback_weights", "rectic_net_rls_errors",
     "rectic_net_rls_mse", "rectic_net_feedback_into", "rectic_net_feedback_population",
-    "rectic_net_weight_values_read", NULL};
+    "rectic_net_weight_values_read", "rectic_net_read_input", "rectic_net_mpi_block", "rectic_net_input_values_read",
+    NULL};
 
 static int input_zero(void *user, long step, double *row, long n_cols)
 {
@@ -209,6 +210,13 @@ START_TEST(test_null_handle_is_refused_by_every_function)
     ck_assert_int_eq(rectic_net_mpi_rank(NULL, &rank, &size), RECTIC_EINVAL);
     ck_assert(rectic_net_weight_bytes(NULL) == 0);
     ck_assert(rectic_net_weight_values_read(NULL) == 0);
+    double *in = &x;
+    long lo = -1, hi = -1;
+    ck_assert_int_eq(rectic_net_read_input(NULL, NULL, "inp.csv", &in, &rows, &cols), RECTIC_EINVAL);
+    ck_assert_ptr_eq(in, &x); /* untouched */
+    ck_assert_int_eq(rectic_net_mpi_block(NULL, NULL, &lo, &hi), RECTIC_EINVAL);
+    ck_assert(lo == -1 && hi == -1);
+    ck_assert(rectic_net_input_values_read(NULL) == 0);
     ck_assert_int_eq(rank, -1);
     ck_assert_int_eq(rectic_netspec_input_layer(NULL, "E/I_ext", &x, 1, 1), RECTIC_EINVAL);
     ck_assert_int_eq(rectic_netspec_readout(NULL, "E/s", &x, 1, 1, RECTIC_ACT_TANH), RECTIC_EINVAL);

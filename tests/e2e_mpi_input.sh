@@ -1,0 +1,261 @@
+#!/usr/bin/env bash
+# tests/e2e_mpi_input.sh -- end-to-end tests of what each rank of `mpirun -np P rectic run ...` reads of the
+# input files (issue 18 scope 2): each rank reads and holds only the columns of its own units of --inputs
+# FILE (one template) and of --input POP/VAR=FILE (a network of populations), .npy and CSV, and keeps only
+# its columns of a circuit's inputs; every data file byte-identical to one process for P = 1..4; meta.json's
+# input_values_read says each rank read T x (its units) values and all ranks together T x N; a T x 1 input
+# is read whole; a malformed field or row in one rank's columns ends every rank with the message one process
+# prints (the error earliest in the file), once, and leaves the previous output set intact; the memory a
+# rank holds of a large input shrinks with P.
+#
+#   RECTIC_BUILD=build ./tests/e2e_mpi_input.sh      (make test runs it; skipped where mpirun is missing)
+#
+# Every test is a function test_* run by tests/runner.sh in a subshell, in its own empty work directory.
+# shellcheck source=tests/ridge_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/ridge_lib.sh"
+# shellcheck source=tests/mpi_lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/mpi_lib.sh"
+
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own memory at MPI_Finalize)
+export OMPI_MCA_orte_tmpdir_base=$TMP # (session folders of its own: mpiruns of other tests at the same time)
+QIF=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
+     --output-var s --spike-var spike --spike-def v --dt 1e-3 --record v --record I_ext -q --weights W.npy)
+N=61  # neurons of the template: blocks of 61 / P
+T=200 # steps
+
+# need_tools: skips the test where mpirun or NumPy is missing.
+need_tools() {
+    need_mpi
+    need_numpy
+}
+
+# reads DIR T SIZES...: meta.json's input_values_read of DIR: rank r read T x (its units of every population
+# of SIZES, equal blocks, the first ranks larger) values, and all ranks together T x (all units).
+reads() {
+    py "$@" <<'EOF'
+import json, sys
+d, t, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
+per = json.load(open(d + "/meta.json"))["mpi"]["input_values_read"]
+p = len(per)
+def own(n, r):  # rct_mpi_block's block sizes
+    return n // p + (r < n % p)
+want = [t * sum(own(n, r) for n in sizes) for r in range(p)]
+assert per == want, (d, per, want)
+assert sum(per) == t * sum(sizes), (d, sum(per), t * sum(sizes))
+EOF
+}
+
+# data: W.npy (N x N, ~30% non-zero), inputs that make the QIF neurons spike as inp.npy (T x N float64),
+# inp32.npy (float32), inp.csv (with a byte order mark, a comment, a blank line, CRLF line ends) and inp.txt
+# (blank-separated), and one column (inp1.csv).
+data() {
+    py "$N" "$T" <<'EOF'
+import sys, numpy as np
+n, t = int(sys.argv[1]), int(sys.argv[2])
+rng = np.random.default_rng(3)
+np.save("W.npy", (rng.random((n, n)) < 0.3) * rng.uniform(-2, 3, (n, n)))
+x = rng.uniform(100, 400, (t, n))
+np.save("inp.npy", x)
+np.save("inp32.npy", x.astype(np.float32))
+rows = [",".join(repr(v) for v in row) for row in x]
+with open("inp.csv", "w", newline="") as f:
+    f.write("\ufeff# inputs\r\n" + "\r\n".join(rows[:5]) + "\r\n\r\n" + "\r\n".join(rows[5:]) + "\r\n")
+with open("inp.txt", "w") as f:
+    f.write("\n".join("  ".join(repr(v) for v in row) for row in x) + "\n")
+np.savetxt("inp1.csv", x[:, :1])
+EOF
+}
+
+# compare ARGS...: one process into one/, then P = 1..4 ranks into pP/, each the same bytes.
+compare() {
+    rr run "$@" -o one
+    for p in 1 2 3 4; do
+        mpi "$p" run "$@" -o "p$p"
+        same one "p$p"
+    done
+}
+
+test_template_inputs_read_per_rank_give_one_process_bytes_npy_and_csv() {
+    need_tools
+    in_workdir
+    data
+    local f p
+    for f in inp.npy inp.csv inp.txt; do
+        compare "${QIF[@]}" --inputs "$f"
+        for p in 1 2 3 4; do
+            reads "p$p" "$T" "$N"
+        done
+    done
+    [ "$(wc -l <one/spikes.csv)" -gt 20 ] || fail "too few spikes to compare"
+    compare "${QIF[@]}" --inputs inp32.npy --dtype float32 --coupling sparse
+    reads p3 "$T" "$N"
+    compare "${QIF[@]}" --input I_ext=inp1.csv # T x 1: read whole by every rank
+    py <<'EOF'
+import json
+per = json.load(open("p3/meta.json"))["mpi"]["input_values_read"]
+assert per == [200, 200, 200], per
+EOF
+}
+
+# pops: network.yaml (E: 13 QIF units, I: 6, P: 1; dense and delayed projections) with inputs T x 13
+# (in_E.npy), T x 6 (in_I.csv) and T x 1 (in_P.csv).
+pops() {
+    py <<'EOF'
+import numpy as np
+rng = np.random.default_rng(9)
+t = 200
+np.savetxt("w_EE.csv", rng.uniform(0, 0.5, (13, 13)), delimiter=",")
+np.savetxt("w_IE.csv", -rng.uniform(0, 2, (13, 6)), delimiter=",")
+np.savetxt("w_EI.csv", rng.uniform(0, 1, (6, 13)), delimiter=",")
+np.save("in_E.npy", rng.uniform(100, 400, (t, 13)))
+np.savetxt("in_I.csv", rng.uniform(100, 400, (t, 6)), delimiter=",")
+np.savetxt("in_P.csv", rng.uniform(0, 1, (t, 1)))
+open("network.yaml", "w").write("""populations:
+  E: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 13,
+      input: I_ext, spike: {var: spike, def: v}}
+  I: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 6,
+      input: I_ext, spike: {var: spike, def: v}}
+  P: {template: neuron_model_templates.spiking_neurons.qif.qif, op: qif_op, n: 1,
+      input: I_ext, spike: {var: spike, def: v}}
+projections:
+  - {source: E/s, target: E/s_in, weights: w_EE.csv}
+  - {source: I/s, target: E/s_in, weights: w_IE.csv, delay: 0.002}
+  - {source: E/s, target: I/s_in, weights: w_EI.csv}
+""")
+EOF
+}
+
+test_network_of_populations_inputs_read_per_rank_give_one_process_bytes() {
+    need_tools
+    in_workdir
+    pops
+    local p args=(network.yaml --dt 1e-3 --input E/I_ext=in_E.npy --input I/I_ext=in_I.csv --record E/v
+                  --record E/I_ext --record I/I_ext --record P/v --output-var E/s -q)
+    compare "${args[@]}"
+    for p in 1 2 3 4; do
+        reads "p$p" 200 13 6
+    done
+    [ "$(wc -l <one/spikes_E.csv)" -gt 10 ] || fail "too few spikes to compare"
+    compare "${args[@]}" --input P/I_ext=in_P.csv --dtype float32 # T x 1: read whole by every rank
+    py <<'EOF'
+import json
+per = json.load(open("p4/meta.json"))["mpi"]["input_values_read"]
+assert per == [200 * (4 + 2 + 1), 200 * (3 + 2 + 1), 200 * (3 + 1 + 1), 200 * (3 + 1 + 1)], per
+EOF
+}
+
+test_circuit_inputs_keep_each_ranks_columns_and_give_one_process_bytes() {
+    need_tools
+    in_workdir
+    py <<'EOF'
+import yaml
+op = {"base": "OperatorTemplate", "equations": "d/dt * r = (-r + tanh(r_in + I_ext)) / tau",
+      "variables": {"r": "output(0.0)", "tau": 0.01, "r_in": "input(0.0)", "I_ext": "input(0.0)"}}
+edge = lambda a, b, w, **more: ["%s/rate_op/r" % a, "%s/rate_op/r_in" % b, None, dict(weight=w, **more)]
+yaml.safe_dump({"rate_op": op, "rate_node": {"base": "NodeTemplate", "operators": ["rate_op"]},
+                "ring": {"base": "CircuitTemplate", "nodes": {k: "rate_node" for k in "abcd"},
+                         "edges": [edge("a", "b", 2.0), edge("b", "c", 2.0, delay=0.005), edge("c", "d", 2.0),
+                                   edge("d", "a", -2.0)]}}, open("ring.yaml", "w"))
+EOF
+    py <<'EOF'
+import numpy as np
+np.savetxt("pulse.csv", [1.0 if 100 <= n < 300 else 0.0 for n in range(600)])
+np.savetxt("ramp.csv", [n / 600 for n in range(600)])
+EOF
+    local p args=(ring/ring --dt 1e-4 --steps 600 --input a/rate_op/I_ext=pulse.csv --input c/rate_op/I_ext=ramp.csv
+                  --record a=a/rate_op/r --record c=c/rate_op/r --record d=d/rate_op/r -q)
+    rr run "${args[@]}" -o one
+    for p in 2 3 4; do
+        mpi "$p" run "${args[@]}" -o "p$p"
+        same one "p$p"
+    done
+}
+
+# bad_run P FILE ARGS...: a run of P ranks (0: one process) that must fail: exit status in rc, messages in
+# e.txt.
+bad_run() {
+    local p=$1
+    shift
+    rc=0
+    if [ "$p" = 0 ]; then
+        "$RECTIC" run "$@" -o out >o.txt 2>e.txt || rc=$?
+    else
+        mpirun --oversubscribe -np "$p" "$RECTIC" run "$@" -o out >o.txt 2>e.txt || rc=$?
+    fi
+    [ "$rc" != 0 ] || fail "exit 0 for a malformed input ($*)"
+}
+
+test_a_malformed_input_in_one_ranks_columns_ends_all_ranks_with_one_process_message() {
+    need_tools
+    in_workdir
+    data
+    pops
+    local p rc want
+    mpi 3 run "${QIF[@]}" --inputs inp.csv -o out # the previous output set
+    cp -r out before
+    py <<'EOF'
+lines = open("inp.csv", newline="").read().split("\r\n")  # lines[k] is line k + 1 of the file
+def field(lines, line, col, text):  # a copy of lines with field col of line `line` replaced
+    out = list(lines)
+    f = out[line - 1].split(",")
+    f[col] = text
+    out[line - 1] = ",".join(f)
+    return out
+# a bad field on line 40 in column 50 (the last rank's), another on line 90 in column 3 (rank 0's): line 40's
+open("bad.csv", "w", newline="").write("\r\n".join(field(field(lines, 40, 50, "1.5x"), 90, 3, "nan?")))
+short = list(lines)
+short[120] = ",".join(short[120].split(",")[:-1])  # a row one field short (the last rank's column)
+open("short.csv", "w", newline="").write("\r\n".join(short))
+raw = open("inp.npy", "rb").read()
+open("trunc.npy", "wb").write(raw[: len(raw) - 100])
+lines = [l.split(",") for l in open("in_I.csv").read().splitlines()]
+lines[30][5] = "--"  # the last unit of I: the last rank's column
+open("bad_I.csv", "w").write("\n".join(",".join(l) for l in lines) + "\n")
+EOF
+    for f in bad.csv short.csv trunc.npy; do
+        bad_run 0 "${QIF[@]}" --inputs "$f"
+        want=$(cat e.txt)
+        case "$want" in *"--inputs: $f:"*) ;; *) fail "one process: $want" ;; esac
+        for p in 2 3 4; do
+            bad_run "$p" "${QIF[@]}" --inputs "$f"
+            [ "$rc" = 1 ] || fail "$f, $p ranks: exit $rc, expected 1: $(cat e.txt)"
+            [ "$(grep -c '^rectic: ' e.txt)" = 1 ] || fail "$f, $p ranks: expected one message: $(cat e.txt)"
+            [ "$(grep '^rectic: ' e.txt)" = "$want" ] || fail "$f, $p ranks: '$(cat e.txt)', one process: '$want'"
+        done
+        diff -r before out >/dev/null || fail "$f: the previous output set changed"
+    done
+    bad_run 3 "${QIF[@]}" --inputs bad.csv
+    grep -q "^rectic: --inputs: bad.csv:40:[0-9]*: expected a number, found '1.5x'" e.txt ||
+        fail "expected line 40's field: $(cat e.txt)"
+    local args=(network.yaml --dt 1e-3 --input E/I_ext=in_E.npy --input I/I_ext=bad_I.csv -q)
+    bad_run 0 "${args[@]}"
+    want=$(cat e.txt)
+    grep -q "^rectic: --input I/I_ext: bad_I.csv:31:" e.txt || fail "one process: $want"
+    bad_run 4 "${args[@]}"
+    [ "$(grep '^rectic: ' e.txt)" = "$want" ] || fail "4 ranks: '$(cat e.txt)', one process: '$want'"
+}
+
+test_a_rank_holds_only_its_part_of_a_large_input() {
+    need_tools
+    in_workdir
+    py <<'EOF'
+import numpy as np
+np.save("big.npy", np.random.default_rng(1).uniform(100, 400, (20000, 500)))  # 80 MB
+EOF
+    local args=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --input-var I_ext --output-var v
+                --spike-var spike --spike-def v -N 500 --dt 1e-4 --sampling-steps 1000 -q --inputs big.npy)
+    rr run "${args[@]}" -o one
+    mpi 1 run "${args[@]}" -o p1
+    mpi 4 run "${args[@]}" -o p4
+    same one p4
+    py <<'EOF'
+import json
+one = json.load(open("p1/meta.json"))["mpi"]["peak_rss_bytes"][0]
+per = json.load(open("p4/meta.json"))["mpi"]["peak_rss_bytes"]
+assert max(per) < one - 40e6, (per, one)  # one process holds 80 MB of inputs, each of 4 ranks 20 MB
+EOF
+}
+
+. "$(dirname "${BASH_SOURCE[0]}")/runner.sh"
+run_tests
