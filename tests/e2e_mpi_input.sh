@@ -6,7 +6,7 @@
 # input_values_read says each rank read T x (its units) values and all ranks together T x N; a T x 1 input
 # is read whole; a malformed field or row in one rank's columns ends every rank with the message one process
 # prints (the error earliest in the file), once, and leaves the previous output set intact; the memory a
-# rank holds of a large input shrinks with P.
+# rank holds of a large input shrinks with P; the standalone --mpi programs read their inputs the same way.
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi_input.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -234,6 +234,53 @@ EOF
     grep -q "^rectic: --input I/I_ext: bad_I.csv:31:" e.txt || fail "one process: $want"
     bad_run 4 "${args[@]}"
     [ "$(grep '^rectic: ' e.txt)" = "$want" ] || fail "4 ranks: '$(cat e.txt)', one process: '$want'"
+}
+
+test_standalone_mpi_program_reads_each_ranks_columns_with_the_bytes_and_messages_of_one_process() {
+    need_tools
+    command -v mpicc >/dev/null || skip "no mpicc (libopenmpi-dev)"
+    in_workdir
+    data
+    pops
+    local f p want
+    rr emit "${QIF[@]}" --inputs inp.csv --standalone --mpi -o sim.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror sim.c -lm -o sim 2>cc.err || fail "mpicc: $(head -c 600 cc.err)"
+    for f in inp.npy inp.csv; do
+        rr run "${QIF[@]}" --inputs "$f" -o "one_$f"
+        for p in 1 3 4; do
+            mpirun --oversubscribe -np "$p" ./sim --weights W.npy --inputs "$f" -o "s$p" >sim.out 2>&1 ||
+                fail "mpirun -np $p ./sim --inputs $f: $(head -c 600 sim.out)"
+            same "one_$f" "s$p"
+        done
+    done
+    py <<'EOF'
+rows = [l.split(",") for l in open("inp.csv", newline="").read().split("\r\n")]
+rows[39][50] = "1.5x"  # line 40, the last rank's column: before line 90's bad field in rank 0's column 3
+rows[89][3] = "--"
+open("bad.csv", "w", newline="").write("\r\n".join(",".join(r) for r in rows))
+EOF
+    rr emit "${QIF[@]}" --inputs inp.csv --standalone -o sim1.c # one process, without MPI
+    cc -std=c11 -O2 sim1.c -lm -o sim1 2>cc.err || fail "cc: $(head -c 600 cc.err)"
+    ./sim1 --weights W.npy --inputs bad.csv -o bad1 >/dev/null 2>e1.txt && fail "one process: exit 0 for bad.csv"
+    want=$(sed 's/^[^:]*: //' e1.txt) # (the program's name apart)
+    case "$want" in "bad.csv:40:"*) ;; *) fail "one process: $(cat e1.txt)" ;; esac
+    for p in 2 3 4; do
+        rc=0
+        mpirun --oversubscribe -np "$p" ./sim --weights W.npy --inputs bad.csv -o bad >o.txt 2>e.txt || rc=$?
+        [ "$rc" != 0 ] || fail "$p ranks: exit 0 for bad.csv"
+        [ "$(grep -c 'bad.csv' e.txt)" = 1 ] || fail "$p ranks: expected one message: $(cat e.txt)"
+        [ "$(grep bad.csv e.txt | sed 's/^[^:]*: //')" = "$want" ] || fail "$p ranks: '$(cat e.txt)', one process: '$want'"
+    done
+    local net=(network.yaml --dt 1e-3 --input E/I_ext=in_E.npy --input I/I_ext=in_I.csv --record E/v
+               --record E/I_ext --record I/I_ext --output-var E/s -q)
+    rr emit "${net[@]}" --standalone --mpi -o net.c
+    mpicc -std=c11 -O2 -Wall -Wextra -Werror net.c -lm -o net 2>cc.err || fail "mpicc net.c: $(head -c 600 cc.err)"
+    rr run "${net[@]}" -o none
+    for p in 1 4; do
+        mpirun --oversubscribe -np "$p" ./net --input E=in_E.npy --input I=in_I.csv -o "n$p" >net.out 2>&1 ||
+            fail "mpirun -np $p ./net: $(head -c 600 net.out)"
+        same none "n$p"
+    done
 }
 
 test_a_rank_holds_only_its_part_of_a_large_input() {

@@ -12,6 +12,8 @@ typedef struct sa_pop {
     int input_len;                     /* POP[/VAR]: the first input_len characters of input_as */
     sa_matrix in;
     real *inr;                         /* its input rows in the kernel's type, or NULL */
+    long in_lo, in_hi;                 /* the columns of the units inr holds (under MPI, this rank's) */
+    real *in_row;                      /* under MPI, with one column per unit: a step's row of all units */
     double threshold, reset;
     real *y, *alg, *coup, **param;
     rectic_krec *rec;
@@ -168,8 +170,8 @@ static void sa_read_inputs(sa_pop *pops, sa_run *r)
         sa_pop *sp = &pops[p];
         if (!sp->input_file)
             continue;
-        sp->in = sa_read_matrix(sp->input_file);
         long n = rectic_sa_pops[p].n;
+        sp->in = sa_read_input(sp->input_file, n, &sp->in_lo, &sp->in_hi); /* MPI: this rank's columns */
         if (sp->in.cols != n && sp->in.cols != 1)
             sa_die("--input %s: %s has %ld columns: expected %ld (one per unit of %s) or 1", sp->input_as,
                    sp->input_file, sp->in.cols, n, rectic_sa_pops[p].name);
@@ -189,9 +191,12 @@ static void sa_read_inputs(sa_pop *pops, sa_run *r)
         sa_pop *sp = &pops[p];
         if (!sp->input_file)
             continue;
-        sp->inr = sa_alloc((size_t)(r->steps * sp->in.cols), sizeof(real));
-        for (long i = 0; i < r->steps * sp->in.cols; i++)
+        long w = sp->in_hi - sp->in_lo;
+        sp->inr = sa_alloc((size_t)(r->steps * w), sizeof(real));
+        for (long i = 0; i < r->steps * w; i++)
             sp->inr[i] = (real)sp->in.d[i];
+        if (w != sp->in.cols) /* a part: copied a step at a time into a row of all */
+            sp->in_row = sa_alloc((size_t)sp->in.cols, sizeof(real));
     }
 }
 
@@ -487,7 +492,9 @@ static void sa_steps(rectic_kctx *ctx, const rectic_kproj *kproj, sa_pop *pops, 
         for (int p = 0; p < RECTIC_SA_N_POPS; p++) {
             if (rectic_sa_pops[p].spiking)
                 sa_grow_spikes(&ctx[p]);
-            ctx[p].input = pops[p].inr ? pops[p].inr + (from + done) * ctx[p].in_row : &zero;
+            const sa_pop *s = &pops[p];
+            ctx[p].input = s->in_row ? sa_input_row(s->inr, from + done, s->in_lo, s->in_hi, s->in_row)
+                           : s->inr  ? s->inr + (from + done) * ctx[p].in_row : &zero;
         }
         long d = rectic_kernel(ctx, kproj, sa_size > 1 ? 1 : count - done); /* MPI: a step at a time */
         done += d;
@@ -748,7 +755,7 @@ int main(int argc, char **argv)
         for (int q = 0; q < rectic_sa_pops[p].n_param; q++)
             free(s->param[q]);
         free(s->buf), free(s->rec), free(s->param), free(s->y), free(s->alg), free(s->coup), free(s->inr);
-        free(s->in.d), free(ctx[p].acc), free(ctx[p].spikes);
+        free(s->in.d), free(s->in_row), free(ctx[p].acc), free(ctx[p].spikes);
     }
     for (int k = 0; k < RECTIC_SA_N_PROJS; k++) {
         sa_proj *s = &projs[k];

@@ -6,6 +6,7 @@
  * bytes.  Depends only on libc and libm.
  * ==================================================================================================== */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -426,23 +427,30 @@ static double sa_npy_item(const unsigned char *p, char kind, int size, int swap)
     return size == 1 ? v.u1 : size == 2 ? v.u2 : size == 4 ? v.u4 : (double)v.u8;
 }
 
-/* Reads a C-order .npy file of floats, integers or bools of either byte order (1-D: a column). */
-static sa_matrix sa_read_npy(const char *path)
+/* What a .npy header says: item kind and size, byte order, shape. */
+typedef struct sa_npyh {
+    char kind;
+    int size, swap;
+    long rows, cols;
+} sa_npyh;
+
+/* Opens a C-order .npy file of floats, integers or bools of either byte order (1-D: a column) and reads its
+   header into h, checked against the file's size; returns the file at the start of its data. */
+static FILE *sa_npy_open(const char *path, sa_npyh *h)
 {
-    size_t len;
-    char *b = sa_slurp(path, &len);
-    sa_matrix m = {0, 0, NULL};
-    if (len < 10 || memcmp(b, "\x93NUMPY", 6) != 0)
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        sa_die("%s: cannot open: %s", path, strerror(errno));
+    unsigned char pre[12];
+    if (fread(pre, 1, 10, f) < 10 || memcmp(pre, "\x93NUMPY", 6) != 0 || (pre[6] != 1 && fread(pre + 10, 1, 2, f) < 2))
         sa_die("%s: not a .npy file", path);
-    size_t hlen = b[6] == 1 ? (unsigned char)b[8] | (size_t)(unsigned char)b[9] << 8
-                            : (unsigned char)b[8] | (size_t)(unsigned char)b[9] << 8 |
-                                  (size_t)(unsigned char)b[10] << 16 | (size_t)(unsigned char)b[11] << 24;
-    size_t off = b[6] == 1 ? 10 : 12;
-    if (off + hlen > len)
+    size_t hlen = pre[6] == 1 ? pre[8] | (size_t)pre[9] << 8
+                              : pre[8] | (size_t)pre[9] << 8 | (size_t)pre[10] << 16 | (size_t)pre[11] << 24;
+    long off = pre[6] == 1 ? 10 : 12;
+    char *hd = sa_alloc(hlen + 1, 1);
+    if (hlen > (1 << 20) || fread(hd, 1, hlen, f) < hlen)
         sa_die("%s: truncated header", path);
-    char *h = sa_alloc(hlen + 1, 1);
-    memcpy(h, b + off, hlen);
-    char *d = strstr(h, "'descr'");
+    char *d = strstr(hd, "'descr'");
     d = d ? strpbrk(d + 7, "'\"") : NULL;
     char order = d ? d[1] : 0, kind = order ? d[2] : 0;
     int size = kind ? d[3] - '0' : 0;
@@ -450,10 +458,12 @@ static sa_matrix sa_read_npy(const char *path)
              (kind == 'f' ? size == 4 || size == 8 : kind == 'b' ? size == 1 : size == 1 || size == 2 || size == 4 || size == 8);
     if (!ok)
         sa_die("%s: unsupported dtype: expected numbers (float32/64, signed or unsigned integers, or bool)", path);
-    int swap = (order == '>' && sa_little_endian()) || (order == '<' && !sa_little_endian());
-    if (strstr(h, "'fortran_order': True"))
+    h->kind = kind;
+    h->size = size;
+    h->swap = (order == '>' && sa_little_endian()) || (order == '<' && !sa_little_endian());
+    if (strstr(hd, "'fortran_order': True"))
         sa_die("%s: Fortran-order arrays are not supported, save with C order", path);
-    char *s = strstr(h, "'shape'");
+    char *s = strstr(hd, "'shape'");
     s = s ? strchr(s, '(') : NULL;
     if (!s)
         sa_die("%s: no shape in the header", path);
@@ -472,17 +482,36 @@ static sa_matrix sa_read_npy(const char *path)
     }
     if (*e != ')' || r < 0 || c < 0)
         sa_die("%s: unsupported shape (expected 1 or 2 dimensions)", path);
-    size_t count = (size_t)r * (size_t)c;
-    if (count > (len - off - hlen) / (size_t)size)
+    free(hd);
+    long data = off + (long)hlen, len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (len < data || (size_t)r * (size_t)c > (size_t)(len - data) / (size_t)size || fseek(f, data, SEEK_SET) != 0)
         sa_die("%s: header claims %ldx%ld values but the file is shorter", path, r, c);
-    m.rows = r;
-    m.cols = c;
-    m.d = sa_alloc(count, sizeof(double));
-    const unsigned char *data = (const unsigned char *)b + off + hlen;
+    h->rows = r;
+    h->cols = c;
+    return f;
+}
+
+/* Converts count items as stored (raw) into doubles. */
+static void sa_npy_values(const unsigned char *raw, size_t count, const sa_npyh *h, double *out)
+{
     for (size_t i = 0; i < count; i++)
-        m.d[i] = sa_npy_item(data + (size_t)size * i, kind, size, swap);
-    free(h);
-    free(b);
+        out[i] = sa_npy_item(raw + (size_t)h->size * i, h->kind, h->size, h->swap);
+}
+
+/* Reads a C-order .npy file (sa_npy_open) whole. */
+static sa_matrix sa_read_npy(const char *path)
+{
+    sa_npyh h;
+    FILE *f = sa_npy_open(path, &h);
+    sa_matrix m = {h.rows, h.cols, NULL};
+    size_t count = (size_t)h.rows * (size_t)h.cols;
+    unsigned char *raw = sa_alloc(count * (size_t)h.size + 1, 1);
+    if (fread(raw, (size_t)h.size, count, f) < count)
+        sa_die("%s: read error", path);
+    fclose(f);
+    m.d = sa_alloc(count, sizeof(double));
+    sa_npy_values(raw, count, &h, m.d);
+    free(raw);
     return m;
 }
 

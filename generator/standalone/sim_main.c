@@ -34,6 +34,13 @@ static sa_matrix sa_embedded_weights(long n)
     return w;
 }
 
+/* Under MPI with an input of one column per neuron: this rank's columns lo .. hi-1 (inr holds only those),
+   and a step's row of all neurons. */
+static struct sa_part {
+    long lo, hi;
+    real *row;
+} sa_in;
+
 /* Runs steps from .. from+count-1 of the kernel on context c (inputs inr, cols a row), growing the spike
    buffer as it asks. */
 static void sa_steps(rectic_kctx *c, const real *inr, long cols, long from, long count)
@@ -41,7 +48,7 @@ static void sa_steps(rectic_kctx *c, const real *inr, long cols, long from, long
     for (long done = 0; done < count;) {
         if (RECTIC_SA_SPIKING)
             sa_grow_spikes(c);
-        c->input = inr + (from + done) * cols;
+        c->input = sa_in.row ? sa_input_row(inr, from + done, sa_in.lo, sa_in.hi, sa_in.row) : inr + (from + done) * cols;
         long d = rectic_kernel(c, sa_size > 1 ? 1 : count - done); /* MPI: a step at a time */
         done += d;
         if (d > 0 && sa_size > 1 && RECTIC_SA_SOURCE_SLOT >= 0) /* the coupling's source on all */
@@ -175,7 +182,7 @@ int main(int argc, char **argv)
     if (RECTIC_SA_COUPLING)
         n = w.rows;
     if (inputs_file) {
-        in = sa_read_matrix(inputs_file);
+        in = sa_read_input(inputs_file, n > 0 ? n : -1, &sa_in.lo, &sa_in.hi); /* MPI: this rank's columns */
         if (n <= 0)
             n = in.cols;
         if (in.cols != n && in.cols != 1)
@@ -223,7 +230,9 @@ int main(int argc, char **argv)
             wr[i] = (real)(min_weight >= 0 && fabs(w.d[i]) <= min_weight ? 0.0 : w.d[i]);
         }
     }
-    long cols = inputs_file ? in.cols : 1;
+    long cols = inputs_file ? sa_in.hi - sa_in.lo : 1;
+    if (inputs_file && cols != in.cols) /* a part: copied a step at a time into a row of all */
+        sa_in.row = sa_alloc((size_t)n, sizeof(real));
     real *inr = sa_alloc((size_t)((inputs_file ? steps : 1) * cols), sizeof(real));
     for (long i = 0; inputs_file && i < steps * cols; i++)
         inr[i] = (real)in.d[i];
@@ -284,7 +293,7 @@ int main(int argc, char **argv)
     for (int p = 0; p < RECTIC_SA_N_PARAM; p++)
         free(param[p]);
     free(c.acc), free(c.spikes), free(inr), free(wr), free(y), free(alg), free(coup);
-    free(w.d), free(in.d), free(run.dir);
+    free(w.d), free(in.d), free(run.dir), free(sa_in.row);
     sa_mpi_end();
     return done < steps ? 3 : 0; /* as `rectic run` stopped by a state that is not finite */
 }
