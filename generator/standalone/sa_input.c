@@ -169,12 +169,13 @@ static sa_matrix sa_read_input(const char *path, long n, long *lo, long *hi)
     MPI_Allreduce(&at, &first, 1, MPI_DOUBLE, MPI_MIN, MPI_COMM_WORLD);
     int me = first < HUGE_VAL && at == first ? sa_rank : sa_size, who = me;
     MPI_Allreduce(&me, &who, 1, MPI_INT, MPI_MIN, MPI_COMM_WORLD); /* the first rank among equals */
-    if (first < HUGE_VAL && who != sa_rank) { /* another rank says it */
+    if (first < HUGE_VAL) {
+        if (who == sa_rank) /* said before any rank ends */
+            fprintf(stderr, "%s: %s\n", sa_prog, bad.msg), fflush(stderr);
+        MPI_Barrier(MPI_COMM_WORLD);
         MPI_Finalize();
         exit(1);
     }
-    if (first < HUGE_VAL)
-        MPI_Finalize();
 #endif
     if (first < HUGE_VAL)
         sa_die("%s", bad.msg);
