@@ -16,33 +16,23 @@
 # shellcheck source=tests/mpi_lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/mpi_lib.sh"
 
-export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" # (OpenMPI's own memory at MPI_Finalize)
-export OMPI_MCA_orte_tmpdir_base=$TMP # (session folders of its own: mpiruns of other tests at the same time)
 QIF=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --source-var s --target-var s_in --input-var I_ext
      --output-var s --spike-var spike --spike-def v --dt 1e-3 --record v --record I_ext -q --weights W.npy)
 N=61  # neurons of the template: blocks of 61 / P
 T=200 # steps
 
-# need_tools: skips the test where mpirun or NumPy is missing.
-need_tools() {
-    need_mpi
-    need_numpy
-}
-
-# reads DIR T SIZES...: meta.json's input_values_read of DIR: rank r read T x (its units of every population
-# of SIZES, equal blocks, the first ranks larger) values, and all ranks together T x (all units).
+# reads DIR T [POP...]: meta.json's input_values_read of DIR: rank r read T x (its units) values of the
+# template's input, or of the inputs of populations POP... of a network (its blocks in meta.json), and all
+# ranks together T x (all those units).
 reads() {
     py "$@" <<'EOF'
 import json, sys
-d, t, sizes = sys.argv[1], int(sys.argv[2]), [int(s) for s in sys.argv[3:]]
-per = json.load(open(d + "/meta.json"))["mpi"]["input_values_read"]
-p = len(per)
-def own(n, r):  # rct_mpi_block's block sizes
-    return n // p + (r < n % p)
-want = [t * sum(own(n, r) for n in sizes) for r in range(p)]
-assert per == want, (d, per, want)
-assert sum(per) == t * sum(sizes), (d, sum(per), t * sum(sizes))
+d, t, pops = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+m = json.load(open(d + "/meta.json"))["mpi"]
+blocks = [m["blocks"][p] for p in pops] if pops else [m["blocks"]]
+want = [t * sum(b[r][1] - b[r][0] for b in blocks) for r in range(m["ranks"])]
+assert m["input_values_read"] == want, (d, m["input_values_read"], want)
+assert sum(want) == t * sum(b[-1][1] for b in blocks), want
 EOF
 }
 
@@ -71,8 +61,8 @@ EOF
 compare() {
     rr run "$@" -o one
     for p in 1 2 3 4; do
-        mpi "$p" run "$@" -o "p$p"
-        same one "p$p"
+        on_ranks "$p" "p$p" "$@"
+        same_as_one "p$p"
     done
 }
 
@@ -84,12 +74,12 @@ test_template_inputs_read_per_rank_give_one_process_bytes_npy_and_csv() {
     for f in inp.npy inp.csv inp.txt; do
         compare "${QIF[@]}" --inputs "$f"
         for p in 1 2 3 4; do
-            reads "p$p" "$T" "$N"
+            reads "p$p" "$T"
         done
     done
     [ "$(wc -l <one/spikes.csv)" -gt 20 ] || fail "too few spikes to compare"
     compare "${QIF[@]}" --inputs inp32.npy --dtype float32 --coupling sparse
-    reads p3 "$T" "$N"
+    reads p3 "$T"
     compare "${QIF[@]}" --input I_ext=inp1.csv # T x 1: read whole by every rank
     py <<'EOF'
 import json
@@ -98,7 +88,7 @@ assert per == [200, 200, 200], per
 EOF
 }
 
-# pops: network.yaml (E: 13 QIF units, I: 6, P: 1; dense and delayed projections) with inputs T x 13
+# pops: network.yaml (E: 13 QIF units, I: 6, P: 1; dense, COO and delayed projections) with inputs T x 13
 # (in_E.npy), T x 6 (in_I.csv) and T x 1 (in_P.csv).
 pops() {
     py <<'EOF'
@@ -106,7 +96,9 @@ import numpy as np
 rng = np.random.default_rng(9)
 t = 200
 np.savetxt("w_EE.csv", rng.uniform(0, 0.5, (13, 13)), delimiter=",")
-np.savetxt("w_IE.csv", -rng.uniform(0, 2, (13, 6)), delimiter=",")
+# COO onto E, most entries onto its first units: E's blocks balanced by synapses are unequal
+np.savetxt("w_IE.csv", [(i, j, -rng.uniform(0, 2)) for i in range(13) for j in range(6) if i < 3 or j == i % 6],
+           delimiter=",", fmt=["%d", "%d", "%.17g"])
 np.savetxt("w_EI.csv", rng.uniform(0, 1, (6, 13)), delimiter=",")
 np.save("in_E.npy", rng.uniform(100, 400, (t, 13)))
 np.savetxt("in_I.csv", rng.uniform(100, 400, (t, 6)), delimiter=",")
@@ -120,7 +112,7 @@ open("network.yaml", "w").write("""populations:
       input: I_ext, spike: {var: spike, def: v}}
 projections:
   - {source: E/s, target: E/s_in, weights: w_EE.csv}
-  - {source: I/s, target: E/s_in, weights: w_IE.csv, delay: 0.002}
+  - {source: I/s, target: E/s_in, weights-coo: w_IE.csv, delay: 0.002}
   - {source: E/s, target: I/s_in, weights: w_EI.csv}
 """)
 EOF
@@ -134,14 +126,17 @@ test_network_of_populations_inputs_read_per_rank_give_one_process_bytes() {
                   --record E/I_ext --record I/I_ext --record P/v --output-var E/s -q)
     compare "${args[@]}"
     for p in 1 2 3 4; do
-        reads "p$p" 200 13 6
+        reads "p$p" 200 E I
     done
+    meta p4 'm["blocks"]["E"] != [[0, 4], [4, 7], [7, 10], [10, 13]]' # (balanced: not equal blocks)
     [ "$(wc -l <one/spikes_E.csv)" -gt 10 ] || fail "too few spikes to compare"
     compare "${args[@]}" --input P/I_ext=in_P.csv --dtype float32 # T x 1: read whole by every rank
     py <<'EOF'
 import json
-per = json.load(open("p4/meta.json"))["mpi"]["input_values_read"]
-assert per == [200 * (4 + 2 + 1), 200 * (3 + 2 + 1), 200 * (3 + 1 + 1), 200 * (3 + 1 + 1)], per
+m = json.load(open("p4/meta.json"))["mpi"]
+b = m["blocks"]
+want = [200 * (b["E"][r][1] - b["E"][r][0] + b["I"][r][1] - b["I"][r][0] + 1) for r in range(4)]
+assert m["input_values_read"] == want, (m["input_values_read"], want)
 EOF
 }
 
@@ -167,8 +162,8 @@ EOF
                   --record a=a/rate_op/r --record c=c/rate_op/r --record d=d/rate_op/r -q)
     rr run "${args[@]}" -o one
     for p in 2 3 4; do
-        mpi "$p" run "${args[@]}" -o "p$p"
-        same one "p$p"
+        on_ranks "$p" "p$p" "${args[@]}"
+        same_as_one "p$p"
     done
 }
 
@@ -192,7 +187,7 @@ test_a_malformed_input_in_one_ranks_columns_ends_all_ranks_with_one_process_mess
     data
     pops
     local p rc want
-    mpi 3 run "${QIF[@]}" --inputs inp.csv -o out # the previous output set
+    on_ranks 3 out "${QIF[@]}" --inputs inp.csv # the previous output set
     cp -r out before
     py <<'EOF'
 lines = open("inp.csv", newline="").read().split("\r\n")  # lines[k] is line k + 1 of the file
@@ -246,11 +241,11 @@ test_standalone_mpi_program_reads_each_ranks_columns_with_the_bytes_and_messages
     rr emit "${QIF[@]}" --inputs inp.csv --standalone --mpi -o sim.c
     mpicc -std=c11 -O2 -Wall -Wextra -Werror sim.c -lm -o sim 2>cc.err || fail "mpicc: $(head -c 600 cc.err)"
     for f in inp.npy inp.csv; do
-        rr run "${QIF[@]}" --inputs "$f" -o "one_$f"
+        rr run "${QIF[@]}" --inputs "$f" -o one
         for p in 1 3 4; do
             mpirun --oversubscribe -np "$p" ./sim --weights W.npy --inputs "$f" -o "s$p" >sim.out 2>&1 ||
                 fail "mpirun -np $p ./sim --inputs $f: $(head -c 600 sim.out)"
-            same "one_$f" "s$p"
+            same_as_one "s$p"
         done
     done
     py <<'EOF'
@@ -275,11 +270,11 @@ EOF
                --record E/I_ext --record I/I_ext --output-var E/s -q)
     rr emit "${net[@]}" --standalone --mpi -o net.c
     mpicc -std=c11 -O2 -Wall -Wextra -Werror net.c -lm -o net 2>cc.err || fail "mpicc net.c: $(head -c 600 cc.err)"
-    rr run "${net[@]}" -o none
+    rr run "${net[@]}" -o one
     for p in 1 4; do
         mpirun --oversubscribe -np "$p" ./net --input E=in_E.npy --input I=in_I.csv -o "n$p" >net.out 2>&1 ||
             fail "mpirun -np $p ./net: $(head -c 600 net.out)"
-        same none "n$p"
+        same_as_one "n$p"
     done
 }
 
@@ -293,9 +288,9 @@ EOF
     local args=(neuron_model_templates.spiking_neurons.qif.qif --op qif_op --input-var I_ext --output-var v
                 --spike-var spike --spike-def v -N 500 --dt 1e-4 --sampling-steps 1000 -q --inputs big.npy)
     rr run "${args[@]}" -o one
-    mpi 1 run "${args[@]}" -o p1
-    mpi 4 run "${args[@]}" -o p4
-    same one p4
+    on_ranks 1 p1 "${args[@]}"
+    on_ranks 4 p4 "${args[@]}"
+    same_as_one p4
     py <<'EOF'
 import json
 one = json.load(open("p1/meta.json"))["mpi"]["peak_rss_bytes"][0]
