@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "inpart.h"
 #include "layers.h"
 #include "mpi.h"
 #include "mpi_net.h"
@@ -451,12 +452,16 @@ void rct_online_pop_input(const rectic_net *net, int p, long start, void *dst)
     const rct_online *o = net->layers->online;
     double *row = o->fb_row;
     const long n = o->fb_n, cols = pn->in_cols[p];
-    const double *x = pn->in_data[p] ? pn->in_data[p] + start * cols : NULL;
-    if (!x)
+    long lo = 0, hi = cols; /* under MPI a column per unit: this rank's units lo .. hi-1 only (inpart.h) */
+    int part = pn->in_data[p] && rct_inpart_own(net, p, cols, &lo, &hi);
+    const double *x = pn->in_data[p] ? pn->in_data[p] + start * (hi - lo) : NULL;
+    if (!x || part) /* (the other ranks' units: never read) */
         memset(row, 0, sizeof(double) * (size_t)n);
-    else if (rct_layers_input_cols(net, p))
+    if (part)
+        rct_inpart_row(pn->in_data[p], start, lo, hi, row, 0);
+    else if (x && rct_layers_input_cols(net, p))
         rct_layers_project(net, x, row, 0);
-    else
+    else if (x)
         for (long i = 0; i < n; i++) /* one value per unit, or one for all */
             row[i] = x[cols == 1 ? 0 : i];
     rct_online_feedback(net, net->run_first + start, row);

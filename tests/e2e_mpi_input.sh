@@ -6,7 +6,8 @@
 # input_values_read says each rank read T x (its units) values and all ranks together T x N; a T x 1 input
 # is read whole; a malformed field or row in one rank's columns ends every rank with the message one process
 # prints (the error earliest in the file), once, and leaves the previous output set intact; the memory a
-# rank holds of a large input shrinks with P; the standalone --mpi programs read their inputs the same way.
+# rank holds of a large input shrinks with P; FORCE feedback adds to a rank's inputs as to one process's;
+# the standalone --mpi programs read their inputs the same way.
 #
 #   RECTIC_BUILD=build ./tests/e2e_mpi_input.sh      (make test runs it; skipped where mpirun is missing)
 #
@@ -275,6 +276,45 @@ EOF
         mpirun --oversubscribe -np "$p" ./net --input E=in_E.npy --input I=in_I.csv -o "n$p" >net.out 2>&1 ||
             fail "mpirun -np $p ./net: $(head -c 600 net.out)"
         same_as_one "n$p"
+    done
+}
+
+test_feedback_on_inputs_read_per_rank_is_one_process_bytes() {
+    need_tools
+    in_workdir
+    py <<'EOF'
+import numpy as np
+rng = np.random.default_rng(4)
+n, t = 30, 300
+j = rng.normal(0, 1, (n, n)) * (rng.random((n, n)) < 0.3)
+np.savetxt("J.csv", j * 0.9 / max(abs(np.linalg.eigvals(j))), delimiter=",")
+np.save("u.npy", rng.normal(0, 0.5, (t, n)))  # one column per unit: each rank reads its own
+np.savetxt("fb.csv", rng.uniform(-1, 1, (n, 1)), delimiter=",")
+np.savetxt("y.csv", np.sin(np.arange(t) / 9.0)[:, None])
+open("net.yaml", "w").write("""populations:
+  P: {template: neuron_model_templates.rate_neurons.leaky_integrator.tanh, n: 30, input: li_op/I_ext,
+      set: {li_op/tau: 0.1}}
+projections:
+  - {source: P/tanh_op/r, target: P/li_op/r_in, weights: J.csv}
+""")
+EOF
+    local p rls=(--feedback-weights fb.csv --targets y.csv --alpha 0.5 --update-every 2 --dt 0.01 -q)
+    local tmpl=("$LI" --weights J.csv --source-var tanh_op/r --target-var li_op/r_in --input-var li_op/I_ext
+                --output-var li_op/v --set li_op/tau=0.1 --inputs u.npy --record li_op/I_ext)
+    rr fit rls "${tmpl[@]}" "${rls[@]}" -o one
+    for p in 2 3; do
+        mpirun --oversubscribe -np "$p" "$RECTIC" fit rls "${tmpl[@]}" "${rls[@]}" -o "p$p" >mpi.out 2>mpi.err ||
+            fail "$p ranks: fit rls (template): $(head -c 600 mpi.err)"
+        same_as_one "p$p"
+        reads "p$p" 300
+    done
+    local net=(net.yaml --input P/li_op/I_ext=u.npy --output-var P/li_op/v --record P/li_op/I_ext)
+    rr fit rls "${net[@]}" "${rls[@]}" -o one
+    for p in 2 3; do
+        mpirun --oversubscribe -np "$p" "$RECTIC" fit rls "${net[@]}" "${rls[@]}" -o "p$p" >mpi.out 2>mpi.err ||
+            fail "$p ranks: fit rls (network): $(head -c 600 mpi.err)"
+        same_as_one "p$p"
+        reads "p$p" 300 P
     done
 }
 
