@@ -231,7 +231,8 @@ void rct_cli_free_options(options *o)
 /* Prints "rectic: FLAG: message" for the network's last error; the message alone when it names a flag. */
 void rct_cli_complain_net(const char *flag, const rectic_net *net)
 {
-    const char *msg = rectic_errmsg(net);
+    char buf[1024];
+    const char *msg = rct_cli_flags(rectic_errmsg(net), buf, sizeof buf); /* as it will be printed */
     if (!strncmp(msg, flag, strlen(flag)) || !strncmp(msg, "--", 2))
         complain("%s", msg);
     else

@@ -198,7 +198,7 @@ int rct_cli_record(options *o, rectic_net *net, const char *arg)
     snprintf(flag, sizeof flag, "--record %s", arg);
     if (rc || !arg[head]) { /* the whole variable, as before subsets */
         if (!rc && (network || key ? rectic_net_record_as(net, path, key) : rectic_net_record(net, path)) != RECTIC_OK) {
-            if (network)
+            if (network || key)
                 rct_cli_complain_net(flag, net);
             else
                 complain("%s", rectic_errmsg(net));

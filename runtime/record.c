@@ -197,7 +197,7 @@ int rectic_net_record_as(rectic_net *net, const char *path, const char *key)
     if (!net)
         return RECTIC_EINVAL;
     if (!net->pn)
-        return key ? rct_errf(&net->err, RECTIC_EINVAL, "record: keys are for networks of populations; record '%s' "
+        return key ? rct_errf(&net->err, RECTIC_EINVAL, "a key (KEY=VAR) is for networks of populations; record '%s' "
                                                         "with rectic_net_record", path ? path : "(null)")
                    : rct_net_record_key(net, path, NULL);
     char what[400];

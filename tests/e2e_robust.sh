@@ -104,6 +104,31 @@ test_bad_coo_index_is_error() {
     [ ! -e "$TMP/bc/out.csv" ]
 }
 
+# exactly one "rectic: " line, equal to $2, from the messages in $1
+one_message() {
+    [ "$1" = "rectic: $2" ] || { echo "got: $1"; echo "expected: rectic: $2"; return 1; }
+}
+
+test_set_with_a_wrong_count_of_values_names_the_flag_once() {
+    local msg rc
+    printf '1\n2\n' > "$TMP/two.csv"
+    msg=$("$RECTIC" run neuron_model_templates.spiking_neurons.qif.qif --output-var qif_op/v -N 3 --steps 5 \
+          --set qif_op/eta=@"$TMP/two.csv" -o "$TMP/set2" 2>&1)
+    rc=$?
+    [ $rc = 1 ] || { echo "exit $rc: $msg"; return 1; }
+    one_message "$msg" "--set qif_op/eta: expected 1 value or 3 (one per neuron), got 2" && [ ! -e "$TMP/set2" ]
+}
+
+test_record_key_of_a_template_names_the_flag_not_the_library() {
+    local msg rc
+    msg=$("$RECTIC" run neuron_model_templates.spiking_neurons.qif.qif --output-var qif_op/v -N 3 --steps 5 \
+          --record x=v -o "$TMP/reckey" 2>&1)
+    rc=$?
+    [ $rc = 1 ] || { echo "exit $rc: $msg"; return 1; }
+    one_message "$msg" "--record x=v: a key (KEY=VAR) is for networks of populations; record 'v' with --record" &&
+        [ ! -e "$TMP/reckey" ]
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
     out=$($t 2>&1)
     rc=$?
