@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "io_yaml.h"
 #include "netfile.h"
 #include "plot.h"
 #include "rectic.h"
@@ -145,6 +146,24 @@ static const char *signal_name(int sig)
 
 /* ---------------------------------------------------------------- commands */
 
+/* What the positional argument names: 1 a network file, 2 a PyRates circuit, 0 a template; -1 (said) when
+   it is an existing .yaml/.yml file that is not YAML, which no reading of it as a template would say first. */
+static int positional_kind(options *o)
+{
+    const char *path = o->spec.template_ref;
+    if (rct_netfile_is_yaml(path)) {
+        rct_err err = {0, ""};
+        rct_ydoc *doc = NULL;
+        int rc = rct_yaml_load_file(path, &doc, &err);
+        rct_yaml_free(doc);
+        if (rc) {
+            complain("%s", err.msg);
+            return -1;
+        }
+    }
+    return rct_netfile_detect(path) ? 1 : rct_cli_circuit_detect(o) ? 2 : 0;
+}
+
 /* rectic run, and rectic fit ridge (fit: a run followed by the fit of a readout). */
 static int cmd_run(int argc, char **argv, int fit)
 {
@@ -159,8 +178,8 @@ static int cmd_run(int argc, char **argv, int fit)
         rct_cli_free_options(&o);
         return 1;
     }
-    o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
-    int bad = rct_cli_ridge_load(&o) || rct_cli_rls_load(&o) || (o.network == 2 ? rct_cli_circ_load(&o)
+    o.network = positional_kind(&o);
+    int bad = o.network < 0 || rct_cli_ridge_load(&o) || rct_cli_rls_load(&o) || (o.network == 2 ? rct_cli_circ_load(&o)
                                          : o.network  ? rct_cli_net_load(&o)
                                                       : rct_cli_single_input(&o) || rct_cli_load_data(&o, 1));
     if (!bad && o.steps < 0) {
@@ -491,7 +510,11 @@ static int cmd_emit(int argc, char **argv)
         rct_cli_free_options(&o);
         return 1;
     }
-    o.network = rct_netfile_detect(o.spec.template_ref) ? 1 : rct_cli_circuit_detect(&o) ? 2 : 0;
+    o.network = positional_kind(&o);
+    if (o.network < 0) {
+        rct_cli_free_options(&o);
+        return 1;
+    }
     if (o.network == 2 && !o.standalone) {
         complain("emit: %s is a circuit: `rectic emit` writes its standalone program (give --standalone); "
                  "`rectic run` runs it", o.spec.template_ref);

@@ -431,13 +431,18 @@ int rectic_netspec_load(rectic_netspec **out, const char *path)
     return rct_netfile_read(*out, path);
 }
 
-int rct_netfile_detect(const char *path)
+int rct_netfile_is_yaml(const char *path)
 {
     size_t len = path ? strlen(path) : 0;
     if (!((len > 5 && strcmp(path + len - 5, ".yaml") == 0) || (len > 4 && strcmp(path + len - 4, ".yml") == 0)))
         return 0;
     struct stat st;
-    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+int rct_netfile_detect(const char *path)
+{
+    if (!rct_netfile_is_yaml(path))
         return 0;
     rct_err err = {0, ""};
     rct_ydoc *doc = NULL;

@@ -13,6 +13,9 @@
    "FILE:LINE:COL: ..." pointing at the offending key or value. */
 int rct_netfile_read(rectic_netspec *ns, const char *path);
 
+/* 1 when path names an existing regular file ending in .yaml or .yml, else 0. */
+int rct_netfile_is_yaml(const char *path);
+
 /* 1 when path names an existing regular file ending in .yaml or .yml whose top level is a map with a
    `populations` key (a network file rather than a template name), else 0. */
 int rct_netfile_detect(const char *path);

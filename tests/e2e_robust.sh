@@ -129,6 +129,21 @@ test_record_key_of_a_template_names_the_flag_not_the_library() {
         [ ! -e "$TMP/reckey" ]
 }
 
+test_yaml_syntax_error_in_a_network_file_names_its_line_and_column() {
+    local msg rc r=$RECTIC
+    case $r in /*) ;; *) r=$PWD/$r ;; esac
+    printf 'populations:\n  E: {template: neuron_model_templates.spiking_neurons.qif.qif, n: 3\nprojections: []\n' \
+        > "$TMP/broken.yaml"
+    for cmd in run emit; do
+        msg=$(cd "$TMP" && "$r" $cmd broken.yaml --steps 5 -o "$TMP/broken_$cmd" 2>&1)
+        rc=$?
+        [ $rc = 1 ] || { echo "$cmd: exit $rc: $msg"; return 1; }
+        one_message "$msg" "broken.yaml:3:12: YAML syntax error: did not find expected ',' or '}' while parsing a flow mapping" ||
+            return 1
+        [ ! -e "$TMP/broken_$cmd" ] || return 1
+    done
+}
+
 for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
     out=$($t 2>&1)
     rc=$?
