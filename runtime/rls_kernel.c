@@ -12,6 +12,10 @@
 
 #include <string.h>
 
+#ifdef __clang__ /* Clang contracts a * b + c into an FMA where the target has one, whatever -std says */
+#pragma STDC FP_CONTRACT OFF
+#endif
+
 typedef double v4d __attribute__((vector_size(32)));
 
 /* Four doubles between memory (unaligned) and a vector (macros: a function returning a 32-byte vector
