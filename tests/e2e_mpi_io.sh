@@ -300,8 +300,9 @@ EOF
     on_ranks 1 p1 "${QIF[@]}" --weights big.npy --coupling dense
     on_ranks 4 p4 "${QIF[@]}" --weights big.npy --coupling dense
     # a quarter of the rows resident: each rank's peak is well below that of one rank (by 3/4 of 32 MiB,
-    # less what four ranks hold more than one: the exchange's buffers)
-    meta p4 "max(m['peak_rss_bytes']) < $("$SYSPY" -c 'import json; print(json.load(open("p1/meta.json"))["mpi"]["peak_rss_bytes"][0])') - 16 * 2**20"
+    # less what four ranks hold more than one: the exchange's buffers; under ASan, whose quarantine keeps
+    # freed blocks, rank 0 saved 15.9 MB): at least 12 MiB, which a rank holding the whole matrix misses by 24
+    meta p4 "max(m['peak_rss_bytes']) < $("$SYSPY" -c 'import json; print(json.load(open("p1/meta.json"))["mpi"]["peak_rss_bytes"][0])') - 12 * 2**20"
 }
 
 run_tests
