@@ -19,10 +19,10 @@
 #include "mpi_rec.h"
 #include "rls.h"
 
-#define META_VALUES 10 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
+#define META_VALUES 11 /* per rank in meta.json: communication seconds and bytes, weight bytes held, gather
                          seconds, weight values read, peak resident memory, bytes sent to one rank (the
                          weights rank 0 scatters), the online readout's bytes, recorded values held, input values
-                         read */
+                         read, the bytes of the other calls (gathers, broadcasts, agreements) */
 
 static FILE *held;      /* this rank's messages until it knows whether to print them */
 static char *held_text;
@@ -146,7 +146,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
     double mine[META_VALUES] = {rct_mpi_comm_seconds(o->mpi), rct_mpi_comm_bytes(o->mpi), rectic_net_weight_bytes(net),
                                 rct_mpi_other_seconds(o->mpi), rectic_net_weight_values_read(net),
                                 (double)ru.ru_maxrss * 1024.0, rct_mpi_sent_bytes(o->mpi), rct_online_mpi_bytes(net),
-                                (double)rct_mpi_rec_values(net), rectic_net_input_values_read(net)};
+                                (double)rct_mpi_rec_values(net), rectic_net_input_values_read(net), rct_mpi_other_bytes(o->mpi)};
     double *all = calloc(META_VALUES * (size_t)P, sizeof *all);
     int *counts = calloc(2 * (size_t)P, sizeof *counts);
     rct_err err = {0, ""};
@@ -176,6 +176,7 @@ int rct_cli_mpi_meta_make(options *o, rectic_net *net)
         put_ranks(f, "bytes_received", all, P, 1, 17);
         put_ranks(f, "weight_bytes_held", all, P, 2, 17);
         put_ranks(f, "gather_seconds", all, P, 3, 6);
+        put_ranks(f, "gather_bytes_received", all, P, 10, 17);
         put_ranks(f, "weight_values_read", all, P, 4, 17);
         put_ranks(f, "peak_rss_bytes", all, P, 5, 17);
         put_ranks(f, "weight_bytes_sent", all, P, 6, 17);

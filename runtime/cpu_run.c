@@ -231,9 +231,10 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
             memcpy(snap_acc, acc, sizeof(double) * (size_t)acc_n);
         }
         long k = run_block_threads(net, &c, &io, done, block, &rc);
-        if (!rc && net->mpi)
-            rc = rct_mpi_sync(net); /* every rank's part of the state on all: the checks agree */
-        if (!rc && snap_y && !rct_state_finite(net)) {
+        int finite = 1; /* each rank checks its own units, the ranks agree (the state crosses only if not) */
+        if (!rc && snap_y)
+            rc = rct_mpi_state_finite(net, &finite);
+        if (!rc && !finite) {
             /* restore the block's start and replay it one step at a time to find the first bad step */
             memcpy(net->y, snap_y, ybytes);
             memcpy(acc, snap_acc, sizeof(double) * (size_t)acc_n);
@@ -262,7 +263,7 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         net->step_at = net->run_first + done;
         net->mean_count = c.acc_count;
         if (!rc && net->ckpt_every > 0 && net->step_at % net->ckpt_every == 0 &&
-            !(net->mpi && (rc = rct_mpi_gather_pop(net, net, -1))))
+            !(net->mpi && ((rc = rct_mpi_sync(net)) || (rc = rct_mpi_gather_pop(net, net, -1)))))
             rc = rct_checkpoint_due(net);
         if (rc)
             break;
@@ -285,7 +286,8 @@ int rct_cpu_run(rectic_net *net, long steps, const double *array, rectic_input_f
         rc = rc ? rc : wrc;
     }
     if (net->mpi && (!rc || rc == RECTIC_ECANCEL || rc == RECTIC_ENUMERIC)) { /* every rank gets here: collective */
-        int grc = rct_mpi_gather_pop(net, net, c.rec_row);
+        int grc = rct_mpi_sync(net); /* the whole state on every rank, as one process's */
+        grc = grc ? grc : rct_mpi_gather_pop(net, net, c.rec_row);
         rc = rc ? rc : grc;
     }
     net->timings.run = rct_now() - t0;

@@ -178,6 +178,11 @@ double rct_mpi_comm_bytes(const rct_mpi *m)
     return m ? m->comm_bytes : 0;
 }
 
+double rct_mpi_other_bytes(const rct_mpi *m)
+{
+    return m ? m->other_bytes : 0;
+}
+
 double rct_mpi_other_seconds(const rct_mpi *m)
 {
     return m ? m->other_seconds : 0;

@@ -37,6 +37,9 @@ int rct_mpi_size(const rct_mpi *m);
 double rct_mpi_comm_seconds(const rct_mpi *m);
 double rct_mpi_comm_bytes(const rct_mpi *m);
 double rct_mpi_other_seconds(const rct_mpi *m);
+/* Bytes the other calls (gathers of the state, recordings and sums, broadcasts, agreements) brought to this
+   rank. */
+double rct_mpi_other_bytes(const rct_mpi *m);
 
 /* Rank r's block of n units among p: lo .. hi-1, contiguous, sizes differing by at most one (first ranks
    larger); an empty block is n .. n. */

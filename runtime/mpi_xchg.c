@@ -15,6 +15,7 @@
 #include "kernel_abi.h"
 #include "mpi.h"
 #include "popnet.h"
+#include "run_common.h"
 
 RCT_KCTX_DEF(void, RCT_NO_DOC)
 
@@ -402,6 +403,26 @@ int rct_mpi_sync(rectic_net *net)
                 return net->err.code ? net->err.code : RECTIC_EINVAL;
     }
     x->pending = 0;
+    return 0;
+}
+
+int rct_mpi_state_finite(rectic_net *net, int *finite)
+{
+    rct_mpx *x = net->mpx;
+    int n_pops = net->pn ? net->pn->n_pops : 1, bad = 0;
+    for (int p = 0; p < n_pops && !bad; p++) {
+        const rectic_net *pop = pop_at(net, p);
+        long lo = 0, hi = pop->n;
+        if (x) /* this rank's block */
+            lo = x->pops[p].lo[x->me], hi = x->pops[p].hi[x->me];
+        bad = !rct_state_finite_range(pop, lo, hi);
+    }
+    *finite = !bad;
+    if (!x)
+        return 0;
+    if (rct_mpi_max_int(x->m, bad, &bad, &net->err))
+        return net->err.code ? net->err.code : RECTIC_EINVAL;
+    *finite = !bad;
     return 0;
 }
 

@@ -11,8 +11,10 @@
  *     values a projection reads, a reduction's terms (combined in neuron order on every rank: one
  *     process's bits) and the spike indices of the step (MPI_Allgatherv, rank order = neuron order; the
  *     units alone, 4 bytes each where they fit in an int: the step is the step being computed);
- *   - at the end of every block of steps (and a replayed step), the whole state and rings, so that the
- *     finiteness checks, checkpoints and the next run see one process's arrays on every rank.
+ *   - at the end of every block of steps, one flag (MPI max): whether a rank's own units' state is not
+ *     finite; only then (the block replayed step by step) and at checkpoints and a run's end, the whole
+ *     state and rings, so that the replay's report, checkpoints and the next run see one process's arrays
+ *     on every rank.
  */
 #ifndef RCT_MPI_XCHG_H
 #define RCT_MPI_XCHG_H
@@ -28,6 +30,10 @@ int rct_mpi_run_start(rectic_net *net, void *ctx);
 int rct_mpi_after_step(rectic_net *net, long step);
 /* Every rank's part of the state and of the delay rings on all ranks (the end of a block of steps). */
 int rct_mpi_sync(rectic_net *net);
+/* *finite = whether the state of net (or of every population of it) is finite on every rank: each rank
+   checks its own units, the ranks agree with one MPI max (without a partitioned run: the whole state).
+   Collective; 0 or a code with net->err. */
+int rct_mpi_state_finite(rectic_net *net, int *finite);
 /* Frees the run's exchange. */
 void rct_mpi_run_end(rectic_net *net);
 

@@ -242,12 +242,13 @@ static int spill_rest(rectic_net *net, pn_run *r)
     return 0;
 }
 
-/* Under MPI, at a run's end or a checkpoint: rank 0 takes the other ranks' part of what only they computed
-   (recordings, with `recorded`, sampling and coupling sums, event-driven projections' sums). */
+/* Under MPI, at a run's end or a checkpoint: the whole state and rings on every rank, and rank 0 takes the
+   other ranks' part of what only they computed (recordings, with `recorded`, sampling and coupling sums,
+   event-driven projections' sums). */
 static int gather(rectic_net *net, pn_run *r, int recorded)
 {
     rct_popnet *pn = net->pn;
-    int rc = 0;
+    int rc = rct_mpi_sync(net);
     for (int p = 0; p < pn->n_pops && !rc; p++) {
         pn->pops[p]->mean_count = r->ctx[p].acc_count;
         rc = rct_mpi_gather_pop(net, pn->pops[p], recorded ? r->ctx[p].rec_row : -1);
@@ -349,15 +350,6 @@ static void snapshot(rectic_net *net, pn_run *r, rectic_kctx *saved, long *spill
     }
 }
 
-/* Is every population's state finite? */
-static int all_finite(const rct_popnet *pn)
-{
-    for (int p = 0; p < pn->n_pops; p++)
-        if (!rct_state_finite(pn->pops[p]))
-            return 0;
-    return 1;
-}
-
 /* The block that started at step `start` left a non-finite state: goes back to its start and replays it
    one step at a time up to the first bad step, which it reports.  Returns the steps done, that one included. */
 static long replay(rectic_net *net, pn_run *r, const rectic_kctx *saved, const long *spilled, long start, long block,
@@ -432,9 +424,10 @@ static int run_blocks(rectic_net *net, pn_run *r, long steps)
         if (net->check_finite)
             snapshot(net, r, saved, spilled);
         long k = run_steps_threads(net, r, done, block, &rc);
-        if (!rc && net->mpi)
-            rc = rct_mpi_sync(net); /* every rank's part of the state on all: the checks agree */
-        if (!rc && net->check_finite && !all_finite(pn))
+        int finite = 1; /* each rank checks its own units, the ranks agree (the state crosses only if not) */
+        if (!rc && net->check_finite)
+            rc = rct_mpi_state_finite(net, &finite);
+        if (!rc && !finite)
             k = replay(net, r, saved, spilled, done, block, &rc);
         if (k > 0 && rct_online_on(rct_online_of(net))) { /* RLS training of the readout (rls.c): the steps kept */
             int orc = rct_online_rows(net, r->ctx[pn->out_pop].rec_row, k, r->ctx[pn->out_pop].step);

@@ -37,17 +37,24 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
 
 int rct_state_finite(const rectic_net *net)
 {
-    long count = (long)net->model->n_state * net->n;
-    if (net->f32) {
-        const float *y = net->y;
-        for (long i = 0; i < count; i++)
-            if (!isfinite(y[i]))
-                return 0;
-    } else {
-        const double *y = net->y;
-        for (long i = 0; i < count; i++)
-            if (!isfinite(y[i]))
-                return 0;
+    return rct_state_finite_range(net, 0, net->n);
+}
+
+int rct_state_finite_range(const rectic_net *net, long lo, long hi)
+{
+    for (int s = 0; s < net->model->n_state; s++) {
+        size_t at = (size_t)s * (size_t)net->n;
+        if (net->f32) {
+            const float *y = (const float *)net->y + at;
+            for (long i = lo; i < hi; i++)
+                if (!isfinite(y[i]))
+                    return 0;
+        } else {
+            const double *y = (const double *)net->y + at;
+            for (long i = lo; i < hi; i++)
+                if (!isfinite(y[i]))
+                    return 0;
+        }
     }
     return 1;
 }

@@ -12,6 +12,8 @@ int rct_grow_spikes(rectic_net *net, long **spikes, long *n_spikes, long *cap_sp
 /* Is every state value of net finite?  If not, rct_report_nonfinite names the first bad one, after step
    `step`, as net's error. */
 int rct_state_finite(const rectic_net *net);
+/* Are the state values of net's units lo .. hi-1 finite (every variable)? */
+int rct_state_finite_range(const rectic_net *net, long lo, long hi);
 int rct_report_nonfinite(rectic_net *net, long step);
 
 /* Prepares population p's recordings of a run of `steps` steps (the network's sampling; streaming to disk is
