@@ -6,6 +6,7 @@
  * values, and rectic_net_read_input of a network in one process.  (mpirun itself: tests/e2e_mpi_input.sh.)
  */
 #include "testutil.h"
+#include "caseutil.h"
 
 #include "io_cols.h"
 #include "io_csv.h"
@@ -134,14 +135,7 @@ END_TEST
 START_TEST(test_a_network_in_one_process_reads_an_input_file_whole_and_counts_it)
 {
     char *dir = tu_tmpdir(), *csv = write_csv(dir, "in.csv", -1, -1);
-    rectic_spec s;
-    rectic_spec_init(&s);
-    s.template_ref = "neuron_model_templates.rate_neurons.leaky_integrator.tanh";
-    s.n = TN;
-    s.input_var = "li_op/I_ext";
-    s.output_var = "li_op/v";
-    rectic_net *net;
-    ck_assert_msg(rectic_net_new(&net, &s) == RECTIC_OK, "%s", rectic_errmsg(net));
+    rectic_net *net = tu_identity_net(TN);
     double *data = NULL;
     long rows, cols, lo, hi;
     ck_assert_msg(rectic_net_read_input(net, NULL, csv, &data, &rows, &cols) == RECTIC_OK, "%s", rectic_errmsg(net));
